@@ -1,0 +1,131 @@
+// LogStore: the storage interface of the ledger's log.
+//
+// The log core (ledger/core) is written against this interface only. Two implementations:
+// RocksDbLogStore (rocksdb_log_store.h, the product) and MemoryLogStore (memory_log_store.h,
+// for tests); tests/store/log_store_conformance_test.cc runs one suite against both.
+//
+// The store knows nothing of signatures, events or Merkle hashing: it keeps bytes under keys
+// and applies one CommitBatch atomically. The values it stores are specified in
+// docs/format.md ("Storage").
+#ifndef LEDGER_STORE_LOG_STORE_H_
+#define LEDGER_STORE_LOG_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ledger/base/types.h"
+#include "ledger/merkle/node_id.h"
+
+namespace ledger::store {
+
+// The state every commit moves forward: size and root of the tree, and the recorded time of
+// the newest entry (recorded times never go back).
+struct LogHead {
+  TreeSize tree_size = 0;
+  Hash root_hash{};  // SHA-256("") for the empty tree.
+  int64_t last_recorded_time_micros = 0;
+
+  bool operator==(const LogHead& o) const {
+    return tree_size == o.tree_size && root_hash == o.root_hash &&
+           last_recorded_time_micros == o.last_recorded_time_micros;
+  }
+};
+
+// Idempotency record: the entry an event id was appended as, and SHA-256 of its event bytes.
+struct EventIdRecord {
+  SequenceNumber sequence = 0;
+  Hash event_hash{};
+
+  bool operator==(const EventIdRecord& o) const {
+    return sequence == o.sequence && event_hash == o.event_hash;
+  }
+};
+
+// Everything one group commit writes. Commit applies all of it or nothing.
+struct CommitBatch {
+  // Leaf data of the new entries, for sequence numbers tree_size, tree_size + 1, ...
+  // of the head the batch was built on (`expected_tree_size`).
+  TreeSize expected_tree_size = 0;
+  std::vector<std::string> entries;
+  // Newly completed perfect subtrees (including each new leaf at level 0).
+  std::vector<std::pair<merkle::NodeId, Hash>> nodes;
+  // Leaf hash -> sequence number, for proofs by leaf hash.
+  std::vector<std::pair<Hash, SequenceNumber>> leaf_index;
+  // Event id -> idempotency record.
+  std::vector<std::pair<std::string, EventIdRecord>> event_ids;
+  // Key registry records: key id (32 bytes) -> serialised record (ledger/core owns the format).
+  // A later record for the same key id replaces the earlier one.
+  std::vector<std::pair<std::string, std::string>> keys;
+  // The signed checkpoint of the new head (a C2SP signed note), stored under its tree size.
+  std::optional<std::string> checkpoint;
+  // The head after this batch. new_head.tree_size == expected_tree_size + entries.size().
+  LogHead new_head;
+};
+
+// Storage of one log. Implementations are thread-safe: reads may run concurrently with each
+// other and with Commit; Commit calls are serialised by the caller (the single sequencer) but
+// must be safe even if they are not.
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+
+  // The head as of the last successful Commit (or as recovered at open). Cheap.
+  virtual LogHead Head() const = 0;
+
+  // Applies `batch` atomically and durably: when it returns OK, all of it survives a crash;
+  // when it fails, the caller must assume any part of it may or may not be on disk (see
+  // RELIABILITY.md) and stop writing. Errors:
+  //   Aborted             batch.expected_tree_size differs from the current size, or
+  //                       new_head.tree_size is inconsistent with the entries (nothing written)
+  //   FailedPrecondition  the store is read-only or failed earlier (fail-stop)
+  //   Internal / DataLoss / ResourceExhausted  from the storage engine
+  virtual absl::Status Commit(const CommitBatch& batch) = 0;
+
+  // The leaf data of entry `sequence`. NotFound when sequence >= Head().tree_size.
+  virtual absl::StatusOr<std::string> GetEntry(SequenceNumber sequence) const = 0;
+
+  // Calls fn(sequence, leaf_data) for each entry in [begin, end) in order, stopping early when
+  // fn returns false. Entries at or past the head are not visited. The string_view is valid
+  // only during the call.
+  virtual absl::Status ScanEntries(
+      SequenceNumber begin, SequenceNumber end,
+      const std::function<bool(SequenceNumber, absl::string_view)>& fn) const = 0;
+
+  // The hash of a stored perfect subtree. NotFound when absent.
+  virtual absl::StatusOr<Hash> GetNode(merkle::NodeId id) const = 0;
+
+  // Idempotency lookup. nullopt when the id has never been appended.
+  virtual absl::StatusOr<std::optional<EventIdRecord>> GetEventId(
+      absl::string_view event_id) const = 0;
+
+  // Sequence number of the entry with this leaf hash. nullopt when none.
+  virtual absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(
+      const Hash& leaf_hash) const = 0;
+
+  // Calls fn(key_id, record) for every key registry record, in key id order.
+  virtual absl::Status ScanKeys(
+      const std::function<void(absl::string_view, absl::string_view)>& fn) const = 0;
+
+  // The signed checkpoint stored for exactly this tree size. nullopt when none.
+  virtual absl::StatusOr<std::optional<std::string>> GetCheckpoint(TreeSize tree_size) const = 0;
+
+  // Calls fn(tree_size, note) for every stored checkpoint in increasing tree size,
+  // stopping early when fn returns false.
+  virtual absl::Status ScanCheckpoints(
+      const std::function<bool(TreeSize, absl::string_view)>& fn) const = 0;
+
+  // Verifies the storage engine's own block checksums over all data (RocksDB
+  // VerifyChecksum). DataLoss naming the damage when it fails.
+  virtual absl::Status VerifyStorageChecksums() const = 0;
+};
+
+}  // namespace ledger::store
+
+#endif  // LEDGER_STORE_LOG_STORE_H_
