@@ -1,0 +1,368 @@
+#include "ledger/core/event_validation.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/unknown_field_set.h"
+#include "ledger/core/limits.h"
+#include "ledger/format/entry.h"
+
+namespace ledger::core {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using ledger::v1::Event;
+
+absl::Status Invalid(absl::string_view path, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
+}
+
+bool IsValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    int n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // Truncated sequence.
+    for (int k = 1; k <= n; ++k) {
+      unsigned char cc = s[i + k];
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// Refuses unknown fields and invalid UTF-8 anywhere in the message tree.
+absl::Status CheckWellFormed(const Message& m, const std::string& path) {
+  const auto* reflection = m.GetReflection();
+  if (!reflection->GetUnknownFields(m).empty()) {
+    return Invalid(path, absl::StrCat("has ", reflection->GetUnknownFields(m).field_count(),
+                                      " unknown field(s); this server accepts only the fields "
+                                      "of ledger.v1 it knows"));
+  }
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    std::string field_path = absl::StrCat(path, ".", f->name());
+    if (f->type() == FieldDescriptor::TYPE_STRING) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
+          if (!IsValidUtf8(reflection->GetRepeatedString(m, f, i))) {
+            return Invalid(absl::StrCat(field_path, "[", i, "]"), "is not valid UTF-8");
+          }
+        }
+      } else if (!IsValidUtf8(reflection->GetString(m, f))) {
+        return Invalid(field_path, "is not valid UTF-8");
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
+          absl::Status s = CheckWellFormed(reflection->GetRepeatedMessage(m, f, i),
+                                           absl::StrCat(field_path, "[", i, "]"));
+          if (!s.ok()) return s;
+        }
+      } else {
+        absl::Status s = CheckWellFormed(reflection->GetMessage(m, f), field_path);
+        if (!s.ok()) return s;
+      }
+    } else if (f->type() == FieldDescriptor::TYPE_ENUM && !f->is_repeated()) {
+      if (f->enum_type()->FindValueByNumber(reflection->GetEnumValue(m, f)) == nullptr) {
+        return Invalid(field_path, absl::StrCat("enum value ", reflection->GetEnumValue(m, f),
+                                                " is not defined"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckString(absl::string_view path, absl::string_view value, size_t max_bytes,
+                         bool required) {
+  if (required && value.empty()) return Invalid(path, "is required");
+  if (value.size() > max_bytes) {
+    return Invalid(path, absl::StrCat("is ", value.size(), " bytes; the limit is ", max_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckUrl(absl::string_view path, absl::string_view url, bool required) {
+  absl::Status s = CheckString(path, url, kMaxUrlBytes, required);
+  if (!s.ok() || url.empty()) return s;
+  if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
+    return Invalid(path, "must be an http:// or https:// URL");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTime(absl::string_view path, int64_t micros, int64_t now_micros) {
+  if (micros == 0) return absl::OkStatus();  // Unknown.
+  if (micros < kMinTimeMicros || micros > now_micros + kMaxFutureSkewMicros) {
+    return Invalid(path, absl::StrCat("time ", micros,
+                                      " µs is outside [1900-01-01, now + 1 day]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialDate& d,
+                              int64_t now_micros) {
+  using P = ledger::v1::PartialDate;
+  if (absl::Status s = CheckString(absl::StrCat(path, ".as_stated"), d.as_stated(),
+                                   kMaxShortStringBytes, false);
+      !s.ok()) {
+    return s;
+  }
+  if (d.precision() == P::PRECISION_UNSPECIFIED) {
+    if (d.year() != 0 || d.month() != 0 || d.day() != 0) {
+      return Invalid(path, "year/month/day are set but precision is unspecified");
+    }
+    return absl::OkStatus();
+  }
+  absl::CivilDay today = absl::ToCivilDay(absl::FromUnixMicros(now_micros), absl::UTCTimeZone());
+  if (d.year() < 1 || d.year() > today.year()) {
+    return Invalid(absl::StrCat(path, ".year"),
+                   absl::StrCat(d.year(), " is outside [1, ", today.year(), "]"));
+  }
+  const bool has_month = d.precision() >= P::MONTH;
+  const bool has_day = d.precision() == P::DAY;
+  if (has_month ? (d.month() < 1 || d.month() > 12) : d.month() != 0) {
+    return Invalid(absl::StrCat(path, ".month"),
+                   has_month ? "must be 1..12" : "must be 0 when precision is YEAR");
+  }
+  if (has_day) {
+    absl::CivilDay day(d.year(), d.month(), d.day());
+    if (d.day() < 1 || day.day() != d.day() || day.month() != d.month()) {
+      return Invalid(absl::StrCat(path, ".day"),
+                     absl::StrCat(d.day(), " is not a day of ", d.year(), "-", d.month()));
+    }
+    if (day > today + 1) return Invalid(path, "is in the future");
+  } else if (d.day() != 0) {
+    return Invalid(absl::StrCat(path, ".day"), "must be 0 unless precision is DAY");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckClaim(const std::string& path, const ledger::v1::Claim& claim,
+                        bool has_claim, int64_t now_micros) {
+  if (!has_claim) return Invalid(path, "is required");
+#define LEDGER_CHECK(expr)                \
+  do {                                    \
+    absl::Status s_ = (expr);             \
+    if (!s_.ok()) return s_;              \
+  } while (0)
+  const std::string c = path + ".claimant";
+  if (!claim.has_claimant()) return Invalid(c, "is required");
+  LEDGER_CHECK(CheckString(c + ".name", claim.claimant().name(), kMaxShortStringBytes, true));
+  LEDGER_CHECK(CheckString(c + ".role", claim.claimant().role(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckString(c + ".affiliation", claim.claimant().affiliation(),
+                           kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckString(c + ".stable_id", claim.claimant().stable_id(),
+                           kMaxShortStringBytes, false));
+  const std::string st = path + ".statement";
+  if (!claim.has_statement()) return Invalid(st, "is required");
+  LEDGER_CHECK(CheckString(st + ".text", claim.statement().text(), kMaxStatementTextBytes, true));
+  LEDGER_CHECK(CheckString(st + ".language", claim.statement().language(), kMaxShortStringBytes,
+                           false));
+  LEDGER_CHECK(CheckString(st + ".original_language", claim.statement().original_language(),
+                           kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckPartialDate(path + ".said", claim.said(), now_micros));
+  const std::string so = path + ".source";
+  if (!claim.has_source()) return Invalid(so, "is required");
+  const auto& source = claim.source();
+  LEDGER_CHECK(CheckUrl(so + ".url", source.url(), true));
+  LEDGER_CHECK(CheckString(so + ".title", source.title(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckString(so + ".publisher", source.publisher(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckTime(so + ".published_time_micros", source.published_time_micros(),
+                         now_micros));
+  LEDGER_CHECK(CheckTime(so + ".retrieved_time_micros", source.retrieved_time_micros(),
+                         now_micros));
+  LEDGER_CHECK(CheckUrl(so + ".archive_url", source.archive_url(), false));
+  if (!source.content_sha256().empty() && source.content_sha256().size() != 32) {
+    return Invalid(so + ".content_sha256",
+                   absl::StrCat("must be 32 bytes or empty, got ", source.content_sha256().size()));
+  }
+  LEDGER_CHECK(CheckString(so + ".quote.exact", source.quote().exact(), kMaxQuoteBytes, false));
+  LEDGER_CHECK(CheckString(so + ".quote.prefix", source.quote().prefix(), kMaxQuoteBytes, false));
+  LEDGER_CHECK(CheckString(so + ".quote.suffix", source.quote().suffix(), kMaxQuoteBytes, false));
+  if (claim.topics_size() > static_cast<int>(kMaxTopics)) {
+    return Invalid(path + ".topics",
+                   absl::StrCat("has ", claim.topics_size(), " items; the limit is ", kMaxTopics));
+  }
+  for (int i = 0; i < claim.topics_size(); ++i) {
+    LEDGER_CHECK(CheckString(absl::StrCat(path, ".topics[", i, "]"), claim.topics(i),
+                             kMaxShortStringBytes, true));
+  }
+  if (claim.entities_size() > static_cast<int>(kMaxEntities)) {
+    return Invalid(path + ".entities", absl::StrCat("has ", claim.entities_size(),
+                                                    " items; the limit is ", kMaxEntities));
+  }
+  for (int i = 0; i < claim.entities_size(); ++i) {
+    const std::string e = absl::StrCat(path, ".entities[", i, "]");
+    LEDGER_CHECK(CheckString(e + ".name", claim.entities(i).name(), kMaxShortStringBytes, true));
+    LEDGER_CHECK(CheckString(e + ".stable_id", claim.entities(i).stable_id(),
+                             kMaxShortStringBytes, false));
+  }
+  LEDGER_CHECK(CheckString(path + ".venue", claim.venue(), kMaxShortStringBytes, false));
+  return absl::OkStatus();
+}
+
+absl::Status CheckBody(const Event& event, int64_t now_micros) {
+  switch (event.body_case()) {
+    case Event::kClaimAsserted:
+      return CheckClaim("event.claim_asserted.claim", event.claim_asserted().claim(),
+                        event.claim_asserted().has_claim(), now_micros);
+    case Event::kClaimCorrected: {
+      const auto& c = event.claim_corrected();
+      LEDGER_CHECK(ValidateEventId(c.corrects_claim_id()).ok()
+                       ? absl::OkStatus()
+                       : Invalid("event.claim_corrected.corrects_claim_id",
+                                 "must be the event id of an earlier claim"));
+      LEDGER_CHECK(CheckString("event.claim_corrected.reason", c.reason(), kMaxReasonBytes, true));
+      return CheckClaim("event.claim_corrected.claim", c.claim(), c.has_claim(), now_micros);
+    }
+    case Event::kClaimRetracted: {
+      const auto& r = event.claim_retracted();
+      LEDGER_CHECK(ValidateEventId(r.claim_id()).ok()
+                       ? absl::OkStatus()
+                       : Invalid("event.claim_retracted.claim_id",
+                                 "must be the event id of an earlier claim"));
+      return CheckString("event.claim_retracted.reason", r.reason(), kMaxReasonBytes, true);
+    }
+    case Event::kClaimReviewed: {
+      const auto& r = event.claim_reviewed();
+      const std::string p = "event.claim_reviewed";
+      LEDGER_CHECK(ValidateEventId(r.claim_id()).ok()
+                       ? absl::OkStatus()
+                       : Invalid(p + ".claim_id", "must be the event id of an earlier claim"));
+      if (r.worst_rating() > r.best_rating()) {
+        return Invalid(p + ".worst_rating", "must not exceed best_rating");
+      }
+      if (r.rating_value() < r.worst_rating() || r.rating_value() > r.best_rating()) {
+        return Invalid(p + ".rating_value",
+                       absl::StrCat(r.rating_value(), " is outside [worst_rating ",
+                                    r.worst_rating(), ", best_rating ", r.best_rating(), "]"));
+      }
+      LEDGER_CHECK(CheckString(p + ".rating_text", r.rating_text(), kMaxShortStringBytes, true));
+      LEDGER_CHECK(CheckString(p + ".reviewer", r.reviewer(), kMaxShortStringBytes, true));
+      LEDGER_CHECK(CheckUrl(p + ".review_url", r.review_url(), false));
+      LEDGER_CHECK(CheckTime(p + ".review_time_micros", r.review_time_micros(), now_micros));
+      return CheckString(p + ".explanation", r.explanation(), kMaxReasonBytes, false);
+    }
+    case Event::kKeyRegistered: {
+      const auto& k = event.key_registered();
+      if (k.public_key().size() != 32) {
+        return Invalid("event.key_registered.public_key",
+                       absl::StrCat("must be 32 bytes, got ", k.public_key().size()));
+      }
+      if (k.role() == ledger::v1::KeyRegistered::ROLE_UNSPECIFIED) {
+        return Invalid("event.key_registered.role", "must be SUBMITTER or ADMIN");
+      }
+      return CheckString("event.key_registered.holder", k.holder(), kMaxShortStringBytes, false);
+    }
+    case Event::kKeyRevoked: {
+      const auto& k = event.key_revoked();
+      if (k.key_id().size() != format::kKeyIdSize) {
+        return Invalid("event.key_revoked.key_id",
+                       absl::StrCat("must be 32 bytes, got ", k.key_id().size()));
+      }
+      return CheckString("event.key_revoked.reason", k.reason(), kMaxReasonBytes, true);
+    }
+    case Event::BODY_NOT_SET:
+      break;
+  }
+  return Invalid("event", "exactly one body (claim_asserted, claim_corrected, ...) must be set");
+#undef LEDGER_CHECK
+}
+
+absl::StatusOr<Event> Parse(absl::string_view bytes) {
+  Event event;
+  google::protobuf::io::CodedInputStream input(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                               static_cast<int>(bytes.size()));
+  input.SetRecursionLimit(16);
+  if (!event.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
+    return Invalid("event", "bytes do not parse as ledger.v1.Event");
+  }
+  absl::Status s = CheckWellFormed(event, "event");
+  if (!s.ok()) return s;
+  return event;
+}
+
+}  // namespace
+
+absl::Status ValidateEventId(absl::string_view event_id) {
+  if (event_id.empty() || event_id.size() > kMaxEventIdBytes) {
+    return Invalid("event_id", absl::StrCat("must be 1..", kMaxEventIdBytes, " bytes, got ",
+                                            event_id.size()));
+  }
+  for (char c : event_id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return Invalid("event_id", "may contain only A-Z a-z 0-9 . _ : -");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEnvelope(const ledger::v1::SignedEvent& envelope) {
+  if (envelope.version() != format::kSignedEventVersion1) {
+    return Invalid("version", absl::StrCat("is ", envelope.version(),
+                                           "; this server accepts envelope version 1"));
+  }
+  absl::Status s = ValidateEventId(envelope.event_id());
+  if (!s.ok()) return s;
+  if (envelope.key_id().size() != format::kKeyIdSize) {
+    return Invalid("key_id", absl::StrCat("must be 32 bytes, got ", envelope.key_id().size()));
+  }
+  if (envelope.signature().size() != format::kSignatureSize) {
+    return Invalid("signature",
+                   absl::StrCat("must be 64 bytes, got ", envelope.signature().size()));
+  }
+  if (envelope.event().empty()) return Invalid("event", "is required");
+  if (envelope.event().size() > kMaxEventBytes) {
+    return Invalid("event", absl::StrCat("is ", envelope.event().size(),
+                                         " bytes; the limit is ", kMaxEventBytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Event> ParseAndValidateEvent(absl::string_view event_bytes, int64_t now_micros) {
+  absl::StatusOr<Event> event = Parse(event_bytes);
+  if (!event.ok()) return event.status();
+  absl::Status s = CheckBody(*event, now_micros);
+  if (!s.ok()) return s;
+  return event;
+}
+
+absl::StatusOr<Event> ParseStoredEvent(absl::string_view event_bytes) {
+  absl::StatusOr<Event> event = Parse(event_bytes);
+  if (!event.ok()) return absl::DataLossError(event.status().message());
+  if (event->body_case() == Event::BODY_NOT_SET) {
+    return absl::DataLossError("stored event has no body");
+  }
+  return event;
+}
+
+}  // namespace ledger::core

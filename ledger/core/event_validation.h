@@ -1,0 +1,36 @@
+// Admission checks of the bytes a submitter sends: the envelope and the event inside it.
+// Pure functions (the caller passes the time), thread-safe.
+#ifndef LEDGER_CORE_EVENT_VALIDATION_H_
+#define LEDGER_CORE_EVENT_VALIDATION_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ledger/v1/claim.pb.h"
+
+namespace ledger::core {
+
+// Checks the envelope fields (version, event id syntax, key id and signature lengths, event
+// size). Does not parse the event. INVALID_ARGUMENT naming the field and the limit.
+absl::Status ValidateEnvelope(const ledger::v1::SignedEvent& envelope);
+
+// Checks one event id: 1..kMaxEventIdBytes bytes of [A-Za-z0-9._:-].
+absl::Status ValidateEventId(absl::string_view event_id);
+
+// Parses the exact signed event bytes and checks them: they parse as ledger.v1.Event with no
+// unknown fields and valid UTF-8; exactly one body is set; required fields are present; every
+// string, list and timestamp is within the limits of limits.h (times relative to
+// `now_micros`). INVALID_ARGUMENT naming the field path (e.g.
+// "event.claim_asserted.claim.statement.text") and the limit.
+absl::StatusOr<ledger::v1::Event> ParseAndValidateEvent(absl::string_view event_bytes,
+                                                        int64_t now_micros);
+
+// Parses stored event bytes with the same parser but without time checks (the audit and the
+// views: what was valid when admitted stays valid). DATA_LOSS when they do not parse.
+absl::StatusOr<ledger::v1::Event> ParseStoredEvent(absl::string_view event_bytes);
+
+}  // namespace ledger::core
+
+#endif  // LEDGER_CORE_EVENT_VALIDATION_H_

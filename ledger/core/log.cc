@@ -1,0 +1,487 @@
+#include "ledger/core/log.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/core/limits.h"
+#include "ledger/crypto/sha256.h"
+#include "ledger/format/entry.h"
+#include "ledger/merkle/hasher.h"
+#include "ledger/merkle/proof.h"
+
+namespace ledger::core {
+namespace {
+
+absl::Status WithIndex(const absl::Status& s, int index) {
+  if (s.ok() || index < 0) return s;
+  return absl::Status(s.code(), absl::StrCat("events[", index, "].", s.message()));
+}
+
+}  // namespace
+
+// What one group commit is building: the batch for the store plus the sequencer's working
+// state, which becomes the log's state only if the commit succeeds.
+struct Log::GroupStage {
+  explicit GroupStage(const KeyRegistry* base, const merkle::Frontier& f, int64_t last_time)
+      : registry(base), frontier(f), last_recorded_time_micros(last_time) {}
+  store::CommitBatch batch;
+  KeyRegistry registry;  // overlay over registry_
+  merkle::Frontier frontier;
+  int64_t last_recorded_time_micros;
+  // Event ids appended in this group: id -> (sequence, event hash, result).
+  std::map<std::string, AppendResult> ids;
+  std::map<std::string, Hash> id_hashes;
+};
+
+absl::StatusOr<LogEntry> DecodeLogEntry(SequenceNumber sequence, std::string leaf_data) {
+  LEDGER_ASSIGN_OR_RETURN(format::EntryView view, format::DecodeLeafData(leaf_data));
+  LogEntry e;
+  e.sequence = sequence;
+  e.recorded_time_micros = view.recorded_time_micros;
+  e.event_id = std::string(view.event_id);
+  e.key_id = std::string(view.key_id);
+  e.signature = std::string(view.signature);
+  e.event = std::string(view.event);
+  e.leaf_hash = merkle::HashLeaf(leaf_data);
+  e.leaf_data = std::move(leaf_data);
+  return e;
+}
+
+absl::StatusOr<std::unique_ptr<Log>> Log::Open(std::unique_ptr<store::LogStore> store,
+                                               LogIdentity identity,
+                                               crypto::Ed25519PrivateKey log_key,
+                                               LogOptions options) {
+  LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(identity.origin));
+  if (log_key.public_key() != identity.log_public_key) {
+    return absl::InvalidArgumentError("the log key does not match the identity's log public key");
+  }
+  const store::LogHead head = store->Head();
+  const store::LogStore* raw = store.get();
+  LEDGER_ASSIGN_OR_RETURN(
+      merkle::Frontier frontier,
+      merkle::Frontier::Load(head.tree_size,
+                             [raw](merkle::NodeId id) { return raw->GetNode(id); }));
+  if (frontier.Root() != head.root_hash) {
+    return absl::DataLossError(absl::StrCat(
+        "stored Merkle nodes give root ", HexEncode(frontier.Root()), " at tree size ",
+        head.tree_size, " but the stored head says ", HexEncode(head.root_hash)));
+  }
+  std::unique_ptr<Log> log(new Log(std::move(store), std::move(identity), std::move(log_key),
+                                   options, std::move(frontier)));
+  {
+    absl::MutexLock lock(&log->state_mu_);
+    log->head_ = head;
+    absl::Status load = log->store_->ScanKeys([&](absl::string_view id, absl::string_view rec) {
+      absl::StatusOr<KeyRecord> r = DecodeKeyRecord(rec);
+      if (r.ok()) {
+        log->registry_.Put(id, *r);
+      } else if (log->failed_.ok()) {
+        log->failed_ = r.status();
+      }
+    });
+    if (!load.ok()) return load;
+    if (!log->failed_.ok()) return log->failed_;
+    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> cp,
+                            log->store_->GetCheckpoint(head.tree_size));
+    if (cp.has_value()) {
+      LEDGER_ASSIGN_OR_RETURN(format::Checkpoint parsed,
+                              format::VerifyCheckpoint(*cp, log->checkpoint_verifier_));
+      if (parsed.root_hash != head.root_hash) {
+        return absl::DataLossError(absl::StrCat("the checkpoint stored at tree size ",
+                                                head.tree_size, " has another root"));
+      }
+      log->latest_checkpoint_ = *cp;
+    } else if (head.tree_size == 0) {
+      // A new log: publish the signed empty tree, so followers have a starting point.
+      store::CommitBatch batch;
+      batch.new_head = head;
+      batch.checkpoint = format::SignCheckpoint(
+          {log->identity_.origin, 0, merkle::EmptyRoot()}, log->log_key_);
+      LEDGER_RETURN_IF_ERROR(log->store_->Commit(batch));
+      log->latest_checkpoint_ = *batch.checkpoint;
+    } else {
+      return absl::DataLossError(
+          absl::StrCat("no checkpoint is stored for the head's tree size ", head.tree_size));
+    }
+  }
+  log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
+  return log;
+}
+
+Log::Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
+         crypto::Ed25519PrivateKey log_key, LogOptions options, merkle::Frontier frontier)
+    : store_(std::move(store)),
+      identity_(std::move(identity)),
+      log_key_(std::move(log_key)),
+      checkpoint_verifier_{identity_.origin, identity_.log_public_key},
+      options_(options),
+      registry_(identity_.admin_keys),
+      frontier_(std::move(frontier)) {}
+
+Log::~Log() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = true;
+  }
+  if (sequencer_.joinable()) sequencer_.join();
+}
+
+std::string Log::CheckpointVerifierKey() const {
+  return format::NoteVerifierKey(identity_.origin, identity_.log_public_key);
+}
+
+store::LogHead Log::Head() const {
+  absl::MutexLock lock(&state_mu_);
+  return head_;
+}
+
+std::string Log::LatestCheckpoint() const {
+  absl::MutexLock lock(&state_mu_);
+  return latest_checkpoint_;
+}
+
+absl::StatusOr<Log::Prepared> Log::Prepare(const ledger::v1::SignedEvent& envelope,
+                                           int index) const {
+  LEDGER_RETURN_IF_ERROR(WithIndex(ValidateEnvelope(envelope), index));
+  Prepared p;
+  p.envelope = &envelope;
+  absl::StatusOr<ledger::v1::Event> event =
+      ParseAndValidateEvent(envelope.event(), options_.clock->NowMicros());
+  if (!event.ok()) return WithIndex(event.status(), index);
+  p.event = *std::move(event);
+  p.event_hash = crypto::Sha256(envelope.event());
+  return p;
+}
+
+absl::StatusOr<std::optional<AppendResult>> Log::FindDuplicate(const Prepared& p) const {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<store::EventIdRecord> record,
+                          store_->GetEventId(p.envelope->event_id()));
+  if (!record.has_value()) return std::optional<AppendResult>();
+  if (record->event_hash != p.event_hash) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "event_id: \"", p.envelope->event_id(), "\" already names entry ", record->sequence,
+        ", whose event bytes differ; choose a new event id for a different event"));
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::string leaf_data, store_->GetEntry(record->sequence));
+  LEDGER_ASSIGN_OR_RETURN(LogEntry entry, DecodeLogEntry(record->sequence, std::move(leaf_data)));
+  AppendResult r;
+  r.sequence = record->sequence;
+  r.recorded_time_micros = entry.recorded_time_micros;
+  r.leaf_hash = entry.leaf_hash;
+  r.duplicate = true;
+  r.checkpoint = LatestCheckpoint();
+  return std::optional<AppendResult>(r);
+}
+
+absl::StatusOr<AppendResult> Log::Append(const ledger::v1::SignedEvent& envelope) {
+  LEDGER_ASSIGN_OR_RETURN(std::vector<AppendResult> results, AppendAll({envelope}));
+  return results.front();
+}
+
+absl::StatusOr<std::vector<AppendResult>> Log::AppendAll(
+    const std::vector<ledger::v1::SignedEvent>& envelopes) {
+  if (envelopes.empty()) return absl::InvalidArgumentError("events: at least one is required");
+  if (envelopes.size() > kMaxBatchEvents) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "events: ", envelopes.size(), " in one batch; the limit is ", kMaxBatchEvents));
+  }
+  const bool single = envelopes.size() == 1;
+  std::vector<Prepared> prepared;
+  prepared.reserve(envelopes.size());
+  std::vector<std::optional<AppendResult>> duplicates;
+  bool all_duplicates = true;
+  for (size_t i = 0; i < envelopes.size(); ++i) {
+    const int index = single ? -1 : static_cast<int>(i);
+    LEDGER_ASSIGN_OR_RETURN(Prepared p, Prepare(envelopes[i], index));
+    // A retry returns the original entry without a new signature check: its bytes are the
+    // stored, already verified ones.
+    absl::StatusOr<std::optional<AppendResult>> dup = FindDuplicate(p);
+    if (!dup.ok()) return WithIndex(dup.status(), index);
+    all_duplicates = all_duplicates && dup->has_value();
+    duplicates.push_back(*dup);
+    prepared.push_back(std::move(p));
+  }
+  if (all_duplicates) {
+    std::vector<AppendResult> results;
+    for (auto& d : duplicates) results.push_back(*d);
+    return results;
+  }
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    if (duplicates[i].has_value()) continue;
+    const int index = single ? -1 : static_cast<int>(i);
+    const auto& env = *prepared[i].envelope;
+    KeyRecord signer;
+    {
+      absl::MutexLock lock(&state_mu_);
+      if (!failed_.ok()) {
+        return absl::UnavailableError(absl::StrCat(
+            "the log stopped accepting writes after a storage error (", failed_.message(),
+            "); restart the server, then retry with the same event id"));
+      }
+      absl::StatusOr<KeyRecord> key = registry_.ActiveKey(env.key_id());
+      if (!key.ok()) return WithIndex(key.status(), index);
+      signer = *key;
+    }
+    if (!crypto::Ed25519Verify(
+            signer.public_key,
+            format::EventSigningInput(identity_.origin, env.event_id(), env.event()),
+            env.signature())) {
+      return WithIndex(
+          absl::InvalidArgumentError(absl::StrCat(
+              "signature: does not verify under key ", HexEncode(env.key_id().substr(0, 8)),
+              "… over the v1 signing input for origin \"", identity_.origin, "\"")),
+          index);
+    }
+  }
+  return Submit(std::move(prepared));
+}
+
+absl::StatusOr<std::vector<AppendResult>> Log::Submit(std::vector<Prepared> events) {
+  Unit unit;
+  unit.events = std::move(events);
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (stopping_) return absl::UnavailableError("the log is shutting down; retry later");
+    queue_.push_back(&unit);
+    queue_mu_.Await(absl::Condition(&unit.done));
+  }
+  if (!unit.status.ok()) return unit.status;
+  return std::move(unit.results);
+}
+
+void Log::SequencerLoop() {
+  for (;;) {
+    std::vector<Unit*> group;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+        return stopping_ || !queue_.empty();
+      };
+      queue_mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // Stopping, and everything queued has been drained.
+      size_t entries = 0;
+      while (!queue_.empty() &&
+             (group.empty() ||
+              entries + queue_.front()->events.size() <= options_.max_group_entries)) {
+        entries += queue_.front()->events.size();
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    ProcessGroup(std::move(group));
+  }
+}
+
+absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
+  // Work on copies, so that a refused event leaves nothing of its unit in the group.
+  KeyRegistry registry(&stage->registry);
+  merkle::Frontier frontier = stage->frontier;
+  int64_t last_time = stage->last_recorded_time_micros;
+  const size_t entries_before = stage->batch.entries.size();
+  store::CommitBatch staged;
+  std::map<std::string, AppendResult> new_ids;
+  std::vector<AppendResult> results;
+  const bool single = unit->events.size() == 1;
+  for (size_t i = 0; i < unit->events.size(); ++i) {
+    const Prepared& p = unit->events[i];
+    const int index = single ? -1 : static_cast<int>(i);
+    const std::string& id = p.envelope->event_id();
+    // Idempotency against this group, this unit, then the store.
+    auto in_group = stage->ids.find(id);
+    auto in_unit = new_ids.find(id);
+    if (in_group != stage->ids.end() || in_unit != new_ids.end()) {
+      const Hash& h = in_group != stage->ids.end() ? stage->id_hashes[id] : p.event_hash;
+      if (in_unit != new_ids.end() || h != p.event_hash) {
+        return WithIndex(absl::AlreadyExistsError(absl::StrCat(
+                             "event_id: \"", id, "\" is used twice with different bytes")),
+                         index);
+      }
+      AppendResult r = in_group->second;
+      r.duplicate = true;
+      results.push_back(r);
+      continue;
+    }
+    absl::StatusOr<std::optional<AppendResult>> dup = FindDuplicate(p);
+    if (!dup.ok()) return WithIndex(dup.status(), index);
+    if (dup->has_value()) {
+      results.push_back(**dup);
+      continue;
+    }
+    LEDGER_RETURN_IF_ERROR(WithIndex(registry.Authorize(p.event, p.envelope->key_id()), index));
+    const SequenceNumber seq = stage->batch.expected_tree_size + entries_before +
+                               staged.entries.size();
+    last_time = std::max(last_time, options_.clock->NowMicros());
+    std::string leaf = format::EncodeLeafData(last_time, id, p.envelope->key_id(),
+                                              p.envelope->signature(), p.envelope->event());
+    AppendResult r;
+    r.sequence = seq;
+    r.recorded_time_micros = last_time;
+    r.leaf_hash = merkle::HashLeaf(leaf);
+    frontier.Append(r.leaf_hash, &staged.nodes);
+    staged.leaf_index.emplace_back(r.leaf_hash, seq);
+    staged.event_ids.emplace_back(id, store::EventIdRecord{seq, p.event_hash});
+    for (auto& [key_id, record] : registry.Apply(p.event, seq)) {
+      staged.keys.emplace_back(key_id, EncodeKeyRecord(record));
+    }
+    staged.entries.push_back(std::move(leaf));
+    new_ids[id] = r;
+    results.push_back(r);
+  }
+  // The unit is accepted: move its staged writes into the group.
+  auto append = [](auto& to, auto& from) {
+    for (auto& x : from) to.push_back(std::move(x));
+  };
+  append(stage->batch.entries, staged.entries);
+  append(stage->batch.nodes, staged.nodes);
+  append(stage->batch.leaf_index, staged.leaf_index);
+  append(stage->batch.event_ids, staged.event_ids);
+  append(stage->batch.keys, staged.keys);
+  registry.MergeIntoParent(&stage->registry);
+  stage->frontier = std::move(frontier);
+  stage->last_recorded_time_micros = last_time;
+  for (auto& [id, r] : new_ids) {
+    stage->ids[id] = r;
+  }
+  for (size_t i = 0; i < unit->events.size(); ++i) {
+    stage->id_hashes[unit->events[i].envelope->event_id()] = unit->events[i].event_hash;
+  }
+  unit->results = std::move(results);
+  return absl::OkStatus();
+}
+
+void Log::ProcessGroup(std::vector<Unit*> group) {
+  store::LogHead head;
+  {
+    absl::MutexLock lock(&state_mu_);
+    head = head_;
+    if (!failed_.ok()) {
+      absl::Status refused = absl::UnavailableError(absl::StrCat(
+          "the log stopped accepting writes after a storage error (", failed_.message(),
+          "); restart the server, then retry with the same event id"));
+      absl::MutexLock qlock(&queue_mu_);
+      for (Unit* u : group) u->status = refused, u->done = true;
+      return;
+    }
+  }
+  // registry_ is only mutated by this thread, so the overlay may read it without the lock.
+  GroupStage stage(&registry_, frontier_, head.last_recorded_time_micros);
+  stage.batch.expected_tree_size = head.tree_size;
+  std::vector<Unit*> accepted;
+  for (Unit* u : group) {
+    absl::Status s = StageUnit(u, &stage);
+    if (s.ok()) {
+      accepted.push_back(u);
+    } else {
+      u->status = s;
+    }
+  }
+  std::string checkpoint;
+  absl::Status commit = absl::OkStatus();
+  if (!stage.batch.entries.empty()) {
+    const TreeSize new_size = head.tree_size + stage.batch.entries.size();
+    stage.batch.new_head = {new_size, stage.frontier.Root(), stage.last_recorded_time_micros};
+    checkpoint = format::SignCheckpoint(
+        {identity_.origin, new_size, stage.batch.new_head.root_hash}, log_key_);
+    stage.batch.checkpoint = checkpoint;
+    commit = store_->Commit(stage.batch);
+    absl::MutexLock lock(&state_mu_);
+    if (commit.ok()) {
+      stage.registry.MergeIntoParent(&registry_);
+      head_ = stage.batch.new_head;
+      latest_checkpoint_ = checkpoint;
+      frontier_ = std::move(stage.frontier);
+    } else {
+      failed_ = commit;
+    }
+  }
+  if (checkpoint.empty()) checkpoint = LatestCheckpoint();
+  absl::MutexLock lock(&queue_mu_);
+  for (Unit* u : accepted) {
+    if (!commit.ok()) {
+      u->status = absl::UnavailableError(absl::StrCat(
+          "the write failed (", commit.message(),
+          "); its outcome is unknown and the log stopped accepting writes: restart the "
+          "server, then retry with the same event id"));
+      u->results.clear();
+    } else {
+      for (AppendResult& r : u->results) {
+        if (r.checkpoint.empty()) r.checkpoint = checkpoint;
+      }
+    }
+  }
+  for (Unit* u : group) u->done = true;
+}
+
+absl::StatusOr<LogEntry> Log::GetEntry(SequenceNumber sequence) const {
+  LEDGER_ASSIGN_OR_RETURN(std::string leaf_data, store_->GetEntry(sequence));
+  return DecodeLogEntry(sequence, std::move(leaf_data));
+}
+
+absl::StatusOr<std::string> Log::CheckpointAt(TreeSize tree_size) const {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> cp, store_->GetCheckpoint(tree_size));
+  if (!cp.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no checkpoint is stored for tree size ", tree_size));
+  }
+  return *cp;
+}
+
+absl::StatusOr<merkle::NodeReader> Log::NodeReaderAt(TreeSize tree_size) const {
+  const TreeSize size = Head().tree_size;
+  if (tree_size > size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("tree_size: ", tree_size, " exceeds the log's size ", size));
+  }
+  const store::LogStore* s = store_.get();
+  return merkle::NodeReader([s](merkle::NodeId id) { return s->GetNode(id); });
+}
+
+absl::StatusOr<InclusionProof> Log::ProveInclusion(SequenceNumber sequence,
+                                                   TreeSize tree_size) const {
+  if (tree_size == 0) tree_size = Head().tree_size;
+  LEDGER_ASSIGN_OR_RETURN(merkle::NodeReader read, NodeReaderAt(tree_size));
+  if (sequence >= tree_size) {
+    return absl::InvalidArgumentError(absl::StrCat("sequence: ", sequence,
+                                                   " is not in a tree of size ", tree_size));
+  }
+  InclusionProof proof;
+  proof.sequence = sequence;
+  proof.tree_size = tree_size;
+  LEDGER_ASSIGN_OR_RETURN(proof.leaf_hash, read(merkle::NodeId{0, sequence}));
+  LEDGER_ASSIGN_OR_RETURN(proof.hashes, merkle::InclusionProof(sequence, tree_size, read));
+  LEDGER_ASSIGN_OR_RETURN(proof.root_hash, merkle::RootAt(tree_size, read));
+  return proof;
+}
+
+absl::StatusOr<InclusionProof> Log::ProveInclusionByLeafHash(const Hash& leaf_hash,
+                                                             TreeSize tree_size) const {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<SequenceNumber> seq, store_->GetLeafIndex(leaf_hash));
+  if (!seq.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("leaf_hash: no entry has leaf hash ", HexEncode(leaf_hash)));
+  }
+  return ProveInclusion(*seq, tree_size);
+}
+
+absl::StatusOr<ConsistencyProof> Log::ProveConsistency(TreeSize from_tree_size,
+                                                       TreeSize to_tree_size) const {
+  if (to_tree_size == 0) to_tree_size = Head().tree_size;
+  LEDGER_ASSIGN_OR_RETURN(merkle::NodeReader read, NodeReaderAt(to_tree_size));
+  if (from_tree_size > to_tree_size) {
+    return absl::InvalidArgumentError(absl::StrCat("from_tree_size: ", from_tree_size,
+                                                   " exceeds to_tree_size ", to_tree_size));
+  }
+  ConsistencyProof proof;
+  proof.from_tree_size = from_tree_size;
+  proof.to_tree_size = to_tree_size;
+  LEDGER_ASSIGN_OR_RETURN(proof.hashes,
+                          merkle::ConsistencyProof(from_tree_size, to_tree_size, read));
+  LEDGER_ASSIGN_OR_RETURN(proof.from_root_hash, merkle::RootAt(from_tree_size, read));
+  LEDGER_ASSIGN_OR_RETURN(proof.to_root_hash, merkle::RootAt(to_tree_size, read));
+  return proof;
+}
+
+}  // namespace ledger::core

@@ -1,0 +1,202 @@
+// Log: the append-only, signed, Merkle-covered log of claim events. No gRPC in here.
+//
+// Append pipeline (DESIGN.md §4):
+//   1. In the caller's thread: validate the envelope and the event, look the signer key up,
+//      verify the Ed25519 signature. Callers run in parallel, so verification does too.
+//   2. One sequencer thread takes every queued request (group commit): idempotency check,
+//      key rules, sequence numbers, recorded times, leaf hashes, Merkle nodes, key records,
+//      and a signed checkpoint of the new head -- all in ONE LogStore::Commit (one RocksDB
+//      WriteBatch with sync).
+//   3. Only then are the callers acknowledged.
+// A refused request writes nothing. After a failed commit the log is fail-stopped: every
+// later append returns UNAVAILABLE until the process reopens the store (RELIABILITY.md: a
+// failed write may still be on disk, so retrying an fsync is never safe).
+//
+// Example:
+//   auto log = Log::Open(std::move(store), identity, std::move(log_key), LogOptions());
+//   absl::StatusOr<AppendResult> r = (*log)->Append(signed_event);
+//   if (r.ok()) std::cout << "appended at " << r->sequence;
+#ifndef LEDGER_CORE_LOG_H_
+#define LEDGER_CORE_LOG_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/base/clock.h"
+#include "ledger/base/types.h"
+#include "ledger/core/key_registry.h"
+#include "ledger/crypto/ed25519.h"
+#include "ledger/format/checkpoint.h"
+#include "ledger/merkle/compact_range.h"
+#include "ledger/store/log_store.h"
+#include "ledger/v1/claim.pb.h"
+
+namespace ledger::core {
+
+// What a log is: its origin, its checkpoint key, and the admin keys named at initialisation.
+struct LogIdentity {
+  std::string origin;
+  crypto::PublicKey log_public_key{};
+  std::vector<crypto::PublicKey> admin_keys;
+};
+
+struct LogOptions {
+  Clock* clock = Clock::Real();
+  // Most entries one group commit writes.
+  size_t max_group_entries = 1024;
+};
+
+struct AppendResult {
+  SequenceNumber sequence = 0;
+  int64_t recorded_time_micros = 0;
+  Hash leaf_hash{};
+  // True when the event id and bytes were already in the log: this is the original entry.
+  bool duplicate = false;
+  // A signed checkpoint whose tree contains the entry.
+  std::string checkpoint;
+};
+
+// One stored entry, decoded.
+struct LogEntry {
+  SequenceNumber sequence = 0;
+  int64_t recorded_time_micros = 0;
+  std::string event_id;
+  std::string key_id;
+  std::string signature;
+  std::string event;
+  std::string leaf_data;
+  Hash leaf_hash{};
+};
+
+struct InclusionProof {
+  SequenceNumber sequence = 0;
+  TreeSize tree_size = 0;
+  Hash leaf_hash{};
+  Hash root_hash{};
+  std::vector<Hash> hashes;
+};
+
+struct ConsistencyProof {
+  TreeSize from_tree_size = 0;
+  TreeSize to_tree_size = 0;
+  Hash from_root_hash{};
+  Hash to_root_hash{};
+  std::vector<Hash> hashes;
+};
+
+// Decodes stored leaf data into a LogEntry. DataLoss when malformed.
+absl::StatusOr<LogEntry> DecodeLogEntry(SequenceNumber sequence, std::string leaf_data);
+
+// Thread-safe.
+class Log {
+ public:
+  // Opens the log over `store` (which must be writable). Checks that the stored Merkle nodes
+  // reproduce the stored root (DataLoss otherwise), loads the key registry, and signs a
+  // checkpoint of the empty tree when the log is new. `log_key` must match
+  // identity.log_public_key (InvalidArgument otherwise).
+  static absl::StatusOr<std::unique_ptr<Log>> Open(std::unique_ptr<store::LogStore> store,
+                                                   LogIdentity identity,
+                                                   crypto::Ed25519PrivateKey log_key,
+                                                   LogOptions options);
+
+  // Drains queued appends, then stops the sequencer.
+  ~Log();
+
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Appends one signed event and returns once it is durable. Errors (nothing written):
+  //   INVALID_ARGUMENT    malformed envelope or event, a limit exceeded, bad signature
+  //   FAILED_PRECONDITION unknown or revoked key; a key event that does not apply
+  //   PERMISSION_DENIED   a submitter key signing a key event
+  //   ALREADY_EXISTS      the event id names an entry with other bytes
+  //   UNAVAILABLE         the log stopped after a write error, or is shutting down
+  absl::StatusOr<AppendResult> Append(const ledger::v1::SignedEvent& envelope);
+
+  // Appends events atomically, in order: all of them or none. 1..kMaxBatchEvents events
+  // (RESOURCE_EXHAUSTED beyond). An error names the index of the offending event.
+  absl::StatusOr<std::vector<AppendResult>> AppendAll(
+      const std::vector<ledger::v1::SignedEvent>& envelopes);
+
+  store::LogHead Head() const;
+  // NotFound when sequence >= size.
+  absl::StatusOr<LogEntry> GetEntry(SequenceNumber sequence) const;
+  // The latest signed checkpoint.
+  std::string LatestCheckpoint() const;
+  // The checkpoint stored for exactly `tree_size`; NotFound when none.
+  absl::StatusOr<std::string> CheckpointAt(TreeSize tree_size) const;
+  // tree_size 0 means the current size. InvalidArgument when sequence >= tree_size;
+  // OutOfRange when tree_size exceeds the log.
+  absl::StatusOr<InclusionProof> ProveInclusion(SequenceNumber sequence, TreeSize tree_size) const;
+  // NotFound when no entry has this leaf hash.
+  absl::StatusOr<InclusionProof> ProveInclusionByLeafHash(const Hash& leaf_hash,
+                                                          TreeSize tree_size) const;
+  // to_tree_size 0 means the current size.
+  absl::StatusOr<ConsistencyProof> ProveConsistency(TreeSize from_tree_size,
+                                                    TreeSize to_tree_size) const;
+
+  const LogIdentity& identity() const { return identity_; }
+  // The C2SP verifier key of this log's checkpoints.
+  std::string CheckpointVerifierKey() const;
+  const store::LogStore& store() const { return *store_; }
+
+ private:
+  struct Prepared {
+    const ledger::v1::SignedEvent* envelope;
+    ledger::v1::Event event;
+    Hash event_hash;
+  };
+  struct Unit {
+    std::vector<Prepared> events;
+    std::vector<AppendResult> results;
+    absl::Status status;
+    bool done = false;
+  };
+  struct GroupStage;
+
+  Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
+      crypto::Ed25519PrivateKey log_key, LogOptions options, merkle::Frontier frontier);
+
+  // Step 1 of the pipeline for one event. `index` (or -1) prefixes error messages.
+  absl::StatusOr<Prepared> Prepare(const ledger::v1::SignedEvent& envelope, int index) const;
+  // Looks the event id up in the store: the original entry's result when it is a retry.
+  absl::StatusOr<std::optional<AppendResult>> FindDuplicate(const Prepared& p) const;
+  absl::StatusOr<std::vector<AppendResult>> Submit(std::vector<Prepared> events);
+  void SequencerLoop();
+  void ProcessGroup(std::vector<Unit*> group);
+  absl::Status StageUnit(Unit* unit, GroupStage* stage);
+  absl::StatusOr<merkle::NodeReader> NodeReaderAt(TreeSize tree_size) const;
+
+  const std::unique_ptr<store::LogStore> store_;
+  const LogIdentity identity_;
+  const crypto::Ed25519PrivateKey log_key_;
+  const format::NoteVerifier checkpoint_verifier_;
+  const LogOptions options_;
+
+  mutable absl::Mutex queue_mu_;
+  std::deque<Unit*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // State the sequencer owns; readers copy it under state_mu_.
+  mutable absl::Mutex state_mu_;
+  KeyRegistry registry_ ABSL_GUARDED_BY(state_mu_);
+  store::LogHead head_ ABSL_GUARDED_BY(state_mu_);
+  std::string latest_checkpoint_ ABSL_GUARDED_BY(state_mu_);
+  absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
+  // Only the sequencer thread touches the frontier.
+  merkle::Frontier frontier_;
+
+  std::thread sequencer_;
+};
+
+}  // namespace ledger::core
+
+#endif  // LEDGER_CORE_LOG_H_

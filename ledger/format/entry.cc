@@ -1,0 +1,119 @@
+#include "ledger/format/entry.h"
+
+#include "absl/strings/str_cat.h"
+#include "ledger/crypto/sha256.h"
+
+namespace ledger::format {
+namespace {
+
+// Part of the signed format: DO NOT CHANGE. 20 bytes including the trailing 0x00.
+constexpr absl::string_view kEventSignatureDomain("factledger/v1/event\x00", 20);
+
+// A cursor over bytes that refuses to read past the end.
+class Reader {
+ public:
+  explicit Reader(absl::string_view data) : data_(data) {}
+  bool Byte(uint8_t* v) {
+    if (data_.empty()) return false;
+    *v = static_cast<uint8_t>(data_[0]);
+    data_.remove_prefix(1);
+    return true;
+  }
+  bool Bytes(size_t n, absl::string_view* out) {
+    if (data_.size() < n) return false;
+    *out = data_.substr(0, n);
+    data_.remove_prefix(n);
+    return true;
+  }
+  bool U16(uint16_t* v) {
+    absl::string_view b;
+    if (!Bytes(2, &b)) return false;
+    *v = DecodeFixed16BE(b.data());
+    return true;
+  }
+  bool U32(uint32_t* v) {
+    absl::string_view b;
+    if (!Bytes(4, &b)) return false;
+    *v = DecodeFixed32BE(b.data());
+    return true;
+  }
+  bool U64(uint64_t* v) {
+    absl::string_view b;
+    if (!Bytes(8, &b)) return false;
+    *v = DecodeFixed64BE(b.data());
+    return true;
+  }
+  size_t remaining() const { return data_.size(); }
+
+ private:
+  absl::string_view data_;
+};
+
+}  // namespace
+
+std::string EventSigningInput(absl::string_view origin, absl::string_view event_id,
+                              absl::string_view event_bytes) {
+  std::string out;
+  out.reserve(kEventSignatureDomain.size() + 4 + origin.size() + event_id.size() + 32);
+  out.append(kEventSignatureDomain.data(), kEventSignatureDomain.size());
+  PutFixed16BE(&out, static_cast<uint16_t>(origin.size()));
+  out.append(origin.data(), origin.size());
+  PutFixed16BE(&out, static_cast<uint16_t>(event_id.size()));
+  out.append(event_id.data(), event_id.size());
+  Hash event_hash = crypto::Sha256(event_bytes);
+  out.append(AsStringView(event_hash).data(), event_hash.size());
+  return out;
+}
+
+std::string EncodeLeafData(int64_t recorded_time_micros, absl::string_view event_id,
+                           absl::string_view key_id, absl::string_view signature,
+                           absl::string_view event) {
+  std::string out;
+  out.reserve(2 + 8 + 2 + event_id.size() + key_id.size() + signature.size() + 4 +
+              event.size());
+  out.push_back(static_cast<char>(kEntryFormatV1));
+  out.push_back(static_cast<char>(kEnvelopeSingleSignature));
+  PutFixed64BE(&out, static_cast<uint64_t>(recorded_time_micros));
+  PutFixed16BE(&out, static_cast<uint16_t>(event_id.size()));
+  out.append(event_id.data(), event_id.size());
+  out.append(key_id.data(), key_id.size());
+  out.append(signature.data(), signature.size());
+  PutFixed32BE(&out, static_cast<uint32_t>(event.size()));
+  out.append(event.data(), event.size());
+  return out;
+}
+
+absl::StatusOr<EntryView> DecodeLeafData(absl::string_view leaf_data) {
+  Reader r(leaf_data);
+  uint8_t version = 0, envelope = 0;
+  if (!r.Byte(&version) || !r.Byte(&envelope)) {
+    return absl::DataLossError(
+        absl::StrCat("entry is ", leaf_data.size(), " bytes; shorter than its 2-byte header"));
+  }
+  if (version != kEntryFormatV1) {
+    return absl::DataLossError(absl::StrCat("entry format version is ", int{version},
+                                            "; this build reads version 1"));
+  }
+  if (envelope != kEnvelopeSingleSignature) {
+    return absl::DataLossError(absl::StrCat("entry envelope kind is ", int{envelope},
+                                            "; this build reads kind 1 (single signature)"));
+  }
+  EntryView view;
+  uint64_t recorded = 0;
+  uint16_t id_len = 0;
+  uint32_t event_len = 0;
+  if (!r.U64(&recorded) || !r.U16(&id_len) || !r.Bytes(id_len, &view.event_id) ||
+      !r.Bytes(kKeyIdSize, &view.key_id) || !r.Bytes(kSignatureSize, &view.signature) ||
+      !r.U32(&event_len) || !r.Bytes(event_len, &view.event)) {
+    return absl::DataLossError(
+        absl::StrCat("entry of ", leaf_data.size(), " bytes is truncated"));
+  }
+  if (r.remaining() != 0) {
+    return absl::DataLossError(
+        absl::StrCat("entry has ", r.remaining(), " trailing bytes after the event"));
+  }
+  view.recorded_time_micros = static_cast<int64_t>(recorded);
+  return view;
+}
+
+}  // namespace ledger::format
