@@ -1,0 +1,168 @@
+// RocksDbLogStore: the durable LogStore, one RocksDB database per log.
+//
+// The layout on disk (column families, keys, values) is defined in schema.h and nowhere else.
+// Every Commit is one rocksdb::WriteBatch written with sync = true, so a commit is all or
+// nothing across every column family, and durable when it returns OK.
+//
+// Example:
+//   RocksDbLogStoreOptions options;
+//   options.create_if_missing = true;
+//   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<RocksDbLogStore> store,
+//                           RocksDbLogStore::Open("/var/lib/factledger/log", options));
+//   LogHead head = store->Head();
+//   CommitBatch batch;
+//   batch.expected_tree_size = head.tree_size;
+//   ...
+//   LEDGER_RETURN_IF_ERROR(store->Commit(batch));
+#ifndef LEDGER_STORE_ROCKSDB_LOG_STORE_H_
+#define LEDGER_STORE_ROCKSDB_LOG_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/store/log_store.h"
+#include "ledger/store/schema.h"
+#include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/status.h"
+
+namespace ledger::store {
+
+// Converts a RocksDB status to an absl::Status. The ONLY place RocksDB error codes are
+// interpreted; `context` (what was being done) prefixes the message.
+//   OK → OK; NotFound → NotFound; Corruption → DataLoss;
+//   IOError with NoSpace/SpaceLimit → ResourceExhausted; other IOError → Internal;
+//   InvalidArgument → FailedPrecondition (RocksDB uses it for "wrong database state", e.g.
+//   missing column families, never for a bad request of ours);
+//   NotSupported → Unimplemented; Busy/TryAgain/ShutdownInProgress → Unavailable;
+//   TimedOut → DeadlineExceeded; anything else (Aborted, Incomplete, ...) → Internal.
+// RocksDB's Aborted is deliberately NOT mapped to Aborted, which callers of LogStore treat as a
+// retryable tree-size race.
+absl::Status FromRocksDbStatus(const rocksdb::Status& status, absl::string_view context);
+
+struct RocksDbLogStoreOptions {
+  // Create the database (and its column families) when `path` holds none. A new store gets the
+  // format marker and the empty head in one synced batch.
+  bool create_if_missing = false;
+  // Open with DB::OpenForReadOnly: reads work, Commit returns FailedPrecondition. Several
+  // read-only instances may share a directory, but not with a read-write instance (RocksDB:
+  // undefined behaviour for the reader). create_if_missing is ignored.
+  bool read_only = false;
+  // The RocksDB environment (files, threads), e.g. a fault-injecting one built with
+  // rocksdb::NewCompositeEnv. nullptr means rocksdb::Env::Default(). Not owned; must outlive
+  // the store.
+  rocksdb::Env* env = nullptr;
+};
+
+// A LogStore on RocksDB. Thread-safe: any number of readers run concurrently with each other
+// and with Commit; Commits are serialised by an internal mutex.
+//
+// Readers see only whole commits: every read goes through the RocksDB snapshot taken right after
+// the last successful Commit, published together with Head().
+//
+// Fail-stop: after any failed RocksDB write, every later Commit returns FailedPrecondition
+// ("store failed earlier: <original error>; restart to recover"). The failed batch may or may
+// not be on disk; only a reopen tells (RELIABILITY.md). Reads keep working.
+class RocksDbLogStore : public LogStore {
+ public:
+  // Opens (or creates) the store at `path`. The RocksDB options are chosen for durability; see
+  // the .cc. At open the store checks, and refuses to open when they fail:
+  //   - the format marker in meta equals schema::kFormatVersion (else FailedPrecondition);
+  //   - meta/head decodes (else DataLoss);
+  //   - the last key of `entries` is head.tree_size - 1, and none lies beyond it (else DataLoss).
+  // Errors: NotFound when there is no store at `path` and create_if_missing is false (or
+  // read_only); FailedPrecondition for a foreign or wrong-format database; DataLoss for a
+  // damaged one (including a damaged WAL: recovery mode is kAbsoluteConsistency); other codes
+  // from FromRocksDbStatus.
+  static absl::StatusOr<std::unique_ptr<RocksDbLogStore>> Open(
+      const std::string& path, const RocksDbLogStoreOptions& options);
+
+  // Closes the database. Precondition: no call on this store is in flight.
+  ~RocksDbLogStore() override;
+
+  RocksDbLogStore(const RocksDbLogStore&) = delete;
+  RocksDbLogStore& operator=(const RocksDbLogStore&) = delete;
+
+  // LogStore. Commit additionally returns InvalidArgument (nothing written) for a node level
+  // above schema::kMaxNodeLevel, and FailedPrecondition when opened read-only.
+  LogHead Head() const override;
+  absl::Status Commit(const CommitBatch& batch) override;
+  absl::StatusOr<std::string> GetEntry(SequenceNumber sequence) const override;
+  absl::Status ScanEntries(
+      SequenceNumber begin, SequenceNumber end,
+      const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override;
+  absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override;
+  absl::StatusOr<std::optional<EventIdRecord>> GetEventId(
+      absl::string_view event_id) const override;
+  absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(
+      const Hash& leaf_hash) const override;
+  absl::Status ScanKeys(
+      const std::function<void(absl::string_view, absl::string_view)>& fn) const override;
+  absl::StatusOr<std::optional<std::string>> GetCheckpoint(TreeSize tree_size) const override;
+  absl::Status ScanCheckpoints(
+      const std::function<bool(TreeSize, absl::string_view)>& fn) const override;
+  // Runs DB::VerifyChecksum over every SST file. Data still only in the WAL/memtable is not
+  // covered here (the WAL's own checksums guard it at recovery). Any failure is DataLoss.
+  absl::Status VerifyStorageChecksums() const override;
+
+  // For tests and tools only (the tamper tool, the auditor): the underlying database and its
+  // column family handles. Writing through them bypasses every invariant of this class, and
+  // Head() will not see such writes until reopen. The pointers live as long as the store.
+  rocksdb::DB* raw_db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* column_family(schema::ColumnFamily cf) const {
+    return handles_[static_cast<int>(cf)];
+  }
+
+ private:
+  // What readers see: a head and the RocksDB snapshot it was taken with (null when read-only,
+  // where nothing changes). Immutable once published; shared so that a reader keeps its
+  // snapshot alive while a Commit publishes the next one.
+  struct ReadState {
+    LogHead head;
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  };
+
+  RocksDbLogStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                  bool read_only);
+
+  // Checks or writes the format marker, loads the head and cross-checks it against `entries`,
+  // then publishes the first ReadState. Called once from Open.
+  absl::Status Initialize(const std::string& path, bool create_if_missing);
+  absl::Status InitializeNewStore(const std::string& path);
+  absl::Status CheckEntriesMatchHead(const LogHead& head) const;
+  absl::StatusOr<bool> IsEmpty() const;
+
+  std::shared_ptr<const ReadState> CurrentState() const;
+  std::shared_ptr<const rocksdb::Snapshot> TakeSnapshot();
+  rocksdb::ReadOptions ReadOptionsFor(const ReadState& state) const;
+
+  // Point lookup; nullopt when the key is absent.
+  absl::StatusOr<std::optional<std::string>> Get(const ReadState& state, schema::ColumnFamily cf,
+                                                 absl::string_view key) const;
+
+  // Fills `write_batch` with every Put of `batch`, keys encoded by schema.h.
+  absl::Status BuildWriteBatch(const CommitBatch& batch, rocksdb::WriteBatch* write_batch) const;
+
+  rocksdb::DB* const db_;  // Owned; deleted after handles_ are destroyed.
+  // Indexed by schema::ColumnFamily; owned, destroyed before db_.
+  const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  const bool read_only_;
+
+  // Serialises Commit; guards the fail-stop state.
+  mutable absl::Mutex commit_mu_;
+  absl::Status failed_ ABSL_GUARDED_BY(commit_mu_);
+
+  mutable absl::Mutex state_mu_;
+  std::shared_ptr<const ReadState> state_ ABSL_GUARDED_BY(state_mu_);
+};
+
+}  // namespace ledger::store
+
+#endif  // LEDGER_STORE_ROCKSDB_LOG_STORE_H_

@@ -1,0 +1,42 @@
+// LedgerServiceImpl: the gRPC adapter over core::Log. Converts messages and statuses and does
+// nothing else: every rule lives in ledger/.
+#ifndef SERVICE_LEDGER_SERVICE_H_
+#define SERVICE_LEDGER_SERVICE_H_
+
+#include "ledger/core/log.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+
+namespace ledger::service {
+
+// Thread-safe (the Log is). `log` must outlive the service.
+class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
+ public:
+  explicit LedgerServiceImpl(core::Log* log) : log_(log) {}
+
+  grpc::Status Append(grpc::ServerContext* context, const ledger::v1::AppendRequest* request,
+                      ledger::v1::AppendResponse* response) override;
+  grpc::Status GetEntry(grpc::ServerContext* context, const ledger::v1::GetEntryRequest* request,
+                        ledger::v1::GetEntryResponse* response) override;
+  grpc::Status ListEntries(grpc::ServerContext* context,
+                           const ledger::v1::ListEntriesRequest* request,
+                           ledger::v1::ListEntriesResponse* response) override;
+  grpc::Status GetCheckpoint(grpc::ServerContext* context,
+                             const ledger::v1::GetCheckpointRequest* request,
+                             ledger::v1::GetCheckpointResponse* response) override;
+  grpc::Status GetInclusionProof(grpc::ServerContext* context,
+                                 const ledger::v1::GetInclusionProofRequest* request,
+                                 ledger::v1::GetInclusionProofResponse* response) override;
+  grpc::Status GetConsistencyProof(grpc::ServerContext* context,
+                                   const ledger::v1::GetConsistencyProofRequest* request,
+                                   ledger::v1::GetConsistencyProofResponse* response) override;
+  grpc::Status GetLogInfo(grpc::ServerContext* context,
+                          const ledger::v1::GetLogInfoRequest* request,
+                          ledger::v1::GetLogInfoResponse* response) override;
+
+ private:
+  core::Log* const log_;
+};
+
+}  // namespace ledger::service
+
+#endif  // SERVICE_LEDGER_SERVICE_H_
