@@ -1,0 +1,247 @@
+// The real service over real gRPC on a loopback TCP socket: append, read, prove, refuse.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "ledger/base/types.h"
+#include "ledger/client/event_signer.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/crypto/ed25519.h"
+#include "ledger/format/checkpoint.h"
+#include "ledger/merkle/hasher.h"
+#include "ledger/merkle/verify.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+#include "service/ledger_service.h"
+
+namespace ledger {
+namespace {
+
+namespace v1 = ledger::v1;
+constexpr char kOrigin[] = "integration.example/log";
+
+crypto::Ed25519PrivateKey KeyFromByte(uint8_t b) {
+  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(b)));
+}
+
+v1::Event Claim(const std::string& who, const std::string& text) {
+  v1::Event e;
+  auto* c = e.mutable_claim_asserted()->mutable_claim();
+  c->mutable_claimant()->set_name(who);
+  c->mutable_claimant()->set_kind(v1::Claimant::PERSON);
+  c->mutable_statement()->set_text(text);
+  c->mutable_statement()->set_attribution(v1::DIRECT_QUOTE);
+  c->mutable_source()->set_url("https://example.org/seed/pakistan-russia-relationship-improving");
+  return e;
+}
+
+class GrpcServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(::getenv("TEST_TMPDIR")) + "/" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_TRUE(core::InitDataDir(dir_, kOrigin, {admin_.public_key()}).ok());
+    auto log = core::OpenLog(dir_, core::LogOptions());
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = std::move(*log);
+    service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    stub_ = v1::LedgerService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    // Register the desk's submitter key with the admin key.
+    v1::Event reg;
+    reg.mutable_key_registered()->set_public_key(
+        std::string(crypto::AsStringView(desk_.public_key())));
+    reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
+    reg.mutable_key_registered()->set_holder("Desk A");
+    ASSERT_TRUE(Append(client::SignEvent(kOrigin, "register-desk", reg, admin_)).ok());
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  grpc::Status Append(const v1::SignedEvent& event, v1::AppendResponse* out = nullptr) {
+    v1::AppendRequest req;
+    *req.mutable_event() = event;
+    v1::AppendResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = stub_->Append(&ctx, req, &resp);
+    if (out) *out = resp;
+    return s;
+  }
+
+  v1::GetCheckpointResponse Checkpoint() {
+    grpc::ClientContext ctx;
+    v1::GetCheckpointResponse resp;
+    EXPECT_TRUE(stub_->GetCheckpoint(&ctx, v1::GetCheckpointRequest(), &resp).ok());
+    return resp;
+  }
+
+  std::string dir_;
+  crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
+  crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
+  std::unique_ptr<core::Log> log_;
+  std::unique_ptr<service::LedgerServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::LedgerService::Stub> stub_;
+};
+
+TEST_F(GrpcServerTest, AppendReadAndProveOverTheWire) {
+  const format::NoteVerifier verifier{kOrigin, log_->identity().log_public_key};
+  std::vector<v1::SignedEvent> sent;
+  for (int i = 0; i < 12; ++i) {
+    sent.push_back(client::SignEvent(
+        kOrigin, "claim-" + std::to_string(i),
+        Claim("Sergei Ryabkov", "Statement number " + std::to_string(i)), desk_));
+    v1::AppendResponse resp;
+    ASSERT_TRUE(Append(sent.back(), &resp).ok());
+    EXPECT_EQ(resp.sequence(), static_cast<uint64_t>(i + 1));
+    EXPECT_FALSE(resp.duplicate());
+    auto cp = format::VerifyCheckpoint(resp.checkpoint(), verifier);
+    ASSERT_TRUE(cp.ok()) << cp.status();
+    EXPECT_EQ(cp->tree_size, static_cast<uint64_t>(i + 2));
+  }
+  // Entries come back byte for byte, and their leaf hashes recompute.
+  for (int i = 0; i < 12; ++i) {
+    grpc::ClientContext ctx;
+    v1::GetEntryRequest req;
+    req.set_sequence(i + 1);
+    v1::GetEntryResponse resp;
+    ASSERT_TRUE(stub_->GetEntry(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.entry().signed_event().event(), sent[i].event());
+    EXPECT_EQ(resp.entry().signed_event().signature(), sent[i].signature());
+    EXPECT_EQ(resp.entry().signed_event().event_id(), sent[i].event_id());
+    EXPECT_EQ(std::string(AsStringView(merkle::HashLeaf(resp.entry().leaf_data()))),
+              resp.entry().leaf_hash());
+  }
+  // Every inclusion proof verifies against the signed checkpoint.
+  v1::GetCheckpointResponse head = Checkpoint();
+  auto cp = format::VerifyCheckpoint(head.checkpoint(), verifier);
+  ASSERT_TRUE(cp.ok());
+  ASSERT_EQ(cp->tree_size, 13u);
+  for (uint64_t seq = 0; seq < cp->tree_size; ++seq) {
+    grpc::ClientContext ctx;
+    v1::GetInclusionProofRequest req;
+    req.set_sequence(seq);
+    req.set_tree_size(cp->tree_size);
+    v1::GetInclusionProofResponse resp;
+    ASSERT_TRUE(stub_->GetInclusionProof(&ctx, req, &resp).ok());
+    std::vector<Hash> path;
+    for (const auto& h : resp.hashes()) path.push_back(HashFromBytes(h));
+    EXPECT_TRUE(merkle::VerifyInclusion(seq, cp->tree_size, HashFromBytes(resp.leaf_hash()), path,
+                                        cp->root_hash)
+                    .ok());
+  }
+  // Consistency from every earlier size to the head.
+  for (uint64_t m = 1; m <= cp->tree_size; ++m) {
+    grpc::ClientContext ctx;
+    v1::GetConsistencyProofRequest req;
+    req.set_from_tree_size(m);
+    req.set_to_tree_size(cp->tree_size);
+    v1::GetConsistencyProofResponse resp;
+    ASSERT_TRUE(stub_->GetConsistencyProof(&ctx, req, &resp).ok());
+    std::vector<Hash> proof;
+    for (const auto& h : resp.hashes()) proof.push_back(HashFromBytes(h));
+    EXPECT_TRUE(merkle::VerifyConsistency(m, cp->tree_size, HashFromBytes(resp.from_root_hash()),
+                                          cp->root_hash, proof)
+                    .ok())
+        << "m=" << m;
+  }
+}
+
+TEST_F(GrpcServerTest, RetryReturnsTheOriginalEntry) {
+  v1::SignedEvent e = client::SignEvent(kOrigin, "retry-me", Claim("Novak", "Ready."), desk_);
+  v1::AppendResponse first, second;
+  ASSERT_TRUE(Append(e, &first).ok());
+  ASSERT_TRUE(Append(e, &second).ok());
+  EXPECT_TRUE(second.duplicate());
+  EXPECT_EQ(second.sequence(), first.sequence());
+  EXPECT_EQ(Checkpoint().tree_size(), first.sequence() + 1);
+}
+
+TEST_F(GrpcServerTest, RefusedAppendsLeaveSizeAndRootUnchanged) {
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "ok-1", Claim("Asif", "We agreed."), desk_)).ok());
+  const v1::GetCheckpointResponse before = Checkpoint();
+
+  v1::SignedEvent bad_sig = client::SignEvent(kOrigin, "bad-sig", Claim("A", "B"), desk_);
+  bad_sig.mutable_signature()->at(10) ^= 0x01;
+  grpc::Status s = Append(bad_sig);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("signature"), std::string::npos);
+
+  s = Append(client::SignEvent(kOrigin, "unknown-key", Claim("A", "B"), KeyFromByte(9)));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+
+  v1::SignedEvent malformed =
+      client::SignEventBytes(kOrigin, "malformed", std::string("\xff\xff\xff", 3), desk_);
+  s = Append(malformed);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+
+  s = Append(client::SignEvent("other.example/log", "wrong-log", Claim("A", "B"), desk_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+
+  v1::SignedEvent other_bytes = client::SignEvent(kOrigin, "ok-1", Claim("Asif", "Other."), desk_);
+  s = Append(other_bytes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+
+  v1::Event reg;
+  reg.mutable_key_registered()->set_public_key(std::string(32, '\x07'));
+  reg.mutable_key_registered()->set_role(v1::KeyRegistered::ADMIN);
+  s = Append(client::SignEvent(kOrigin, "escalate", reg, desk_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+
+  grpc::ClientContext ctx;
+  v1::AppendResponse ignored;
+  s = stub_->Append(&ctx, v1::AppendRequest(), &ignored);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  const v1::GetCheckpointResponse after = Checkpoint();
+  EXPECT_EQ(after.tree_size(), before.tree_size());
+  EXPECT_EQ(after.root_hash(), before.root_hash());
+  EXPECT_EQ(after.checkpoint(), before.checkpoint());
+}
+
+TEST_F(GrpcServerTest, ReadsPastTheEndAreNotFoundOrOutOfRange) {
+  grpc::ClientContext c1;
+  v1::GetEntryRequest req;
+  req.set_sequence(1000);
+  v1::GetEntryResponse resp;
+  EXPECT_EQ(stub_->GetEntry(&c1, req, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  grpc::ClientContext c2;
+  v1::GetInclusionProofRequest proof_req;
+  proof_req.set_sequence(0);
+  proof_req.set_tree_size(1000);
+  v1::GetInclusionProofResponse proof;
+  EXPECT_EQ(stub_->GetInclusionProof(&c2, proof_req, &proof).error_code(),
+            grpc::StatusCode::OUT_OF_RANGE);
+
+  grpc::ClientContext c3;
+  v1::ListEntriesRequest list_req;
+  list_req.set_max_entries(5000);
+  v1::ListEntriesResponse list;
+  grpc::Status s = stub_->ListEntries(&c3, list_req, &list);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("1000"), std::string::npos) << s.error_message();
+}
+
+TEST_F(GrpcServerTest, LogInfoNamesOriginAndVerifierKey) {
+  grpc::ClientContext ctx;
+  v1::GetLogInfoResponse info;
+  ASSERT_TRUE(stub_->GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info).ok());
+  EXPECT_EQ(info.origin(), kOrigin);
+  auto verifier = format::ParseNoteVerifierKey(info.checkpoint_verifier_key());
+  ASSERT_TRUE(verifier.ok());
+  EXPECT_EQ(verifier->public_key, log_->identity().log_public_key);
+  EXPECT_EQ(info.tree_size(), 1u);
+}
+
+}  // namespace
+}  // namespace ledger
