@@ -71,7 +71,8 @@ struct CommitBatch {
 
 // Storage of one log. Implementations are thread-safe: reads may run concurrently with each
 // other and with Commit; Commit calls are serialised by the caller (the single sequencer) but
-// must be safe even if they are not.
+// must be safe even if they are not. Readers see only whole commits: nothing a batch writes is
+// visible before Head() reflects it, and everything is once it does.
 class LogStore {
  public:
   virtual ~LogStore() = default;
@@ -82,10 +83,15 @@ class LogStore {
   // Applies `batch` atomically and durably: when it returns OK, all of it survives a crash;
   // when it fails, the caller must assume any part of it may or may not be on disk (see
   // RELIABILITY.md) and stop writing. Errors:
-  //   Aborted             batch.expected_tree_size differs from the current size, or
-  //                       new_head.tree_size is inconsistent with the entries (nothing written)
-  //   FailedPrecondition  the store is read-only or failed earlier (fail-stop)
+  //   Aborted             batch.expected_tree_size differs from the current size,
+  //                       new_head.tree_size is inconsistent with the entries,
+  //                       new_head.last_recorded_time_micros is below the current one, or
+  //                       a batch without entries changes the root (nothing written)
+  //   InvalidArgument     a node level above schema::kMaxNodeLevel (nothing written)
+  //   FailedPrecondition  the store is read-only or failed earlier (fail-stop: after any
+  //                       storage error every later Commit fails so until the store is reopened)
   //   Internal / DataLoss / ResourceExhausted  from the storage engine
+  // The checks are shared by every implementation (commit_validation.h).
   virtual absl::Status Commit(const CommitBatch& batch) = 0;
 
   // The leaf data of entry `sequence`. NotFound when sequence >= Head().tree_size.

@@ -113,8 +113,10 @@ class RocksDbLogStore : public LogStore {
   absl::Status VerifyStorageChecksums() const override;
 
   // For tests and tools only (the tamper tool, the auditor): the underlying database and its
-  // column family handles. Writing through them bypasses every invariant of this class, and
-  // Head() will not see such writes until reopen. The pointers live as long as the store.
+  // column family handles. Writing through them bypasses every invariant of this class; the
+  // store's reads go through the snapshot of the last Commit, so they see such writes only
+  // after the next Commit, and Head() only after a reopen. The pointers live as long as the
+  // store.
   rocksdb::DB* raw_db() const { return db_; }
   rocksdb::ColumnFamilyHandle* column_family(schema::ColumnFamily cf) const {
     return handles_[static_cast<int>(cf)];

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -41,6 +42,9 @@ struct StoreFactory {
   // Opens a new, empty store; `dir` is a fresh empty directory it may use.
   std::function<absl::StatusOr<std::unique_ptr<LogStore>>(const std::string& dir)> open;
 };
+
+// Names the store in gtest output instead of dumping the struct's bytes.
+void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
 
 StoreFactory MemoryFactory() {
   return {"Memory", [](const std::string&) -> absl::StatusOr<std::unique_ptr<LogStore>> {
