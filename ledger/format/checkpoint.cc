@@ -1,5 +1,6 @@
 #include "ledger/format/checkpoint.h"
 
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -109,7 +110,8 @@ std::string NoteVerifierKey(absl::string_view name, const crypto::PublicKey& key
 }
 
 absl::StatusOr<NoteVerifier> ParseNoteVerifierKey(absl::string_view text) {
-  std::vector<absl::string_view> parts = absl::StrSplit(text, '+');
+  // The name contains no '+', the hex hash neither; the base64 key may (so split twice only).
+  std::vector<absl::string_view> parts = absl::StrSplit(text, absl::MaxSplits('+', 2));
   if (parts.size() != 3) {
     return absl::InvalidArgumentError(
         "verifier key must be <name>+<hex key hash>+<base64 key>");

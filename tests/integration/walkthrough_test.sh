@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The README walk-through, driven as processes: ledgerd and ledgerctl on a loopback port.
+# Also checks the exit codes the docs promise (verify: 0 intact, 2 not intact).
+set -euo pipefail
+
+ledgerd="$TEST_SRCDIR/factledger/service/ledgerd"
+ctl="$TEST_SRCDIR/factledger/cli/ledgerctl"
+examples="$TEST_SRCDIR/factledger/examples"
+work="$TEST_TMPDIR/walkthrough"
+rm -rf "$work" && mkdir -p "$work"
+cd "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+trap '[[ $- == *e* ]] && echo "FAIL: line $LINENO exited non-zero" >&2; for f in *.txt *.json; do echo "== $f"; cat "$f"; done >&2' ERR
+server_pid=""
+cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+"$ctl" keygen --out admin.key >/dev/null
+"$ctl" keygen --out desk.key --json > desk.json
+grep -q '"key_id"' desk.json || fail "keygen --json has no key_id"
+# keygen refuses to overwrite a key.
+if "$ctl" keygen --out desk.key >/dev/null 2>&1; then fail "keygen overwrote a key"; fi
+
+"$ledgerd" init --data-dir data --origin walkthrough.example/log --admin-key admin.key.pub > init.txt
+verifier=$(sed -n 's/^checkpoint verifier key: //p' init.txt)
+[[ "$verifier" == walkthrough.example/log+* ]] || fail "init printed no verifier key"
+if "$ledgerd" init --data-dir data --origin walkthrough.example/log --admin-key admin.key.pub 2>/dev/null; then
+  fail "init accepted an initialised directory"
+fi
+
+"$ledgerd" serve --data-dir data --listen 127.0.0.1:0 --port-file port 2> server.log &
+server_pid=$!
+for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
+[[ -s port ]] || fail "server did not start: $(cat server.log)"
+server="127.0.0.1:$(cat port)"
+
+"$ctl" register-key --server "$server" --signer admin.key --public-key desk.key.pub --holder "Desk A" > reg.txt
+grep -q "at sequence 0" reg.txt || fail "register-key: $(cat reg.txt)"
+
+# An unregistered key is refused with exit code 4 and nothing is written.
+"$ctl" keygen --out stranger.key >/dev/null
+set +e
+"$ctl" submit --server "$server" --key stranger.key "$examples/seed-claims.jsonl" > /dev/null 2> stranger.err
+rc=$?
+set -e
+[[ $rc -eq 4 ]] || fail "unregistered key: exit $rc, want 4"
+grep -q "not registered" stranger.err || fail "unregistered key: $(cat stranger.err)"
+
+"$ctl" submit --server "$server" --key desk.key "$examples/seed-claims.jsonl" > submit1.txt
+[[ $(grep -c "^appended seed-" submit1.txt) -eq 16 ]] || fail "submit: $(cat submit1.txt)"
+"$ctl" submit --server "$server" --key desk.key "$examples/seed-followups.jsonl" > /dev/null
+# Re-running the import is idempotent.
+"$ctl" submit --server "$server" --key desk.key "$examples/seed-claims.jsonl" > submit2.txt
+[[ $(grep -c "already in the log" submit2.txt) -eq 16 ]] || fail "re-submit: $(cat submit2.txt)"
+
+"$ctl" log --server "$server" --limit 1000 > log.txt
+[[ $(wc -l < log.txt) -eq 19 ]] || fail "log lists $(wc -l < log.txt) entries, want 19"
+grep -q "Alexander Novak" log.txt || fail "log lacks Novak"
+"$ctl" log --server "$server" --json --from 14 --limit 1 > one.json
+grep -q '"sequence":14' one.json || fail "log --json: $(cat one.json)"
+grep -q '"eventId"\|"event":{' one.json || fail "log --json has no event"
+
+"$ctl" proof --server "$server" --sequence 14 --log-key "$verifier" > proof.txt
+grep -q "verified" proof.txt || fail "proof: $(cat proof.txt)"
+# A proof checked against another log's key fails.
+"$ctl" keygen --out other.key --json > /dev/null
+set +e
+"$ctl" proof --server "$server" --sequence 14 --log-key "walkthrough.example/log+00000000+AQ$(head -c 32 /dev/zero | base64 | cut -c3-)" > /dev/null 2>&1
+rc=$?
+set -e
+[[ $rc -ne 0 ]] || fail "proof accepted a wrong verifier key"
+
+# verify runs next to the live server (read-only), then again after a clean stop.
+"$ctl" verify --data-dir data --state-file trusted > verify1.txt
+grep -q "intact: 19 entries" verify1.txt || fail "verify: $(cat verify1.txt)"
+[[ -s trusted ]] || fail "verify did not store the trusted checkpoint"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "ledgerd did not exit 0 on SIGTERM"
+server_pid=""
+"$ctl" verify --data-dir data --state-file trusted --json > verify2.json
+grep -q '"intact":true' verify2.json || fail "verify --json: $(cat verify2.json)"
+grep -q '"trusted_checkpoint_used":true' verify2.json || fail "state file unused"
+
+# Verifying with an admin key the auditor does not trust fails at the first entry.
+set +e
+"$ctl" verify --data-dir data --admin-key other.key.pub > verify3.txt
+rc=$?
+set -e
+[[ $rc -eq 2 ]] || fail "verify with a wrong admin key: exit $rc, want 2"
+grep -q "first bad sequence 0" verify3.txt || fail "verify: $(cat verify3.txt)"
+echo "walkthrough OK"
