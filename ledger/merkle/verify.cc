@@ -33,7 +33,7 @@ absl::StatusOr<Hash> RootFromInclusionProof(uint64_t leaf_index, TreeSize size,
                                                    ": want leaf_index < size"));
   }
   const size_t want_length = InclusionProofLength(leaf_index, size);
-  if (false) {
+  if (proof.size() != want_length) {
     return absl::InvalidArgumentError(absl::StrCat(
         "inclusion proof for leaf index ", leaf_index, " in a tree of size ", size, " has ",
         proof.size(), " hashes, want ", want_length));

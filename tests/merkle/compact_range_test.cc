@@ -3,7 +3,7 @@
 #include "ledger/merkle/compact_range.h"
 
 #include <cstdint>
-#include <map>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
