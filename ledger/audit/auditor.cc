@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/core/claim_rules.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/crypto/ed25519.h"
@@ -63,7 +64,8 @@ class Auditor {
         trust_(trust),
         options_(options),
         verifier_{trust.origin, trust.log_public_key},
-        registry_(trust.admin_keys) {}
+        registry_(trust.admin_keys),
+        claims_(core::ClaimLookup()) {}
 
   absl::StatusOr<AuditReport> Run();
 
@@ -85,6 +87,8 @@ class Auditor {
   const AuditOptions& options_;
   const format::NoteVerifier verifier_;
   core::KeyRegistry registry_;
+  // The claim lifecycle state, replayed in memory from the log.
+  core::ClaimRules claims_;
   merkle::Frontier frontier_;
   int64_t last_recorded_time_ = 0;
   std::vector<SignatureJob> jobs_;
@@ -120,8 +124,15 @@ bool Auditor::CheckEntry(SequenceNumber seq, absl::string_view leaf_data) {
   if (absl::Status s = registry_.Authorize(*event, view->key_id); !s.ok()) {
     return Fail(seq, absl::StrCat("entry ", seq, ": signer not allowed: ", s.message()));
   }
+  const core::KeyRecord* signer = registry_.Find(view->key_id);
+  if (absl::Status s = claims_.Authorize(*event, view->key_id, signer->role); !s.ok()) {
+    return Fail(seq, absl::StrCat("entry ", seq, ": breaks the claim rules: ", s.message()));
+  }
+  if (auto applied = claims_.Apply(*event, view->event_id, view->key_id, seq); !applied.ok()) {
+    return Fail(seq, absl::StrCat("entry ", seq, ": ", applied.status().message()));
+  }
   SignatureJob job;
-  job.key = registry_.Find(view->key_id)->public_key;
+  job.key = signer->public_key;
   job.message = format::EventSigningInput(trust_.origin, view->event_id, view->event);
   job.signature = std::string(view->signature);
   job.sequence = seq;

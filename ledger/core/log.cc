@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/core/claim_rules.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/limits.h"
 #include "ledger/crypto/sha256.h"
@@ -26,10 +27,20 @@ absl::Status WithIndex(const absl::Status& s, int index) {
 // What one group commit is building: the batch for the store plus the sequencer's working
 // state, which becomes the log's state only if the commit succeeds.
 struct Log::GroupStage {
-  explicit GroupStage(const KeyRegistry* base, const merkle::Frontier& f, int64_t last_time)
-      : registry(base), frontier(f), last_recorded_time_micros(last_time) {}
+  GroupStage(const KeyRegistry* base, const store::LogStore* store, const merkle::Frontier& f,
+             int64_t last_time)
+      : registry(base),
+        claims([store](absl::string_view id) -> absl::StatusOr<std::optional<ClaimRecord>> {
+          LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store->GetClaim(id));
+          if (!bytes.has_value()) return std::optional<ClaimRecord>();
+          LEDGER_ASSIGN_OR_RETURN(ClaimRecord r, DecodeClaimRecord(*bytes));
+          return std::optional<ClaimRecord>(r);
+        }),
+        frontier(f),
+        last_recorded_time_micros(last_time) {}
   store::CommitBatch batch;
   KeyRegistry registry;  // overlay over registry_
+  ClaimRules claims;     // staged over the store's committed claim records
   merkle::Frontier frontier;
   int64_t last_recorded_time_micros;
   // Event ids appended in this group: id -> (sequence, event hash, result).
@@ -279,6 +290,7 @@ void Log::SequencerLoop() {
 absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
   // Work on copies, so that a refused event leaves nothing of its unit in the group.
   KeyRegistry registry(&stage->registry);
+  ClaimRules claims(&stage->claims);
   merkle::Frontier frontier = stage->frontier;
   int64_t last_time = stage->last_recorded_time_micros;
   const size_t entries_before = stage->batch.entries.size();
@@ -312,6 +324,9 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
       continue;
     }
     LEDGER_RETURN_IF_ERROR(WithIndex(registry.Authorize(p.event, p.envelope->key_id()), index));
+    const KeyRole signer_role = registry.Find(p.envelope->key_id())->role;
+    LEDGER_RETURN_IF_ERROR(
+        WithIndex(claims.Authorize(p.event, p.envelope->key_id(), signer_role), index));
     const SequenceNumber seq = stage->batch.expected_tree_size + entries_before +
                                staged.entries.size();
     last_time = std::max(last_time, options_.clock->NowMicros());
@@ -327,6 +342,12 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
     for (auto& [key_id, record] : registry.Apply(p.event, seq)) {
       staged.keys.emplace_back(key_id, EncodeKeyRecord(record));
     }
+    absl::StatusOr<std::vector<std::pair<std::string, ClaimRecord>>> claim_changes =
+        claims.Apply(p.event, id, p.envelope->key_id(), seq);
+    if (!claim_changes.ok()) return WithIndex(claim_changes.status(), index);
+    for (auto& [claim_id, record] : *claim_changes) {
+      staged.claims.emplace_back(claim_id, EncodeClaimRecord(record));
+    }
     staged.entries.push_back(std::move(leaf));
     new_ids[id] = r;
     results.push_back(r);
@@ -340,7 +361,9 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
   append(stage->batch.leaf_index, staged.leaf_index);
   append(stage->batch.event_ids, staged.event_ids);
   append(stage->batch.keys, staged.keys);
+  append(stage->batch.claims, staged.claims);
   registry.MergeIntoParent(&stage->registry);
+  claims.MergeIntoParent();
   stage->frontier = std::move(frontier);
   stage->last_recorded_time_micros = last_time;
   for (auto& [id, r] : new_ids) {
@@ -368,7 +391,7 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
     }
   }
   // registry_ is only mutated by this thread, so the overlay may read it without the lock.
-  GroupStage stage(&registry_, frontier_, head.last_recorded_time_micros);
+  GroupStage stage(&registry_, store_.get(), frontier_, head.last_recorded_time_micros);
   stage.batch.expected_tree_size = head.tree_size;
   std::vector<Unit*> accepted;
   for (Unit* u : group) {

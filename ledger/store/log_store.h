@@ -63,6 +63,9 @@ struct CommitBatch {
   // Key registry records: key id (32 bytes) -> serialised record (ledger/core owns the format).
   // A later record for the same key id replaces the earlier one.
   std::vector<std::pair<std::string, std::string>> keys;
+  // Claim lifecycle records: claim id -> serialised record (ledger/core owns the format).
+  // A later record for the same claim id replaces the earlier one.
+  std::vector<std::pair<std::string, std::string>> claims;
   // The signed checkpoint of the new head (a C2SP signed note), stored under its tree size.
   std::optional<std::string> checkpoint;
   // The head after this batch. new_head.tree_size == expected_tree_size + entries.size().
@@ -114,6 +117,10 @@ class LogStore {
   // Sequence number of the entry with this leaf hash. nullopt when none.
   virtual absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(
       const Hash& leaf_hash) const = 0;
+
+  // The claim lifecycle record of `claim_id`. nullopt when none.
+  virtual absl::StatusOr<std::optional<std::string>> GetClaim(
+      absl::string_view claim_id) const = 0;
 
   // Calls fn(key_id, record) for every key registry record, in key id order.
   virtual absl::Status ScanKeys(

@@ -51,6 +51,7 @@ void MemoryLogStore::ApplyLocked(const CommitBatch& batch) {
   for (const auto& [leaf_hash, sequence] : batch.leaf_index) leaf_index_[leaf_hash] = sequence;
   for (const auto& [event_id, record] : batch.event_ids) event_ids_[event_id] = record;
   for (const auto& [key_id, record] : batch.keys) keys_[key_id] = record;
+  for (const auto& [claim_id, record] : batch.claims) claims_[claim_id] = record;
   if (batch.checkpoint.has_value()) checkpoints_[batch.new_head.tree_size] = *batch.checkpoint;
   head_ = batch.new_head;
 }
@@ -126,6 +127,14 @@ absl::StatusOr<std::optional<SequenceNumber>> MemoryLogStore::GetLeafIndex(
   absl::ReaderMutexLock lock(&mu_);
   auto it = leaf_index_.find(leaf_hash);
   if (it == leaf_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<std::optional<std::string>> MemoryLogStore::GetClaim(
+    absl::string_view claim_id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = claims_.find(claim_id);
+  if (it == claims_.end()) return std::nullopt;
   return it->second;
 }
 

@@ -58,6 +58,8 @@ class MemoryLogStore : public LogStore {
   absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override;
   absl::StatusOr<std::optional<EventIdRecord>> GetEventId(
       absl::string_view event_id) const override;
+  absl::StatusOr<std::optional<std::string>> GetClaim(
+      absl::string_view claim_id) const override;
   absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(
       const Hash& leaf_hash) const override;
   absl::Status ScanKeys(
@@ -96,6 +98,7 @@ class MemoryLogStore : public LogStore {
   std::map<Hash, SequenceNumber> leaf_index_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, EventIdRecord, std::less<>> event_ids_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string, std::less<>> keys_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string, std::less<>> claims_ ABSL_GUARDED_BY(mu_);
   std::map<TreeSize, std::string> checkpoints_ ABSL_GUARDED_BY(mu_);
 
   // Fail-stop: the error of the failed commit; OK while healthy.

@@ -309,6 +309,9 @@ absl::Status RocksDbLogStore::BuildWriteBatch(const CommitBatch& batch,
   for (const auto& [key_id, record] : batch.keys) {
     put(ColumnFamily::kKeys, schema::KeyRecordKey(key_id), record);
   }
+  for (const auto& [claim_id, record] : batch.claims) {
+    put(ColumnFamily::kClaims, schema::ClaimRecordKey(claim_id), record);
+  }
   if (batch.checkpoint.has_value()) {
     put(ColumnFamily::kCheckpoints, schema::CheckpointKey(batch.new_head.tree_size),
         *batch.checkpoint);
@@ -389,6 +392,12 @@ absl::StatusOr<std::optional<EventIdRecord>> RocksDbLogStore::GetEventId(
   if (!value.has_value()) return std::nullopt;
   LEDGER_ASSIGN_OR_RETURN(EventIdRecord record, schema::DecodeEventIdValue(key, *value));
   return record;
+}
+
+absl::StatusOr<std::optional<std::string>> RocksDbLogStore::GetClaim(
+    absl::string_view claim_id) const {
+  const std::shared_ptr<const ReadState> state = CurrentState();
+  return Get(*state, ColumnFamily::kClaims, schema::ClaimRecordKey(claim_id));
 }
 
 absl::StatusOr<std::optional<SequenceNumber>> RocksDbLogStore::GetLeafIndex(

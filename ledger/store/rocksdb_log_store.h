@@ -101,6 +101,8 @@ class RocksDbLogStore : public LogStore {
   absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override;
   absl::StatusOr<std::optional<EventIdRecord>> GetEventId(
       absl::string_view event_id) const override;
+  absl::StatusOr<std::optional<std::string>> GetClaim(
+      absl::string_view claim_id) const override;
   absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(
       const Hash& leaf_hash) const override;
   absl::Status ScanKeys(

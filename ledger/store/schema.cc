@@ -45,6 +45,8 @@ absl::string_view ColumnFamilyName(ColumnFamily cf) {
       return "checkpoints";
     case ColumnFamily::kMeta:
       return "meta";
+    case ColumnFamily::kClaims:
+      return "claims";
   }
   return "unknown";
 }
@@ -126,6 +128,8 @@ absl::StatusOr<EventIdRecord> DecodeEventIdValue(absl::string_view key,
 }
 
 std::string KeyRecordKey(absl::string_view key_id) { return std::string(key_id); }
+
+std::string ClaimRecordKey(absl::string_view claim_id) { return std::string(claim_id); }
 
 std::string CheckpointKey(TreeSize tree_size) { return EntryKey(tree_size); }
 

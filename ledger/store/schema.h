@@ -16,6 +16,7 @@
 //   leaf_index     leaf hash (32)                        sequence (8)
 //   event_ids      event id bytes (any length)           sequence (8) || event hash (32)
 //   keys           key id bytes (any length)             key registry record (any length)
+//   claims         claim id bytes (any length)           claim lifecycle record (any length)
 //   checkpoints    tree size (8)                         signed note text (any length)
 //   meta           "format"                              kFormatVersion
 //   meta           "head"                                tree_size (8) || root hash (32) ||
@@ -51,18 +52,19 @@ enum class ColumnFamily : int {
   kKeys,
   kCheckpoints,
   kMeta,
+  kClaims,
 };
-inline constexpr int kNumColumnFamilies = 8;
+inline constexpr int kNumColumnFamilies = 9;
 
 // Every column family, in enumerator order (so kAllColumnFamilies[i] has value i).
 inline constexpr std::array<ColumnFamily, kNumColumnFamilies> kAllColumnFamilies = {
     ColumnFamily::kDefault,   ColumnFamily::kEntries, ColumnFamily::kNodes,
     ColumnFamily::kLeafIndex, ColumnFamily::kEventIds, ColumnFamily::kKeys,
-    ColumnFamily::kCheckpoints, ColumnFamily::kMeta,
+    ColumnFamily::kCheckpoints, ColumnFamily::kMeta,    ColumnFamily::kClaims,
 };
 
 // The RocksDB name of `cf` (on-disk format, DO NOT CHANGE): "default", "entries", "nodes",
-// "leaf_index", "event_ids", "keys", "checkpoints", "meta".
+// "leaf_index", "event_ids", "keys", "checkpoints", "meta", "claims".
 absl::string_view ColumnFamilyName(ColumnFamily cf);
 
 // meta: the key of the format marker, and the only value this build accepts there. Written
@@ -115,6 +117,10 @@ absl::StatusOr<EventIdRecord> DecodeEventIdValue(absl::string_view key, absl::st
 // --- keys ------------------------------------------------------------------------------
 // The key id bytes, unchanged. The value is the record bytes, unchanged.
 std::string KeyRecordKey(absl::string_view key_id);
+
+// --- claims ----------------------------------------------------------------------------
+// The claim id bytes, unchanged. The value is the record bytes (ledger/core owns the format).
+std::string ClaimRecordKey(absl::string_view claim_id);
 
 // --- checkpoints -----------------------------------------------------------------------
 std::string CheckpointKey(TreeSize tree_size);

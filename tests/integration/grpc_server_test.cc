@@ -208,6 +208,79 @@ TEST_F(GrpcServerTest, RefusedAppendsLeaveSizeAndRootUnchanged) {
   EXPECT_EQ(after.checkpoint(), before.checkpoint());
 }
 
+v1::Event Correction(const std::string& claim_id, const std::string& text) {
+  v1::Event e = Claim("Sergei Ryabkov", text);
+  v1::Event out;
+  *out.mutable_claim_corrected()->mutable_claim() = e.claim_asserted().claim();
+  out.mutable_claim_corrected()->set_corrects_claim_id(claim_id);
+  out.mutable_claim_corrected()->set_reason("The quote was misattributed.");
+  return out;
+}
+
+v1::Event Retraction(const std::string& claim_id) {
+  v1::Event out;
+  out.mutable_claim_retracted()->set_claim_id(claim_id);
+  out.mutable_claim_retracted()->set_reason("Source withdrawn.");
+  return out;
+}
+
+v1::Event Review(const std::string& claim_id) {
+  v1::Event out;
+  auto* r = out.mutable_claim_reviewed();
+  r->set_claim_id(claim_id);
+  r->set_rating_value(2);
+  r->set_worst_rating(1);
+  r->set_best_rating(5);
+  r->set_rating_text("Mostly false");
+  r->set_reviewer("Example Fact Desk");
+  return out;
+}
+
+TEST_F(GrpcServerTest, ClaimLifecycleRulesAreEnforcedAtAdmission) {
+  // A second submitter, who did not assert the claim.
+  crypto::Ed25519PrivateKey other = KeyFromByte(3);
+  v1::Event reg;
+  reg.mutable_key_registered()->set_public_key(std::string(crypto::AsStringView(other.public_key())));
+  reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "register-other", reg, admin_)).ok());
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1", Claim("Ryabkov", "Ties unaffected."), desk_)).ok());
+  const v1::GetCheckpointResponse before = Checkpoint();
+
+  auto expect_refused = [&](const v1::SignedEvent& e, grpc::StatusCode code,
+                            const std::string& needle) {
+    grpc::Status s = Append(e);
+    EXPECT_EQ(s.error_code(), code) << s.error_message();
+    EXPECT_NE(s.error_message().find(needle), std::string::npos) << s.error_message();
+  };
+  expect_refused(client::SignEvent(kOrigin, "x1", Correction("nope", "T"), desk_),
+                 grpc::StatusCode::NOT_FOUND, "corrects_claim_id");
+  expect_refused(client::SignEvent(kOrigin, "x2", Retraction("nope"), desk_),
+                 grpc::StatusCode::NOT_FOUND, "claim_retracted.claim_id");
+  expect_refused(client::SignEvent(kOrigin, "x3", Review("nope"), desk_),
+                 grpc::StatusCode::NOT_FOUND, "claim_reviewed.claim_id");
+  expect_refused(client::SignEvent(kOrigin, "x4", Correction("c1", "T"), other),
+                 grpc::StatusCode::PERMISSION_DENIED, "only the key that asserted");
+  expect_refused(client::SignEvent(kOrigin, "x5", Retraction("c1"), other),
+                 grpc::StatusCode::PERMISSION_DENIED, "only the key that asserted");
+  EXPECT_EQ(Checkpoint().root_hash(), before.root_hash());
+
+  // The submitter corrects, anyone reviews, an admin retracts; then the claim is closed.
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-fix", Correction("c1", "Ties intact."), desk_)).ok());
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-review", Review("c1"), other)).ok());
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-retract", Retraction("c1"), admin_)).ok());
+  const v1::GetCheckpointResponse closed = Checkpoint();
+  expect_refused(client::SignEvent(kOrigin, "x6", Correction("c1", "Again"), desk_),
+                 grpc::StatusCode::FAILED_PRECONDITION, "retracted at sequence");
+  expect_refused(client::SignEvent(kOrigin, "x7", Retraction("c1"), desk_),
+                 grpc::StatusCode::FAILED_PRECONDITION, "retracted at sequence");
+  // A correction's own event id is not a claim id.
+  expect_refused(client::SignEvent(kOrigin, "x8", Review("c1-fix"), desk_),
+                 grpc::StatusCode::NOT_FOUND, "no claim has id");
+  // Reviews of a retracted claim are still accepted.
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-review-2", Review("c1"), other)).ok());
+  EXPECT_EQ(Checkpoint().tree_size(), closed.tree_size() + 1);
+}
+
 TEST_F(GrpcServerTest, ReadsPastTheEndAreNotFoundOrOutOfRange) {
   grpc::ClientContext c1;
   v1::GetEntryRequest req;

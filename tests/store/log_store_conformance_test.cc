@@ -205,6 +205,25 @@ TEST_P(LogStoreConformanceTest, LaterKeyRecordReplacesEarlier) {
   EXPECT_THAT(keys, ElementsAre(Pair("key-a", "revoked")));
 }
 
+TEST_P(LogStoreConformanceTest, CommittedClaimsReadBackAndLaterRecordReplacesEarlier) {
+  CommitBatch first = MakeBatch(store_->Head(), 1);
+  first.claims = {{"claim-a", "asserted"}, {"claim-b", "asserted"}};
+  ASSERT_THAT(store_->Commit(first), IsOk());
+  CommitBatch second = MakeBatch(store_->Head(), 1);
+  second.claims = {{"claim-a", "retracted"}};
+  ASSERT_THAT(store_->Commit(second), IsOk());
+
+  absl::StatusOr<std::optional<std::string>> a = store_->GetClaim("claim-a");
+  absl::StatusOr<std::optional<std::string>> b = store_->GetClaim("claim-b");
+  absl::StatusOr<std::optional<std::string>> missing = store_->GetClaim("claim-c");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(missing, IsOk());
+  EXPECT_THAT(*a, Optional(std::string("retracted")));
+  EXPECT_THAT(*b, Optional(std::string("asserted")));
+  EXPECT_EQ(*missing, std::nullopt);
+}
+
 TEST_P(LogStoreConformanceTest, CommittedCheckpointReadsBackUnderNewTreeSize) {
   CommitEntries(4);
   absl::StatusOr<std::optional<std::string>> note = store_->GetCheckpoint(4);

@@ -34,7 +34,8 @@ TEST(SchemaTest, ColumnFamilyNamesAreTheOnDiskNames) {
   std::vector<std::string> names;
   for (ColumnFamily cf : kAllColumnFamilies) names.emplace_back(ColumnFamilyName(cf));
   EXPECT_THAT(names, ::testing::ElementsAre("default", "entries", "nodes", "leaf_index",
-                                            "event_ids", "keys", "checkpoints", "meta"));
+                                            "event_ids", "keys", "checkpoints", "meta",
+                                            "claims"));
 }
 
 TEST(SchemaTest, AllColumnFamiliesAreInEnumeratorOrder) {
