@@ -1,6 +1,7 @@
 #include "ledger/core/claim_rules.h"
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/types.h"
 
@@ -55,18 +56,19 @@ absl::Status ClaimRules::CheckMayChange(absl::string_view field, const std::stri
                                         KeyRole signer_role) const {
   LEDGER_ASSIGN_OR_RETURN(std::optional<ClaimRecord> claim, Find(claim_id));
   if (!claim.has_value()) {
-    return absl::NotFoundError(absl::StrCat(field, ": no claim has id \"", claim_id, "\""));
+    return MakeError(absl::StatusCode::kNotFound, reason::kClaimNotFound, field,
+                     absl::StrCat("no claim has id \"", claim_id, "\""));
   }
   if (claim->retracted) {
-    return absl::FailedPreconditionError(absl::StrCat(field, ": claim \"", claim_id,
-                                                      "\" was retracted at sequence ",
-                                                      claim->retracted_sequence));
+    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kClaimRetracted, field,
+                     absl::StrCat("claim \"", claim_id, "\" was retracted at sequence ",
+                                  claim->retracted_sequence));
   }
   if (claim->submitter_key_id != signer_key_id && signer_role != KeyRole::kAdmin) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        field, ": only the key that asserted claim \"", claim_id, "\" (",
-        HexEncode(absl::string_view(claim->submitter_key_id).substr(0, 8)),
-        "…) or an admin key may change it"));
+    return MakeError(absl::StatusCode::kPermissionDenied, reason::kNotClaimSubmitter, field,
+                     absl::StrCat("only the key that asserted claim \"", claim_id, "\" (",
+                                  HexEncode(absl::string_view(claim->submitter_key_id).substr(0, 8)),
+                                  "…) or an admin key may change it"));
   }
   return absl::OkStatus();
 }
@@ -85,8 +87,9 @@ absl::Status ClaimRules::Authorize(const ledger::v1::Event& event,
       const std::string& id = event.claim_reviewed().claim_id();
       LEDGER_ASSIGN_OR_RETURN(std::optional<ClaimRecord> claim, Find(id));
       if (!claim.has_value()) {
-        return absl::NotFoundError(
-            absl::StrCat("event.claim_reviewed.claim_id: no claim has id \"", id, "\""));
+        return MakeError(absl::StatusCode::kNotFound, reason::kClaimNotFound,
+                         "event.claim_reviewed.claim_id",
+                         absl::StrCat("no claim has id \"", id, "\""));
       }
       return absl::OkStatus();
     }

@@ -8,8 +8,10 @@
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "ledger/base/error.h"
 #include "ledger/core/limits.h"
 #include "ledger/format/entry.h"
 
@@ -20,8 +22,9 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using ledger::v1::Event;
 
-absl::Status Invalid(absl::string_view path, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
+absl::Status Invalid(absl::string_view path, absl::string_view what,
+                     absl::string_view why = reason::kInvalidField) {
+  return MakeError(absl::StatusCode::kInvalidArgument, why, path, what);
 }
 
 bool IsValidUtf8(absl::string_view s) {
@@ -62,9 +65,11 @@ bool IsValidUtf8(absl::string_view s) {
 absl::Status CheckWellFormed(const Message& m, const std::string& path) {
   const auto* reflection = m.GetReflection();
   if (!reflection->GetUnknownFields(m).empty()) {
-    return Invalid(path, absl::StrCat("has ", reflection->GetUnknownFields(m).field_count(),
-                                      " unknown field(s); this server accepts only the fields "
-                                      "of ledger.v1 it knows"));
+    return Invalid(path,
+                   absl::StrCat("has ", reflection->GetUnknownFields(m).field_count(),
+                                " unknown field(s); this server accepts only the fields "
+                                "of ledger.v1 it knows"),
+                   reason::kMalformedEvent);
   }
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(m, &fields);
@@ -74,11 +79,12 @@ absl::Status CheckWellFormed(const Message& m, const std::string& path) {
       if (f->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
           if (!IsValidUtf8(reflection->GetRepeatedString(m, f, i))) {
-            return Invalid(absl::StrCat(field_path, "[", i, "]"), "is not valid UTF-8");
+            return Invalid(absl::StrCat(field_path, "[", i, "]"), "is not valid UTF-8",
+                           reason::kMalformedEvent);
           }
         }
       } else if (!IsValidUtf8(reflection->GetString(m, f))) {
-        return Invalid(field_path, "is not valid UTF-8");
+        return Invalid(field_path, "is not valid UTF-8", reason::kMalformedEvent);
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (f->is_repeated()) {
@@ -93,8 +99,10 @@ absl::Status CheckWellFormed(const Message& m, const std::string& path) {
       }
     } else if (f->type() == FieldDescriptor::TYPE_ENUM && !f->is_repeated()) {
       if (f->enum_type()->FindValueByNumber(reflection->GetEnumValue(m, f)) == nullptr) {
-        return Invalid(field_path, absl::StrCat("enum value ", reflection->GetEnumValue(m, f),
-                                                " is not defined"));
+        return Invalid(field_path,
+                       absl::StrCat("enum value ", reflection->GetEnumValue(m, f),
+                                    " is not defined"),
+                       reason::kMalformedEvent);
       }
     }
   }
@@ -103,9 +111,10 @@ absl::Status CheckWellFormed(const Message& m, const std::string& path) {
 
 absl::Status CheckString(absl::string_view path, absl::string_view value, size_t max_bytes,
                          bool required) {
-  if (required && value.empty()) return Invalid(path, "is required");
+  if (required && value.empty()) return Invalid(path, "is required", reason::kFieldRequired);
   if (value.size() > max_bytes) {
-    return Invalid(path, absl::StrCat("is ", value.size(), " bytes; the limit is ", max_bytes));
+    return Invalid(path, absl::StrCat("is ", value.size(), " bytes; the limit is ", max_bytes),
+                   reason::kLimitExceeded);
   }
   return absl::OkStatus();
 }
@@ -122,8 +131,8 @@ absl::Status CheckUrl(absl::string_view path, absl::string_view url, bool requir
 absl::Status CheckTime(absl::string_view path, int64_t micros, int64_t now_micros) {
   if (micros == 0) return absl::OkStatus();  // Unknown.
   if (micros < kMinTimeMicros || micros > now_micros + kMaxFutureSkewMicros) {
-    return Invalid(path, absl::StrCat("time ", micros,
-                                      " µs is outside [1900-01-01, now + 1 day]"));
+    return Invalid(path, absl::StrCat("time ", micros, " µs is outside [1900-01-01, now + 1 day]"),
+                   reason::kTimeOutOfRange);
   }
   return absl::OkStatus();
 }
@@ -145,7 +154,8 @@ absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialD
   absl::CivilDay today = absl::ToCivilDay(absl::FromUnixMicros(now_micros), absl::UTCTimeZone());
   if (d.year() < 1 || d.year() > today.year()) {
     return Invalid(absl::StrCat(path, ".year"),
-                   absl::StrCat(d.year(), " is outside [1, ", today.year(), "]"));
+                   absl::StrCat(d.year(), " is outside [1, ", today.year(), "]"),
+                   reason::kTimeOutOfRange);
   }
   const bool has_month = d.precision() >= P::MONTH;
   const bool has_day = d.precision() == P::DAY;
@@ -159,7 +169,7 @@ absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialD
       return Invalid(absl::StrCat(path, ".day"),
                      absl::StrCat(d.day(), " is not a day of ", d.year(), "-", d.month()));
     }
-    if (day > today + 1) return Invalid(path, "is in the future");
+    if (day > today + 1) return Invalid(path, "is in the future", reason::kTimeOutOfRange);
   } else if (d.day() != 0) {
     return Invalid(absl::StrCat(path, ".day"), "must be 0 unless precision is DAY");
   }
@@ -168,14 +178,14 @@ absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialD
 
 absl::Status CheckClaim(const std::string& path, const ledger::v1::Claim& claim,
                         bool has_claim, int64_t now_micros) {
-  if (!has_claim) return Invalid(path, "is required");
+  if (!has_claim) return Invalid(path, "is required", reason::kFieldRequired);
 #define LEDGER_CHECK(expr)                \
   do {                                    \
     absl::Status s_ = (expr);             \
     if (!s_.ok()) return s_;              \
   } while (0)
   const std::string c = path + ".claimant";
-  if (!claim.has_claimant()) return Invalid(c, "is required");
+  if (!claim.has_claimant()) return Invalid(c, "is required", reason::kFieldRequired);
   LEDGER_CHECK(CheckString(c + ".name", claim.claimant().name(), kMaxShortStringBytes, true));
   LEDGER_CHECK(CheckString(c + ".role", claim.claimant().role(), kMaxShortStringBytes, false));
   LEDGER_CHECK(CheckString(c + ".affiliation", claim.claimant().affiliation(),
@@ -183,7 +193,7 @@ absl::Status CheckClaim(const std::string& path, const ledger::v1::Claim& claim,
   LEDGER_CHECK(CheckString(c + ".stable_id", claim.claimant().stable_id(),
                            kMaxShortStringBytes, false));
   const std::string st = path + ".statement";
-  if (!claim.has_statement()) return Invalid(st, "is required");
+  if (!claim.has_statement()) return Invalid(st, "is required", reason::kFieldRequired);
   LEDGER_CHECK(CheckString(st + ".text", claim.statement().text(), kMaxStatementTextBytes, true));
   LEDGER_CHECK(CheckString(st + ".language", claim.statement().language(), kMaxShortStringBytes,
                            false));
@@ -191,7 +201,7 @@ absl::Status CheckClaim(const std::string& path, const ledger::v1::Claim& claim,
                            kMaxShortStringBytes, false));
   LEDGER_CHECK(CheckPartialDate(path + ".said", claim.said(), now_micros));
   const std::string so = path + ".source";
-  if (!claim.has_source()) return Invalid(so, "is required");
+  if (!claim.has_source()) return Invalid(so, "is required", reason::kFieldRequired);
   const auto& source = claim.source();
   LEDGER_CHECK(CheckUrl(so + ".url", source.url(), true));
   LEDGER_CHECK(CheckString(so + ".title", source.title(), kMaxShortStringBytes, false));
@@ -210,15 +220,18 @@ absl::Status CheckClaim(const std::string& path, const ledger::v1::Claim& claim,
   LEDGER_CHECK(CheckString(so + ".quote.suffix", source.quote().suffix(), kMaxQuoteBytes, false));
   if (claim.topics_size() > static_cast<int>(kMaxTopics)) {
     return Invalid(path + ".topics",
-                   absl::StrCat("has ", claim.topics_size(), " items; the limit is ", kMaxTopics));
+                   absl::StrCat("has ", claim.topics_size(), " items; the limit is ", kMaxTopics),
+                   reason::kLimitExceeded);
   }
   for (int i = 0; i < claim.topics_size(); ++i) {
     LEDGER_CHECK(CheckString(absl::StrCat(path, ".topics[", i, "]"), claim.topics(i),
                              kMaxShortStringBytes, true));
   }
   if (claim.entities_size() > static_cast<int>(kMaxEntities)) {
-    return Invalid(path + ".entities", absl::StrCat("has ", claim.entities_size(),
-                                                    " items; the limit is ", kMaxEntities));
+    return Invalid(path + ".entities",
+                   absl::StrCat("has ", claim.entities_size(), " items; the limit is ",
+                                kMaxEntities),
+                   reason::kLimitExceeded);
   }
   for (int i = 0; i < claim.entities_size(); ++i) {
     const std::string e = absl::StrCat(path, ".entities[", i, "]");
@@ -294,7 +307,8 @@ absl::Status CheckBody(const Event& event, int64_t now_micros) {
     case Event::BODY_NOT_SET:
       break;
   }
-  return Invalid("event", "exactly one body (claim_asserted, claim_corrected, ...) must be set");
+  return Invalid("event", "exactly one body (claim_asserted, claim_corrected, ...) must be set",
+                 reason::kFieldRequired);
 #undef LEDGER_CHECK
 }
 
@@ -304,10 +318,28 @@ absl::StatusOr<Event> Parse(absl::string_view bytes) {
                                                static_cast<int>(bytes.size()));
   input.SetRecursionLimit(16);
   if (!event.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
-    return Invalid("event", "bytes do not parse as ledger.v1.Event");
+    return Invalid("event", "bytes do not parse as ledger.v1.Event", reason::kMalformedEvent);
   }
   absl::Status s = CheckWellFormed(event, "event");
   if (!s.ok()) return s;
+  // The stored bytes must have exactly one meaning: protobuf lets a repeated occurrence of a
+  // field (or a second body of the oneof) silently replace an earlier one, so a verifier that
+  // reads the first occurrence would see another event than the server. Requiring the
+  // deterministic serialisation rules all of that out (and default values sent explicitly).
+  std::string canonical;
+  {
+    google::protobuf::io::StringOutputStream stream(&canonical);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    out.SetSerializationDeterministic(true);
+    event.SerializeToCodedStream(&out);
+  }
+  if (canonical != bytes) {
+    return Invalid("event",
+                   "bytes are not the canonical serialisation of the event they encode (fields "
+                   "in field-number order, each at most once, no default values, one body); "
+                   "serialise with a standard protobuf library",
+                   reason::kMalformedEvent);
+  }
   return event;
 }
 
@@ -315,35 +347,43 @@ absl::StatusOr<Event> Parse(absl::string_view bytes) {
 
 absl::Status ValidateEventId(absl::string_view event_id) {
   if (event_id.empty() || event_id.size() > kMaxEventIdBytes) {
-    return Invalid("event_id", absl::StrCat("must be 1..", kMaxEventIdBytes, " bytes, got ",
-                                            event_id.size()));
+    return Invalid("event_id",
+                   absl::StrCat("must be 1..", kMaxEventIdBytes, " bytes, got ", event_id.size()),
+                   reason::kInvalidEventId);
   }
   for (char c : event_id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return Invalid("event_id", "may contain only A-Z a-z 0-9 . _ : -");
+    if (!ok) {
+      return Invalid("event_id", "may contain only A-Z a-z 0-9 . _ : -", reason::kInvalidEventId);
+    }
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateEnvelope(const ledger::v1::SignedEvent& envelope) {
   if (envelope.version() != format::kSignedEventVersion1) {
-    return Invalid("version", absl::StrCat("is ", envelope.version(),
-                                           "; this server accepts envelope version 1"));
+    return Invalid("version",
+                   absl::StrCat("is ", envelope.version(), "; this server accepts envelope version 1"),
+                   reason::kUnsupportedVersion);
   }
   absl::Status s = ValidateEventId(envelope.event_id());
   if (!s.ok()) return s;
   if (envelope.key_id().size() != format::kKeyIdSize) {
-    return Invalid("key_id", absl::StrCat("must be 32 bytes, got ", envelope.key_id().size()));
+    return Invalid("key_id", absl::StrCat("must be 32 bytes, got ", envelope.key_id().size()),
+                   reason::kInvalidEnvelope);
   }
   if (envelope.signature().size() != format::kSignatureSize) {
     return Invalid("signature",
-                   absl::StrCat("must be 64 bytes, got ", envelope.signature().size()));
+                   absl::StrCat("must be 64 bytes, got ", envelope.signature().size()),
+                   reason::kInvalidEnvelope);
   }
-  if (envelope.event().empty()) return Invalid("event", "is required");
+  if (envelope.event().empty()) return Invalid("event", "is required", reason::kFieldRequired);
   if (envelope.event().size() > kMaxEventBytes) {
-    return Invalid("event", absl::StrCat("is ", envelope.event().size(),
-                                         " bytes; the limit is ", kMaxEventBytes));
+    return Invalid("event",
+                   absl::StrCat("is ", envelope.event().size(), " bytes; the limit is ",
+                                kMaxEventBytes),
+                   reason::kLimitExceeded);
   }
   return absl::OkStatus();
 }
@@ -358,7 +398,7 @@ absl::StatusOr<Event> ParseAndValidateEvent(absl::string_view event_bytes, int64
 
 absl::StatusOr<Event> ParseStoredEvent(absl::string_view event_bytes) {
   absl::StatusOr<Event> event = Parse(event_bytes);
-  if (!event.ok()) return absl::DataLossError(event.status().message());
+  if (!event.ok()) return absl::DataLossError(absl::StrCat(event.status().message()));
   if (event->body_case() == Event::BODY_NOT_SET) {
     return absl::DataLossError("stored event has no body");
   }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/error.h"
 
 namespace ledger::core {
 namespace {
@@ -84,12 +85,13 @@ void KeyRegistry::Put(absl::string_view key_id, const KeyRecord& record) {
 absl::StatusOr<KeyRecord> KeyRegistry::ActiveKey(absl::string_view key_id) const {
   const KeyRecord* r = Find(key_id);
   if (r == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("key_id: key ", ShortId(key_id), "… is not registered in this log"));
+    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kKeyNotRegistered, "key_id",
+                     absl::StrCat("key ", ShortId(key_id), "… is not registered in this log"));
   }
   if (r->revoked) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "key_id: key ", ShortId(key_id), "… was revoked at sequence ", r->revoked_sequence));
+    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kKeyRevoked, "key_id",
+                     absl::StrCat("key ", ShortId(key_id), "… was revoked at sequence ",
+                                  r->revoked_sequence));
   }
   return *r;
 }
@@ -103,35 +105,41 @@ absl::Status KeyRegistry::Authorize(const ledger::v1::Event& event,
       event.body_case() == E::kKeyRegistered || event.body_case() == E::kKeyRevoked;
   if (!key_event) return absl::OkStatus();
   if (signer->role != KeyRole::kAdmin) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "key ", ShortId(signer_key_id), "… is a submitter key; only admin keys may ",
-        event.body_case() == E::kKeyRegistered ? "register" : "revoke", " keys"));
+    return MakeError(absl::StatusCode::kPermissionDenied, reason::kAdminKeyRequired, "key_id",
+                     absl::StrCat("key ", ShortId(signer_key_id),
+                                  "… is a submitter key; only admin keys may ",
+                                  event.body_case() == E::kKeyRegistered ? "register" : "revoke",
+                                  " keys"));
   }
   if (event.body_case() == E::kKeyRegistered) {
     crypto::PublicKey key;
     std::memcpy(key.data(), event.key_registered().public_key().data(), key.size());
     std::string id(AsStringView(crypto::SignerKeyId(key)));
     if (const KeyRecord* existing = Find(id); existing != nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "event.key_registered.public_key: key ", ShortId(id), "… is already ",
-          existing->revoked ? "revoked (a revoked key cannot be registered again)"
-                            : "registered"));
+      return MakeError(absl::StatusCode::kFailedPrecondition, reason::kKeyAlreadyRegistered,
+                       "event.key_registered.public_key",
+                       absl::StrCat("key ", ShortId(id), "… is already ",
+                                    existing->revoked
+                                        ? "revoked (a revoked key cannot be registered again)"
+                                        : "registered"));
     }
     return absl::OkStatus();
   }
   const std::string& target = event.key_revoked().key_id();
   const KeyRecord* existing = Find(target);
   if (existing == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "event.key_revoked.key_id: key ", ShortId(target), "… is not registered"));
+    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kKeyNotRegistered,
+                     "event.key_revoked.key_id",
+                     absl::StrCat("key ", ShortId(target), "… is not registered"));
   }
   if (existing->revoked) {
-    return absl::FailedPreconditionError(absl::StrCat("event.key_revoked.key_id: key ",
-                                                      ShortId(target), "… is already revoked"));
+    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kKeyRevoked,
+                     "event.key_revoked.key_id",
+                     absl::StrCat("key ", ShortId(target), "… is already revoked"));
   }
   if (existing->role == KeyRole::kAdmin && active_admins_ == 1) {
-    return absl::FailedPreconditionError(
-        "event.key_revoked.key_id: refusing to revoke the last active admin key");
+    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kLastAdminKey,
+                     "event.key_revoked.key_id", "refusing to revoke the last active admin key");
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/claim_rules.h"
 #include "ledger/core/event_validation.h"
@@ -19,7 +20,14 @@ namespace {
 
 absl::Status WithIndex(const absl::Status& s, int index) {
   if (s.ok() || index < 0) return s;
-  return absl::Status(s.code(), absl::StrCat("events[", index, "].", s.message()));
+  return PrefixErrorField(s, absl::StrCat("events[", index, "]."));
+}
+
+absl::Status LogStopped(const absl::Status& cause) {
+  return MakeError(absl::StatusCode::kUnavailable, reason::kLogStopped, "",
+                   absl::StrCat("the log stopped accepting writes after a storage error (",
+                                cause.message(),
+                                "); restart the server, then retry with the same event id"));
 }
 
 }  // namespace
@@ -173,9 +181,11 @@ absl::StatusOr<std::optional<AppendResult>> Log::FindDuplicate(const Prepared& p
                           store_->GetEventId(p.envelope->event_id()));
   if (!record.has_value()) return std::optional<AppendResult>();
   if (record->event_hash != p.event_hash) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "event_id: \"", p.envelope->event_id(), "\" already names entry ", record->sequence,
-        ", whose event bytes differ; choose a new event id for a different event"));
+    return MakeError(absl::StatusCode::kAlreadyExists, reason::kEventIdConflict, "event_id",
+                     absl::StrCat("\"", p.envelope->event_id(), "\" already names entry ",
+                                  record->sequence,
+                                  ", whose event bytes differ; choose a new event id for a "
+                                  "different event"));
   }
   LEDGER_ASSIGN_OR_RETURN(std::string leaf_data, store_->GetEntry(record->sequence));
   LEDGER_ASSIGN_OR_RETURN(LogEntry entry, DecodeLogEntry(record->sequence, std::move(leaf_data)));
@@ -195,10 +205,14 @@ absl::StatusOr<AppendResult> Log::Append(const ledger::v1::SignedEvent& envelope
 
 absl::StatusOr<std::vector<AppendResult>> Log::AppendAll(
     const std::vector<ledger::v1::SignedEvent>& envelopes) {
-  if (envelopes.empty()) return absl::InvalidArgumentError("events: at least one is required");
+  if (envelopes.empty()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired, "events",
+                     "at least one is required");
+  }
   if (envelopes.size() > kMaxBatchEvents) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "events: ", envelopes.size(), " in one batch; the limit is ", kMaxBatchEvents));
+    return MakeError(absl::StatusCode::kResourceExhausted, reason::kBatchTooLarge, "events",
+                     absl::StrCat(envelopes.size(), " in one batch; the limit is ",
+                                  kMaxBatchEvents));
   }
   const bool single = envelopes.size() == 1;
   std::vector<Prepared> prepared;
@@ -228,11 +242,7 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendAll(
     KeyRecord signer;
     {
       absl::MutexLock lock(&state_mu_);
-      if (!failed_.ok()) {
-        return absl::UnavailableError(absl::StrCat(
-            "the log stopped accepting writes after a storage error (", failed_.message(),
-            "); restart the server, then retry with the same event id"));
-      }
+      if (!failed_.ok()) return LogStopped(failed_);
       absl::StatusOr<KeyRecord> key = registry_.ActiveKey(env.key_id());
       if (!key.ok()) return WithIndex(key.status(), index);
       signer = *key;
@@ -241,11 +251,13 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendAll(
             signer.public_key,
             format::EventSigningInput(identity_.origin, env.event_id(), env.event()),
             env.signature())) {
-      return WithIndex(
-          absl::InvalidArgumentError(absl::StrCat(
-              "signature: does not verify under key ", HexEncode(env.key_id().substr(0, 8)),
-              "… over the v1 signing input for origin \"", identity_.origin, "\"")),
-          index);
+      return WithIndex(MakeError(absl::StatusCode::kInvalidArgument, reason::kSignatureInvalid,
+                                 "signature",
+                                 absl::StrCat("does not verify under key ",
+                                              HexEncode(env.key_id().substr(0, 8)),
+                                              "… over the v1 signing input for origin \"",
+                                              identity_.origin, "\"")),
+                       index);
     }
   }
   return Submit(std::move(prepared));
@@ -256,7 +268,10 @@ absl::StatusOr<std::vector<AppendResult>> Log::Submit(std::vector<Prepared> even
   unit.events = std::move(events);
   {
     absl::MutexLock lock(&queue_mu_);
-    if (stopping_) return absl::UnavailableError("the log is shutting down; retry later");
+    if (stopping_) {
+      return MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown, "",
+                       "the log is shutting down; retry later");
+    }
     queue_.push_back(&unit);
     queue_mu_.Await(absl::Condition(&unit.done));
   }
@@ -308,8 +323,9 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
     if (in_group != stage->ids.end() || in_unit != new_ids.end()) {
       const Hash& h = in_group != stage->ids.end() ? stage->id_hashes[id] : p.event_hash;
       if (in_unit != new_ids.end() || h != p.event_hash) {
-        return WithIndex(absl::AlreadyExistsError(absl::StrCat(
-                             "event_id: \"", id, "\" is used twice with different bytes")),
+        return WithIndex(MakeError(absl::StatusCode::kAlreadyExists, reason::kEventIdConflict,
+                                   "event_id",
+                                   absl::StrCat("\"", id, "\" is used twice with different bytes")),
                          index);
       }
       AppendResult r = in_group->second;
@@ -382,9 +398,7 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
     absl::MutexLock lock(&state_mu_);
     head = head_;
     if (!failed_.ok()) {
-      absl::Status refused = absl::UnavailableError(absl::StrCat(
-          "the log stopped accepting writes after a storage error (", failed_.message(),
-          "); restart the server, then retry with the same event id"));
+      absl::Status refused = LogStopped(failed_);
       absl::MutexLock qlock(&queue_mu_);
       for (Unit* u : group) u->status = refused, u->done = true;
       return;
@@ -425,10 +439,11 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
   absl::MutexLock lock(&queue_mu_);
   for (Unit* u : accepted) {
     if (!commit.ok()) {
-      u->status = absl::UnavailableError(absl::StrCat(
-          "the write failed (", commit.message(),
-          "); its outcome is unknown and the log stopped accepting writes: restart the "
-          "server, then retry with the same event id"));
+      u->status = MakeError(absl::StatusCode::kUnavailable, reason::kLogStopped, "",
+                            absl::StrCat("the write failed (", commit.message(),
+                                         "); its outcome is unknown and the log stopped "
+                                         "accepting writes: restart the server, then retry "
+                                         "with the same event id"));
       u->results.clear();
     } else {
       for (AppendResult& r : u->results) {
@@ -440,14 +455,21 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
 }
 
 absl::StatusOr<LogEntry> Log::GetEntry(SequenceNumber sequence) const {
-  LEDGER_ASSIGN_OR_RETURN(std::string leaf_data, store_->GetEntry(sequence));
+  absl::StatusOr<std::string> stored = store_->GetEntry(sequence);
+  if (absl::IsNotFound(stored.status())) {
+    return MakeError(absl::StatusCode::kNotFound, reason::kNotFound, "sequence",
+                     absl::StrCat(sequence, " is past the end of the log (size ",
+                                  Head().tree_size, ")"));
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::string leaf_data, std::move(stored));
   return DecodeLogEntry(sequence, std::move(leaf_data));
 }
 
 absl::StatusOr<std::string> Log::CheckpointAt(TreeSize tree_size) const {
   LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> cp, store_->GetCheckpoint(tree_size));
   if (!cp.has_value()) {
-    return absl::NotFoundError(absl::StrCat("no checkpoint is stored for tree size ", tree_size));
+    return MakeError(absl::StatusCode::kNotFound, reason::kNotFound, "tree_size",
+                     absl::StrCat("no checkpoint is stored for tree size ", tree_size));
   }
   return *cp;
 }
@@ -455,8 +477,8 @@ absl::StatusOr<std::string> Log::CheckpointAt(TreeSize tree_size) const {
 absl::StatusOr<merkle::NodeReader> Log::NodeReaderAt(TreeSize tree_size) const {
   const TreeSize size = Head().tree_size;
   if (tree_size > size) {
-    return absl::OutOfRangeError(
-        absl::StrCat("tree_size: ", tree_size, " exceeds the log's size ", size));
+    return MakeError(absl::StatusCode::kOutOfRange, reason::kTreeSizeOutOfRange, "tree_size",
+                     absl::StrCat(tree_size, " exceeds the log's size ", size));
   }
   const store::LogStore* s = store_.get();
   return merkle::NodeReader([s](merkle::NodeId id) { return s->GetNode(id); });
@@ -467,8 +489,8 @@ absl::StatusOr<InclusionProof> Log::ProveInclusion(SequenceNumber sequence,
   if (tree_size == 0) tree_size = Head().tree_size;
   LEDGER_ASSIGN_OR_RETURN(merkle::NodeReader read, NodeReaderAt(tree_size));
   if (sequence >= tree_size) {
-    return absl::InvalidArgumentError(absl::StrCat("sequence: ", sequence,
-                                                   " is not in a tree of size ", tree_size));
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest, "sequence",
+                     absl::StrCat(sequence, " is not in a tree of size ", tree_size));
   }
   InclusionProof proof;
   proof.sequence = sequence;
@@ -483,8 +505,8 @@ absl::StatusOr<InclusionProof> Log::ProveInclusionByLeafHash(const Hash& leaf_ha
                                                              TreeSize tree_size) const {
   LEDGER_ASSIGN_OR_RETURN(std::optional<SequenceNumber> seq, store_->GetLeafIndex(leaf_hash));
   if (!seq.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("leaf_hash: no entry has leaf hash ", HexEncode(leaf_hash)));
+    return MakeError(absl::StatusCode::kNotFound, reason::kNotFound, "leaf_hash",
+                     absl::StrCat("no entry has leaf hash ", HexEncode(leaf_hash)));
   }
   return ProveInclusion(*seq, tree_size);
 }
@@ -494,8 +516,9 @@ absl::StatusOr<ConsistencyProof> Log::ProveConsistency(TreeSize from_tree_size,
   if (to_tree_size == 0) to_tree_size = Head().tree_size;
   LEDGER_ASSIGN_OR_RETURN(merkle::NodeReader read, NodeReaderAt(to_tree_size));
   if (from_tree_size > to_tree_size) {
-    return absl::InvalidArgumentError(absl::StrCat("from_tree_size: ", from_tree_size,
-                                                   " exceeds to_tree_size ", to_tree_size));
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest,
+                     "from_tree_size",
+                     absl::StrCat(from_tree_size, " exceeds to_tree_size ", to_tree_size));
   }
   ConsistencyProof proof;
   proof.from_tree_size = from_tree_size;

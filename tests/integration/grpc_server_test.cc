@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/base/types.h"
@@ -34,6 +36,48 @@ v1::Event Claim(const std::string& who, const std::string& text) {
   c->mutable_statement()->set_attribution(v1::DIRECT_QUOTE);
   c->mutable_source()->set_url("https://example.org/seed/pakistan-russia-relationship-improving");
   return e;
+}
+
+v1::Event Correction(const std::string& claim_id, const std::string& text) {
+  v1::Event e = Claim("Sergei Ryabkov", text);
+  v1::Event out;
+  *out.mutable_claim_corrected()->mutable_claim() = e.claim_asserted().claim();
+  out.mutable_claim_corrected()->set_corrects_claim_id(claim_id);
+  out.mutable_claim_corrected()->set_reason("The quote was misattributed.");
+  return out;
+}
+
+v1::Event Retraction(const std::string& claim_id) {
+  v1::Event out;
+  out.mutable_claim_retracted()->set_claim_id(claim_id);
+  out.mutable_claim_retracted()->set_reason("Source withdrawn.");
+  return out;
+}
+
+v1::Event Review(const std::string& claim_id) {
+  v1::Event out;
+  auto* r = out.mutable_claim_reviewed();
+  r->set_claim_id(claim_id);
+  r->set_rating_value(2);
+  r->set_worst_rating(1);
+  r->set_best_rating(5);
+  r->set_rating_text("Mostly false");
+  r->set_reviewer("Example Fact Desk");
+  return out;
+}
+
+// The machine-readable reason and field of a refusal (google.rpc.ErrorInfo in the details).
+std::pair<std::string, std::string> ReasonAndField(const grpc::Status& s) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(s.error_details())) return {"<no details>", ""};
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      EXPECT_EQ(info.domain(), "factledger.dev");
+      return {info.reason(), info.metadata().count("field") ? info.metadata().at("field") : ""};
+    }
+  }
+  return {"<no ErrorInfo>", ""};
 }
 
 class GrpcServerTest : public ::testing::Test {
@@ -175,9 +219,29 @@ TEST_F(GrpcServerTest, RefusedAppendsLeaveSizeAndRootUnchanged) {
   grpc::Status s = Append(bad_sig);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
   EXPECT_NE(s.error_message().find("signature"), std::string::npos);
+  EXPECT_EQ(ReasonAndField(s), std::make_pair(std::string("SIGNATURE_INVALID"),
+                                              std::string("signature")));
 
   s = Append(client::SignEvent(kOrigin, "unknown-key", Claim("A", "B"), KeyFromByte(9)));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_EQ(ReasonAndField(s), std::make_pair(std::string("KEY_NOT_REGISTERED"),
+                                              std::string("key_id")));
+
+  // Two bodies in one event: protobuf would keep the last; the server refuses the bytes.
+  std::string two_bodies = client::SerializeEvent(Claim("A", "B")) +
+                           client::SerializeEvent(Retraction("ok-1"));
+  s = Append(client::SignEventBytes(kOrigin, "two-bodies", two_bodies, desk_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(ReasonAndField(s).first, "MALFORMED_EVENT");
+
+  // A too-long statement names the field and the limit.
+  s = Append(client::SignEvent(kOrigin, "too-long", Claim("A", std::string(16 * 1024 + 1, 'x')),
+                               desk_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonAndField(s),
+            std::make_pair(std::string("LIMIT_EXCEEDED"),
+                           std::string("event.claim_asserted.claim.statement.text")));
+  EXPECT_NE(s.error_message().find("16384"), std::string::npos) << s.error_message();
 
   v1::SignedEvent malformed =
       client::SignEventBytes(kOrigin, "malformed", std::string("\xff\xff\xff", 3), desk_);
@@ -206,34 +270,6 @@ TEST_F(GrpcServerTest, RefusedAppendsLeaveSizeAndRootUnchanged) {
   EXPECT_EQ(after.tree_size(), before.tree_size());
   EXPECT_EQ(after.root_hash(), before.root_hash());
   EXPECT_EQ(after.checkpoint(), before.checkpoint());
-}
-
-v1::Event Correction(const std::string& claim_id, const std::string& text) {
-  v1::Event e = Claim("Sergei Ryabkov", text);
-  v1::Event out;
-  *out.mutable_claim_corrected()->mutable_claim() = e.claim_asserted().claim();
-  out.mutable_claim_corrected()->set_corrects_claim_id(claim_id);
-  out.mutable_claim_corrected()->set_reason("The quote was misattributed.");
-  return out;
-}
-
-v1::Event Retraction(const std::string& claim_id) {
-  v1::Event out;
-  out.mutable_claim_retracted()->set_claim_id(claim_id);
-  out.mutable_claim_retracted()->set_reason("Source withdrawn.");
-  return out;
-}
-
-v1::Event Review(const std::string& claim_id) {
-  v1::Event out;
-  auto* r = out.mutable_claim_reviewed();
-  r->set_claim_id(claim_id);
-  r->set_rating_value(2);
-  r->set_worst_rating(1);
-  r->set_best_rating(5);
-  r->set_rating_text("Mostly false");
-  r->set_reviewer("Example Fact Desk");
-  return out;
 }
 
 TEST_F(GrpcServerTest, ClaimLifecycleRulesAreEnforcedAtAdmission) {
