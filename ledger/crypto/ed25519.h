@@ -32,7 +32,7 @@ inline absl::string_view AsStringView(const PublicKey& k) {
 bool Ed25519Verify(const PublicKey& public_key, absl::string_view message,
                    absl::string_view signature);
 
-// The signer key id (part of the signed format, see docs/format.md "Key ids"):
+// The signer key id (part of the signed format, see docs/format.md §1):
 //   SHA-256("factledger/v1/key-id" || 0x00 || 0x01 || public_key)
 // 0x01 names the algorithm (Ed25519), as in C2SP signed notes.
 Hash SignerKeyId(const PublicKey& public_key);
