@@ -2,7 +2,12 @@
 
 #include <string>
 
+#include <deque>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/base/error.h"
 #include "ledger/format/checkpoint.h"
 #include "service/grpc_status.h"
 
@@ -27,6 +32,15 @@ void FillEntry(const core::LogEntry& e, ledger::v1::Entry* out) {
   out->set_leaf_hash(Bytes(e.leaf_hash));
 }
 
+void FillAppendResponse(const core::AppendResult& r, ledger::v1::AppendResponse* resp) {
+  resp->set_sequence(r.sequence);
+  resp->set_recorded_time_micros(r.recorded_time_micros);
+  resp->set_leaf_hash(Bytes(r.leaf_hash));
+  resp->set_duplicate(r.duplicate);
+  resp->set_checkpoint(r.checkpoint);
+}
+
+
 }  // namespace
 
 grpc::Status LedgerServiceImpl::Append(grpc::ServerContext*, const ledger::v1::AppendRequest* req,
@@ -36,12 +50,144 @@ grpc::Status LedgerServiceImpl::Append(grpc::ServerContext*, const ledger::v1::A
   }
   absl::StatusOr<core::AppendResult> r = log_->Append(req->event());
   if (!r.ok()) return ToGrpcStatus(r.status());
-  resp->set_sequence(r->sequence);
-  resp->set_recorded_time_micros(r->recorded_time_micros);
-  resp->set_leaf_hash(Bytes(r->leaf_hash));
-  resp->set_duplicate(r->duplicate);
-  resp->set_checkpoint(r->checkpoint);
+  FillAppendResponse(*r, resp);
   return grpc::Status::OK;
+}
+
+
+grpc::Status LedgerServiceImpl::AppendBatch(grpc::ServerContext*,
+                                            const ledger::v1::AppendBatchRequest* req,
+                                            ledger::v1::AppendBatchResponse* resp) {
+  std::vector<ledger::v1::SignedEvent> events(req->events().begin(), req->events().end());
+  absl::StatusOr<std::vector<core::AppendResult>> results = log_->AppendAll(events);
+  if (!results.ok()) return ToGrpcStatus(results.status());
+  for (const core::AppendResult& r : *results) FillAppendResponse(r, resp->add_results());
+  return grpc::Status::OK;
+}
+
+namespace {
+
+// A counter slot held for the life of a stream.
+class StreamSlot {
+ public:
+  StreamSlot(std::atomic<int>* count, int limit) : count_(count) {
+    ok_ = count_->fetch_add(1) < limit;
+  }
+  ~StreamSlot() { count_->fetch_sub(1); }
+  bool ok() const { return ok_; }
+
+ private:
+  std::atomic<int>* count_;
+  bool ok_;
+};
+
+grpc::Status TooManyStreams(const char* what, int limit) {
+  return ToGrpcStatus(MakeError(absl::StatusCode::kResourceExhausted, reason::kTooManyStreams, "",
+                                absl::StrCat(limit, " ", what,
+                                             " streams are open; the limit is ", limit,
+                                             ", retry later")));
+}
+
+}  // namespace
+
+grpc::Status LedgerServiceImpl::AppendStream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<ledger::v1::AppendStreamResponse, ledger::v1::AppendRequest>* stream) {
+  StreamSlot slot(&append_streams_, options_.max_append_streams);
+  if (!slot.ok()) return TooManyStreams("AppendStream", options_.max_append_streams);
+  // This thread reads; a second one appends what has been read and writes the answers, so that
+  // reading the next events overlaps with verifying and committing the previous ones. The
+  // window bounds the events held in memory; past it, reading stops and HTTP/2 flow control
+  // holds the client back.
+  absl::Mutex mu;
+  std::deque<ledger::v1::AppendRequest> pending;
+  bool reading_done = false;
+  bool write_failed = false;
+  uint64_t next_index = 0;
+  std::thread appender([&] {
+    for (;;) {
+      std::vector<ledger::v1::SignedEvent> batch;
+      {
+        absl::MutexLock lock(&mu);
+        auto ready = [&]() { return !pending.empty() || reading_done; };
+        mu.Await(absl::Condition(&ready));
+        if (pending.empty()) return;
+        while (!pending.empty() && batch.size() < options_.stream_window) {
+          batch.push_back(std::move(*pending.front().mutable_event()));
+          pending.pop_front();
+        }
+      }
+      std::vector<absl::StatusOr<core::AppendResult>> results = log_->AppendEach(batch);
+      for (auto& r : results) {
+        ledger::v1::AppendStreamResponse out;
+        out.set_index(next_index++);
+        if (r.ok()) {
+          FillAppendResponse(*r, out.mutable_appended());
+        } else {
+          auto* e = out.mutable_error();
+          e->set_code(static_cast<int>(r.status().code()));
+          e->set_message(std::string(r.status().message()));
+          e->set_reason(ErrorReason(r.status()));
+          e->set_field(ErrorField(r.status()));
+        }
+        if (!stream->Write(out)) {
+          absl::MutexLock lock(&mu);
+          write_failed = true;
+          pending.clear();
+          return;
+        }
+      }
+    }
+  });
+  ledger::v1::AppendRequest req;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu);
+      auto has_room = [&]() { return pending.size() < options_.stream_window || write_failed; };
+      mu.Await(absl::Condition(&has_room));
+      if (write_failed) break;
+    }
+    if (!stream->Read(&req)) break;
+    absl::MutexLock lock(&mu);
+    pending.push_back(std::move(req));
+  }
+  {
+    absl::MutexLock lock(&mu);
+    reading_done = true;
+  }
+  appender.join();
+  if (context->IsCancelled()) return grpc::Status::CANCELLED;
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerServiceImpl::Subscribe(grpc::ServerContext* context,
+                                          const ledger::v1::SubscribeRequest* req,
+                                          grpc::ServerWriter<ledger::v1::Entry>* writer) {
+  StreamSlot slot(&subscribers_, options_.max_subscribers);
+  if (!slot.ok()) return TooManyStreams("Subscribe", options_.max_subscribers);
+  SequenceNumber next = req->start_sequence();
+  TreeSize size = log_->Head().tree_size;
+  while (!context->IsCancelled()) {
+    if (next < size) {
+      const SequenceNumber end = std::min<uint64_t>(size, next + 256);
+      bool ok = true;
+      absl::Status scan =
+          log_->store().ScanEntries(next, end, [&](SequenceNumber seq, absl::string_view leaf) {
+            absl::StatusOr<core::LogEntry> e = core::DecodeLogEntry(seq, std::string(leaf));
+            if (!e.ok()) return ok = false;
+            ledger::v1::Entry out;
+            FillEntry(*e, &out);
+            if (!writer->Write(out)) return ok = false;
+            next = seq + 1;
+            return true;
+          });
+      if (!scan.ok()) return ToGrpcStatus(scan);
+      if (!ok) break;  // The client went away.
+      continue;
+    }
+    size = log_->WaitForGrowth(size, absl::Seconds(1));
+  }
+  return grpc::Status::CANCELLED;
 }
 
 grpc::Status LedgerServiceImpl::GetEntry(grpc::ServerContext*,

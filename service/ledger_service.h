@@ -3,18 +3,39 @@
 #ifndef SERVICE_LEDGER_SERVICE_H_
 #define SERVICE_LEDGER_SERVICE_H_
 
+#include <atomic>
+
 #include "ledger/core/log.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 
 namespace ledger::service {
 
+struct LedgerServiceOptions {
+  // Most Subscribe streams open at once; more are refused with RESOURCE_EXHAUSTED.
+  int max_subscribers = 64;
+  // Most AppendStream streams open at once.
+  int max_append_streams = 64;
+  // Events one AppendStream keeps in flight (read but not yet answered).
+  size_t stream_window = 256;
+};
+
 // Thread-safe (the Log is). `log` must outlive the service.
 class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
  public:
-  explicit LedgerServiceImpl(core::Log* log) : log_(log) {}
+  explicit LedgerServiceImpl(core::Log* log, LedgerServiceOptions options = {})
+      : log_(log), options_(options) {}
 
   grpc::Status Append(grpc::ServerContext* context, const ledger::v1::AppendRequest* request,
                       ledger::v1::AppendResponse* response) override;
+  grpc::Status AppendBatch(grpc::ServerContext* context,
+                           const ledger::v1::AppendBatchRequest* request,
+                           ledger::v1::AppendBatchResponse* response) override;
+  grpc::Status AppendStream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<ledger::v1::AppendStreamResponse, ledger::v1::AppendRequest>* stream)
+      override;
+  grpc::Status Subscribe(grpc::ServerContext* context, const ledger::v1::SubscribeRequest* request,
+                         grpc::ServerWriter<ledger::v1::Entry>* writer) override;
   grpc::Status GetEntry(grpc::ServerContext* context, const ledger::v1::GetEntryRequest* request,
                         ledger::v1::GetEntryResponse* response) override;
   grpc::Status ListEntries(grpc::ServerContext* context,
@@ -35,6 +56,9 @@ class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
 
  private:
   core::Log* const log_;
+  const LedgerServiceOptions options_;
+  std::atomic<int> subscribers_{0};
+  std::atomic<int> append_streams_{0};
 };
 
 }  // namespace ledger::service

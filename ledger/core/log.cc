@@ -203,80 +203,167 @@ absl::StatusOr<AppendResult> Log::Append(const ledger::v1::SignedEvent& envelope
   return results.front();
 }
 
-absl::StatusOr<std::vector<AppendResult>> Log::AppendAll(
-    const std::vector<ledger::v1::SignedEvent>& envelopes) {
-  if (envelopes.empty()) {
+Log::Checked Log::Check(const ledger::v1::SignedEvent& env, int index) const {
+  Checked out;
+  absl::StatusOr<Prepared> p = Prepare(env, index);
+  if (!p.ok()) {
+    out.status = p.status();
+    return out;
+  }
+  out.prepared = *std::move(p);
+  // A retry returns the original entry without a new signature check: its bytes are the
+  // stored, already verified ones.
+  absl::StatusOr<std::optional<AppendResult>> dup = FindDuplicate(out.prepared);
+  if (!dup.ok()) {
+    out.status = WithIndex(dup.status(), index);
+    return out;
+  }
+  if (dup->has_value()) {
+    out.duplicate = std::move(*dup);
+    return out;
+  }
+  KeyRecord signer;
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (!failed_.ok()) {
+      out.status = LogStopped(failed_);
+      return out;
+    }
+    absl::StatusOr<KeyRecord> key = registry_.ActiveKey(env.key_id());
+    if (!key.ok()) {
+      out.status = WithIndex(key.status(), index);
+      return out;
+    }
+    signer = *key;
+  }
+  if (!crypto::Ed25519Verify(
+          signer.public_key,
+          format::EventSigningInput(identity_.origin, env.event_id(), env.event()),
+          env.signature())) {
+    out.status = WithIndex(
+        MakeError(absl::StatusCode::kInvalidArgument, reason::kSignatureInvalid, "signature",
+                  absl::StrCat("does not verify under key ", HexEncode(env.key_id().substr(0, 8)),
+                               "… over the v1 signing input for origin \"", identity_.origin,
+                               "\"")),
+        index);
+  }
+  return out;
+}
+
+std::vector<Log::Checked> Log::CheckAll(const std::vector<ledger::v1::SignedEvent>& envelopes,
+                                        bool indexed) const {
+  std::vector<Checked> out(envelopes.size());
+  constexpr size_t kEventsPerThread = 16;
+  const size_t threads = std::min<size_t>(
+      std::max(1u, std::thread::hardware_concurrency()),
+      (envelopes.size() + kEventsPerThread - 1) / kEventsPerThread);
+  auto work = [&](size_t t) {
+    for (size_t i = t; i < envelopes.size(); i += threads) {
+      out[i] = Check(envelopes[i], indexed ? static_cast<int>(i) : -1);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& t : pool) t.join();
+  return out;
+}
+
+namespace {
+
+absl::Status BatchSizeError(size_t n) {
+  if (n == 0) {
     return MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired, "events",
                      "at least one is required");
   }
-  if (envelopes.size() > kMaxBatchEvents) {
-    return MakeError(absl::StatusCode::kResourceExhausted, reason::kBatchTooLarge, "events",
-                     absl::StrCat(envelopes.size(), " in one batch; the limit is ",
-                                  kMaxBatchEvents));
+  return MakeError(absl::StatusCode::kResourceExhausted, reason::kBatchTooLarge, "events",
+                   absl::StrCat(n, " in one batch; the limit is ", kMaxBatchEvents));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<AppendResult>> Log::AppendAll(
+    const std::vector<ledger::v1::SignedEvent>& envelopes) {
+  if (envelopes.empty() || envelopes.size() > kMaxBatchEvents) {
+    return BatchSizeError(envelopes.size());
   }
-  const bool single = envelopes.size() == 1;
-  std::vector<Prepared> prepared;
-  prepared.reserve(envelopes.size());
-  std::vector<std::optional<AppendResult>> duplicates;
+  std::vector<Checked> checked = CheckAll(envelopes, /*indexed=*/envelopes.size() > 1);
   bool all_duplicates = true;
-  for (size_t i = 0; i < envelopes.size(); ++i) {
-    const int index = single ? -1 : static_cast<int>(i);
-    LEDGER_ASSIGN_OR_RETURN(Prepared p, Prepare(envelopes[i], index));
-    // A retry returns the original entry without a new signature check: its bytes are the
-    // stored, already verified ones.
-    absl::StatusOr<std::optional<AppendResult>> dup = FindDuplicate(p);
-    if (!dup.ok()) return WithIndex(dup.status(), index);
-    all_duplicates = all_duplicates && dup->has_value();
-    duplicates.push_back(*dup);
-    prepared.push_back(std::move(p));
+  for (const Checked& c : checked) {
+    if (!c.status.ok()) return c.status;
+    all_duplicates = all_duplicates && c.duplicate.has_value();
   }
   if (all_duplicates) {
     std::vector<AppendResult> results;
-    for (auto& d : duplicates) results.push_back(*d);
+    for (auto& c : checked) results.push_back(*c.duplicate);
     return results;
   }
-  for (size_t i = 0; i < prepared.size(); ++i) {
-    if (duplicates[i].has_value()) continue;
-    const int index = single ? -1 : static_cast<int>(i);
-    const auto& env = *prepared[i].envelope;
-    KeyRecord signer;
-    {
-      absl::MutexLock lock(&state_mu_);
-      if (!failed_.ok()) return LogStopped(failed_);
-      absl::StatusOr<KeyRecord> key = registry_.ActiveKey(env.key_id());
-      if (!key.ok()) return WithIndex(key.status(), index);
-      signer = *key;
-    }
-    if (!crypto::Ed25519Verify(
-            signer.public_key,
-            format::EventSigningInput(identity_.origin, env.event_id(), env.event()),
-            env.signature())) {
-      return WithIndex(MakeError(absl::StatusCode::kInvalidArgument, reason::kSignatureInvalid,
-                                 "signature",
-                                 absl::StrCat("does not verify under key ",
-                                              HexEncode(env.key_id().substr(0, 8)),
-                                              "… over the v1 signing input for origin \"",
-                                              identity_.origin, "\"")),
-                       index);
-    }
-  }
-  return Submit(std::move(prepared));
-}
-
-absl::StatusOr<std::vector<AppendResult>> Log::Submit(std::vector<Prepared> events) {
   Unit unit;
-  unit.events = std::move(events);
-  {
-    absl::MutexLock lock(&queue_mu_);
-    if (stopping_) {
-      return MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown, "",
-                       "the log is shutting down; retry later");
-    }
-    queue_.push_back(&unit);
-    queue_mu_.Await(absl::Condition(&unit.done));
-  }
+  for (Checked& c : checked) unit.events.push_back(std::move(c.prepared));
+  SubmitUnits({&unit});
   if (!unit.status.ok()) return unit.status;
   return std::move(unit.results);
+}
+
+std::vector<absl::StatusOr<AppendResult>> Log::AppendEach(
+    const std::vector<ledger::v1::SignedEvent>& envelopes) {
+  if (envelopes.empty() || envelopes.size() > kMaxBatchEvents) {
+    return std::vector<absl::StatusOr<AppendResult>>(
+        std::max<size_t>(1, envelopes.size()), BatchSizeError(envelopes.size()));
+  }
+  std::vector<Checked> checked = CheckAll(envelopes, /*indexed=*/false);
+  std::vector<absl::StatusOr<AppendResult>> results(envelopes.size(), absl::UnknownError(""));
+  std::vector<Unit> units(envelopes.size());
+  std::vector<Unit*> queued;
+  for (size_t i = 0; i < checked.size(); ++i) {
+    if (!checked[i].status.ok()) {
+      results[i] = checked[i].status;
+    } else if (checked[i].duplicate.has_value()) {
+      results[i] = *checked[i].duplicate;
+    } else {
+      units[i].events.push_back(std::move(checked[i].prepared));
+      queued.push_back(&units[i]);
+    }
+  }
+  if (!queued.empty()) SubmitUnits(queued);
+  for (size_t i = 0; i < checked.size(); ++i) {
+    if (units[i].events.empty()) continue;
+    if (units[i].status.ok()) {
+      results[i] = units[i].results.front();
+    } else {
+      results[i] = units[i].status;
+    }
+  }
+  return results;
+}
+
+void Log::SubmitUnits(const std::vector<Unit*>& units) {
+  absl::MutexLock lock(&queue_mu_);
+  if (stopping_) {
+    for (Unit* u : units) {
+      u->status = MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown, "",
+                            "the log is shutting down; retry later");
+      u->done = true;
+    }
+    return;
+  }
+  for (Unit* u : units) queue_.push_back(u);
+  auto all_done = [&units]() {
+    for (Unit* u : units) {
+      if (!u->done) return false;
+    }
+    return true;
+  };
+  queue_mu_.Await(absl::Condition(&all_done));
+}
+
+TreeSize Log::WaitForGrowth(TreeSize known_size, absl::Duration timeout) const {
+  absl::MutexLock lock(&state_mu_);
+  auto grown = [this, known_size]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
+    return head_.tree_size > known_size;
+  };
+  state_mu_.AwaitWithTimeout(absl::Condition(&grown), timeout);
+  return head_.tree_size;
 }
 
 void Log::SequencerLoop() {

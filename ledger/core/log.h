@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "ledger/base/clock.h"
 #include "ledger/base/types.h"
 #include "ledger/core/key_registry.h"
@@ -126,6 +127,16 @@ class Log {
   absl::StatusOr<std::vector<AppendResult>> AppendAll(
       const std::vector<ledger::v1::SignedEvent>& envelopes);
 
+  // Appends each event on its own (a refused event does not affect the others), all in the
+  // same group commit when possible; signatures are verified in parallel. Returns one result
+  // per event, in order. 1..kMaxBatchEvents events.
+  std::vector<absl::StatusOr<AppendResult>> AppendEach(
+      const std::vector<ledger::v1::SignedEvent>& envelopes);
+
+  // Blocks until the log holds more than `known_size` entries or `timeout` passes; returns the
+  // current size. For tailing the log.
+  TreeSize WaitForGrowth(TreeSize known_size, absl::Duration timeout) const;
+
   store::LogHead Head() const;
   // NotFound when sequence >= size.
   absl::StatusOr<LogEntry> GetEntry(SequenceNumber sequence) const;
@@ -161,15 +172,27 @@ class Log {
     bool done = false;
   };
   struct GroupStage;
+  // The outcome of the caller-side checks of one event.
+  struct Checked {
+    absl::Status status;
+    Prepared prepared;
+    std::optional<AppendResult> duplicate;
+  };
 
   Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
       crypto::Ed25519PrivateKey log_key, LogOptions options, merkle::Frontier frontier);
 
   // Step 1 of the pipeline for one event. `index` (or -1) prefixes error messages.
   absl::StatusOr<Prepared> Prepare(const ledger::v1::SignedEvent& envelope, int index) const;
+  // Step 1 complete: Prepare, idempotency lookup, key lookup, signature check.
+  Checked Check(const ledger::v1::SignedEvent& envelope, int index) const;
+  // Check() for every envelope, on several threads when there are many.
+  std::vector<Checked> CheckAll(const std::vector<ledger::v1::SignedEvent>& envelopes,
+                                bool indexed) const;
+  // Queues the units and waits until the sequencer has decided all of them.
+  void SubmitUnits(const std::vector<Unit*>& units);
   // Looks the event id up in the store: the original entry's result when it is a retry.
   absl::StatusOr<std::optional<AppendResult>> FindDuplicate(const Prepared& p) const;
-  absl::StatusOr<std::vector<AppendResult>> Submit(std::vector<Prepared> events);
   void SequencerLoop();
   void ProcessGroup(std::vector<Unit*> group);
   absl::Status StageUnit(Unit* unit, GroupStage* stage);

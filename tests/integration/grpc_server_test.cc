@@ -1,5 +1,6 @@
 // The real service over real gRPC on a loopback TCP socket: append, read, prove, refuse.
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -315,6 +316,138 @@ TEST_F(GrpcServerTest, ClaimLifecycleRulesAreEnforcedAtAdmission) {
   // Reviews of a retracted claim are still accepted.
   ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-review-2", Review("c1"), other)).ok());
   EXPECT_EQ(Checkpoint().tree_size(), closed.tree_size() + 1);
+}
+
+TEST_F(GrpcServerTest, AppendBatchIsAllOrNothing) {
+  const v1::GetCheckpointResponse before = Checkpoint();
+  v1::AppendBatchRequest req;
+  for (int i = 0; i < 5; ++i) {
+    *req.add_events() = client::SignEvent(kOrigin, "batch-" + std::to_string(i),
+                                          Claim("Novak", "Batch claim " + std::to_string(i)), desk_);
+  }
+  req.mutable_events(3)->mutable_signature()->at(0) ^= 0x01;
+  {
+    grpc::ClientContext ctx;
+    v1::AppendBatchResponse resp;
+    grpc::Status s = stub_->AppendBatch(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(ReasonAndField(s), std::make_pair(std::string("SIGNATURE_INVALID"),
+                                                std::string("events[3].signature")));
+    EXPECT_EQ(Checkpoint().tree_size(), before.tree_size());
+  }
+  *req.mutable_events(3) = client::SignEvent(kOrigin, "batch-3", Claim("Novak", "Batch claim 3"),
+                                             desk_);
+  grpc::ClientContext ctx;
+  v1::AppendBatchResponse resp;
+  ASSERT_TRUE(stub_->AppendBatch(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.results_size(), 5);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(resp.results(i).sequence(), before.tree_size() + i);
+  // One group commit: every result carries the same checkpoint.
+  EXPECT_EQ(resp.results(0).checkpoint(), resp.results(4).checkpoint());
+}
+
+TEST_F(GrpcServerTest, AppendStreamAnswersEveryEventInOrder) {
+  const uint64_t start = Checkpoint().tree_size();
+  grpc::ClientContext ctx;
+  auto stream = stub_->AppendStream(&ctx);
+  constexpr int kEvents = 600;  // More than the stream window, so flow control takes part.
+  std::thread writer([&] {
+    for (int i = 0; i < kEvents; ++i) {
+      v1::AppendRequest req;
+      *req.mutable_event() = client::SignEvent(kOrigin, "stream-" + std::to_string(i),
+                                               Claim("Asif", "Stream claim " + std::to_string(i)),
+                                               desk_);
+      if (i % 100 == 7) req.mutable_event()->mutable_signature()->at(5) ^= 0x01;
+      ASSERT_TRUE(stream->Write(req));
+    }
+    stream->WritesDone();
+  });
+  v1::AppendStreamResponse resp;
+  int received = 0, refused = 0;
+  uint64_t next_sequence = start;
+  while (stream->Read(&resp)) {
+    EXPECT_EQ(resp.index(), static_cast<uint64_t>(received));
+    if (received % 100 == 7) {
+      EXPECT_TRUE(resp.has_error());
+      EXPECT_EQ(resp.error().reason(), "SIGNATURE_INVALID");
+      EXPECT_EQ(resp.error().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+      ++refused;
+    } else {
+      ASSERT_TRUE(resp.has_appended()) << resp.error().message();
+      EXPECT_EQ(resp.appended().sequence(), next_sequence++);
+    }
+    ++received;
+  }
+  writer.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(received, kEvents);
+  EXPECT_EQ(refused, 6);
+  EXPECT_EQ(Checkpoint().tree_size(), start + kEvents - refused);
+}
+
+TEST_F(GrpcServerTest, SubscribeDeliversHistoryThenLiveEntriesExactlyOnceAcrossAReconnect) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Append(client::SignEvent(kOrigin, "before-" + std::to_string(i),
+                                         Claim("Sharif", "Before " + std::to_string(i)), desk_))
+                    .ok());
+  }
+  std::vector<uint64_t> seen;
+  {
+    grpc::ClientContext ctx;
+    v1::SubscribeRequest req;
+    auto reader = stub_->Subscribe(&ctx, req);
+    v1::Entry entry;
+    while (seen.size() < 6 && reader->Read(&entry)) seen.push_back(entry.sequence());
+    // Live: appended after the subscription caught up.
+    ASSERT_TRUE(Append(client::SignEvent(kOrigin, "live-0", Claim("Sharif", "Live 0"), desk_)).ok());
+    ASSERT_TRUE(reader->Read(&entry));
+    seen.push_back(entry.sequence());
+    EXPECT_EQ(entry.signed_event().event_id(), "live-0");
+    ctx.TryCancel();  // Disconnect.
+    reader->Finish();
+  }
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "live-1", Claim("Sharif", "Live 1"), desk_)).ok());
+  {
+    grpc::ClientContext ctx;
+    v1::SubscribeRequest req;
+    req.set_start_sequence(seen.back() + 1);  // Resume.
+    auto reader = stub_->Subscribe(&ctx, req);
+    v1::Entry entry;
+    ASSERT_TRUE(reader->Read(&entry));
+    seen.push_back(entry.sequence());
+    EXPECT_EQ(entry.signed_event().event_id(), "live-1");
+    ctx.TryCancel();
+    reader->Finish();
+  }
+  std::vector<uint64_t> want;
+  for (uint64_t s = 0; s < 8; ++s) want.push_back(s);
+  EXPECT_EQ(seen, want);  // Every entry once, in order, none missing across the reconnect.
+}
+
+TEST_F(GrpcServerTest, SubscribersBeyondTheLimitAreRefused) {
+  service::LedgerServiceOptions options;
+  options.max_subscribers = 1;
+  service::LedgerServiceImpl limited(log_.get(), options);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&limited);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  auto stub = v1::LedgerService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext first_ctx;
+  auto first = stub->Subscribe(&first_ctx, v1::SubscribeRequest());
+  v1::Entry entry;
+  ASSERT_TRUE(first->Read(&entry));  // The first stream is open and serving.
+  grpc::ClientContext second_ctx;
+  auto second = stub->Subscribe(&second_ctx, v1::SubscribeRequest());
+  EXPECT_FALSE(second->Read(&entry));
+  grpc::Status s = second->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ReasonAndField(s).first, "TOO_MANY_STREAMS");
+  first_ctx.TryCancel();
+  first->Finish();
+  server->Shutdown();
 }
 
 TEST_F(GrpcServerTest, ReadsPastTheEndAreNotFoundOrOutOfRange) {
