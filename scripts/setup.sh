@@ -25,6 +25,26 @@ for p in "${PACKAGES[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
 
+# The independent Node.js client in tests/interop_node: Debian's nodejs and npm when node is not
+# on PATH, then the locked @grpc/grpc-js and @grpc/proto-loader into tests/interop_node/node_modules
+# (not committed). Nothing to do once node_modules is there.
+NODE_TEST_DIR="$(cd "$(dirname "$0")/.." && pwd)/tests/interop_node"
+if [[ ! -d "${NODE_TEST_DIR}/node_modules/@grpc/grpc-js" ]]; then
+  if ! command -v node >/dev/null 2>&1; then
+    echo "setup: installing nodejs npm" >&2
+    NODE_SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then NODE_SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $NODE_SUDO apt-get update -q >&2
+    $NODE_SUDO apt-get install -y -q --no-install-recommends nodejs npm >&2
+  fi
+  if ! npm_out=$(npm ci --prefix "${NODE_TEST_DIR}" --no-audit --no-fund 2>&1); then
+    echo "setup: npm ci in tests/interop_node failed:" >&2
+    echo "${npm_out}" >&2
+    exit 1
+  fi
+fi
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
