@@ -24,6 +24,8 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/audit/auditor.h"
 #include "ledger/base/types.h"
@@ -51,20 +53,62 @@ struct Common {
   std::string server = "127.0.0.1:50051";
   bool json = false;
   int timeout_seconds = 30;
+  // TLS: the CA that signed the server's certificate; for mutual TLS also a client pair.
+  std::string tls_ca, tls_cert, tls_key;
 };
 
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "ledgerctl: cannot read " << path << "\n";
+    std::exit(kExitUsage);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 std::unique_ptr<v1::LedgerService::Stub> Connect(const Common& c) {
-  return v1::LedgerService::NewStub(
-      grpc::CreateChannel(c.server, grpc::InsecureChannelCredentials()));
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!c.tls_ca.empty() || !c.tls_cert.empty()) {
+    grpc::SslCredentialsOptions options;
+    if (!c.tls_ca.empty()) options.pem_root_certs = ReadFileOrDie(c.tls_ca);
+    if (!c.tls_cert.empty()) {
+      options.pem_cert_chain = ReadFileOrDie(c.tls_cert);
+      options.pem_private_key = ReadFileOrDie(c.tls_key);
+    }
+    credentials = grpc::SslCredentials(options);
+  }
+  return v1::LedgerService::NewStub(grpc::CreateChannel(c.server, credentials));
 }
 
 void SetDeadline(grpc::ClientContext* ctx, const Common& c) {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(c.timeout_seconds));
 }
 
+// "INVALID_ARGUMENT, reason SIGNATURE_INVALID": the code and the machine-readable reason.
+std::string Describe(const grpc::Status& s) {
+  static const char* const kNames[] = {
+      "OK",          "CANCELLED",          "UNKNOWN",          "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",   "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",      "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  const int code = static_cast<int>(s.error_code());
+  std::string out = code >= 0 && code <= 16 ? kNames[code] : std::to_string(code);
+  google::rpc::Status details;
+  if (details.ParseFromString(s.error_details())) {
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) absl::StrAppend(&out, ", reason ", info.reason());
+    }
+  }
+  return out;
+}
+
 int ReportRpcError(const char* what, const grpc::Status& s) {
-  std::cerr << "ledgerctl: " << what << ": " << s.error_message() << " (status "
-            << s.error_code() << ")\n";
+  std::cerr << "ledgerctl: " << what << ": " << s.error_message() << " (" << Describe(s)
+            << ")\n";
   return s.error_code() == grpc::StatusCode::UNAVAILABLE ||
                  s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
              ? kExitUnreachable
@@ -189,7 +233,7 @@ int AppendOne(v1::LedgerService::Stub* stub, const Common& c, const std::string&
   grpc::Status s = stub->Append(&ctx, req, &resp);
   if (!s.ok()) {
     std::cerr << "ledgerctl: event " << req.event().event_id() << " refused: "
-              << s.error_message() << " (status " << s.error_code() << ")\n";
+              << s.error_message() << " (" << Describe(s) << ")\n";
     return s.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
   }
   if (c.json) {
@@ -572,6 +616,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--server", c.server, "ledgerd address")->capture_default_str();
     cmd->add_option("--timeout", c.timeout_seconds, "Deadline per request, seconds")
         ->capture_default_str();
+    cmd->add_option("--tls-ca", c.tls_ca, "Use TLS; trust server certificates signed by this CA (PEM)");
+    cmd->add_option("--tls-cert", c.tls_cert, "Client certificate for mutual TLS (PEM)");
+    cmd->add_option("--tls-key", c.tls_key, "Client private key for mutual TLS (PEM)");
   };
   auto add_json = [&c](CLI::App* cmd) {
     cmd->add_flag("--json", c.json, "Machine-readable output (one JSON object per line)");

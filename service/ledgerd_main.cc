@@ -2,6 +2,7 @@
 //
 //   ledgerd init  --data-dir DIR --origin ORIGIN --admin-key ADMIN.pub [--admin-key ...]
 //   ledgerd serve --data-dir DIR [--listen 127.0.0.1:50051] [--port-file FILE]
+//                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
 //
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
 // 2 the data directory cannot be opened or initialised; 3 the server cannot listen.
@@ -15,7 +16,14 @@
 #include <thread>
 #include <vector>
 
+#include <sstream>
+
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/resource_quota.h"
+#include "ledger/base/logging.h"
+#include "ledger/base/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
@@ -57,7 +65,49 @@ int Init(const std::string& data_dir, const std::string& origin,
   return 0;
 }
 
-int Serve(const std::string& data_dir, const std::string& listen, const std::string& port_file) {
+struct ServeFlags {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:50051";
+  std::string port_file;
+  std::string tls_cert, tls_key, tls_client_ca;
+  uint64_t min_free_bytes = 256ull << 20;
+  int max_subscribers = 64;
+  int max_append_streams = 64;
+  int max_concurrent_streams = 100;
+  int max_threads = 256;
+};
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Plaintext, TLS (--tls-cert, --tls-key) or mutual TLS (also --tls-client-ca: clients must
+// present a certificate signed by that CA).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServeFlags& f) {
+  if (f.tls_cert.empty() && f.tls_key.empty() && f.tls_client_ca.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  if (f.tls_cert.empty() || f.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  grpc::SslServerCredentialsOptions options;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  LEDGER_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(f.tls_cert));
+  LEDGER_ASSIGN_OR_RETURN(pair.private_key, ReadFile(f.tls_key));
+  options.pem_key_cert_pairs.push_back(pair);
+  if (!f.tls_client_ca.empty()) {
+    LEDGER_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(f.tls_client_ca));
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+int Serve(const ServeFlags& flags) {
   // Block the shutdown signals in every thread; one thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -65,41 +115,72 @@ int Serve(const std::string& data_dir, const std::string& listen, const std::str
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto log = ledger::core::OpenLog(data_dir, ledger::core::LogOptions());
+  auto credentials = Credentials(flags);
+  if (!credentials.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "bad TLS configuration",
+                     {{"error", std::string(credentials.status().message())}});
+    return kExitUsage;
+  }
+  ledger::core::LogOptions log_options;
+  log_options.min_free_bytes = flags.min_free_bytes;
+  auto log = ledger::core::OpenLog(flags.data_dir, log_options);
   if (!log.ok()) {
-    std::cerr << "ledgerd: cannot open " << data_dir << ": " << log.status().message() << "\n";
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot open the data directory",
+                     {{"data_dir", flags.data_dir}, {"error", std::string(log.status().message())}});
     return kExitDataDir;
   }
-  ledger::service::LedgerServiceImpl service(log->get());
+  ledger::service::LedgerServiceOptions service_options;
+  service_options.max_subscribers = flags.max_subscribers;
+  service_options.max_append_streams = flags.max_append_streams;
+  ledger::service::LedgerServiceImpl service(log->get(), service_options);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(flags.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  // Bounded resources: HTTP/2 streams per connection, threads, and keepalive pings (a client
+  // pinging more often than every 10 s without data is disconnected after 2 strikes).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, flags.max_concurrent_streams);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  grpc::ResourceQuota quota("ledgerd");
+  quota.SetMaxThreads(flags.max_threads);
+  builder.SetResourceQuota(quota);
+  // Keep pollers alive instead of creating and destroying threads (PERFORMANCE.md).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 8);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::cerr << "ledgerd: cannot listen on " << listen << "\n";
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot listen", {{"listen", flags.listen}});
     return kExitListen;
   }
-  if (!port_file.empty()) {
-    std::ofstream(port_file + ".tmp") << port << "\n";
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+  if (!flags.port_file.empty()) {
+    std::ofstream(flags.port_file + ".tmp") << port << "\n";
+    std::rename((flags.port_file + ".tmp").c_str(), flags.port_file.c_str());
   }
   const auto head = (*log)->Head();
-  std::cerr << "ledgerd: serving " << (*log)->identity().origin << " (" << head.tree_size
-            << " entries) from " << data_dir << " on port " << port << std::endl;
+  ledger::LogEvent(ledger::LogLevel::kInfo, "serving",
+                   {{"origin", (*log)->identity().origin},
+                    {"tree_size", std::to_string(head.tree_size)},
+                    {"data_dir", flags.data_dir},
+                    {"port", std::to_string(port)},
+                    {"tls", flags.tls_cert.empty() ? "off"
+                            : flags.tls_client_ca.empty() ? "tls"
+                                                          : "mtls"}});
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    std::cerr << "ledgerd: signal " << sig << ", draining and shutting down" << std::endl;
+    ledger::LogEvent(ledger::LogLevel::kInfo, "draining and shutting down",
+                     {{"signal", std::to_string(sig)}});
+    server->GetHealthCheckService()->SetServingStatus(false);
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   });
   server->Wait();
   waiter.join();
   log->reset();  // Drains the sequencer.
-  std::cerr << "ledgerd: stopped" << std::endl;
+  ledger::LogEvent(ledger::LogLevel::kInfo, "stopped");
   return 0;
 }
 
@@ -108,7 +189,7 @@ int Serve(const std::string& data_dir, const std::string& listen, const std::str
 int main(int argc, char** argv) {
   CLI::App app{"ledgerd: the signed, event-sourced fact ledger server"};
   app.require_subcommand(1);
-  std::string data_dir, origin, listen = "127.0.0.1:50051", port_file;
+  std::string data_dir, origin;
   std::vector<std::string> admin_keys;
 
   CLI::App* init = app.add_subcommand("init", "Create a data directory and its log key");
@@ -121,11 +202,28 @@ int main(int argc, char** argv) {
       "  ledgerd init --data-dir ./data --origin example.org/factledger "
       "--admin-key admin.key.pub");
 
+  ServeFlags sf;
   CLI::App* serve = app.add_subcommand("serve", "Serve the ledger over gRPC");
-  serve->add_option("--data-dir", data_dir, "Initialised data directory")->required();
-  serve->add_option("--listen", listen, "Address to listen on (host:port; port 0 = any)")
+  serve->add_option("--data-dir", sf.data_dir, "Initialised data directory")->required();
+  serve->add_option("--listen", sf.listen, "Address to listen on (host:port; port 0 = any)")
       ->capture_default_str();
-  serve->add_option("--port-file", port_file, "Write the bound port to this file");
+  serve->add_option("--port-file", sf.port_file, "Write the bound port to this file");
+  serve->add_option("--tls-cert", sf.tls_cert, "Server certificate chain (PEM): enables TLS");
+  serve->add_option("--tls-key", sf.tls_key, "Server private key (PEM)");
+  serve->add_option("--tls-client-ca", sf.tls_client_ca,
+                    "CA certificates (PEM) for client certificates: enables mutual TLS");
+  serve->add_option("--min-free-bytes", sf.min_free_bytes,
+                    "Refuse appends (RESOURCE_EXHAUSTED) while the data disk has less free space")
+      ->capture_default_str();
+  serve->add_option("--max-subscribers", sf.max_subscribers, "Most Subscribe streams at once")
+      ->capture_default_str();
+  serve->add_option("--max-append-streams", sf.max_append_streams,
+                    "Most AppendStream streams at once")
+      ->capture_default_str();
+  serve->add_option("--max-concurrent-streams", sf.max_concurrent_streams,
+                    "HTTP/2 streams per connection")
+      ->capture_default_str();
+  serve->add_option("--max-threads", sf.max_threads, "Most server threads")->capture_default_str();
   serve->footer("Example:\n  ledgerd serve --data-dir ./data --listen 127.0.0.1:50051");
 
   try {
@@ -134,5 +232,5 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   if (init->parsed()) return Init(data_dir, origin, admin_keys);
-  return Serve(data_dir, listen, port_file);
+  return Serve(sf);
 }

@@ -255,7 +255,7 @@ absl::StatusOr<AuditReport> Auditor::Run() {
   while (!stop && next < head.tree_size) {
     SequenceNumber end = std::min<SequenceNumber>(head.tree_size, next + kChunkEntries);
     SequenceNumber expected = next;
-    LEDGER_RETURN_IF_ERROR(
+    absl::Status scan =
         store_.ScanEntries(next, end, [&](SequenceNumber seq, absl::string_view leaf) {
           if (seq != expected) {
             stop = !Fail(expected, absl::StrCat("entry ", expected, " is missing"));
@@ -268,7 +268,14 @@ absl::StatusOr<AuditReport> Auditor::Run() {
             return false;
           }
           return true;
-        }));
+        });
+    if (absl::IsDataLoss(scan) && !stop) {
+      // The store found the gap or damage itself (e.g. a missing entry key).
+      stop = !Fail(expected, absl::StrCat("entry ", expected, " is missing or unreadable: ",
+                                          scan.message()));
+    } else {
+      LEDGER_RETURN_IF_ERROR(scan);
+    }
     LEDGER_RETURN_IF_ERROR(io_error_);
     if (!stop && expected != end) {
       stop = !Fail(expected, absl::StrCat("entry ", expected, " is missing"));

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -118,8 +119,17 @@ absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir) {
   return id;
 }
 
+absl::StatusOr<uint64_t> FreeBytes(const std::string& dir) {
+  struct statvfs st;
+  if (::statvfs(dir.c_str(), &st) != 0) {
+    return absl::InternalError(absl::StrCat("statvfs ", dir, ": ", strerror(errno)));
+  }
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
                                              rocksdb::Env* env) {
+  if (!options.free_bytes) options.free_bytes = [dir] { return FreeBytes(dir); };
   LEDGER_ASSIGN_OR_RETURN(LogIdentity identity, ReadIdentity(dir));
   LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey key,
                           crypto::ReadPrivateKeyFile(LogKeyPath(dir)));

@@ -37,7 +37,11 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
 // Reads <dir>/LEDGER. NOT_FOUND when absent; DATA_LOSS when malformed.
 absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir);
 
-// Opens the log of an initialised data directory for appending.
+// Free bytes on the file system holding `dir` (statvfs, for unprivileged users).
+absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
+
+// Opens the log of an initialised data directory for appending. When options.free_bytes is
+// unset it is set to FreeBytes(dir).
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
                                              rocksdb::Env* env = nullptr);
 

@@ -1,5 +1,7 @@
 #include "ledger/core/event_validation.h"
 
+#include <algorithm>
+#include <limits>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -128,9 +130,14 @@ absl::Status CheckUrl(absl::string_view path, absl::string_view url, bool requir
   return absl::OkStatus();
 }
 
+// Passed as "now" when re-checking stored events: what was in range when admitted stays valid,
+// so no bound that depends on the time of the check applies.
+constexpr int64_t kNoTimeChecks = std::numeric_limits<int64_t>::max();
+
 absl::Status CheckTime(absl::string_view path, int64_t micros, int64_t now_micros) {
   if (micros == 0) return absl::OkStatus();  // Unknown.
-  if (micros < kMinTimeMicros || micros > now_micros + kMaxFutureSkewMicros) {
+  if (micros < kMinTimeMicros ||
+      (now_micros != kNoTimeChecks && micros > now_micros + kMaxFutureSkewMicros)) {
     return Invalid(path, absl::StrCat("time ", micros, " µs is outside [1900-01-01, now + 1 day]"),
                    reason::kTimeOutOfRange);
   }
@@ -151,7 +158,10 @@ absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialD
     }
     return absl::OkStatus();
   }
-  absl::CivilDay today = absl::ToCivilDay(absl::FromUnixMicros(now_micros), absl::UTCTimeZone());
+  const bool check_future = now_micros != kNoTimeChecks;
+  const absl::CivilDay today =
+      check_future ? absl::ToCivilDay(absl::FromUnixMicros(now_micros), absl::UTCTimeZone())
+                   : absl::CivilDay(9999, 12, 31);
   if (d.year() < 1 || d.year() > today.year()) {
     return Invalid(absl::StrCat(path, ".year"),
                    absl::StrCat(d.year(), " is outside [1, ", today.year(), "]"),
@@ -173,7 +183,24 @@ absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialD
   } else if (d.day() != 0) {
     return Invalid(absl::StrCat(path, ".day"), "must be 0 unless precision is DAY");
   }
+  if (has_month && !has_day &&
+      absl::CivilMonth(d.year(), d.month()) > absl::CivilMonth(today)) {
+    return Invalid(path, absl::StrCat(d.year(), "-", d.month(), " is in the future"),
+                   reason::kTimeOutOfRange);
+  }
   return absl::OkStatus();
+}
+
+// A reference to a claim: the event id of an earlier claim_asserted, with the event id rules.
+absl::Status CheckClaimId(absl::string_view path, absl::string_view claim_id) {
+  absl::Status s = ValidateEventId(claim_id);
+  if (s.ok()) return s;
+  absl::string_view what = s.message();
+  what.remove_prefix(std::min(what.size(), absl::string_view("event_id: ").size()));
+  return Invalid(path,
+                 absl::StrCat(claim_id.empty() ? "is required; " : "",
+                              "must be the event id of an earlier claim, which ", what),
+                 claim_id.empty() ? reason::kFieldRequired : reason::kInvalidField);
 }
 
 absl::Status CheckClaim(const std::string& path, const ledger::v1::Claim& claim,
@@ -250,27 +277,20 @@ absl::Status CheckBody(const Event& event, int64_t now_micros) {
                         event.claim_asserted().has_claim(), now_micros);
     case Event::kClaimCorrected: {
       const auto& c = event.claim_corrected();
-      LEDGER_CHECK(ValidateEventId(c.corrects_claim_id()).ok()
-                       ? absl::OkStatus()
-                       : Invalid("event.claim_corrected.corrects_claim_id",
-                                 "must be the event id of an earlier claim"));
+      LEDGER_CHECK(CheckClaimId("event.claim_corrected.corrects_claim_id",
+                                c.corrects_claim_id()));
       LEDGER_CHECK(CheckString("event.claim_corrected.reason", c.reason(), kMaxReasonBytes, true));
       return CheckClaim("event.claim_corrected.claim", c.claim(), c.has_claim(), now_micros);
     }
     case Event::kClaimRetracted: {
       const auto& r = event.claim_retracted();
-      LEDGER_CHECK(ValidateEventId(r.claim_id()).ok()
-                       ? absl::OkStatus()
-                       : Invalid("event.claim_retracted.claim_id",
-                                 "must be the event id of an earlier claim"));
+      LEDGER_CHECK(CheckClaimId("event.claim_retracted.claim_id", r.claim_id()));
       return CheckString("event.claim_retracted.reason", r.reason(), kMaxReasonBytes, true);
     }
     case Event::kClaimReviewed: {
       const auto& r = event.claim_reviewed();
       const std::string p = "event.claim_reviewed";
-      LEDGER_CHECK(ValidateEventId(r.claim_id()).ok()
-                       ? absl::OkStatus()
-                       : Invalid(p + ".claim_id", "must be the event id of an earlier claim"));
+      LEDGER_CHECK(CheckClaimId(p + ".claim_id", r.claim_id()));
       if (r.worst_rating() > r.best_rating()) {
         return Invalid(p + ".worst_rating", "must not exceed best_rating");
       }
@@ -307,7 +327,8 @@ absl::Status CheckBody(const Event& event, int64_t now_micros) {
     case Event::BODY_NOT_SET:
       break;
   }
-  return Invalid("event", "exactly one body (claim_asserted, claim_corrected, ...) must be set",
+  return Invalid("event",
+                 "has no body; exactly one body (claim_asserted, claim_corrected, ...) must be set",
                  reason::kFieldRequired);
 #undef LEDGER_CHECK
 }
@@ -399,9 +420,10 @@ absl::StatusOr<Event> ParseAndValidateEvent(absl::string_view event_bytes, int64
 absl::StatusOr<Event> ParseStoredEvent(absl::string_view event_bytes) {
   absl::StatusOr<Event> event = Parse(event_bytes);
   if (!event.ok()) return absl::DataLossError(absl::StrCat(event.status().message()));
-  if (event->body_case() == Event::BODY_NOT_SET) {
-    return absl::DataLossError("stored event has no body");
-  }
+  // Every admission check but those that depend on the time of the check: a stored event
+  // that breaks one was not written by a correct server.
+  absl::Status s = CheckBody(*event, kNoTimeChecks);
+  if (!s.ok()) return absl::DataLossError(absl::StrCat("stored event: ", s.message()));
   return event;
 }
 

@@ -112,6 +112,12 @@ absl::Status KeyRegistry::Authorize(const ledger::v1::Event& event,
                                   " keys"));
   }
   if (event.body_case() == E::kKeyRegistered) {
+    if (event.key_registered().public_key().size() != crypto::kEd25519PublicKeySize) {
+      return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                       "event.key_registered.public_key",
+                       absl::StrCat("must be 32 bytes, got ",
+                                    event.key_registered().public_key().size()));
+    }
     crypto::PublicKey key;
     std::memcpy(key.data(), event.key_registered().public_key().data(), key.size());
     std::string id(AsStringView(crypto::SignerKeyId(key)));
@@ -147,7 +153,8 @@ absl::Status KeyRegistry::Authorize(const ledger::v1::Event& event,
 std::vector<std::pair<std::string, KeyRecord>> KeyRegistry::Apply(const ledger::v1::Event& event,
                                                                   uint64_t sequence) {
   std::vector<std::pair<std::string, KeyRecord>> changed;
-  if (event.has_key_registered()) {
+  if (event.has_key_registered() &&
+      event.key_registered().public_key().size() == crypto::kEd25519PublicKeySize) {
     KeyRecord r;
     std::memcpy(r.public_key.data(), event.key_registered().public_key().data(), 32);
     r.role = event.key_registered().role() == ledger::v1::KeyRegistered::ADMIN

@@ -1,6 +1,7 @@
 #include "ledger/core/log.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <utility>
 
@@ -216,56 +217,97 @@ Log::Checked Log::Check(const ledger::v1::SignedEvent& env, int index) const {
   absl::StatusOr<std::optional<AppendResult>> dup = FindDuplicate(out.prepared);
   if (!dup.ok()) {
     out.status = WithIndex(dup.status(), index);
-    return out;
-  }
-  if (dup->has_value()) {
+  } else if (dup->has_value()) {
     out.duplicate = std::move(*dup);
-    return out;
   }
-  KeyRecord signer;
+  return out;
+}
+
+absl::Status Log::VerifySignature(const Prepared& p, int index,
+                                  const std::map<std::string, crypto::PublicKey>& batch_keys) const {
+  const ledger::v1::SignedEvent& env = *p.envelope;
+  crypto::PublicKey public_key;
   {
     absl::MutexLock lock(&state_mu_);
-    if (!failed_.ok()) {
-      out.status = LogStopped(failed_);
-      return out;
-    }
+    if (!failed_.ok()) return LogStopped(failed_);
     absl::StatusOr<KeyRecord> key = registry_.ActiveKey(env.key_id());
-    if (!key.ok()) {
-      out.status = WithIndex(key.status(), index);
-      return out;
+    if (key.ok()) {
+      public_key = key->public_key;
+    } else if (auto it = batch_keys.find(env.key_id());
+               it != batch_keys.end() && absl::IsFailedPrecondition(key.status()) &&
+               ErrorReason(key.status()) == reason::kKeyNotRegistered) {
+      // Registered by an earlier event of the same request; the sequencer checks the
+      // registration itself when it stages that event.
+      public_key = it->second;
+    } else {
+      return WithIndex(key.status(), index);
     }
-    signer = *key;
   }
-  if (!crypto::Ed25519Verify(
-          signer.public_key,
-          format::EventSigningInput(identity_.origin, env.event_id(), env.event()),
-          env.signature())) {
-    out.status = WithIndex(
+  if (!crypto::Ed25519Verify(public_key,
+                             format::EventSigningInput(identity_.origin, env.event_id(), env.event()),
+                             env.signature())) {
+    return WithIndex(
         MakeError(absl::StatusCode::kInvalidArgument, reason::kSignatureInvalid, "signature",
                   absl::StrCat("does not verify under key ", HexEncode(env.key_id().substr(0, 8)),
                                "… over the v1 signing input for origin \"", identity_.origin,
                                "\"")),
         index);
   }
-  return out;
+  return absl::OkStatus();
+}
+
+absl::Status Log::CheckFreeSpace() const {
+  if (!options_.free_bytes || options_.min_free_bytes == 0) return absl::OkStatus();
+  absl::StatusOr<uint64_t> free = options_.free_bytes();
+  if (!free.ok()) return free.status();
+  if (*free < options_.min_free_bytes) {
+    return MakeError(absl::StatusCode::kResourceExhausted, reason::kDiskFull, "",
+                     absl::StrCat("the data directory's disk has ", *free,
+                                  " bytes free, below the reserve of ", options_.min_free_bytes,
+                                  "; appends resume when space is freed (reads still work)"));
+  }
+  return absl::OkStatus();
 }
 
 std::vector<Log::Checked> Log::CheckAll(const std::vector<ledger::v1::SignedEvent>& envelopes,
                                         bool indexed) const {
   std::vector<Checked> out(envelopes.size());
+  if (absl::Status space = CheckFreeSpace(); !space.ok()) {
+    for (Checked& c : out) c.status = space;
+    return out;
+  }
   constexpr size_t kEventsPerThread = 16;
   const size_t threads = std::min<size_t>(
       std::max(1u, std::thread::hardware_concurrency()),
       (envelopes.size() + kEventsPerThread - 1) / kEventsPerThread);
-  auto work = [&](size_t t) {
-    for (size_t i = t; i < envelopes.size(); i += threads) {
-      out[i] = Check(envelopes[i], indexed ? static_cast<int>(i) : -1);
-    }
+  auto in_parallel = [&](const std::function<void(size_t)>& fn) {
+    auto work = [&](size_t t) {
+      for (size_t i = t; i < envelopes.size(); i += threads) fn(i);
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& t : pool) t.join();
   };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& t : pool) t.join();
+  auto index_of = [indexed](size_t i) { return indexed ? static_cast<int>(i) : -1; };
+  in_parallel([&](size_t i) { out[i] = Check(envelopes[i], index_of(i)); });
+  // Keys the request registers, usable by its later events.
+  std::vector<std::map<std::string, crypto::PublicKey>> batch_keys_at(envelopes.size());
+  std::map<std::string, crypto::PublicKey> batch_keys;
+  for (size_t i = 0; i < out.size(); ++i) {
+    batch_keys_at[i] = batch_keys;
+    if (out[i].status.ok() && !out[i].duplicate.has_value() &&
+        out[i].prepared.event.has_key_registered()) {
+      crypto::PublicKey k;
+      std::memcpy(k.data(), out[i].prepared.event.key_registered().public_key().data(), k.size());
+      batch_keys[std::string(AsStringView(crypto::SignerKeyId(k)))] = k;
+    }
+  }
+  in_parallel([&](size_t i) {
+    if (out[i].status.ok() && !out[i].duplicate.has_value()) {
+      out[i].status = VerifySignature(out[i].prepared, index_of(i), batch_keys_at[i]);
+    }
+  });
   return out;
 }
 
@@ -506,12 +548,25 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
   std::string checkpoint;
   absl::Status commit = absl::OkStatus();
   if (!stage.batch.entries.empty()) {
+    if (absl::Status space = CheckFreeSpace(); !space.ok()) {
+      // Refused before anything is written: not a storage failure, so no fail-stop.
+      absl::MutexLock lock(&queue_mu_);
+      for (Unit* u : accepted) u->status = space, u->results.clear();
+      for (Unit* u : group) u->done = true;
+      return;
+    }
+  }
+  if (!stage.batch.entries.empty()) {
+    const absl::Time commit_start = absl::Now();
     const TreeSize new_size = head.tree_size + stage.batch.entries.size();
     stage.batch.new_head = {new_size, stage.frontier.Root(), stage.last_recorded_time_micros};
     checkpoint = format::SignCheckpoint(
         {identity_.origin, new_size, stage.batch.new_head.root_hash}, log_key_);
     stage.batch.checkpoint = checkpoint;
     commit = store_->Commit(stage.batch);
+    if (commit.ok() && options_.on_commit) {
+      options_.on_commit(stage.batch.entries.size(), absl::Now() - commit_start);
+    }
     absl::MutexLock lock(&state_mu_);
     if (commit.ok()) {
       stage.registry.MergeIntoParent(&registry_);

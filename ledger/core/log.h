@@ -21,6 +21,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -53,6 +55,15 @@ struct LogOptions {
   Clock* clock = Clock::Real();
   // Most entries one group commit writes.
   size_t max_group_entries = 1024;
+  // Free-space reserve: appends are refused with RESOURCE_EXHAUSTED (reason DISK_FULL) while
+  // `free_bytes()` reports less than `min_free_bytes`, checked for every request and again
+  // before every group commit. Debian's RocksDB aborts the process on a full disk, so the
+  // ledger must stop writing before the disk is full. Reads are unaffected. Unset: no check.
+  std::function<absl::StatusOr<uint64_t>()> free_bytes;
+  uint64_t min_free_bytes = 0;
+  // Called by the sequencer after each successful group commit (entries written, time spent
+  // committing). For metrics; must be cheap and thread-safe.
+  std::function<void(size_t, absl::Duration)> on_commit;
 };
 
 struct AppendResult {
@@ -184,11 +195,17 @@ class Log {
 
   // Step 1 of the pipeline for one event. `index` (or -1) prefixes error messages.
   absl::StatusOr<Prepared> Prepare(const ledger::v1::SignedEvent& envelope, int index) const;
-  // Step 1 complete: Prepare, idempotency lookup, key lookup, signature check.
+  // Prepare and the idempotency lookup.
   Checked Check(const ledger::v1::SignedEvent& envelope, int index) const;
+  // Looks the signer up (in the committed registry, else among keys registered by earlier
+  // events of the same request) and verifies the signature.
+  absl::Status VerifySignature(const Prepared& p, int index,
+                               const std::map<std::string, crypto::PublicKey>& batch_keys) const;
   // Check() for every envelope, on several threads when there are many.
   std::vector<Checked> CheckAll(const std::vector<ledger::v1::SignedEvent>& envelopes,
                                 bool indexed) const;
+  // OK, or DISK_FULL while free space is below the reserve.
+  absl::Status CheckFreeSpace() const;
   // Queues the units and waits until the sequencer has decided all of them.
   void SubmitUnits(const std::vector<Unit*>& units);
   // Looks the event id up in the store: the original entry's result when it is a retry.

@@ -118,6 +118,7 @@ absl::StatusOr<NoteVerifier> ParseNoteVerifierKey(absl::string_view text) {
   }
   std::string key_bytes;
   if (!absl::Base64Unescape(parts[2], &key_bytes) || key_bytes.size() != 33 ||
+      absl::Base64Escape(key_bytes) != parts[2] ||
       key_bytes[0] != kAlgEd25519) {
     return absl::InvalidArgumentError(
         "verifier key must hold 0x01 (Ed25519) and a 32-byte public key in base64");
@@ -164,8 +165,13 @@ absl::StatusOr<Checkpoint> VerifyCheckpoint(absl::string_view note,
     }
     if (!absl::StartsWith(line, prefix)) continue;
     std::string sig;
-    if (!absl::Base64Unescape(line.substr(prefix.size()), &sig) || sig.size() < 4) {
-      return absl::InvalidArgumentError("note signature is not valid base64");
+    const absl::string_view encoded = line.substr(prefix.size());
+    // Only the canonical encoding: a lenient decoder would let other bytes verify too.
+    if (!absl::Base64Unescape(encoded, &sig) || sig.size() < 4 ||
+        absl::Base64Escape(sig) != encoded) {
+      return absl::DataLossError(absl::StrCat(
+          "checkpoint signature by ", verifier.name,
+          " is not canonical padded standard base64, so it cannot be the one the log wrote"));
     }
     if (sig.compare(0, 4, key_hash) != 0) continue;  // Same name, another key.
     if (!crypto::Ed25519Verify(verifier.public_key, text, absl::string_view(sig).substr(4))) {
