@@ -15,6 +15,7 @@ PACKAGES=(
   libssl-dev               # SHA-256 (OpenSSL EVP, SHA-NI)
   libgtest-dev libgmock-dev librapidcheck-dev
   libcli11-dev             # CLI parsing
+  prometheus-cpp-dev       # /metrics
   nlohmann-json3-dev       # test-vector parsing in tests
   python3-grpcio python3-protobuf python3-nacl   # the independent Python client in tests/interop
 )

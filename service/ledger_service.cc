@@ -43,12 +43,22 @@ void FillAppendResponse(const core::AppendResult& r, ledger::v1::AppendResponse*
 
 }  // namespace
 
+void LedgerServiceImpl::Record(const absl::Status& status, bool duplicate) const {
+  if (options_.metrics != nullptr) options_.metrics->RecordAppend(status, duplicate);
+}
+
 grpc::Status LedgerServiceImpl::Append(grpc::ServerContext*, const ledger::v1::AppendRequest* req,
                                        ledger::v1::AppendResponse* resp) {
+  const absl::Time start = absl::Now();
   if (!req->has_event()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "event: is required");
+    absl::Status missing = MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
+                                     "event", "is required");
+    Record(missing, false);
+    return ToGrpcStatus(missing);
   }
   absl::StatusOr<core::AppendResult> r = log_->Append(req->event());
+  Record(r.status(), r.ok() && r->duplicate);
+  if (options_.metrics != nullptr) options_.metrics->RecordLatency("Append", absl::Now() - start);
   if (!r.ok()) return ToGrpcStatus(r.status());
   FillAppendResponse(*r, resp);
   return grpc::Status::OK;
@@ -58,9 +68,17 @@ grpc::Status LedgerServiceImpl::Append(grpc::ServerContext*, const ledger::v1::A
 grpc::Status LedgerServiceImpl::AppendBatch(grpc::ServerContext*,
                                             const ledger::v1::AppendBatchRequest* req,
                                             ledger::v1::AppendBatchResponse* resp) {
+  const absl::Time start = absl::Now();
   std::vector<ledger::v1::SignedEvent> events(req->events().begin(), req->events().end());
   absl::StatusOr<std::vector<core::AppendResult>> results = log_->AppendAll(events);
-  if (!results.ok()) return ToGrpcStatus(results.status());
+  if (options_.metrics != nullptr) {
+    options_.metrics->RecordLatency("AppendBatch", absl::Now() - start);
+  }
+  if (!results.ok()) {
+    Record(results.status(), false);
+    return ToGrpcStatus(results.status());
+  }
+  for (const core::AppendResult& r : *results) Record(absl::OkStatus(), r.duplicate);
   for (const core::AppendResult& r : *results) FillAppendResponse(r, resp->add_results());
   return grpc::Status::OK;
 }
@@ -81,6 +99,21 @@ class StreamSlot {
   bool ok_;
 };
 
+// Counts an open stream in the metrics for its lifetime.
+class GaugeSlot {
+ public:
+  GaugeSlot(ServerMetrics* metrics, const std::string& rpc)
+      : gauge_(metrics != nullptr ? &metrics->OpenStreams(rpc) : nullptr) {
+    if (gauge_ != nullptr) gauge_->Increment();
+  }
+  ~GaugeSlot() {
+    if (gauge_ != nullptr) gauge_->Decrement();
+  }
+
+ private:
+  prometheus::Gauge* gauge_;
+};
+
 grpc::Status TooManyStreams(const char* what, int limit) {
   return ToGrpcStatus(MakeError(absl::StatusCode::kResourceExhausted, reason::kTooManyStreams, "",
                                 absl::StrCat(limit, " ", what,
@@ -95,6 +128,7 @@ grpc::Status LedgerServiceImpl::AppendStream(
     grpc::ServerReaderWriter<ledger::v1::AppendStreamResponse, ledger::v1::AppendRequest>* stream) {
   StreamSlot slot(&append_streams_, options_.max_append_streams);
   if (!slot.ok()) return TooManyStreams("AppendStream", options_.max_append_streams);
+  GaugeSlot gauge(options_.metrics, "AppendStream");
   // This thread reads; a second one appends what has been read and writes the answers, so that
   // reading the next events overlaps with verifying and committing the previous ones. The
   // window bounds the events held in memory; past it, reading stops and HTTP/2 flow control
@@ -119,6 +153,7 @@ grpc::Status LedgerServiceImpl::AppendStream(
       }
       std::vector<absl::StatusOr<core::AppendResult>> results = log_->AppendEach(batch);
       for (auto& r : results) {
+        Record(r.status(), r.ok() && r->duplicate);
         ledger::v1::AppendStreamResponse out;
         out.set_index(next_index++);
         if (r.ok()) {
@@ -165,6 +200,7 @@ grpc::Status LedgerServiceImpl::Subscribe(grpc::ServerContext* context,
                                           grpc::ServerWriter<ledger::v1::Entry>* writer) {
   StreamSlot slot(&subscribers_, options_.max_subscribers);
   if (!slot.ok()) return TooManyStreams("Subscribe", options_.max_subscribers);
+  GaugeSlot gauge(options_.metrics, "Subscribe");
   SequenceNumber next = req->start_sequence();
   TreeSize size = log_->Head().tree_size;
   while (!context->IsCancelled()) {

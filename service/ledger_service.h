@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "ledger/core/log.h"
+#include "service/metrics.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 
 namespace ledger::service {
@@ -17,6 +18,8 @@ struct LedgerServiceOptions {
   int max_append_streams = 64;
   // Events one AppendStream keeps in flight (read but not yet answered).
   size_t stream_window = 256;
+  // Where to record metrics; may be null. Not owned; must outlive the service.
+  ServerMetrics* metrics = nullptr;
 };
 
 // Thread-safe (the Log is). `log` must outlive the service.
@@ -55,6 +58,8 @@ class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
                           ledger::v1::GetLogInfoResponse* response) override;
 
  private:
+  void Record(const absl::Status& status, bool duplicate) const;
+
   core::Log* const log_;
   const LedgerServiceOptions options_;
   std::atomic<int> subscribers_{0};

@@ -32,6 +32,7 @@
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
 #include "service/ledger_service.h"
+#include "service/metrics.h"
 
 namespace {
 
@@ -75,6 +76,7 @@ struct ServeFlags {
   int max_append_streams = 64;
   int max_concurrent_streams = 100;
   int max_threads = 256;
+  std::string metrics_listen;
 };
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -121,15 +123,31 @@ int Serve(const ServeFlags& flags) {
                      {{"error", std::string(credentials.status().message())}});
     return kExitUsage;
   }
+  ledger::service::ServerMetrics metrics;
   ledger::core::LogOptions log_options;
   log_options.min_free_bytes = flags.min_free_bytes;
+  log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
+    metrics.RecordCommit(entries, latency);
+  };
   auto log = ledger::core::OpenLog(flags.data_dir, log_options);
   if (!log.ok()) {
     ledger::LogEvent(ledger::LogLevel::kError, "cannot open the data directory",
                      {{"data_dir", flags.data_dir}, {"error", std::string(log.status().message())}});
     return kExitDataDir;
   }
+  metrics.SetTreeSize((*log)->Head().tree_size);
+  int metrics_port = 0;
+  if (!flags.metrics_listen.empty()) {
+    absl::StatusOr<int> port = metrics.Serve(flags.metrics_listen);
+    if (!port.ok()) {
+      ledger::LogEvent(ledger::LogLevel::kError, "cannot serve metrics",
+                       {{"error", std::string(port.status().message())}});
+      return kExitListen;
+    }
+    metrics_port = *port;
+  }
   ledger::service::LedgerServiceOptions service_options;
+  service_options.metrics = &metrics;
   service_options.max_subscribers = flags.max_subscribers;
   service_options.max_append_streams = flags.max_append_streams;
   ledger::service::LedgerServiceImpl service(log->get(), service_options);
@@ -166,6 +184,7 @@ int Serve(const ServeFlags& flags) {
                     {"tree_size", std::to_string(head.tree_size)},
                     {"data_dir", flags.data_dir},
                     {"port", std::to_string(port)},
+                    {"metrics_port", std::to_string(metrics_port)},
                     {"tls", flags.tls_cert.empty() ? "off"
                             : flags.tls_client_ca.empty() ? "tls"
                                                           : "mtls"}});
@@ -224,6 +243,8 @@ int main(int argc, char** argv) {
                     "HTTP/2 streams per connection")
       ->capture_default_str();
   serve->add_option("--max-threads", sf.max_threads, "Most server threads")->capture_default_str();
+  serve->add_option("--metrics-listen", sf.metrics_listen,
+                    "Serve Prometheus metrics at http://HOST:PORT/metrics (off when empty)");
   serve->footer("Example:\n  ledgerd serve --data-dir ./data --listen 127.0.0.1:50051");
 
   try {

@@ -29,7 +29,8 @@ if "$ledgerd" init --data-dir data --origin walkthrough.example/log --admin-key 
   fail "init accepted an initialised directory"
 fi
 
-"$ledgerd" serve --data-dir data --listen 127.0.0.1:0 --port-file port 2> server.log &
+"$ledgerd" serve --data-dir data --listen 127.0.0.1:0 --port-file port \
+  --metrics-listen 127.0.0.1:0 2> server.log &
 server_pid=$!
 for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
 [[ -s port ]] || fail "server did not start: $(cat server.log)"
@@ -70,6 +71,20 @@ set +e
 rc=$?
 set -e
 [[ $rc -ne 0 ]] || fail "proof accepted a wrong verifier key"
+
+# Prometheus metrics over HTTP, and structured (JSON) log lines.
+metrics_port=$(sed -n 's/.*"metrics_port":"\([0-9]*\)".*/\1/p' server.log)
+[[ -n "$metrics_port" && "$metrics_port" != 0 ]] || fail "no metrics port in: $(cat server.log)"
+/usr/bin/python3 -c "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:$metrics_port/metrics').read().decode())" > metrics.txt
+grep -q '^factledger_tree_size 19$' metrics.txt || fail "tree size metric: $(grep tree_size metrics.txt)"
+grep -q 'factledger_appends_total{reason="",result="appended"} 19' metrics.txt \
+  || fail "appended metric: $(grep appends_total metrics.txt)"
+grep -q 'factledger_appends_total{reason="",result="duplicate"} 16' metrics.txt \
+  || fail "duplicate metric: $(grep appends_total metrics.txt)"
+grep -q 'factledger_appends_total{reason="KEY_NOT_REGISTERED",result="refused"} 16' metrics.txt \
+  || fail "refused metric: $(grep appends_total metrics.txt)"
+grep -q '^factledger_commit_latency_seconds_count' metrics.txt || fail "no commit latency"
+head -1 server.log | grep -q '^{"time":"' || fail "server log is not JSON lines: $(head -1 server.log)"
 
 # verify runs next to the live server (read-only), then again after a clean stop.
 "$ctl" verify --data-dir data --state-file trusted > verify1.txt
