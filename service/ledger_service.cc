@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/base/error.h"
 #include "ledger/format/checkpoint.h"
+#include "ledger/format/entry.h"
 #include "service/grpc_status.h"
 
 namespace ledger::service {
@@ -30,6 +31,16 @@ void FillEntry(const core::LogEntry& e, ledger::v1::Entry* out) {
   signed_event->set_signature(e.signature);
   out->set_leaf_data(e.leaf_data);
   out->set_leaf_hash(Bytes(e.leaf_hash));
+  if (e.batch.has_value()) {
+    signed_event->set_version(format::kSignedBatchVersion1);
+    auto* b = out->mutable_batch();
+    b->set_batch_id(e.batch->batch_id);
+    b->set_batch_size(e.batch->batch_size);
+    b->set_index(e.batch->index);
+    for (size_t i = 0; i + 32 <= e.batch->proof.size(); i += 32) {
+      b->add_proof(e.batch->proof.substr(i, 32));
+    }
+  }
 }
 
 void FillAppendResponse(const core::AppendResult& r, ledger::v1::AppendResponse* resp) {
@@ -83,7 +94,33 @@ grpc::Status LedgerServiceImpl::AppendBatch(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status LedgerServiceImpl::AppendSignedBatch(grpc::ServerContext*,
+                                                  const ledger::v1::AppendSignedBatchRequest* req,
+                                                  ledger::v1::AppendBatchResponse* resp) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::vector<core::AppendResult>> results = log_->AppendSignedBatch(req->batch());
+  if (options_.metrics != nullptr) {
+    options_.metrics->RecordLatency("AppendSignedBatch", absl::Now() - start);
+  }
+  if (!results.ok()) {
+    Record(results.status(), false);
+    return ToGrpcStatus(results.status());
+  }
+  for (const core::AppendResult& r : *results) {
+    Record(absl::OkStatus(), r.duplicate);
+    FillAppendResponse(r, resp->add_results());
+  }
+  return grpc::Status::OK;
+}
+
 namespace {
+
+void FillAppendError(const absl::Status& s, ledger::v1::AppendError* e) {
+  e->set_code(static_cast<int>(s.code()));
+  e->set_message(std::string(s.message()));
+  e->set_reason(ErrorReason(s));
+  e->set_field(ErrorField(s));
+}
 
 // A counter slot held for the life of a stream.
 class StreamSlot {
@@ -140,32 +177,58 @@ grpc::Status LedgerServiceImpl::AppendStream(
   uint64_t next_index = 0;
   std::thread appender([&] {
     for (;;) {
-      std::vector<ledger::v1::SignedEvent> batch;
+      std::vector<ledger::v1::AppendRequest> taken;
       {
         absl::MutexLock lock(&mu);
         auto ready = [&]() { return !pending.empty() || reading_done; };
         mu.Await(absl::Condition(&ready));
         if (pending.empty()) return;
-        while (!pending.empty() && batch.size() < options_.stream_window) {
-          batch.push_back(std::move(*pending.front().mutable_event()));
+        while (!pending.empty() && taken.size() < options_.stream_window) {
+          taken.push_back(std::move(pending.front()));
           pending.pop_front();
         }
       }
-      std::vector<absl::StatusOr<core::AppendResult>> results = log_->AppendEach(batch);
-      for (auto& r : results) {
-        Record(r.status(), r.ok() && r->duplicate);
-        ledger::v1::AppendStreamResponse out;
-        out.set_index(next_index++);
-        if (r.ok()) {
-          FillAppendResponse(*r, out.mutable_appended());
-        } else {
-          auto* e = out.mutable_error();
-          e->set_code(static_cast<int>(r.status().code()));
-          e->set_message(std::string(r.status().message()));
-          e->set_reason(ErrorReason(r.status()));
-          e->set_field(ErrorField(r.status()));
+      // Runs of single events go through AppendEach together; a SignedBatch on its own. The
+      // answers keep the request order either way.
+      std::vector<ledger::v1::AppendStreamResponse> out;
+      size_t i = 0;
+      while (i < taken.size()) {
+        if (taken[i].has_batch()) {
+          ledger::v1::AppendStreamResponse r;
+          absl::StatusOr<std::vector<core::AppendResult>> results =
+              log_->AppendSignedBatch(taken[i].batch());
+          if (results.ok()) {
+            for (const auto& a : *results) {
+              Record(absl::OkStatus(), a.duplicate);
+              FillAppendResponse(a, r.mutable_appended_batch()->add_results());
+            }
+          } else {
+            Record(results.status(), false);
+            FillAppendError(results.status(), r.mutable_error());
+          }
+          out.push_back(std::move(r));
+          ++i;
+          continue;
         }
-        if (!stream->Write(out)) {
+        std::vector<ledger::v1::SignedEvent> run;
+        while (i < taken.size() && !taken[i].has_batch()) {
+          run.push_back(std::move(*taken[i].mutable_event()));
+          ++i;
+        }
+        for (auto& r : log_->AppendEach(run)) {
+          Record(r.status(), r.ok() && r->duplicate);
+          ledger::v1::AppendStreamResponse resp;
+          if (r.ok()) {
+            FillAppendResponse(*r, resp.mutable_appended());
+          } else {
+            FillAppendError(r.status(), resp.mutable_error());
+          }
+          out.push_back(std::move(resp));
+        }
+      }
+      for (auto& resp : out) {
+        resp.set_index(next_index++);
+        if (!stream->Write(resp)) {
           absl::MutexLock lock(&mu);
           write_failed = true;
           pending.clear();

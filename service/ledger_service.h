@@ -33,6 +33,9 @@ class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
   grpc::Status AppendBatch(grpc::ServerContext* context,
                            const ledger::v1::AppendBatchRequest* request,
                            ledger::v1::AppendBatchResponse* response) override;
+  grpc::Status AppendSignedBatch(grpc::ServerContext* context,
+                                 const ledger::v1::AppendSignedBatchRequest* request,
+                                 ledger::v1::AppendBatchResponse* response) override;
   grpc::Status AppendStream(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<ledger::v1::AppendStreamResponse, ledger::v1::AppendRequest>* stream)

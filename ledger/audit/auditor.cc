@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/claim_rules.h"
@@ -92,6 +93,9 @@ class Auditor {
   merkle::Frontier frontier_;
   int64_t last_recorded_time_ = 0;
   std::vector<SignatureJob> jobs_;
+  // Keys (key id, signature, message) of jobs queued in this chunk / verified earlier.
+  absl::flat_hash_set<std::string> pending_;
+  absl::flat_hash_set<std::string> verified_;
   // Stored checkpoints (tree size, note), in increasing size; next_checkpoint_ indexes it.
   std::vector<std::pair<TreeSize, std::string>> checkpoints_;
   size_t next_checkpoint_ = 0;
@@ -131,12 +135,22 @@ bool Auditor::CheckEntry(SequenceNumber seq, absl::string_view leaf_data) {
   if (auto applied = claims_.Apply(*event, view->event_id, view->key_id, seq); !applied.ok()) {
     return Fail(seq, absl::StrCat("entry ", seq, ": ", applied.status().message()));
   }
-  SignatureJob job;
-  job.key = signer->public_key;
-  job.message = format::EventSigningInput(trust_.origin, view->event_id, view->event);
-  job.signature = std::string(view->signature);
-  job.sequence = seq;
-  jobs_.push_back(std::move(job));
+  absl::StatusOr<std::string> message = format::EntrySigningInput(trust_.origin, *view);
+  if (!message.ok()) {
+    return Fail(seq, absl::StrCat("entry ", seq, ": ", message.status().message()));
+  }
+  // Members of one signed batch share one signature: it is checked once (the first member's
+  // sequence is the one named if it fails).
+  std::string job_key = absl::StrCat(view->key_id, view->signature, *message);
+  if (verified_.count(job_key) == 0 && pending_.count(job_key) == 0) {
+    SignatureJob job;
+    job.key = signer->public_key;
+    job.message = *std::move(message);
+    job.signature = std::string(view->signature);
+    job.sequence = seq;
+    jobs_.push_back(std::move(job));
+    pending_.insert(std::move(job_key));
+  }
   registry_.Apply(*event, seq);
   if (view->recorded_time_micros < last_recorded_time_) {
     return Fail(seq, absl::StrCat("entry ", seq, ": recorded time ", view->recorded_time_micros,
@@ -211,6 +225,11 @@ bool Auditor::FlushSignatures() {
                                     ": the Ed25519 signature does not verify"));
   }
   jobs_.clear();
+  // Remember the batch signatures just checked, so a batch spanning chunks is checked once;
+  // bounded, since only recent batches can continue in the next chunk.
+  if (verified_.size() > 4 * kChunkEntries) verified_.clear();
+  for (auto& k : pending_) verified_.insert(k);
+  pending_.clear();
   return ok;
 }
 

@@ -5,6 +5,8 @@
 #include "ledger/base/types.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/format/entry.h"
+#include "ledger/merkle/compact_range.h"
+#include "ledger/merkle/hasher.h"
 
 namespace ledger::client {
 
@@ -43,6 +45,25 @@ ledger::v1::SignedEvent SignEvent(absl::string_view origin, absl::string_view ev
   std::string bytes = SerializeEvent(event);
   std::string id = event_id.empty() ? ContentEventId(bytes) : std::string(event_id);
   return SignEventBytes(origin, id, std::move(bytes), key);
+}
+
+ledger::v1::SignedBatch SignBatch(absl::string_view origin, absl::string_view batch_id,
+                                  const std::vector<std::pair<std::string, std::string>>& events,
+                                  const crypto::Ed25519PrivateKey& key) {
+  ledger::v1::SignedBatch batch;
+  batch.set_version(format::kSignedBatchVersion1);
+  batch.set_batch_id(std::string(batch_id));
+  merkle::Frontier tree;
+  for (const auto& [event_id, bytes] : events) {
+    auto* e = batch.add_events();
+    e->set_event_id(event_id);
+    e->set_event(bytes);
+    tree.Append(merkle::HashLeaf(format::BatchItem(event_id, bytes)), nullptr);
+  }
+  batch.set_key_id(std::string(AsStringView(crypto::SignerKeyId(key.public_key()))));
+  batch.set_signature(key.Sign(format::BatchSigningInput(
+      origin, batch_id, static_cast<uint32_t>(events.size()), tree.Root())));
+  return batch;
 }
 
 }  // namespace ledger::client

@@ -5,6 +5,8 @@
 #define LEDGER_CLIENT_EVENT_SIGNER_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "ledger/crypto/ed25519.h"
@@ -27,6 +29,12 @@ ledger::v1::SignedEvent SignEventBytes(absl::string_view origin, absl::string_vi
 // SerializeEvent + SignEventBytes; an empty event_id means ContentEventId.
 ledger::v1::SignedEvent SignEvent(absl::string_view origin, absl::string_view event_id,
                                   const ledger::v1::Event& event,
+                                  const crypto::Ed25519PrivateKey& key);
+
+// Builds a SignedBatch (docs/format.md §11) of `events` (event id, serialised event) signed
+// once by `key`. Preconditions: 1..1000 events.
+ledger::v1::SignedBatch SignBatch(absl::string_view origin, absl::string_view batch_id,
+                                  const std::vector<std::pair<std::string, std::string>>& events,
                                   const crypto::Ed25519PrivateKey& key);
 
 }  // namespace ledger::client

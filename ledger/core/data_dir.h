@@ -1,8 +1,9 @@
 // A ledger data directory: the log's identity, its checkpoint key and its RocksDB store.
 //
-//   <dir>/LEDGER    identity (text): format line, origin, log public key, admin keys
-//   <dir>/log.key   the log's Ed25519 private key (mode 0600)
-//   <dir>/db/       RocksDB (ledger/store/schema.h)
+//   <dir>/LEDGER             identity (text): format line, origin, log public key, admin keys
+//   <dir>/log.key            the log's Ed25519 private key (mode 0600)
+//   <dir>/db/                RocksDB (ledger/store/schema.h)
+//   <dir>/checkpoint.anchor  the newest signed checkpoint, outside RocksDB (anchor.h)
 //
 // The identity file:
 //   factledger-data-dir v1
@@ -18,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/core/anchor.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/store/rocksdb_log_store.h"
@@ -29,10 +31,16 @@ std::string LogKeyPath(const std::string& dir);
 std::string DatabasePath(const std::string& dir);
 
 // Creates a new data directory: identity, a fresh log key, an empty store with a signed
-// checkpoint of the empty tree. ALREADY_EXISTS when `dir` already holds an identity;
-// INVALID_ARGUMENT for a bad origin or no admin key.
+// checkpoint of the empty tree, and the first anchor. ALREADY_EXISTS when `dir` already holds
+// an identity; INVALID_ARGUMENT for a bad origin or no admin key.
+// The identity is written last but one (before the first checkpoint and the anchor, which
+// OpenLog completes), so an interrupted init is finished by running it again when `dir` has no
+// identity yet (the log key of the interrupted run, never used to sign, is kept), or by opening
+// the log when it has one. Crash points: "init-after-store", "init-after-identity".
+// `env` (nullptr: rocksdb::Env::Default()) is used for the store and the anchor.
 absl::Status InitDataDir(const std::string& dir, const std::string& origin,
-                         const std::vector<crypto::PublicKey>& admin_keys);
+                         const std::vector<crypto::PublicKey>& admin_keys,
+                         rocksdb::Env* env = nullptr);
 
 // Reads <dir>/LEDGER. NOT_FOUND when absent; DATA_LOSS when malformed.
 absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir);
@@ -42,6 +50,15 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 
 // Opens the log of an initialised data directory for appending. When options.free_bytes is
 // unset it is set to FreeBytes(dir).
+//
+// The anchor (anchor.h): before the log is opened, <dir>/checkpoint.anchor must verify under the
+// log's key and the store must hold at least its size with the same root there; otherwise
+// nothing is written and the error is FAILED_PRECONDITION with reason LOG_BEHIND_ANCHOR or
+// LOG_FORKED_FROM_ANCHOR (IsAnchorRefusal), or DATA_LOSS for an anchor that does not verify.
+// When there is no anchor, or it trails the head, the head's checkpoint is anchored before
+// OpenLog returns (an error writing it is returned). Afterwards a background AnchorWriter,
+// owned by the returned log (through options.on_checkpoint, which is chained after any callback
+// the caller set), anchors each new checkpoint; destroying the log anchors the head.
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
                                              rocksdb::Env* env = nullptr);
 

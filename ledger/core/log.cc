@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/claim_rules.h"
@@ -15,6 +16,7 @@
 #include "ledger/format/entry.h"
 #include "ledger/merkle/hasher.h"
 #include "ledger/merkle/proof.h"
+#include "ledger/merkle/compact_range.h"
 
 namespace ledger::core {
 namespace {
@@ -66,6 +68,10 @@ absl::StatusOr<LogEntry> DecodeLogEntry(SequenceNumber sequence, std::string lea
   e.key_id = std::string(view.key_id);
   e.signature = std::string(view.signature);
   e.event = std::string(view.event);
+  if (view.envelope == format::kEnvelopeBatchSignature) {
+    e.batch = BatchMember{std::string(view.batch.batch_id), view.batch.batch_size,
+                          view.batch.index, std::string(view.batch.proof)};
+  }
   e.leaf_hash = merkle::HashLeaf(leaf_data);
   e.leaf_data = std::move(leaf_data);
   return e;
@@ -347,6 +353,89 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendAll(
   return std::move(unit.results);
 }
 
+absl::StatusOr<std::vector<AppendResult>> Log::AppendSignedBatch(
+    const ledger::v1::SignedBatch& batch) {
+  if (batch.version() != format::kSignedBatchVersion1) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kUnsupportedVersion, "version",
+                     absl::StrCat("is ", batch.version(),
+                                  "; a SignedBatch has envelope version 2"));
+  }
+  if (absl::Status s = ValidateEventId(batch.batch_id()); !s.ok()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidEventId, "batch_id",
+                     absl::StrCat("follows the event id rules: ",
+                                  absl::string_view(s.message()).substr(10)));
+  }
+  const size_t n = batch.events_size();
+  if (n == 0 || n > kMaxBatchEvents) return BatchSizeError(n);
+  if (batch.key_id().size() != format::kKeyIdSize) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidEnvelope, "key_id",
+                     absl::StrCat("must be 32 bytes, got ", batch.key_id().size()));
+  }
+  if (batch.signature().size() != format::kSignatureSize) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidEnvelope, "signature",
+                     absl::StrCat("must be 64 bytes, got ", batch.signature().size()));
+  }
+  LEDGER_RETURN_IF_ERROR(CheckFreeSpace());
+  // The batch tree over the items, and each item's membership proof.
+  std::map<std::pair<uint32_t, uint64_t>, Hash> nodes;
+  merkle::Frontier tree;
+  for (const auto& e : batch.events()) {
+    std::vector<std::pair<merkle::NodeId, Hash>> added;
+    tree.Append(merkle::HashLeaf(format::BatchItem(e.event_id(), e.event())), &added);
+    for (const auto& [id, h] : added) nodes[{id.level, id.index}] = h;
+  }
+  const merkle::NodeReader read = [&nodes](merkle::NodeId id) -> absl::StatusOr<Hash> {
+    auto it = nodes.find({id.level, id.index});
+    if (it == nodes.end()) return absl::InternalError("batch tree node missing");
+    return it->second;
+  };
+  // Verify the one signature before anything else is looked at.
+  {
+    crypto::PublicKey public_key;
+    {
+      absl::MutexLock lock(&state_mu_);
+      if (!failed_.ok()) return LogStopped(failed_);
+      LEDGER_ASSIGN_OR_RETURN(KeyRecord key, registry_.ActiveKey(batch.key_id()));
+      public_key = key.public_key;
+    }
+    if (!crypto::Ed25519Verify(
+            public_key,
+            format::BatchSigningInput(identity_.origin, batch.batch_id(),
+                                      static_cast<uint32_t>(n), tree.Root()),
+            batch.signature())) {
+      return MakeError(absl::StatusCode::kInvalidArgument, reason::kSignatureInvalid, "signature",
+                       absl::StrCat("does not verify under key ",
+                                    HexEncode(batch.key_id().substr(0, 8)),
+                                    "… over the batch signing input for origin \"",
+                                    identity_.origin, "\" and these events in this order"));
+    }
+  }
+  std::vector<ledger::v1::SignedEvent> envelopes(n);
+  std::vector<BatchMember> members(n);
+  Unit unit;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& e = batch.events(static_cast<int>(i));
+    envelopes[i].set_version(format::kSignedEventVersion1);
+    envelopes[i].set_event_id(e.event_id());
+    envelopes[i].set_event(e.event());
+    envelopes[i].set_key_id(batch.key_id());
+    envelopes[i].set_signature(batch.signature());
+    LEDGER_ASSIGN_OR_RETURN(Prepared p, Prepare(envelopes[i], static_cast<int>(i)));
+    LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> proof,
+                            merkle::InclusionProof(i, n, read));
+    members[i].batch_id = batch.batch_id();
+    members[i].batch_size = static_cast<uint32_t>(n);
+    members[i].index = static_cast<uint32_t>(i);
+    for (const Hash& h : proof) members[i].proof.append(AsStringView(h).data(), h.size());
+    p.batch = &members[i];
+    unit.events.push_back(std::move(p));
+  }
+  // Duplicates (a retry of the batch) come back as their original entries from the sequencer.
+  SubmitUnits({&unit});
+  if (!unit.status.ok()) return unit.status;
+  return std::move(unit.results);
+}
+
 std::vector<absl::StatusOr<AppendResult>> Log::AppendEach(
     const std::vector<ledger::v1::SignedEvent>& envelopes) {
   if (envelopes.empty() || envelopes.size() > kMaxBatchEvents) {
@@ -475,8 +564,13 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
     const SequenceNumber seq = stage->batch.expected_tree_size + entries_before +
                                staged.entries.size();
     last_time = std::max(last_time, options_.clock->NowMicros());
-    std::string leaf = format::EncodeLeafData(last_time, id, p.envelope->key_id(),
-                                              p.envelope->signature(), p.envelope->event());
+    std::string leaf =
+        p.batch == nullptr
+            ? format::EncodeLeafData(last_time, id, p.envelope->key_id(), p.envelope->signature(),
+                                     p.envelope->event())
+            : format::EncodeBatchLeafData(last_time, id, p.envelope->key_id(), p.batch->batch_id,
+                                          p.batch->batch_size, p.batch->index, p.batch->proof,
+                                          p.envelope->signature(), p.envelope->event());
     AppendResult r;
     r.sequence = seq;
     r.recorded_time_micros = last_time;
@@ -564,9 +658,11 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
         {identity_.origin, new_size, stage.batch.new_head.root_hash}, log_key_);
     stage.batch.checkpoint = checkpoint;
     commit = store_->Commit(stage.batch);
+    if (commit.ok()) LEDGER_CRASH_POINT("after-commit-before-ack");
     if (commit.ok() && options_.on_commit) {
       options_.on_commit(stage.batch.entries.size(), absl::Now() - commit_start);
     }
+    if (commit.ok() && options_.on_checkpoint) options_.on_checkpoint(checkpoint, new_size);
     absl::MutexLock lock(&state_mu_);
     if (commit.ok()) {
       stage.registry.MergeIntoParent(&registry_);

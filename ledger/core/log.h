@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
@@ -64,6 +65,11 @@ struct LogOptions {
   // Called by the sequencer after each successful group commit (entries written, time spent
   // committing). For metrics; must be cheap and thread-safe.
   std::function<void(size_t, absl::Duration)> on_commit;
+  // Called by the sequencer after each successful group commit with the signed checkpoint of
+  // the new head (stored in the same batch) and its tree size; sizes only grow. Runs on the
+  // sequencer before the callers are answered, so it must be cheap and must not block (the
+  // data directory's anchor writer only queues it, ledger/core/anchor.h). Thread-safe.
+  std::function<void(const std::string& checkpoint_note, TreeSize size)> on_checkpoint;
 };
 
 struct AppendResult {
@@ -77,15 +83,24 @@ struct AppendResult {
 };
 
 // One stored entry, decoded.
+// Where a batch-signed entry sits in its signed batch (docs/format.md §11).
+struct BatchMember {
+  std::string batch_id;
+  uint32_t batch_size = 0;
+  uint32_t index = 0;
+  std::string proof;  // k * 32 bytes: RFC 6962 inclusion proof of the item in the batch tree
+};
+
 struct LogEntry {
   SequenceNumber sequence = 0;
   int64_t recorded_time_micros = 0;
   std::string event_id;
   std::string key_id;
-  std::string signature;
+  std::string signature;  // for batch members: the batch signature
   std::string event;
   std::string leaf_data;
   Hash leaf_hash{};
+  std::optional<BatchMember> batch;
 };
 
 struct InclusionProof {
@@ -138,6 +153,12 @@ class Log {
   absl::StatusOr<std::vector<AppendResult>> AppendAll(
       const std::vector<ledger::v1::SignedEvent>& envelopes);
 
+  // Appends a batch signed once (SignedBatch, docs/format.md §11) atomically: all of its events
+  // or none; a retry returns the original entries. The batch signature is verified once.
+  // Errors as for AppendAll, plus (INVALID_ARGUMENT) a batch envelope that is malformed; an
+  // event's error names it as events[i].
+  absl::StatusOr<std::vector<AppendResult>> AppendSignedBatch(const ledger::v1::SignedBatch& batch);
+
   // Appends each event on its own (a refused event does not affect the others), all in the
   // same group commit when possible; signatures are verified in parallel. Returns one result
   // per event, in order. 1..kMaxBatchEvents events.
@@ -175,6 +196,8 @@ class Log {
     const ledger::v1::SignedEvent* envelope;
     ledger::v1::Event event;
     Hash event_hash;
+    // Set for the events of a SignedBatch (their envelope's signature is the batch's).
+    const BatchMember* batch = nullptr;
   };
   struct Unit {
     std::vector<Prepared> events;

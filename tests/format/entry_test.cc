@@ -110,13 +110,51 @@ TEST(LeafDataTest, OtherVersionByteIsDataLoss) {
   }
 }
 
-TEST(LeafDataTest, OtherEnvelopeByteIsDataLoss) {
-  for (char envelope : {'\x00', '\x02', '\xff'}) {
+TEST(LeafDataTest, UnknownEnvelopeByteIsDataLoss) {
+  // 1 (single signature) and 2 (batch signature) are defined; every other kind is refused.
+  for (char envelope : {'\x00', '\x03', '\xff'}) {
     std::string leaf = SampleLeaf();
     leaf[1] = envelope;
     EXPECT_THAT(DecodeLeafData(leaf), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("envelope")))
         << int{envelope};
   }
+}
+
+TEST(LeafDataTest, SingleSignatureEntryReadAsBatchMemberIsTruncated) {
+  std::string leaf = SampleLeaf();
+  leaf[1] = '\x02';  // Kind 2 has more fields: the same bytes no longer add up.
+  EXPECT_THAT(DecodeLeafData(leaf), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(LeafDataTest, BatchMemberRoundTrips) {
+  const std::string key_id(32, 'k'), signature(64, 's'), proof(3 * 32, 'p');
+  std::string leaf = EncodeBatchLeafData(1234, "ev-1", key_id, "batch-7", 8, 5, proof,
+                                         signature, "event-bytes");
+  absl::StatusOr<EntryView> view = DecodeLeafData(leaf);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(view->envelope, kEnvelopeBatchSignature);
+  EXPECT_EQ(view->recorded_time_micros, 1234);
+  EXPECT_EQ(view->event_id, "ev-1");
+  EXPECT_EQ(view->key_id, key_id);
+  EXPECT_EQ(view->batch.batch_id, "batch-7");
+  EXPECT_EQ(view->batch.batch_size, 8u);
+  EXPECT_EQ(view->batch.index, 5u);
+  EXPECT_EQ(view->batch.proof, proof);
+  EXPECT_EQ(view->signature, signature);
+  EXPECT_EQ(view->event, "event-bytes");
+  for (size_t cut = 0; cut < leaf.size(); ++cut) {
+    EXPECT_THAT(DecodeLeafData(leaf.substr(0, cut)), StatusIs(absl::StatusCode::kDataLoss))
+        << cut;
+  }
+}
+
+TEST(LeafDataTest, BatchMembershipProofOfTheWrongLengthIsDataLoss) {
+  // Item 5 of 8 needs a 3-hash proof; 2 hashes cannot rebuild the batch root.
+  std::string leaf = EncodeBatchLeafData(1, "ev-1", std::string(32, 'k'), "b", 8, 5,
+                                         std::string(2 * 32, 'p'), std::string(64, 's'), "e");
+  absl::StatusOr<EntryView> view = DecodeLeafData(leaf);
+  ASSERT_TRUE(view.ok());
+  EXPECT_THAT(EntrySigningInput("o", *view), StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST(LeafDataTest, EventLengthPastTheEndIsDataLoss) {

@@ -1,0 +1,201 @@
+#include "ledger/core/anchor.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/crash_point.h"
+#include "ledger/base/error.h"
+#include "ledger/base/logging.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/merkle/proof.h"
+#include "ledger/store/rocksdb_log_store.h"
+#include "rocksdb/file_system.h"
+
+namespace ledger::core {
+namespace {
+
+// Part of the on-disk layout of a data directory: DO NOT CHANGE.
+constexpr absl::string_view kAnchorFileName = "checkpoint.anchor";
+// A checkpoint note is a few hundred bytes; anything much larger is not an anchor.
+constexpr uint64_t kMaxAnchorBytes = 64 * 1024;
+
+rocksdb::FileSystem* FileSystemOf(rocksdb::Env* env) {
+  return (env != nullptr ? env : rocksdb::Env::Default())->GetFileSystem().get();
+}
+
+std::string TrimmedRoot(const Hash& h) { return HexEncode(h).substr(0, 16) + "…"; }
+
+}  // namespace
+
+std::string AnchorPath(const std::string& dir) { return absl::StrCat(dir, "/", kAnchorFileName); }
+
+bool IsAnchorRefusal(const absl::Status& status) {
+  const std::string reason = ErrorReason(status);
+  return absl::IsFailedPrecondition(status) &&
+         (reason == kReasonLogBehindAnchor || reason == kReasonLogForkedFromAnchor);
+}
+
+absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir) {
+  rocksdb::FileSystem* fs = FileSystemOf(env);
+  const std::string path = AnchorPath(dir);
+  const rocksdb::IOStatus exists = fs->FileExists(path, rocksdb::IOOptions(), nullptr);
+  if (exists.IsNotFound()) return std::optional<std::string>();
+  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(exists, absl::StrCat("looking for ", path)));
+  uint64_t size = 0;
+  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
+      fs->GetFileSize(path, rocksdb::IOOptions(), &size, nullptr), absl::StrCat("sizing ", path)));
+  if (size > kMaxAnchorBytes) {
+    return absl::DataLossError(absl::StrCat(path, " has ", size, " bytes; an anchor has at most ",
+                                            kMaxAnchorBytes));
+  }
+  std::string note;
+  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(rocksdb::ReadFileToString(fs, path, &note),
+                                                  absl::StrCat("reading ", path)));
+  return std::optional<std::string>(std::move(note));
+}
+
+absl::Status WriteAnchor(rocksdb::Env* env, const std::string& dir,
+                         absl::string_view checkpoint_note) {
+  rocksdb::FileSystem* fs = FileSystemOf(env);
+  const std::string path = AnchorPath(dir);
+  const std::string tmp = path + ".tmp";
+  const rocksdb::IOOptions io;
+  {
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
+        fs->NewWritableFile(tmp, rocksdb::FileOptions(), &file, nullptr),
+        absl::StrCat("creating ", tmp)));
+    rocksdb::IOStatus s = file->Append(rocksdb::Slice(checkpoint_note.data(),
+                                                      checkpoint_note.size()),
+                                       io, nullptr);
+    if (s.ok()) s = file->Fsync(io, nullptr);
+    const rocksdb::IOStatus closed = file->Close(io, nullptr);
+    if (s.ok()) s = closed;
+    LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(s, absl::StrCat("writing ", tmp)));
+  }
+  LEDGER_CRASH_POINT("anchor-before-rename");
+  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
+      fs->RenameFile(tmp, path, io, nullptr), absl::StrCat("renaming ", tmp, " to ", path)));
+  LEDGER_CRASH_POINT("anchor-after-rename");
+  std::unique_ptr<rocksdb::FSDirectory> directory;
+  rocksdb::IOStatus s = fs->NewDirectory(dir, io, &directory, nullptr);
+  if (s.ok()) s = directory->Fsync(io, nullptr);
+  if (directory != nullptr) directory->Close(io, nullptr).PermitUncheckedError();
+  return store::FromRocksDbStatus(s, absl::StrCat("syncing directory ", dir));
+}
+
+absl::StatusOr<format::Checkpoint> CheckAnchor(absl::string_view anchor_path,
+                                               absl::string_view checkpoint_note,
+                                               const format::NoteVerifier& verifier,
+                                               const store::LogHead& head,
+                                               const merkle::NodeReader& read) {
+  absl::StatusOr<format::Checkpoint> anchor = format::VerifyCheckpoint(checkpoint_note, verifier);
+  if (!anchor.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        anchor_path, " is not a checkpoint signed by this log's key for origin \"",
+        verifier.name, "\" (", anchor.status().message(),
+        "). Refusing to start without a trustworthy anchor: check the log with `ledgerctl verify "
+        "--data-dir DIR` and, if it is intact and this is the right data directory, move the "
+        "anchor file aside; the next start anchors the current head"));
+  }
+  if (head.tree_size < anchor->tree_size) {
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, kReasonLogBehindAnchor, "",
+        absl::StrCat("the log holds ", head.tree_size, " entries but its anchor ", anchor_path,
+                     " holds a checkpoint this log signed at tree size ", anchor->tree_size,
+                     ": the database lost acknowledged entries (rolled back to an older copy, "
+                     "or damaged). Refusing to start. Restore the newest backup that `ledgerctl "
+                     "verify --data-dir DIR --trusted-checkpoint ",
+                     anchor_path, "` accepts; do not delete the anchor to get past this"));
+  }
+  LEDGER_ASSIGN_OR_RETURN(Hash root, merkle::RootAt(anchor->tree_size, read));
+  if (root != anchor->root_hash) {
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, kReasonLogForkedFromAnchor, "",
+        absl::StrCat("the log (", head.tree_size, " entries) has root ", TrimmedRoot(root),
+                     " at tree size ", anchor->tree_size, " but its anchor ", anchor_path,
+                     " holds root ", TrimmedRoot(anchor->root_hash),
+                     " for that size: this database is not the log that signed the anchor "
+                     "(forked, replaced or damaged). Refusing to start"));
+  }
+  return *std::move(anchor);
+}
+
+AnchorWriter::AnchorWriter(rocksdb::Env* env, std::string dir, TreeSize anchored_size)
+    : env_(env),
+      dir_(std::move(dir)),
+      newest_size_(anchored_size),
+      anchored_size_(anchored_size),
+      thread_([this] { Loop(); }) {}
+
+AnchorWriter::~AnchorWriter() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void AnchorWriter::Publish(const std::string& checkpoint_note, TreeSize size) {
+  absl::MutexLock lock(&mu_);
+  if (size <= newest_size_) return;
+  pending_ = checkpoint_note;
+  newest_size_ = size;
+}
+
+void AnchorWriter::Flush() {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !pending_.has_value() && !writing_;
+  };
+  mu_.Await(absl::Condition(&idle));
+}
+
+TreeSize AnchorWriter::anchored_size() const {
+  absl::MutexLock lock(&mu_);
+  return anchored_size_;
+}
+
+uint64_t AnchorWriter::writes() const {
+  absl::MutexLock lock(&mu_);
+  return writes_;
+}
+
+absl::Status AnchorWriter::last_error() const {
+  absl::MutexLock lock(&mu_);
+  return last_error_;
+}
+
+void AnchorWriter::Loop() {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || pending_.has_value();
+    };
+    mu_.Await(absl::Condition(&ready));
+    if (!pending_.has_value()) return;  // Stopping, and the newest checkpoint is written.
+    std::string note = *std::move(pending_);
+    pending_.reset();
+    const TreeSize size = newest_size_;
+    writing_ = true;
+    mu_.Unlock();
+    const absl::Status s = WriteAnchor(env_, dir_, note);
+    if (!s.ok()) {
+      LogEvent(LogLevel::kError, "cannot write the checkpoint anchor; it trails the log",
+               {{"anchor", AnchorPath(dir_)},
+                {"tree_size", std::to_string(size)},
+                {"error", std::string(s.message())}});
+    }
+    mu_.Lock();
+    writing_ = false;
+    if (s.ok()) {
+      anchored_size_ = size;
+      ++writes_;
+    } else {
+      last_error_ = s;
+    }
+  }
+}
+
+}  // namespace ledger::core

@@ -1,0 +1,134 @@
+// The checkpoint anchor: the newest signed checkpoint of a log, kept OUTSIDE RocksDB in
+// <data-dir>/checkpoint.anchor, so that a database that lost acknowledged entries is refused at
+// start-up instead of served.
+//
+// Why: RocksDB can open a damaged or rolled-back database with a shorter, perfectly valid chain
+// (RELIABILITY.md: a WAL cut in half reopened 1,765 synced records as 887). Nothing inside the
+// database can notice that; a signed checkpoint kept beside it can. At start-up the log must
+// be at least as long as the anchor and have the same root at the anchor's size.
+//
+// The file holds the checkpoint's signed note byte for byte (docs/format.md §5), so it can be
+// handed to `ledgerctl verify --trusted-checkpoint`. It is written atomically: <path>.tmp,
+// fsync, rename over <path>, fsync of the directory. A crash leaves the old or the new anchor,
+// never a torn one (a stale .tmp is overwritten by the next write).
+//
+// What the anchor guarantees: it is written only after the commit that it covers was synced, so
+// it never leads the log; it may trail the log by the commits that were in flight when the
+// process stopped (AnchorWriter coalesces), and a clean shutdown brings it up to the head.
+// A rollback or truncation is therefore caught when it loses anything up to the anchored size.
+//
+// Files go through a rocksdb::Env's FileSystem so that the fault-injecting file system of the
+// reliability tests reaches them too; foreign errors are converted by store::FromRocksDbStatus.
+#ifndef LEDGER_CORE_ANCHOR_H_
+#define LEDGER_CORE_ANCHOR_H_
+
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/base/types.h"
+#include "ledger/format/checkpoint.h"
+#include "ledger/merkle/node_id.h"
+#include "ledger/store/log_store.h"
+#include "rocksdb/env.h"
+
+namespace ledger::core {
+
+// Error reasons of a start-up refused by the anchor (FAILED_PRECONDITION). ledgerd exits 4.
+inline constexpr absl::string_view kReasonLogBehindAnchor = "LOG_BEHIND_ANCHOR";
+inline constexpr absl::string_view kReasonLogForkedFromAnchor = "LOG_FORKED_FROM_ANCHOR";
+
+// <dir>/checkpoint.anchor (on-disk name: DO NOT CHANGE).
+std::string AnchorPath(const std::string& dir);
+
+// True for the errors CheckAnchor returns when the log is behind its anchor or forked from it.
+bool IsAnchorRefusal(const absl::Status& status);
+
+// Reads the anchor of data directory `dir`. nullopt when there is none; the storage error
+// otherwise. `env` nullptr means rocksdb::Env::Default().
+absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir);
+
+// Replaces the anchor of `dir` with `checkpoint_note`, atomically and durably (temp file,
+// fsync, rename, directory fsync). On error the old anchor (or none) may still be in place, or
+// the new one; both are safe, since neither leads the log. Crash points (LEDGER_CRASH_AT):
+// "anchor-before-rename" (the temp file is synced, the old anchor still in place) and
+// "anchor-after-rename" (renamed, directory not yet synced).
+absl::Status WriteAnchor(rocksdb::Env* env, const std::string& dir,
+                         absl::string_view checkpoint_note);
+
+// Checks a log against its anchor: the note must verify under `verifier` (the log's origin and
+// key), and the log, whose head is `head` and whose stored Merkle nodes `read` serves, must hold
+// at least the anchored size with the same root there (O(log n) node reads). Returns the
+// anchored checkpoint.
+// Errors:
+//   DATA_LOSS            the anchor does not parse or its signature does not verify;
+//   FAILED_PRECONDITION  reason LOG_BEHIND_ANCHOR: head.tree_size < the anchored size;
+//                        reason LOG_FORKED_FROM_ANCHOR: another root at the anchored size;
+//   the reader's error   when a node cannot be read.
+// Messages name the data directory's anchor path, both sizes and both roots.
+absl::StatusOr<format::Checkpoint> CheckAnchor(absl::string_view anchor_path,
+                                               absl::string_view checkpoint_note,
+                                               const format::NoteVerifier& verifier,
+                                               const store::LogHead& head,
+                                               const merkle::NodeReader& read);
+
+// Keeps the anchor of one data directory up to date from a background thread, so that group
+// commits do not pay two more fsyncs. Publish() only records the newest checkpoint; the thread
+// writes the newest one recorded, with at most one write in flight, so a burst of commits costs
+// one anchor write per write time, and the anchor never goes back.
+//
+// Write errors are logged (ledger/base/logging.h) and kept in last_error(); they do not stop the
+// log (the anchor only trails further) and the next checkpoint is tried afresh -- a new temp
+// file, never a retried fsync. The destructor writes the newest published checkpoint if it is
+// not written yet, then stops: a clean shutdown leaves the anchor at the head.
+//
+// Thread-safe.
+class AnchorWriter {
+ public:
+  // `anchored_size`: the size of the anchor currently on disk (checkpoints of that size or
+  // smaller are ignored). `env` nullptr means rocksdb::Env::Default(); not owned, must outlive
+  // this object.
+  AnchorWriter(rocksdb::Env* env, std::string dir, TreeSize anchored_size);
+  ~AnchorWriter();
+
+  AnchorWriter(const AnchorWriter&) = delete;
+  AnchorWriter& operator=(const AnchorWriter&) = delete;
+
+  // Records `checkpoint_note` (of tree size `size`) to be written. Never blocks on I/O.
+  void Publish(const std::string& checkpoint_note, TreeSize size);
+
+  // Blocks until every checkpoint published before the call is written (or its write failed).
+  void Flush();
+
+  // The size of the newest anchor written successfully (or given at construction).
+  TreeSize anchored_size() const;
+  // Number of anchor files written, and the error of the last failed write (OK when none).
+  uint64_t writes() const;
+  absl::Status last_error() const;
+
+ private:
+  void Loop();
+
+  rocksdb::Env* const env_;
+  const std::string dir_;
+
+  mutable absl::Mutex mu_;
+  std::optional<std::string> pending_ ABSL_GUARDED_BY(mu_);
+  TreeSize newest_size_ ABSL_GUARDED_BY(mu_);  // of pending_, or of the last one taken
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  TreeSize anchored_size_ ABSL_GUARDED_BY(mu_);
+  uint64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
+
+  std::thread thread_;
+};
+
+}  // namespace ledger::core
+
+#endif  // LEDGER_CORE_ANCHOR_H_

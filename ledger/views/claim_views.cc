@@ -1,0 +1,413 @@
+#include "ledger/views/claim_views.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/crypto/ed25519.h"
+
+namespace ledger::views {
+namespace {
+
+using ledger::v1::Event;
+using schema::ClaimState;
+using schema::ClaimStatus;
+using schema::EventKind;
+
+absl::Status Inconsistent(absl::string_view view, const ViewEntry& entry,
+                          absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("view ", view, ": entry ", entry.sequence, " (\"",
+                                          entry.event_id, "\"): ", what));
+}
+
+void SortUnique(std::vector<std::string>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+// Moves claim `claim_id` in the index `space` from the terms and said date its current version
+// put there to `new_terms` / `new_said` (nullopt: keep the said date), at `entry.sequence`.
+// `asserted` is set when this entry asserts the claim (it has no prior entries).
+absl::Status UpdateIndex(absl::string_view view, const schema::IndexSpace& space,
+                         absl::string_view claim_id, std::optional<SequenceNumber> asserted,
+                         std::vector<std::string> new_terms, std::optional<uint32_t> new_said,
+                         const ViewEntry& entry, const ViewReader& state, ViewBatch* out) {
+  const std::string reverse_key = schema::IndexReverseKey(space, claim_id);
+  schema::IndexReverse old;
+  if (!asserted.has_value()) {
+    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(reverse_key));
+    if (!bytes.has_value()) {
+      return Inconsistent(view, entry, absl::StrCat("claim \"", claim_id, "\" is unknown"));
+    }
+    LEDGER_ASSIGN_OR_RETURN(old, schema::DecodeIndexReverse(*bytes));
+  }
+  schema::IndexReverse next;
+  next.asserted_sequence = asserted.has_value() ? *asserted : old.asserted_sequence;
+  next.said = new_said.has_value() ? *new_said : old.said;
+  SortUnique(&new_terms);
+  next.terms = std::move(new_terms);
+  if (!asserted.has_value() && next.said == old.said && next.terms == old.terms) {
+    return absl::OkStatus();  // This version indexes exactly like the previous one.
+  }
+
+  auto keys_of = [&space](const schema::IndexReverse& r) {
+    std::vector<std::string> keys;
+    keys.reserve(r.terms.size());
+    for (const std::string& t : r.terms) {
+      keys.push_back(schema::IndexEntryKey(space, t, r.said, r.asserted_sequence));
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  const std::vector<std::string> old_keys = keys_of(old);  // empty for a new claim
+  const std::vector<std::string> new_keys = keys_of(next);
+  std::vector<std::string> to_close, to_open;
+  std::set_difference(old_keys.begin(), old_keys.end(), new_keys.begin(), new_keys.end(),
+                      std::back_inserter(to_close));
+  std::set_difference(new_keys.begin(), new_keys.end(), old_keys.begin(), old_keys.end(),
+                      std::back_inserter(to_open));
+
+  for (const std::string& key : to_close) {
+    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(key));
+    if (!bytes.has_value()) {
+      return Inconsistent(view, entry,
+                          absl::StrCat("index entry of claim \"", claim_id, "\" is missing"));
+    }
+    LEDGER_ASSIGN_OR_RETURN(schema::IndexEntry e, schema::DecodeIndexEntry(*bytes));
+    if (e.ranges.back().valid_until != schema::kOpenSequence) {
+      return Inconsistent(view, entry,
+                          absl::StrCat("index entry of claim \"", claim_id, "\" is not open"));
+    }
+    e.ranges.back().valid_until = entry.sequence;
+    out->Put(key, schema::EncodeIndexEntry(e));
+  }
+  for (const std::string& key : to_open) {
+    schema::IndexEntry e;
+    if (!asserted.has_value()) {
+      // The claim may come back to a term it left at an earlier correction.
+      LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(key));
+      if (bytes.has_value()) {
+        LEDGER_ASSIGN_OR_RETURN(e, schema::DecodeIndexEntry(*bytes));
+      }
+    }
+    if (e.ranges.empty()) e.claim_id = std::string(claim_id);
+    e.ranges.push_back(schema::ValidRange{entry.sequence, schema::kOpenSequence});
+    out->Put(key, schema::EncodeIndexEntry(e));
+  }
+  out->Put(reverse_key, schema::EncodeIndexReverse(next));
+  return absl::OkStatus();
+}
+
+class ClaimsProjection : public Projection {
+ public:
+  ClaimsProjection()
+      : prefix_(schema::ViewPrefix(schema::ViewTag::kClaims, schema::kClaimsView)),
+        status_space_(schema::StatusIndexSpace(prefix_)) {}
+
+  absl::string_view name() const override { return schema::kClaimsView; }
+  schema::ViewTag tag() const override { return schema::ViewTag::kClaims; }
+
+  absl::Status Apply(const ViewEntry& entry, const ViewReader& state, ViewBatch* out) override {
+    const Event& event = entry.event;
+    switch (event.body_case()) {
+      case Event::kClaimAsserted: {
+        const std::string& claim_id = entry.event_id;
+        ClaimState s;
+        s.asserted_sequence = entry.sequence;
+        s.submitter_key_id = entry.key_id;
+        s.version_sequence = entry.sequence;
+        s.status = ClaimStatus::kActive;
+        s.status_sequence = entry.sequence;
+        out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
+        PutHistory(claim_id, entry, out);
+        return UpdateIndex(name(), status_space_, claim_id, entry.sequence,
+                           {schema::StatusTerm(ClaimStatus::kActive)},
+                           schema::SaidKey(event.claim_asserted().claim().said()), entry, state,
+                           out);
+      }
+      case Event::kClaimCorrected: {
+        const std::string& claim_id = event.claim_corrected().corrects_claim_id();
+        LEDGER_ASSIGN_OR_RETURN(ClaimState s, Load(claim_id, entry, state));
+        if (s.status == ClaimStatus::kRetracted) {
+          return Inconsistent(name(), entry, absl::StrCat("corrects retracted claim \"",
+                                                          claim_id, "\""));
+        }
+        s.version_sequence = entry.sequence;
+        if (s.status != ClaimStatus::kCorrected) {
+          s.status = ClaimStatus::kCorrected;
+          s.status_sequence = entry.sequence;
+        }
+        out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
+        PutHistory(claim_id, entry, out);
+        return UpdateIndex(name(), status_space_, claim_id, std::nullopt,
+                           {schema::StatusTerm(ClaimStatus::kCorrected)},
+                           schema::SaidKey(event.claim_corrected().claim().said()), entry, state,
+                           out);
+      }
+      case Event::kClaimRetracted: {
+        const std::string& claim_id = event.claim_retracted().claim_id();
+        LEDGER_ASSIGN_OR_RETURN(ClaimState s, Load(claim_id, entry, state));
+        if (s.status == ClaimStatus::kRetracted) {
+          return Inconsistent(name(), entry, absl::StrCat("retracts retracted claim \"",
+                                                          claim_id, "\""));
+        }
+        s.status = ClaimStatus::kRetracted;
+        s.status_sequence = entry.sequence;
+        out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
+        PutHistory(claim_id, entry, out);
+        return UpdateIndex(name(), status_space_, claim_id, std::nullopt,
+                           {schema::StatusTerm(ClaimStatus::kRetracted)}, std::nullopt, entry,
+                           state, out);
+      }
+      case Event::kClaimReviewed: {
+        const std::string& claim_id = event.claim_reviewed().claim_id();
+        LEDGER_RETURN_IF_ERROR(Load(claim_id, entry, state).status());
+        PutHistory(claim_id, entry, out);
+        return absl::OkStatus();
+      }
+      default:
+        return absl::OkStatus();
+    }
+  }
+
+ private:
+  absl::StatusOr<ClaimState> Load(const std::string& claim_id, const ViewEntry& entry,
+                                  const ViewReader& state) const {
+    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                            state.Get(schema::ClaimStateKey(prefix_, claim_id)));
+    if (!bytes.has_value()) {
+      return Inconsistent(name(), entry, absl::StrCat("claim \"", claim_id, "\" is unknown"));
+    }
+    return schema::DecodeClaimState(*bytes);
+  }
+
+  void PutHistory(const std::string& claim_id, const ViewEntry& entry, ViewBatch* out) const {
+    out->Put(schema::ClaimHistoryKey(prefix_, claim_id, entry.sequence),
+             schema::EncodeKindAndId(schema::EventKindOf(entry.event), entry.event_id));
+  }
+
+  const std::string prefix_;
+  const schema::IndexSpace status_space_;
+};
+
+class ClaimIndexProjection : public Projection {
+ public:
+  ClaimIndexProjection(schema::ViewTag tag, absl::string_view name, TermsFn terms)
+      : tag_(tag),
+        name_(name),
+        space_{schema::ViewPrefix(tag, name), schema::kIndexEntryRecord,
+               schema::kIndexReverseRecord},
+        terms_(std::move(terms)) {}
+
+  absl::string_view name() const override { return name_; }
+  schema::ViewTag tag() const override { return tag_; }
+
+  absl::Status Apply(const ViewEntry& entry, const ViewReader& state, ViewBatch* out) override {
+    const Event& event = entry.event;
+    switch (event.body_case()) {
+      case Event::kClaimAsserted: {
+        const ledger::v1::Claim& claim = event.claim_asserted().claim();
+        return UpdateIndex(name_, space_, entry.event_id, entry.sequence, terms_(claim),
+                           schema::SaidKey(claim.said()), entry, state, out);
+      }
+      case Event::kClaimCorrected: {
+        const ledger::v1::Claim& claim = event.claim_corrected().claim();
+        return UpdateIndex(name_, space_, event.claim_corrected().corrects_claim_id(),
+                           std::nullopt, terms_(claim), schema::SaidKey(claim.said()), entry,
+                           state, out);
+      }
+      default:
+        return absl::OkStatus();
+    }
+  }
+
+ private:
+  const schema::ViewTag tag_;
+  const std::string name_;
+  const schema::IndexSpace space_;
+  const TermsFn terms_;
+};
+
+class KeysProjection : public Projection {
+ public:
+  KeysProjection() : prefix_(schema::ViewPrefix(schema::ViewTag::kKeys, schema::kKeysView)) {}
+
+  absl::string_view name() const override { return schema::kKeysView; }
+  schema::ViewTag tag() const override { return schema::ViewTag::kKeys; }
+
+  absl::Status Apply(const ViewEntry& entry, const ViewReader& state, ViewBatch* out) override {
+    out->Put(schema::SignedEventKey(prefix_, entry.key_id, entry.sequence),
+             schema::EncodeKindAndId(schema::EventKindOf(entry.event), entry.event_id));
+    const Event& event = entry.event;
+    if (event.has_key_registered()) {
+      const auto& k = event.key_registered();
+      if (k.public_key().size() != crypto::kEd25519PublicKeySize) {
+        return Inconsistent(name(), entry, "public key is not 32 bytes");
+      }
+      crypto::PublicKey pk;
+      std::copy(k.public_key().begin(), k.public_key().end(), pk.begin());
+      const Hash key_id = crypto::SignerKeyId(pk);
+      const std::string key = schema::KeyStateKey(prefix_, AsStringView(key_id));
+      LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> existing, state.Get(key));
+      if (existing.has_value()) return Inconsistent(name(), entry, "key registered twice");
+      schema::KeyState s;
+      s.has_public_key = true;
+      s.public_key = k.public_key();
+      s.role = static_cast<uint8_t>(k.role());
+      s.registered_sequence = entry.sequence;
+      out->Put(key, schema::EncodeKeyState(s));
+    } else if (event.has_key_revoked()) {
+      const std::string key = schema::KeyStateKey(prefix_, event.key_revoked().key_id());
+      LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> existing, state.Get(key));
+      schema::KeyState s;
+      if (existing.has_value()) {
+        LEDGER_ASSIGN_OR_RETURN(s, schema::DecodeKeyState(*existing));
+        if (s.revoked) return Inconsistent(name(), entry, "key revoked twice");
+      } else {
+        // A genesis admin key: named at initialisation, never registered by an event.
+        s.role = static_cast<uint8_t>(ledger::v1::KeyRegistered::ADMIN);
+        s.registered_sequence = schema::kGenesisSequence;
+      }
+      s.revoked = true;
+      s.revoked_sequence = entry.sequence;
+      out->Put(key, schema::EncodeKeyState(s));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::string prefix_;
+};
+
+class VerdictsProjection : public Projection {
+ public:
+  VerdictsProjection()
+      : prefix_(schema::ViewPrefix(schema::ViewTag::kVerdicts, schema::kVerdictsView)) {}
+
+  absl::string_view name() const override { return schema::kVerdictsView; }
+  schema::ViewTag tag() const override { return schema::ViewTag::kVerdicts; }
+
+  absl::Status Apply(const ViewEntry& entry, const ViewReader& state, ViewBatch* out) override {
+    const Event& event = entry.event;
+    switch (event.body_case()) {
+      case Event::kClaimAsserted:
+        out->Put(schema::VerdictClaimKey(prefix_, entry.event_id),
+                 schema::ClaimantTerm(event.claim_asserted().claim().claimant()));
+        return absl::OkStatus();
+      case Event::kClaimCorrected: {
+        const std::string key =
+            schema::VerdictClaimKey(prefix_, event.claim_corrected().corrects_claim_id());
+        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> existing, state.Get(key));
+        if (!existing.has_value()) return Inconsistent(name(), entry, "corrects unknown claim");
+        out->Put(key, schema::ClaimantTerm(event.claim_corrected().claim().claimant()));
+        return absl::OkStatus();
+      }
+      case Event::kClaimReviewed: {
+        const auto& r = event.claim_reviewed();
+        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> claimant,
+                                state.Get(schema::VerdictClaimKey(prefix_, r.claim_id())));
+        if (!claimant.has_value()) return Inconsistent(name(), entry, "reviews unknown claim");
+        std::string key = schema::TallyKey(prefix_, *claimant, r.reviewer(), r.rating_text());
+        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> count, state.Get(key));
+        uint64_t n = 0;
+        if (count.has_value()) {
+          LEDGER_ASSIGN_OR_RETURN(n, schema::DecodeU64(*count, "tally"));
+        }
+        out->Put(key, schema::EncodeU64(n + 1));
+        return absl::OkStatus();
+      }
+      default:
+        return absl::OkStatus();
+    }
+  }
+
+ private:
+  const std::string prefix_;
+};
+
+}  // namespace
+
+std::unique_ptr<Projection> NewClaimsProjection() { return std::make_unique<ClaimsProjection>(); }
+
+std::unique_ptr<Projection> NewClaimIndexProjection(schema::ViewTag tag, absl::string_view name,
+                                                    TermsFn terms) {
+  return std::make_unique<ClaimIndexProjection>(tag, name, std::move(terms));
+}
+
+std::unique_ptr<Projection> NewByClaimantProjection() {
+  return NewClaimIndexProjection(
+      schema::ViewTag::kByClaimant, schema::kByClaimantView,
+      [](const ledger::v1::Claim& c) {
+        return std::vector<std::string>{schema::ClaimantTerm(c.claimant())};
+      });
+}
+
+std::unique_ptr<Projection> NewByTopicProjection() {
+  return NewClaimIndexProjection(schema::ViewTag::kByTopic, schema::kByTopicView,
+                                 [](const ledger::v1::Claim& c) {
+                                   std::vector<std::string> terms;
+                                   for (const std::string& t : c.topics()) {
+                                     terms.push_back(schema::TopicTerm(t));
+                                   }
+                                   return terms;
+                                 });
+}
+
+std::unique_ptr<Projection> NewByEntityProjection() {
+  return NewClaimIndexProjection(
+      schema::ViewTag::kByEntity, schema::kByEntityView, [](const ledger::v1::Claim& c) {
+        std::vector<std::string> terms;
+        for (const ledger::v1::Entity& e : c.entities()) {
+          terms.push_back(schema::EntityTerm(e.stable_id(), e.name()));
+        }
+        return terms;
+      });
+}
+
+std::unique_ptr<Projection> NewBySourceUrlProjection() {
+  return NewClaimIndexProjection(schema::ViewTag::kBySourceUrl, schema::kBySourceUrlView,
+                                 [](const ledger::v1::Claim& c) {
+                                   return std::vector<std::string>{c.source().url()};
+                                 });
+}
+
+std::unique_ptr<Projection> NewByPublisherProjection() {
+  return NewClaimIndexProjection(
+      schema::ViewTag::kByPublisher, schema::kByPublisherView, [](const ledger::v1::Claim& c) {
+        std::vector<std::string> terms;
+        if (!c.source().publisher().empty()) {
+          terms.push_back(schema::PublisherTerm(c.source().publisher()));
+        }
+        return terms;
+      });
+}
+
+std::unique_ptr<Projection> NewTimelineProjection() {
+  return NewClaimIndexProjection(
+      schema::ViewTag::kTimeline, schema::kTimelineView,
+      [](const ledger::v1::Claim&) { return std::vector<std::string>{std::string()}; });
+}
+
+std::unique_ptr<Projection> NewKeysProjection() { return std::make_unique<KeysProjection>(); }
+
+std::unique_ptr<Projection> NewVerdictsProjection() {
+  return std::make_unique<VerdictsProjection>();
+}
+
+std::vector<std::unique_ptr<Projection>> DefaultProjections() {
+  std::vector<std::unique_ptr<Projection>> p;
+  p.push_back(NewClaimsProjection());
+  p.push_back(NewByClaimantProjection());
+  p.push_back(NewByTopicProjection());
+  p.push_back(NewByEntityProjection());
+  p.push_back(NewBySourceUrlProjection());
+  p.push_back(NewByPublisherProjection());
+  p.push_back(NewTimelineProjection());
+  p.push_back(NewKeysProjection());
+  p.push_back(NewVerdictsProjection());
+  return p;
+}
+
+}  // namespace ledger::views

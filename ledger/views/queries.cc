@@ -1,0 +1,728 @@
+#include "ledger/views/queries.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/crypto/sha256.h"
+#include "ledger/format/entry.h"
+
+namespace ledger::views {
+namespace {
+
+using ledger::v1::Event;
+
+// ---- Page tokens ------------------------------------------------------------------------------
+//   u8(kTokenVersion) || query hash (16) || u64be(as_of_size) || resume key
+// The query hash binds a token to the query that made it; the resume key is the last index key
+// the previous page consumed. Tokens are not secret or signed: forging one only reads other
+// data the caller could query anyway.
+constexpr uint8_t kTokenVersion = 1;
+constexpr size_t kQueryHashSize = 16;
+constexpr size_t kTokenHeaderSize = 1 + kQueryHashSize + 8;
+
+struct PageToken {
+  TreeSize as_of_size = 0;
+  std::string resume_key;
+};
+
+std::string QueryHash(absl::string_view description) {
+  Hash h = crypto::Sha256Concat(
+      {absl::string_view("factledger/v1/page-token\x00", 25), description});
+  return std::string(AsStringView(h).substr(0, kQueryHashSize));
+}
+
+std::string EncodePageToken(absl::string_view query_hash, TreeSize as_of_size,
+                            absl::string_view resume_key) {
+  std::string t;
+  t.push_back(static_cast<char>(kTokenVersion));
+  t.append(query_hash.data(), query_hash.size());
+  PutFixed64BE(&t, as_of_size);
+  t.append(resume_key.data(), resume_key.size());
+  return t;
+}
+
+absl::StatusOr<PageToken> DecodePageToken(absl::string_view token, absl::string_view query_hash,
+                                          absl::string_view range_begin,
+                                          absl::string_view range_end) {
+  if (token.size() <= kTokenHeaderSize || static_cast<uint8_t>(token[0]) != kTokenVersion) {
+    return absl::InvalidArgumentError("page_token: malformed");
+  }
+  if (token.substr(1, kQueryHashSize) != query_hash) {
+    return absl::InvalidArgumentError(
+        "page_token: it belongs to another query (filter, range or key differ)");
+  }
+  PageToken t;
+  t.as_of_size = DecodeFixed64BE(token.data() + 1 + kQueryHashSize);
+  t.resume_key = std::string(token.substr(kTokenHeaderSize));
+  if (t.resume_key < range_begin || (!range_end.empty() && t.resume_key >= range_end)) {
+    return absl::InvalidArgumentError("page_token: position outside the query's range");
+  }
+  return t;
+}
+
+absl::StatusOr<int> CheckPageSize(int page_size) {
+  if (page_size < 0 || page_size > ViewQueries::kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size: ", page_size, " is outside [0, ",
+                                                   ViewQueries::kMaxPageSize, "]"));
+  }
+  return page_size == 0 ? ViewQueries::kDefaultPageSize : page_size;
+}
+
+// ---- Views and ranges -------------------------------------------------------------------------
+
+schema::ViewTag TagOf(absl::string_view view) {
+  using schema::ViewTag;
+  if (view == schema::kClaimsView) return ViewTag::kClaims;
+  if (view == schema::kByClaimantView) return ViewTag::kByClaimant;
+  if (view == schema::kByTopicView) return ViewTag::kByTopic;
+  if (view == schema::kByEntityView) return ViewTag::kByEntity;
+  if (view == schema::kBySourceUrlView) return ViewTag::kBySourceUrl;
+  if (view == schema::kByPublisherView) return ViewTag::kByPublisher;
+  if (view == schema::kTimelineView) return ViewTag::kTimeline;
+  if (view == schema::kKeysView) return ViewTag::kKeys;
+  return ViewTag::kVerdicts;
+}
+
+std::string PrefixOf(absl::string_view view) { return schema::ViewPrefix(TagOf(view), view); }
+
+absl::Status CheckSaidDate(const SaidDate& d, absl::string_view which) {
+  const bool ok = d.year >= 1 && d.year <= 9999 && d.month >= 0 && d.month <= 12 &&
+                  d.day >= 0 && d.day <= 31 && (d.day == 0 || d.month != 0);
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("said range ", which, ": ", d.year, "-", d.month, "-", d.day,
+                     " is not a date (year 1..9999, month 0..12, day 0..31 with a month; 0 = "
+                     "unknown)"));
+  }
+  return absl::OkStatus();
+}
+
+// The index keys [begin, end) of `term` said within `range`.
+struct KeyRange {
+  std::string begin;
+  std::string end;
+};
+absl::StatusOr<KeyRange> SaidKeyRange(const schema::IndexSpace& space, absl::string_view term,
+                                      const SaidRange& range) {
+  const std::string term_prefix = schema::IndexTermPrefix(space, term);
+  uint32_t from = 0;
+  uint64_t to_end = uint64_t{1} << 32;  // past every said key
+  if (range.from.has_value()) {
+    LEDGER_RETURN_IF_ERROR(CheckSaidDate(*range.from, "from"));
+    from = schema::SaidKeyOf(range.from->year, range.from->month, range.from->day);
+  }
+  if (range.to.has_value()) {
+    const SaidDate& t = *range.to;
+    LEDGER_RETURN_IF_ERROR(CheckSaidDate(t, "to"));
+    if (t.day != 0) {
+      to_end = uint64_t{schema::SaidKeyOf(t.year, t.month, t.day)} + 1;
+    } else if (t.month != 0) {
+      to_end = schema::SaidKeyOf(t.year, t.month + 1, 0);
+    } else {
+      to_end = schema::SaidKeyOf(t.year + 1, 0, 0);
+    }
+  }
+  if (from >= to_end) {
+    return absl::InvalidArgumentError("said range: `from` is after `to`");
+  }
+  KeyRange r;
+  r.begin = term_prefix;
+  PutFixed32BE(&r.begin, from);
+  if (to_end > 0xffffffffu) {
+    r.end = schema::PrefixSuccessor(term_prefix);
+  } else {
+    r.end = term_prefix;
+    PutFixed32BE(&r.end, static_cast<uint32_t>(to_end));
+  }
+  return r;
+}
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("views and log disagree: ", what));
+}
+
+const ledger::v1::Claim* ClaimOf(const Event& event) {
+  if (event.has_claim_asserted()) return &event.claim_asserted().claim();
+  if (event.has_claim_corrected()) return &event.claim_corrected().claim();
+  return nullptr;
+}
+
+// Folds one history event into a version and status.
+void Fold(EventKind kind, SequenceNumber sequence, SequenceNumber* version, ClaimStatus* status) {
+  switch (kind) {
+    case EventKind::kClaimAsserted:
+      *version = sequence;
+      *status = ClaimStatus::kActive;
+      break;
+    case EventKind::kClaimCorrected:
+      *version = sequence;
+      *status = ClaimStatus::kCorrected;
+      break;
+    case EventKind::kClaimRetracted:
+      *status = ClaimStatus::kRetracted;
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+struct ViewQueries::Entry {
+  SequenceNumber sequence = 0;
+  int64_t recorded_time_micros = 0;
+  std::string event_id;
+  std::string key_id;
+  Event event;
+};
+
+absl::StatusOr<ViewQueries::Entry> ViewQueries::ReadEntry(SequenceNumber sequence) const {
+  absl::StatusOr<std::string> leaf = log_->GetEntry(sequence);
+  if (absl::IsNotFound(leaf.status())) {
+    return Corrupt(absl::StrCat("the views refer to log entry ", sequence,
+                                " which the log does not hold"));
+  }
+  if (!leaf.ok()) return leaf.status();
+  LEDGER_ASSIGN_OR_RETURN(format::EntryView view, format::DecodeLeafData(*leaf));
+  LEDGER_ASSIGN_OR_RETURN(Event event, core::ParseStoredEvent(view.event));
+  Entry e;
+  e.sequence = sequence;
+  e.recorded_time_micros = view.recorded_time_micros;
+  e.event_id = std::string(view.event_id);
+  e.key_id = std::string(view.key_id);
+  e.event = std::move(event);
+  return e;
+}
+
+absl::StatusOr<TreeSize> ViewQueries::ViewWatermark(absl::string_view view_name) const {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                          views_->Get(schema::WatermarkKey(PrefixOf(view_name))));
+  if (!bytes.has_value()) return TreeSize{0};
+  return schema::DecodeU64(*bytes, "watermark");
+}
+
+absl::StatusOr<ReadPoint> ViewQueries::Resolve(
+    const AsOf& as_of, const std::vector<absl::string_view>& view_names) const {
+  ReadPoint point;
+  bool first = true;
+  for (absl::string_view name : view_names) {
+    LEDGER_ASSIGN_OR_RETURN(TreeSize w, ViewWatermark(name));
+    point.watermark = first ? w : std::min(point.watermark, w);
+    first = false;
+  }
+  switch (as_of.kind) {
+    case AsOf::Kind::kLatest:
+      point.as_of_size = point.watermark;
+      break;
+    case AsOf::Kind::kSequence: {
+      const TreeSize head = log_->Head().tree_size;
+      if (as_of.sequence >= head) {
+        return absl::OutOfRangeError(absl::StrCat("as of sequence ", as_of.sequence,
+                                                  ": the log has ", head, " entries"));
+      }
+      if (as_of.sequence >= point.watermark) {
+        return absl::UnavailableError(absl::StrCat(
+            "as of sequence ", as_of.sequence, ": the views have applied ", point.watermark,
+            " entries so far; retry when they have caught up"));
+      }
+      point.as_of_size = as_of.sequence + 1;
+      break;
+    }
+    case AsOf::Kind::kRecordedTime: {
+      // The number of entries recorded at or before T: recorded times never decrease.
+      TreeSize lo = 0, hi = point.watermark;
+      while (lo < hi) {
+        const TreeSize mid = lo + (hi - lo) / 2;
+        absl::StatusOr<std::string> leaf = log_->GetEntry(mid);
+        if (!leaf.ok()) {
+          return absl::IsNotFound(leaf.status())
+                     ? Corrupt(absl::StrCat("log entry ", mid, " is missing"))
+                     : leaf.status();
+        }
+        LEDGER_ASSIGN_OR_RETURN(format::EntryView view, format::DecodeLeafData(*leaf));
+        if (view.recorded_time_micros <= as_of.recorded_time_micros) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      point.as_of_size = lo;
+      break;
+    }
+  }
+  return point;
+}
+
+absl::StatusOr<ClaimSummary> ViewQueries::Summarize(const std::string& claim_id,
+                                                    TreeSize as_of_size) const {
+  const std::string claims = PrefixOf(schema::kClaimsView);
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                          views_->Get(schema::ClaimStateKey(claims, claim_id)));
+  if (!bytes.has_value()) {
+    return Corrupt(absl::StrCat("an index lists claim \"", claim_id, "\" that is unknown"));
+  }
+  LEDGER_ASSIGN_OR_RETURN(schema::ClaimState state, schema::DecodeClaimState(*bytes));
+  ClaimSummary s;
+  s.claim_id = claim_id;
+  s.asserted_sequence = state.asserted_sequence;
+  if (state.LastChange() < as_of_size) {
+    s.version_sequence = state.version_sequence;
+    s.status = state.status;
+  } else {
+    // Changed after the read point: fold the history up to it.
+    absl::Status fold_status;
+    LEDGER_RETURN_IF_ERROR(views_->Scan(
+        schema::ClaimHistoryPrefix(claims, claim_id),
+        schema::ClaimHistoryKey(claims, claim_id, as_of_size),
+        [&](absl::string_view key, absl::string_view value) {
+          absl::StatusOr<SequenceNumber> seq = schema::DecodeHistoryKeySequence(key);
+          absl::StatusOr<std::pair<EventKind, std::string>> ref = schema::DecodeKindAndId(value);
+          if (!seq.ok() || !ref.ok()) {
+            fold_status = seq.ok() ? ref.status() : seq.status();
+            return false;
+          }
+          Fold(ref->first, *seq, &s.version_sequence, &s.status);
+          return true;
+        }));
+    LEDGER_RETURN_IF_ERROR(fold_status);
+  }
+  LEDGER_ASSIGN_OR_RETURN(Entry version, ReadEntry(s.version_sequence));
+  const ledger::v1::Claim* claim = ClaimOf(version.event);
+  if (claim == nullptr) {
+    return Corrupt(absl::StrCat("claim \"", claim_id, "\" has version ", s.version_sequence,
+                                " which is not a claim event"));
+  }
+  s.claim = *claim;
+  return s;
+}
+
+absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
+                                                   const AsOf& as_of) const {
+  LEDGER_ASSIGN_OR_RETURN(ReadPoint point, Resolve(as_of, {schema::kClaimsView}));
+  const std::string claims = PrefixOf(schema::kClaimsView);
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                          views_->Get(schema::ClaimStateKey(claims, claim_id)));
+  std::optional<schema::ClaimState> state;
+  if (bytes.has_value()) {
+    LEDGER_ASSIGN_OR_RETURN(state, schema::DecodeClaimState(*bytes));
+  }
+  if (!state.has_value() || state->asserted_sequence >= point.as_of_size) {
+    // Say so when the id names a correction: a common mistake, and its claim is one step away.
+    absl::StatusOr<std::optional<store::EventIdRecord>> id = log_->GetEventId(claim_id);
+    if (id.ok() && id->has_value() && (*id)->sequence < point.as_of_size) {
+      absl::StatusOr<Entry> e = ReadEntry((*id)->sequence);
+      if (e.ok() && e->event.has_claim_corrected()) {
+        return absl::NotFoundError(absl::StrCat(
+            "\"", claim_id, "\" is the event id of a correction of claim \"",
+            e->event.claim_corrected().corrects_claim_id(), "\", not a claim id"));
+      }
+    }
+    return absl::NotFoundError(absl::StrCat("no claim \"", claim_id, "\" as of ",
+                                            point.as_of_size, " entries"));
+  }
+  ClaimDetails d;
+  d.claim_id = std::string(claim_id);
+  d.asserted_sequence = state->asserted_sequence;
+  d.submitter_key_id = state->submitter_key_id;
+  d.read_point = point;
+  std::vector<SequenceNumber> sequences;
+  absl::Status scan_status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      schema::ClaimHistoryPrefix(claims, claim_id),
+      schema::ClaimHistoryKey(claims, claim_id, point.as_of_size),
+      [&](absl::string_view key, absl::string_view) {
+        absl::StatusOr<SequenceNumber> seq = schema::DecodeHistoryKeySequence(key);
+        if (!seq.ok()) {
+          scan_status = seq.status();
+          return false;
+        }
+        sequences.push_back(*seq);
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(scan_status);
+  bool have_version = false;
+  for (SequenceNumber seq : sequences) {
+    LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(seq));
+    HistoryEvent h;
+    h.sequence = seq;
+    h.recorded_time_micros = e.recorded_time_micros;
+    h.event_id = e.event_id;
+    h.key_id = e.key_id;
+    h.kind = schema::EventKindOf(e.event);
+    Fold(h.kind, seq, &d.version_sequence, &d.status);
+    switch (e.event.body_case()) {
+      case Event::kClaimAsserted:
+        d.claim = e.event.claim_asserted().claim();
+        have_version = true;
+        break;
+      case Event::kClaimCorrected:
+        d.claim = e.event.claim_corrected().claim();
+        h.reason = e.event.claim_corrected().reason();
+        have_version = true;
+        break;
+      case Event::kClaimRetracted:
+        h.reason = e.event.claim_retracted().reason();
+        break;
+      case Event::kClaimReviewed: {
+        h.reason = e.event.claim_reviewed().explanation();
+        Verdict v;
+        v.sequence = seq;
+        v.recorded_time_micros = e.recorded_time_micros;
+        v.event_id = e.event_id;
+        v.key_id = e.key_id;
+        v.review = e.event.claim_reviewed();
+        d.verdicts.push_back(std::move(v));
+        break;
+      }
+      default:
+        return Corrupt(absl::StrCat("history of claim \"", claim_id, "\" lists entry ", seq,
+                                    ", a key event"));
+    }
+    d.history.push_back(std::move(h));
+  }
+  if (!have_version) {
+    return Corrupt(absl::StrCat("claim \"", claim_id, "\" has no assert in its history"));
+  }
+  return d;
+}
+
+absl::StatusOr<ClaimPage> ViewQueries::ListClaims(const ClaimFilter& filter,
+                                                  absl::string_view page_token, int page_size,
+                                                  const AsOf& as_of) const {
+  LEDGER_ASSIGN_OR_RETURN(const int size, CheckPageSize(page_size));
+  absl::string_view index_view;
+  schema::IndexSpace space;
+  std::string term = filter.term;
+  switch (filter.kind) {
+    case ClaimFilter::Kind::kAll:
+      index_view = schema::kTimelineView;
+      term.clear();
+      break;
+    case ClaimFilter::Kind::kClaimant:
+      index_view = schema::kByClaimantView;
+      break;
+    case ClaimFilter::Kind::kTopic:
+      index_view = schema::kByTopicView;
+      break;
+    case ClaimFilter::Kind::kEntity:
+      index_view = schema::kByEntityView;
+      break;
+    case ClaimFilter::Kind::kSourceUrl:
+      index_view = schema::kBySourceUrlView;
+      break;
+    case ClaimFilter::Kind::kPublisher:
+      index_view = schema::kByPublisherView;
+      break;
+    case ClaimFilter::Kind::kStatus:
+      index_view = schema::kClaimsView;
+      term = schema::StatusTerm(filter.status);
+      break;
+  }
+  if (filter.kind == ClaimFilter::Kind::kStatus) {
+    space = schema::StatusIndexSpace(PrefixOf(schema::kClaimsView));
+  } else {
+    space = schema::IndexSpace{PrefixOf(index_view), schema::kIndexEntryRecord,
+                               schema::kIndexReverseRecord};
+  }
+  LEDGER_ASSIGN_OR_RETURN(KeyRange range, SaidKeyRange(space, term, filter.said));
+  const std::string query_hash = QueryHash(absl::StrCat("claims\n", range.begin, "\n", range.end));
+
+  ReadPoint point;
+  std::string begin = range.begin;
+  if (!page_token.empty()) {
+    LEDGER_ASSIGN_OR_RETURN(PageToken t,
+                            DecodePageToken(page_token, query_hash, range.begin, range.end));
+    LEDGER_ASSIGN_OR_RETURN(point, Resolve(AsOf::Latest(), {schema::kClaimsView, index_view}));
+    if (t.as_of_size > point.watermark) {
+      return absl::UnavailableError(absl::StrCat(
+          "page_token reads as of ", t.as_of_size, " entries; the views have applied ",
+          point.watermark, " (being rebuilt?); retry"));
+    }
+    point.as_of_size = t.as_of_size;
+    begin = t.resume_key;
+    begin.push_back('\0');  // the smallest key after the resume key
+  } else {
+    LEDGER_ASSIGN_OR_RETURN(point, Resolve(as_of, {schema::kClaimsView, index_view}));
+  }
+
+  struct Hit {
+    std::string key;
+    std::string claim_id;
+  };
+  std::vector<Hit> hits;
+  std::string last_scanned;
+  int scanned = 0;
+  bool more = false;
+  absl::Status decode_status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      begin, range.end, [&](absl::string_view key, absl::string_view value) {
+        absl::StatusOr<schema::IndexEntry> e = schema::DecodeIndexEntry(value);
+        if (!e.ok()) {
+          decode_status = e.status();
+          return false;
+        }
+        if (e->VisibleAt(point.as_of_size)) {
+          if (static_cast<int>(hits.size()) == size) {
+            more = true;  // one more match exists: the page is full
+            return false;
+          }
+          hits.push_back(Hit{std::string(key), std::move(e->claim_id)});
+        }
+        last_scanned = std::string(key);
+        if (++scanned >= kMaxScannedPerPage) {
+          more = true;
+          return false;
+        }
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(decode_status);
+
+  ClaimPage page;
+  page.read_point = point;
+  for (const Hit& hit : hits) {
+    LEDGER_ASSIGN_OR_RETURN(ClaimSummary s, Summarize(hit.claim_id, point.as_of_size));
+    page.claims.push_back(std::move(s));
+  }
+  if (more) page.next_page_token = EncodePageToken(query_hash, point.as_of_size, last_scanned);
+  return page;
+}
+
+absl::StatusOr<ClaimPage> ViewQueries::Timeline(absl::string_view claimant_name,
+                                                absl::string_view claimant_stable_id,
+                                                const SaidRange& range,
+                                                absl::string_view page_token, int page_size,
+                                                const AsOf& as_of) const {
+  ClaimFilter filter = claimant_name.empty() && claimant_stable_id.empty()
+                           ? ClaimFilter::All()
+                           : ClaimFilter::Claimant(claimant_name, claimant_stable_id);
+  filter.said = range;
+  return ListClaims(filter, page_token, page_size, as_of);
+}
+
+absl::StatusOr<VerdictTallyResult> ViewQueries::VerdictTally(
+    absl::string_view claimant_name, absl::string_view claimant_stable_id) const {
+  VerdictTallyResult r;
+  r.claimant_term = schema::ClaimantTerm(claimant_stable_id, claimant_name);
+  LEDGER_ASSIGN_OR_RETURN(r.watermark, ViewWatermark(schema::kVerdictsView));
+  const std::string prefix = schema::TallyPrefix(PrefixOf(schema::kVerdictsView),
+                                                 r.claimant_term);
+  absl::Status decode_status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      prefix, schema::PrefixSuccessor(prefix),
+      [&](absl::string_view key, absl::string_view value) {
+        absl::StatusOr<std::pair<std::string, std::string>> names =
+            schema::DecodeTallyKeySuffix(key.substr(prefix.size()));
+        absl::StatusOr<uint64_t> count = schema::DecodeU64(value, "tally");
+        if (!names.ok() || !count.ok()) {
+          decode_status = names.ok() ? count.status() : names.status();
+          return false;
+        }
+        r.counts.push_back(VerdictCount{names->first, names->second, *count});
+        r.total += *count;
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(decode_status);
+  return r;
+}
+
+absl::StatusOr<KeyDetails> ViewQueries::KeyFromRecord(absl::string_view key_id,
+                                                      const schema::KeyState& state,
+                                                      const ReadPoint& point) const {
+  KeyDetails k;
+  k.key_id = std::string(key_id);
+  k.read_point = point;
+  k.registered_by_event = state.registered_sequence != schema::kGenesisSequence;
+  k.registered_sequence = state.registered_sequence;
+  k.role = static_cast<ledger::v1::KeyRegistered::Role>(state.role);
+  if (state.has_public_key) k.public_key = state.public_key;
+  if (k.registered_by_event) {
+    LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(state.registered_sequence));
+    if (!e.event.has_key_registered()) {
+      return Corrupt(absl::StrCat("key registered at entry ", state.registered_sequence,
+                                  " which is not a key_registered event"));
+    }
+    k.holder = e.event.key_registered().holder();
+  }
+  if (state.revoked && state.revoked_sequence < point.as_of_size) {
+    k.revoked = true;
+    k.revoked_sequence = state.revoked_sequence;
+    LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(state.revoked_sequence));
+    if (!e.event.has_key_revoked()) {
+      return Corrupt(absl::StrCat("key revoked at entry ", state.revoked_sequence,
+                                  " which is not a key_revoked event"));
+    }
+    k.revoke_reason = e.event.key_revoked().reason();
+  }
+  return k;
+}
+
+absl::StatusOr<KeyDetails> ViewQueries::KeyInfo(absl::string_view key_id,
+                                                const AsOf& as_of) const {
+  if (key_id.size() != format::kKeyIdSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key_id: must be 32 bytes, got ", key_id.size()));
+  }
+  LEDGER_ASSIGN_OR_RETURN(ReadPoint point, Resolve(as_of, {schema::kKeysView}));
+  const std::string keys = PrefixOf(schema::kKeysView);
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                          views_->Get(schema::KeyStateKey(keys, key_id)));
+  if (bytes.has_value()) {
+    LEDGER_ASSIGN_OR_RETURN(schema::KeyState state, schema::DecodeKeyState(*bytes));
+    const bool by_event = state.registered_sequence != schema::kGenesisSequence;
+    if (!by_event || state.registered_sequence < point.as_of_size) {
+      return KeyFromRecord(key_id, state, point);
+    }
+  }
+  // No record (as of the read point): a genesis admin key is known by what it signed.
+  bool signed_any = false;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(schema::SignedEventPrefix(keys, key_id),
+                                      schema::SignedEventKey(keys, key_id, point.as_of_size),
+                                      [&signed_any](absl::string_view, absl::string_view) {
+                                        signed_any = true;
+                                        return false;
+                                      }));
+  if (!signed_any || bytes.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no key ", HexEncode(key_id), " as of ",
+                                            point.as_of_size, " entries"));
+  }
+  KeyDetails k;
+  k.key_id = std::string(key_id);
+  k.role = ledger::v1::KeyRegistered::ADMIN;
+  k.read_point = point;
+  return k;
+}
+
+absl::StatusOr<std::vector<KeyDetails>> ViewQueries::ListKeys(const AsOf& as_of) const {
+  LEDGER_ASSIGN_OR_RETURN(ReadPoint point, Resolve(as_of, {schema::kKeysView}));
+  const std::string keys = PrefixOf(schema::kKeysView);
+  std::string begin = keys;
+  begin.push_back(static_cast<char>(schema::kKeyRecord));
+  std::vector<std::pair<std::string, schema::KeyState>> records;
+  absl::Status decode_status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      begin, schema::PrefixSuccessor(begin), [&](absl::string_view key, absl::string_view value) {
+        absl::StatusOr<schema::KeyState> s = schema::DecodeKeyState(value);
+        if (!s.ok()) {
+          decode_status = s.status();
+          return false;
+        }
+        records.emplace_back(std::string(key.substr(begin.size())), *std::move(s));
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(decode_status);
+  std::vector<KeyDetails> out;
+  for (const auto& [key_id, state] : records) {
+    const bool by_event = state.registered_sequence != schema::kGenesisSequence;
+    if (by_event && state.registered_sequence >= point.as_of_size) continue;
+    if (!by_event && !(state.revoked && state.revoked_sequence < point.as_of_size)) continue;
+    LEDGER_ASSIGN_OR_RETURN(KeyDetails k, KeyFromRecord(key_id, state, point));
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+absl::StatusOr<SignedEventPage> ViewQueries::ListSignedEvents(absl::string_view key_id,
+                                                              absl::string_view page_token,
+                                                              int page_size,
+                                                              const AsOf& as_of) const {
+  if (key_id.size() != format::kKeyIdSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key_id: must be 32 bytes, got ", key_id.size()));
+  }
+  LEDGER_ASSIGN_OR_RETURN(const int size, CheckPageSize(page_size));
+  const std::string keys = PrefixOf(schema::kKeysView);
+  const std::string range_begin = schema::SignedEventPrefix(keys, key_id);
+  const std::string range_end = schema::PrefixSuccessor(range_begin);
+  const std::string query_hash = QueryHash(absl::StrCat("signed\n", range_begin));
+  ReadPoint point;
+  std::string begin = range_begin;
+  if (!page_token.empty()) {
+    LEDGER_ASSIGN_OR_RETURN(PageToken t,
+                            DecodePageToken(page_token, query_hash, range_begin, range_end));
+    LEDGER_ASSIGN_OR_RETURN(point, Resolve(AsOf::Latest(), {schema::kKeysView}));
+    if (t.as_of_size > point.watermark) {
+      return absl::UnavailableError("page_token reads past the views' watermark; retry");
+    }
+    point.as_of_size = t.as_of_size;
+    begin = t.resume_key;
+    begin.push_back('\0');
+  } else {
+    LEDGER_ASSIGN_OR_RETURN(point, Resolve(as_of, {schema::kKeysView}));
+  }
+  SignedEventPage page;
+  page.read_point = point;
+  std::string last;
+  bool more = false;
+  absl::Status decode_status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      begin, schema::SignedEventKey(keys, key_id, point.as_of_size),
+      [&](absl::string_view key, absl::string_view value) {
+        if (static_cast<int>(page.events.size()) == size) {
+          more = true;
+          return false;
+        }
+        absl::StatusOr<std::pair<EventKind, std::string>> ref = schema::DecodeKindAndId(value);
+        if (!ref.ok() || key.size() != range_begin.size() + 8) {
+          decode_status = ref.ok() ? Corrupt("malformed signed-event key") : ref.status();
+          return false;
+        }
+        page.events.push_back(SignedEventRef{DecodeFixed64BE(key.data() + range_begin.size()),
+                                             ref->first, std::move(ref->second)});
+        last = std::string(key);
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(decode_status);
+  if (more) page.next_page_token = EncodePageToken(query_hash, point.as_of_size, last);
+  return page;
+}
+
+// ---- ClaimFilter ------------------------------------------------------------------------------
+
+ClaimFilter ClaimFilter::All() { return ClaimFilter(); }
+
+ClaimFilter ClaimFilter::Claimant(absl::string_view name, absl::string_view stable_id) {
+  ClaimFilter f;
+  f.kind = Kind::kClaimant;
+  f.term = schema::ClaimantTerm(stable_id, name);
+  return f;
+}
+
+ClaimFilter ClaimFilter::Topic(absl::string_view topic) {
+  ClaimFilter f;
+  f.kind = Kind::kTopic;
+  f.term = schema::TopicTerm(topic);
+  return f;
+}
+
+ClaimFilter ClaimFilter::Entity(absl::string_view name, absl::string_view stable_id) {
+  ClaimFilter f;
+  f.kind = Kind::kEntity;
+  f.term = schema::EntityTerm(stable_id, name);
+  return f;
+}
+
+ClaimFilter ClaimFilter::SourceUrl(absl::string_view url) {
+  ClaimFilter f;
+  f.kind = Kind::kSourceUrl;
+  f.term = std::string(url);
+  return f;
+}
+
+ClaimFilter ClaimFilter::Publisher(absl::string_view publisher) {
+  ClaimFilter f;
+  f.kind = Kind::kPublisher;
+  f.term = schema::PublisherTerm(publisher);
+  return f;
+}
+
+ClaimFilter ClaimFilter::Status(ClaimStatus status) {
+  ClaimFilter f;
+  f.kind = Kind::kStatus;
+  f.status = status;
+  return f;
+}
+
+}  // namespace ledger::views

@@ -1,0 +1,167 @@
+#include "ledger/views/rocksdb_view_store.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/store/rocksdb_log_store.h"
+#include "rocksdb/convenience.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace ledger::views {
+namespace {
+
+using store::FromRocksDbStatus;
+
+rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+absl::string_view ToStringView(const rocksdb::Slice& s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+// Every key starts with a view tag below 0xff (view_schema.h), so [kAllBegin, kAllEnd) is all.
+constexpr absl::string_view kAllBegin("", 0);
+constexpr absl::string_view kAllEnd("\xff", 1);
+
+rocksdb::Options MakeOptions(rocksdb::Env* env, bool create) {
+  rocksdb::Options options;
+  options.env = env;
+  options.create_if_missing = create;
+  // Views are rebuilt from the log: after a crash, open at the last consistent batch rather
+  // than refuse (see the header).
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  options.max_background_jobs = 2;
+  // Queries and projections do point lookups of keys that often do not exist (a new claim's
+  // tally, a reverse record): Bloom filters spare the reads.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+}  // namespace
+
+std::string ViewsPath(const std::string& data_dir) { return data_dir + "/views"; }
+
+absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
+    const std::string& path, const RocksDbViewStoreOptions& options) {
+  rocksdb::Env* env = options.env != nullptr ? options.env : rocksdb::Env::Default();
+  const rocksdb::Status exists = env->FileExists(path + "/CURRENT");
+  if (exists.IsNotFound() && !options.create_if_missing) {
+    return absl::NotFoundError(absl::StrCat("no views database at ", path));
+  }
+  if (!exists.ok() && !exists.IsNotFound()) {
+    return FromRocksDbStatus(exists, absl::StrCat("looking for a views database at ", path));
+  }
+  rocksdb::DB* db = nullptr;
+  const rocksdb::Status s =
+      rocksdb::DB::Open(MakeOptions(env, options.create_if_missing), path, &db);
+  if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("opening views database at ", path));
+  return std::unique_ptr<RocksDbViewStore>(new RocksDbViewStore(db));
+}
+
+RocksDbViewStore::~RocksDbViewStore() {
+  // Nothing here needs to be durable (it is rebuilt from the log), but report a failure.
+  const rocksdb::Status s = db_->Close();
+  if (!s.ok()) std::fprintf(stderr, "RocksDbViewStore: closing: %s\n", s.ToString().c_str());
+  delete db_;
+}
+
+absl::StatusOr<std::optional<std::string>> RocksDbViewStore::Get(absl::string_view key) const {
+  std::string value;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocksDbStatus(s, "reading a view record");
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status RocksDbViewStore::Scan(
+    absl::string_view begin, absl::string_view end,
+    const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper = ToSlice(end);
+  if (!end.empty()) ro.iterate_upper_bound = &upper;
+  // An iterator reads one implicit snapshot: the scan is consistent.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
+    if (!fn(ToStringView(it->key()), ToStringView(it->value()))) break;
+  }
+  return FromRocksDbStatus(it->status(), "scanning views");
+}
+
+absl::Status RocksDbViewStore::FlushLocked() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  const rocksdb::Status s = db_->Flush(fo);
+  if (!s.ok()) return FromRocksDbStatus(s, "flushing views");
+  unflushed_bulk_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbViewStore::Write(const ViewBatch& batch, const ViewWriteOptions& options) {
+  // In key order: the memtable's skip list inserts a sorted run using its cached splice, much
+  // faster than the batch's hash order (bench/views/rebuild_bench).
+  rocksdb::WriteBatch wb;
+  batch.ForEachInKeyOrder([&wb](const std::string& key, const std::optional<std::string>& value) {
+    if (value.has_value()) {
+      wb.Put(ToSlice(key), ToSlice(*value));
+    } else {
+      wb.Delete(ToSlice(key));
+    }
+  });
+  absl::MutexLock lock(&write_mu_);
+  // A WAL-logged write must not become durable without the bulk writes before it.
+  if (!options.bulk && unflushed_bulk_) {
+    absl::Status f = FlushLocked();
+    if (!f.ok()) return f;
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = false;
+  wo.disableWAL = options.bulk;
+  const rocksdb::Status s = db_->Write(wo, &wb);
+  if (!s.ok()) return FromRocksDbStatus(s, "writing views");
+  if (options.bulk) unflushed_bulk_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbViewStore::Clear() {
+  absl::MutexLock lock(&write_mu_);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    if (!it->status().ok()) return FromRocksDbStatus(it->status(), "dropping views");
+    if (!it->Valid()) return absl::OkStatus();  // Already empty: no tombstone to pay for later.
+  }
+  rocksdb::ColumnFamilyHandle* cf = db_->DefaultColumnFamily();
+  rocksdb::WriteBatch wb;
+  rocksdb::Status s = wb.DeleteRange(cf, ToSlice(kAllBegin), ToSlice(kAllEnd));
+  if (!s.ok()) return FromRocksDbStatus(s, "dropping views");
+  rocksdb::WriteOptions wo;
+  wo.sync = true;  // The drop must not be lost while later (bulk) writes survive.
+  s = db_->Write(wo, &wb);
+  if (!s.ok()) return FromRocksDbStatus(s, "dropping views");
+  // Everything is now logically deleted, so removing the SST files the range covers changes
+  // nothing a reader can see; it gives the space back at once.
+  rocksdb::Slice b = ToSlice(kAllBegin), e = ToSlice(kAllEnd);
+  s = rocksdb::DeleteFilesInRange(db_, cf, &b, &e);
+  if (!s.ok()) return FromRocksDbStatus(s, "deleting dropped view files");
+  // A range tombstone in the memtable slows every later read and write until it is compacted
+  // away; with the big files gone, flushing and compacting what is left is cheap.
+  LEDGER_RETURN_IF_ERROR(FlushLocked());
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  s = db_->CompactRange(co, nullptr, nullptr);
+  return FromRocksDbStatus(s, "compacting dropped views");
+}
+
+absl::Status RocksDbViewStore::Flush() {
+  absl::MutexLock lock(&write_mu_);
+  return FlushLocked();
+}
+
+}  // namespace ledger::views

@@ -1,0 +1,86 @@
+// RocksDbViewStore: the views' own RocksDB database, at <data-dir>/views/ (ViewsPath).
+//
+// Durability is deliberately weaker than the log's, because every byte here can be rebuilt from
+// the log:
+//   - writes go through the WAL without fsync (sync = false): a process crash loses nothing, a
+//     power loss may lose the newest batches;
+//   - recovery mode is kPointInTimeRecovery: a damaged WAL tail is dropped and the database opens
+//     at the last consistent batch. Each batch carries the views' data AND their watermarks, so
+//     losing a tail only means catching that tail up again from the log. (The log itself uses
+//     kAbsoluteConsistency: there, a silently shortened tail would lose acknowledged data.)
+//   - bulk writes (a rebuild) skip the WAL. One column family is flushed in order, so a crash
+//     leaves a prefix of the batches, each with its watermark; before the next WAL write the
+//     store flushes the memtable, so a WAL-logged batch never survives without the bulk batches
+//     it builds on.
+//
+// Example:
+//   LEDGER_ASSIGN_OR_RETURN(auto store, RocksDbViewStore::Open(ViewsPath(data_dir), {}));
+#ifndef LEDGER_VIEWS_ROCKSDB_VIEW_STORE_H_
+#define LEDGER_VIEWS_ROCKSDB_VIEW_STORE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/views/view_store.h"
+#include "rocksdb/db.h"
+#include "rocksdb/env.h"
+
+namespace ledger::views {
+
+// <data_dir>/views: the views database of a ledger data directory (beside <data_dir>/db, the
+// log). Deleting it drops every view; the next start-up rebuilds them from the log.
+std::string ViewsPath(const std::string& data_dir);
+
+struct RocksDbViewStoreOptions {
+  // Create the database when `path` holds none (default: yes; views are derived data).
+  bool create_if_missing = true;
+  // The RocksDB environment; nullptr means rocksdb::Env::Default(). Not owned.
+  rocksdb::Env* env = nullptr;
+};
+
+// Thread-safe: reads run concurrently with each other and with Write; Write, Clear and Flush
+// are serialised by an internal mutex.
+class RocksDbViewStore : public ViewStore {
+ public:
+  // Errors: NotFound when there is no database and create_if_missing is false; the codes of
+  // store::FromRocksDbStatus otherwise (DataLoss for a damaged database that point-in-time
+  // recovery cannot open: delete the directory, the views are rebuilt).
+  static absl::StatusOr<std::unique_ptr<RocksDbViewStore>> Open(
+      const std::string& path, const RocksDbViewStoreOptions& options = {});
+
+  // Closes the database (unflushed bulk writes are lost: the views resume from an earlier
+  // watermark). Precondition: no call is in flight.
+  ~RocksDbViewStore() override;
+
+  RocksDbViewStore(const RocksDbViewStore&) = delete;
+  RocksDbViewStore& operator=(const RocksDbViewStore&) = delete;
+
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const override;
+  absl::Status Scan(
+      absl::string_view begin, absl::string_view end,
+      const std::function<bool(absl::string_view, absl::string_view)>& fn) const override;
+  absl::Status Write(const ViewBatch& batch, const ViewWriteOptions& options = {}) override;
+  // One synced DeleteRange over the whole key space, then the SST files it covers are deleted
+  // to give the space back.
+  absl::Status Clear() override;
+  absl::Status Flush() override;
+
+ private:
+  explicit RocksDbViewStore(rocksdb::DB* db) : db_(db) {}
+  absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  rocksdb::DB* const db_;  // owned
+
+  absl::Mutex write_mu_;
+  // True while bulk (WAL-less) writes are only in the memtable.
+  bool unflushed_bulk_ ABSL_GUARDED_BY(write_mu_) = false;
+};
+
+}  // namespace ledger::views
+
+#endif  // LEDGER_VIEWS_ROCKSDB_VIEW_STORE_H_

@@ -1,0 +1,330 @@
+#include "ledger/views/view_engine.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/crypto/sha256.h"
+#include "ledger/format/entry.h"
+#include "ledger/views/view_schema.h"
+
+namespace ledger::views {
+namespace {
+
+// Reads the store through the writes pending in the current batch.
+class OverlayReader : public ViewReader {
+ public:
+  OverlayReader(const ViewStore& store, const ViewBatch& batch) : store_(store), batch_(batch) {}
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const override {
+    if (const std::optional<std::string>* pending = batch_.Find(key)) return *pending;
+    return store_.Get(key);
+  }
+
+ private:
+  const ViewStore& store_;
+  const ViewBatch& batch_;
+};
+
+absl::Status Annotate(const absl::Status& s, absl::string_view context) {
+  return absl::Status(s.code(), absl::StrCat(context, ": ", s.message()));
+}
+
+constexpr absl::string_view kDigestDomain("factledger/v1/view-digest\x00", 26);
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ViewEngine>> ViewEngine::Open(
+    std::unique_ptr<ViewStore> store, std::vector<std::unique_ptr<Projection>> projections,
+    ViewEngineOptions options) {
+  if (store == nullptr) return absl::InvalidArgumentError("ViewEngine: no view store");
+  if (options.max_batch_entries == 0) {
+    return absl::InvalidArgumentError("ViewEngine: max_batch_entries must be at least 1");
+  }
+  std::set<std::string> names;
+  std::set<schema::ViewTag> tags;
+  std::vector<View> views;
+  for (auto& p : projections) {
+    if (p == nullptr) return absl::InvalidArgumentError("ViewEngine: null projection");
+    if (p->tag() == schema::ViewTag::kMeta || !tags.insert(p->tag()).second ||
+        !names.insert(std::string(p->name())).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ViewEngine: view \"", p->name(), "\" reuses a name or tag (or the meta tag)"));
+    }
+    View v;
+    v.prefix = schema::ViewPrefix(p->tag(), p->name());
+    v.watermark_key = schema::WatermarkKey(v.prefix);
+    v.projection = std::move(p);
+    views.push_back(std::move(v));
+  }
+  std::unique_ptr<ViewEngine> engine(
+      new ViewEngine(std::move(store), std::move(views), options));
+  LEDGER_RETURN_IF_ERROR(engine->LoadState());
+  return engine;
+}
+
+ViewEngine::ViewEngine(std::unique_ptr<ViewStore> store, std::vector<View> views,
+                       ViewEngineOptions options)
+    : store_(std::move(store)), options_(options), views_(std::move(views)) {
+  watermarks_.assign(views_.size(), 0);
+}
+
+absl::Status ViewEngine::LoadState() {
+  absl::MutexLock apply_lock(&apply_mu_);
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> version,
+                          store_->Get(schema::MetaSchemaKey()));
+  if (!version.has_value()) {
+    bool empty = true;
+    LEDGER_RETURN_IF_ERROR(store_->Scan("", "", [&empty](absl::string_view, absl::string_view) {
+      empty = false;
+      return false;
+    }));
+    if (empty) {
+      ViewBatch batch;
+      batch.Put(schema::MetaSchemaKey(), schema::EncodeU32(schema::kViewSchemaVersion));
+      return store_->Write(batch);  // Watermarks are absent: every view is at 0.
+    }
+    needs_rebuild_ = true;
+    needs_rebuild_reason_ = "the view database has no schema version";
+    return absl::OkStatus();
+  }
+  absl::StatusOr<uint32_t> v = schema::DecodeU32(*version, "schema version");
+  if (!v.ok() || *v != schema::kViewSchemaVersion) {
+    needs_rebuild_ = true;
+    needs_rebuild_reason_ =
+        v.ok() ? absl::StrCat("view schema version ", *v, " differs from this release's ",
+                              schema::kViewSchemaVersion)
+               : std::string(v.status().message());
+    return absl::OkStatus();
+  }
+  std::vector<TreeSize> wm(views_.size(), 0);
+  for (size_t i = 0; i < views_.size(); ++i) {
+    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                            store_->Get(views_[i].watermark_key));
+    if (bytes.has_value()) {
+      LEDGER_ASSIGN_OR_RETURN(wm[i], schema::DecodeU64(*bytes, "watermark"));
+    }
+  }
+  absl::MutexLock lock(&state_mu_);
+  watermarks_ = std::move(wm);
+  return absl::OkStatus();
+}
+
+TreeSize ViewEngine::Watermark() const {
+  absl::MutexLock lock(&state_mu_);
+  if (watermarks_.empty()) return 0;
+  return *std::min_element(watermarks_.begin(), watermarks_.end());
+}
+
+absl::StatusOr<TreeSize> ViewEngine::ViewWatermark(absl::string_view view_name) const {
+  absl::MutexLock lock(&state_mu_);
+  for (size_t i = 0; i < views_.size(); ++i) {
+    if (views_[i].projection->name() == view_name) return watermarks_[i];
+  }
+  return absl::NotFoundError(absl::StrCat("no view named \"", view_name, "\""));
+}
+
+std::vector<std::string> ViewEngine::ViewNames() const {
+  std::vector<std::string> names;
+  for (const View& v : views_) names.emplace_back(v.projection->name());
+  return names;
+}
+
+absl::StatusOr<CatchUpResult> ViewEngine::CatchUp(const store::LogStore& log,
+                                                  const CatchUpOptions& options) {
+  absl::MutexLock lock(&apply_mu_);
+  if (needs_rebuild_) return RebuildLocked(log, options, needs_rebuild_reason_);
+  LEDGER_ASSIGN_OR_RETURN(std::string mismatch, CheckFingerprint(log));
+  if (!mismatch.empty()) return RebuildLocked(log, options, mismatch);
+  return CatchUpLocked(log, options, /*rebuilding=*/false);
+}
+
+absl::StatusOr<CatchUpResult> ViewEngine::Rebuild(const store::LogStore& log,
+                                                  const CatchUpOptions& options) {
+  absl::MutexLock lock(&apply_mu_);
+  return RebuildLocked(log, options, "requested");
+}
+
+absl::StatusOr<std::string> ViewEngine::CheckFingerprint(const store::LogStore& log) {
+  TreeSize applied = 0;
+  {
+    absl::MutexLock lock(&state_mu_);
+    for (TreeSize w : watermarks_) applied = std::max(applied, w);
+  }
+  if (applied == 0) return std::string();
+  const TreeSize head = log.Head().tree_size;
+  if (head < applied) {
+    return absl::StrCat("the log has ", head, " entries but the views have applied ", applied,
+                        ": they were built from another log");
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                          store_->Get(schema::MetaFingerprintKey()));
+  if (!bytes.has_value()) return std::string("the views have no log fingerprint");
+  absl::StatusOr<schema::Fingerprint> f = schema::DecodeFingerprint(*bytes);
+  if (!f.ok()) return std::string(f.status().message());
+  if (f->sequence + 1 != applied) {
+    return absl::StrCat("the log fingerprint is of entry ", f->sequence, ", not of entry ",
+                        applied - 1);
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::string leaf, log.GetEntry(f->sequence));
+  if (crypto::Sha256Concat({absl::string_view("\0", 1), leaf}) != f->leaf_hash) {
+    return absl::StrCat("log entry ", f->sequence,
+                        " differs from the one the views were built from: they were built "
+                        "from another log");
+  }
+  return std::string();
+}
+
+absl::StatusOr<CatchUpResult> ViewEngine::RebuildLocked(const store::LogStore& log,
+                                                        const CatchUpOptions& options,
+                                                        std::string reason) {
+  LEDGER_RETURN_IF_ERROR(store_->Clear());
+  ViewBatch batch;
+  batch.Put(schema::MetaSchemaKey(), schema::EncodeU32(schema::kViewSchemaVersion));
+  LEDGER_RETURN_IF_ERROR(store_->Write(batch));
+  {
+    absl::MutexLock lock(&state_mu_);
+    std::fill(watermarks_.begin(), watermarks_.end(), 0);
+  }
+  needs_rebuild_ = false;
+  needs_rebuild_reason_.clear();
+  LEDGER_ASSIGN_OR_RETURN(CatchUpResult result,
+                          CatchUpLocked(log, options, /*rebuilding=*/true));
+  result.rebuilt = true;
+  result.rebuild_reason = std::move(reason);
+  return result;
+}
+
+absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& log,
+                                                        const CatchUpOptions& options,
+                                                        bool rebuilding) {
+  std::vector<TreeSize> wm;
+  {
+    absl::MutexLock lock(&state_mu_);
+    wm = watermarks_;
+  }
+  const TreeSize head = log.Head().tree_size;
+  TreeSize begin = wm.empty() ? head : *std::min_element(wm.begin(), wm.end());
+  CatchUpResult result;
+  const bool bulk = rebuilding || head - std::min(begin, head) > options_.bulk_catch_up_entries;
+  bool wrote_bulk = false;
+  auto flush_bulk = [&]() -> absl::Status {
+    return wrote_bulk ? store_->Flush() : absl::OkStatus();
+  };
+
+  while (begin < head) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      LEDGER_RETURN_IF_ERROR(flush_bulk());
+      return absl::CancelledError(
+          absl::StrCat("view catch-up cancelled at watermark ", begin, " of ", head));
+    }
+    const TreeSize end = std::min<TreeSize>(head, begin + options_.max_batch_entries);
+    ViewBatch batch;
+    OverlayReader reader(*store_, batch);
+    absl::Status apply_status;
+    SequenceNumber expected = begin;
+    Hash last_leaf_hash{};
+    LEDGER_RETURN_IF_ERROR(log.ScanEntries(
+        begin, end, [&](SequenceNumber seq, absl::string_view leaf) -> bool {
+          if (seq != expected) {
+            apply_status = absl::DataLossError(absl::StrCat(
+                "log store returned entry ", seq, " where entry ", expected, " was expected"));
+            return false;
+          }
+          absl::StatusOr<format::EntryView> view = format::DecodeLeafData(leaf);
+          if (!view.ok()) {
+            apply_status = Annotate(view.status(), absl::StrCat("log entry ", seq));
+            return false;
+          }
+          absl::StatusOr<ledger::v1::Event> event = core::ParseStoredEvent(view->event);
+          if (!event.ok()) {
+            apply_status = Annotate(event.status(), absl::StrCat("log entry ", seq));
+            return false;
+          }
+          ViewEntry entry;
+          entry.sequence = seq;
+          entry.recorded_time_micros = view->recorded_time_micros;
+          entry.event_id = std::string(view->event_id);
+          entry.key_id = std::string(view->key_id);
+          entry.event = std::move(*event);
+          for (size_t i = 0; i < views_.size(); ++i) {
+            if (wm[i] > seq) continue;
+            absl::Status s = views_[i].projection->Apply(entry, reader, &batch);
+            if (!s.ok()) {
+              apply_status =
+                  s.code() == absl::StatusCode::kDataLoss
+                      ? s
+                      : Annotate(s, absl::StrCat("view ", views_[i].projection->name(),
+                                                 " at log entry ", seq));
+              return false;
+            }
+          }
+          if (seq + 1 == end) {
+            last_leaf_hash = crypto::Sha256Concat({absl::string_view("\0", 1), leaf});
+          }
+          ++expected;
+          return true;
+        }));
+    LEDGER_RETURN_IF_ERROR(apply_status);
+    if (expected != end) {
+      return absl::DataLossError(absl::StrCat("log store returned entries [", begin, ", ",
+                                              expected, ") of [", begin, ", ", end, ")"));
+    }
+    for (size_t i = 0; i < views_.size(); ++i) {
+      if (wm[i] < end) batch.Put(views_[i].watermark_key, schema::EncodeU64(end));
+    }
+    batch.Put(schema::MetaFingerprintKey(),
+              schema::EncodeFingerprint(schema::Fingerprint{end - 1, last_leaf_hash}));
+    ViewWriteOptions write_options;
+    write_options.bulk = bulk;
+    LEDGER_RETURN_IF_ERROR(store_->Write(batch, write_options));
+    wrote_bulk = wrote_bulk || bulk;
+    for (TreeSize& w : wm) w = std::max(w, end);
+    {
+      absl::MutexLock lock(&state_mu_);
+      watermarks_ = wm;
+    }
+    result.entries_applied += end - begin;
+    begin = end;
+    if (options.progress) options.progress(CatchUpProgress{begin, head, rebuilding});
+  }
+  LEDGER_RETURN_IF_ERROR(flush_bulk());
+  result.watermark = wm.empty() ? head : *std::min_element(wm.begin(), wm.end());
+  return result;
+}
+
+absl::StatusOr<ViewDigest> ViewEngine::Digest(absl::string_view view_name) const {
+  const View* view = nullptr;
+  for (const View& v : views_) {
+    if (v.projection->name() == view_name) view = &v;
+  }
+  if (view == nullptr) return absl::NotFoundError(absl::StrCat("no view named \"", view_name, "\""));
+  ViewDigest out;
+  out.digest = crypto::Sha256Concat({kDigestDomain, view_name});
+  absl::Status decode_status;
+  LEDGER_RETURN_IF_ERROR(store_->Scan(
+      view->prefix, schema::PrefixSuccessor(view->prefix),
+      [&](absl::string_view key, absl::string_view value) {
+        if (key == view->watermark_key) {
+          absl::StatusOr<uint64_t> w = schema::DecodeU64(value, "watermark");
+          if (!w.ok()) {
+            decode_status = w.status();
+            return false;
+          }
+          out.watermark = *w;
+          return true;
+        }
+        std::string lk, lv;
+        PutFixed32BE(&lk, static_cast<uint32_t>(key.size()));
+        PutFixed32BE(&lv, static_cast<uint32_t>(value.size()));
+        out.digest = crypto::Sha256Concat({AsStringView(out.digest), lk, key, lv, value});
+        ++out.records;
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(decode_status);
+  return out;
+}
+
+}  // namespace ledger::views

@@ -1,0 +1,178 @@
+// ViewEngine: keeps a set of projections (views) up to date with the log, by replay.
+//
+// Each view stores its watermark (the number of log entries it has applied, i.e. the next
+// sequence to apply) in the same ViewStore batch as its data, so after a crash every view is
+// exactly "the first W entries applied" for its W, and catching up resumes from there.
+//
+// CatchUp reads entries from the lowest watermark to the log head with LogStore::ScanEntries, in
+// batches of at most max_batch_entries. Each entry's leaf data is decoded and its event parsed
+// ONCE (format::DecodeLeafData, core::ParseStoredEvent) and handed to every projection whose
+// watermark it has not reached; signatures are not verified again (the log core verified them at
+// admission; PERFORMANCE.md: never twice). One ViewBatch per batch of entries holds the data of
+// every view plus their watermarks.
+//
+// Start-up with intact views does no replay: Open reads the schema version and the watermarks
+// (one Get each), and the first CatchUp reads one log entry (the fingerprint check below) before
+// it finds nothing to do. The cost does not depend on the length of the log.
+//
+// Choices where the brief is silent:
+//   - Schema version: Open compares the stored view schema version with
+//     schema::kViewSchemaVersion; on a mismatch (or data without a version) the next CatchUp
+//     rebuilds every view from the log.
+//   - Log fingerprint: every batch also stores (sequence, leaf hash) of the last entry read. Each
+//     CatchUp first checks that the log still holds that entry (one GetEntry). A log that is
+//     shorter than the views, or holds another entry there, is not the log the views were built
+//     from (a data directory re-initialised, or a log restored from an older backup): the views
+//     are rebuilt, and CatchUpResult says why.
+//   - A long catch-up (more than bulk_catch_up_entries behind, e.g. after the views directory
+//     was deleted) and Rebuild write in bulk mode (no WAL; see rocksdb_view_store.h) and flush at
+//     the end.
+//   - A view added by a newer release starts at watermark 0 while the others keep theirs:
+//     CatchUp replays the log into that view alone up to where the others are.
+//
+// Thread-safety: thread-safe. CatchUp and Rebuild are serialised by an internal mutex (a second
+// caller waits). Watermark() never waits for them. Queries (queries.h) read the ViewStore while
+// CatchUp writes: each batch is atomic, and query results are sequence-versioned, so a query
+// answered "as of" a watermark it read first is not disturbed by later batches.
+//
+// Example:
+//   LEDGER_ASSIGN_OR_RETURN(auto views_db, RocksDbViewStore::Open(ViewsPath(dir)));
+//   LEDGER_ASSIGN_OR_RETURN(auto engine, ViewEngine::Open(std::move(views_db),
+//                                                          DefaultProjections(), {}));
+//   LEDGER_ASSIGN_OR_RETURN(CatchUpResult r, engine->CatchUp(log->store()));
+//   std::cout << "views at " << engine->Watermark() << " entries\n";
+#ifndef LEDGER_VIEWS_VIEW_ENGINE_H_
+#define LEDGER_VIEWS_VIEW_ENGINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/base/types.h"
+#include "ledger/store/log_store.h"
+#include "ledger/views/projection.h"
+#include "ledger/views/view_store.h"
+
+namespace ledger::views {
+
+struct ViewEngineOptions {
+  // Most log entries applied in one ViewBatch (one atomic write). Must be >= 1.
+  size_t max_batch_entries = 1024;
+  // A catch-up further behind than this writes in bulk mode.
+  uint64_t bulk_catch_up_entries = 100000;
+};
+
+struct CatchUpProgress {
+  TreeSize watermark = 0;  // entries applied by every view so far
+  TreeSize target = 0;     // the log head this run is catching up to
+  bool rebuilding = false;
+};
+// Called after each batch is written. Runs on the catching-up thread; must not call the engine.
+using ProgressFn = std::function<void(const CatchUpProgress&)>;
+
+struct CatchUpOptions {
+  ProgressFn progress;
+  // When set and it becomes true, CatchUp stops after the current batch with CANCELLED (the
+  // batches written so far stay).
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct CatchUpResult {
+  TreeSize watermark = 0;         // after the run
+  uint64_t entries_applied = 0;   // entries read from the log in this run
+  bool rebuilt = false;           // the views were dropped and replayed from 0
+  std::string rebuild_reason;     // why, when rebuilt
+};
+
+// A view's digest: SHA-256 chained over its key/value pairs in key order, watermark excluded:
+//   d_0     = SHA-256("factledger/v1/view-digest" || 0x00 || view name)
+//   d_{i+1} = SHA-256(d_i || u32be(len(key_i)) || key_i || u32be(len(value_i)) || value_i)
+// Two stores hold the same view data iff the digests match (up to SHA-256 collisions).
+struct ViewDigest {
+  TreeSize watermark = 0;  // read in the same scan as the data
+  Hash digest{};
+  uint64_t records = 0;
+};
+
+class ViewEngine {
+ public:
+  // Takes the store and the projections (names and tags must be unique: InvalidArgument).
+  // Reads the schema version and every view's watermark; replays nothing. Errors from the store.
+  static absl::StatusOr<std::unique_ptr<ViewEngine>> Open(
+      std::unique_ptr<ViewStore> store, std::vector<std::unique_ptr<Projection>> projections,
+      ViewEngineOptions options = {});
+
+  ViewEngine(const ViewEngine&) = delete;
+  ViewEngine& operator=(const ViewEngine&) = delete;
+
+  // Applies every entry of `log` the views have not applied yet, up to log.Head() at the start
+  // of the run. Errors (the views keep every batch written before the error):
+  //   DATA_LOSS  an entry does not decode or parse, or breaks the rules as a view knows them
+  //              (the message names the sequence and view)
+  //   CANCELLED  options.cancel became true
+  //   others     from the view store or the log store
+  absl::StatusOr<CatchUpResult> CatchUp(const store::LogStore& log,
+                                        const CatchUpOptions& options = {});
+
+  // Drops every view (ViewStore::Clear) and replays the whole log. A crash or error part-way
+  // leaves consistent views at some watermark; the next CatchUp continues from there.
+  absl::StatusOr<CatchUpResult> Rebuild(const store::LogStore& log,
+                                        const CatchUpOptions& options = {});
+
+  // The number of log entries every view has applied (the minimum of their watermarks).
+  TreeSize Watermark() const;
+  // The watermark of one view; NotFound for an unknown name.
+  absl::StatusOr<TreeSize> ViewWatermark(absl::string_view view_name) const;
+
+  // The digest of one view, read from the store (NotFound for an unknown name). Compare digests
+  // taken at the same watermark (ViewDigest.watermark says which).
+  absl::StatusOr<ViewDigest> Digest(absl::string_view view_name) const;
+
+  std::vector<std::string> ViewNames() const;
+  const ViewStore& store() const { return *store_; }
+  ViewStore* mutable_store() { return store_.get(); }
+
+ private:
+  struct View {
+    std::unique_ptr<Projection> projection;
+    std::string prefix;
+    std::string watermark_key;
+  };
+
+  ViewEngine(std::unique_ptr<ViewStore> store, std::vector<View> views,
+             ViewEngineOptions options);
+
+  absl::Status LoadState();
+  absl::StatusOr<CatchUpResult> CatchUpLocked(const store::LogStore& log,
+                                              const CatchUpOptions& options, bool rebuilding)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  absl::StatusOr<CatchUpResult> RebuildLocked(const store::LogStore& log,
+                                              const CatchUpOptions& options, std::string reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // Why the views do not belong to `log` ("" when they do).
+  absl::StatusOr<std::string> CheckFingerprint(const store::LogStore& log)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+
+  const std::unique_ptr<ViewStore> store_;
+  const ViewEngineOptions options_;
+
+  absl::Mutex apply_mu_;  // serialises CatchUp and Rebuild; guards the projections
+  std::vector<View> views_;
+  bool needs_rebuild_ ABSL_GUARDED_BY(apply_mu_) = false;
+  std::string needs_rebuild_reason_ ABSL_GUARDED_BY(apply_mu_);
+
+  mutable absl::Mutex state_mu_;
+  std::vector<TreeSize> watermarks_ ABSL_GUARDED_BY(state_mu_);  // parallel to views_
+};
+
+}  // namespace ledger::views
+
+#endif  // LEDGER_VIEWS_VIEW_ENGINE_H_

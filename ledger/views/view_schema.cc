@@ -1,0 +1,510 @@
+#include "ledger/views/view_schema.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace ledger::views::schema {
+namespace {
+
+absl::Status Malformed(absl::string_view what, absl::string_view why) {
+  return absl::DataLossError(absl::StrCat("view record ", what, " is malformed: ", why));
+}
+
+// A cursor over a stored value that refuses to read past its end.
+class Cursor {
+ public:
+  explicit Cursor(absl::string_view data) : data_(data) {}
+  bool Bytes(size_t n, absl::string_view* out) {
+    if (data_.size() < n) return false;
+    *out = data_.substr(0, n);
+    data_.remove_prefix(n);
+    return true;
+  }
+  bool U8(uint8_t* v) {
+    absl::string_view b;
+    if (!Bytes(1, &b)) return false;
+    *v = static_cast<uint8_t>(b[0]);
+    return true;
+  }
+  bool U16(uint16_t* v) {
+    absl::string_view b;
+    if (!Bytes(2, &b)) return false;
+    *v = DecodeFixed16BE(b.data());
+    return true;
+  }
+  bool U32(uint32_t* v) {
+    absl::string_view b;
+    if (!Bytes(4, &b)) return false;
+    *v = DecodeFixed32BE(b.data());
+    return true;
+  }
+  bool U64(uint64_t* v) {
+    absl::string_view b;
+    if (!Bytes(8, &b)) return false;
+    *v = DecodeFixed64BE(b.data());
+    return true;
+  }
+  bool Str16(std::string* out) {
+    uint16_t n;
+    absl::string_view b;
+    if (!U16(&n) || !Bytes(n, &b)) return false;
+    out->assign(b.data(), b.size());
+    return true;
+  }
+  bool done() const { return data_.empty(); }
+  absl::string_view rest() const { return data_; }
+
+ private:
+  absl::string_view data_;
+};
+
+void PutStr16(std::string* dst, absl::string_view s) {
+  PutFixed16BE(dst, static_cast<uint16_t>(s.size()));
+  dst->append(s.data(), s.size());
+}
+
+std::string WithKind(absl::string_view prefix, uint8_t kind) {
+  std::string key(prefix);
+  key.push_back(static_cast<char>(kind));
+  return key;
+}
+
+}  // namespace
+
+absl::string_view ClaimStatusName(ClaimStatus status) {
+  switch (status) {
+    case ClaimStatus::kActive:
+      return "ACTIVE";
+    case ClaimStatus::kCorrected:
+      return "CORRECTED";
+    case ClaimStatus::kRetracted:
+      return "RETRACTED";
+  }
+  return "UNKNOWN";
+}
+
+absl::string_view EventKindName(EventKind kind) {
+  switch (kind) {
+    case EventKind::kClaimAsserted:
+      return "claim_asserted";
+    case EventKind::kClaimCorrected:
+      return "claim_corrected";
+    case EventKind::kClaimRetracted:
+      return "claim_retracted";
+    case EventKind::kClaimReviewed:
+      return "claim_reviewed";
+    case EventKind::kKeyRegistered:
+      return "key_registered";
+    case EventKind::kKeyRevoked:
+      return "key_revoked";
+  }
+  return "unknown";
+}
+
+EventKind EventKindOf(const ledger::v1::Event& event) {
+  return static_cast<EventKind>(static_cast<int>(event.body_case()));
+}
+
+std::string ViewPrefix(ViewTag tag, absl::string_view name) {
+  std::string prefix;
+  prefix.push_back(static_cast<char>(tag));
+  prefix.append(name.data(), name.size());
+  prefix.push_back('\0');
+  return prefix;
+}
+
+std::string PrefixSuccessor(absl::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty()) {
+    unsigned char last = static_cast<unsigned char>(s.back());
+    if (last != 0xff) {
+      s.back() = static_cast<char>(last + 1);
+      return s;
+    }
+    s.pop_back();
+  }
+  return s;
+}
+
+std::string WatermarkKey(absl::string_view view_prefix) {
+  return WithKind(view_prefix, kWatermarkRecord);
+}
+
+std::string DataBegin(absl::string_view view_prefix) { return WithKind(view_prefix, 0x01); }
+
+void AppendOrderedString(std::string* dst, absl::string_view s) {
+  for (char c : s) {
+    if (c == '\0') {
+      dst->push_back('\0');
+      dst->push_back('\xff');
+    } else {
+      dst->push_back(c);
+    }
+  }
+  dst->push_back('\0');
+  dst->push_back('\x01');
+}
+
+bool ConsumeOrderedString(absl::string_view* in, std::string* out) {
+  out->clear();
+  size_t i = 0;
+  while (i < in->size()) {
+    char c = (*in)[i];
+    if (c != '\0') {
+      out->push_back(c);
+      ++i;
+      continue;
+    }
+    if (i + 1 >= in->size()) return false;
+    char next = (*in)[i + 1];
+    if (next == '\xff') {
+      out->push_back('\0');
+      i += 2;
+    } else if (next == '\x01') {
+      in->remove_prefix(i + 2);
+      return true;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+std::string MetaSchemaKey() {
+  return WithKind(ViewPrefix(ViewTag::kMeta, kMetaName), kMetaSchemaRecord);
+}
+std::string MetaFingerprintKey() {
+  return WithKind(ViewPrefix(ViewTag::kMeta, kMetaName), kMetaFingerprintRecord);
+}
+
+std::string EncodeU32(uint32_t v) {
+  std::string s;
+  PutFixed32BE(&s, v);
+  return s;
+}
+std::string EncodeU64(uint64_t v) {
+  std::string s;
+  PutFixed64BE(&s, v);
+  return s;
+}
+absl::StatusOr<uint32_t> DecodeU32(absl::string_view bytes, absl::string_view what) {
+  if (bytes.size() != 4) {
+    return Malformed(what, absl::StrCat(bytes.size(), " bytes, want 4"));
+  }
+  return DecodeFixed32BE(bytes.data());
+}
+absl::StatusOr<uint64_t> DecodeU64(absl::string_view bytes, absl::string_view what) {
+  if (bytes.size() != 8) {
+    return Malformed(what, absl::StrCat(bytes.size(), " bytes, want 8"));
+  }
+  return DecodeFixed64BE(bytes.data());
+}
+
+std::string EncodeFingerprint(const Fingerprint& f) {
+  std::string s;
+  PutFixed64BE(&s, f.sequence);
+  s.append(AsStringView(f.leaf_hash).data(), f.leaf_hash.size());
+  return s;
+}
+absl::StatusOr<Fingerprint> DecodeFingerprint(absl::string_view bytes) {
+  if (bytes.size() != 40) {
+    return Malformed("fingerprint", absl::StrCat(bytes.size(), " bytes, want 40"));
+  }
+  Fingerprint f;
+  f.sequence = DecodeFixed64BE(bytes.data());
+  f.leaf_hash = HashFromBytes(bytes.substr(8));
+  return f;
+}
+
+std::string ClaimantTerm(absl::string_view stable_id, absl::string_view name) {
+  if (!stable_id.empty()) return absl::StrCat("id:", stable_id);
+  return absl::StrCat("name:", absl::AsciiStrToLower(name));
+}
+std::string ClaimantTerm(const ledger::v1::Claimant& claimant) {
+  return ClaimantTerm(claimant.stable_id(), claimant.name());
+}
+std::string EntityTerm(absl::string_view stable_id, absl::string_view name) {
+  return ClaimantTerm(stable_id, name);
+}
+std::string TopicTerm(absl::string_view topic) { return absl::AsciiStrToLower(topic); }
+std::string PublisherTerm(absl::string_view publisher) {
+  return absl::AsciiStrToLower(publisher);
+}
+
+uint32_t SaidKey(const ledger::v1::PartialDate& said) {
+  using P = ledger::v1::PartialDate;
+  // Admission checked the ranges (year 1..now, month 1..12, a real day); clamp anyway so a
+  // stored oddity cannot spill into a neighbouring field.
+  auto clamp = [](int v, int hi) { return std::min(std::max(v, 0), hi); };
+  switch (said.precision()) {
+    case P::YEAR:
+      return SaidKeyOf(clamp(said.year(), 0xffff), 0, 0);
+    case P::MONTH:
+      return SaidKeyOf(clamp(said.year(), 0xffff), clamp(said.month(), 0xff), 0);
+    case P::DAY:
+      return SaidKeyOf(clamp(said.year(), 0xffff), clamp(said.month(), 0xff),
+                       clamp(said.day(), 0xff));
+    default:
+      return 0;
+  }
+}
+
+std::string IndexTermPrefix(const IndexSpace& space, absl::string_view term) {
+  std::string key = WithKind(space.view_prefix, space.entry_kind);
+  AppendOrderedString(&key, term);
+  return key;
+}
+
+std::string IndexEntryKey(const IndexSpace& space, absl::string_view term, uint32_t said,
+                          SequenceNumber asserted_sequence) {
+  std::string key = IndexTermPrefix(space, term);
+  PutFixed32BE(&key, said);
+  PutFixed64BE(&key, asserted_sequence);
+  return key;
+}
+
+std::string IndexReverseKey(const IndexSpace& space, absl::string_view claim_id) {
+  std::string key = WithKind(space.view_prefix, space.reverse_kind);
+  key.append(claim_id.data(), claim_id.size());
+  return key;
+}
+
+bool IndexEntry::VisibleAt(TreeSize size) const {
+  for (const ValidRange& r : ranges) {
+    if (r.valid_from < size && size <= r.valid_until) return true;
+  }
+  return false;
+}
+
+std::string EncodeIndexEntry(const IndexEntry& entry) {
+  std::string s;
+  s.reserve(2 + entry.claim_id.size() + 16 * entry.ranges.size());
+  PutStr16(&s, entry.claim_id);
+  for (const ValidRange& r : entry.ranges) {
+    PutFixed64BE(&s, r.valid_from);
+    PutFixed64BE(&s, r.valid_until);
+  }
+  return s;
+}
+
+absl::StatusOr<IndexEntry> DecodeIndexEntry(absl::string_view bytes) {
+  Cursor c(bytes);
+  IndexEntry entry;
+  if (!c.Str16(&entry.claim_id)) return Malformed("index entry", "truncated claim id");
+  if (c.rest().size() % 16 != 0 || c.rest().empty()) {
+    return Malformed("index entry", "ranges are not a positive multiple of 16 bytes");
+  }
+  while (!c.done()) {
+    ValidRange r;
+    c.U64(&r.valid_from);
+    c.U64(&r.valid_until);
+    entry.ranges.push_back(r);
+  }
+  return entry;
+}
+
+std::string EncodeIndexReverse(const IndexReverse& reverse) {
+  std::string s;
+  PutFixed64BE(&s, reverse.asserted_sequence);
+  PutFixed32BE(&s, reverse.said);
+  PutFixed16BE(&s, static_cast<uint16_t>(reverse.terms.size()));
+  for (const std::string& t : reverse.terms) PutStr16(&s, t);
+  return s;
+}
+
+absl::StatusOr<IndexReverse> DecodeIndexReverse(absl::string_view bytes) {
+  Cursor c(bytes);
+  IndexReverse r;
+  uint16_t n = 0;
+  if (!c.U64(&r.asserted_sequence) || !c.U32(&r.said) || !c.U16(&n)) {
+    return Malformed("index reverse", "truncated header");
+  }
+  r.terms.resize(n);
+  for (std::string& t : r.terms) {
+    if (!c.Str16(&t)) return Malformed("index reverse", "truncated term");
+  }
+  if (!c.done()) return Malformed("index reverse", "trailing bytes");
+  return r;
+}
+
+absl::StatusOr<IndexKeyParts> DecodeIndexEntryKey(const IndexSpace& space,
+                                                  absl::string_view key) {
+  const size_t head = space.view_prefix.size() + 1;
+  if (key.size() < head || key.substr(0, space.view_prefix.size()) != space.view_prefix ||
+      static_cast<uint8_t>(key[space.view_prefix.size()]) != space.entry_kind) {
+    return Malformed("index key", "not in this index");
+  }
+  absl::string_view rest = key.substr(head);
+  IndexKeyParts parts;
+  if (!ConsumeOrderedString(&rest, &parts.term) || rest.size() != 12) {
+    return Malformed("index key", "bad term or length");
+  }
+  parts.said = DecodeFixed32BE(rest.data());
+  parts.asserted_sequence = DecodeFixed64BE(rest.data() + 4);
+  return parts;
+}
+
+std::string ClaimStateKey(absl::string_view claims_prefix, absl::string_view claim_id) {
+  std::string key = WithKind(claims_prefix, kClaimRecord);
+  key.append(claim_id.data(), claim_id.size());
+  return key;
+}
+
+std::string ClaimHistoryPrefix(absl::string_view claims_prefix, absl::string_view claim_id) {
+  std::string key = WithKind(claims_prefix, kClaimHistoryRecord);
+  AppendOrderedString(&key, claim_id);
+  return key;
+}
+
+std::string ClaimHistoryKey(absl::string_view claims_prefix, absl::string_view claim_id,
+                            SequenceNumber sequence) {
+  std::string key = ClaimHistoryPrefix(claims_prefix, claim_id);
+  PutFixed64BE(&key, sequence);
+  return key;
+}
+
+absl::StatusOr<SequenceNumber> DecodeHistoryKeySequence(absl::string_view key) {
+  if (key.size() < 8) return Malformed("history key", "too short");
+  return DecodeFixed64BE(key.data() + key.size() - 8);
+}
+
+IndexSpace StatusIndexSpace(absl::string_view claims_prefix) {
+  return IndexSpace{std::string(claims_prefix), kStatusEntryRecord, kStatusReverseRecord};
+}
+
+std::string StatusTerm(ClaimStatus status) {
+  return std::string(1, static_cast<char>(status));
+}
+
+std::string EncodeClaimState(const ClaimState& state) {
+  std::string s;
+  s.reserve(8 + 32 + 8 + 1 + 8);
+  PutFixed64BE(&s, state.asserted_sequence);
+  s.append(state.submitter_key_id);
+  PutFixed64BE(&s, state.version_sequence);
+  s.push_back(static_cast<char>(state.status));
+  PutFixed64BE(&s, state.status_sequence);
+  return s;
+}
+
+absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
+  if (bytes.size() != 57) {
+    return Malformed("claim state", absl::StrCat(bytes.size(), " bytes, want 57"));
+  }
+  Cursor c(bytes);
+  ClaimState state;
+  absl::string_view key_id;
+  uint8_t status = 0;
+  c.U64(&state.asserted_sequence);
+  c.Bytes(32, &key_id);
+  c.U64(&state.version_sequence);
+  c.U8(&status);
+  c.U64(&state.status_sequence);
+  if (status < 1 || status > 3) return Malformed("claim state", "unknown status");
+  state.submitter_key_id = std::string(key_id);
+  state.status = static_cast<ClaimStatus>(status);
+  return state;
+}
+
+std::string EncodeKindAndId(EventKind kind, absl::string_view event_id) {
+  std::string s;
+  s.reserve(1 + event_id.size());
+  s.push_back(static_cast<char>(kind));
+  s.append(event_id.data(), event_id.size());
+  return s;
+}
+
+absl::StatusOr<std::pair<EventKind, std::string>> DecodeKindAndId(absl::string_view bytes) {
+  if (bytes.empty() || bytes[0] < 1 || bytes[0] > 6) {
+    return Malformed("event reference", "missing or unknown event kind");
+  }
+  return std::make_pair(static_cast<EventKind>(bytes[0]), std::string(bytes.substr(1)));
+}
+
+std::string KeyStateKey(absl::string_view keys_prefix, absl::string_view key_id) {
+  std::string key = WithKind(keys_prefix, kKeyRecord);
+  key.append(key_id.data(), key_id.size());
+  return key;
+}
+
+std::string SignedEventPrefix(absl::string_view keys_prefix, absl::string_view key_id) {
+  std::string key = WithKind(keys_prefix, kSignedEventRecord);
+  key.append(key_id.data(), key_id.size());  // always 32 bytes: no escaping needed
+  return key;
+}
+
+std::string SignedEventKey(absl::string_view keys_prefix, absl::string_view key_id,
+                           SequenceNumber sequence) {
+  std::string key = SignedEventPrefix(keys_prefix, key_id);
+  PutFixed64BE(&key, sequence);
+  return key;
+}
+
+std::string EncodeKeyState(const KeyState& state) {
+  std::string s;
+  s.push_back(state.has_public_key ? 1 : 0);
+  if (state.has_public_key && state.public_key.size() == 32) {
+    s.append(state.public_key);
+  } else {
+    s.append(32, '\0');
+  }
+  s.push_back(static_cast<char>(state.role));
+  PutFixed64BE(&s, state.registered_sequence);
+  s.push_back(state.revoked ? 1 : 0);
+  PutFixed64BE(&s, state.revoked_sequence);
+  return s;
+}
+
+absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes) {
+  if (bytes.size() != 51) {
+    return Malformed("key state", absl::StrCat(bytes.size(), " bytes, want 51"));
+  }
+  Cursor c(bytes);
+  KeyState state;
+  uint8_t has = 0, revoked = 0;
+  absl::string_view pk;
+  c.U8(&has);
+  c.Bytes(32, &pk);
+  c.U8(&state.role);
+  c.U64(&state.registered_sequence);
+  c.U8(&revoked);
+  c.U64(&state.revoked_sequence);
+  state.has_public_key = has != 0;
+  if (state.has_public_key) state.public_key = std::string(pk);
+  state.revoked = revoked != 0;
+  return state;
+}
+
+std::string TallyPrefix(absl::string_view verdicts_prefix, absl::string_view claimant_term) {
+  std::string key = WithKind(verdicts_prefix, kTallyRecord);
+  AppendOrderedString(&key, claimant_term);
+  return key;
+}
+
+std::string TallyKey(absl::string_view verdicts_prefix, absl::string_view claimant_term,
+                     absl::string_view reviewer, absl::string_view rating_text) {
+  std::string key = TallyPrefix(verdicts_prefix, claimant_term);
+  AppendOrderedString(&key, reviewer);
+  AppendOrderedString(&key, rating_text);
+  return key;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> DecodeTallyKeySuffix(
+    absl::string_view suffix) {
+  std::pair<std::string, std::string> out;
+  if (!ConsumeOrderedString(&suffix, &out.first) ||
+      !ConsumeOrderedString(&suffix, &out.second) || !suffix.empty()) {
+    return Malformed("tally key", "bad reviewer or rating text");
+  }
+  return out;
+}
+
+std::string VerdictClaimKey(absl::string_view verdicts_prefix, absl::string_view claim_id) {
+  std::string key = WithKind(verdicts_prefix, kVerdictClaimRecord);
+  key.append(claim_id.data(), claim_id.size());
+  return key;
+}
+
+}  // namespace ledger::views::schema

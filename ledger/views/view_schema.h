@@ -1,0 +1,291 @@
+// The key layout and value encodings of the view database (<data-dir>/views/): the ONLY place
+// that knows them (as ledger/store/schema.h is for the log). Views are derived data: nothing here
+// is part of the signed format, and a change only needs kViewSchemaVersion bumped -- a view
+// database of another version is dropped and rebuilt from the log at open.
+//
+// Every key starts with the prefix of the view that owns it:
+//
+//   view prefix   = u8(tag) || name || 0x00          e.g. 0x02 "by_claimant" 0x00
+//   watermark     = view prefix || 0x00              -> u64be(next sequence to apply)
+//   data records  = view prefix || u8(record kind >= 0x01) || ...
+//
+// so a view's data is one contiguous key range, its watermark sorts first, and a view's digest
+// (ViewEngine::Digest) hashes the range after the watermark. All integers are big-endian, so
+// byte order is numeric order. Variable-length strings inside keys use the order-preserving,
+// prefix-free escaping of AppendOrderedString (0x00 -> 0x00 0xff, terminated by 0x00 0x01).
+//
+// The index views (by_claimant, by_topic, by_entity, by_source_url, by_publisher, timeline, and
+// the status index inside `claims`) share one bitemporal layout:
+//
+//   entry   = view prefix || 0x01 || ordered(term) || u32be(said key) || u64be(asserted sequence)
+//             -> u16be(len(claim id)) || claim id || n x (u64be(valid_from) || u64be(valid_until))
+//   reverse = view prefix || 0x02 || claim id
+//             -> u64be(asserted sequence) || u32be(said key) || u16be(n) || n x (u16be(len) || term)
+//
+// An entry lists the half-open sequence ranges [valid_from, valid_until) during which the claim
+// (its current version at the time) carried `term`; valid_until = kOpenSequence while it still
+// does. A claim is in the index "as of sequence N" when some range has valid_from <= N <
+// valid_until. The reverse record is the index's own memory of which terms the claim's current
+// version put there, so that a correction can close exactly those (a projection reads only its
+// own state, never another view's). The status index uses record kinds 0x03/0x04 of `claims`.
+//
+// Said key (the statement-time sort key): u32 = year << 16 | month << 8 | day, with 0 for the
+// parts a PartialDate's precision leaves unknown, and 0 for no date at all.
+#ifndef LEDGER_VIEWS_VIEW_SCHEMA_H_
+#define LEDGER_VIEWS_VIEW_SCHEMA_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ledger/base/types.h"
+#include "ledger/v1/claim.pb.h"
+
+namespace ledger::views::schema {
+
+// Bump on any change to this file's layouts: views of another version are rebuilt at open.
+inline constexpr uint32_t kViewSchemaVersion = 1;
+
+// valid_until of an index range that is still open.
+inline constexpr SequenceNumber kOpenSequence = ~uint64_t{0};
+// registered_sequence of a key that no event registered (a genesis admin key).
+inline constexpr SequenceNumber kGenesisSequence = ~uint64_t{0};
+
+// One byte per view; DO NOT reuse a retired tag for another view.
+enum class ViewTag : uint8_t {
+  kMeta = 0x00,  // not a view: the schema version and the log fingerprint
+  kClaims = 0x01,
+  kByClaimant = 0x02,
+  kByTopic = 0x03,
+  kByEntity = 0x04,
+  kBySourceUrl = 0x05,
+  kByPublisher = 0x06,
+  kTimeline = 0x07,
+  kKeys = 0x08,
+  kVerdicts = 0x09,
+};
+
+inline constexpr absl::string_view kMetaName = "meta";
+inline constexpr absl::string_view kClaimsView = "claims";
+inline constexpr absl::string_view kByClaimantView = "by_claimant";
+inline constexpr absl::string_view kByTopicView = "by_topic";
+inline constexpr absl::string_view kByEntityView = "by_entity";
+inline constexpr absl::string_view kBySourceUrlView = "by_source_url";
+inline constexpr absl::string_view kByPublisherView = "by_publisher";
+inline constexpr absl::string_view kTimelineView = "timeline";
+inline constexpr absl::string_view kKeysView = "keys";
+inline constexpr absl::string_view kVerdictsView = "verdicts";
+
+// Record kinds (the byte after a view prefix).
+inline constexpr uint8_t kWatermarkRecord = 0x00;
+inline constexpr uint8_t kIndexEntryRecord = 0x01;    // index views
+inline constexpr uint8_t kIndexReverseRecord = 0x02;  // index views
+inline constexpr uint8_t kClaimRecord = 0x01;         // claims: claim id -> ClaimState
+inline constexpr uint8_t kClaimHistoryRecord = 0x02;  // claims: history events
+inline constexpr uint8_t kStatusEntryRecord = 0x03;   // claims: status index entries
+inline constexpr uint8_t kStatusReverseRecord = 0x04; // claims: status index reverse
+inline constexpr uint8_t kKeyRecord = 0x01;           // keys: key id -> KeyState
+inline constexpr uint8_t kSignedEventRecord = 0x02;   // keys: key id, sequence -> event
+inline constexpr uint8_t kTallyRecord = 0x01;         // verdicts: counts
+inline constexpr uint8_t kVerdictClaimRecord = 0x02;  // verdicts: claim id -> claimant term
+inline constexpr uint8_t kMetaSchemaRecord = 0x01;    // meta: u32be(kViewSchemaVersion)
+inline constexpr uint8_t kMetaFingerprintRecord = 0x02;  // meta: the last entry read
+
+// Claim status. Stored in the claims view and as the status index's term.
+enum class ClaimStatus : uint8_t { kActive = 1, kCorrected = 2, kRetracted = 3 };
+absl::string_view ClaimStatusName(ClaimStatus status);  // "ACTIVE", "CORRECTED", "RETRACTED"
+
+// Event kinds in claim histories and in the keys view: the field number of the Event body
+// (ledger.v1.Event.body), so they never change.
+enum class EventKind : uint8_t {
+  kClaimAsserted = 1,
+  kClaimCorrected = 2,
+  kClaimRetracted = 3,
+  kClaimReviewed = 4,
+  kKeyRegistered = 5,
+  kKeyRevoked = 6,
+};
+absl::string_view EventKindName(EventKind kind);  // "claim_asserted", ...
+EventKind EventKindOf(const ledger::v1::Event& event);  // Precondition: a body is set.
+
+// ---- Generic key pieces ------------------------------------------------------------------
+
+// u8(tag) || name || 0x00.
+std::string ViewPrefix(ViewTag tag, absl::string_view name);
+// The smallest key greater than every key starting with `prefix` ("" when there is none, i.e.
+// `prefix` is all 0xff). Used as an exclusive scan end.
+std::string PrefixSuccessor(absl::string_view prefix);
+// view prefix || 0x00.
+std::string WatermarkKey(absl::string_view view_prefix);
+// The first data key of a view (view prefix || 0x01): digests hash [this, PrefixSuccessor(prefix)).
+std::string DataBegin(absl::string_view view_prefix);
+
+// Order-preserving, prefix-free string encoding for keys.
+void AppendOrderedString(std::string* dst, absl::string_view s);
+// Consumes one AppendOrderedString encoding from the front of *in. False when malformed.
+bool ConsumeOrderedString(absl::string_view* in, std::string* out);
+
+// ---- Meta ---------------------------------------------------------------------------------
+
+std::string MetaSchemaKey();
+std::string MetaFingerprintKey();
+std::string EncodeU32(uint32_t v);
+std::string EncodeU64(uint64_t v);
+// DataLoss naming `what` unless `bytes` is exactly 4 / 8 bytes.
+absl::StatusOr<uint32_t> DecodeU32(absl::string_view bytes, absl::string_view what);
+absl::StatusOr<uint64_t> DecodeU64(absl::string_view bytes, absl::string_view what);
+
+// The log entry the views were last built from, to recognise the same log at the next catch-up.
+struct Fingerprint {
+  SequenceNumber sequence = 0;
+  Hash leaf_hash{};
+};
+std::string EncodeFingerprint(const Fingerprint& f);
+absl::StatusOr<Fingerprint> DecodeFingerprint(absl::string_view bytes);
+
+// ---- Terms and said dates ------------------------------------------------------------------
+// Normalisation of index terms, applied identically when indexing and when querying:
+//   claimant: "id:" + stable_id when set, else "name:" + AsciiLower(name)
+//   entity:   "id:" + stable_id when set, else "name:" + AsciiLower(name)
+//   topic, publisher: AsciiLower(text)
+//   source url: exact
+// Only ASCII letters are lowercased (no Unicode case folding, no whitespace trimming): enough to
+// merge "Energy" and "energy" without locale-dependent surprises. The "id:"/"name:" prefixes
+// keep a stable id from ever colliding with a name.
+
+std::string ClaimantTerm(absl::string_view stable_id, absl::string_view name);
+std::string ClaimantTerm(const ledger::v1::Claimant& claimant);
+std::string EntityTerm(absl::string_view stable_id, absl::string_view name);
+std::string TopicTerm(absl::string_view topic);
+std::string PublisherTerm(absl::string_view publisher);
+
+// The said key of a PartialDate (see the header comment).
+uint32_t SaidKey(const ledger::v1::PartialDate& said);
+// year/month/day with 0 for unknown parts. Preconditions: year <= 0xffff, month, day <= 0xff.
+inline uint32_t SaidKeyOf(int year, int month, int day) {
+  return (static_cast<uint32_t>(year) << 16) | (static_cast<uint32_t>(month) << 8) |
+         static_cast<uint32_t>(day);
+}
+
+// ---- Index views ---------------------------------------------------------------------------
+
+// Where one index lives inside its view's key space.
+struct IndexSpace {
+  std::string view_prefix;
+  uint8_t entry_kind = kIndexEntryRecord;
+  uint8_t reverse_kind = kIndexReverseRecord;
+};
+
+// view prefix || entry kind || ordered(term)
+std::string IndexTermPrefix(const IndexSpace& space, absl::string_view term);
+// IndexTermPrefix || u32be(said) || u64be(asserted sequence)
+std::string IndexEntryKey(const IndexSpace& space, absl::string_view term, uint32_t said,
+                          SequenceNumber asserted_sequence);
+std::string IndexReverseKey(const IndexSpace& space, absl::string_view claim_id);
+
+struct ValidRange {
+  SequenceNumber valid_from = 0;
+  SequenceNumber valid_until = kOpenSequence;
+  bool operator==(const ValidRange& o) const {
+    return valid_from == o.valid_from && valid_until == o.valid_until;
+  }
+};
+struct IndexEntry {
+  std::string claim_id;
+  std::vector<ValidRange> ranges;  // increasing, disjoint
+  // True when the entry was in the index in the state after the first `size` entries,
+  // i.e. some range has valid_from < size <= valid_until.
+  bool VisibleAt(TreeSize size) const;
+};
+std::string EncodeIndexEntry(const IndexEntry& entry);
+absl::StatusOr<IndexEntry> DecodeIndexEntry(absl::string_view bytes);
+
+struct IndexReverse {
+  SequenceNumber asserted_sequence = 0;
+  uint32_t said = 0;
+  std::vector<std::string> terms;  // sorted, unique
+};
+std::string EncodeIndexReverse(const IndexReverse& reverse);
+absl::StatusOr<IndexReverse> DecodeIndexReverse(absl::string_view bytes);
+
+// The said key and asserted sequence at the end of an index entry key, and its term.
+struct IndexKeyParts {
+  std::string term;
+  uint32_t said = 0;
+  SequenceNumber asserted_sequence = 0;
+};
+absl::StatusOr<IndexKeyParts> DecodeIndexEntryKey(const IndexSpace& space, absl::string_view key);
+
+// ---- Claims view ---------------------------------------------------------------------------
+
+std::string ClaimStateKey(absl::string_view claims_prefix, absl::string_view claim_id);
+// claims prefix || 0x02 || ordered(claim id) || u64be(sequence)
+std::string ClaimHistoryPrefix(absl::string_view claims_prefix, absl::string_view claim_id);
+std::string ClaimHistoryKey(absl::string_view claims_prefix, absl::string_view claim_id,
+                            SequenceNumber sequence);
+// The sequence at the end of a history key. DataLoss when too short.
+absl::StatusOr<SequenceNumber> DecodeHistoryKeySequence(absl::string_view key);
+// The status index inside the claims view.
+IndexSpace StatusIndexSpace(absl::string_view claims_prefix);
+std::string StatusTerm(ClaimStatus status);  // one byte
+
+// The current state of one claim:
+//   u64be(asserted) || submitter key id (32) || u64be(version) || u8(status) || u64be(status_seq)
+struct ClaimState {
+  SequenceNumber asserted_sequence = 0;
+  std::string submitter_key_id;  // 32 bytes
+  // The assert or latest correction: its entry holds the current content.
+  SequenceNumber version_sequence = 0;
+  ClaimStatus status = ClaimStatus::kActive;
+  // The entry that last changed `status` (the assert while active).
+  SequenceNumber status_sequence = 0;
+  // The last entry that changed version or status: the state is current for every as-of after.
+  SequenceNumber LastChange() const { return std::max(version_sequence, status_sequence); }
+};
+std::string EncodeClaimState(const ClaimState& state);
+absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes);
+
+// History and signed-event values: u8(event kind) || event id.
+std::string EncodeKindAndId(EventKind kind, absl::string_view event_id);
+absl::StatusOr<std::pair<EventKind, std::string>> DecodeKindAndId(absl::string_view bytes);
+
+// ---- Keys view -----------------------------------------------------------------------------
+
+std::string KeyStateKey(absl::string_view keys_prefix, absl::string_view key_id);
+std::string SignedEventPrefix(absl::string_view keys_prefix, absl::string_view key_id);
+std::string SignedEventKey(absl::string_view keys_prefix, absl::string_view key_id,
+                           SequenceNumber sequence);
+
+//   u8(has public key) || public key (32, zero when unknown) || u8(role) ||
+//   u64be(registered sequence) || u8(revoked) || u64be(revoked sequence)
+struct KeyState {
+  bool has_public_key = false;  // false for a genesis admin key revoked by an event
+  std::string public_key;       // 32 bytes when known
+  uint8_t role = 0;             // ledger.v1.KeyRegistered.Role
+  SequenceNumber registered_sequence = kGenesisSequence;
+  bool revoked = false;
+  SequenceNumber revoked_sequence = 0;
+};
+std::string EncodeKeyState(const KeyState& state);
+absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes);
+
+// ---- Verdicts view -------------------------------------------------------------------------
+
+// verdicts prefix || 0x01 || ordered(claimant term) || ordered(reviewer) || ordered(rating text)
+//   -> u64be(count)
+std::string TallyPrefix(absl::string_view verdicts_prefix, absl::string_view claimant_term);
+std::string TallyKey(absl::string_view verdicts_prefix, absl::string_view claimant_term,
+                     absl::string_view reviewer, absl::string_view rating_text);
+// Reviewer and rating text from a tally key under TallyPrefix(prefix, term).
+absl::StatusOr<std::pair<std::string, std::string>> DecodeTallyKeySuffix(absl::string_view suffix);
+// verdicts prefix || 0x02 || claim id -> claimant term of the claim's current version.
+std::string VerdictClaimKey(absl::string_view verdicts_prefix, absl::string_view claim_id);
+
+}  // namespace ledger::views::schema
+
+#endif  // LEDGER_VIEWS_VIEW_SCHEMA_H_

@@ -1,0 +1,100 @@
+#include "ledger/views/view_updater.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace ledger::views {
+
+ViewUpdater::ViewUpdater(ViewEngine* engine, const store::LogStore* log,
+                         ViewUpdaterOptions options)
+    : engine_(engine), log_(log), options_(std::move(options)) {
+  absl::MutexLock lock(&mu_);
+  watermark_ = engine_->Watermark();
+}
+
+ViewUpdater::~ViewUpdater() { Stop(); }
+
+void ViewUpdater::Start() {
+  absl::MutexLock lock(&mu_);
+  if (running_ || stopping_) return;
+  running_ = true;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void ViewUpdater::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  cancel_.store(true);
+  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  running_ = false;
+}
+
+void ViewUpdater::Notify(TreeSize new_size) {
+  absl::MutexLock lock(&mu_);
+  pending_ = true;
+  notified_size_ = std::max(notified_size_, new_size);
+}
+
+TreeSize ViewUpdater::Watermark() const {
+  absl::MutexLock lock(&mu_);
+  return watermark_;
+}
+
+absl::Status ViewUpdater::status() const {
+  absl::MutexLock lock(&mu_);
+  return last_status_;
+}
+
+absl::Status ViewUpdater::WaitForWatermark(TreeSize at_least, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, at_least]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return watermark_ >= at_least || stopping_;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  if (watermark_ >= at_least) return absl::OkStatus();
+  if (stopping_) {
+    return absl::UnavailableError(absl::StrCat("view updater stopped at watermark ", watermark_,
+                                               " before reaching ", at_least));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      "views at watermark ", watermark_, " did not reach ", at_least, " in time",
+      last_status_.ok() ? "" : absl::StrCat("; last catch-up error: ", last_status_.ToString())));
+}
+
+void ViewUpdater::Run() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return pending_ || stopping_; };
+      if (last_status_.ok()) {
+        mu_.Await(absl::Condition(&ready));
+      } else {
+        // Retry a failed catch-up after a delay even without a new append.
+        mu_.AwaitWithTimeout(absl::Condition(&ready), options_.retry_delay);
+      }
+      if (stopping_) return;
+      pending_ = false;
+    }
+    CatchUpOptions options;
+    options.progress = [this](const CatchUpProgress& p) {
+      {
+        absl::MutexLock lock(&mu_);
+        watermark_ = p.watermark;
+      }
+      if (options_.progress) options_.progress(p);
+    };
+    options.cancel = &cancel_;
+    absl::StatusOr<CatchUpResult> result = engine_->CatchUp(*log_, options);
+    absl::MutexLock lock(&mu_);
+    watermark_ = engine_->Watermark();
+    last_status_ = result.status();
+    if (absl::IsCancelled(last_status_) && stopping_) return;
+  }
+}
+
+}  // namespace ledger::views
