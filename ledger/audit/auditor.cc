@@ -8,7 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/core/claim_rules.h"
+#include "ledger/core/replayer.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/crypto/ed25519.h"
@@ -23,40 +23,6 @@ namespace {
 
 constexpr size_t kChunkEntries = 4096;
 
-// A signature to check: entry signatures and checkpoint signatures alike.
-struct SignatureJob {
-  crypto::PublicKey key{};
-  std::string message;
-  std::string signature;
-  SequenceNumber sequence = 0;  // For checkpoints: tree size.
-  bool is_checkpoint = false;
-};
-
-// Returns the index of the first job that fails, or jobs.size().
-size_t VerifyInParallel(const std::vector<SignatureJob>& jobs, int threads) {
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> first_bad{jobs.size()};
-  auto work = [&] {
-    for (;;) {
-      size_t i = next.fetch_add(64);
-      if (i >= jobs.size()) return;
-      size_t end = std::min(jobs.size(), i + 64);
-      for (; i < end; ++i) {
-        if (!crypto::Ed25519Verify(jobs[i].key, jobs[i].message, jobs[i].signature)) {
-          size_t cur = first_bad.load();
-          while (i < cur && !first_bad.compare_exchange_weak(cur, i)) {
-          }
-        }
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  return first_bad.load();
-}
-
 class Auditor {
  public:
   Auditor(const store::LogStore& store, const core::LogIdentity& trust,
@@ -65,8 +31,8 @@ class Auditor {
         trust_(trust),
         options_(options),
         verifier_{trust.origin, trust.log_public_key},
-        registry_(trust.admin_keys),
-        claims_(core::ClaimLookup()) {}
+        genesis_keys_(trust.admin_keys),
+        replayer_(trust.origin, &genesis_keys_, core::ClaimLookup(), 0, options.threads) {}
 
   absl::StatusOr<AuditReport> Run();
 
@@ -87,15 +53,10 @@ class Auditor {
   const core::LogIdentity& trust_;
   const AuditOptions& options_;
   const format::NoteVerifier verifier_;
-  core::KeyRegistry registry_;
-  // The claim lifecycle state, replayed in memory from the log.
-  core::ClaimRules claims_;
+  const core::KeyRegistry genesis_keys_;
+  // Every rule of format.md §8, as a follower applies them too.
+  core::EntryReplayer replayer_;
   merkle::Frontier frontier_;
-  int64_t last_recorded_time_ = 0;
-  std::vector<SignatureJob> jobs_;
-  // Keys (key id, signature, message) of jobs queued in this chunk / verified earlier.
-  absl::flat_hash_set<std::string> pending_;
-  absl::flat_hash_set<std::string> verified_;
   // Stored checkpoints (tree size, note), in increasing size; next_checkpoint_ indexes it.
   std::vector<std::pair<TreeSize, std::string>> checkpoints_;
   size_t next_checkpoint_ = 0;
@@ -105,59 +66,22 @@ class Auditor {
 };
 
 bool Auditor::CheckEntry(SequenceNumber seq, absl::string_view leaf_data) {
-  absl::StatusOr<format::EntryView> view = format::DecodeLeafData(leaf_data);
-  if (!view.ok()) return Fail(seq, absl::StrCat("entry ", seq, ": ", view.status().message()));
-  if (absl::Status s = core::ValidateEventId(view->event_id); !s.ok()) {
-    return Fail(seq, absl::StrCat("entry ", seq, ": ", s.message()));
-  }
-  absl::StatusOr<ledger::v1::Event> event = core::ParseStoredEvent(view->event);
-  if (!event.ok()) return Fail(seq, absl::StrCat("entry ", seq, ": ", event.status().message()));
-  const Hash event_hash = crypto::Sha256(view->event);
+  absl::StatusOr<core::ReplayedEntry> entry = replayer_.Add(seq, leaf_data);
+  if (!entry.ok()) return Fail(seq, std::string(entry.status().message()));
+  // The stored indexes must point back at the entry.
   absl::StatusOr<std::optional<store::EventIdRecord>> id_record =
-      store_.GetEventId(view->event_id);
+      store_.GetEventId(entry->event_id);
   if (!id_record.ok()) return io_error_ = id_record.status(), false;
   if (!id_record->has_value() || (*id_record)->sequence != seq ||
-      (*id_record)->event_hash != event_hash) {
+      (*id_record)->event_hash != entry->event_hash) {
     return Fail(seq, absl::StrCat("entry ", seq, ": the idempotency index does not point back "
-                                  "at it for event id \"", view->event_id, "\"",
+                                  "at it for event id \"", entry->event_id, "\"",
                                   id_record->has_value()
                                       ? absl::StrCat(" (it names entry ", (*id_record)->sequence,
                                                      ")")
                                       : ""));
   }
-  if (absl::Status s = registry_.Authorize(*event, view->key_id); !s.ok()) {
-    return Fail(seq, absl::StrCat("entry ", seq, ": signer not allowed: ", s.message()));
-  }
-  const core::KeyRecord* signer = registry_.Find(view->key_id);
-  if (absl::Status s = claims_.Authorize(*event, view->key_id, signer->role); !s.ok()) {
-    return Fail(seq, absl::StrCat("entry ", seq, ": breaks the claim rules: ", s.message()));
-  }
-  if (auto applied = claims_.Apply(*event, view->event_id, view->key_id, seq); !applied.ok()) {
-    return Fail(seq, absl::StrCat("entry ", seq, ": ", applied.status().message()));
-  }
-  absl::StatusOr<std::string> message = format::EntrySigningInput(trust_.origin, *view);
-  if (!message.ok()) {
-    return Fail(seq, absl::StrCat("entry ", seq, ": ", message.status().message()));
-  }
-  // Members of one signed batch share one signature: it is checked once (the first member's
-  // sequence is the one named if it fails).
-  std::string job_key = absl::StrCat(view->key_id, view->signature, *message);
-  if (verified_.count(job_key) == 0 && pending_.count(job_key) == 0) {
-    SignatureJob job;
-    job.key = signer->public_key;
-    job.message = *std::move(message);
-    job.signature = std::string(view->signature);
-    job.sequence = seq;
-    jobs_.push_back(std::move(job));
-    pending_.insert(std::move(job_key));
-  }
-  registry_.Apply(*event, seq);
-  if (view->recorded_time_micros < last_recorded_time_) {
-    return Fail(seq, absl::StrCat("entry ", seq, ": recorded time ", view->recorded_time_micros,
-                                  " is before the previous entry's ", last_recorded_time_));
-  }
-  last_recorded_time_ = view->recorded_time_micros;
-  const Hash leaf_hash = merkle::HashLeaf(leaf_data);
+  const Hash leaf_hash = entry->leaf_hash;
   absl::StatusOr<std::optional<SequenceNumber>> indexed = store_.GetLeafIndex(leaf_hash);
   if (!indexed.ok()) return io_error_ = indexed.status(), false;
   if (!indexed->has_value() || **indexed != seq) {
@@ -211,26 +135,14 @@ bool Auditor::CheckCheckpointsAt(TreeSize size) {
 }
 
 bool Auditor::FlushSignatures() {
-  if (jobs_.empty()) return true;
-  int threads = options_.threads > 0 ? options_.threads
-                                     : std::max(1u, std::thread::hardware_concurrency());
-  size_t bad = VerifyInParallel(jobs_, threads);
-  report_.signatures_checked += std::min(bad, jobs_.size());
-  bool ok = bad == jobs_.size();
-  if (!ok) {
-    const SignatureJob& job = jobs_[bad];
-    // A signature problem comes before any later problem the sequential pass found.
+  std::optional<SequenceNumber> bad = replayer_.VerifySignatures(&report_.signatures_checked);
+  if (!bad.has_value()) return true;
+  // A signature problem comes before any later problem the sequential pass found.
+  if (!report_.first_bad_sequence.has_value() || *report_.first_bad_sequence >= *bad) {
     report_.problem.clear();
-    Fail(job.sequence, absl::StrCat("entry ", job.sequence,
-                                    ": the Ed25519 signature does not verify"));
   }
-  jobs_.clear();
-  // Remember the batch signatures just checked, so a batch spanning chunks is checked once;
-  // bounded, since only recent batches can continue in the next chunk.
-  if (verified_.size() > 4 * kChunkEntries) verified_.clear();
-  for (auto& k : pending_) verified_.insert(k);
-  pending_.clear();
-  return ok;
+  Fail(*bad, absl::StrCat("entry ", *bad, ": the Ed25519 signature does not verify"));
+  return false;
 }
 
 absl::StatusOr<AuditReport> Auditor::Run() {
