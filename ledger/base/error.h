@@ -49,6 +49,7 @@ inline constexpr absl::string_view kKeyAlreadyRegistered = "KEY_ALREADY_REGISTER
 inline constexpr absl::string_view kLastAdminKey = "LAST_ADMIN_KEY";
 inline constexpr absl::string_view kAdminKeyRequired = "ADMIN_KEY_REQUIRED";
 inline constexpr absl::string_view kClaimNotFound = "CLAIM_NOT_FOUND";
+inline constexpr absl::string_view kNotLeader = "NOT_LEADER";
 inline constexpr absl::string_view kClaimRetracted = "CLAIM_RETRACTED";
 inline constexpr absl::string_view kNotClaimSubmitter = "NOT_CLAIM_SUBMITTER";
 inline constexpr absl::string_view kEventIdConflict = "EVENT_ID_CONFLICT";

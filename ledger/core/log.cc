@@ -11,6 +11,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/core/claim_rules.h"
 #include "ledger/core/event_validation.h"
+#include "ledger/core/replayer.h"
 #include "ledger/core/limits.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/format/entry.h"
@@ -77,12 +78,11 @@ absl::StatusOr<LogEntry> DecodeLogEntry(SequenceNumber sequence, std::string lea
   return e;
 }
 
-absl::StatusOr<std::unique_ptr<Log>> Log::Open(std::unique_ptr<store::LogStore> store,
-                                               LogIdentity identity,
-                                               crypto::Ed25519PrivateKey log_key,
-                                               LogOptions options) {
+absl::StatusOr<std::unique_ptr<Log>> Log::Open(
+    std::unique_ptr<store::LogStore> store, LogIdentity identity,
+    std::optional<crypto::Ed25519PrivateKey> log_key, LogOptions options) {
   LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(identity.origin));
-  if (log_key.public_key() != identity.log_public_key) {
+  if (log_key.has_value() && log_key->public_key() != identity.log_public_key) {
     return absl::InvalidArgumentError("the log key does not match the identity's log public key");
   }
   const store::LogHead head = store->Head();
@@ -121,12 +121,14 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(std::unique_ptr<store::LogStore> 
                                                 head.tree_size, " has another root"));
       }
       log->latest_checkpoint_ = *cp;
+    } else if (head.tree_size == 0 && !log->log_key_.has_value()) {
+      // An empty follower: the leader's checkpoints arrive with its entries.
     } else if (head.tree_size == 0) {
       // A new log: publish the signed empty tree, so followers have a starting point.
       store::CommitBatch batch;
       batch.new_head = head;
       batch.checkpoint = format::SignCheckpoint(
-          {log->identity_.origin, 0, merkle::EmptyRoot()}, log->log_key_);
+          {log->identity_.origin, 0, merkle::EmptyRoot()}, *log->log_key_);
       LEDGER_RETURN_IF_ERROR(log->store_->Commit(batch));
       log->latest_checkpoint_ = *batch.checkpoint;
     } else {
@@ -134,12 +136,15 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(std::unique_ptr<store::LogStore> 
           absl::StrCat("no checkpoint is stored for the head's tree size ", head.tree_size));
     }
   }
-  log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
+  if (log->log_key_.has_value()) {
+    log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
+  }
   return log;
 }
 
 Log::Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
-         crypto::Ed25519PrivateKey log_key, LogOptions options, merkle::Frontier frontier)
+         std::optional<crypto::Ed25519PrivateKey> log_key, LogOptions options,
+         merkle::Frontier frontier)
     : store_(std::move(store)),
       identity_(std::move(identity)),
       log_key_(std::move(log_key)),
@@ -275,9 +280,21 @@ absl::Status Log::CheckFreeSpace() const {
   return absl::OkStatus();
 }
 
+absl::Status Log::CheckWritable() const {
+  if (log_key_.has_value()) return absl::OkStatus();
+  return MakeError(absl::StatusCode::kFailedPrecondition, reason::kNotLeader, "",
+                   absl::StrCat("this server is a read-only follower",
+                                options_.leader.empty() ? "" : " of ", options_.leader,
+                                "; send appends to the leader"));
+}
+
 std::vector<Log::Checked> Log::CheckAll(const std::vector<ledger::v1::SignedEvent>& envelopes,
                                         bool indexed) const {
   std::vector<Checked> out(envelopes.size());
+  if (absl::Status writable = CheckWritable(); !writable.ok()) {
+    for (Checked& c : out) c.status = writable;
+    return out;
+  }
   if (absl::Status space = CheckFreeSpace(); !space.ok()) {
     for (Checked& c : out) c.status = space;
     return out;
@@ -375,6 +392,7 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendSignedBatch(
     return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidEnvelope, "signature",
                      absl::StrCat("must be 64 bytes, got ", batch.signature().size()));
   }
+  LEDGER_RETURN_IF_ERROR(CheckWritable());
   LEDGER_RETURN_IF_ERROR(CheckFreeSpace());
   // The batch tree over the items, and each item's membership proof.
   std::map<std::pair<uint32_t, uint64_t>, Hash> nodes;
@@ -655,7 +673,7 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
     const TreeSize new_size = head.tree_size + stage.batch.entries.size();
     stage.batch.new_head = {new_size, stage.frontier.Root(), stage.last_recorded_time_micros};
     checkpoint = format::SignCheckpoint(
-        {identity_.origin, new_size, stage.batch.new_head.root_hash}, log_key_);
+        {identity_.origin, new_size, stage.batch.new_head.root_hash}, *log_key_);
     stage.batch.checkpoint = checkpoint;
     commit = store_->Commit(stage.batch);
     if (commit.ok()) LEDGER_CRASH_POINT("after-commit-before-ack");
@@ -766,6 +784,93 @@ absl::StatusOr<ConsistencyProof> Log::ProveConsistency(TreeSize from_tree_size,
   LEDGER_ASSIGN_OR_RETURN(proof.from_root_hash, merkle::RootAt(from_tree_size, read));
   LEDGER_ASSIGN_OR_RETURN(proof.to_root_hash, merkle::RootAt(to_tree_size, read));
   return proof;
+}
+
+absl::StatusOr<TreeSize> Log::AppendReplicated(const std::vector<std::string>& leaf_datas,
+                                                const std::string& checkpoint_note) {
+  if (!is_follower()) {
+    return absl::FailedPreconditionError("AppendReplicated is for followers only");
+  }
+  store::LogHead head;
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (!failed_.ok()) return LogStopped(failed_);
+    head = head_;
+  }
+  absl::StatusOr<format::Checkpoint> checkpoint =
+      format::VerifyCheckpoint(checkpoint_note, checkpoint_verifier_);
+  if (!checkpoint.ok()) {
+    return absl::DataLossError(absl::StrCat("the leader's checkpoint does not verify with the "
+                                            "configured log key: ",
+                                            checkpoint.status().message()));
+  }
+  if (checkpoint->tree_size != head.tree_size + leaf_datas.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the checkpoint is for tree size ", checkpoint->tree_size, ", but ", head.tree_size,
+        " entries are stored and ", leaf_datas.size(), " arrived"));
+  }
+  // registry_ only changes on this thread (followers have no sequencer): read it unlocked.
+  const store::LogStore* store = store_.get();
+  EntryReplayer replayer(
+      identity_.origin, &registry_,
+      [store](absl::string_view id) -> absl::StatusOr<std::optional<ClaimRecord>> {
+        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store->GetClaim(id));
+        if (!bytes.has_value()) return std::optional<ClaimRecord>();
+        LEDGER_ASSIGN_OR_RETURN(ClaimRecord r, DecodeClaimRecord(*bytes));
+        return std::optional<ClaimRecord>(r);
+      },
+      head.last_recorded_time_micros, /*threads=*/0);
+  store::CommitBatch batch;
+  batch.expected_tree_size = head.tree_size;
+  merkle::Frontier frontier = frontier_;
+  std::map<std::string, SequenceNumber> new_ids;
+  int64_t last_time = head.last_recorded_time_micros;
+  for (size_t i = 0; i < leaf_datas.size(); ++i) {
+    const SequenceNumber seq = head.tree_size + i;
+    LEDGER_ASSIGN_OR_RETURN(ReplayedEntry e, replayer.Add(seq, leaf_datas[i]));
+    LEDGER_ASSIGN_OR_RETURN(std::optional<store::EventIdRecord> existing,
+                            store_->GetEventId(e.event_id));
+    if (existing.has_value() || new_ids.count(e.event_id) != 0) {
+      return absl::DataLossError(absl::StrCat(
+          "entry ", seq, ": event id "", e.event_id, "" already names entry ",
+          existing.has_value() ? existing->sequence : new_ids[e.event_id]));
+    }
+    new_ids[e.event_id] = seq;
+    frontier.Append(e.leaf_hash, &batch.nodes);
+    batch.entries.push_back(leaf_datas[i]);
+    batch.leaf_index.emplace_back(e.leaf_hash, seq);
+    batch.event_ids.emplace_back(e.event_id, store::EventIdRecord{seq, e.event_hash});
+    for (const auto& [id, r] : e.key_changes) batch.keys.emplace_back(id, EncodeKeyRecord(r));
+    for (const auto& [id, r] : e.claim_changes) batch.claims.emplace_back(id, EncodeClaimRecord(r));
+    last_time = e.recorded_time_micros;
+  }
+  if (frontier.Root() != checkpoint->root_hash) {
+    return absl::DataLossError(absl::StrCat(
+        "the leader's entries give root ", HexEncode(frontier.Root()), " at tree size ",
+        checkpoint->tree_size, " but its signed checkpoint says ",
+        HexEncode(checkpoint->root_hash)));
+  }
+  if (std::optional<SequenceNumber> bad = replayer.VerifySignatures(nullptr); bad.has_value()) {
+    return absl::DataLossError(
+        absl::StrCat("entry ", *bad, ": the Ed25519 signature does not verify"));
+  }
+  batch.checkpoint = checkpoint_note;
+  batch.new_head = {checkpoint->tree_size, checkpoint->root_hash, last_time};
+  LEDGER_RETURN_IF_ERROR(CheckFreeSpace());
+  const absl::Time commit_start = absl::Now();
+  absl::Status commit = store_->Commit(batch);
+  absl::MutexLock lock(&state_mu_);
+  if (!commit.ok()) {
+    failed_ = commit;
+    return LogStopped(commit);
+  }
+  if (options_.on_commit) options_.on_commit(batch.entries.size(), absl::Now() - commit_start);
+  if (options_.on_checkpoint) options_.on_checkpoint(checkpoint_note, checkpoint->tree_size);
+  replayer.keys().MergeIntoParent(&registry_);
+  head_ = batch.new_head;
+  frontier_ = std::move(frontier);
+  latest_checkpoint_ = checkpoint_note;
+  return head_.tree_size;
 }
 
 }  // namespace ledger::core

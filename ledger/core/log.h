@@ -70,6 +70,8 @@ struct LogOptions {
   // sequencer before the callers are answered, so it must be cheap and must not block (the
   // data directory's anchor writer only queues it, ledger/core/anchor.h). Thread-safe.
   std::function<void(const std::string& checkpoint_note, TreeSize size)> on_checkpoint;
+  // On a follower: the leader's address, named when appends are refused.
+  std::string leader;
 };
 
 struct AppendResult {
@@ -129,9 +131,12 @@ class Log {
   // reproduce the stored root (DataLoss otherwise), loads the key registry, and signs a
   // checkpoint of the empty tree when the log is new. `log_key` must match
   // identity.log_public_key (InvalidArgument otherwise).
+  //
+  // Without a log key the log is a FOLLOWER: it refuses appends (FAILED_PRECONDITION, reason
+  // NOT_LEADER) and grows only through AppendReplicated.
   static absl::StatusOr<std::unique_ptr<Log>> Open(std::unique_ptr<store::LogStore> store,
                                                    LogIdentity identity,
-                                                   crypto::Ed25519PrivateKey log_key,
+                                                   std::optional<crypto::Ed25519PrivateKey> log_key,
                                                    LogOptions options);
 
   // Drains queued appends, then stops the sequencer.
@@ -186,6 +191,21 @@ class Log {
   absl::StatusOr<ConsistencyProof> ProveConsistency(TreeSize from_tree_size,
                                                     TreeSize to_tree_size) const;
 
+  // Follower only: verifies `leaf_datas` — the leader's entries for sequence numbers
+  // Head().tree_size, ... — against every rule of docs/format.md §8 (the same EntryReplayer
+  // the auditor uses; signatures in parallel, each batch signature once), recomputes the tree,
+  // and requires `checkpoint_note` (the leader's, signed by the configured log key) to be for
+  // exactly the new size with exactly the recomputed root. Then writes them, with the note,
+  // in one commit. Returns the new size. Errors, with nothing written:
+  //   FAILED_PRECONDITION  not a follower; the log stopped after a storage error
+  //   INVALID_ARGUMENT     the checkpoint is not for Head().tree_size + leaf_datas.size()
+  //   DATA_LOSS            an entry breaks a rule ("entry N: ..."), the checkpoint does not
+  //                        verify, or its root is not the recomputed root (a fork)
+  // Not thread-safe against itself: one replication thread calls it.
+  absl::StatusOr<TreeSize> AppendReplicated(const std::vector<std::string>& leaf_datas,
+                                            const std::string& checkpoint_note);
+
+  bool is_follower() const { return !log_key_.has_value(); }
   const LogIdentity& identity() const { return identity_; }
   // The C2SP verifier key of this log's checkpoints.
   std::string CheckpointVerifierKey() const;
@@ -214,7 +234,8 @@ class Log {
   };
 
   Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
-      crypto::Ed25519PrivateKey log_key, LogOptions options, merkle::Frontier frontier);
+      std::optional<crypto::Ed25519PrivateKey> log_key, LogOptions options,
+      merkle::Frontier frontier);
 
   // Step 1 of the pipeline for one event. `index` (or -1) prefixes error messages.
   absl::StatusOr<Prepared> Prepare(const ledger::v1::SignedEvent& envelope, int index) const;
@@ -227,6 +248,8 @@ class Log {
   // Check() for every envelope, on several threads when there are many.
   std::vector<Checked> CheckAll(const std::vector<ledger::v1::SignedEvent>& envelopes,
                                 bool indexed) const;
+  // OK on a leader; NOT_LEADER on a follower.
+  absl::Status CheckWritable() const;
   // OK, or DISK_FULL while free space is below the reserve.
   absl::Status CheckFreeSpace() const;
   // Queues the units and waits until the sequencer has decided all of them.
@@ -240,7 +263,7 @@ class Log {
 
   const std::unique_ptr<store::LogStore> store_;
   const LogIdentity identity_;
-  const crypto::Ed25519PrivateKey log_key_;
+  const std::optional<crypto::Ed25519PrivateKey> log_key_;  // nullopt on a follower
   const format::NoteVerifier checkpoint_verifier_;
   const LogOptions options_;
 
