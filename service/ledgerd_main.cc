@@ -5,7 +5,9 @@
 //                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
 //
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
-// 2 the data directory cannot be opened or initialised; 3 the server cannot listen.
+// 2 the data directory cannot be opened or initialised; 3 the server cannot listen;
+// 4 refused to start: the log is behind its anchor or forked from it (the database lost
+// acknowledged entries or was replaced; ledger/core/anchor.h, docs/reliability.md).
 #include <signal.h>
 
 #include <cstdio>
@@ -31,6 +33,11 @@
 #include "ledger/core/data_dir.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/views/claim_views.h"
+#include "ledger/views/rocksdb_view_store.h"
+#include "ledger/views/view_engine.h"
+#include "ledger/views/view_updater.h"
+#include "service/claim_service.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 
@@ -39,6 +46,7 @@ namespace {
 constexpr int kExitUsage = 1;
 constexpr int kExitDataDir = 2;
 constexpr int kExitListen = 3;
+constexpr int kExitBehindAnchor = 4;
 // Largest request accepted on the wire (a SignedEvent is at most 64 KiB of event bytes).
 constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
 
@@ -124,16 +132,24 @@ int Serve(const ServeFlags& flags) {
     return kExitUsage;
   }
   ledger::service::ServerMetrics metrics;
+  // The views are opened after the log (they read it); commits reach them through this pointer.
+  std::atomic<ledger::views::ViewUpdater*> view_updater{nullptr};
   ledger::core::LogOptions log_options;
+  log_options.on_checkpoint = [&view_updater](const std::string&, ledger::TreeSize size) {
+    if (ledger::views::ViewUpdater* u = view_updater.load()) u->Notify(size);
+  };
   log_options.min_free_bytes = flags.min_free_bytes;
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
   };
   auto log = ledger::core::OpenLog(flags.data_dir, log_options);
   if (!log.ok()) {
-    ledger::LogEvent(ledger::LogLevel::kError, "cannot open the data directory",
+    const bool behind = ledger::core::IsAnchorRefusal(log.status());
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     behind ? "refused to start: the log is behind its anchor or forked from it"
+                            : "cannot open the data directory",
                      {{"data_dir", flags.data_dir}, {"error", std::string(log.status().message())}});
-    return kExitDataDir;
+    return behind ? kExitBehindAnchor : kExitDataDir;
   }
   metrics.SetTreeSize((*log)->Head().tree_size);
   int metrics_port = 0;
@@ -169,6 +185,31 @@ int Serve(const ServeFlags& flags) {
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 8);
   builder.RegisterService(&service);
+  // The views: opened without replay when intact, then caught up by a background thread that
+  // never blocks appends.
+  ledger::views::RocksDbViewStoreOptions view_store_options;
+  view_store_options.create_if_missing = true;
+  auto view_store = ledger::views::RocksDbViewStore::Open(
+      ledger::views::ViewsPath(flags.data_dir), view_store_options);
+  if (!view_store.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot open the views",
+                     {{"error", std::string(view_store.status().message())},
+                      {"hint", "delete <data-dir>/views: the views are rebuilt from the log"}});
+    return kExitDataDir;
+  }
+  auto engine = ledger::views::ViewEngine::Open(*std::move(view_store),
+                                                ledger::views::DefaultProjections());
+  if (!engine.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot open the views",
+                     {{"error", std::string(engine.status().message())}});
+    return kExitDataDir;
+  }
+  ledger::views::ViewUpdaterOptions updater_options;
+  ledger::views::ViewUpdater updater(engine->get(), &(*log)->store(), updater_options);
+  updater.Start();
+  view_updater.store(&updater);
+  ledger::service::ClaimServiceImpl claim_service(engine->get(), &updater, &(*log)->store());
+  builder.RegisterService(&claim_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     ledger::LogEvent(ledger::LogLevel::kError, "cannot listen", {{"listen", flags.listen}});
@@ -198,7 +239,9 @@ int Serve(const ServeFlags& flags) {
   });
   server->Wait();
   waiter.join();
-  log->reset();  // Drains the sequencer.
+  view_updater.store(nullptr);
+  updater.Stop();   // Before the log: the updater reads its store.
+  log->reset();     // Drains the sequencer.
   ledger::LogEvent(ledger::LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -36,6 +36,8 @@ rocksdb::Options MakeOptions(rocksdb::Env* env, bool create) {
   // than refuse (see the header).
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   options.max_background_jobs = 2;
+  if (getenv("WBS")) options.write_buffer_size = atoi(getenv("WBS")) << 20;
+  if (getenv("MWB")) options.max_write_buffer_number = atoi(getenv("MWB"));
   // Queries and projections do point lookups of keys that often do not exist (a new claim's
   // tally, a reverse record): Bloom filters spare the reads.
   rocksdb::BlockBasedTableOptions table;

@@ -1,0 +1,217 @@
+#include "service/claim_service.h"
+
+#include <chrono>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "ledger/base/error.h"
+#include "service/grpc_status.h"
+
+namespace ledger::service {
+namespace {
+
+namespace v1 = ledger::v1;
+
+views::AsOf ToAsOf(const v1::AsOf& a) {
+  switch (a.point_case()) {
+    case v1::AsOf::kSequence:
+      return views::AsOf::Sequence(a.sequence());
+    case v1::AsOf::kRecordedTimeMicros:
+      return views::AsOf::RecordedTime(a.recorded_time_micros());
+    default:
+      return views::AsOf::Latest();
+  }
+}
+
+void FillReadPoint(const views::ReadPoint& p, v1::ReadPoint* out) {
+  out->set_as_of_size(p.as_of_size);
+  out->set_watermark(p.watermark);
+}
+
+v1::ClaimStatus ToProto(views::ClaimStatus s) {
+  switch (s) {
+    case views::ClaimStatus::kActive:
+      return v1::ACTIVE;
+    case views::ClaimStatus::kCorrected:
+      return v1::CORRECTED;
+    case views::ClaimStatus::kRetracted:
+      return v1::RETRACTED;
+  }
+  return v1::CLAIM_STATUS_UNSPECIFIED;
+}
+
+std::optional<views::SaidDate> ToSaidDate(const v1::SaidDate& d, bool present) {
+  if (!present) return std::nullopt;
+  return views::SaidDate{d.year(), d.month(), d.day()};
+}
+
+}  // namespace
+
+absl::Status ClaimServiceImpl::AwaitWatermark(grpc::ServerContext* context,
+                                              uint64_t min_watermark) const {
+  if (min_watermark == 0 || updater_ == nullptr) return absl::OkStatus();
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  const auto grpc_deadline = context->deadline();
+  if (grpc_deadline != std::chrono::system_clock::time_point::max()) {
+    deadline = std::min(deadline, absl::FromChrono(grpc_deadline));
+  }
+  return updater_->WaitForWatermark(min_watermark, deadline);
+}
+
+grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
+                                        const v1::GetClaimRequest* req,
+                                        v1::GetClaimResponse* resp) {
+  if (req->claim_id().empty()) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
+                                  "claim_id", "is required"));
+  }
+  if (absl::Status s = AwaitWatermark(context, req->min_watermark()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<views::ClaimDetails> c = queries_.GetClaim(req->claim_id(), ToAsOf(req->as_of()));
+  if (!c.ok()) return ToGrpcStatus(c.status());
+  v1::ClaimDetails* out = resp->mutable_claim();
+  out->set_claim_id(c->claim_id);
+  out->set_asserted_sequence(c->asserted_sequence);
+  out->set_submitter_key_id(c->submitter_key_id);
+  out->set_version_sequence(c->version_sequence);
+  *out->mutable_claim() = c->claim;
+  out->set_status(ToProto(c->status));
+  for (const views::Verdict& v : c->verdicts) {
+    v1::Verdict* o = out->add_verdicts();
+    o->set_sequence(v.sequence);
+    o->set_recorded_time_micros(v.recorded_time_micros);
+    o->set_event_id(v.event_id);
+    o->set_key_id(v.key_id);
+    *o->mutable_review() = v.review;
+  }
+  for (const views::HistoryEvent& h : c->history) {
+    v1::HistoryEvent* o = out->add_history();
+    o->set_sequence(h.sequence);
+    o->set_recorded_time_micros(h.recorded_time_micros);
+    o->set_event_id(h.event_id);
+    o->set_key_id(h.key_id);
+    o->set_kind(std::string(views::EventKindName(h.kind)));
+    o->set_reason(h.reason);
+  }
+  FillReadPoint(c->read_point, resp->mutable_read_point());
+  return grpc::Status::OK;
+}
+
+grpc::Status ClaimServiceImpl::ListClaims(grpc::ServerContext* context,
+                                          const v1::ListClaimsRequest* req,
+                                          v1::ListClaimsResponse* resp) {
+  if (absl::Status s = AwaitWatermark(context, req->min_watermark()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  views::ClaimFilter filter;
+  switch (req->filter_case()) {
+    case v1::ListClaimsRequest::kClaimant:
+      filter = views::ClaimFilter::Claimant(req->claimant(), req->stable_id());
+      break;
+    case v1::ListClaimsRequest::kTopic:
+      filter = views::ClaimFilter::Topic(req->topic());
+      break;
+    case v1::ListClaimsRequest::kEntity:
+      filter = views::ClaimFilter::Entity(req->entity(), req->stable_id());
+      break;
+    case v1::ListClaimsRequest::kSourceUrl:
+      filter = views::ClaimFilter::SourceUrl(req->source_url());
+      break;
+    case v1::ListClaimsRequest::kPublisher:
+      filter = views::ClaimFilter::Publisher(req->publisher());
+      break;
+    case v1::ListClaimsRequest::kStatus:
+      if (req->status() == v1::CLAIM_STATUS_UNSPECIFIED) {
+        return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                                      "status", "must be ACTIVE, CORRECTED or RETRACTED"));
+      }
+      filter = views::ClaimFilter::Status(static_cast<views::ClaimStatus>(req->status()));
+      break;
+    default:
+      filter = views::ClaimFilter::All();
+  }
+  filter.SaidBetween(ToSaidDate(req->said_from(), req->has_said_from()),
+                     ToSaidDate(req->said_to(), req->has_said_to()));
+  absl::StatusOr<views::ClaimPage> page =
+      queries_.ListClaims(filter, req->page_token(), req->page_size(), ToAsOf(req->as_of()));
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const views::ClaimSummary& c : page->claims) {
+    v1::ClaimSummary* o = resp->add_claims();
+    o->set_claim_id(c.claim_id);
+    o->set_asserted_sequence(c.asserted_sequence);
+    o->set_version_sequence(c.version_sequence);
+    o->set_status(ToProto(c.status));
+    *o->mutable_claim() = c.claim;
+  }
+  resp->set_next_page_token(page->next_page_token);
+  FillReadPoint(page->read_point, resp->mutable_read_point());
+  return grpc::Status::OK;
+}
+
+grpc::Status ClaimServiceImpl::GetVerdictTally(grpc::ServerContext*,
+                                               const v1::GetVerdictTallyRequest* req,
+                                               v1::GetVerdictTallyResponse* resp) {
+  if (req->claimant().empty() && req->stable_id().empty()) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
+                                  "claimant", "is required (or stable_id)"));
+  }
+  absl::StatusOr<views::VerdictTallyResult> t =
+      queries_.VerdictTally(req->claimant(), req->stable_id());
+  if (!t.ok()) return ToGrpcStatus(t.status());
+  for (const views::VerdictCount& c : t->counts) {
+    v1::VerdictCount* o = resp->add_counts();
+    o->set_reviewer(c.reviewer);
+    o->set_rating_text(c.rating_text);
+    o->set_count(c.count);
+  }
+  resp->set_total(t->total);
+  resp->set_watermark(t->watermark);
+  return grpc::Status::OK;
+}
+
+grpc::Status ClaimServiceImpl::GetKey(grpc::ServerContext*, const v1::GetKeyRequest* req,
+                                      v1::GetKeyResponse* resp) {
+  if (req->key_id().size() != 32) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                                  "key_id",
+                                  absl::StrCat("must be 32 bytes, got ", req->key_id().size())));
+  }
+  absl::StatusOr<views::KeyDetails> k = queries_.KeyInfo(req->key_id(), ToAsOf(req->as_of()));
+  if (!k.ok()) return ToGrpcStatus(k.status());
+  resp->set_key_id(k->key_id);
+  resp->set_registered_by_event(k->registered_by_event);
+  resp->set_public_key(k->public_key);
+  resp->set_role(k->role);
+  resp->set_holder(k->holder);
+  resp->set_registered_sequence(k->registered_sequence);
+  resp->set_revoked(k->revoked);
+  resp->set_revoked_sequence(k->revoked_sequence);
+  resp->set_revoke_reason(k->revoke_reason);
+  FillReadPoint(k->read_point, resp->mutable_read_point());
+  return grpc::Status::OK;
+}
+
+grpc::Status ClaimServiceImpl::GetViewStatus(grpc::ServerContext*,
+                                             const v1::GetViewStatusRequest* req,
+                                             v1::GetViewStatusResponse* resp) {
+  resp->set_watermark(engine_->Watermark());
+  resp->set_tree_size(log_->Head().tree_size);
+  for (const std::string& name : engine_->ViewNames()) {
+    v1::ViewInfo* v = resp->add_views();
+    v->set_name(name);
+    absl::StatusOr<TreeSize> w = engine_->ViewWatermark(name);
+    if (w.ok()) v->set_watermark(*w);
+    if (req->with_digests()) {
+      absl::StatusOr<views::ViewDigest> d = engine_->Digest(name);
+      if (!d.ok()) return ToGrpcStatus(d.status());
+      v->set_digest(std::string(AsStringView(d->digest)));
+      v->set_records(d->records);
+      v->set_watermark(d->watermark);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace ledger::service

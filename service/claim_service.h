@@ -1,0 +1,47 @@
+// ClaimServiceImpl: the gRPC adapter over views::ViewQueries (claims, lists, as-of,
+// bitemporal, verdict tallies, keys). Converts messages and statuses only.
+#ifndef SERVICE_CLAIM_SERVICE_H_
+#define SERVICE_CLAIM_SERVICE_H_
+
+#include "ledger/store/log_store.h"
+#include "ledger/v1/claim_service.grpc.pb.h"
+#include "ledger/views/queries.h"
+#include "ledger/views/view_engine.h"
+#include "ledger/views/view_updater.h"
+
+namespace ledger::service {
+
+// Thread-safe. Everything borrowed must outlive the service.
+class ClaimServiceImpl final : public ledger::v1::ClaimService::Service {
+ public:
+  ClaimServiceImpl(const views::ViewEngine* engine, const views::ViewUpdater* updater,
+                   const store::LogStore* log)
+      : engine_(engine), updater_(updater), log_(log), queries_(&engine->store(), log) {}
+
+  grpc::Status GetClaim(grpc::ServerContext* context, const ledger::v1::GetClaimRequest* request,
+                        ledger::v1::GetClaimResponse* response) override;
+  grpc::Status ListClaims(grpc::ServerContext* context,
+                          const ledger::v1::ListClaimsRequest* request,
+                          ledger::v1::ListClaimsResponse* response) override;
+  grpc::Status GetVerdictTally(grpc::ServerContext* context,
+                               const ledger::v1::GetVerdictTallyRequest* request,
+                               ledger::v1::GetVerdictTallyResponse* response) override;
+  grpc::Status GetKey(grpc::ServerContext* context, const ledger::v1::GetKeyRequest* request,
+                      ledger::v1::GetKeyResponse* response) override;
+  grpc::Status GetViewStatus(grpc::ServerContext* context,
+                             const ledger::v1::GetViewStatusRequest* request,
+                             ledger::v1::GetViewStatusResponse* response) override;
+
+ private:
+  // Waits (within the call's deadline) for the views to apply `min_watermark` entries.
+  absl::Status AwaitWatermark(grpc::ServerContext* context, uint64_t min_watermark) const;
+
+  const views::ViewEngine* const engine_;
+  const views::ViewUpdater* const updater_;
+  const store::LogStore* const log_;
+  const views::ViewQueries queries_;
+};
+
+}  // namespace ledger::service
+
+#endif  // SERVICE_CLAIM_SERVICE_H_

@@ -1,0 +1,275 @@
+// The claim queries over real gRPC, on the seed article's claims: claims with history, lists by
+// claimant / topic / status, as-of, bitemporal filters, stable pagination, verdict tallies,
+// and view digests equal to a fresh rebuild.
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "ledger/client/event_signer.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/crypto/ed25519.h"
+#include "ledger/v1/claim_service.grpc.pb.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+#include "ledger/views/claim_views.h"
+#include "ledger/views/rocksdb_view_store.h"
+#include "ledger/views/view_engine.h"
+#include "ledger/views/view_updater.h"
+#include "service/claim_service.h"
+#include "service/ledger_service.h"
+
+namespace ledger {
+namespace {
+
+namespace v1 = ledger::v1;
+constexpr char kOrigin[] = "claims.example/log";
+
+crypto::Ed25519PrivateKey KeyFromByte(uint8_t b) {
+  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(b)));
+}
+
+std::vector<v1::EventDraft> ReadDrafts(const std::string& name) {
+  std::ifstream in(std::string(::getenv("TEST_SRCDIR")) + "/factledger/examples/" + name);
+  std::vector<v1::EventDraft> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    v1::EventDraft d;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &d).ok()) << line;
+    out.push_back(d);
+  }
+  return out;
+}
+
+class ClaimServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(::getenv("TEST_TMPDIR")) + "/" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_TRUE(core::InitDataDir(dir_, kOrigin, {admin_.public_key()}).ok());
+    core::LogOptions options;
+    options.on_checkpoint = [this](const std::string&, TreeSize size) {
+      if (views::ViewUpdater* u = updater_ptr_.load()) u->Notify(size);
+    };
+    auto log = core::OpenLog(dir_, options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = std::move(*log);
+    auto store = views::RocksDbViewStore::Open(views::ViewsPath(dir_));
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto engine = views::ViewEngine::Open(*std::move(store), views::DefaultProjections());
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = std::move(*engine);
+    updater_ = std::make_unique<views::ViewUpdater>(engine_.get(), &log_->store());
+    updater_->Start();
+    updater_ptr_.store(updater_.get());
+    ledger_service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
+    claim_service_ =
+        std::make_unique<service::ClaimServiceImpl>(engine_.get(), updater_.get(), &log_->store());
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(ledger_service_.get());
+    builder.RegisterService(claim_service_.get());
+    server_ = builder.BuildAndStart();
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                       grpc::InsecureChannelCredentials());
+    ledger_ = v1::LedgerService::NewStub(channel);
+    claims_ = v1::ClaimService::NewStub(channel);
+
+    v1::Event reg;
+    reg.mutable_key_registered()->set_public_key(
+        std::string(crypto::AsStringView(desk_.public_key())));
+    reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
+    ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, "register-desk", reg, admin_)).ok());
+    for (const v1::EventDraft& d : ReadDrafts("seed-claims.jsonl")) {
+      ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
+    }
+    after_claims_ = log_->Head().tree_size;
+    for (const v1::EventDraft& d : ReadDrafts("seed-followups.jsonl")) {
+      ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
+    }
+  }
+
+  void TearDown() override {
+    server_->Shutdown();
+    updater_ptr_.store(nullptr);
+    updater_->Stop();
+  }
+
+  // Read-your-writes: every query waits for the whole log.
+  uint64_t Everything() { return log_->Head().tree_size; }
+
+  std::string dir_;
+  crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
+  crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
+  std::unique_ptr<core::Log> log_;
+  std::unique_ptr<views::ViewEngine> engine_;
+  std::unique_ptr<views::ViewUpdater> updater_;
+  std::atomic<views::ViewUpdater*> updater_ptr_{nullptr};
+  std::unique_ptr<service::LedgerServiceImpl> ledger_service_;
+  std::unique_ptr<service::ClaimServiceImpl> claim_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::LedgerService::Stub> ledger_;
+  std::unique_ptr<v1::ClaimService::Stub> claims_;
+  uint64_t after_claims_ = 0;
+};
+
+TEST_F(ClaimServiceTest, CorrectedClaimHasItsHistoryAndCurrentVersion) {
+  grpc::ClientContext ctx;
+  v1::GetClaimRequest req;
+  req.set_claim_id("seed-article-loc-clashes");
+  req.set_min_watermark(Everything());
+  v1::GetClaimResponse resp;
+  ASSERT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.claim().status(), v1::CORRECTED);
+  EXPECT_NE(resp.claim().claim().statement().text().find("de facto"), std::string::npos)
+      << resp.claim().claim().statement().text();
+  ASSERT_EQ(resp.claim().history_size(), 2);
+  EXPECT_EQ(resp.claim().history(0).kind(), "claim_asserted");
+  EXPECT_EQ(resp.claim().history(1).kind(), "claim_corrected");
+  EXPECT_EQ(resp.claim().history(1).event_id(), "seed-correct-loc-clashes");
+  EXPECT_FALSE(resp.claim().history(1).reason().empty());
+}
+
+TEST_F(ClaimServiceTest, AsOfBeforeTheCorrectionShowsTheOriginal) {
+  grpc::ClientContext ctx;
+  v1::GetClaimRequest req;
+  req.set_claim_id("seed-article-loc-clashes");
+  req.mutable_as_of()->set_sequence(after_claims_ - 1);
+  req.set_min_watermark(Everything());
+  v1::GetClaimResponse resp;
+  ASSERT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.claim().status(), v1::ACTIVE);
+  EXPECT_NE(resp.claim().claim().statement().text().find("defector"), std::string::npos)
+      << resp.claim().claim().statement().text();
+  EXPECT_EQ(resp.claim().history_size(), 1);
+  EXPECT_EQ(resp.read_point().as_of_size(), after_claims_);
+}
+
+TEST_F(ClaimServiceTest, VerdictsComeWithTheClaim) {
+  grpc::ClientContext ctx;
+  v1::GetClaimRequest req;
+  req.set_claim_id("seed-article-pipeline-cost");
+  req.set_min_watermark(Everything());
+  v1::GetClaimResponse resp;
+  ASSERT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.claim().verdicts_size(), 1);
+  EXPECT_EQ(resp.claim().verdicts(0).review().rating_text(), "Unproven");
+}
+
+TEST_F(ClaimServiceTest, ListsByClaimantTopicAndStatus) {
+  auto list = [&](v1::ListClaimsRequest req) {
+    req.set_min_watermark(Everything());
+    grpc::ClientContext ctx;
+    v1::ListClaimsResponse resp;
+    grpc::Status s = claims_->ListClaims(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> ids;
+    for (const auto& c : resp.claims()) ids.push_back(c.claim_id());
+    return ids;
+  };
+  v1::ListClaimsRequest by_claimant;
+  by_claimant.set_claimant("sergei ryabkov");
+  EXPECT_EQ(list(by_claimant).size(), 3u);
+  v1::ListClaimsRequest by_topic;
+  by_topic.set_topic("Energy");
+  const std::vector<std::string> energy = list(by_topic);
+  EXPECT_GE(energy.size(), 3u);
+  v1::ListClaimsRequest corrected;
+  corrected.set_status(v1::CORRECTED);
+  EXPECT_EQ(list(corrected), std::vector<std::string>{"seed-article-loc-clashes"});
+  v1::ListClaimsRequest novak_july;  // Bitemporal: Novak's statements of August, not July.
+  novak_july.set_claimant("Alexander Novak");
+  novak_july.mutable_said_from()->set_year(2015);
+  novak_july.mutable_said_from()->set_month(7);
+  novak_july.mutable_said_to()->set_year(2015);
+  novak_july.mutable_said_to()->set_month(7);
+  EXPECT_TRUE(list(novak_july).empty());
+  v1::ListClaimsRequest novak_august = novak_july;
+  novak_august.mutable_said_from()->set_month(8);
+  novak_august.mutable_said_to()->set_month(8);
+  EXPECT_EQ(list(novak_august).size(), 2u);
+}
+
+TEST_F(ClaimServiceTest, PagesDoNotShiftWhileClaimsAreAppended) {
+  std::vector<std::string> seen;
+  v1::ListClaimsRequest req;
+  req.set_page_size(5);
+  req.set_min_watermark(Everything());
+  for (int page = 0; page < 10; ++page) {
+    grpc::ClientContext ctx;
+    v1::ListClaimsResponse resp;
+    ASSERT_TRUE(claims_->ListClaims(&ctx, req, &resp).ok());
+    for (const auto& c : resp.claims()) seen.push_back(c.claim_id());
+    // A claim said in 2014 sorts first on the timeline: it must not appear in later pages.
+    v1::Event e;
+    auto* c = e.mutable_claim_asserted()->mutable_claim();
+    c->mutable_claimant()->set_name("Late Claimant");
+    c->mutable_statement()->set_text("Appended between pages " + std::to_string(page));
+    c->mutable_said()->set_precision(v1::PartialDate::YEAR);
+    c->mutable_said()->set_year(2014);
+    c->mutable_source()->set_url("https://example.org/late");
+    ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, "late-" + std::to_string(page), e,
+                                               desk_)).ok());
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  EXPECT_EQ(seen.size(), 16u);  // Exactly the seed claims, each once.
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
+}
+
+TEST_F(ClaimServiceTest, VerdictTallyCountsReviews) {
+  ASSERT_TRUE(updater_->WaitForWatermark(Everything(), absl::Now() + absl::Seconds(10)).ok());
+  grpc::ClientContext ctx;
+  v1::GetVerdictTallyRequest req;
+  req.set_claimant("Seed article (publisher not given)");
+  v1::GetVerdictTallyResponse resp;
+  ASSERT_TRUE(claims_->GetVerdictTally(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.total(), 1u);
+  ASSERT_EQ(resp.counts_size(), 1);
+  EXPECT_EQ(resp.counts(0).rating_text(), "Unproven");
+}
+
+TEST_F(ClaimServiceTest, LiveViewDigestsEqualAFreshRebuild) {
+  ASSERT_TRUE(updater_->WaitForWatermark(Everything(), absl::Now() + absl::Seconds(10)).ok());
+  v1::GetViewStatusRequest req;
+  req.set_with_digests(true);
+  v1::GetViewStatusResponse live;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(claims_->GetViewStatus(&ctx, req, &live).ok());
+  }
+  EXPECT_EQ(live.watermark(), Everything());
+  updater_ptr_.store(nullptr);
+  updater_->Stop();
+  ASSERT_TRUE(engine_->Rebuild(log_->store()).ok());
+  v1::GetViewStatusResponse rebuilt;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(claims_->GetViewStatus(&ctx, req, &rebuilt).ok());
+  }
+  ASSERT_EQ(live.views_size(), rebuilt.views_size());
+  ASSERT_GT(live.views_size(), 5);
+  for (int i = 0; i < live.views_size(); ++i) {
+    EXPECT_EQ(live.views(i).name(), rebuilt.views(i).name());
+    EXPECT_EQ(live.views(i).digest(), rebuilt.views(i).digest()) << live.views(i).name();
+    EXPECT_EQ(live.views(i).records(), rebuilt.views(i).records());
+  }
+}
+
+TEST_F(ClaimServiceTest, UnknownClaimIsNotFound) {
+  grpc::ClientContext ctx;
+  v1::GetClaimRequest req;
+  req.set_claim_id("seed-correct-loc-clashes");  // A correction's id is not a claim id.
+  req.set_min_watermark(Everything());
+  v1::GetClaimResponse resp;
+  grpc::Status s = claims_->GetClaim(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+}
+
+}  // namespace
+}  // namespace ledger

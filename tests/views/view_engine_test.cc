@@ -1,0 +1,366 @@
+// ViewEngine: catch-up, watermarks, start-up cost, crashes between the log write and the view
+// update, rebuilds, and the checks that the views belong to the log they are caught up with.
+#include "ledger/views/view_engine.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/views/claim_views.h"
+#include "ledger/views/rocksdb_view_store.h"
+#include "ledger/views/view_schema.h"
+#include "tests/views/view_test_util.h"
+
+namespace ledger::views {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::AllDigests;
+using testing::AssertEvent;
+using testing::ClaimSpec;
+using testing::CorrectEvent;
+using testing::CountingLogStore;
+using testing::NewMemoryEngine;
+using testing::RetractEvent;
+using testing::ReviewEvent;
+using testing::TestLedger;
+
+// Appends `claims` claims, every third corrected, every fifth retracted, every claim reviewed.
+void Populate(TestLedger* ledger, int claims, absl::string_view id_prefix = "c") {
+  for (int i = 0; i < claims; ++i) {
+    ClaimSpec spec;
+    spec.claimant = absl::StrCat("Speaker ", i % 4);
+    spec.text = absl::StrCat("Statement number ", i);
+    spec.said_year = 2015;
+    spec.said_month = 1 + i % 12;
+    spec.topics = {absl::StrCat("topic", i % 3), "Energy"};
+    spec.publisher = i % 2 ? "Example News" : "";
+    const std::string id = absl::StrCat(id_prefix, i);
+    ledger->MustAppend(id, AssertEvent(spec));
+    if (i % 3 == 0) {
+      spec.claimant = "Speaker X";
+      ledger->MustAppend(absl::StrCat(id, "-fix"), CorrectEvent(id, spec));
+    }
+    if (i % 5 == 0) ledger->MustAppend(absl::StrCat(id, "-wd"), RetractEvent(id));
+    ledger->MustAppend(absl::StrCat(id, "-rv"), ReviewEvent(id, i % 2 ? "False" : "True"));
+  }
+}
+
+std::map<std::string, Hash> FreshDigests(const store::LogStore& log) {
+  std::unique_ptr<ViewEngine> fresh = NewMemoryEngine();
+  absl::StatusOr<CatchUpResult> r = fresh->Rebuild(log);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return AllDigests(*fresh);
+}
+
+std::unique_ptr<ViewEngine> OpenRocksEngine(const std::string& dir, size_t batch = 1024,
+                                            int fail_after_writes = -1) {
+  absl::StatusOr<std::unique_ptr<RocksDbViewStore>> db = RocksDbViewStore::Open(dir);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return nullptr;
+  std::unique_ptr<ViewStore> store = *std::move(db);
+  if (fail_after_writes >= 0) {
+    store = std::make_unique<testing::FailingViewStore>(std::move(store), fail_after_writes);
+  }
+  ViewEngineOptions options;
+  options.max_batch_entries = batch;
+  absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
+      ViewEngine::Open(std::move(store), DefaultProjections(), options);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return engine.ok() ? *std::move(engine) : nullptr;
+}
+
+TEST(ViewEngineTest, CatchUpAppliesEveryEntryToEveryView) {
+  TestLedger ledger;
+  Populate(&ledger, 10);
+  const TreeSize head = ledger.store().Head().tree_size;
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
+  VIEWS_ASSERT_OK(r);
+  EXPECT_EQ(r->watermark, head);
+  EXPECT_EQ(r->entries_applied, head);
+  EXPECT_FALSE(r->rebuilt);
+  EXPECT_EQ(engine->Watermark(), head);
+  for (const std::string& name : engine->ViewNames()) {
+    absl::StatusOr<ViewDigest> d = engine->Digest(name);
+    VIEWS_ASSERT_OK(d);
+    EXPECT_EQ(d->watermark, head) << name;
+    EXPECT_GT(d->records, 0u) << name;
+  }
+}
+
+TEST(ViewEngineTest, SecondCatchUpWithoutNewEntriesReadsNothing) {
+  TestLedger ledger;
+  Populate(&ledger, 3);
+  CountingLogStore counting(&ledger.store());
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  VIEWS_ASSERT_OK(engine->CatchUp(counting));
+  counting.ResetCounters();
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(counting);
+  VIEWS_ASSERT_OK(r);
+  EXPECT_EQ(r->entries_applied, 0u);
+  EXPECT_EQ(counting.scan_calls(), 0);
+}
+
+TEST(ViewEngineTest, BatchSizeDoesNotChangeTheViews) {
+  TestLedger ledger;
+  Populate(&ledger, 12);
+  std::unique_ptr<ViewEngine> one = NewMemoryEngine(/*max_batch_entries=*/1);
+  std::unique_ptr<ViewEngine> seven = NewMemoryEngine(7);
+  VIEWS_ASSERT_OK(one->CatchUp(ledger.store()));
+  VIEWS_ASSERT_OK(seven->CatchUp(ledger.store()));
+  EXPECT_EQ(AllDigests(*one), AllDigests(*seven));
+  EXPECT_EQ(AllDigests(*one), FreshDigests(ledger.store()));
+}
+
+TEST(ViewEngineTest, ProgressReportsEveryBatchUpToTheHead) {
+  TestLedger ledger;
+  Populate(&ledger, 5);
+  const TreeSize head = ledger.store().Head().tree_size;
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine(4);
+  std::vector<TreeSize> seen;
+  CatchUpOptions options;
+  options.progress = [&](const CatchUpProgress& p) {
+    EXPECT_EQ(p.target, head);
+    seen.push_back(p.watermark);
+  };
+  VIEWS_ASSERT_OK(engine->CatchUp(ledger.store(), options));
+  ASSERT_EQ(seen.size(), (head + 3) / 4);
+  EXPECT_EQ(seen.front(), 4u);
+  EXPECT_EQ(seen.back(), head);
+}
+
+TEST(ViewEngineTest, CancelStopsAfterTheCurrentBatchAndKeepsIt) {
+  TestLedger ledger;
+  Populate(&ledger, 5);
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine(3);
+  std::atomic<bool> cancel{false};
+  CatchUpOptions options;
+  options.cancel = &cancel;
+  options.progress = [&](const CatchUpProgress&) { cancel.store(true); };
+  EXPECT_THAT(engine->CatchUp(ledger.store(), options), StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(engine->Watermark(), 3u);
+  VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+  EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
+}
+
+TEST(ViewEngineTest, StartUpWithIntactViewsDoesNotScanTheLog) {
+  const std::string dir = testing::TestDir("startup");
+  TestLedger ledger;
+  Populate(&ledger, 30);
+  const TreeSize head = ledger.store().Head().tree_size;
+  {
+    std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
+    ASSERT_NE(engine, nullptr);
+    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+  }
+  CountingLogStore counting(&ledger.store());
+  std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
+  ASSERT_NE(engine, nullptr);
+  EXPECT_EQ(engine->Watermark(), head);  // read at open, before any catch-up
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(counting);
+  VIEWS_ASSERT_OK(r);
+  EXPECT_FALSE(r->rebuilt);
+  EXPECT_EQ(r->entries_applied, 0u);
+  EXPECT_EQ(counting.scan_calls(), 0);
+  EXPECT_EQ(counting.scanned_entries(), 0u);
+  EXPECT_EQ(counting.get_entry_calls(), 1);  // the fingerprint check: one entry, any log length
+}
+
+TEST(ViewEngineTest, CrashBetweenLogWriteAndViewUpdateCatchesUpOnReopen) {
+  const std::string dir = testing::TestDir("crash_after_log_write");
+  TestLedger ledger;
+  Populate(&ledger, 6);
+  const TreeSize first = ledger.store().Head().tree_size;
+  {
+    std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
+    ASSERT_NE(engine, nullptr);
+    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+  }
+  // The log commits more entries; the process dies before the views see them.
+  Populate(&ledger, 6, "late");
+  const TreeSize head = ledger.store().Head().tree_size;
+  CountingLogStore counting(&ledger.store());
+  std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
+  ASSERT_NE(engine, nullptr);
+  EXPECT_EQ(engine->Watermark(), first);
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(counting);
+  VIEWS_ASSERT_OK(r);
+  EXPECT_EQ(r->entries_applied, head - first);
+  EXPECT_EQ(counting.scanned_entries(), head - first);
+  EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
+}
+
+TEST(ViewEngineTest, CrashPartWayThroughACatchUpResumesAtTheLastWrittenBatch) {
+  const std::string dir = testing::TestDir("crash_mid_catch_up");
+  TestLedger ledger;
+  Populate(&ledger, 10);
+  const TreeSize head = ledger.store().Head().tree_size;
+  ASSERT_GT(head, 21u);
+  {
+    // Writes the first schema record and 3 batches of 7 entries, then "dies".
+    std::unique_ptr<ViewEngine> engine =
+        OpenRocksEngine(dir, /*batch=*/7, /*fail_after_writes=*/4);
+    ASSERT_NE(engine, nullptr);
+    EXPECT_THAT(engine->CatchUp(ledger.store()), StatusIs(absl::StatusCode::kInternal));
+    EXPECT_EQ(engine->Watermark(), 21u);
+  }
+  std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir, 7);
+  ASSERT_NE(engine, nullptr);
+  EXPECT_EQ(engine->Watermark(), 21u);
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
+  VIEWS_ASSERT_OK(r);
+  EXPECT_EQ(r->entries_applied, head - 21);
+  EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
+}
+
+TEST(ViewEngineTest, CrashDuringARebuildResumesFromItsLastBatch) {
+  const std::string dir = testing::TestDir("crash_mid_rebuild");
+  TestLedger ledger;
+  Populate(&ledger, 8);
+  {
+    std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir, 5);
+    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+  }
+  {
+    // Schema at open (1) + the schema after Clear (1) + 2 bulk batches, then "dies".
+    std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir, 5, /*fail_after_writes=*/3);
+    EXPECT_THAT(engine->Rebuild(ledger.store()), StatusIs(absl::StatusCode::kInternal));
+  }
+  std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir, 5);
+  const TreeSize resumed_at = engine->Watermark();
+  EXPECT_LE(resumed_at, 10u);  // bulk batches not flushed may be lost, never half-applied
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
+  VIEWS_ASSERT_OK(r);
+  EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
+}
+
+TEST(ViewEngineTest, RebuildEqualsTheLiveViews) {
+  TestLedger ledger;
+  std::unique_ptr<ViewEngine> live = NewMemoryEngine(3);
+  for (int round = 0; round < 4; ++round) {
+    Populate(&ledger, 3, absl::StrCat("r", round, "-"));
+    VIEWS_ASSERT_OK(live->CatchUp(ledger.store()));
+  }
+  const std::map<std::string, Hash> before = AllDigests(*live);
+  std::vector<CatchUpProgress> progress;
+  CatchUpOptions options;
+  options.progress = [&](const CatchUpProgress& p) { progress.push_back(p); };
+  absl::StatusOr<CatchUpResult> r = live->Rebuild(ledger.store(), options);
+  VIEWS_ASSERT_OK(r);
+  EXPECT_TRUE(r->rebuilt);
+  EXPECT_EQ(r->entries_applied, ledger.store().Head().tree_size);
+  ASSERT_FALSE(progress.empty());
+  EXPECT_TRUE(progress.back().rebuilding);
+  EXPECT_EQ(progress.back().watermark, ledger.store().Head().tree_size);
+  EXPECT_EQ(AllDigests(*live), before);
+}
+
+TEST(ViewEngineTest, ViewsOfAnotherLogAreRebuilt) {
+  const std::string dir = testing::TestDir("another_log");
+  TestLedger a;
+  Populate(&a, 4, "a");
+  {
+    std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
+    VIEWS_ASSERT_OK(engine->CatchUp(a.store()));
+  }
+  TestLedger b;
+  Populate(&b, 6, "b");  // longer, different entries
+  std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(b.store());
+  VIEWS_ASSERT_OK(r);
+  EXPECT_TRUE(r->rebuilt);
+  EXPECT_THAT(r->rebuild_reason, HasSubstr("another log"));
+  EXPECT_EQ(AllDigests(*engine), FreshDigests(b.store()));
+}
+
+TEST(ViewEngineTest, ALogShorterThanTheViewsIsAnotherLog) {
+  TestLedger ledger;
+  Populate(&ledger, 4);
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+  CountingLogStore shorter(&ledger.store());
+  shorter.set_limit(5);
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(shorter);
+  VIEWS_ASSERT_OK(r);
+  EXPECT_TRUE(r->rebuilt);
+  EXPECT_THAT(r->rebuild_reason, HasSubstr("has 5 entries"));
+  EXPECT_EQ(engine->Watermark(), 5u);
+  EXPECT_EQ(AllDigests(*engine), FreshDigests(shorter));
+}
+
+TEST(ViewEngineTest, AnotherSchemaVersionIsRebuilt) {
+  TestLedger ledger;
+  Populate(&ledger, 3);
+  auto store = std::make_unique<MemoryViewStore>();
+  ViewBatch old;
+  old.Put(schema::MetaSchemaKey(), schema::EncodeU32(schema::kViewSchemaVersion + 1));
+  old.Put(schema::WatermarkKey(schema::ViewPrefix(schema::ViewTag::kClaims, "claims")),
+          schema::EncodeU64(1000));
+  VIEWS_ASSERT_OK(store->Write(old));
+  absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
+      ViewEngine::Open(std::move(store), DefaultProjections());
+  VIEWS_ASSERT_OK(engine);
+  EXPECT_EQ((*engine)->Watermark(), 0u);
+  absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(ledger.store());
+  VIEWS_ASSERT_OK(r);
+  EXPECT_TRUE(r->rebuilt);
+  EXPECT_THAT(r->rebuild_reason, HasSubstr("schema version"));
+  EXPECT_EQ(AllDigests(**engine), FreshDigests(ledger.store()));
+}
+
+TEST(ViewEngineTest, ANewViewCatchesUpAloneWhileTheOthersKeepTheirWatermark) {
+  const std::string dir = testing::TestDir("new_view");
+  TestLedger ledger;
+  Populate(&ledger, 5);
+  const TreeSize head = ledger.store().Head().tree_size;
+  {
+    std::vector<std::unique_ptr<Projection>> only_claims;
+    only_claims.push_back(NewClaimsProjection());
+    absl::StatusOr<std::unique_ptr<RocksDbViewStore>> db = RocksDbViewStore::Open(dir);
+    VIEWS_ASSERT_OK(db);
+    auto engine = ViewEngine::Open(*std::move(db), std::move(only_claims));
+    VIEWS_ASSERT_OK(engine);
+    VIEWS_ASSERT_OK((*engine)->CatchUp(ledger.store()));
+  }
+  std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
+  EXPECT_EQ(*engine->ViewWatermark("claims"), head);
+  EXPECT_EQ(*engine->ViewWatermark("by_topic"), 0u);
+  EXPECT_EQ(engine->Watermark(), 0u);
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
+  VIEWS_ASSERT_OK(r);
+  EXPECT_FALSE(r->rebuilt);
+  EXPECT_EQ(engine->Watermark(), head);
+  EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
+}
+
+TEST(ViewEngineTest, AnUndecodableEntryIsDataLossNamingItsSequence) {
+  TestLedger ledger;
+  Populate(&ledger, 5);
+  CountingLogStore damaged(&ledger.store());
+  damaged.Corrupt(6, "\x01\x01 not leaf data");
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine(4);
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(damaged);
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("log entry 6"));
+  EXPECT_EQ(engine->Watermark(), 4u);  // the batch before it was written; its own was not
+}
+
+TEST(ViewEngineTest, OpenRefusesTwoViewsWithOneName) {
+  std::vector<std::unique_ptr<Projection>> p;
+  p.push_back(NewClaimsProjection());
+  p.push_back(NewClaimsProjection());
+  EXPECT_THAT(ViewEngine::Open(std::make_unique<MemoryViewStore>(), std::move(p)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ViewEngineTest, DigestOfAnUnknownViewIsNotFound) {
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  EXPECT_THAT(engine->Digest("nope"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace ledger::views

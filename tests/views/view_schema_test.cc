@@ -1,0 +1,165 @@
+// The view key layout: order-preserving string escaping, said keys, term normalisation, and the
+// value codecs (round trips; truncated input is DataLoss).
+#include "ledger/views/view_schema.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rapidcheck.h"
+#include "rapidcheck/gtest.h"
+#include "tests/views/view_test_util.h"
+
+namespace ledger::views::schema {
+namespace {
+
+std::string Ordered(const std::string& s) {
+  std::string out;
+  AppendOrderedString(&out, s);
+  return out;
+}
+
+RC_GTEST_PROP(OrderedString, PreservesOrderEvenWhenFollowedByOtherFields,
+              (const std::string& a, const std::string& b, const std::string& tail_a,
+               const std::string& tail_b)) {
+  const std::string ka = Ordered(a) + tail_a;
+  const std::string kb = Ordered(b) + tail_b;
+  if (a != b) RC_ASSERT((a < b) == (ka < kb));
+}
+
+RC_GTEST_PROP(OrderedString, RoundTripsAndLeavesTheRest,
+              (const std::string& s, const std::string& rest)) {
+  const std::string encoded = Ordered(s) + rest;
+  absl::string_view in = encoded;
+  std::string out;
+  RC_ASSERT(ConsumeOrderedString(&in, &out));
+  RC_ASSERT(out == s);
+  RC_ASSERT(in == rest);
+}
+
+TEST(OrderedStringTest, EmbeddedZeroBytesAreEscaped) {
+  const std::string s("a\0b", 3);
+  EXPECT_EQ(Ordered(s), std::string("a\0\xff" "b\0\x01", 6));
+  absl::string_view truncated("a\0", 2);
+  std::string out;
+  EXPECT_FALSE(ConsumeOrderedString(&truncated, &out));
+}
+
+TEST(SaidKeyTest, SortsByYearMonthDayWithUnknownPartsFirst) {
+  ledger::v1::PartialDate year, month, day, none;
+  year.set_precision(ledger::v1::PartialDate::YEAR);
+  year.set_year(2015);
+  month = year;
+  month.set_precision(ledger::v1::PartialDate::MONTH);
+  month.set_month(7);
+  day = month;
+  day.set_precision(ledger::v1::PartialDate::DAY);
+  day.set_day(14);
+  EXPECT_EQ(SaidKey(none), 0u);
+  EXPECT_EQ(SaidKey(year), SaidKeyOf(2015, 0, 0));
+  EXPECT_EQ(SaidKey(month), SaidKeyOf(2015, 7, 0));
+  EXPECT_EQ(SaidKey(day), SaidKeyOf(2015, 7, 14));
+  EXPECT_LT(SaidKey(none), SaidKey(year));
+  EXPECT_LT(SaidKey(year), SaidKey(month));
+  EXPECT_LT(SaidKey(month), SaidKey(day));
+  EXPECT_LT(SaidKeyOf(2015, 12, 31), SaidKeyOf(2016, 0, 0));
+}
+
+TEST(TermsTest, ClaimantIsStableIdElseLowercaseName) {
+  EXPECT_EQ(ClaimantTerm("Q313330", "Sergei Ryabkov"), "id:Q313330");
+  EXPECT_EQ(ClaimantTerm("", "Sergei RYABKOV"), "name:sergei ryabkov");
+  EXPECT_NE(ClaimantTerm("x", ""), ClaimantTerm("", "x"));  // ids never collide with names
+}
+
+TEST(TermsTest, OnlyAsciiIsLowercased) {
+  EXPECT_EQ(TopicTerm("\xc3\x89NERGIE"), "\xc3\x89nergie");  // "ÉNERGIE": É is left alone
+  EXPECT_EQ(TopicTerm("ENERGY"), "energy");
+  EXPECT_EQ(PublisherTerm("Example NEWS"), "example news");
+}
+
+TEST(IndexEntryTest, RoundTripsAndIsVisibleInItsRanges) {
+  IndexEntry e;
+  e.claim_id = "c1";
+  e.ranges = {{3, 5}, {8, kOpenSequence}};
+  absl::StatusOr<IndexEntry> d = DecodeIndexEntry(EncodeIndexEntry(e));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->claim_id, "c1");
+  EXPECT_EQ(d->ranges, e.ranges);
+  // Visible in the state after the first `size` entries: valid_from < size <= valid_until.
+  EXPECT_FALSE(e.VisibleAt(3));
+  EXPECT_TRUE(e.VisibleAt(4));
+  EXPECT_TRUE(e.VisibleAt(5));
+  EXPECT_FALSE(e.VisibleAt(6));
+  EXPECT_FALSE(e.VisibleAt(8));
+  EXPECT_TRUE(e.VisibleAt(9));
+  EXPECT_TRUE(e.VisibleAt(1u << 30));
+}
+
+TEST(IndexKeyTest, DecodesItsParts) {
+  IndexSpace space{ViewPrefix(ViewTag::kByTopic, kByTopicView), kIndexEntryRecord,
+                   kIndexReverseRecord};
+  const std::string key = IndexEntryKey(space, std::string("a\0b", 3), 0x07df0700, 42);
+  absl::StatusOr<IndexKeyParts> parts = DecodeIndexEntryKey(space, key);
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(parts->term, std::string("a\0b", 3));
+  EXPECT_EQ(parts->said, 0x07df0700u);
+  EXPECT_EQ(parts->asserted_sequence, 42u);
+  EXPECT_EQ(key.substr(0, IndexTermPrefix(space, std::string("a\0b", 3)).size()),
+            IndexTermPrefix(space, std::string("a\0b", 3)));
+}
+
+TEST(CodecTest, ValuesRoundTrip) {
+  ClaimState c;
+  c.asserted_sequence = 1;
+  c.submitter_key_id = std::string(32, 'k');
+  c.version_sequence = 7;
+  c.status = ClaimStatus::kCorrected;
+  c.status_sequence = 5;
+  absl::StatusOr<ClaimState> c2 = DecodeClaimState(EncodeClaimState(c));
+  ASSERT_TRUE(c2.ok());
+  EXPECT_EQ(c2->version_sequence, 7u);
+  EXPECT_EQ(c2->status, ClaimStatus::kCorrected);
+  EXPECT_EQ(c2->LastChange(), 7u);
+
+  IndexReverse r;
+  r.asserted_sequence = 9;
+  r.said = 123;
+  r.terms = {"a", "b"};
+  absl::StatusOr<IndexReverse> r2 = DecodeIndexReverse(EncodeIndexReverse(r));
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->terms, r.terms);
+  EXPECT_EQ(r2->said, 123u);
+
+  KeyState k;
+  k.has_public_key = true;
+  k.public_key = std::string(32, 'p');
+  k.role = 1;
+  k.registered_sequence = 4;
+  absl::StatusOr<KeyState> k2 = DecodeKeyState(EncodeKeyState(k));
+  ASSERT_TRUE(k2.ok());
+  EXPECT_EQ(k2->public_key, k.public_key);
+  EXPECT_EQ(k2->registered_sequence, 4u);
+}
+
+TEST(CodecTest, TruncatedValuesAreDataLoss) {
+  const std::string claim = EncodeClaimState(ClaimState{0, std::string(32, 'k'), 0,
+                                                        ClaimStatus::kActive, 0});
+  EXPECT_THAT(DecodeClaimState(claim.substr(0, 56)), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(DecodeIndexEntry("\x00\x02" "c1"), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(DecodeIndexReverse("\x00"), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(DecodeKeyState("x"), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(DecodeU64("1234567", "w"), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(DecodeKindAndId(std::string("\x09x", 2)), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(PrefixTest, ViewsOccupyDisjointRangesAndTheWatermarkSortsFirst) {
+  const std::string claims = ViewPrefix(ViewTag::kClaims, kClaimsView);
+  EXPECT_EQ(claims, std::string("\x01" "claims\0", 8));
+  EXPECT_LT(WatermarkKey(claims), DataBegin(claims));
+  EXPECT_LT(DataBegin(claims), PrefixSuccessor(claims));
+  EXPECT_LT(PrefixSuccessor(claims), ViewPrefix(ViewTag::kByClaimant, kByClaimantView));
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff\xff", 3)), "b");
+}
+
+}  // namespace
+}  // namespace ledger::views::schema

@@ -1,0 +1,161 @@
+// One conformance suite for both ViewStores (MemoryViewStore, RocksDbViewStore), plus what only
+// the RocksDB store does (persistence across reopen, bulk writes).
+#include "ledger/views/view_store.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/views/rocksdb_view_store.h"
+#include "tests/views/view_test_util.h"
+
+namespace ledger::views {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+using Factory = std::function<std::unique_ptr<ViewStore>(const std::string& test_name)>;
+
+std::vector<std::pair<std::string, std::string>> ScanAll(const ViewStore& s,
+                                                         absl::string_view begin = "",
+                                                         absl::string_view end = "") {
+  std::vector<std::pair<std::string, std::string>> out;
+  absl::Status status = s.Scan(begin, end, [&](absl::string_view k, absl::string_view v) {
+    out.emplace_back(std::string(k), std::string(v));
+    return true;
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  return out;
+}
+
+class ViewStoreConformanceTest : public ::testing::TestWithParam<Factory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam()(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    ASSERT_NE(store_, nullptr);
+  }
+  std::unique_ptr<ViewStore> store_;
+};
+
+TEST_P(ViewStoreConformanceTest, AnAbsentKeyIsNullopt) {
+  absl::StatusOr<std::optional<std::string>> v = store_->Get("nope");
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->has_value());
+}
+
+TEST_P(ViewStoreConformanceTest, AWriteIsVisibleAsAWholeAndTheLastPutWins) {
+  ViewBatch b;
+  b.Put("a", "1");
+  b.Put("b", "2");
+  b.Put("a", "3");
+  b.Delete("b");
+  b.Put(std::string("z\0", 2), std::string("\0v", 2));
+  ASSERT_TRUE(store_->Write(b).ok());
+  EXPECT_THAT(ScanAll(*store_), ElementsAre(Pair("a", "3"), Pair(std::string("z\0", 2),
+                                                                std::string("\0v", 2))));
+  ViewBatch d;
+  d.Delete("a");
+  ASSERT_TRUE(store_->Write(d).ok());
+  EXPECT_FALSE(store_->Get("a")->has_value());
+}
+
+TEST_P(ViewStoreConformanceTest, ScanVisitsTheHalfOpenRangeInKeyOrder) {
+  ViewBatch b;
+  for (const char* k : {"d", "a", "c", "b", "e"}) b.Put(k, k);
+  ASSERT_TRUE(store_->Write(b).ok());
+  EXPECT_THAT(ScanAll(*store_, "b", "d"), ElementsAre(Pair("b", "b"), Pair("c", "c")));
+  EXPECT_EQ(ScanAll(*store_, "c").size(), 3u);  // empty end: no upper bound
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store_
+                  ->Scan("", "", [&](absl::string_view k, absl::string_view) {
+                    seen.emplace_back(k);
+                    return seen.size() < 2;
+                  })
+                  .ok());
+  EXPECT_THAT(seen, ElementsAre("a", "b"));
+}
+
+TEST_P(ViewStoreConformanceTest, ClearDeletesEverything) {
+  ViewBatch b;
+  b.Put("\x01x", "1");
+  b.Put("\xfe\xff", "2");
+  ASSERT_TRUE(store_->Write(b).ok());
+  ASSERT_TRUE(store_->Clear().ok());
+  EXPECT_TRUE(ScanAll(*store_).empty());
+  ViewBatch c;
+  c.Put("k", "v");
+  ASSERT_TRUE(store_->Write(c).ok());
+  EXPECT_EQ(ScanAll(*store_).size(), 1u);
+}
+
+TEST_P(ViewStoreConformanceTest, BulkWritesAreVisibleAndSurviveAFollowingNormalWrite) {
+  ViewBatch b;
+  b.Put("bulk", "1");
+  ViewWriteOptions bulk;
+  bulk.bulk = true;
+  ASSERT_TRUE(store_->Write(b, bulk).ok());
+  ViewBatch n;
+  n.Put("normal", "2");
+  ASSERT_TRUE(store_->Write(n).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  EXPECT_THAT(ScanAll(*store_), ElementsAre(Pair("bulk", "1"), Pair("normal", "2")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, ViewStoreConformanceTest,
+    ::testing::Values(
+        Factory([](const std::string&) -> std::unique_ptr<ViewStore> {
+          return std::make_unique<MemoryViewStore>();
+        }),
+        Factory([](const std::string& name) -> std::unique_ptr<ViewStore> {
+          absl::StatusOr<std::unique_ptr<RocksDbViewStore>> s =
+              RocksDbViewStore::Open(testing::TestDir("conformance_" + name));
+          EXPECT_TRUE(s.ok()) << s.status();
+          return s.ok() ? std::unique_ptr<ViewStore>(*std::move(s)) : nullptr;
+        })),
+    [](const ::testing::TestParamInfo<Factory>& info) {
+      return info.index == 0 ? std::string("Memory") : std::string("RocksDb");
+    });
+
+TEST(RocksDbViewStoreTest, DataSurvivesReopenAndClearIsDurable) {
+  const std::string dir = testing::TestDir("rocks_reopen");
+  {
+    auto s = RocksDbViewStore::Open(dir);
+    ASSERT_TRUE(s.ok()) << s.status();
+    ViewBatch b;
+    b.Put("a", "1");
+    ASSERT_TRUE((*s)->Write(b).ok());
+    ViewBatch bulk;
+    bulk.Put("b", "2");
+    ASSERT_TRUE((*s)->Write(bulk, ViewWriteOptions{true}).ok());
+    ASSERT_TRUE((*s)->Flush().ok());
+  }
+  {
+    auto s = RocksDbViewStore::Open(dir);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "1"), Pair("b", "2")));
+    ASSERT_TRUE((*s)->Clear().ok());
+  }
+  auto s = RocksDbViewStore::Open(dir);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(ScanAll(**s).empty());
+}
+
+TEST(RocksDbViewStoreTest, OpeningAMissingDatabaseWithoutCreateIsNotFound) {
+  RocksDbViewStoreOptions options;
+  options.create_if_missing = false;
+  EXPECT_THAT(RocksDbViewStore::Open(testing::TestDir("rocks_missing") + "/none", options),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(RocksDbViewStoreTest, ViewsLiveBesideTheLogInTheDataDirectory) {
+  EXPECT_EQ(ViewsPath("/var/lib/factledger"), "/var/lib/factledger/views");
+}
+
+}  // namespace
+}  // namespace ledger::views

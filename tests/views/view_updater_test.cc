@@ -1,0 +1,133 @@
+// ViewUpdater: catches up after Notify, never blocks appends, read-your-writes through
+// WaitForWatermark, errors and retries, and stopping. No sleeps: waits are on conditions, with
+// deadlines far beyond what the test needs except where a timeout is the expected outcome.
+#include "ledger/views/view_updater.h"
+
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/views/queries.h"
+#include "tests/views/view_test_util.h"
+
+namespace ledger::views {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::AssertEvent;
+using testing::ClaimSpec;
+using testing::CountingLogStore;
+using testing::NewMemoryEngine;
+using testing::TestLedger;
+
+absl::Time Later() { return absl::Now() + absl::Seconds(60); }
+
+// A LogStore whose scans wait until released (and can fail the first few).
+class GatedLogStore : public CountingLogStore {
+ public:
+  explicit GatedLogStore(const store::LogStore* base) : CountingLogStore(base) {}
+  absl::Notification entered;
+  absl::Notification release;
+  std::atomic<int> failures_left{0};
+
+  absl::Status ScanEntries(
+      SequenceNumber begin, SequenceNumber end,
+      const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override {
+    if (!entered.HasBeenNotified()) const_cast<absl::Notification&>(entered).Notify();
+    release.WaitForNotification();
+    if (const_cast<std::atomic<int>&>(failures_left).fetch_sub(1) > 0) {
+      return absl::UnavailableError("injected read failure");
+    }
+    return CountingLogStore::ScanEntries(begin, end, fn);
+  }
+};
+
+TEST(ViewUpdaterTest, ReadYourWritesAfterNotify) {
+  TestLedger ledger;
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  ViewUpdater updater(engine.get(), &ledger.store());
+  updater.Start();
+  ViewQueries queries(&engine->store(), &ledger.store());
+  for (int i = 0; i < 5; ++i) {
+    absl::StatusOr<core::AppendResult> r =
+        ledger.Append(absl::StrCat("c", i), AssertEvent(ClaimSpec()));
+    ASSERT_TRUE(r.ok());
+    updater.Notify(r->sequence + 1);
+    ASSERT_TRUE(updater.WaitForWatermark(r->sequence + 1, Later()).ok());
+    EXPECT_TRUE(queries.GetClaim(absl::StrCat("c", i)).ok());
+  }
+  EXPECT_EQ(updater.Watermark(), 5u);
+  EXPECT_TRUE(updater.status().ok());
+}
+
+TEST(ViewUpdaterTest, StartCatchesUpWithTheLogAsItIs) {
+  TestLedger ledger;
+  for (int i = 0; i < 3; ++i) ledger.MustAppend(absl::StrCat("c", i), AssertEvent(ClaimSpec()));
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  ViewUpdater updater(engine.get(), &ledger.store());
+  updater.Start();
+  EXPECT_TRUE(updater.WaitForWatermark(3, Later()).ok());
+}
+
+TEST(ViewUpdaterTest, AppendsAndNotifyDoNotWaitForACatchUpInProgress) {
+  TestLedger ledger;
+  ledger.MustAppend("c0", AssertEvent(ClaimSpec()));
+  GatedLogStore gated(&ledger.store());
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  ViewUpdater updater(engine.get(), &gated);
+  updater.Start();
+  gated.entered.WaitForNotification();  // the updater is now stuck inside a log read
+  // The log keeps committing, and Notify returns, while the views are stuck.
+  for (int i = 1; i < 4; ++i) {
+    const SequenceNumber s = ledger.MustAppend(absl::StrCat("c", i), AssertEvent(ClaimSpec()));
+    updater.Notify(s + 1);
+  }
+  EXPECT_EQ(updater.Watermark(), 0u);
+  gated.release.Notify();
+  EXPECT_TRUE(updater.WaitForWatermark(4, Later()).ok());
+}
+
+TEST(ViewUpdaterTest, AFailedCatchUpIsReportedAndRetried) {
+  TestLedger ledger;
+  ledger.MustAppend("c0", AssertEvent(ClaimSpec()));
+  GatedLogStore gated(&ledger.store());
+  gated.failures_left = 1;
+  gated.release.Notify();
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  ViewUpdaterOptions options;
+  options.retry_delay = absl::Milliseconds(1);
+  ViewUpdater updater(engine.get(), &gated, options);
+  updater.Start();
+  EXPECT_TRUE(updater.WaitForWatermark(1, Later()).ok());
+  EXPECT_TRUE(updater.status().ok());
+  EXPECT_GE(gated.scan_calls(), 1);
+}
+
+TEST(ViewUpdaterTest, WaitingForEntriesTheLogDoesNotHaveTimesOut) {
+  TestLedger ledger;
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  ViewUpdater updater(engine.get(), &ledger.store());
+  updater.Start();
+  absl::Status s = updater.WaitForWatermark(1, absl::Now() + absl::Milliseconds(20));
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("did not reach 1"));
+}
+
+TEST(ViewUpdaterTest, StopWakesWaitersWithUnavailable) {
+  TestLedger ledger;
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  ViewUpdater updater(engine.get(), &ledger.store());
+  updater.Start();
+  absl::Status waited;
+  std::thread waiter([&] { waited = updater.WaitForWatermark(100, Later()); });
+  updater.Stop();
+  waiter.join();
+  EXPECT_THAT(waited, StatusIs(absl::StatusCode::kUnavailable));
+}
+
+}  // namespace
+}  // namespace ledger::views
