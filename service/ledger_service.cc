@@ -326,6 +326,10 @@ grpc::Status LedgerServiceImpl::GetCheckpoint(grpc::ServerContext*,
   std::string note;
   if (req->tree_size() == 0) {
     note = log_->LatestCheckpoint();
+    if (note.empty()) {  // an empty follower, before the leader's first checkpoint arrives
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "this follower holds no checkpoint yet: it has not replicated any");
+    }
   } else {
     absl::StatusOr<std::string> cp = log_->CheckpointAt(req->tree_size());
     if (!cp.ok()) return ToGrpcStatus(cp.status());
@@ -382,6 +386,31 @@ grpc::Status LedgerServiceImpl::GetLogInfo(grpc::ServerContext*,
   resp->set_origin(log_->identity().origin);
   resp->set_checkpoint_verifier_key(log_->CheckpointVerifierKey());
   resp->set_tree_size(log_->Head().tree_size);
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerServiceImpl::Replicate(grpc::ServerContext* context,
+                                          const ledger::v1::ReplicateRequest* req,
+                                          ledger::v1::ReplicateResponse* resp) {
+  FollowerTable* followers =
+      options_.replication != nullptr ? options_.replication->followers : nullptr;
+  return HandleReplicate(*log_, followers, context, *req, resp);
+}
+
+grpc::Status LedgerServiceImpl::GetReplicationStatus(
+    grpc::ServerContext*, const ledger::v1::GetReplicationStatusRequest*,
+    ledger::v1::GetReplicationStatusResponse* resp) {
+  FillReplicationStatus(*log_, options_.replication != nullptr ? *options_.replication
+                                                               : ReplicationContext(),
+                        resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerServiceImpl::ListFollowers(grpc::ServerContext*,
+                                              const ledger::v1::ListFollowersRequest*,
+                                              ledger::v1::ListFollowersResponse* resp) {
+  FillFollowers(*log_, options_.replication != nullptr ? options_.replication->followers : nullptr,
+                resp);
   return grpc::Status::OK;
 }
 

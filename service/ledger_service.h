@@ -7,6 +7,7 @@
 
 #include "ledger/core/log.h"
 #include "service/metrics.h"
+#include "service/replication_service.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 
 namespace ledger::service {
@@ -20,6 +21,9 @@ struct LedgerServiceOptions {
   size_t stream_window = 256;
   // Where to record metrics; may be null. Not owned; must outlive the service.
   ServerMetrics* metrics = nullptr;
+  // Replication (Replicate, GetReplicationStatus, ListFollowers); may be null (a leader with no
+  // follower table). Not owned; must outlive the service.
+  const ReplicationContext* replication = nullptr;
 };
 
 // Thread-safe (the Log is). `log` must outlive the service.
@@ -59,6 +63,14 @@ class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
   grpc::Status GetLogInfo(grpc::ServerContext* context,
                           const ledger::v1::GetLogInfoRequest* request,
                           ledger::v1::GetLogInfoResponse* response) override;
+  grpc::Status Replicate(grpc::ServerContext* context, const ledger::v1::ReplicateRequest* request,
+                         ledger::v1::ReplicateResponse* response) override;
+  grpc::Status GetReplicationStatus(grpc::ServerContext* context,
+                                    const ledger::v1::GetReplicationStatusRequest* request,
+                                    ledger::v1::GetReplicationStatusResponse* response) override;
+  grpc::Status ListFollowers(grpc::ServerContext* context,
+                             const ledger::v1::ListFollowersRequest* request,
+                             ledger::v1::ListFollowersResponse* response) override;
 
  private:
   void Record(const absl::Status& status, bool duplicate) const;

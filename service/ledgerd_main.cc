@@ -3,13 +3,19 @@
 //   ledgerd init  --data-dir DIR --origin ORIGIN --admin-key ADMIN.pub [--admin-key ...]
 //   ledgerd serve --data-dir DIR [--listen 127.0.0.1:50051] [--port-file FILE]
 //                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
+//   ledgerd init-follower --data-dir DIR --origin ORIGIN --log-key VERIFIER_KEY_OR_PUB
+//                 --admin-key ADMIN.pub [--admin-key ...]
+//   ledgerd serve --data-dir DIR --follow LEADER_HOST:PORT [--follower-id ID]
+//                 [--leader-tls-ca PEM [--leader-tls-cert PEM --leader-tls-key PEM]] ...
 //
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
 // 2 the data directory cannot be opened or initialised; 3 the server cannot listen;
 // 4 refused to start: the log is behind its anchor or forked from it (the database lost
 // acknowledged entries or was replaced; ledger/core/anchor.h, docs/reliability.md).
 #include <signal.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -33,6 +39,8 @@
 #include "ledger/core/data_dir.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/replication/follower.h"
+#include "ledger/replication/fork_evidence.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
 #include "ledger/views/view_engine.h"
@@ -40,6 +48,8 @@
 #include "service/claim_service.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
+#include "service/replication_grpc_source.h"
+#include "service/replication_service.h"
 
 namespace {
 
@@ -74,6 +84,48 @@ int Init(const std::string& data_dir, const std::string& origin,
   return 0;
 }
 
+// A follower's identity comes from its own configuration: the leader's checkpoint verifier key
+// (or its bare public key, as a file or 64 hex digits), never from the leader.
+int InitFollower(const std::string& data_dir, const std::string& origin,
+                 const std::string& log_key, const std::vector<std::string>& admin_key_files) {
+  std::vector<ledger::crypto::PublicKey> admins;
+  for (const auto& file : admin_key_files) {
+    auto key = ledger::crypto::ReadPublicKeyFile(file);
+    if (!key.ok()) {
+      std::cerr << "ledgerd: --admin-key " << file << ": " << key.status().message() << "\n";
+      return kExitUsage;
+    }
+    admins.push_back(*key);
+  }
+  absl::StatusOr<ledger::crypto::PublicKey> leader_key =
+      absl::InvalidArgumentError("not a verifier key, a public key file or 64 hex digits");
+  if (auto verifier = ledger::format::ParseNoteVerifierKey(log_key); verifier.ok()) {
+    if (verifier->name != origin) {
+      std::cerr << "ledgerd: --log-key names origin " << verifier->name << ", not " << origin
+                << "\n";
+      return kExitUsage;
+    }
+    leader_key = verifier->public_key;
+  } else if (::access(log_key.c_str(), F_OK) == 0) {
+    leader_key = ledger::crypto::ReadPublicKeyFile(log_key);
+  } else if (auto hex = ledger::crypto::ParsePublicKey(log_key); hex.ok()) {
+    leader_key = *hex;
+  }
+  if (!leader_key.ok()) {
+    std::cerr << "ledgerd: --log-key " << log_key << ": " << leader_key.status().message() << "\n";
+    return kExitUsage;
+  }
+  absl::Status s = ledger::core::InitFollowerDataDir(data_dir, origin, *leader_key, admins);
+  if (!s.ok()) {
+    std::cerr << "ledgerd: cannot initialise " << data_dir << ": " << s.message() << "\n";
+    return kExitDataDir;
+  }
+  std::cout << "initialised follower " << data_dir << " for origin " << origin << "\n"
+            << "checkpoint verifier key: "
+            << ledger::format::NoteVerifierKey(origin, *leader_key) << "\n";
+  return 0;
+}
+
 struct ServeFlags {
   std::string data_dir;
   std::string listen = "127.0.0.1:50051";
@@ -85,7 +137,25 @@ struct ServeFlags {
   int max_concurrent_streams = 100;
   int max_threads = 256;
   std::string metrics_listen;
+  std::string follow, follower_id;
+  std::string leader_tls_ca, leader_tls_cert, leader_tls_key;
 };
+
+// "<hostname>:<data dir name>", in the follower-id alphabet: stable across restarts.
+std::string DefaultFollowerId(const std::string& data_dir) {
+  char host[256] = {0};
+  if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = 0;
+  std::string dir = data_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  std::string id = absl::StrCat(host, ":", dir.substr(dir.rfind('/') + 1));
+  for (char& c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != ':' &&
+        c != '-') {
+      c = '_';
+    }
+  }
+  return id.substr(0, 128);
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -139,6 +209,7 @@ int Serve(const ServeFlags& flags) {
     if (ledger::views::ViewUpdater* u = view_updater.load()) u->Notify(size);
   };
   log_options.min_free_bytes = flags.min_free_bytes;
+  log_options.leader = flags.follow;  // named when a follower refuses appends
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
   };
@@ -150,6 +221,46 @@ int Serve(const ServeFlags& flags) {
                             : "cannot open the data directory",
                      {{"data_dir", flags.data_dir}, {"error", std::string(log.status().message())}});
     return behind ? kExitBehindAnchor : kExitDataDir;
+  }
+  if (!flags.follow.empty() && !(*log)->is_follower()) {
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     "--follow needs a follower data directory (ledgerd init-follower)",
+                     {{"data_dir", flags.data_dir}});
+    return kExitUsage;
+  }
+  // Replication: followers fetch and verify from --follow; every server answers Replicate.
+  ledger::service::FollowerTable follower_table;
+  ledger::service::ReplicationContext replication;
+  replication.leader = flags.follow;
+  replication.followers = &follower_table;
+  std::unique_ptr<ledger::service::GrpcEntrySource> leader_source;
+  std::unique_ptr<ledger::replication::Follower> follower;
+  if (!flags.follow.empty()) {
+    auto channel = ledger::service::LeaderChannel(flags.follow, flags.leader_tls_ca,
+                                                  flags.leader_tls_cert, flags.leader_tls_key);
+    if (!channel.ok()) {
+      ledger::LogEvent(ledger::LogLevel::kError, "bad leader TLS configuration",
+                       {{"error", std::string(channel.status().message())}});
+      return kExitUsage;
+    }
+    leader_source = std::make_unique<ledger::service::GrpcEntrySource>(*channel);
+    ledger::replication::FollowerOptions follower_options;
+    follower_options.follower_id =
+        flags.follower_id.empty() ? DefaultFollowerId(flags.data_dir) : flags.follower_id;
+    follower_options.leader = flags.follow;
+    follower_options.evidence_dir = ledger::replication::ForkEvidenceDir(flags.data_dir);
+    follower_options.on_status = [&metrics](const ledger::replication::FollowerStatus& s) {
+      metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
+      metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
+    };
+    follower = std::make_unique<ledger::replication::Follower>(
+        log->get(), leader_source.get(), follower_options);
+    replication.follower = follower.get();
+  } else if ((*log)->is_follower()) {
+    ledger::LogEvent(ledger::LogLevel::kWarning,
+                     "a follower data directory served without --follow: read-only, not "
+                     "replicating",
+                     {{"data_dir", flags.data_dir}});
   }
   metrics.SetTreeSize((*log)->Head().tree_size);
   int metrics_port = 0;
@@ -166,6 +277,7 @@ int Serve(const ServeFlags& flags) {
   service_options.metrics = &metrics;
   service_options.max_subscribers = flags.max_subscribers;
   service_options.max_append_streams = flags.max_append_streams;
+  service_options.replication = &replication;
   ledger::service::LedgerServiceImpl service(log->get(), service_options);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -229,6 +341,13 @@ int Serve(const ServeFlags& flags) {
                     {"tls", flags.tls_cert.empty() ? "off"
                             : flags.tls_client_ca.empty() ? "tls"
                                                           : "mtls"}});
+  if (follower != nullptr) {
+    ledger::LogEvent(ledger::LogLevel::kInfo, "following",
+                     {{"leader", flags.follow},
+                      {"tree_size", std::to_string(head.tree_size)},
+                      {"leader_tls", flags.leader_tls_ca.empty() ? "off" : "tls"}});
+    follower->Start();
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -239,6 +358,10 @@ int Serve(const ServeFlags& flags) {
   });
   server->Wait();
   waiter.join();
+  if (follower != nullptr) {
+    leader_source->Cancel();  // ends a long poll at once
+    follower->Stop();         // before the log: it appends to it
+  }
   view_updater.store(nullptr);
   updater.Stop();   // Before the log: the updater reads its store.
   log->reset();     // Drains the sequencer.
@@ -264,6 +387,24 @@ int main(int argc, char** argv) {
       "  ledgerd init --data-dir ./data --origin example.org/factledger "
       "--admin-key admin.key.pub");
 
+  std::string follower_log_key;
+  CLI::App* init_follower = app.add_subcommand(
+      "init-follower", "Create a follower data directory (no log key) for a leader's log");
+  init_follower->add_option("--data-dir", data_dir, "Data directory to create")->required();
+  init_follower->add_option("--origin", origin, "The leader's log origin")->required();
+  init_follower
+      ->add_option("--log-key", follower_log_key,
+                   "The leader's checkpoint verifier key (origin+hash+key), or its log public "
+                   "key (file or 64 hex digits), from your own configuration")
+      ->required();
+  init_follower
+      ->add_option("--admin-key", admin_keys, "Public key file of a genesis admin (repeatable)")
+      ->required();
+  init_follower->footer(
+      "Example:\n  ledgerd init-follower --data-dir ./mirror --origin example.org/factledger \\\n"
+      "    --log-key 'example.org/factledger+11a6bf6f+AT1AF8...' --admin-key admin.key.pub\n"
+      "  ledgerd serve --data-dir ./mirror --listen 127.0.0.1:50052 --follow leader:50051");
+
   ServeFlags sf;
   CLI::App* serve = app.add_subcommand("serve", "Serve the ledger over gRPC");
   serve->add_option("--data-dir", sf.data_dir, "Initialised data directory")->required();
@@ -288,6 +429,15 @@ int main(int argc, char** argv) {
   serve->add_option("--max-threads", sf.max_threads, "Most server threads")->capture_default_str();
   serve->add_option("--metrics-listen", sf.metrics_listen,
                     "Serve Prometheus metrics at http://HOST:PORT/metrics (off when empty)");
+  serve->add_option("--follow", sf.follow,
+                    "Replicate from this leader (host:port); needs a follower data directory");
+  serve->add_option("--follower-id", sf.follower_id,
+                    "Name shown in the leader's ListFollowers (default: hostname:data-dir)");
+  serve->add_option("--leader-tls-ca", sf.leader_tls_ca,
+                    "CA certificates (PEM) of the leader: connect to it over TLS");
+  serve->add_option("--leader-tls-cert", sf.leader_tls_cert,
+                    "Client certificate chain (PEM) for a leader that requires mutual TLS");
+  serve->add_option("--leader-tls-key", sf.leader_tls_key, "Client private key (PEM)");
   serve->footer("Example:\n  ledgerd serve --data-dir ./data --listen 127.0.0.1:50051");
 
   try {
@@ -296,5 +446,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   if (init->parsed()) return Init(data_dir, origin, admin_keys);
+  if (init_follower->parsed()) {
+    return InitFollower(data_dir, origin, follower_log_key, admin_keys);
+  }
   return Serve(sf);
 }

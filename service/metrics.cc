@@ -51,7 +51,23 @@ ServerMetrics::ServerMetrics()
                     .Name("factledger_view_lag_entries")
                     .Help("Entries in the log not yet applied to the views")
                     .Register(*registry_)
-                    .Add({})) {}
+                    .Add({})),
+      follower_lag_entries_(prometheus::BuildGauge()
+                                .Name("factledger_follower_lag_entries")
+                                .Help("Entries behind the leader's latest verified checkpoint")
+                                .Register(*registry_)
+                                .Add({})),
+      follower_lag_seconds_(prometheus::BuildGauge()
+                                .Name("factledger_follower_lag_seconds")
+                                .Help("Leader checkpoint fetch time minus the newest applied "
+                                      "entry's recorded time (0 when caught up)")
+                                .Register(*registry_)
+                                .Add({})),
+      fork_detected_(prometheus::BuildGauge()
+                         .Name("factledger_fork_detected")
+                         .Help("1 when replication stopped on a fork, rollback or bad data")
+                         .Register(*registry_)
+                         .Add({})) {}
 
 absl::StatusOr<int> ServerMetrics::Serve(const std::string& listen) {
   try {  // prometheus-cpp reports a failed bind by throwing; contain it here.
@@ -90,6 +106,13 @@ void ServerMetrics::SetViewWatermark(uint64_t watermark, uint64_t tree_size) {
   view_watermark_.Set(static_cast<double>(watermark));
   view_lag_.Set(static_cast<double>(tree_size > watermark ? tree_size - watermark : 0));
 }
+
+void ServerMetrics::SetFollowerLag(uint64_t entries, double seconds) {
+  follower_lag_entries_.Set(static_cast<double>(entries));
+  follower_lag_seconds_.Set(seconds);
+}
+
+void ServerMetrics::SetForkDetected(bool detected) { fork_detected_.Set(detected ? 1 : 0); }
 
 prometheus::Gauge& ServerMetrics::OpenStreams(const std::string& rpc) {
   return open_streams_.Add({{"rpc", rpc}});

@@ -7,6 +7,8 @@
 //   factledger_tree_size                          gauge
 //   factledger_open_streams{rpc}                  gauge
 //   factledger_view_watermark / factledger_view_lag_entries   gauges (when views run)
+//   factledger_follower_lag_entries / factledger_follower_lag_seconds   gauges (followers)
+//   factledger_fork_detected                      gauge, 1 once a follower stopped on a finding
 // Thread-safe.
 #ifndef SERVICE_METRICS_H_
 #define SERVICE_METRICS_H_
@@ -46,6 +48,10 @@ class ServerMetrics {
   void SetTreeSize(uint64_t size);
   void SetViewWatermark(uint64_t watermark, uint64_t tree_size);
   prometheus::Gauge& OpenStreams(const std::string& rpc);
+  // A follower's replication lag (entries behind the leader's latest checkpoint, seconds) and
+  // whether it stopped on a fork, rollback or bad data (0 or 1).
+  void SetFollowerLag(uint64_t entries, double seconds);
+  void SetForkDetected(bool detected);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -58,6 +64,9 @@ class ServerMetrics {
   prometheus::Family<prometheus::Gauge>& open_streams_;
   prometheus::Gauge& view_watermark_;
   prometheus::Gauge& view_lag_;
+  prometheus::Gauge& follower_lag_entries_;
+  prometheus::Gauge& follower_lag_seconds_;
+  prometheus::Gauge& fork_detected_;
 };
 
 }  // namespace ledger::service

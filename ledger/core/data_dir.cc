@@ -13,14 +13,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "ledger/base/crash_point.h"
+#include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/format/checkpoint.h"
+#include "ledger/merkle/proof.h"
 
 namespace ledger::core {
 namespace {
 
 // Part of the on-disk format: DO NOT CHANGE.
 constexpr absl::string_view kIdentityHeader = "factledger-data-dir v1";
+constexpr absl::string_view kFollowerRoleLine = "role follower";
 
 absl::Status WriteFileDurably(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -48,7 +52,7 @@ std::string LogKeyPath(const std::string& dir) { return dir + "/log.key"; }
 std::string DatabasePath(const std::string& dir) { return dir + "/db"; }
 
 absl::Status InitDataDir(const std::string& dir, const std::string& origin,
-                         const std::vector<crypto::PublicKey>& admin_keys) {
+                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env) {
   LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(origin));
   if (admin_keys.empty()) {
     return absl::InvalidArgumentError("at least one admin key is required");
@@ -59,8 +63,22 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", strerror(errno)));
   }
-  crypto::Ed25519PrivateKey log_key = crypto::Ed25519PrivateKey::Generate();
-  LEDGER_RETURN_IF_ERROR(crypto::WritePrivateKeyFile(LogKeyPath(dir), log_key));
+  // A log key without an identity is left by an interrupted init; nothing was signed with it
+  // yet (the first checkpoint is signed after the identity is written), so it is kept.
+  absl::StatusOr<crypto::Ed25519PrivateKey> existing_key =
+      ::access(LogKeyPath(dir).c_str(), F_OK) == 0 ? crypto::ReadPrivateKeyFile(LogKeyPath(dir))
+                                                   : absl::NotFoundError("no log key yet");
+  if (!existing_key.ok() && !absl::IsNotFound(existing_key.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        LogKeyPath(dir), " exists without an identity but is not a log key (",
+        existing_key.status().message(), "); an earlier init was interrupted: remove ", dir,
+        " and run init again"));
+  }
+  crypto::Ed25519PrivateKey log_key =
+      existing_key.ok() ? *existing_key : crypto::Ed25519PrivateKey::Generate();
+  if (!existing_key.ok()) {
+    LEDGER_RETURN_IF_ERROR(crypto::WritePrivateKeyFile(LogKeyPath(dir), log_key));
+  }
   std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
                                       HexEncode(crypto::AsStringView(log_key.public_key())),
                                       "\n");
@@ -70,16 +88,62 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   // The store first, the identity last: a directory with an identity is complete.
   store::RocksDbLogStoreOptions options;
   options.create_if_missing = true;
+  options.env = env;
   {
     LEDGER_ASSIGN_OR_RETURN(auto store, store::RocksDbLogStore::Open(DatabasePath(dir), options));
     if (store->Head().tree_size != 0) {
       return absl::AlreadyExistsError(absl::StrCat(DatabasePath(dir), " already holds a log"));
     }
   }
+  LEDGER_CRASH_POINT("init-after-store");
   LEDGER_RETURN_IF_ERROR(WriteFileDurably(IdentityPath(dir), identity));
-  // Opening the log signs the checkpoint of the empty tree.
-  LEDGER_ASSIGN_OR_RETURN(auto log, OpenLog(dir, LogOptions()));
+  LEDGER_CRASH_POINT("init-after-identity");
+  // Opening the log signs the checkpoint of the empty tree and anchors it.
+  LEDGER_ASSIGN_OR_RETURN(auto log, OpenLog(dir, LogOptions(), env));
   return absl::OkStatus();
+}
+
+absl::Status InitFollowerDataDir(const std::string& dir, const std::string& origin,
+                                 const crypto::PublicKey& log_public_key,
+                                 const std::vector<crypto::PublicKey>& admin_keys,
+                                 rocksdb::Env* env) {
+  LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(origin));
+  if (admin_keys.empty()) {
+    return absl::InvalidArgumentError("at least one admin key is required");
+  }
+  if (::access(IdentityPath(dir).c_str(), F_OK) == 0) {
+    return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
+  }
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", strerror(errno)));
+  }
+  std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
+                                      HexEncode(crypto::AsStringView(log_public_key)), "\n");
+  for (const auto& k : admin_keys) {
+    absl::StrAppend(&identity, "admin-key ", HexEncode(crypto::AsStringView(k)), "\n");
+  }
+  absl::StrAppend(&identity, kFollowerRoleLine, "\n");
+  // The store first, the identity last: a directory with an identity is complete.
+  store::RocksDbLogStoreOptions options;
+  options.create_if_missing = true;
+  options.env = env;
+  {
+    LEDGER_ASSIGN_OR_RETURN(auto store, store::RocksDbLogStore::Open(DatabasePath(dir), options));
+    if (store->Head().tree_size != 0) {
+      return absl::AlreadyExistsError(absl::StrCat(DatabasePath(dir), " already holds a log"));
+    }
+  }
+  return WriteFileDurably(IdentityPath(dir), identity);
+}
+
+absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir) {
+  LEDGER_RETURN_IF_ERROR(ReadIdentity(dir).status());
+  std::ifstream in(IdentityPath(dir));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line == kFollowerRoleLine) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir) {
@@ -107,6 +171,8 @@ absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir) {
     } else if (absl::ConsumePrefix(&line, "admin-key ")) {
       LEDGER_ASSIGN_OR_RETURN(crypto::PublicKey k, crypto::ParsePublicKey(line));
       id.admin_keys.push_back(k);
+    } else if (line == kFollowerRoleLine) {
+      // IsFollowerDataDir reads it.
     } else {
       return absl::DataLossError(
           absl::StrCat(IdentityPath(dir), " line ", i + 1, " is not understood: ", line));
@@ -131,13 +197,50 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
                                              rocksdb::Env* env) {
   if (!options.free_bytes) options.free_bytes = [dir] { return FreeBytes(dir); };
   LEDGER_ASSIGN_OR_RETURN(LogIdentity identity, ReadIdentity(dir));
-  LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey key,
-                          crypto::ReadPrivateKeyFile(LogKeyPath(dir)));
+  LEDGER_ASSIGN_OR_RETURN(const bool follower, IsFollowerDataDir(dir));
+  std::optional<crypto::Ed25519PrivateKey> key;  // none on a follower
+  if (!follower) {
+    LEDGER_ASSIGN_OR_RETURN(key, crypto::ReadPrivateKeyFile(LogKeyPath(dir)));
+  }
+  const format::NoteVerifier verifier{identity.origin, identity.log_public_key};
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> anchor, ReadAnchor(env, dir));
   store::RocksDbLogStoreOptions store_options;
   store_options.env = env;
   LEDGER_ASSIGN_OR_RETURN(auto store,
                           store::RocksDbLogStore::Open(DatabasePath(dir), store_options));
-  return Log::Open(std::move(store), std::move(identity), std::move(key), options);
+  // RocksDB verifies a block's checksum only when the block is read, so a damaged SST opens
+  // fine and fails later. Verify every block now: a damaged log is refused at start-up instead
+  // of served (RELIABILITY.md invariant 8). This reads every SST file once.
+  LEDGER_RETURN_IF_ERROR(store->VerifyStorageChecksums());
+  // The anchor is checked before the log is opened, so that a refused start writes nothing.
+  TreeSize anchored_size = 0;
+  if (anchor.has_value()) {
+    const store::RocksDbLogStore* raw = store.get();
+    LEDGER_ASSIGN_OR_RETURN(
+        format::Checkpoint anchored,
+        CheckAnchor(AnchorPath(dir), *anchor, verifier, raw->Head(),
+                    [raw](merkle::NodeId id) { return raw->GetNode(id); }));
+    anchored_size = anchored.tree_size;
+  }
+  auto writer = std::make_shared<AnchorWriter>(env, dir, anchored_size);
+  options.on_checkpoint = [writer, chained = std::move(options.on_checkpoint)](
+                              const std::string& note, TreeSize size) {
+    if (chained) chained(note, size);
+    writer->Publish(note, size);
+  };
+  LEDGER_ASSIGN_OR_RETURN(
+      std::unique_ptr<Log> log,
+      Log::Open(std::move(store), std::move(identity), std::move(key), std::move(options)));
+  const TreeSize head_size = log->Head().tree_size;
+  // An empty follower has no checkpoint to anchor until the leader's first one arrives.
+  if ((!anchor.has_value() || anchored_size < head_size) && !log->LatestCheckpoint().empty()) {
+    if (!anchor.has_value() && head_size > 0) {
+      LogEvent(LogLevel::kWarning, "no checkpoint anchor: anchoring the current head",
+               {{"anchor", AnchorPath(dir)}, {"tree_size", std::to_string(head_size)}});
+    }
+    LEDGER_RETURN_IF_ERROR(WriteAnchor(env, dir, log->LatestCheckpoint()));
+  }
+  return log;
 }
 
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(

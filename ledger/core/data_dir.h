@@ -10,6 +10,10 @@
 //   origin <origin>
 //   log-key <64 hex digits>
 //   admin-key <64 hex digits>        (one line per admin key, at least one)
+//   role follower                    (a follower's directory only: it has no log.key)
+//
+// A follower's directory (InitFollowerDataDir) names the LEADER's log public key, from the
+// follower's own configuration; OpenLog opens it as a follower (Log::Open without a key).
 #ifndef LEDGER_CORE_DATA_DIR_H_
 #define LEDGER_CORE_DATA_DIR_H_
 
@@ -42,14 +46,28 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
                          const std::vector<crypto::PublicKey>& admin_keys,
                          rocksdb::Env* env = nullptr);
 
+// Creates a follower data directory: the identity of the leader's log (origin, the leader's
+// log public key, the admin keys -- all from the follower's own configuration) with the line
+// "role follower", and an empty store; no log key and no checkpoint (the leader's arrive with
+// its entries). ALREADY_EXISTS when `dir` already holds an identity; INVALID_ARGUMENT for a
+// bad origin or no admin key.
+absl::Status InitFollowerDataDir(const std::string& dir, const std::string& origin,
+                                 const crypto::PublicKey& log_public_key,
+                                 const std::vector<crypto::PublicKey>& admin_keys,
+                                 rocksdb::Env* env = nullptr);
+
+// True when <dir>/LEDGER has the line "role follower". Errors as ReadIdentity.
+absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir);
+
 // Reads <dir>/LEDGER. NOT_FOUND when absent; DATA_LOSS when malformed.
 absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir);
 
 // Free bytes on the file system holding `dir` (statvfs, for unprivileged users).
 absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 
-// Opens the log of an initialised data directory for appending. When options.free_bytes is
-// unset it is set to FreeBytes(dir).
+// Opens the log of an initialised data directory for appending (a follower's directory: as a
+// follower, without a key; set options.leader). When options.free_bytes is unset it is set to
+// FreeBytes(dir).
 //
 // The anchor (anchor.h): before the log is opened, <dir>/checkpoint.anchor must verify under the
 // log's key and the store must hold at least its size with the same root there; otherwise

@@ -832,7 +832,7 @@ absl::StatusOr<TreeSize> Log::AppendReplicated(const std::vector<std::string>& l
                             store_->GetEventId(e.event_id));
     if (existing.has_value() || new_ids.count(e.event_id) != 0) {
       return absl::DataLossError(absl::StrCat(
-          "entry ", seq, ": event id "", e.event_id, "" already names entry ",
+          "entry ", seq, ": event id \"", e.event_id, "\" already names entry ",
           existing.has_value() ? existing->sequence : new_ids[e.event_id]));
     }
     new_ids[e.event_id] = seq;

@@ -1,0 +1,409 @@
+#include "ledger/replication/follower.h"
+
+#include <algorithm>
+#include <iterator>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/crash_point.h"
+#include "ledger/base/logging.h"
+#include "ledger/format/entry.h"
+#include "ledger/merkle/proof.h"
+#include "ledger/merkle/verify.h"
+
+namespace ledger::replication {
+namespace {
+
+int64_t RecordedTime(absl::string_view leaf_data) {
+  absl::StatusOr<format::EntryView> view = format::DecodeLeafData(leaf_data);
+  return view.ok() ? view->recorded_time_micros : 0;
+}
+
+// The size a note claims, for the evidence of a note that does not verify (0 when unreadable).
+TreeSize ClaimedSize(const std::string& note) {
+  absl::StatusOr<format::Checkpoint> cp = format::ParseCheckpointUnverified(note);
+  return cp.ok() ? cp->tree_size : 0;
+}
+
+}  // namespace
+
+absl::string_view ForkKindName(ForkKind kind) {
+  switch (kind) {
+    case ForkKind::kNone: return "NONE";
+    case ForkKind::kForkSameSize: return "FORK_SAME_SIZE";
+    case ForkKind::kForkInconsistent: return "FORK_INCONSISTENT";
+    case ForkKind::kLeaderRollback: return "LEADER_ROLLBACK";
+    case ForkKind::kUnknownCheckpointKey: return "UNKNOWN_CHECKPOINT_KEY";
+    case ForkKind::kBadEntries: return "BAD_ENTRIES";
+  }
+  return "UNKNOWN";
+}
+
+absl::string_view FollowerStateName(FollowerState state) {
+  switch (state) {
+    case FollowerState::kStarting: return "STARTING";
+    case FollowerState::kCatchingUp: return "CATCHING_UP";
+    case FollowerState::kCaughtUp: return "CAUGHT_UP";
+    case FollowerState::kRetrying: return "RETRYING";
+    case FollowerState::kStopped: return "STOPPED";
+  }
+  return "UNKNOWN";
+}
+
+Follower::Follower(core::Log* log, EntrySource* source, FollowerOptions options)
+    : log_(log),
+      source_(source),
+      options_(std::move(options)),
+      verifier_{log->identity().origin, log->identity().log_public_key} {
+  absl::MutexLock lock(&mu_);
+  status_.tree_size = log_->Head().tree_size;
+}
+
+Follower::~Follower() { Stop(); }
+
+FollowerStatus Follower::status() const {
+  absl::MutexLock lock(&mu_);
+  return status_;
+}
+
+FollowerPosition Follower::Position() const {
+  return {options_.follower_id, log_->Head().tree_size};
+}
+
+void Follower::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Follower::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Follower::Loop() {
+  absl::Duration backoff = options_.min_backoff;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    const absl::Time start = absl::Now();
+    const Round round = RunOnce();
+    if (round == Round::kStopped) return;
+    absl::Duration wait;
+    if (round == Round::kRetry) {
+      wait = backoff;
+      backoff = std::min(backoff * 2, options_.max_backoff);
+    } else {
+      backoff = options_.min_backoff;
+      wait = options_.idle_delay - (absl::Now() - start);
+    }
+    if (wait > absl::ZeroDuration()) {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
+    }
+  }
+}
+
+Follower::Round Follower::RunOnce() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (halted_) return Round::kStopped;
+  }
+  // Only this thread grows the log, so the head stays put during the round.
+  const store::LogHead head = log_->Head();
+  absl::StatusOr<std::string> note =
+      source_->LatestCheckpoint(Position(), options_.wait_for_growth);
+  if (!note.ok()) return Retry(note.status());
+  const int64_t fetched_micros = options_.clock->NowMicros();
+  {
+    absl::MutexLock lock(&mu_);
+    status_.last_contact_micros = fetched_micros;
+  }
+  absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(*note, verifier_);
+  if (!cp.ok()) {
+    return Halt(ForkKind::kUnknownCheckpointKey,
+                absl::StrCat("the leader's latest checkpoint does not verify with the configured "
+                             "log key ",
+                             format::NoteVerifierKey(verifier_.name, verifier_.public_key), ": ",
+                             cp.status().message()),
+                *note, ClaimedSize(*note));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    status_.leader_tree_size = cp->tree_size;
+    leader_fetch_micros_ = fetched_micros;
+  }
+  if (cp->tree_size == head.tree_size) {
+    if (cp->root_hash != head.root_hash) {
+      return Halt(ForkKind::kForkSameSize,
+                  absl::StrCat("the leader signed root ", HexEncode(cp->root_hash),
+                               " for tree size ", cp->tree_size, "; the follower holds root ",
+                               HexEncode(head.root_hash)),
+                  *note, cp->tree_size);
+    }
+    if (head.tree_size == 0 && log_->LatestCheckpoint().empty()) {
+      // An empty follower stores the leader's signed empty tree, so that it serves it too.
+      std::optional<Round> failed = Apply({}, *note, 0);
+      if (failed.has_value()) return *failed;
+    }
+    Publish(FollowerState::kCaughtUp);
+    return Round::kCaughtUp;
+  }
+  if (cp->tree_size < head.tree_size) {
+    const store::LogStore* store = &log_->store();
+    absl::StatusOr<Hash> local_root = merkle::RootAt(
+        cp->tree_size, [store](merkle::NodeId id) { return store->GetNode(id); });
+    if (!local_root.ok()) return HaltLocal(local_root.status());
+    if (*local_root != cp->root_hash) {
+      return Halt(ForkKind::kForkSameSize,
+                  absl::StrCat("the leader's latest checkpoint has tree size ", cp->tree_size,
+                               " (the follower holds ", head.tree_size, ") and root ",
+                               HexEncode(cp->root_hash), "; the follower's root at that size is ",
+                               HexEncode(*local_root)),
+                  *note, cp->tree_size);
+    }
+    return Halt(ForkKind::kLeaderRollback,
+                absl::StrCat("the leader's latest checkpoint has tree size ", cp->tree_size,
+                             ", but the follower already verified and holds ", head.tree_size,
+                             " entries (same root at ", cp->tree_size,
+                             "): the leader lost or removed entries"),
+                *note, cp->tree_size);
+  }
+  if (head.tree_size > 0) {
+    // RFC 6962 proofs start at size 1: every tree is consistent with the empty one.
+    absl::StatusOr<std::vector<Hash>> proof =
+        source_->ConsistencyProof(head.tree_size, cp->tree_size);
+    if (!proof.ok()) return Retry(proof.status());
+    absl::Status consistent = merkle::VerifyConsistency(head.tree_size, cp->tree_size,
+                                                        head.root_hash, cp->root_hash, *proof);
+    if (!consistent.ok()) {
+      return Halt(ForkKind::kForkInconsistent,
+                  absl::StrCat("the leader's checkpoint for tree size ", cp->tree_size,
+                               " is not consistent with the follower's tree of size ",
+                               head.tree_size, " (root ", HexEncode(head.root_hash),
+                               "): ", consistent.message()),
+                  *note, cp->tree_size);
+    }
+  }
+  Publish(FollowerState::kCatchingUp);
+  return CatchUp(Target{*cp, *note});
+}
+
+Follower::Round Follower::CatchUp(const Target& target) {
+  const TreeSize end = target.checkpoint.tree_size;
+  TreeSize base = log_->Head().tree_size;
+  TreeSize next = base;
+  std::vector<std::string> pending;              // entries [base, next)
+  std::map<TreeSize, std::string> checkpoints;   // the leader's, sizes in (base, end)
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return Round::kRetry;
+    }
+    if (next == end) {
+      std::optional<Round> failed = Apply(std::move(pending), target.note, end);
+      if (failed.has_value()) return *failed;
+      Publish(FollowerState::kCaughtUp);
+      return Round::kCaughtUp;
+    }
+    if (pending.size() >= options_.max_chunk_entries && !checkpoints.empty()) {
+      // End the chunk at the largest stored checkpoint within max_chunk_entries, else at the
+      // first one after (the map holds sizes in (base, next] only). Without any, fetch on to
+      // the next checkpoint the leader stored.
+      auto it = checkpoints.upper_bound(base + options_.max_chunk_entries);
+      if (it != checkpoints.begin()) --it;
+      const TreeSize size = it->first;
+      const std::string note = it->second;
+      const auto split = pending.begin() + static_cast<ptrdiff_t>(size - base);
+      std::vector<std::string> chunk(std::make_move_iterator(pending.begin()),
+                                     std::make_move_iterator(split));
+      pending.erase(pending.begin(), split);
+      checkpoints.erase(checkpoints.begin(), std::next(it));
+      std::optional<Round> failed = Apply(std::move(chunk), note, size);
+      if (failed.has_value()) return *failed;
+      base = size;
+      Publish(FollowerState::kCatchingUp, pending.empty() ? 0 : RecordedTime(pending.front()));
+      continue;
+    }
+    const size_t want = static_cast<size_t>(std::min<TreeSize>(options_.page_entries, end - next));
+    absl::StatusOr<EntryBatch> batch = source_->Entries(Position(), next, want);
+    if (!batch.ok()) return Retry(batch.status());
+    if (batch->leaf_datas.empty()) {
+      return Retry(absl::UnavailableError(
+          absl::StrCat("the leader sent no entries from sequence ", next,
+                       " although its checkpoint has tree size ", end)));
+    }
+    if (batch->leaf_datas.size() > want) batch->leaf_datas.resize(want);
+    const TreeSize got = batch->leaf_datas.size();
+    for (auto& [size, note] : batch->checkpoints) {
+      // Only sizes inside this page and before the target; a mislabelled note is ignored (it
+      // could only end a chunk early, and AppendReplicated verifies it anyway).
+      if (size <= next || size > next + got || size >= end) continue;
+      if (ClaimedSize(note) != size) continue;
+      checkpoints[size] = std::move(note);
+    }
+    for (std::string& leaf : batch->leaf_datas) pending.push_back(std::move(leaf));
+    next += got;
+    Publish(FollowerState::kCatchingUp, RecordedTime(pending.front()));
+  }
+}
+
+std::optional<Follower::Round> Follower::Apply(std::vector<std::string> leaf_datas,
+                                               const std::string& note, TreeSize size) {
+  const store::LogHead before = log_->Head();
+  absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(note, verifier_);
+  if (!cp.ok()) {
+    return Halt(ForkKind::kUnknownCheckpointKey,
+                absl::StrCat("the leader's checkpoint for tree size ", size,
+                             " does not verify with the configured log key: ",
+                             cp.status().message()),
+                note, size);
+  }
+  const size_t count = leaf_datas.size();
+  LEDGER_CRASH_POINT("follower-before-apply");
+  absl::StatusOr<TreeSize> applied = log_->AppendReplicated(leaf_datas, note);
+  if (applied.ok()) {
+    LEDGER_CRASH_POINT("follower-after-apply");
+    absl::MutexLock lock(&mu_);
+    status_.entries_applied += count;
+    return std::nullopt;
+  }
+  if (absl::IsDataLoss(applied.status())) {
+    // Either the checkpoint is not consistent with what the follower holds (a fork), or it is
+    // and the leader's entries do not match its own checkpoint (or break a rule).
+    std::string why;
+    if (before.tree_size > 0) {
+      absl::StatusOr<std::vector<Hash>> proof = source_->ConsistencyProof(before.tree_size, size);
+      if (!proof.ok()) {
+        why = absl::StrCat("; the leader gave no consistency proof from ", before.tree_size,
+                           " (", proof.status().message(), ")");
+      } else if (absl::Status s = merkle::VerifyConsistency(before.tree_size, size,
+                                                            before.root_hash, cp->root_hash,
+                                                            *proof);
+                 !s.ok()) {
+        return Halt(ForkKind::kForkInconsistent,
+                    absl::StrCat("the leader's checkpoint for tree size ", size,
+                                 " is not consistent with the follower's tree of size ",
+                                 before.tree_size, ": ", s.message(), "; its entries: ",
+                                 applied.status().message()),
+                    note, size);
+      }
+    }
+    return Halt(ForkKind::kBadEntries,
+                absl::StrCat("the leader's entries [", before.tree_size, ", ", size,
+                             ") were refused: ", applied.status().message(), why),
+                note, size);
+  }
+  if (absl::IsResourceExhausted(applied.status())) return Retry(applied.status());  // disk full
+  return HaltLocal(applied.status());
+}
+
+Follower::Round Follower::Halt(ForkKind kind, const std::string& detail,
+                               const std::string& leader_note, TreeSize leader_size) {
+  const store::LogHead head = log_->Head();
+  ForkEvidence evidence;
+  evidence.kind = std::string(ForkKindName(kind));
+  evidence.detected_micros = options_.clock->NowMicros();
+  evidence.leader = options_.leader;
+  evidence.local_tree_size = head.tree_size;
+  evidence.leader_tree_size = leader_size;
+  evidence.detail = detail;
+  evidence.local_checkpoint = log_->LatestCheckpoint();
+  if (leader_size > 0 && leader_size < head.tree_size) {
+    absl::StatusOr<std::string> at = log_->CheckpointAt(leader_size);
+    if (at.ok()) evidence.local_checkpoint_at_leader_size = *at;
+  }
+  evidence.leader_checkpoint = leader_note;
+  absl::StatusOr<std::string> path =
+      options_.evidence_dir.empty()
+          ? absl::StatusOr<std::string>(absl::FailedPreconditionError("no evidence directory"))
+          : WriteForkEvidence(options_.evidence_dir, evidence);
+  LogEvent(LogLevel::kError, "replication stopped: the leader's log cannot be trusted",
+           {{"kind", evidence.kind},
+            {"detail", detail},
+            {"leader", options_.leader},
+            {"tree_size", std::to_string(head.tree_size)},
+            {"leader_tree_size", std::to_string(leader_size)},
+            {"evidence", path.ok() ? *path : std::string(path.status().message())}});
+  {
+    absl::MutexLock lock(&mu_);
+    halted_ = true;
+    status_.fork_kind = kind;
+    status_.fork_detail = detail;
+    if (path.ok()) {
+      status_.evidence_file = *path;
+    } else {
+      status_.last_error = path.status();
+    }
+  }
+  Publish(FollowerState::kStopped);
+  return Round::kStopped;
+}
+
+Follower::Round Follower::HaltLocal(const absl::Status& error) {
+  LogEvent(LogLevel::kError, "replication stopped: the local log failed",
+           {{"error", std::string(error.message())},
+            {"code", absl::StatusCodeToString(error.code())},
+            {"leader", options_.leader}});
+  {
+    absl::MutexLock lock(&mu_);
+    halted_ = true;
+    status_.last_error = error;
+  }
+  Publish(FollowerState::kStopped);
+  return Round::kStopped;
+}
+
+Follower::Round Follower::Retry(const absl::Status& error) {
+  bool first;
+  {
+    absl::MutexLock lock(&mu_);
+    first = status_.state != FollowerState::kRetrying;
+    status_.last_error = error;
+  }
+  if (first) {
+    LogEvent(LogLevel::kWarning, "replication: cannot reach or use the leader; retrying",
+             {{"leader", options_.leader},
+              {"code", absl::StatusCodeToString(error.code())},
+              {"error", std::string(error.message())}});
+  }
+  Publish(FollowerState::kRetrying);
+  return Round::kRetry;
+}
+
+void Follower::Publish(FollowerState state, int64_t oldest_pending_micros) {
+  const store::LogHead head = log_->Head();
+  FollowerStatus copy;
+  {
+    absl::MutexLock lock(&mu_);
+    if (status_.state == FollowerState::kRetrying && state != FollowerState::kRetrying &&
+        state != FollowerState::kStopped) {
+      LogEvent(LogLevel::kInfo, "replication resumed",
+               {{"leader", options_.leader}, {"tree_size", std::to_string(head.tree_size)}});
+    }
+    status_.state = state;
+    status_.tree_size = head.tree_size;
+    status_.lag_entries = status_.leader_tree_size > head.tree_size
+                              ? status_.leader_tree_size - head.tree_size
+                              : 0;
+    status_.lag_seconds = 0;
+    if (status_.lag_entries > 0) {
+      const int64_t newest =
+          head.tree_size > 0 ? head.last_recorded_time_micros : oldest_pending_micros;
+      if (newest > 0 && leader_fetch_micros_ > newest) {
+        status_.lag_seconds = static_cast<double>(leader_fetch_micros_ - newest) / 1e6;
+      }
+    }
+    if (state == FollowerState::kCaughtUp || state == FollowerState::kCatchingUp) {
+      status_.last_error = absl::OkStatus();
+    }
+    copy = status_;
+  }
+  if (options_.on_status) options_.on_status(copy);
+}
+
+}  // namespace ledger::replication

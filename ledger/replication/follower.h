@@ -1,0 +1,199 @@
+// Follower: keeps a follower log (core::Log opened without a log key) a verified copy of a
+// leader's log, and stops at the first sign that the leader forked, rolled back or lied.
+//
+// One round (RunOnce):
+//   1. Fetch the leader's latest checkpoint and verify it with the log key of the follower's OWN
+//      identity (never a key the leader advertises). A note that does not verify is
+//      UNKNOWN_CHECKPOINT_KEY.
+//   2. Compare it with the local tree of size L:
+//      - same size: the roots must be equal, else FORK_SAME_SIZE;
+//      - smaller size S: the local root at S (merkle::RootAt over stored nodes) must equal its
+//        root, else FORK_SAME_SIZE; if it does, the leader rolled back: LEADER_ROLLBACK;
+//      - larger size: when L > 0, the leader's consistency proof from L must verify against
+//        the local root and the checkpoint's root, else FORK_INCONSISTENT. Then the entries
+//        [L, size) are fetched in pages and applied with Log::AppendReplicated in chunks of at
+//        most max_chunk_entries, each ending at a size for which the leader stored a checkpoint
+//        (the last one at the fetched checkpoint). AppendReplicated re-verifies everything
+//        (docs/format.md §8) and commits each chunk atomically with its checkpoint.
+//        When it refuses a chunk (DATA_LOSS), a consistency proof from L to the chunk's
+//        checkpoint tells FORK_INCONSISTENT (no proof verifies) from BAD_ENTRIES (the leader's
+//        entries do not match its own checkpoint, or break a rule).
+// Every accepted checkpoint is the root the follower recomputed from its own append-only tree,
+// so each is consistent with every checkpoint accepted before it.
+//
+// On any finding the follower applies nothing past the last verified chunk, writes both signed
+// checkpoints to <evidence_dir>/<unix-micros>.txt (fork_evidence.h), logs one error line, sets
+// its status (state kStopped, fork_kind) and stops for good: only a new Follower (a restart of
+// ledgerd by an operator) tries again. Transport errors and a leader that answers badly
+// (timeouts, missing pages) are retried with bounded exponential backoff. The local store is
+// the position: after a crash or a network cut, replication resumes at Head().tree_size, with
+// no duplicate and no gap.
+//
+// Thread-safety: RunOnce must not run concurrently with itself or with the thread Start()
+// runs (one replication thread per log); status() is thread-safe.
+//
+// Example:
+//   FollowerOptions options;
+//   options.follower_id = "mirror-1";
+//   options.evidence_dir = ForkEvidenceDir(data_dir);
+//   Follower follower(log.get(), &source, options);
+//   follower.Start();
+//   ...
+//   FollowerStatus s = follower.status();
+#ifndef LEDGER_REPLICATION_FOLLOWER_H_
+#define LEDGER_REPLICATION_FOLLOWER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/base/clock.h"
+#include "ledger/base/types.h"
+#include "ledger/core/log.h"
+#include "ledger/format/checkpoint.h"
+#include "ledger/replication/entry_source.h"
+#include "ledger/replication/fork_evidence.h"
+
+namespace ledger::replication {
+
+// What a follower found wrong with its leader (the names are those of the API and the evidence
+// files: part of the interface, DO NOT CHANGE).
+enum class ForkKind {
+  kNone,
+  kForkSameSize,          // FORK_SAME_SIZE: another root for a size the follower holds
+  kForkInconsistent,      // FORK_INCONSISTENT: a larger checkpoint not consistent with ours
+  kLeaderRollback,        // LEADER_ROLLBACK: the leader's log is shorter than ours
+  kUnknownCheckpointKey,  // UNKNOWN_CHECKPOINT_KEY: a checkpoint the configured key did not sign
+  kBadEntries,            // BAD_ENTRIES: entries that break a rule or miss the leader's root
+};
+absl::string_view ForkKindName(ForkKind kind);
+
+enum class FollowerState {
+  kStarting,    // no round finished yet
+  kCatchingUp,  // behind the leader's latest checkpoint
+  kCaughtUp,    // at the leader's latest checkpoint
+  kRetrying,    // the last round failed with a transient error
+  kStopped,     // a fork was found (fork_kind) or the local log failed (last_error)
+};
+absl::string_view FollowerStateName(FollowerState state);
+
+struct FollowerStatus {
+  FollowerState state = FollowerState::kStarting;
+  TreeSize tree_size = 0;         // the local log's size
+  TreeSize leader_tree_size = 0;  // of the leader's latest checkpoint that verified
+  uint64_t lag_entries = 0;
+  // 0 when caught up; otherwise the leader checkpoint's fetch time minus the recorded time of
+  // the newest applied entry (of the oldest fetched one when none is applied yet).
+  double lag_seconds = 0;
+  ForkKind fork_kind = ForkKind::kNone;
+  std::string fork_detail;
+  std::string evidence_file;
+  absl::Status last_error;
+  int64_t last_contact_micros = 0;  // when the leader last answered
+  uint64_t entries_applied = 0;     // by this Follower
+};
+
+struct FollowerOptions {
+  // Told to the leader with each request (its ListFollowers).
+  std::string follower_id;
+  // The leader's address, for log lines and evidence files.
+  std::string leader;
+  // Where fork evidence files go (created when needed): <data-dir>/fork-evidence.
+  std::string evidence_dir;
+  // Entries asked for per request.
+  size_t page_entries = 1000;
+  // Most entries applied in one commit, when the leader stored a checkpoint that ends a
+  // chunk of at most this size (the leader stores one per group commit); otherwise a chunk
+  // runs to the next stored checkpoint.
+  size_t max_chunk_entries = 10000;
+  // Long poll: how long the leader may hold a request while it has nothing new.
+  absl::Duration wait_for_growth = absl::Seconds(1);
+  // After a round that found the follower caught up, the next round starts at least this long
+  // after the previous one started (bounds the request rate when the leader does not wait).
+  absl::Duration idle_delay = absl::Milliseconds(50);
+  // Backoff after a failed round: doubles from min_backoff up to max_backoff.
+  absl::Duration min_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+  Clock* clock = Clock::Real();
+  // Called (on the replication thread, outside any lock) after every round with the new
+  // status. For metrics; must be cheap.
+  std::function<void(const FollowerStatus&)> on_status;
+};
+
+class Follower {
+ public:
+  // `log` must be a follower (Log::is_follower()); `log` and `source` are borrowed and must
+  // outlive this object.
+  Follower(core::Log* log, EntrySource* source, FollowerOptions options);
+  // Stop().
+  ~Follower();
+
+  Follower(const Follower&) = delete;
+  Follower& operator=(const Follower&) = delete;
+
+  enum class Round {
+    kCaughtUp,  // at the leader's latest checkpoint (after applying what was missing)
+    kRetry,     // a transient error; status().last_error says which
+    kStopped,   // stopped for good (now or earlier): status() says why
+  };
+  // One round (see the file comment): fetch, verify, compare, apply up to the leader's latest
+  // checkpoint. After kStopped every later call returns kStopped without contacting the leader.
+  Round RunOnce();
+
+  // Runs rounds on a thread of its own until Stop() or a finding. Call at most once.
+  void Start();
+  // Stops the thread (a chunk being applied is finished first). Idempotent.
+  void Stop();
+
+  FollowerStatus status() const;
+
+ private:
+  struct Target {
+    format::Checkpoint checkpoint;
+    std::string note;
+  };
+
+  void Loop();
+  // Applies [head, target) in chunks: kCaughtUp once all of it is applied.
+  Round CatchUp(const Target& target);
+  // Applies `leaf_datas` with the leader's checkpoint `note` of tree size `size`: nullopt when
+  // applied, else the round's outcome (a refusal classified as a finding, or a retry).
+  std::optional<Round> Apply(std::vector<std::string> leaf_datas, const std::string& note,
+                             TreeSize size);
+  // Records a finding: evidence file, log line, status. Always returns kStopped.
+  Round Halt(ForkKind kind, const std::string& detail, const std::string& leader_note,
+             TreeSize leader_size);
+  // The local log failed (it fail-stopped or refused in a way a retry cannot fix).
+  Round HaltLocal(const absl::Status& error);
+  Round Retry(const absl::Status& error);
+  // Refreshes tree_size / lag in status_ and calls on_status.
+  void Publish(FollowerState state, int64_t oldest_pending_micros = 0);
+  FollowerPosition Position() const;
+
+  core::Log* const log_;
+  EntrySource* const source_;
+  const FollowerOptions options_;
+  const format::NoteVerifier verifier_;
+
+  mutable absl::Mutex mu_;
+  FollowerStatus status_ ABSL_GUARDED_BY(mu_);
+  int64_t leader_fetch_micros_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool halted_ ABSL_GUARDED_BY(mu_) = false;
+
+  std::thread thread_;
+};
+
+}  // namespace ledger::replication
+
+#endif  // LEDGER_REPLICATION_FOLLOWER_H_
