@@ -1,0 +1,216 @@
+#include "cli/bundle.h"
+
+#include <limits>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/json.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/format/entry.h"
+#include "ledger/merkle/hasher.h"
+#include "ledger/merkle/verify.h"
+
+namespace ledger::cli {
+namespace {
+
+// The members of a bundle, in their canonical order.
+constexpr absl::string_view kMembers[] = {
+    "format",   "origin",     "sequence",  "event_id",        "leaf_data", "leaf_hash",
+    "key_id",   "public_key", "tree_size", "inclusion_proof", "checkpoint"};
+
+absl::Status Bad(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("bundle: ", what));
+}
+
+absl::StatusOr<std::string> StringMember(const JsonValue& doc, absl::string_view key) {
+  const JsonValue* v = doc.Find(key);
+  if (v == nullptr || v->type != JsonValue::Type::kString) {
+    return Bad(absl::StrCat("\"", key, "\" must be a string"));
+  }
+  return v->string;
+}
+
+absl::StatusOr<uint64_t> NumberMember(const JsonValue& doc, absl::string_view key) {
+  const JsonValue* v = doc.Find(key);
+  uint64_t n = 0;
+  if (v == nullptr || v->type != JsonValue::Type::kNumber ||
+      v->number.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::SimpleAtoi(v->number, &n)) {
+    return Bad(absl::StrCat("\"", key, "\" must be a non-negative integer"));
+  }
+  return n;
+}
+
+// Exactly `size` bytes as lowercase hex.
+absl::StatusOr<std::string> HexBytes(absl::string_view key, absl::string_view hex, size_t size) {
+  std::string out;
+  if (hex.size() != 2 * size || !HexDecode(hex, &out)) {
+    return Bad(absl::StrCat("\"", key, "\" must be ", 2 * size, " hex digits"));
+  }
+  return out;
+}
+
+std::string Indent(absl::string_view key, absl::string_view json_value, bool last = false) {
+  return absl::StrCat("  ", JsonQuote(key), ": ", json_value, last ? "\n" : ",\n");
+}
+
+}  // namespace
+
+std::string EncodeBundle(const ProofBundle& b) {
+  std::string proof = "[";
+  for (size_t i = 0; i < b.inclusion_proof.size(); ++i) {
+    absl::StrAppend(&proof, i == 0 ? "\n" : ",\n", "    ", JsonQuote(HexEncode(b.inclusion_proof[i])));
+  }
+  absl::StrAppend(&proof, b.inclusion_proof.empty() ? "]" : "\n  ]");
+  return absl::StrCat(
+      "{\n", Indent("format", JsonQuote(kBundleFormat)), Indent("origin", JsonQuote(b.origin)),
+      Indent("sequence", absl::StrCat(b.sequence)), Indent("event_id", JsonQuote(b.event_id)),
+      Indent("leaf_data", JsonQuote(absl::Base64Escape(b.leaf_data))),
+      Indent("leaf_hash", JsonQuote(HexEncode(b.leaf_hash))),
+      Indent("key_id", JsonQuote(HexEncode(b.key_id))),
+      Indent("public_key", JsonQuote(HexEncode(crypto::AsStringView(b.public_key)))),
+      Indent("tree_size", absl::StrCat(b.tree_size)), Indent("inclusion_proof", proof),
+      Indent("checkpoint", JsonQuote(b.checkpoint), /*last=*/true), "}\n");
+}
+
+absl::StatusOr<ProofBundle> DecodeBundle(absl::string_view document) {
+  absl::StatusOr<JsonValue> doc = ParseJson(document);
+  if (!doc.ok()) return Bad(doc.status().message());
+  if (doc->type != JsonValue::Type::kObject) return Bad("not a JSON object");
+  for (const auto& [key, value] : doc->object) {
+    bool known = false;
+    for (absl::string_view m : kMembers) known = known || key == m;
+    if (!known) return Bad(absl::StrCat("unknown member \"", key, "\""));
+  }
+  for (absl::string_view m : kMembers) {
+    if (doc->Find(m) == nullptr) return Bad(absl::StrCat("member \"", m, "\" is missing"));
+  }
+  ProofBundle b;
+  absl::StatusOr<std::string> format = StringMember(*doc, "format");
+  if (!format.ok()) return format.status();
+  if (*format != kBundleFormat) {
+    return Bad(absl::StrCat("format is \"", *format, "\", want \"", kBundleFormat, "\""));
+  }
+  absl::StatusOr<std::string> s = StringMember(*doc, "origin");
+  if (!s.ok()) return s.status();
+  b.origin = *s;
+  absl::StatusOr<uint64_t> n = NumberMember(*doc, "sequence");
+  if (!n.ok()) return n.status();
+  b.sequence = *n;
+  s = StringMember(*doc, "event_id");
+  if (!s.ok()) return s.status();
+  b.event_id = *s;
+  s = StringMember(*doc, "leaf_data");
+  if (!s.ok()) return s.status();
+  if (!absl::Base64Unescape(*s, &b.leaf_data)) return Bad("\"leaf_data\" is not base64");
+  s = StringMember(*doc, "leaf_hash");
+  if (!s.ok()) return s.status();
+  absl::StatusOr<std::string> bytes = HexBytes("leaf_hash", *s, 32);
+  if (!bytes.ok()) return bytes.status();
+  b.leaf_hash = HashFromBytes(*bytes);
+  s = StringMember(*doc, "key_id");
+  if (!s.ok()) return s.status();
+  bytes = HexBytes("key_id", *s, 32);
+  if (!bytes.ok()) return bytes.status();
+  b.key_id = *bytes;
+  s = StringMember(*doc, "public_key");
+  if (!s.ok()) return s.status();
+  bytes = HexBytes("public_key", *s, crypto::kEd25519PublicKeySize);
+  if (!bytes.ok()) return bytes.status();
+  std::copy(bytes->begin(), bytes->end(), b.public_key.begin());
+  n = NumberMember(*doc, "tree_size");
+  if (!n.ok()) return n.status();
+  b.tree_size = *n;
+  const JsonValue* proof = doc->Find("inclusion_proof");
+  if (proof->type != JsonValue::Type::kArray) return Bad("\"inclusion_proof\" must be an array");
+  for (const JsonValue& h : proof->array) {
+    if (h.type != JsonValue::Type::kString) {
+      return Bad("\"inclusion_proof\" must hold strings of 64 hex digits");
+    }
+    bytes = HexBytes("inclusion_proof", h.string, 32);
+    if (!bytes.ok()) return bytes.status();
+    b.inclusion_proof.push_back(HashFromBytes(*bytes));
+  }
+  s = StringMember(*doc, "checkpoint");
+  if (!s.ok()) return s.status();
+  b.checkpoint = *s;
+  return b;
+}
+
+absl::StatusOr<VerifiedBundle> VerifyBundle(absl::string_view document,
+                                            const format::NoteVerifier& log_key) {
+  absl::StatusOr<ProofBundle> decoded = DecodeBundle(document);
+  if (!decoded.ok()) return decoded.status();
+  VerifiedBundle out;
+  out.bundle = *std::move(decoded);
+  const ProofBundle& b = out.bundle;
+
+  // The checkpoint, against the key the user trusts.
+  if (b.origin != log_key.name) {
+    return Bad(absl::StrCat("origin is \"", b.origin, "\", but the log key is for \"",
+                            log_key.name, "\""));
+  }
+  absl::StatusOr<format::Checkpoint> checkpoint = format::VerifyCheckpoint(b.checkpoint, log_key);
+  if (!checkpoint.ok()) {
+    return Bad(absl::StrCat("the checkpoint does not verify with the log key: ",
+                            checkpoint.status().message()));
+  }
+  out.checkpoint = *checkpoint;
+  if (checkpoint->tree_size != b.tree_size) {
+    return Bad(absl::StrCat("tree_size is ", b.tree_size, " but the checkpoint is for size ",
+                            checkpoint->tree_size));
+  }
+
+  // The entry, and its signature by the bundled key.
+  absl::StatusOr<format::EntryView> view = format::DecodeLeafData(b.leaf_data);
+  if (!view.ok()) return Bad(absl::StrCat("leaf_data: ", view.status().message()));
+  out.recorded_time_micros = view->recorded_time_micros;
+  if (view->event_id != b.event_id) {
+    return Bad(absl::StrCat("event_id is \"", b.event_id, "\" but the leaf data names \"",
+                            view->event_id, "\""));
+  }
+  if (absl::Status s = core::ValidateEventId(view->event_id); !s.ok()) {
+    return Bad(absl::StrCat("leaf_data: ", s.message()));
+  }
+  absl::StatusOr<ledger::v1::Event> event = core::ParseStoredEvent(view->event);
+  if (!event.ok()) return Bad(absl::StrCat("the event: ", event.status().message()));
+  out.event = *std::move(event);
+  if (view->key_id != b.key_id) {
+    return Bad(absl::StrCat("key_id is ", HexEncode(b.key_id), " but the entry was signed by ",
+                            HexEncode(view->key_id)));
+  }
+  if (AsStringView(crypto::SignerKeyId(b.public_key)) != b.key_id) {
+    return Bad("public_key does not have the key id key_id");
+  }
+  absl::StatusOr<std::string> signing_input = format::EntrySigningInput(b.origin, *view);
+  if (!signing_input.ok()) return Bad(signing_input.status().message());
+  if (!crypto::Ed25519Verify(b.public_key, *signing_input, view->signature)) {
+    return Bad("the entry's signature does not verify with public_key");
+  }
+
+  // Its place in the tree the checkpoint commits to.
+  const Hash leaf_hash = merkle::HashLeaf(b.leaf_data);
+  if (leaf_hash != b.leaf_hash) {
+    return Bad(absl::StrCat("leaf_hash is ", HexEncode(b.leaf_hash), " but the leaf data hashes to ",
+                            HexEncode(leaf_hash)));
+  }
+  if (absl::Status s = merkle::VerifyInclusion(b.sequence, b.tree_size, leaf_hash,
+                                               b.inclusion_proof, checkpoint->root_hash);
+      !s.ok()) {
+    return Bad(absl::StrCat("the inclusion proof of entry ", b.sequence, " in the tree of size ",
+                            b.tree_size, " does not verify: ", s.message()));
+  }
+
+  // Last: the bytes must be exactly the canonical encoding of what they say.
+  const std::string canonical = EncodeBundle(b);
+  if (canonical != document) {
+    size_t at = 0;
+    while (at < canonical.size() && at < document.size() && canonical[at] == document[at]) ++at;
+    return Bad(absl::StrCat("the file is not in canonical form (it differs from the canonical "
+                            "encoding of its content at byte ", at, ")"));
+  }
+  return out;
+}
+
+}  // namespace ledger::cli

@@ -1,0 +1,194 @@
+#include "cli/client.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "ledger/base/error.h"
+
+namespace ledger::cli {
+namespace {
+
+namespace v1 = ledger::v1;
+
+absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::string_view CodeName(int code) {
+  static const char* const kNames[] = {
+      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",    "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  return code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN";
+}
+
+}  // namespace
+
+void AddServerFlags(CLI::App* cmd, ServerOptions* o) {
+  cmd->add_option("--server", o->address, "ledgerd address (HOST:PORT)")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout_seconds, "Deadline per request, seconds")
+      ->capture_default_str();
+  cmd->add_option("--tls-ca", o->tls_ca,
+                  "Use TLS; trust server certificates signed by this CA (PEM)");
+  cmd->add_option("--tls-cert", o->tls_cert, "Client certificate for mutual TLS (PEM)");
+  cmd->add_option("--tls-key", o->tls_key, "Client private key for mutual TLS (PEM)");
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view rpc) {
+  if (status.ok()) return absl::OkStatus();
+  const int code = static_cast<int>(status.error_code());
+  std::string reason;
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) reason = info.reason();
+    }
+  }
+  std::string message = absl::StrCat(rpc, ": ", status.error_message(), " (", CodeName(code));
+  if (!reason.empty()) absl::StrAppend(&message, ", reason ", reason);
+  message += ")";
+  const auto absl_code =
+      code >= 0 && code <= 16 ? static_cast<absl::StatusCode>(code) : absl::StatusCode::kUnknown;
+  // The server's message already starts with the offending field.
+  return MakeError(absl_code, reason, "", message);
+}
+
+absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Connect(const ServerOptions& o) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!o.tls_ca.empty() || !o.tls_cert.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    if (!o.tls_ca.empty()) {
+      absl::StatusOr<std::string> ca = ReadPem("--tls-ca", o.tls_ca);
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+    }
+    if (!o.tls_cert.empty()) {
+      absl::StatusOr<std::string> cert = ReadPem("--tls-cert", o.tls_cert);
+      if (!cert.ok()) return cert.status();
+      absl::StatusOr<std::string> key = ReadPem("--tls-key", o.tls_key);
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *cert;
+      ssl.pem_private_key = *key;
+    }
+    credentials = grpc::SslCredentials(ssl);
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return std::unique_ptr<LedgerClient>(new LedgerClient(
+      o, v1::LedgerService::NewStub(grpc::CreateCustomChannel(o.address, credentials, args))));
+}
+
+void LedgerClient::SetDeadline(grpc::ClientContext* ctx) const {
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(options_.timeout_seconds));
+}
+
+absl::StatusOr<v1::GetLogInfoResponse> LedgerClient::GetLogInfo() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetLogInfoResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->GetLogInfo(&ctx, v1::GetLogInfoRequest(), &resp),
+                                  absl::StrCat("GetLogInfo from ", options_.address));
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::AppendResponse> LedgerClient::Append(const v1::SignedEvent& event) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::AppendRequest req;
+  *req.mutable_event() = event;
+  v1::AppendResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->Append(&ctx, req, &resp), "Append");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::AppendBatchResponse> LedgerClient::AppendBatch(
+    const std::vector<v1::SignedEvent>& events) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::AppendBatchRequest req;
+  for (const auto& e : events) *req.add_events() = e;
+  v1::AppendBatchResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->AppendBatch(&ctx, req, &resp), "AppendBatch");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::Entry> LedgerClient::GetEntry(uint64_t sequence) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetEntryRequest req;
+  req.set_sequence(sequence);
+  v1::GetEntryResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->GetEntry(&ctx, req, &resp), "GetEntry");
+  if (!s.ok()) return s;
+  return resp.entry();
+}
+
+absl::StatusOr<v1::ListEntriesResponse> LedgerClient::ListEntries(uint64_t start_sequence,
+                                                                  uint32_t max_entries) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::ListEntriesRequest req;
+  req.set_start_sequence(start_sequence);
+  req.set_max_entries(max_entries);
+  v1::ListEntriesResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->ListEntries(&ctx, req, &resp), "ListEntries");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::GetCheckpointResponse> LedgerClient::GetCheckpoint(uint64_t tree_size) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetCheckpointRequest req;
+  req.set_tree_size(tree_size);
+  v1::GetCheckpointResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->GetCheckpoint(&ctx, req, &resp),
+                                  absl::StrCat("GetCheckpoint from ", options_.address));
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::GetInclusionProofResponse> LedgerClient::GetInclusionProof(
+    uint64_t sequence, uint64_t tree_size) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetInclusionProofRequest req;
+  req.set_sequence(sequence);
+  req.set_tree_size(tree_size);
+  v1::GetInclusionProofResponse resp;
+  absl::Status s =
+      FromGrpcStatus(stub_->GetInclusionProof(&ctx, req, &resp), "GetInclusionProof");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::GetConsistencyProofResponse> LedgerClient::GetConsistencyProof(
+    uint64_t from_tree_size, uint64_t to_tree_size) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetConsistencyProofRequest req;
+  req.set_from_tree_size(from_tree_size);
+  req.set_to_tree_size(to_tree_size);
+  v1::GetConsistencyProofResponse resp;
+  absl::Status s =
+      FromGrpcStatus(stub_->GetConsistencyProof(&ctx, req, &resp), "GetConsistencyProof");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+}  // namespace ledger::cli

@@ -1,0 +1,71 @@
+// ledgerctl's connection to ledgerd: the --server / --timeout / TLS flags, a thin client with a
+// deadline on every call, and the one function that turns a gRPC status into an absl::Status.
+#ifndef CLI_CLIENT_H_
+#define CLI_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/grpcpp.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+
+namespace ledger::cli {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1:50051";
+  int timeout_seconds = 30;
+  // TLS: the CA that signed the server's certificate; for mutual TLS also a client pair (PEM).
+  std::string tls_ca, tls_cert, tls_key;
+};
+
+// Adds --server, --timeout, --tls-ca, --tls-cert, --tls-key to `cmd`. `options` must outlive
+// the parse.
+void AddServerFlags(CLI::App* cmd, ServerOptions* options);
+
+// Converts a gRPC status: the same canonical code; the message
+// "<rpc>: <server message> (<CODE>, reason <REASON>)"; and the ErrorInfo reason of the status
+// details as a ledger/base/error.h payload (ErrorReason). The ONLY place a gRPC status is
+// interpreted. OK stays OK.
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view rpc);
+
+// A ledgerd client: one channel, a deadline of options.timeout_seconds on every call.
+// Thread-compatible. Every error is FromGrpcStatus's.
+class LedgerClient {
+ public:
+  // Creates the channel (it connects lazily). InvalidArgument when a TLS file cannot be read.
+  static absl::StatusOr<std::unique_ptr<LedgerClient>> Connect(const ServerOptions& options);
+
+  const std::string& address() const { return options_.address; }
+
+  absl::StatusOr<ledger::v1::GetLogInfoResponse> GetLogInfo();
+  absl::StatusOr<ledger::v1::AppendResponse> Append(const ledger::v1::SignedEvent& event);
+  absl::StatusOr<ledger::v1::AppendBatchResponse> AppendBatch(
+      const std::vector<ledger::v1::SignedEvent>& events);
+  absl::StatusOr<ledger::v1::Entry> GetEntry(uint64_t sequence);
+  absl::StatusOr<ledger::v1::ListEntriesResponse> ListEntries(uint64_t start_sequence,
+                                                               uint32_t max_entries);
+  // tree_size 0: the latest.
+  absl::StatusOr<ledger::v1::GetCheckpointResponse> GetCheckpoint(uint64_t tree_size);
+  absl::StatusOr<ledger::v1::GetInclusionProofResponse> GetInclusionProof(uint64_t sequence,
+                                                                           uint64_t tree_size);
+  absl::StatusOr<ledger::v1::GetConsistencyProofResponse> GetConsistencyProof(
+      uint64_t from_tree_size, uint64_t to_tree_size);
+
+ private:
+  LedgerClient(ServerOptions options, std::unique_ptr<ledger::v1::LedgerService::Stub> stub)
+      : options_(std::move(options)), stub_(std::move(stub)) {}
+  void SetDeadline(grpc::ClientContext* ctx) const;
+
+  const ServerOptions options_;
+  const std::unique_ptr<ledger::v1::LedgerService::Stub> stub_;
+};
+
+}  // namespace ledger::cli
+
+#endif  // CLI_CLIENT_H_

@@ -1,0 +1,231 @@
+// bundle: an offline proof bundle of one entry; bundle verify: check bundles with no server.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "cli/bundle.h"
+#include "cli/commands/commands.h"
+#include "cli/commands/common.h"
+#include "cli/exit_codes.h"
+#include "cli/json.h"
+#include "cli/log_reader.h"
+#include "cli/output.h"
+#include "ledger/format/checkpoint.h"
+
+namespace ledger::cli {
+namespace {
+
+struct BundleFlags {
+  SourceOptions source;
+  bool json = false;
+  uint64_t sequence = 0;
+  std::string out, public_key, log_key;
+};
+
+int RunBundle(const BundleFlags& f) {
+  std::optional<format::NoteVerifier> verifier;
+  if (!f.log_key.empty()) {
+    absl::StatusOr<format::NoteVerifier> v = ParseLogKeyArg(f.log_key);
+    if (!v.ok()) {
+      std::cerr << "ledgerctl: --log-key: " << v.status().message() << "\n";
+      return kExitUsage;
+    }
+    verifier = *v;
+  }
+  absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(f.source);
+  if (!reader.ok()) return ReportOpenError(reader.status());
+  absl::StatusOr<ledger::v1::Entry> entry = (*reader)->GetEntry(f.sequence);
+  if (!entry.ok()) return ReportError(entry.status());
+  const std::string& key_id = entry->signed_event().key_id();
+
+  ProofBundle b;
+  b.sequence = f.sequence;
+  b.event_id = entry->signed_event().event_id();
+  b.leaf_data = entry->leaf_data();
+  b.leaf_hash = HashFromBytes(entry->leaf_hash());
+  b.key_id = key_id;
+  if (!f.public_key.empty()) {
+    absl::StatusOr<crypto::PublicKey> k = ParsePublicKeyArg(f.public_key);
+    if (!k.ok()) {
+      std::cerr << "ledgerctl: --public-key: " << k.status().message() << "\n";
+      return kExitUsage;
+    }
+    if (AsStringView(crypto::SignerKeyId(*k)) != key_id) {
+      std::cerr << "ledgerctl: --public-key: its key id is not " << HexEncode(key_id)
+                << ", the key that signed entry " << f.sequence << "\n";
+      return kExitUsage;
+    }
+    b.public_key = *k;
+  } else {
+    absl::StatusOr<crypto::PublicKey> k = (*reader)->SignerPublicKey(key_id, f.sequence);
+    if (!k.ok()) return ReportError(k.status());
+    b.public_key = *k;
+  }
+
+  absl::StatusOr<std::string> note = (*reader)->LatestCheckpoint();
+  if (!note.ok()) return ReportError(note.status());
+  absl::StatusOr<format::Checkpoint> cp = verifier.has_value()
+                                              ? format::VerifyCheckpoint(*note, *verifier)
+                                              : format::ParseCheckpointUnverified(*note);
+  if (!cp.ok()) {
+    std::cerr << "ledgerctl: the latest checkpoint does not verify: " << cp.status().message()
+              << "\n";
+    return kExitNotIntact;
+  }
+  if (cp->tree_size <= f.sequence) {
+    std::cerr << "ledgerctl: the latest checkpoint (size " << cp->tree_size
+              << ") does not cover entry " << f.sequence << " yet\n";
+    return kExitRefused;
+  }
+  b.origin = cp->origin;
+  b.tree_size = cp->tree_size;
+  b.checkpoint = *note;
+  absl::StatusOr<std::vector<Hash>> proof = (*reader)->InclusionProof(f.sequence, b.tree_size);
+  if (!proof.ok()) return ReportError(proof.status());
+  b.inclusion_proof = *proof;
+  const std::string document = EncodeBundle(b);
+
+  // Never hand out a bundle that does not verify.
+  if (verifier.has_value()) {
+    absl::StatusOr<VerifiedBundle> check = VerifyBundle(document, *verifier);
+    if (!check.ok()) {
+      std::cerr << "ledgerctl: the bundle does not verify: " << check.status().message() << "\n";
+      return kExitNotIntact;
+    }
+  }
+  const std::string tmp = f.out + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << document;
+    if (!out.flush()) {
+      std::cerr << "ledgerctl: cannot write " << tmp << "\n";
+      return kExitUsage;
+    }
+  }
+  if (std::rename(tmp.c_str(), f.out.c_str()) != 0) {
+    std::cerr << "ledgerctl: cannot rename " << tmp << " to " << f.out << "\n";
+    return kExitUsage;
+  }
+  if (f.json) {
+    std::cout << JsonObject()
+                     .AddString("file", f.out)
+                     .AddUint("sequence", b.sequence)
+                     .AddString("event_id", b.event_id)
+                     .AddUint("tree_size", b.tree_size)
+                     .AddBool("checkpoint_signature_checked", verifier.has_value())
+                     .Build()
+              << "\n";
+  } else {
+    std::cout << "wrote " << f.out << ": entry " << b.sequence << " (" << b.event_id
+              << ") in the tree of size " << b.tree_size << " of " << b.origin << "\n";
+  }
+  return kExitOk;
+}
+
+struct BundleVerifyFlags {
+  bool json = false;
+  std::vector<std::string> files;
+  std::string log_key;
+};
+
+int RunBundleVerify(const BundleVerifyFlags& f) {
+  absl::StatusOr<format::NoteVerifier> verifier = ParseLogKeyArg(f.log_key);
+  if (!verifier.ok()) {
+    std::cerr << "ledgerctl: --log-key: " << verifier.status().message() << "\n";
+    return kExitUsage;
+  }
+  int rc = kExitOk;
+  for (const std::string& file : f.files) {
+    absl::StatusOr<std::string> document = ReadFileOrStdin(file);
+    if (!document.ok()) {
+      std::cerr << "ledgerctl: " << document.status().message() << "\n";
+      rc = std::max(rc, kExitUsage);
+      continue;
+    }
+    absl::StatusOr<VerifiedBundle> v = VerifyBundle(*document, *verifier);
+    if (!v.ok()) rc = kExitNotIntact;
+    if (f.json) {
+      JsonObject o;
+      o.AddString("file", file).AddBool("verified", v.ok());
+      if (v.ok()) {
+        o.AddUint("sequence", v->bundle.sequence)
+            .AddString("event_id", v->bundle.event_id)
+            .AddString("type", EventTypeName(v->event))
+            .AddString("key_id", HexEncode(v->bundle.key_id))
+            .AddString("recorded_time", FormatTime(v->recorded_time_micros))
+            .AddUint("tree_size", v->checkpoint.tree_size)
+            .AddString("root_hash", HexEncode(v->checkpoint.root_hash))
+            .AddString("origin", v->checkpoint.origin)
+            .AddRaw("event", EventJson(v->event));
+      } else {
+        o.AddString("problem", v.status().message());
+      }
+      std::cout << o.Build() << "\n";
+    } else if (v.ok()) {
+      std::cout << file << ": verified\n  entry " << v->bundle.sequence << " ("
+                << v->bundle.event_id << ", " << EventTypeName(v->event) << ") recorded "
+                << FormatTime(v->recorded_time_micros) << "\n  " << EventSummary(v->event)
+                << "\n  signed by key " << HexEncode(v->bundle.key_id)
+                << "\n  included in the tree of size " << v->checkpoint.tree_size << " (root "
+                << HexEncode(v->checkpoint.root_hash) << ") signed by the log key of "
+                << v->checkpoint.origin
+                << "\n  (whether that key was registered and unrevoked then is checked by "
+                   "`ledgerctl verify` on the whole log)\n";
+    } else {
+      std::cout << file << ": NOT VERIFIED: " << v.status().message() << "\n";
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+void AddBundleCommands(CLI::App* app, CommandTable* table) {
+  auto f = std::make_shared<BundleFlags>();
+  CLI::App* bundle = app->add_subcommand(
+      "bundle", "Write an offline proof bundle of one entry (bundle verify checks it)");
+  AddSourceFlags(bundle, &f->source);
+  AddJsonFlag(bundle, &f->json);
+  bundle->add_option("sequence", f->sequence, "Sequence number of the entry");
+  bundle->add_option("--out", f->out, "Bundle file to write");
+  bundle->add_option("--public-key", f->public_key,
+                     "The signer's public key (file or hex); default: found in the log");
+  bundle->add_option("--log-key", f->log_key,
+                     "Checkpoint verifier key: check the bundle before writing it");
+  bundle->require_subcommand(0, 1);
+  SetExamples(bundle,
+              "The bundle (JSON, docs/cli.md) holds the entry's leaf data, the signer's public "
+              "key,\nthe inclusion proof and the signed checkpoint: it proves \"this key signed "
+              "this event\nand the log included it\" with no server.\nExamples:\n"
+              "  ledgerctl bundle 14 --out claim-14.json\n"
+              "  ledgerctl bundle verify claim-14.json --log-key \"$(cat verifier-key)\"");
+  table->Add(bundle, [f, bundle] {
+    if (f->out.empty() || bundle->get_option("sequence")->count() == 0) {
+      std::cerr << "ledgerctl: bundle: give SEQUENCE and --out FILE (or: bundle verify FILE)\n";
+      return kExitUsage;
+    }
+    return RunBundle(*f);
+  });
+
+  auto vf = std::make_shared<BundleVerifyFlags>();
+  CLI::App* verify = bundle->add_subcommand(
+      "verify", "Check proof bundles with no server, against the log key you trust");
+  AddJsonFlag(verify, &vf->json);
+  verify->add_option("file", vf->files, "Bundle files (- for stdin)")->required();
+  verify->add_option("--log-key", vf->log_key,
+                     "Checkpoint verifier key you trust (<origin>+<hash>+<base64>, or a file "
+                     "holding it)")
+      ->required();
+  SetExamples(verify,
+              "Checks: the file is a canonical bundle; the checkpoint is signed by --log-key; "
+              "the event\nparses; its signature verifies with the bundled public key (whose key "
+              "id it names);\nthe leaf hash and the inclusion proof lead to the checkpoint's "
+              "root.\nExits 0 when every bundle verifies, 2 otherwise.\nExample:\n"
+              "  ledgerctl bundle verify claim-14.json --log-key \"$(cat verifier-key)\"");
+  table->Add(verify, [vf] { return RunBundleVerify(*vf); });
+}
+
+}  // namespace ledger::cli

@@ -1,0 +1,90 @@
+#include "cli/commands/common.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "cli/commands/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/json.h"
+#include "ledger/base/types.h"
+#include "ledger/client/event_signer.h"
+
+namespace ledger::cli {
+
+void AddJsonFlag(CLI::App* cmd, bool* json) {
+  cmd->add_flag("--json", *json, "Machine-readable output (one JSON object per line)");
+}
+
+void SetExamples(CLI::App* cmd, absl::string_view text) { cmd->footer(std::string(text)); }
+
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
+  std::stringstream buffer;
+  if (path == "-") {
+    buffer << std::cin.rdbuf();
+    return buffer.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::StatusOr<crypto::PublicKey> ParsePublicKeyArg(const std::string& file_or_hex) {
+  if (::access(file_or_hex.c_str(), R_OK) == 0) return crypto::ReadPublicKeyFile(file_or_hex);
+  return crypto::ParsePublicKey(file_or_hex);
+}
+
+absl::StatusOr<format::NoteVerifier> ParseLogKeyArg(const std::string& text_or_file) {
+  std::string text = text_or_file;
+  if (text.find('+') == std::string::npos && ::access(text.c_str(), R_OK) == 0) {
+    absl::StatusOr<std::string> contents = ReadFileOrStdin(text);
+    if (!contents.ok()) return contents.status();
+    text = std::string(absl::StripAsciiWhitespace(*contents));
+  }
+  return format::ParseNoteVerifierKey(text);
+}
+
+absl::StatusOr<std::string> FetchOrigin(LedgerClient* client) {
+  absl::StatusOr<ledger::v1::GetLogInfoResponse> info = client->GetLogInfo();
+  if (!info.ok()) return info.status();
+  return info->origin();
+}
+
+int AppendOne(LedgerClient* client, const std::string& origin, const std::string& event_id,
+              const ledger::v1::Event& event, const crypto::Ed25519PrivateKey& key, bool json) {
+  const ledger::v1::SignedEvent signed_event =
+      ledger::client::SignEvent(origin, event_id, event, key);
+  absl::StatusOr<ledger::v1::AppendResponse> r = client->Append(signed_event);
+  if (!r.ok()) {
+    std::cerr << "ledgerctl: event " << signed_event.event_id() << " refused: "
+              << r.status().message() << "\n";
+    return ExitCodeFor(r.status());
+  }
+  if (json) {
+    std::cout << JsonObject()
+                     .AddString("event_id", signed_event.event_id())
+                     .AddUint("sequence", r->sequence())
+                     .AddBool("duplicate", r->duplicate())
+                     .AddString("leaf_hash", HexEncode(r->leaf_hash()))
+                     .Build()
+              << "\n";
+  } else {
+    std::cout << "appended " << signed_event.event_id() << " at sequence " << r->sequence()
+              << (r->duplicate() ? " (already in the log)" : "") << "\n";
+  }
+  return kExitOk;
+}
+
+int CommandTable::RunParsed() const {
+  for (auto it = commands_.rbegin(); it != commands_.rend(); ++it) {
+    if (it->first->parsed()) return it->second();
+  }
+  return kExitUsage;
+}
+
+}  // namespace ledger::cli

@@ -1,0 +1,205 @@
+// import: many events, in atomic batches, idempotently, from JSON Lines, a ledgerctl export,
+// or the LIAR data set.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "cli/commands/commands.h"
+#include "cli/commands/common.h"
+#include "cli/exit_codes.h"
+#include "cli/importer.h"
+#include "cli/json.h"
+#include "cli/liar.h"
+#include "cli/output.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/client/event_signer.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/core/limits.h"
+
+namespace ledger::cli {
+namespace {
+
+namespace v1 = ledger::v1;
+
+struct ImportFlags {
+  ServerOptions server;
+  bool json = false;
+  std::string key_file, input, format = "jsonl";
+  size_t batch_size = 100;
+};
+
+// Parses one line in `format`. InvalidArgument says why the line is unusable.
+absl::StatusOr<std::vector<v1::EventDraft>> ParseLine(const std::string& format,
+                                                      const std::string& line) {
+  if (format == "liar") return LiarRowDrafts(line);
+  google::protobuf::util::JsonParseOptions options;
+  // An export line carries the entry's envelope (sequence, signature, ...) beside event_id and
+  // event; only those two are imported (and re-signed with the importer's key).
+  options.ignore_unknown_fields = format == "export";
+  v1::EventDraft draft;
+  auto s = google::protobuf::util::JsonStringToMessage(line, &draft, options);
+  if (!s.ok()) {
+    // The parser's message may go on with the offending text on more lines: keep the first.
+    std::string message = s.message().as_string();
+    message = message.substr(0, message.find('\n'));
+    return absl::InvalidArgumentError(absl::StrCat("not a ledger.v1.EventDraft: ", message));
+  }
+  if (format == "export" && draft.event_id().empty()) {
+    return absl::InvalidArgumentError("an export line without event_id");
+  }
+  return std::vector<v1::EventDraft>{std::move(draft)};
+}
+
+// Adapts LedgerClient to the importer.
+class ClientTarget : public AppendTarget {
+ public:
+  explicit ClientTarget(LedgerClient* client) : client_(client) {}
+  absl::StatusOr<v1::AppendBatchResponse> AppendBatch(
+      const std::vector<v1::SignedEvent>& events) override {
+    return client_->AppendBatch(events);
+  }
+  absl::StatusOr<v1::AppendResponse> Append(const v1::SignedEvent& event) override {
+    return client_->Append(event);
+  }
+
+ private:
+  LedgerClient* client_;
+};
+
+int RunImport(const ImportFlags& f) {
+  if (f.batch_size < 1 || f.batch_size > core::kMaxBatchEvents) {
+    std::cerr << "ledgerctl: --batch-size must be 1.." << core::kMaxBatchEvents << "\n";
+    return kExitUsage;
+  }
+  auto key = crypto::ReadPrivateKeyFile(f.key_file);
+  if (!key.ok()) {
+    std::cerr << "ledgerctl: --key: " << key.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (f.input != "-") {
+    file.open(f.input, std::ios::binary);
+    if (!file) {
+      std::cerr << "ledgerctl: cannot open " << f.input << "\n";
+      return kExitUsage;
+    }
+    in = &file;
+  }
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(f.server);
+  if (!client.ok()) {
+    std::cerr << "ledgerctl: " << client.status().message() << "\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<std::string> origin = FetchOrigin(client->get());
+  if (!origin.ok()) return ReportError(origin.status());
+
+  // Parse and sign every line, and leave out what the server would refuse anyway (the same
+  // checks it runs), so that batches are rarely refused. The events of one line (a LIAR row's
+  // claim and verdict) are kept or skipped together.
+  ImportCounts counts;
+  std::vector<ImportItem> items;
+  const int64_t now_micros = absl::ToUnixMicros(absl::Now());
+  std::string text;
+  int line_number = 0;
+  while (std::getline(*in, text)) {
+    ++line_number;
+    if (absl::StripAsciiWhitespace(text).empty()) continue;
+    const std::string where = absl::StrCat(f.input, ":", line_number);
+    absl::StatusOr<std::vector<v1::EventDraft>> drafts = ParseLine(f.format, text);
+    if (!drafts.ok()) {
+      std::cerr << "ledgerctl: " << where << ": skipped: " << drafts.status().message() << "\n";
+      counts.refused += f.format == "liar" ? 2 : 1;
+      continue;
+    }
+    std::vector<ImportItem> line_items;
+    absl::Status problem;
+    for (const v1::EventDraft& d : *drafts) {
+      ImportItem item;
+      item.where = where;
+      item.event = ledger::client::SignEvent(*origin, d.event_id(), d.event(), *key);
+      problem = core::ValidateEnvelope(item.event);
+      if (problem.ok()) {
+        problem = core::ParseAndValidateEvent(item.event.event(), now_micros).status();
+      }
+      if (!problem.ok()) {
+        std::cerr << "ledgerctl: " << where << ": skipped: event " << item.event.event_id()
+                  << ": " << problem.message() << "\n";
+        break;
+      }
+      line_items.push_back(std::move(item));
+    }
+    if (!problem.ok()) {
+      counts.refused += drafts->size();
+      continue;
+    }
+    for (ImportItem& item : line_items) items.push_back(std::move(item));
+  }
+
+  Progress progress("imported", items.size());
+  ImportOptions options;
+  options.batch_size = f.batch_size;
+  options.progress = [&progress](uint64_t done) { progress.Update(done); };
+  options.on_refused = [](const ImportItem& item, const absl::Status& status) {
+    std::cerr << "ledgerctl: " << item.where << ": event " << item.event.event_id()
+              << " refused: " << status.message() << "\n";
+  };
+  ClientTarget target(client->get());
+  absl::Status outcome = ImportEvents(items, &target, options, &counts);
+  progress.Finish();
+
+  const uint64_t total = counts.appended + counts.already_present + counts.refused;
+  if (f.json) {
+    JsonObject o;
+    o.AddUint("appended", counts.appended)
+        .AddUint("already_present", counts.already_present)
+        .AddUint("refused", counts.refused)
+        .AddBool("complete", outcome.ok());
+    if (!outcome.ok()) o.AddString("error", outcome.message());
+    std::cout << o.Build() << "\n";
+  } else {
+    std::cout << counts.appended << " appended, " << counts.already_present
+              << " already present, " << counts.refused << " refused"
+              << (outcome.ok() ? "" : " before the import stopped") << "\n";
+  }
+  if (!outcome.ok()) {
+    std::cerr << "ledgerctl: import stopped after " << total << " events: " << outcome.message()
+              << "\nledgerctl: run the same command again to continue (it is idempotent)\n";
+    return ExitCodeFor(outcome);
+  }
+  return counts.refused == 0 ? kExitOk : kExitRefused;
+}
+
+}  // namespace
+
+void AddImportCommand(CLI::App* app, CommandTable* table) {
+  auto f = std::make_shared<ImportFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "import", "Sign and append many events in atomic batches; idempotent, so re-runnable");
+  AddServerFlags(cmd, &f->server);
+  AddJsonFlag(cmd, &f->json);
+  cmd->add_option("file", f->input, "Input file, or - for stdin")->required();
+  cmd->add_option("--key", f->key_file, "Private key file to sign with")->required();
+  cmd->add_option("--format", f->format,
+                  "jsonl: ledger.v1.EventDraft per line (as submit); export: the lines of "
+                  "`ledgerctl export` (events re-signed with --key); liar: the LIAR TSV data set")
+      ->check(CLI::IsMember({"jsonl", "liar", "export"}))
+      ->capture_default_str();
+  cmd->add_option("--batch-size", f->batch_size, "Events per atomic AppendBatch (1..1000)")
+      ->capture_default_str();
+  SetExamples(cmd,
+              "Lines the server would refuse are reported on stderr with their line number and "
+              "skipped;\na refused batch is retried one event at a time, so a bad event only "
+              "loses itself.\nPrints \"A appended, P already present, R refused\"; exits 0 when "
+              "nothing was refused, 4 otherwise,\n3 when the server cannot be reached (run it "
+              "again: events already appended count as present).\n"
+              "Examples:\n  ledgerctl import --key desk.key claims.jsonl\n"
+              "  ledgerctl import --key desk.key --format liar ../shared/data/liar/train.tsv");
+  table->Add(cmd, [f] { return RunImport(*f); });
+}
+
+}  // namespace ledger::cli

@@ -1,0 +1,189 @@
+// stats: sizes, counts and rates of a log.
+#include <ftw.h>
+#include <sys/stat.h>
+
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/commands/commands.h"
+#include "cli/commands/common.h"
+#include "cli/exit_codes.h"
+#include "cli/json.h"
+#include "cli/log_reader.h"
+#include "cli/output.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/format/checkpoint.h"
+
+namespace ledger::cli {
+namespace {
+
+struct StatsFlags {
+  SourceOptions source;
+  bool json = false;
+};
+
+struct DiskUsage {
+  uint64_t allocated_bytes = 0;  // As du counts it (RocksDB preallocates some files).
+  uint64_t file_bytes = 0;       // The files' sizes.
+};
+// nftw takes a plain function: it adds to this, under the single thread of ledgerctl.
+DiskUsage g_usage;
+int AddFile(const char*, const struct stat* st, int type, struct FTW*) {
+  if (type == FTW_F) {
+    g_usage.allocated_bytes += static_cast<uint64_t>(st->st_blocks) * 512;
+    g_usage.file_bytes += static_cast<uint64_t>(st->st_size);
+  }
+  return 0;
+}
+absl::StatusOr<DiskUsage> MeasureDiskUsage(const std::string& dir) {
+  g_usage = DiskUsage();
+  if (::nftw(dir.c_str(), AddFile, 16, FTW_PHYS) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot walk ", dir));
+  }
+  return g_usage;
+}
+
+constexpr const char* kTypes[] = {"assert", "correct", "retract", "review", "key+", "key-"};
+
+int RunOnlineStats(const StatsFlags& f, LogReader* reader) {
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(f.source.server);
+  if (!client.ok()) return ReportOpenError(client.status());
+  absl::StatusOr<ledger::v1::GetLogInfoResponse> info = (*client)->GetLogInfo();
+  if (!info.ok()) return ReportError(info.status());
+  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
+  if (!note.ok()) return ReportError(note.status());
+  absl::StatusOr<format::Checkpoint> cp = format::ParseCheckpointUnverified(*note);
+  if (!cp.ok()) return ReportError(absl::DataLossError(cp.status().message()));
+  if (f.json) {
+    std::cout << JsonObject()
+                     .AddString("origin", info->origin())
+                     .AddString("checkpoint_verifier_key", info->checkpoint_verifier_key())
+                     .AddUint("tree_size", cp->tree_size)
+                     .AddString("root_hash", HexEncode(cp->root_hash))
+                     .AddString("checkpoint", *note)
+                     .Build()
+              << "\n";
+  } else {
+    std::cout << "origin        " << info->origin() << "\nverifier key  "
+              << info->checkpoint_verifier_key() << " (as the server states it)\nentries       "
+              << cp->tree_size << "\nroot          " << HexEncode(cp->root_hash)
+              << "\n\nlatest checkpoint:\n" << *note;
+  }
+  return kExitOk;
+}
+
+int RunOfflineStats(const StatsFlags& f, LogReader* reader) {
+  const std::string& dir = f.source.data_dir;
+  absl::StatusOr<core::LogIdentity> identity = core::ReadIdentity(dir);
+  if (!identity.ok()) return ReportError(absl::UnavailableError(identity.status().message()));
+  absl::StatusOr<DiskUsage> du = MeasureDiskUsage(dir);
+  if (!du.ok()) return ReportError(du.status());
+  absl::StatusOr<TreeSize> size = reader->Size();
+  if (!size.ok()) return ReportError(size.status());
+  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
+  if (!note.ok()) return ReportError(note.status());
+
+  std::map<std::string, uint64_t> by_type;
+  int64_t first_time = 0, last_time = 0;
+  uint64_t leaf_bytes = 0;
+  Progress progress("scanned", *size);
+  uint64_t done = 0;
+  absl::Status s = reader->Scan(0, *size, [&](const ledger::v1::Entry& e) {
+    if (done == 0) first_time = e.recorded_time_micros();
+    last_time = e.recorded_time_micros();
+    leaf_bytes += e.leaf_data().size();
+    absl::StatusOr<ledger::v1::Event> event = core::ParseStoredEvent(e.signed_event().event());
+    ++by_type[event.ok() ? std::string(EventTypeName(*event)) : "?"];
+    progress.Update(++done);
+    return true;
+  });
+  progress.Finish();
+  if (!s.ok()) return ReportError(s);
+  const uint64_t genesis_admins = identity->admin_keys.size();
+  const uint64_t keys_registered = genesis_admins + by_type["key+"];
+  const uint64_t keys_revoked = by_type["key-"];
+  // A rate over less than an hour says little; it is left out.
+  const int64_t span_micros = last_time - first_time;
+  const bool have_rate = span_micros >= int64_t{3600} * 1000000;
+  const double per_day =
+      have_rate ? static_cast<double>(*size) / (static_cast<double>(span_micros) / 86400e6) : 0;
+  const std::string verifier_key =
+      format::NoteVerifierKey(identity->origin, identity->log_public_key);
+
+  if (f.json) {
+    JsonObject types;
+    for (const char* type : kTypes) types.AddUint(type, by_type[type]);
+    if (by_type.count("?") > 0) types.AddUint("?", by_type["?"]);
+    JsonObject o;
+    o.AddString("origin", identity->origin)
+        .AddString("checkpoint_verifier_key", verifier_key)
+        .AddUint("entries", *size)
+        .AddUint("leaf_bytes", leaf_bytes)
+        .AddUint("disk_bytes", du->allocated_bytes)
+        .AddUint("file_bytes", du->file_bytes)
+        .AddRaw("entries_by_type", types.Build())
+        .AddUint("keys_registered", keys_registered)
+        .AddUint("keys_genesis_admin", genesis_admins)
+        .AddUint("keys_revoked", keys_revoked);
+    if (*size > 0) {
+      o.AddString("first_recorded_time", FormatTime(first_time))
+          .AddString("last_recorded_time", FormatTime(last_time));
+    } else {
+      o.AddNull("first_recorded_time").AddNull("last_recorded_time");
+    }
+    if (have_rate) {
+      o.AddRaw("entries_per_day", absl::StrFormat("%.3f", per_day));
+    } else {
+      o.AddNull("entries_per_day");
+    }
+    o.AddString("checkpoint", *note);
+    std::cout << o.Build() << "\n";
+  } else {
+    std::cout << "origin          " << identity->origin << "\nverifier key    " << verifier_key
+              << " (from " << core::IdentityPath(dir) << ")\nentries         " << *size
+              << "\nleaf bytes      " << leaf_bytes << "\ndisk usage      "
+              << du->allocated_bytes << " bytes allocated, " << du->file_bytes
+              << " bytes in files\nby type        ";
+    for (const char* type : kTypes) std::cout << " " << type << " " << by_type[type];
+    if (by_type.count("?") > 0) std::cout << " unparseable " << by_type["?"];
+    std::cout << "\nkeys            " << keys_registered << " registered (" << genesis_admins
+              << " genesis admin), " << keys_revoked << " revoked\n";
+    if (*size > 0) {
+      std::cout << "recorded        " << FormatTime(first_time) << " .. " << FormatTime(last_time)
+                << "\nrate            "
+                << (have_rate ? absl::StrFormat("%.1f entries/day", per_day)
+                              : std::string("(the entries span less than an hour)"))
+                << "\n";
+    }
+    std::cout << "\nlatest checkpoint:\n" << *note;
+  }
+  return kExitOk;
+}
+
+int RunStats(const StatsFlags& f) {
+  absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(f.source);
+  if (!reader.ok()) return ReportOpenError(reader.status());
+  return f.source.data_dir.empty() ? RunOnlineStats(f, reader->get())
+                                   : RunOfflineStats(f, reader->get());
+}
+
+}  // namespace
+
+void AddStatsCommand(CLI::App* app, CommandTable* table) {
+  auto f = std::make_shared<StatsFlags>();
+  CLI::App* cmd = app->add_subcommand("stats", "Sizes, counts and rates of a log");
+  AddSourceFlags(cmd, &f->source);
+  AddJsonFlag(cmd, &f->json);
+  SetExamples(cmd,
+              "Online: the origin, the size and the latest checkpoint. Offline (--data-dir): "
+              "also the\ndisk usage, entries by event type, keys, the first and last recorded "
+              "times and the rate\n(a full scan). View watermarks come with the claim views.\n"
+              "Examples:\n  ledgerctl stats\n  ledgerctl stats --data-dir .data/ledger --json");
+  table->Add(cmd, [f] { return RunStats(*f); });
+}
+
+}  // namespace ledger::cli

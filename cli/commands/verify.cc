@@ -1,0 +1,212 @@
+// verify: the full offline audit of a data directory (ledger/audit/auditor.h), trusting only
+// keys from the command line (or, by default, the directory's own identity file), with trust
+// on first use through a state file.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "cli/commands/commands.h"
+#include "cli/commands/common.h"
+#include "cli/exit_codes.h"
+#include "cli/json.h"
+#include "cli/output.h"
+#include "ledger/audit/auditor.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/format/checkpoint.h"
+
+namespace ledger::cli {
+namespace {
+
+struct VerifyFlags {
+  bool json = false;
+  std::string data_dir, trusted, state_file, origin, log_key;
+  std::vector<std::string> admin_keys;
+  int threads = 0;
+};
+
+// A --log-key value: a checkpoint verifier key (which also names the origin), a public key
+// file, or 64 hex digits.
+absl::Status ApplyLogKeyFlag(const std::string& value, bool origin_given,
+                             core::LogIdentity* trust) {
+  std::string text = value;
+  if (::access(value.c_str(), R_OK) == 0) {
+    absl::StatusOr<std::string> contents = ReadFileOrStdin(value);
+    if (!contents.ok()) return contents.status();
+    text = std::string(absl::StripAsciiWhitespace(*contents));
+  }
+  if (text.find('+') != std::string::npos) {
+    absl::StatusOr<format::NoteVerifier> v = format::ParseNoteVerifierKey(text);
+    if (!v.ok()) return v.status();
+    if (origin_given && v->name != trust->origin) {
+      return absl::InvalidArgumentError(absl::StrCat("the verifier key is for origin \"", v->name,
+                                                     "\", but --origin is \"", trust->origin,
+                                                     "\""));
+    }
+    trust->origin = v->name;
+    trust->log_public_key = v->public_key;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<crypto::PublicKey> k = crypto::ParsePublicKey(text);
+  if (!k.ok()) return k.status();
+  trust->log_public_key = *k;
+  return absl::OkStatus();
+}
+
+void PrintVerdict(const VerifyFlags& f, const ledger::audit::AuditReport& report,
+                  bool trusted_used, const std::string& trusted_source) {
+  if (f.json) {
+    JsonObject o;
+    o.AddBool("intact", report.ok)
+        .AddUint("tree_size", report.tree_size)
+        .AddString("root_hash", HexEncode(report.root_hash))
+        .AddUint("entries_checked", report.entries_checked)
+        .AddUint("signatures_checked", report.signatures_checked)
+        .AddUint("checkpoints_checked", report.checkpoints_checked)
+        .AddBool("trusted_checkpoint_used", trusted_used);
+    if (report.first_bad_sequence.has_value()) {
+      o.AddUint("first_bad_sequence", *report.first_bad_sequence);
+    }
+    o.AddString("problem", report.problem);
+    std::cout << o.Build() << "\n";
+  } else if (report.ok) {
+    std::cout << "intact: " << report.tree_size << " entries, " << report.signatures_checked
+              << " signatures, " << report.checkpoints_checked << " checkpoints verified\nroot "
+              << HexEncode(report.root_hash) << "\n";
+    if (trusted_used) {
+      std::cout << "consistent with the trusted checkpoint from " << trusted_source << "\n";
+    }
+  } else {
+    std::cout << "NOT INTACT";
+    if (report.first_bad_sequence.has_value()) {
+      std::cout << ": first bad sequence " << *report.first_bad_sequence;
+    }
+    std::cout << "\n" << report.problem << "\n";
+  }
+}
+
+int RunVerify(const VerifyFlags& f) {
+  auto identity = core::ReadIdentity(f.data_dir);
+  if (!identity.ok()) {
+    std::cerr << "ledgerctl: " << identity.status().message() << "\n";
+    return kExitUnreachable;
+  }
+  // Trust: keys from the command line override the data directory's own identity file.
+  core::LogIdentity trust = *identity;
+  if (!f.origin.empty()) trust.origin = f.origin;
+  if (!f.log_key.empty()) {
+    if (absl::Status s = ApplyLogKeyFlag(f.log_key, !f.origin.empty(), &trust); !s.ok()) {
+      std::cerr << "ledgerctl: --log-key: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!f.admin_keys.empty()) {
+    trust.admin_keys.clear();
+    for (const auto& a : f.admin_keys) {
+      auto k = ParsePublicKeyArg(a);
+      if (!k.ok()) {
+        std::cerr << "ledgerctl: --admin-key " << a << ": " << k.status().message() << "\n";
+        return kExitUsage;
+      }
+      trust.admin_keys.push_back(*k);
+    }
+  }
+  ledger::audit::AuditOptions options;
+  options.threads = f.threads;
+  const std::string trusted_source = !f.trusted.empty() ? f.trusted : f.state_file;
+  if (!trusted_source.empty() && ::access(trusted_source.c_str(), R_OK) == 0) {
+    std::ifstream in(trusted_source, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    options.trusted_checkpoint = buffer.str();
+  } else if (!f.trusted.empty()) {
+    std::cerr << "ledgerctl: cannot read --trusted-checkpoint " << f.trusted << "\n";
+    return kExitUsage;
+  }
+  const bool trusted_used = !options.trusted_checkpoint.empty();
+  if (trusted_used) {
+    // A trusted checkpoint that the trusted log key did not sign means the log is not the one
+    // trusted before (e.g. it was re-signed with another key): that is a verdict, not a usage
+    // error. Only a file that is not a checkpoint at all is bad usage.
+    if (!format::ParseCheckpointUnverified(options.trusted_checkpoint).ok()) {
+      std::cerr << "ledgerctl: " << trusted_source << " does not hold a signed checkpoint\n";
+      return kExitUsage;
+    }
+    absl::StatusOr<format::Checkpoint> t = format::VerifyCheckpoint(
+        options.trusted_checkpoint, format::NoteVerifier{trust.origin, trust.log_public_key});
+    if (!t.ok()) {
+      ledger::audit::AuditReport report;
+      report.problem = absl::StrCat(
+          "the checkpoint trusted before (", trusted_source, ") is not signed by the log key in "
+          "use (", format::NoteVerifierKey(trust.origin, trust.log_public_key), "): ",
+          t.status().message(),
+          ". The log's key or origin changed since it was trusted (e.g. the whole log was "
+          "re-signed with another key), or pin the key trusted before with --log-key.");
+      PrintVerdict(f, report, trusted_used, trusted_source);
+      return kExitNotIntact;
+    }
+  }
+  Progress progress("verified", 0);
+  if (progress.active()) {
+    options.progress = [&progress](uint64_t done, uint64_t) { progress.Update(done); };
+  }
+  auto store = core::OpenStoreReadOnly(f.data_dir);
+  if (!store.ok()) {
+    std::cerr << "ledgerctl: cannot open " << f.data_dir << ": " << store.status().message()
+              << "\n";
+    return store.status().code() == absl::StatusCode::kDataLoss ? kExitNotIntact
+                                                                 : kExitUnreachable;
+  }
+  auto report = ledger::audit::AuditLog(**store, trust, options);
+  progress.Finish();
+  if (!report.ok()) {
+    std::cerr << "ledgerctl: verify could not run: " << report.status().message() << "\n";
+    return report.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage
+                                                                         : kExitUnreachable;
+  }
+  if (report->ok && !f.state_file.empty()) {
+    const std::string tmp = f.state_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << report->latest_checkpoint;
+    }
+    std::rename(tmp.c_str(), f.state_file.c_str());
+  }
+  PrintVerdict(f, *report, trusted_used, trusted_source);
+  return report->ok ? kExitOk : kExitNotIntact;
+}
+
+}  // namespace
+
+void AddVerifyCommand(CLI::App* app, CommandTable* table) {
+  auto f = std::make_shared<VerifyFlags>();
+  CLI::App* verify = app->add_subcommand(
+      "verify", "Full offline audit of a data directory (signatures, tree, checkpoints)");
+  AddJsonFlag(verify, &f->json);
+  verify->add_option("--data-dir", f->data_dir, "Data directory to audit")->required();
+  verify->add_option("--trusted-checkpoint", f->trusted,
+                     "A signed checkpoint trusted from before: the log must be consistent with it");
+  verify->add_option("--state-file", f->state_file,
+                     "Trust on first use: read the checkpoint trusted last time from this file "
+                     "(if present) and store the newest verified one there");
+  verify->add_option("--origin", f->origin, "Trusted origin (default: the data dir's)");
+  verify->add_option("--log-key", f->log_key,
+                     "Trusted log key: a checkpoint verifier key (<origin>+<hash>+<base64>, it "
+                     "also sets the origin), a public key file or hex (default: the data dir's)");
+  verify->add_option("--admin-key", f->admin_keys,
+                     "Trusted admin public key, file or hex, repeatable (default: the data dir's)");
+  verify->add_option("--threads", f->threads, "Signature threads (default: one per core)");
+  SetExamples(verify,
+              "Exits 0 when intact, 2 with the first bad sequence number otherwise (a bad "
+              "checkpoint is\nnamed by its tree size). Progress goes to stderr when it is a "
+              "terminal.\nExample:\n"
+              "  ledgerctl verify --data-dir ./data --state-file ~/.factledger-trusted");
+  table->Add(verify, [f] { return RunVerify(*f); });
+}
+
+}  // namespace ledger::cli
