@@ -85,8 +85,8 @@ absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Connect(const Server
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  return std::unique_ptr<LedgerClient>(new LedgerClient(
-      o, v1::LedgerService::NewStub(grpc::CreateCustomChannel(o.address, credentials, args))));
+  return std::unique_ptr<LedgerClient>(
+      new LedgerClient(o, grpc::CreateCustomChannel(o.address, credentials, args)));
 }
 
 void LedgerClient::SetDeadline(grpc::ClientContext* ctx) const {
@@ -123,6 +123,58 @@ absl::StatusOr<v1::AppendBatchResponse> LedgerClient::AppendBatch(
   for (const auto& e : events) *req.add_events() = e;
   v1::AppendBatchResponse resp;
   absl::Status s = FromGrpcStatus(stub_->AppendBatch(&ctx, req, &resp), "AppendBatch");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::AppendBatchResponse> LedgerClient::AppendSignedBatch(
+    const v1::SignedBatch& batch) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::AppendSignedBatchRequest req;
+  *req.mutable_batch() = batch;
+  v1::AppendBatchResponse resp;
+  absl::Status s =
+      FromGrpcStatus(stub_->AppendSignedBatch(&ctx, req, &resp), "AppendSignedBatch");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::GetClaimResponse> LedgerClient::GetClaim(const v1::GetClaimRequest& req) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetClaimResponse resp;
+  absl::Status s = FromGrpcStatus(claims_->GetClaim(&ctx, req, &resp), "GetClaim");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::ListClaimsResponse> LedgerClient::ListClaims(const v1::ListClaimsRequest& req) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::ListClaimsResponse resp;
+  absl::Status s = FromGrpcStatus(claims_->ListClaims(&ctx, req, &resp), "ListClaims");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::GetVerdictTallyResponse> LedgerClient::GetVerdictTally(
+    const v1::GetVerdictTallyRequest& req) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetVerdictTallyResponse resp;
+  absl::Status s = FromGrpcStatus(claims_->GetVerdictTally(&ctx, req, &resp), "GetVerdictTally");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::GetViewStatusResponse> LedgerClient::GetViewStatus(bool with_digests) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetViewStatusRequest req;
+  req.set_with_digests(with_digests);
+  v1::GetViewStatusResponse resp;
+  absl::Status s = FromGrpcStatus(claims_->GetViewStatus(&ctx, req, &resp), "GetViewStatus");
   if (!s.ok()) return s;
   return resp;
 }

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
+#include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 
 namespace ledger::cli {
@@ -47,6 +48,8 @@ class LedgerClient {
   absl::StatusOr<ledger::v1::AppendResponse> Append(const ledger::v1::SignedEvent& event);
   absl::StatusOr<ledger::v1::AppendBatchResponse> AppendBatch(
       const std::vector<ledger::v1::SignedEvent>& events);
+  absl::StatusOr<ledger::v1::AppendBatchResponse> AppendSignedBatch(
+      const ledger::v1::SignedBatch& batch);
   absl::StatusOr<ledger::v1::Entry> GetEntry(uint64_t sequence);
   absl::StatusOr<ledger::v1::ListEntriesResponse> ListEntries(uint64_t start_sequence,
                                                                uint32_t max_entries);
@@ -57,13 +60,24 @@ class LedgerClient {
   absl::StatusOr<ledger::v1::GetConsistencyProofResponse> GetConsistencyProof(
       uint64_t from_tree_size, uint64_t to_tree_size);
 
+  // Claim queries (ledger.v1.ClaimService); the deadline is set like every other call.
+  absl::StatusOr<ledger::v1::GetClaimResponse> GetClaim(const ledger::v1::GetClaimRequest& req);
+  absl::StatusOr<ledger::v1::ListClaimsResponse> ListClaims(
+      const ledger::v1::ListClaimsRequest& req);
+  absl::StatusOr<ledger::v1::GetVerdictTallyResponse> GetVerdictTally(
+      const ledger::v1::GetVerdictTallyRequest& req);
+  absl::StatusOr<ledger::v1::GetViewStatusResponse> GetViewStatus(bool with_digests);
+
  private:
-  LedgerClient(ServerOptions options, std::unique_ptr<ledger::v1::LedgerService::Stub> stub)
-      : options_(std::move(options)), stub_(std::move(stub)) {}
+  LedgerClient(ServerOptions options, std::shared_ptr<grpc::Channel> channel)
+      : options_(std::move(options)),
+        stub_(ledger::v1::LedgerService::NewStub(channel)),
+        claims_(ledger::v1::ClaimService::NewStub(channel)) {}
   void SetDeadline(grpc::ClientContext* ctx) const;
 
   const ServerOptions options_;
   const std::unique_ptr<ledger::v1::LedgerService::Stub> stub_;
+  const std::unique_ptr<ledger::v1::ClaimService::Stub> claims_;
 };
 
 }  // namespace ledger::cli

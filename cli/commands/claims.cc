@@ -1,0 +1,434 @@
+// Commands over the claim views (ledger.v1.ClaimService): claim, claims, history, as-of,
+// tally, views; and rebuild (offline).
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "cli/client.h"
+#include "cli/commands/commands.h"
+#include "cli/commands/common.h"
+#include "cli/entry_filter.h"
+#include "cli/exit_codes.h"
+#include "cli/json.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/base/types.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/views/claim_views.h"
+#include "ledger/views/rocksdb_view_store.h"
+#include "ledger/views/view_engine.h"
+
+namespace ledger::cli {
+namespace {
+
+namespace v1 = ledger::v1;
+
+struct AsOfFlags {
+  int64_t sequence = -1;
+  std::string time;
+};
+
+void AddAsOfFlags(CLI::App* cmd, AsOfFlags* f) {
+  cmd->add_option("--as-of-seq", f->sequence, "Read the state right after entry N");
+  cmd->add_option("--as-of", f->time,
+                  "Read the state as recorded at time T (RFC 3339 or YYYY-MM-DD, end of day)");
+}
+
+absl::Status FillAsOf(const AsOfFlags& f, v1::AsOf* out) {
+  if (f.sequence >= 0 && !f.time.empty()) {
+    return absl::InvalidArgumentError("give --as-of-seq or --as-of, not both");
+  }
+  if (f.sequence >= 0) out->set_sequence(static_cast<uint64_t>(f.sequence));
+  if (!f.time.empty()) {
+    absl::StatusOr<int64_t> t = ParseTimeFlag(f.time, /*end_of_day=*/true);
+    if (!t.ok()) return t.status();
+    out->set_recorded_time_micros(*t);
+  }
+  return absl::OkStatus();
+}
+
+// "2015", "2015-07" or "2015-07-14".
+absl::Status ParseSaidDate(const std::string& text, v1::SaidDate* out) {
+  std::vector<std::string> parts = absl::StrSplit(text, '-');
+  int values[3] = {0, 0, 0};
+  if (parts.empty() || parts.size() > 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("said date \"", text, "\" must be YYYY, YYYY-MM or YYYY-MM-DD"));
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (!absl::SimpleAtoi(parts[i], &values[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("said date \"", text, "\" must be YYYY, YYYY-MM or YYYY-MM-DD"));
+    }
+  }
+  out->set_year(values[0]);
+  out->set_month(values[1]);
+  out->set_day(values[2]);
+  return absl::OkStatus();
+}
+
+std::string SaidText(const v1::PartialDate& d, bool with_as_stated = true) {
+  std::string s;
+  switch (d.precision()) {
+    case v1::PartialDate::YEAR:
+      s = absl::StrCat(d.year());
+      break;
+    case v1::PartialDate::MONTH:
+      s = absl::StrFormat("%04d-%02d", d.year(), d.month());
+      break;
+    case v1::PartialDate::DAY:
+      s = absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+      break;
+    default:
+      s = "undated";
+  }
+  if (with_as_stated && !d.as_stated().empty()) {
+    absl::StrAppend(&s, " (\"", d.as_stated(), "\")");
+  }
+  return s;
+}
+
+std::string Time(int64_t micros) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(micros), absl::UTCTimeZone());
+}
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<LedgerClient>> ConnectClient(const ServerOptions& server) {
+  return LedgerClient::Connect(server);
+}
+
+// ---- claim ID ---------------------------------------------------------------------------
+
+struct ClaimFlags {
+  ServerOptions server;
+  bool json = false;
+  std::string claim_id;
+  AsOfFlags as_of;
+};
+
+int RunClaim(const ClaimFlags& f) {
+  v1::GetClaimRequest req;
+  req.set_claim_id(f.claim_id);
+  if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
+  auto client = ConnectClient(f.server);
+  if (!client.ok()) return ReportError(client.status());
+  absl::StatusOr<v1::GetClaimResponse> resp = (*client)->GetClaim(req);
+  if (!resp.ok()) return ReportError(resp.status());
+  if (f.json) {
+    std::cout << ToJson(*resp) << "\n";
+    return kExitOk;
+  }
+  const v1::ClaimDetails& c = resp->claim();
+  const v1::Claim& claim = c.claim();
+  std::cout << "claim      " << c.claim_id() << "  (" << v1::ClaimStatus_Name(c.status())
+            << ", version at sequence " << c.version_sequence() << ")\n"
+            << "claimant   " << claim.claimant().name();
+  if (!claim.claimant().role().empty()) std::cout << ", " << claim.claimant().role();
+  if (!claim.claimant().affiliation().empty()) std::cout << " (" << claim.claimant().affiliation() << ")";
+  std::cout << "\nstatement  \"" << claim.statement().text() << "\"  ["
+            << v1::AttributionKind_Name(claim.statement().attribution()) << "]\n"
+            << "said       " << SaidText(claim.said()) << "\n"
+            << "source     " << claim.source().title() << " — " << claim.source().publisher()
+            << "\n           " << claim.source().url() << "\n";
+  if (claim.topics_size() > 0) {
+    std::cout << "topics     " << absl::StrJoin(claim.topics(), ", ") << "\n";
+  }
+  std::cout << "history\n";
+  for (const v1::HistoryEvent& h : c.history()) {
+    std::cout << "  " << h.sequence() << "  " << Time(h.recorded_time_micros()) << "  "
+              << h.kind() << "  " << h.event_id() << "  key " << HexEncode(h.key_id()).substr(0, 16)
+              << (h.reason().empty() ? "" : "  — " + h.reason()) << "\n";
+  }
+  for (const v1::Verdict& v : c.verdicts()) {
+    std::cout << "verdict    " << v.review().rating_text() << " (" << v.review().rating_value()
+              << " on " << v.review().worst_rating() << ".." << v.review().best_rating()
+              << ") by " << v.review().reviewer() << ", sequence " << v.sequence() << "\n";
+  }
+  std::cout << "read at    " << resp->read_point().as_of_size() << " entries (views at "
+            << resp->read_point().watermark() << ")\n";
+  return kExitOk;
+}
+
+// ---- claims / history / as-of -------------------------------------------------------------
+
+struct ClaimsFlags {
+  ServerOptions server;
+  bool json = false;
+  std::string claimant, topic, entity, source_url, publisher, status, stable_id;
+  std::string said_from, said_to;
+  AsOfFlags as_of;
+  int limit = 100;
+};
+
+int RunClaims(const ClaimsFlags& f) {
+  v1::ListClaimsRequest req;
+  int filters = 0;
+  if (!f.claimant.empty()) req.set_claimant(f.claimant), ++filters;
+  if (!f.topic.empty()) req.set_topic(f.topic), ++filters;
+  if (!f.entity.empty()) req.set_entity(f.entity), ++filters;
+  if (!f.source_url.empty()) req.set_source_url(f.source_url), ++filters;
+  if (!f.publisher.empty()) req.set_publisher(f.publisher), ++filters;
+  if (!f.status.empty()) {
+    v1::ClaimStatus s;
+    if (!v1::ClaimStatus_Parse(f.status, &s) || s == v1::CLAIM_STATUS_UNSPECIFIED) {
+      return ReportError(absl::InvalidArgumentError("--status must be ACTIVE, CORRECTED or RETRACTED"));
+    }
+    req.set_status(s), ++filters;
+  }
+  if (filters > 1) {
+    return ReportError(absl::InvalidArgumentError(
+        "give at most one of --claimant, --topic, --entity, --source-url, --publisher, --status"));
+  }
+  req.set_stable_id(f.stable_id);
+  if (!f.said_from.empty()) {
+    if (absl::Status s = ParseSaidDate(f.said_from, req.mutable_said_from()); !s.ok()) {
+      return ReportError(s);
+    }
+  }
+  if (!f.said_to.empty()) {
+    if (absl::Status s = ParseSaidDate(f.said_to, req.mutable_said_to()); !s.ok()) {
+      return ReportError(s);
+    }
+  }
+  if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
+  auto client = ConnectClient(f.server);
+  if (!client.ok()) return ReportError(client.status());
+  int printed = 0;
+  for (;;) {
+    req.set_page_size(std::min(1000, std::max(1, f.limit - printed)));
+    absl::StatusOr<v1::ListClaimsResponse> page = (*client)->ListClaims(req);
+    if (!page.ok()) return ReportError(page.status());
+    for (const v1::ClaimSummary& c : page->claims()) {
+      if (printed >= f.limit) break;
+      ++printed;
+      if (f.json) {
+        std::cout << ToJson(c) << "\n";
+        continue;
+      }
+      std::cout << absl::StrFormat("%-12s %-9s %-34s %s: \"%s\"\n", SaidText(c.claim().said(), false),
+                                   v1::ClaimStatus_Name(c.status()), c.claim_id().substr(0, 34),
+                                   c.claim().claimant().name(),
+                                   c.claim().statement().text().substr(0, 90));
+    }
+    if (printed >= f.limit || page->next_page_token().empty()) break;
+    req.set_page_token(page->next_page_token());
+  }
+  return kExitOk;
+}
+
+void AddClaimsFlags(CLI::App* cmd, ClaimsFlags* f, bool with_filters) {
+  AddServerFlags(cmd, &f->server);
+  AddJsonFlag(cmd, &f->json);
+  if (with_filters) {
+    cmd->add_option("--claimant", f->claimant, "Claims by this claimant (name, any case)");
+    cmd->add_option("--topic", f->topic, "Claims with this topic");
+    cmd->add_option("--entity", f->entity, "Claims mentioning this entity");
+    cmd->add_option("--source-url", f->source_url, "Claims from this source URL");
+    cmd->add_option("--publisher", f->publisher, "Claims from this publisher");
+    cmd->add_option("--status", f->status, "ACTIVE, CORRECTED or RETRACTED");
+  }
+  cmd->add_option("--stable-id", f->stable_id, "The claimant's or entity's stable id (e.g. Q313330)");
+  cmd->add_option("--said-from", f->said_from, "Statements made on or after (YYYY[-MM[-DD]])");
+  cmd->add_option("--said-to", f->said_to, "Statements made on or before (YYYY[-MM[-DD]])");
+  AddAsOfFlags(cmd, &f->as_of);
+  cmd->add_option("--limit", f->limit, "Most claims to list")->capture_default_str();
+}
+
+// ---- tally --------------------------------------------------------------------------------
+
+struct TallyFlags {
+  ServerOptions server;
+  bool json = false;
+  std::string claimant, stable_id;
+};
+
+int RunTally(const TallyFlags& f) {
+  auto client = ConnectClient(f.server);
+  if (!client.ok()) return ReportError(client.status());
+  v1::GetVerdictTallyRequest req;
+  req.set_claimant(f.claimant);
+  req.set_stable_id(f.stable_id);
+  absl::StatusOr<v1::GetVerdictTallyResponse> resp = (*client)->GetVerdictTally(req);
+  if (!resp.ok()) return ReportError(resp.status());
+  if (f.json) {
+    std::cout << ToJson(*resp) << "\n";
+    return kExitOk;
+  }
+  for (const v1::VerdictCount& c : resp->counts()) {
+    std::cout << absl::StrFormat("%6d  %-20s %s\n", c.count(), c.rating_text(), c.reviewer());
+  }
+  std::cout << resp->total() << " verdicts\n";
+  return kExitOk;
+}
+
+// ---- views / rebuild ----------------------------------------------------------------------
+
+struct ViewsFlags {
+  ServerOptions server;
+  bool json = false;
+  bool digests = false;
+};
+
+int RunViews(const ViewsFlags& f) {
+  auto client = ConnectClient(f.server);
+  if (!client.ok()) return ReportError(client.status());
+  absl::StatusOr<v1::GetViewStatusResponse> resp = (*client)->GetViewStatus(f.digests);
+  if (!resp.ok()) return ReportError(resp.status());
+  if (f.json) {
+    std::cout << ToJson(*resp) << "\n";
+    return kExitOk;
+  }
+  std::cout << "views at " << resp->watermark() << " of " << resp->tree_size() << " entries\n";
+  for (const v1::ViewInfo& v : resp->views()) {
+    std::cout << absl::StrFormat("  %-16s %10d", v.name(), v.watermark());
+    if (f.digests) std::cout << "  " << v.records() << " records  " << HexEncode(v.digest());
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+struct RebuildFlags {
+  std::string data_dir;
+  bool json = false;
+};
+
+int RunRebuild(const RebuildFlags& f) {
+  auto store = core::OpenStoreReadOnly(f.data_dir);
+  if (!store.ok()) return ReportError(store.status());
+  auto views_db = views::RocksDbViewStore::Open(views::ViewsPath(f.data_dir));
+  if (!views_db.ok()) {
+    std::cerr << "ledgerctl: cannot open " << views::ViewsPath(f.data_dir) << " ("
+              << views_db.status().message() << "); stop the server first\n";
+    return kExitUnreachable;
+  }
+  auto engine = views::ViewEngine::Open(*std::move(views_db), views::DefaultProjections());
+  if (!engine.ok()) return ReportError(engine.status());
+  const bool tty = ::isatty(STDERR_FILENO) && !f.json;
+  views::CatchUpOptions options;
+  const absl::Time start = absl::Now();
+  if (tty) {
+    options.progress = [start](const views::CatchUpProgress& p) {
+      const TreeSize done = p.watermark, total = p.target;
+      const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+      std::fprintf(stderr, "\rrebuilt %llu / %llu entries (%.0f/s)",
+                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                   secs > 0 ? done / secs : 0.0);
+    };
+  }
+  auto result = (*engine)->Rebuild(**store, options);
+  if (tty) std::fprintf(stderr, "\n");
+  if (!result.ok()) return ReportError(result.status());
+  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  if (f.json) {
+    std::cout << "{\"watermark\":" << (*engine)->Watermark() << ",\"seconds\":" << secs;
+  } else {
+    std::cout << "rebuilt the views from " << (*engine)->Watermark() << " entries in " << secs
+              << " s\n";
+  }
+  bool first = true;
+  if (f.json) std::cout << ",\"digests\":{";
+  for (const std::string& name : (*engine)->ViewNames()) {
+    auto d = (*engine)->Digest(name);
+    if (!d.ok()) return ReportError(d.status());
+    if (f.json) {
+      std::cout << (first ? "" : ",") << JsonQuote(name) << ":" << JsonQuote(HexEncode(d->digest));
+      first = false;
+    } else {
+      std::cout << absl::StrFormat("  %-16s %s\n", name, HexEncode(d->digest));
+    }
+  }
+  if (f.json) std::cout << "}}\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddClaimCommands(CLI::App* app, CommandTable* table) {
+  auto* claim_flags = new ClaimFlags();
+  CLI::App* claim = app->add_subcommand(
+      "claim", "Show one claim: current (or as-of) version, status, verdicts, full history");
+  AddServerFlags(claim, &claim_flags->server);
+  AddJsonFlag(claim, &claim_flags->json);
+  claim->add_option("claim_id", claim_flags->claim_id, "The claim id (its asserting event id)")
+      ->required();
+  AddAsOfFlags(claim, &claim_flags->as_of);
+  SetExamples(claim,
+              "Examples:\n  ledgerctl claim seed-article-loc-clashes\n"
+              "  ledgerctl claim seed-article-loc-clashes --as-of-seq 12");
+  table->Add(claim, [claim_flags] { return RunClaim(*claim_flags); });
+
+  auto* claims_flags = new ClaimsFlags();
+  CLI::App* claims = app->add_subcommand(
+      "claims", "List claims by claimant, topic, entity, source or status, in statement-time order");
+  AddClaimsFlags(claims, claims_flags, /*with_filters=*/true);
+  SetExamples(claims,
+              "Examples:\n  ledgerctl claims --topic energy\n"
+              "  ledgerctl claims --claimant \"Sergei Ryabkov\" --said-from 2015-07 --said-to 2015-07"
+              " --as-of 2015-09-01");
+  table->Add(claims, [claims_flags] { return RunClaims(*claims_flags); });
+
+  auto* history_flags = new ClaimsFlags();
+  CLI::App* history = app->add_subcommand(
+      "history", "Everything a claimant said, on a timeline by statement time");
+  history->add_option("claimant", history_flags->claimant, "Claimant name")->required();
+  AddClaimsFlags(history, history_flags, /*with_filters=*/false);
+  SetExamples(history, "Example:\n  ledgerctl history \"Alexander Novak\"");
+  table->Add(history, [history_flags] { return RunClaims(*history_flags); });
+
+  auto* as_of_flags = new ClaimsFlags();
+  CLI::App* as_of = app->add_subcommand(
+      "as-of", "Every claim as the ledger stood at sequence N (--as-of-seq) or time T (--as-of)");
+  AddClaimsFlags(as_of, as_of_flags, /*with_filters=*/true);
+  SetExamples(as_of, "Examples:\n  ledgerctl as-of --as-of-seq 12\n  ledgerctl as-of --as-of 2026-01-01");
+  table->Add(as_of, [as_of_flags] {
+    if (as_of_flags->as_of.sequence < 0 && as_of_flags->as_of.time.empty()) {
+      std::cerr << "ledgerctl: as-of needs --as-of-seq N or --as-of TIME\n";
+      return kExitUsage;
+    }
+    return RunClaims(*as_of_flags);
+  });
+
+  auto* tally_flags = new TallyFlags();
+  CLI::App* tally = app->add_subcommand("tally", "Verdict counts for one claimant");
+  AddServerFlags(tally, &tally_flags->server);
+  AddJsonFlag(tally, &tally_flags->json);
+  tally->add_option("claimant", tally_flags->claimant, "Claimant name")->required();
+  tally->add_option("--stable-id", tally_flags->stable_id, "The claimant's stable id");
+  SetExamples(tally, "Example:\n  ledgerctl tally \"Barack Obama\"");
+  table->Add(tally, [tally_flags] { return RunTally(*tally_flags); });
+
+  auto* views_flags = new ViewsFlags();
+  CLI::App* views_cmd = app->add_subcommand("views", "The views' progress (and digests)");
+  AddServerFlags(views_cmd, &views_flags->server);
+  AddJsonFlag(views_cmd, &views_flags->json);
+  views_cmd->add_flag("--digests", views_flags->digests, "Also compute each view's digest");
+  SetExamples(views_cmd, "Example:\n  ledgerctl views --digests");
+  table->Add(views_cmd, [views_flags] { return RunViews(*views_flags); });
+
+  auto* rebuild_flags = new RebuildFlags();
+  CLI::App* rebuild = app->add_subcommand(
+      "rebuild", "Drop the views of a data directory and replay them from the log (offline)");
+  rebuild->add_option("--data-dir", rebuild_flags->data_dir, "Data directory")->required();
+  AddJsonFlag(rebuild, &rebuild_flags->json);
+  SetExamples(rebuild,
+              "Example (server stopped):\n  ledgerctl rebuild --data-dir .data/ledger\n"
+              "The digests printed equal those of `ledgerctl views --digests` on a live server.");
+  table->Add(rebuild, [rebuild_flags] { return RunRebuild(*rebuild_flags); });
+}
+
+}  // namespace ledger::cli
