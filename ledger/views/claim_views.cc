@@ -27,48 +27,19 @@ void SortUnique(std::vector<std::string>* v) {
   v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
-// Moves claim `claim_id` in the index `space` from the terms and said date its current version
-// put there to `new_terms` / `new_said` (nullopt: keep the said date), at `entry.sequence`.
-// `asserted` is set when this entry asserts the claim (it has no prior entries).
-absl::Status UpdateIndex(absl::string_view view, const schema::IndexSpace& space,
-                         absl::string_view claim_id, std::optional<SequenceNumber> asserted,
-                         std::vector<std::string> new_terms, std::optional<uint32_t> new_said,
+// Moves claim `claim_id` from the index entries `old_keys` to `new_keys` at entry.sequence:
+// entries only in `old_keys` are closed, entries only in `new_keys` are opened (or re-opened),
+// entries in both keep their open range.
+absl::Status MoveEntries(absl::string_view view, absl::string_view claim_id,
+                         std::vector<std::string> old_keys, std::vector<std::string> new_keys,
                          const ViewEntry& entry, const ViewReader& state, ViewBatch* out) {
-  const std::string reverse_key = schema::IndexReverseKey(space, claim_id);
-  schema::IndexReverse old;
-  if (!asserted.has_value()) {
-    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(reverse_key));
-    if (!bytes.has_value()) {
-      return Inconsistent(view, entry, absl::StrCat("claim \"", claim_id, "\" is unknown"));
-    }
-    LEDGER_ASSIGN_OR_RETURN(old, schema::DecodeIndexReverse(*bytes));
-  }
-  schema::IndexReverse next;
-  next.asserted_sequence = asserted.has_value() ? *asserted : old.asserted_sequence;
-  next.said = new_said.has_value() ? *new_said : old.said;
-  SortUnique(&new_terms);
-  next.terms = std::move(new_terms);
-  if (!asserted.has_value() && next.said == old.said && next.terms == old.terms) {
-    return absl::OkStatus();  // This version indexes exactly like the previous one.
-  }
-
-  auto keys_of = [&space](const schema::IndexReverse& r) {
-    std::vector<std::string> keys;
-    keys.reserve(r.terms.size());
-    for (const std::string& t : r.terms) {
-      keys.push_back(schema::IndexEntryKey(space, t, r.said, r.asserted_sequence));
-    }
-    std::sort(keys.begin(), keys.end());
-    return keys;
-  };
-  const std::vector<std::string> old_keys = keys_of(old);  // empty for a new claim
-  const std::vector<std::string> new_keys = keys_of(next);
+  std::sort(old_keys.begin(), old_keys.end());
+  std::sort(new_keys.begin(), new_keys.end());
   std::vector<std::string> to_close, to_open;
   std::set_difference(old_keys.begin(), old_keys.end(), new_keys.begin(), new_keys.end(),
                       std::back_inserter(to_close));
   std::set_difference(new_keys.begin(), new_keys.end(), old_keys.begin(), old_keys.end(),
                       std::back_inserter(to_open));
-
   for (const std::string& key : to_close) {
     LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(key));
     if (!bytes.has_value()) {
@@ -85,17 +56,77 @@ absl::Status UpdateIndex(absl::string_view view, const schema::IndexSpace& space
   }
   for (const std::string& key : to_open) {
     schema::IndexEntry e;
-    if (!asserted.has_value()) {
-      // The claim may come back to a term it left at an earlier correction.
-      LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(key));
-      if (bytes.has_value()) {
-        LEDGER_ASSIGN_OR_RETURN(e, schema::DecodeIndexEntry(*bytes));
-      }
+    // The claim may come back to a term it left at an earlier correction.
+    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(key));
+    if (bytes.has_value()) {
+      LEDGER_ASSIGN_OR_RETURN(e, schema::DecodeIndexEntry(*bytes));
     }
     if (e.ranges.empty()) e.claim_id = std::string(claim_id);
     e.ranges.push_back(schema::ValidRange{entry.sequence, schema::kOpenSequence});
     out->Put(key, schema::EncodeIndexEntry(e));
   }
+  return absl::OkStatus();
+}
+
+// New index entries for a claim asserted by `entry`.
+void OpenNewEntries(const std::vector<std::string>& keys, absl::string_view claim_id,
+                    const ViewEntry& entry, ViewBatch* out) {
+  schema::IndexEntry e;
+  e.claim_id = std::string(claim_id);
+  e.ranges.push_back(schema::ValidRange{entry.sequence, schema::kOpenSequence});
+  const std::string value = schema::EncodeIndexEntry(e);
+  for (const std::string& key : keys) out->Put(key, value);
+}
+
+// Moves claim `claim_id` in the index `space` from the terms and said date its current version
+// put there to `new_terms` / `new_said` (nullopt: keep the said date), at `entry.sequence`.
+// `asserted` is set when this entry asserts the claim (it has no prior entries).
+absl::Status UpdateIndex(absl::string_view view, const schema::IndexSpace& space,
+                         absl::string_view claim_id, std::optional<SequenceNumber> asserted,
+                         std::vector<std::string> new_terms, std::optional<uint32_t> new_said,
+                         const ViewEntry& entry, const ViewReader& state, ViewBatch* out) {
+  const std::string reverse_key = schema::IndexReverseKey(space, claim_id);
+  SortUnique(&new_terms);
+  if (asserted.has_value()) {
+    // A new claim: nothing to close, and no entry can exist under its (new) asserted sequence.
+    schema::IndexReverse next;
+    next.asserted_sequence = *asserted;
+    next.said = new_said.value_or(0);
+    std::vector<std::string> keys;
+    for (const std::string& term : new_terms) {
+      keys.push_back(schema::IndexEntryKey(space, term, next.said, *asserted));
+    }
+    OpenNewEntries(keys, claim_id, entry, out);
+    next.terms = std::move(new_terms);
+    out->Put(reverse_key, schema::EncodeIndexReverse(next));
+    return absl::OkStatus();
+  }
+  schema::IndexReverse old;
+  {
+    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(reverse_key));
+    if (!bytes.has_value()) {
+      return Inconsistent(view, entry, absl::StrCat("claim \"", claim_id, "\" is unknown"));
+    }
+    LEDGER_ASSIGN_OR_RETURN(old, schema::DecodeIndexReverse(*bytes));
+  }
+  schema::IndexReverse next;
+  next.asserted_sequence = old.asserted_sequence;
+  next.said = new_said.has_value() ? *new_said : old.said;
+  next.terms = std::move(new_terms);
+  if (next.said == old.said && next.terms == old.terms) {
+    return absl::OkStatus();  // This version indexes exactly like the previous one.
+  }
+
+  auto keys_of = [&space](const schema::IndexReverse& r) {
+    std::vector<std::string> keys;
+    keys.reserve(r.terms.size());
+    for (const std::string& t : r.terms) {
+      keys.push_back(schema::IndexEntryKey(space, t, r.said, r.asserted_sequence));
+    }
+    return keys;
+  };
+  LEDGER_RETURN_IF_ERROR(
+      MoveEntries(view, claim_id, keys_of(old), keys_of(next), entry, state, out));
   out->Put(reverse_key, schema::EncodeIndexReverse(next));
   return absl::OkStatus();
 }
@@ -120,12 +151,11 @@ class ClaimsProjection : public Projection {
         s.version_sequence = entry.sequence;
         s.status = ClaimStatus::kActive;
         s.status_sequence = entry.sequence;
+        s.said = schema::SaidKey(event.claim_asserted().claim().said());
         out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
         PutHistory(claim_id, entry, out);
-        return UpdateIndex(name(), status_space_, claim_id, entry.sequence,
-                           {schema::StatusTerm(ClaimStatus::kActive)},
-                           schema::SaidKey(event.claim_asserted().claim().said()), entry, state,
-                           out);
+        OpenNewEntries({StatusKey(s)}, claim_id, entry, out);
+        return absl::OkStatus();
       }
       case Event::kClaimCorrected: {
         const std::string& claim_id = event.claim_corrected().corrects_claim_id();
@@ -134,17 +164,16 @@ class ClaimsProjection : public Projection {
           return Inconsistent(name(), entry, absl::StrCat("corrects retracted claim \"",
                                                           claim_id, "\""));
         }
+        const std::string old_key = StatusKey(s);
         s.version_sequence = entry.sequence;
         if (s.status != ClaimStatus::kCorrected) {
           s.status = ClaimStatus::kCorrected;
           s.status_sequence = entry.sequence;
         }
+        s.said = schema::SaidKey(event.claim_corrected().claim().said());
         out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
         PutHistory(claim_id, entry, out);
-        return UpdateIndex(name(), status_space_, claim_id, std::nullopt,
-                           {schema::StatusTerm(ClaimStatus::kCorrected)},
-                           schema::SaidKey(event.claim_corrected().claim().said()), entry, state,
-                           out);
+        return MoveEntries(name(), claim_id, {old_key}, {StatusKey(s)}, entry, state, out);
       }
       case Event::kClaimRetracted: {
         const std::string& claim_id = event.claim_retracted().claim_id();
@@ -153,13 +182,12 @@ class ClaimsProjection : public Projection {
           return Inconsistent(name(), entry, absl::StrCat("retracts retracted claim \"",
                                                           claim_id, "\""));
         }
+        const std::string old_key = StatusKey(s);
         s.status = ClaimStatus::kRetracted;
         s.status_sequence = entry.sequence;
         out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
         PutHistory(claim_id, entry, out);
-        return UpdateIndex(name(), status_space_, claim_id, std::nullopt,
-                           {schema::StatusTerm(ClaimStatus::kRetracted)}, std::nullopt, entry,
-                           state, out);
+        return MoveEntries(name(), claim_id, {old_key}, {StatusKey(s)}, entry, state, out);
       }
       case Event::kClaimReviewed: {
         const std::string& claim_id = event.claim_reviewed().claim_id();
@@ -181,6 +209,12 @@ class ClaimsProjection : public Projection {
       return Inconsistent(name(), entry, absl::StrCat("claim \"", claim_id, "\" is unknown"));
     }
     return schema::DecodeClaimState(*bytes);
+  }
+
+  // The claim's entry in the status index: status, said date, asserted sequence.
+  std::string StatusKey(const ClaimState& s) const {
+    return schema::IndexEntryKey(status_space_, schema::StatusTerm(s.status), s.said,
+                                 s.asserted_sequence);
   }
 
   void PutHistory(const std::string& claim_id, const ViewEntry& entry, ViewBatch* out) const {

@@ -18,6 +18,10 @@
 // ranges during which the claim's version carried the term (view_schema.h), so every index
 // answers "as of sequence N" and a statement-time range with one key-range scan.
 //
+// Storage (view_schema.h): a claim's record holds its asserted sequence, submitter, current
+// version sequence, status and said key; its history is one key per event (claim id, sequence ->
+// kind, event id), so a claim reviewed ten thousand times still costs O(1) per new event.
+//
 // Choices where the brief is silent:
 //   - A retraction does not remove a claim from the indexes: "what did X say that was later
 //     retracted" must stay answerable. Its status (the status index, and every query result)

@@ -28,16 +28,15 @@ absl::string_view ToStringView(const rocksdb::Slice& s) {
 constexpr absl::string_view kAllBegin("", 0);
 constexpr absl::string_view kAllEnd("\xff", 1);
 
-rocksdb::Options MakeOptions(rocksdb::Env* env, bool create) {
+rocksdb::Options MakeOptions(rocksdb::Env* env, const RocksDbViewStoreOptions& o) {
   rocksdb::Options options;
   options.env = env;
-  options.create_if_missing = create;
+  options.create_if_missing = o.create_if_missing;
+  if (o.write_buffer_bytes > 0) options.write_buffer_size = o.write_buffer_bytes;
   // Views are rebuilt from the log: after a crash, open at the last consistent batch rather
   // than refuse (see the header).
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   options.max_background_jobs = 2;
-  if (getenv("WBS")) options.write_buffer_size = atoi(getenv("WBS")) << 20;
-  if (getenv("MWB")) options.max_write_buffer_number = atoi(getenv("MWB"));
   // Queries and projections do point lookups of keys that often do not exist (a new claim's
   // tally, a reverse record): Bloom filters spare the reads.
   rocksdb::BlockBasedTableOptions table;
@@ -62,7 +61,7 @@ absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
   }
   rocksdb::DB* db = nullptr;
   const rocksdb::Status s =
-      rocksdb::DB::Open(MakeOptions(env, options.create_if_missing), path, &db);
+      rocksdb::DB::Open(MakeOptions(env, options), path, &db);
   if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("opening views database at ", path));
   return std::unique_ptr<RocksDbViewStore>(new RocksDbViewStore(db));
 }

@@ -41,6 +41,8 @@ struct RocksDbViewStoreOptions {
   bool create_if_missing = true;
   // The RocksDB environment; nullptr means rocksdb::Env::Default(). Not owned.
   rocksdb::Env* env = nullptr;
+  // Memtable size; 0 means RocksDB's default (64 MiB).
+  size_t write_buffer_bytes = 0;
 };
 
 // Thread-safe: reads run concurrently with each other and with Write; Write, Clear and Flush

@@ -1,6 +1,8 @@
 #include "ledger/views/view_engine.h"
 
 #include <algorithm>
+#include <future>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -14,18 +16,24 @@
 namespace ledger::views {
 namespace {
 
-// Reads the store through the writes pending in the current batch.
+// Reads the store through the writes pending in the current batch, then through the batch still
+// being written (if any).
 class OverlayReader : public ViewReader {
  public:
-  OverlayReader(const ViewStore& store, const ViewBatch& batch) : store_(store), batch_(batch) {}
+  OverlayReader(const ViewStore& store, const ViewBatch& batch, const ViewBatch* in_flight)
+      : store_(store), batch_(batch), in_flight_(in_flight) {}
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const override {
     if (const std::optional<std::string>* pending = batch_.Find(key)) return *pending;
+    if (in_flight_ != nullptr) {
+      if (const std::optional<std::string>* pending = in_flight_->Find(key)) return *pending;
+    }
     return store_.Get(key);
   }
 
  private:
   const ViewStore& store_;
   const ViewBatch& batch_;
+  const ViewBatch* const in_flight_;  // read concurrently with its Write: both only read it
 };
 
 absl::Status Annotate(const absl::Status& s, absl::string_view context) {
@@ -200,33 +208,64 @@ absl::StatusOr<CatchUpResult> ViewEngine::RebuildLocked(const store::LogStore& l
 absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& log,
                                                         const CatchUpOptions& options,
                                                         bool rebuilding) {
-  std::vector<TreeSize> wm;
+  // `applied`: what the batches built so far contain (decides which views an entry goes to);
+  // watermarks_ (published) moves only once a batch is written.
+  std::vector<TreeSize> applied;
   {
     absl::MutexLock lock(&state_mu_);
-    wm = watermarks_;
+    applied = watermarks_;
   }
   const TreeSize head = log.Head().tree_size;
-  TreeSize begin = wm.empty() ? head : *std::min_element(wm.begin(), wm.end());
+  TreeSize begin = applied.empty() ? head : *std::min_element(applied.begin(), applied.end());
   CatchUpResult result;
-  const bool bulk = rebuilding || head - std::min(begin, head) > options_.bulk_catch_up_entries;
-  bool wrote_bulk = false;
-  auto flush_bulk = [&]() -> absl::Status {
-    return wrote_bulk ? store_->Flush() : absl::OkStatus();
+  ViewWriteOptions write_options;
+  write_options.bulk =
+      rebuilding || head - std::min(begin, head) > options_.bulk_catch_up_entries;
+
+  // Pipelining: batch k is written by a helper thread while batch k+1 is applied; batch k+1
+  // reads through batch k (OverlayReader), so it sees the same state as if k were written.
+  // At most one write is in flight, so the store receives the batches in order.
+  struct InFlight {
+    std::unique_ptr<ViewBatch> batch;
+    std::future<absl::Status> done;
+    std::vector<TreeSize> watermarks;
+    TreeSize end = 0;
+  };
+  std::optional<InFlight> in_flight;
+  // Waits for the write in flight; publishes its watermarks once the store has applied it.
+  auto finish_write = [&]() -> absl::Status {
+    if (!in_flight.has_value()) return absl::OkStatus();
+    absl::Status s = in_flight->done.get();
+    InFlight done = std::move(*in_flight);
+    in_flight.reset();
+    if (!s.ok()) return s;
+    {
+      absl::MutexLock lock(&state_mu_);
+      watermarks_ = done.watermarks;
+    }
+    if (options.progress) options.progress(CatchUpProgress{done.end, head, rebuilding});
+    return absl::OkStatus();
+  };
+  // On any error: the batch in flight may still land; wait for it before returning.
+  auto fail = [&](absl::Status error) -> absl::Status {
+    finish_write().IgnoreError();  // `error` is what the caller needs to know
+    return error;
   };
 
   while (begin < head) {
     if (options.cancel != nullptr && options.cancel->load()) {
-      LEDGER_RETURN_IF_ERROR(flush_bulk());
+      LEDGER_RETURN_IF_ERROR(finish_write());
+      if (write_options.bulk) LEDGER_RETURN_IF_ERROR(store_->Flush());
       return absl::CancelledError(
           absl::StrCat("view catch-up cancelled at watermark ", begin, " of ", head));
     }
     const TreeSize end = std::min<TreeSize>(head, begin + options_.max_batch_entries);
-    ViewBatch batch;
-    OverlayReader reader(*store_, batch);
+    auto batch = std::make_unique<ViewBatch>();
+    OverlayReader reader(*store_, *batch, in_flight.has_value() ? in_flight->batch.get() : nullptr);
     absl::Status apply_status;
     SequenceNumber expected = begin;
     Hash last_leaf_hash{};
-    LEDGER_RETURN_IF_ERROR(log.ScanEntries(
+    absl::Status scan_status = log.ScanEntries(
         begin, end, [&](SequenceNumber seq, absl::string_view leaf) -> bool {
           if (seq != expected) {
             apply_status = absl::DataLossError(absl::StrCat(
@@ -250,8 +289,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
           entry.key_id = std::string(view->key_id);
           entry.event = std::move(*event);
           for (size_t i = 0; i < views_.size(); ++i) {
-            if (wm[i] > seq) continue;
-            absl::Status s = views_[i].projection->Apply(entry, reader, &batch);
+            if (applied[i] > seq) continue;
+            absl::Status s = views_[i].projection->Apply(entry, reader, batch.get());
             if (!s.ok()) {
               apply_status =
                   s.code() == absl::StatusCode::kDataLoss
@@ -266,32 +305,36 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
           }
           ++expected;
           return true;
-        }));
-    LEDGER_RETURN_IF_ERROR(apply_status);
+        });
+    if (!scan_status.ok()) return fail(scan_status);
+    if (!apply_status.ok()) return fail(apply_status);
     if (expected != end) {
-      return absl::DataLossError(absl::StrCat("log store returned entries [", begin, ", ",
-                                              expected, ") of [", begin, ", ", end, ")"));
+      return fail(absl::DataLossError(absl::StrCat(
+          "log store returned entries [", begin, ", ", expected, ") of [", begin, ", ", end, ")")));
     }
     for (size_t i = 0; i < views_.size(); ++i) {
-      if (wm[i] < end) batch.Put(views_[i].watermark_key, schema::EncodeU64(end));
+      if (applied[i] < end) batch->Put(views_[i].watermark_key, schema::EncodeU64(end));
+      applied[i] = std::max(applied[i], end);
     }
-    batch.Put(schema::MetaFingerprintKey(),
-              schema::EncodeFingerprint(schema::Fingerprint{end - 1, last_leaf_hash}));
-    ViewWriteOptions write_options;
-    write_options.bulk = bulk;
-    LEDGER_RETURN_IF_ERROR(store_->Write(batch, write_options));
-    wrote_bulk = wrote_bulk || bulk;
-    for (TreeSize& w : wm) w = std::max(w, end);
-    {
-      absl::MutexLock lock(&state_mu_);
-      watermarks_ = wm;
-    }
+    batch->Put(schema::MetaFingerprintKey(),
+               schema::EncodeFingerprint(schema::Fingerprint{end - 1, last_leaf_hash}));
+    LEDGER_RETURN_IF_ERROR(finish_write());
+    InFlight next;
+    next.batch = std::move(batch);
+    next.watermarks = applied;
+    next.end = end;
+    ViewStore* store = store_.get();
+    const ViewBatch* to_write = next.batch.get();
+    next.done = std::async(std::launch::async, [store, to_write, write_options] {
+      return store->Write(*to_write, write_options);
+    });
+    in_flight = std::move(next);
     result.entries_applied += end - begin;
     begin = end;
-    if (options.progress) options.progress(CatchUpProgress{begin, head, rebuilding});
   }
-  LEDGER_RETURN_IF_ERROR(flush_bulk());
-  result.watermark = wm.empty() ? head : *std::min_element(wm.begin(), wm.end());
+  LEDGER_RETURN_IF_ERROR(finish_write());
+  if (write_options.bulk && result.entries_applied > 0) LEDGER_RETURN_IF_ERROR(store_->Flush());
+  result.watermark = applied.empty() ? head : *std::min_element(applied.begin(), applied.end());
   return result;
 }
 

@@ -30,6 +30,10 @@
 //   - A view added by a newer release starts at watermark 0 while the others keep theirs:
 //     CatchUp replays the log into that view alone up to where the others are.
 //
+// Batches are pipelined: while one helper thread writes batch k to the ViewStore, the calling
+// thread applies batch k+1 (reading through batch k), so applying and writing use two cores. At
+// most one write is in flight and watermarks are published only when a batch is written.
+//
 // Thread-safety: thread-safe. CatchUp and Rebuild are serialised by an internal mutex (a second
 // caller waits). Watermark() never waits for them. Queries (queries.h) read the ViewStore while
 // CatchUp writes: each batch is atomic, and query results are sequence-versioned, so a query
@@ -80,8 +84,8 @@ using ProgressFn = std::function<void(const CatchUpProgress&)>;
 
 struct CatchUpOptions {
   ProgressFn progress;
-  // When set and it becomes true, CatchUp stops after the current batch with CANCELLED (the
-  // batches written so far stay).
+  // When set and it becomes true, CatchUp stops at the next batch boundary with CANCELLED
+  // (every batch already applied is written and stays).
   const std::atomic<bool>* cancel = nullptr;
 };
 

@@ -371,7 +371,7 @@ absl::StatusOr<SequenceNumber> DecodeHistoryKeySequence(absl::string_view key) {
 }
 
 IndexSpace StatusIndexSpace(absl::string_view claims_prefix) {
-  return IndexSpace{std::string(claims_prefix), kStatusEntryRecord, kStatusReverseRecord};
+  return IndexSpace{std::string(claims_prefix), kStatusEntryRecord, kIndexReverseRecord};
 }
 
 std::string StatusTerm(ClaimStatus status) {
@@ -380,18 +380,19 @@ std::string StatusTerm(ClaimStatus status) {
 
 std::string EncodeClaimState(const ClaimState& state) {
   std::string s;
-  s.reserve(8 + 32 + 8 + 1 + 8);
+  s.reserve(8 + 32 + 8 + 1 + 8 + 4);
   PutFixed64BE(&s, state.asserted_sequence);
   s.append(state.submitter_key_id);
   PutFixed64BE(&s, state.version_sequence);
   s.push_back(static_cast<char>(state.status));
   PutFixed64BE(&s, state.status_sequence);
+  PutFixed32BE(&s, state.said);
   return s;
 }
 
 absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
-  if (bytes.size() != 57) {
-    return Malformed("claim state", absl::StrCat(bytes.size(), " bytes, want 57"));
+  if (bytes.size() != 61) {
+    return Malformed("claim state", absl::StrCat(bytes.size(), " bytes, want 61"));
   }
   Cursor c(bytes);
   ClaimState state;
@@ -402,6 +403,7 @@ absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
   c.U64(&state.version_sequence);
   c.U8(&status);
   c.U64(&state.status_sequence);
+  c.U32(&state.said);
   if (status < 1 || status > 3) return Malformed("claim state", "unknown status");
   state.submitter_key_id = std::string(key_id);
   state.status = static_cast<ClaimStatus>(status);

@@ -27,7 +27,9 @@
 // does. A claim is in the index "as of sequence N" when some range has valid_from <= N <
 // valid_until. The reverse record is the index's own memory of which terms the claim's current
 // version put there, so that a correction can close exactly those (a projection reads only its
-// own state, never another view's). The status index uses record kinds 0x03/0x04 of `claims`.
+// own state, never another view's). The status index (record kind 0x03 of `claims`) has the
+// same entry layout with term = u8(status); it needs no reverse record, because the claim's
+// state record already holds its status and said key.
 //
 // Said key (the statement-time sort key): u32 = year << 16 | month << 8 | day, with 0 for the
 // parts a PartialDate's precision leaves unknown, and 0 for no date at all.
@@ -49,7 +51,8 @@
 namespace ledger::views::schema {
 
 // Bump on any change to this file's layouts: views of another version are rebuilt at open.
-inline constexpr uint32_t kViewSchemaVersion = 1;
+// 2: the claim state holds its said key; the status index has no reverse records.
+inline constexpr uint32_t kViewSchemaVersion = 2;
 
 // valid_until of an index range that is still open.
 inline constexpr SequenceNumber kOpenSequence = ~uint64_t{0};
@@ -88,7 +91,6 @@ inline constexpr uint8_t kIndexReverseRecord = 0x02;  // index views
 inline constexpr uint8_t kClaimRecord = 0x01;         // claims: claim id -> ClaimState
 inline constexpr uint8_t kClaimHistoryRecord = 0x02;  // claims: history events
 inline constexpr uint8_t kStatusEntryRecord = 0x03;   // claims: status index entries
-inline constexpr uint8_t kStatusReverseRecord = 0x04; // claims: status index reverse
 inline constexpr uint8_t kKeyRecord = 0x01;           // keys: key id -> KeyState
 inline constexpr uint8_t kSignedEventRecord = 0x02;   // keys: key id, sequence -> event
 inline constexpr uint8_t kTallyRecord = 0x01;         // verdicts: counts
@@ -230,12 +232,13 @@ std::string ClaimHistoryKey(absl::string_view claims_prefix, absl::string_view c
                             SequenceNumber sequence);
 // The sequence at the end of a history key. DataLoss when too short.
 absl::StatusOr<SequenceNumber> DecodeHistoryKeySequence(absl::string_view key);
-// The status index inside the claims view.
+// The status index inside the claims view (entries only; kIndexReverseRecord is unused there).
 IndexSpace StatusIndexSpace(absl::string_view claims_prefix);
 std::string StatusTerm(ClaimStatus status);  // one byte
 
 // The current state of one claim:
 //   u64be(asserted) || submitter key id (32) || u64be(version) || u8(status) || u64be(status_seq)
+//   || u32be(said key of the current version)
 struct ClaimState {
   SequenceNumber asserted_sequence = 0;
   std::string submitter_key_id;  // 32 bytes
@@ -244,6 +247,8 @@ struct ClaimState {
   ClaimStatus status = ClaimStatus::kActive;
   // The entry that last changed `status` (the assert while active).
   SequenceNumber status_sequence = 0;
+  // The said key of the current version (where the claim sits in the status index).
+  uint32_t said = 0;
   // The last entry that changed version or status: the state is current for every as-of after.
   SequenceNumber LastChange() const { return std::max(version_sequence, status_sequence); }
 };

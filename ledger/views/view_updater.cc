@@ -85,6 +85,7 @@ void ViewUpdater::Run() {
       {
         absl::MutexLock lock(&mu_);
         watermark_ = p.watermark;
+        last_status_ = absl::OkStatus();  // a batch went through: an earlier error is stale
       }
       if (options_.progress) options_.progress(p);
     };

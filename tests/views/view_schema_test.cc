@@ -115,11 +115,13 @@ TEST(CodecTest, ValuesRoundTrip) {
   c.version_sequence = 7;
   c.status = ClaimStatus::kCorrected;
   c.status_sequence = 5;
+  c.said = SaidKeyOf(2015, 7, 0);
   absl::StatusOr<ClaimState> c2 = DecodeClaimState(EncodeClaimState(c));
   ASSERT_TRUE(c2.ok());
   EXPECT_EQ(c2->version_sequence, 7u);
   EXPECT_EQ(c2->status, ClaimStatus::kCorrected);
   EXPECT_EQ(c2->LastChange(), 7u);
+  EXPECT_EQ(c2->said, SaidKeyOf(2015, 7, 0));
 
   IndexReverse r;
   r.asserted_sequence = 9;
@@ -142,9 +144,11 @@ TEST(CodecTest, ValuesRoundTrip) {
 }
 
 TEST(CodecTest, TruncatedValuesAreDataLoss) {
-  const std::string claim = EncodeClaimState(ClaimState{0, std::string(32, 'k'), 0,
-                                                        ClaimStatus::kActive, 0});
-  EXPECT_THAT(DecodeClaimState(claim.substr(0, 56)), StatusIs(absl::StatusCode::kDataLoss));
+  ClaimState state;
+  state.submitter_key_id = std::string(32, 'k');
+  const std::string claim = EncodeClaimState(state);
+  EXPECT_THAT(DecodeClaimState(claim.substr(0, claim.size() - 1)),
+              StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(DecodeIndexEntry("\x00\x02" "c1"), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(DecodeIndexReverse("\x00"), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(DecodeKeyState("x"), StatusIs(absl::StatusCode::kDataLoss));

@@ -30,18 +30,16 @@ absl::Time Later() { return absl::Now() + absl::Seconds(60); }
 class GatedLogStore : public CountingLogStore {
  public:
   explicit GatedLogStore(const store::LogStore* base) : CountingLogStore(base) {}
-  absl::Notification entered;
-  absl::Notification release;
-  std::atomic<int> failures_left{0};
+  mutable absl::Notification entered;  // notified at the first scan
+  absl::Notification release;          // scans wait for it
+  mutable std::atomic<int> failures_left{0};
 
   absl::Status ScanEntries(
       SequenceNumber begin, SequenceNumber end,
       const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override {
-    if (!entered.HasBeenNotified()) const_cast<absl::Notification&>(entered).Notify();
+    if (!entered.HasBeenNotified()) entered.Notify();
     release.WaitForNotification();
-    if (const_cast<std::atomic<int>&>(failures_left).fetch_sub(1) > 0) {
-      return absl::UnavailableError("injected read failure");
-    }
+    if (failures_left.fetch_sub(1) > 0) return absl::UnavailableError("injected read failure");
     return CountingLogStore::ScanEntries(begin, end, fn);
   }
 };
