@@ -1,0 +1,257 @@
+// The checkpoint anchor (ledger/core/anchor.h) and its start-up check (core::OpenLog): a
+// database rolled back to an older copy, or forked, is refused; a missing or trailing anchor is
+// brought to the head; the background writer coalesces and never goes back.
+#include "ledger/core/anchor.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/base/error.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/format/checkpoint.h"
+#include "tests/core/testing/status_matchers.h"
+#include "tests/core/testing/test_log.h"
+#include "tests/reliability/faulty_fs.h"
+#include "tests/reliability/invariants.h"
+#include "tests/reliability/test_data_dir.h"
+
+namespace ledger::reliability {
+namespace {
+
+using ::ledger::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+std::string DbPath(const std::string& dir) { return core::DatabasePath(dir); }
+
+format::NoteVerifier VerifierOf(const std::string& dir) {
+  absl::StatusOr<core::LogIdentity> id = core::ReadIdentity(dir);
+  EXPECT_TRUE(id.ok()) << id.status();
+  return {id->origin, id->log_public_key};
+}
+
+// The anchor of `dir`, parsed and verified; tree size -1 when there is none or it is bad.
+int64_t AnchoredSize(const std::string& dir) {
+  absl::StatusOr<std::optional<std::string>> note = core::ReadAnchor(nullptr, dir);
+  if (!note.ok() || !note->has_value()) return -1;
+  absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(**note, VerifierOf(dir));
+  return cp.ok() ? static_cast<int64_t>(cp->tree_size) : -1;
+}
+
+// The head size of a closed data dir (read-only open).
+int64_t StoredSize(const std::string& dir) {
+  auto store = core::OpenStoreReadOnly(dir);
+  return store.ok() ? static_cast<int64_t>((*store)->Head().tree_size) : -1;
+}
+
+class AnchorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = FreshDir();
+    LEDGER_ASSERT_OK(InitTestDataDir(dir_));
+  }
+
+  // Opens the log, appends `count` events named "<prefix>-<i>", closes it.
+  void AppendClosed(const std::string& dir, absl::string_view prefix, int count) {
+    auto log = core::OpenLog(dir, core::LogOptions());
+    ASSERT_TRUE(log.ok()) << log.status();
+    LEDGER_ASSERT_OK(AppendMany(**log, prefix, count, &record_));
+  }
+
+  std::string dir_;
+  ClientRecord record_;
+};
+
+TEST_F(AnchorTest, WriteThenReadRoundTripsAndLeavesNoTempFile) {
+  LEDGER_ASSERT_OK(core::WriteAnchor(nullptr, dir_, "note text\n"));
+  absl::StatusOr<std::optional<std::string>> read = core::ReadAnchor(nullptr, dir_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->value_or(""), "note text\n");
+  EXPECT_FALSE(std::filesystem::exists(core::AnchorPath(dir_) + ".tmp"));
+}
+
+TEST_F(AnchorTest, MissingAnchorReadsAsNone) {
+  std::filesystem::remove(core::AnchorPath(dir_));
+  absl::StatusOr<std::optional<std::string>> read = core::ReadAnchor(nullptr, dir_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->has_value());
+}
+
+TEST_F(AnchorTest, InitWritesTheFirstAnchorAtTheEmptyTree) {
+  EXPECT_EQ(AnchoredSize(dir_), 0);
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+}
+
+TEST_F(AnchorTest, CleanCloseAnchorsTheHead) {
+  AppendClosed(dir_, "ev", 7);
+  EXPECT_EQ(AnchoredSize(dir_), 7);
+  CheckOptions options;
+  options.require_anchor_at_head = true;
+  InvariantReport report = CheckDataDir(dir_, record_, options);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+}
+
+TEST_F(AnchorTest, EveryGroupCommitPublishesItsCheckpointInOrder) {
+  std::vector<TreeSize> sizes;
+  std::vector<std::string> notes;
+  core::LogOptions options;
+  options.on_checkpoint = [&](const std::string& note, TreeSize size) {
+    sizes.push_back(size);  // Called on the sequencer only: no lock needed.
+    notes.push_back(note);
+  };
+  {
+    auto log = core::OpenLog(dir_, options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    LEDGER_ASSERT_OK(AppendMany(**log, "ev", 5, &record_));
+  }
+  ASSERT_EQ(sizes, (std::vector<TreeSize>{1, 2, 3, 4, 5}));
+  for (size_t i = 0; i < notes.size(); ++i) {
+    absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(notes[i], VerifierOf(dir_));
+    ASSERT_TRUE(cp.ok()) << cp.status();
+    EXPECT_EQ(cp->tree_size, sizes[i]);
+  }
+  EXPECT_EQ(AnchoredSize(dir_), 5);
+}
+
+// The test the issue asks for: copy the database after N entries, append more, put the old
+// copy back. RocksDB opens the old copy happily; the anchor refuses it, writing nothing.
+TEST_F(AnchorTest, DatabaseRolledBackToAnOlderCopyIsRefused) {
+  AppendClosed(dir_, "early", 20);
+  CopyTree(DbPath(dir_), dir_ + ".db-at-20");
+  AppendClosed(dir_, "late", 10);
+  ASSERT_EQ(AnchoredSize(dir_), 30);
+
+  std::filesystem::remove_all(DbPath(dir_));
+  std::filesystem::rename(dir_ + ".db-at-20", DbPath(dir_));
+  ASSERT_EQ(StoredSize(dir_), 20);  // RocksDB itself sees nothing wrong.
+
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            AllOf(HasSubstr("holds 20 entries"), HasSubstr("tree size 30"),
+                                  HasSubstr(core::AnchorPath(dir_)))));
+  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+  EXPECT_TRUE(core::IsAnchorRefusal(log.status()));
+  // Nothing written by the refused start: neither the store nor the anchor moved.
+  EXPECT_EQ(StoredSize(dir_), 20);
+  EXPECT_EQ(AnchoredSize(dir_), 30);
+}
+
+TEST_F(AnchorTest, ForkedDatabaseOfTheSameSizeIsRefused) {
+  AppendClosed(dir_, "common", 5);
+  const std::string twin = dir_ + ".twin";
+  CopyTree(dir_, twin);
+  AppendClosed(dir_, "ours", 3);
+  AppendClosed(twin, "theirs", 3);
+  std::filesystem::remove_all(DbPath(dir_));
+  CopyTree(DbPath(twin), DbPath(dir_));
+
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            AllOf(HasSubstr("(8 entries)"), HasSubstr("at tree size 8"))));
+  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogForkedFromAnchor);
+}
+
+TEST_F(AnchorTest, LongerForkIsRefusedAtTheAnchoredSize) {
+  AppendClosed(dir_, "common", 5);
+  const std::string twin = dir_ + ".twin";
+  CopyTree(dir_, twin);
+  AppendClosed(dir_, "ours", 2);
+  AppendClosed(twin, "theirs", 9);
+  std::filesystem::remove_all(DbPath(dir_));
+  CopyTree(DbPath(twin), DbPath(dir_));
+
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            AllOf(HasSubstr("(14 entries)"), HasSubstr("at tree size 7"))));
+  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogForkedFromAnchor);
+}
+
+TEST_F(AnchorTest, AnchorNotSignedByTheLogKeyIsRefused) {
+  AppendClosed(dir_, "ev", 3);
+  // A well-formed checkpoint for this origin, signed by another key.
+  LEDGER_ASSERT_OK(core::WriteAnchor(
+      nullptr, dir_,
+      format::SignCheckpoint({std::string(testing::kTestOrigin), 3, Hash{}},
+                             testing::StrangerKey())));
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("not a checkpoint signed")));
+  EXPECT_FALSE(core::IsAnchorRefusal(log.status()));
+}
+
+TEST_F(AnchorTest, MissingAnchorIsRewrittenAtTheHeadWhenOpened) {
+  AppendClosed(dir_, "ev", 4);
+  std::filesystem::remove(core::AnchorPath(dir_));
+  {
+    auto log = core::OpenLog(dir_, core::LogOptions());
+    ASSERT_TRUE(log.ok()) << log.status();
+    EXPECT_EQ(AnchoredSize(dir_), 4);  // Before OpenLog returned, not only at close.
+  }
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+}
+
+TEST_F(AnchorTest, TrailingAnchorIsBroughtToTheHeadWhenOpened) {
+  AppendClosed(dir_, "ev", 6);
+  {
+    auto store = core::OpenStoreReadOnly(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<std::optional<std::string>> old = (*store)->GetCheckpoint(2);
+    ASSERT_TRUE(old.ok() && old->has_value());
+    LEDGER_ASSERT_OK(core::WriteAnchor(nullptr, dir_, **old));
+  }
+  ASSERT_EQ(AnchoredSize(dir_), 2);
+  auto log = core::OpenLog(dir_, core::LogOptions());
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(AnchoredSize(dir_), 6);
+}
+
+TEST_F(AnchorTest, WriterCoalescesBurstsAndNeverGoesBack) {
+  auto log = core::OpenLog(dir_, core::LogOptions());
+  ASSERT_TRUE(log.ok()) << log.status();
+  LEDGER_ASSERT_OK(AppendMany(**log, "ev", 3, &record_));
+  std::vector<std::string> notes;
+  for (TreeSize s = 1; s <= 3; ++s) notes.push_back(*(*log)->CheckpointAt(s));
+  const std::string other = FreshDir(".anchor-only");
+  std::filesystem::create_directories(other);
+  core::AnchorWriter writer(nullptr, other, 0);
+  constexpr int kBurst = 1000;
+  for (int i = 1; i <= kBurst; ++i) writer.Publish(notes[(i - 1) % 3] + std::to_string(i), i);
+  writer.Flush();
+  EXPECT_EQ(writer.anchored_size(), static_cast<TreeSize>(kBurst));
+  EXPECT_LT(writer.writes(), static_cast<uint64_t>(kBurst));  // coalesced
+  const std::string newest = *core::ReadAnchor(nullptr, other).value();
+  EXPECT_EQ(newest, notes[(kBurst - 1) % 3] + std::to_string(kBurst));
+  writer.Publish(notes[0], 5);  // older: ignored
+  writer.Flush();
+  EXPECT_EQ(*core::ReadAnchor(nullptr, other).value(), newest);
+  LEDGER_EXPECT_OK(writer.last_error());
+}
+
+TEST_F(AnchorTest, FailedAnchorWriteKeepsTheOldAnchorAndTheNextOneSucceeds) {
+  auto fs = std::make_shared<FaultyFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = NewFaultyEnv(fs);
+  const std::string other = FreshDir(".anchor-only");
+  std::filesystem::create_directories(other);
+  LEDGER_ASSERT_OK(core::WriteAnchor(env.get(), other, "old"));
+  core::AnchorWriter writer(env.get(), other, 1);
+  fs->FailNth(FaultKind::kRename, 1, FaultMode::kForever);
+  writer.Publish("new", 2);
+  writer.Flush();
+  EXPECT_THAT(writer.last_error(), StatusIs(absl::StatusCode::kInternal, HasSubstr("injected")));
+  EXPECT_EQ(writer.anchored_size(), 1u);
+  EXPECT_EQ(core::ReadAnchor(nullptr, other).value().value_or(""), "old");
+  fs->Disarm();
+  writer.Publish("newer", 3);
+  writer.Flush();
+  EXPECT_EQ(writer.anchored_size(), 3u);
+  EXPECT_EQ(core::ReadAnchor(nullptr, other).value().value_or(""), "newer");
+}
+
+}  // namespace
+}  // namespace ledger::reliability

@@ -1,0 +1,284 @@
+// Named crash points (LEDGER_CRASH_AT) against the real ledgerd binary: each test shows that the
+// point fired (exit code 137 and its name on stderr) and that a restart recovers with every
+// invariant. Also: ledgerd's exit code 4 for a log behind its anchor.
+//
+// Usage (Bazel passes these): crash_points_test --ledgerd PATH --ledgerctl PATH
+#include <signal.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "ledger/core/anchor.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/crypto/ed25519.h"
+#include "ledger/crypto/sha256.h"
+#include "ledger/format/checkpoint.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+#include "tests/core/testing/test_log.h"
+#include "tests/reliability/child_process.h"
+#include "tests/reliability/invariants.h"
+#include "tests/reliability/test_data_dir.h"
+
+namespace ledger::reliability {
+namespace {
+
+namespace v1 = ledger::v1;
+using ::testing::HasSubstr;
+
+std::string g_ledgerd;
+std::string g_ledgerctl;
+
+constexpr int kCrashExitCode = 137;
+
+Hash ToHash(const std::string& bytes) {
+  Hash h{};
+  if (bytes.size() == h.size()) std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+int64_t AnchoredSize(const std::string& dir) {
+  auto note = core::ReadAnchor(nullptr, dir);
+  auto id = core::ReadIdentity(dir);
+  if (!note.ok() || !note->has_value() || !id.ok()) return -1;
+  auto cp = format::VerifyCheckpoint(**note, {id->origin, id->log_public_key});
+  return cp.ok() ? static_cast<int64_t>(cp->tree_size) : -1;
+}
+
+class CrashPointsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    work_ = FreshDir();
+    std::filesystem::create_directories(work_);
+    dir_ = work_ + "/data";
+    admin_pub_ = work_ + "/admin.pub";
+    ASSERT_TRUE(crypto::WritePublicKeyFile(admin_pub_, testing::AdminKey().public_key()).ok());
+  }
+
+  // `ledgerd init`, with LEDGER_CRASH_AT=crash_at when not empty.
+  RunResult Init(const std::string& crash_at = "") {
+    std::vector<std::string> env;
+    if (!crash_at.empty()) env.push_back("LEDGER_CRASH_AT=" + crash_at);
+    absl::StatusOr<RunResult> r = RunProgram(
+        {g_ledgerd, "init", "--data-dir", dir_, "--origin", std::string(testing::kTestOrigin),
+         "--admin-key", admin_pub_},
+        env, work_ + "/init.out");
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : RunResult{};
+  }
+
+  // Starts ledgerd (LEDGER_CRASH_AT=crash_at when not empty) and connects a stub.
+  void Serve(const std::string& crash_at = "") {
+    std::vector<std::string> env;
+    if (!crash_at.empty()) env.push_back("LEDGER_CRASH_AT=" + crash_at);
+    absl::StatusOr<std::unique_ptr<LedgerdServer>> s =
+        LedgerdServer::Start(g_ledgerd, dir_, work_, env);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    stub_ = v1::LedgerService::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  // Appends one event; records it as submitted, and as acknowledged when OK.
+  grpc::Status Append(const std::string& id, v1::AppendResponse* out = nullptr) {
+    const v1::SignedEvent e = TestEvent(id);
+    record_.Submitted(id, crypto::Sha256(e.event()));
+    v1::AppendRequest req;
+    *req.mutable_event() = e;
+    v1::AppendResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    grpc::Status s = stub_->Append(&ctx, req, &resp);
+    if (s.ok() && !resp.duplicate()) {
+      record_.Acked(id, resp.sequence(), ToHash(resp.leaf_hash()), crypto::Sha256(e.event()));
+      record_.Seen(resp.checkpoint());
+    }
+    if (out != nullptr) *out = resp;
+    return s;
+  }
+
+  // The process must have died at `point`.
+  // (Call with the status of a process that has ended: Wait() before Output().)
+  void ExpectCrashedAt(const ExitStatus& status, const std::string& output,
+                       const std::string& point) {
+    EXPECT_TRUE(status.Exited(kCrashExitCode)) << status.ToString() << "\n" << output;
+    EXPECT_THAT(output, HasSubstr("LEDGER_CRASH_AT: crashing at " + point));
+  }
+
+  void ExpectServerCrashedAt(const std::string& point) {
+    const ExitStatus status = server_->process().Wait();
+    ExpectCrashedAt(status, server_->process().Output(), point);
+  }
+
+  void StopCleanly() {
+    stub_.reset();  // an idle client connection delays ledgerd's graceful shutdown by seconds
+    const ExitStatus stopped = server_->process().Kill(SIGTERM);
+    EXPECT_TRUE(stopped.Exited(0)) << stopped.ToString() << server_->process().Output();
+  }
+
+  // Invariants on the closed data dir, plus `ledgerctl verify`.
+  void ExpectInvariants(bool anchor_at_head) {
+    CheckOptions options;
+    options.require_anchor_at_head = anchor_at_head;
+    InvariantReport report = CheckDataDir(dir_, record_, options);
+    EXPECT_TRUE(report.ok()) << report.ToString();
+    absl::StatusOr<RunResult> verify =
+        RunProgram({g_ledgerctl, "verify", "--data-dir", dir_}, {}, work_ + "/verify.out");
+    ASSERT_TRUE(verify.ok()) << verify.status();
+    EXPECT_TRUE(verify->status.Exited(0)) << verify->output;
+  }
+
+  // After a crash in serve: the retry of `id` returns the original entry at `sequence`.
+  void ExpectRetryIsDuplicateAt(const std::string& id, SequenceNumber sequence) {
+    v1::AppendResponse resp;
+    grpc::Status s = Append(id, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_TRUE(resp.duplicate());
+    EXPECT_EQ(resp.sequence(), sequence);
+    record_.Acked(id, resp.sequence(), ToHash(resp.leaf_hash()), Hash{});
+    record_.acked.back().event_hash = record_.submitted[id];
+  }
+
+  std::string work_, dir_, admin_pub_;
+  std::unique_ptr<LedgerdServer> server_;
+  std::unique_ptr<v1::LedgerService::Stub> stub_;
+  ClientRecord record_;
+};
+
+// The commit is synced, the caller not yet answered: the client sees a failure, yet the entry is
+// in the log; its retry returns it (exactly once).
+TEST_F(CrashPointsTest, AfterCommitBeforeAck) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve("after-commit-before-ack:3");
+  ASSERT_TRUE(Append("ev-0").ok());
+  ASSERT_TRUE(Append("ev-1").ok());
+  EXPECT_FALSE(Append("ev-2").ok());  // the process died before answering
+  ExpectServerCrashedAt("after-commit-before-ack");
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+  EXPECT_EQ(report.tree_size, 3u);
+  EXPECT_EQ(report.present.count("ev-2"), 1u);
+
+  Serve();
+  ExpectRetryIsDuplicateAt("ev-2", 2);
+  ASSERT_TRUE(Append("ev-3").ok());
+  StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// The anchor's temp file is synced, not renamed: the old anchor stays; the restart anchors the
+// head and overwrites the stale temp file.
+TEST_F(CrashPointsTest, AnchorBeforeRename) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve("anchor-before-rename");
+  v1::AppendResponse resp;
+  const bool answered = Append("ev-0", &resp).ok();  // the answer races with the crash
+  ExpectServerCrashedAt("anchor-before-rename");
+  EXPECT_EQ(AnchoredSize(dir_), 0);
+  EXPECT_TRUE(std::filesystem::exists(core::AnchorPath(dir_) + ".tmp"));
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+  EXPECT_EQ(report.tree_size, 1u);  // the anchor is written only after the commit
+
+  Serve();
+  if (!answered) ExpectRetryIsDuplicateAt("ev-0", 0);
+  EXPECT_EQ(AnchoredSize(dir_), 1);  // anchored at start-up
+  ASSERT_TRUE(Append("ev-1").ok());
+  StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// Renamed but the directory not synced: the new anchor is in place (on a live file system).
+TEST_F(CrashPointsTest, AnchorAfterRename) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve("anchor-after-rename");
+  const bool answered = Append("ev-0").ok();
+  ExpectServerCrashedAt("anchor-after-rename");
+  EXPECT_EQ(AnchoredSize(dir_), 1);
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+
+  Serve();
+  if (!answered) ExpectRetryIsDuplicateAt("ev-0", 0);
+  ASSERT_TRUE(Append("ev-1").ok());
+  StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// `ledgerd init` killed at each of its points. Recovery, as docs/reliability.md tells operators:
+// no identity file yet -> run init again; identity present -> serve.
+class InitCrashTest : public CrashPointsTest,
+                      public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(InitCrashTest, InterruptedInitIsCompletedByInitOrServe) {
+  const std::string point = GetParam();
+  RunResult crashed = Init(point);
+  ExpectCrashedAt(crashed.status, crashed.output, point);
+  if (!std::filesystem::exists(core::IdentityPath(dir_))) {
+    RunResult again = Init();
+    ASSERT_TRUE(again.status.Exited(0)) << again.status.ToString() << ": " << again.output;
+  } else {
+    RunResult again = Init();
+    EXPECT_TRUE(again.status.Exited(2)) << "init must refuse an initialised directory";
+  }
+  Serve();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
+  StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+INSTANTIATE_TEST_SUITE_P(Points, InitCrashTest,
+                         ::testing::Values("init-after-store", "init-after-identity",
+                                           "anchor-before-rename", "anchor-after-rename"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
+
+// ledgerd refuses, with exit code 4, a database rolled back behind its anchor.
+TEST_F(CrashPointsTest, LedgerdExits4ForALogBehindItsAnchor) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  CopyTree(core::DatabasePath(dir_), work_ + "/db-at-5");
+  Serve();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  std::filesystem::remove_all(core::DatabasePath(dir_));
+  std::filesystem::rename(work_ + "/db-at-5", core::DatabasePath(dir_));
+
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> s =
+      LedgerdServer::Start(g_ledgerd, dir_, work_, {}, &status);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(status.Exited(4)) << status.ToString();
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("refused to start: the log is behind its anchor or forked from it"));
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("holds 5 entries"));
+  EXPECT_EQ(AnchoredSize(dir_), 8);
+}
+
+}  // namespace
+}  // namespace ledger::reliability
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (absl::StartsWith(arg, "--ledgerd=")) ledger::reliability::g_ledgerd = arg.substr(10);
+    if (absl::StartsWith(arg, "--ledgerctl=")) ledger::reliability::g_ledgerctl = arg.substr(12);
+  }
+  if (ledger::reliability::g_ledgerd.empty() || ledger::reliability::g_ledgerctl.empty()) {
+    std::fprintf(stderr, "usage: crash_points_test --ledgerd=PATH --ledgerctl=PATH\n");
+    return 2;
+  }
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,66 @@
+#include "tests/reliability/test_data_dir.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gtest/gtest.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/crypto/sha256.h"
+#include "tests/core/testing/test_log.h"
+
+namespace ledger::reliability {
+
+std::string FreshDir(absl::string_view suffix) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = info != nullptr ? absl::StrCat(info->test_suite_name(), ".", info->name())
+                                     : std::string("dir");
+  name = absl::StrReplaceAll(name, {{"/", "_"}});
+  const std::string dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name, suffix);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env) {
+  return core::InitDataDir(dir, std::string(testing::kTestOrigin),
+                           {testing::AdminKey().public_key()}, env);
+}
+
+ledger::v1::SignedEvent TestEvent(absl::string_view event_id, absl::string_view text) {
+  return testing::Sign(
+      event_id,
+      testing::ClaimEvent(text.empty() ? absl::StrCat("Claim ", event_id) : std::string(text)),
+      testing::AdminKey());
+}
+
+absl::StatusOr<core::AppendResult> AppendRecorded(core::Log& log,
+                                                  const ledger::v1::SignedEvent& event,
+                                                  ClientRecord* record) {
+  const Hash h = crypto::Sha256(event.event());
+  record->Submitted(event.event_id(), h);
+  absl::StatusOr<core::AppendResult> r = log.Append(event);
+  if (r.ok()) {
+    record->Acked(event.event_id(), r->sequence, r->leaf_hash, h);
+    record->Seen(r->checkpoint);
+  }
+  return r;
+}
+
+absl::Status AppendMany(core::Log& log, absl::string_view prefix, int count,
+                        ClientRecord* record) {
+  for (int i = 0; i < count; ++i) {
+    absl::StatusOr<core::AppendResult> r =
+        AppendRecorded(log, TestEvent(absl::StrCat(prefix, "-", i)), record);
+    if (!r.ok()) return r.status();
+  }
+  return absl::OkStatus();
+}
+
+void CopyTree(const std::string& from, const std::string& to) {
+  std::filesystem::remove_all(to);
+  std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
+}
+
+}  // namespace ledger::reliability

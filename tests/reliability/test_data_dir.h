@@ -1,0 +1,42 @@
+// Shared fixture code of the in-process reliability tests: fresh data directories, appends that
+// are recorded for the invariant checker, and directory copies.
+#ifndef TESTS_RELIABILITY_TEST_DATA_DIR_H_
+#define TESTS_RELIABILITY_TEST_DATA_DIR_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ledger/core/log.h"
+#include "ledger/v1/claim.pb.h"
+#include "rocksdb/env.h"
+#include "tests/reliability/invariants.h"
+
+namespace ledger::reliability {
+
+// A fresh, empty directory path under $TEST_TMPDIR named after the running test and `suffix`.
+std::string FreshDir(absl::string_view suffix = "");
+
+// InitDataDir for testing::kTestOrigin with testing::AdminKey() as the genesis admin.
+absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env = nullptr);
+
+// A claim event signed by testing::AdminKey() for testing::kTestOrigin. Deterministic.
+ledger::v1::SignedEvent TestEvent(absl::string_view event_id, absl::string_view text = "");
+
+// Appends `event` and records the outcome in `record` (submitted always; acked when OK).
+absl::StatusOr<core::AppendResult> AppendRecorded(core::Log& log,
+                                                  const ledger::v1::SignedEvent& event,
+                                                  ClientRecord* record);
+
+// Appends `count` events "<prefix>-<i>" one by one; returns the first error.
+absl::Status AppendMany(core::Log& log, absl::string_view prefix, int count,
+                        ClientRecord* record);
+
+// Recursive copy of `from` to `to` (`to` is replaced).
+void CopyTree(const std::string& from, const std::string& to);
+
+}  // namespace ledger::reliability
+
+#endif  // TESTS_RELIABILITY_TEST_DATA_DIR_H_
