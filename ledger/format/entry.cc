@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include <vector>
 
+#include "ledger/base/byte_reader.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/merkle/hasher.h"
 #include "ledger/merkle/verify.h"
@@ -14,45 +15,7 @@ namespace {
 constexpr absl::string_view kEventSignatureDomain("factledger/v1/event\x00", 20);
 constexpr absl::string_view kBatchSignatureDomain("factledger/v1/batch\x00", 20);
 
-// A cursor over bytes that refuses to read past the end.
-class Reader {
- public:
-  explicit Reader(absl::string_view data) : data_(data) {}
-  bool Byte(uint8_t* v) {
-    if (data_.empty()) return false;
-    *v = static_cast<uint8_t>(data_[0]);
-    data_.remove_prefix(1);
-    return true;
-  }
-  bool Bytes(size_t n, absl::string_view* out) {
-    if (data_.size() < n) return false;
-    *out = data_.substr(0, n);
-    data_.remove_prefix(n);
-    return true;
-  }
-  bool U16(uint16_t* v) {
-    absl::string_view b;
-    if (!Bytes(2, &b)) return false;
-    *v = DecodeFixed16BE(b.data());
-    return true;
-  }
-  bool U32(uint32_t* v) {
-    absl::string_view b;
-    if (!Bytes(4, &b)) return false;
-    *v = DecodeFixed32BE(b.data());
-    return true;
-  }
-  bool U64(uint64_t* v) {
-    absl::string_view b;
-    if (!Bytes(8, &b)) return false;
-    *v = DecodeFixed64BE(b.data());
-    return true;
-  }
-  size_t remaining() const { return data_.size(); }
-
- private:
-  absl::string_view data_;
-};
+using Reader = ByteReader;
 
 }  // namespace
 
@@ -91,7 +54,7 @@ std::string EncodeLeafData(int64_t recorded_time_micros, absl::string_view event
 absl::StatusOr<EntryView> DecodeLeafData(absl::string_view leaf_data) {
   Reader r(leaf_data);
   uint8_t version = 0, envelope = 0;
-  if (!r.Byte(&version) || !r.Byte(&envelope)) {
+  if (!r.U8(&version) || !r.U8(&envelope)) {
     return absl::DataLossError(
         absl::StrCat("entry is ", leaf_data.size(), " bytes; shorter than its 2-byte header"));
   }
@@ -114,7 +77,7 @@ absl::StatusOr<EntryView> DecodeLeafData(absl::string_view leaf_data) {
     uint16_t batch_id_len = 0;
     uint8_t proof_len = 0;
     ok = r.U16(&batch_id_len) && r.Bytes(batch_id_len, &view.batch.batch_id) &&
-         r.U32(&view.batch.batch_size) && r.U32(&view.batch.index) && r.Byte(&proof_len) &&
+         r.U32(&view.batch.batch_size) && r.U32(&view.batch.index) && r.U8(&proof_len) &&
          r.Bytes(size_t{proof_len} * 32, &view.batch.proof);
   }
   ok = ok && r.Bytes(kSignatureSize, &view.signature) && r.U32(&event_len) &&

@@ -1,5 +1,7 @@
 #include "ledger/views/view_schema.h"
 
+#include "ledger/base/byte_reader.h"
+
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -13,52 +15,7 @@ absl::Status Malformed(absl::string_view what, absl::string_view why) {
 }
 
 // A cursor over a stored value that refuses to read past its end.
-class Cursor {
- public:
-  explicit Cursor(absl::string_view data) : data_(data) {}
-  bool Bytes(size_t n, absl::string_view* out) {
-    if (data_.size() < n) return false;
-    *out = data_.substr(0, n);
-    data_.remove_prefix(n);
-    return true;
-  }
-  bool U8(uint8_t* v) {
-    absl::string_view b;
-    if (!Bytes(1, &b)) return false;
-    *v = static_cast<uint8_t>(b[0]);
-    return true;
-  }
-  bool U16(uint16_t* v) {
-    absl::string_view b;
-    if (!Bytes(2, &b)) return false;
-    *v = DecodeFixed16BE(b.data());
-    return true;
-  }
-  bool U32(uint32_t* v) {
-    absl::string_view b;
-    if (!Bytes(4, &b)) return false;
-    *v = DecodeFixed32BE(b.data());
-    return true;
-  }
-  bool U64(uint64_t* v) {
-    absl::string_view b;
-    if (!Bytes(8, &b)) return false;
-    *v = DecodeFixed64BE(b.data());
-    return true;
-  }
-  bool Str16(std::string* out) {
-    uint16_t n;
-    absl::string_view b;
-    if (!U16(&n) || !Bytes(n, &b)) return false;
-    out->assign(b.data(), b.size());
-    return true;
-  }
-  bool done() const { return data_.empty(); }
-  absl::string_view rest() const { return data_; }
-
- private:
-  absl::string_view data_;
-};
+using Cursor = ByteReader;
 
 void PutStr16(std::string* dst, absl::string_view s) {
   PutFixed16BE(dst, static_cast<uint16_t>(s.size()));
