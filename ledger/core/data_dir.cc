@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "ledger/base/crash_point.h"
+#include "ledger/base/error.h"
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/format/checkpoint.h"
@@ -43,6 +44,45 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& text) 
     ::close(dfd);
   }
   return absl::OkStatus();
+}
+
+// Opens the store of `dir`. A process killed during a WAL write can leave an incomplete last
+// record (Linux cuts a write() interrupted by SIGKILL at a page boundary); it was never
+// acknowledged, but RocksDB's strict recovery refuses the database for it, forever. So when
+// the strict open fails with DATA_LOSS and `dir` has an anchor, the store is opened again
+// tolerating a damaged WAL tail -- first read-only, so that nothing changes unless it is kept --
+// and kept only if the log then holds the anchor with its root. Otherwise the strict error is
+// returned, or the anchor's refusal naming the damage. `*dropped_tail` says which happened.
+absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
+    const std::string& dir, store::RocksDbLogStoreOptions options,
+    const std::optional<std::string>& anchor, const format::NoteVerifier& verifier,
+    bool* dropped_tail) {
+  *dropped_tail = false;
+  absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> strict =
+      store::RocksDbLogStore::Open(DatabasePath(dir), options);
+  if (strict.ok() || !absl::IsDataLoss(strict.status()) || !anchor.has_value()) return strict;
+  store::RocksDbLogStoreOptions tolerant = options;
+  tolerant.tolerate_damaged_wal_tail = true;
+  tolerant.read_only = true;
+  tolerant.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> look =
+      store::RocksDbLogStore::Open(DatabasePath(dir), tolerant);
+  if (!look.ok()) return strict;
+  const store::RocksDbLogStore* raw = look->get();
+  absl::StatusOr<format::Checkpoint> anchored =
+      CheckAnchor(AnchorPath(dir), *anchor, verifier, raw->Head(),
+                  [raw](merkle::NodeId id) { return raw->GetNode(id); });
+  if (!anchored.ok()) {
+    if (!IsAnchorRefusal(anchored.status())) return strict;
+    return MakeError(anchored.status().code(), ErrorReason(anchored.status()), "",
+                     absl::StrCat(anchored.status().message(), " (the database's WAL ends in a ",
+                                  "damaged record: ", strict.status().message(), ")"));
+  }
+  *dropped_tail = true;
+  if (options.read_only) return look;
+  look->reset();
+  tolerant.read_only = false;
+  return store::RocksDbLogStore::Open(DatabasePath(dir), tolerant);
 }
 
 }  // namespace
@@ -206,8 +246,15 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> anchor, ReadAnchor(env, dir));
   store::RocksDbLogStoreOptions store_options;
   store_options.env = env;
-  LEDGER_ASSIGN_OR_RETURN(auto store,
-                          store::RocksDbLogStore::Open(DatabasePath(dir), store_options));
+  bool dropped_tail = false;
+  LEDGER_ASSIGN_OR_RETURN(
+      auto store, OpenStoreCheckingAnchor(dir, store_options, anchor, verifier, &dropped_tail));
+  if (dropped_tail) {
+    LogEvent(LogLevel::kWarning,
+             "the WAL ended in an incomplete or damaged record, as a crash during a write "
+             "leaves; recovered without it, and the log still holds its anchor",
+             {{"data_dir", dir}, {"tree_size", std::to_string(store->Head().tree_size)}});
+  }
   // RocksDB verifies a block's checksum only when the block is read, so a damaged SST opens
   // fine and fails later. Verify every block now: a damaged log is refused at start-up instead
   // of served (RELIABILITY.md invariant 8). This reads every SST file once.
@@ -247,7 +294,14 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
     const std::string& dir) {
   store::RocksDbLogStoreOptions options;
   options.read_only = true;
-  return store::RocksDbLogStore::Open(DatabasePath(dir), options);
+  absl::StatusOr<LogIdentity> identity = ReadIdentity(dir);
+  absl::StatusOr<std::optional<std::string>> anchor = ReadAnchor(nullptr, dir);
+  if (!identity.ok() || !anchor.ok()) {
+    return store::RocksDbLogStore::Open(DatabasePath(dir), options);
+  }
+  bool dropped_tail = false;
+  return OpenStoreCheckingAnchor(dir, options, *anchor,
+                                 {identity->origin, identity->log_public_key}, &dropped_tail);
 }
 
 }  // namespace ledger::core

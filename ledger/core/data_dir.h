@@ -69,6 +69,14 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 // follower, without a key; set options.leader). When options.free_bytes is unset it is set to
 // FreeBytes(dir).
 //
+// Start-up verifies the block checksums of every SST file (LogStore::VerifyStorageChecksums;
+// DATA_LOSS naming the damaged file), since RocksDB checks a block only when it reads it; so
+// start-up time grows with the database (docs/reliability.md gives the measured rate).
+//
+// A WAL that ends in an incomplete or damaged record -- what a process killed during a WAL
+// write leaves -- is refused by RocksDB's strict recovery; OpenLog then recovers without that
+// tail, but only if the log still holds the anchor with its root (else the anchor's refusal).
+//
 // The anchor (anchor.h): before the log is opened, <dir>/checkpoint.anchor must verify under the
 // log's key and the store must hold at least its size with the same root there; otherwise
 // nothing is written and the error is FAILED_PRECONDITION with reason LOG_BEHIND_ANCHOR or
@@ -80,7 +88,9 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
                                              rocksdb::Env* env = nullptr);
 
-// Opens only the store, read-only (for offline audits and reads while a server runs).
+// Opens only the store, read-only (for offline audits and reads while a server runs). Like
+// OpenLog, it accepts a WAL that ends in an incomplete or damaged record (a crash during a
+// write) only when the log without it still holds the anchor; nothing is written.
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
     const std::string& dir);
 

@@ -24,7 +24,8 @@ absl::string_view ToStringView(const rocksdb::Slice& s) {
 }
 
 // The RocksDB options of every store. Chosen for durability over speed (RELIABILITY.md):
-rocksdb::DBOptions MakeDbOptions(rocksdb::Env* env, bool create) {
+rocksdb::DBOptions MakeDbOptions(rocksdb::Env* env, bool create,
+                                 bool tolerate_damaged_wal_tail) {
   rocksdb::DBOptions db_options;
   db_options.env = env;
   db_options.create_if_missing = create;
@@ -37,6 +38,10 @@ rocksdb::DBOptions MakeDbOptions(rocksdb::Env* env, bool create) {
   // records gone and no error. kAbsoluteConsistency refuses to open instead; the operator then
   // restores, and never serves a silently shortened log.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kAbsoluteConsistency;
+  // ... unless the caller checks the result itself (see RocksDbLogStoreOptions).
+  if (tolerate_damaged_wal_tail) {
+    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  }
   // Record closed WALs in the MANIFEST, so that a missing or truncated old WAL is reported at
   // open instead of being skipped. (The live WAL is not tracked; kAbsoluteConsistency covers it.)
   db_options.track_and_verify_wals_in_manifest = true;
@@ -96,7 +101,8 @@ absl::StatusOr<std::unique_ptr<RocksDbLogStore>> RocksDbLogStore::Open(
     return FromRocksDbStatus(exists, absl::StrCat("looking for a store at ", path));
   }
 
-  const rocksdb::DBOptions db_options = MakeDbOptions(env, create);
+  const rocksdb::DBOptions db_options =
+      MakeDbOptions(env, create, options.tolerate_damaged_wal_tail);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (ColumnFamily cf : schema::kAllColumnFamilies) {
     descriptors.emplace_back(std::string(schema::ColumnFamilyName(cf)),

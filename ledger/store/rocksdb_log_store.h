@@ -59,6 +59,13 @@ struct RocksDbLogStoreOptions {
   // rocksdb::NewCompositeEnv. nullptr means rocksdb::Env::Default(). Not owned; must outlive
   // the store.
   rocksdb::Env* env = nullptr;
+  // Recover from a WAL whose last records are incomplete or damaged by dropping them (RocksDB's
+  // kTolerateCorruptedTailRecords) instead of refusing to open (kAbsoluteConsistency, the
+  // default). A process killed during a WAL write leaves such a tail (Linux cuts a write()
+  // interrupted by SIGKILL at a page boundary; those records were never acknowledged), but
+  // damage that cuts off acknowledged records looks the same. Set it only when the result is
+  // checked against something kept outside the database: core::OpenLog does, with the anchor.
+  bool tolerate_damaged_wal_tail = false;
 };
 
 // A LogStore on RocksDB. Thread-safe: any number of readers run concurrently with each other

@@ -4,6 +4,7 @@
 #include "ledger/core/anchor.h"
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "ledger/base/error.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/format/checkpoint.h"
+#include "ledger/store/rocksdb_log_store.h"
 #include "tests/core/testing/status_matchers.h"
 #include "tests/core/testing/test_log.h"
 #include "tests/reliability/faulty_fs.h"
@@ -26,6 +28,7 @@ namespace {
 using ::ledger::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+namespace fs = std::filesystem;
 
 std::string DbPath(const std::string& dir) { return core::DatabasePath(dir); }
 
@@ -170,6 +173,57 @@ TEST_F(AnchorTest, LongerForkIsRefusedAtTheAnchoredSize) {
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("(14 entries)"), HasSubstr("at tree size 7"))));
   EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogForkedFromAnchor);
+}
+
+// What kill -9 during a WAL write leaves (found by the crash loop): the last record cut at a page
+// boundary. It was never acknowledged; strict recovery refuses the database for it, so OpenLog
+// (and OpenStoreReadOnly) recover without it -- because the log still holds the anchor.
+TEST_F(AnchorTest, IncompleteLastWalRecordIsDroppedWhenTheLogStillHoldsTheAnchor) {
+  AppendClosed(dir_, "ev", 10);
+  const std::string wal = NewestNumberedFile(DbPath(dir_), ".log");
+  ASSERT_FALSE(wal.empty());
+  {
+    // A FULL record header announcing 2,000 bytes, followed by only 300 of them.
+    std::string torn("\x00\x00\x00\x00\xd0\x07\x01", 7);
+    torn += std::string(300, 'x');
+    ASSERT_LT(fs::file_size(wal) % 32768, 32768u - torn.size());
+    std::ofstream(wal, std::ios::binary | std::ios::app) << torn;
+  }
+  {
+    store::RocksDbLogStoreOptions strict;
+    EXPECT_THAT(store::RocksDbLogStore::Open(DbPath(dir_), strict),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("truncated record body")));
+  }
+  InvariantReport report = CheckDataDir(dir_, record_);  // read-only, nothing written
+  EXPECT_TRUE(report.ok()) << report.ToString();
+  EXPECT_EQ(report.tree_size, 10u);
+  {
+    auto log = core::OpenLog(dir_, core::LogOptions());
+    ASSERT_TRUE(log.ok()) << log.status();
+    EXPECT_EQ((*log)->Head().tree_size, 10u);
+    LEDGER_ASSERT_OK(AppendMany(**log, "after", 2, &record_));
+  }
+  CheckOptions options;
+  options.require_anchor_at_head = true;
+  report = CheckDataDir(dir_, record_, options);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+}
+
+// The same strict refusal, but the cut took an acknowledged (anchored) record: refused, and the
+// message names both the anchor and the damage.
+TEST_F(AnchorTest, DamagedWalTailThatLosesAnchoredEntriesIsRefused) {
+  AppendClosed(dir_, "ev", 10);
+  const std::string wal = NewestNumberedFile(DbPath(dir_), ".log");
+  ASSERT_FALSE(wal.empty());
+  fs::resize_file(wal, fs::file_size(wal) - 20);
+  const uintmax_t damaged_size = fs::file_size(wal);
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            AllOf(HasSubstr("holds 9 entries"), HasSubstr("tree size 10"),
+                                  HasSubstr("WAL ends in a damaged record"))));
+  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+  EXPECT_EQ(fs::file_size(wal), damaged_size);  // the evidence is left as it was
+  EXPECT_FALSE(core::OpenStoreReadOnly(dir_).ok());
 }
 
 TEST_F(AnchorTest, AnchorNotSignedByTheLogKeyIsRefused) {

@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -151,6 +152,7 @@ struct Totals {
   uint64_t anchor_lag_sum = 0;
   uint64_t anchor_lag_max = 0;
   uint64_t entries = 0;
+  uint64_t torn_wal_tails = 0;  // restarts that dropped an incomplete last WAL record
 };
 
 bool Definitive(grpc::StatusCode code) {
@@ -188,7 +190,8 @@ class CrashLoop {
         "crash_loop: PASS: %d cycles in %.1f s (%.2f s/cycle); %llu entries; %llu appends "
         "acknowledged, %llu refused as expected, %llu unanswered at a kill (%llu of them had "
         "been committed and were returned as duplicates on retry); anchor trailed the log by "
-        "%.1f entries on average at a kill (max %llu)\n",
+        "%.1f entries on average at a kill (max %llu); %llu restarts dropped an incomplete last "
+        "WAL record (a write cut by the kill)\n",
         flags_.cycles, seconds, seconds / flags_.cycles,
         static_cast<unsigned long long>(totals_.entries),
         static_cast<unsigned long long>(totals_.acked),
@@ -196,7 +199,8 @@ class CrashLoop {
         static_cast<unsigned long long>(totals_.unanswered),
         static_cast<unsigned long long>(totals_.unanswered_committed),
         static_cast<double>(totals_.anchor_lag_sum) / flags_.cycles,
-        static_cast<unsigned long long>(totals_.anchor_lag_max));
+        static_cast<unsigned long long>(totals_.anchor_lag_max),
+        static_cast<unsigned long long>(totals_.torn_wal_tails));
     std::filesystem::remove_all(work_);
     return 0;
   }
@@ -423,6 +427,9 @@ class CrashLoop {
     const absl::Time restart = absl::Now();
     if (!StartServer()) return false;
     const absl::Duration restart_time = absl::Now() - restart;
+    const bool torn_tail = absl::StrContains(server_->process().Output(),
+                                             "the WAL ended in an incomplete or damaged record");
+    totals_.torn_wal_tails += torn_tail;
     const size_t unanswered = unanswered_.size();
     size_t committed = 0;
     for (const Unanswered& u : unanswered_) {
@@ -442,13 +449,14 @@ class CrashLoop {
                                              "\" did not return sequence ", a.sequence));
       }
     }
-    if (flags_.verbose || cycle % 10 == 0 || cycle + 1 == flags_.cycles) {
+    if (flags_.verbose || torn_tail || cycle % 10 == 0 || cycle + 1 == flags_.cycles) {
       std::cout << "cycle " << cycle << ": appended for " << run_ms << " ms, killed; "
                 << acked_at_kill << " acknowledged, " << unanswered << " unanswered ("
                 << committed << " of them committed, returned as duplicates on retry); "
                 << report.ToString() << " (checked in " << absl::FormatDuration(check_time)
                 << "); ledgerctl verify: intact (" << absl::FormatDuration(verify_time)
-                << "); restarted in " << absl::FormatDuration(restart_time) << std::endl;
+                << "); restarted in " << absl::FormatDuration(restart_time)
+                << (torn_tail ? " (dropped an incomplete last WAL record)" : "") << std::endl;
     }
     return true;
   }

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
@@ -61,6 +63,19 @@ absl::Status AppendMany(core::Log& log, absl::string_view prefix, int count,
 void CopyTree(const std::string& from, const std::string& to) {
   std::filesystem::remove_all(to);
   std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
+}
+
+std::string NewestNumberedFile(const std::string& dir, const std::string& suffix) {
+  std::string best;
+  uint64_t best_number = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::EndsWith(name, suffix)) continue;
+    uint64_t number = 0;
+    if (!absl::SimpleAtoi(name.substr(0, name.size() - suffix.size()), &number)) continue;
+    if (best.empty() || number > best_number) best = entry.path().string(), best_number = number;
+  }
+  return best;
 }
 
 }  // namespace ledger::reliability

@@ -37,6 +37,10 @@ absl::Status AppendMany(core::Log& log, absl::string_view prefix, int count,
 // Recursive copy of `from` to `to` (`to` is replaced).
 void CopyTree(const std::string& from, const std::string& to);
 
+// The path of the file NNNNNN<suffix> with the largest number in directory `dir` ("" if none),
+// e.g. the newest WAL of a database: NewestNumberedFile(db, ".log").
+std::string NewestNumberedFile(const std::string& dir, const std::string& suffix);
+
 }  // namespace ledger::reliability
 
 #endif  // TESTS_RELIABILITY_TEST_DATA_DIR_H_
