@@ -1,0 +1,691 @@
+// ingest_bench: durable verified appends through real gRPC on loopback, against a real ledgerd
+// that this program starts (and stops) on a fresh data directory.
+//
+//   ingest_bench --ledgerd=PATH --work-dir=DIR [--seconds=6] [--unary=1,8,32] [--batch=1,8,32]
+//                [--stream=1,8] [--batch-size=100] [--stream-window=512] [--liar-dir=DIR]
+//                [--perf=PATH --perf-dir=DIR] [--out=FILE.json]
+//
+// Set-up (not timed): ledgerd init with an admin key, ledgerd serve on 127.0.0.1:0, the admin
+// registers a submitter key. Before each mode: the verification ceiling is measured again for
+// --ceiling-seconds on all cores (the adjacent ceiling: the machine is shared, its capacity
+// drifts), then every event of the mode is signed (distinct event ids), requests are built and
+// one gRPC connection per client is established. Only then does the clock start.
+//
+// Modes: unary Append with C concurrent clients (one connection each); AppendBatch of
+// --batch-size events per request with C clients; AppendStream with C streams (one connection
+// each). Each runs for --seconds (or until its pool of pre-signed events runs out). Reported:
+// events/s, latency per request (per event for streams: send to acknowledgement), CPU seconds of
+// the client (this process) and the server (ledgerd, from /proc) and of everything else on the
+// machine, errors.
+//
+// After each mode the harness waits until ledgerd is idle (it catches its views up with the log in
+// the background): that deferred CPU is reported with the mode, not charged to the next one.
+// After the modes: ledgerd's resident memory (VmRSS, VmHWM), the data directory's size on disk
+// and per entry.
+//
+//   ingest_bench --ledgerd=PATH --work-dir=DIR --serve-existing=DATA_DIR [--seconds=3]
+//                [--clients=8] [--settle-limit=600]
+//
+// starts ledgerd on an existing data directory (log_bench builds them) and reports the time
+// until it serves (restart time of the real server), the time until it is idle again (its views
+// caught up with the log in the background), inclusion and consistency proofs per second over
+// gRPC (8 clients, every proof checked locally against the served root), and its resident memory.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "bench/common.h"
+#include "grpcpp/grpcpp.h"
+#include "ledger/crypto/ed25519.h"
+#include "ledger/merkle/verify.h"
+#include "ledger/v1/ledger_service.grpc.pb.h"
+
+namespace ledger::bench {
+namespace {
+
+using ledger::v1::LedgerService;
+
+struct Server {
+  pid_t pid = 0;
+  std::string target;
+  double ready_s = 0;  // spawn until it answers GetLogInfo
+};
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int id) {
+  grpc::ChannelArguments args;
+  // One TCP connection per client, as separate client processes would have.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt("factledger.bench.channel", id);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    Die("cannot connect to " + target);
+  }
+  return channel;
+}
+
+Server StartLedgerd(const std::string& ledgerd, const std::string& data_dir,
+                    const std::string& work_dir) {
+  const std::string port_file = work_dir + "/ledgerd.port";
+  std::filesystem::remove(port_file);
+  Server s;
+  const auto start = SteadyClock::now();
+  s.pid = Spawn({ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
+                 "--port-file", port_file},
+                work_dir + "/ledgerd.log");
+  WriteFile(work_dir + "/ledgerd.pid", absl::StrCat(s.pid, "\n"));
+  std::string port;
+  while (port.empty()) {
+    if (SecondsSince(start) > 120) Die("ledgerd did not start; see " + work_dir + "/ledgerd.log");
+    int status;
+    if (waitpid(s.pid, &status, WNOHANG) == s.pid) {
+      Die("ledgerd exited at start; see " + work_dir + "/ledgerd.log");
+    }
+    std::ifstream in(port_file);
+    if (!(in >> port)) {
+      port.clear();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  s.target = "127.0.0.1:" + port;
+  auto stub = LedgerService::NewStub(MakeChannel(s.target, -1));
+  grpc::ClientContext ctx;
+  ledger::v1::GetLogInfoResponse info;
+  grpc::Status st = stub->GetLogInfo(&ctx, ledger::v1::GetLogInfoRequest(), &info);
+  if (!st.ok()) Die("GetLogInfo: " + st.error_message());
+  s.ready_s = SecondsSince(start);
+  return s;
+}
+
+int StopLedgerd(Server& s, const std::string& work_dir, struct rusage* usage) {
+  kill(s.pid, SIGTERM);
+  int rc = WaitFor(s.pid, usage);
+  std::filesystem::remove(work_dir + "/ledgerd.pid");
+  s.pid = 0;
+  return rc;
+}
+
+// With --perf=PATH: `perf record -g -a` during each timed mode, reported for ledgerd's threads only
+// into --perf-dir/perf-<mode>.txt (by library, by symbol, and ledger functions including their
+// callees). Off by default: it costs CPU.
+class Profiler {
+ public:
+  Profiler(const Flags& flags, pid_t pid, const std::string& name)
+      : perf_(flags.Str("perf", "")), dir_(flags.Str("perf-dir", "")), name_(name) {
+    if (perf_.empty() || dir_.empty()) return;
+    data_ = dir_ + "/perf-" + name_ + ".data";
+    server_pid_ = pid;
+    // System-wide, filtered to ledgerd's threads when reporting: `perf record -p` would miss the
+    // threads ledgerd starts during the mode (stream appenders, parallel verification).
+    pid_ = Spawn({perf_, "record", "-F", "499", "-g", "-a", "-o", data_},
+                 dir_ + "/perf-" + name_ + ".log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ~Profiler() {
+    if (pid_ == 0) return;
+    // ledgerd's thread names (threads started by a thread inherit its name).
+    std::set<std::string> names;
+    for (const auto& task : std::filesystem::directory_iterator(
+             absl::StrCat("/proc/", server_pid_, "/task"))) {
+      std::ifstream in(task.path() / "comm");
+      std::string comm;
+      if (std::getline(in, comm)) names.insert(comm);
+    }
+    kill(pid_, SIGINT);
+    WaitFor(pid_);
+    // Three views: CPU by library; self time by symbol; time including callees, for the
+    // ledger's own functions (where the server's time goes, by component).
+    const std::string report = perf_ + " report --stdio -g none --percentage relative --comms '" +
+                               absl::StrJoin(names, ",") + "' -i " + data_;
+    const std::string clean = " 2>/dev/null | grep -v '^#' | grep -v '^$' | sed 's/[[:space:]-]*$//'";
+    const std::string txt = dir_ + "/perf-" + name_ + ".txt";
+    Run({"/bin/sh", "-c",
+         "{ echo '--- CPU by library (self)'; " + report +
+             " --no-children --sort dso --percent-limit 1" + clean +
+             "; echo '--- self time by symbol'; " + report +
+             " --no-children --sort symbol --percent-limit 1" + clean + " | cut -c1-160" +
+             "; echo '--- ledger functions, including callees'; " + report +
+             " --children --sort symbol --percent-limit 2" + clean +
+             " | grep -E 'ledger::|grpc::Server' | cut -c1-160 | head -40; } > " + txt +
+             "; rm -f " + data_},
+        "/dev/null");
+  }
+
+ private:
+  std::string perf_, dir_, name_, data_;
+  pid_t pid_ = 0;
+  pid_t server_pid_ = 0;
+};
+
+// Waits until `pid` is idle (under 5% of a core over 0.5 s; at most `limit_s`). Returns the
+// seconds waited and the CPU seconds `pid` used meanwhile (ledgerd catching its views up).
+std::pair<double, double> WaitIdle(pid_t pid, double limit_s = 600) {
+  const auto start = SteadyClock::now();
+  double cpu = 0;
+  for (double prev = ProcessCpuSeconds(pid);;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const double now = ProcessCpuSeconds(pid);
+    cpu += now - prev;
+    if (now - prev < 0.025 || SecondsSince(start) > limit_s) break;
+    prev = now;
+  }
+  return {SecondsSince(start), cpu};
+}
+
+// Failures of one mode: how many, and the first message.
+struct Errors {
+  std::atomic<uint64_t> count{0};
+  std::mutex mu;
+  std::string first;
+  void Add(const std::string& message) {
+    if (count++ == 0) {
+      std::lock_guard<std::mutex> lock(mu);
+      first = message;
+    }
+  }
+};
+
+struct ModeResult {
+  uint64_t events = 0;
+  double seconds = 0;
+  std::vector<double> latencies_us;
+  bool pool_exhausted = false;
+};
+
+// ---- the modes ----
+
+ModeResult RunUnary(const std::string& target, int clients, double seconds,
+                    std::vector<ledger::v1::AppendRequest>& pool, Errors& errors) {
+  std::vector<std::unique_ptr<LedgerService::Stub>> stubs;
+  for (int c = 0; c < clients; ++c) stubs.push_back(LedgerService::NewStub(MakeChannel(target, c)));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<double>> lat(clients);
+  std::atomic<uint64_t> ok{0};
+  const auto start = SteadyClock::now();
+  auto work = [&](int c) {
+    lat[c].reserve(pool.size() / clients + 16);
+    ledger::v1::AppendResponse resp;
+    while (!stop.load(std::memory_order_relaxed)) {
+      const size_t i = next.fetch_add(1);
+      if (i >= pool.size()) break;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+      const auto t0 = SteadyClock::now();
+      grpc::Status st = stubs[c]->Append(&ctx, pool[i], &resp);
+      lat[c].push_back(MicrosBetween(t0, SteadyClock::now()));
+      if (st.ok() && !resp.duplicate()) {
+        ++ok;
+      } else {
+        errors.Add(st.ok() ? "unexpected duplicate" : st.error_message());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) threads.emplace_back(work, c);
+  while (SecondsSince(start) < seconds && next.load() < pool.size()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  ModeResult r;
+  r.seconds = SecondsSince(start);
+  r.events = ok.load();
+  r.pool_exhausted = next.load() >= pool.size();
+  for (auto& l : lat) r.latencies_us.insert(r.latencies_us.end(), l.begin(), l.end());
+  return r;
+}
+
+ModeResult RunBatch(const std::string& target, int clients, double seconds,
+                    std::vector<ledger::v1::AppendBatchRequest>& pool, Errors& errors) {
+  std::vector<std::unique_ptr<LedgerService::Stub>> stubs;
+  for (int c = 0; c < clients; ++c) stubs.push_back(LedgerService::NewStub(MakeChannel(target, c)));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<double>> lat(clients);
+  std::atomic<uint64_t> ok{0};
+  const auto start = SteadyClock::now();
+  auto work = [&](int c) {
+    ledger::v1::AppendBatchResponse resp;
+    while (!stop.load(std::memory_order_relaxed)) {
+      const size_t i = next.fetch_add(1);
+      if (i >= pool.size()) break;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+      const auto t0 = SteadyClock::now();
+      grpc::Status st = stubs[c]->AppendBatch(&ctx, pool[i], &resp);
+      lat[c].push_back(MicrosBetween(t0, SteadyClock::now()));
+      if (st.ok() && resp.results_size() == pool[i].events_size()) {
+        ok += resp.results_size();
+      } else {
+        errors.Add(st.ok() ? "wrong number of results" : st.error_message());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) threads.emplace_back(work, c);
+  while (SecondsSince(start) < seconds && next.load() < pool.size()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  ModeResult r;
+  r.seconds = SecondsSince(start);
+  r.events = ok.load();
+  r.pool_exhausted = next.load() >= pool.size();
+  for (auto& l : lat) r.latencies_us.insert(r.latencies_us.end(), l.begin(), l.end());
+  return r;
+}
+
+// `window`: most events a stream has written but not seen acknowledged. Without it, gRPC's
+// buffers would queue seconds of events and the latency would measure that queue.
+ModeResult RunStream(const std::string& target, int streams, double seconds, size_t window,
+                     std::vector<ledger::v1::AppendRequest>& pool, Errors& errors) {
+  constexpr size_t kChunk = 64;  // events a stream takes from the shared pool at a time
+  std::vector<std::unique_ptr<LedgerService::Stub>> stubs;
+  for (int c = 0; c < streams; ++c) stubs.push_back(LedgerService::NewStub(MakeChannel(target, c)));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<double>> lat(streams);
+  std::atomic<uint64_t> ok{0};
+  const auto start = SteadyClock::now();
+  std::atomic<int64_t> last_ack_ns{0};
+  auto work = [&](int c) {
+    grpc::ClientContext ctx;
+    auto stream = stubs[c]->AppendStream(&ctx);
+    // Send times by stream index; the reader thread reads them.
+    std::vector<std::atomic<int64_t>> sent(pool.size());
+    std::atomic<uint64_t> acked{0};
+    std::thread reader([&] {
+      ledger::v1::AppendStreamResponse resp;
+      while (stream->Read(&resp)) {
+        acked.fetch_add(1, std::memory_order_release);
+        const auto now = SteadyClock::now();
+        const int64_t now_ns = (now - start).count();
+        if (resp.index() < sent.size()) {
+          lat[c].push_back((now_ns - sent[resp.index()].load()) / 1e3);
+        }
+        if (resp.has_appended() && !resp.appended().duplicate()) {
+          ++ok;
+        } else {
+          errors.Add(resp.has_error() ? resp.error().message() : "unexpected duplicate");
+        }
+        int64_t prev = last_ack_ns.load();
+        while (now_ns > prev && !last_ack_ns.compare_exchange_weak(prev, now_ns)) {
+        }
+      }
+    });
+    uint64_t index = 0;
+    bool open = true;
+    while (open && !stop.load(std::memory_order_relaxed)) {
+      const size_t first = next.fetch_add(kChunk);
+      if (first >= pool.size()) break;
+      const size_t end = std::min(pool.size(), first + kChunk);
+      for (size_t i = first; i < end && open; ++i) {
+        while (index >= acked.load(std::memory_order_acquire) + window) {
+          std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+        sent[index++].store((SteadyClock::now() - start).count());
+        open = stream->Write(pool[i]);
+      }
+    }
+    stream->WritesDone();
+    reader.join();
+    grpc::Status st = stream->Finish();
+    if (!st.ok()) errors.Add("stream: " + st.error_message());
+  };
+  std::vector<std::thread> threads;
+  for (int c = 0; c < streams; ++c) threads.emplace_back(work, c);
+  while (SecondsSince(start) < seconds && next.load() < pool.size()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  ModeResult r;
+  // Until the last acknowledgement: the streams' tails are drained after the deadline.
+  r.seconds = std::max(last_ack_ns.load() / 1e9, 1e-3);
+  r.events = ok.load();
+  r.pool_exhausted = next.load() >= pool.size();
+  for (auto& l : lat) r.latencies_us.insert(r.latencies_us.end(), l.begin(), l.end());
+  return r;
+}
+
+// ---- ingest ----
+
+int Ingest(const Flags& flags) {
+  const std::string ledgerd = flags.Str("ledgerd", "");
+  const std::string work = flags.Str("work-dir", "");
+  if (ledgerd.empty() || work.empty()) Die("--ledgerd and --work-dir are required");
+  const double seconds = flags.Num("seconds", 6);
+  const double ceiling_seconds = flags.Num("ceiling-seconds", 1.5);
+  const int batch_size = static_cast<int>(flags.Num("batch-size", 100));
+  const double unary_cap = flags.Num("max-unary-rate", 12000);
+  const double bulk_cap = flags.Num("max-bulk-rate", 32000);
+  const size_t stream_window = static_cast<size_t>(flags.Num("stream-window", 512));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::filesystem::create_directories(work);
+  const std::string data_dir = work + "/data";
+
+  ClaimTemplates claims = LoadClaims(flags.Str("liar-dir", ""));
+  std::fprintf(stderr, "ingest: claims from %s, mean event %.0f bytes\n", claims.source.c_str(),
+               claims.mean_event_bytes);
+
+  // ledgerd init with a fresh admin key; then serve.
+  crypto::Ed25519PrivateKey admin = crypto::Ed25519PrivateKey::Generate();
+  crypto::Ed25519PrivateKey submitter = crypto::Ed25519PrivateKey::Generate();
+  if (!crypto::WritePublicKeyFile(work + "/admin.key.pub", admin.public_key()).ok()) {
+    Die("cannot write the admin key");
+  }
+  if (Run({ledgerd, "init", "--data-dir", data_dir, "--origin", kOrigin, "--admin-key",
+           work + "/admin.key.pub"},
+          work + "/ledgerd-init.log") != 0) {
+    Die("ledgerd init failed; see " + work + "/ledgerd-init.log");
+  }
+  Server server = StartLedgerd(ledgerd, data_dir, work);
+  std::fprintf(stderr, "ingest: ledgerd pid %d on %s (ready in %.3f s)\n", server.pid,
+               server.target.c_str(), server.ready_s);
+  {
+    auto stub = LedgerService::NewStub(MakeChannel(server.target, -2));
+    grpc::ClientContext ctx;
+    ledger::v1::AppendRequest req;
+    *req.mutable_event() = RegisterSubmitterEvent(kOrigin, admin, submitter.public_key());
+    ledger::v1::AppendResponse resp;
+    grpc::Status st = stub->Append(&ctx, req, &resp);
+    if (!st.ok()) Die("registering the submitter: " + st.error_message());
+  }
+
+  WaitIdle(server.pid);
+  nlohmann::json modes = nlohmann::json::array();
+  auto record = [&](const std::string& kind, int concurrency, const ModeResult& r,
+                    const CpuSnapshot& a, const CpuSnapshot& b, double ceiling,
+                    double verify_cpu_us, Errors& errors, int events_per_request) {
+    const double rate = r.events / r.seconds;
+    // Work ledgerd had not finished when the mode ended (its views catching up): waited for
+    // here, so that it is not charged to the next mode, and reported.
+    const auto [deferred_s, deferred_cpu] = WaitIdle(server.pid);
+    nlohmann::json m = {{"kind", kind},
+                        {"name", absl::StrCat(kind, "@", concurrency)},
+                        {"concurrency", concurrency},
+                        {"events_per_request", events_per_request},
+                        {"events", r.events},
+                        {"seconds", r.seconds},
+                        {"events_per_s", rate},
+                        {"ceiling_2t_per_s", ceiling},
+                        {"ratio_to_ceiling", rate / ceiling},
+                        {"verify_cpu_us", verify_cpu_us},
+                        {"latency", LatencyJson(Summarize(r.latencies_us))},
+                        {"latency_unit", kind == "stream"
+                                             ? "per event, send to ack (<= stream_window in flight)"
+                                             : "per request"},
+                        {"errors", errors.count.load()},
+                        {"first_error", errors.first},
+                        {"pool_exhausted", r.pool_exhausted},
+                        {"cpu", CpuJson(a, b, r.events)},
+                        {"deferred_s", deferred_s},
+                        {"deferred_server_cpu_s", deferred_cpu}};
+    if (r.events > 0) {
+      m["server_cpu_us_per_event_with_deferred"] =
+          (b.server_s - a.server_s + deferred_cpu) * 1e6 / r.events;
+    }
+    std::fprintf(stderr,
+                 "ingest: %-10s %6.0f events/s = %.2f x ceiling (%.0f/s); p50 %.2f ms p99 %.2f ms; "
+                 "server %.0f us/event, client share %.0f%%, errors %llu\n",
+                 m["name"].get<std::string>().c_str(), rate, rate / ceiling, ceiling,
+                 m["latency"]["p50_us"].get<double>() / 1e3,
+                 m["latency"]["p99_us"].get<double>() / 1e3,
+                 m["cpu"].value("server_cpu_us_per_event", 0.0),
+                 100 * m["cpu"]["client_share"].get<double>(),
+                 static_cast<unsigned long long>(errors.count.load()));
+    modes.push_back(m);
+  };
+  auto sign = [&](const std::string& prefix, size_t n) {
+    return Presign(claims, kOrigin, prefix, 0, n, submitter, cores);
+  };
+
+  // Pools: enough events for the whole mode at up to 2x the adjacent ceiling (verified ingest
+  // cannot go faster; signing more would only cost time). A mode whose pool runs out ends early
+  // and says so.
+  auto pool_size = [&](double cap, double ceiling) {
+    return static_cast<size_t>(std::min(cap, 2.0 * ceiling) * seconds);
+  };
+  for (int c : flags.Ints("unary", {1, 8, 32})) {
+    double verify_cpu_us = 0;
+    const double ceiling = MeasureVerifyRate(cores, ceiling_seconds, &verify_cpu_us);
+    const size_t n = pool_size(unary_cap, ceiling) + 64;
+    std::vector<ledger::v1::AppendRequest> pool(n);
+    {
+      auto events = sign(absl::StrCat("u", c, "-"), n);
+      for (size_t i = 0; i < n; ++i) *pool[i].mutable_event() = std::move(events[i]);
+    }
+    Errors errors;
+    std::optional<Profiler> profiler;
+    profiler.emplace(flags, server.pid, absl::StrCat("unary", c));
+    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
+    ModeResult r = RunUnary(server.target, c, seconds, pool, errors);
+    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
+    profiler.reset();
+    record("unary", c, r, a, b, ceiling, verify_cpu_us, errors, 1);
+  }
+  for (int c : flags.Ints("batch", {1, 8, 32})) {
+    double verify_cpu_us = 0;
+    const double ceiling = MeasureVerifyRate(cores, ceiling_seconds, &verify_cpu_us);
+    const size_t requests = pool_size(bulk_cap, ceiling) / batch_size + c;
+    std::vector<ledger::v1::AppendBatchRequest> pool(requests);
+    {
+      auto events = sign(absl::StrCat("b", c, "-"), requests * batch_size);
+      for (size_t i = 0; i < events.size(); ++i) {
+        *pool[i / batch_size].add_events() = std::move(events[i]);
+      }
+    }
+    Errors errors;
+    std::optional<Profiler> profiler;
+    profiler.emplace(flags, server.pid, absl::StrCat("batch", c));
+    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
+    ModeResult r = RunBatch(server.target, c, seconds, pool, errors);
+    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
+    profiler.reset();
+    record("batch", c, r, a, b, ceiling, verify_cpu_us, errors, batch_size);
+  }
+  for (int c : flags.Ints("stream", {1, 8})) {
+    double verify_cpu_us = 0;
+    const double ceiling = MeasureVerifyRate(cores, ceiling_seconds, &verify_cpu_us);
+    const size_t n = pool_size(bulk_cap, ceiling) + 64 * c;
+    std::vector<ledger::v1::AppendRequest> pool(n);
+    {
+      auto events = sign(absl::StrCat("s", c, "-"), n);
+      for (size_t i = 0; i < n; ++i) *pool[i].mutable_event() = std::move(events[i]);
+    }
+    Errors errors;
+    std::optional<Profiler> profiler;
+    profiler.emplace(flags, server.pid, absl::StrCat("stream", c));
+    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
+    ModeResult r = RunStream(server.target, c, seconds, stream_window, pool, errors);
+    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
+    profiler.reset();
+    record("stream", c, r, a, b, ceiling, verify_cpu_us, errors, 1);
+  }
+
+  // Size and memory after ingest.
+  uint64_t tree_size = 0;
+  {
+    auto stub = LedgerService::NewStub(MakeChannel(server.target, -3));
+    grpc::ClientContext ctx;
+    ledger::v1::GetLogInfoResponse info;
+    if (stub->GetLogInfo(&ctx, ledger::v1::GetLogInfoRequest(), &info).ok()) {
+      tree_size = info.tree_size();
+    }
+  }
+  const uint64_t rss_kb = ProcStatusKb(server.pid, "VmRSS");
+  const uint64_t hwm_kb = ProcStatusKb(server.pid, "VmHWM");
+  const uint64_t threads = ProcStatusKb(server.pid, "Threads");
+  const double server_cpu_total = ProcessCpuSeconds(server.pid);
+  const uint64_t disk = DiskUsageBytes(data_dir);
+  const uint64_t apparent = ApparentBytes(data_dir);
+  struct rusage ru;
+  const int rc = StopLedgerd(server, work, &ru);
+  nlohmann::json out = {
+      {"claims", claims.source},
+      {"mean_event_bytes", claims.mean_event_bytes},
+      {"cores", cores},
+      {"seconds_per_mode", seconds},
+      {"batch_size", batch_size},
+      {"stream_window", stream_window},
+      {"ledgerd_start_s", server.ready_s},
+      {"modes", modes},
+      {"after",
+       {{"tree_size", tree_size},
+        {"ledgerd_vmrss_bytes", rss_kb * 1024},
+        {"ledgerd_vmhwm_bytes", hwm_kb * 1024},
+        {"ledgerd_threads", threads},
+        {"ledgerd_cpu_s", server_cpu_total},
+        {"data_dir_disk_bytes", disk},
+        {"data_dir_apparent_bytes", apparent},
+        {"disk_bytes_per_entry", tree_size ? static_cast<double>(disk) / tree_size : 0.0},
+        {"ledgerd_exit_code", rc}}},
+  };
+  WriteJson(flags.Str("out", ""), out);
+  return rc == 0 ? 0 : 1;
+}
+
+// ---- an existing log: restart time, proofs over gRPC, memory ----
+
+int ServeExisting(const Flags& flags) {
+  const std::string ledgerd = flags.Str("ledgerd", "");
+  const std::string work = flags.Str("work-dir", "");
+  const std::string data_dir = flags.Str("serve-existing", "");
+  const double seconds = flags.Num("seconds", 3);
+  const int clients = static_cast<int>(flags.Num("clients", 8));
+  std::filesystem::create_directories(work);
+  Server server = StartLedgerd(ledgerd, data_dir, work);
+  const uint64_t rss_start_kb = ProcStatusKb(server.pid, "VmRSS");
+  // ledgerd serves at once and catches its views up with the log in the background (all of it
+  // when the log was written by log_bench, which has no views): wait until it is idle (under 5%
+  // of a core over 0.5 s) so that the proofs below do not compete with that catch-up.
+  const double settle_limit = flags.Num("settle-limit", 600);
+  const auto [settle_s, settle_cpu] = WaitIdle(server.pid, settle_limit);
+  const bool settled = settle_s < settle_limit;
+  const uint64_t rss_settled_kb = ProcStatusKb(server.pid, "VmRSS");
+  std::fprintf(stderr, "serve %s: ready in %.2f s, %s %.1f s later\n", data_dir.c_str(),
+               server.ready_s, settled ? "idle (views caught up)" : "STILL BUSY (views catching up)",
+               settle_s);
+  auto info_stub = LedgerService::NewStub(MakeChannel(server.target, -1));
+  ledger::v1::GetCheckpointResponse head;
+  {
+    grpc::ClientContext ctx;
+    if (!info_stub->GetCheckpoint(&ctx, ledger::v1::GetCheckpointRequest(), &head).ok()) {
+      Die("GetCheckpoint failed");
+    }
+  }
+  const uint64_t size = head.tree_size();
+  const Hash root = HashFromBytes(head.root_hash());
+  nlohmann::json proofs = nlohmann::json::array();
+  for (const std::string kind : {"inclusion", "consistency"}) {
+    std::vector<std::unique_ptr<LedgerService::Stub>> stubs;
+    for (int c = 0; c < clients; ++c) stubs.push_back(LedgerService::NewStub(MakeChannel(server.target, c)));
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> done{0}, bad{0};
+    std::vector<std::vector<double>> lat(clients);
+    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
+    auto work_fn = [&](int c) {
+      std::mt19937_64 rng(1234 + c);
+      std::uniform_int_distribution<uint64_t> pick(0, size - 1);
+      while (!stop.load(std::memory_order_relaxed)) {
+        grpc::ClientContext ctx;
+        const auto t0 = SteadyClock::now();
+        bool ok;
+        if (kind == "inclusion") {
+          ledger::v1::GetInclusionProofRequest req;
+          req.set_sequence(pick(rng));
+          req.set_tree_size(size);
+          ledger::v1::GetInclusionProofResponse resp;
+          ok = stubs[c]->GetInclusionProof(&ctx, req, &resp).ok();
+          lat[c].push_back(MicrosBetween(t0, SteadyClock::now()));
+          if (ok) {
+            std::vector<Hash> path;
+            for (const auto& h : resp.hashes()) path.push_back(HashFromBytes(h));
+            ok = merkle::VerifyInclusion(req.sequence(), size, HashFromBytes(resp.leaf_hash()),
+                                         path, root)
+                     .ok();
+          }
+        } else {
+          ledger::v1::GetConsistencyProofRequest req;
+          req.set_from_tree_size(1 + pick(rng));
+          req.set_to_tree_size(size);
+          ledger::v1::GetConsistencyProofResponse resp;
+          ok = stubs[c]->GetConsistencyProof(&ctx, req, &resp).ok();
+          lat[c].push_back(MicrosBetween(t0, SteadyClock::now()));
+          if (ok) {
+            std::vector<Hash> path;
+            for (const auto& h : resp.hashes()) path.push_back(HashFromBytes(h));
+            ok = HashFromBytes(resp.to_root_hash()) == root &&
+                 merkle::VerifyConsistency(req.from_tree_size(), size,
+                                           HashFromBytes(resp.from_root_hash()), root, path)
+                     .ok();
+          }
+        }
+        ++done;
+        if (!ok) ++bad;
+      }
+    };
+    const auto start = SteadyClock::now();
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) threads.emplace_back(work_fn, c);
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+    for (auto& t : threads) t.join();
+    const double elapsed = SecondsSince(start);
+    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
+    std::vector<double> all;
+    for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
+    proofs.push_back({{"kind", kind},
+                      {"clients", clients},
+                      {"per_s", done.load() / elapsed},
+                      {"failed", bad.load()},
+                      {"latency", LatencyJson(Summarize(all))},
+                      {"cpu", CpuJson(a, b, done.load())}});
+    std::fprintf(stderr, "serve %s: %s proofs over gRPC %.0f/s (%llu failed)\n", data_dir.c_str(),
+                 kind.c_str(), done.load() / elapsed, static_cast<unsigned long long>(bad.load()));
+  }
+  const uint64_t rss_kb = ProcStatusKb(server.pid, "VmRSS");
+  const uint64_t hwm_kb = ProcStatusKb(server.pid, "VmHWM");
+  struct rusage ru;
+  const int rc = StopLedgerd(server, work, &ru);
+  nlohmann::json out = {{"tree_size", size},
+                        {"ledgerd_ready_s", server.ready_s},
+                        {"ledgerd_vmrss_at_start_bytes", rss_start_kb * 1024},
+                        {"ledgerd_settle_s", settle_s},
+                        {"ledgerd_settled", settled},
+                        {"ledgerd_settle_cpu_s", settle_cpu},
+                        {"ledgerd_vmrss_settled_bytes", rss_settled_kb * 1024},
+                        {"ledgerd_vmrss_bytes", rss_kb * 1024},
+                        {"ledgerd_vmhwm_bytes", hwm_kb * 1024},
+                        {"grpc_proofs", proofs},
+                        {"ledgerd_exit_code", rc}};
+  WriteJson(flags.Str("out", ""), out);
+  return rc == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace ledger::bench
+
+int main(int argc, char** argv) {
+  ledger::bench::Flags flags(argc, argv);
+  if (!flags.Str("serve-existing", "").empty()) return ledger::bench::ServeExisting(flags);
+  return ledger::bench::Ingest(flags);
+}
