@@ -48,7 +48,7 @@ def gnuplot(results, name, script):
     """Runs a gnuplot script writing results/name.png; returns the markdown image link or ''."""
     gp = os.path.join(results, name + ".gp")
     with open(gp, "w") as f:
-        f.write(f"set terminal pngcairo size 900,480 font 'sans,10'\n")
+        f.write(f"set terminal pngcairo size 900,480 font 'sans,10' noenhanced\n")
         f.write(f"set output '{os.path.join(results, name + '.png')}'\n")
         f.write(script)
     try:
@@ -224,9 +224,10 @@ def main():
                           yes(au["ratio_to_ceiling"] >= GOALS["audit"])))
     if len(sizes) >= 2:
         first, last = logs[sizes[0]]["restart"]["open_median_s"], logs[sizes[-1]]["restart"]["open_median_s"]
+        # O(log n) work at start-up: allow 2x (or 20 ms) over a 100x longer log, for noise.
         goal_rows.append(("restart does not depend on log length",
                           f"OpenLog median {first * 1e3:.0f} ms at {fmt(logs[sizes[0]]['tree_size'])} → {last * 1e3:.0f} ms at {fmt(logs[sizes[-1]]['tree_size'])}",
-                          yes(last <= max(3 * first, first + 0.25))))
+                          yes(last <= max(2 * first, first + 0.02))))
     goal_rows.append(("view rebuild ≥ 0.5× raw scan + parse", "not yet measured", "–"))
     goal_rows.append(("replication: follower catch-up vs ceiling; steady lag", "not yet measured", "–"))
     W("## Goals (issue 8)")
@@ -306,11 +307,13 @@ def main():
         rows.append((i, f'"{m["name"]}"', m["ratio_to_ceiling"], m["events_per_s"]))
     if rows:
         write_dat(R, "ingest", rows)
+        ymax = max(1.0, 1.15 * max(r[2] for r in rows))
         img = gnuplot(R, "ingest", f"""
 set title 'Ingest through gRPC: events/s as a ratio to the 2-core verify ceiling'
 set style fill solid 0.7 border -1
 set boxwidth 0.6
-set yrange [0:*]
+set key top left
+set yrange [0:{ymax:.2f}]
 set ylabel 'ratio to ceiling'
 set grid ytics
 set xtics rotate by -30
