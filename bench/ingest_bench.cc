@@ -2,7 +2,8 @@
 // that this program starts (and stops) on a fresh data directory.
 //
 //   ingest_bench --ledgerd=PATH --work-dir=DIR [--seconds=6] [--unary=1,8,32] [--batch=1,8,32]
-//                [--stream=1,8] [--batch-size=100] [--stream-window=512] [--liar-dir=DIR]
+//                [--stream=1,8] [--signed-batch=1,8] [--batch-size=100] [--stream-window=512]
+//                [--liar-dir=DIR]
 //                [--perf=PATH --perf-dir=DIR] [--out=FILE.json]
 //
 // Set-up (not timed): ledgerd init with an admin key, ledgerd serve on 127.0.0.1:0, the admin
@@ -13,7 +14,8 @@
 //
 // Modes: unary Append with C concurrent clients (one connection each); AppendBatch of
 // --batch-size events per request with C clients; AppendStream with C streams (one connection
-// each). Each runs for --seconds (or until its pool of pre-signed events runs out). Reported:
+// each); AppendSignedBatch of --batch-size events signed once (docs/format.md §11) with C
+// clients. Each runs for --seconds (or until its pool of pre-signed events runs out). Reported:
 // events/s, latency per request (per event for streams: send to acknowledgement), CPU seconds of
 // the client (this process) and the server (ledgerd, from /proc) and of everything else on the
 // machine, errors.
@@ -30,6 +32,15 @@
 // until it serves (restart time of the real server), the time until it is idle again (its views
 // caught up with the log in the background), inclusion and consistency proofs per second over
 // gRPC (8 clients, every proof checked locally against the served root), and its resident memory.
+//
+//   ingest_bench --ledgerd=PATH --work-dir=DIR --replicate-existing=DATA_DIR [--seconds=5]
+//                [--streams=2] [--admin-key=PUB] [--liar-dir=DIR] [--catch-up-limit=900]
+//
+// replication: serves DATA_DIR (a log_bench log) as the leader, starts an empty follower
+// (`ledgerd init-follower` with the log key and admin key from the operator's records, then
+// `serve --follow`) and times its catch-up (entries/s vs the ceiling); then streams appends into
+// the leader at full speed for --seconds while sampling both tree sizes every ~10 ms: the steady
+// lag in entries and in milliseconds (leader reports a size -> follower first reports it).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +63,7 @@
 #include "absl/strings/str_join.h"
 #include "bench/common.h"
 #include "grpcpp/grpcpp.h"
+#include "ledger/client/event_signer.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/merkle/verify.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
@@ -81,14 +93,15 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int id) {
 }
 
 Server StartLedgerd(const std::string& ledgerd, const std::string& data_dir,
-                    const std::string& work_dir) {
+                    const std::string& work_dir, const std::vector<std::string>& extra = {}) {
   const std::string port_file = work_dir + "/ledgerd.port";
   std::filesystem::remove(port_file);
   Server s;
   const auto start = SteadyClock::now();
-  s.pid = Spawn({ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
-                 "--port-file", port_file},
-                work_dir + "/ledgerd.log");
+  std::vector<std::string> argv = {ledgerd,        "serve",       "--data-dir", data_dir,
+                                   "--listen",     "127.0.0.1:0", "--port-file", port_file};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  s.pid = Spawn(argv, work_dir + "/ledgerd.log");
   WriteFile(work_dir + "/ledgerd.pid", absl::StrCat(s.pid, "\n"));
   std::string port;
   while (port.empty()) {
@@ -252,8 +265,11 @@ ModeResult RunUnary(const std::string& target, int clients, double seconds,
   return r;
 }
 
-ModeResult RunBatch(const std::string& target, int clients, double seconds,
-                    std::vector<ledger::v1::AppendBatchRequest>& pool, Errors& errors) {
+// AppendBatch (`Req` = AppendBatchRequest) or AppendSignedBatch (AppendSignedBatchRequest):
+// C clients, each sending whole requests; `events_of` tells how many events a request holds.
+template <typename Req, typename Rpc, typename EventsOf>
+ModeResult RunBatchRequests(const std::string& target, int clients, double seconds,
+                            std::vector<Req>& pool, Errors& errors, Rpc rpc, EventsOf events_of) {
   std::vector<std::unique_ptr<LedgerService::Stub>> stubs;
   for (int c = 0; c < clients; ++c) stubs.push_back(LedgerService::NewStub(MakeChannel(target, c)));
   std::atomic<size_t> next{0};
@@ -269,9 +285,9 @@ ModeResult RunBatch(const std::string& target, int clients, double seconds,
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
       const auto t0 = SteadyClock::now();
-      grpc::Status st = stubs[c]->AppendBatch(&ctx, pool[i], &resp);
+      grpc::Status st = rpc(*stubs[c], &ctx, pool[i], &resp);
       lat[c].push_back(MicrosBetween(t0, SteadyClock::now()));
-      if (st.ok() && resp.results_size() == pool[i].events_size()) {
+      if (st.ok() && resp.results_size() == events_of(pool[i])) {
         ok += resp.results_size();
       } else {
         errors.Add(st.ok() ? "wrong number of results" : st.error_message());
@@ -291,6 +307,29 @@ ModeResult RunBatch(const std::string& target, int clients, double seconds,
   r.pool_exhausted = next.load() >= pool.size();
   for (auto& l : lat) r.latencies_us.insert(r.latencies_us.end(), l.begin(), l.end());
   return r;
+}
+
+ModeResult RunBatch(const std::string& target, int clients, double seconds,
+                    std::vector<ledger::v1::AppendBatchRequest>& pool, Errors& errors) {
+  return RunBatchRequests(
+      target, clients, seconds, pool, errors,
+      [](LedgerService::Stub& stub, grpc::ClientContext* ctx,
+         const ledger::v1::AppendBatchRequest& req, ledger::v1::AppendBatchResponse* resp) {
+        return stub.AppendBatch(ctx, req, resp);
+      },
+      [](const ledger::v1::AppendBatchRequest& req) { return req.events_size(); });
+}
+
+ModeResult RunSignedBatch(const std::string& target, int clients, double seconds,
+                          std::vector<ledger::v1::AppendSignedBatchRequest>& pool,
+                          Errors& errors) {
+  return RunBatchRequests(
+      target, clients, seconds, pool, errors,
+      [](LedgerService::Stub& stub, grpc::ClientContext* ctx,
+         const ledger::v1::AppendSignedBatchRequest& req, ledger::v1::AppendBatchResponse* resp) {
+        return stub.AppendSignedBatch(ctx, req, resp);
+      },
+      [](const ledger::v1::AppendSignedBatchRequest& req) { return req.batch().events_size(); });
 }
 
 // `window`: most events a stream has written but not seen acknowledged. Without it, gRPC's
@@ -502,6 +541,37 @@ int Ingest(const Flags& flags) {
     profiler.reset();
     record("batch", c, r, a, b, ceiling, verify_cpu_us, errors, batch_size);
   }
+  // One signature per --batch-size events (AppendSignedBatch, docs/format.md §11): the
+  // ceiling no longer bounds it, so its ratio to the ceiling can exceed 1.
+  for (int c : flags.Ints("signed-batch", {1, 8})) {
+    double verify_cpu_us = 0;
+    const double ceiling = MeasureVerifyRate(cores, ceiling_seconds, &verify_cpu_us);
+    const size_t requests =
+        static_cast<size_t>(flags.Num("max-signed-batch-rate", 200000) * seconds) / batch_size + c;
+    std::vector<ledger::v1::AppendSignedBatchRequest> pool(requests);
+    {
+      // Event ids and bytes from the same templates (their per-event signatures are unused).
+      auto events = sign(absl::StrCat("sb", c, "-"), requests * batch_size);
+      std::vector<std::pair<std::string, std::string>> members;
+      for (size_t r = 0; r < requests; ++r) {
+        members.clear();
+        for (int k = 0; k < batch_size; ++k) {
+          auto& e = events[r * batch_size + k];
+          members.emplace_back(e.event_id(), e.event());
+        }
+        *pool[r].mutable_batch() = client::SignBatch(
+            kOrigin, absl::StrCat("sb", c, "-batch-", r), members, submitter);
+      }
+    }
+    Errors errors;
+    std::optional<Profiler> profiler;
+    profiler.emplace(flags, server.pid, absl::StrCat("signed-batch", c));
+    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
+    ModeResult r = RunSignedBatch(server.target, c, seconds, pool, errors);
+    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
+    profiler.reset();
+    record("signed-batch", c, r, a, b, ceiling, verify_cpu_us, errors, batch_size);
+  }
   for (int c : flags.Ints("stream", {1, 8})) {
     double verify_cpu_us = 0;
     const double ceiling = MeasureVerifyRate(cores, ceiling_seconds, &verify_cpu_us);
@@ -681,11 +751,194 @@ int ServeExisting(const Flags& flags) {
   return rc == 0 ? 0 : 1;
 }
 
+
+// ---- replication: follower catch-up and steady lag ----
+
+uint64_t TreeSizeOf(LedgerService::Stub& stub) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ledger::v1::GetLogInfoResponse info;
+  grpc::Status st = stub.GetLogInfo(&ctx, ledger::v1::GetLogInfoRequest(), &info);
+  if (!st.ok()) Die("GetLogInfo: " + st.error_message());
+  return info.tree_size();
+}
+
+// The `log-key <hex>` line of a data directory's LEDGER identity file.
+std::string LogKeyHex(const std::string& data_dir) {
+  std::ifstream in(data_dir + "/LEDGER");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("log-key ", 0) == 0) return line.substr(8);
+  }
+  Die("no log-key line in " + data_dir + "/LEDGER");
+}
+
+int ReplicateExisting(const Flags& flags) {
+  const std::string ledgerd = flags.Str("ledgerd", "");
+  const std::string work = flags.Str("work-dir", "");
+  const std::string leader_dir = flags.Str("replicate-existing", "");
+  const std::string admin_pub = flags.Str(
+      "admin-key", std::filesystem::path(leader_dir).parent_path().string() + "/admin.key.pub");
+  const double seconds = flags.Num("seconds", 5);
+  const double ceiling_seconds = flags.Num("ceiling-seconds", 1.5);
+  const int streams = static_cast<int>(flags.Num("streams", 2));
+  const size_t window = static_cast<size_t>(flags.Num("stream-window", 512));
+  const double catch_up_limit = flags.Num("catch-up-limit", 900);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (ledgerd.empty() || work.empty()) Die("--ledgerd and --work-dir are required");
+  std::filesystem::create_directories(work + "/leader");
+  std::filesystem::create_directories(work + "/follower");
+  const std::string follower_dir = work + "/follower/data";
+
+  double verify_cpu_us = 0;
+  const double ceiling = MeasureVerifyRate(cores, ceiling_seconds, &verify_cpu_us);
+  Server leader = StartLedgerd(ledgerd, leader_dir, work + "/leader");
+  auto leader_stub = LedgerService::NewStub(MakeChannel(leader.target, -1));
+  const uint64_t leader_size = TreeSizeOf(*leader_stub);
+  WaitIdle(leader.pid);  // the leader's own views, caught up before the clock starts
+
+  // An empty follower, configured from the operator's records (not from the leader).
+  if (Run({ledgerd, "init-follower", "--data-dir", follower_dir, "--origin", kOrigin,
+           "--log-key", LogKeyHex(leader_dir), "--admin-key", admin_pub},
+          work + "/follower/init.log") != 0) {
+    Die("ledgerd init-follower failed; see " + work + "/follower/init.log");
+  }
+  const double leader_cpu_0 = ProcessCpuSeconds(leader.pid);
+  const auto start = SteadyClock::now();
+  Server follower =
+      StartLedgerd(ledgerd, follower_dir, work + "/follower", {"--follow", leader.target});
+  auto follower_stub = LedgerService::NewStub(MakeChannel(follower.target, -2));
+  uint64_t fsize = 0;
+  while ((fsize = TreeSizeOf(*follower_stub)) < leader_size &&
+         SecondsSince(start) < catch_up_limit) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double catch_up_s = SecondsSince(start);
+  const double follower_cpu = ProcessCpuSeconds(follower.pid);
+  const double leader_cpu = ProcessCpuSeconds(leader.pid) - leader_cpu_0;
+  const double rate = fsize / catch_up_s;
+  std::fprintf(stderr,
+               "replicate: follower caught up on %llu entries in %.1f s = %.0f entries/s = %.2f x "
+               "ceiling (%.0f/s); follower CPU %.1f s, leader CPU %.1f s\n",
+               static_cast<unsigned long long>(fsize), catch_up_s, rate, rate / ceiling, ceiling,
+               follower_cpu, leader_cpu);
+  const auto [follower_settle_s, follower_settle_cpu] = WaitIdle(follower.pid);
+
+  // Steady lag: AppendStream at full speed into the leader while sampling both sizes.
+  ClaimTemplates claims = LoadClaims(flags.Str("liar-dir", ""));
+  crypto::Ed25519PrivateKey submitter = BenchKey(0xb2);  // log_bench registered it
+  const double ingest_ceiling = MeasureVerifyRate(cores, ceiling_seconds);
+  const size_t n = static_cast<size_t>(std::min(flags.Num("max-bulk-rate", 32000),
+                                                2.0 * ingest_ceiling) * seconds) +
+                   64 * streams;
+  std::vector<ledger::v1::AppendRequest> pool(n);
+  {
+    auto events = Presign(claims, kOrigin, absl::StrCat("repl-", leader_size, "-"), 0, n,
+                          submitter, cores);
+    for (size_t i = 0; i < n; ++i) *pool[i].mutable_event() = std::move(events[i]);
+  }
+  struct Sample {
+    double t;
+    uint64_t leader, follower;
+  };
+  std::vector<Sample> samples;
+  std::atomic<bool> sampling{true};
+  const auto lag_start = SteadyClock::now();
+  std::thread sampler([&] {
+    auto ls = LedgerService::NewStub(MakeChannel(leader.target, -3));
+    auto fs = LedgerService::NewStub(MakeChannel(follower.target, -4));
+    while (sampling.load()) {
+      const double t = SecondsSince(lag_start);
+      const uint64_t l = TreeSizeOf(*ls);
+      const uint64_t f = TreeSizeOf(*fs);
+      samples.push_back({t, l, f});
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  Errors errors;
+  const CpuSnapshot a = TakeCpuSnapshot(leader.pid);
+  const double fcpu_a = ProcessCpuSeconds(follower.pid);
+  ModeResult r = RunStream(leader.target, streams, seconds, window, pool, errors);
+  const CpuSnapshot b = TakeCpuSnapshot(leader.pid);
+  const double fcpu_b = ProcessCpuSeconds(follower.pid);
+  const uint64_t final_leader = TreeSizeOf(*leader_stub);
+  const auto drain_start = SteadyClock::now();
+  while (TreeSizeOf(*follower_stub) < final_leader && SecondsSince(drain_start) < 120) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const double drain_s = SecondsSince(drain_start);
+  sampling = false;
+  sampler.join();
+  // Lag in entries at each sample, and in time: from when the leader reported a size until the
+  // follower first reported at least that size.
+  std::vector<double> lag_entries, lag_ms;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (samples[i].t > r.seconds) break;  // while ingest ran
+    lag_entries.push_back(static_cast<double>(samples[i].leader - std::min(samples[i].leader,
+                                                                          samples[i].follower)));
+    for (size_t j = i; j < samples.size(); ++j) {
+      if (samples[j].follower >= samples[i].leader) {
+        lag_ms.push_back((samples[j].t - samples[i].t) * 1e3);
+        break;
+      }
+    }
+  }
+  const LatencyStats le = Summarize(lag_entries);
+  const LatencyStats lm = Summarize(lag_ms);
+  const double ingest_rate = r.events / r.seconds;
+  std::fprintf(stderr,
+               "replicate: steady lag at %.0f events/s (%.2f x ceiling): p50 %.0f entries / %.0f "
+               "ms, p99 %.0f entries / %.0f ms, max %.0f entries; drained %.2f s after ingest\n",
+               ingest_rate, ingest_rate / ingest_ceiling, le.p50_us, lm.p50_us, le.p99_us,
+               lm.p99_us, le.max_us, drain_s);
+
+  struct rusage ru;
+  const int frc = StopLedgerd(follower, work + "/follower", &ru);
+  const int lrc = StopLedgerd(leader, work + "/leader", &ru);
+  nlohmann::json out = {
+      {"entries", leader_size},
+      {"ceiling_2t_per_s", ceiling},
+      {"verify_cpu_us", verify_cpu_us},
+      {"catch_up",
+       {{"entries", fsize},
+        {"seconds", catch_up_s},
+        {"complete", fsize >= leader_size},
+        {"entries_per_s", rate},
+        {"ratio_to_ceiling", rate / ceiling},
+        {"follower_cpu_s", follower_cpu},
+        {"follower_cpu_us_per_entry", fsize ? follower_cpu * 1e6 / fsize : 0.0},
+        {"leader_cpu_s", leader_cpu},
+        {"follower_views_settle_s", follower_settle_s},
+        {"follower_views_settle_cpu_s", follower_settle_cpu}}},
+      {"steady",
+       {{"streams", streams},
+        {"seconds", r.seconds},
+        {"events", r.events},
+        {"events_per_s", ingest_rate},
+        {"ceiling_2t_per_s", ingest_ceiling},
+        {"ratio_to_ceiling", ingest_rate / ingest_ceiling},
+        {"errors", errors.count.load()},
+        {"first_error", errors.first},
+        {"samples", lag_entries.size()},
+        {"lag_entries", {{"p50", le.p50_us}, {"p99", le.p99_us}, {"max", le.max_us}}},
+        {"lag_ms", {{"p50", lm.p50_us}, {"p99", lm.p99_us}, {"max", lm.max_us}}},
+        {"drain_after_ingest_s", drain_s},
+        {"leader_cpu", CpuJson(a, b, r.events)},
+        {"follower_cpu_us_per_event", r.events ? (fcpu_b - fcpu_a) * 1e6 / r.events : 0.0}}},
+      {"exit_codes", {{"leader", lrc}, {"follower", frc}}},
+  };
+  WriteJson(flags.Str("out", ""), out);
+  return (lrc == 0 && frc == 0 && fsize >= leader_size && errors.count.load() == 0) ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace ledger::bench
 
 int main(int argc, char** argv) {
   ledger::bench::Flags flags(argc, argv);
   if (!flags.Str("serve-existing", "").empty()) return ledger::bench::ServeExisting(flags);
+  if (!flags.Str("replicate-existing", "").empty()) {
+    return ledger::bench::ReplicateExisting(flags);
+  }
   return ledger::bench::Ingest(flags);
 }

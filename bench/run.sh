@@ -18,8 +18,10 @@
 # libpq headers), builds -c opt in its own Bazel output base ($BENCH_OUTPUT_BASE, default
 # ~/.cache/bazel-ob-bench), copies the binaries away (so a concurrent build cannot swap them
 # mid-run), then measures, in this order, everything against the ceiling measured in the same
-# run: the ceiling; ingest over gRPC; PostgreSQL; the large log (build, restart, proofs, size,
-# audit) at growing sizes, each also served by a restarted ledgerd; the ceiling again.
+# run: the ceiling; ingest over gRPC (unary, batch, stream, signed batch); PostgreSQL; the large
+# log (build, restart, proofs, size, audit) at growing sizes, each also served by a restarted
+# ledgerd; view rebuild vs a raw scan of the largest log; a follower catching up with it and
+# then following ingest; the ceiling again.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -76,7 +78,7 @@ PGBIN=/usr/lib/postgresql/15/bin
 OUTPUT_BASE="${BENCH_OUTPUT_BASE:-$HOME/.cache/bazel-ob-bench}"
 BAZEL=(bazel "--output_base=$OUTPUT_BASE")
 TARGETS=(//bench:ceiling_bench //bench:ingest_bench //bench:pg_bench //bench:log_bench
-         //service:ledgerd //cli:ledgerctl)
+         //bench/views:rebuild_bench //service:ledgerd //cli:ledgerctl)
 log "building -c opt: ${TARGETS[*]}"
 "${BAZEL[@]}" build -c opt "${TARGETS[@]}" >&2
 BAZEL_BIN="$("${BAZEL[@]}" info -c opt bazel-bin 2>/dev/null)"
@@ -103,8 +105,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir -p "$WORK/bin"
-for b in bench/ceiling_bench bench/ingest_bench bench/pg_bench bench/log_bench service/ledgerd \
-         cli/ledgerctl; do
+for b in bench/ceiling_bench bench/ingest_bench bench/pg_bench bench/log_bench \
+         bench/views/rebuild_bench service/ledgerd cli/ledgerctl; do
   cp "$BAZEL_BIN/$b" "$WORK/bin/"
 done
 BIN="$WORK/bin"
@@ -127,12 +129,15 @@ if [[ $PERF -eq 1 ]]; then PERF_FLAGS=(--perf="$(command -v perf)" --perf-dir="$
 if [[ $SMOKE -eq 1 ]]; then
   CEILING_FLAGS=(--seconds=0.3 --repeats=1)
   INGEST_FLAGS=(--seconds="${SECONDS_PER_MODE:-0.5}" --ceiling-seconds=0.2 --unary=2 --batch=2
-                --stream=2 --max-unary-rate=2000 --max-bulk-rate=4000)
+                --stream=2 --signed-batch=2 --max-unary-rate=2000 --max-bulk-rate=4000
+                --max-signed-batch-rate=8000)
   PG_FLAGS=(--seconds="${SECONDS_PER_MODE:-0.4}" --ceiling-seconds=0.2 --rows=2 --batch=2
             --max-row-rate=2000 --max-chain-rate=4000 --max-plain-rate=8000)
   SIZES=(2000)
   LOG_FLAGS=(--proof-seconds=0.2 --restart-runs=2 --ceiling-seconds=0.2)
   SERVE_FLAGS=(--seconds=0.3 --clients=2 --settle-limit=10)
+  REBUILD_FLAGS=(--runs=1)
+  REPL_FLAGS=(--seconds=0.5 --ceiling-seconds=0.2 --max-bulk-rate=4000 --catch-up-limit=60)
 else
   CEILING_FLAGS=(--seconds=2 --repeats=3)
   INGEST_FLAGS=(--seconds="${SECONDS_PER_MODE:-6}")
@@ -140,6 +145,8 @@ else
   SIZES=()  # decided after the ceiling is measured, see below
   LOG_FLAGS=(--proof-seconds=2 --restart-runs=5)
   SERVE_FLAGS=(--seconds=2 --settle-limit=45)
+  REBUILD_FLAGS=(--runs=3)
+  REPL_FLAGS=(--seconds="${SECONDS_PER_MODE:-6}")
 fi
 
 # The run's circumstances: the report states them.
@@ -233,6 +240,19 @@ if [[ $PERF -eq 1 && -f "$WORK/perf-verify.data" ]]; then
     report --children --sort symbol --percent-limit 2 | grep -E 'ledger::' | head -40
   } > "$RESULTS/perf-verify.txt" || true
 fi
+
+# ---- 6b. replay: the views rebuilt from the largest log, against a raw scan + parse of it ------
+log "views: rebuild from the ${SIZES[-1]}-entry log vs a raw scan + parse of the same log"
+"$BIN/rebuild_bench" --log-db="$WORK/log/data/db" --dir="$WORK/rebuild" "${REBUILD_FLAGS[@]}" \
+  --out="$RESULTS/rebuild.json" >&2
+rm -rf "$WORK/rebuild"
+
+# ---- 6c. replication: an empty follower catches up with the largest log, then follows ingest --
+log "replication: follower catch-up on the ${SIZES[-1]}-entry log, then steady lag under ingest"
+"$BIN/ingest_bench" --ledgerd="$BIN/ledgerd" --work-dir="$WORK/repl" \
+  --replicate-existing="$WORK/log/data" ${LIAR_DIR:+--liar-dir="$LIAR_DIR"} "${REPL_FLAGS[@]}" \
+  --out="$RESULTS/replicate.json"
+rm -rf "$WORK/repl"
 
 # ---- 7. the ceiling again (how much the machine's capacity drifted during the run) ------------
 "$BIN/ceiling_bench" "${CEILING_FLAGS[@]}" --out="$RESULTS/ceiling-end.json"

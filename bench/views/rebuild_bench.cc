@@ -3,7 +3,11 @@
 // entry (what any replay must do at least). Goal (issue 3): rebuild >= 0.5 x raw.
 //
 //   rebuild_bench [--claims=200000] [--dir=/tmp/...] [--runs=3] [--batch=1024] [--memory]
-//                 [--write_buffer_mb=M]
+//                 [--write_buffer_mb=M] [--log-db=PATH] [--out=FILE.json]
+//
+// --log-db names an existing log database (a data directory's db/, e.g. the one bench/run.sh's
+// log_bench builds): it is opened read-only and the views are rebuilt into --dir/views.
+// --out also writes the figures as JSON (bench/report.py reads them).
 //
 // --memory rebuilds into a MemoryViewStore instead of RocksDB: the projections' own cost.
 // The log holds --claims claim_asserted events plus, per claim, a review with probability 1/2, a
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "nlohmann/json.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
@@ -214,6 +219,7 @@ int Main(int argc, char** argv) {
   std::string dir;
   bool memory = false;
   size_t write_buffer_mb = 0;
+  std::string log_db, out;
   for (int i = 1; i < argc; ++i) {
     absl::string_view a = argv[i];
     if (a == "--memory") {
@@ -226,12 +232,16 @@ int Main(int argc, char** argv) {
       if (!absl::SimpleAtoi(a, &batch) || batch < 1) return 2;
     } else if (absl::ConsumePrefix(&a, "--write_buffer_mb=")) {
       if (!absl::SimpleAtoi(a, &write_buffer_mb)) return 2;
+    } else if (absl::ConsumePrefix(&a, "--log-db=")) {
+      log_db = std::string(a);
+    } else if (absl::ConsumePrefix(&a, "--out=")) {
+      out = std::string(a);
     } else if (absl::ConsumePrefix(&a, "--dir=")) {
       dir = std::string(a);
     } else {
       std::fprintf(stderr,
                    "usage: rebuild_bench [--claims=N] [--dir=D] [--runs=R] [--batch=B] "
-                   "[--memory] [--write_buffer_mb=M]\n");
+                   "[--memory] [--write_buffer_mb=M] [--log-db=PATH] [--out=FILE.json]\n");
       return 2;
     }
   }
@@ -239,9 +249,9 @@ int Main(int argc, char** argv) {
     dir = (std::filesystem::temp_directory_path() / absl::StrCat("rebuild_bench_", claims)).string();
   }
   std::filesystem::create_directories(dir);
-  const std::string db_path = dir + "/db";
+  const std::string db_path = log_db.empty() ? dir + "/db" : log_db;
 
-  if (!std::filesystem::exists(db_path + "/CURRENT")) {
+  if (log_db.empty() && !std::filesystem::exists(db_path + "/CURRENT")) {
     store::RocksDbLogStoreOptions o;
     o.create_if_missing = true;
     auto store = store::RocksDbLogStore::Open(db_path, o);
@@ -291,6 +301,24 @@ int Main(int argc, char** argv) {
               memory ? "MemoryViewStore" : "RocksDbViewStore");
   std::printf("ratio                   %.2f wall, %.2f CPU (goal >= 0.50)\n",
               rebuild_rate / raw_rate, rebuild_cpu_rate / raw_cpu_rate);
+  if (!out.empty()) {
+    nlohmann::json j = {
+        {"entries", n},
+        {"runs", runs},
+        {"batch", batch},
+        {"store", memory ? "memory" : "rocksdb"},
+        {"raw_events_per_s", raw_rate},
+        {"raw_events_per_cpu_s", raw_cpu_rate},
+        {"rebuild_events_per_s", rebuild_rate},
+        {"rebuild_events_per_cpu_s", rebuild_cpu_rate},
+        {"ratio_wall", rebuild_rate / raw_rate},
+        {"ratio_cpu", rebuild_cpu_rate / raw_cpu_rate},
+    };
+    std::FILE* f = std::fopen(out.c_str(), "w");
+    if (f == nullptr) Die(absl::InternalError("cannot write " + out), "out");
+    std::fputs(j.dump(2).c_str(), f);
+    std::fclose(f);
+  }
   return 0;
 }
 
