@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -359,7 +360,7 @@ int RunRebuild(const RebuildFlags& f) {
 }  // namespace
 
 void AddClaimCommands(CLI::App* app, CommandTable* table) {
-  auto* claim_flags = new ClaimFlags();
+  auto claim_flags = std::make_shared<ClaimFlags>();
   CLI::App* claim = app->add_subcommand(
       "claim", "Show one claim: current (or as-of) version, status, verdicts, full history");
   AddServerFlags(claim, &claim_flags->server);
@@ -372,28 +373,28 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
               "  ledgerctl claim seed-article-loc-clashes --as-of-seq 12");
   table->Add(claim, [claim_flags] { return RunClaim(*claim_flags); });
 
-  auto* claims_flags = new ClaimsFlags();
+  auto claims_flags = std::make_shared<ClaimsFlags>();
   CLI::App* claims = app->add_subcommand(
       "claims", "List claims by claimant, topic, entity, source or status, in statement-time order");
-  AddClaimsFlags(claims, claims_flags, /*with_filters=*/true);
+  AddClaimsFlags(claims, claims_flags.get(), /*with_filters=*/true);
   SetExamples(claims,
               "Examples:\n  ledgerctl claims --topic energy\n"
               "  ledgerctl claims --claimant \"Sergei Ryabkov\" --said-from 2015-07 --said-to 2015-07"
               " --as-of 2015-09-01");
   table->Add(claims, [claims_flags] { return RunClaims(*claims_flags); });
 
-  auto* history_flags = new ClaimsFlags();
+  auto history_flags = std::make_shared<ClaimsFlags>();
   CLI::App* history = app->add_subcommand(
       "history", "Everything a claimant said, on a timeline by statement time");
   history->add_option("claimant", history_flags->claimant, "Claimant name")->required();
-  AddClaimsFlags(history, history_flags, /*with_filters=*/false);
+  AddClaimsFlags(history, history_flags.get(), /*with_filters=*/false);
   SetExamples(history, "Example:\n  ledgerctl history \"Alexander Novak\"");
   table->Add(history, [history_flags] { return RunClaims(*history_flags); });
 
-  auto* as_of_flags = new ClaimsFlags();
+  auto as_of_flags = std::make_shared<ClaimsFlags>();
   CLI::App* as_of = app->add_subcommand(
       "as-of", "Every claim as the ledger stood at sequence N (--as-of-seq) or time T (--as-of)");
-  AddClaimsFlags(as_of, as_of_flags, /*with_filters=*/true);
+  AddClaimsFlags(as_of, as_of_flags.get(), /*with_filters=*/true);
   SetExamples(as_of, "Examples:\n  ledgerctl as-of --as-of-seq 12\n  ledgerctl as-of --as-of 2026-01-01");
   table->Add(as_of, [as_of_flags] {
     if (as_of_flags->as_of.sequence < 0 && as_of_flags->as_of.time.empty()) {
@@ -403,7 +404,7 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
     return RunClaims(*as_of_flags);
   });
 
-  auto* tally_flags = new TallyFlags();
+  auto tally_flags = std::make_shared<TallyFlags>();
   CLI::App* tally = app->add_subcommand("tally", "Verdict counts for one claimant");
   AddServerFlags(tally, &tally_flags->server);
   AddJsonFlag(tally, &tally_flags->json);
@@ -412,7 +413,7 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
   SetExamples(tally, "Example:\n  ledgerctl tally \"Barack Obama\"");
   table->Add(tally, [tally_flags] { return RunTally(*tally_flags); });
 
-  auto* views_flags = new ViewsFlags();
+  auto views_flags = std::make_shared<ViewsFlags>();
   CLI::App* views_cmd = app->add_subcommand("views", "The views' progress (and digests)");
   AddServerFlags(views_cmd, &views_flags->server);
   AddJsonFlag(views_cmd, &views_flags->json);
@@ -420,7 +421,7 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
   SetExamples(views_cmd, "Example:\n  ledgerctl views --digests");
   table->Add(views_cmd, [views_flags] { return RunViews(*views_flags); });
 
-  auto* rebuild_flags = new RebuildFlags();
+  auto rebuild_flags = std::make_shared<RebuildFlags>();
   CLI::App* rebuild = app->add_subcommand(
       "rebuild", "Drop the views of a data directory and replay them from the log (offline)");
   rebuild->add_option("--data-dir", rebuild_flags->data_dir, "Data directory")->required();

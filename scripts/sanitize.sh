@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test suite under AddressSanitizer + UndefinedBehaviorSanitizer (gcc, `--config=asan` in
+# .bazelrc; LeakSanitizer runs at each test's exit). Its own Bazel output base, so it does not
+# evict the normal build. Ends with "N passed, N failed" (test targets).
+#   scripts/sanitize.sh                  every test not tagged no_sanitizer
+#   scripts/sanitize.sh //tests/core/... any Bazel target patterns
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+if [[ -z "${LEDGER_SHARED_DIR:-}" && -d ../shared ]]; then
+  export LEDGER_SHARED_DIR="$(cd ../shared && pwd)"
+fi
+targets=("$@")
+[[ ${#targets[@]} -eq 0 ]] && targets=("//tests/...")
+
+OUTPUT_BASE="${SANITIZE_OUTPUT_BASE:-$HOME/.cache/factledger-asan-ob}"
+log=$(mktemp)
+# halt_on_error: the first report fails the test. detect_leaks: LeakSanitizer at exit.
+bazel "--output_base=$OUTPUT_BASE" test --config=asan --test_tag_filters=-no_sanitizer \
+  --test_env=ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0 \
+  --test_env=UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  --test_output=errors "${targets[@]}" 2>&1 | tee "$log" | grep -v 'linux-sandbox'
+rc=${PIPESTATUS[0]}
+passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
+failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FLAKY|INCOMPLETE)' "$log" || true)
+if [[ $rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi
+rm -f "$log"
+echo "${passed} passed, ${failed} failed"
+exit $rc
