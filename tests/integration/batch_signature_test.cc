@@ -19,6 +19,7 @@
 #include "ledger/merkle/hasher.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "service/ledger_service.h"
+#include "tests/integration/testing/in_process_ledger.h"
 
 namespace ledger {
 namespace {
@@ -45,33 +46,15 @@ std::vector<std::pair<std::string, std::string>> Events(const std::string& prefi
   return out;
 }
 
-std::string Reason(const grpc::Status& s) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(s.error_details())) return "";
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
-}
-
 class BatchSignatureTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::string(::getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(core::InitDataDir(dir_, kOrigin, {admin_.public_key()}).ok());
-    auto log = core::OpenLog(dir_, core::LogOptions());
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    stub_ = v1::LedgerService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    auto server = testing::InProcessLedger::Start(kOrigin, {admin_.public_key()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    dir_ = server_->dir();
+    log_ = &server_->log();
+    stub_ = &server_->stub();
     v1::Event reg;
     reg.mutable_key_registered()->set_public_key(
         std::string(crypto::AsStringView(desk_.public_key())));
@@ -82,10 +65,6 @@ class BatchSignatureTest : public ::testing::Test {
     v1::AppendResponse resp;
     ASSERT_TRUE(stub_->Append(&ctx, req, &resp).ok());
   }
-  void TearDown() override {
-    if (server_) server_->Shutdown();
-  }
-
   grpc::Status Send(const v1::SignedBatch& batch, v1::AppendBatchResponse* resp = nullptr) {
     v1::AppendSignedBatchRequest req;
     *req.mutable_batch() = batch;
@@ -100,7 +79,7 @@ class BatchSignatureTest : public ::testing::Test {
     const store::LogHead before = log_->Head();
     grpc::Status s = Send(batch);
     EXPECT_EQ(s.error_code(), code) << s.error_message();
-    EXPECT_EQ(Reason(s), reason) << s.error_message();
+    EXPECT_EQ(testing::ErrorReason(s), reason) << s.error_message();
     EXPECT_EQ(log_->Head().tree_size, before.tree_size);
     EXPECT_EQ(log_->Head().root_hash, before.root_hash);
   }
@@ -108,10 +87,9 @@ class BatchSignatureTest : public ::testing::Test {
   std::string dir_;
   crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
   crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
-  std::unique_ptr<core::Log> log_;
-  std::unique_ptr<service::LedgerServiceImpl> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::LedgerService::Stub> stub_;
+  std::unique_ptr<testing::InProcessLedger> server_;
+  core::Log* log_ = nullptr;
+  v1::LedgerService::Stub* stub_ = nullptr;
 };
 
 TEST_F(BatchSignatureTest, OneSignatureAppendsTheWholeBatchInOrder) {
@@ -194,7 +172,7 @@ TEST_F(BatchSignatureTest, EventSignatureNeverVerifiesAsABatchSignature) {
   v1::AppendResponse resp;
   grpc::Status s = stub_->Append(&ctx, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(Reason(s), "SIGNATURE_INVALID");
+  EXPECT_EQ(testing::ErrorReason(s), "SIGNATURE_INVALID");
 }
 
 TEST_F(BatchSignatureTest, RevokedKeyIsRefused) {
@@ -246,10 +224,9 @@ TEST_F(BatchSignatureTest, MixedLogAuditsWithOneSignatureCheckPerBatch) {
     ASSERT_TRUE(stub_->Append(&ctx, single, &resp).ok());
   }
   ASSERT_TRUE(Send(client::SignBatch(kOrigin, "b2", Events("b2", 7), desk_)).ok());
-  server_->Shutdown();
-  server_.reset();
-  service_.reset();
-  log_.reset();
+  stub_ = nullptr;
+  log_ = nullptr;
+  server_.reset();  // stops serving and closes the log
   auto store = core::OpenStoreReadOnly(dir_);
   ASSERT_TRUE(store.ok());
   auto identity = core::ReadIdentity(dir_);

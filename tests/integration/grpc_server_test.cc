@@ -17,6 +17,7 @@
 #include "ledger/merkle/verify.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "service/ledger_service.h"
+#include "tests/integration/testing/in_process_ledger.h"
 
 namespace ledger {
 namespace {
@@ -84,21 +85,12 @@ std::pair<std::string, std::string> ReasonAndField(const grpc::Status& s) {
 class GrpcServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::string(::getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(core::InitDataDir(dir_, kOrigin, {admin_.public_key()}).ok());
-    auto log = core::OpenLog(dir_, core::LogOptions());
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(port, 0);
-    stub_ = v1::LedgerService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+    auto server = testing::InProcessLedger::Start(kOrigin, {admin_.public_key()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    dir_ = server_->dir();
+    log_ = &server_->log();
+    stub_ = &server_->stub();
     // Register the desk's submitter key with the admin key.
     v1::Event reg;
     reg.mutable_key_registered()->set_public_key(
@@ -106,10 +98,6 @@ class GrpcServerTest : public ::testing::Test {
     reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
     reg.mutable_key_registered()->set_holder("Desk A");
     ASSERT_TRUE(Append(client::SignEvent(kOrigin, "register-desk", reg, admin_)).ok());
-  }
-
-  void TearDown() override {
-    if (server_) server_->Shutdown();
   }
 
   grpc::Status Append(const v1::SignedEvent& event, v1::AppendResponse* out = nullptr) {
@@ -132,10 +120,9 @@ class GrpcServerTest : public ::testing::Test {
   std::string dir_;
   crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
   crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
-  std::unique_ptr<core::Log> log_;
-  std::unique_ptr<service::LedgerServiceImpl> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::LedgerService::Stub> stub_;
+  std::unique_ptr<testing::InProcessLedger> server_;
+  core::Log* log_ = nullptr;
+  v1::LedgerService::Stub* stub_ = nullptr;
 };
 
 TEST_F(GrpcServerTest, AppendReadAndProveOverTheWire) {
@@ -427,7 +414,7 @@ TEST_F(GrpcServerTest, SubscribeDeliversHistoryThenLiveEntriesExactlyOnceAcrossA
 TEST_F(GrpcServerTest, SubscribersBeyondTheLimitAreRefused) {
   service::LedgerServiceOptions options;
   options.max_subscribers = 1;
-  service::LedgerServiceImpl limited(log_.get(), options);
+  service::LedgerServiceImpl limited(log_, options);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

@@ -20,18 +20,15 @@
 #include <string>
 #include <vector>
 
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/base/types.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/core/data_dir.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/entry.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
-#include "service/ledger_service.h"
+#include "tests/integration/testing/in_process_ledger.h"
 #include "tests/support/shared_data.h"
 
 namespace ledger {
@@ -62,16 +59,6 @@ std::string ClaimBytes(const std::string& text) {
   return client::SerializeEvent(e);
 }
 
-std::string Reason(const grpc::Status& s) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(s.error_details())) return "";
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
-}
-
 // S + L (little-endian 256-bit addition; L = 2^252 + 27742317777372353535851937790883648493).
 std::string AddGroupOrderToS(std::string sig) {
   static const uint8_t kL[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
@@ -89,32 +76,13 @@ std::string AddGroupOrderToS(std::string sig) {
 class SignatureVectorsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::string(::getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(core::InitDataDir(dir_, kOrigin, {admin_.public_key()}).ok());
-    auto log = core::OpenLog(dir_, core::LogOptions());
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    stub_ = v1::LedgerService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
-  }
-  void TearDown() override {
-    if (server_) server_->Shutdown();
+    auto server = testing::InProcessLedger::Start(kOrigin, {admin_.public_key()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
   }
 
-  grpc::Status Append(const v1::SignedEvent& e) {
-    v1::AppendRequest req;
-    *req.mutable_event() = e;
-    grpc::ClientContext ctx;
-    v1::AppendResponse resp;
-    return stub_->Append(&ctx, req, &resp);
-  }
+  grpc::Status Append(const v1::SignedEvent& e) { return server_->Append(e); }
+  core::Log& log() { return server_->log(); }
 
   // The admin registers `key` as a submitter (once per key).
   void Register(const std::string& key_bytes) {
@@ -142,10 +110,10 @@ class SignatureVectorsTest : public ::testing::Test {
     const Hash key_id = crypto::SignerKeyId(key);
     e.set_key_id(std::string(key_id.begin(), key_id.end()));
     e.set_signature(sig);
-    const store::LogHead before = log_->Head();
+    const store::LogHead before = log().Head();
     grpc::Status s = Append(e);
     EXPECT_FALSE(s.ok()) << label << " was accepted";
-    const std::string reason = Reason(s);
+    const std::string reason = testing::ErrorReason(s);
     if (sig.size() == crypto::kEd25519SignatureSize) {
       EXPECT_EQ(reason, "SIGNATURE_INVALID") << label << ": " << s.error_message();
       EXPECT_FALSE(crypto::Ed25519Verify(key, format::EventSigningInput(kOrigin, id, event), sig))
@@ -153,17 +121,13 @@ class SignatureVectorsTest : public ::testing::Test {
     } else {
       EXPECT_EQ(reason, "INVALID_ENVELOPE") << label << ": " << s.error_message();
     }
-    EXPECT_EQ(log_->Head().tree_size, before.tree_size) << label;
-    EXPECT_EQ(log_->Head().root_hash, before.root_hash) << label;
+    EXPECT_EQ(log().Head().tree_size, before.tree_size) << label;
+    EXPECT_EQ(log().Head().root_hash, before.root_hash) << label;
     return reason;
   }
 
-  std::string dir_;
   crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
-  std::unique_ptr<core::Log> log_;
-  std::unique_ptr<service::LedgerServiceImpl> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::LedgerService::Stub> stub_;
+  std::unique_ptr<testing::InProcessLedger> server_;
   std::map<std::string, bool> registered_;
   int sent_ = 0;
 };
@@ -180,13 +144,13 @@ TEST_F(SignatureVectorsTest, ProperSignaturesAcceptedNonCanonicalSRefused) {
   }();
   // Same point equation, S not reduced: libsodium (and RFC 8032 §5.1.7) refuses it.
   EXPECT_NE(high_s.signature(), client::SignEventBytes(kOrigin, "high-s", event, desk).signature());
-  const store::LogHead before = log_->Head();
+  const store::LogHead before = log().Head();
   grpc::Status s = Append(high_s);
-  EXPECT_EQ(Reason(s), "SIGNATURE_INVALID") << s.error_message();
-  EXPECT_EQ(log_->Head().tree_size, before.tree_size);
+  EXPECT_EQ(testing::ErrorReason(s), "SIGNATURE_INVALID") << s.error_message();
+  EXPECT_EQ(log().Head().tree_size, before.tree_size);
   s = Append(good);
   EXPECT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(log_->Head().tree_size, before.tree_size + 1);
+  EXPECT_EQ(log().Head().tree_size, before.tree_size + 1);
 }
 
 TEST_F(SignatureVectorsTest, CctvVectorsAreRefusedThroughAppend) {

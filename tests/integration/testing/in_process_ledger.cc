@@ -1,0 +1,66 @@
+#include "tests/integration/testing/in_process_ledger.h"
+
+#include <cstdlib>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "ledger/core/data_dir.h"
+
+namespace ledger::testing {
+
+absl::StatusOr<std::unique_ptr<InProcessLedger>> InProcessLedger::Start(
+    const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys,
+    std::string dir) {
+  if (dir.empty()) {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    dir = std::string(tmp != nullptr ? tmp : "/tmp") + "/" +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+  std::unique_ptr<InProcessLedger> l(new InProcessLedger());
+  l->dir_ = dir;
+  absl::Status init = core::InitDataDir(dir, origin, admin_keys);
+  if (!init.ok()) return init;
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir, core::LogOptions());
+  if (!log.ok()) return log.status();
+  l->log_ = *std::move(log);
+  l->service_ = std::make_unique<service::LedgerServiceImpl>(l->log_.get());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(l->service_.get());
+  l->server_ = builder.BuildAndStart();
+  if (l->server_ == nullptr || port == 0) return absl::InternalError("cannot listen on loopback");
+  l->address_ = "127.0.0.1:" + std::to_string(port);
+  l->stub_ = ledger::v1::LedgerService::NewStub(
+      grpc::CreateChannel(l->address_, grpc::InsecureChannelCredentials()));
+  return l;
+}
+
+InProcessLedger::~InProcessLedger() {
+  if (server_) server_->Shutdown();
+}
+
+grpc::Status InProcessLedger::Append(const ledger::v1::SignedEvent& event,
+                                     ledger::v1::AppendResponse* response) {
+  ledger::v1::AppendRequest req;
+  *req.mutable_event() = event;
+  grpc::ClientContext ctx;
+  ledger::v1::AppendResponse ignored;
+  return stub_->Append(&ctx, req, response != nullptr ? response : &ignored);
+}
+
+std::pair<std::string, std::string> ErrorReasonAndField(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return {"", ""};
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      const auto field = info.metadata().find("field");
+      return {info.reason(), field != info.metadata().end() ? field->second : ""};
+    }
+  }
+  return {"", ""};
+}
+
+}  // namespace ledger::testing
