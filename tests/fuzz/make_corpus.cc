@@ -16,7 +16,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/core/claim_rules.h"
+#include "ledger/core/key_registry.h"
+#include "ledger/store/schema.h"
+#include "ledger/views/view_schema.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/fuzz/sample_log.h"
 
 namespace ledger::fuzz {
 namespace {
@@ -76,6 +81,110 @@ void MerkleSeeds() {
   }
 }
 
+// ---- store_records ------------------------------------------------------------------------
+
+void StoreRecordSeeds() {
+  namespace ss = store::schema;
+  namespace vs = views::schema;
+  Hash h{};
+  for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(i * 7);
+  const std::string key_id = KeyIdOf(SignerKey(1).public_key());
+  std::map<uint8_t, std::string> records;
+  records[0] = ss::EntryKey(11);
+  records[1] = ss::NodeKey({3, 9});
+  records[2] = ss::EncodeNodeValue(h);
+  records[3] = ss::EncodeLeafIndexValue(5);
+  records[4] = ss::EncodeEventIdValue({5, h});
+  records[5] = ss::CheckpointKey(12);
+  records[6] = ss::EncodeHead({12, h, kNowMicros});
+  core::KeyRecord kr;
+  kr.public_key = SignerKey(1).public_key();
+  kr.role = core::KeyRole::kAdmin;
+  kr.revoked = true;
+  kr.registered_sequence = 1;
+  kr.revoked_sequence = 10;
+  records[7] = core::EncodeKeyRecord(kr);
+  records[8] = core::EncodeClaimRecord({key_id, 2, true, 6});
+  records[9] = vs::EncodeFingerprint({10, h});
+  vs::IndexEntry entry;
+  entry.claim_id = "claim-1";
+  entry.ranges = {{2, 4}, {4, vs::kOpenSequence}};
+  records[10] = vs::EncodeIndexEntry(entry);
+  vs::IndexReverse reverse;
+  reverse.asserted_sequence = 2;
+  reverse.said = vs::SaidKeyOf(2015, 8, 24);
+  reverse.terms = {"energy", std::string("nul\0byte", 8)};
+  records[11] = vs::EncodeIndexReverse(reverse);
+  records[12] = vs::IndexEntryKey(
+      vs::IndexSpace{vs::ViewPrefix(vs::ViewTag::kByClaimant, vs::kByClaimantView)},
+      "name:alexander novak", vs::SaidKeyOf(2015, 8, 24), 2);
+  records[13] = vs::IndexEntryKey(
+      vs::StatusIndexSpace(vs::ViewPrefix(vs::ViewTag::kClaims, vs::kClaimsView)),
+      vs::StatusTerm(vs::ClaimStatus::kCorrected), vs::SaidKeyOf(2015, 0, 0), 2);
+  records[14] = vs::ClaimHistoryKey(vs::ViewPrefix(vs::ViewTag::kClaims, vs::kClaimsView),
+                                    "claim-1", 4);
+  vs::ClaimState state;
+  state.asserted_sequence = 2;
+  state.submitter_key_id = key_id;
+  state.version_sequence = 4;
+  state.status = vs::ClaimStatus::kCorrected;
+  state.status_sequence = 4;
+  state.said = vs::SaidKeyOf(2015, 8, 24);
+  records[15] = vs::EncodeClaimState(state);
+  records[16] = vs::EncodeKindAndId(vs::EventKind::kClaimCorrected, "corr-1");
+  vs::KeyState ks;
+  ks.has_public_key = true;
+  ks.public_key = std::string(crypto::AsStringView(SignerKey(1).public_key()));
+  ks.role = 1;
+  ks.registered_sequence = 0;
+  ks.revoked = true;
+  ks.revoked_sequence = 10;
+  records[17] = vs::EncodeKeyState(ks);
+  {
+    std::string suffix;
+    vs::AppendOrderedString(&suffix, "Example Fact Desk");
+    vs::AppendOrderedString(&suffix, "Unproven");
+    records[18] = suffix;
+  }
+  {
+    std::string ordered;
+    vs::AppendOrderedString(&ordered, std::string("a\0b", 3));
+    vs::AppendOrderedString(&ordered, "a");
+    records[19] = ordered;
+  }
+  for (const auto& [selector, bytes] : records) {
+    Write("store_records", absl::StrCat("valid-", static_cast<int>(selector)),
+          std::string(1, static_cast<char>(selector)) + bytes);
+  }
+}
+
+// ---- stored_entries -------------------------------------------------------------------------
+
+void StoredEntrySeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  const std::vector<std::string> leaves = LeafDatas(*sample->log);
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    Write("stored_entries", absl::StrCat("valid-leaf-", i), std::string(1, '\0') + leaves[i]);
+  }
+  // The whole log, and its first entries, as stored (no re-signing).
+  for (size_t n : {size_t{2}, size_t{7}, leaves.size()}) {
+    Output o;
+    o.U8(1).U8(static_cast<uint8_t>(n - 1));
+    for (size_t i = 0; i < n; ++i) o.U8(0).Blob(leaves[i]);
+    Write("stored_entries", absl::StrCat("valid-log-", n), o.str());
+  }
+  // Re-signed by the entry's own signer: the same bytes, so still valid.
+  {
+    const int signer[] = {0, 0, 1, 0, 1, 2, 0, 1, 1, 1, 2};
+    Output o;
+    o.U8(1).U8(static_cast<uint8_t>(leaves.size() - 1));
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      o.U8(static_cast<uint8_t>(1 | (signer[i] << 1))).Blob(leaves[i]);
+    }
+    Write("stored_entries", "valid-log-resigned", o.str());
+  }
+}
+
 }  // namespace
 }  // namespace ledger::fuzz
 
@@ -86,6 +195,8 @@ int main(int argc, char** argv) {
   }
   ledger::fuzz::g_root = argv[1];
   ledger::fuzz::MerkleSeeds();
+  ledger::fuzz::StoreRecordSeeds();
+  ledger::fuzz::StoredEntrySeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }
