@@ -15,7 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/format/checkpoint.h"
+#include "cli/bundle.h"
 #include "ledger/core/claim_rules.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/store/schema.h"
@@ -185,6 +188,93 @@ void StoredEntrySeeds() {
   }
 }
 
+// ---- checkpoint -----------------------------------------------------------------------------
+
+// A signed note over `text` with one signature line per (name, key).
+std::string Note(const std::string& text,
+                 const std::vector<std::pair<std::string, const crypto::Ed25519PrivateKey*>>& sigs) {
+  std::string note = text + "\n";
+  for (const auto& [name, key] : sigs) {
+    const std::string sig = format::NoteKeyHash(name, key->public_key()) + key->Sign(text);
+    absl::StrAppend(&note, "\xe2\x80\x94 ", name, " ", absl::Base64Escape(sig), "\n");
+  }
+  return note;
+}
+
+void CheckpointSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  const TreeSize n = sample->log->Head().tree_size;
+  for (TreeSize size = 0; size <= n; ++size) {
+    absl::StatusOr<std::string> note = sample->log->CheckpointAt(size);
+    if (!note.ok()) continue;
+    Write("checkpoint", absl::StrCat("valid-anchor-", size), std::string(1, '\3') + *note);
+  }
+  const crypto::Ed25519PrivateKey cosigner = KeyFromFill(0x77);
+  const std::string text = format::CheckpointText(
+      {std::string(kOrigin), n, sample->log->Head().root_hash});
+  const std::string origin(kOrigin);
+  Write("checkpoint", "valid-cosigned-log-key",
+        std::string(1, '\0') + Note(text, {{origin, &cosigner}, {origin, &LogKey()}}));
+  Write("checkpoint", "valid-cosigned-cosigner",
+        std::string(1, '\1') + Note(text, {{origin, &LogKey()}, {origin, &cosigner}}));
+  Write("checkpoint", "valid-other-names-ignored",
+        std::string(1, '\3') +
+            Note(text, {{"witness.example/w1", &cosigner}, {origin, &LogKey()}}));
+  Write("checkpoint", "valid-extension-lines",
+        std::string(1, '\0') +
+            Note(text + "extension one\nsecond extension\n", {{origin, &LogKey()}}));
+  Write("checkpoint", "valid-verifier-key",
+        std::string(1, '\2') + format::NoteVerifierKey(kOrigin, LogKey().public_key()));
+  Write("checkpoint", "edge-other-origin",
+        std::string(1, '\3') +
+            format::SignCheckpoint({"other.example/log", 3, sample->log->Head().root_hash},
+                                   LogKey()));
+  Write("checkpoint", "edge-forked-root",
+        std::string(1, '\3') +
+            format::SignCheckpoint({origin, 5, sample->log->Head().root_hash}, LogKey()));
+  Write("checkpoint", "edge-beyond-head",
+        std::string(1, '\3') +
+            format::SignCheckpoint({origin, n + 1, sample->log->Head().root_hash}, LogKey()));
+}
+
+// ---- bundle ---------------------------------------------------------------------------------
+
+void BundleSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  const core::Log& log = *sample->log;
+  const TreeSize size = log.Head().tree_size;
+  const std::string note = log.LatestCheckpoint();
+  for (SequenceNumber seq = 0; seq < size; ++seq) {
+    const core::LogEntry e = *log.GetEntry(seq);
+    cli::ProofBundle b;
+    b.origin = std::string(kOrigin);
+    b.sequence = seq;
+    b.event_id = e.event_id;
+    b.leaf_data = e.leaf_data;
+    b.leaf_hash = e.leaf_hash;
+    b.key_id = e.key_id;
+    for (int k = 0; k <= kExtraKeys; ++k) {
+      if (KeyIdOf(SignerKey(k).public_key()) == e.key_id) b.public_key = SignerKey(k).public_key();
+    }
+    b.tree_size = size;
+    b.inclusion_proof = log.ProveInclusion(seq, size)->hashes;
+    b.checkpoint = note;
+    Write("bundle", absl::StrCat("valid-bundle-", seq), std::string(1, '\0') + cli::EncodeBundle(b));
+  }
+  const char* const docs[] = {
+      "{}",
+      "[]",
+      " {\"a\": [1, -2.5e+10, 0, -0, 1E-3, true, false, null], \"b\": {\"c\": \"d\"}} ",
+      "\"esc: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0000 \\u00e9 \\ud83d\\ude00\"",
+      "\"utf-8: \xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80\"",
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+      "{\"format\":\"factledger-proof-bundle/v1\",\"inclusion_proof\":[\"00\"],\"n\":123456789012345678901234567890}",
+  };
+  int i = 0;
+  for (const char* doc : docs) Write("bundle", absl::StrCat("valid-json-", i++), std::string(1, '\1') + doc);
+  Write("bundle", "edge-json-duplicate-member", std::string(1, '\1') + "{\"a\":1,\"a\":2}");
+}
+
 }  // namespace
 }  // namespace ledger::fuzz
 
@@ -197,6 +287,8 @@ int main(int argc, char** argv) {
   ledger::fuzz::MerkleSeeds();
   ledger::fuzz::StoreRecordSeeds();
   ledger::fuzz::StoredEntrySeeds();
+  ledger::fuzz::CheckpointSeeds();
+  ledger::fuzz::BundleSeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }
