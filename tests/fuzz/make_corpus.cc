@@ -19,6 +19,9 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/format/checkpoint.h"
 #include "cli/bundle.h"
+#include "cli/output.h"
+#include "google/protobuf/util/json_util.h"
+#include "service/ledger_service.h"
 #include "ledger/core/claim_rules.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/store/schema.h"
@@ -275,6 +278,54 @@ void BundleSeeds() {
   Write("bundle", "edge-json-duplicate-member", std::string(1, '\1') + "{\"a\":1,\"a\":2}");
 }
 
+// ---- import_formats -------------------------------------------------------------------------
+
+void ImportSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  // JSON Lines: the sample's events as drafts (claims, corrections, reviews, retractions; the
+  // key events need an admin signer, which the fuzz target's importer key is).
+  std::string jsonl;
+  for (const ledger::v1::AppendRequest& r : SampleRequests()) {
+    if (!r.has_event()) continue;
+    ledger::v1::EventDraft draft;
+    draft.set_event_id(r.event().event_id());
+    draft.mutable_event()->ParseFromString(r.event().event());
+    if (draft.event().has_key_revoked()) continue;  // would revoke the importer's key
+    std::string line;
+    if (!google::protobuf::util::MessageToJsonString(draft, &line).ok()) std::exit(1);
+    absl::StrAppend(&jsonl, line, "\n");
+  }
+  Write("import_formats", "valid-jsonl", std::string(1, '\0') + std::string(1, '\3') + jsonl);
+  Write("import_formats", "valid-jsonl-batch-signature",
+        std::string(1, '\0') + std::string(1, '\x0c') + jsonl);
+  // Export lines, as `ledgerctl export` prints them.
+  service::LedgerServiceImpl service(sample->log.get());
+  std::string exported;
+  for (SequenceNumber seq : {2, 3, 4, 5, 6, 7}) {
+    ledger::v1::GetEntryRequest req;
+    req.set_sequence(seq);
+    ledger::v1::GetEntryResponse resp;
+    if (!service.GetEntry(nullptr, &req, &resp).ok()) std::exit(1);
+    absl::StrAppend(&exported, cli::EntryJson(resp.entry()), "\n");
+  }
+  Write("import_formats", "valid-export", std::string(1, '\1') + std::string(1, '\2') + exported);
+  // LIAR rows (14 tab-separated columns), written for these seeds.
+  const std::string liar =
+      "1001.json\thalf-true\tThe pipeline will be ready in 2017.\tenergy,pipelines\t"
+      "alexander-novak\tEnergy Minister\tRussia\tnone\t0\t1\t2\t0\t0\ta press conference\n"
+      "1002.json\tpants-fire\tThe bridge opened in 1832.\thistory\tada-example\t\t\t\t"
+      "0\t0\t0\t0\t1\tan interview\r\n"
+      "\n"
+      "1003\ttrue\tTaxes went up.\ttaxes, economy ,\tsome-speaker\tSenator\tOhio\t"
+      "republican\t1\t1\t1\t1\t1\ta speech\n";
+  Write("import_formats", "valid-liar", std::string(1, '\2') + std::string(1, '\4') + liar);
+  Write("import_formats", "edge-liar-bad-rows",
+        std::string(1, '\2') + std::string(1, '\0') +
+            "x\tunknown-label\ta\tb\tc\td\te\tf\tg\t1\t2\t3\t4\t5\tv\n"
+            "bad id!\ttrue\ta\tb\tc\td\te\tf\tg\t1\t2\t3\t4\t5\tv\n"
+            "too\tfew\tcolumns\n");
+}
+
 }  // namespace
 }  // namespace ledger::fuzz
 
@@ -289,6 +340,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::StoredEntrySeeds();
   ledger::fuzz::CheckpointSeeds();
   ledger::fuzz::BundleSeeds();
+  ledger::fuzz::ImportSeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }
