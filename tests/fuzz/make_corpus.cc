@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/format/checkpoint.h"
@@ -326,6 +327,91 @@ void ImportSeeds() {
             "too\tfew\tcolumns\n");
 }
 
+// ---- data_dir_files ------------------------------------------------------------------------
+
+void DataDirFileSeeds() {
+  const std::string seed_hex = HexEncode(SignerKey(1).seed());
+  const std::string pub_hex = HexEncode(crypto::AsStringView(SignerKey(1).public_key()));
+  Write("data_dir_files", "valid-private-key",
+        std::string(1, '\0') + "factledger-ed25519-private-key " + seed_hex + "\n");
+  Write("data_dir_files", "valid-private-key-uppercase",
+        std::string("\0  factledger-ed25519-private-key ", 34) + absl::AsciiStrToUpper(seed_hex) +
+            "\r\n\n");
+  Write("data_dir_files", "valid-public-key", "\1" + crypto::FormatPublicKey(SignerKey(1).public_key()) + "\n");
+  Write("data_dir_files", "valid-public-key-bare", "\1" + pub_hex);
+  const std::string log_hex = HexEncode(crypto::AsStringView(LogKey().public_key()));
+  const std::string admin_hex = HexEncode(crypto::AsStringView(AdminKey().public_key()));
+  const std::string identity = absl::StrCat("factledger-data-dir v1\norigin ", kOrigin,
+                                            "\nlog-key ", log_hex, "\nadmin-key ", admin_hex,
+                                            "\nadmin-key ", pub_hex, "\n");
+  Write("data_dir_files", "valid-identity", "\2" + identity);
+  Write("data_dir_files", "valid-identity-follower", "\2" + identity + "role follower\n");
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  for (TreeSize size : {0, 5, 11}) {
+    Write("data_dir_files", absl::StrCat("valid-anchor-", size), "\3" + *sample->log->CheckpointAt(size));
+  }
+}
+
+// ---- append_request -------------------------------------------------------------------------
+
+void AppendRequestSeeds() {
+  const std::vector<ledger::v1::AppendRequest> requests = SampleRequests();
+  const int signer[] = {0, 0, 1, 0, 1, 2, 0, 1, 2};
+  for (bool resign : {false, true}) {
+    Output o;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const uint8_t bits = static_cast<uint8_t>(resign ? 8 | (signer[i] << 4) : 0);
+      if (requests[i].has_batch()) {
+        ledger::v1::AppendSignedBatchRequest b;
+        *b.mutable_batch() = requests[i].batch();
+        o.U8(2 | bits).Blob(b.SerializeAsString());
+      } else {
+        o.U8(0 | bits).Blob(requests[i].SerializeAsString());
+      }
+    }
+    Output reads;
+    reads.U64(3).U64(1).U16(5);
+    o.U8(4).Blob(reads.str());
+    ledger::v1::GetInclusionProofRequest incl;
+    incl.set_sequence(8);
+    o.U8(5).Blob(incl.SerializeAsString());
+    ledger::v1::GetConsistencyProofRequest cons;
+    cons.set_from_tree_size(3);
+    o.U8(6).Blob(cons.SerializeAsString());
+    Write("append_request", resign ? "valid-sample-resigned" : "valid-sample", o.str());
+  }
+  {
+    // The single events as one atomic AppendBatch (a key registered and used in the same
+    // request), then the same again through AppendEach (all duplicates).
+    ledger::v1::AppendBatchRequest batch;
+    for (const auto& r : requests) {
+      if (r.has_event()) *batch.add_events() = r.event();
+    }
+    Output o;
+    o.U8(1).Blob(batch.SerializeAsString());
+    o.U8(3).Blob(batch.SerializeAsString());
+    ledger::v1::GetInclusionProofRequest incl;
+    incl.set_leaf_hash(std::string(32, 'x'));
+    o.U8(5).Blob(incl.SerializeAsString());
+    Write("append_request", "valid-batch-then-each", o.str());
+  }
+  {
+    // Refusals: a bad signature, a submitter revoking a key, an unknown claim, a wrong version.
+    ledger::v1::AppendRequest bad_sig = requests[0];
+    bad_sig.mutable_event()->mutable_signature()->at(5) ^= 1;
+    ledger::v1::AppendRequest wrong_version = requests[0];
+    wrong_version.mutable_event()->set_version(2);
+    Output o;
+    o.U8(0).Blob(bad_sig.SerializeAsString());
+    o.U8(0).Blob(wrong_version.SerializeAsString());
+    o.U8(0).Blob(requests[0].SerializeAsString());
+    o.U8(0).Blob(requests[4].SerializeAsString());  // corrects claim-1, which is not there
+    o.U8(0 | 8 | (1 << 4)).Blob(requests[8].SerializeAsString());  // revoke signed by a stranger
+    o.U8(7).Blob(std::string("\x08\x05\x12\x03abc", 7)).U8(9);
+    Write("append_request", "edge-refusals", o.str());
+  }
+}
+
 }  // namespace
 }  // namespace ledger::fuzz
 
@@ -341,6 +427,8 @@ int main(int argc, char** argv) {
   ledger::fuzz::CheckpointSeeds();
   ledger::fuzz::BundleSeeds();
   ledger::fuzz::ImportSeeds();
+  ledger::fuzz::DataDirFileSeeds();
+  ledger::fuzz::AppendRequestSeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }
