@@ -412,6 +412,36 @@ void AppendRequestSeeds() {
   }
 }
 
+// ---- replication ----------------------------------------------------------------------------
+
+void ReplicationSeeds() {
+  const std::string honest(48, '\0');  // leader A answers every call, no prefetch
+  // start: 0 empty, 1 a prefix of A (next byte: length - 1), 2 a prefix of B; then options.
+  Write("replication", "valid-empty-page-1", std::string("\0\0", 2) + honest);
+  Write("replication", "valid-empty-pages-of-4-chunks-of-3",
+        std::string("\0", 1) + std::string(1, static_cast<char>(3 | (2 << 3))) + honest);
+  Write("replication", "valid-prefix-5-of-a", std::string("\1\4\7", 3) + honest);
+  Write("replication", "valid-prefix-3-of-b", std::string("\2\2\7", 3) + honest);
+  {
+    // Prefetch: the long poll brings 8 entries, the rest comes page by page.
+    Output o;
+    o.U8(0).U8(7).U8(0).U8(8);
+    o.Bytes(std::string(40, '\0'));
+    Write("replication", "valid-prefetch", o.str());
+  }
+  // Leader B answers a follower holding 8 entries of A: its checkpoint is not consistent.
+  Write("replication", "edge-fork-b", std::string("\1\7\7", 3) + std::string(24, '\1'));
+  // Leader B (9 entries) answers a follower holding all 11 of A: a rollback or a fork.
+  Write("replication", "edge-rollback", std::string("\1\12\7", 3) + std::string(24, '\1'));
+  // Mutated answers from A.
+  {
+    Output o;
+    o.U8(0).U8(0);
+    for (int i = 0; i < 12; ++i) o.U8(2).U8(0).U8(1).U16(static_cast<uint16_t>(i * 37)).U8(0x40);
+    Write("replication", "edge-mutated", o.str());
+  }
+}
+
 }  // namespace
 }  // namespace ledger::fuzz
 
@@ -429,6 +459,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::ImportSeeds();
   ledger::fuzz::DataDirFileSeeds();
   ledger::fuzz::AppendRequestSeeds();
+  ledger::fuzz::ReplicationSeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }
