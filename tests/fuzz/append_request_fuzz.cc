@@ -17,7 +17,7 @@
 // new entries, each readable, hashed as answered and covered by the signed checkpoint
 // returned; every proof served verifies; checkpoints served verify; and at the end the
 // offline audit (ledger/audit) finds the log intact -- nothing the service admitted breaks a
-// rule the auditor checks.
+// rule the auditor checks -- and the claim views (ledger/views) replay all of it.
 #include <string>
 #include <vector>
 
@@ -32,6 +32,9 @@
 #include "ledger/merkle/compact_range.h"
 #include "ledger/merkle/hasher.h"
 #include "ledger/merkle/verify.h"
+#include "ledger/views/claim_views.h"
+#include "ledger/views/view_engine.h"
+#include "ledger/views/view_store.h"
 #include "service/grpc_status.h"
 #include "service/ledger_service.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -266,6 +269,14 @@ class Harness {
     FUZZ_CHECK_MSG(report.ok(), report.status().ToString());
     FUZZ_CHECK_MSG(report->ok, "the service admitted what the audit refuses: " + report->problem);
     FUZZ_CHECK(report->tree_size == Size());
+    // The views replay whatever the log admitted.
+    absl::StatusOr<std::unique_ptr<views::ViewEngine>> engine = views::ViewEngine::Open(
+        std::make_unique<views::MemoryViewStore>(), views::DefaultProjections());
+    FUZZ_CHECK(engine.ok());
+    const absl::StatusOr<views::CatchUpResult> caught_up = (*engine)->CatchUp(*t_.store);
+    FUZZ_CHECK_MSG(caught_up.ok(), "the views refuse what the log admitted: " +
+                                       caught_up.status().ToString());
+    FUZZ_CHECK(caught_up->watermark == Size());
   }
 
  private:

@@ -22,6 +22,7 @@
 #include "cli/bundle.h"
 #include "cli/output.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/v1/claim_service.pb.h"
 #include "service/ledger_service.h"
 #include "ledger/core/claim_rules.h"
 #include "ledger/core/key_registry.h"
@@ -442,6 +443,60 @@ void ReplicationSeeds() {
   }
 }
 
+// ---- claim_queries ---------------------------------------------------------------------------
+
+void ClaimQuerySeeds() {
+  namespace v1 = ledger::v1;
+  Output o;
+  {
+    v1::GetClaimRequest r;
+    r.set_claim_id("claim-1");
+    o.U8(0).Blob(r.SerializeAsString());
+    r.mutable_as_of()->set_sequence(3);
+    o.U8(0).Blob(r.SerializeAsString());
+  }
+  {
+    v1::ListClaimsRequest r;
+    r.set_topic("energy");
+    r.set_page_size(2);
+    o.U8(1).Blob(r.SerializeAsString());
+    v1::ListClaimsRequest by_claimant;
+    by_claimant.set_claimant("Alexander Novak");
+    by_claimant.set_page_size(1);
+    by_claimant.mutable_said_from()->set_year(2015);
+    by_claimant.mutable_said_to()->set_year(2015);
+    by_claimant.mutable_said_to()->set_month(8);
+    o.U8(1).Blob(by_claimant.SerializeAsString());
+    v1::ListClaimsRequest by_status;
+    by_status.set_status(v1::ACTIVE);
+    by_status.set_page_size(1);
+    by_status.mutable_as_of()->set_sequence(6);
+    o.U8(1).Blob(by_status.SerializeAsString());
+    r.set_page_size(1);
+    o.U8(2).Blob(r.SerializeAsString()).U8(2).U8(20).U8(1).U8(30).U8(0x80);
+  }
+  {
+    v1::GetVerdictTallyRequest r;
+    r.set_claimant("Alexander Novak");
+    o.U8(3).Blob(r.SerializeAsString());
+    v1::GetKeyRequest k;
+    k.set_key_id(KeyIdOf(SignerKey(1).public_key()));
+    o.U8(4).Blob(k.SerializeAsString());
+    v1::GetViewStatusRequest st;
+    st.set_with_digests(true);
+    o.U8(5).Blob(st.SerializeAsString());
+  }
+  Write("claim_queries", "valid-queries", o.str());
+  Output edge;
+  v1::ListClaimsRequest bad;
+  bad.set_topic("energy");
+  bad.set_page_token(std::string("\x01not a token at all, but long enough", 38));
+  edge.U8(1).Blob(bad.SerializeAsString());
+  bad.set_page_size(-1);
+  edge.U8(1).Blob(bad.SerializeAsString());
+  Write("claim_queries", "edge-bad-token", edge.str());
+}
+
 }  // namespace
 }  // namespace ledger::fuzz
 
@@ -460,6 +515,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::DataDirFileSeeds();
   ledger::fuzz::AppendRequestSeeds();
   ledger::fuzz::ReplicationSeeds();
+  ledger::fuzz::ClaimQuerySeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }
