@@ -66,6 +66,32 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> LeaderChannel(const std::string& 
   return grpc::CreateCustomChannel(address, credentials, args);
 }
 
+replication::EntryBatch EntryBatchFromResponse(ledger::v1::ReplicateResponse* response) {
+  replication::EntryBatch batch;
+  batch.leaf_datas.reserve(response->leaf_data_size());
+  for (std::string& leaf : *response->mutable_leaf_data()) {
+    batch.leaf_datas.push_back(std::move(leaf));
+  }
+  for (auto& cp : *response->mutable_checkpoints()) {
+    batch.checkpoints[cp.tree_size()] = std::move(*cp.mutable_checkpoint());
+  }
+  return batch;
+}
+
+absl::StatusOr<std::vector<Hash>> ConsistencyProofFromResponse(
+    const ledger::v1::GetConsistencyProofResponse& response) {
+  std::vector<Hash> proof;
+  for (const std::string& h : response.hashes()) {
+    if (h.size() != 32) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the leader's consistency proof holds a hash of ", h.size(),
+                       " bytes, want 32"));
+    }
+    proof.push_back(HashFromBytes(h));
+  }
+  return proof;
+}
+
 GrpcEntrySource::GrpcEntrySource(std::shared_ptr<grpc::Channel> channel,
                                  GrpcEntrySourceOptions options)
     : stub_(ledger::v1::LedgerService::NewStub(std::move(channel))), options_(options) {}
@@ -116,12 +142,7 @@ absl::StatusOr<std::string> GrpcEntrySource::LatestCheckpoint(
       Replicate(position, position.tree_size, options_.prefetch_entries, wait_for_growth);
   if (!r.ok()) return r.status();
   if (r->leaf_data_size() > 0) {
-    replication::EntryBatch batch;
-    for (std::string& leaf : *r->mutable_leaf_data()) batch.leaf_datas.push_back(std::move(leaf));
-    for (auto& cp : *r->mutable_checkpoints()) {
-      batch.checkpoints[cp.tree_size()] = std::move(*cp.mutable_checkpoint());
-    }
-    prefetched_ = std::move(batch);
+    prefetched_ = EntryBatchFromResponse(&*r);
     prefetched_from_ = position.tree_size;
   }
   return std::move(*r->mutable_latest_checkpoint());
@@ -140,13 +161,7 @@ absl::StatusOr<replication::EntryBatch> GrpcEntrySource::Entries(
       position, from, static_cast<uint32_t>(std::min<size_t>(max_entries, 1000)),
       absl::ZeroDuration());
   if (!r.ok()) return r.status();
-  replication::EntryBatch batch;
-  batch.leaf_datas.reserve(r->leaf_data_size());
-  for (std::string& leaf : *r->mutable_leaf_data()) batch.leaf_datas.push_back(std::move(leaf));
-  for (auto& cp : *r->mutable_checkpoints()) {
-    batch.checkpoints[cp.tree_size()] = std::move(*cp.mutable_checkpoint());
-  }
-  return batch;
+  return EntryBatchFromResponse(&*r);
 }
 
 absl::StatusOr<std::string> GrpcEntrySource::CheckpointAt(TreeSize tree_size) {
@@ -176,16 +191,7 @@ absl::StatusOr<std::vector<Hash>> GrpcEntrySource::ConsistencyProof(TreeSize fro
   grpc::Status status = stub_->GetConsistencyProof(&context, request, &response);
   End();
   if (!status.ok()) return FromGrpcStatus(status);
-  std::vector<Hash> proof;
-  for (const std::string& h : response.hashes()) {
-    if (h.size() != 32) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the leader's consistency proof holds a hash of ", h.size(),
-                       " bytes, want 32"));
-    }
-    proof.push_back(HashFromBytes(h));
-  }
-  return proof;
+  return ConsistencyProofFromResponse(response);
 }
 
 }  // namespace ledger::service

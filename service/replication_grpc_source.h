@@ -50,6 +50,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> LeaderChannel(const std::string& 
 // Converts a gRPC status (same canonical codes, same message).
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// The follower's reading of the leader's answers (untrusted bytes; everything they carry is
+// verified later by the follower): the entries and stored checkpoints of a Replicate answer
+// (moved out of `response`), and the hashes of a consistency proof (INVALID_ARGUMENT when one
+// is not 32 bytes).
+replication::EntryBatch EntryBatchFromResponse(ledger::v1::ReplicateResponse* response);
+absl::StatusOr<std::vector<Hash>> ConsistencyProofFromResponse(
+    const ledger::v1::GetConsistencyProofResponse& response);
+
 class GrpcEntrySource : public replication::EntrySource {
  public:
   explicit GrpcEntrySource(std::shared_ptr<grpc::Channel> channel,

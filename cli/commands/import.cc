@@ -11,11 +11,10 @@
 #include "cli/commands/commands.h"
 #include "cli/commands/common.h"
 #include "cli/exit_codes.h"
+#include "cli/import_formats.h"
 #include "cli/importer.h"
 #include "cli/json.h"
-#include "cli/liar.h"
 #include "cli/output.h"
-#include "google/protobuf/util/json_util.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/core/event_validation.h"
@@ -33,28 +32,6 @@ struct ImportFlags {
   size_t batch_size = 100;
   std::string signature = "batch";
 };
-
-// Parses one line in `format`. InvalidArgument says why the line is unusable.
-absl::StatusOr<std::vector<v1::EventDraft>> ParseLine(const std::string& format,
-                                                      const std::string& line) {
-  if (format == "liar") return LiarRowDrafts(line);
-  google::protobuf::util::JsonParseOptions options;
-  // An export line carries the entry's envelope (sequence, signature, ...) beside event_id and
-  // event; only those two are imported (and re-signed with the importer's key).
-  options.ignore_unknown_fields = format == "export";
-  v1::EventDraft draft;
-  auto s = google::protobuf::util::JsonStringToMessage(line, &draft, options);
-  if (!s.ok()) {
-    // The parser's message may go on with the offending text on more lines: keep the first.
-    std::string message = s.message().as_string();
-    message = message.substr(0, message.find('\n'));
-    return absl::InvalidArgumentError(absl::StrCat("not a ledger.v1.EventDraft: ", message));
-  }
-  if (format == "export" && draft.event_id().empty()) {
-    return absl::InvalidArgumentError("an export line without event_id");
-  }
-  return std::vector<v1::EventDraft>{std::move(draft)};
-}
 
 // Adapts LedgerClient to the importer. With `batch_key`, each batch goes as a SignedBatch —
 // one signature for all its events (docs/format.md §11) — whose id is derived from its events,
@@ -129,7 +106,7 @@ int RunImport(const ImportFlags& f) {
     ++line_number;
     if (absl::StripAsciiWhitespace(text).empty()) continue;
     const std::string where = absl::StrCat(f.input, ":", line_number);
-    absl::StatusOr<std::vector<v1::EventDraft>> drafts = ParseLine(f.format, text);
+    absl::StatusOr<std::vector<v1::EventDraft>> drafts = ParseImportLine(f.format, text);
     if (!drafts.ok()) {
       std::cerr << "ledgerctl: " << where << ": skipped: " << drafts.status().message() << "\n";
       counts.refused += f.format == "liar" ? 2 : 1;
