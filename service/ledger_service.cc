@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/base/error.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/format/entry.h"
 #include "service/grpc_status.h"
@@ -176,6 +177,7 @@ grpc::Status LedgerServiceImpl::AppendStream(
   bool write_failed = false;
   uint64_t next_index = 0;
   std::thread appender([&] {
+    SetCurrentThreadName("stream-append");
     for (;;) {
       std::vector<ledger::v1::AppendRequest> taken;
       {

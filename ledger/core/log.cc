@@ -9,6 +9,7 @@
 #include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/core/claim_rules.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/replayer.h"
@@ -137,7 +138,10 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
     }
   }
   if (log->log_key_.has_value()) {
-    log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
+    log->sequencer_ = std::thread([l = log.get()] {
+      SetCurrentThreadName("sequencer");
+      l->SequencerLoop();
+    });
   }
   return log;
 }
@@ -308,7 +312,12 @@ std::vector<Log::Checked> Log::CheckAll(const std::vector<ledger::v1::SignedEven
       for (size_t i = t; i < envelopes.size(); i += threads) fn(i);
     };
     std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    for (size_t t = 1; t < threads; ++t) {
+      pool.emplace_back([&work, t] {
+        SetCurrentThreadName("check");
+        work(t);
+      });
+    }
     work(0);
     for (auto& t : pool) t.join();
   };

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/format/entry.h"
@@ -326,6 +327,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     ViewStore* store = store_.get();
     const ViewBatch* to_write = next.batch.get();
     next.done = std::async(std::launch::async, [store, to_write, write_options] {
+      SetCurrentThreadName("views-write");
       return store->Write(*to_write, write_options);
     });
     in_flight = std::move(next);

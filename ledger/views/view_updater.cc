@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/thread_name.h"
 
 namespace ledger::views {
 
@@ -20,7 +21,10 @@ void ViewUpdater::Start() {
   absl::MutexLock lock(&mu_);
   if (running_ || stopping_) return;
   running_ = true;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("views-update");
+    Run();
+  });
 }
 
 void ViewUpdater::Stop() {
