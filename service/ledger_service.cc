@@ -81,8 +81,7 @@ grpc::Status LedgerServiceImpl::AppendBatch(grpc::ServerContext*,
                                             const ledger::v1::AppendBatchRequest* req,
                                             ledger::v1::AppendBatchResponse* resp) {
   const absl::Time start = absl::Now();
-  std::vector<ledger::v1::SignedEvent> events(req->events().begin(), req->events().end());
-  absl::StatusOr<std::vector<core::AppendResult>> results = log_->AppendAll(events);
+  absl::StatusOr<std::vector<core::AppendResult>> results = log_->AppendAllFrom(req->events());
   if (options_.metrics != nullptr) {
     options_.metrics->RecordLatency("AppendBatch", absl::Now() - start);
   }

@@ -28,6 +28,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
 #include "ledger/base/logging.h"
@@ -136,6 +137,8 @@ struct ServeFlags {
   int max_append_streams = 64;
   int max_concurrent_streams = 100;
   int max_threads = 256;
+  int min_pollers = 2;
+  int max_pollers = 8;
   std::string metrics_listen;
   std::string follow, follower_id;
   std::string leader_tls_ca, leader_tls_cert, leader_tls_key;
@@ -294,8 +297,10 @@ int Serve(const ServeFlags& flags) {
   quota.SetMaxThreads(flags.max_threads);
   builder.SetResourceQuota(quota);
   // Keep pollers alive instead of creating and destroying threads (PERFORMANCE.md).
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 8);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+                              flags.min_pollers);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              flags.max_pollers);
   builder.RegisterService(&service);
   // The views: opened without replay when intact, then caught up by a background thread that
   // never blocks appends.
@@ -372,6 +377,11 @@ int Serve(const ServeFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built without NDEBUG, so absl::Mutex (which gRPC's locks use too) runs
+  // its lock-order deadlock detector on every acquisition: ~3x the cost of an uncontended
+  // lock/unlock, and a global graph for nested ones. It is a debugging aid (the tests keep it);
+  // the server turns it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"ledgerd: the signed, event-sourced fact ledger server"};
   app.require_subcommand(1);
   std::string data_dir, origin;
@@ -427,6 +437,12 @@ int main(int argc, char** argv) {
                     "HTTP/2 streams per connection")
       ->capture_default_str();
   serve->add_option("--max-threads", sf.max_threads, "Most server threads")->capture_default_str();
+  serve->add_option("--min-pollers", sf.min_pollers,
+                    "gRPC threads kept waiting for requests (at least)")
+      ->capture_default_str();
+  serve->add_option("--max-pollers", sf.max_pollers,
+                    "gRPC threads kept waiting for requests (at most; threads beyond exit)")
+      ->capture_default_str();
   serve->add_option("--metrics-listen", sf.metrics_listen,
                     "Serve Prometheus metrics at http://HOST:PORT/metrics (off when empty)");
   serve->add_option("--follow", sf.follow,
