@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/base/error.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/format/entry.h"
 #include "service/grpc_status.h"
@@ -80,8 +81,7 @@ grpc::Status LedgerServiceImpl::AppendBatch(grpc::ServerContext*,
                                             const ledger::v1::AppendBatchRequest* req,
                                             ledger::v1::AppendBatchResponse* resp) {
   const absl::Time start = absl::Now();
-  std::vector<ledger::v1::SignedEvent> events(req->events().begin(), req->events().end());
-  absl::StatusOr<std::vector<core::AppendResult>> results = log_->AppendAll(events);
+  absl::StatusOr<std::vector<core::AppendResult>> results = log_->AppendAllFrom(req->events());
   if (options_.metrics != nullptr) {
     options_.metrics->RecordLatency("AppendBatch", absl::Now() - start);
   }
@@ -176,6 +176,7 @@ grpc::Status LedgerServiceImpl::AppendStream(
   bool write_failed = false;
   uint64_t next_index = 0;
   std::thread appender([&] {
+    SetCurrentThreadName("stream-append");
     for (;;) {
       std::vector<ledger::v1::AppendRequest> taken;
       {

@@ -28,6 +28,8 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
 #include "ledger/base/logging.h"
@@ -136,7 +138,14 @@ struct ServeFlags {
   int max_append_streams = 64;
   int max_concurrent_streams = 100;
   int max_threads = 256;
+  int min_pollers = 2;
+  // Above the number of unary calls expected at once: a sync-server thread that finishes a call
+  // while more than max_pollers threads wait for requests exits, and the next call starts a new
+  // one. With 8, 32 concurrent clients cost about one thread creation per two appends.
+  int max_pollers = 64;
   std::string metrics_listen;
+  int views_coalesce_ms = 20;
+  bool views_wal = false;
   std::string follow, follower_id;
   std::string leader_tls_ca, leader_tls_cert, leader_tls_key;
 };
@@ -290,17 +299,25 @@ int Serve(const ServeFlags& flags) {
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, flags.max_concurrent_streams);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  // Per-call bookkeeping nothing here reads: channelz call and socket counters, and HTTP/2
+  // bandwidth-delay-product probe pings (flow-control windows stay at their defaults).
+  builder.AddChannelArgument(GRPC_ARG_ENABLE_CHANNELZ, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   grpc::ResourceQuota quota("ledgerd");
   quota.SetMaxThreads(flags.max_threads);
   builder.SetResourceQuota(quota);
-  // Keep pollers alive instead of creating and destroying threads (PERFORMANCE.md).
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 8);
+  // Keep pollers alive instead of creating and destroying threads (PERFORMANCE.md): appends
+  // block their thread until the group commit is durable, so every call in flight holds one.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+                              flags.min_pollers);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              flags.max_pollers);
   builder.RegisterService(&service);
   // The views: opened without replay when intact, then caught up by a background thread that
   // never blocks appends.
   ledger::views::RocksDbViewStoreOptions view_store_options;
   view_store_options.create_if_missing = true;
+  view_store_options.write_ahead_log = flags.views_wal;
   auto view_store = ledger::views::RocksDbViewStore::Open(
       ledger::views::ViewsPath(flags.data_dir), view_store_options);
   if (!view_store.ok()) {
@@ -317,6 +334,7 @@ int Serve(const ServeFlags& flags) {
     return kExitDataDir;
   }
   ledger::views::ViewUpdaterOptions updater_options;
+  updater_options.coalesce_delay = absl::Milliseconds(flags.views_coalesce_ms);
   ledger::views::ViewUpdater updater(engine->get(), &(*log)->store(), updater_options);
   updater.Start();
   view_updater.store(&updater);
@@ -372,6 +390,11 @@ int Serve(const ServeFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built without NDEBUG, so absl::Mutex (which gRPC's locks use too) runs
+  // its lock-order deadlock detector on every acquisition: ~3x the cost of an uncontended
+  // lock/unlock, and a global graph for nested ones. It is a debugging aid (the tests keep it);
+  // the server turns it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"ledgerd: the signed, event-sourced fact ledger server"};
   app.require_subcommand(1);
   std::string data_dir, origin;
@@ -427,6 +450,20 @@ int main(int argc, char** argv) {
                     "HTTP/2 streams per connection")
       ->capture_default_str();
   serve->add_option("--max-threads", sf.max_threads, "Most server threads")->capture_default_str();
+  serve->add_option("--min-pollers", sf.min_pollers,
+                    "gRPC threads kept waiting for requests (at least)")
+      ->capture_default_str();
+  serve->add_option("--max-pollers", sf.max_pollers,
+                    "gRPC threads kept waiting for requests (at most; threads beyond exit)")
+      ->capture_default_str();
+  serve->add_option("--views-coalesce-ms", sf.views_coalesce_ms,
+                    "The views catch up at most this often while the log grows slowly (a read "
+                    "that asks for a watermark never waits for it); 0: after every commit")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
+  serve->add_flag("--views-wal", sf.views_wal,
+                  "Log view writes in the views database's write-ahead log (off: a crash loses "
+                  "the newest view batches, which are caught up again from the log)");
   serve->add_option("--metrics-listen", sf.metrics_listen,
                     "Serve Prometheus metrics at http://HOST:PORT/metrics (off when empty)");
   serve->add_option("--follow", sf.follow,

@@ -82,7 +82,14 @@ absl::StatusOr<int> ServerMetrics::Serve(const std::string& listen) {
 
 void ServerMetrics::RecordAppend(const absl::Status& status, bool duplicate) {
   if (status.ok()) {
-    appends_.Add({{"result", duplicate ? "duplicate" : "appended"}, {"reason", ""}}).Increment();
+    std::atomic<prometheus::Counter*>& cached = duplicate ? duplicate_ : appended_;
+    prometheus::Counter* counter = cached.load(std::memory_order_acquire);
+    if (counter == nullptr) {
+      // Family::Add returns the same series for the same labels: a race stores it twice.
+      counter = &appends_.Add({{"result", duplicate ? "duplicate" : "appended"}, {"reason", ""}});
+      cached.store(counter, std::memory_order_release);
+    }
+    counter->Increment();
   } else {
     std::string reason = ErrorReason(status);
     if (reason.empty()) reason = absl::StatusCodeToString(status.code());
@@ -91,6 +98,18 @@ void ServerMetrics::RecordAppend(const absl::Status& status, bool duplicate) {
 }
 
 void ServerMetrics::RecordLatency(const std::string& rpc, absl::Duration latency) {
+  static const char* const kCached[kCachedLatencyRpcs] = {"Append", "AppendBatch",
+                                                          "AppendSignedBatch"};
+  for (int i = 0; i < kCachedLatencyRpcs; ++i) {
+    if (rpc != kCached[i]) continue;
+    prometheus::Histogram* h = latency_[i].load(std::memory_order_acquire);
+    if (h == nullptr) {
+      h = &append_latency_.Add({{"rpc", rpc}}, LatencyBuckets());
+      latency_[i].store(h, std::memory_order_release);
+    }
+    h->Observe(absl::ToDoubleSeconds(latency));
+    return;
+  }
   append_latency_.Add({{"rpc", rpc}}, LatencyBuckets()).Observe(absl::ToDoubleSeconds(latency));
 }
 

@@ -13,6 +13,7 @@
 #ifndef SERVICE_METRICS_H_
 #define SERVICE_METRICS_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +68,13 @@ class ServerMetrics {
   prometheus::Gauge& follower_lag_entries_;
   prometheus::Gauge& follower_lag_seconds_;
   prometheus::Gauge& fork_detected_;
+  // The series recorded per event or request, found once: Family::Add builds a label map,
+  // hashes it and takes the family's lock on every call. Set at first use (so that a series
+  // appears only once something was recorded in it).
+  std::atomic<prometheus::Counter*> appended_{nullptr};
+  std::atomic<prometheus::Counter*> duplicate_{nullptr};
+  static constexpr int kCachedLatencyRpcs = 3;  // Append, AppendBatch, AppendSignedBatch
+  std::atomic<prometheus::Histogram*> latency_[kCachedLatencyRpcs] = {};
 };
 
 }  // namespace ledger::service

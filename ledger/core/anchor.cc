@@ -8,6 +8,7 @@
 #include "ledger/base/error.h"
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/merkle/proof.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "rocksdb/file_system.h"
@@ -127,7 +128,10 @@ AnchorWriter::AnchorWriter(rocksdb::Env* env, std::string dir, TreeSize anchored
       dir_(std::move(dir)),
       newest_size_(anchored_size),
       anchored_size_(anchored_size),
-      thread_([this] { Loop(); }) {}
+      thread_([this] {
+        SetCurrentThreadName("anchor");
+        Loop();
+      }) {}
 
 AnchorWriter::~AnchorWriter() {
   {

@@ -24,9 +24,34 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using ledger::v1::Event;
 
-absl::Status Invalid(absl::string_view path, absl::string_view what,
+// A field path ("event.claim_asserted.claim.topics[2]"), put together only when an error names
+// it: checking a valid event builds no strings. A child refers to its parent, which must
+// outlive it (they live on the stack of the checks).
+class FieldPath {
+ public:
+  FieldPath(const char* root) : name_(root) {}  // NOLINT: implicit, like the strings it replaces
+  FieldPath(absl::string_view root) : name_(root) {}  // NOLINT
+  FieldPath(const std::string& root) : name_(root) {}  // NOLINT
+  FieldPath(const FieldPath* parent, absl::string_view name, int index = -1)
+      : parent_(parent), name_(name), index_(index) {}
+
+  std::string str() const {
+    std::string s;
+    if (parent_ != nullptr) s = absl::StrCat(parent_->str(), ".");
+    absl::StrAppend(&s, name_);
+    if (index_ >= 0) absl::StrAppend(&s, "[", index_, "]");
+    return s;
+  }
+
+ private:
+  const FieldPath* parent_ = nullptr;
+  absl::string_view name_;
+  int index_ = -1;
+};
+
+absl::Status Invalid(const FieldPath& path, absl::string_view what,
                      absl::string_view why = reason::kInvalidField) {
-  return MakeError(absl::StatusCode::kInvalidArgument, why, path, what);
+  return MakeError(absl::StatusCode::kInvalidArgument, why, path.str(), what);
 }
 
 bool IsValidUtf8(absl::string_view s) {
@@ -64,7 +89,7 @@ bool IsValidUtf8(absl::string_view s) {
 }
 
 // Refuses unknown fields and invalid UTF-8 anywhere in the message tree.
-absl::Status CheckWellFormed(const Message& m, const std::string& path) {
+absl::Status CheckWellFormed(const Message& m, const FieldPath& path) {
   const auto* reflection = m.GetReflection();
   if (!reflection->GetUnknownFields(m).empty()) {
     return Invalid(path,
@@ -76,12 +101,12 @@ absl::Status CheckWellFormed(const Message& m, const std::string& path) {
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(m, &fields);
   for (const FieldDescriptor* f : fields) {
-    std::string field_path = absl::StrCat(path, ".", f->name());
+    const FieldPath field_path(&path, f->name());
     if (f->type() == FieldDescriptor::TYPE_STRING) {
       if (f->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
           if (!IsValidUtf8(reflection->GetRepeatedString(m, f, i))) {
-            return Invalid(absl::StrCat(field_path, "[", i, "]"), "is not valid UTF-8",
+            return Invalid(FieldPath(&path, f->name(), i), "is not valid UTF-8",
                            reason::kMalformedEvent);
           }
         }
@@ -91,8 +116,8 @@ absl::Status CheckWellFormed(const Message& m, const std::string& path) {
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (f->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(m, f); ++i) {
-          absl::Status s = CheckWellFormed(reflection->GetRepeatedMessage(m, f, i),
-                                           absl::StrCat(field_path, "[", i, "]"));
+          const FieldPath item(&path, f->name(), i);
+          absl::Status s = CheckWellFormed(reflection->GetRepeatedMessage(m, f, i), item);
           if (!s.ok()) return s;
         }
       } else {
@@ -111,7 +136,7 @@ absl::Status CheckWellFormed(const Message& m, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status CheckString(absl::string_view path, absl::string_view value, size_t max_bytes,
+absl::Status CheckString(const FieldPath& path, absl::string_view value, size_t max_bytes,
                          bool required) {
   if (required && value.empty()) return Invalid(path, "is required", reason::kFieldRequired);
   if (value.size() > max_bytes) {
@@ -121,7 +146,7 @@ absl::Status CheckString(absl::string_view path, absl::string_view value, size_t
   return absl::OkStatus();
 }
 
-absl::Status CheckUrl(absl::string_view path, absl::string_view url, bool required) {
+absl::Status CheckUrl(const FieldPath& path, absl::string_view url, bool required) {
   absl::Status s = CheckString(path, url, kMaxUrlBytes, required);
   if (!s.ok() || url.empty()) return s;
   if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
@@ -134,7 +159,7 @@ absl::Status CheckUrl(absl::string_view path, absl::string_view url, bool requir
 // so no bound that depends on the time of the check applies.
 constexpr int64_t kNoTimeChecks = std::numeric_limits<int64_t>::max();
 
-absl::Status CheckTime(absl::string_view path, int64_t micros, int64_t now_micros) {
+absl::Status CheckTime(const FieldPath& path, int64_t micros, int64_t now_micros) {
   if (micros == 0) return absl::OkStatus();  // Unknown.
   if (micros < kMinTimeMicros ||
       (now_micros != kNoTimeChecks && micros > now_micros + kMaxFutureSkewMicros)) {
@@ -144,10 +169,10 @@ absl::Status CheckTime(absl::string_view path, int64_t micros, int64_t now_micro
   return absl::OkStatus();
 }
 
-absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialDate& d,
+absl::Status CheckPartialDate(const FieldPath& path, const ledger::v1::PartialDate& d,
                               int64_t now_micros) {
   using P = ledger::v1::PartialDate;
-  if (absl::Status s = CheckString(absl::StrCat(path, ".as_stated"), d.as_stated(),
+  if (absl::Status s = CheckString(FieldPath(&path, "as_stated"), d.as_stated(),
                                    kMaxShortStringBytes, false);
       !s.ok()) {
     return s;
@@ -163,25 +188,25 @@ absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialD
       check_future ? absl::ToCivilDay(absl::FromUnixMicros(now_micros), absl::UTCTimeZone())
                    : absl::CivilDay(9999, 12, 31);
   if (d.year() < 1 || d.year() > today.year()) {
-    return Invalid(absl::StrCat(path, ".year"),
+    return Invalid(FieldPath(&path, "year"),
                    absl::StrCat(d.year(), " is outside [1, ", today.year(), "]"),
                    reason::kTimeOutOfRange);
   }
   const bool has_month = d.precision() >= P::MONTH;
   const bool has_day = d.precision() == P::DAY;
   if (has_month ? (d.month() < 1 || d.month() > 12) : d.month() != 0) {
-    return Invalid(absl::StrCat(path, ".month"),
+    return Invalid(FieldPath(&path, "month"),
                    has_month ? "must be 1..12" : "must be 0 when precision is YEAR");
   }
   if (has_day) {
     absl::CivilDay day(d.year(), d.month(), d.day());
     if (d.day() < 1 || day.day() != d.day() || day.month() != d.month()) {
-      return Invalid(absl::StrCat(path, ".day"),
+      return Invalid(FieldPath(&path, "day"),
                      absl::StrCat(d.day(), " is not a day of ", d.year(), "-", d.month()));
     }
     if (day > today + 1) return Invalid(path, "is in the future", reason::kTimeOutOfRange);
   } else if (d.day() != 0) {
-    return Invalid(absl::StrCat(path, ".day"), "must be 0 unless precision is DAY");
+    return Invalid(FieldPath(&path, "day"), "must be 0 unless precision is DAY");
   }
   if (has_month && !has_day &&
       absl::CivilMonth(d.year(), d.month()) > absl::CivilMonth(today)) {
@@ -192,7 +217,7 @@ absl::Status CheckPartialDate(absl::string_view path, const ledger::v1::PartialD
 }
 
 // A reference to a claim: the event id of an earlier claim_asserted, with the event id rules.
-absl::Status CheckClaimId(absl::string_view path, absl::string_view claim_id) {
+absl::Status CheckClaimId(const FieldPath& path, absl::string_view claim_id) {
   absl::Status s = ValidateEventId(claim_id);
   if (s.ok()) return s;
   absl::string_view what = s.message();
@@ -203,70 +228,78 @@ absl::Status CheckClaimId(absl::string_view path, absl::string_view claim_id) {
                  claim_id.empty() ? reason::kFieldRequired : reason::kInvalidField);
 }
 
-absl::Status CheckClaim(const std::string& path, const ledger::v1::Claim& claim,
+absl::Status CheckClaim(const FieldPath& path, const ledger::v1::Claim& claim,
                         bool has_claim, int64_t now_micros) {
   if (!has_claim) return Invalid(path, "is required", reason::kFieldRequired);
-#define LEDGER_CHECK(expr)                \
-  do {                                    \
-    absl::Status s_ = (expr);             \
-    if (!s_.ok()) return s_;              \
+#define LEDGER_CHECK(expr)    \
+  do {                        \
+    absl::Status s_ = (expr); \
+    if (!s_.ok()) return s_;  \
   } while (0)
-  const std::string c = path + ".claimant";
+  const FieldPath c(&path, "claimant");
   if (!claim.has_claimant()) return Invalid(c, "is required", reason::kFieldRequired);
-  LEDGER_CHECK(CheckString(c + ".name", claim.claimant().name(), kMaxShortStringBytes, true));
-  LEDGER_CHECK(CheckString(c + ".role", claim.claimant().role(), kMaxShortStringBytes, false));
-  LEDGER_CHECK(CheckString(c + ".affiliation", claim.claimant().affiliation(),
+  LEDGER_CHECK(
+      CheckString(FieldPath(&c, "name"), claim.claimant().name(), kMaxShortStringBytes, true));
+  LEDGER_CHECK(
+      CheckString(FieldPath(&c, "role"), claim.claimant().role(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckString(FieldPath(&c, "affiliation"), claim.claimant().affiliation(),
                            kMaxShortStringBytes, false));
-  LEDGER_CHECK(CheckString(c + ".stable_id", claim.claimant().stable_id(),
+  LEDGER_CHECK(CheckString(FieldPath(&c, "stable_id"), claim.claimant().stable_id(),
                            kMaxShortStringBytes, false));
-  const std::string st = path + ".statement";
+  const FieldPath st(&path, "statement");
   if (!claim.has_statement()) return Invalid(st, "is required", reason::kFieldRequired);
-  LEDGER_CHECK(CheckString(st + ".text", claim.statement().text(), kMaxStatementTextBytes, true));
-  LEDGER_CHECK(CheckString(st + ".language", claim.statement().language(), kMaxShortStringBytes,
-                           false));
-  LEDGER_CHECK(CheckString(st + ".original_language", claim.statement().original_language(),
+  LEDGER_CHECK(
+      CheckString(FieldPath(&st, "text"), claim.statement().text(), kMaxStatementTextBytes, true));
+  LEDGER_CHECK(CheckString(FieldPath(&st, "language"), claim.statement().language(),
                            kMaxShortStringBytes, false));
-  LEDGER_CHECK(CheckPartialDate(path + ".said", claim.said(), now_micros));
-  const std::string so = path + ".source";
+  LEDGER_CHECK(CheckString(FieldPath(&st, "original_language"),
+                           claim.statement().original_language(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckPartialDate(FieldPath(&path, "said"), claim.said(), now_micros));
+  const FieldPath so(&path, "source");
   if (!claim.has_source()) return Invalid(so, "is required", reason::kFieldRequired);
   const auto& source = claim.source();
-  LEDGER_CHECK(CheckUrl(so + ".url", source.url(), true));
-  LEDGER_CHECK(CheckString(so + ".title", source.title(), kMaxShortStringBytes, false));
-  LEDGER_CHECK(CheckString(so + ".publisher", source.publisher(), kMaxShortStringBytes, false));
-  LEDGER_CHECK(CheckTime(so + ".published_time_micros", source.published_time_micros(),
+  LEDGER_CHECK(CheckUrl(FieldPath(&so, "url"), source.url(), true));
+  LEDGER_CHECK(CheckString(FieldPath(&so, "title"), source.title(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(
+      CheckString(FieldPath(&so, "publisher"), source.publisher(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckTime(FieldPath(&so, "published_time_micros"), source.published_time_micros(),
                          now_micros));
-  LEDGER_CHECK(CheckTime(so + ".retrieved_time_micros", source.retrieved_time_micros(),
+  LEDGER_CHECK(CheckTime(FieldPath(&so, "retrieved_time_micros"), source.retrieved_time_micros(),
                          now_micros));
-  LEDGER_CHECK(CheckUrl(so + ".archive_url", source.archive_url(), false));
+  LEDGER_CHECK(CheckUrl(FieldPath(&so, "archive_url"), source.archive_url(), false));
   if (!source.content_sha256().empty() && source.content_sha256().size() != 32) {
-    return Invalid(so + ".content_sha256",
+    return Invalid(FieldPath(&so, "content_sha256"),
                    absl::StrCat("must be 32 bytes or empty, got ", source.content_sha256().size()));
   }
-  LEDGER_CHECK(CheckString(so + ".quote.exact", source.quote().exact(), kMaxQuoteBytes, false));
-  LEDGER_CHECK(CheckString(so + ".quote.prefix", source.quote().prefix(), kMaxQuoteBytes, false));
-  LEDGER_CHECK(CheckString(so + ".quote.suffix", source.quote().suffix(), kMaxQuoteBytes, false));
+  LEDGER_CHECK(
+      CheckString(FieldPath(&so, "quote.exact"), source.quote().exact(), kMaxQuoteBytes, false));
+  LEDGER_CHECK(
+      CheckString(FieldPath(&so, "quote.prefix"), source.quote().prefix(), kMaxQuoteBytes, false));
+  LEDGER_CHECK(
+      CheckString(FieldPath(&so, "quote.suffix"), source.quote().suffix(), kMaxQuoteBytes, false));
   if (claim.topics_size() > static_cast<int>(kMaxTopics)) {
-    return Invalid(path + ".topics",
+    return Invalid(FieldPath(&path, "topics"),
                    absl::StrCat("has ", claim.topics_size(), " items; the limit is ", kMaxTopics),
                    reason::kLimitExceeded);
   }
   for (int i = 0; i < claim.topics_size(); ++i) {
-    LEDGER_CHECK(CheckString(absl::StrCat(path, ".topics[", i, "]"), claim.topics(i),
-                             kMaxShortStringBytes, true));
+    LEDGER_CHECK(
+        CheckString(FieldPath(&path, "topics", i), claim.topics(i), kMaxShortStringBytes, true));
   }
   if (claim.entities_size() > static_cast<int>(kMaxEntities)) {
-    return Invalid(path + ".entities",
-                   absl::StrCat("has ", claim.entities_size(), " items; the limit is ",
-                                kMaxEntities),
-                   reason::kLimitExceeded);
+    return Invalid(
+        FieldPath(&path, "entities"),
+        absl::StrCat("has ", claim.entities_size(), " items; the limit is ", kMaxEntities),
+        reason::kLimitExceeded);
   }
   for (int i = 0; i < claim.entities_size(); ++i) {
-    const std::string e = absl::StrCat(path, ".entities[", i, "]");
-    LEDGER_CHECK(CheckString(e + ".name", claim.entities(i).name(), kMaxShortStringBytes, true));
-    LEDGER_CHECK(CheckString(e + ".stable_id", claim.entities(i).stable_id(),
+    const FieldPath e(&path, "entities", i);
+    LEDGER_CHECK(
+        CheckString(FieldPath(&e, "name"), claim.entities(i).name(), kMaxShortStringBytes, true));
+    LEDGER_CHECK(CheckString(FieldPath(&e, "stable_id"), claim.entities(i).stable_id(),
                              kMaxShortStringBytes, false));
   }
-  LEDGER_CHECK(CheckString(path + ".venue", claim.venue(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckString(FieldPath(&path, "venue"), claim.venue(), kMaxShortStringBytes, false));
   return absl::OkStatus();
 }
 
@@ -277,8 +310,7 @@ absl::Status CheckBody(const Event& event, int64_t now_micros) {
                         event.claim_asserted().has_claim(), now_micros);
     case Event::kClaimCorrected: {
       const auto& c = event.claim_corrected();
-      LEDGER_CHECK(CheckClaimId("event.claim_corrected.corrects_claim_id",
-                                c.corrects_claim_id()));
+      LEDGER_CHECK(CheckClaimId("event.claim_corrected.corrects_claim_id", c.corrects_claim_id()));
       LEDGER_CHECK(CheckString("event.claim_corrected.reason", c.reason(), kMaxReasonBytes, true));
       return CheckClaim("event.claim_corrected.claim", c.claim(), c.has_claim(), now_micros);
     }
@@ -289,21 +321,24 @@ absl::Status CheckBody(const Event& event, int64_t now_micros) {
     }
     case Event::kClaimReviewed: {
       const auto& r = event.claim_reviewed();
-      const std::string p = "event.claim_reviewed";
-      LEDGER_CHECK(CheckClaimId(p + ".claim_id", r.claim_id()));
+      const FieldPath p("event.claim_reviewed");
+      LEDGER_CHECK(CheckClaimId(FieldPath(&p, "claim_id"), r.claim_id()));
       if (r.worst_rating() > r.best_rating()) {
-        return Invalid(p + ".worst_rating", "must not exceed best_rating");
+        return Invalid(FieldPath(&p, "worst_rating"), "must not exceed best_rating");
       }
       if (r.rating_value() < r.worst_rating() || r.rating_value() > r.best_rating()) {
-        return Invalid(p + ".rating_value",
+        return Invalid(FieldPath(&p, "rating_value"),
                        absl::StrCat(r.rating_value(), " is outside [worst_rating ",
                                     r.worst_rating(), ", best_rating ", r.best_rating(), "]"));
       }
-      LEDGER_CHECK(CheckString(p + ".rating_text", r.rating_text(), kMaxShortStringBytes, true));
-      LEDGER_CHECK(CheckString(p + ".reviewer", r.reviewer(), kMaxShortStringBytes, true));
-      LEDGER_CHECK(CheckUrl(p + ".review_url", r.review_url(), false));
-      LEDGER_CHECK(CheckTime(p + ".review_time_micros", r.review_time_micros(), now_micros));
-      return CheckString(p + ".explanation", r.explanation(), kMaxReasonBytes, false);
+      LEDGER_CHECK(
+          CheckString(FieldPath(&p, "rating_text"), r.rating_text(), kMaxShortStringBytes, true));
+      LEDGER_CHECK(
+          CheckString(FieldPath(&p, "reviewer"), r.reviewer(), kMaxShortStringBytes, true));
+      LEDGER_CHECK(CheckUrl(FieldPath(&p, "review_url"), r.review_url(), false));
+      LEDGER_CHECK(
+          CheckTime(FieldPath(&p, "review_time_micros"), r.review_time_micros(), now_micros));
+      return CheckString(FieldPath(&p, "explanation"), r.explanation(), kMaxReasonBytes, false);
     }
     case Event::kKeyRegistered: {
       const auto& k = event.key_registered();
@@ -384,9 +419,10 @@ absl::Status ValidateEventId(absl::string_view event_id) {
 
 absl::Status ValidateEnvelope(const ledger::v1::SignedEvent& envelope) {
   if (envelope.version() != format::kSignedEventVersion1) {
-    return Invalid("version",
-                   absl::StrCat("is ", envelope.version(), "; this server accepts envelope version 1"),
-                   reason::kUnsupportedVersion);
+    return Invalid(
+        "version",
+        absl::StrCat("is ", envelope.version(), "; this server accepts envelope version 1"),
+        reason::kUnsupportedVersion);
   }
   absl::Status s = ValidateEventId(envelope.event_id());
   if (!s.ok()) return s;

@@ -9,6 +9,7 @@
 #include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/core/claim_rules.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/replayer.h"
@@ -136,8 +137,14 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
           absl::StrCat("no checkpoint is stored for the head's tree size ", head.tree_size));
     }
   }
+  log->recent_from_ = head.tree_size;
   if (log->log_key_.has_value()) {
-    log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    log->checkers_ = std::make_unique<ParallelRunner>(cores - 1, "check");
+    log->sequencer_ = std::thread([l = log.get()] {
+      SetCurrentThreadName("sequencer");
+      l->SequencerLoop();
+    });
   }
   return log;
 }
@@ -211,7 +218,7 @@ absl::StatusOr<std::optional<AppendResult>> Log::FindDuplicate(const Prepared& p
 }
 
 absl::StatusOr<AppendResult> Log::Append(const ledger::v1::SignedEvent& envelope) {
-  LEDGER_ASSIGN_OR_RETURN(std::vector<AppendResult> results, AppendAll({envelope}));
+  LEDGER_ASSIGN_OR_RETURN(std::vector<AppendResult> results, AppendPointers({&envelope}));
   return results.front();
 }
 
@@ -224,12 +231,15 @@ Log::Checked Log::Check(const ledger::v1::SignedEvent& env, int index) const {
   }
   out.prepared = *std::move(p);
   // A retry returns the original entry without a new signature check: its bytes are the
-  // stored, already verified ones.
+  // stored, already verified ones. The lookup reads a store state at least as new as `size`.
+  const TreeSize size = Head().tree_size;
   absl::StatusOr<std::optional<AppendResult>> dup = FindDuplicate(out.prepared);
   if (!dup.ok()) {
     out.status = WithIndex(dup.status(), index);
   } else if (dup->has_value()) {
     out.duplicate = std::move(*dup);
+  } else {
+    out.prepared.id_absent_below = size;
   }
   return out;
 }
@@ -288,8 +298,8 @@ absl::Status Log::CheckWritable() const {
                                 "; send appends to the leader"));
 }
 
-std::vector<Log::Checked> Log::CheckAll(const std::vector<ledger::v1::SignedEvent>& envelopes,
-                                        bool indexed) const {
+std::vector<Log::Checked> Log::CheckAll(
+    const std::vector<const ledger::v1::SignedEvent*>& envelopes, bool indexed) const {
   std::vector<Checked> out(envelopes.size());
   if (absl::Status writable = CheckWritable(); !writable.ok()) {
     for (Checked& c : out) c.status = writable;
@@ -299,38 +309,40 @@ std::vector<Log::Checked> Log::CheckAll(const std::vector<ledger::v1::SignedEven
     for (Checked& c : out) c.status = space;
     return out;
   }
-  constexpr size_t kEventsPerThread = 16;
-  const size_t threads = std::min<size_t>(
-      std::max(1u, std::thread::hardware_concurrency()),
-      (envelopes.size() + kEventsPerThread - 1) / kEventsPerThread);
-  auto in_parallel = [&](const std::function<void(size_t)>& fn) {
-    auto work = [&](size_t t) {
-      for (size_t i = t; i < envelopes.size(); i += threads) fn(i);
-    };
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& t : pool) t.join();
-  };
   auto index_of = [indexed](size_t i) { return indexed ? static_cast<int>(i) : -1; };
-  in_parallel([&](size_t i) { out[i] = Check(envelopes[i], index_of(i)); });
-  // Keys the request registers, usable by its later events.
-  std::vector<std::map<std::string, crypto::PublicKey>> batch_keys_at(envelopes.size());
+  // Whether each event passed Check() (before its signature is verified): as before, those
+  // events' key registrations count for the later events of the request.
+  std::vector<char> checked_ok(envelopes.size(), 0);
+  const std::map<std::string, crypto::PublicKey> no_batch_keys;
+  auto check = [&](size_t i) {
+    out[i] = Check(*envelopes[i], index_of(i));
+    if (out[i].status.ok() && !out[i].duplicate.has_value()) {
+      checked_ok[i] = 1;
+      out[i].status = VerifySignature(out[i].prepared, index_of(i), no_batch_keys);
+    }
+  };
+  constexpr size_t kEventsPerThread = 16;
+  if (envelopes.size() > kEventsPerThread && checkers_ != nullptr) {
+    checkers_->ForEach(envelopes.size(), check);
+  } else {
+    for (size_t i = 0; i < envelopes.size(); ++i) check(i);
+  }
+  // Keys the request registers are usable by its later events: verify again, with them, the
+  // events refused only because their key is not registered (yet).
   std::map<std::string, crypto::PublicKey> batch_keys;
   for (size_t i = 0; i < out.size(); ++i) {
-    batch_keys_at[i] = batch_keys;
-    if (out[i].status.ok() && !out[i].duplicate.has_value() &&
-        out[i].prepared.event.has_key_registered()) {
+    if (!checked_ok[i]) continue;
+    if (!batch_keys.empty() && absl::IsFailedPrecondition(out[i].status) &&
+        ErrorReason(out[i].status) == reason::kKeyNotRegistered &&
+        batch_keys.count(envelopes[i]->key_id()) != 0) {
+      out[i].status = VerifySignature(out[i].prepared, index_of(i), batch_keys);
+    }
+    if (out[i].prepared.event.has_key_registered()) {
       crypto::PublicKey k;
       std::memcpy(k.data(), out[i].prepared.event.key_registered().public_key().data(), k.size());
       batch_keys[std::string(AsStringView(crypto::SignerKeyId(k)))] = k;
     }
   }
-  in_parallel([&](size_t i) {
-    if (out[i].status.ok() && !out[i].duplicate.has_value()) {
-      out[i].status = VerifySignature(out[i].prepared, index_of(i), batch_keys_at[i]);
-    }
-  });
   return out;
 }
 
@@ -349,6 +361,22 @@ absl::Status BatchSizeError(size_t n) {
 
 absl::StatusOr<std::vector<AppendResult>> Log::AppendAll(
     const std::vector<ledger::v1::SignedEvent>& envelopes) {
+  std::vector<const ledger::v1::SignedEvent*> pointers;
+  pointers.reserve(envelopes.size());
+  for (const auto& e : envelopes) pointers.push_back(&e);
+  return AppendPointers(pointers);
+}
+
+absl::StatusOr<std::vector<AppendResult>> Log::AppendAllFrom(
+    const google::protobuf::RepeatedPtrField<ledger::v1::SignedEvent>& envelopes) {
+  std::vector<const ledger::v1::SignedEvent*> pointers;
+  pointers.reserve(envelopes.size());
+  for (const auto& e : envelopes) pointers.push_back(&e);
+  return AppendPointers(pointers);
+}
+
+absl::StatusOr<std::vector<AppendResult>> Log::AppendPointers(
+    const std::vector<const ledger::v1::SignedEvent*>& envelopes) {
   if (envelopes.empty() || envelopes.size() > kMaxBatchEvents) {
     return BatchSizeError(envelopes.size());
   }
@@ -460,7 +488,10 @@ std::vector<absl::StatusOr<AppendResult>> Log::AppendEach(
     return std::vector<absl::StatusOr<AppendResult>>(
         std::max<size_t>(1, envelopes.size()), BatchSizeError(envelopes.size()));
   }
-  std::vector<Checked> checked = CheckAll(envelopes, /*indexed=*/false);
+  std::vector<const ledger::v1::SignedEvent*> pointers;
+  pointers.reserve(envelopes.size());
+  for (const auto& e : envelopes) pointers.push_back(&e);
+  std::vector<Checked> checked = CheckAll(pointers, /*indexed=*/false);
   std::vector<absl::StatusOr<AppendResult>> results(envelopes.size(), absl::UnknownError(""));
   std::vector<Unit> units(envelopes.size());
   std::vector<Unit*> queued;
@@ -569,11 +600,13 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
       results.push_back(r);
       continue;
     }
-    absl::StatusOr<std::optional<AppendResult>> dup = FindDuplicate(p);
-    if (!dup.ok()) return WithIndex(dup.status(), index);
-    if (dup->has_value()) {
-      results.push_back(**dup);
-      continue;
+    if (MayBeStored(p)) {
+      absl::StatusOr<std::optional<AppendResult>> dup = FindDuplicate(p);
+      if (!dup.ok()) return WithIndex(dup.status(), index);
+      if (dup->has_value()) {
+        results.push_back(**dup);
+        continue;
+      }
     }
     LEDGER_RETURN_IF_ERROR(WithIndex(registry.Authorize(p.event, p.envelope->key_id()), index));
     const KeyRole signer_role = registry.Find(p.envelope->key_id())->role;
@@ -633,6 +666,25 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
   return absl::OkStatus();
 }
 
+bool Log::MayBeStored(const Prepared& p) const {
+  // The caller's lookup saw no entry with this id below id_absent_below; every entry committed
+  // since is in recent_ids_ as long as recent_from_ is not above it.
+  if (!p.id_absent_below.has_value() || *p.id_absent_below < recent_from_) return true;
+  return recent_ids_.contains(p.envelope->event_id());
+}
+
+void Log::RememberCommitted(const store::CommitBatch& batch) {
+  for (const auto& [id, record] : batch.event_ids) {
+    recent_order_.push_back(id);
+    recent_ids_.insert(recent_order_.back());
+  }
+  while (recent_order_.size() > options_.recent_event_ids) {
+    recent_ids_.erase(recent_order_.front());
+    recent_order_.pop_front();
+    ++recent_from_;
+  }
+}
+
 void Log::ProcessGroup(std::vector<Unit*> group) {
   store::LogHead head;
   {
@@ -681,6 +733,7 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
       options_.on_commit(stage.batch.entries.size(), absl::Now() - commit_start);
     }
     if (commit.ok() && options_.on_checkpoint) options_.on_checkpoint(checkpoint, new_size);
+    if (commit.ok()) RememberCommitted(stage.batch);
     absl::MutexLock lock(&state_mu_);
     if (commit.ok()) {
       stage.registry.MergeIntoParent(&registry_);

@@ -30,17 +30,20 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/base/clock.h"
+#include "ledger/base/parallel.h"
 #include "ledger/base/types.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/compact_range.h"
 #include "ledger/store/log_store.h"
+#include "google/protobuf/repeated_field.h"
 #include "ledger/v1/claim.pb.h"
 
 namespace ledger::core {
@@ -56,6 +59,10 @@ struct LogOptions {
   Clock* clock = Clock::Real();
   // Most entries one group commit writes.
   size_t max_group_entries = 1024;
+  // The sequencer remembers the event ids of this many newest entries: a request checked for
+  // duplicates (in its caller's thread) while they were being committed needs no second store
+  // lookup on the sequencer. Older requests are looked up again. 0: always look up again.
+  size_t recent_event_ids = 1 << 16;
   // Free-space reserve: appends are refused with RESOURCE_EXHAUSTED (reason DISK_FULL) while
   // `free_bytes()` reports less than `min_free_bytes`, checked for every request and again
   // before every group commit. Debian's RocksDB aborts the process on a full disk, so the
@@ -157,6 +164,9 @@ class Log {
   // (RESOURCE_EXHAUSTED beyond). An error names the index of the offending event.
   absl::StatusOr<std::vector<AppendResult>> AppendAll(
       const std::vector<ledger::v1::SignedEvent>& envelopes);
+  // AppendAll over the events of a request as they arrived (no copies).
+  absl::StatusOr<std::vector<AppendResult>> AppendAllFrom(
+      const google::protobuf::RepeatedPtrField<ledger::v1::SignedEvent>& envelopes);
 
   // Appends a batch signed once (SignedBatch, docs/format.md §11) atomically: all of its events
   // or none; a retry returns the original entries. The batch signature is verified once.
@@ -218,6 +228,9 @@ class Log {
     Hash event_hash;
     // Set for the events of a SignedBatch (their envelope's signature is the batch's).
     const BatchMember* batch = nullptr;
+    // Set when the caller-side lookup found the event id in no entry below this tree size: the
+    // sequencer then only has to look among the entries committed since (recent_ids_).
+    std::optional<TreeSize> id_absent_below;
   };
   struct Unit {
     std::vector<Prepared> events;
@@ -245,9 +258,15 @@ class Log {
   // events of the same request) and verifies the signature.
   absl::Status VerifySignature(const Prepared& p, int index,
                                const std::map<std::string, crypto::PublicKey>& batch_keys) const;
-  // Check() for every envelope, on several threads when there are many.
-  std::vector<Checked> CheckAll(const std::vector<ledger::v1::SignedEvent>& envelopes,
+  // Check() and VerifySignature() for every envelope, on several threads when there are many.
+  std::vector<Checked> CheckAll(const std::vector<const ledger::v1::SignedEvent*>& envelopes,
                                 bool indexed) const;
+  absl::StatusOr<std::vector<AppendResult>> AppendPointers(
+      const std::vector<const ledger::v1::SignedEvent*>& envelopes);
+  // Whether the event id of `p` may name a stored entry (FindDuplicate needed). Sequencer only.
+  bool MayBeStored(const Prepared& p) const;
+  // Records the event ids of a committed batch in recent_ids_. Sequencer only.
+  void RememberCommitted(const store::CommitBatch& batch);
   // OK on a leader; NOT_LEADER on a follower.
   absl::Status CheckWritable() const;
   // OK, or DISK_FULL while free space is below the reserve.
@@ -279,6 +298,16 @@ class Log {
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
   // Only the sequencer thread touches the frontier.
   merkle::Frontier frontier_;
+
+  // The event ids of the newest committed entries (sequencer only): recent_order_[k] is the id
+  // of entry recent_from_ + k, and recent_ids_ views those strings. With Prepared's
+  // id_absent_below they spare the sequencer a second store lookup per event.
+  std::deque<std::string> recent_order_;
+  absl::flat_hash_set<absl::string_view> recent_ids_;
+  SequenceNumber recent_from_ = 0;
+
+  // Helper threads for checking and verifying the events of one request in parallel.
+  std::unique_ptr<ParallelRunner> checkers_;
 
   std::thread sequencer_;
 };

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/logging.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/format/entry.h"
 #include "ledger/merkle/proof.h"
 #include "ledger/merkle/verify.h"
@@ -72,7 +73,10 @@ FollowerPosition Follower::Position() const {
 }
 
 void Follower::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("follower");
+    Loop();
+  });
 }
 
 void Follower::Stop() {

@@ -63,7 +63,7 @@ absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
   const rocksdb::Status s =
       rocksdb::DB::Open(MakeOptions(env, options), path, &db);
   if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("opening views database at ", path));
-  return std::unique_ptr<RocksDbViewStore>(new RocksDbViewStore(db));
+  return std::unique_ptr<RocksDbViewStore>(new RocksDbViewStore(db, options.write_ahead_log));
 }
 
 RocksDbViewStore::~RocksDbViewStore() {
@@ -116,17 +116,18 @@ absl::Status RocksDbViewStore::Write(const ViewBatch& batch, const ViewWriteOpti
     }
   });
   absl::MutexLock lock(&write_mu_);
+  const bool use_wal = write_ahead_log_ && !options.bulk;
   // A WAL-logged write must not become durable without the bulk writes before it.
-  if (!options.bulk && unflushed_bulk_) {
+  if (use_wal && unflushed_bulk_) {
     absl::Status f = FlushLocked();
     if (!f.ok()) return f;
   }
   rocksdb::WriteOptions wo;
   wo.sync = false;
-  wo.disableWAL = options.bulk;
+  wo.disableWAL = !use_wal;
   const rocksdb::Status s = db_->Write(wo, &wb);
   if (!s.ok()) return FromRocksDbStatus(s, "writing views");
-  if (options.bulk) unflushed_bulk_ = true;
+  if (!use_wal) unflushed_bulk_ = true;
   return absl::OkStatus();
 }
 

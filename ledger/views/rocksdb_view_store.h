@@ -2,16 +2,25 @@
 //
 // Durability is deliberately weaker than the log's, because every byte here can be rebuilt from
 // the log:
-//   - writes go through the WAL without fsync (sync = false): a process crash loses nothing, a
-//     power loss may lose the newest batches;
+//   - by default writes skip the write-ahead log (RocksDbViewStoreOptions::write_ahead_log):
+//     they live in the memtable until RocksDB flushes it to an SST file (when it is full, at
+//     Flush(), and at a clean close). A crash (of the process or of the machine) loses the
+//     batches not flushed yet, and nothing else: the store has one column family, a WriteBatch
+//     always lands in one memtable whole, and memtables are flushed in order, so what survives
+//     is a prefix of the batches. Each batch carries the views' data AND their watermarks (and
+//     the log fingerprint), so the views reopen consistent at an older watermark and the
+//     ViewEngine catches the lost tail up again from the log. Skipping the WAL saves writing
+//     every view record twice (WAL, then SST) and keeps that I/O off the disk the log fsyncs.
+//   - with write_ahead_log, writes go through the WAL without fsync (sync = false): a process
+//     crash loses nothing, a power loss may lose the newest batches; bulk writes (a rebuild)
+//     still skip the WAL, and before the next WAL write the store flushes the memtable, so a
+//     WAL-logged batch never survives without the bulk batches it builds on.
 //   - recovery mode is kPointInTimeRecovery: a damaged WAL tail is dropped and the database opens
-//     at the last consistent batch. Each batch carries the views' data AND their watermarks, so
-//     losing a tail only means catching that tail up again from the log. (The log itself uses
-//     kAbsoluteConsistency: there, a silently shortened tail would lose acknowledged data.)
-//   - bulk writes (a rebuild) skip the WAL. One column family is flushed in order, so a crash
-//     leaves a prefix of the batches, each with its watermark; before the next WAL write the
-//     store flushes the memtable, so a WAL-logged batch never survives without the bulk batches
-//     it builds on.
+//     at the last consistent batch; losing a tail only means catching that tail up again from
+//     the log. (The log itself uses kAbsoluteConsistency: there, a silently shortened tail would
+//     lose acknowledged data.)
+//   - Clear() is one synced WAL write (a range deletion), then a flush: a crash leaves all of the
+//     views or none.
 //
 // Example:
 //   LEDGER_ASSIGN_OR_RETURN(auto store, RocksDbViewStore::Open(ViewsPath(data_dir), {}));
@@ -43,6 +52,9 @@ struct RocksDbViewStoreOptions {
   rocksdb::Env* env = nullptr;
   // Memtable size; 0 means RocksDB's default (64 MiB).
   size_t write_buffer_bytes = 0;
+  // Log every write in RocksDB's write-ahead log (without fsync) instead of only in the memtable
+  // (see above). Off by default: the views are rebuilt from the log.
+  bool write_ahead_log = false;
 };
 
 // Thread-safe: reads run concurrently with each other and with Write; Write, Clear and Flush
@@ -55,8 +67,9 @@ class RocksDbViewStore : public ViewStore {
   static absl::StatusOr<std::unique_ptr<RocksDbViewStore>> Open(
       const std::string& path, const RocksDbViewStoreOptions& options = {});
 
-  // Closes the database (unflushed bulk writes are lost: the views resume from an earlier
-  // watermark). Precondition: no call is in flight.
+  // Closes the database; RocksDB flushes WAL-less writes still in the memtable first (only a
+  // crash loses them: the views then resume from an earlier watermark). Precondition: no call
+  // is in flight.
   ~RocksDbViewStore() override;
 
   RocksDbViewStore(const RocksDbViewStore&) = delete;
@@ -73,13 +86,15 @@ class RocksDbViewStore : public ViewStore {
   absl::Status Flush() override;
 
  private:
-  explicit RocksDbViewStore(rocksdb::DB* db) : db_(db) {}
+  RocksDbViewStore(rocksdb::DB* db, bool write_ahead_log)
+      : db_(db), write_ahead_log_(write_ahead_log) {}
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   rocksdb::DB* const db_;  // owned
+  const bool write_ahead_log_;
 
   absl::Mutex write_mu_;
-  // True while bulk (WAL-less) writes are only in the memtable.
+  // True while WAL-less writes may be only in the memtable.
   bool unflushed_bulk_ ABSL_GUARDED_BY(write_mu_) = false;
 };
 

@@ -1,13 +1,14 @@
 #include "ledger/views/view_engine.h"
 
 #include <algorithm>
-#include <future>
 #include <optional>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/format/entry.h"
@@ -43,6 +44,73 @@ absl::Status Annotate(const absl::Status& s, absl::string_view context) {
 constexpr absl::string_view kDigestDomain("factledger/v1/view-digest\x00", 26);
 
 }  // namespace
+
+// The writer thread: writes one batch at a time, handed over by CatchUp.
+class ViewEngine::Writer {
+ public:
+  explicit Writer(ViewStore* store) : store_(store) {
+    thread_ = std::thread([this] {
+      SetCurrentThreadName("views-write");
+      Loop();
+    });
+  }
+  ~Writer() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    thread_.join();
+  }
+
+  // Starts writing `batch` (which must stay valid until Wait returns). Precondition: idle.
+  void Start(const ViewBatch* batch, const ViewWriteOptions& options) {
+    absl::MutexLock lock(&mu_);
+    batch_ = batch;
+    options_ = options;
+    busy_ = true;
+  }
+  // Waits for the write started last; its outcome.
+  absl::Status Wait() {
+    absl::MutexLock lock(&mu_);
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !busy_; };
+    mu_.Await(absl::Condition(&idle));
+    return result_;
+  }
+
+ private:
+  void Loop() {
+    absl::MutexLock lock(&mu_);
+    for (;;) {
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return batch_ != nullptr || stopping_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (batch_ == nullptr) return;
+      const ViewBatch* batch = batch_;
+      const ViewWriteOptions options = options_;
+      mu_.Unlock();
+      absl::Status s = store_->Write(*batch, options);
+      mu_.Lock();
+      result_ = std::move(s);
+      batch_ = nullptr;
+      busy_ = false;
+    }
+  }
+
+  ViewStore* const store_;
+  absl::Mutex mu_;
+  const ViewBatch* batch_ ABSL_GUARDED_BY(mu_) = nullptr;
+  ViewWriteOptions options_ ABSL_GUARDED_BY(mu_);
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status result_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+ViewEngine::~ViewEngine() {
+  absl::MutexLock lock(&apply_mu_);
+  writer_.reset();
+}
 
 absl::StatusOr<std::unique_ptr<ViewEngine>> ViewEngine::Open(
     std::unique_ptr<ViewStore> store, std::vector<std::unique_ptr<Projection>> projections,
@@ -227,15 +295,15 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
   // At most one write is in flight, so the store receives the batches in order.
   struct InFlight {
     std::unique_ptr<ViewBatch> batch;
-    std::future<absl::Status> done;
     std::vector<TreeSize> watermarks;
     TreeSize end = 0;
   };
   std::optional<InFlight> in_flight;
+  if (writer_ == nullptr && begin < head) writer_ = std::make_unique<Writer>(store_.get());
   // Waits for the write in flight; publishes its watermarks once the store has applied it.
   auto finish_write = [&]() -> absl::Status {
     if (!in_flight.has_value()) return absl::OkStatus();
-    absl::Status s = in_flight->done.get();
+    absl::Status s = writer_->Wait();
     InFlight done = std::move(*in_flight);
     in_flight.reset();
     if (!s.ok()) return s;
@@ -261,6 +329,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     }
     const TreeSize end = std::min<TreeSize>(head, begin + options_.max_batch_entries);
     auto batch = std::make_unique<ViewBatch>();
+    // An entry writes about two dozen keys (claims and index records), plus the watermarks.
+    batch->Reserve((end - begin) * 24 + views_.size() + 1);
     OverlayReader reader(*store_, *batch, in_flight.has_value() ? in_flight->batch.get() : nullptr);
     absl::Status apply_status;
     SequenceNumber expected = begin;
@@ -323,11 +393,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     next.batch = std::move(batch);
     next.watermarks = applied;
     next.end = end;
-    ViewStore* store = store_.get();
-    const ViewBatch* to_write = next.batch.get();
-    next.done = std::async(std::launch::async, [store, to_write, write_options] {
-      return store->Write(*to_write, write_options);
-    });
+    writer_->Start(next.batch.get(), write_options);
     in_flight = std::move(next);
     result.entries_applied += end - begin;
     begin = end;

@@ -30,9 +30,12 @@
 //   - A view added by a newer release starts at watermark 0 while the others keep theirs:
 //     CatchUp replays the log into that view alone up to where the others are.
 //
-// Batches are pipelined: while one helper thread writes batch k to the ViewStore, the calling
-// thread applies batch k+1 (reading through batch k), so applying and writing use two cores. At
-// most one write is in flight and watermarks are published only when a batch is written.
+// Batches are pipelined: while the engine's writer thread (one long-lived thread, started at the
+// first catch-up) writes batch k to the ViewStore, the calling thread applies batch k+1 (reading
+// through batch k), so applying and writing use two cores. At most one write is in flight and
+// watermarks are published only when a batch is written. Each batch writes every watermark and
+// the fingerprint once, whatever its size: fewer, larger catch-ups cost less per entry
+// (ViewUpdater coalesces them).
 //
 // Thread-safety: thread-safe. CatchUp and Rebuild are serialised by an internal mutex (a second
 // caller waits). Watermark() never waits for them. Queries (queries.h) read the ViewStore while
@@ -114,6 +117,9 @@ class ViewEngine {
       std::unique_ptr<ViewStore> store, std::vector<std::unique_ptr<Projection>> projections,
       ViewEngineOptions options = {});
 
+  // Stops the writer thread (no catch-up may be running).
+  ~ViewEngine();
+
   ViewEngine(const ViewEngine&) = delete;
   ViewEngine& operator=(const ViewEngine&) = delete;
 
@@ -150,6 +156,7 @@ class ViewEngine {
     std::string prefix;
     std::string watermark_key;
   };
+  class Writer;
 
   ViewEngine(std::unique_ptr<ViewStore> store, std::vector<View> views,
              ViewEngineOptions options);
@@ -167,6 +174,8 @@ class ViewEngine {
 
   const std::unique_ptr<ViewStore> store_;
   const ViewEngineOptions options_;
+  // Writes the batches of CatchUp; started at the first catch-up.
+  std::unique_ptr<Writer> writer_ ABSL_GUARDED_BY(apply_mu_);
 
   absl::Mutex apply_mu_;  // serialises CatchUp and Rebuild; guards the projections
   std::vector<View> views_;

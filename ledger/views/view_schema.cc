@@ -67,8 +67,12 @@ EventKind EventKindOf(const ledger::v1::Event& event) {
 std::string ViewPrefix(ViewTag tag, absl::string_view name) {
   std::string prefix;
   prefix.push_back(static_cast<char>(tag));
-  prefix.append(name.data(), name.size());
-  prefix.push_back('\0');
+  if (tag == ViewTag::kMeta) {
+    // Unchanged since version 2: every version finds the schema version here.
+    prefix.append(kMetaName.data(), kMetaName.size());
+    prefix.push_back('\0');
+  }
+  (void)name;
   return prefix;
 }
 

@@ -5,9 +5,14 @@
 //
 // Every key starts with the prefix of the view that owns it:
 //
-//   view prefix   = u8(tag) || name || 0x00          e.g. 0x02 "by_claimant" 0x00
+//   view prefix   = u8(tag)                          e.g. 0x02 for by_claimant
 //   watermark     = view prefix || 0x00              -> u64be(next sequence to apply)
 //   data records  = view prefix || u8(record kind >= 0x01) || ...
+//
+// (The meta records keep the longer prefix of schema version 2, u8(0x00) || "meta" || 0x00, so
+// that a database of any version finds its schema version where every version put it.) Tags are
+// unique, so one byte separates the views; every key is short, which makes sorting a batch and
+// inserting it into RocksDB's memtable cheaper.
 //
 // so a view's data is one contiguous key range, its watermark sorts first, and a view's digest
 // (ViewEngine::Digest) hashes the range after the watermark. All integers are big-endian, so
@@ -52,7 +57,8 @@ namespace ledger::views::schema {
 
 // Bump on any change to this file's layouts: views of another version are rebuilt at open.
 // 2: the claim state holds its said key; the status index has no reverse records.
-inline constexpr uint32_t kViewSchemaVersion = 2;
+// 3: a view's key prefix is its tag alone (was u8(tag) || name || 0x00).
+inline constexpr uint32_t kViewSchemaVersion = 3;
 
 // valid_until of an index range that is still open.
 inline constexpr SequenceNumber kOpenSequence = ~uint64_t{0};
@@ -117,7 +123,8 @@ EventKind EventKindOf(const ledger::v1::Event& event);  // Precondition: a body 
 
 // ---- Generic key pieces ------------------------------------------------------------------
 
-// u8(tag) || name || 0x00.
+// The key prefix of a view: u8(tag). (`name` is not part of it; it names the view in messages.)
+// For ViewTag::kMeta: u8(0x00) || "meta" || 0x00, the meta records' prefix since version 2.
 std::string ViewPrefix(ViewTag tag, absl::string_view name);
 // The smallest key greater than every key starting with `prefix` ("" when there is none, i.e.
 // `prefix` is all 0xff). Used as an exclusive scan end.

@@ -10,6 +10,7 @@
 #define LEDGER_VIEWS_VIEW_STORE_H_
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -45,25 +46,43 @@ class ViewBatch {
   size_t size() const { return ops_.size(); }
   bool empty() const { return ops_.empty(); }
   void Clear() { ops_.clear(); }
+  // Room for `n` keys without rehashing.
+  void Reserve(size_t n) { ops_.reserve(n); }
 
   // Calls fn(key, value-or-nullopt) for every pending write, in no particular order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
     for (const auto& [key, value] : ops_) fn(key, value);
   }
-  // The same, in key order (sorts; O(n log n)).
+  // The same, in key order (sorts; O(n log n)). Each key's first 8 bytes, read as a big-endian
+  // number (zero-padded), decide most comparisons without touching the strings.
   template <typename Fn>
   void ForEachInKeyOrder(Fn&& fn) const {
-    std::vector<const Map::value_type*> sorted;
+    struct Item {
+      uint64_t head;
+      const Map::value_type* op;
+    };
+    std::vector<Item> sorted;
     sorted.reserve(ops_.size());
-    for (const auto& op : ops_) sorted.push_back(&op);
-    std::sort(sorted.begin(), sorted.end(),
-              [](const Map::value_type* a, const Map::value_type* b) { return a->first < b->first; });
-    for (const Map::value_type* op : sorted) fn(op->first, op->second);
+    for (const auto& op : ops_) sorted.push_back(Item{KeyHead(op.first), &op});
+    std::sort(sorted.begin(), sorted.end(), [](const Item& a, const Item& b) {
+      if (a.head != b.head) return a.head < b.head;
+      return a.op->first < b.op->first;
+    });
+    for (const Item& item : sorted) fn(item.op->first, item.op->second);
   }
 
  private:
   using Map = absl::flat_hash_map<std::string, std::optional<std::string>>;
+  // The first 8 bytes of `key`, big-endian, zero-padded: a < b implies head(a) <= head(b).
+  static uint64_t KeyHead(const std::string& key) {
+    uint64_t head = 0;
+    const size_t n = std::min<size_t>(key.size(), 8);
+    for (size_t i = 0; i < 8; ++i) {
+      head = (head << 8) | (i < n ? static_cast<unsigned char>(key[i]) : 0);
+    }
+    return head;
+  }
   Map ops_;
 };
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/thread_name.h"
 
 namespace ledger::views {
 
@@ -20,7 +21,10 @@ void ViewUpdater::Start() {
   absl::MutexLock lock(&mu_);
   if (running_ || stopping_) return;
   running_ = true;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("views-update");
+    Run();
+  });
 }
 
 void ViewUpdater::Stop() {
@@ -55,7 +59,9 @@ absl::Status ViewUpdater::WaitForWatermark(TreeSize at_least, absl::Time deadlin
   auto reached = [this, at_least]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return watermark_ >= at_least || stopping_;
   };
+  ++waiters_;
   mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  --waiters_;
   if (watermark_ >= at_least) return absl::OkStatus();
   if (stopping_) {
     return absl::UnavailableError(absl::StrCat("view updater stopped at watermark ", watermark_,
@@ -67,6 +73,8 @@ absl::Status ViewUpdater::WaitForWatermark(TreeSize at_least, absl::Time deadlin
 }
 
 void ViewUpdater::Run() {
+  bool first = true;
+  absl::Time last_catch_up = absl::InfinitePast();
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
@@ -78,8 +86,19 @@ void ViewUpdater::Run() {
         mu_.AwaitWithTimeout(absl::Condition(&ready), options_.retry_delay);
       }
       if (stopping_) return;
+      // Coalesce: let a few entries accumulate, unless someone waits for the views.
+      if (!first && last_status_.ok() && options_.coalesce_delay > absl::ZeroDuration()) {
+        auto enough = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stopping_ || waiters_ > 0 ||
+                 notified_size_ >= watermark_ + options_.coalesce_entries;
+        };
+        mu_.AwaitWithDeadline(absl::Condition(&enough), last_catch_up + options_.coalesce_delay);
+        if (stopping_) return;
+      }
+      first = false;
       pending_ = false;
     }
+    last_catch_up = absl::Now();
     CatchUpOptions options;
     options.progress = [this](const CatchUpProgress& p) {
       {

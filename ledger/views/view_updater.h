@@ -8,6 +8,13 @@
 // Read-your-writes: after an append acknowledged at sequence s, WaitForWatermark(s + 1, deadline)
 // returns once the views include it.
 //
+// Coalescing: every catch-up pays a fixed cost (the log fingerprint check, every view's
+// watermark, one store write), so the thread lets entries accumulate: after a notification it
+// waits until at least coalesce_entries are pending or coalesce_delay has passed since the
+// previous catch-up, whichever comes first. The views then trail the log by at most about
+// coalesce_delay when the updater keeps up (queries report their watermark); a WaitForWatermark
+// caller is never made to wait for it (the thread catches up at once while someone waits).
+//
 // On an error (I/O, a damaged entry) the updater keeps the error (status()), and retries after
 // retry_delay or at the next Notify; waiters are not woken by errors (they time out with the
 // error in the message).
@@ -44,6 +51,9 @@ struct ViewUpdaterOptions {
   absl::Duration retry_delay = absl::Seconds(1);
   // Passed to every CatchUp (runs on the updater thread).
   ProgressFn progress;
+  // Coalescing (see above). coalesce_delay zero: catch up at every notification.
+  absl::Duration coalesce_delay = absl::Milliseconds(20);
+  uint64_t coalesce_entries = 512;
 };
 
 class ViewUpdater {
@@ -87,6 +97,8 @@ class ViewUpdater {
   TreeSize notified_size_ ABSL_GUARDED_BY(mu_) = 0;
   TreeSize watermark_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status last_status_ ABSL_GUARDED_BY(mu_);
+  // Callers inside WaitForWatermark: while there are any, catch-ups are not delayed.
+  mutable int waiters_ ABSL_GUARDED_BY(mu_) = 0;
 
   std::atomic<bool> cancel_{false};
   std::thread thread_;

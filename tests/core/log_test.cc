@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -729,6 +730,76 @@ TEST(LogConcurrencyTest, ConcurrentAppendsGetDistinctDenseSequenceNumbers) {
   EXPECT_EQ(t.log().Head().tree_size, total);
   EXPECT_EQ(t.log().Head().root_hash, merkle::testing::ReferenceRoot(LeafHashes(t)));
   EXPECT_EQ(Verified(t.log().LatestCheckpoint()).root_hash, t.log().Head().root_hash);
+}
+
+// Many callers submit the same events (same ids, same bytes) at once, singly, in atomic batches
+// and as AppendEach runs: every event is appended exactly once, every caller gets its sequence
+// number, and all but one get it as a duplicate. With a tiny memory of recent event ids the
+// sequencer falls back to the store for most of them; with the default it rarely needs to.
+void RunConcurrentRetries(size_t recent_event_ids) {
+  constexpr int kThreads = 8;
+  constexpr int kEvents = 40;
+  TestLog t(ledger::testing::TestIdentity(), /*max_group_entries=*/1024, recent_event_ids);
+  std::vector<SignedEvent> envelopes;
+  for (int i = 0; i < kEvents; ++i) {
+    envelopes.push_back(ClaimEnvelope(absl::StrCat("e", i), AdminKey(), absl::StrCat("claim ", i)));
+  }
+  std::vector<std::vector<std::pair<int, absl::StatusOr<AppendResult>>>> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int th = 0; th < kThreads; ++th) {
+    threads.emplace_back([&, th] {
+      for (int k = 0; k < kEvents; k += 5) {
+        // Each thread starts elsewhere, so that submissions of one id overlap in time.
+        std::vector<int> idx;
+        for (int j = 0; j < 5; ++j) idx.push_back((k + j + th * 5) % kEvents);
+        std::vector<SignedEvent> batch;
+        for (int i : idx) batch.push_back(envelopes[i]);
+        if (th % 3 == 0) {
+          for (int i : idx) results[th].emplace_back(i, t.log().Append(envelopes[i]));
+        } else if (th % 3 == 1) {
+          absl::StatusOr<std::vector<AppendResult>> r = t.log().AppendAll(batch);
+          for (size_t j = 0; j < idx.size(); ++j) {
+            results[th].emplace_back(idx[j], r.ok() ? absl::StatusOr<AppendResult>((*r)[j])
+                                                    : absl::StatusOr<AppendResult>(r.status()));
+          }
+        } else {
+          std::vector<absl::StatusOr<AppendResult>> r = t.log().AppendEach(batch);
+          for (size_t j = 0; j < idx.size(); ++j) results[th].emplace_back(idx[j], r[j]);
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  std::map<int, SequenceNumber> sequence_of;
+  std::map<int, int> originals;
+  for (const auto& per_thread : results) {
+    for (const auto& [i, r] : per_thread) {
+      ASSERT_THAT(r, IsOk()) << "event " << i;
+      auto [it, inserted] = sequence_of.emplace(i, r->sequence);
+      EXPECT_EQ(it->second, r->sequence) << "event " << i << " got two sequence numbers";
+      if (!r->duplicate) ++originals[i];
+    }
+  }
+  ASSERT_EQ(sequence_of.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) EXPECT_EQ(originals[i], 1) << "event " << i;
+  EXPECT_EQ(t.log().Head().tree_size, static_cast<TreeSize>(kEvents));
+  for (const auto& [i, seq] : sequence_of) {
+    absl::StatusOr<LogEntry> e = t.log().GetEntry(seq);
+    ASSERT_THAT(e, IsOk());
+    EXPECT_EQ(e->event_id, envelopes[i].event_id());
+  }
+}
+
+TEST(LogConcurrencyTest, ConcurrentRetriesAppendEachEventExactlyOnce) {
+  RunConcurrentRetries(core::LogOptions().recent_event_ids);
+}
+
+TEST(LogConcurrencyTest, ConcurrentRetriesAppendEachEventExactlyOnceWithFewRecentIds) {
+  RunConcurrentRetries(3);
+}
+
+TEST(LogConcurrencyTest, ConcurrentRetriesAppendEachEventExactlyOnceWithoutRecentIds) {
+  RunConcurrentRetries(0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -158,10 +158,15 @@ TEST(CodecTest, TruncatedValuesAreDataLoss) {
 
 TEST(PrefixTest, ViewsOccupyDisjointRangesAndTheWatermarkSortsFirst) {
   const std::string claims = ViewPrefix(ViewTag::kClaims, kClaimsView);
-  EXPECT_EQ(claims, std::string("\x01" "claims\0", 8));
+  EXPECT_EQ(claims, std::string("\x01", 1));  // the tag alone (schema version 3)
+  EXPECT_EQ(MetaSchemaKey(), std::string("\x00" "meta\0\x01", 7));  // where every version has it
   EXPECT_LT(WatermarkKey(claims), DataBegin(claims));
   EXPECT_LT(DataBegin(claims), PrefixSuccessor(claims));
-  EXPECT_LT(PrefixSuccessor(claims), ViewPrefix(ViewTag::kByClaimant, kByClaimantView));
+  // [claims, PrefixSuccessor(claims)) is half-open: the next view may start right at its end.
+  const std::string by_claimant = ViewPrefix(ViewTag::kByClaimant, kByClaimantView);
+  EXPECT_LE(PrefixSuccessor(claims), by_claimant);
+  EXPECT_LT(PrefixSuccessor(claims), WatermarkKey(by_claimant));
+  EXPECT_LT(std::string("\x01\xff\xff\xff", 4), PrefixSuccessor(claims));
   EXPECT_EQ(PrefixSuccessor(std::string("a\xff\xff", 3)), "b");
 }
 

@@ -4,6 +4,7 @@
 #include "ledger/views/view_updater.h"
 
 #include <memory>
+#include <vector>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -113,6 +114,52 @@ TEST(ViewUpdaterTest, WaitingForEntriesTheLogDoesNotHaveTimesOut) {
   absl::Status s = updater.WaitForWatermark(1, absl::Now() + absl::Milliseconds(20));
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_THAT(std::string(s.message()), HasSubstr("did not reach 1"));
+}
+
+TEST(ViewUpdaterTest, NotificationsAreCoalescedUntilEnoughEntriesArePending) {
+  TestLedger ledger;
+  ledger.MustAppend("c0", AssertEvent(ClaimSpec()));
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  absl::Mutex mu;
+  std::vector<TreeSize> batch_ends;
+  ViewUpdaterOptions options;
+  options.coalesce_delay = absl::Hours(1);  // only the entry count can end the wait
+  options.coalesce_entries = 3;
+  options.progress = [&](const CatchUpProgress& p) {
+    absl::MutexLock lock(&mu);
+    batch_ends.push_back(p.watermark);
+  };
+  ViewUpdater updater(engine.get(), &ledger.store(), options);
+  updater.Start();
+  ASSERT_TRUE(updater.WaitForWatermark(1, Later()).ok());  // the catch-up at start
+  for (int i = 1; i < 4; ++i) {
+    const SequenceNumber s = ledger.MustAppend(absl::StrCat("c", i), AssertEvent(ClaimSpec()));
+    updater.Notify(s + 1);
+  }
+  ASSERT_TRUE(updater.WaitForWatermark(4, Later()).ok());
+  updater.Stop();  // the progress callback runs after the watermark moves
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(batch_ends, ::testing::ElementsAre(1, 4));  // one catch-up for the three
+}
+
+TEST(ViewUpdaterTest, AWaiterIsNotDelayedByCoalescing) {
+  TestLedger ledger;
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  ViewUpdaterOptions options;
+  options.coalesce_delay = absl::Hours(1);
+  options.coalesce_entries = 1000;
+  ViewUpdater updater(engine.get(), &ledger.store(), options);
+  updater.Start();
+  for (int i = 0; i < 3; ++i) {
+    const SequenceNumber s = ledger.MustAppend(absl::StrCat("c", i), AssertEvent(ClaimSpec()));
+    updater.Notify(s + 1);
+    ASSERT_TRUE(updater.WaitForWatermark(s + 1, Later()).ok());
+  }
+  // Without a waiter, stopping ends a coalescing wait at once.
+  const SequenceNumber s = ledger.MustAppend("c3", AssertEvent(ClaimSpec()));
+  updater.Notify(s + 1);
+  updater.Stop();
+  EXPECT_LE(updater.Watermark(), 4u);
 }
 
 TEST(ViewUpdaterTest, StopWakesWaitersWithUnavailable) {

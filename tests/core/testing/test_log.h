@@ -55,7 +55,8 @@ ledger::v1::SignedEvent Sign(absl::string_view event_id, const ledger::v1::Event
 // log cannot be opened (that is never expected).
 class TestLog {
  public:
-  explicit TestLog(core::LogIdentity identity = TestIdentity(), size_t max_group_entries = 1024);
+  explicit TestLog(core::LogIdentity identity = TestIdentity(), size_t max_group_entries = 1024,
+                   size_t recent_event_ids = core::LogOptions().recent_event_ids);
 
   core::Log& log() { return *log_; }
   // Owned by the log; valid while this object lives.
