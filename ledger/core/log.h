@@ -40,6 +40,8 @@
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/compact_range.h"
+#include "ledger/merkle/node_cache.h"
+#include "ledger/merkle/proof.h"
 #include "ledger/store/log_store.h"
 #include "ledger/v1/claim.pb.h"
 
@@ -72,6 +74,10 @@ struct LogOptions {
   std::function<void(const std::string& checkpoint_note, TreeSize size)> on_checkpoint;
   // On a follower: the leader's address, named when appends are refused.
   std::string leader;
+  // Proofs keep the Merkle nodes at this level and above in memory once read (nodes never
+  // change once complete): at most 64 / 2^level bytes per entry (4 at level 4). Proofs then
+  // read only the leaf and the levels below from the store, in one batch. 64 or more: no cache.
+  uint32_t proof_cache_min_level = 4;
 };
 
 struct AppendResult {
@@ -259,7 +265,10 @@ class Log {
   void SequencerLoop();
   void ProcessGroup(std::vector<Unit*> group);
   absl::Status StageUnit(Unit* unit, GroupStage* stage);
-  absl::StatusOr<merkle::NodeReader> NodeReaderAt(TreeSize tree_size) const;
+  // Reads the hashes `plan` asks for from the tree of `tree_size` <= head.tree_size leaves:
+  // cached upper nodes, the rest in one store read.
+  absl::StatusOr<std::vector<Hash>> ReadProofPlan(const merkle::ProofPlan& plan,
+                                                  TreeSize head_size) const;
 
   const std::unique_ptr<store::LogStore> store_;
   const LogIdentity identity_;
@@ -279,6 +288,8 @@ class Log {
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
   // Only the sequencer thread touches the frontier.
   merkle::Frontier frontier_;
+  // Upper Merkle nodes read by proofs (null when options_.proof_cache_min_level >= 64).
+  std::unique_ptr<merkle::NodeCache> node_cache_;
 
   std::thread sequencer_;
 };

@@ -389,6 +389,39 @@ absl::StatusOr<Hash> RocksDbLogStore::GetNode(merkle::NodeId id) const {
   return schema::DecodeNodeValue(key, *value);
 }
 
+absl::Status RocksDbLogStore::GetNodes(const std::vector<merkle::NodeId>& ids,
+                                       std::vector<Hash>* out) const {
+  out->clear();
+  if (ids.empty()) return absl::OkStatus();
+  for (const merkle::NodeId& id : ids) {
+    if (id.level > schema::kMaxNodeLevel) {
+      return absl::NotFoundError(
+          absl::StrCat("node level ", id.level, " index ", id.index, " not found"));
+    }
+  }
+  const std::shared_ptr<const ReadState> state = CurrentState();
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const merkle::NodeId& id : ids) keys.push_back(schema::NodeKey(id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  const bool sorted = std::is_sorted(ids.begin(), ids.end());
+  db_->MultiGet(ReadOptionsFor(*state), column_family(ColumnFamily::kNodes), ids.size(),
+                slices.data(), values.data(), statuses.data(), sorted);
+  out->reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      return absl::NotFoundError(
+          absl::StrCat("node level ", ids[i].level, " index ", ids[i].index, " not found"));
+    }
+    LEDGER_RETURN_IF_ERROR(FromRocksDbStatus(statuses[i], "reading column family 'nodes'"));
+    LEDGER_ASSIGN_OR_RETURN(Hash hash, schema::DecodeNodeValue(keys[i], ToStringView(values[i])));
+    out->push_back(hash);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<EventIdRecord>> RocksDbLogStore::GetEventId(
     absl::string_view event_id) const {
   const std::shared_ptr<const ReadState> state = CurrentState();
