@@ -136,6 +136,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
           absl::StrCat("no checkpoint is stored for the head's tree size ", head.tree_size));
     }
   }
+  log->proof_cache_->StartWarmUp(head.tree_size);
   if (log->log_key_.has_value()) {
     log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
   }
@@ -152,9 +153,7 @@ Log::Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
       options_(options),
       registry_(identity_.admin_keys),
       frontier_(std::move(frontier)),
-      node_cache_(options_.proof_cache_min_level < 64
-                      ? std::make_unique<merkle::NodeCache>(options_.proof_cache_min_level)
-                      : nullptr) {}
+      proof_cache_(std::make_unique<ProofCache>(store_.get(), options_.proof_cache_bytes)) {}
 
 Log::~Log() {
   {
@@ -742,18 +741,8 @@ absl::Status TreeSizeOutOfRange(TreeSize tree_size, TreeSize size) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<Hash>> Log::ReadProofPlan(const merkle::ProofPlan& plan,
-                                                     TreeSize head_size) const {
-  const store::LogStore* s = store_.get();
-  merkle::NodeBatchReader read = [s](const std::vector<merkle::NodeId>& ids,
-                                     std::vector<Hash>* out) { return s->GetNodes(ids, out); };
-  if (node_cache_ == nullptr) return merkle::ReadPlan(plan, read);
-  return merkle::ReadPlan(plan,
-                          merkle::CachingNodeReader(node_cache_.get(), std::move(read), head_size));
-}
-
 // Proofs read everything they need -- proof hashes, leaf hash and any historic root -- in one
-// batch: upper nodes from node_cache_, the rest with one store read. The root of the current
+// batch: upper nodes from proof_cache_, the rest with one store read. The root of the current
 // head comes from memory.
 absl::StatusOr<InclusionProof> Log::ProveInclusion(SequenceNumber sequence,
                                                    TreeSize tree_size) const {
@@ -769,7 +758,7 @@ absl::StatusOr<InclusionProof> Log::ProveInclusion(SequenceNumber sequence,
   LEDGER_RETURN_IF_ERROR(plan.AddRange(sequence, sequence + 1));
   const bool historic = tree_size != head.tree_size;
   if (historic) LEDGER_RETURN_IF_ERROR(plan.AddRange(0, tree_size));
-  LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadProofPlan(plan, head.tree_size));
+  LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> hashes, proof_cache_->Read(plan, head.tree_size));
   InclusionProof proof;
   proof.sequence = sequence;
   proof.tree_size = tree_size;
@@ -811,7 +800,7 @@ absl::StatusOr<ConsistencyProof> Log::ProveConsistency(TreeSize from_tree_size,
   };
   LEDGER_ASSIGN_OR_RETURN(std::optional<size_t> from_at, plan_root(from_tree_size));
   LEDGER_ASSIGN_OR_RETURN(std::optional<size_t> to_at, plan_root(to_tree_size));
-  LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadProofPlan(plan, head.tree_size));
+  LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> hashes, proof_cache_->Read(plan, head.tree_size));
   auto root = [&](TreeSize size, const std::optional<size_t>& at) {
     if (at.has_value()) return hashes[*at];
     return size == 0 ? merkle::EmptyRoot() : head.root_hash;

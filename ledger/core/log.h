@@ -37,11 +37,10 @@
 #include "ledger/base/clock.h"
 #include "ledger/base/types.h"
 #include "ledger/core/key_registry.h"
+#include "ledger/core/proof_cache.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/compact_range.h"
-#include "ledger/merkle/node_cache.h"
-#include "ledger/merkle/proof.h"
 #include "ledger/store/log_store.h"
 #include "ledger/v1/claim.pb.h"
 
@@ -74,10 +73,11 @@ struct LogOptions {
   std::function<void(const std::string& checkpoint_note, TreeSize size)> on_checkpoint;
   // On a follower: the leader's address, named when appends are refused.
   std::string leader;
-  // Proofs keep the Merkle nodes at this level and above in memory once read (nodes never
-  // change once complete): at most 64 / 2^level bytes per entry (4 at level 4). Proofs then
-  // read only the leaf and the levels below from the store, in one batch. 64 or more: no cache.
-  uint32_t proof_cache_min_level = 4;
+  // Memory for the Merkle nodes proofs read (ProofCache, proof_cache.h): the upper levels of
+  // the tree, as many as fit (the whole tree takes 72 bytes per entry; each level less halves
+  // that): 128 MiB hold every node up to 1.86M entries, levels >= 3 up to 14.9M. Filled in the
+  // background after Open and by proofs. 0: proofs read every node from the store.
+  uint64_t proof_cache_bytes = uint64_t{128} << 20;
 };
 
 struct AppendResult {
@@ -216,6 +216,8 @@ class Log {
   // The C2SP verifier key of this log's checkpoints.
   std::string CheckpointVerifierKey() const;
   const store::LogStore& store() const { return *store_; }
+  // The Merkle nodes kept in memory for proofs (LogOptions::proof_cache_bytes).
+  const ProofCache& proof_cache() const { return *proof_cache_; }
 
  private:
   struct Prepared {
@@ -265,10 +267,6 @@ class Log {
   void SequencerLoop();
   void ProcessGroup(std::vector<Unit*> group);
   absl::Status StageUnit(Unit* unit, GroupStage* stage);
-  // Reads the hashes `plan` asks for from the tree of `tree_size` <= head.tree_size leaves:
-  // cached upper nodes, the rest in one store read.
-  absl::StatusOr<std::vector<Hash>> ReadProofPlan(const merkle::ProofPlan& plan,
-                                                  TreeSize head_size) const;
 
   const std::unique_ptr<store::LogStore> store_;
   const LogIdentity identity_;
@@ -288,8 +286,8 @@ class Log {
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
   // Only the sequencer thread touches the frontier.
   merkle::Frontier frontier_;
-  // Upper Merkle nodes read by proofs (null when options_.proof_cache_min_level >= 64).
-  std::unique_ptr<merkle::NodeCache> node_cache_;
+  // Merkle nodes for proofs. Declared after store_, so destroyed (its warm-up stopped) first.
+  std::unique_ptr<ProofCache> proof_cache_;
 
   std::thread sequencer_;
 };

@@ -17,16 +17,37 @@ bool IsEmptySlot(const Hash& h) {
 
 }  // namespace
 
+uint32_t NodeCache::MinLevelFor(uint64_t size, uint64_t budget_bytes) {
+  for (uint32_t level = 0; level < kNoLevel; ++level) {
+    // Slots for levels >= `level`: the sum of size >> l, at most 2 * (size >> level), plus
+    // the 1/8 headroom Insert reserves when a level grows.
+    const uint64_t nodes = 2 * (size >> level);
+    if (nodes + nodes / 8 <= budget_bytes / sizeof(Hash)) return level;
+  }
+  return kNoLevel;
+}
+
+uint32_t NodeCache::min_level() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return min_level_;
+}
+
+void NodeCache::RaiseMinLevel(uint32_t level) {
+  absl::MutexLock lock(&mu_);
+  level = std::min(level, kNoLevel);
+  for (; min_level_ < level; ++min_level_) std::vector<Hash>().swap(levels_[min_level_]);
+}
+
 size_t NodeCache::Lookup(const std::vector<NodeId>& ids, std::vector<Hash>* hashes,
                          std::vector<bool>* found) const {
   size_t n = 0;
   absl::ReaderMutexLock lock(&mu_);
   for (size_t i = 0; i < ids.size(); ++i) {
     const NodeId& id = ids[i];
-    if (id.level < min_level_) continue;
-    const size_t l = id.level - min_level_;
-    if (l >= levels_.size() || id.index >= levels_[l].size()) continue;
-    const Hash& h = levels_[l][id.index];
+    if (id.level < min_level_ || id.level >= kNoLevel) continue;
+    const std::vector<Hash>& level = levels_[id.level];
+    if (id.index >= level.size()) continue;
+    const Hash& h = level[id.index];
     if (IsEmptySlot(h)) continue;
     (*hashes)[i] = h;
     (*found)[i] = true;
@@ -40,17 +61,16 @@ void NodeCache::Insert(const std::vector<NodeId>& ids, const std::vector<Hash>& 
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < ids.size() && i < hashes.size(); ++i) {
     const NodeId& id = ids[i];
-    if (id.level < min_level_ || id.level >= 64) continue;
+    if (id.level < min_level_ || id.level >= kNoLevel) continue;
     // Only complete subtrees of the tree read: index < tree_size >> level, so the slots of a
     // level never exceed the nodes that level has.
     if (id.index >= (tree_size >> id.level)) continue;
-    const size_t l = id.level - min_level_;
-    if (l >= levels_.size()) levels_.resize(l + 1);
-    std::vector<Hash>& level = levels_[l];
+    std::vector<Hash>& level = levels_[id.level];
     if (id.index >= level.size()) {
-      // To the level's node count in this tree: a level is resized when the tree has grown,
-      // and std::vector grows its capacity geometrically.
-      level.resize(static_cast<size_t>(tree_size >> id.level));
+      // To the level's node count in this tree, with 1/8 headroom for the tree's growth.
+      const size_t want = static_cast<size_t>(tree_size >> id.level);
+      if (want > level.capacity()) level.reserve(want + want / 8);
+      level.resize(want);
     }
     level[id.index] = hashes[i];
   }

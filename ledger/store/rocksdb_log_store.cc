@@ -422,6 +422,29 @@ absl::Status RocksDbLogStore::GetNodes(const std::vector<merkle::NodeId>& ids,
   return absl::OkStatus();
 }
 
+absl::Status RocksDbLogStore::ScanNodes(
+    uint32_t level, uint64_t begin, uint64_t end,
+    const std::function<bool(uint64_t, const Hash&)>& fn) const {
+  if (level > schema::kMaxNodeLevel || begin >= end) return absl::OkStatus();
+  const std::shared_ptr<const ReadState> state = CurrentState();
+  const std::string upper_bound = schema::NodeKey({level, end});
+  const rocksdb::Slice upper_bound_slice(upper_bound);  // Must outlive the iterator.
+  rocksdb::ReadOptions read_options = ReadOptionsFor(*state);
+  read_options.iterate_upper_bound = &upper_bound_slice;
+  // A bulk scan: do not push the blocks other readers use out of the block cache.
+  read_options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it =
+      NewIterator(db_, read_options, column_family(ColumnFamily::kNodes));
+  for (it->Seek(schema::NodeKey({level, begin})); it->Valid(); it->Next()) {
+    const absl::string_view key = ToStringView(it->key());
+    LEDGER_ASSIGN_OR_RETURN(merkle::NodeId id, schema::DecodeNodeKey(key));
+    if (id.level != level) break;
+    LEDGER_ASSIGN_OR_RETURN(Hash hash, schema::DecodeNodeValue(key, ToStringView(it->value())));
+    if (!fn(id.index, hash)) return absl::OkStatus();
+  }
+  return FromRocksDbStatus(it->status(), "scanning nodes");
+}
+
 absl::StatusOr<std::optional<EventIdRecord>> RocksDbLogStore::GetEventId(
     absl::string_view event_id) const {
   const std::shared_ptr<const ReadState> state = CurrentState();

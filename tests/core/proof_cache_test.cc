@@ -1,8 +1,10 @@
-// Proofs served through the Log's node cache (LogOptions::proof_cache_min_level) and batched
+// Proofs served through the Log's node cache (LogOptions::proof_cache_bytes) and batched
 // store reads equal the uncached proofs built node by node from the store, at every size
 // (powers of two and not), for historic tree sizes, while the log grows between proofs (the
 // cache keeps nodes read at smaller sizes), over the memory store and over RocksDB (MultiGet).
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -36,7 +38,7 @@ using ::ledger::testing::TestIdentity;
 struct Case {
   std::string name;
   bool rocksdb;
-  uint32_t min_level;
+  uint64_t cache_bytes;
 };
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
@@ -61,7 +63,7 @@ class ProofCacheTest : public ::testing::TestWithParam<Case> {
     store_ = store.get();
     LogOptions options;
     options.clock = &clock_;
-    options.proof_cache_min_level = GetParam().min_level;
+    options.proof_cache_bytes = GetParam().cache_bytes;
     absl::StatusOr<std::unique_ptr<Log>> log =
         Log::Open(std::move(store), TestIdentity(), LogKey(), options);
     ASSERT_THAT(log, IsOk());
@@ -165,12 +167,150 @@ TEST_P(ProofCacheTest, ErrorsAreUnchanged) {
   EXPECT_THAT(log_->ProveConsistency(4, 3), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A store that counts the nodes read one by one or in batches (not by ScanNodes).
+class CountingStore : public store::LogStore {
+ public:
+  explicit CountingStore(std::unique_ptr<store::LogStore> base) : base_(std::move(base)) {}
+  mutable std::atomic<uint64_t> nodes_read{0};
+
+  store::LogHead Head() const override { return base_->Head(); }
+  absl::Status Commit(const store::CommitBatch& b) override { return base_->Commit(b); }
+  absl::StatusOr<std::string> GetEntry(SequenceNumber s) const override {
+    return base_->GetEntry(s);
+  }
+  absl::Status ScanEntries(
+      SequenceNumber b, SequenceNumber e,
+      const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override {
+    return base_->ScanEntries(b, e, fn);
+  }
+  absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override {
+    ++nodes_read;
+    return base_->GetNode(id);
+  }
+  absl::Status GetNodes(const std::vector<merkle::NodeId>& ids,
+                        std::vector<Hash>* out) const override {
+    nodes_read += ids.size();
+    return base_->GetNodes(ids, out);
+  }
+  absl::Status ScanNodes(uint32_t level, uint64_t b, uint64_t e,
+                         const std::function<bool(uint64_t, const Hash&)>& fn) const override {
+    return base_->ScanNodes(level, b, e, fn);
+  }
+  absl::StatusOr<std::optional<store::EventIdRecord>> GetEventId(
+      absl::string_view id) const override {
+    return base_->GetEventId(id);
+  }
+  absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(const Hash& h) const override {
+    return base_->GetLeafIndex(h);
+  }
+  absl::StatusOr<std::optional<std::string>> GetClaim(absl::string_view id) const override {
+    return base_->GetClaim(id);
+  }
+  absl::Status ScanKeys(
+      const std::function<void(absl::string_view, absl::string_view)>& fn) const override {
+    return base_->ScanKeys(fn);
+  }
+  absl::StatusOr<std::optional<std::string>> GetCheckpoint(TreeSize size) const override {
+    return base_->GetCheckpoint(size);
+  }
+  absl::Status ScanCheckpoints(
+      const std::function<bool(TreeSize, absl::string_view)>& fn) const override {
+    return base_->ScanCheckpoints(fn);
+  }
+  absl::Status VerifyStorageChecksums() const override { return base_->VerifyStorageChecksums(); }
+
+ private:
+  std::unique_ptr<store::LogStore> base_;
+};
+
+// Creates a RocksDB log of `entries` claims at a fresh `dir` and closes it.
+void BuildRocksDbLog(const std::string& dir, int entries, Clock* clock) {
+  std::filesystem::remove_all(dir);
+  store::RocksDbLogStoreOptions options;
+  options.create_if_missing = true;
+  auto s = store::RocksDbLogStore::Open(dir, options);
+  ASSERT_THAT(s, IsOk());
+  LogOptions log_options;
+  log_options.clock = clock;
+  auto log = Log::Open(*std::move(s), TestIdentity(), LogKey(), log_options);
+  ASSERT_THAT(log, IsOk());
+  std::vector<ledger::v1::SignedEvent> events;
+  for (int i = 0; i < entries; ++i) {
+    events.push_back(
+        Sign(absl::StrCat("c", i), ClaimEvent(absl::StrCat("claim ", i)), AdminKey()));
+    if (events.size() == 500 || i + 1 == entries) {
+      ASSERT_THAT((*log)->AppendAll(events), IsOk());
+      events.clear();
+    }
+  }
+}
+
+std::string TestDir(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name);
+}
+
+// A reopened log fills its cache in the background; then proofs read no node from the store
+// (the budget holds the whole tree), and they are the proofs of the uncached log.
+TEST(ProofCacheWarmUpTest, AfterTheWarmUpProofsReadNothingFromTheStore) {
+  const std::string dir = TestDir("proof_cache_warm_up");
+  FakeClock clock(kTestNowMicros);
+  constexpr int kEntries = 77;
+  BuildRocksDbLog(dir, kEntries, &clock);
+  auto s = store::RocksDbLogStore::Open(dir, store::RocksDbLogStoreOptions());
+  ASSERT_THAT(s, IsOk());
+  auto counting = std::make_unique<CountingStore>(*std::move(s));
+  CountingStore* store = counting.get();
+  LogOptions log_options;
+  log_options.clock = &clock;
+  auto log = Log::Open(std::move(counting), TestIdentity(), LogKey(), log_options);
+  ASSERT_THAT(log, IsOk());
+  (*log)->proof_cache().WaitForWarmUp();
+  EXPECT_EQ((*log)->proof_cache().min_level(), 0u);
+  EXPECT_GT((*log)->proof_cache().memory_bytes(), 0u);
+  const merkle::NodeReader uncached = [store](merkle::NodeId id) { return store->GetNode(id); };
+  std::vector<InclusionProof> proofs;
+  const uint64_t before = store->nodes_read;
+  for (SequenceNumber seq = 0; seq < kEntries; ++seq) {
+    absl::StatusOr<InclusionProof> proof = (*log)->ProveInclusion(seq, 0);
+    ASSERT_THAT(proof, IsOk());
+    proofs.push_back(*proof);
+    ASSERT_THAT((*log)->ProveConsistency(seq + 1, 0), IsOk());
+    ASSERT_THAT((*log)->ProveInclusion(0, seq + 1), IsOk());  // historic roots too
+  }
+  EXPECT_EQ(store->nodes_read, before) << "proofs read nodes from the store";
+  for (SequenceNumber seq = 0; seq < kEntries; ++seq) {
+    absl::StatusOr<std::vector<Hash>> want = merkle::InclusionProof(seq, kEntries, uncached);
+    ASSERT_THAT(want, IsOk());
+    EXPECT_EQ(proofs[seq].hashes, *want);
+  }
+}
+
+// Closing a log while its warm-up runs stops it: no hang, no crash (repeated, so that some
+// closes land in the middle of the scan).
+TEST(ProofCacheWarmUpTest, ClosingDuringTheWarmUpStopsIt) {
+  const std::string dir = TestDir("proof_cache_close");
+  FakeClock clock(kTestNowMicros);
+  BuildRocksDbLog(dir, 3000, &clock);
+  for (int round = 0; round < 10; ++round) {
+    auto s = store::RocksDbLogStore::Open(dir, store::RocksDbLogStoreOptions());
+    ASSERT_THAT(s, IsOk());
+    LogOptions log_options;
+    log_options.clock = &clock;
+    auto log = Log::Open(*std::move(s), TestIdentity(), LogKey(), log_options);
+    ASSERT_THAT(log, IsOk());
+    if (round % 2 == 1) ASSERT_THAT((*log)->ProveInclusion(round, 0), IsOk());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Stores, ProofCacheTest,
-    ::testing::Values(Case{"memory_uncached", false, 64}, Case{"memory_level0", false, 0},
-                      Case{"memory_level1", false, 1}, Case{"memory_level3", false, 3},
-                      Case{"rocksdb_uncached", true, 64}, Case{"rocksdb_level2", true, 2},
-                      Case{"rocksdb_level4", true, 4}),
+    // Budgets: none; all of it (level 0); and small ones, whose level rises as the log grows
+    // (at 300 entries, 2000 bytes cache from level 4 up, 500 bytes from level 6 up).
+    ::testing::Values(Case{"memory_uncached", false, 0}, Case{"memory_all", false, 1 << 20},
+                      Case{"memory_2000_bytes", false, 2000}, Case{"memory_500_bytes", false, 500},
+                      Case{"rocksdb_uncached", true, 0}, Case{"rocksdb_all", true, 1 << 20},
+                      Case{"rocksdb_2000_bytes", true, 2000}),
     CaseName);
 
 }  // namespace

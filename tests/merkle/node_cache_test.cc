@@ -200,6 +200,47 @@ TEST(NodeCacheTest, IgnoresNodesBeyondTheTreeAndBelowItsLevel) {
   EXPECT_LE(cache.memory_bytes(), 16 * sizeof(Hash));
 }
 
+TEST(NodeCacheTest, MinLevelForFitsTheBudget) {
+  EXPECT_EQ(NodeCache::MinLevelFor(0, 0), 0u);
+  EXPECT_EQ(1000 >> NodeCache::MinLevelFor(1000, 0), 0u);  // no node of the tree
+  // Every node of a million entries: 2M slots of 32 bytes, plus 1/8 headroom.
+  EXPECT_EQ(NodeCache::MinLevelFor(1000000, 72000000), 0u);
+  EXPECT_EQ(NodeCache::MinLevelFor(1000000, 71999999), 1u);
+  EXPECT_EQ(NodeCache::MinLevelFor(14000000, uint64_t{64} << 20), 4u);
+  EXPECT_EQ(NodeCache::MinLevelFor(16000000, uint64_t{64} << 20), 5u);
+  for (uint64_t size : {uint64_t{1}, uint64_t{1000}, uint64_t{123456789}, UINT64_MAX}) {
+    for (uint64_t budget : {uint64_t{64}, uint64_t{1} << 20, uint64_t{64} << 20}) {
+      const uint32_t level = NodeCache::MinLevelFor(size, budget);
+      if (level == NodeCache::kNoLevel) continue;
+      EXPECT_LE(2 * (size >> level) * 9 / 8 * sizeof(Hash), budget) << size << " " << budget;
+    }
+  }
+}
+
+TEST(NodeCacheTest, RaisingTheLevelDropsTheLowerLevels) {
+  TestTree tree(64);
+  NodeCache cache(0);
+  CountingStore store{&tree, 64};
+  const NodeBatchReader cached = CachingNodeReader(&cache, store.Reader(), 64);
+  absl::StatusOr<ProofPlan> plan = PlanInclusionProof(5, 64);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(ReadPlan(*plan, cached).ok());
+  const size_t all = cache.memory_bytes();
+  cache.RaiseMinLevel(3);
+  EXPECT_EQ(cache.min_level(), 3u);
+  EXPECT_LT(cache.memory_bytes(), all);
+  cache.RaiseMinLevel(1);  // never lowered
+  EXPECT_EQ(cache.min_level(), 3u);
+  store.nodes = 0;
+  store.level = 3;
+  store.below_level = 0;
+  absl::StatusOr<std::vector<Hash>> again = ReadPlan(*plan, cached);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *InclusionProof(5, 64, tree.Reader(64)));
+  EXPECT_EQ(store.nodes, store.below_level);  // levels 0..2 read again, the rest cached
+  EXPECT_EQ(store.nodes, 3u);
+}
+
 TEST(NodeCacheTest, StoreErrorsPropagateAndCacheNothing) {
   NodeCache cache(0);
   NodeBatchReader failing = [](const std::vector<NodeId>&, std::vector<Hash>*) {
