@@ -98,6 +98,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
   }
   std::unique_ptr<Log> log(new Log(std::move(store), std::move(identity), std::move(log_key),
                                    options, std::move(frontier)));
+  log->proof_cache_->StartWarmUp(head.tree_size);
   {
     absl::MutexLock lock(&log->state_mu_);
     log->head_ = head;
@@ -136,7 +137,6 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
           absl::StrCat("no checkpoint is stored for the head's tree size ", head.tree_size));
     }
   }
-  log->proof_cache_->StartWarmUp(head.tree_size);
   if (log->log_key_.has_value()) {
     log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
   }
@@ -151,9 +151,9 @@ Log::Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
       log_key_(std::move(log_key)),
       checkpoint_verifier_{identity_.origin, identity_.log_public_key},
       options_(options),
+      proof_cache_(std::make_unique<ProofCache>(store_.get(), options_.proof_cache_bytes)),
       registry_(identity_.admin_keys),
-      frontier_(std::move(frontier)),
-      proof_cache_(std::make_unique<ProofCache>(store_.get(), options_.proof_cache_bytes)) {}
+      frontier_(std::move(frontier)) {}
 
 Log::~Log() {
   {

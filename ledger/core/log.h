@@ -273,6 +273,8 @@ class Log {
   const std::optional<crypto::Ed25519PrivateKey> log_key_;  // nullopt on a follower
   const format::NoteVerifier checkpoint_verifier_;
   const LogOptions options_;
+  // Merkle nodes for proofs. Declared after store_, so destroyed (its warm-up stopped) first.
+  const std::unique_ptr<ProofCache> proof_cache_;
 
   mutable absl::Mutex queue_mu_;
   std::deque<Unit*> queue_ ABSL_GUARDED_BY(queue_mu_);
@@ -286,8 +288,6 @@ class Log {
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
   // Only the sequencer thread touches the frontier.
   merkle::Frontier frontier_;
-  // Merkle nodes for proofs. Declared after store_, so destroyed (its warm-up stopped) first.
-  std::unique_ptr<ProofCache> proof_cache_;
 
   std::thread sequencer_;
 };
