@@ -2,7 +2,7 @@
 //
 //   log_bench --dir=DIR --entries=N --ledgerd=PATH [--writers=2] [--batch=1000] [--proof-seconds=2]
 //             [--restart-runs=5] [--ceiling-seconds=2] [--max-build-seconds=S] [--liar-dir=DIR]
-//             [--ledgerctl=PATH] [--out=FILE.json]
+//             [--ledgerctl=PATH] [--proof-cache-mb=N] [--out=FILE.json]
 //
 // 1. Build: when DIR holds no data directory, `ledgerd init` creates one (admin key) and the
 //    admin registers the submitter key. Then the log grows to N entries through core::Log::AppendAll in batches of
@@ -16,7 +16,10 @@
 //    replays RocksDB's write-ahead log; the median of the others is the steady restart time).
 // 4. Proofs: ProveInclusion (random entry, current tree) and ProveConsistency (random old size to
 //    the current one) on 1 thread and on all cores, for --proof-seconds each; every 16th proof is
-//    checked with the merkle verifier.
+//    checked with the merkle verifier. Also CPU time per proof (all threads of this process).
+//    The log fills its proof cache in the background after opening (core::ProofCache): the
+//    time that takes, and the cache's memory, are reported, and proofs are measured after it
+//    (steady state). --proof-cache-mb sets core::LogOptions::proof_cache_bytes (0: no cache).
 // 5. Audit (with --ledgerctl): `ledgerctl verify --data-dir DIR`, timed, against the ceiling
 //    measured just before it (the CLI runs audit::AuditLog, signatures on every core).
 #include <algorithm>
@@ -38,8 +41,15 @@
 namespace ledger::bench {
 namespace {
 
+// --proof-cache-mb (LogOptions::proof_cache_bytes); unset: the default.
+double g_proof_cache_mb = -1;
+
 std::unique_ptr<core::Log> Open(const std::string& dir) {
-  auto log = core::OpenLog(dir, core::LogOptions());
+  core::LogOptions options;
+  if (g_proof_cache_mb >= 0) {
+    options.proof_cache_bytes = static_cast<uint64_t>(g_proof_cache_mb * (1 << 20));
+  }
+  auto log = core::OpenLog(dir, options);
   if (!log.ok()) Die("OpenLog " + dir + ": " + std::string(log.status().message()));
   return *std::move(log);
 }
@@ -47,6 +57,7 @@ std::unique_ptr<core::Log> Open(const std::string& dir) {
 int Main(const Flags& flags) {
   const std::string dir = flags.Str("dir", "");
   if (dir.empty()) Die("--dir is required");
+  g_proof_cache_mb = flags.Num("proof-cache-mb", -1);
   const uint64_t target = static_cast<uint64_t>(flags.Num("entries", 200000));
   const int writers = static_cast<int>(flags.Num("writers", 2));
   const size_t batch = static_cast<size_t>(flags.Num("batch", 1000));
@@ -184,7 +195,21 @@ int Main(const Flags& flags) {
 
   // 4. Proofs.
   {
+    const auto open_start = SteadyClock::now();
     auto log = Open(dir);
+    const double open_s = SecondsSince(open_start);
+    const auto warm_start = SteadyClock::now();
+    const double warm_cpu_start = SelfCpuSeconds();
+    log->proof_cache().WaitForWarmUp();
+    out["proof_cache"] = {{"open_s", open_s},
+                          {"warm_up_s", SecondsSince(warm_start)},
+                          {"warm_up_cpu_s", SelfCpuSeconds() - warm_cpu_start},
+                          {"bytes", log->proof_cache().memory_bytes()},
+                          {"min_level", log->proof_cache().min_level()}};
+    std::fprintf(stderr, "log: proof cache filled %.2f s after open (%.2f s CPU): %.1f MiB, "
+                 "levels >= %u\n",
+                 SecondsSince(warm_start), SelfCpuSeconds() - warm_cpu_start,
+                 log->proof_cache().memory_bytes() / 1048576.0, log->proof_cache().min_level());
     const store::LogHead head = log->Head();
     nlohmann::json proofs = nlohmann::json::array();
     for (const std::string kind : {"inclusion", "consistency"}) {
@@ -221,12 +246,16 @@ int Main(const Flags& flags) {
           done += n;
         };
         const auto start = SteadyClock::now();
+        const double cpu_start = SelfCpuSeconds();
         std::vector<std::thread> pool;
         for (int t = 0; t < threads; ++t) pool.emplace_back(work, t);
         std::this_thread::sleep_for(std::chrono::duration<double>(proof_seconds));
         stop = true;
         for (auto& t : pool) t.join();
         const double elapsed = SecondsSince(start);
+        // CPU per proof (this process, all threads; includes the 1-in-16 verification): less
+        // sensitive than proofs/s to what else the shared machine runs.
+        const double cpu_us = (SelfCpuSeconds() - cpu_start) * 1e6 / std::max<uint64_t>(1, done);
         std::vector<double> all;
         for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
         const LatencyStats st = Summarize(all);
@@ -234,9 +263,12 @@ int Main(const Flags& flags) {
                           {"threads", threads},
                           {"per_s", done.load() / elapsed},
                           {"failed", bad.load()},
+                          {"cpu_us_per_proof", cpu_us},
                           {"latency", LatencyJson(st)}});
-        std::fprintf(stderr, "log: %s proofs, %d thread(s): %.0f/s, p50 %.1f us, p99 %.1f us%s\n",
-                     kind.c_str(), threads, done.load() / elapsed, st.p50_us, st.p99_us,
+        std::fprintf(stderr,
+                     "log: %s proofs, %d thread(s): %.0f/s, p50 %.1f us, p99 %.1f us, "
+                     "%.1f us CPU/proof%s\n",
+                     kind.c_str(), threads, done.load() / elapsed, st.p50_us, st.p99_us, cpu_us,
                      bad.load() ? " (SOME FAILED)" : "");
       }
     }

@@ -134,6 +134,7 @@ struct ServeFlags {
   std::string port_file;
   std::string tls_cert, tls_key, tls_client_ca;
   uint64_t min_free_bytes = 256ull << 20;
+  uint64_t proof_cache_mb = ledger::core::LogOptions().proof_cache_bytes >> 20;
   int max_subscribers = 64;
   int max_append_streams = 64;
   int max_concurrent_streams = 100;
@@ -218,6 +219,7 @@ int Serve(const ServeFlags& flags) {
     if (ledger::views::ViewUpdater* u = view_updater.load()) u->Notify(size);
   };
   log_options.min_free_bytes = flags.min_free_bytes;
+  log_options.proof_cache_bytes = flags.proof_cache_mb << 20;
   log_options.leader = flags.follow;  // named when a follower refuses appends
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
@@ -440,6 +442,9 @@ int main(int argc, char** argv) {
                     "CA certificates (PEM) for client certificates: enables mutual TLS");
   serve->add_option("--min-free-bytes", sf.min_free_bytes,
                     "Refuse appends (RESOURCE_EXHAUSTED) while the data disk has less free space")
+      ->capture_default_str();
+  serve->add_option("--proof-cache-mb", sf.proof_cache_mb,
+                    "Memory for the Merkle nodes proofs read (0: read them all from disk)")
       ->capture_default_str();
   serve->add_option("--max-subscribers", sf.max_subscribers, "Most Subscribe streams at once")
       ->capture_default_str();

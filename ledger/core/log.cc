@@ -99,6 +99,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
   }
   std::unique_ptr<Log> log(new Log(std::move(store), std::move(identity), std::move(log_key),
                                    options, std::move(frontier)));
+  log->proof_cache_->StartWarmUp(head.tree_size);
   {
     absl::MutexLock lock(&log->state_mu_);
     log->head_ = head;
@@ -157,6 +158,7 @@ Log::Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
       log_key_(std::move(log_key)),
       checkpoint_verifier_{identity_.origin, identity_.log_public_key},
       options_(options),
+      proof_cache_(std::make_unique<ProofCache>(store_.get(), options_.proof_cache_bytes)),
       registry_(identity_.admin_keys),
       frontier_(std::move(frontier)) {}
 
@@ -783,30 +785,40 @@ absl::StatusOr<std::string> Log::CheckpointAt(TreeSize tree_size) const {
   return *cp;
 }
 
-absl::StatusOr<merkle::NodeReader> Log::NodeReaderAt(TreeSize tree_size) const {
-  const TreeSize size = Head().tree_size;
-  if (tree_size > size) {
-    return MakeError(absl::StatusCode::kOutOfRange, reason::kTreeSizeOutOfRange, "tree_size",
-                     absl::StrCat(tree_size, " exceeds the log's size ", size));
-  }
-  const store::LogStore* s = store_.get();
-  return merkle::NodeReader([s](merkle::NodeId id) { return s->GetNode(id); });
+namespace {
+
+absl::Status TreeSizeOutOfRange(TreeSize tree_size, TreeSize size) {
+  return MakeError(absl::StatusCode::kOutOfRange, reason::kTreeSizeOutOfRange, "tree_size",
+                   absl::StrCat(tree_size, " exceeds the log's size ", size));
 }
 
+}  // namespace
+
+// Proofs read everything they need -- proof hashes, leaf hash and any historic root -- in one
+// batch: upper nodes from proof_cache_, the rest with one store read. The root of the current
+// head comes from memory.
 absl::StatusOr<InclusionProof> Log::ProveInclusion(SequenceNumber sequence,
                                                    TreeSize tree_size) const {
-  if (tree_size == 0) tree_size = Head().tree_size;
-  LEDGER_ASSIGN_OR_RETURN(merkle::NodeReader read, NodeReaderAt(tree_size));
+  const store::LogHead head = Head();
+  if (tree_size == 0) tree_size = head.tree_size;
+  if (tree_size > head.tree_size) return TreeSizeOutOfRange(tree_size, head.tree_size);
   if (sequence >= tree_size) {
     return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest, "sequence",
                      absl::StrCat(sequence, " is not in a tree of size ", tree_size));
   }
+  LEDGER_ASSIGN_OR_RETURN(merkle::ProofPlan plan, merkle::PlanInclusionProof(sequence, tree_size));
+  const size_t path_length = plan.size();
+  LEDGER_RETURN_IF_ERROR(plan.AddRange(sequence, sequence + 1));
+  const bool historic = tree_size != head.tree_size;
+  if (historic) LEDGER_RETURN_IF_ERROR(plan.AddRange(0, tree_size));
+  LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> hashes, proof_cache_->Read(plan, head.tree_size));
   InclusionProof proof;
   proof.sequence = sequence;
   proof.tree_size = tree_size;
-  LEDGER_ASSIGN_OR_RETURN(proof.leaf_hash, read(merkle::NodeId{0, sequence}));
-  LEDGER_ASSIGN_OR_RETURN(proof.hashes, merkle::InclusionProof(sequence, tree_size, read));
-  LEDGER_ASSIGN_OR_RETURN(proof.root_hash, merkle::RootAt(tree_size, read));
+  proof.leaf_hash = hashes[path_length];
+  proof.root_hash = historic ? hashes[path_length + 1] : head.root_hash;
+  hashes.resize(path_length);
+  proof.hashes = std::move(hashes);
   return proof;
 }
 
@@ -822,20 +834,37 @@ absl::StatusOr<InclusionProof> Log::ProveInclusionByLeafHash(const Hash& leaf_ha
 
 absl::StatusOr<ConsistencyProof> Log::ProveConsistency(TreeSize from_tree_size,
                                                        TreeSize to_tree_size) const {
-  if (to_tree_size == 0) to_tree_size = Head().tree_size;
-  LEDGER_ASSIGN_OR_RETURN(merkle::NodeReader read, NodeReaderAt(to_tree_size));
+  const store::LogHead head = Head();
+  if (to_tree_size == 0) to_tree_size = head.tree_size;
+  if (to_tree_size > head.tree_size) return TreeSizeOutOfRange(to_tree_size, head.tree_size);
   if (from_tree_size > to_tree_size) {
     return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest,
                      "from_tree_size",
                      absl::StrCat(from_tree_size, " exceeds to_tree_size ", to_tree_size));
   }
+  LEDGER_ASSIGN_OR_RETURN(merkle::ProofPlan plan,
+                          merkle::PlanConsistencyProof(from_tree_size, to_tree_size));
+  const size_t proof_length = plan.size();
+  // Each root: the empty tree's, the head's (from memory), or read with the proof.
+  auto plan_root = [&](TreeSize size) -> absl::StatusOr<std::optional<size_t>> {
+    if (size == 0 || size == head.tree_size) return std::optional<size_t>();
+    LEDGER_RETURN_IF_ERROR(plan.AddRange(0, size));
+    return std::optional<size_t>(plan.size() - 1);
+  };
+  LEDGER_ASSIGN_OR_RETURN(std::optional<size_t> from_at, plan_root(from_tree_size));
+  LEDGER_ASSIGN_OR_RETURN(std::optional<size_t> to_at, plan_root(to_tree_size));
+  LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> hashes, proof_cache_->Read(plan, head.tree_size));
+  auto root = [&](TreeSize size, const std::optional<size_t>& at) {
+    if (at.has_value()) return hashes[*at];
+    return size == 0 ? merkle::EmptyRoot() : head.root_hash;
+  };
   ConsistencyProof proof;
   proof.from_tree_size = from_tree_size;
   proof.to_tree_size = to_tree_size;
-  LEDGER_ASSIGN_OR_RETURN(proof.hashes,
-                          merkle::ConsistencyProof(from_tree_size, to_tree_size, read));
-  LEDGER_ASSIGN_OR_RETURN(proof.from_root_hash, merkle::RootAt(from_tree_size, read));
-  LEDGER_ASSIGN_OR_RETURN(proof.to_root_hash, merkle::RootAt(to_tree_size, read));
+  proof.from_root_hash = root(from_tree_size, from_at);
+  proof.to_root_hash = root(to_tree_size, to_at);
+  hashes.resize(proof_length);
+  proof.hashes = std::move(hashes);
   return proof;
 }
 

@@ -39,6 +39,7 @@
 #include "ledger/base/parallel.h"
 #include "ledger/base/types.h"
 #include "ledger/core/key_registry.h"
+#include "ledger/core/proof_cache.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/compact_range.h"
@@ -79,6 +80,11 @@ struct LogOptions {
   std::function<void(const std::string& checkpoint_note, TreeSize size)> on_checkpoint;
   // On a follower: the leader's address, named when appends are refused.
   std::string leader;
+  // Memory for the Merkle nodes proofs read (ProofCache, proof_cache.h): the upper levels of
+  // the tree, as many as fit (the whole tree takes 72 bytes per entry; each level less halves
+  // that): 128 MiB hold every node up to 1.86M entries, levels >= 3 up to 14.9M. Filled in the
+  // background after Open and by proofs. 0: proofs read every node from the store.
+  uint64_t proof_cache_bytes = uint64_t{128} << 20;
 };
 
 struct AppendResult {
@@ -220,6 +226,8 @@ class Log {
   // The C2SP verifier key of this log's checkpoints.
   std::string CheckpointVerifierKey() const;
   const store::LogStore& store() const { return *store_; }
+  // The Merkle nodes kept in memory for proofs (LogOptions::proof_cache_bytes).
+  const ProofCache& proof_cache() const { return *proof_cache_; }
 
  private:
   struct Prepared {
@@ -278,13 +286,14 @@ class Log {
   void SequencerLoop();
   void ProcessGroup(std::vector<Unit*> group);
   absl::Status StageUnit(Unit* unit, GroupStage* stage);
-  absl::StatusOr<merkle::NodeReader> NodeReaderAt(TreeSize tree_size) const;
 
   const std::unique_ptr<store::LogStore> store_;
   const LogIdentity identity_;
   const std::optional<crypto::Ed25519PrivateKey> log_key_;  // nullopt on a follower
   const format::NoteVerifier checkpoint_verifier_;
   const LogOptions options_;
+  // Merkle nodes for proofs. Declared after store_, so destroyed (its warm-up stopped) first.
+  const std::unique_ptr<ProofCache> proof_cache_;
 
   mutable absl::Mutex queue_mu_;
   std::deque<Unit*> queue_ ABSL_GUARDED_BY(queue_mu_);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ledger/base/types.h"
@@ -28,6 +29,12 @@ struct NodeId {
 // Reads the hash of a stored perfect subtree. Returns NotFound when the node does not exist,
 // or another error from the storage underneath.
 using NodeReader = std::function<absl::StatusOr<Hash>(NodeId)>;
+
+// Reads the hashes of several stored perfect subtrees at once (e.g. one RocksDB MultiGet over one
+// snapshot). On OK, out->size() == ids.size() and (*out)[i] is the hash of ids[i]. Errors as for
+// NodeReader (NotFound for a missing node), naming the node that failed.
+using NodeBatchReader =
+    std::function<absl::Status(const std::vector<NodeId>& ids, std::vector<Hash>* out)>;
 
 }  // namespace ledger::merkle
 

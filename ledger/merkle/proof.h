@@ -47,6 +47,51 @@ absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t leaf_index, TreeSize s
 absl::StatusOr<std::vector<Hash>> ConsistencyProof(TreeSize from_size, TreeSize to_size,
                                                    const NodeReader& read);
 
+// Proofs in two steps, for stores that read many nodes at once (and callers that combine
+// several hashes in one read, e.g. a proof, its leaf and a historic root):
+//   1. a ProofPlan lists the hashes wanted -- each MTH(D[begin:end]) of a node of the RFC 6962
+//      tree -- and the distinct stored nodes they fold (nothing is read);
+//   2. ReadPlan reads those nodes with ONE call of a NodeBatchReader and folds them.
+//
+// Example:
+//   LEDGER_ASSIGN_OR_RETURN(ProofPlan plan, PlanInclusionProof(index, size));
+//   const size_t proof_len = plan.size();
+//   LEDGER_RETURN_IF_ERROR(plan.AddRange(index, index + 1));  // the leaf hash too
+//   LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadPlan(plan, batch_reader));
+//   // hashes[0 .. proof_len) is the proof, hashes[proof_len] the leaf hash.
+class ProofPlan {
+ public:
+  // Appends the hash MTH(D[begin:end]). InvalidArgument (nothing appended) unless begin < end
+  // and the range is a node of an RFC 6962 tree (see SubtreeRoot).
+  absl::Status AddRange(uint64_t begin, uint64_t end);
+
+  // The number of hashes appended.
+  size_t size() const { return range_ends_.size(); }
+
+  // The distinct stored nodes the hashes need, sorted by (level, index).
+  std::vector<NodeId> DistinctNodes() const;
+
+  // The hashes, in the order appended, given hashes[i] = the hash of nodes[i], where `nodes`
+  // is DistinctNodes() (or any sorted superset of it).
+  std::vector<Hash> Fold(const std::vector<NodeId>& nodes, const std::vector<Hash>& hashes) const;
+
+ private:
+  // The nodes of every hash, each hash's left to right (RangeNodes of its range).
+  std::vector<NodeId> steps_;
+  // range_ends_[i]: one past the last step of hash i.
+  std::vector<uint32_t> range_ends_;
+};
+
+// The plan of PATH(leaf_index, D[0:size]) (InclusionProof); errors as InclusionProof's own.
+absl::StatusOr<ProofPlan> PlanInclusionProof(uint64_t leaf_index, TreeSize size);
+
+// The plan of PROOF(from_size, D[0:to_size]) (ConsistencyProof); errors as its own.
+absl::StatusOr<ProofPlan> PlanConsistencyProof(TreeSize from_size, TreeSize to_size);
+
+// Reads plan.DistinctNodes() with one call of `read` (none when the plan needs no node) and folds
+// them. The reader's error is returned with its code.
+absl::StatusOr<std::vector<Hash>> ReadPlan(const ProofPlan& plan, const NodeBatchReader& read);
+
 }  // namespace ledger::merkle
 
 #endif  // LEDGER_MERKLE_PROOF_H_

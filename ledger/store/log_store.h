@@ -110,6 +110,41 @@ class LogStore {
   // The hash of a stored perfect subtree. NotFound when absent.
   virtual absl::StatusOr<Hash> GetNode(merkle::NodeId id) const = 0;
 
+  // The hashes of several stored perfect subtrees, read from one state of the store: on OK,
+  // (*out)[i] is the hash of ids[i]. NotFound (naming the node) when one is absent. `ids`
+  // sorted by (level, index) reads fastest. This default calls GetNode for each;
+  // RocksDbLogStore reads them all with one MultiGet over one snapshot.
+  virtual absl::Status GetNodes(const std::vector<merkle::NodeId>& ids,
+                                std::vector<Hash>* out) const {
+    out->clear();
+    out->reserve(ids.size());
+    for (const merkle::NodeId& id : ids) {
+      absl::StatusOr<Hash> hash = GetNode(id);
+      if (!hash.ok()) return hash.status();
+      out->push_back(*hash);
+    }
+    return absl::OkStatus();
+  }
+
+  // Calls fn(index, hash) for the stored nodes of `level` with index in [begin, end), in index
+  // order, stopping early when fn returns false. Absent nodes are skipped. This default reads
+  // them with GetNodes in chunks; RocksDbLogStore iterates over one snapshot.
+  virtual absl::Status ScanNodes(uint32_t level, uint64_t begin, uint64_t end,
+                                 const std::function<bool(uint64_t, const Hash&)>& fn) const {
+    constexpr uint64_t kChunk = 1024;
+    for (uint64_t first = begin; first < end;) {
+      const uint64_t last = end - first > kChunk ? first + kChunk : end;
+      for (uint64_t index = first; index < last; ++index) {
+        absl::StatusOr<Hash> hash = GetNode(merkle::NodeId{level, index});
+        if (absl::IsNotFound(hash.status())) continue;
+        if (!hash.ok()) return hash.status();
+        if (!fn(index, *hash)) return absl::OkStatus();
+      }
+      first = last;
+    }
+    return absl::OkStatus();
+  }
+
   // Idempotency lookup. nullopt when the id has never been appended.
   virtual absl::StatusOr<std::optional<EventIdRecord>> GetEventId(
       absl::string_view event_id) const = 0;

@@ -407,6 +407,62 @@ absl::StatusOr<Hash> RocksDbLogStore::GetNode(merkle::NodeId id) const {
   return schema::DecodeNodeValue(key, *value);
 }
 
+absl::Status RocksDbLogStore::GetNodes(const std::vector<merkle::NodeId>& ids,
+                                       std::vector<Hash>* out) const {
+  out->clear();
+  if (ids.empty()) return absl::OkStatus();
+  for (const merkle::NodeId& id : ids) {
+    if (id.level > schema::kMaxNodeLevel) {
+      return absl::NotFoundError(
+          absl::StrCat("node level ", id.level, " index ", id.index, " not found"));
+    }
+  }
+  const std::shared_ptr<const ReadState> state = CurrentState();
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const merkle::NodeId& id : ids) keys.push_back(schema::NodeKey(id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  const bool sorted = std::is_sorted(ids.begin(), ids.end());
+  db_->MultiGet(ReadOptionsFor(*state), column_family(ColumnFamily::kNodes), ids.size(),
+                slices.data(), values.data(), statuses.data(), sorted);
+  out->reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      return absl::NotFoundError(
+          absl::StrCat("node level ", ids[i].level, " index ", ids[i].index, " not found"));
+    }
+    LEDGER_RETURN_IF_ERROR(FromRocksDbStatus(statuses[i], "reading column family 'nodes'"));
+    LEDGER_ASSIGN_OR_RETURN(Hash hash, schema::DecodeNodeValue(keys[i], ToStringView(values[i])));
+    out->push_back(hash);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbLogStore::ScanNodes(
+    uint32_t level, uint64_t begin, uint64_t end,
+    const std::function<bool(uint64_t, const Hash&)>& fn) const {
+  if (level > schema::kMaxNodeLevel || begin >= end) return absl::OkStatus();
+  const std::shared_ptr<const ReadState> state = CurrentState();
+  const std::string upper_bound = schema::NodeKey({level, end});
+  const rocksdb::Slice upper_bound_slice(upper_bound);  // Must outlive the iterator.
+  rocksdb::ReadOptions read_options = ReadOptionsFor(*state);
+  read_options.iterate_upper_bound = &upper_bound_slice;
+  // A bulk scan: do not push the blocks other readers use out of the block cache.
+  read_options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it =
+      NewIterator(db_, read_options, column_family(ColumnFamily::kNodes));
+  for (it->Seek(schema::NodeKey({level, begin})); it->Valid(); it->Next()) {
+    const absl::string_view key = ToStringView(it->key());
+    LEDGER_ASSIGN_OR_RETURN(merkle::NodeId id, schema::DecodeNodeKey(key));
+    if (id.level != level) break;
+    LEDGER_ASSIGN_OR_RETURN(Hash hash, schema::DecodeNodeValue(key, ToStringView(it->value())));
+    if (!fn(id.index, hash)) return absl::OkStatus();
+  }
+  return FromRocksDbStatus(it->status(), "scanning nodes");
+}
+
 absl::StatusOr<std::optional<EventIdRecord>> RocksDbLogStore::GetEventId(
     absl::string_view event_id) const {
   const std::shared_ptr<const ReadState> state = CurrentState();

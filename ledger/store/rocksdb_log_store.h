@@ -106,6 +106,10 @@ class RocksDbLogStore : public LogStore {
       SequenceNumber begin, SequenceNumber end,
       const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override;
   absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override;
+  absl::Status GetNodes(const std::vector<merkle::NodeId>& ids,
+                        std::vector<Hash>* out) const override;
+  absl::Status ScanNodes(uint32_t level, uint64_t begin, uint64_t end,
+                         const std::function<bool(uint64_t, const Hash&)>& fn) const override;
   absl::StatusOr<std::optional<EventIdRecord>> GetEventId(
       absl::string_view event_id) const override;
   absl::StatusOr<std::optional<std::string>> GetClaim(

@@ -151,6 +151,36 @@ TEST_P(LogStoreConformanceTest, AbsentNodeIsNotFound) {
   EXPECT_THAT(store_->GetNode(merkle::NodeId{200, 0}), StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_P(LogStoreConformanceTest, GetNodesReadsSeveralNodesInTheirOrder) {
+  CommitBatch batch = MakeBatch(store_->Head(), 4);
+  const Hash left = crypto::Sha256("parent of 0 and 1");
+  const Hash right = crypto::Sha256("parent of 2 and 3");
+  batch.nodes.push_back({merkle::NodeId{1, 0}, left});
+  batch.nodes.push_back({merkle::NodeId{1, 1}, right});
+  ASSERT_THAT(store_->Commit(batch), IsOk());
+
+  std::vector<Hash> hashes;
+  // Sorted, as proofs ask.
+  ASSERT_THAT(store_->GetNodes({{0, 0}, {0, 3}, {1, 0}, {1, 1}}, &hashes), IsOk());
+  EXPECT_THAT(hashes, ElementsAre(LeafHash(0), LeafHash(3), left, right));
+  // Any order, repeats, and none at all.
+  ASSERT_THAT(store_->GetNodes({{1, 1}, {0, 2}, {1, 1}}, &hashes), IsOk());
+  EXPECT_THAT(hashes, ElementsAre(right, LeafHash(2), right));
+  ASSERT_THAT(store_->GetNodes({}, &hashes), IsOk());
+  EXPECT_TRUE(hashes.empty());
+}
+
+TEST_P(LogStoreConformanceTest, GetNodesWithAnAbsentNodeIsNotFoundNamingIt) {
+  CommitEntries(2);
+  std::vector<Hash> hashes;
+  EXPECT_THAT(store_->GetNodes({{0, 0}, {1, 1}}, &hashes),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(std::string(store_->GetNodes({{0, 0}, {1, 1}}, &hashes).message()),
+              ::testing::HasSubstr("level 1 index 1"));
+  EXPECT_THAT(store_->GetNodes({{0, 1}, {200, 0}}, &hashes),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST_P(LogStoreConformanceTest, CommittedLeafIndexReadsBack) {
   CommitEntries(3);
   EXPECT_THAT(*store_->GetLeafIndex(LeafHash(2)), Optional(SequenceNumber{2}));
