@@ -476,8 +476,9 @@ TEST_F(ResourceTest, StreamFloodsAndBadConnectionsLeaveNoResidue) {
     after.push_back(settle());
     std::cout << "round " << r + 1 << ": peak " << peak.ToString() << "\n  after "
               << after.back().ToString() << std::endl;
-    // The limits bound the peak: 64 + 64 streams, about one thread per open stream.
-    EXPECT_LE(peak.threads, idle.threads + kMaxSubscribers + kMaxAppendStreams + 16);
+    // The limits bound the peak: gRPC's threads by --max-threads (256), plus one appender
+    // thread per open AppendStream (64).
+    EXPECT_LE(peak.threads, idle.threads + 256 + kMaxAppendStreams);
     EXPECT_LE(after.back().fds, idle.fds + kFdSlack) << "round " << r + 1;
     EXPECT_LE(after.back().threads, thread_bound) << "round " << r + 1;
   }
@@ -487,7 +488,8 @@ TEST_F(ResourceTest, StreamFloodsAndBadConnectionsLeaveNoResidue) {
   EXPECT_LE(after.back().rss_kib, after[1].rss_kib + 16 * 1024)
       << "round 2 " << after[1].ToString() << "\nround " << kRounds << " "
       << after.back().ToString();
-  EXPECT_LE(after.back().threads, std::max(after[0].threads, after[1].threads) + 2);
+  // (gRPC's default executor may still grow to 2 x cores threads: +3 here.)
+  EXPECT_LE(after.back().threads, std::max(after[0].threads, after[1].threads) + 4);
 
   // Still a working server: it appends, stops cleanly, and the log verifies.
   ASSERT_TRUE(AppendOne("after-all").ok());
