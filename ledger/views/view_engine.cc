@@ -1,3 +1,4 @@
+#include "ledger/base/crash_point.h"
 #include "ledger/views/view_engine.h"
 
 #include <algorithm>
@@ -89,6 +90,7 @@ class ViewEngine::Writer {
       const ViewBatch* batch = batch_;
       const ViewWriteOptions options = options_;
       mu_.Unlock();
+      LEDGER_CRASH_POINT("views-before-write");
       absl::Status s = store_->Write(*batch, options);
       mu_.Lock();
       result_ = std::move(s);
@@ -260,6 +262,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::RebuildLocked(const store::LogStore& l
   ViewBatch batch;
   batch.Put(schema::MetaSchemaKey(), schema::EncodeU32(schema::kViewSchemaVersion));
   LEDGER_RETURN_IF_ERROR(store_->Write(batch));
+  LEDGER_CRASH_POINT("views-rebuild-cleared");
   {
     absl::MutexLock lock(&state_mu_);
     std::fill(watermarks_.begin(), watermarks_.end(), 0);

@@ -7,11 +7,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -208,6 +211,102 @@ TEST_F(CrashPointsTest, AnchorAfterRename) {
   if (!answered) ExpectRetryIsDuplicateAt("ev-0", 0);
   ASSERT_TRUE(Append("ev-1").ok());
   StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// View digests: "name" -> hex digest, from `ledgerctl views --digests` (live server, lines
+// "  name watermark records digest") or `ledgerctl rebuild` (lines "  name digest").
+std::map<std::string, std::string> ParseDigests(const std::string& output) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (words.size() >= 2 && words.back().size() == 64) out[words.front()] = words.back();
+  }
+  return out;
+}
+
+// The view writer dies after entries were acknowledged, before their view batch is written:
+// after a restart the views catch up from their watermark and equal a rebuild from scratch.
+TEST_F(CrashPointsTest, ViewsBeforeWrite) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve("views-before-write:3");
+  int acked = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (!Append(absl::StrCat("ev-", i)).ok()) break;
+    ++acked;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the views follow
+  }
+  ExpectServerCrashedAt("views-before-write");
+  EXPECT_GE(acked, 1);
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+
+  Serve();
+  ASSERT_TRUE(Append("after-restart").ok());
+  std::map<std::string, std::string> live;
+  for (int i = 0; i < 100; ++i) {  // until the views have caught up with the log
+    absl::StatusOr<RunResult> views =
+        RunProgram({g_ledgerctl, "views", "--digests", "--server", server_->address()}, {},
+                   work_ + "/views.out");
+    ASSERT_TRUE(views.ok()) << views.status();
+    const std::string head = absl::StrCat("views at ", report.tree_size + 1, " of ",
+                                          report.tree_size + 1, " entries");
+    if (absl::StrContains(views->output, head)) {
+      live = ParseDigests(views->output);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(live.empty()) << "the views never caught up";
+  StopCleanly();
+  absl::StatusOr<RunResult> rebuild =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild.out");
+  ASSERT_TRUE(rebuild.ok()) << rebuild.status();
+  ASSERT_TRUE(rebuild->status.Exited(0)) << rebuild->output;
+  EXPECT_EQ(live, ParseDigests(rebuild->output));
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// An offline rebuild killed right after it cleared the views: the next rebuild (or ledgerd's
+// start-up) redoes it, with the same digests as an uninterrupted one.
+TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
+  StopCleanly();
+  absl::StatusOr<RunResult> clean =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild0.out");
+  ASSERT_TRUE(clean.ok() && clean->status.Exited(0)) << (clean.ok() ? clean->output : "");
+  const std::map<std::string, std::string> expected = ParseDigests(clean->output);
+  ASSERT_EQ(expected.size(), 9u) << clean->output;
+
+  absl::StatusOr<RunResult> killed =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_},
+                 {"LEDGER_CRASH_AT=views-rebuild-cleared"}, work_ + "/rebuild1.out");
+  ASSERT_TRUE(killed.ok());
+  ExpectCrashedAt(killed->status, killed->output, "views-rebuild-cleared");
+
+  // ledgerd serves the half-rebuilt views' directory: it rebuilds them in the background.
+  Serve();
+  ASSERT_TRUE(Append("after-crash").ok());
+  StopCleanly();
+  absl::StatusOr<RunResult> again =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild2.out");
+  ASSERT_TRUE(again.ok() && again->status.Exited(0)) << (again.ok() ? again->output : "");
+  const std::map<std::string, std::string> after = ParseDigests(again->output);
+  EXPECT_EQ(after.size(), 9u);
+  EXPECT_NE(after, expected);  // one more entry since
+
+  // And the interrupted rebuild alone, redone offline, gives the first digests.
+  absl::StatusOr<RunResult> killed2 =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_},
+                 {"LEDGER_CRASH_AT=views-rebuild-cleared"}, work_ + "/rebuild3.out");
+  ASSERT_TRUE(killed2.ok());
+  ExpectCrashedAt(killed2->status, killed2->output, "views-rebuild-cleared");
+  absl::StatusOr<RunResult> redo =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild4.out");
+  ASSERT_TRUE(redo.ok() && redo->status.Exited(0)) << (redo.ok() ? redo->output : "");
+  EXPECT_EQ(ParseDigests(redo->output), after);
   ExpectInvariants(/*anchor_at_head=*/true);
 }
 
