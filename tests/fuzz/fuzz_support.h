@@ -34,7 +34,9 @@ class Input {
  public:
   Input(const uint8_t* data, size_t size)
       : data_(reinterpret_cast<const char*>(data), size) {}
+  // Borrows `data`, which must outlive the reader (so not from a temporary string).
   explicit Input(absl::string_view data) : data_(data) {}
+  explicit Input(std::string&&) = delete;
 
   bool empty() const { return data_.empty(); }
   size_t remaining() const { return data_.size(); }

@@ -421,7 +421,7 @@ void AppendRequestSeeds() {
     o.U8(0).Blob(requests[0].SerializeAsString());
     o.U8(0).Blob(requests[4].SerializeAsString());  // corrects claim-1, which is not there
     o.U8(0 | 0x10 | (1 << 5)).Blob(requests[8].SerializeAsString());  // revoke by a submitter
-    o.U8(7).Blob(std::string("\x08\x05\x12\x03abc", 7)).U8(9);
+    o.U8(7).Blob(std::string("\x08\x05\x12\x03" "abc", 7)).U8(9);
     Write("append_request", "edge-refusals", o.str());
   }
   {

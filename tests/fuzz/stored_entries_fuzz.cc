@@ -95,7 +95,8 @@ std::string Resign(const std::string& leaf, const crypto::Ed25519PrivateKey& key
 // Replaces the entry's event with a structurally mutated one (fuzz_support.h MutateMessage),
 // serialised canonically.
 std::string MutateEvent(const std::string& leaf, Input* in) {
-  Input mutations(in->Blob(256));
+  const std::string blob = in->Blob(256);
+  Input mutations(blob);
   absl::StatusOr<format::EntryView> v = format::DecodeLeafData(leaf);
   ledger::v1::Event event;
   if (!v.ok() || !event.ParseFromString(std::string(v->event))) return leaf;
