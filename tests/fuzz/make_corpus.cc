@@ -528,6 +528,26 @@ void ClaimQuerySeeds() {
   Write("claim_queries", "edge-bad-token", edge.str());
 }
 
+// ---- client_output ---------------------------------------------------------------------------
+
+void ClientOutputSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  service::LedgerServiceImpl service(sample->log.get());
+  ledger::v1::ListEntriesRequest req;
+  ledger::v1::ListEntriesResponse resp;
+  if (!service.ListEntries(nullptr, &req, &resp).ok()) std::exit(1);
+  for (int i = 0; i < resp.entries_size(); ++i) {
+    Write("client_output", absl::StrCat("valid-entry-", i),
+          std::string(1, '\0') + resp.entries(i).SerializeAsString());
+  }
+  for (int i = 0; i < 4; ++i) {
+    Output o;
+    o.U8(1).U8(static_cast<uint8_t>(2 + i)).U8(4);
+    for (int k = 0; k < 24; ++k) o.U8(static_cast<uint8_t>(i * 41 + k * 23));
+    Write("client_output", absl::StrCat("edge-mutated-", i), o.str());
+  }
+}
+
 }  // namespace
 }  // namespace ledger::fuzz
 
@@ -547,6 +567,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::AppendRequestSeeds();
   ledger::fuzz::ReplicationSeeds();
   ledger::fuzz::ClaimQuerySeeds();
+  ledger::fuzz::ClientOutputSeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }
