@@ -4,7 +4,9 @@
 #
 #   scripts/fuzz.sh                      every target, 60 s each
 #   scripts/fuzz.sh --seconds=300 bundle checkpoint
-#   scripts/fuzz.sh --ci                 every target, 10 s each (a smoke pass for CI)
+#   scripts/fuzz.sh --ci                 the regression tests under ASan + UBSan (every seed and
+#                                        saved crasher, 200 mutations each), then every target
+#                                        for 10 s: a smoke pass for CI
 #   scripts/fuzz.sh --list               the target names
 #
 # Each target starts from a scratch copy of tests/fuzz/corpus/NAME/ (plus its saved crashers in
@@ -21,9 +23,9 @@ TARGETS=()
 for arg in "$@"; do
   case "$arg" in
     --seconds=*) SECONDS_EACH="${arg#--seconds=}" ;;
-    --ci) SECONDS_EACH=10 ;;
+    --ci) SECONDS_EACH=10; CI=1 ;;
     --list) LIST=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     --*) echo "fuzz.sh: unknown option $arg" >&2; exit 2 ;;
     *) TARGETS+=("$arg") ;;
   esac
@@ -68,6 +70,24 @@ fi
 echo "fuzz.sh: built in $(( $(date +%s) - build_start )) s"
 BIN="$("${BAZEL[@]}" info --config=fuzz bazel-bin 2>/dev/null)/tests/fuzz"
 rm -f "$build_log"
+
+if [[ -n "${CI:-}" ]]; then
+  # The gcc regression tests again, compiled with clang and the sanitizers: every seed and
+  # saved crasher, plus fewer mutations (the sanitizers are slower).
+  echo "fuzz.sh: the regression tests under ASan + UBSan"
+  test_start=$(date +%s)
+  test_log=$(mktemp)
+  "${BAZEL[@]}" test --config=fuzz --test_env=FUZZ_REGRESSION_MUTATIONS=200 \
+    --test_output=errors //tests/fuzz/... >"$test_log" 2>&1
+  rc=$?
+  grep -E '^//.*(PASSED|FAILED|TIMEOUT)|ERROR:|==fuzz==|runtime error' "$test_log"
+  rm -f "$test_log"
+  if [[ $rc -ne 0 ]]; then
+    echo "fuzz.sh: FAILED: a regression test fails under the sanitizers"
+    exit 1
+  fi
+  echo "fuzz.sh: regression tests under the sanitizers passed in $(( $(date +%s) - test_start )) s"
+fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"

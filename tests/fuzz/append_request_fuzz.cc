@@ -4,13 +4,15 @@
 // commit -- followed by reads of what was written. Also the error details a client decodes
 // (cli::FromGrpcStatus).
 //
-// Input: up to 12 operations, each an op byte and a u16-length-prefixed payload. op % 8:
-//   0 Append (AppendRequest)            4 GetEntry + ListEntries (payload: u64 start, u16 max)
-//   1 AppendBatch (AppendBatchRequest)  5 GetInclusionProof (GetInclusionProofRequest)
-//   2 AppendSignedBatch (...Request)    6 GetConsistencyProof + GetCheckpoint (...Request)
-//   3 Log::AppendEach, as AppendStream  7 a grpc::Status with the payload as error details,
-//     does (AppendBatchRequest)           decoded by ledgerctl's FromGrpcStatus
-// Bit 3 of the op re-signs what is appended with fuzz key (op >> 4) (key id and signature
+// Input: up to 12 operations, each an op byte and a u16-length-prefixed payload. (op & 15) % 9:
+//   0 Append (AppendRequest)            5 GetInclusionProof (GetInclusionProofRequest)
+//   1 AppendBatch (AppendBatchRequest)  6 GetConsistencyProof + GetCheckpoint (...Request)
+//   2 AppendSignedBatch (...Request)    7 a grpc::Status with the payload as error details,
+//   3 Log::AppendEach, as AppendStream    decoded by ledgerctl's FromGrpcStatus
+//     does (AppendBatchRequest)         8 structured: events of the sample log mutated field
+//   4 GetEntry + ListEntries (payload:    by field (fuzz_support.h MutateMessage), signed,
+//     u64 start, u16 max)                 appended alone, as a batch or as a signed batch
+// Bit 4 of the op re-signs what is appended with fuzz key (op >> 5) (key id and signature
 // replaced), so that mutated events get past the signature check to the rules behind it.
 //
 // Invariants: a refused request writes nothing; an accepted one grows the log by exactly its
@@ -112,10 +114,10 @@ class Harness {
   }
 
   void Op(uint8_t op, const std::string& payload, Input* in) {
-    const bool resign = (op & 8) != 0;
-    const crypto::Ed25519PrivateKey& key = SignerKey(op >> 4);
+    const bool resign = (op & 0x10) != 0;
+    const crypto::Ed25519PrivateKey& key = SignerKey(op >> 5);
     const TreeSize before = Size();
-    switch (op % 8) {
+    switch ((op & 0x0f) % 9) {
       case 0: {
         v1::AppendRequest req;
         if (!req.ParseFromString(payload)) return;
@@ -240,6 +242,51 @@ class Harness {
           FUZZ_CHECK(parsed.ok() && parsed->tree_size == cp.tree_size() &&
                      AsStringView(parsed->root_hash) == cp.root_hash());
           FUZZ_CHECK(cp.tree_size() <= Size());
+        }
+        break;
+      }
+      case 8: {
+        // Structured: events of the sample log, mutated field by field, signed properly.
+        Input p(payload);
+        static const std::vector<v1::AppendRequest>* sample =
+            new std::vector<v1::AppendRequest>(SampleRequests());
+        std::vector<v1::SignedEvent> events;
+        const crypto::Ed25519PrivateKey& signer = SignerKey(p.U8());
+        for (int i = 0, n = 1 + p.U8() % 3; i < n; ++i) {
+          const v1::AppendRequest& base = (*sample)[p.Below(sample->size())];
+          if (!base.has_event()) continue;
+          v1::Event event;
+          FUZZ_CHECK(event.ParseFromString(base.event().event()));
+          for (int k = 0, m = 1 + p.U8() % 4; k < m; ++k) MutateMessage(&event, &p);
+          const std::string id = p.Bool() ? base.event().event_id()
+                                          : absl::StrCat("fz-", p.U8() % 8);
+          events.push_back(client::SignEvent(kOrigin, id, event, signer));
+        }
+        if (events.empty()) return;
+        if (events.size() == 1) {
+          v1::AppendRequest req;
+          *req.mutable_event() = events[0];
+          v1::AppendResponse resp;
+          const grpc::Status s = service_.Append(nullptr, &req, &resp);
+          CheckAppend(s, before, {&resp});
+        } else if (p.Bool()) {
+          std::vector<std::pair<std::string, std::string>> items;
+          for (const auto& e : events) items.emplace_back(e.event_id(), e.event());
+          v1::AppendSignedBatchRequest req;
+          *req.mutable_batch() = client::SignBatch(kOrigin, "fz-batch", items, signer);
+          v1::AppendBatchResponse resp;
+          const grpc::Status s = service_.AppendSignedBatch(nullptr, &req, &resp);
+          std::vector<const v1::AppendResponse*> results;
+          for (const auto& r : resp.results()) results.push_back(&r);
+          CheckAppend(s, before, results);
+        } else {
+          v1::AppendBatchRequest req;
+          for (const auto& e : events) *req.add_events() = e;
+          v1::AppendBatchResponse resp;
+          const grpc::Status s = service_.AppendBatch(nullptr, &req, &resp);
+          std::vector<const v1::AppendResponse*> results;
+          for (const auto& r : resp.results()) results.push_back(&r);
+          CheckAppend(s, before, results);
         }
         break;
       }

@@ -104,6 +104,118 @@ Output& Output::Blob(absl::string_view b) {
   return Bytes(b.substr(0, 0xffff));
 }
 
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+std::string InterestingString(Input* in, const std::string& old) {
+  static const std::string kStrings[] = {
+      "claim-1", "claim-2", "b-1", "corr-1", "review-1", "reg-1", "missing-claim", "",
+      "https://example.org/x", "http://x", "ftp://x", "a b", "\xc3\xa9", "\xff\xfe",
+      "\xed\xa0\x80", "Alexander Novak", "energy", "ENERGY", std::string("nul\0", 4)};
+  switch (in->U8() % 6) {
+    case 0:
+      return kStrings[in->Below(sizeof(kStrings) / sizeof(kStrings[0]))];
+    case 1:
+      return in->Blob(300);
+    case 2: {  // around a limit: 128, 512, 2048, 4096, 16384 bytes
+      static const size_t kLimits[] = {128, 512, 2 * 1024, 4 * 1024, 16 * 1024, 64 * 1024};
+      const size_t n = kLimits[in->Below(6)] + static_cast<size_t>(in->U8() % 3) - 1;
+      return std::string(n, static_cast<char>('a' + in->U8() % 26));
+    }
+    case 3: {
+      std::string s = old;
+      if (s.empty()) return in->Bytes(1);
+      s[in->Below(s.size())] = static_cast<char>(in->U8());
+      return s;
+    }
+    case 4:
+      return old + in->Blob(40);
+    default: {
+      const int k = static_cast<int>(in->Below(kExtraKeys + 2));
+      const crypto::PublicKey key = k <= kExtraKeys ? SignerKey(k).public_key() : LogKey().public_key();
+      return in->Bool() ? KeyIdOf(key) : std::string(crypto::AsStringView(key));
+    }
+  }
+}
+
+int64_t InterestingInt(Input* in) {
+  static const int64_t kValues[] = {0, 1, -1, 2, 3, 5, 6, 12, 13, 31, 32, 2015, 2026, 2027,
+                                    9999, 10000, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN,
+                                    -2208988800LL * 1000000, -2208988800LL * 1000000 - 1,
+                                    kNowMicros, kNowMicros + 24LL * 3600 * 1000000,
+                                    kNowMicros + 24LL * 3600 * 1000000 + 1};
+  if (in->Bool()) return static_cast<int64_t>(in->U64());
+  return kValues[in->Below(sizeof(kValues) / sizeof(kValues[0]))];
+}
+
+void MutateField(google::protobuf::Message* m, const FieldDescriptor* f, Input* in, int depth) {
+  const google::protobuf::Reflection* r = m->GetReflection();
+  const uint8_t action = in->U8();
+  if (action % 8 == 0) {
+    r->ClearField(m, f);
+    return;
+  }
+  if (f->is_repeated()) {
+    const int size = r->FieldSize(*m, f);
+    if (action % 8 == 1 && size > 0) {
+      r->RemoveLast(m, f);
+      return;
+    }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      google::protobuf::Message* e = size > 0 && action % 2 == 0
+                                         ? r->MutableRepeatedMessage(m, f, static_cast<int>(in->Below(size)))
+                                         : r->AddMessage(m, f);
+      MutateMessage(e, in, depth + 1);
+      return;
+    }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      for (int i = 0, n = 1 + (action >> 4); i < n; ++i) r->AddString(m, f, InterestingString(in, ""));
+      return;
+    }
+    return;  // the model has no other repeated fields
+  }
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      MutateMessage(r->MutableMessage(m, f), in, depth + 1);
+      break;
+    case FieldDescriptor::CPPTYPE_STRING:
+      r->SetString(m, f, InterestingString(in, r->GetString(*m, f)));
+      break;
+    case FieldDescriptor::CPPTYPE_INT32:
+      r->SetInt32(m, f, static_cast<int32_t>(InterestingInt(in)));
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      r->SetInt64(m, f, InterestingInt(in));
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      r->SetUInt32(m, f, static_cast<uint32_t>(InterestingInt(in)));
+      break;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      r->SetUInt64(m, f, static_cast<uint64_t>(InterestingInt(in)));
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      r->SetBool(m, f, !r->GetBool(*m, f));
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const int n = f->enum_type()->value_count();
+      r->SetEnumValue(m, f, in->Bool() ? static_cast<int>(in->Below(n + 2)) - 1
+                                       : f->enum_type()->value(static_cast<int>(in->Below(n)))->number());
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void MutateMessage(google::protobuf::Message* m, Input* in, int depth) {
+  const google::protobuf::Descriptor* d = m->GetDescriptor();
+  if (d->field_count() == 0 || depth > 8) return;
+  MutateField(m, d->field(static_cast<int>(in->Below(d->field_count()))), in, depth);
+}
+
 int ReportFd() { return g_report_fd >= 0 ? g_report_fd : 2; }
 
 void Fail(const char* file, int line, const std::string& what) {

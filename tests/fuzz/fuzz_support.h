@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "ledger/base/types.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
@@ -33,7 +34,9 @@ class Input {
  public:
   Input(const uint8_t* data, size_t size)
       : data_(reinterpret_cast<const char*>(data), size) {}
+  // Borrows `data`, which must outlive the reader (so not from a temporary string).
   explicit Input(absl::string_view data) : data_(data) {}
+  explicit Input(std::string&&) = delete;
 
   bool empty() const { return data_.empty(); }
   size_t remaining() const { return data_.size(); }
@@ -75,6 +78,13 @@ class Output {
  private:
   std::string out_;
 };
+
+// Structure-aware mutation (protobuf reflection; no libprotobuf-mutator offline): picks a field of
+// `m`, or of a message reachable from it (set or not), as `in` says, and sets it to a value an
+// adversary would try (limits +-1, ids of the sample log, known key ids, bytes from the input,
+// unknown enum numbers), clears it, or adds or removes a repeated element. Byte-level mutation
+// of serialised events mostly breaks the encoding; this reaches the rules behind the parser.
+void MutateMessage(google::protobuf::Message* m, Input* in, int depth = 0);
 
 // Prints "fuzz invariant violated at FILE:LINE: what" on the real stderr and aborts.
 [[noreturn]] void Fail(const char* file, int line, const std::string& what);

@@ -190,6 +190,19 @@ void StoredEntrySeeds() {
       o.U8(static_cast<uint8_t>(1 | (signer[i] << 1))).Blob(leaves[i]);
     }
     Write("stored_entries", "valid-log-resigned", o.str());
+    // The same, with each claim's event mutated field by field before re-signing.
+    Output m;
+    m.U8(1).U8(static_cast<uint8_t>(leaves.size() - 1));
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      const bool mutate = i >= 2;
+      m.U8(static_cast<uint8_t>((mutate ? 0x80 : 0) | 1 | (signer[i] << 1))).Blob(leaves[i]);
+      if (mutate) {
+        std::string bytes;
+        for (int k = 0; k < 12; ++k) bytes.push_back(static_cast<char>(i * 17 + k * 29));
+        m.Blob(bytes);
+      }
+    }
+    Write("stored_entries", "edge-log-mutated-events", m.str());
   }
 }
 
@@ -361,7 +374,7 @@ void AppendRequestSeeds() {
   for (bool resign : {false, true}) {
     Output o;
     for (size_t i = 0; i < requests.size(); ++i) {
-      const uint8_t bits = static_cast<uint8_t>(resign ? 8 | (signer[i] << 4) : 0);
+      const uint8_t bits = static_cast<uint8_t>(resign ? 0x10 | (signer[i] << 5) : 0);
       if (requests[i].has_batch()) {
         ledger::v1::AppendSignedBatchRequest b;
         *b.mutable_batch() = requests[i].batch();
@@ -407,9 +420,27 @@ void AppendRequestSeeds() {
     o.U8(0).Blob(wrong_version.SerializeAsString());
     o.U8(0).Blob(requests[0].SerializeAsString());
     o.U8(0).Blob(requests[4].SerializeAsString());  // corrects claim-1, which is not there
-    o.U8(0 | 8 | (1 << 4)).Blob(requests[8].SerializeAsString());  // revoke signed by a stranger
-    o.U8(7).Blob(std::string("\x08\x05\x12\x03abc", 7)).U8(9);
+    o.U8(0 | 0x10 | (1 << 5)).Blob(requests[8].SerializeAsString());  // revoke by a submitter
+    o.U8(7).Blob(std::string("\x08\x05\x12\x03" "abc", 7)).U8(9);
     Write("append_request", "edge-refusals", o.str());
+  }
+  {
+    // Structured: claims mutated field by field (op 8), after the sample's key registrations.
+    Output o;
+    o.U8(0).Blob(requests[0].SerializeAsString());
+    o.U8(0).Blob(requests[1].SerializeAsString());
+    for (int i = 0; i < 8; ++i) {
+      Output p;
+      p.U8(static_cast<uint8_t>(i % 3)).U8(static_cast<uint8_t>(i % 3));
+      for (int e = 0; e < 3; ++e) {
+        p.U8(static_cast<uint8_t>(2 + (i + e) % 5)).U8(static_cast<uint8_t>(i));
+        for (int k = 0; k < 8; ++k) p.U8(static_cast<uint8_t>(i * 31 + e * 7 + k * 13));
+        p.U8(static_cast<uint8_t>(i & 1)).U8(static_cast<uint8_t>(e));
+      }
+      p.U8(static_cast<uint8_t>(i & 1));
+      o.U8(8).Blob(p.str());
+    }
+    Write("append_request", "edge-structured", o.str());
   }
 }
 
@@ -497,6 +528,26 @@ void ClaimQuerySeeds() {
   Write("claim_queries", "edge-bad-token", edge.str());
 }
 
+// ---- client_output ---------------------------------------------------------------------------
+
+void ClientOutputSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  service::LedgerServiceImpl service(sample->log.get());
+  ledger::v1::ListEntriesRequest req;
+  ledger::v1::ListEntriesResponse resp;
+  if (!service.ListEntries(nullptr, &req, &resp).ok()) std::exit(1);
+  for (int i = 0; i < resp.entries_size(); ++i) {
+    Write("client_output", absl::StrCat("valid-entry-", i),
+          std::string(1, '\0') + resp.entries(i).SerializeAsString());
+  }
+  for (int i = 0; i < 4; ++i) {
+    Output o;
+    o.U8(1).U8(static_cast<uint8_t>(2 + i)).U8(4);
+    for (int k = 0; k < 24; ++k) o.U8(static_cast<uint8_t>(i * 41 + k * 23));
+    Write("client_output", absl::StrCat("edge-mutated-", i), o.str());
+  }
+}
+
 }  // namespace
 }  // namespace ledger::fuzz
 
@@ -516,6 +567,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::AppendRequestSeeds();
   ledger::fuzz::ReplicationSeeds();
   ledger::fuzz::ClaimQuerySeeds();
+  ledger::fuzz::ClientOutputSeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }

@@ -6,9 +6,10 @@
 //              EntrySigningInput must agree, and a leaf that decodes must be exactly the
 //              encoding of what it decodes to (decode -> encode round trip).
 //   mode odd   a log: 1..12 entries, each a flags byte and a u16-length-prefixed leaf data.
-//              Flags bit 0 re-signs the entry (after decoding it) with fuzz key (flags >> 1),
-//              so mutated events get past the signature check and reach the key and claim
-//              rules. The entries are then checked two ways that must agree:
+//              Flags bit 7: a u16-prefixed blob follows that mutates the entry's event field
+//              by field (fuzz_support.h MutateMessage). Flags bit 0 then re-signs the entry
+//              with fuzz key (flags >> 1) & 63, so mutated events get past the signature check
+//              and reach the key and claim rules. The entries are then checked two ways that must agree:
 //                - stored in a MemoryLogStore (with the Merkle nodes, indexes and a checkpoint
 //                  signed by the log key) and audited (ledger/audit);
 //                - replicated into an empty follower log (Log::AppendReplicated) with that
@@ -21,6 +22,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/audit/auditor.h"
+#include "ledger/client/event_signer.h"
 #include "ledger/core/log.h"
 #include "ledger/core/replayer.h"
 #include "ledger/crypto/sha256.h"
@@ -90,13 +92,29 @@ std::string Resign(const std::string& leaf, const crypto::Ed25519PrivateKey& key
   return Reencode(signed_view);
 }
 
+// Replaces the entry's event with a structurally mutated one (fuzz_support.h MutateMessage),
+// serialised canonically.
+std::string MutateEvent(const std::string& leaf, Input* in) {
+  const std::string blob = in->Blob(256);
+  Input mutations(blob);
+  absl::StatusOr<format::EntryView> v = format::DecodeLeafData(leaf);
+  ledger::v1::Event event;
+  if (!v.ok() || !event.ParseFromString(std::string(v->event))) return leaf;
+  for (int k = 0, n = 1 + mutations.U8() % 4; k < n; ++k) MutateMessage(&event, &mutations);
+  const std::string bytes = client::SerializeEvent(event);
+  format::EntryView changed = *v;
+  changed.event = bytes;
+  return Reencode(changed);
+}
+
 void Log(Input* in) {
   const size_t count = 1 + in->U8() % 12;
   std::vector<std::string> leaves;
   for (size_t i = 0; i < count; ++i) {
     const uint8_t flags = in->U8();
     std::string leaf = in->Blob();
-    if (flags & 1) leaf = Resign(leaf, SignerKey(flags >> 1));
+    if (flags & 0x80) leaf = MutateEvent(leaf, in);
+    if (flags & 1) leaf = Resign(leaf, SignerKey((flags >> 1) & 0x3f));
     leaves.push_back(std::move(leaf));
   }
 
