@@ -291,9 +291,10 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
 }
 
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
-    const std::string& dir) {
+    const std::string& dir, uint64_t block_cache_bytes) {
   store::RocksDbLogStoreOptions options;
   options.read_only = true;
+  options.block_cache_bytes = block_cache_bytes;
   absl::StatusOr<LogIdentity> identity = ReadIdentity(dir);
   absl::StatusOr<std::optional<std::string>> anchor = ReadAnchor(nullptr, dir);
   if (!identity.ok() || !anchor.ok()) {
