@@ -13,6 +13,7 @@
 #include "rocksdb/slice.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "rocksdb/sst_file_reader.h"  // VerifySstFile
 
 namespace ledger::store {
 namespace {
@@ -565,6 +566,32 @@ absl::Status RocksDbLogStore::ScanCheckpoints(
     if (!fn(tree_size, ToStringView(it->value()))) return absl::OkStatus();
   }
   return FromRocksDbStatus(it->status(), "scanning checkpoints");
+}
+
+std::vector<RocksDbLogStore::SstFile> RocksDbLogStore::LiveSstFiles() const {
+  std::vector<rocksdb::LiveFileMetaData> live;
+  db_->GetLiveFilesMetaData(&live);
+  std::sort(live.begin(), live.end(),
+            [](const rocksdb::LiveFileMetaData& a, const rocksdb::LiveFileMetaData& b) {
+              return a.file_number < b.file_number;
+            });
+  std::vector<SstFile> files;
+  files.reserve(live.size());
+  for (const rocksdb::LiveFileMetaData& f : live) {
+    files.push_back({absl::StrCat(f.directory, "/", f.relative_filename), f.size});
+  }
+  return files;
+}
+
+absl::Status RocksDbLogStore::VerifySstFile(const std::string& path) const {
+  rocksdb::Options options;
+  options.env = db_->GetEnv();
+  rocksdb::SstFileReader reader(options);
+  rocksdb::Status s = reader.Open(path);
+  if (s.ok()) s = reader.VerifyChecksum();
+  if (s.ok()) return absl::OkStatus();
+  return absl::DataLossError(
+      FromRocksDbStatus(s, absl::StrCat("verifying the checksums of ", path)).message());
 }
 
 absl::Status RocksDbLogStore::VerifyStorageChecksums() const {

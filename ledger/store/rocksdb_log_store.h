@@ -133,6 +133,17 @@ class RocksDbLogStore : public LogStore {
   // covered here (the WAL's own checksums guard it at recovery). Any failure is DataLoss.
   absl::Status VerifyStorageChecksums() const override;
 
+  // One SST file of the database: its path and size.
+  struct SstFile {
+    std::string path;
+    uint64_t size = 0;
+  };
+  // The SST files the database uses now (all column families), in file-number order.
+  std::vector<SstFile> LiveSstFiles() const;
+  // Verifies the block checksums of one SST file (as VerifyStorageChecksums does for all).
+  // DataLoss naming the file when it is damaged or unreadable.
+  absl::Status VerifySstFile(const std::string& path) const;
+
   // For tests and tools only (the tamper tool, the auditor): the underlying database and its
   // column family handles. Writing through them bypasses every invariant of this class; the
   // store's reads go through the snapshot of the last Commit, so they see such writes only
