@@ -33,6 +33,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
 #include "ledger/base/logging.h"
+#include "ledger/core/sst_verification.h"
 #include "ledger/base/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -135,6 +136,8 @@ struct ServeFlags {
   std::string tls_cert, tls_key, tls_client_ca;
   uint64_t min_free_bytes = 256ull << 20;
   uint64_t proof_cache_mb = ledger::core::LogOptions().proof_cache_bytes >> 20;
+  std::string verify_sst_at_start = "changed";
+  double scrub_interval_hours = 24;
   int max_subscribers = 64;
   int max_append_streams = 64;
   int max_concurrent_streams = 100;
@@ -220,6 +223,7 @@ int Serve(const ServeFlags& flags) {
   };
   log_options.min_free_bytes = flags.min_free_bytes;
   log_options.proof_cache_bytes = flags.proof_cache_mb << 20;
+  log_options.verify_all_sst_at_open = flags.verify_sst_at_start == "all";
   log_options.leader = flags.follow;  // named when a follower refuses appends
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
@@ -232,6 +236,19 @@ int Serve(const ServeFlags& flags) {
                             : "cannot open the data directory",
                      {{"data_dir", flags.data_dir}, {"error", std::string(log.status().message())}});
     return behind ? kExitBehindAnchor : kExitDataDir;
+  }
+  // Start-up verified the SST files new or changed since they were last verified; the scrub
+  // verifies all of them in the background (then every --scrub-interval-hours) and stops
+  // appends if one is damaged (ledger/core/sst_verification.h).
+  std::unique_ptr<ledger::core::SstScrubber> scrubber;
+  if (const auto* rocksdb_store =
+          dynamic_cast<const ledger::store::RocksDbLogStore*>(&(*log)->store())) {
+    ledger::core::SstScrubber::Options scrub_options;
+    scrub_options.interval = absl::Hours(flags.scrub_interval_hours);
+    ledger::core::Log* raw_log = log->get();
+    scrubber = std::make_unique<ledger::core::SstScrubber>(
+        nullptr, flags.data_dir, rocksdb_store, scrub_options,
+        [raw_log](const absl::Status& damage) { raw_log->StopAppends(damage); });
   }
   if (!flags.follow.empty() && !(*log)->is_follower()) {
     ledger::LogEvent(ledger::LogLevel::kError,
@@ -384,6 +401,7 @@ int Serve(const ServeFlags& flags) {
   }
   view_updater.store(nullptr);
   updater.Stop();   // Before the log: the updater reads its store.
+  scrubber.reset();  // Before the log: it reads the store and may stop appends.
   log->reset();     // Drains the sequencer.
   ledger::LogEvent(ledger::LogLevel::kInfo, "stopped");
   return 0;
@@ -445,6 +463,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--proof-cache-mb", sf.proof_cache_mb,
                     "Memory for the Merkle nodes proofs read (0: read them all from disk)")
+      ->capture_default_str();
+  serve->add_option("--verify-sst-at-start", sf.verify_sst_at_start,
+                    "Checksums verified before serving: 'changed' (SST files new or written "
+                    "since last verified) or 'all'")
+      ->check(CLI::IsMember({"changed", "all"}))
+      ->capture_default_str();
+  serve->add_option("--scrub-interval-hours", sf.scrub_interval_hours,
+                    "The background scrub verifies every SST file after start-up and then this "
+                    "often (0: once)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   serve->add_option("--max-subscribers", sf.max_subscribers, "Most Subscribe streams at once")
       ->capture_default_str();

@@ -1,28 +1,129 @@
 #include "ledger/audit/auditor.h"
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/replayer.h"
-#include "ledger/core/event_validation.h"
 #include "ledger/core/key_registry.h"
-#include "ledger/crypto/ed25519.h"
-#include "ledger/crypto/sha256.h"
 #include "ledger/format/checkpoint.h"
-#include "ledger/format/entry.h"
 #include "ledger/merkle/compact_range.h"
 #include "ledger/merkle/hasher.h"
 
 namespace ledger::audit {
 namespace {
 
+// Entries replayed before their checks are handed to the workers, and the share of a chunk one
+// worker task checks.
 constexpr size_t kChunkEntries = 4096;
+constexpr size_t kTaskEntries = 256;
+// Chunks handed over and not yet checked: the replay runs at most this far ahead.
+constexpr size_t kMaxChunksInFlight = 3;
 
+// Where a problem sits in log order. The audit reports the first problem in this order, as if
+// every check ran one after the other, entry by entry: the checks of entry n (replay rules and
+// signature, then idempotency index, leaf index, Merkle nodes), then the trusted and the stored
+// checkpoints of size n + 1.
+enum Rank : int {
+  kRankEntry = 0,        // the replay's rules, a missing entry, the signature
+  kRankEventIdIndex = 1,
+  kRankLeafIndex = 2,
+  kRankNodes = 3,
+  kRankTrustedCheckpoint = 4,
+  kRankCheckpoint = 5,
+};
+
+struct Position {
+  int64_t seq;  // -1: before the first entry; -2: before everything (storage checksums)
+  int rank;
+  bool operator<(const Position& o) const {
+    return seq != o.seq ? seq < o.seq : rank < o.rank;
+  }
+};
+
+Position AtEntry(SequenceNumber seq, Rank rank) {
+  return {static_cast<int64_t>(seq), rank};
+}
+// Checks of the tree of `size` entries come right after those of its last entry.
+Position AtSize(TreeSize size, Rank rank) { return {static_cast<int64_t>(size) - 1, rank}; }
+
+struct Problem {
+  Position at;
+  std::optional<SequenceNumber> sequence;
+  std::string text;
+};
+
+// The replayed entries of one chunk, with everything the workers check about them.
+struct Chunk {
+  SequenceNumber first = 0;
+  // Per entry, index seq - first.
+  std::vector<std::string> event_ids;
+  std::vector<Hash> event_hashes;
+  std::vector<Hash> leaf_hashes;
+  // Signature checks, in log order (a batch signature only with its first member).
+  std::vector<core::EntryReplayer::SignatureJob> jobs;
+  // The perfect subtrees these entries complete, in log order, with their recomputed hashes.
+  std::vector<std::pair<merkle::NodeId, Hash>> nodes;
+};
+
+// A fixed pool of threads running tasks in FIFO order.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void Submit(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// The audit runs as a pipeline: this thread reads the entries in order and replays them (the
+// rules that depend on what came before: format.md §8 steps 1-5 and 7, the Merkle frontier,
+// the checkpoints), one chunk at a time; worker threads check each replayed chunk
+// meanwhile -- its signatures, its entries in the idempotency and leaf-hash indexes, and the
+// stored Merkle nodes it completes -- while the next chunk is replayed. Problems are merged by
+// their position in log order (Position), so the report names the same first problem as
+// checking everything in order would.
 class Auditor {
  public:
   Auditor(const store::LogStore& store, const core::LogIdentity& trust,
@@ -30,6 +131,9 @@ class Auditor {
       : store_(store),
         trust_(trust),
         options_(options),
+        threads_(options.threads > 0
+                     ? options.threads
+                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         verifier_{trust.origin, trust.log_public_key},
         genesis_keys_(trust.admin_keys),
         replayer_(trust.origin, &genesis_keys_, core::ClaimLookup(), 0, options.threads) {}
@@ -37,21 +141,40 @@ class Auditor {
   absl::StatusOr<AuditReport> Run();
 
  private:
-  // Records the first problem; returns false so callers can stop.
-  bool Fail(std::optional<SequenceNumber> seq, std::string problem) {
-    if (report_.problem.empty()) {
-      report_.first_bad_sequence = seq;
-      report_.problem = std::move(problem);
-    }
-    return false;
+  // Records a problem; the earliest in log order is reported.
+  void Report(Position at, std::optional<SequenceNumber> seq, std::string text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!problem_.has_value() || at < problem_->at) problem_ = Problem{at, seq, std::move(text)};
   }
-  bool CheckEntry(SequenceNumber seq, absl::string_view leaf_data);
+  // True when a problem at or before `at` is already known: nothing after it matters.
+  bool Decided(Position at) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return problem_.has_value() && problem_->at < at;
+  }
+  // A read failed (not for damage the audit names): checks from `at` on could not be made.
+  // The audit then fails with that error, unless a problem comes before it.
+  void ReportIoError(Position at, absl::Status s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (io_error_.ok() || at < io_error_at_) io_error_ = std::move(s), io_error_at_ = at;
+  }
+
+  // This thread: replays entry `seq` into `chunk`; false (a problem reported) to stop.
+  bool ReplayEntry(SequenceNumber seq, absl::string_view leaf_data, Chunk* chunk);
+  // This thread: the trusted and stored checkpoints of the tree of `size` entries.
   bool CheckCheckpointsAt(TreeSize size);
-  bool FlushSignatures();
+  // Hands `chunk` to the workers, after waiting until fewer than kMaxChunksInFlight are.
+  void Submit(std::shared_ptr<Chunk> chunk);
+  // A worker: checks entries [begin, end) of `chunk`.
+  void CheckTask(const Chunk& chunk, size_t begin, size_t end);
+  void CheckIndexes(const Chunk& chunk, size_t begin, size_t end);
+  void CheckNodes(const Chunk& chunk, size_t begin, size_t end);
+  void CheckSignatures(const Chunk& chunk, size_t begin, size_t end);
+  void WaitForWorkers();
 
   const store::LogStore& store_;
   const core::LogIdentity& trust_;
   const AuditOptions& options_;
+  const int threads_;
   const format::NoteVerifier verifier_;
   const core::KeyRegistry genesis_keys_;
   // Every rule of format.md §8, as a follower applies them too.
@@ -61,140 +184,325 @@ class Auditor {
   std::vector<std::pair<TreeSize, std::string>> checkpoints_;
   size_t next_checkpoint_ = 0;
   std::optional<format::Checkpoint> trusted_;
+  uint64_t entries_checked_ = 0;
+  uint64_t checkpoints_checked_ = 0;
+
+  // Shared with the workers.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<Problem> problem_;
   absl::Status io_error_;
-  AuditReport report_;
+  Position io_error_at_{0, 0};
+  uint64_t signatures_checked_ = 0;
+  size_t chunks_in_flight_ = 0;
+  size_t tasks_in_flight_ = 0;
+  // Declared last: destroyed (its threads joined) first.
+  std::unique_ptr<WorkerPool> pool_;
 };
 
-bool Auditor::CheckEntry(SequenceNumber seq, absl::string_view leaf_data) {
+bool Auditor::ReplayEntry(SequenceNumber seq, absl::string_view leaf_data, Chunk* chunk) {
   absl::StatusOr<core::ReplayedEntry> entry = replayer_.Add(seq, leaf_data);
-  if (!entry.ok()) return Fail(seq, std::string(entry.status().message()));
-  // The stored indexes must point back at the entry.
-  absl::StatusOr<std::optional<store::EventIdRecord>> id_record =
-      store_.GetEventId(entry->event_id);
-  if (!id_record.ok()) return io_error_ = id_record.status(), false;
-  if (!id_record->has_value() || (*id_record)->sequence != seq ||
-      (*id_record)->event_hash != entry->event_hash) {
-    return Fail(seq, absl::StrCat("entry ", seq, ": the idempotency index does not point back "
-                                  "at it for event id \"", entry->event_id, "\"",
-                                  id_record->has_value()
-                                      ? absl::StrCat(" (it names entry ", (*id_record)->sequence,
-                                                     ")")
-                                      : ""));
+  if (!entry.ok()) {
+    Report(AtEntry(seq, kRankEntry), seq, std::string(entry.status().message()));
+    return false;
   }
-  const Hash leaf_hash = entry->leaf_hash;
-  absl::StatusOr<std::optional<SequenceNumber>> indexed = store_.GetLeafIndex(leaf_hash);
-  if (!indexed.ok()) return io_error_ = indexed.status(), false;
-  if (!indexed->has_value() || **indexed != seq) {
-    return Fail(seq, absl::StrCat("entry ", seq, ": the leaf hash index does not point back at it"));
-  }
-  std::vector<std::pair<merkle::NodeId, Hash>> nodes;
-  frontier_.Append(leaf_hash, &nodes);
-  for (const auto& [id, hash] : nodes) {
-    absl::StatusOr<Hash> stored = store_.GetNode(id);
-    if (!stored.ok() || *stored != hash) {
-      return Fail(seq, absl::StrCat("entry ", seq, ": stored Merkle node (level ", id.level,
-                                    ", index ", id.index, ") ",
-                                    stored.ok() ? "differs from the recomputed hash"
-                                                : std::string(stored.status().message())));
-    }
-  }
+  chunk->event_ids.push_back(std::move(entry->event_id));
+  chunk->event_hashes.push_back(entry->event_hash);
+  chunk->leaf_hashes.push_back(entry->leaf_hash);
+  frontier_.Append(entry->leaf_hash, &chunk->nodes);
   return CheckCheckpointsAt(frontier_.size());
 }
 
 bool Auditor::CheckCheckpointsAt(TreeSize size) {
   if (trusted_.has_value() && trusted_->tree_size == size &&
       trusted_->root_hash != frontier_.Root()) {
-    return Fail(size == 0 ? std::nullopt : std::optional<SequenceNumber>(size - 1),
-                absl::StrCat("the log is not consistent with the trusted checkpoint: at tree "
-                             "size ", size, " its root is ", HexEncode(frontier_.Root()),
-                             ", the trusted checkpoint says ",
-                             HexEncode(trusted_->root_hash)));
+    Report(AtSize(size, kRankTrustedCheckpoint),
+           size == 0 ? std::nullopt : std::optional<SequenceNumber>(size - 1),
+           absl::StrCat("the log is not consistent with the trusted checkpoint: at tree size ",
+                        size, " its root is ", HexEncode(frontier_.Root()),
+                        ", the trusted checkpoint says ", HexEncode(trusted_->root_hash)));
+    return false;
   }
   while (next_checkpoint_ < checkpoints_.size() &&
          checkpoints_[next_checkpoint_].first == size) {
     const std::string& note = checkpoints_[next_checkpoint_++].second;
+    const Position at = AtSize(size, kRankCheckpoint);
     absl::StatusOr<format::Checkpoint> parsed = format::ParseCheckpointUnverified(note);
     if (!parsed.ok()) {
-      return Fail(std::nullopt, absl::StrCat("checkpoint at tree size ", size, ": ",
-                                             parsed.status().message()));
+      Report(at, std::nullopt,
+             absl::StrCat("checkpoint at tree size ", size, ": ", parsed.status().message()));
+      return false;
     }
     if (parsed->origin != trust_.origin || parsed->tree_size != size ||
         parsed->root_hash != frontier_.Root()) {
-      return Fail(std::nullopt,
-                  absl::StrCat("checkpoint at tree size ", size,
-                               " does not match the log (origin, size or root differ)"));
+      Report(at, std::nullopt,
+             absl::StrCat("checkpoint at tree size ", size,
+                          " does not match the log (origin, size or root differ)"));
+      return false;
     }
     absl::StatusOr<format::Checkpoint> verified = format::VerifyCheckpoint(note, verifier_);
     if (!verified.ok()) {
-      return Fail(std::nullopt, absl::StrCat("checkpoint at tree size ", size, ": ",
-                                             verified.status().message()));
+      Report(at, std::nullopt,
+             absl::StrCat("checkpoint at tree size ", size, ": ", verified.status().message()));
+      return false;
     }
-    ++report_.checkpoints_checked;
+    ++checkpoints_checked_;
   }
   return true;
 }
 
-bool Auditor::FlushSignatures() {
-  std::optional<SequenceNumber> bad = replayer_.VerifySignatures(&report_.signatures_checked);
-  if (!bad.has_value()) return true;
-  // A signature problem comes before any later problem the sequential pass found.
-  if (!report_.first_bad_sequence.has_value() || *report_.first_bad_sequence >= *bad) {
-    report_.problem.clear();
+void Auditor::Submit(std::shared_ptr<Chunk> chunk) {
+  const size_t n = chunk->event_ids.size();
+  if (n == 0) return;
+  const size_t tasks = (n + kTaskEntries - 1) / kTaskEntries;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return chunks_in_flight_ < kMaxChunksInFlight; });
+    ++chunks_in_flight_;
+    tasks_in_flight_ += tasks;
   }
-  Fail(*bad, absl::StrCat("entry ", *bad, ": the Ed25519 signature does not verify"));
-  return false;
+  auto remaining = std::make_shared<std::atomic<size_t>>(tasks);
+  for (size_t begin = 0; begin < n; begin += kTaskEntries) {
+    const size_t end = std::min(n, begin + kTaskEntries);
+    pool_->Submit([this, chunk, remaining, begin, end] {
+      CheckTask(*chunk, begin, end);
+      const bool last = remaining->fetch_sub(1) == 1;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --tasks_in_flight_;
+        if (last) --chunks_in_flight_;
+      }
+      cv_.notify_all();
+    });
+  }
+}
+
+void Auditor::WaitForWorkers() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return tasks_in_flight_ == 0; });
+}
+
+void Auditor::CheckTask(const Chunk& chunk, size_t begin, size_t end) {
+  // Nothing in these entries can come before a problem already found before them.
+  if (Decided(AtEntry(chunk.first + begin, kRankEntry))) return;
+  CheckSignatures(chunk, begin, end);
+  CheckIndexes(chunk, begin, end);
+  CheckNodes(chunk, begin, end);
+}
+
+void Auditor::CheckSignatures(const Chunk& chunk, size_t begin, size_t end) {
+  const SequenceNumber first = chunk.first + begin;
+  const SequenceNumber last = chunk.first + end;  // exclusive
+  auto by_sequence = [](const core::EntryReplayer::SignatureJob& job, SequenceNumber s) {
+    return job.sequence < s;
+  };
+  const size_t from =
+      std::lower_bound(chunk.jobs.begin(), chunk.jobs.end(), first, by_sequence) -
+      chunk.jobs.begin();
+  const size_t to = std::lower_bound(chunk.jobs.begin(), chunk.jobs.end(), last, by_sequence) -
+                    chunk.jobs.begin();
+  const size_t bad = core::EntryReplayer::VerifyJobs(chunk.jobs, from, to);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    signatures_checked_ += std::min(to, bad + 1) - from;
+  }
+  if (bad < to) {
+    const SequenceNumber seq = chunk.jobs[bad].sequence;
+    Report(AtEntry(seq, kRankEntry), seq,
+           absl::StrCat("entry ", seq, ": the Ed25519 signature does not verify"));
+  }
+}
+
+void Auditor::CheckIndexes(const Chunk& chunk, size_t begin, size_t end) {
+  // The stored indexes must point back at each entry.
+  std::vector<absl::string_view> ids(chunk.event_ids.begin() + begin,
+                                     chunk.event_ids.begin() + end);
+  std::vector<std::optional<store::EventIdRecord>> records;
+  if (absl::Status s = store_.GetEventIds(ids, &records); !s.ok()) {
+    return ReportIoError(AtEntry(chunk.first + begin, kRankEventIdIndex), s);
+  }
+  for (size_t i = begin; i < end; ++i) {
+    const std::optional<store::EventIdRecord>& record = records[i - begin];
+    const SequenceNumber seq = chunk.first + i;
+    if (!record.has_value() || record->sequence != seq ||
+        record->event_hash != chunk.event_hashes[i]) {
+      Report(AtEntry(seq, kRankEventIdIndex), seq,
+             absl::StrCat("entry ", seq, ": the idempotency index does not point back at it "
+                          "for event id \"", chunk.event_ids[i], "\"",
+                          record.has_value()
+                              ? absl::StrCat(" (it names entry ", record->sequence, ")")
+                              : ""));
+      break;
+    }
+  }
+  const std::vector<Hash> leaf_hashes(chunk.leaf_hashes.begin() + begin,
+                                      chunk.leaf_hashes.begin() + end);
+  std::vector<std::optional<SequenceNumber>> indexed;
+  if (absl::Status s = store_.GetLeafIndexes(leaf_hashes, &indexed); !s.ok()) {
+    return ReportIoError(AtEntry(chunk.first + begin, kRankLeafIndex), s);
+  }
+  for (size_t i = begin; i < end; ++i) {
+    const SequenceNumber seq = chunk.first + i;
+    if (!indexed[i - begin].has_value() || *indexed[i - begin] != seq) {
+      Report(AtEntry(seq, kRankLeafIndex), seq,
+             absl::StrCat("entry ", seq, ": the leaf hash index does not point back at it"));
+      break;
+    }
+  }
+}
+
+void Auditor::CheckNodes(const Chunk& chunk, size_t begin, size_t end) {
+  // The nodes entries [begin, end) complete: node (l, i) is completed by entry (i+1)*2^l - 1.
+  const SequenceNumber first = chunk.first + begin;
+  const SequenceNumber last = chunk.first + end;  // exclusive
+  auto completed_by = [](const std::pair<merkle::NodeId, Hash>& n) { return n.first.end() - 1; };
+  const auto from = std::lower_bound(
+      chunk.nodes.begin(), chunk.nodes.end(), first,
+      [&](const std::pair<merkle::NodeId, Hash>& n, SequenceNumber s) {
+        return completed_by(n) < s;
+      });
+  const auto to = std::lower_bound(from, chunk.nodes.end(), last,
+                                   [&](const std::pair<merkle::NodeId, Hash>& n,
+                                       SequenceNumber s) { return completed_by(n) < s; });
+  if (from == to) return;
+  // One batched read, in key order.
+  std::vector<std::pair<merkle::NodeId, Hash>> nodes(from, to);
+  std::vector<merkle::NodeId> ids;
+  ids.reserve(nodes.size());
+  for (const auto& [id, hash] : nodes) ids.push_back(id);
+  std::vector<size_t> order(ids.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
+  std::vector<merkle::NodeId> sorted;
+  sorted.reserve(ids.size());
+  for (size_t i : order) sorted.push_back(ids[i]);
+  std::vector<Hash> stored;
+  absl::Status read = store_.GetNodes(sorted, &stored);
+  if (!read.ok() && !absl::IsNotFound(read)) {
+    return ReportIoError(AtEntry(first, kRankNodes), read);
+  }
+  // In log order: the first node that is missing or differs.
+  std::vector<std::optional<Hash>> by_position(ids.size());
+  if (read.ok()) {
+    for (size_t k = 0; k < order.size(); ++k) by_position[order[k]] = stored[k];
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const merkle::NodeId& id = nodes[i].first;
+    std::string what;
+    if (read.ok()) {
+      if (*by_position[i] == nodes[i].second) continue;
+      what = "differs from the recomputed hash";
+    } else {
+      // A node is missing: find the first one in log order, one by one.
+      absl::StatusOr<Hash> one = store_.GetNode(id);
+      if (one.ok() && *one == nodes[i].second) continue;
+      if (!one.ok() && !absl::IsNotFound(one.status())) {
+        return ReportIoError(AtEntry(id.end() - 1, kRankNodes), one.status());
+      }
+      what = one.ok() ? "differs from the recomputed hash" : std::string(one.status().message());
+    }
+    const SequenceNumber seq = id.end() - 1;
+    Report(AtEntry(seq, kRankNodes), seq,
+           absl::StrCat("entry ", seq, ": stored Merkle node (level ", id.level, ", index ",
+                        id.index, ") ", what));
+    return;
+  }
 }
 
 absl::StatusOr<AuditReport> Auditor::Run() {
+  pool_ = std::make_unique<WorkerPool>(threads_);
+  AuditReport report;
   if (options_.verify_storage_checksums) {
-    absl::Status s = store_.VerifyStorageChecksums();
-    if (!s.ok()) {
-      Fail(std::nullopt, absl::StrCat("storage checksums: ", s.message()));
-      return report_;
+    // Alongside everything else; its problem comes first.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++tasks_in_flight_;
     }
+    pool_->Submit([this] {
+      absl::Status s = store_.VerifyStorageChecksums();
+      if (!s.ok()) Report({-2, 0}, std::nullopt, absl::StrCat("storage checksums: ", s.message()));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --tasks_in_flight_;
+      }
+      cv_.notify_all();
+    });
   }
+  // Fills `report` from the problem found (if any) once the workers are done.
+  auto finish = [&]() -> absl::StatusOr<AuditReport> {
+    WaitForWorkers();
+    std::lock_guard<std::mutex> lock(mu_);
+    report.entries_checked = entries_checked_;
+    report.signatures_checked = signatures_checked_;
+    report.checkpoints_checked = checkpoints_checked_;
+    if (!io_error_.ok() && (!problem_.has_value() || io_error_at_ < problem_->at)) {
+      return io_error_;
+    }
+    if (problem_.has_value()) {
+      report.first_bad_sequence = problem_->sequence;
+      report.problem = problem_->text;
+    }
+    return report;
+  };
   const store::LogHead head = store_.Head();
-  report_.tree_size = head.tree_size;
-  LEDGER_RETURN_IF_ERROR(store_.ScanCheckpoints([&](TreeSize size, absl::string_view note) {
+  report.tree_size = head.tree_size;
+  absl::Status scanned = store_.ScanCheckpoints([&](TreeSize size, absl::string_view note) {
     checkpoints_.emplace_back(size, std::string(note));
     return true;
-  }));
+  });
+  if (!scanned.ok()) {
+    ReportIoError({-1, 0}, scanned);
+    return finish();
+  }
   if (!checkpoints_.empty() && checkpoints_.back().first > head.tree_size) {
-    Fail(std::nullopt, absl::StrCat("a checkpoint is stored for tree size ",
-                                    checkpoints_.back().first, ", beyond the log's size ",
-                                    head.tree_size));
-    return report_;
+    Report({-1, 0}, std::nullopt,
+           absl::StrCat("a checkpoint is stored for tree size ", checkpoints_.back().first,
+                        ", beyond the log's size ", head.tree_size));
+    return finish();
   }
   if (!options_.trusted_checkpoint.empty()) {
     absl::StatusOr<format::Checkpoint> t =
         format::VerifyCheckpoint(options_.trusted_checkpoint, verifier_);
     if (!t.ok()) {
+      // Unless the storage checksums failed meanwhile: that problem comes first.
+      absl::StatusOr<AuditReport> done = finish();
+      if (!done.ok() || !done->problem.empty()) return done;
       return absl::InvalidArgumentError(
           absl::StrCat("the trusted checkpoint does not verify: ", t.status().message()));
     }
     trusted_ = *t;
     if (trusted_->tree_size > head.tree_size) {
-      Fail(head.tree_size,
-           absl::StrCat("the log has ", head.tree_size, " entries but the trusted checkpoint has ",
-                        trusted_->tree_size, ": entries were removed (truncation or rollback)"));
-      return report_;
+      Report({-1, 0}, head.tree_size,
+             absl::StrCat("the log has ", head.tree_size, " entries but the trusted checkpoint "
+                          "has ", trusted_->tree_size,
+                          ": entries were removed (truncation or rollback)"));
+      return finish();
     }
   }
-  if (!CheckCheckpointsAt(0)) return report_;
+  if (!CheckCheckpointsAt(0)) return finish();
+
   SequenceNumber next = 0;
   bool stop = false;
   while (!stop && next < head.tree_size) {
-    SequenceNumber end = std::min<SequenceNumber>(head.tree_size, next + kChunkEntries);
+    const SequenceNumber end = std::min<SequenceNumber>(head.tree_size, next + kChunkEntries);
+    auto chunk = std::make_shared<Chunk>();
+    chunk->first = next;
+    chunk->event_ids.reserve(end - next);
+    chunk->event_hashes.reserve(end - next);
+    chunk->leaf_hashes.reserve(end - next);
+    chunk->nodes.reserve(2 * (end - next) + 64);
     SequenceNumber expected = next;
     absl::Status scan =
         store_.ScanEntries(next, end, [&](SequenceNumber seq, absl::string_view leaf) {
           if (seq != expected) {
-            stop = !Fail(expected, absl::StrCat("entry ", expected, " is missing"));
+            Report(AtEntry(expected, kRankEntry), expected,
+                   absl::StrCat("entry ", expected, " is missing"));
+            stop = true;
             return false;
           }
           ++expected;
-          ++report_.entries_checked;
-          if (!CheckEntry(seq, leaf)) {
+          ++entries_checked_;
+          if (!ReplayEntry(seq, leaf, chunk.get())) {
             stop = true;
             return false;
           }
@@ -202,36 +510,48 @@ absl::StatusOr<AuditReport> Auditor::Run() {
         });
     if (absl::IsDataLoss(scan) && !stop) {
       // The store found the gap or damage itself (e.g. a missing entry key).
-      stop = !Fail(expected, absl::StrCat("entry ", expected, " is missing or unreadable: ",
-                                          scan.message()));
-    } else {
-      LEDGER_RETURN_IF_ERROR(scan);
+      Report(AtEntry(expected, kRankEntry), expected,
+             absl::StrCat("entry ", expected, " is missing or unreadable: ", scan.message()));
+      stop = true;
+    } else if (!scan.ok()) {
+      ReportIoError(AtEntry(expected, kRankEntry), scan);
+      stop = true;
     }
-    LEDGER_RETURN_IF_ERROR(io_error_);
     if (!stop && expected != end) {
-      stop = !Fail(expected, absl::StrCat("entry ", expected, " is missing"));
+      Report(AtEntry(expected, kRankEntry), expected,
+             absl::StrCat("entry ", expected, " is missing"));
+      stop = true;
     }
-    if (!FlushSignatures()) stop = true;
+    chunk->jobs = replayer_.TakeSignatureJobs();
+    Submit(std::move(chunk));
+    // A worker's problem ends the replay too: nothing after it can come first.
+    if (Decided(AtEntry(expected, kRankEntry))) stop = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!io_error_.ok()) stop = true;
+    }
     next = end;
     if (options_.progress) options_.progress(next, head.tree_size);
   }
-  if (!report_.problem.empty()) return report_;
+  absl::StatusOr<AuditReport> done = finish();
+  if (!done.ok() || !done->problem.empty()) return done;
+  report = *done;
   if (frontier_.Root() != head.root_hash) {
-    Fail(std::nullopt, absl::StrCat("the stored head root ", HexEncode(head.root_hash),
-                                    " differs from the recomputed root ",
-                                    HexEncode(frontier_.Root())));
-    return report_;
+    report.problem = absl::StrCat("the stored head root ", HexEncode(head.root_hash),
+                                  " differs from the recomputed root ",
+                                  HexEncode(frontier_.Root()));
+    return report;
   }
   if (next_checkpoint_ != checkpoints_.size()) {
-    Fail(std::nullopt, absl::StrCat("checkpoint at tree size ",
-                                    checkpoints_[next_checkpoint_].first,
-                                    " was not reached by the scan"));
-    return report_;
+    report.problem = absl::StrCat("checkpoint at tree size ",
+                                  checkpoints_[next_checkpoint_].first,
+                                  " was not reached by the scan");
+    return report;
   }
-  report_.root_hash = frontier_.Root();
-  report_.ok = true;
-  if (!checkpoints_.empty()) report_.latest_checkpoint = checkpoints_.back().second;
-  return report_;
+  report.root_hash = frontier_.Root();
+  report.ok = true;
+  if (!checkpoints_.empty()) report.latest_checkpoint = checkpoints_.back().second;
+  return report;
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ ClaimRules::ClaimRules(ClaimLookup committed) : committed_(std::move(committed))
 ClaimRules::ClaimRules(ClaimRules* parent) : parent_(parent) {}
 
 absl::StatusOr<std::optional<ClaimRecord>> ClaimRules::Find(absl::string_view claim_id) const {
-  auto it = staged_.find(std::string(claim_id));
+  auto it = staged_.find(claim_id);
   if (it != staged_.end()) return std::optional<ClaimRecord>(it->second);
   if (parent_ != nullptr) return parent_->Find(claim_id);
   if (committed_) return committed_(claim_id);
@@ -116,13 +116,13 @@ absl::StatusOr<std::vector<std::pair<std::string, ClaimRecord>>> ClaimRules::App
       changed.emplace_back(id, *r);
     }
   }
-  for (const auto& [id, r] : changed) staged_[id] = r;
+  for (const auto& [id, r] : changed) staged_.insert_or_assign(id, r);
   return changed;
 }
 
 void ClaimRules::MergeIntoParent() {
   if (parent_ == nullptr) return;
-  for (auto& [id, r] : staged_) parent_->staged_[id] = std::move(r);
+  for (auto& [id, r] : staged_) parent_->staged_.insert_or_assign(id, std::move(r));
   staged_.clear();
 }
 

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -72,7 +73,7 @@ class ClaimRules {
   void MergeIntoParent();
 
   // The records staged here (all of them, for a root without committed state).
-  const std::map<std::string, ClaimRecord>& staged() const { return staged_; }
+  const absl::flat_hash_map<std::string, ClaimRecord>& staged() const { return staged_; }
 
  private:
   absl::Status CheckMayChange(absl::string_view field, const std::string& claim_id,
@@ -80,7 +81,8 @@ class ClaimRules {
 
   ClaimLookup committed_;
   ClaimRules* parent_ = nullptr;
-  std::map<std::string, ClaimRecord> staged_;
+  // A hash map: a replay of the whole log (audit) stages every claim of the log here.
+  absl::flat_hash_map<std::string, ClaimRecord> staged_;
 };
 
 }  // namespace ledger::core

@@ -179,6 +179,11 @@ store::LogHead Log::Head() const {
   return head_;
 }
 
+void Log::StopAppends(const absl::Status& cause) {
+  absl::MutexLock lock(&state_mu_);
+  if (failed_.ok()) failed_ = cause.ok() ? absl::InternalError("stopped") : cause;
+}
+
 std::string Log::LatestCheckpoint() const {
   absl::MutexLock lock(&state_mu_);
   return latest_checkpoint_;

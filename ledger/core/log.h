@@ -85,6 +85,9 @@ struct LogOptions {
   // that): 128 MiB hold every node up to 1.86M entries, levels >= 3 up to 14.9M. Filled in the
   // background after Open and by proofs. 0: proofs read every node from the store.
   uint64_t proof_cache_bytes = uint64_t{128} << 20;
+  // core::OpenLog: verify the checksums of every SST file before serving, not only of those
+  // new or changed since they were last verified (sst_verification.h).
+  bool verify_all_sst_at_open = false;
 };
 
 struct AppendResult {
@@ -225,6 +228,10 @@ class Log {
   const LogIdentity& identity() const { return identity_; }
   // The C2SP verifier key of this log's checkpoints.
   std::string CheckpointVerifierKey() const;
+  // Fail-stops the log as a failed commit does: every later append is refused (UNAVAILABLE,
+  // LOG_STOPPED, naming `cause`); reads go on. For damage found outside a commit (the storage
+  // scrub). The first cause is kept.
+  void StopAppends(const absl::Status& cause);
   const store::LogStore& store() const { return *store_; }
   // The Merkle nodes kept in memory for proofs (LogOptions::proof_cache_bytes).
   const ProofCache& proof_cache() const { return *proof_cache_; }

@@ -63,18 +63,47 @@ absl::StatusOr<ReplayedEntry> EntryReplayer::Add(SequenceNumber seq, absl::strin
   claims.MergeIntoParent();
   ReplayedEntry out;
   out.event_id = std::string(view->event_id);
-  out.event_hash = crypto::Sha256(view->event);
+  // An event signing input ends with SHA-256 of the event (format.md §3): not hashed twice.
+  out.event_hash = view->envelope == format::kEnvelopeSingleSignature
+                       ? HashFromBytes(absl::string_view(*message).substr(message->size() - 32))
+                       : crypto::Sha256(view->event);
   out.leaf_hash = merkle::HashLeaf(leaf_data);
   out.recorded_time_micros = view->recorded_time_micros;
   out.key_changes = keys_.Apply(*event, seq);
   out.claim_changes = *std::move(claim_changes);
   last_recorded_time_micros_ = view->recorded_time_micros;
+  if (view->envelope != format::kEnvelopeBatchSignature) {
+    jobs_.push_back({signer.public_key, *std::move(message), std::string(view->signature), seq});
+    return out;
+  }
+  // The members of a signed batch share one (key, signing input, signature): checked once.
   std::string job_key = absl::StrCat(view->key_id, view->signature, *message);
   if (verified_.count(job_key) == 0 && pending_.count(job_key) == 0) {
     jobs_.push_back({signer.public_key, *std::move(message), std::string(view->signature), seq});
     pending_.insert(std::move(job_key));
   }
   return out;
+}
+
+size_t EntryReplayer::VerifyJobs(const std::vector<SignatureJob>& jobs, size_t begin,
+                                 size_t end) {
+  for (size_t i = begin; i < end; ++i) {
+    if (!crypto::Ed25519Verify(jobs[i].key, jobs[i].message, jobs[i].signature)) return i;
+  }
+  return end;
+}
+
+std::vector<EntryReplayer::SignatureJob> EntryReplayer::TakeSignatureJobs() {
+  std::vector<SignatureJob> jobs = std::move(jobs_);
+  jobs_.clear();
+  RememberPending();
+  return jobs;
+}
+
+void EntryReplayer::RememberPending() {
+  if (verified_.size() > kMaxRememberedSignatures) verified_.clear();
+  for (auto& k : pending_) verified_.insert(k);
+  pending_.clear();
 }
 
 std::optional<SequenceNumber> EntryReplayer::VerifySignatures(uint64_t* checked) {
@@ -86,8 +115,8 @@ std::optional<SequenceNumber> EntryReplayer::VerifySignatures(uint64_t* checked)
       if (i >= jobs_.size()) return;
       const size_t end = std::min(jobs_.size(), i + 64);
       for (; i < end; ++i) {
-        const SignatureJob& job = jobs_[i];
-        if (!crypto::Ed25519Verify(job.key, job.message, job.signature)) {
+        i = VerifyJobs(jobs_, i, end);
+        if (i < end) {
           size_t cur = first_bad.load();
           while (i < cur && !first_bad.compare_exchange_weak(cur, i)) {
           }
@@ -106,9 +135,7 @@ std::optional<SequenceNumber> EntryReplayer::VerifySignatures(uint64_t* checked)
   std::optional<SequenceNumber> result;
   if (bad < jobs_.size()) result = jobs_[bad].sequence;
   jobs_.clear();
-  if (verified_.size() > kMaxRememberedSignatures) verified_.clear();
-  for (auto& k : pending_) verified_.insert(k);
-  pending_.clear();
+  RememberPending();
   return result;
 }
 

@@ -6,7 +6,9 @@
 // (canonical, known fields, valid UTF-8, within the limits); the signer was active and allowed
 // to sign it (key rules); the claim lifecycle rules hold; recorded times do not decrease. The
 // signature is queued and checked later, in parallel, each distinct (key, signing input,
-// signature) once — so the members of a signed batch cost one verification.
+// signature) once — so the members of a signed batch cost one verification. (Only batch
+// signatures are remembered for that: an event signature covers its own event id, so two
+// entries never share one that passes the other checks.)
 //
 // Thread-compatible.
 #ifndef LEDGER_CORE_REPLAYER_H_
@@ -56,16 +58,29 @@ class EntryReplayer {
   // *checked (may be null).
   std::optional<SequenceNumber> VerifySignatures(uint64_t* checked);
 
-  // The replay's key state (an overlay over the `keys` given at construction).
-  KeyRegistry& keys() { return keys_; }
-
- private:
+  // One queued signature check: the first entry that needs it.
   struct SignatureJob {
     crypto::PublicKey key{};
     std::string message;
     std::string signature;
     SequenceNumber sequence = 0;
   };
+
+  // Takes the queued signature checks, in log order, for the caller to verify (e.g. on other
+  // threads while the replay goes on): instead of VerifySignatures. A batch signature taken
+  // here is not queued again by later members of its batch.
+  std::vector<SignatureJob> TakeSignatureJobs();
+
+  // Verifies jobs[begin, end) on this thread; returns the index of the first that does not
+  // verify, or end.
+  static size_t VerifyJobs(const std::vector<SignatureJob>& jobs, size_t begin, size_t end);
+
+  // The replay's key state (an overlay over the `keys` given at construction).
+  KeyRegistry& keys() { return keys_; }
+
+ private:
+  // Moves the pending batch signatures to the verified set (bounded).
+  void RememberPending();
 
   const std::string origin_;
   const int threads_;

@@ -153,6 +153,31 @@ class LogStore {
   virtual absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(
       const Hash& leaf_hash) const = 0;
 
+  // GetEventId and GetLeafIndex for many keys at once ((*out)[i] answers the i-th), from one
+  // state of the store. These defaults call them one by one; RocksDbLogStore uses MultiGet.
+  virtual absl::Status GetEventIds(const std::vector<absl::string_view>& event_ids,
+                                   std::vector<std::optional<EventIdRecord>>* out) const {
+    out->clear();
+    out->reserve(event_ids.size());
+    for (absl::string_view id : event_ids) {
+      absl::StatusOr<std::optional<EventIdRecord>> r = GetEventId(id);
+      if (!r.ok()) return r.status();
+      out->push_back(*r);
+    }
+    return absl::OkStatus();
+  }
+  virtual absl::Status GetLeafIndexes(const std::vector<Hash>& leaf_hashes,
+                                      std::vector<std::optional<SequenceNumber>>* out) const {
+    out->clear();
+    out->reserve(leaf_hashes.size());
+    for (const Hash& h : leaf_hashes) {
+      absl::StatusOr<std::optional<SequenceNumber>> r = GetLeafIndex(h);
+      if (!r.ok()) return r.status();
+      out->push_back(*r);
+    }
+    return absl::OkStatus();
+  }
+
   // The claim lifecycle record of `claim_id`. nullopt when none.
   virtual absl::StatusOr<std::optional<std::string>> GetClaim(
       absl::string_view claim_id) const = 0;

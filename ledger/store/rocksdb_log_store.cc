@@ -14,6 +14,7 @@
 #include "rocksdb/slice.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "rocksdb/sst_file_reader.h"  // VerifySstFile
 
 namespace ledger::store {
 namespace {
@@ -125,6 +126,13 @@ absl::StatusOr<std::unique_ptr<RocksDbLogStore>> RocksDbLogStore::Open(
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (ColumnFamily cf : schema::kAllColumnFamilies) {
     descriptors.emplace_back(std::string(schema::ColumnFamilyName(cf)), MakeCfOptions(cf));
+  }
+  if (options.block_cache_bytes > 0) {
+    const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+    for (rocksdb::ColumnFamilyDescriptor& d : descriptors) {
+      auto* table = d.options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+      if (table != nullptr) table->block_cache = cache;
+    }
   }
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -373,6 +381,8 @@ absl::Status RocksDbLogStore::ScanEntries(
   const rocksdb::Slice upper_bound_slice(upper_bound);  // Must outlive the iterator.
   rocksdb::ReadOptions read_options = ReadOptionsFor(*state);
   read_options.iterate_upper_bound = &upper_bound_slice;
+  // A scan reads each block once: do not push the blocks point lookups use out of the cache.
+  read_options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it =
       NewIterator(db_, read_options, column_family(ColumnFamily::kEntries));
 
@@ -474,6 +484,60 @@ absl::StatusOr<std::optional<EventIdRecord>> RocksDbLogStore::GetEventId(
   return record;
 }
 
+absl::Status RocksDbLogStore::MultiGet(const ReadState& state, ColumnFamily cf,
+                                       const std::vector<std::string>& keys,
+                                       std::vector<std::optional<std::string>>* values) const {
+  values->assign(keys.size(), std::nullopt);
+  if (keys.empty()) return absl::OkStatus();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> found(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(ReadOptionsFor(state), column_family(cf), keys.size(), slices.data(),
+                found.data(), statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    LEDGER_RETURN_IF_ERROR(FromRocksDbStatus(
+        statuses[i], absl::StrCat("reading column family '", schema::ColumnFamilyName(cf), "'")));
+    (*values)[i] = found[i].ToString();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbLogStore::GetEventIds(const std::vector<absl::string_view>& event_ids,
+                                          std::vector<std::optional<EventIdRecord>>* out) const {
+  const std::shared_ptr<const ReadState> state = CurrentState();
+  std::vector<std::string> keys;
+  keys.reserve(event_ids.size());
+  for (absl::string_view id : event_ids) keys.push_back(schema::EventIdKey(id));
+  std::vector<std::optional<std::string>> values;
+  LEDGER_RETURN_IF_ERROR(MultiGet(*state, ColumnFamily::kEventIds, keys, &values));
+  out->assign(keys.size(), std::nullopt);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!values[i].has_value()) continue;
+    LEDGER_ASSIGN_OR_RETURN(EventIdRecord record, schema::DecodeEventIdValue(keys[i], *values[i]));
+    (*out)[i] = record;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbLogStore::GetLeafIndexes(
+    const std::vector<Hash>& leaf_hashes, std::vector<std::optional<SequenceNumber>>* out) const {
+  const std::shared_ptr<const ReadState> state = CurrentState();
+  std::vector<std::string> keys;
+  keys.reserve(leaf_hashes.size());
+  for (const Hash& h : leaf_hashes) keys.push_back(schema::LeafIndexKey(h));
+  std::vector<std::optional<std::string>> values;
+  LEDGER_RETURN_IF_ERROR(MultiGet(*state, ColumnFamily::kLeafIndex, keys, &values));
+  out->assign(keys.size(), std::nullopt);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!values[i].has_value()) continue;
+    LEDGER_ASSIGN_OR_RETURN(SequenceNumber sequence,
+                            schema::DecodeLeafIndexValue(keys[i], *values[i]));
+    (*out)[i] = sequence;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<std::string>> RocksDbLogStore::GetClaim(
     absl::string_view claim_id) const {
   const std::shared_ptr<const ReadState> state = CurrentState();
@@ -519,6 +583,32 @@ absl::Status RocksDbLogStore::ScanCheckpoints(
     if (!fn(tree_size, ToStringView(it->value()))) return absl::OkStatus();
   }
   return FromRocksDbStatus(it->status(), "scanning checkpoints");
+}
+
+std::vector<RocksDbLogStore::SstFile> RocksDbLogStore::LiveSstFiles() const {
+  std::vector<rocksdb::LiveFileMetaData> live;
+  db_->GetLiveFilesMetaData(&live);
+  std::sort(live.begin(), live.end(),
+            [](const rocksdb::LiveFileMetaData& a, const rocksdb::LiveFileMetaData& b) {
+              return a.file_number < b.file_number;
+            });
+  std::vector<SstFile> files;
+  files.reserve(live.size());
+  for (const rocksdb::LiveFileMetaData& f : live) {
+    files.push_back({absl::StrCat(f.directory, "/", f.relative_filename), f.size});
+  }
+  return files;
+}
+
+absl::Status RocksDbLogStore::VerifySstFile(const std::string& path) const {
+  rocksdb::Options options;
+  options.env = db_->GetEnv();
+  rocksdb::SstFileReader reader(options);
+  rocksdb::Status s = reader.Open(path);
+  if (s.ok()) s = reader.VerifyChecksum();
+  if (s.ok()) return absl::OkStatus();
+  return absl::DataLossError(
+      FromRocksDbStatus(s, absl::StrCat("verifying the checksums of ", path)).message());
 }
 
 absl::Status RocksDbLogStore::VerifyStorageChecksums() const {

@@ -1,0 +1,244 @@
+// Start-up verification of SST files (only those new or written since they verified clean) and
+// the background scrub (ledger/core/sst_verification.h): a restart reads no unchanged file
+// again, yet every file damaged, truncated, replaced or restored through the file system is
+// refused at start-up; damage the file system cannot see (simulated by recording the damaged
+// file's new identity) is found by the scrub, which stops appends and makes the next start-up
+// refuse; --verify-sst-at-start=all refuses it at once.
+#include "ledger/core/sst_verification.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "ledger/base/error.h"
+#include "ledger/core/data_dir.h"
+#include "ledger/store/rocksdb_log_store.h"
+#include "ledger/store/schema.h"
+#include "rocksdb/db.h"
+#include "tests/reliability/invariants.h"
+#include "tests/reliability/test_data_dir.h"
+
+namespace ledger::reliability {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Flushes every column family of the closed data directory `dir` to SST files.
+void Flush(const std::string& dir) {
+  auto s = store::RocksDbLogStore::Open(core::DatabasePath(dir), store::RocksDbLogStoreOptions());
+  ASSERT_TRUE(s.ok()) << s.status();
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  for (auto cf : store::schema::kAllColumnFamilies) all.push_back((*s)->column_family(cf));
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  ASSERT_TRUE((*s)->raw_db()->Flush(flush, all).ok());
+}
+
+// The largest SST file of `dir`'s database.
+std::string LargestSst(const std::string& dir) {
+  std::string best;
+  uintmax_t best_size = 0;
+  for (const auto& e : fs::directory_iterator(core::DatabasePath(dir))) {
+    if (e.path().extension() != ".sst") continue;
+    if (best.empty() || e.file_size() > best_size) best = e.path(), best_size = e.file_size();
+  }
+  return best;
+}
+
+// Flips one bit in the middle of `path`, in place.
+void FlipMiddleBit(const std::string& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  const auto size = fs::file_size(path);
+  f.seekg(size / 2);
+  char c = 0;
+  f.read(&c, 1);
+  c ^= 0x10;
+  f.seekp(size / 2);
+  f.write(&c, 1);
+}
+
+// What a start-up verification of `dir` does now.
+absl::StatusOr<core::SstVerificationResult> VerifyNow(const std::string& dir, bool all = false) {
+  store::RocksDbLogStoreOptions options;
+  options.read_only = true;
+  auto s = store::RocksDbLogStore::Open(core::DatabasePath(dir), options);
+  if (!s.ok()) return s.status();
+  return core::VerifySstFiles(nullptr, dir, **s, all);
+}
+
+class SstVerificationTest : public ::testing::Test {
+ protected:
+  // A data directory with two generations of SST files, all older than the "racily clean"
+  // window, verified once by OpenLog (which records them).
+  void SetUp() override {
+    dir_ = FreshDir();
+    ASSERT_TRUE(InitTestDataDir(dir_).ok());
+    for (int round = 0; round < 2; ++round) {
+      auto log = core::OpenLog(dir_, core::LogOptions());
+      ASSERT_TRUE(log.ok()) << log.status();
+      ASSERT_TRUE(AppendMany(**log, absl::StrCat("r", round), 150, &record_).ok());
+      log->reset();
+      Flush(dir_);
+    }
+    // Files written within the last 2 s are not recorded (their times could still change
+    // within the clock tick of the stat): let them age.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    auto log = core::OpenLog(dir_, core::LogOptions());
+    ASSERT_TRUE(log.ok()) << log.status();
+  }
+
+  std::string dir_;
+  ClientRecord record_;
+};
+
+TEST_F(SstVerificationTest, ARestartVerifiesNoUnchangedFile) {
+  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(dir_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->files_verified, 0u);
+  EXPECT_GT(r->files_unchanged, 0u);
+  // Everything, when asked.
+  r = VerifyNow(dir_, /*all=*/true);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GT(r->files_verified, 0u);
+  EXPECT_EQ(r->files_unchanged, 0u);
+}
+
+TEST_F(SstVerificationTest, AFileDamagedThroughTheFileSystemIsRefusedAtStartUp) {
+  FlipMiddleBit(LargestSst(dir_));
+  auto log = core::OpenLog(dir_, core::LogOptions());
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
+  // And again (the damaged file is not recorded as verified).
+  EXPECT_EQ(core::OpenLog(dir_, core::LogOptions()).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(SstVerificationTest, ARestoredCopyIsVerifiedAgain) {
+  const std::string copy = FreshDir(".copy");
+  CopyTree(dir_, copy);
+  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(copy);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->files_unchanged, 0u);  // other inodes: nothing is taken as verified
+  EXPECT_GT(r->files_verified, 0u);
+  // A damaged copy is refused.
+  const std::string damaged = FreshDir(".damaged");
+  CopyTree(dir_, damaged);
+  FlipMiddleBit(LargestSst(damaged));
+  EXPECT_EQ(core::OpenLog(damaged, core::LogOptions()).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST_F(SstVerificationTest, ADamagedRecordIsIgnored) {
+  {
+    std::ofstream out(core::VerifiedSstRecordPath(dir_), std::ios::app);
+    out << "000001.sst 1 2 3 4 5\n";  // after the checksum line
+  }
+  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(dir_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->files_unchanged, 0u);
+  EXPECT_GT(r->files_verified, 0u);
+}
+
+// Damage the file system does not see (media errors) keeps the file's identity: simulated by
+// recording the damaged file's new identity. Start-up cannot see it; the scrub does.
+TEST_F(SstVerificationTest, DamageBelowTheFileSystemIsFoundByTheScrub) {
+  const std::string sst = LargestSst(dir_);
+  FlipMiddleBit(sst);
+  {
+    core::VerifiedSstRecord record = core::VerifiedSstRecord::Load(nullptr, dir_);
+    ASSERT_GT(record.size(), 0u);
+    absl::StatusOr<core::FileIdentity> id = core::IdentifyFile(sst);
+    ASSERT_TRUE(id.ok());
+    record.Add(fs::path(sst).filename(), *id);
+    ASSERT_TRUE(record.Save(nullptr, dir_).ok());
+  }
+  // --verify-sst-at-start=all refuses it.
+  core::LogOptions all;
+  all.verify_all_sst_at_open = true;
+  EXPECT_EQ(core::OpenLog(dir_, all).status().code(), absl::StatusCode::kDataLoss);
+  // That run forgot the file: record it as verified again, for the default start-up.
+  {
+    core::VerifiedSstRecord record = core::VerifiedSstRecord::Load(nullptr, dir_);
+    record.Add(fs::path(sst).filename(), *core::IdentifyFile(sst));
+    ASSERT_TRUE(record.Save(nullptr, dir_).ok());
+  }
+  auto log = core::OpenLog(dir_, core::LogOptions());
+  ASSERT_TRUE(log.ok()) << "start-up re-read a file recorded as unchanged: " << log.status();
+  std::atomic<bool> damage_reported{false};
+  {
+    const auto* rocksdb_store = dynamic_cast<const store::RocksDbLogStore*>(&(*log)->store());
+    ASSERT_NE(rocksdb_store, nullptr);
+    core::SstScrubber::Options options;
+    options.interval = absl::ZeroDuration();
+    options.bytes_per_second = 0;  // unthrottled
+    core::Log* raw = log->get();
+    core::SstScrubber scrubber(nullptr, dir_, rocksdb_store, options,
+                               [raw, &damage_reported](const absl::Status& damage) {
+                                 EXPECT_EQ(damage.code(), absl::StatusCode::kDataLoss);
+                                 raw->StopAppends(damage);
+                                 damage_reported = true;
+                               });
+    scrubber.WaitForPasses(1);
+    EXPECT_TRUE(scrubber.found_damage());
+  }
+  EXPECT_TRUE(damage_reported);
+  // Appends stop; reads go on.
+  absl::StatusOr<core::AppendResult> refused = (*log)->Append(TestEvent("after-scrub"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorReason(refused.status()), "LOG_STOPPED");
+  EXPECT_TRUE((*log)->GetEntry(0).ok());
+  log->reset();
+  // The scrub took the file out of the record: the next start-up verifies it and refuses.
+  EXPECT_EQ(core::OpenLog(dir_, core::LogOptions()).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(SstVerificationTest, TheScrubRecordsCleanFilesAndStopsWhenAsked) {
+  auto log = core::OpenLog(dir_, core::LogOptions());
+  ASSERT_TRUE(log.ok()) << log.status();
+  const auto* rocksdb_store = dynamic_cast<const store::RocksDbLogStore*>(&(*log)->store());
+  ASSERT_NE(rocksdb_store, nullptr);
+  fs::remove(core::VerifiedSstRecordPath(dir_));
+  {
+    core::SstScrubber::Options options;
+    options.interval = absl::Hours(1);
+    options.bytes_per_second = 0;
+    core::SstScrubber scrubber(nullptr, dir_, rocksdb_store, options,
+                               [](const absl::Status&) { ADD_FAILURE() << "no damage here"; });
+    scrubber.WaitForPasses(1);
+    EXPECT_EQ(scrubber.passes(), 1u);
+    // Destroyed while it waits for its next pass: returns at once.
+  }
+  EXPECT_EQ(core::VerifiedSstRecord::Load(nullptr, dir_).size(),
+            rocksdb_store->LiveSstFiles().size());
+}
+
+TEST(VerifiedSstRecordTest, RoundTripsAndRefusesDamage) {
+  core::VerifiedSstRecord record;
+  record.Add("000012.sst", {4096, 2049, 777, 1700000000123456789, 1700000000123456790});
+  record.Add("000013.sst", {1, 2, 3, 4, 5});
+  const std::string text = record.Serialize();
+  std::optional<core::VerifiedSstRecord> back = core::VerifiedSstRecord::Parse(text);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->Serialize(), text);
+  EXPECT_TRUE(back->Covers("000013.sst", {1, 2, 3, 4, 5}));
+  EXPECT_FALSE(back->Covers("000013.sst", {1, 2, 3, 4, 6}));  // ctime changed
+  EXPECT_FALSE(back->Covers("000014.sst", {1, 2, 3, 4, 5}));
+  for (size_t i = 0; i < text.size(); i += 7) {
+    std::string damaged = text;
+    damaged[i] ^= 0x01;
+    EXPECT_FALSE(core::VerifiedSstRecord::Parse(damaged).has_value()) << "byte " << i;
+  }
+  EXPECT_FALSE(core::VerifiedSstRecord::Parse(text.substr(0, text.size() - 1)).has_value());
+  back->Retain({"000012.sst"});
+  EXPECT_EQ(back->size(), 1u);
+}
+
+}  // namespace
+}  // namespace ledger::reliability
