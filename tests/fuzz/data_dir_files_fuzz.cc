@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -42,6 +43,8 @@ const std::string& ScratchDir() {
                                                                         : "/tmp") +
                           "/fuzz-data-dir-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+    static const std::string* root = new std::string(pattern);
+    std::atexit([] { std::filesystem::remove_all(*root); });
     return new std::string(pattern);
   }();
   return *dir;

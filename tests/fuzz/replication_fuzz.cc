@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -89,6 +90,8 @@ const std::string& EvidenceDir() {
                                                                         : "/tmp") +
                           "/fuzz-evidence-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+    static const std::string* root = new std::string(pattern);
+    std::atexit([] { std::filesystem::remove_all(*root); });
     return new std::string(pattern + "/fork-evidence");
   }();
   return *dir;
