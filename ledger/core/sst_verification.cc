@@ -198,6 +198,7 @@ absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const st
                                                      const store::RocksDbLogStore& store,
                                                      bool all) {
   VerifiedSstRecord record = VerifiedSstRecord::Load(env, dir);
+  const std::string loaded = record.Serialize();
   const std::vector<store::RocksDbLogStore::SstFile> files = store.LiveSstFiles();
   SstVerificationResult result;
   absl::Status damage;
@@ -219,7 +220,8 @@ absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const st
     result.bytes_verified += file.size;
   }
   record.Retain(Names(files));
-  SaveOrWarn(record, env, dir);
+  // Unchanged (nothing new verified, nothing deleted): no write, no fsync at start-up.
+  if (record.Serialize() != loaded) SaveOrWarn(record, env, dir);
   if (!damage.ok()) return damage;
   return result;
 }

@@ -1,6 +1,8 @@
 // Measures what start-up costs on a log of a given size: opening the store, verifying every SST
-// block checksum (done by core::OpenLog since the damage matrix showed that a damaged block
-// otherwise opens fine), and the whole OpenLog. For docs/reliability.md; not a test.
+// block checksum (what core::OpenLog did at every start before it verified only the SST files
+// new or written since they last verified clean, ledger/core/sst_verification.h), and the whole
+// OpenLog (the first run also verifies and records every file). For docs/reliability.md; not a
+// test.
 //
 // Usage: startup_cost --dir DIR [--entries N]   (DIR is created, or reused if it holds a log)
 #include <chrono>
