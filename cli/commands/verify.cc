@@ -28,7 +28,6 @@ struct VerifyFlags {
   std::string data_dir, trusted, state_file, origin, log_key;
   std::vector<std::string> admin_keys;
   int threads = 0;
-  uint64_t cache_mb = 256;
 };
 
 // A --log-key value: a checkpoint verifier key (which also names the origin), a public key
@@ -156,9 +155,7 @@ int RunVerify(const VerifyFlags& f) {
   if (progress.active()) {
     options.progress = [&progress](uint64_t done, uint64_t) { progress.Update(done); };
   }
-  // The index checks look every entry up by its event id and leaf hash, at random: a block
-  // cache that holds those indexes reads each of their blocks once.
-  auto store = core::OpenStoreReadOnly(f.data_dir, f.cache_mb << 20);
+  auto store = core::OpenStoreReadOnly(f.data_dir);
   if (!store.ok()) {
     std::cerr << "ledgerctl: cannot open " << f.data_dir << ": " << store.status().message()
               << "\n";
@@ -204,9 +201,6 @@ void AddVerifyCommand(CLI::App* app, CommandTable* table) {
   verify->add_option("--admin-key", f->admin_keys,
                      "Trusted admin public key, file or hex, repeatable (default: the data dir's)");
   verify->add_option("--threads", f->threads, "Signature threads (default: one per core)");
-  verify->add_option("--cache-mb", f->cache_mb,
-                     "RocksDB block cache for the audit, MiB (holds the indexes it looks up)")
-      ->capture_default_str();
   SetExamples(verify,
               "Exits 0 when intact, 2 with the first bad sequence number otherwise (a bad "
               "checkpoint is\nnamed by its tree size). Progress goes to stderr when it is a "

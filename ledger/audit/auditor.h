@@ -36,6 +36,9 @@ struct AuditOptions {
   // A signed checkpoint trusted from before (C2SP note text); empty for none.
   std::string trusted_checkpoint;
   bool verify_storage_checksums = true;
+  // Entries whose index records are looked up together, sorted by key (0: the default, 256Ki).
+  // Larger windows read fewer index blocks and hold ~100 bytes per entry.
+  size_t index_window_entries = 0;
   // Called now and then with (entries checked, tree size). May be empty.
   std::function<void(uint64_t, uint64_t)> progress;
 };

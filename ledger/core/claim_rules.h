@@ -18,7 +18,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -73,7 +72,7 @@ class ClaimRules {
   void MergeIntoParent();
 
   // The records staged here (all of them, for a root without committed state).
-  const absl::flat_hash_map<std::string, ClaimRecord>& staged() const { return staged_; }
+  const std::map<std::string, ClaimRecord, std::less<>>& staged() const { return staged_; }
 
  private:
   absl::Status CheckMayChange(absl::string_view field, const std::string& claim_id,
@@ -81,8 +80,9 @@ class ClaimRules {
 
   ClaimLookup committed_;
   ClaimRules* parent_ = nullptr;
-  // A hash map: a replay of the whole log (audit) stages every claim of the log here.
-  absl::flat_hash_map<std::string, ClaimRecord> staged_;
+  // Transparent: looked up by string_view without a copy. (A replay of the whole log, the
+  // audit, stages every claim here; a hash map of a million claims needs more memory.)
+  std::map<std::string, ClaimRecord, std::less<>> staged_;
 };
 
 }  // namespace ledger::core

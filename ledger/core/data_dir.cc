@@ -304,10 +304,9 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
 }
 
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
-    const std::string& dir, uint64_t block_cache_bytes) {
+    const std::string& dir) {
   store::RocksDbLogStoreOptions options;
   options.read_only = true;
-  options.block_cache_bytes = block_cache_bytes;
   absl::StatusOr<LogIdentity> identity = ReadIdentity(dir);
   absl::StatusOr<std::optional<std::string>> anchor = ReadAnchor(nullptr, dir);
   if (!identity.ok() || !anchor.ok()) {

@@ -91,9 +91,8 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
 // Opens only the store, read-only (for offline audits and reads while a server runs). Like
 // OpenLog, it accepts a WAL that ends in an incomplete or damaged record (a crash during a
 // write) only when the log without it still holds the anchor; nothing is written.
-// `block_cache_bytes`: RocksDbLogStoreOptions::block_cache_bytes (0: RocksDB's default).
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
-    const std::string& dir, uint64_t block_cache_bytes = 0);
+    const std::string& dir);
 
 }  // namespace ledger::core
 

@@ -12,7 +12,6 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
-#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/sst_file_reader.h"  // VerifySstFile
 
@@ -126,13 +125,6 @@ absl::StatusOr<std::unique_ptr<RocksDbLogStore>> RocksDbLogStore::Open(
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (ColumnFamily cf : schema::kAllColumnFamilies) {
     descriptors.emplace_back(std::string(schema::ColumnFamilyName(cf)), MakeCfOptions(cf));
-  }
-  if (options.block_cache_bytes > 0) {
-    const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-    for (rocksdb::ColumnFamilyDescriptor& d : descriptors) {
-      auto* table = d.options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
-      if (table != nullptr) table->block_cache = cache;
-    }
   }
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -66,10 +66,6 @@ struct RocksDbLogStoreOptions {
   // damage that cuts off acknowledged records looks the same. Set it only when the result is
   // checked against something kept outside the database: core::OpenLog does, with the anchor.
   bool tolerate_damaged_wal_tail = false;
-  // One LRU block cache of this many bytes shared by every column family, instead of RocksDB's
-  // 8 MiB per column family. For readers that look many keys up at random, e.g. the audit's
-  // index checks. 0: RocksDB's default.
-  uint64_t block_cache_bytes = 0;
 };
 
 // A LogStore on RocksDB. Thread-safe: any number of readers run concurrently with each other

@@ -144,6 +144,7 @@ class PipelineTest : public ::testing::Test {
   absl::StatusOr<AuditReport> Audit() {
     AuditOptions options;
     options.threads = 2;
+    options.index_window_entries = index_window_entries_;
     return AuditLog(*store_, TestIdentity(), options);
   }
   void ExpectFirstBad(SequenceNumber seq, const std::string& problem) {
@@ -182,6 +183,7 @@ class PipelineTest : public ::testing::Test {
   static FakeClock* clock_;
   static core::Log* log_;
   std::unique_ptr<TamperedStore> store_;
+  size_t index_window_entries_ = 0;  // the default: one window for the whole log here
 };
 FakeClock* PipelineTest::clock_ = nullptr;
 core::Log* PipelineTest::log_ = nullptr;
@@ -261,6 +263,37 @@ TEST_F(PipelineTest, TheEarliestDamageWinsAcrossChunksAndChecks) {
   BreakEntryFormat(1000);
   BreakSignature(4000);
   ExpectFirstBad(1000, "entry 1000");
+}
+
+// Index records are looked up a window of entries at a time (sorted by key): with windows of
+// 1,000 entries the earliest problem still wins across windows and against the chunks' checks.
+TEST_F(PipelineTest, TheEarliestIndexDamageWinsAcrossIndexWindows) {
+  index_window_entries_ = 1000;
+  BreakLeafIndex(4500);
+  BreakEventIdIndex(1500);
+  ExpectFirstBad(1500, "idempotency index");
+  SetUp();
+  BreakEventIdIndex(4500);
+  BreakLeafIndex(999);
+  ExpectFirstBad(999, "leaf hash index");
+  SetUp();
+  BreakLeafIndex(1000);
+  BreakLeafNode(1001);
+  ExpectFirstBad(1000, "leaf hash index");
+  SetUp();
+  BreakLeafIndex(2001);
+  BreakSignature(2000);
+  ExpectFirstBad(2000, "signature");
+  SetUp();
+  for (SequenceNumber s : {SequenceNumber{0}, SequenceNumber{999}, SequenceNumber{4999}}) {
+    SetUp();
+    BreakEventIdIndex(s);
+    ExpectFirstBad(s, "idempotency index");
+  }
+  SetUp();
+  absl::StatusOr<AuditReport> report = Audit();
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->ok) << report->problem;
 }
 
 TEST_F(PipelineTest, ACheckpointComesAfterTheChecksOfTheEntryThatCompletesItsTree) {
