@@ -12,6 +12,7 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
+#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/sst_file_reader.h"  // VerifySstFile
 

@@ -299,7 +299,9 @@ TEST(ProofCacheWarmUpTest, ClosingDuringTheWarmUpStopsIt) {
     log_options.clock = &clock;
     auto log = Log::Open(*std::move(s), TestIdentity(), LogKey(), log_options);
     ASSERT_THAT(log, IsOk());
-    if (round % 2 == 1) ASSERT_THAT((*log)->ProveInclusion(round, 0), IsOk());
+    if (round % 2 == 1) {
+      ASSERT_THAT((*log)->ProveInclusion(round, 0), IsOk());
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -39,6 +40,18 @@ void Flush(const std::string& dir) {
   rocksdb::FlushOptions flush;
   flush.wait = true;
   ASSERT_TRUE((*s)->raw_db()->Flush(flush, all).ok());
+  // And lets every compaction those flushes triggered finish, so that the next open (whose
+  // verification records the files) has none left to run: a compaction finishing after that
+  // verification would leave a new, unrecorded file behind.
+  for (auto* cf : all) {
+    for (;;) {
+      uint64_t pending = 0, running = 0;
+      ASSERT_TRUE((*s)->raw_db()->GetIntProperty(cf, "rocksdb.compaction-pending", &pending));
+      ASSERT_TRUE((*s)->raw_db()->GetIntProperty(cf, "rocksdb.num-running-compactions", &running));
+      if (pending == 0 && running == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
 }
 
 // The largest SST file of `dir`'s database.
