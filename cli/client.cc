@@ -104,6 +104,27 @@ absl::StatusOr<v1::GetLogInfoResponse> LedgerClient::GetLogInfo() {
   return resp;
 }
 
+absl::StatusOr<v1::GetReplicationStatusResponse> LedgerClient::GetReplicationStatus() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::GetReplicationStatusResponse resp;
+  absl::Status s = FromGrpcStatus(
+      stub_->GetReplicationStatus(&ctx, v1::GetReplicationStatusRequest(), &resp),
+      "GetReplicationStatus");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::ListFollowersResponse> LedgerClient::ListFollowers() {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::ListFollowersResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->ListFollowers(&ctx, v1::ListFollowersRequest(), &resp),
+                                  "ListFollowers");
+  if (!s.ok()) return s;
+  return resp;
+}
+
 absl::StatusOr<v1::AppendResponse> LedgerClient::Append(const v1::SignedEvent& event) {
   grpc::ClientContext ctx;
   SetDeadline(&ctx);

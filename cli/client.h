@@ -45,6 +45,8 @@ class LedgerClient {
   const std::string& address() const { return options_.address; }
 
   absl::StatusOr<ledger::v1::GetLogInfoResponse> GetLogInfo();
+  absl::StatusOr<ledger::v1::GetReplicationStatusResponse> GetReplicationStatus();
+  absl::StatusOr<ledger::v1::ListFollowersResponse> ListFollowers();
   absl::StatusOr<ledger::v1::AppendResponse> Append(const ledger::v1::SignedEvent& event);
   absl::StatusOr<ledger::v1::AppendBatchResponse> AppendBatch(
       const std::vector<ledger::v1::SignedEvent>& events);

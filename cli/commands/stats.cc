@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands/commands.h"
@@ -49,6 +50,85 @@ absl::StatusOr<DiskUsage> MeasureDiskUsage(const std::string& dir) {
 
 constexpr const char* kTypes[] = {"assert", "correct", "retract", "review", "key+", "key-"};
 
+// The enum value's name without its prefix: REPLICATION_STATE_CAUGHT_UP -> CAUGHT_UP.
+std::string EnumName(const std::string& name, absl::string_view prefix) {
+  return absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;
+}
+
+// Unix microseconds as RFC 3339, or "never" for 0.
+std::string TimeOrNever(int64_t unix_micros) {
+  return unix_micros == 0 ? "never" : FormatTime(unix_micros);
+}
+
+std::string ReplicationJson(const ledger::v1::GetReplicationStatusResponse& r) {
+  JsonObject o;
+  o.AddString("role", r.role())
+      .AddString("state", EnumName(ledger::v1::ReplicationState_Name(r.state()),
+                                   "REPLICATION_STATE_"));
+  if (r.role() == "follower") {
+    o.AddString("leader", r.leader())
+        .AddUint("leader_tree_size", r.leader_tree_size())
+        .AddUint("lag_entries", r.lag_entries())
+        .AddRaw("lag_seconds", absl::StrFormat("%.3f", r.lag_seconds()));
+    if (r.last_contact_micros() == 0) {
+      o.AddNull("last_contact_time");
+    } else {
+      o.AddString("last_contact_time", FormatTime(r.last_contact_micros()));
+    }
+    o.AddString("last_error", r.last_error());
+  }
+  if (r.fork_kind() != ledger::v1::FORK_KIND_NONE) {
+    o.AddString("fork_kind", EnumName(ledger::v1::ForkKind_Name(r.fork_kind()), "FORK_KIND_"))
+        .AddString("fork_detail", r.fork_detail())
+        .AddString("evidence_file", r.evidence_file());
+  }
+  return o.Build();
+}
+
+std::string FollowersJson(const ledger::v1::ListFollowersResponse& l) {
+  std::string out = "[";
+  for (const ledger::v1::FollowerInfo& f : l.followers()) {
+    if (out.size() > 1) out += ",";
+    out += JsonObject()
+               .AddString("follower_id", f.follower_id())
+               .AddString("peer", f.peer())
+               .AddUint("tree_size", f.tree_size())
+               .AddUint("lag_entries", f.lag_entries())
+               .AddString("last_seen_time", TimeOrNever(f.last_seen_micros()))
+               .Build();
+  }
+  return out + "]";
+}
+
+void PrintReplication(const ledger::v1::GetReplicationStatusResponse& r,
+                      const ledger::v1::ListFollowersResponse& l) {
+  const std::string state =
+      EnumName(ledger::v1::ReplicationState_Name(r.state()), "REPLICATION_STATE_");
+  if (r.role() == "follower") {
+    std::cout << "role          follower of " << (r.leader().empty() ? "(none)" : r.leader())
+              << ", " << state << "\nleader size   " << r.leader_tree_size() << " (lag "
+              << r.lag_entries() << " entries, " << absl::StrFormat("%.3f", r.lag_seconds())
+              << " s)\nlast contact  " << TimeOrNever(r.last_contact_micros()) << "\n";
+    if (!r.last_error().empty()) std::cout << "last error    " << r.last_error() << "\n";
+  } else {
+    std::cout << "role          " << r.role() << "\n";
+  }
+  if (r.fork_kind() != ledger::v1::FORK_KIND_NONE) {
+    std::cout << "FORK          "
+              << EnumName(ledger::v1::ForkKind_Name(r.fork_kind()), "FORK_KIND_") << ": "
+              << r.fork_detail() << "\nevidence      " << r.evidence_file() << "\n";
+  }
+  if (r.role() != "follower" || l.followers_size() > 0) {
+    std::cout << "followers     " << l.followers_size()
+              << " seen recently (as each reported itself)\n";
+    for (const ledger::v1::FollowerInfo& f : l.followers()) {
+      std::cout << "  " << f.follower_id() << "  " << f.peer() << "  at " << f.tree_size()
+                << " (lag " << f.lag_entries() << " entries), last seen "
+                << TimeOrNever(f.last_seen_micros()) << "\n";
+    }
+  }
+}
+
 int RunOnlineStats(const StatsFlags& f, LogReader* reader) {
   absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(f.source.server);
   if (!client.ok()) return ReportOpenError(client.status());
@@ -58,6 +138,11 @@ int RunOnlineStats(const StatsFlags& f, LogReader* reader) {
   if (!note.ok()) return ReportError(note.status());
   absl::StatusOr<format::Checkpoint> cp = format::ParseCheckpointUnverified(*note);
   if (!cp.ok()) return ReportError(absl::DataLossError(cp.status().message()));
+  absl::StatusOr<ledger::v1::GetReplicationStatusResponse> replication =
+      (*client)->GetReplicationStatus();
+  if (!replication.ok()) return ReportError(replication.status());
+  absl::StatusOr<ledger::v1::ListFollowersResponse> followers = (*client)->ListFollowers();
+  if (!followers.ok()) return ReportError(followers.status());
   if (f.json) {
     std::cout << JsonObject()
                      .AddString("origin", info->origin())
@@ -65,13 +150,16 @@ int RunOnlineStats(const StatsFlags& f, LogReader* reader) {
                      .AddUint("tree_size", cp->tree_size)
                      .AddString("root_hash", HexEncode(cp->root_hash))
                      .AddString("checkpoint", *note)
+                     .AddRaw("replication", ReplicationJson(*replication))
+                     .AddRaw("followers", FollowersJson(*followers))
                      .Build()
               << "\n";
   } else {
     std::cout << "origin        " << info->origin() << "\nverifier key  "
               << info->checkpoint_verifier_key() << " (as the server states it)\nentries       "
-              << cp->tree_size << "\nroot          " << HexEncode(cp->root_hash)
-              << "\n\nlatest checkpoint:\n" << *note;
+              << cp->tree_size << "\nroot          " << HexEncode(cp->root_hash) << "\n";
+    PrintReplication(*replication, *followers);
+    std::cout << "\nlatest checkpoint:\n" << *note;
   }
   return kExitOk;
 }
@@ -179,7 +267,8 @@ void AddStatsCommand(CLI::App* app, CommandTable* table) {
   AddSourceFlags(cmd, &f->source);
   AddJsonFlag(cmd, &f->json);
   SetExamples(cmd,
-              "Online: the origin, the size and the latest checkpoint. Offline (--data-dir): "
+              "Online: the origin, the size, the latest checkpoint and replication (a follower's lag\n"
+              "behind its leader; the followers a leader saw). Offline (--data-dir): "
               "also the\ndisk usage, entries by event type, keys, the first and last recorded "
               "times and the rate\n(a full scan). View watermarks come with the claim views.\n"
               "Examples:\n  ledgerctl stats\n  ledgerctl stats --data-dir .data/ledger --json");
