@@ -26,6 +26,7 @@
 #include "rocksdb/db.h"
 #include "tests/core/testing/status_matchers.h"
 #include "tests/core/testing/test_log.h"
+#include "tests/store/forwarding_log_store.h"
 
 namespace ledger::audit {
 namespace {
@@ -112,59 +113,31 @@ struct MemoryLog {
 };
 
 // A read-only view of a store whose entry `sequence` has bit `bit` of its leaf data flipped.
-class FlippedBitStore : public store::LogStore {
+class FlippedBitStore : public ::ledger::testing::ForwardingLogStore {
  public:
   FlippedBitStore(const store::LogStore& base, SequenceNumber sequence, size_t bit)
-      : base_(base), sequence_(sequence), bit_(bit) {}
+      : ForwardingLogStore(base), sequence_(sequence), bit_(bit) {}
 
-  store::LogHead Head() const override { return base_.Head(); }
-  absl::Status Commit(const store::CommitBatch&) override {
-    return absl::FailedPreconditionError("read-only test store");
-  }
   absl::StatusOr<std::string> GetEntry(SequenceNumber sequence) const override {
-    absl::StatusOr<std::string> leaf = base_.GetEntry(sequence);
+    absl::StatusOr<std::string> leaf = base().GetEntry(sequence);
     if (leaf.ok() && sequence == sequence_) Flip(&*leaf);
     return leaf;
   }
   absl::Status ScanEntries(
       SequenceNumber begin, SequenceNumber end,
       const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override {
-    return base_.ScanEntries(begin, end, [&](SequenceNumber s, absl::string_view leaf) {
+    return base().ScanEntries(begin, end, [&](SequenceNumber s, absl::string_view leaf) {
       if (s != sequence_) return fn(s, leaf);
       std::string flipped(leaf);
       Flip(&flipped);
       return fn(s, flipped);
     });
   }
-  absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override { return base_.GetNode(id); }
-  absl::StatusOr<std::optional<store::EventIdRecord>> GetEventId(
-      absl::string_view event_id) const override {
-    return base_.GetEventId(event_id);
-  }
-  absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(const Hash& leaf_hash) const override {
-    return base_.GetLeafIndex(leaf_hash);
-  }
-  absl::StatusOr<std::optional<std::string>> GetClaim(absl::string_view claim_id) const override {
-    return base_.GetClaim(claim_id);
-  }
-  absl::Status ScanKeys(
-      const std::function<void(absl::string_view, absl::string_view)>& fn) const override {
-    return base_.ScanKeys(fn);
-  }
-  absl::StatusOr<std::optional<std::string>> GetCheckpoint(TreeSize tree_size) const override {
-    return base_.GetCheckpoint(tree_size);
-  }
-  absl::Status ScanCheckpoints(
-      const std::function<bool(TreeSize, absl::string_view)>& fn) const override {
-    return base_.ScanCheckpoints(fn);
-  }
-  absl::Status VerifyStorageChecksums() const override { return base_.VerifyStorageChecksums(); }
 
  private:
   void Flip(std::string* leaf) const {
     (*leaf)[bit_ / 8] = static_cast<char>((*leaf)[bit_ / 8] ^ (1 << (bit_ % 8)));
   }
-  const store::LogStore& base_;
   const SequenceNumber sequence_;
   const size_t bit_;
 };

@@ -26,6 +26,7 @@
 #include "ledger/store/memory_log_store.h"
 #include "tests/core/testing/status_matchers.h"
 #include "tests/core/testing/test_log.h"
+#include "tests/store/forwarding_log_store.h"
 
 namespace ledger::audit {
 namespace {
@@ -47,9 +48,9 @@ constexpr int kGroup = 1000;    // entries per commit: checkpoints at 1000, 2000
 
 // A read-only view of a store with some records replaced or removed. Batched reads go through
 // LogStore's defaults, i.e. through these.
-class TamperedStore : public store::LogStore {
+class TamperedStore : public ::ledger::testing::ForwardingLogStore {
  public:
-  explicit TamperedStore(const store::LogStore& base) : base_(base) {}
+  explicit TamperedStore(const store::LogStore& base) : ForwardingLogStore(base) {}
 
   std::map<SequenceNumber, std::string> entries;  // replaced leaf data
   std::map<std::string, std::optional<store::EventIdRecord>> event_ids;
@@ -57,60 +58,45 @@ class TamperedStore : public store::LogStore {
   std::map<std::pair<uint32_t, uint64_t>, std::optional<Hash>> nodes;
   std::map<TreeSize, std::string> checkpoints;
 
-  store::LogHead Head() const override { return base_.Head(); }
-  absl::Status Commit(const store::CommitBatch&) override {
-    return absl::FailedPreconditionError("read-only");
-  }
   absl::StatusOr<std::string> GetEntry(SequenceNumber s) const override {
     auto it = entries.find(s);
-    return it != entries.end() ? absl::StatusOr<std::string>(it->second) : base_.GetEntry(s);
+    return it != entries.end() ? absl::StatusOr<std::string>(it->second) : base().GetEntry(s);
   }
   absl::Status ScanEntries(
       SequenceNumber begin, SequenceNumber end,
       const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override {
-    return base_.ScanEntries(begin, end, [&](SequenceNumber s, absl::string_view leaf) {
+    return base().ScanEntries(begin, end, [&](SequenceNumber s, absl::string_view leaf) {
       auto it = entries.find(s);
       return fn(s, it != entries.end() ? absl::string_view(it->second) : leaf);
     });
   }
   absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override {
     auto it = nodes.find({id.level, id.index});
-    if (it == nodes.end()) return base_.GetNode(id);
+    if (it == nodes.end()) return base().GetNode(id);
     if (!it->second.has_value()) return absl::NotFoundError("node not found (removed)");
     return *it->second;
   }
   absl::StatusOr<std::optional<store::EventIdRecord>> GetEventId(
       absl::string_view id) const override {
     auto it = event_ids.find(std::string(id));
-    return it != event_ids.end() ? it->second : base_.GetEventId(id);
+    return it != event_ids.end() ? it->second : base().GetEventId(id);
   }
   absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(const Hash& h) const override {
     auto it = leaf_index.find(h);
-    return it != leaf_index.end() ? it->second : base_.GetLeafIndex(h);
-  }
-  absl::StatusOr<std::optional<std::string>> GetClaim(absl::string_view id) const override {
-    return base_.GetClaim(id);
-  }
-  absl::Status ScanKeys(
-      const std::function<void(absl::string_view, absl::string_view)>& fn) const override {
-    return base_.ScanKeys(fn);
+    return it != leaf_index.end() ? it->second : base().GetLeafIndex(h);
   }
   absl::StatusOr<std::optional<std::string>> GetCheckpoint(TreeSize size) const override {
     auto it = checkpoints.find(size);
     return it != checkpoints.end() ? std::optional<std::string>(it->second)
-                                   : base_.GetCheckpoint(size);
+                                   : base().GetCheckpoint(size);
   }
   absl::Status ScanCheckpoints(
       const std::function<bool(TreeSize, absl::string_view)>& fn) const override {
-    return base_.ScanCheckpoints([&](TreeSize size, absl::string_view note) {
+    return base().ScanCheckpoints([&](TreeSize size, absl::string_view note) {
       auto it = checkpoints.find(size);
       return fn(size, it != checkpoints.end() ? absl::string_view(it->second) : note);
     });
   }
-  absl::Status VerifyStorageChecksums() const override { return base_.VerifyStorageChecksums(); }
-
- private:
-  const store::LogStore& base_;
 };
 
 // One log for every test (building it verifies 5,000 signatures).

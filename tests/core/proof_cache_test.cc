@@ -22,6 +22,7 @@
 #include "ledger/store/rocksdb_log_store.h"
 #include "tests/core/testing/status_matchers.h"
 #include "tests/core/testing/test_log.h"
+#include "tests/store/forwarding_log_store.h"
 
 namespace ledger::core {
 namespace {
@@ -168,59 +169,25 @@ TEST_P(ProofCacheTest, ErrorsAreUnchanged) {
 }
 
 // A store that counts the nodes read one by one or in batches (not by ScanNodes).
-class CountingStore : public store::LogStore {
+class CountingStore : public ::ledger::testing::ForwardingLogStore {
  public:
-  explicit CountingStore(std::unique_ptr<store::LogStore> base) : base_(std::move(base)) {}
+  explicit CountingStore(std::unique_ptr<store::LogStore> base)
+      : ForwardingLogStore(std::move(base)) {}
   mutable std::atomic<uint64_t> nodes_read{0};
 
-  store::LogHead Head() const override { return base_->Head(); }
-  absl::Status Commit(const store::CommitBatch& b) override { return base_->Commit(b); }
-  absl::StatusOr<std::string> GetEntry(SequenceNumber s) const override {
-    return base_->GetEntry(s);
-  }
-  absl::Status ScanEntries(
-      SequenceNumber b, SequenceNumber e,
-      const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override {
-    return base_->ScanEntries(b, e, fn);
-  }
   absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override {
     ++nodes_read;
-    return base_->GetNode(id);
+    return base().GetNode(id);
   }
   absl::Status GetNodes(const std::vector<merkle::NodeId>& ids,
                         std::vector<Hash>* out) const override {
     nodes_read += ids.size();
-    return base_->GetNodes(ids, out);
+    return base().GetNodes(ids, out);
   }
   absl::Status ScanNodes(uint32_t level, uint64_t b, uint64_t e,
                          const std::function<bool(uint64_t, const Hash&)>& fn) const override {
-    return base_->ScanNodes(level, b, e, fn);
+    return base().ScanNodes(level, b, e, fn);
   }
-  absl::StatusOr<std::optional<store::EventIdRecord>> GetEventId(
-      absl::string_view id) const override {
-    return base_->GetEventId(id);
-  }
-  absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(const Hash& h) const override {
-    return base_->GetLeafIndex(h);
-  }
-  absl::StatusOr<std::optional<std::string>> GetClaim(absl::string_view id) const override {
-    return base_->GetClaim(id);
-  }
-  absl::Status ScanKeys(
-      const std::function<void(absl::string_view, absl::string_view)>& fn) const override {
-    return base_->ScanKeys(fn);
-  }
-  absl::StatusOr<std::optional<std::string>> GetCheckpoint(TreeSize size) const override {
-    return base_->GetCheckpoint(size);
-  }
-  absl::Status ScanCheckpoints(
-      const std::function<bool(TreeSize, absl::string_view)>& fn) const override {
-    return base_->ScanCheckpoints(fn);
-  }
-  absl::Status VerifyStorageChecksums() const override { return base_->VerifyStorageChecksums(); }
-
- private:
-  std::unique_ptr<store::LogStore> base_;
 };
 
 // Creates a RocksDB log of `entries` claims at a fresh `dir` and closes it.

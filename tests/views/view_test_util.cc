@@ -140,7 +140,7 @@ SequenceNumber TestLedger::MustAppend(absl::string_view event_id, const ledger::
 }
 
 store::LogHead CountingLogStore::Head() const {
-  store::LogHead head = base_->Head();
+  store::LogHead head = base().Head();
   if (limit_.has_value() && head.tree_size > *limit_) head.tree_size = *limit_;
   return head;
 }
@@ -149,7 +149,7 @@ absl::StatusOr<std::string> CountingLogStore::GetEntry(SequenceNumber sequence) 
   ++get_entry_calls_;
   if (sequence >= Head().tree_size) return absl::NotFoundError("past the (clipped) head");
   if (corrupt_sequence_ == sequence) return garbage_;
-  return base_->GetEntry(sequence);
+  return base().GetEntry(sequence);
 }
 
 absl::Status CountingLogStore::ScanEntries(
@@ -157,7 +157,7 @@ absl::Status CountingLogStore::ScanEntries(
     const std::function<bool(SequenceNumber, absl::string_view)>& fn) const {
   ++scan_calls_;
   end = std::min<SequenceNumber>(end, Head().tree_size);
-  return base_->ScanEntries(begin, end, [&](SequenceNumber seq, absl::string_view leaf) {
+  return base().ScanEntries(begin, end, [&](SequenceNumber seq, absl::string_view leaf) {
     ++scanned_entries_;
     if (corrupt_sequence_ == seq) return fn(seq, garbage_);
     return fn(seq, leaf);

@@ -24,6 +24,7 @@
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_store.h"
 #include "ledger/v1/claim.pb.h"
+#include "tests/store/forwarding_log_store.h"
 
 namespace ledger::views::testing {
 
@@ -91,9 +92,9 @@ class TestLedger {
 
 // A read-only LogStore over another one that counts reads and can pretend the log is shorter
 // (Head() and scans are clipped at `limit` entries).
-class CountingLogStore : public store::LogStore {
+class CountingLogStore : public ::ledger::testing::ForwardingLogStore {
  public:
-  explicit CountingLogStore(const store::LogStore* base) : base_(base) {}
+  explicit CountingLogStore(const store::LogStore* base) : ForwardingLogStore(*base) {}
 
   void set_limit(std::optional<TreeSize> limit) { limit_ = limit; }
   // Serves `garbage` as the leaf data of entry `sequence` (to GetEntry and ScanEntries).
@@ -107,43 +108,12 @@ class CountingLogStore : public store::LogStore {
   void ResetCounters() { scan_calls_ = 0, scanned_entries_ = 0, get_entry_calls_ = 0; }
 
   store::LogHead Head() const override;
-  absl::Status Commit(const store::CommitBatch&) override {
-    return absl::FailedPreconditionError("read-only");
-  }
   absl::StatusOr<std::string> GetEntry(SequenceNumber sequence) const override;
   absl::Status ScanEntries(
       SequenceNumber begin, SequenceNumber end,
       const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override;
-  absl::StatusOr<Hash> GetNode(merkle::NodeId id) const override { return base_->GetNode(id); }
-  absl::StatusOr<std::optional<store::EventIdRecord>> GetEventId(
-      absl::string_view event_id) const override {
-    return base_->GetEventId(event_id);
-  }
-  absl::StatusOr<std::optional<SequenceNumber>> GetLeafIndex(
-      const Hash& leaf_hash) const override {
-    return base_->GetLeafIndex(leaf_hash);
-  }
-  absl::StatusOr<std::optional<std::string>> GetClaim(
-      absl::string_view claim_id) const override {
-    return base_->GetClaim(claim_id);
-  }
-  absl::Status ScanKeys(
-      const std::function<void(absl::string_view, absl::string_view)>& fn) const override {
-    return base_->ScanKeys(fn);
-  }
-  absl::StatusOr<std::optional<std::string>> GetCheckpoint(TreeSize size) const override {
-    return base_->GetCheckpoint(size);
-  }
-  absl::Status ScanCheckpoints(
-      const std::function<bool(TreeSize, absl::string_view)>& fn) const override {
-    return base_->ScanCheckpoints(fn);
-  }
-  absl::Status VerifyStorageChecksums() const override {
-    return base_->VerifyStorageChecksums();
-  }
 
  private:
-  const store::LogStore* const base_;
   std::optional<TreeSize> limit_;
   std::optional<SequenceNumber> corrupt_sequence_;
   std::string garbage_;
