@@ -50,6 +50,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -493,6 +494,19 @@ int Ingest(const Flags& flags) {
                  static_cast<unsigned long long>(errors.count.load()));
     modes.push_back(m);
   };
+  // Runs one mode (`run`) with ledgerd's CPU time taken around it, under the profiler when
+  // --perf is given, and records it.
+  auto measure = [&](const std::string& kind, int c, double ceiling, double verify_cpu_us,
+                     int events_per_request, const std::function<ModeResult(Errors&)>& run) {
+    Errors errors;
+    std::optional<Profiler> profiler;
+    profiler.emplace(flags, server.pid, absl::StrCat(kind, c));
+    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
+    ModeResult r = run(errors);
+    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
+    profiler.reset();
+    record(kind, c, r, a, b, ceiling, verify_cpu_us, errors, events_per_request);
+  };
   auto sign = [&](const std::string& prefix, size_t n) {
     return Presign(claims, kOrigin, prefix, 0, n, submitter, cores);
   };
@@ -512,14 +526,8 @@ int Ingest(const Flags& flags) {
       auto events = sign(absl::StrCat("u", c, "-"), n);
       for (size_t i = 0; i < n; ++i) *pool[i].mutable_event() = std::move(events[i]);
     }
-    Errors errors;
-    std::optional<Profiler> profiler;
-    profiler.emplace(flags, server.pid, absl::StrCat("unary", c));
-    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
-    ModeResult r = RunUnary(server.target, c, seconds, pool, errors);
-    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
-    profiler.reset();
-    record("unary", c, r, a, b, ceiling, verify_cpu_us, errors, 1);
+    measure("unary", c, ceiling, verify_cpu_us, 1,
+            [&](Errors& errors) { return RunUnary(server.target, c, seconds, pool, errors); });
   }
   for (int c : flags.Ints("batch", {1, 8, 32})) {
     double verify_cpu_us = 0;
@@ -532,14 +540,8 @@ int Ingest(const Flags& flags) {
         *pool[i / batch_size].add_events() = std::move(events[i]);
       }
     }
-    Errors errors;
-    std::optional<Profiler> profiler;
-    profiler.emplace(flags, server.pid, absl::StrCat("batch", c));
-    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
-    ModeResult r = RunBatch(server.target, c, seconds, pool, errors);
-    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
-    profiler.reset();
-    record("batch", c, r, a, b, ceiling, verify_cpu_us, errors, batch_size);
+    measure("batch", c, ceiling, verify_cpu_us, batch_size,
+            [&](Errors& errors) { return RunBatch(server.target, c, seconds, pool, errors); });
   }
   // One signature per --batch-size events (AppendSignedBatch, docs/format.md §11): the
   // ceiling no longer bounds it, so its ratio to the ceiling can exceed 1.
@@ -563,14 +565,10 @@ int Ingest(const Flags& flags) {
             kOrigin, absl::StrCat("sb", c, "-batch-", r), members, submitter);
       }
     }
-    Errors errors;
-    std::optional<Profiler> profiler;
-    profiler.emplace(flags, server.pid, absl::StrCat("signed-batch", c));
-    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
-    ModeResult r = RunSignedBatch(server.target, c, seconds, pool, errors);
-    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
-    profiler.reset();
-    record("signed-batch", c, r, a, b, ceiling, verify_cpu_us, errors, batch_size);
+    measure("signed-batch", c, ceiling, verify_cpu_us, batch_size,
+            [&](Errors& errors) {
+              return RunSignedBatch(server.target, c, seconds, pool, errors);
+            });
   }
   for (int c : flags.Ints("stream", {1, 8})) {
     double verify_cpu_us = 0;
@@ -581,14 +579,10 @@ int Ingest(const Flags& flags) {
       auto events = sign(absl::StrCat("s", c, "-"), n);
       for (size_t i = 0; i < n; ++i) *pool[i].mutable_event() = std::move(events[i]);
     }
-    Errors errors;
-    std::optional<Profiler> profiler;
-    profiler.emplace(flags, server.pid, absl::StrCat("stream", c));
-    const CpuSnapshot a = TakeCpuSnapshot(server.pid);
-    ModeResult r = RunStream(server.target, c, seconds, stream_window, pool, errors);
-    const CpuSnapshot b = TakeCpuSnapshot(server.pid);
-    profiler.reset();
-    record("stream", c, r, a, b, ceiling, verify_cpu_us, errors, 1);
+    measure("stream", c, ceiling, verify_cpu_us, 1,
+            [&](Errors& errors) {
+              return RunStream(server.target, c, seconds, stream_window, pool, errors);
+            });
   }
 
   // Size and memory after ingest.

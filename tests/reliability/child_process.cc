@@ -8,6 +8,7 @@
 #include <fcntl.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -147,6 +148,21 @@ absl::StatusOr<std::unique_ptr<LedgerdServer>> LedgerdServer::Start(
   return absl::DeadlineExceededError(
       absl::StrCat("ledgerd did not listen within ", absl::FormatDuration(timeout), ": ",
                    (*p)->Output()));
+}
+
+bool ParseTestBinaries(int argc, char** argv, const char* test_name, bool need_ledgerctl,
+                       TestBinaries* out) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--ledgerd=")) out->ledgerd = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--ledgerctl=")) out->ledgerctl = std::string(arg);
+  }
+  if (out->ledgerd.empty() || (need_ledgerctl && out->ledgerctl.empty())) {
+    std::fprintf(stderr, "usage: %s --ledgerd=PATH%s\n", test_name,
+                 need_ledgerctl ? " --ledgerctl=PATH" : "");
+    return false;
+  }
+  return true;
 }
 
 }  // namespace ledger::reliability

@@ -85,6 +85,17 @@ class LedgerdServer {
 // Reads a whole file ("" when it cannot).
 std::string ReadFileOrEmpty(const std::string& path);
 
+// The binaries a process-level test drives, named by its arguments --ledgerd=PATH and
+// --ledgerctl=PATH (its BUILD target passes $(rootpath ...)).
+struct TestBinaries {
+  std::string ledgerd;
+  std::string ledgerctl;
+};
+// Reads them from argv (call after InitGoogleTest). False, after printing the usage line for
+// `test_name` on stderr, when --ledgerd or (if `need_ledgerctl`) --ledgerctl is missing.
+bool ParseTestBinaries(int argc, char** argv, const char* test_name, bool need_ledgerctl,
+                       TestBinaries* out);
+
 }  // namespace ledger::reliability
 
 #endif  // TESTS_RELIABILITY_CHILD_PROCESS_H_

@@ -370,14 +370,12 @@ TEST_F(CrashPointsTest, LedgerdExits4ForALogBehindItsAnchor) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (absl::StartsWith(arg, "--ledgerd=")) ledger::reliability::g_ledgerd = arg.substr(10);
-    if (absl::StartsWith(arg, "--ledgerctl=")) ledger::reliability::g_ledgerctl = arg.substr(12);
-  }
-  if (ledger::reliability::g_ledgerd.empty() || ledger::reliability::g_ledgerctl.empty()) {
-    std::fprintf(stderr, "usage: crash_points_test --ledgerd=PATH --ledgerctl=PATH\n");
+  ledger::reliability::TestBinaries binaries;
+  if (!ledger::reliability::ParseTestBinaries(argc, argv, "crash_points_test",
+                                              /*need_ledgerctl=*/true, &binaries)) {
     return 2;
   }
+  ledger::reliability::g_ledgerd = binaries.ledgerd;
+  ledger::reliability::g_ledgerctl = binaries.ledgerctl;
   return RUN_ALL_TESTS();
 }

@@ -509,15 +509,13 @@ TEST_F(ResourceTest, StreamFloodsAndBadConnectionsLeaveNoResidue) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (absl::StartsWith(arg, "--ledgerd=")) ledger::reliability::g_ledgerd = arg.substr(10);
-    if (absl::StartsWith(arg, "--ledgerctl=")) ledger::reliability::g_ledgerctl = arg.substr(12);
-  }
-  if (ledger::reliability::g_ledgerd.empty() || ledger::reliability::g_ledgerctl.empty()) {
-    std::cerr << "usage: resource_test --ledgerd=PATH --ledgerctl=PATH\n";
+  ledger::reliability::TestBinaries binaries;
+  if (!ledger::reliability::ParseTestBinaries(argc, argv, "resource_test",
+                                              /*need_ledgerctl=*/true, &binaries)) {
     return 2;
   }
+  ledger::reliability::g_ledgerd = binaries.ledgerd;
+  ledger::reliability::g_ledgerctl = binaries.ledgerctl;
   signal(SIGPIPE, SIG_IGN);
   return RUN_ALL_TESTS();
 }

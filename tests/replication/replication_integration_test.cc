@@ -362,13 +362,11 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (absl::ConsumePrefix(&arg, "--ledgerd=")) ledger::g_ledgerd = std::string(arg);
+  ledger::reliability::TestBinaries binaries;
+  if (!ledger::reliability::ParseTestBinaries(argc, argv, "replication_integration_test",
+                                              /*need_ledgerctl=*/false, &binaries)) {
+    return 2;
   }
-  if (ledger::g_ledgerd.empty()) {
-    std::cerr << "usage: replication_integration_test --ledgerd=PATH\n";
-    return 1;
-  }
+  ledger::g_ledgerd = binaries.ledgerd;
   return RUN_ALL_TESTS();
 }
