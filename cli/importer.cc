@@ -4,8 +4,25 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/error.h"
+#include "ledger/base/types.h"
+#include "ledger/client/event_signer.h"
+#include "ledger/crypto/sha256.h"
 
 namespace ledger::cli {
+
+ledger::v1::SignedBatch SignImportBatch(absl::string_view origin,
+                                        const std::vector<ledger::v1::SignedEvent>& events,
+                                        const crypto::Ed25519PrivateKey& key) {
+  std::vector<std::pair<std::string, std::string>> items;
+  std::string ids;
+  for (const ledger::v1::SignedEvent& e : events) {
+    items.emplace_back(e.event_id(), e.event());
+    absl::StrAppend(&ids, e.event_id(), "\n");
+  }
+  const std::string batch_id =
+      "import-" + HexEncode(AsStringView(crypto::Sha256(ids)).substr(0, 12));
+  return client::SignBatch(origin, batch_id, items, key);
+}
 
 namespace v1 = ledger::v1;
 

@@ -12,9 +12,19 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ledger/crypto/ed25519.h"
 #include "ledger/v1/ledger_service.pb.h"
 
 namespace ledger::cli {
+
+// The batch `ledgerctl import --batch-signature` sends for `events` (docs/format.md §11): one
+// signature by `key` over the events' ids and bytes. Its batch id is "import-" and the hex of the
+// first 12 bytes of SHA-256 over the ids (each followed by "\n"), so a re-run of the same import
+// signs the same batch. Preconditions: 1..1000 events.
+ledger::v1::SignedBatch SignImportBatch(absl::string_view origin,
+                                        const std::vector<ledger::v1::SignedEvent>& events,
+                                        const crypto::Ed25519PrivateKey& key);
 
 // Where imported events go: LedgerClient in ledgerctl, a fake in tests. Errors are the
 // server's refusals (ledger/base/error.h reasons attached) or UNAVAILABLE-like failures.

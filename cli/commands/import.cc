@@ -16,7 +16,6 @@
 #include "cli/json.h"
 #include "cli/output.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/crypto/sha256.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/limits.h"
 
@@ -45,16 +44,7 @@ class ClientTarget : public AppendTarget {
   absl::StatusOr<v1::AppendBatchResponse> AppendBatch(
       const std::vector<v1::SignedEvent>& events) override {
     if (batch_key_ == nullptr) return client_->AppendBatch(events);
-    std::vector<std::pair<std::string, std::string>> items;
-    std::string ids;
-    for (const auto& e : events) {
-      items.emplace_back(e.event_id(), e.event());
-      absl::StrAppend(&ids, e.event_id(), "\n");
-    }
-    const std::string batch_id =
-        "import-" + HexEncode(AsStringView(crypto::Sha256(ids)).substr(0, 12));
-    return client_->AppendSignedBatch(
-        ledger::client::SignBatch(origin_, batch_id, items, *batch_key_));
+    return client_->AppendSignedBatch(SignImportBatch(origin_, events, *batch_key_));
   }
   absl::StatusOr<v1::AppendResponse> Append(const v1::SignedEvent& event) override {
     return client_->Append(event);

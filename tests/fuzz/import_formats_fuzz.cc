@@ -48,16 +48,8 @@ class ServiceTarget : public cli::AppendTarget {
     v1::AppendBatchResponse response;
     grpc::Status status;
     if (batch_signature_) {
-      std::vector<std::pair<std::string, std::string>> items;
-      std::string ids;
-      for (const auto& e : events) {
-        items.emplace_back(e.event_id(), e.event());
-        absl::StrAppend(&ids, e.event_id(), "\n");
-      }
-      const std::string batch_id =
-          "import-" + HexEncode(AsStringView(crypto::Sha256(ids)).substr(0, 12));
       v1::AppendSignedBatchRequest request;
-      *request.mutable_batch() = client::SignBatch(kOrigin, batch_id, items, SignerKey(0));
+      *request.mutable_batch() = cli::SignImportBatch(kOrigin, events, SignerKey(0));
       status = service_->AppendSignedBatch(nullptr, &request, &response);
     } else {
       v1::AppendBatchRequest request;
