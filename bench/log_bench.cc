@@ -41,8 +41,6 @@
 #include "ledger/core/log.h"
 #include "ledger/merkle/verify.h"
 #include "ledger/store/rocksdb_log_store.h"
-#include "ledger/store/schema.h"
-#include "rocksdb/db.h"
 
 namespace ledger::bench {
 namespace {
@@ -184,20 +182,13 @@ int Main(const Flags& flags) {
   // wrote and the others are the steady restart. Unsettled, every open would verify the newest
   // files again, and the figure would measure the last writes, not the log's length.
   {
-    auto log = Open(dir);
-    const auto* rocksdb_store = dynamic_cast<const store::RocksDbLogStore*>(&log->store());
-    if (rocksdb_store != nullptr) {
-      rocksdb::DB* db = rocksdb_store->raw_db();
-      for (auto cf : store::schema::kAllColumnFamilies) {
-        rocksdb::ColumnFamilyHandle* handle = rocksdb_store->column_family(cf);
-        for (;;) {
-          uint64_t pending = 0, running = 0;
-          db->GetIntProperty(handle, "rocksdb.compaction-pending", &pending);
-          db->GetIntProperty(handle, "rocksdb.num-running-compactions", &running);
-          if (pending == 0 && running == 0) break;
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-      }
+    auto db = store::RocksDbLogStore::Open(core::DatabasePath(dir),
+                                           store::RocksDbLogStoreOptions());
+    absl::Status settled = db.ok() ? (*db)->FlushAndSettle() : db.status();
+    if (!settled.ok()) {
+      std::fprintf(stderr, "log: cannot settle %s: %s\n", dir.c_str(),
+                   std::string(settled.message()).c_str());
+      return 1;
     }
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));

@@ -1,5 +1,7 @@
 #include "ledger/store/rocksdb_log_store.h"
 
+#include <thread>
+#include <chrono>
 #include <algorithm>
 #include <cstdio>
 #include <utility>
@@ -602,6 +604,25 @@ absl::Status RocksDbLogStore::VerifySstFile(const std::string& path) const {
   if (s.ok()) return absl::OkStatus();
   return absl::DataLossError(
       FromRocksDbStatus(s, absl::StrCat("verifying the checksums of ", path)).message());
+}
+
+absl::Status RocksDbLogStore::FlushAndSettle() {
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  LEDGER_RETURN_IF_ERROR(FromRocksDbStatus(db_->Flush(flush, all), "flushing the log store"));
+  for (rocksdb::ColumnFamilyHandle* cf : all) {
+    for (;;) {
+      uint64_t pending = 0, running = 0;
+      if (!db_->GetIntProperty(cf, "rocksdb.compaction-pending", &pending) ||
+          !db_->GetIntProperty(cf, "rocksdb.num-running-compactions", &running)) {
+        return absl::InternalError("cannot read RocksDB's compaction properties");
+      }
+      if (pending == 0 && running == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RocksDbLogStore::VerifyStorageChecksums() const {

@@ -140,6 +140,11 @@ class RocksDbLogStore : public LogStore {
   // DataLoss naming the file when it is damaged or unreadable.
   absl::Status VerifySstFile(const std::string& path) const;
 
+  // Flushes every column family's memtable to SST files, then waits until no compaction is
+  // pending or running in any of them: a settled database, whose next open finds nothing to
+  // compact (benchmarks and tests that count SST files; ledgerd never calls it).
+  absl::Status FlushAndSettle();
+
   // For tests and tools only (the tamper tool, the auditor): the underlying database and its
   // column family handles. Writing through them bypasses every invariant of this class; the
   // store's reads go through the snapshot of the last Commit, so they see such writes only

@@ -151,16 +151,7 @@ class DamageMatrixTest : public ::testing::Test {
       ASSERT_TRUE(log.ok()) << log.status();
       ASSERT_TRUE(AppendMany(**log, "sst", kEntriesInSst, record_).ok());
     }
-    {
-      store::RocksDbLogStoreOptions options;
-      auto s = store::RocksDbLogStore::Open(core::DatabasePath(*pristine_), options);
-      ASSERT_TRUE(s.ok()) << s.status();
-      std::vector<rocksdb::ColumnFamilyHandle*> all;
-      for (auto cf : store::schema::kAllColumnFamilies) all.push_back((*s)->column_family(cf));
-      rocksdb::FlushOptions flush;
-      flush.wait = true;
-      ASSERT_TRUE((*s)->raw_db()->Flush(flush, all).ok());
-    }
+    ASSERT_TRUE(FlushDatabase(*pristine_, /*settle=*/false).ok());
     {
       auto log = core::OpenLog(*pristine_, core::LogOptions());
       ASSERT_TRUE(log.ok()) << log.status();

@@ -31,29 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Flushes every column family of the closed data directory `dir` to SST files.
-void Flush(const std::string& dir) {
-  auto s = store::RocksDbLogStore::Open(core::DatabasePath(dir), store::RocksDbLogStoreOptions());
-  ASSERT_TRUE(s.ok()) << s.status();
-  std::vector<rocksdb::ColumnFamilyHandle*> all;
-  for (auto cf : store::schema::kAllColumnFamilies) all.push_back((*s)->column_family(cf));
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  ASSERT_TRUE((*s)->raw_db()->Flush(flush, all).ok());
-  // And lets every compaction those flushes triggered finish, so that the next open (whose
-  // verification records the files) has none left to run: a compaction finishing after that
-  // verification would leave a new, unrecorded file behind.
-  for (auto* cf : all) {
-    for (;;) {
-      uint64_t pending = 0, running = 0;
-      ASSERT_TRUE((*s)->raw_db()->GetIntProperty(cf, "rocksdb.compaction-pending", &pending));
-      ASSERT_TRUE((*s)->raw_db()->GetIntProperty(cf, "rocksdb.num-running-compactions", &running));
-      if (pending == 0 && running == 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-}
-
 // The largest SST file of `dir`'s database.
 std::string LargestSst(const std::string& dir) {
   std::string best;
@@ -98,7 +75,7 @@ class SstVerificationTest : public ::testing::Test {
       ASSERT_TRUE(log.ok()) << log.status();
       ASSERT_TRUE(AppendMany(**log, absl::StrCat("r", round), 150, &record_).ok());
       log->reset();
-      Flush(dir_);
+      ASSERT_TRUE(FlushDatabase(dir_, /*settle=*/true).ok());
     }
     // Files written within the last 2 s are not recorded (their times could still change
     // within the clock tick of the stat): let them age.

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -10,6 +11,9 @@
 #include "gtest/gtest.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/sha256.h"
+#include "ledger/store/rocksdb_log_store.h"
+#include "ledger/store/schema.h"
+#include "rocksdb/db.h"
 #include "tests/core/testing/test_log.h"
 
 namespace ledger::reliability {
@@ -58,6 +62,17 @@ absl::Status AppendMany(core::Log& log, absl::string_view prefix, int count,
     if (!r.ok()) return r.status();
   }
   return absl::OkStatus();
+}
+
+absl::Status FlushDatabase(const std::string& dir, bool settle) {
+  auto s = store::RocksDbLogStore::Open(core::DatabasePath(dir), store::RocksDbLogStoreOptions());
+  if (!s.ok()) return s.status();
+  if (settle) return (*s)->FlushAndSettle();
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  for (auto cf : store::schema::kAllColumnFamilies) all.push_back((*s)->column_family(cf));
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  return store::FromRocksDbStatus((*s)->raw_db()->Flush(flush, all), "flushing");
 }
 
 void CopyTree(const std::string& from, const std::string& to) {

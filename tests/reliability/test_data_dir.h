@@ -34,6 +34,11 @@ absl::StatusOr<core::AppendResult> AppendRecorded(core::Log& log,
 absl::Status AppendMany(core::Log& log, absl::string_view prefix, int count,
                         ClientRecord* record);
 
+// Flushes every column family of the closed data directory `dir`'s database to SST files. With
+// `settle`, also waits until the compactions those flushes triggered have finished, so that
+// the next open finds none left to run (one finishing later would add an SST file).
+absl::Status FlushDatabase(const std::string& dir, bool settle);
+
 // Recursive copy of `from` to `to` (`to` is replaced).
 void CopyTree(const std::string& from, const std::string& to);
 

@@ -162,6 +162,36 @@ TEST_F(RocksDbLogStoreTest, EverythingCommittedSurvivesCloseAndReopen) {
   EXPECT_THAT(keys, ::testing::ElementsAre("key-a=record a"));
 }
 
+// FlushAndSettle empties every memtable into SST files and returns with no compaction pending
+// or running; the store stays usable.
+TEST_F(RocksDbLogStoreTest, FlushAndSettleLeavesNothingInMemoryAndNothingToCompact) {
+  absl::StatusOr<std::unique_ptr<RocksDbLogStore>> store = Open(/*create_if_missing=*/true);
+  ASSERT_THAT(store, IsOk());
+  // Five flushes of the entries column family: more L0 files than the compaction trigger (4).
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_THAT((*store)->Commit(MakeBatch((*store)->Head(), 20)), IsOk());
+    ASSERT_THAT((*store)->FlushAndSettle(), IsOk());
+  }
+  rocksdb::DB* db = (*store)->raw_db();
+  for (auto cf : schema::kAllColumnFamilies) {
+    uint64_t in_memtable = 1, pending = 1, running = 1;
+    ASSERT_TRUE(db->GetIntProperty((*store)->column_family(cf),
+                                   "rocksdb.num-entries-active-mem-table", &in_memtable));
+    ASSERT_TRUE(db->GetIntProperty((*store)->column_family(cf), "rocksdb.compaction-pending",
+                                   &pending));
+    ASSERT_TRUE(db->GetIntProperty((*store)->column_family(cf),
+                                   "rocksdb.num-running-compactions", &running));
+    EXPECT_EQ(in_memtable, 0u) << schema::ColumnFamilyName(cf);
+    EXPECT_EQ(pending + running, 0u) << schema::ColumnFamilyName(cf);
+  }
+  EXPECT_GT((*store)->LiveSstFiles().size(), 0u);
+  ASSERT_THAT((*store)->Commit(MakeBatch((*store)->Head(), 1)), IsOk());
+  EXPECT_EQ((*store)->Head().tree_size, 101u);
+  absl::StatusOr<std::string> entry = (*store)->GetEntry(57);
+  ASSERT_THAT(entry, IsOk());
+  EXPECT_EQ(*entry, EntryData(57));
+}
+
 TEST_F(RocksDbLogStoreTest, ReopenedStoreAcceptsTheNextCommit) {
   Populate(2, 2);
   absl::StatusOr<std::unique_ptr<RocksDbLogStore>> store = Open();
