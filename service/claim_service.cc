@@ -106,6 +106,24 @@ grpc::Status ClaimServiceImpl::ListClaims(grpc::ServerContext* context,
     return ToGrpcStatus(s);
   }
   views::ClaimFilter filter;
+  const bool named = req->filter_case() == v1::ListClaimsRequest::kClaimant ||
+                     req->filter_case() == v1::ListClaimsRequest::kEntity;
+  if (!req->stable_id().empty() && !named) {
+    // Listing every claim instead would answer a question nobody asked.
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest,
+                                  "stable_id",
+                                  "applies to the claimant or entity filter: set `claimant` or "
+                                  "`entity` too (to an empty name to match by stable id alone)"));
+  }
+  if (named && req->stable_id().empty() &&
+      (req->filter_case() == v1::ListClaimsRequest::kClaimant ? req->claimant()
+                                                               : req->entity())
+          .empty()) {
+    return ToGrpcStatus(MakeError(
+        absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
+        req->filter_case() == v1::ListClaimsRequest::kClaimant ? "claimant" : "entity",
+        "is empty: give a name, a stable_id, or both"));
+  }
   switch (req->filter_case()) {
     case v1::ListClaimsRequest::kClaimant:
       filter = views::ClaimFilter::Claimant(req->claimant(), req->stable_id());

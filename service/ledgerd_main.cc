@@ -49,6 +49,7 @@
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
+#include "service/grpc_status.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/replication_grpc_source.h"
@@ -312,6 +313,9 @@ int Serve(const ServeFlags& flags) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(flags.listen, *credentials, &port);
+  // gRPC sets SO_REUSEPORT by default: a second server on a port in use would start "serving"
+  // and the kernel would split connections between the two logs. Refuse the port instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   // Bounded resources: HTTP/2 streams per connection, threads, and keepalive pings (a client
   // pinging more often than every 10 s without data is disconnected after 2 strikes).
@@ -332,6 +336,11 @@ int Serve(const ServeFlags& flags) {
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               flags.max_pollers);
   builder.RegisterService(&service);
+  {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(ledger::service::MalformedRequestInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
   // The views: opened without replay when intact, then caught up by a background thread that
   // never blocks appends.
   ledger::views::RocksDbViewStoreOptions view_store_options;
@@ -354,6 +363,11 @@ int Serve(const ServeFlags& flags) {
   }
   ledger::views::ViewUpdaterOptions updater_options;
   updater_options.coalesce_delay = absl::Milliseconds(flags.views_coalesce_ms);
+  ledger::core::Log* const served_log = log->get();
+  updater_options.progress = [&metrics, served_log](const ledger::views::CatchUpProgress& p) {
+    metrics.SetViewWatermark(p.watermark, served_log->Head().tree_size);
+  };
+  metrics.SetViewWatermark((*engine)->Watermark(), (*log)->Head().tree_size);
   ledger::views::ViewUpdater updater(engine->get(), &(*log)->store(), updater_options);
   updater.Start();
   view_updater.store(&updater);
@@ -361,8 +375,17 @@ int Serve(const ServeFlags& flags) {
   builder.RegisterService(&claim_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    ledger::LogEvent(ledger::LogLevel::kError, "cannot listen", {{"listen", flags.listen}});
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot listen",
+                     {{"listen", flags.listen},
+                      {"hint", "the port is in use (another ledgerd?) or the address is not "
+                               "this machine's: stop the other server or choose another "
+                               "--listen"}});
     return kExitListen;
+  }
+  // grpc.health.v1: SERVING for the whole server ("") and for each service by name.
+  for (const char* name : {ledger::v1::LedgerService::service_full_name(),
+                           ledger::v1::ClaimService::service_full_name()}) {
+    server->GetHealthCheckService()->SetServingStatus(name, true);
   }
   if (!flags.port_file.empty()) {
     std::ofstream(flags.port_file + ".tmp") << port << "\n";

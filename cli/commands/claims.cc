@@ -195,6 +195,11 @@ int RunClaims(const ClaimsFlags& f) {
     return ReportError(absl::InvalidArgumentError(
         "give at most one of --claimant, --topic, --entity, --source-url, --publisher, --status"));
   }
+  if (!f.stable_id.empty() && f.claimant.empty() && f.entity.empty()) {
+    return ReportError(absl::InvalidArgumentError(
+        "--stable-id says whose id it is only with --claimant or --entity, e.g. --entity "
+        "Pakistan --stable-id Q843 (both must match)"));
+  }
   req.set_stable_id(f.stable_id);
   if (!f.said_from.empty()) {
     if (absl::Status s = ParseSaidDate(f.said_from, req.mutable_said_from()); !s.ok()) {
