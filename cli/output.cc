@@ -149,7 +149,12 @@ std::string EventSummary(const v1::Event& event) {
                           event.key_registered().holder());
     case v1::Event::kKeyRevoked:
       return absl::StrCat(HexEncode(event.key_revoked().key_id().substr(0, 8)), "... ",
-                          event.key_revoked().reason());
+                          event.key_revoked().reason(),
+                          event.key_revoked().has_compromise()
+                              ? absl::StrCat(" (compromised since ",
+                                             event.key_revoked().compromise().since_sequence(),
+                                             ")")
+                              : "");
     default:
       return "";
   }
@@ -242,6 +247,11 @@ std::string EventDetail(const v1::Event& event) {
       f.Add("type", "key- (a signer key is revoked)");
       f.Add("key id", HexEncode(event.key_revoked().key_id()));
       f.Add("reason", event.key_revoked().reason());
+      if (event.key_revoked().has_compromise()) {
+        f.Add("compromised since",
+              absl::StrCat("sequence ", event.key_revoked().compromise().since_sequence(),
+                           ": what it signed from there is flagged"));
+      }
       break;
     default:
       f.Add("type", "? (no body)");

@@ -137,7 +137,13 @@ int RunClaim(const ClaimFlags& f) {
   const v1::ClaimDetails& c = resp->claim();
   const v1::Claim& claim = c.claim();
   std::cout << "claim      " << c.claim_id() << "  (" << v1::ClaimStatus_Name(c.status())
-            << ", version at sequence " << c.version_sequence() << ")\n"
+            << ", version at sequence " << c.version_sequence() << ")\n";
+  if (c.signer_compromised()) {
+    std::cout << "WARNING    signed while its key was compromised: the events marked [COMPROMISED] "
+                 "below were signed\n           by a key later revoked as compromised since "
+                 "then\n";
+  }
+  std::cout
             << "claimant   " << claim.claimant().name();
   if (!claim.claimant().role().empty()) std::cout << ", " << claim.claimant().role();
   if (!claim.claimant().affiliation().empty()) std::cout << " (" << claim.claimant().affiliation() << ")";
@@ -153,12 +159,14 @@ int RunClaim(const ClaimFlags& f) {
   for (const v1::HistoryEvent& h : c.history()) {
     std::cout << "  " << h.sequence() << "  " << Time(h.recorded_time_micros()) << "  "
               << h.kind() << "  " << h.event_id() << "  key " << HexEncode(h.key_id()).substr(0, 16)
+              << (h.signer_compromised() ? "  [COMPROMISED]" : "")
               << (h.reason().empty() ? "" : "  — " + h.reason()) << "\n";
   }
   for (const v1::Verdict& v : c.verdicts()) {
     std::cout << "verdict    " << v.review().rating_text() << " (" << v.review().rating_value()
               << " on " << v.review().worst_rating() << ".." << v.review().best_rating()
-              << ") by " << v.review().reviewer() << ", sequence " << v.sequence() << "\n";
+              << ") by " << v.review().reviewer() << ", sequence " << v.sequence()
+              << (v.signer_compromised() ? "  [COMPROMISED signer]" : "") << "\n";
   }
   std::cout << "read at    " << resp->read_point().as_of_size() << " entries (views at "
             << resp->read_point().watermark() << ")\n";
@@ -275,10 +283,20 @@ int RunTally(const TallyFlags& f) {
     std::cout << ToJson(*resp) << "\n";
     return kExitOk;
   }
+  uint64_t compromised = 0;
   for (const v1::VerdictCount& c : resp->counts()) {
-    std::cout << absl::StrFormat("%6d  %-20s %s\n", c.count(), c.rating_text(), c.reviewer());
+    std::cout << absl::StrFormat("%6d  %-20s %s", c.count(), c.rating_text(), c.reviewer());
+    if (c.compromised() > 0) {
+      std::cout << absl::StrFormat("  (%d signed by a compromised key)", c.compromised());
+    }
+    std::cout << "\n";
+    compromised += c.compromised();
   }
-  std::cout << resp->total() << " verdicts\n";
+  std::cout << resp->total() << " verdicts";
+  if (compromised > 0) {
+    std::cout << ", " << compromised << " of them signed while the key was compromised";
+  }
+  std::cout << "\n";
   return kExitOk;
 }
 

@@ -621,6 +621,7 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
         WithIndex(claims.Authorize(p.event, p.envelope->key_id(), signer_role), index));
     const SequenceNumber seq = stage->batch.expected_tree_size + entries_before +
                                staged.entries.size();
+    LEDGER_RETURN_IF_ERROR(WithIndex(KeyRegistry::CheckCompromiseWindow(p.event, seq), index));
     last_time = std::max(last_time, options_.clock->NowMicros());
     std::string leaf =
         p.batch == nullptr

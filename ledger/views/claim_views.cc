@@ -306,6 +306,11 @@ class KeysProjection : public Projection {
       }
       s.revoked = true;
       s.revoked_sequence = entry.sequence;
+      if (event.key_revoked().has_compromise()) {
+        // Admission refused a window starting after the revocation; clamp all the same.
+        s.compromised_since =
+            std::min(event.key_revoked().compromise().since_sequence(), entry.sequence);
+      }
       out->Put(key, schema::EncodeKeyState(s));
     }
     return absl::OkStatus();

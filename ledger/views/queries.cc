@@ -289,8 +289,27 @@ absl::StatusOr<ReadPoint> ViewQueries::Resolve(
   return point;
 }
 
+absl::StatusOr<bool> ViewQueries::SignedWhileCompromised(absl::string_view key_id,
+                                                         SequenceNumber sequence,
+                                                         TreeSize as_of_size,
+                                                         KeyStateCache* cache) const {
+  auto it = cache->find(std::string(key_id));
+  if (it == cache->end()) {
+    LEDGER_ASSIGN_OR_RETURN(
+        std::optional<std::string> bytes,
+        views_->Get(schema::KeyStateKey(PrefixOf(schema::kKeysView), key_id)));
+    std::optional<schema::KeyState> state;
+    if (bytes.has_value()) {
+      LEDGER_ASSIGN_OR_RETURN(state, schema::DecodeKeyState(*bytes));
+    }
+    it = cache->emplace(std::string(key_id), std::move(state)).first;
+  }
+  return it->second.has_value() && it->second->SignedWhileCompromised(sequence, as_of_size);
+}
+
 absl::StatusOr<ClaimSummary> ViewQueries::Summarize(const std::string& claim_id,
-                                                    TreeSize as_of_size) const {
+                                                    TreeSize as_of_size,
+                                                    KeyStateCache* keys) const {
   const std::string claims = PrefixOf(schema::kClaimsView);
   LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                           views_->Get(schema::ClaimStateKey(claims, claim_id)));
@@ -329,6 +348,13 @@ absl::StatusOr<ClaimSummary> ViewQueries::Summarize(const std::string& claim_id,
                                 " which is not a claim event"));
   }
   s.claim = *claim;
+  LEDGER_ASSIGN_OR_RETURN(const bool assert_flagged,
+                          SignedWhileCompromised(state.submitter_key_id, s.asserted_sequence,
+                                                 as_of_size, keys));
+  LEDGER_ASSIGN_OR_RETURN(const bool version_flagged,
+                          SignedWhileCompromised(version.key_id, s.version_sequence, as_of_size,
+                                                 keys));
+  s.signer_compromised = assert_flagged || version_flagged;
   return s;
 }
 
@@ -380,6 +406,7 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
       }));
   LEDGER_RETURN_IF_ERROR(scan_status);
   bool have_version = false;
+  KeyStateCache key_states;
   for (SequenceNumber seq : sequences) {
     LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(seq));
     HistoryEvent h;
@@ -388,6 +415,9 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
     h.event_id = e.event_id;
     h.key_id = e.key_id;
     h.kind = schema::EventKindOf(e.event);
+    LEDGER_ASSIGN_OR_RETURN(h.signer_compromised,
+                            SignedWhileCompromised(e.key_id, seq, point.as_of_size, &key_states));
+    if (h.kind != EventKind::kClaimReviewed) d.signer_compromised |= h.signer_compromised;
     Fold(h.kind, seq, &d.version_sequence, &d.status);
     switch (e.event.body_case()) {
       case Event::kClaimAsserted:
@@ -410,6 +440,7 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
         v.event_id = e.event_id;
         v.key_id = e.key_id;
         v.review = e.event.claim_reviewed();
+        v.signer_compromised = h.signer_compromised;
         d.verdicts.push_back(std::move(v));
         break;
       }
@@ -521,8 +552,10 @@ absl::StatusOr<ClaimPage> ViewQueries::ListClaims(const ClaimFilter& filter,
 
   ClaimPage page;
   page.read_point = point;
+  KeyStateCache key_states;
   for (const Hit& hit : hits) {
-    LEDGER_ASSIGN_OR_RETURN(ClaimSummary s, Summarize(hit.claim_id, point.as_of_size));
+    LEDGER_ASSIGN_OR_RETURN(ClaimSummary s,
+                            Summarize(hit.claim_id, point.as_of_size, &key_states));
     if (!filter.MatchesName(s.claim)) continue;
     page.claims.push_back(std::move(s));
   }
@@ -565,7 +598,67 @@ absl::StatusOr<VerdictTallyResult> ViewQueries::VerdictTally(
         return true;
       }));
   LEDGER_RETURN_IF_ERROR(decode_status);
+  LEDGER_RETURN_IF_ERROR(CountCompromisedVerdicts(&r));
   return r;
+}
+
+// Reviews of this claimant's claims signed inside a compromise window: found from the keys
+// revoked as compromised (rare) through the events each signed in its window, so the cost is
+// proportional to those events, not to the claimant's verdicts.
+absl::Status ViewQueries::CountCompromisedVerdicts(VerdictTallyResult* r) const {
+  const std::string keys = PrefixOf(schema::kKeysView);
+  const std::string verdicts = PrefixOf(schema::kVerdictsView);
+  std::string begin = keys;
+  begin.push_back(static_cast<char>(schema::kKeyRecord));
+  std::vector<std::pair<std::string, schema::KeyState>> compromised;
+  absl::Status status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      begin, schema::PrefixSuccessor(begin), [&](absl::string_view key, absl::string_view value) {
+        absl::StatusOr<schema::KeyState> s = schema::DecodeKeyState(value);
+        if (!s.ok()) {
+          status = s.status();
+          return false;
+        }
+        if (s->SignedWhileCompromised(s->compromised_since, r->watermark)) {
+          compromised.emplace_back(std::string(key.substr(begin.size())), *std::move(s));
+        }
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(status);
+  for (const auto& [key_id, state] : compromised) {
+    std::vector<SequenceNumber> reviews;
+    LEDGER_RETURN_IF_ERROR(views_->Scan(
+        schema::SignedEventKey(keys, key_id, state.compromised_since),
+        schema::SignedEventKey(keys, key_id, state.revoked_sequence),
+        [&](absl::string_view key, absl::string_view value) {
+          absl::StatusOr<std::pair<EventKind, std::string>> ref = schema::DecodeKindAndId(value);
+          if (!ref.ok()) {
+            status = ref.status();
+            return false;
+          }
+          if (ref->first == EventKind::kClaimReviewed) {
+            reviews.push_back(DecodeFixed64BE(key.data() + key.size() - 8));
+          }
+          return true;
+        }));
+    LEDGER_RETURN_IF_ERROR(status);
+    for (SequenceNumber seq : reviews) {
+      LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(seq));
+      const ledger::v1::ClaimReviewed& review = e.event.claim_reviewed();
+      LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> terms_bytes,
+                              views_->Get(schema::VerdictClaimKey(verdicts, review.claim_id())));
+      if (!terms_bytes.has_value()) continue;
+      LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> terms, schema::DecodeTerms(*terms_bytes));
+      if (std::find(terms.begin(), terms.end(), r->claimant_term) == terms.end()) continue;
+      for (VerdictCount& c : r->counts) {
+        if (c.reviewer == review.reviewer() && c.rating_text == review.rating_text()) {
+          ++c.compromised;
+          ++r->compromised;
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<KeyDetails> ViewQueries::KeyFromRecord(absl::string_view key_id,
@@ -595,6 +688,9 @@ absl::StatusOr<KeyDetails> ViewQueries::KeyFromRecord(absl::string_view key_id,
                                   " which is not a key_revoked event"));
     }
     k.revoke_reason = e.event.key_revoked().reason();
+    if (state.compromised_since != schema::kOpenSequence) {
+      k.compromised_since = state.compromised_since;
+    }
   }
   return k;
 }

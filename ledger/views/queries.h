@@ -43,6 +43,7 @@
 #define LEDGER_VIEWS_QUERIES_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -164,6 +165,9 @@ struct HistoryEvent {
   std::string key_id;  // 32 bytes: the signer
   EventKind kind = EventKind::kClaimAsserted;
   std::string reason;  // of a correction or retraction; a review's explanation
+  // Signed by a key that, as of the read point, was revoked as compromised since at or before
+  // this entry (schema::KeyState::SignedWhileCompromised).
+  bool signer_compromised = false;
 };
 
 struct Verdict {
@@ -172,6 +176,7 @@ struct Verdict {
   std::string event_id;
   std::string key_id;
   ledger::v1::ClaimReviewed review;
+  bool signer_compromised = false;  // as HistoryEvent's
 };
 
 struct ClaimDetails {
@@ -184,6 +189,8 @@ struct ClaimDetails {
   ClaimStatus status = ClaimStatus::kActive;
   std::vector<Verdict> verdicts;
   std::vector<HistoryEvent> history;  // in log order
+  // The assert, a correction or the retraction was signed while its key was compromised.
+  bool signer_compromised = false;
   ReadPoint read_point;
 };
 
@@ -193,6 +200,8 @@ struct ClaimSummary {
   SequenceNumber version_sequence = 0;
   ClaimStatus status = ClaimStatus::kActive;
   ledger::v1::Claim claim;  // the content of version_sequence
+  // The assert or the current version was signed while its key was compromised.
+  bool signer_compromised = false;
 };
 
 struct ClaimPage {
@@ -205,11 +214,13 @@ struct VerdictCount {
   std::string reviewer;
   std::string rating_text;
   uint64_t count = 0;
+  uint64_t compromised = 0;  // of `count`, reviews signed while the key was compromised
 };
 struct VerdictTallyResult {
   std::string claimant_term;
   std::vector<VerdictCount> counts;  // by reviewer, then rating text
   uint64_t total = 0;
+  uint64_t compromised = 0;
   TreeSize watermark = 0;
 };
 
@@ -224,6 +235,8 @@ struct KeyDetails {
   bool revoked = false;
   SequenceNumber revoked_sequence = 0;
   std::string revoke_reason;
+  // Revoked as compromised since this sequence: what it signed from there is flagged.
+  std::optional<SequenceNumber> compromised_since;
   ReadPoint read_point;
 };
 
@@ -289,7 +302,13 @@ class ViewQueries {
   struct Entry;
   absl::StatusOr<Entry> ReadEntry(SequenceNumber sequence) const;
   absl::StatusOr<TreeSize> ViewWatermark(absl::string_view view_name) const;
-  absl::StatusOr<ClaimSummary> Summarize(const std::string& claim_id, TreeSize as_of_size) const;
+  // Key states read while answering one query (nullopt: no record).
+  using KeyStateCache = std::map<std::string, std::optional<schema::KeyState>>;
+  absl::StatusOr<bool> SignedWhileCompromised(absl::string_view key_id, SequenceNumber sequence,
+                                              TreeSize as_of_size, KeyStateCache* cache) const;
+  absl::StatusOr<ClaimSummary> Summarize(const std::string& claim_id, TreeSize as_of_size,
+                                         KeyStateCache* keys) const;
+  absl::Status CountCompromisedVerdicts(VerdictTallyResult* r) const;
   absl::StatusOr<KeyDetails> KeyFromRecord(absl::string_view key_id,
                                            const schema::KeyState& state,
                                            const ReadPoint& point) const;

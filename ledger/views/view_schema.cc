@@ -460,12 +460,13 @@ std::string EncodeKeyState(const KeyState& state) {
   PutFixed64BE(&s, state.registered_sequence);
   s.push_back(state.revoked ? 1 : 0);
   PutFixed64BE(&s, state.revoked_sequence);
+  PutFixed64BE(&s, state.compromised_since);
   return s;
 }
 
 absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes) {
-  if (bytes.size() != 51) {
-    return Malformed("key state", absl::StrCat(bytes.size(), " bytes, want 51"));
+  if (bytes.size() != 59) {
+    return Malformed("key state", absl::StrCat(bytes.size(), " bytes, want 59"));
   }
   Cursor c(bytes);
   KeyState state;
@@ -477,6 +478,7 @@ absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes) {
   c.U64(&state.registered_sequence);
   c.U8(&revoked);
   c.U64(&state.revoked_sequence);
+  c.U64(&state.compromised_since);
   state.has_public_key = has != 0;
   if (state.has_public_key) state.public_key = std::string(pk);
   state.revoked = revoked != 0;

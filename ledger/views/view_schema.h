@@ -59,7 +59,8 @@ namespace ledger::views::schema {
 // 2: the claim state holds its said key; the status index has no reverse records.
 // 3: a view's key prefix is its tag alone (was u8(tag) || name || 0x00).
 // 4: terms fold Unicode (NFKC_Casefold); claimants and entities are indexed under their stable
-//    id and their name; the verdicts view keeps every claimant term of a claim.
+//    id and their name; the verdicts view keeps every claimant term of a claim; a key's state
+//    holds its compromise window.
 inline constexpr uint32_t kViewSchemaVersion = 4;
 
 // valid_until of an index range that is still open.
@@ -286,7 +287,8 @@ std::string SignedEventKey(absl::string_view keys_prefix, absl::string_view key_
                            SequenceNumber sequence);
 
 //   u8(has public key) || public key (32, zero when unknown) || u8(role) ||
-//   u64be(registered sequence) || u8(revoked) || u64be(revoked sequence)
+//   u64be(registered sequence) || u8(revoked) || u64be(revoked sequence) ||
+//   u64be(compromised since; kOpenSequence when not revoked as compromised)
 struct KeyState {
   bool has_public_key = false;  // false for a genesis admin key revoked by an event
   std::string public_key;       // 32 bytes when known
@@ -294,6 +296,15 @@ struct KeyState {
   SequenceNumber registered_sequence = kGenesisSequence;
   bool revoked = false;
   SequenceNumber revoked_sequence = 0;
+  // Revoked as compromised: events it signed in [compromised_since, revoked_sequence) are
+  // flagged. kOpenSequence when not (a routine revocation, or not revoked).
+  SequenceNumber compromised_since = kOpenSequence;
+  // True when an event signed at `sequence` falls in the compromise window, as of the state
+  // after the first `as_of_size` entries (the revocation must be among them).
+  bool SignedWhileCompromised(SequenceNumber sequence, TreeSize as_of_size) const {
+    return revoked && compromised_since != kOpenSequence && revoked_sequence < as_of_size &&
+           sequence >= compromised_since && sequence < revoked_sequence;
+  }
 };
 std::string EncodeKeyState(const KeyState& state);
 absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes);

@@ -446,6 +446,18 @@ TEST_F(LogRefusalTest, RevokedKeyIsFailedPreconditionNamingTheSequence) {
                             absl::StrCat("revoked at sequence ", revoked->sequence));
 }
 
+TEST_F(LogRefusalTest, ACompromiseWindowStartingAfterTheRevocationIsRefused) {
+  const TreeSize size = t_.log().Head().tree_size;
+  ledger::v1::Event revoke = KeyRevokedEvent(SubmitterKey().public_key());
+  revoke.mutable_key_revoked()->mutable_compromise()->set_since_sequence(size + 1);
+  ExpectRefusedAndUnchanged(t_, Sign("rev-future", revoke, AdminKey()),
+                            absl::StatusCode::kInvalidArgument,
+                            "compromise.since_sequence: ");
+  // The revocation's own sequence is the latest the window may start at.
+  revoke.mutable_key_revoked()->mutable_compromise()->set_since_sequence(size);
+  EXPECT_THAT(t_.log().Append(Sign("rev-now", revoke, AdminKey())), IsOk());
+}
+
 TEST_F(LogRefusalTest, MalformedEventBytesAreInvalidArgument) {
   const SignedEvent envelope =
       client::SignEventBytes(kTestOrigin, "new-claim", std::string("\xff\xff\xff", 3), AdminKey());

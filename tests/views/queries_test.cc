@@ -3,6 +3,7 @@
 // pagination while the log grows; keys; verdict tallies; and the error codes.
 #include "ledger/views/queries.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -555,6 +556,69 @@ TEST_F(QueriesTest, KeysAsOfRegistrationAndRevocation) {
   ASSERT_TRUE(keys.ok());
   EXPECT_THAT(*keys, IsEmpty());
   EXPECT_THAT(q_.KeyInfo("short"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// A key revoked as compromised since sequence S: what it signed in [S, revocation) is flagged in
+// GetClaim (history, verdicts, the claim's standing), ListClaims and the tally; what it signed
+// before S, and every answer as of a point before the revocation, is not.
+TEST_F(QueriesTest, ARevocationAsCompromisedFlagsWhatTheKeySignedInItsWindow) {
+  const crypto::Ed25519PrivateKey desk = testing::KeyFromSeed(0x31);
+  const std::string desk_id = testing::KeyIdOf(desk);
+  ClaimSpec ada;
+  ada.claimant = "Ada Example";
+  Append("reg", testing::RegisterEvent(desk.public_key()));              // 0
+  Append("before", AssertEvent(ada), desk);                               // 1: before the window
+  Append("admin-claim", AssertEvent(ada));                                // 2: another signer
+  Append("inside", AssertEvent(ada), desk);                               // 3: in the window
+  Append("review-in", ReviewEvent("admin-claim", "False"), desk);          // 4: in the window
+  Append("review-admin", ReviewEvent("admin-claim", "False"));             // 5: another signer
+  Append("fix-before", CorrectEvent("before", ada, "typo"), desk);          // 6: in the window
+  ledger::v1::Event revoke = testing::RevokeEvent(desk.public_key(), "key leaked");
+  revoke.mutable_key_revoked()->mutable_compromise()->set_since_sequence(3);
+  Append("rev", revoke);                                                   // 7
+  CatchUp();
+
+  absl::StatusOr<ClaimDetails> inside = q_.GetClaim("inside");
+  ASSERT_TRUE(inside.ok()) << inside.status();
+  EXPECT_TRUE(inside->signer_compromised);
+  EXPECT_TRUE(inside->history[0].signer_compromised);
+  // A claim asserted before the window, then corrected inside it: the correction is flagged.
+  absl::StatusOr<ClaimDetails> before = q_.GetClaim("before");
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->history.size(), 2u);
+  EXPECT_FALSE(before->history[0].signer_compromised);
+  EXPECT_TRUE(before->history[1].signer_compromised);
+  EXPECT_TRUE(before->signer_compromised);
+  // The admin's claim stands; one of its two verdicts is flagged.
+  absl::StatusOr<ClaimDetails> admin = q_.GetClaim("admin-claim");
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  EXPECT_FALSE(admin->signer_compromised);
+  ASSERT_EQ(admin->verdicts.size(), 2u);
+  EXPECT_TRUE(admin->verdicts[0].signer_compromised);
+  EXPECT_FALSE(admin->verdicts[1].signer_compromised);
+  // As of a point before the revocation nothing is flagged yet.
+  absl::StatusOr<ClaimDetails> earlier = q_.GetClaim("inside", AsOf::Sequence(6));
+  ASSERT_TRUE(earlier.ok()) << earlier.status();
+  EXPECT_FALSE(earlier->signer_compromised);
+  EXPECT_FALSE(earlier->history[0].signer_compromised);
+
+  absl::StatusOr<ClaimPage> page = q_.ListClaims(ClaimFilter::Claimant("Ada Example"), "", 100);
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::map<std::string, bool> flagged;
+  for (const ClaimSummary& c : page->claims) flagged[c.claim_id] = c.signer_compromised;
+  EXPECT_EQ(flagged, (std::map<std::string, bool>{
+                         {"before", true}, {"admin-claim", false}, {"inside", true}}));
+
+  absl::StatusOr<VerdictTallyResult> tally = q_.VerdictTally("Ada Example");
+  ASSERT_TRUE(tally.ok()) << tally.status();
+  ASSERT_EQ(tally->counts.size(), 1u);
+  EXPECT_EQ(tally->counts[0].count, 2u);
+  EXPECT_EQ(tally->counts[0].compromised, 1u);
+  EXPECT_EQ(tally->compromised, 1u);
+
+  absl::StatusOr<KeyDetails> key = q_.KeyInfo(desk_id);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->compromised_since, std::optional<SequenceNumber>(3));
 }
 
 }  // namespace
