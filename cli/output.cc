@@ -166,7 +166,7 @@ std::string EventJson(const v1::Event& event) {
   return json;
 }
 
-std::string EntryJson(const v1::Entry& entry) {
+std::string EntryJson(const v1::Entry& entry, bool signer_compromised) {
   const v1::SignedEvent& se = entry.signed_event();
   absl::StatusOr<v1::Event> event = core::ParseStoredEvent(se.event());
   JsonObject o;
@@ -188,6 +188,7 @@ std::string EntryJson(const v1::Entry& entry) {
                           .AddStringArray("proof", proof)
                           .Build());
   }
+  if (signer_compromised) o.AddRaw("signer_compromised", "true");
   o.AddRaw("event", event.ok() ? EventJson(*event) : "null");
   return o.Build();
 }
