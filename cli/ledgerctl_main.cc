@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Reading commands work online (--server, default 127.0.0.1:50051) and offline "
-      "(--data-dir).\nExit codes: 0 ok; 1 usage; 2 not intact or a proof fails; 3 unreachable; "
+      "(--data-dir;\nnot tail, which follows a live server).\nExit codes: 0 ok; 1 usage; 2 not intact or a proof fails; 3 unreachable; "
       "4 refused.\nSee docs/cli.md.");
   ledger::cli::CommandTable table;
   ledger::cli::AddKeyCommands(&app, &table);

@@ -420,7 +420,8 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
       "claims", "List claims by claimant, topic, entity, source or status, in statement-time order");
   AddClaimsFlags(claims, claims_flags.get(), /*with_filters=*/true);
   SetExamples(claims,
-              "Examples:\n  ledgerctl claims --topic energy\n"
+              "At most --limit claims (0: all); stderr says when more exist. Offline with "
+              "--data-dir.\nExamples:\n  ledgerctl claims --topic energy\n"
               "  ledgerctl claims --claimant \"Sergei Ryabkov\" --said-from 2015-07 --said-to 2015-07"
               " --as-of 2015-09-01");
   table->Add(claims, [claims_flags] { return RunClaims(*claims_flags); });
@@ -430,7 +431,10 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
       "history", "Everything a claimant said, on a timeline by statement time");
   history->add_option("claimant", history_flags->claimant, "Claimant name")->required();
   AddClaimsFlags(history, history_flags.get(), /*with_filters=*/false);
-  SetExamples(history, "Example:\n  ledgerctl history \"Alexander Novak\"");
+  SetExamples(history,
+              "At most --limit claims (0: all); stderr says when more exist. Offline with "
+              "--data-dir.\nExamples:\n  ledgerctl history \"Alexander Novak\"\n"
+              "  ledgerctl history \"Alexander Novak\" --limit 0 --data-dir .data/ledger");
   table->Add(history, [history_flags] { return RunClaims(*history_flags); });
 
   auto as_of_flags = std::make_shared<ClaimsFlags>();
