@@ -38,12 +38,30 @@ absl::StatusOr<std::unique_ptr<ClaimSource>> ClaimSource::Open(const SourceOptio
       views::RocksDbViewStore::Open(views_path, view_options);
   if (absl::IsNotFound(views_db.status())) {
     return absl::UnavailableError(
-        absl::StrCat(dir, " has no claim views (", views_path, " does not exist): ", how_to_build));
+        absl::StrCat(dir, " has no claim views (", views_db.status().message(), "): ", how_to_build));
   }
   if (!views_db.ok()) {
     return absl::UnavailableError(absl::StrCat("cannot open the claim views at ", views_path, ": ",
                                                views_db.status().message(), "; ", how_to_build));
   }
+  // Nothing on disk yet (ViewEngine::Open would write the schema version into an empty store):
+  // the views were created but a running ledgerd has flushed none of them.
+  const std::string none_applied = absl::StrCat(
+      "the claim views at ", views_path, " have applied none of the log's ", log_size,
+      " entries on disk (a running ledgerd keeps its newest view updates in memory until it "
+      "flushes them -- read online with --server, or stop it: it flushes them on a clean stop; "
+      "or they were never built, or built by a release with another view schema): ");
+  bool empty = true;
+  absl::Status scanned =
+      (*views_db)->Scan("", "", [&empty](absl::string_view, absl::string_view) {
+        empty = false;
+        return false;
+      });
+  if (!scanned.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot read the claim views at ", views_path,
+                                               ": ", scanned.message()));
+  }
+  if (empty) return absl::UnavailableError(absl::StrCat(none_applied, how_to_build));
   absl::StatusOr<std::unique_ptr<views::ViewEngine>> engine =
       views::ViewEngine::Open(*std::move(views_db), views::DefaultProjections());
   if (!engine.ok()) {
@@ -59,18 +77,15 @@ absl::StatusOr<std::unique_ptr<ClaimSource>> ClaimSource::Open(const SourceOptio
         "`ledgerctl rebuild --data-dir ", dir, "` (with the server stopped)"));
   }
   if (watermark == 0 && log_size > 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "the claim views at ", views_path, " have applied none of the log's ", log_size,
-        " entries (never built, or built by a release with another view schema): ",
-        how_to_build));
+    return absl::UnavailableError(absl::StrCat(none_applied, how_to_build));
   }
   if (watermark < log_size) {
     source->staleness_ = absl::StrCat(
         "note: the claim views at ", views_path, " have applied ", watermark, " of the log's ",
         log_size, " entries, so these answers are as of entry ", watermark - 1,
-        " (a running ledgerd keeps its newest view updates in memory until it flushes them; "
-        "with the server stopped, `ledgerctl rebuild --data-dir ", dir,
-        "` brings them up to date)");
+        " (a running ledgerd keeps its newest view updates in memory until it flushes them: "
+        "read online with --server for the latest; with the server stopped, `ledgerctl "
+        "rebuild --data-dir ", dir, "` brings them up to date)");
   }
   source->engine_ = *std::move(engine);
   source->service_ = std::make_unique<service::ClaimServiceImpl>(

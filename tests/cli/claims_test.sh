@@ -69,7 +69,7 @@ grep -q "more exist" offline-default.err || fail "offline: truncation not said"
 # A data directory without views says so, with what to do.
 cp -r data no-views && rm -rf no-views/views
 expect_exit 3 "$ctl" claims --data-dir no-views 2> no-views.err
-grep -q "no-views/views" no-views.err && grep -q "ledgerctl rebuild --data-dir no-views" no-views.err \
+grep -q "no views database at no-views/views" no-views.err && grep -q "ledgerctl rebuild --data-dir no-views" no-views.err \
   || fail "missing views not explained"
 "$ctl" rebuild --data-dir no-views > /dev/null
 "$ctl" claims --data-dir no-views --limit 0 --json > rebuilt.json
