@@ -199,9 +199,10 @@ std::string EntryRow(const v1::Entry& entry) {
   const std::string type = event.ok() ? std::string(EventTypeName(*event)) : "?";
   const std::string text =
       event.ok() ? EventSummary(*event) : std::string(event.status().message());
+  // The event id is never cut (it must paste back): a longer one shifts the summary.
   return absl::StrFormat("%6d  %s  %-7s  %-34s  %s", entry.sequence(),
-                         FormatTime(entry.recorded_time_micros()), type,
-                         Truncate(se.event_id(), 34), Truncate(text, 100));
+                         FormatTime(entry.recorded_time_micros()), type, se.event_id(),
+                         Truncate(text, 100));
 }
 
 std::string EventDetail(const v1::Event& event) {

@@ -229,6 +229,14 @@ int Serve(const ServeFlags& flags) {
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
   };
+  // Held until Serve returns. A directory that does not exist is left to OpenLog to report.
+  auto data_dir_lock = ledger::core::DataDirLock::Acquire(flags.data_dir);
+  if (!data_dir_lock.ok() && !absl::IsNotFound(data_dir_lock.status())) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot open the data directory",
+                     {{"data_dir", flags.data_dir},
+                      {"error", std::string(data_dir_lock.status().message())}});
+    return kExitDataDir;
+  }
   auto log = ledger::core::OpenLog(flags.data_dir, log_options);
   if (!log.ok()) {
     const bool behind = ledger::core::IsAnchorRefusal(log.status());
