@@ -256,8 +256,11 @@ int RunClaims(const ClaimsFlags& f) {
       }
       // The id is never cut (it must paste back into `claim`): a longer one shifts the rest of
       // its row, and stays the third whitespace-separated field.
+      // "!" after the status: signed while its key was compromised (`claim ID` says which).
       std::cout << absl::StrFormat("%-12s %-9s %-34s %s: \"%s\"\n", SaidText(c.claim().said(), false),
-                                   v1::ClaimStatus_Name(c.status()), c.claim_id(),
+                                   absl::StrCat(v1::ClaimStatus_Name(c.status()),
+                                                c.signer_compromised() ? "!" : ""),
+                                   c.claim_id(),
                                    c.claim().claimant().name(),
                                    Truncate(c.claim().statement().text(), 90));
     }

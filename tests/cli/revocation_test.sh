@@ -39,10 +39,12 @@ import json, sys
 flags = {}
 for line in open(sys.argv[1]):
     c = json.loads(line)
-    flags[c["claimId"]] = c.get("signerCompromised", False)
+    flags[c["claim_id"]] = c.get("signer_compromised", False)
 assert flags["seed-article-loc-clashes"] is True, flags
 assert sum(flags.values()) == 1, flags
 PY
+"$ctl" claims --server "$server" --claimant "Seed article (publisher not given)" > list.txt
+grep -q "CORRECTED! *seed-article-loc-clashes" list.txt || fail "the list marks the claim: $(cat list.txt)"
 # The export flags entries 17 and 18 only, and ledgerctl verify still calls the log intact.
 "$ctl" export --server "$server" > export.jsonl
 [[ $(grep -c '"signer_compromised":true' export.jsonl) -eq 2 ]] || fail "export flags"
