@@ -112,6 +112,33 @@ TEST_F(BatchSignatureTest, RetryReturnsTheOriginalEntries) {
   EXPECT_EQ(log_->Head().tree_size, 11u);
 }
 
+// docs/api.md "Retries, precisely": a signed batch some of whose events are already in the log
+// is accepted; those are answered as duplicates with their original sequences, the rest are
+// appended in the batch's order.
+TEST_F(BatchSignatureTest, APartlyDuplicateBatchAppendsOnlyTheNewEvents) {
+  std::vector<std::pair<std::string, std::string>> events = Events("b1", 6);
+  v1::AppendBatchResponse first, second;
+  ASSERT_TRUE(Send(client::SignBatch(kOrigin, "b1",
+                                     std::vector<std::pair<std::string, std::string>>(
+                                         events.begin(), events.begin() + 3),
+                                     desk_),
+                   &first)
+                  .ok());
+  ASSERT_EQ(log_->Head().tree_size, 4u);
+  // Another batch: the first three again, then three new ones.
+  ASSERT_TRUE(Send(client::SignBatch(kOrigin, "b2", events, desk_), &second).ok());
+  ASSERT_EQ(second.results_size(), 6);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(second.results(i).duplicate()) << i;
+    EXPECT_EQ(second.results(i).sequence(), first.results(i).sequence()) << i;
+  }
+  for (int i = 3; i < 6; ++i) {
+    EXPECT_FALSE(second.results(i).duplicate()) << i;
+    EXPECT_EQ(second.results(i).sequence(), 1u + i) << i;
+  }
+  EXPECT_EQ(log_->Head().tree_size, 7u);
+}
+
 TEST_F(BatchSignatureTest, AlteredEventIsRefused) {
   v1::SignedBatch batch = client::SignBatch(kOrigin, "b1", Events("b1", 10), desk_);
   batch.mutable_events(4)->mutable_event()->back() ^= 0x01;
