@@ -367,6 +367,27 @@ TEST(LogIdempotencyTest, SameIdAndBytesReturnsTheOriginalEntry) {
   ExpectUnchanged(t, before);
 }
 
+// docs/api.md "Retries, precisely": the id is bound to the event bytes, not the envelope. The
+// same bytes signed again -- even by a key that is not registered -- answer the stored entry,
+// with its original signature, and write nothing.
+TEST(LogIdempotencyTest, SameIdAndBytesWithAnotherSignatureReturnsTheStoredEntry) {
+  TestLog t;
+  absl::StatusOr<AppendResult> first = t.log().Append(ClaimEnvelope("claim-1", AdminKey()));
+  ASSERT_THAT(first, IsOk());
+  const LogState before(t);
+  const SignedEvent resigned = ClaimEnvelope("claim-1", StrangerKey());
+  ASSERT_EQ(resigned.event(), ClaimEnvelope("claim-1", AdminKey()).event());
+  absl::StatusOr<AppendResult> again = t.log().Append(resigned);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->sequence, first->sequence);
+  EXPECT_EQ(again->leaf_hash, first->leaf_hash);
+  absl::StatusOr<LogEntry> stored = t.log().GetEntry(first->sequence);
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->signature, ClaimEnvelope("claim-1", AdminKey()).signature());
+  ExpectUnchanged(t, before);
+}
+
 TEST(LogIdempotencyTest, SameIdWithOtherBytesIsAlreadyExists) {
   TestLog t;
   ASSERT_THAT(t.log().Append(ClaimEnvelope("claim-1", AdminKey(), "first text")), IsOk());
