@@ -1,7 +1,9 @@
 // ledgerd: the fact ledger server.
 //
 //   ledgerd init  --data-dir DIR --origin ORIGIN --admin-key ADMIN.pub [--admin-key ...]
-//   ledgerd serve --data-dir DIR [--listen 127.0.0.1:50051] [--port-file FILE]
+//                 [--anchor-dir DIR2]
+//   ledgerd serve --data-dir DIR [--anchor-dir DIR2 [--require-external-anchor]]
+//                 [--listen 127.0.0.1:50051] [--port-file FILE]
 //                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
 //   ledgerd init-follower --data-dir DIR --origin ORIGIN --log-key VERIFIER_KEY_OR_PUB
 //                 --admin-key ADMIN.pub [--admin-key ...]
@@ -10,8 +12,9 @@
 //
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
 // 2 the data directory cannot be opened or initialised; 3 the server cannot listen;
-// 4 refused to start: the log is behind its anchor or forked from it (the database lost
-// acknowledged entries or was replaced; ledger/core/anchor.h, docs/reliability.md).
+// 4 refused to start: the log is behind one of its anchors (in the data directory or the
+// external --anchor-dir) or forked from it (the database lost acknowledged entries or was
+// replaced; ledger/core/anchor.h, docs/reliability.md).
 #include <signal.h>
 #include <unistd.h>
 
@@ -32,6 +35,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
+#include "ledger/base/error.h"
 #include "ledger/base/logging.h"
 #include "ledger/core/sst_verification.h"
 #include "ledger/base/status_macros.h"
@@ -63,8 +67,13 @@ constexpr int kExitBehindAnchor = 4;
 // Largest request accepted on the wire (a SignedEvent is at most 64 KiB of event bytes).
 constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
 
+// --anchor-dir problems found before anything is written: bad usage (exit 1).
+bool IsAnchorDirError(const absl::Status& s) {
+  return ledger::ErrorReason(s) == ledger::core::kReasonBadAnchorDir;
+}
+
 int Init(const std::string& data_dir, const std::string& origin,
-         const std::vector<std::string>& admin_key_files) {
+         const std::vector<std::string>& admin_key_files, const std::string& anchor_dir) {
   std::vector<ledger::crypto::PublicKey> admins;
   for (const auto& file : admin_key_files) {
     auto key = ledger::crypto::ReadPublicKeyFile(file);
@@ -74,10 +83,10 @@ int Init(const std::string& data_dir, const std::string& origin,
     }
     admins.push_back(*key);
   }
-  absl::Status s = ledger::core::InitDataDir(data_dir, origin, admins);
+  absl::Status s = ledger::core::InitDataDir(data_dir, origin, admins, nullptr, anchor_dir);
   if (!s.ok()) {
     std::cerr << "ledgerd: cannot initialise " << data_dir << ": " << s.message() << "\n";
-    return kExitDataDir;
+    return IsAnchorDirError(s) ? kExitUsage : kExitDataDir;
   }
   auto identity = ledger::core::ReadIdentity(data_dir);
   std::cout << "initialised " << data_dir << " for origin " << origin << "\n"
@@ -131,6 +140,8 @@ int InitFollower(const std::string& data_dir, const std::string& origin,
 
 struct ServeFlags {
   std::string data_dir;
+  std::string anchor_dir;
+  bool require_external_anchor = false;
   std::string listen = "127.0.0.1:50051";
   std::string port_file;
   std::string tls_cert, tls_key, tls_client_ca;
@@ -225,10 +236,25 @@ int Serve(const ServeFlags& flags) {
   log_options.proof_cache_bytes = flags.proof_cache_mb << 20;
   log_options.verify_all_sst_at_open = flags.verify_sst_at_start == "all";
   log_options.leader = flags.follow;  // named when a follower refuses appends
+  if (flags.require_external_anchor && flags.anchor_dir.empty()) {
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     "--require-external-anchor: no --anchor-dir given. Production mode keeps a "
+                     "second checkpoint anchor outside the data directory, on another volume",
+                     {{"data_dir", flags.data_dir}});
+    return kExitUsage;
+  }
+  log_options.external_anchor_dir = flags.anchor_dir;
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
   };
   auto log = ledger::core::OpenLog(flags.data_dir, log_options);
+  if (!log.ok() && IsAnchorDirError(log.status())) {
+    ledger::LogEvent(ledger::LogLevel::kError, "bad --anchor-dir",
+                     {{"data_dir", flags.data_dir},
+                      {"anchor_dir", flags.anchor_dir},
+                      {"error", std::string(log.status().message())}});
+    return kExitUsage;
+  }
   if (!log.ok()) {
     const bool behind = ledger::core::IsAnchorRefusal(log.status());
     ledger::LogEvent(ledger::LogLevel::kError,
@@ -425,6 +451,10 @@ int main(int argc, char** argv) {
   init->add_option("--origin", origin, "Log origin, e.g. example.org/factledger")->required();
   init->add_option("--admin-key", admin_keys, "Public key file of an admin (repeatable)")
       ->required();
+  std::string init_anchor_dir;
+  init->add_option("--anchor-dir", init_anchor_dir,
+                   "Existing directory outside the data directory (another volume) that keeps a "
+                   "second copy of the checkpoint anchor; pass the same to serve");
   init->footer(
       "Example:\n  ledgerctl keygen --out admin.key\n"
       "  ledgerd init --data-dir ./data --origin example.org/factledger "
@@ -451,6 +481,12 @@ int main(int argc, char** argv) {
   ServeFlags sf;
   CLI::App* serve = app.add_subcommand("serve", "Serve the ledger over gRPC");
   serve->add_option("--data-dir", sf.data_dir, "Initialised data directory")->required();
+  serve->add_option("--anchor-dir", sf.anchor_dir,
+                    "Existing directory outside the data directory (another volume) that keeps a "
+                    "second copy of the checkpoint anchor: a restore of the data directory "
+                    "cannot roll it back (exit 4 when the log is behind it)");
+  serve->add_flag("--require-external-anchor", sf.require_external_anchor,
+                  "Production mode: refuse to start (exit 1) without --anchor-dir");
   serve->add_option("--listen", sf.listen, "Address to listen on (host:port; port 0 = any)")
       ->capture_default_str();
   serve->add_option("--port-file", sf.port_file, "Write the bound port to this file");
@@ -515,7 +551,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  if (init->parsed()) return Init(data_dir, origin, admin_keys);
+  if (init->parsed()) return Init(data_dir, origin, admin_keys, init_anchor_dir);
   if (init_follower->parsed()) {
     return InitFollower(data_dir, origin, follower_log_key, admin_keys);
   }

@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -56,12 +57,12 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& text) 
 // returned, or the anchor's refusal naming the damage. `*dropped_tail` says which happened.
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
     const std::string& dir, store::RocksDbLogStoreOptions options,
-    const std::optional<std::string>& anchor, const format::NoteVerifier& verifier,
+    const std::vector<AnchorFile>& anchors, const format::NoteVerifier& verifier,
     bool* dropped_tail) {
   *dropped_tail = false;
   absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> strict =
       store::RocksDbLogStore::Open(DatabasePath(dir), options);
-  if (strict.ok() || !absl::IsDataLoss(strict.status()) || !anchor.has_value()) return strict;
+  if (strict.ok() || !absl::IsDataLoss(strict.status()) || anchors.empty()) return strict;
   store::RocksDbLogStoreOptions tolerant = options;
   tolerant.tolerate_damaged_wal_tail = true;
   tolerant.read_only = true;
@@ -70,9 +71,9 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
       store::RocksDbLogStore::Open(DatabasePath(dir), tolerant);
   if (!look.ok()) return strict;
   const store::RocksDbLogStore* raw = look->get();
-  absl::StatusOr<format::Checkpoint> anchored =
-      CheckAnchor(AnchorPath(dir), *anchor, verifier, raw->Head(),
-                  [raw](merkle::NodeId id) { return raw->GetNode(id); });
+  absl::StatusOr<std::vector<format::Checkpoint>> anchored =
+      CheckAnchors(anchors, verifier, raw->Head(),
+                   [raw](merkle::NodeId id) { return raw->GetNode(id); });
   if (!anchored.ok()) {
     if (!IsAnchorRefusal(anchored.status())) return strict;
     return MakeError(anchored.status().code(), ErrorReason(anchored.status()), "",
@@ -86,6 +87,44 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
   return store::RocksDbLogStore::Open(DatabasePath(dir), tolerant);
 }
 
+// The directories whose anchors OpenLog checks and writes: `dir`, then the external anchor
+// directory when one is configured (validated: ValidateExternalAnchorDir).
+absl::StatusOr<std::vector<std::string>> AnchorDirs(const std::string& dir,
+                                                    const std::string& external_anchor_dir) {
+  if (external_anchor_dir.empty()) return std::vector<std::string>{dir};
+  LEDGER_RETURN_IF_ERROR(ValidateExternalAnchorDir(external_anchor_dir, dir));
+  if (OnSameFileSystem(external_anchor_dir, dir)) {
+    LogEvent(LogLevel::kWarning,
+             "the external anchor directory is on the same file system as the data directory: "
+             "it survives a restore of the data directory, not a restore of the volume",
+             {{"anchor_dir", external_anchor_dir}, {"data_dir", dir}});
+  }
+  return std::vector<std::string>{dir, external_anchor_dir};
+}
+
+// Brings every anchor of `dirs` to the log's head at start-up when one is missing or trails
+// it (`anchored`: the checked anchors' checkpoints, one per anchor file found).
+absl::Status AnchorHeadAtStart(rocksdb::Env* env, const std::vector<std::string>& dirs,
+                               const std::vector<AnchorFile>& found,
+                               const std::vector<format::Checkpoint>& anchored, const Log& log) {
+  const TreeSize head_size = log.Head().tree_size;
+  // An empty follower has no checkpoint to anchor until the leader's first one arrives.
+  if (log.LatestCheckpoint().empty()) return absl::OkStatus();
+  bool trailing = found.size() < dirs.size();
+  for (const format::Checkpoint& cp : anchored) trailing |= cp.tree_size < head_size;
+  if (!trailing) return absl::OkStatus();
+  for (const std::string& d : dirs) {
+    const bool present = std::any_of(found.begin(), found.end(), [&](const AnchorFile& a) {
+      return a.path == AnchorPath(d);
+    });
+    if (!present && head_size > 0) {
+      LogEvent(LogLevel::kWarning, "no checkpoint anchor: anchoring the current head",
+               {{"anchor", AnchorPath(d)}, {"tree_size", std::to_string(head_size)}});
+    }
+  }
+  return WriteAnchors(env, dirs, log.LatestCheckpoint());
+}
+
 }  // namespace
 
 std::string IdentityPath(const std::string& dir) { return dir + "/LEDGER"; }
@@ -93,13 +132,22 @@ std::string LogKeyPath(const std::string& dir) { return dir + "/log.key"; }
 std::string DatabasePath(const std::string& dir) { return dir + "/db"; }
 
 absl::Status InitDataDir(const std::string& dir, const std::string& origin,
-                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env) {
+                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env,
+                         const std::string& external_anchor_dir) {
   LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(origin));
   if (admin_keys.empty()) {
     return absl::InvalidArgumentError("at least one admin key is required");
   }
   if (::access(IdentityPath(dir).c_str(), F_OK) == 0) {
     return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
+  }
+  if (!external_anchor_dir.empty()) {
+    LEDGER_RETURN_IF_ERROR(ValidateExternalAnchorDir(external_anchor_dir, dir));
+    if (::access(AnchorPath(external_anchor_dir).c_str(), F_OK) == 0) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          AnchorPath(external_anchor_dir), " already exists: that anchor directory belongs to "
+          "another log (one anchor directory per log)"));
+    }
   }
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", strerror(errno)));
@@ -140,7 +188,9 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   LEDGER_RETURN_IF_ERROR(WriteFileDurably(IdentityPath(dir), identity));
   LEDGER_CRASH_POINT("init-after-identity");
   // Opening the log signs the checkpoint of the empty tree and anchors it.
-  LEDGER_ASSIGN_OR_RETURN(auto log, OpenLog(dir, LogOptions(), env));
+  LogOptions log_options;
+  log_options.external_anchor_dir = external_anchor_dir;
+  LEDGER_ASSIGN_OR_RETURN(auto log, OpenLog(dir, std::move(log_options), env));
   return absl::OkStatus();
 }
 
@@ -244,12 +294,14 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
     LEDGER_ASSIGN_OR_RETURN(key, crypto::ReadPrivateKeyFile(LogKeyPath(dir)));
   }
   const format::NoteVerifier verifier{identity.origin, identity.log_public_key};
-  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> anchor, ReadAnchor(env, dir));
+  LEDGER_ASSIGN_OR_RETURN(const std::vector<std::string> anchor_dirs,
+                          AnchorDirs(dir, options.external_anchor_dir));
+  LEDGER_ASSIGN_OR_RETURN(const std::vector<AnchorFile> anchors, ReadAnchors(env, anchor_dirs));
   store::RocksDbLogStoreOptions store_options;
   store_options.env = env;
   bool dropped_tail = false;
   LEDGER_ASSIGN_OR_RETURN(
-      auto store, OpenStoreCheckingAnchor(dir, store_options, anchor, verifier, &dropped_tail));
+      auto store, OpenStoreCheckingAnchor(dir, store_options, anchors, verifier, &dropped_tail));
   if (dropped_tail) {
     LogEvent(LogLevel::kWarning,
              "the WAL ended in an incomplete or damaged record, as a crash during a write "
@@ -272,17 +324,18 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
               {"files_unchanged", std::to_string(verified.files_unchanged)},
               {"ms", std::to_string(absl::ToInt64Milliseconds(absl::Now() - start))}});
   }
-  // The anchor is checked before the log is opened, so that a refused start writes nothing.
+  // The anchors are checked before the log is opened, so that a refused start writes nothing.
+  // Each one is checked: the external anchor also when the data directory's own is missing.
+  const store::RocksDbLogStore* raw = store.get();
+  LEDGER_ASSIGN_OR_RETURN(
+      const std::vector<format::Checkpoint> anchored,
+      CheckAnchors(anchors, verifier, raw->Head(),
+                   [raw](merkle::NodeId id) { return raw->GetNode(id); }));
   TreeSize anchored_size = 0;
-  if (anchor.has_value()) {
-    const store::RocksDbLogStore* raw = store.get();
-    LEDGER_ASSIGN_OR_RETURN(
-        format::Checkpoint anchored,
-        CheckAnchor(AnchorPath(dir), *anchor, verifier, raw->Head(),
-                    [raw](merkle::NodeId id) { return raw->GetNode(id); }));
-    anchored_size = anchored.tree_size;
+  for (const format::Checkpoint& cp : anchored) {
+    anchored_size = std::max(anchored_size, cp.tree_size);
   }
-  auto writer = std::make_shared<AnchorWriter>(env, dir, anchored_size);
+  auto writer = std::make_shared<AnchorWriter>(env, anchor_dirs, anchored_size);
   options.on_checkpoint = [writer, chained = std::move(options.on_checkpoint)](
                               const std::string& note, TreeSize size) {
     if (chained) chained(note, size);
@@ -291,15 +344,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   LEDGER_ASSIGN_OR_RETURN(
       std::unique_ptr<Log> log,
       Log::Open(std::move(store), std::move(identity), std::move(key), std::move(options)));
-  const TreeSize head_size = log->Head().tree_size;
-  // An empty follower has no checkpoint to anchor until the leader's first one arrives.
-  if ((!anchor.has_value() || anchored_size < head_size) && !log->LatestCheckpoint().empty()) {
-    if (!anchor.has_value() && head_size > 0) {
-      LogEvent(LogLevel::kWarning, "no checkpoint anchor: anchoring the current head",
-               {{"anchor", AnchorPath(dir)}, {"tree_size", std::to_string(head_size)}});
-    }
-    LEDGER_RETURN_IF_ERROR(WriteAnchor(env, dir, log->LatestCheckpoint()));
-  }
+  LEDGER_RETURN_IF_ERROR(AnchorHeadAtStart(env, anchor_dirs, anchors, anchored, *log));
   return log;
 }
 
@@ -308,12 +353,12 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
   store::RocksDbLogStoreOptions options;
   options.read_only = true;
   absl::StatusOr<LogIdentity> identity = ReadIdentity(dir);
-  absl::StatusOr<std::optional<std::string>> anchor = ReadAnchor(nullptr, dir);
-  if (!identity.ok() || !anchor.ok()) {
+  absl::StatusOr<std::vector<AnchorFile>> anchors = ReadAnchors(nullptr, {dir});
+  if (!identity.ok() || !anchors.ok()) {
     return store::RocksDbLogStore::Open(DatabasePath(dir), options);
   }
   bool dropped_tail = false;
-  return OpenStoreCheckingAnchor(dir, options, *anchor,
+  return OpenStoreCheckingAnchor(dir, options, *anchors,
                                  {identity->origin, identity->log_public_key}, &dropped_tail);
 }
 

@@ -88,6 +88,10 @@ struct LogOptions {
   // core::OpenLog: verify the checksums of every SST file before serving, not only of those
   // new or changed since they were last verified (sst_verification.h).
   bool verify_all_sst_at_open = false;
+  // core::OpenLog: a directory outside the data directory (another volume) that holds a second
+  // copy of the checkpoint anchor, checked at start-up and kept up to date like the data
+  // directory's own (ledger/core/anchor.h). Empty: only the data directory's anchor.
+  std::string external_anchor_dir;
 };
 
 struct AppendResult {
