@@ -46,8 +46,10 @@ Hash ToHash(const std::string& bytes) {
   return h;
 }
 
-int64_t AnchoredSize(const std::string& dir) {
-  auto note = core::ReadAnchor(nullptr, dir);
+// The size of the anchor in `anchor_dir` (default: the data directory's own) verified for the
+// log of `dir`; -1 when there is none or it does not verify.
+int64_t AnchoredSize(const std::string& dir, const std::string& anchor_dir = "") {
+  auto note = core::ReadAnchor(nullptr, anchor_dir.empty() ? dir : anchor_dir);
   auto id = core::ReadIdentity(dir);
   if (!note.ok() || !note->has_value() || !id.ok()) return -1;
   auto cp = format::VerifyCheckpoint(**note, {id->origin, id->log_public_key});
@@ -64,14 +66,22 @@ class CrashPointsTest : public ::testing::Test {
     ASSERT_TRUE(crypto::WritePublicKeyFile(admin_pub_, testing::AdminKey().public_key()).ok());
   }
 
+  // Makes Init and Serve keep an external anchor in <work>/anchors (--anchor-dir).
+  void UseExternalAnchor() {
+    anchor_dir_ = work_ + "/anchors";
+    std::filesystem::create_directories(anchor_dir_);
+    anchor_args_ = {"--anchor-dir", anchor_dir_};
+  }
+
   // `ledgerd init`, with LEDGER_CRASH_AT=crash_at when not empty.
   RunResult Init(const std::string& crash_at = "") {
     std::vector<std::string> env;
     if (!crash_at.empty()) env.push_back("LEDGER_CRASH_AT=" + crash_at);
-    absl::StatusOr<RunResult> r = RunProgram(
-        {g_ledgerd, "init", "--data-dir", dir_, "--origin", std::string(testing::kTestOrigin),
-         "--admin-key", admin_pub_},
-        env, work_ + "/init.out");
+    std::vector<std::string> argv = {g_ledgerd, "init", "--data-dir", dir_, "--origin",
+                                     std::string(testing::kTestOrigin), "--admin-key",
+                                     admin_pub_};
+    argv.insert(argv.end(), anchor_args_.begin(), anchor_args_.end());
+    absl::StatusOr<RunResult> r = RunProgram(argv, env, work_ + "/init.out");
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : RunResult{};
   }
@@ -80,8 +90,8 @@ class CrashPointsTest : public ::testing::Test {
   void Serve(const std::string& crash_at = "") {
     std::vector<std::string> env;
     if (!crash_at.empty()) env.push_back("LEDGER_CRASH_AT=" + crash_at);
-    absl::StatusOr<std::unique_ptr<LedgerdServer>> s =
-        LedgerdServer::Start(g_ledgerd, dir_, work_, env);
+    absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
+        g_ledgerd, dir_, work_, env, nullptr, absl::Seconds(30), anchor_args_);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
     stub_ = v1::LedgerService::NewStub(
@@ -149,6 +159,8 @@ class CrashPointsTest : public ::testing::Test {
   }
 
   std::string work_, dir_, admin_pub_;
+  std::string anchor_dir_;                // with UseExternalAnchor()
+  std::vector<std::string> anchor_args_;  // passed to init and serve
   std::unique_ptr<LedgerdServer> server_;
   std::unique_ptr<v1::LedgerService::Stub> stub_;
   ClientRecord record_;
@@ -363,6 +375,150 @@ TEST_F(CrashPointsTest, LedgerdExits4ForALogBehindItsAnchor) {
               HasSubstr("refused to start: the log is behind its anchor or forked from it"));
   EXPECT_THAT(std::string(s.status().message()), HasSubstr("holds 5 entries"));
   EXPECT_EQ(AnchoredSize(dir_), 8);
+}
+
+// The external anchor's own write (--anchor-dir), killed between the two copies: the data
+// directory's anchor is new, the external one old; both are safe (neither leads the log), and
+// the restart brings the external one to the head.
+TEST_F(CrashPointsTest, AnchorBeforeExternal) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  ASSERT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
+  Serve("anchor-before-external");
+  const bool answered = Append("ev-0").ok();
+  ExpectServerCrashedAt("anchor-before-external");
+  EXPECT_EQ(AnchoredSize(dir_), 1);
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+
+  Serve();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 1);  // anchored at start-up
+  if (!answered) ExpectRetryIsDuplicateAt("ev-0", 0);
+  ASSERT_TRUE(Append("ev-1").ok());
+  StopCleanly();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 2);
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// The external copy's temp file synced, not renamed (the second anchor write of the commit):
+// the old external anchor stays in place beside its stale temp file.
+TEST_F(CrashPointsTest, ExternalAnchorBeforeRename) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve("anchor-before-rename:2");
+  const bool answered = Append("ev-0").ok();
+  ExpectServerCrashedAt("anchor-before-rename");
+  EXPECT_EQ(AnchoredSize(dir_), 1);
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
+  EXPECT_TRUE(std::filesystem::exists(core::AnchorPath(anchor_dir_) + ".tmp"));
+
+  Serve();
+  if (!answered) ExpectRetryIsDuplicateAt("ev-0", 0);
+  ASSERT_TRUE(Append("ev-1").ok());
+  StopCleanly();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 2);
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// Issue 15 case 1 against the real binaries: `cp -a` of the whole data directory restored
+// later. ledgerd refuses it (exit 4) through the external anchor; `ledgerctl verify` passes on
+// the directory's own (restored) anchor and fails (exit 2) when told about the external one.
+TEST_F(CrashPointsTest, WholeDataDirRestoredBehindTheExternalAnchorIsRefused) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  CopyTree(dir_, work_ + "/backup");
+  Serve();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  std::filesystem::remove_all(dir_);
+  CopyTree(work_ + "/backup", dir_);
+
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
+      g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), anchor_args_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(status.Exited(4)) << status.ToString();
+  const std::string output(s.status().message());
+  EXPECT_THAT(output, HasSubstr("holds 5 entries"));
+  EXPECT_THAT(output, HasSubstr("tree size 8"));
+  EXPECT_THAT(output, HasSubstr(core::AnchorPath(anchor_dir_)));
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 8);
+
+  absl::StatusOr<RunResult> own =
+      RunProgram({g_ledgerctl, "verify", "--data-dir", dir_}, {}, work_ + "/verify-own.out");
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_TRUE(own->status.Exited(0)) << own->output;  // consistent with its own old anchor
+  absl::StatusOr<RunResult> external =
+      RunProgram({g_ledgerctl, "verify", "--data-dir", dir_, "--anchor",
+                  core::AnchorPath(anchor_dir_)},
+                 {}, work_ + "/verify-external.out");
+  ASSERT_TRUE(external.ok()) << external.status();
+  EXPECT_TRUE(external->status.Exited(2)) << external->output;
+  EXPECT_THAT(external->output, HasSubstr("first bad sequence 5"));
+  EXPECT_THAT(external->output, HasSubstr("holds 5 entries"));
+  EXPECT_THAT(external->output, HasSubstr("tree size 8"));
+}
+
+// `ledgerctl verify --data-dir` checks the directory's own anchor: a database rolled back
+// behind it was "intact" before issue 15.
+TEST_F(CrashPointsTest, VerifyFailsForADatabaseBehindItsOwnAnchor) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  CopyTree(core::DatabasePath(dir_), work_ + "/db-at-4");
+  Serve();
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  std::filesystem::remove_all(core::DatabasePath(dir_));
+  std::filesystem::rename(work_ + "/db-at-4", core::DatabasePath(dir_));
+  absl::StatusOr<RunResult> verify =
+      RunProgram({g_ledgerctl, "verify", "--data-dir", dir_}, {}, work_ + "/verify.out");
+  ASSERT_TRUE(verify.ok()) << verify.status();
+  EXPECT_TRUE(verify->status.Exited(2)) << verify->output;
+  EXPECT_THAT(verify->output, HasSubstr("NOT INTACT: first bad sequence 4"));
+  EXPECT_THAT(verify->output, HasSubstr("holds 4 entries"));
+  EXPECT_THAT(verify->output, HasSubstr("tree size 6"));
+}
+
+TEST_F(CrashPointsTest, AnchorDirInsideTheDataDirIsBadUsageNamingBothPaths) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  const std::string inside = dir_ + "/anchors";
+  std::filesystem::create_directories(inside);
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
+      g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), {"--anchor-dir", inside});
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(status.Exited(1)) << status.ToString();
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("the external anchor directory " + inside));
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("inside the data directory " + dir_));
+  EXPECT_FALSE(std::filesystem::exists(core::AnchorPath(inside)));
+}
+
+TEST_F(CrashPointsTest, InitRefusesAnAnchorDirInsideTheDataDirBeforeWritingAnything) {
+  anchor_args_ = {"--anchor-dir", dir_ + "/anchors"};
+  std::filesystem::create_directories(dir_ + "/anchors");
+  RunResult init = Init();
+  EXPECT_TRUE(init.status.Exited(1)) << init.status.ToString() << init.output;
+  EXPECT_THAT(init.output, HasSubstr("inside the data directory"));
+  EXPECT_FALSE(std::filesystem::exists(core::IdentityPath(dir_)));
+  EXPECT_FALSE(std::filesystem::exists(core::LogKeyPath(dir_)));
+}
+
+TEST_F(CrashPointsTest, ProductionModeRefusesToStartWithoutAnExternalAnchor) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
+      g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), {"--require-external-anchor"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(status.Exited(1)) << status.ToString();
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("--require-external-anchor: no --anchor-dir given"));
 }
 
 }  // namespace
