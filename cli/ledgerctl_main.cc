@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   ledger::cli::AddBundleCommands(&app, &table);
   ledger::cli::AddStatsCommand(&app, &table);
   ledger::cli::AddVerifyCommand(&app, &table);
+  ledger::cli::AddBackupCommands(&app, &table);
   ledger::cli::AddClaimCommands(&app, &table);
   try {
     app.parse(argc, argv);

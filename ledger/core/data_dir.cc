@@ -28,6 +28,9 @@ namespace {
 // Part of the on-disk format: DO NOT CHANGE.
 constexpr absl::string_view kIdentityHeader = "factledger-data-dir v1";
 constexpr absl::string_view kFollowerRoleLine = "role follower";
+constexpr absl::string_view kBehindSignedFileName = "behind-signed.checkpoint";
+
+}  // namespace
 
 absl::Status WriteFileDurably(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -47,6 +50,8 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& text) 
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 // Opens the store of `dir`. A process killed during a WAL write can leave an incomplete last
 // record (Linux cuts a write() interrupted by SIGKILL at a page boundary); it was never
@@ -102,27 +107,93 @@ absl::StatusOr<std::vector<std::string>> AnchorDirs(const std::string& dir,
   return std::vector<std::string>{dir, external_anchor_dir};
 }
 
-// Brings every anchor of `dirs` to the log's head at start-up when one is missing or trails
-// it (`anchored`: the checked anchors' checkpoints, one per anchor file found).
+// Brings the anchor of each of `dirs` to the log's head at start-up when it is missing or
+// trails it (`sizes[i]`: the size of dirs[i]'s anchor, nullopt when it has none). A larger
+// anchor (a log behind what it signed) is left alone.
 absl::Status AnchorHeadAtStart(rocksdb::Env* env, const std::vector<std::string>& dirs,
-                               const std::vector<AnchorFile>& found,
-                               const std::vector<format::Checkpoint>& anchored, const Log& log) {
+                               const std::vector<std::optional<TreeSize>>& sizes,
+                               const Log& log) {
   const TreeSize head_size = log.Head().tree_size;
   // An empty follower has no checkpoint to anchor until the leader's first one arrives.
   if (log.LatestCheckpoint().empty()) return absl::OkStatus();
-  bool trailing = found.size() < dirs.size();
-  for (const format::Checkpoint& cp : anchored) trailing |= cp.tree_size < head_size;
-  if (!trailing) return absl::OkStatus();
-  for (const std::string& d : dirs) {
-    const bool present = std::any_of(found.begin(), found.end(), [&](const AnchorFile& a) {
-      return a.path == AnchorPath(d);
-    });
-    if (!present && head_size > 0) {
+  std::vector<std::string> to_write;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    if (!sizes[i].has_value() && head_size > 0) {
       LogEvent(LogLevel::kWarning, "no checkpoint anchor: anchoring the current head",
-               {{"anchor", AnchorPath(d)}, {"tree_size", std::to_string(head_size)}});
+               {{"anchor", AnchorPath(dirs[i])}, {"tree_size", std::to_string(head_size)}});
+    }
+    if (!sizes[i].has_value() || *sizes[i] < head_size) to_write.push_back(dirs[i]);
+  }
+  return WriteAnchors(env, to_write, log.LatestCheckpoint());
+}
+
+// The size of each of `dirs`' anchors among `checked` (verified, with their checkpoints in
+// `checkpoints`) and `covered` (larger than the log, with their sizes); nullopt when none.
+std::vector<std::optional<TreeSize>> AnchorSizes(
+    const std::vector<std::string>& dirs, const std::vector<AnchorFile>& checked,
+    const std::vector<format::Checkpoint>& checkpoints,
+    const std::vector<std::pair<AnchorFile, TreeSize>>& covered) {
+  std::vector<std::optional<TreeSize>> sizes(dirs.size());
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    for (size_t k = 0; k < checked.size(); ++k) {
+      if (checked[k].path == AnchorPath(dirs[i])) sizes[i] = checkpoints[k].tree_size;
+    }
+    for (const auto& [anchor, size] : covered) {
+      if (anchor.path == AnchorPath(dirs[i])) sizes[i] = size;
     }
   }
-  return WriteAnchors(env, dirs, log.LatestCheckpoint());
+  return sizes;
+}
+
+// A log behind what it signed (BehindSignedPath, written by a restore). Returns nullopt when
+// there is no record, or when the log holds the recorded checkpoint again (the record is then
+// removed). Otherwise returns the recorded checkpoint, and moves the anchors it covers --
+// larger than the log, no larger than the record -- from `anchors` to `covered`: the log is
+// known to be behind them, and will not sign anything until it holds them.
+absl::StatusOr<std::optional<format::Checkpoint>> ApplyBehindSigned(
+    rocksdb::Env* env, const std::string& dir, const format::NoteVerifier& verifier,
+    const store::LogHead& head, const merkle::NodeReader& read, std::vector<AnchorFile>* anchors,
+    std::vector<std::pair<AnchorFile, TreeSize>>* covered) {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> record,
+                          ReadAnchorFile(env, BehindSignedPath(dir)));
+  if (!record.has_value()) return std::optional<format::Checkpoint>();
+  if (absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(record->note, verifier);
+      cp.ok() && cp->tree_size > head.tree_size) {
+    std::vector<AnchorFile> still;
+    for (AnchorFile& anchor : *anchors) {
+      absl::StatusOr<format::Checkpoint> a = format::VerifyCheckpoint(anchor.note, verifier);
+      if (a.ok() && a->tree_size > head.tree_size && a->tree_size <= cp->tree_size) {
+        covered->emplace_back(std::move(anchor), a->tree_size);
+      } else {
+        still.push_back(std::move(anchor));
+      }
+    }
+    *anchors = std::move(still);
+    return std::optional<format::Checkpoint>(*std::move(cp));
+  }
+  // Recovered (or not a checkpoint of this log: CheckAnchor says which).
+  LEDGER_RETURN_IF_ERROR(
+      CheckAnchor(record->path, record->note, verifier, head, read).status());
+  LogEvent(LogLevel::kInfo,
+           "the log holds the checkpoint it was behind after a restore: appends resume",
+           {{"record", record->path}, {"tree_size", std::to_string(head.tree_size)}});
+  if (::unlink(record->path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot remove ", record->path, ": ", strerror(errno)));
+  }
+  return std::optional<format::Checkpoint>();
+}
+
+absl::Status BehindSignedRefusal(const std::string& dir, TreeSize log_size,
+                                 TreeSize signed_size) {
+  return MakeError(
+      absl::StatusCode::kFailedPrecondition, reason::kLogBehindSigned, "",
+      absl::StrCat("this log was restored with ", log_size, " entries but has signed a "
+                   "checkpoint at tree size ", signed_size, " (", BehindSignedPath(dir),
+                   "): appends are refused, so that it never signs a second, different tree of "
+                   "a size it has signed. Reads are served. To recover, restore entries ",
+                   log_size, "..", signed_size - 1, " from a follower or a newer backup "
+                   "(ledgerctl restore --backup BACKUP --db-from FOLLOWER_DIR ...), then "
+                   "restart"));
 }
 
 }  // namespace
@@ -130,6 +201,9 @@ absl::Status AnchorHeadAtStart(rocksdb::Env* env, const std::vector<std::string>
 std::string IdentityPath(const std::string& dir) { return dir + "/LEDGER"; }
 std::string LogKeyPath(const std::string& dir) { return dir + "/log.key"; }
 std::string DatabasePath(const std::string& dir) { return dir + "/db"; }
+std::string BehindSignedPath(const std::string& dir) {
+  return absl::StrCat(dir, "/", kBehindSignedFileName);
+}
 
 absl::Status InitDataDir(const std::string& dir, const std::string& origin,
                          const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env,
@@ -327,13 +401,27 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   // The anchors are checked before the log is opened, so that a refused start writes nothing.
   // Each one is checked: the external anchor also when the data directory's own is missing.
   const store::RocksDbLogStore* raw = store.get();
+  const store::LogHead head = raw->Head();
+  const merkle::NodeReader read = [raw](merkle::NodeId id) { return raw->GetNode(id); };
+  std::vector<AnchorFile> to_check = anchors;
+  std::vector<std::pair<AnchorFile, TreeSize>> covered;
   LEDGER_ASSIGN_OR_RETURN(
-      const std::vector<format::Checkpoint> anchored,
-      CheckAnchors(anchors, verifier, raw->Head(),
-                   [raw](merkle::NodeId id) { return raw->GetNode(id); }));
+      const std::optional<format::Checkpoint> behind_signed,
+      ApplyBehindSigned(env, dir, verifier, head, read, &to_check, &covered));
+  LEDGER_ASSIGN_OR_RETURN(const std::vector<format::Checkpoint> anchored,
+                          CheckAnchors(to_check, verifier, head, read));
+  const std::vector<std::optional<TreeSize>> sizes =
+      AnchorSizes(anchor_dirs, to_check, anchored, covered);
   TreeSize anchored_size = 0;
-  for (const format::Checkpoint& cp : anchored) {
-    anchored_size = std::max(anchored_size, cp.tree_size);
+  for (const std::optional<TreeSize>& size : sizes) {
+    anchored_size = std::max(anchored_size, size.value_or(0));
+  }
+  if (behind_signed.has_value()) {
+    options.appends_refused = BehindSignedRefusal(dir, head.tree_size, behind_signed->tree_size);
+    LogEvent(LogLevel::kWarning, "the log is behind what it signed: serving reads only",
+             {{"data_dir", dir},
+              {"tree_size", std::to_string(head.tree_size)},
+              {"signed_tree_size", std::to_string(behind_signed->tree_size)}});
   }
   auto writer = std::make_shared<AnchorWriter>(env, anchor_dirs, anchored_size);
   options.on_checkpoint = [writer, chained = std::move(options.on_checkpoint)](
@@ -344,7 +432,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   LEDGER_ASSIGN_OR_RETURN(
       std::unique_ptr<Log> log,
       Log::Open(std::move(store), std::move(identity), std::move(key), std::move(options)));
-  LEDGER_RETURN_IF_ERROR(AnchorHeadAtStart(env, anchor_dirs, anchors, anchored, *log));
+  LEDGER_RETURN_IF_ERROR(AnchorHeadAtStart(env, anchor_dirs, sizes, *log));
   return log;
 }
 

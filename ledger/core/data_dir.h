@@ -4,6 +4,9 @@
 //   <dir>/log.key            the log's Ed25519 private key (mode 0600)
 //   <dir>/db/                RocksDB (ledger/store/schema.h)
 //   <dir>/checkpoint.anchor  the newest signed checkpoint, outside RocksDB (anchor.h)
+//   <dir>/behind-signed.checkpoint  only after a restore that is behind what the log signed
+//                            (backup.h): that checkpoint; appends are refused until the log
+//                            holds it again
 //
 // The identity file:
 //   factledger-data-dir v1
@@ -33,6 +36,11 @@ namespace ledger::core {
 std::string IdentityPath(const std::string& dir);
 std::string LogKeyPath(const std::string& dir);
 std::string DatabasePath(const std::string& dir);
+std::string BehindSignedPath(const std::string& dir);
+
+// Writes `text` to `path` atomically and durably (temp file, fsync, rename, directory fsync).
+// INTERNAL naming the path on error.
+absl::Status WriteFileDurably(const std::string& path, const std::string& text);
 
 // Creates a new data directory: identity, a fresh log key, an empty store with a signed
 // checkpoint of the empty tree, and the first anchor. ALREADY_EXISTS when `dir` already holds
@@ -88,8 +96,15 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 // DATA_LOSS for an anchor that does not verify. Either anchor may be missing (the other is still
 // checked). The external anchor directory must pass ValidateExternalAnchorDir (INVALID_ARGUMENT
 // when it is inside `dir`, NOT_FOUND when it does not exist; checked before anything is read).
-// When an anchor is missing or trails the head, the head's checkpoint is written to every
-// anchor before OpenLog returns (an error writing one is returned). Afterwards a background AnchorWriter,
+// When an anchor is missing or trails the head, the head's checkpoint is written to it before
+// OpenLog returns (an error writing one is returned); a larger anchor is never overwritten.
+//
+// Behind what was signed (BehindSignedPath, written by RestoreDataDir, backup.h): when the
+// log is shorter than that checkpoint, the anchors no larger than it are not refusals; the log
+// opens, and every append is refused with FAILED_PRECONDITION, reason LOG_BEHIND_SIGNED,
+// naming both sizes and how to recover (reads go on). Once the log holds that checkpoint's
+// size with its root the file is removed and appends resume; another root there is
+// LOG_FORKED_FROM_ANCHOR. A record that does not verify is DATA_LOSS. Afterwards a background AnchorWriter,
 // owned by the returned log (through options.on_checkpoint, which is chained after any callback
 // the caller set), anchors each new checkpoint; destroying the log anchors the head.
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,

@@ -92,6 +92,9 @@ struct LogOptions {
   // copy of the checkpoint anchor, checked at start-up and kept up to date like the data
   // directory's own (ledger/core/anchor.h). Empty: only the data directory's anchor.
   std::string external_anchor_dir;
+  // When not OK, every append is refused with this status (reads go on). core::OpenLog sets it
+  // for a log behind what it signed (reason LOG_BEHIND_SIGNED, data_dir.h).
+  absl::Status appends_refused;
 };
 
 struct AppendResult {
