@@ -25,6 +25,7 @@
 #include "ledger/format/checkpoint.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/core/testing/test_log.h"
+#include "tests/integration/testing/in_process_ledger.h"
 #include "tests/reliability/child_process.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
@@ -483,6 +484,73 @@ TEST_F(CrashPointsTest, VerifyFailsForADatabaseBehindItsOwnAnchor) {
   EXPECT_THAT(verify->output, HasSubstr("NOT INTACT: first bad sequence 4"));
   EXPECT_THAT(verify->output, HasSubstr("holds 4 entries"));
   EXPECT_THAT(verify->output, HasSubstr("tree size 6"));
+}
+
+// ledgerctl backup / restore against the real binaries (docs/operations.md): a backup older
+// than the external anchor restores as behind what was signed; ledgerd serves it read-only
+// (appends FAILED_PRECONDITION, reason LOG_BEHIND_SIGNED) and the anchor never goes back; a
+// restore that takes the missing entries from another database of the log resumes appends.
+TEST_F(CrashPointsTest, RestoreBehindTheExternalAnchorServesReadsOnlyUntilRecovered) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  const std::string backup = work_ + "/backup";
+  absl::StatusOr<RunResult> backed = RunProgram(
+      {g_ledgerctl, "backup", "--data-dir", dir_, "--out", backup}, {}, work_ + "/backup.out");
+  ASSERT_TRUE(backed.ok() && backed->status.Exited(0)) << (backed.ok() ? backed->output : "");
+  Serve();
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  const std::string lost = work_ + "/lost";  // the failed disk, say; here: still readable
+  std::filesystem::rename(dir_, lost);
+
+  std::vector<std::string> restore = {g_ledgerctl,  "restore",    "--backup",
+                                      backup,       "--data-dir", dir_,
+                                      "--anchor-dir", anchor_dir_};
+  absl::StatusOr<RunResult> crashed =
+      RunProgram(restore, {"LEDGER_CRASH_AT=restore-before-rename"}, work_ + "/restore0.out");
+  ASSERT_TRUE(crashed.ok());
+  ExpectCrashedAt(crashed->status, crashed->output, "restore-before-rename");
+  EXPECT_FALSE(std::filesystem::exists(dir_));  // all or nothing
+  absl::StatusOr<RunResult> restored = RunProgram(restore, {}, work_ + "/restore1.out");
+  ASSERT_TRUE(restored.ok());
+  ASSERT_TRUE(restored->status.Exited(0)) << restored->output;
+  EXPECT_THAT(restored->output, HasSubstr("BEHIND WHAT WAS SIGNED: the log signed tree size 6"));
+
+  Serve();
+  v1::GetLogInfoResponse info;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info).ok());
+  }
+  EXPECT_EQ(info.tree_size(), 4u);
+  const v1::SignedEvent refused_event = TestEvent("refused");
+  v1::AppendRequest req;
+  *req.mutable_event() = refused_event;
+  v1::AppendResponse resp;
+  grpc::ClientContext ctx;
+  const grpc::Status refused = stub_->Append(&ctx, req, &resp);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::ErrorReason(refused), "LOG_BEHIND_SIGNED");
+  EXPECT_THAT(refused.error_message(), HasSubstr("restored with 4 entries"));
+  StopCleanly();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 6);
+
+  // Recovery: restore again with the entries of a database that has them.
+  std::filesystem::rename(dir_, work_ + "/behind");
+  restore.insert(restore.end(), {"--db-from", lost});
+  absl::StatusOr<RunResult> recovered = RunProgram(restore, {}, work_ + "/restore2.out");
+  ASSERT_TRUE(recovered.ok());
+  ASSERT_TRUE(recovered->status.Exited(0)) << recovered->output;
+  EXPECT_THAT(recovered->output, ::testing::Not(HasSubstr("BEHIND")));
+  Serve();
+  v1::AppendResponse next;
+  ASSERT_TRUE(Append("next", &next).ok());
+  EXPECT_EQ(next.sequence(), 6u);
+  StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
 }
 
 TEST_F(CrashPointsTest, AnchorDirInsideTheDataDirIsBadUsageNamingBothPaths) {
