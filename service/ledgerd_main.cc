@@ -150,6 +150,7 @@ struct ServeFlags {
   std::string verify_sst_at_start = "changed";
   double scrub_interval_hours = 24;
   int max_subscribers = 64;
+  int max_subscribers_per_client = 32;
   int max_append_streams = 64;
   int max_concurrent_streams = 100;
   int max_threads = 256;
@@ -330,6 +331,7 @@ int Serve(const ServeFlags& flags) {
   ledger::service::LedgerServiceOptions service_options;
   service_options.metrics = &metrics;
   service_options.max_subscribers = flags.max_subscribers;
+  service_options.max_subscribers_per_client = flags.max_subscribers_per_client;
   service_options.max_append_streams = flags.max_append_streams;
   service_options.replication = &replication;
   ledger::service::LedgerServiceImpl service(log->get(), service_options);
@@ -511,6 +513,11 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   serve->add_option("--max-subscribers", sf.max_subscribers, "Most Subscribe streams at once")
+      ->capture_default_str();
+  serve->add_option("--max-subscribers-per-client", sf.max_subscribers_per_client,
+                    "Most Subscribe streams one client holds at once (its mutual-TLS identity, "
+                    "else its connection); 0: no limit")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   serve->add_option("--max-append-streams", sf.max_append_streams,
                     "Most AppendStream streams at once")
