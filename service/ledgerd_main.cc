@@ -142,6 +142,7 @@ struct ServeFlags {
   std::string data_dir;
   std::string anchor_dir;
   bool require_external_anchor = false;
+  bool anchor_before_ack = false;
   std::string listen = "127.0.0.1:50051";
   std::string port_file;
   std::string tls_cert, tls_key, tls_client_ca;
@@ -245,6 +246,7 @@ int Serve(const ServeFlags& flags) {
     return kExitUsage;
   }
   log_options.external_anchor_dir = flags.anchor_dir;
+  log_options.anchor_before_ack = flags.anchor_before_ack;
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
   };
@@ -489,6 +491,9 @@ int main(int argc, char** argv) {
                     "cannot roll it back (exit 4 when the log is behind it)");
   serve->add_flag("--require-external-anchor", sf.require_external_anchor,
                   "Production mode: refuse to start (exit 1) without --anchor-dir");
+  serve->add_flag("--anchor-before-ack", sf.anchor_before_ack,
+                  "Write the anchors of each group commit before answering its appends (no "
+                  "acknowledged entry is newer than the anchors; costs their fsyncs per commit)");
   serve->add_option("--listen", sf.listen, "Address to listen on (host:port; port 0 = any)")
       ->capture_default_str();
   serve->add_option("--port-file", sf.port_file, "Write the bound port to this file");

@@ -424,10 +424,12 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
               {"signed_tree_size", std::to_string(behind_signed->tree_size)}});
   }
   auto writer = std::make_shared<AnchorWriter>(env, anchor_dirs, anchored_size);
-  options.on_checkpoint = [writer, chained = std::move(options.on_checkpoint)](
-                              const std::string& note, TreeSize size) {
+  options.on_checkpoint = [writer, inline_anchor = options.anchor_before_ack,
+                           chained = std::move(options.on_checkpoint)](const std::string& note,
+                                                                       TreeSize size) {
     if (chained) chained(note, size);
     writer->Publish(note, size);
+    if (inline_anchor) writer->Flush();  // on the sequencer: before the callers are answered
   };
   LEDGER_ASSIGN_OR_RETURN(
       std::unique_ptr<Log> log,

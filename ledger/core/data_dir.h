@@ -106,7 +106,9 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 // size with its root the file is removed and appends resume; another root there is
 // LOG_FORKED_FROM_ANCHOR. A record that does not verify is DATA_LOSS. Afterwards a background AnchorWriter,
 // owned by the returned log (through options.on_checkpoint, which is chained after any callback
-// the caller set), anchors each new checkpoint; destroying the log anchors the head.
+// the caller set), anchors each new checkpoint; destroying the log anchors the head. With
+// options.anchor_before_ack the sequencer waits for that write before answering the commit's
+// callers (a failed write is logged and does not fail the appends; the anchor then trails).
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
                                              rocksdb::Env* env = nullptr);
 

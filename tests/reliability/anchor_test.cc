@@ -488,6 +488,20 @@ TEST_F(ExternalAnchorTest, InitRefusesAnAnchorDirThatHoldsAnotherLogsAnchor) {
   EXPECT_FALSE(fs::exists(second));  // refused before anything was written
 }
 
+// LogOptions::anchor_before_ack: when an append returns, both anchors already hold its
+// checkpoint (the window of docs/reliability.md is closed).
+TEST_F(ExternalAnchorTest, AnchorBeforeAckAnchorsEveryAppendBeforeItReturns) {
+  core::LogOptions options = Options();
+  options.anchor_before_ack = true;
+  auto log = core::OpenLog(dir_, options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(AppendRecorded(**log, TestEvent(absl::StrCat("ev-", i)), &record_).ok());
+    EXPECT_EQ(AnchoredSize(dir_), i);
+    EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), i);
+  }
+}
+
 TEST_F(ExternalAnchorTest, FailedExternalWriteStillWritesTheInDirAnchorAndIsReported) {
   const std::string gone = FreshDir(".gone");
   fs::create_directories(gone);

@@ -553,6 +553,37 @@ TEST_F(CrashPointsTest, RestoreBehindTheExternalAnchorServesReadsOnlyUntilRecove
   ExpectInvariants(/*anchor_at_head=*/true);
 }
 
+// Issue 15 case 3 with --anchor-before-ack: kill -9, then the synced WAL tail loses its last
+// byte (media damage). Every acknowledged entry was anchored before its answer, so the
+// shortened log is refused (exit 4) instead of served and appended to.
+TEST_F(CrashPointsTest, AnchorBeforeAckRefusesAWalTailDamagedAfterAKill) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  std::vector<std::string> args = anchor_args_;
+  args.push_back("--anchor-before-ack");
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> s =
+      LedgerdServer::Start(g_ledgerd, dir_, work_, {}, nullptr, absl::Seconds(30), args);
+  ASSERT_TRUE(s.ok()) << s.status();
+  server_ = *std::move(s);
+  stub_ = v1::LedgerService::NewStub(
+      grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
+  EXPECT_EQ(AnchoredSize(dir_), 5);  // before the kill: anchored with the answers
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 5);
+  ASSERT_TRUE(server_->process().Kill(SIGKILL).KilledBy(SIGKILL));
+  const std::string wal = NewestNumberedFile(core::DatabasePath(dir_), ".log");
+  ASSERT_FALSE(wal.empty());
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 1);
+
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> again =
+      LedgerdServer::Start(g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), args);
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(status.Exited(4)) << status.ToString();
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("holds 4 entries"));
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("WAL ends in a damaged record"));
+}
+
 TEST_F(CrashPointsTest, AnchorDirInsideTheDataDirIsBadUsageNamingBothPaths) {
   ASSERT_TRUE(Init().status.Exited(0));
   const std::string inside = dir_ + "/anchors";
