@@ -3,6 +3,7 @@
 //   ledgerd init  --data-dir DIR --origin ORIGIN --admin-key ADMIN.pub [--admin-key ...]
 //                 [--anchor-dir DIR2]
 //   ledgerd serve --data-dir DIR [--anchor-dir DIR2 [--require-external-anchor]]
+//                 [--anchor-before-ack] [--peer FOLLOWER_HOST:PORT ...]
 //                 [--listen 127.0.0.1:50051] [--port-file FILE]
 //                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
 //   ledgerd init-follower --data-dir DIR --origin ORIGIN --log-key VERIFIER_KEY_OR_PUB
@@ -13,8 +14,9 @@
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
 // 2 the data directory cannot be opened or initialised; 3 the server cannot listen;
 // 4 refused to start: the log is behind one of its anchors (in the data directory or the
-// external --anchor-dir) or forked from it (the database lost acknowledged entries or was
-// replaced; ledger/core/anchor.h, docs/reliability.md).
+// external --anchor-dir) or forked from it, or a --peer follower holds a checkpoint of this
+// log larger than it or with another root (the database lost acknowledged entries or was
+// replaced; ledger/core/anchor.h, service/peer_check.h, docs/reliability.md).
 #include <signal.h>
 #include <unistd.h>
 
@@ -55,6 +57,7 @@
 #include "service/claim_service.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
+#include "service/peer_check.h"
 #include "service/replication_grpc_source.h"
 #include "service/replication_service.h"
 
@@ -164,6 +167,8 @@ struct ServeFlags {
   int views_coalesce_ms = 20;
   bool views_wal = false;
   std::string follow, follower_id;
+  std::vector<std::string> peers;
+  std::string peer_tls_ca;
   std::string leader_tls_ca, leader_tls_cert, leader_tls_key;
 };
 
@@ -211,6 +216,46 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
+}
+
+// A leader started with --peer asks those followers for the newest checkpoint they hold before
+// it signs anything (service/peer_check.h). Returns 0 to go on, else the exit code.
+int CheckPeersAtStart(const ServeFlags& flags, const ledger::core::Log& log) {
+  std::vector<ledger::service::Peer> peers;
+  for (const std::string& address : flags.peers) {
+    auto channel = ledger::service::LeaderChannel(address, flags.peer_tls_ca, "", "");
+    if (!channel.ok()) {
+      ledger::LogEvent(ledger::LogLevel::kError, "bad --peer-tls-ca",
+                       {{"error", std::string(channel.status().message())}});
+      return kExitUsage;
+    }
+    peers.push_back({address, *channel});
+  }
+  absl::StatusOr<ledger::service::PeerCheckResult> checked =
+      ledger::service::CheckPeers(log, peers, absl::Seconds(5));
+  if (!checked.ok()) {
+    const bool refused = absl::IsFailedPrecondition(checked.status());
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     refused ? "refused to start: a follower holds more than the log, or another "
+                               "history, signed by this log's key"
+                             : "cannot check the followers' checkpoints",
+                     {{"data_dir", flags.data_dir},
+                      {"error", std::string(checked.status().message())}});
+    return refused ? kExitBehindAnchor : kExitDataDir;
+  }
+  for (const std::string& u : checked->unreachable) {
+    ledger::LogEvent(ledger::LogLevel::kWarning, "a --peer could not be asked for its checkpoint",
+                     {{"peer", u}});
+  }
+  for (const std::string& f : checked->foreign) {
+    ledger::LogEvent(ledger::LogLevel::kWarning,
+                     "a --peer holds no checkpoint of this log (ignored)", {{"peer", f}});
+  }
+  ledger::LogEvent(ledger::LogLevel::kInfo, "followers checked: none holds more than the log",
+                   {{"peers", std::to_string(flags.peers.size())},
+                    {"answered", std::to_string(flags.peers.size() - checked->unreachable.size())},
+                    {"largest_tree_size", std::to_string(checked->largest)}});
+  return 0;
 }
 
 int Serve(const ServeFlags& flags) {
@@ -265,6 +310,9 @@ int Serve(const ServeFlags& flags) {
                             : "cannot open the data directory",
                      {{"data_dir", flags.data_dir}, {"error", std::string(log.status().message())}});
     return behind ? kExitBehindAnchor : kExitDataDir;
+  }
+  if (!flags.peers.empty() && !(*log)->is_follower()) {
+    if (const int rc = CheckPeersAtStart(flags, **log); rc != 0) return rc;
   }
   // Start-up verified the SST files new or changed since they were last verified; the scrub
   // verifies all of them in the background (then every --scrub-interval-hours) and stops
@@ -551,6 +599,12 @@ int main(int argc, char** argv) {
                     "Replicate from this leader (host:port); needs a follower data directory");
   serve->add_option("--follower-id", sf.follower_id,
                     "Name shown in the leader's ListFollowers (default: hostname:data-dir)");
+  serve->add_option("--peer", sf.peers,
+                    "A follower of this log (host:port), repeatable: before signing anything the "
+                    "leader asks each for the newest checkpoint it holds and refuses to start "
+                    "(exit 4) if one is larger than the log or has another root");
+  serve->add_option("--peer-tls-ca", sf.peer_tls_ca,
+                    "CA certificates (PEM) of the --peer servers: connect to them over TLS");
   serve->add_option("--leader-tls-ca", sf.leader_tls_ca,
                     "CA certificates (PEM) of the leader: connect to it over TLS");
   serve->add_option("--leader-tls-cert", sf.leader_tls_cert,
