@@ -240,6 +240,7 @@ int CheckPeersAtStart(const ServeFlags& flags, const ledger::core::Log& log) {
                                "history, signed by this log's key"
                              : "cannot check the followers' checkpoints",
                      {{"data_dir", flags.data_dir},
+                      {"reason", ledger::ErrorReason(checked.status())},
                       {"error", std::string(checked.status().message())}});
     return refused ? kExitBehindAnchor : kExitDataDir;
   }
@@ -308,7 +309,9 @@ int Serve(const ServeFlags& flags) {
     ledger::LogEvent(ledger::LogLevel::kError,
                      behind ? "refused to start: the log is behind its anchor or forked from it"
                             : "cannot open the data directory",
-                     {{"data_dir", flags.data_dir}, {"error", std::string(log.status().message())}});
+                     {{"data_dir", flags.data_dir},
+                      {"reason", ledger::ErrorReason(log.status())},
+                      {"error", std::string(log.status().message())}});
     return behind ? kExitBehindAnchor : kExitDataDir;
   }
   if (!flags.peers.empty() && !(*log)->is_follower()) {

@@ -584,6 +584,35 @@ TEST_F(CrashPointsTest, AnchorBeforeAckRefusesAWalTailDamagedAfterAKill) {
   EXPECT_THAT(std::string(again.status().message()), HasSubstr("WAL ends in a damaged record"));
 }
 
+// `ledgerd serve --peer`: the leader's whole directory restored from an older copy, without an
+// external anchor; a server that holds the newer log (a follower, here a second ledgerd on the
+// newer copy) makes the leader refuse to start (exit 4) before it signs anything.
+TEST_F(CrashPointsTest, LeaderRestoredBehindAPeerRefusesToStart) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  const std::string old_copy = work_ + "/old-copy";
+  CopyTree(dir_, old_copy);
+  Serve();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  Serve();  // the peer: holds the checkpoint of size 8
+
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> restored =
+      LedgerdServer::Start(g_ledgerd, old_copy, work_, {}, &status, absl::Seconds(30),
+                           {"--peer", server_->address()});
+  ASSERT_FALSE(restored.ok());
+  EXPECT_TRUE(status.Exited(4)) << status.ToString();
+  const std::string output(restored.status().message());
+  EXPECT_THAT(output, HasSubstr("\"reason\":\"LOG_BEHIND_PEER\""));
+  EXPECT_THAT(output, HasSubstr("holds 5 entries"));
+  EXPECT_THAT(output, HasSubstr("tree size 8"));
+  EXPECT_EQ(AnchoredSize(old_copy), 5);
+  StopCleanly();
+}
+
 TEST_F(CrashPointsTest, AnchorDirInsideTheDataDirIsBadUsageNamingBothPaths) {
   ASSERT_TRUE(Init().status.Exited(0));
   const std::string inside = dir_ + "/anchors";
