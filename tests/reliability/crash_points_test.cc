@@ -5,6 +5,7 @@
 // Usage (Bazel passes these): crash_points_test --ledgerd PATH --ledgerctl PATH
 #include <signal.h>
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <map>
@@ -15,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -93,6 +95,16 @@ class CrashPointsTest : public ::testing::Test {
     if (!crash_at.empty()) env.push_back("LEDGER_CRASH_AT=" + crash_at);
     absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
         g_ledgerd, dir_, work_, env, nullptr, absl::Seconds(30), anchor_args_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    stub_ = v1::LedgerService::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  // Starts ledgerd with `args` after the usual ones (no crash point) and connects a stub.
+  void ServeWithArgs(const std::vector<std::string>& args) {
+    absl::StatusOr<std::unique_ptr<LedgerdServer>> s =
+        LedgerdServer::Start(g_ledgerd, dir_, work_, {}, nullptr, absl::Seconds(30), args);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
     stub_ = v1::LedgerService::NewStub(
@@ -561,12 +573,7 @@ TEST_F(CrashPointsTest, AnchorBeforeAckRefusesAWalTailDamagedAfterAKill) {
   ASSERT_TRUE(Init().status.Exited(0));
   std::vector<std::string> args = anchor_args_;
   args.push_back("--anchor-before-ack");
-  absl::StatusOr<std::unique_ptr<LedgerdServer>> s =
-      LedgerdServer::Start(g_ledgerd, dir_, work_, {}, nullptr, absl::Seconds(30), args);
-  ASSERT_TRUE(s.ok()) << s.status();
-  server_ = *std::move(s);
-  stub_ = v1::LedgerService::NewStub(
-      grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  ServeWithArgs(args);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
   EXPECT_EQ(AnchoredSize(dir_), 5);  // before the kill: anchored with the answers
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 5);
@@ -611,6 +618,81 @@ TEST_F(CrashPointsTest, LeaderRestoredBehindAPeerRefusesToStart) {
   EXPECT_THAT(output, HasSubstr("tree size 8"));
   EXPECT_EQ(AnchoredSize(old_copy), 5);
   StopCleanly();
+}
+
+// Issue 15 case 3 as a loop: with --anchor-before-ack, kill -9 during appends (after a
+// different number of answers each round), cut the newest WAL's last byte, restart. Each round
+// must be refused (exit 4: the cut took an anchored entry) or serve every acknowledged entry
+// (the invariant checker); never less.
+TEST_F(CrashPointsTest, KillAndWalTailDamageLoopNeverServesLessThanAcknowledged) {
+  constexpr int kRounds = 6;
+  const std::string base = work_;
+  int refused = 0, served = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    dir_ = absl::StrCat(base, "/loop-", round);
+    anchor_dir_ = absl::StrCat(base, "/loop-anchors-", round);
+    std::filesystem::create_directories(anchor_dir_);
+    anchor_args_ = {"--anchor-dir", anchor_dir_};
+    record_ = ClientRecord();
+    ASSERT_TRUE(Init().status.Exited(0));
+    std::vector<std::string> args = anchor_args_;
+    args.push_back("--anchor-before-ack");
+    ServeWithArgs(args);
+
+    const int kill_after = 3 + 2 * round;
+    absl::Mutex mu;
+    int acked = 0;
+    bool writer_done = false;
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+      for (int i = 0; !stop.load(); ++i) {
+        const bool ok = Append(absl::StrCat("r", round, "-", i)).ok();
+        absl::MutexLock lock(&mu);
+        if (!ok) break;
+        ++acked;
+      }
+      absl::MutexLock lock(&mu);
+      writer_done = true;
+    });
+    {
+      absl::MutexLock lock(&mu);
+      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+        return acked >= kill_after || writer_done;
+      };
+      mu.Await(absl::Condition(&ready));
+    }
+    ASSERT_TRUE(server_->process().Kill(SIGKILL).KilledBy(SIGKILL));  // mid-append
+    stop = true;
+    writer.join();
+    ASSERT_GE(acked, kill_after);
+    const std::string wal = NewestNumberedFile(core::DatabasePath(dir_), ".log");
+    ASSERT_FALSE(wal.empty());
+    ASSERT_GT(std::filesystem::file_size(wal), 0u);
+    std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 1);
+
+    ExitStatus status;
+    absl::StatusOr<std::unique_ptr<LedgerdServer>> again =
+        LedgerdServer::Start(g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), args);
+    if (!again.ok()) {
+      EXPECT_TRUE(status.Exited(4)) << again.status();
+      EXPECT_THAT(std::string(again.status().message()),
+                  HasSubstr("\"reason\":\"LOG_BEHIND_ANCHOR\""));
+      ++refused;
+      continue;
+    }
+    server_ = *std::move(again);
+    stub_.reset();
+    StopCleanly();
+    CheckOptions options;
+    options.require_anchor_at_head = true;
+    InvariantReport report = CheckDataDir(dir_, record_, options);
+    EXPECT_TRUE(report.ok()) << "served less than acknowledged: " << report.ToString();
+    ++served;
+  }
+  std::cout << "kill -9 + WAL tail damage, " << kRounds << " rounds: " << refused
+            << " refused (exit 4), " << served << " served with every acknowledged entry\n";
+  EXPECT_EQ(refused + served, kRounds);
 }
 
 TEST_F(CrashPointsTest, AnchorDirInsideTheDataDirIsBadUsageNamingBothPaths) {
