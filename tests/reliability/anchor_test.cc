@@ -473,6 +473,16 @@ TEST_F(ExternalAnchorTest, AnchorDirInsideTheDataDirIsRefusedNamingBothPaths) {
   LEDGER_EXPECT_OK(core::ValidateExternalAnchorDir(sibling, dir_));
 }
 
+// A path outside the data directory that leads into it (a symbolic link) is inside it.
+TEST_F(ExternalAnchorTest, SymlinkIntoTheDataDirIsInsideIt) {
+  fs::create_directories(dir_ + "/anchors");
+  const std::string link = FreshDir(".link");
+  fs::create_directory_symlink(dir_ + "/anchors", link);
+  EXPECT_THAT(core::ValidateExternalAnchorDir(link, dir_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(link), HasSubstr("inside the data directory"))));
+}
+
 TEST_F(ExternalAnchorTest, MissingAnchorDirIsNotFoundAndNotCreated) {
   core::LogOptions options;
   options.external_anchor_dir = anchor_dir_ + "/not-mounted";
