@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -64,6 +65,80 @@ absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view rpc) {
   return MakeError(absl_code, reason, "", message);
 }
 
+std::string ConnectionHint(const grpc::Status& status, const ServerOptions& o) {
+  // Only gRPC's own failures: a server's answer never has these texts (nor is it one of them).
+  const std::string& m = status.error_message();
+  const std::string& address = o.address;
+  const bool tls = !o.tls_ca.empty() || !o.tls_cert.empty();
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && m == "Deadline Exceeded") {
+    return absl::StrCat("no answer from ledgerd at ", address, " within --timeout ",
+                        o.timeout_seconds, " s: is --server right, and the server not overloaded?");
+  }
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return "";
+  if (absl::StrContains(m, "andshake failed")) {
+    if (absl::StrContains(m, "wrong version number")) {
+      return absl::StrCat("TLS handshake with ", address,
+                          " failed: the server answers in plaintext; drop --tls-ca (and "
+                          "--tls-cert, --tls-key), or serve TLS (ledgerd serve --tls-cert)");
+    }
+    return absl::StrCat("TLS handshake with ", address, " failed: ",
+                        tls ? "is its certificate signed by --tls-ca, and issued for this "
+                              "address? (a plaintext server fails this way too)"
+                            : "the server requires TLS: give --tls-ca");
+  }
+  if (absl::StrContains(m, "Connection refused")) {
+    return absl::StrCat("cannot reach ledgerd at ", address,
+                        ": nothing is listening there; is ledgerd running, and is --server "
+                        "HOST:PORT right (default 127.0.0.1:50051)?");
+  }
+  if (absl::StrContains(m, "Socket closed") || absl::StrContains(m, "Connection reset")) {
+    return absl::StrCat("ledgerd at ", address, " closed the connection at once: ",
+                        tls ? "mutual TLS needs --tls-cert and --tls-key signed by a CA it trusts"
+                            : "if it serves TLS, give --tls-ca (and --tls-cert, --tls-key for "
+                              "mutual TLS)");
+  }
+  if (absl::StrContains(m, "failed to connect") || absl::StrContains(m, "DNS resolution failed")) {
+    return absl::StrCat("cannot reach ledgerd at ", address,
+                        ": is ledgerd running, and is --server HOST:PORT right?");
+  }
+  return "";
+}
+
+absl::Status LedgerClient::Convert(const grpc::Status& status, absl::string_view rpc) const {
+  absl::Status s = FromGrpcStatus(status, rpc);
+  if (s.ok() || !hints_) return s;
+  const std::string hint = ConnectionHint(status, options_);
+  if (hint.empty()) return s;
+  absl::Status with_hint(s.code(), absl::StrCat(hint, " [", s.message(), "]"));
+  s.ForEachPayload([&with_hint](absl::string_view url, const absl::Cord& payload) {
+    with_hint.SetPayload(url, payload);
+  });
+  return with_hint;
+}
+
+std::unique_ptr<LedgerClient> LedgerClient::ForChannel(std::shared_ptr<grpc::Channel> channel,
+                                                       std::string description) {
+  ServerOptions options;
+  options.address = std::move(description);
+  return std::unique_ptr<LedgerClient>(
+      new LedgerClient(std::move(options), std::move(channel), /*hints=*/false));
+}
+
+absl::Status LedgerClient::Subscribe(uint64_t start_sequence, grpc::ClientContext* ctx,
+                                     const std::function<bool(const v1::Entry&)>& fn) {
+  v1::SubscribeRequest req;
+  req.set_start_sequence(start_sequence);
+  std::unique_ptr<grpc::ClientReader<v1::Entry>> reader = stub_->Subscribe(ctx, req);
+  v1::Entry entry;
+  while (reader->Read(&entry)) {
+    if (!fn(entry)) {
+      ctx->TryCancel();
+      break;
+    }
+  }
+  return Convert(reader->Finish(), absl::StrCat("Subscribe to ", options_.address));
+}
+
 absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Connect(const ServerOptions& o) {
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!o.tls_ca.empty() || !o.tls_cert.empty()) {
@@ -98,7 +173,7 @@ absl::StatusOr<v1::GetLogInfoResponse> LedgerClient::GetLogInfo() {
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::GetLogInfoResponse resp;
-  absl::Status s = FromGrpcStatus(stub_->GetLogInfo(&ctx, v1::GetLogInfoRequest(), &resp),
+  absl::Status s = Convert(stub_->GetLogInfo(&ctx, v1::GetLogInfoRequest(), &resp),
                                   absl::StrCat("GetLogInfo from ", options_.address));
   if (!s.ok()) return s;
   return resp;
@@ -108,7 +183,7 @@ absl::StatusOr<v1::GetReplicationStatusResponse> LedgerClient::GetReplicationSta
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::GetReplicationStatusResponse resp;
-  absl::Status s = FromGrpcStatus(
+  absl::Status s = Convert(
       stub_->GetReplicationStatus(&ctx, v1::GetReplicationStatusRequest(), &resp),
       "GetReplicationStatus");
   if (!s.ok()) return s;
@@ -119,7 +194,7 @@ absl::StatusOr<v1::ListFollowersResponse> LedgerClient::ListFollowers() {
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::ListFollowersResponse resp;
-  absl::Status s = FromGrpcStatus(stub_->ListFollowers(&ctx, v1::ListFollowersRequest(), &resp),
+  absl::Status s = Convert(stub_->ListFollowers(&ctx, v1::ListFollowersRequest(), &resp),
                                   "ListFollowers");
   if (!s.ok()) return s;
   return resp;
@@ -131,7 +206,7 @@ absl::StatusOr<v1::AppendResponse> LedgerClient::Append(const v1::SignedEvent& e
   v1::AppendRequest req;
   *req.mutable_event() = event;
   v1::AppendResponse resp;
-  absl::Status s = FromGrpcStatus(stub_->Append(&ctx, req, &resp), "Append");
+  absl::Status s = Convert(stub_->Append(&ctx, req, &resp), "Append");
   if (!s.ok()) return s;
   return resp;
 }
@@ -143,7 +218,7 @@ absl::StatusOr<v1::AppendBatchResponse> LedgerClient::AppendBatch(
   v1::AppendBatchRequest req;
   for (const auto& e : events) *req.add_events() = e;
   v1::AppendBatchResponse resp;
-  absl::Status s = FromGrpcStatus(stub_->AppendBatch(&ctx, req, &resp), "AppendBatch");
+  absl::Status s = Convert(stub_->AppendBatch(&ctx, req, &resp), "AppendBatch");
   if (!s.ok()) return s;
   return resp;
 }
@@ -156,7 +231,7 @@ absl::StatusOr<v1::AppendBatchResponse> LedgerClient::AppendSignedBatch(
   *req.mutable_batch() = batch;
   v1::AppendBatchResponse resp;
   absl::Status s =
-      FromGrpcStatus(stub_->AppendSignedBatch(&ctx, req, &resp), "AppendSignedBatch");
+      Convert(stub_->AppendSignedBatch(&ctx, req, &resp), "AppendSignedBatch");
   if (!s.ok()) return s;
   return resp;
 }
@@ -165,7 +240,7 @@ absl::StatusOr<v1::GetClaimResponse> LedgerClient::GetClaim(const v1::GetClaimRe
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::GetClaimResponse resp;
-  absl::Status s = FromGrpcStatus(claims_->GetClaim(&ctx, req, &resp), "GetClaim");
+  absl::Status s = Convert(claims_->GetClaim(&ctx, req, &resp), "GetClaim");
   if (!s.ok()) return s;
   return resp;
 }
@@ -174,7 +249,7 @@ absl::StatusOr<v1::ListClaimsResponse> LedgerClient::ListClaims(const v1::ListCl
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::ListClaimsResponse resp;
-  absl::Status s = FromGrpcStatus(claims_->ListClaims(&ctx, req, &resp), "ListClaims");
+  absl::Status s = Convert(claims_->ListClaims(&ctx, req, &resp), "ListClaims");
   if (!s.ok()) return s;
   return resp;
 }
@@ -184,7 +259,7 @@ absl::StatusOr<v1::GetVerdictTallyResponse> LedgerClient::GetVerdictTally(
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   v1::GetVerdictTallyResponse resp;
-  absl::Status s = FromGrpcStatus(claims_->GetVerdictTally(&ctx, req, &resp), "GetVerdictTally");
+  absl::Status s = Convert(claims_->GetVerdictTally(&ctx, req, &resp), "GetVerdictTally");
   if (!s.ok()) return s;
   return resp;
 }
@@ -195,7 +270,7 @@ absl::StatusOr<v1::GetViewStatusResponse> LedgerClient::GetViewStatus(bool with_
   v1::GetViewStatusRequest req;
   req.set_with_digests(with_digests);
   v1::GetViewStatusResponse resp;
-  absl::Status s = FromGrpcStatus(claims_->GetViewStatus(&ctx, req, &resp), "GetViewStatus");
+  absl::Status s = Convert(claims_->GetViewStatus(&ctx, req, &resp), "GetViewStatus");
   if (!s.ok()) return s;
   return resp;
 }
@@ -206,7 +281,7 @@ absl::StatusOr<v1::Entry> LedgerClient::GetEntry(uint64_t sequence) {
   v1::GetEntryRequest req;
   req.set_sequence(sequence);
   v1::GetEntryResponse resp;
-  absl::Status s = FromGrpcStatus(stub_->GetEntry(&ctx, req, &resp), "GetEntry");
+  absl::Status s = Convert(stub_->GetEntry(&ctx, req, &resp), "GetEntry");
   if (!s.ok()) return s;
   return resp.entry();
 }
@@ -219,7 +294,7 @@ absl::StatusOr<v1::ListEntriesResponse> LedgerClient::ListEntries(uint64_t start
   req.set_start_sequence(start_sequence);
   req.set_max_entries(max_entries);
   v1::ListEntriesResponse resp;
-  absl::Status s = FromGrpcStatus(stub_->ListEntries(&ctx, req, &resp), "ListEntries");
+  absl::Status s = Convert(stub_->ListEntries(&ctx, req, &resp), "ListEntries");
   if (!s.ok()) return s;
   return resp;
 }
@@ -230,7 +305,7 @@ absl::StatusOr<v1::GetCheckpointResponse> LedgerClient::GetCheckpoint(uint64_t t
   v1::GetCheckpointRequest req;
   req.set_tree_size(tree_size);
   v1::GetCheckpointResponse resp;
-  absl::Status s = FromGrpcStatus(stub_->GetCheckpoint(&ctx, req, &resp),
+  absl::Status s = Convert(stub_->GetCheckpoint(&ctx, req, &resp),
                                   absl::StrCat("GetCheckpoint from ", options_.address));
   if (!s.ok()) return s;
   return resp;
@@ -245,7 +320,7 @@ absl::StatusOr<v1::GetInclusionProofResponse> LedgerClient::GetInclusionProof(
   req.set_tree_size(tree_size);
   v1::GetInclusionProofResponse resp;
   absl::Status s =
-      FromGrpcStatus(stub_->GetInclusionProof(&ctx, req, &resp), "GetInclusionProof");
+      Convert(stub_->GetInclusionProof(&ctx, req, &resp), "GetInclusionProof");
   if (!s.ok()) return s;
   return resp;
 }
@@ -259,7 +334,7 @@ absl::StatusOr<v1::GetConsistencyProofResponse> LedgerClient::GetConsistencyProo
   req.set_to_tree_size(to_tree_size);
   v1::GetConsistencyProofResponse resp;
   absl::Status s =
-      FromGrpcStatus(stub_->GetConsistencyProof(&ctx, req, &resp), "GetConsistencyProof");
+      Convert(stub_->GetConsistencyProof(&ctx, req, &resp), "GetConsistencyProof");
   if (!s.ok()) return s;
   return resp;
 }

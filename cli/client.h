@@ -4,6 +4,7 @@
 #define CLI_CLIENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,12 +36,23 @@ void AddServerFlags(CLI::App* cmd, ServerOptions* options);
 // interpreted. OK stays OK.
 absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view rpc);
 
+// For a call that failed in gRPC itself, before ledgerd answered (nothing listening, a TLS
+// handshake that failed, a connection closed at once, no answer in time, an unknown host): one
+// sentence naming options.address and what to check (is ledgerd running, is --server right,
+// TLS on one side only, --timeout). Empty for anything else, including every answer of the
+// server (a server's UNAVAILABLE such as LOG_STOPPED keeps its own message).
+std::string ConnectionHint(const grpc::Status& status, const ServerOptions& options);
+
 // A ledgerd client: one channel, a deadline of options.timeout_seconds on every call.
 // Thread-compatible. Every error is FromGrpcStatus's.
 class LedgerClient {
  public:
   // Creates the channel (it connects lazily). InvalidArgument when a TLS file cannot be read.
   static absl::StatusOr<std::unique_ptr<LedgerClient>> Connect(const ServerOptions& options);
+  // A client of an existing channel (e.g. an in-process one); `description` stands for the
+  // address in messages. Failures get no ConnectionHint.
+  static std::unique_ptr<LedgerClient> ForChannel(std::shared_ptr<grpc::Channel> channel,
+                                                  std::string description);
 
   const std::string& address() const { return options_.address; }
 
@@ -70,14 +82,26 @@ class LedgerClient {
       const ledger::v1::GetVerdictTallyRequest& req);
   absl::StatusOr<ledger::v1::GetViewStatusResponse> GetViewStatus(bool with_digests);
 
+  // Subscribe: calls fn for each entry from `start_sequence` on, as the log grows, until fn
+  // returns false or the stream ends. No deadline: it runs until `ctx` is cancelled
+  // (ctx->TryCancel(), from another thread: CANCELLED) or the server ends the stream (then
+  // OK, or its error). `ctx` must be fresh and outlive the call.
+  absl::Status Subscribe(uint64_t start_sequence, grpc::ClientContext* ctx,
+                         const std::function<bool(const ledger::v1::Entry&)>& fn);
+
  private:
-  LedgerClient(ServerOptions options, std::shared_ptr<grpc::Channel> channel)
+  LedgerClient(ServerOptions options, std::shared_ptr<grpc::Channel> channel,
+               bool hints = true)
       : options_(std::move(options)),
+        hints_(hints),
         stub_(ledger::v1::LedgerService::NewStub(channel)),
         claims_(ledger::v1::ClaimService::NewStub(channel)) {}
   void SetDeadline(grpc::ClientContext* ctx) const;
+  // FromGrpcStatus, with the ConnectionHint first when there is one.
+  absl::Status Convert(const grpc::Status& status, absl::string_view rpc) const;
 
   const ServerOptions options_;
+  const bool hints_;
   const std::unique_ptr<ledger::v1::LedgerService::Stub> stub_;
   const std::unique_ptr<ledger::v1::ClaimService::Stub> claims_;
 };

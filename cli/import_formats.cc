@@ -1,6 +1,10 @@
 #include "cli/import_formats.h"
 
+#include <algorithm>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cli/liar.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -27,6 +31,23 @@ absl::StatusOr<std::vector<v1::EventDraft>> ParseImportLine(absl::string_view fo
     return absl::InvalidArgumentError("an export line without event_id");
   }
   return std::vector<v1::EventDraft>{std::move(draft)};
+}
+
+std::string OtherFormatHint(absl::string_view format, absl::string_view line) {
+  const bool json_object = absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "{");
+  if (format == "liar") {
+    if (!json_object) return "";
+    return "it is a JSON object, not a LIAR row: use --format jsonl (EventDraft lines) or "
+           "--format export (the lines of `ledgerctl export`)";
+  }
+  if (json_object || !absl::StrContains(line, '\t')) return "";
+  const size_t columns = static_cast<size_t>(std::count(line.begin(), line.end(), '\t')) + 1;
+  if (columns == static_cast<size_t>(kLiarColumns)) {
+    return absl::StrCat("it has ", kLiarColumns,
+                        " tab-separated columns, as a row of the LIAR data set: use --format liar");
+  }
+  return absl::StrCat("it has ", columns,
+                      " tab-separated columns, not JSON: for the LIAR data set use --format liar");
 }
 
 }  // namespace ledger::cli

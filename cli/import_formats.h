@@ -22,6 +22,11 @@ namespace ledger::cli {
 absl::StatusOr<std::vector<ledger::v1::EventDraft>> ParseImportLine(absl::string_view format,
                                                                     const std::string& line);
 
+// For a line that did not parse in `format`: when it looks like a line of another format, what
+// it looks like and which --format to use (e.g. a LIAR row given as jsonl); empty otherwise.
+// A file in the wrong format fails on every line, so the importer stops at the first.
+std::string OtherFormatHint(absl::string_view format, absl::string_view line);
+
 }  // namespace ledger::cli
 
 #endif  // CLI_IMPORT_FORMATS_H_

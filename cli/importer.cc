@@ -33,8 +33,13 @@ bool IsFatalImportError(const absl::Status& status) {
     case absl::StatusCode::kUnauthenticated:
     case absl::StatusCode::kCancelled:
       return true;
-    default:
-      return ErrorReason(status) == reason::kDiskFull;
+    default: {
+      // Every event of an import is signed with the same key: when the log does not accept
+      // that key, it would refuse every event the same way.
+      const std::string why = ErrorReason(status);
+      return why == reason::kDiskFull || why == reason::kKeyNotRegistered ||
+             why == reason::kKeyRevoked;
+    }
   }
 }
 

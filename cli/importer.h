@@ -59,8 +59,9 @@ struct ImportOptions {
   std::function<void(const ImportItem&, const absl::Status&)> on_refused;
 };
 
-// True for errors that make continuing pointless (the server is unreachable, stopping, out of
-// disk): the import stops and should be re-run later.
+// True for errors that make continuing pointless: the server is unreachable, stopping or out
+// of disk (the import stops and should be re-run later), or it does not accept the signing key
+// (KEY_NOT_REGISTERED, KEY_REVOKED: every other event would be refused the same way).
 bool IsFatalImportError(const absl::Status& status);
 
 // Appends `items` in order and adds the outcome of each to *counts. Returns OK when every item

@@ -32,7 +32,8 @@ inline constexpr int kLiarColumns = 14;
 int LiarRating(absl::string_view label);
 
 // The two events of one row (the claim, then its verdict), as drafts with their event ids.
-// InvalidArgument when the row does not have 14 columns, its id is not usable in an event id,
+// InvalidArgument when the row does not have 14 columns, a column is not valid UTF-8 (the
+// message names the 1-based column and the byte offset), its id is not usable in an event id,
 // or its label is unknown. The events are not checked against the admission limits here (see
 // ledger/core/event_validation.h): the importer checks every event it signs.
 absl::StatusOr<std::vector<ledger::v1::EventDraft>> LiarRowDrafts(absl::string_view line);

@@ -149,7 +149,12 @@ std::string EventSummary(const v1::Event& event) {
                           event.key_registered().holder());
     case v1::Event::kKeyRevoked:
       return absl::StrCat(HexEncode(event.key_revoked().key_id().substr(0, 8)), "... ",
-                          event.key_revoked().reason());
+                          event.key_revoked().reason(),
+                          event.key_revoked().has_compromise()
+                              ? absl::StrCat(" (compromised since ",
+                                             event.key_revoked().compromise().since_sequence(),
+                                             ")")
+                              : "");
     default:
       return "";
   }
@@ -161,7 +166,7 @@ std::string EventJson(const v1::Event& event) {
   return json;
 }
 
-std::string EntryJson(const v1::Entry& entry) {
+std::string EntryJson(const v1::Entry& entry, bool signer_compromised) {
   const v1::SignedEvent& se = entry.signed_event();
   absl::StatusOr<v1::Event> event = core::ParseStoredEvent(se.event());
   JsonObject o;
@@ -183,6 +188,7 @@ std::string EntryJson(const v1::Entry& entry) {
                           .AddStringArray("proof", proof)
                           .Build());
   }
+  if (signer_compromised) o.AddRaw("signer_compromised", "true");
   o.AddRaw("event", event.ok() ? EventJson(*event) : "null");
   return o.Build();
 }
@@ -193,9 +199,10 @@ std::string EntryRow(const v1::Entry& entry) {
   const std::string type = event.ok() ? std::string(EventTypeName(*event)) : "?";
   const std::string text =
       event.ok() ? EventSummary(*event) : std::string(event.status().message());
+  // The event id is never cut (it must paste back): a longer one shifts the summary.
   return absl::StrFormat("%6d  %s  %-7s  %-34s  %s", entry.sequence(),
-                         FormatTime(entry.recorded_time_micros()), type,
-                         Truncate(se.event_id(), 34), Truncate(text, 100));
+                         FormatTime(entry.recorded_time_micros()), type, se.event_id(),
+                         Truncate(text, 100));
 }
 
 std::string EventDetail(const v1::Event& event) {
@@ -242,6 +249,11 @@ std::string EventDetail(const v1::Event& event) {
       f.Add("type", "key- (a signer key is revoked)");
       f.Add("key id", HexEncode(event.key_revoked().key_id()));
       f.Add("reason", event.key_revoked().reason());
+      if (event.key_revoked().has_compromise()) {
+        f.Add("compromised since",
+              absl::StrCat("sequence ", event.key_revoked().compromise().since_sequence(),
+                           ": what it signed from there is flagged"));
+      }
       break;
     default:
       f.Add("type", "? (no body)");

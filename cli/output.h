@@ -32,7 +32,9 @@ std::string EventJson(const ledger::v1::Event& event);
 //    "signature" (base64), "leaf_hash" (hex), ["batch": {"batch_id", "batch_size", "index",
 //    "proof" (hex)} for members of a signed batch], "event" (proto3 JSON, null if it does not
 //    parse)}
-std::string EntryJson(const ledger::v1::Entry& entry);
+// `signer_compromised` adds "signer_compromised": true (export: the entry was signed inside a
+// compromise window of its key).
+std::string EntryJson(const ledger::v1::Entry& entry, bool signer_compromised = false);
 
 // One entry as a table row: sequence, recorded time, type, event id, summary.
 std::string EntryRow(const ledger::v1::Entry& entry);

@@ -17,6 +17,7 @@ PACKAGES=(
   libcli11-dev             # CLI parsing
   prometheus-cpp-dev       # /metrics
   nlohmann-json3-dev       # test-vector parsing in tests
+  libicu-dev               # Unicode case folding of the views' index terms
   python3-grpcio python3-protobuf python3-nacl   # the independent Python client in tests/interop
 )
 

@@ -85,6 +85,7 @@ grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
     o->set_event_id(v.event_id);
     o->set_key_id(v.key_id);
     *o->mutable_review() = v.review;
+    o->set_signer_compromised(v.signer_compromised);
   }
   for (const views::HistoryEvent& h : c->history) {
     v1::HistoryEvent* o = out->add_history();
@@ -94,7 +95,9 @@ grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
     o->set_key_id(h.key_id);
     o->set_kind(std::string(views::EventKindName(h.kind)));
     o->set_reason(h.reason);
+    o->set_signer_compromised(h.signer_compromised);
   }
+  out->set_signer_compromised(c->signer_compromised);
   FillReadPoint(c->read_point, resp->mutable_read_point());
   return grpc::Status::OK;
 }
@@ -106,6 +109,24 @@ grpc::Status ClaimServiceImpl::ListClaims(grpc::ServerContext* context,
     return ToGrpcStatus(s);
   }
   views::ClaimFilter filter;
+  const bool named = req->filter_case() == v1::ListClaimsRequest::kClaimant ||
+                     req->filter_case() == v1::ListClaimsRequest::kEntity;
+  if (!req->stable_id().empty() && !named) {
+    // Listing every claim instead would answer a question nobody asked.
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest,
+                                  "stable_id",
+                                  "applies to the claimant or entity filter: set `claimant` or "
+                                  "`entity` too (to an empty name to match by stable id alone)"));
+  }
+  if (named && req->stable_id().empty() &&
+      (req->filter_case() == v1::ListClaimsRequest::kClaimant ? req->claimant()
+                                                               : req->entity())
+          .empty()) {
+    return ToGrpcStatus(MakeError(
+        absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
+        req->filter_case() == v1::ListClaimsRequest::kClaimant ? "claimant" : "entity",
+        "is empty: give a name, a stable_id, or both"));
+  }
   switch (req->filter_case()) {
     case v1::ListClaimsRequest::kClaimant:
       filter = views::ClaimFilter::Claimant(req->claimant(), req->stable_id());
@@ -144,6 +165,7 @@ grpc::Status ClaimServiceImpl::ListClaims(grpc::ServerContext* context,
     o->set_version_sequence(c.version_sequence);
     o->set_status(ToProto(c.status));
     *o->mutable_claim() = c.claim;
+    o->set_signer_compromised(c.signer_compromised);
   }
   resp->set_next_page_token(page->next_page_token);
   FillReadPoint(page->read_point, resp->mutable_read_point());
@@ -165,6 +187,7 @@ grpc::Status ClaimServiceImpl::GetVerdictTally(grpc::ServerContext*,
     o->set_reviewer(c.reviewer);
     o->set_rating_text(c.rating_text);
     o->set_count(c.count);
+    o->set_compromised(c.compromised);
   }
   resp->set_total(t->total);
   resp->set_watermark(t->watermark);
@@ -189,6 +212,9 @@ grpc::Status ClaimServiceImpl::GetKey(grpc::ServerContext*, const v1::GetKeyRequ
   resp->set_revoked(k->revoked);
   resp->set_revoked_sequence(k->revoked_sequence);
   resp->set_revoke_reason(k->revoke_reason);
+  if (k->compromised_since.has_value()) {
+    resp->mutable_compromise()->set_since_sequence(*k->compromised_since);
+  }
   FillReadPoint(k->read_point, resp->mutable_read_point());
   return grpc::Status::OK;
 }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "ledger/base/error.h"
@@ -13,8 +14,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   // absl and gRPC share the canonical code numbering.
   const auto code = static_cast<grpc::StatusCode>(status.code());
   const std::string message(status.message());
-  const std::string reason = ErrorReason(status);
-  if (reason.empty()) return grpc::Status(code, message);
+  std::string reason = ErrorReason(status);
+  if (reason.empty()) reason = absl::StatusCodeToString(status.code());
   google::rpc::Status details;
   details.set_code(static_cast<int>(status.code()));
   details.set_message(message);
@@ -32,6 +33,49 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   }
   details.add_details()->PackFrom(info);
   return grpc::Status(code, message, details.SerializeAsString());
+}
+
+namespace {
+
+class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit MalformedRequestInterceptor(const char* method)
+      : method_(method == nullptr ? "" : method) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status sent = methods->GetSendStatus();
+      // gRPC's generated handlers answer a request that does not parse with INTERNAL and the
+      // message's InitializationErrorString(), which is empty for proto3 messages.
+      if (sent.error_code() == grpc::StatusCode::INTERNAL && sent.error_message().empty()) {
+        methods->ModifySendStatus(ToGrpcStatus(MakeError(
+            absl::StatusCode::kInvalidArgument, reason::kMalformedRequest, "",
+            absl::StrCat("the request to ", method_,
+                         " is not a valid protobuf message of its request type; build it with "
+                         "the .proto files of this API (docs/api.md)"))));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string method_;
+};
+
+class MalformedRequestFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MalformedRequestInterceptor(info->method());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MalformedRequestInterceptorFactory() {
+  return std::make_unique<MalformedRequestFactory>();
 }
 
 }  // namespace ledger::service

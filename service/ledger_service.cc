@@ -371,9 +371,9 @@ grpc::Status LedgerServiceImpl::ListEntries(grpc::ServerContext*,
                                             ledger::v1::ListEntriesResponse* resp) {
   uint32_t max = req->max_entries() == 0 ? kDefaultListEntries : req->max_entries();
   if (max > kMaxListEntries) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("max_entries: ", max, " exceeds the limit of ",
-                                     kMaxListEntries));
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kLimitExceeded,
+                                  "max_entries",
+                                  absl::StrCat(max, " exceeds the limit of ", kMaxListEntries)));
   }
   const TreeSize size = log_->Head().tree_size;
   resp->set_tree_size(size);
@@ -395,8 +395,9 @@ grpc::Status LedgerServiceImpl::GetCheckpoint(grpc::ServerContext*,
   if (req->tree_size() == 0) {
     note = log_->LatestCheckpoint();
     if (note.empty()) {  // an empty follower, before the leader's first checkpoint arrives
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "this follower holds no checkpoint yet: it has not replicated any");
+      return ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable, reason::kNoCheckpointYet, "",
+                                    "this follower holds no checkpoint yet: it has not "
+                                    "replicated any"));
     }
   } else {
     absl::StatusOr<std::string> cp = log_->CheckpointAt(req->tree_size());
@@ -417,9 +418,10 @@ grpc::Status LedgerServiceImpl::GetInclusionProof(
   absl::StatusOr<core::InclusionProof> proof;
   if (req->leaf_case() == ledger::v1::GetInclusionProofRequest::kLeafHash) {
     if (req->leaf_hash().size() != 32) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("leaf_hash: must be 32 bytes, got ",
-                                       req->leaf_hash().size()));
+      return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                                    "leaf_hash",
+                                    absl::StrCat("must be 32 bytes, got ",
+                                                 req->leaf_hash().size())));
     }
     proof = log_->ProveInclusionByLeafHash(HashFromBytes(req->leaf_hash()), req->tree_size());
   } else {

@@ -55,6 +55,7 @@
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
+#include "service/grpc_status.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/peer_check.h"
@@ -296,6 +297,14 @@ int Serve(const ServeFlags& flags) {
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
   };
+  // Held until Serve returns. A directory that does not exist is left to OpenLog to report.
+  auto data_dir_lock = ledger::core::DataDirLock::Acquire(flags.data_dir);
+  if (!data_dir_lock.ok() && !absl::IsNotFound(data_dir_lock.status())) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot open the data directory",
+                     {{"data_dir", flags.data_dir},
+                      {"error", std::string(data_dir_lock.status().message())}});
+    return kExitDataDir;
+  }
   auto log = ledger::core::OpenLog(flags.data_dir, log_options);
   if (!log.ok() && IsAnchorDirError(log.status())) {
     ledger::LogEvent(ledger::LogLevel::kError, "bad --anchor-dir",
@@ -393,6 +402,9 @@ int Serve(const ServeFlags& flags) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(flags.listen, *credentials, &port);
+  // gRPC sets SO_REUSEPORT by default: a second server on a port in use would start "serving"
+  // and the kernel would split connections between the two logs. Refuse the port instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   // Bounded resources: HTTP/2 streams per connection, threads, and keepalive pings (a client
   // pinging more often than every 10 s without data is disconnected after 2 strikes).
@@ -413,6 +425,11 @@ int Serve(const ServeFlags& flags) {
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               flags.max_pollers);
   builder.RegisterService(&service);
+  {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(ledger::service::MalformedRequestInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
   // The views: opened without replay when intact, then caught up by a background thread that
   // never blocks appends.
   ledger::views::RocksDbViewStoreOptions view_store_options;
@@ -435,6 +452,11 @@ int Serve(const ServeFlags& flags) {
   }
   ledger::views::ViewUpdaterOptions updater_options;
   updater_options.coalesce_delay = absl::Milliseconds(flags.views_coalesce_ms);
+  ledger::core::Log* const served_log = log->get();
+  updater_options.progress = [&metrics, served_log](const ledger::views::CatchUpProgress& p) {
+    metrics.SetViewWatermark(p.watermark, served_log->Head().tree_size);
+  };
+  metrics.SetViewWatermark((*engine)->Watermark(), (*log)->Head().tree_size);
   ledger::views::ViewUpdater updater(engine->get(), &(*log)->store(), updater_options);
   updater.Start();
   view_updater.store(&updater);
@@ -442,8 +464,17 @@ int Serve(const ServeFlags& flags) {
   builder.RegisterService(&claim_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    ledger::LogEvent(ledger::LogLevel::kError, "cannot listen", {{"listen", flags.listen}});
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot listen",
+                     {{"listen", flags.listen},
+                      {"hint", "the port is in use (another ledgerd?) or the address is not "
+                               "this machine's: stop the other server or choose another "
+                               "--listen"}});
     return kExitListen;
+  }
+  // grpc.health.v1: SERVING for the whole server ("") and for each service by name.
+  for (const char* name : {ledger::v1::LedgerService::service_full_name(),
+                           ledger::v1::ClaimService::service_full_name()}) {
+    server->GetHealthCheckService()->SetServingStatus(name, true);
   }
   if (!flags.port_file.empty()) {
     std::ofstream(flags.port_file + ".tmp") << port << "\n";

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "ledger/base/error.h"
 #include "ledger/format/checkpoint.h"
 #include "service/grpc_status.h"
 
@@ -59,13 +60,14 @@ grpc::Status HandleReplicate(const core::Log& log, FollowerTable* followers,
                              const ledger::v1::ReplicateRequest& request,
                              ledger::v1::ReplicateResponse* response) {
   if (request.max_entries() > kMaxReplicateEntries) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("max_entries: ", request.max_entries(),
-                                     " exceeds the limit of ", kMaxReplicateEntries));
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kLimitExceeded,
+                                  "max_entries",
+                                  absl::StrCat(request.max_entries(), " exceeds the limit of ",
+                                               kMaxReplicateEntries)));
   }
   if (!request.follower_id().empty() && !ValidFollowerId(request.follower_id())) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "follower_id: want 1..128 bytes of A-Z a-z 0-9 . _ : -");
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                                  "follower_id", "want 1..128 bytes of A-Z a-z 0-9 . _ : -"));
   }
   const uint32_t wait_millis = std::min(request.wait_millis(), kMaxReplicateWaitMillis);
   if (wait_millis > 0 && request.start_sequence() >= log.Head().tree_size) {
@@ -74,14 +76,14 @@ grpc::Status HandleReplicate(const core::Log& log, FollowerTable* followers,
   // The checkpoint first: every entry up to its size is committed with it.
   std::string note = log.LatestCheckpoint();
   if (note.empty()) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "this server holds no signed checkpoint yet (an empty follower)");
+    return ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable, reason::kNoCheckpointYet, "",
+                                  "this server holds no signed checkpoint yet (an empty "
+                                  "follower)"));
   }
   absl::StatusOr<format::Checkpoint> cp = format::ParseCheckpointUnverified(note);
   if (!cp.ok()) {
-    return grpc::Status(grpc::StatusCode::DATA_LOSS,
-                        absl::StrCat("the latest checkpoint does not parse: ",
-                                     cp.status().message()));
+    return ToGrpcStatus(absl::DataLossError(
+        absl::StrCat("the latest checkpoint does not parse: ", cp.status().message())));
   }
   if (followers != nullptr && !request.follower_id().empty()) {
     followers->Record(request.follower_id(), context->peer(), request.follower_tree_size(),

@@ -2,6 +2,7 @@
 // tally, views; and rebuild (offline).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -14,12 +15,15 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cli/claim_source.h"
 #include "cli/client.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/common.h"
 #include "cli/entry_filter.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
+#include "cli/log_reader.h"
+#include "cli/output.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/base/types.h"
 #include "ledger/core/data_dir.h"
@@ -109,14 +113,20 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<LedgerClient>> ConnectClient(const ServerOptions& server) {
-  return LedgerClient::Connect(server);
+// Where the claim commands read (a server, or --data-dir's views); a note on stderr when the
+// views of a data directory are behind its log.
+absl::StatusOr<std::unique_ptr<ClaimSource>> OpenSource(const SourceOptions& source) {
+  absl::StatusOr<std::unique_ptr<ClaimSource>> s = ClaimSource::Open(source);
+  if (s.ok() && !(*s)->staleness().empty()) {
+    std::cerr << "ledgerctl: " << (*s)->staleness() << "\n";
+  }
+  return s;
 }
 
 // ---- claim ID ---------------------------------------------------------------------------
 
 struct ClaimFlags {
-  ServerOptions server;
+  SourceOptions source;
   bool json = false;
   std::string claim_id;
   AsOfFlags as_of;
@@ -126,9 +136,10 @@ int RunClaim(const ClaimFlags& f) {
   v1::GetClaimRequest req;
   req.set_claim_id(f.claim_id);
   if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
-  auto client = ConnectClient(f.server);
-  if (!client.ok()) return ReportError(client.status());
-  absl::StatusOr<v1::GetClaimResponse> resp = (*client)->GetClaim(req);
+  auto source = OpenSource(f.source);
+  if (!source.ok()) return ReportOpenError(source.status());
+  LedgerClient* client = (*source)->client();
+  absl::StatusOr<v1::GetClaimResponse> resp = client->GetClaim(req);
   if (!resp.ok()) return ReportError(resp.status());
   if (f.json) {
     std::cout << ToJson(*resp) << "\n";
@@ -137,7 +148,13 @@ int RunClaim(const ClaimFlags& f) {
   const v1::ClaimDetails& c = resp->claim();
   const v1::Claim& claim = c.claim();
   std::cout << "claim      " << c.claim_id() << "  (" << v1::ClaimStatus_Name(c.status())
-            << ", version at sequence " << c.version_sequence() << ")\n"
+            << ", version at sequence " << c.version_sequence() << ")\n";
+  if (c.signer_compromised()) {
+    std::cout << "WARNING    signed while its key was compromised: the events marked [COMPROMISED] "
+                 "below were signed\n           by a key later revoked as compromised since "
+                 "then\n";
+  }
+  std::cout
             << "claimant   " << claim.claimant().name();
   if (!claim.claimant().role().empty()) std::cout << ", " << claim.claimant().role();
   if (!claim.claimant().affiliation().empty()) std::cout << " (" << claim.claimant().affiliation() << ")";
@@ -153,12 +170,14 @@ int RunClaim(const ClaimFlags& f) {
   for (const v1::HistoryEvent& h : c.history()) {
     std::cout << "  " << h.sequence() << "  " << Time(h.recorded_time_micros()) << "  "
               << h.kind() << "  " << h.event_id() << "  key " << HexEncode(h.key_id()).substr(0, 16)
+              << (h.signer_compromised() ? "  [COMPROMISED]" : "")
               << (h.reason().empty() ? "" : "  — " + h.reason()) << "\n";
   }
   for (const v1::Verdict& v : c.verdicts()) {
     std::cout << "verdict    " << v.review().rating_text() << " (" << v.review().rating_value()
               << " on " << v.review().worst_rating() << ".." << v.review().best_rating()
-              << ") by " << v.review().reviewer() << ", sequence " << v.sequence() << "\n";
+              << ") by " << v.review().reviewer() << ", sequence " << v.sequence()
+              << (v.signer_compromised() ? "  [COMPROMISED signer]" : "") << "\n";
   }
   std::cout << "read at    " << resp->read_point().as_of_size() << " entries (views at "
             << resp->read_point().watermark() << ")\n";
@@ -168,12 +187,12 @@ int RunClaim(const ClaimFlags& f) {
 // ---- claims / history / as-of -------------------------------------------------------------
 
 struct ClaimsFlags {
-  ServerOptions server;
+  SourceOptions source;
   bool json = false;
   std::string claimant, topic, entity, source_url, publisher, status, stable_id;
   std::string said_from, said_to;
   AsOfFlags as_of;
-  int limit = 100;
+  uint64_t limit = 100;
 };
 
 int RunClaims(const ClaimsFlags& f) {
@@ -195,6 +214,11 @@ int RunClaims(const ClaimsFlags& f) {
     return ReportError(absl::InvalidArgumentError(
         "give at most one of --claimant, --topic, --entity, --source-url, --publisher, --status"));
   }
+  if (!f.stable_id.empty() && f.claimant.empty() && f.entity.empty()) {
+    return ReportError(absl::InvalidArgumentError(
+        "--stable-id says whose id it is only with --claimant or --entity, e.g. --entity "
+        "Pakistan --stable-id Q843 (both must match)"));
+  }
   req.set_stable_id(f.stable_id);
   if (!f.said_from.empty()) {
     if (absl::Status s = ParseSaidDate(f.said_from, req.mutable_said_from()); !s.ok()) {
@@ -207,33 +231,52 @@ int RunClaims(const ClaimsFlags& f) {
     }
   }
   if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
-  auto client = ConnectClient(f.server);
-  if (!client.ok()) return ReportError(client.status());
-  int printed = 0;
+  auto source = OpenSource(f.source);
+  if (!source.ok()) return ReportOpenError(source.status());
+  LedgerClient* client = (*source)->client();
+  // Pages of up to kMaxPageSize; with a limit, the page after the limit is asked for only to
+  // learn whether more exist, so that a listing is never cut without saying so.
+  constexpr uint64_t kMaxPageSize = 1000;
+  uint64_t printed = 0;
+  bool more = false;
   for (;;) {
-    req.set_page_size(std::min(1000, std::max(1, f.limit - printed)));
-    absl::StatusOr<v1::ListClaimsResponse> page = (*client)->ListClaims(req);
+    const uint64_t wanted = f.limit == 0 ? kMaxPageSize : f.limit - printed + 1;
+    req.set_page_size(static_cast<int32_t>(std::min(kMaxPageSize, wanted)));
+    absl::StatusOr<v1::ListClaimsResponse> page = client->ListClaims(req);
     if (!page.ok()) return ReportError(page.status());
     for (const v1::ClaimSummary& c : page->claims()) {
-      if (printed >= f.limit) break;
+      if (f.limit != 0 && printed == f.limit) {
+        more = true;
+        break;
+      }
       ++printed;
       if (f.json) {
         std::cout << ToJson(c) << "\n";
         continue;
       }
+      // The id is never cut (it must paste back into `claim`): a longer one shifts the rest of
+      // its row, and stays the third whitespace-separated field.
+      // "!" after the status: signed while its key was compromised (`claim ID` says which).
       std::cout << absl::StrFormat("%-12s %-9s %-34s %s: \"%s\"\n", SaidText(c.claim().said(), false),
-                                   v1::ClaimStatus_Name(c.status()), c.claim_id().substr(0, 34),
+                                   absl::StrCat(v1::ClaimStatus_Name(c.status()),
+                                                c.signer_compromised() ? "!" : ""),
+                                   c.claim_id(),
                                    c.claim().claimant().name(),
-                                   c.claim().statement().text().substr(0, 90));
+                                   Truncate(c.claim().statement().text(), 90));
     }
-    if (printed >= f.limit || page->next_page_token().empty()) break;
+    if (more || page->next_page_token().empty()) break;
     req.set_page_token(page->next_page_token());
+  }
+  std::cout.flush();
+  if (more) {
+    std::cerr << "ledgerctl: listed " << printed
+              << " claims; more exist: --limit 0 lists all (or a larger --limit)\n";
   }
   return kExitOk;
 }
 
 void AddClaimsFlags(CLI::App* cmd, ClaimsFlags* f, bool with_filters) {
-  AddServerFlags(cmd, &f->server);
+  AddSourceFlags(cmd, &f->source);
   AddJsonFlag(cmd, &f->json);
   if (with_filters) {
     cmd->add_option("--claimant", f->claimant, "Claims by this claimant (name, any case)");
@@ -247,48 +290,62 @@ void AddClaimsFlags(CLI::App* cmd, ClaimsFlags* f, bool with_filters) {
   cmd->add_option("--said-from", f->said_from, "Statements made on or after (YYYY[-MM[-DD]])");
   cmd->add_option("--said-to", f->said_to, "Statements made on or before (YYYY[-MM[-DD]])");
   AddAsOfFlags(cmd, &f->as_of);
-  cmd->add_option("--limit", f->limit, "Most claims to list")->capture_default_str();
+  cmd->add_option("--limit", f->limit,
+                  "Most claims to list (0: no limit); when more exist, stderr says so")
+      ->capture_default_str();
 }
 
 // ---- tally --------------------------------------------------------------------------------
 
 struct TallyFlags {
-  ServerOptions server;
+  SourceOptions source;
   bool json = false;
   std::string claimant, stable_id;
 };
 
 int RunTally(const TallyFlags& f) {
-  auto client = ConnectClient(f.server);
-  if (!client.ok()) return ReportError(client.status());
+  auto source = OpenSource(f.source);
+  if (!source.ok()) return ReportOpenError(source.status());
+  LedgerClient* client = (*source)->client();
   v1::GetVerdictTallyRequest req;
   req.set_claimant(f.claimant);
   req.set_stable_id(f.stable_id);
-  absl::StatusOr<v1::GetVerdictTallyResponse> resp = (*client)->GetVerdictTally(req);
+  absl::StatusOr<v1::GetVerdictTallyResponse> resp = client->GetVerdictTally(req);
   if (!resp.ok()) return ReportError(resp.status());
   if (f.json) {
     std::cout << ToJson(*resp) << "\n";
     return kExitOk;
   }
+  uint64_t compromised = 0;
   for (const v1::VerdictCount& c : resp->counts()) {
-    std::cout << absl::StrFormat("%6d  %-20s %s\n", c.count(), c.rating_text(), c.reviewer());
+    std::cout << absl::StrFormat("%6d  %-20s %s", c.count(), c.rating_text(), c.reviewer());
+    if (c.compromised() > 0) {
+      std::cout << absl::StrFormat("  (%d signed by a compromised key)", c.compromised());
+    }
+    std::cout << "\n";
+    compromised += c.compromised();
   }
-  std::cout << resp->total() << " verdicts\n";
+  std::cout << resp->total() << " verdicts";
+  if (compromised > 0) {
+    std::cout << ", " << compromised << " of them signed while the key was compromised";
+  }
+  std::cout << "\n";
   return kExitOk;
 }
 
 // ---- views / rebuild ----------------------------------------------------------------------
 
 struct ViewsFlags {
-  ServerOptions server;
+  SourceOptions source;
   bool json = false;
   bool digests = false;
 };
 
 int RunViews(const ViewsFlags& f) {
-  auto client = ConnectClient(f.server);
-  if (!client.ok()) return ReportError(client.status());
-  absl::StatusOr<v1::GetViewStatusResponse> resp = (*client)->GetViewStatus(f.digests);
+  auto source = OpenSource(f.source);
+  if (!source.ok()) return ReportOpenError(source.status());
+  LedgerClient* client = (*source)->client();
+  absl::StatusOr<v1::GetViewStatusResponse> resp = client->GetViewStatus(f.digests);
   if (!resp.ok()) return ReportError(resp.status());
   if (f.json) {
     std::cout << ToJson(*resp) << "\n";
@@ -309,6 +366,12 @@ struct RebuildFlags {
 };
 
 int RunRebuild(const RebuildFlags& f) {
+  // The views are written: not while a server uses the directory.
+  auto lock = core::DataDirLock::Acquire(f.data_dir);
+  if (!lock.ok() && !absl::IsNotFound(lock.status())) {
+    std::cerr << "ledgerctl: " << lock.status().message() << "\n";
+    return kExitUnreachable;
+  }
   auto store = core::OpenStoreReadOnly(f.data_dir);
   if (!store.ok()) return ReportError(store.status());
   auto views_db = views::RocksDbViewStore::Open(views::ViewsPath(f.data_dir));
@@ -363,7 +426,7 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
   auto claim_flags = std::make_shared<ClaimFlags>();
   CLI::App* claim = app->add_subcommand(
       "claim", "Show one claim: current (or as-of) version, status, verdicts, full history");
-  AddServerFlags(claim, &claim_flags->server);
+  AddSourceFlags(claim, &claim_flags->source);
   AddJsonFlag(claim, &claim_flags->json);
   claim->add_option("claim_id", claim_flags->claim_id, "The claim id (its asserting event id)")
       ->required();
@@ -378,7 +441,8 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
       "claims", "List claims by claimant, topic, entity, source or status, in statement-time order");
   AddClaimsFlags(claims, claims_flags.get(), /*with_filters=*/true);
   SetExamples(claims,
-              "Examples:\n  ledgerctl claims --topic energy\n"
+              "At most --limit claims (0: all); stderr says when more exist. Offline with "
+              "--data-dir.\nExamples:\n  ledgerctl claims --topic energy\n"
               "  ledgerctl claims --claimant \"Sergei Ryabkov\" --said-from 2015-07 --said-to 2015-07"
               " --as-of 2015-09-01");
   table->Add(claims, [claims_flags] { return RunClaims(*claims_flags); });
@@ -388,7 +452,10 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
       "history", "Everything a claimant said, on a timeline by statement time");
   history->add_option("claimant", history_flags->claimant, "Claimant name")->required();
   AddClaimsFlags(history, history_flags.get(), /*with_filters=*/false);
-  SetExamples(history, "Example:\n  ledgerctl history \"Alexander Novak\"");
+  SetExamples(history,
+              "At most --limit claims (0: all); stderr says when more exist. Offline with "
+              "--data-dir.\nExamples:\n  ledgerctl history \"Alexander Novak\"\n"
+              "  ledgerctl history \"Alexander Novak\" --limit 0 --data-dir .data/ledger");
   table->Add(history, [history_flags] { return RunClaims(*history_flags); });
 
   auto as_of_flags = std::make_shared<ClaimsFlags>();
@@ -406,7 +473,7 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
 
   auto tally_flags = std::make_shared<TallyFlags>();
   CLI::App* tally = app->add_subcommand("tally", "Verdict counts for one claimant");
-  AddServerFlags(tally, &tally_flags->server);
+  AddSourceFlags(tally, &tally_flags->source);
   AddJsonFlag(tally, &tally_flags->json);
   tally->add_option("claimant", tally_flags->claimant, "Claimant name")->required();
   tally->add_option("--stable-id", tally_flags->stable_id, "The claimant's stable id");
@@ -415,7 +482,7 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
 
   auto views_flags = std::make_shared<ViewsFlags>();
   CLI::App* views_cmd = app->add_subcommand("views", "The views' progress (and digests)");
-  AddServerFlags(views_cmd, &views_flags->server);
+  AddSourceFlags(views_cmd, &views_flags->source);
   AddJsonFlag(views_cmd, &views_flags->json);
   views_cmd->add_flag("--digests", views_flags->digests, "Also compute each view's digest");
   SetExamples(views_cmd, "Example:\n  ledgerctl views --digests");

@@ -33,6 +33,7 @@ void AddSubmitCommand(CLI::App* app, CommandTable* table);
 void AddImportCommand(CLI::App* app, CommandTable* table);
 void AddExportCommand(CLI::App* app, CommandTable* table);
 void AddLogCommand(CLI::App* app, CommandTable* table);
+void AddTailCommand(CLI::App* app, CommandTable* table);
 void AddShowCommand(CLI::App* app, CommandTable* table);
 // checkpoint and proof.
 void AddProofCommands(CLI::App* app, CommandTable* table);

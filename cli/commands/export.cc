@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <memory>
 
 #include "cli/commands/commands.h"
@@ -9,6 +10,8 @@
 #include "cli/exit_codes.h"
 #include "cli/log_reader.h"
 #include "cli/output.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/core/event_validation.h"
 
 namespace ledger::cli {
 namespace {
@@ -19,6 +22,25 @@ struct ExportFlags {
   uint64_t from = 0;
   uint64_t to = std::numeric_limits<uint64_t>::max();
 };
+
+// The compromise windows of keys revoked as compromised among the first `size` entries:
+// key id -> [since, revocation). One pass that parses only what it must (every entry's event:
+// key events are known only once parsed), so an export can flag what such a key signed.
+absl::StatusOr<std::map<std::string, std::pair<uint64_t, uint64_t>>> CompromiseWindows(
+    LogReader* reader, TreeSize size) {
+  std::map<std::string, std::pair<uint64_t, uint64_t>> windows;
+  absl::Status parse_status;
+  LEDGER_RETURN_IF_ERROR(reader->Scan(0, size, [&](const ledger::v1::Entry& e) {
+    absl::StatusOr<ledger::v1::Event> event = core::ParseStoredEvent(e.signed_event().event());
+    if (event.ok() && event->has_key_revoked() && event->key_revoked().has_compromise()) {
+      windows[event->key_revoked().key_id()] = {
+          std::min<uint64_t>(event->key_revoked().compromise().since_sequence(), e.sequence()),
+          e.sequence()};
+    }
+    return true;
+  }));
+  return windows;
+}
 
 int RunExport(const ExportFlags& f) {
   absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(f.source);
@@ -32,10 +54,16 @@ int RunExport(const ExportFlags& f) {
   const uint64_t end = f.to == std::numeric_limits<uint64_t>::max()
                            ? *size
                            : std::min<uint64_t>(*size, f.to + 1);
+  absl::StatusOr<std::map<std::string, std::pair<uint64_t, uint64_t>>> windows =
+      CompromiseWindows(reader->get(), *size);
+  if (!windows.ok()) return ReportError(windows.status());
   Progress progress("exported", end > f.from ? end - f.from : 0);
   uint64_t done = 0;
   absl::Status s = (*reader)->Scan(f.from, end, [&](const ledger::v1::Entry& e) {
-    std::string line = EntryJson(e);
+    auto w = windows->find(e.signed_event().key_id());
+    const bool compromised = w != windows->end() && e.sequence() >= w->second.first &&
+                             e.sequence() < w->second.second;
+    std::string line = EntryJson(e, compromised);
     line.push_back('\n');
     std::fwrite(line.data(), 1, line.size(), stdout);
     progress.Update(++done);
@@ -60,7 +88,9 @@ void AddExportCommand(CLI::App* app, CommandTable* table) {
   SetExamples(cmd,
               "Each line is an object like `log --json` prints: sequence, recorded_time(_micros), "
               "event_id,\ntype, key_id (hex), signature (base64), leaf_hash (hex), event "
-              "(proto3 JSON).\n`ledgerctl import --format export` re-submits the events of an "
+              "(proto3 JSON); \"signer_compromised\": true on an entry signed by a key later "
+              "revoked as\ncompromised since at or before it (revoke-key --compromised-since).\n"
+              "`ledgerctl import --format export` re-submits the events of an "
               "export.\nExamples:\n  ledgerctl export > log.jsonl\n"
               "  ledgerctl export --data-dir .data/ledger --from 100 --to 199 > part.jsonl");
   table->Add(cmd, [f] { return RunExport(*f); });

@@ -1,5 +1,7 @@
 // import: many events, in atomic batches, idempotently, from JSON Lines, a ledgerctl export,
 // or the LIAR data set.
+#include <sys/stat.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -15,6 +17,8 @@
 #include "cli/importer.h"
 #include "cli/json.h"
 #include "cli/output.h"
+#include "ledger/base/error.h"
+#include "ledger/base/types.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/limits.h"
@@ -56,6 +60,12 @@ class ClientTarget : public AppendTarget {
   const crypto::Ed25519PrivateKey* batch_key_;
 };
 
+// One input line's drafts and where they came from.
+struct ParsedLine {
+  std::string where;  // "FILE:LINE"
+  std::vector<v1::EventDraft> drafts;
+};
+
 int RunImport(const ImportFlags& f) {
   if (f.batch_size < 1 || f.batch_size > core::kMaxBatchEvents) {
     std::cerr << "ledgerctl: --batch-size must be 1.." << core::kMaxBatchEvents << "\n";
@@ -69,6 +79,12 @@ int RunImport(const ImportFlags& f) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (f.input != "-") {
+    struct stat st;
+    if (::stat(f.input.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      std::cerr << "ledgerctl: " << f.input
+                << " is a directory; give a file of events (one per line), or - for stdin\n";
+      return kExitUsage;
+    }
     file.open(f.input, std::ios::binary);
     if (!file) {
       std::cerr << "ledgerctl: cannot open " << f.input << "\n";
@@ -76,20 +92,11 @@ int RunImport(const ImportFlags& f) {
     }
     in = &file;
   }
-  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(f.server);
-  if (!client.ok()) {
-    std::cerr << "ledgerctl: " << client.status().message() << "\n";
-    return kExitUsage;
-  }
-  absl::StatusOr<std::string> origin = FetchOrigin(client->get());
-  if (!origin.ok()) return ReportError(origin.status());
 
-  // Parse and sign every line, and leave out what the server would refuse anyway (the same
-  // checks it runs), so that batches are rarely refused. The events of one line (a LIAR row's
-  // claim and verdict) are kept or skipped together.
+  // Parse the whole input before anything is sent: an input that holds no events, or is in
+  // another format, is refused with nothing appended.
   ImportCounts counts;
-  std::vector<ImportItem> items;
-  const int64_t now_micros = absl::ToUnixMicros(absl::Now());
+  std::vector<ParsedLine> lines;
   std::string text;
   int line_number = 0;
   while (std::getline(*in, text)) {
@@ -98,29 +105,56 @@ int RunImport(const ImportFlags& f) {
     const std::string where = absl::StrCat(f.input, ":", line_number);
     absl::StatusOr<std::vector<v1::EventDraft>> drafts = ParseImportLine(f.format, text);
     if (!drafts.ok()) {
+      if (const std::string hint = OtherFormatHint(f.format, text); !hint.empty()) {
+        std::cerr << "ledgerctl: " << where << ": " << drafts.status().message() << "; " << hint
+                  << " (nothing was imported)\n";
+        return kExitUsage;
+      }
       std::cerr << "ledgerctl: " << where << ": skipped: " << drafts.status().message() << "\n";
       counts.refused += f.format == "liar" ? 2 : 1;
       continue;
     }
+    lines.push_back({where, *std::move(drafts)});
+  }
+  if (lines.empty() && counts.refused == 0) {
+    std::cerr << "ledgerctl: " << (f.input == "-" ? "stdin" : f.input)
+              << " holds no events (it is empty or has only blank lines)\n";
+    return kExitUsage;
+  }
+
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(f.server);
+  if (!client.ok()) {
+    std::cerr << "ledgerctl: " << client.status().message() << "\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<std::string> origin = FetchOrigin(client->get());
+  if (!origin.ok()) return ReportError(origin.status());
+
+  // Sign every event, and leave out what the server would refuse anyway (the same checks it
+  // runs), so that batches are rarely refused. The events of one line (a LIAR row's claim and
+  // verdict) are kept or skipped together.
+  std::vector<ImportItem> items;
+  const int64_t now_micros = absl::ToUnixMicros(absl::Now());
+  for (const ParsedLine& line : lines) {
     std::vector<ImportItem> line_items;
     absl::Status problem;
-    for (const v1::EventDraft& d : *drafts) {
+    for (const v1::EventDraft& d : line.drafts) {
       ImportItem item;
-      item.where = where;
+      item.where = line.where;
       item.event = ledger::client::SignEvent(*origin, d.event_id(), d.event(), *key);
       problem = core::ValidateEnvelope(item.event);
       if (problem.ok()) {
         problem = core::ParseAndValidateEvent(item.event.event(), now_micros).status();
       }
       if (!problem.ok()) {
-        std::cerr << "ledgerctl: " << where << ": skipped: event " << item.event.event_id()
+        std::cerr << "ledgerctl: " << line.where << ": skipped: event " << item.event.event_id()
                   << ": " << problem.message() << "\n";
         break;
       }
       line_items.push_back(std::move(item));
     }
     if (!problem.ok()) {
-      counts.refused += drafts->size();
+      counts.refused += line.drafts.size();
       continue;
     }
     for (ImportItem& item : line_items) items.push_back(std::move(item));
@@ -154,7 +188,20 @@ int RunImport(const ImportFlags& f) {
   }
   if (!outcome.ok()) {
     std::cerr << "ledgerctl: import stopped after " << total << " events: " << outcome.message()
-              << "\nledgerctl: run the same command again to continue (it is idempotent)\n";
+              << "\n";
+    const std::string why = ErrorReason(outcome);
+    if (why == reason::kKeyNotRegistered || why == reason::kKeyRevoked) {
+      std::cerr << "ledgerctl: the log does not accept the key of --key " << f.key_file
+                << " (key id " << HexEncode(AsStringView(crypto::SignerKeyId(key->public_key())))
+                << "); "
+                << (why == reason::kKeyRevoked ? "it was revoked: sign with another key, or "
+                                               : "")
+                << "register a key first: ledgerctl register-key --signer ADMIN.key "
+                   "--public-key "
+                << f.key_file << ".pub --holder NAME\n";
+    } else {
+      std::cerr << "ledgerctl: run the same command again to continue (it is idempotent)\n";
+    }
     return ExitCodeFor(outcome);
   }
   return counts.refused == 0 ? kExitOk : kExitRefused;

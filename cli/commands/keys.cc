@@ -49,6 +49,7 @@ struct KeyEventFlags {
   ServerOptions server;
   bool json = false;
   std::string signer, public_key, role = "submitter", holder, key_id, reason, event_id;
+  int64_t compromised_since = -1;  // revoke-key: -1 when not given
 };
 
 // Signs `event` with the admin key of f.signer and appends it.
@@ -97,6 +98,10 @@ int RunRevokeKey(const KeyEventFlags& f) {
   v1::Event event;
   event.mutable_key_revoked()->set_key_id(key_id);
   event.mutable_key_revoked()->set_reason(f.reason);
+  if (f.compromised_since >= 0) {
+    event.mutable_key_revoked()->mutable_compromise()->set_since_sequence(
+        static_cast<uint64_t>(f.compromised_since));
+  }
   return AppendKeyEvent(f, event, *signer);
 }
 
@@ -137,10 +142,16 @@ void AddKeyCommands(CLI::App* app, CommandTable* table) {
   revoke->add_option("--key-id", revoke_flags->key_id, "Key id (64 hex digits) to revoke")
       ->required();
   revoke->add_option("--reason", revoke_flags->reason, "Why")->required();
+  revoke->add_option("--compromised-since", revoke_flags->compromised_since,
+                     "The key was in other hands from this sequence number on: every event it "
+                     "signed from there is flagged (claim, claims, history, tally)")
+      ->check(CLI::NonNegativeNumber);
   revoke->add_option("--event-id", revoke_flags->event_id,
                      "Event id (default: derived from the event)");
-  SetExamples(revoke, "Example:\n  ledgerctl revoke-key --signer admin.key --key-id 3f2a... "
-                      "--reason \"laptop lost\"");
+  SetExamples(revoke, "Examples:\n  ledgerctl revoke-key --signer admin.key --key-id 3f2a... "
+                      "--reason \"laptop lost\"\n"
+                      "  ledgerctl revoke-key --signer admin.key --key-id 3f2a... "
+                      "--reason \"key leaked\" --compromised-since 1200");
   table->Add(revoke, [revoke_flags] { return RunRevokeKey(*revoke_flags); });
 }
 

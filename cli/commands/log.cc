@@ -1,6 +1,4 @@
 // log: entries, oldest or newest first, with filters and paging, online or offline.
-#include <unistd.h>
-
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -63,11 +61,12 @@ int RunLog(const LogFlags& f) {
   uint64_t printed = 0;
   std::optional<uint64_t> next_page;
   auto print = [&](const ledger::v1::Entry& e) {
+    if (!filter.Matches(e)) return true;
+    // Only an entry that would be listed makes "more exist" true.
     if (f.limit != 0 && printed == f.limit) {
       next_page = e.sequence();
       return false;
     }
-    if (!filter.Matches(e)) return true;
     std::cout << (f.json ? EntryJson(e) : EntryRow(e)) << "\n";
     ++printed;
     return true;
@@ -82,8 +81,10 @@ int RunLog(const LogFlags& f) {
   }
   std::cout.flush();
   if (!s.ok()) return ReportError(s);
-  if (next_page.has_value() && !f.json && ::isatty(STDERR_FILENO)) {
-    std::cerr << "(more entries: next page with --from " << *next_page << ")\n";
+  // A listing is never cut silently (stdout keeps only the rows).
+  if (next_page.has_value()) {
+    std::cerr << "ledgerctl: listed " << printed << " entries; more exist: the next page starts "
+              << "at --from " << *next_page << " (--limit 0 lists all)\n";
   }
   return kExitOk;
 }

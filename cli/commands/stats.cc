@@ -134,32 +134,52 @@ int RunOnlineStats(const StatsFlags& f, LogReader* reader) {
   if (!client.ok()) return ReportOpenError(client.status());
   absl::StatusOr<ledger::v1::GetLogInfoResponse> info = (*client)->GetLogInfo();
   if (!info.ok()) return ReportError(info.status());
-  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
-  if (!note.ok()) return ReportError(note.status());
-  absl::StatusOr<format::Checkpoint> cp = format::ParseCheckpointUnverified(*note);
-  if (!cp.ok()) return ReportError(absl::DataLossError(cp.status().message()));
   absl::StatusOr<ledger::v1::GetReplicationStatusResponse> replication =
       (*client)->GetReplicationStatus();
   if (!replication.ok()) return ReportError(replication.status());
   absl::StatusOr<ledger::v1::ListFollowersResponse> followers = (*client)->ListFollowers();
   if (!followers.ok()) return ReportError(followers.status());
+  // A follower that found a fork before its first verified checkpoint holds none: what it
+  // found matters more than the checkpoint it cannot show.
+  const bool follower = replication->role() == "follower";
+  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
+  if (!note.ok() && !(follower && absl::IsUnavailable(note.status()))) {
+    return ReportError(note.status());
+  }
+  format::Checkpoint cp;
+  if (note.ok()) {
+    absl::StatusOr<format::Checkpoint> parsed = format::ParseCheckpointUnverified(*note);
+    if (!parsed.ok()) return ReportError(absl::DataLossError(parsed.status().message()));
+    cp = *parsed;
+  }
   if (f.json) {
-    std::cout << JsonObject()
-                     .AddString("origin", info->origin())
-                     .AddString("checkpoint_verifier_key", info->checkpoint_verifier_key())
-                     .AddUint("tree_size", cp->tree_size)
-                     .AddString("root_hash", HexEncode(cp->root_hash))
-                     .AddString("checkpoint", *note)
-                     .AddRaw("replication", ReplicationJson(*replication))
+    JsonObject o;
+    o.AddString("origin", info->origin())
+        .AddString("checkpoint_verifier_key", info->checkpoint_verifier_key())
+        .AddUint("tree_size", cp.tree_size);
+    if (note.ok()) {
+      o.AddString("root_hash", HexEncode(cp.root_hash)).AddString("checkpoint", *note);
+    } else {
+      o.AddNull("root_hash").AddNull("checkpoint");
+    }
+    std::cout << o.AddRaw("replication", ReplicationJson(*replication))
                      .AddRaw("followers", FollowersJson(*followers))
                      .Build()
               << "\n";
   } else {
     std::cout << "origin        " << info->origin() << "\nverifier key  "
               << info->checkpoint_verifier_key() << " (as the server states it)\nentries       "
-              << cp->tree_size << "\nroot          " << HexEncode(cp->root_hash) << "\n";
+              << cp.tree_size << "\nroot          "
+              << (note.ok() ? HexEncode(cp.root_hash) : "(no checkpoint yet)") << "\n";
     PrintReplication(*replication, *followers);
-    std::cout << "\nlatest checkpoint:\n" << *note;
+    if (note.ok()) std::cout << "\nlatest checkpoint:\n" << *note;
+  }
+  if (replication->fork_kind() != ledger::v1::FORK_KIND_NONE) {
+    std::cout.flush();
+    std::cerr << "ledgerctl: replication stopped: the follower found a fork ("
+              << EnumName(ledger::v1::ForkKind_Name(replication->fork_kind()), "FORK_KIND_")
+              << "); evidence in " << replication->evidence_file() << "\n";
+    return kExitNotIntact;
   }
   return kExitOk;
 }
@@ -271,6 +291,7 @@ void AddStatsCommand(CLI::App* app, CommandTable* table) {
               "behind its leader; the followers a leader saw). Offline (--data-dir): "
               "also the\ndisk usage, entries by event type, keys, the first and last recorded "
               "times and the rate\n(a full scan). View watermarks come with the claim views.\n"
+              "Exit 2 when the follower found a fork (FORK in the text, fork_kind in JSON).\n"
               "Examples:\n  ledgerctl stats\n  ledgerctl stats --data-dir .data/ledger --json");
   table->Add(cmd, [f] { return RunStats(*f); });
 }

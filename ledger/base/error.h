@@ -42,6 +42,8 @@ inline constexpr absl::string_view kUnsupportedVersion = "UNSUPPORTED_VERSION";
 inline constexpr absl::string_view kInvalidEventId = "INVALID_EVENT_ID";
 inline constexpr absl::string_view kSignatureInvalid = "SIGNATURE_INVALID";
 inline constexpr absl::string_view kInvalidRequest = "INVALID_REQUEST";
+// The request bytes are not a valid protobuf message of the method's request type.
+inline constexpr absl::string_view kMalformedRequest = "MALFORMED_REQUEST";
 // FAILED_PRECONDITION / PERMISSION_DENIED / NOT_FOUND / ALREADY_EXISTS
 inline constexpr absl::string_view kKeyNotRegistered = "KEY_NOT_REGISTERED";
 inline constexpr absl::string_view kKeyRevoked = "KEY_REVOKED";
@@ -49,6 +51,7 @@ inline constexpr absl::string_view kKeyAlreadyRegistered = "KEY_ALREADY_REGISTER
 inline constexpr absl::string_view kLastAdminKey = "LAST_ADMIN_KEY";
 inline constexpr absl::string_view kAdminKeyRequired = "ADMIN_KEY_REQUIRED";
 inline constexpr absl::string_view kClaimNotFound = "CLAIM_NOT_FOUND";
+inline constexpr absl::string_view kKeyNotFound = "KEY_NOT_FOUND";
 inline constexpr absl::string_view kNotLeader = "NOT_LEADER";
 inline constexpr absl::string_view kClaimRetracted = "CLAIM_RETRACTED";
 inline constexpr absl::string_view kNotClaimSubmitter = "NOT_CLAIM_SUBMITTER";
@@ -63,6 +66,7 @@ inline constexpr absl::string_view kDiskFull = "DISK_FULL";
 inline constexpr absl::string_view kTooManyStreams = "TOO_MANY_STREAMS";
 inline constexpr absl::string_view kLogStopped = "LOG_STOPPED";
 inline constexpr absl::string_view kShuttingDown = "SHUTTING_DOWN";
+inline constexpr absl::string_view kNoCheckpointYet = "NO_CHECKPOINT_YET";
 }  // namespace reason
 
 }  // namespace ledger

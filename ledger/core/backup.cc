@@ -76,6 +76,8 @@ absl::Status CopyIdentity(const std::string& from, const std::string& to) {
 }
 
 absl::StatusOr<BackupResult> BackupInto(const std::string& dir, const std::string& partial) {
+  // A running ledgerd holds the directory (DataDirLock): say so, before RocksDB's LOCK error.
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<DataDirLock> lock, DataDirLock::Acquire(dir));
   store::RocksDbLogStoreOptions options;
   absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> store =
       store::RocksDbLogStore::Open(DatabasePath(dir), options);

@@ -36,8 +36,8 @@ struct BackupResult {
 // anchor. Written to <out>.partial and renamed to `out` when complete (crash point
 // "backup-before-rename"), so `out` is either absent or complete.
 // Errors: ALREADY_EXISTS when `out` exists; NOT_FOUND when `dir` is not a data directory;
-// UNAVAILABLE when the store is in use (a server runs on `dir`: stop it, or back up a
-// follower); the storage error otherwise (and <out>.partial is removed).
+// FAILED_PRECONDITION when a ledgerd serves `dir` (DataDirLock: stop it, or back up a
+// follower); the storage error otherwise. <out>.partial is removed on error.
 absl::StatusOr<BackupResult> BackupDataDir(const std::string& dir, const std::string& out);
 
 struct RestoreOptions {

@@ -1,6 +1,7 @@
 #include "ledger/core/data_dir.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -349,6 +350,43 @@ absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir) {
   }
   return id;
 }
+
+std::string PidFilePath(const std::string& dir) { return dir + "/ledgerd.pid"; }
+
+absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& dir) {
+  const std::string path = PidFilePath(dir);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENOENT) return absl::NotFoundError(absl::StrCat("no data directory ", dir));
+    return absl::InternalError(absl::StrCat("cannot open ", path, ": ", strerror(error)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    std::string holder;
+    char buffer[32] = {};
+    const ssize_t n = ::pread(fd, buffer, sizeof(buffer) - 1, 0);
+    ::close(fd);
+    if (error != EWOULDBLOCK) {
+      return absl::InternalError(absl::StrCat("cannot lock ", path, ": ", strerror(error)));
+    }
+    if (n > 0) holder = std::string(absl::StripAsciiWhitespace(absl::string_view(buffer, n)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", dir, " is in use by another ledgerd (pid ",
+                     holder.empty() ? "unknown" : holder, "); stop it first, or serve another "
+                     "data directory"));
+  }
+  const std::string pid = absl::StrCat(::getpid(), "\n");
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    const int error = errno;
+    ::close(fd);
+    return absl::InternalError(absl::StrCat("cannot write ", path, ": ", strerror(error)));
+  }
+  return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
+}
+
+DataDirLock::~DataDirLock() { ::close(fd_); }
 
 absl::StatusOr<uint64_t> FreeBytes(const std::string& dir) {
   struct statvfs st;

@@ -4,6 +4,7 @@
 //   <dir>/log.key            the log's Ed25519 private key (mode 0600)
 //   <dir>/db/                RocksDB (ledger/store/schema.h)
 //   <dir>/checkpoint.anchor  the newest signed checkpoint, outside RocksDB (anchor.h)
+//   <dir>/ledgerd.pid        the pid of the ledgerd serving it, flock-ed while it runs (DataDirLock)
 //   <dir>/behind-signed.checkpoint  only after a restore that is behind what the log signed
 //                            (backup.h): that checkpoint; appends are refused until the log
 //                            holds it again
@@ -72,6 +73,29 @@ absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir);
 
 // Reads <dir>/LEDGER. NOT_FOUND when absent; DATA_LOSS when malformed.
 absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir);
+
+std::string PidFilePath(const std::string& dir);
+
+// One process's hold on a data directory: an exclusive flock on <dir>/ledgerd.pid, which holds
+// that process's id, so that a second server on the same directory is refused with a sentence
+// naming the holder (RocksDB's own LOCK would refuse it too, in its words). The kernel releases
+// the lock however the process ends; the file stays (its pid is then stale, and harmless).
+// Thread-compatible.
+class DataDirLock {
+ public:
+  // Errors: FAILED_PRECONDITION "data directory DIR is in use by another ledgerd (pid N)" when
+  // another process holds it; NOT_FOUND when `dir` does not exist; INTERNAL when the file
+  // cannot be created, locked or written.
+  static absl::StatusOr<std::unique_ptr<DataDirLock>> Acquire(const std::string& dir);
+
+  ~DataDirLock();  // Releases the lock.
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  const int fd_;
+};
 
 // Free bytes on the file system holding `dir` (statvfs, for unprivileged users).
 absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);

@@ -150,6 +150,19 @@ absl::Status KeyRegistry::Authorize(const ledger::v1::Event& event,
   return absl::OkStatus();
 }
 
+absl::Status KeyRegistry::CheckCompromiseWindow(const ledger::v1::Event& event,
+                                                uint64_t sequence) {
+  if (!event.has_key_revoked() || !event.key_revoked().has_compromise()) return absl::OkStatus();
+  const uint64_t since = event.key_revoked().compromise().since_sequence();
+  if (since > sequence) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                     "event.key_revoked.compromise.since_sequence",
+                     absl::StrCat(since, " is after the revocation itself, which would be entry ",
+                                  sequence, ": a key cannot be compromised from the future"));
+  }
+  return absl::OkStatus();
+}
+
 std::vector<std::pair<std::string, KeyRecord>> KeyRegistry::Apply(const ledger::v1::Event& event,
                                                                   uint64_t sequence) {
   std::vector<std::pair<std::string, KeyRecord>> changed;

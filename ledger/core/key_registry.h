@@ -73,6 +73,12 @@ class KeyRegistry {
   // admin key); PERMISSION_DENIED a submitter key signing a key event.
   absl::Status Authorize(const ledger::v1::Event& event, absl::string_view signer_key_id) const;
 
+  // A revocation's compromise window (KeyRevoked.compromise) must not start after the
+  // revocation, which is to be appended at `sequence`: INVALID_ARGUMENT, reason INVALID_FIELD,
+  // field event.key_revoked.compromise.since_sequence, otherwise. OK for every other event.
+  static absl::Status CheckCompromiseWindow(const ledger::v1::Event& event,
+                                            uint64_t sequence);
+
   // Applies an authorised event appended at `sequence`. Returns the records it changed
   // (key id, new record) so the caller can store them. Claim events change nothing.
   std::vector<std::pair<std::string, KeyRecord>> Apply(const ledger::v1::Event& event,

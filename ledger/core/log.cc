@@ -622,6 +622,7 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
         WithIndex(claims.Authorize(p.event, p.envelope->key_id(), signer_role), index));
     const SequenceNumber seq = stage->batch.expected_tree_size + entries_before +
                                staged.entries.size();
+    LEDGER_RETURN_IF_ERROR(WithIndex(KeyRegistry::CheckCompromiseWindow(p.event, seq), index));
     last_time = std::max(last_time, options_.clock->NowMicros());
     std::string leaf =
         p.batch == nullptr
@@ -782,7 +783,20 @@ absl::StatusOr<LogEntry> Log::GetEntry(SequenceNumber sequence) const {
   return DecodeLogEntry(sequence, std::move(leaf_data));
 }
 
+namespace {
+
+// `field` names the request field that carried the size (tree_size, to_tree_size).
+absl::Status TreeSizeOutOfRange(TreeSize tree_size, TreeSize size,
+                                absl::string_view field = "tree_size") {
+  return MakeError(absl::StatusCode::kOutOfRange, reason::kTreeSizeOutOfRange, field,
+                   absl::StrCat(tree_size, " exceeds the log's size ", size));
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> Log::CheckpointAt(TreeSize tree_size) const {
+  const store::LogHead head = Head();
+  if (tree_size > head.tree_size) return TreeSizeOutOfRange(tree_size, head.tree_size);
   LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> cp, store_->GetCheckpoint(tree_size));
   if (!cp.has_value()) {
     return MakeError(absl::StatusCode::kNotFound, reason::kNotFound, "tree_size",
@@ -790,15 +804,6 @@ absl::StatusOr<std::string> Log::CheckpointAt(TreeSize tree_size) const {
   }
   return *cp;
 }
-
-namespace {
-
-absl::Status TreeSizeOutOfRange(TreeSize tree_size, TreeSize size) {
-  return MakeError(absl::StatusCode::kOutOfRange, reason::kTreeSizeOutOfRange, "tree_size",
-                   absl::StrCat(tree_size, " exceeds the log's size ", size));
-}
-
-}  // namespace
 
 // Proofs read everything they need -- proof hashes, leaf hash and any historic root -- in one
 // batch: upper nodes from proof_cache_, the rest with one store read. The root of the current
@@ -842,7 +847,9 @@ absl::StatusOr<ConsistencyProof> Log::ProveConsistency(TreeSize from_tree_size,
                                                        TreeSize to_tree_size) const {
   const store::LogHead head = Head();
   if (to_tree_size == 0) to_tree_size = head.tree_size;
-  if (to_tree_size > head.tree_size) return TreeSizeOutOfRange(to_tree_size, head.tree_size);
+  if (to_tree_size > head.tree_size) {
+    return TreeSizeOutOfRange(to_tree_size, head.tree_size, "to_tree_size");
+  }
   if (from_tree_size > to_tree_size) {
     return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest,
                      "from_tree_size",

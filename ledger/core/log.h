@@ -210,7 +210,8 @@ class Log {
   absl::StatusOr<LogEntry> GetEntry(SequenceNumber sequence) const;
   // The latest signed checkpoint.
   std::string LatestCheckpoint() const;
-  // The checkpoint stored for exactly `tree_size`; NotFound when none.
+  // The checkpoint stored for exactly `tree_size`: OutOfRange (TREE_SIZE_OUT_OF_RANGE) past the
+  // log's size; NotFound when none is stored for that size.
   absl::StatusOr<std::string> CheckpointAt(TreeSize tree_size) const;
   // tree_size 0 means the current size. InvalidArgument when sequence >= tree_size;
   // OutOfRange when tree_size exceeds the log.

@@ -47,6 +47,9 @@ absl::StatusOr<ReplayedEntry> EntryReplayer::Add(SequenceNumber seq, absl::strin
   if (absl::Status s = keys_.Authorize(*event, view->key_id); !s.ok()) {
     return EntryError(seq, absl::StrCat("signer not allowed: ", s.message()));
   }
+  if (absl::Status s = KeyRegistry::CheckCompromiseWindow(*event, seq); !s.ok()) {
+    return EntryError(seq, s.message());
+  }
   const KeyRecord signer = *keys_.Find(view->key_id);
   // Claim rules are checked on a scratch overlay, so a refused entry changes nothing.
   ClaimRules claims(&claims_);

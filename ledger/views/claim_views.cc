@@ -306,6 +306,11 @@ class KeysProjection : public Projection {
       }
       s.revoked = true;
       s.revoked_sequence = entry.sequence;
+      if (event.key_revoked().has_compromise()) {
+        // Admission refused a window starting after the revocation; clamp all the same.
+        s.compromised_since =
+            std::min(event.key_revoked().compromise().since_sequence(), entry.sequence);
+      }
       out->Put(key, schema::EncodeKeyState(s));
     }
     return absl::OkStatus();
@@ -328,14 +333,15 @@ class VerdictsProjection : public Projection {
     switch (event.body_case()) {
       case Event::kClaimAsserted:
         out->Put(schema::VerdictClaimKey(prefix_, entry.event_id),
-                 schema::ClaimantTerm(event.claim_asserted().claim().claimant()));
+                 schema::EncodeTerms(schema::ClaimantTerms(event.claim_asserted().claim().claimant())));
         return absl::OkStatus();
       case Event::kClaimCorrected: {
         const std::string key =
             schema::VerdictClaimKey(prefix_, event.claim_corrected().corrects_claim_id());
         LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> existing, state.Get(key));
         if (!existing.has_value()) return Inconsistent(name(), entry, "corrects unknown claim");
-        out->Put(key, schema::ClaimantTerm(event.claim_corrected().claim().claimant()));
+        out->Put(key, schema::EncodeTerms(
+                          schema::ClaimantTerms(event.claim_corrected().claim().claimant())));
         return absl::OkStatus();
       }
       case Event::kClaimReviewed: {
@@ -343,13 +349,17 @@ class VerdictsProjection : public Projection {
         LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> claimant,
                                 state.Get(schema::VerdictClaimKey(prefix_, r.claim_id())));
         if (!claimant.has_value()) return Inconsistent(name(), entry, "reviews unknown claim");
-        std::string key = schema::TallyKey(prefix_, *claimant, r.reviewer(), r.rating_text());
-        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> count, state.Get(key));
-        uint64_t n = 0;
-        if (count.has_value()) {
-          LEDGER_ASSIGN_OR_RETURN(n, schema::DecodeU64(*count, "tally"));
+        LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> terms, schema::DecodeTerms(*claimant));
+        // Counted under each claimant term (stable id and name), so a tally by either is whole.
+        for (const std::string& term : terms) {
+          std::string key = schema::TallyKey(prefix_, term, r.reviewer(), r.rating_text());
+          LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> count, state.Get(key));
+          uint64_t n = 0;
+          if (count.has_value()) {
+            LEDGER_ASSIGN_OR_RETURN(n, schema::DecodeU64(*count, "tally"));
+          }
+          out->Put(key, schema::EncodeU64(n + 1));
         }
-        out->Put(key, schema::EncodeU64(n + 1));
         return absl::OkStatus();
       }
       default:
@@ -373,9 +383,7 @@ std::unique_ptr<Projection> NewClaimIndexProjection(schema::ViewTag tag, absl::s
 std::unique_ptr<Projection> NewByClaimantProjection() {
   return NewClaimIndexProjection(
       schema::ViewTag::kByClaimant, schema::kByClaimantView,
-      [](const ledger::v1::Claim& c) {
-        return std::vector<std::string>{schema::ClaimantTerm(c.claimant())};
-      });
+      [](const ledger::v1::Claim& c) { return schema::ClaimantTerms(c.claimant()); });
 }
 
 std::unique_ptr<Projection> NewByTopicProjection() {
@@ -394,7 +402,7 @@ std::unique_ptr<Projection> NewByEntityProjection() {
       schema::ViewTag::kByEntity, schema::kByEntityView, [](const ledger::v1::Claim& c) {
         std::vector<std::string> terms;
         for (const ledger::v1::Entity& e : c.entities()) {
-          terms.push_back(schema::EntityTerm(e.stable_id(), e.name()));
+          for (std::string& t : schema::EntityTerms(e)) terms.push_back(std::move(t));
         }
         return terms;
       });

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/crypto/sha256.h"
@@ -65,8 +66,8 @@ absl::StatusOr<PageToken> DecodePageToken(absl::string_view token, absl::string_
 
 absl::StatusOr<int> CheckPageSize(int page_size) {
   if (page_size < 0 || page_size > ViewQueries::kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat("page_size: ", page_size, " is outside [0, ",
-                                                   ViewQueries::kMaxPageSize, "]"));
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kLimitExceeded, "page_size",
+                     absl::StrCat(page_size, " is outside [0, ", ViewQueries::kMaxPageSize, "]"));
   }
   return page_size == 0 ? ViewQueries::kDefaultPageSize : page_size;
 }
@@ -88,54 +89,86 @@ schema::ViewTag TagOf(absl::string_view view) {
 
 std::string PrefixOf(absl::string_view view) { return schema::ViewPrefix(TagOf(view), view); }
 
-absl::Status CheckSaidDate(const SaidDate& d, absl::string_view which) {
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// `field` is said_from or said_to.
+absl::Status CheckSaidDate(const SaidDate& d, absl::string_view field) {
   const bool ok = d.year >= 1 && d.year <= 9999 && d.month >= 0 && d.month <= 12 &&
-                  d.day >= 0 && d.day <= 31 && (d.day == 0 || d.month != 0);
+                  d.day >= 0 && (d.day == 0 || (d.month != 0 && d.day <= DaysInMonth(d.year, d.month)));
   if (!ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("said range ", which, ": ", d.year, "-", d.month, "-", d.day,
-                     " is not a date (year 1..9999, month 0..12, day 0..31 with a month; 0 = "
-                     "unknown)"));
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField, field,
+                     absl::StrCat(d.year, "-", d.month, "-", d.day,
+                                  " is not a date (year 1..9999, month 0..12, a day of that "
+                                  "month with a month; 0 = unknown)"));
   }
   return absl::OkStatus();
 }
 
-// The index keys [begin, end) of `term` said within `range`.
+}  // namespace
+
+absl::StatusOr<SaidBounds> SaidBounds::Of(const SaidRange& range) {
+  SaidBounds b;
+  b.bounded = range.from.has_value() || range.to.has_value();
+  if (range.from.has_value()) {
+    const SaidDate& f = *range.from;
+    LEDGER_RETURN_IF_ERROR(CheckSaidDate(f, "said_from"));
+    b.first = schema::SaidKeyOf(f.year, f.month == 0 ? 1 : f.month, f.day == 0 ? 1 : f.day);
+  }
+  if (range.to.has_value()) {
+    const SaidDate& t = *range.to;
+    LEDGER_RETURN_IF_ERROR(CheckSaidDate(t, "said_to"));
+    const int month = t.month == 0 ? 12 : t.month;
+    b.last = schema::SaidKeyOf(t.year, month, t.day == 0 ? DaysInMonth(t.year, month) : t.day);
+  }
+  if (b.first > b.last) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidRequest, "said_from",
+                     "the range's start is after its end (said_to)");
+  }
+  return b;
+}
+
+bool SaidBounds::Contains(uint32_t said_key) const {
+  if (!bounded) return true;
+  if (said_key == 0) return false;  // no date: in no bounded range
+  const int year = static_cast<int>(said_key >> 16);
+  const int month = static_cast<int>((said_key >> 8) & 0xff);
+  const int day = static_cast<int>(said_key & 0xff);
+  const int last_month = month == 0 ? 12 : month;
+  const uint32_t span_first =
+      schema::SaidKeyOf(year, month == 0 ? 1 : month, day == 0 ? 1 : day);
+  const uint32_t span_last = schema::SaidKeyOf(
+      year, last_month, day == 0 ? DaysInMonth(year, last_month) : day);
+  return span_first >= first && span_last <= last;
+}
+
+namespace {
+
+// The index keys [begin, end) of `term` that can hold claims said within `bounds`: from the
+// start of the first bound's year (a year-only or month-only date sorts before that year's
+// days) to the last bound's day. Entries in it are then checked with SaidBounds::Contains.
 struct KeyRange {
   std::string begin;
   std::string end;
 };
-absl::StatusOr<KeyRange> SaidKeyRange(const schema::IndexSpace& space, absl::string_view term,
-                                      const SaidRange& range) {
+KeyRange SaidKeyRange(const schema::IndexSpace& space, absl::string_view term,
+                      const SaidBounds& bounds) {
   const std::string term_prefix = schema::IndexTermPrefix(space, term);
-  uint32_t from = 0;
-  uint64_t to_end = uint64_t{1} << 32;  // past every said key
-  if (range.from.has_value()) {
-    LEDGER_RETURN_IF_ERROR(CheckSaidDate(*range.from, "from"));
-    from = schema::SaidKeyOf(range.from->year, range.from->month, range.from->day);
-  }
-  if (range.to.has_value()) {
-    const SaidDate& t = *range.to;
-    LEDGER_RETURN_IF_ERROR(CheckSaidDate(t, "to"));
-    if (t.day != 0) {
-      to_end = uint64_t{schema::SaidKeyOf(t.year, t.month, t.day)} + 1;
-    } else if (t.month != 0) {
-      to_end = schema::SaidKeyOf(t.year, t.month + 1, 0);
-    } else {
-      to_end = schema::SaidKeyOf(t.year + 1, 0, 0);
-    }
-  }
-  if (from >= to_end) {
-    return absl::InvalidArgumentError("said range: `from` is after `to`");
-  }
   KeyRange r;
   r.begin = term_prefix;
-  PutFixed32BE(&r.begin, from);
-  if (to_end > 0xffffffffu) {
+  // Undated claims (said key 0) are only in unbounded ranges.
+  const uint32_t begin_said =
+      !bounds.bounded ? 0 : std::max<uint32_t>(1, schema::SaidKeyOf(bounds.first >> 16, 0, 0));
+  PutFixed32BE(&r.begin, begin_said);
+  const uint64_t end_said = uint64_t{bounds.last} + 1;
+  if (end_said > 0xffffffffu) {
     r.end = schema::PrefixSuccessor(term_prefix);
   } else {
     r.end = term_prefix;
-    PutFixed32BE(&r.end, static_cast<uint32_t>(to_end));
+    PutFixed32BE(&r.end, static_cast<uint32_t>(end_said));
   }
   return r;
 }
@@ -256,8 +289,27 @@ absl::StatusOr<ReadPoint> ViewQueries::Resolve(
   return point;
 }
 
+absl::StatusOr<bool> ViewQueries::SignedWhileCompromised(absl::string_view key_id,
+                                                         SequenceNumber sequence,
+                                                         TreeSize as_of_size,
+                                                         KeyStateCache* cache) const {
+  auto it = cache->find(std::string(key_id));
+  if (it == cache->end()) {
+    LEDGER_ASSIGN_OR_RETURN(
+        std::optional<std::string> bytes,
+        views_->Get(schema::KeyStateKey(PrefixOf(schema::kKeysView), key_id)));
+    std::optional<schema::KeyState> state;
+    if (bytes.has_value()) {
+      LEDGER_ASSIGN_OR_RETURN(state, schema::DecodeKeyState(*bytes));
+    }
+    it = cache->emplace(std::string(key_id), std::move(state)).first;
+  }
+  return it->second.has_value() && it->second->SignedWhileCompromised(sequence, as_of_size);
+}
+
 absl::StatusOr<ClaimSummary> ViewQueries::Summarize(const std::string& claim_id,
-                                                    TreeSize as_of_size) const {
+                                                    TreeSize as_of_size,
+                                                    KeyStateCache* keys) const {
   const std::string claims = PrefixOf(schema::kClaimsView);
   LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                           views_->Get(schema::ClaimStateKey(claims, claim_id)));
@@ -296,6 +348,13 @@ absl::StatusOr<ClaimSummary> ViewQueries::Summarize(const std::string& claim_id,
                                 " which is not a claim event"));
   }
   s.claim = *claim;
+  LEDGER_ASSIGN_OR_RETURN(const bool assert_flagged,
+                          SignedWhileCompromised(state.submitter_key_id, s.asserted_sequence,
+                                                 as_of_size, keys));
+  LEDGER_ASSIGN_OR_RETURN(const bool version_flagged,
+                          SignedWhileCompromised(version.key_id, s.version_sequence, as_of_size,
+                                                 keys));
+  s.signer_compromised = assert_flagged || version_flagged;
   return s;
 }
 
@@ -315,13 +374,16 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
     if (id.ok() && id->has_value() && (*id)->sequence < point.as_of_size) {
       absl::StatusOr<Entry> e = ReadEntry((*id)->sequence);
       if (e.ok() && e->event.has_claim_corrected()) {
-        return absl::NotFoundError(absl::StrCat(
-            "\"", claim_id, "\" is the event id of a correction of claim \"",
-            e->event.claim_corrected().corrects_claim_id(), "\", not a claim id"));
+        return MakeError(absl::StatusCode::kNotFound, reason::kClaimNotFound, "claim_id",
+                         absl::StrCat("\"", claim_id,
+                                      "\" is the event id of a correction of claim \"",
+                                      e->event.claim_corrected().corrects_claim_id(),
+                                      "\", not a claim id"));
       }
     }
-    return absl::NotFoundError(absl::StrCat("no claim \"", claim_id, "\" as of ",
-                                            point.as_of_size, " entries"));
+    return MakeError(absl::StatusCode::kNotFound, reason::kClaimNotFound, "claim_id",
+                     absl::StrCat("no claim \"", claim_id, "\" as of ", point.as_of_size,
+                                  " entries"));
   }
   ClaimDetails d;
   d.claim_id = std::string(claim_id);
@@ -344,6 +406,7 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
       }));
   LEDGER_RETURN_IF_ERROR(scan_status);
   bool have_version = false;
+  KeyStateCache key_states;
   for (SequenceNumber seq : sequences) {
     LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(seq));
     HistoryEvent h;
@@ -352,6 +415,9 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
     h.event_id = e.event_id;
     h.key_id = e.key_id;
     h.kind = schema::EventKindOf(e.event);
+    LEDGER_ASSIGN_OR_RETURN(h.signer_compromised,
+                            SignedWhileCompromised(e.key_id, seq, point.as_of_size, &key_states));
+    if (h.kind != EventKind::kClaimReviewed) d.signer_compromised |= h.signer_compromised;
     Fold(h.kind, seq, &d.version_sequence, &d.status);
     switch (e.event.body_case()) {
       case Event::kClaimAsserted:
@@ -374,6 +440,7 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
         v.event_id = e.event_id;
         v.key_id = e.key_id;
         v.review = e.event.claim_reviewed();
+        v.signer_compromised = h.signer_compromised;
         d.verdicts.push_back(std::move(v));
         break;
       }
@@ -427,7 +494,8 @@ absl::StatusOr<ClaimPage> ViewQueries::ListClaims(const ClaimFilter& filter,
     space = schema::IndexSpace{PrefixOf(index_view), schema::kIndexEntryRecord,
                                schema::kIndexReverseRecord};
   }
-  LEDGER_ASSIGN_OR_RETURN(KeyRange range, SaidKeyRange(space, term, filter.said));
+  LEDGER_ASSIGN_OR_RETURN(const SaidBounds bounds, SaidBounds::Of(filter.said));
+  const KeyRange range = SaidKeyRange(space, term, bounds);
   const std::string query_hash = QueryHash(absl::StrCat("claims\n", range.begin, "\n", range.end));
 
   ReadPoint point;
@@ -464,7 +532,9 @@ absl::StatusOr<ClaimPage> ViewQueries::ListClaims(const ClaimFilter& filter,
           decode_status = e.status();
           return false;
         }
-        if (e->VisibleAt(point.as_of_size)) {
+        // The said key sits before the asserted sequence at the end of every entry key.
+        const uint32_t said = DecodeFixed32BE(key.data() + key.size() - 12);
+        if (e->VisibleAt(point.as_of_size) && bounds.Contains(said)) {
           if (static_cast<int>(hits.size()) == size) {
             more = true;  // one more match exists: the page is full
             return false;
@@ -482,8 +552,11 @@ absl::StatusOr<ClaimPage> ViewQueries::ListClaims(const ClaimFilter& filter,
 
   ClaimPage page;
   page.read_point = point;
+  KeyStateCache key_states;
   for (const Hit& hit : hits) {
-    LEDGER_ASSIGN_OR_RETURN(ClaimSummary s, Summarize(hit.claim_id, point.as_of_size));
+    LEDGER_ASSIGN_OR_RETURN(ClaimSummary s,
+                            Summarize(hit.claim_id, point.as_of_size, &key_states));
+    if (!filter.MatchesName(s.claim)) continue;
     page.claims.push_back(std::move(s));
   }
   if (more) page.next_page_token = EncodePageToken(query_hash, point.as_of_size, last_scanned);
@@ -525,7 +598,67 @@ absl::StatusOr<VerdictTallyResult> ViewQueries::VerdictTally(
         return true;
       }));
   LEDGER_RETURN_IF_ERROR(decode_status);
+  LEDGER_RETURN_IF_ERROR(CountCompromisedVerdicts(&r));
   return r;
+}
+
+// Reviews of this claimant's claims signed inside a compromise window: found from the keys
+// revoked as compromised (rare) through the events each signed in its window, so the cost is
+// proportional to those events, not to the claimant's verdicts.
+absl::Status ViewQueries::CountCompromisedVerdicts(VerdictTallyResult* r) const {
+  const std::string keys = PrefixOf(schema::kKeysView);
+  const std::string verdicts = PrefixOf(schema::kVerdictsView);
+  std::string begin = keys;
+  begin.push_back(static_cast<char>(schema::kKeyRecord));
+  std::vector<std::pair<std::string, schema::KeyState>> compromised;
+  absl::Status status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      begin, schema::PrefixSuccessor(begin), [&](absl::string_view key, absl::string_view value) {
+        absl::StatusOr<schema::KeyState> s = schema::DecodeKeyState(value);
+        if (!s.ok()) {
+          status = s.status();
+          return false;
+        }
+        if (s->SignedWhileCompromised(s->compromised_since, r->watermark)) {
+          compromised.emplace_back(std::string(key.substr(begin.size())), *std::move(s));
+        }
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(status);
+  for (const auto& [key_id, state] : compromised) {
+    std::vector<SequenceNumber> reviews;
+    LEDGER_RETURN_IF_ERROR(views_->Scan(
+        schema::SignedEventKey(keys, key_id, state.compromised_since),
+        schema::SignedEventKey(keys, key_id, state.revoked_sequence),
+        [&](absl::string_view key, absl::string_view value) {
+          absl::StatusOr<std::pair<EventKind, std::string>> ref = schema::DecodeKindAndId(value);
+          if (!ref.ok()) {
+            status = ref.status();
+            return false;
+          }
+          if (ref->first == EventKind::kClaimReviewed) {
+            reviews.push_back(DecodeFixed64BE(key.data() + key.size() - 8));
+          }
+          return true;
+        }));
+    LEDGER_RETURN_IF_ERROR(status);
+    for (SequenceNumber seq : reviews) {
+      LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(seq));
+      const ledger::v1::ClaimReviewed& review = e.event.claim_reviewed();
+      LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> terms_bytes,
+                              views_->Get(schema::VerdictClaimKey(verdicts, review.claim_id())));
+      if (!terms_bytes.has_value()) continue;
+      LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> terms, schema::DecodeTerms(*terms_bytes));
+      if (std::find(terms.begin(), terms.end(), r->claimant_term) == terms.end()) continue;
+      for (VerdictCount& c : r->counts) {
+        if (c.reviewer == review.reviewer() && c.rating_text == review.rating_text()) {
+          ++c.compromised;
+          ++r->compromised;
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<KeyDetails> ViewQueries::KeyFromRecord(absl::string_view key_id,
@@ -555,6 +688,9 @@ absl::StatusOr<KeyDetails> ViewQueries::KeyFromRecord(absl::string_view key_id,
                                   " which is not a key_revoked event"));
     }
     k.revoke_reason = e.event.key_revoked().reason();
+    if (state.compromised_since != schema::kOpenSequence) {
+      k.compromised_since = state.compromised_since;
+    }
   }
   return k;
 }
@@ -585,8 +721,9 @@ absl::StatusOr<KeyDetails> ViewQueries::KeyInfo(absl::string_view key_id,
                                         return false;
                                       }));
   if (!signed_any || bytes.has_value()) {
-    return absl::NotFoundError(absl::StrCat("no key ", HexEncode(key_id), " as of ",
-                                            point.as_of_size, " entries"));
+    return MakeError(absl::StatusCode::kNotFound, reason::kKeyNotFound, "key_id",
+                     absl::StrCat("no key ", HexEncode(key_id), " as of ", point.as_of_size,
+                                  " entries"));
   }
   KeyDetails k;
   k.key_id = std::string(key_id);
@@ -687,6 +824,7 @@ ClaimFilter ClaimFilter::Claimant(absl::string_view name, absl::string_view stab
   ClaimFilter f;
   f.kind = Kind::kClaimant;
   f.term = schema::ClaimantTerm(stable_id, name);
+  if (!stable_id.empty() && !name.empty()) f.folded_name = schema::FoldText(name);
   return f;
 }
 
@@ -701,7 +839,20 @@ ClaimFilter ClaimFilter::Entity(absl::string_view name, absl::string_view stable
   ClaimFilter f;
   f.kind = Kind::kEntity;
   f.term = schema::EntityTerm(stable_id, name);
+  if (!stable_id.empty() && !name.empty()) {
+    f.folded_name = schema::FoldText(name);
+    f.stable_id = std::string(stable_id);
+  }
   return f;
+}
+
+bool ClaimFilter::MatchesName(const ledger::v1::Claim& claim) const {
+  if (folded_name.empty()) return true;
+  if (kind == Kind::kClaimant) return schema::FoldText(claim.claimant().name()) == folded_name;
+  for (const ledger::v1::Entity& e : claim.entities()) {
+    if (e.stable_id() == stable_id && schema::FoldText(e.name()) == folded_name) return true;
+  }
+  return false;
 }
 
 ClaimFilter ClaimFilter::SourceUrl(absl::string_view url) {

@@ -43,6 +43,7 @@
 #define LEDGER_VIEWS_QUERIES_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,12 +101,29 @@ struct SaidDate {
   int month = 0;
   int day = 0;
 };
-// Inclusive at the precision given: from {2015, 7} to {2015, 7} is every claim said in July
-// 2015 (with a date known to at least the month). A claim said "2015" (year only) is not in it;
-// one with no date is only in ranges without `from`.
+// A statement-time range, inclusive, each bound at the precision given: `from` stands for its
+// first day ({2015} is 2015-01-01, {2015, 7} is 2015-07-01) and `to` for its last ({2015} is
+// 2015-12-31, {2015, 7} is 2015-07-31). Either may be unset (unbounded on that side).
+//
+// A claim is in the range when every day its said date may stand for lies in it ("contained"):
+// a claim said "2015-07" is in 2015-07-01..2015-07-31, in 2015-07..2015-07 and in 2015..2015,
+// but not in 2015-07-01..2015-07-15 (it may have been said later in July); a claim said "2015"
+// is in 2015-01-01..2015-12-31 but not in 2015-07..2015-07. A claim with no said date is in no
+// range with a bound. The same rule (SaidBounds) serves every query that takes a range.
 struct SaidRange {
   std::optional<SaidDate> from;
   std::optional<SaidDate> to;
+};
+
+// A SaidRange resolved to said keys (view_schema.h): [first, last] in days.
+struct SaidBounds {
+  bool bounded = false;
+  uint32_t first = 0;
+  uint32_t last = 0xffffffffu;
+  // INVALID_ARGUMENT naming said_from / said_to for a date that is not one, or from > to.
+  static absl::StatusOr<SaidBounds> Of(const SaidRange& range);
+  // True when a claim with this said key is in the range (the rule above).
+  bool Contains(uint32_t said_key) const;
 };
 
 // What ListClaims lists. Terms are normalised exactly as the views normalise them
@@ -116,6 +134,10 @@ struct ClaimFilter {
   std::string term;  // the normalised index term (unused for kAll and kStatus)
   ClaimStatus status = ClaimStatus::kActive;  // for kStatus
   SaidRange said;
+  // kClaimant / kEntity given both a stable id (the index term) and a name: the name too must
+  // match (folded), checked on each claim found; empty otherwise.
+  std::string folded_name;
+  std::string stable_id;  // kEntity: the mentioned entity that must carry `folded_name`
 
   // Every claim, in statement-time order (the timeline).
   static ClaimFilter All();
@@ -125,6 +147,8 @@ struct ClaimFilter {
   static ClaimFilter SourceUrl(absl::string_view url);
   static ClaimFilter Publisher(absl::string_view publisher);
   static ClaimFilter Status(ClaimStatus status);
+  // False when the claim fails the name check of a filter given both a stable id and a name.
+  bool MatchesName(const ledger::v1::Claim& claim) const;
   // Restricts to claims said within [from, to]; either may be nullopt (unbounded).
   ClaimFilter& SaidBetween(std::optional<SaidDate> from, std::optional<SaidDate> to) {
     said.from = from;
@@ -141,6 +165,9 @@ struct HistoryEvent {
   std::string key_id;  // 32 bytes: the signer
   EventKind kind = EventKind::kClaimAsserted;
   std::string reason;  // of a correction or retraction; a review's explanation
+  // Signed by a key that, as of the read point, was revoked as compromised since at or before
+  // this entry (schema::KeyState::SignedWhileCompromised).
+  bool signer_compromised = false;
 };
 
 struct Verdict {
@@ -149,6 +176,7 @@ struct Verdict {
   std::string event_id;
   std::string key_id;
   ledger::v1::ClaimReviewed review;
+  bool signer_compromised = false;  // as HistoryEvent's
 };
 
 struct ClaimDetails {
@@ -161,6 +189,8 @@ struct ClaimDetails {
   ClaimStatus status = ClaimStatus::kActive;
   std::vector<Verdict> verdicts;
   std::vector<HistoryEvent> history;  // in log order
+  // The assert, a correction or the retraction was signed while its key was compromised.
+  bool signer_compromised = false;
   ReadPoint read_point;
 };
 
@@ -170,6 +200,8 @@ struct ClaimSummary {
   SequenceNumber version_sequence = 0;
   ClaimStatus status = ClaimStatus::kActive;
   ledger::v1::Claim claim;  // the content of version_sequence
+  // The assert or the current version was signed while its key was compromised.
+  bool signer_compromised = false;
 };
 
 struct ClaimPage {
@@ -182,11 +214,13 @@ struct VerdictCount {
   std::string reviewer;
   std::string rating_text;
   uint64_t count = 0;
+  uint64_t compromised = 0;  // of `count`, reviews signed while the key was compromised
 };
 struct VerdictTallyResult {
   std::string claimant_term;
   std::vector<VerdictCount> counts;  // by reviewer, then rating text
   uint64_t total = 0;
+  uint64_t compromised = 0;
   TreeSize watermark = 0;
 };
 
@@ -201,6 +235,8 @@ struct KeyDetails {
   bool revoked = false;
   SequenceNumber revoked_sequence = 0;
   std::string revoke_reason;
+  // Revoked as compromised since this sequence: what it signed from there is flagged.
+  std::optional<SequenceNumber> compromised_since;
   ReadPoint read_point;
 };
 
@@ -266,7 +302,13 @@ class ViewQueries {
   struct Entry;
   absl::StatusOr<Entry> ReadEntry(SequenceNumber sequence) const;
   absl::StatusOr<TreeSize> ViewWatermark(absl::string_view view_name) const;
-  absl::StatusOr<ClaimSummary> Summarize(const std::string& claim_id, TreeSize as_of_size) const;
+  // Key states read while answering one query (nullopt: no record).
+  using KeyStateCache = std::map<std::string, std::optional<schema::KeyState>>;
+  absl::StatusOr<bool> SignedWhileCompromised(absl::string_view key_id, SequenceNumber sequence,
+                                              TreeSize as_of_size, KeyStateCache* cache) const;
+  absl::StatusOr<ClaimSummary> Summarize(const std::string& claim_id, TreeSize as_of_size,
+                                         KeyStateCache* keys) const;
+  absl::Status CountCompromisedVerdicts(VerdictTallyResult* r) const;
   absl::StatusOr<KeyDetails> KeyFromRecord(absl::string_view key_id,
                                            const schema::KeyState& state,
                                            const ReadPoint& point) const;

@@ -53,7 +53,7 @@ absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
     const std::string& path, const RocksDbViewStoreOptions& options) {
   rocksdb::Env* env = options.env != nullptr ? options.env : rocksdb::Env::Default();
   const rocksdb::Status exists = env->FileExists(path + "/CURRENT");
-  if (exists.IsNotFound() && !options.create_if_missing) {
+  if (exists.IsNotFound() && (!options.create_if_missing || options.read_only)) {
     return absl::NotFoundError(absl::StrCat("no views database at ", path));
   }
   if (!exists.ok() && !exists.IsNotFound()) {
@@ -61,7 +61,8 @@ absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
   }
   rocksdb::DB* db = nullptr;
   const rocksdb::Status s =
-      rocksdb::DB::Open(MakeOptions(env, options), path, &db);
+      options.read_only ? rocksdb::DB::OpenForReadOnly(MakeOptions(env, options), path, &db)
+                        : rocksdb::DB::Open(MakeOptions(env, options), path, &db);
   if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("opening views database at ", path));
   return std::unique_ptr<RocksDbViewStore>(new RocksDbViewStore(db, options.write_ahead_log));
 }

@@ -55,6 +55,10 @@ struct RocksDbViewStoreOptions {
   // Log every write in RocksDB's write-ahead log (without fsync) instead of only in the memtable
   // (see above). Off by default: the views are rebuilt from the log.
   bool write_ahead_log = false;
+  // Open read-only (RocksDB's OpenForReadOnly: no lock, so it works beside a running ledgerd;
+  // it sees what was flushed, a consistent prefix of the batches, see above). Implies
+  // create_if_missing = false; Write, Clear and Flush fail.
+  bool read_only = false;
 };
 
 // Thread-safe: reads run concurrently with each other and with Write; Write, Clear and Flush

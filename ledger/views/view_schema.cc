@@ -1,11 +1,13 @@
 #include "ledger/views/view_schema.h"
 
-#include "ledger/base/byte_reader.h"
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
 
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/byte_reader.h"
 
 namespace ledger::views::schema {
 namespace {
@@ -179,20 +181,61 @@ absl::StatusOr<Fingerprint> DecodeFingerprint(absl::string_view bytes) {
   return f;
 }
 
+std::string FoldText(absl::string_view text) {
+  // Pure ASCII (most terms) needs no ICU: NFKC leaves it alone and case folding is tolower.
+  if (std::all_of(text.begin(), text.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    return absl::AsciiStrToLower(text);
+  }
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* fold = icu::Normalizer2::getNFKCCasefoldInstance(error);
+  if (U_FAILURE(error) || fold == nullptr) return absl::AsciiStrToLower(text);
+  const icu::UnicodeString in = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  const icu::UnicodeString out = fold->normalize(in, error);
+  if (U_FAILURE(error)) return absl::AsciiStrToLower(text);
+  std::string folded;
+  out.toUTF8String(folded);
+  return folded;
+}
+
 std::string ClaimantTerm(absl::string_view stable_id, absl::string_view name) {
   if (!stable_id.empty()) return absl::StrCat("id:", stable_id);
-  return absl::StrCat("name:", absl::AsciiStrToLower(name));
+  return absl::StrCat("name:", FoldText(name));
 }
-std::string ClaimantTerm(const ledger::v1::Claimant& claimant) {
-  return ClaimantTerm(claimant.stable_id(), claimant.name());
+std::vector<std::string> ClaimantTerms(const ledger::v1::Claimant& claimant) {
+  std::vector<std::string> terms;
+  if (!claimant.stable_id().empty()) terms.push_back(ClaimantTerm(claimant.stable_id(), ""));
+  if (!claimant.name().empty() || terms.empty()) terms.push_back(ClaimantTerm("", claimant.name()));
+  return terms;
 }
 std::string EntityTerm(absl::string_view stable_id, absl::string_view name) {
   return ClaimantTerm(stable_id, name);
 }
-std::string TopicTerm(absl::string_view topic) { return absl::AsciiStrToLower(topic); }
-std::string PublisherTerm(absl::string_view publisher) {
-  return absl::AsciiStrToLower(publisher);
+std::vector<std::string> EntityTerms(const ledger::v1::Entity& entity) {
+  std::vector<std::string> terms;
+  if (!entity.stable_id().empty()) terms.push_back(EntityTerm(entity.stable_id(), ""));
+  if (!entity.name().empty()) terms.push_back(EntityTerm("", entity.name()));
+  return terms;
 }
+std::string TopicTerm(absl::string_view topic) { return FoldText(topic); }
+std::string PublisherTerm(absl::string_view publisher) { return FoldText(publisher); }
+
+std::string EncodeTerms(const std::vector<std::string>& terms) {
+  std::string out;
+  for (const std::string& t : terms) AppendOrderedString(&out, t);
+  return out;
+}
+absl::StatusOr<std::vector<std::string>> DecodeTerms(absl::string_view bytes) {
+  std::vector<std::string> terms;
+  while (!bytes.empty()) {
+    std::string t;
+    if (!ConsumeOrderedString(&bytes, &t)) return absl::DataLossError("term list does not decode");
+    terms.push_back(std::move(t));
+  }
+  return terms;
+}
+
 
 uint32_t SaidKey(const ledger::v1::PartialDate& said) {
   using P = ledger::v1::PartialDate;
@@ -417,12 +460,13 @@ std::string EncodeKeyState(const KeyState& state) {
   PutFixed64BE(&s, state.registered_sequence);
   s.push_back(state.revoked ? 1 : 0);
   PutFixed64BE(&s, state.revoked_sequence);
+  PutFixed64BE(&s, state.compromised_since);
   return s;
 }
 
 absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes) {
-  if (bytes.size() != 51) {
-    return Malformed("key state", absl::StrCat(bytes.size(), " bytes, want 51"));
+  if (bytes.size() != 59) {
+    return Malformed("key state", absl::StrCat(bytes.size(), " bytes, want 59"));
   }
   Cursor c(bytes);
   KeyState state;
@@ -434,6 +478,7 @@ absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes) {
   c.U64(&state.registered_sequence);
   c.U8(&revoked);
   c.U64(&state.revoked_sequence);
+  c.U64(&state.compromised_since);
   state.has_public_key = has != 0;
   if (state.has_public_key) state.public_key = std::string(pk);
   state.revoked = revoked != 0;

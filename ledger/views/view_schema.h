@@ -58,7 +58,10 @@ namespace ledger::views::schema {
 // Bump on any change to this file's layouts: views of another version are rebuilt at open.
 // 2: the claim state holds its said key; the status index has no reverse records.
 // 3: a view's key prefix is its tag alone (was u8(tag) || name || 0x00).
-inline constexpr uint32_t kViewSchemaVersion = 3;
+// 4: terms fold Unicode (NFKC_Casefold); claimants and entities are indexed under their stable
+//    id and their name; the verdicts view keeps every claimant term of a claim; a key's state
+//    holds its compromise window.
+inline constexpr uint32_t kViewSchemaVersion = 4;
 
 // valid_until of an index range that is still open.
 inline constexpr SequenceNumber kOpenSequence = ~uint64_t{0};
@@ -159,19 +162,29 @@ absl::StatusOr<Fingerprint> DecodeFingerprint(absl::string_view bytes);
 
 // ---- Terms and said dates ------------------------------------------------------------------
 // Normalisation of index terms, applied identically when indexing and when querying:
-//   claimant: "id:" + stable_id when set, else "name:" + AsciiLower(name)
-//   entity:   "id:" + stable_id when set, else "name:" + AsciiLower(name)
-//   topic, publisher: AsciiLower(text)
+//   claimant: "id:" + stable_id, and "name:" + FoldText(name): a claim is indexed under both
+//             when its claimant has both, so either finds it
+//   entity:   the same, per mentioned entity
+//   topic, publisher: FoldText(text)
 //   source url: exact
-// Only ASCII letters are lowercased (no Unicode case folding, no whitespace trimming): enough to
-// merge "Energy" and "energy" without locale-dependent surprises. The "id:"/"name:" prefixes
-// keep a stable id from ever colliding with a name.
+// FoldText is Unicode NFKC_Casefold (ICU): "ÉNERGIE" and "énergie", "Straße" and "STRASSE",
+// full-width and ordinary letters fold to one term. No whitespace trimming. The "id:"/"name:"
+// prefixes keep a stable id from ever colliding with a name.
+std::string FoldText(absl::string_view text);
 
+// The query term: "id:" + stable_id when set, else "name:" + FoldText(name).
 std::string ClaimantTerm(absl::string_view stable_id, absl::string_view name);
-std::string ClaimantTerm(const ledger::v1::Claimant& claimant);
+// Every term a claimant is indexed under (its id's, then its name's; at least one).
+std::vector<std::string> ClaimantTerms(const ledger::v1::Claimant& claimant);
 std::string EntityTerm(absl::string_view stable_id, absl::string_view name);
+std::vector<std::string> EntityTerms(const ledger::v1::Entity& entity);
 std::string TopicTerm(absl::string_view topic);
 std::string PublisherTerm(absl::string_view publisher);
+
+// A list of terms as one value: AppendOrderedString of each.
+std::string EncodeTerms(const std::vector<std::string>& terms);
+absl::StatusOr<std::vector<std::string>> DecodeTerms(absl::string_view bytes);
+
 
 // The said key of a PartialDate (see the header comment).
 uint32_t SaidKey(const ledger::v1::PartialDate& said);
@@ -274,7 +287,8 @@ std::string SignedEventKey(absl::string_view keys_prefix, absl::string_view key_
                            SequenceNumber sequence);
 
 //   u8(has public key) || public key (32, zero when unknown) || u8(role) ||
-//   u64be(registered sequence) || u8(revoked) || u64be(revoked sequence)
+//   u64be(registered sequence) || u8(revoked) || u64be(revoked sequence) ||
+//   u64be(compromised since; kOpenSequence when not revoked as compromised)
 struct KeyState {
   bool has_public_key = false;  // false for a genesis admin key revoked by an event
   std::string public_key;       // 32 bytes when known
@@ -282,6 +296,15 @@ struct KeyState {
   SequenceNumber registered_sequence = kGenesisSequence;
   bool revoked = false;
   SequenceNumber revoked_sequence = 0;
+  // Revoked as compromised: events it signed in [compromised_since, revoked_sequence) are
+  // flagged. kOpenSequence when not (a routine revocation, or not revoked).
+  SequenceNumber compromised_since = kOpenSequence;
+  // True when an event signed at `sequence` falls in the compromise window, as of the state
+  // after the first `as_of_size` entries (the revocation must be among them).
+  bool SignedWhileCompromised(SequenceNumber sequence, TreeSize as_of_size) const {
+    return revoked && compromised_since != kOpenSequence && revoked_sequence < as_of_size &&
+           sequence >= compromised_since && sequence < revoked_sequence;
+  }
 };
 std::string EncodeKeyState(const KeyState& state);
 absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes);
@@ -295,7 +318,7 @@ std::string TallyKey(absl::string_view verdicts_prefix, absl::string_view claima
                      absl::string_view reviewer, absl::string_view rating_text);
 // Reviewer and rating text from a tally key under TallyPrefix(prefix, term).
 absl::StatusOr<std::pair<std::string, std::string>> DecodeTallyKeySuffix(absl::string_view suffix);
-// verdicts prefix || 0x02 || claim id -> claimant term of the claim's current version.
+// verdicts prefix || 0x02 || claim id -> EncodeTerms(claimant terms of the current version).
 std::string VerdictClaimKey(absl::string_view verdicts_prefix, absl::string_view claim_id);
 
 }  // namespace ledger::views::schema

@@ -22,10 +22,12 @@ class FakeTarget : public AppendTarget {
   std::set<std::string> stored;
   int batch_calls = 0, single_calls = 0;
   int fail_after = 1 << 30;
+  absl::Status refuse_all;  // When not OK, every call returns it.
 
   absl::StatusOr<v1::AppendBatchResponse> AppendBatch(
       const std::vector<v1::SignedEvent>& events) override {
     if (++batch_calls + single_calls > fail_after) return absl::UnavailableError("gone");
+    if (!refuse_all.ok()) return refuse_all;
     for (const auto& e : events) {
       if (bad.count(e.event_id()) > 0) return absl::InvalidArgumentError("events[i]: bad");
     }
@@ -35,6 +37,7 @@ class FakeTarget : public AppendTarget {
   }
   absl::StatusOr<v1::AppendResponse> Append(const v1::SignedEvent& e) override {
     if (batch_calls + ++single_calls > fail_after) return absl::UnavailableError("gone");
+    if (!refuse_all.ok()) return refuse_all;
     if (bad.count(e.event_id()) > 0) return absl::InvalidArgumentError("bad");
     v1::AppendResponse r;
     r.set_duplicate(!stored.insert(e.event_id()).second);
@@ -110,6 +113,33 @@ TEST(ImporterTest, DiskFullIsFatalOtherRefusalsAreNot) {
       MakeError(absl::StatusCode::kInvalidArgument, reason::kSignatureInvalid, "", "bad")));
   EXPECT_FALSE(IsFatalImportError(
       MakeError(absl::StatusCode::kResourceExhausted, reason::kBatchTooLarge, "", "big")));
+}
+
+TEST(ImporterTest, UnregisteredKeyStopsAtTheFirstRefusal) {
+  FakeTarget target;
+  target.refuse_all = MakeError(absl::StatusCode::kFailedPrecondition, reason::kKeyNotRegistered,
+                                "key_id", "is not registered");
+  ImportCounts counts;
+  int refused_calls = 0;
+  ImportOptions options;
+  options.batch_size = 4;
+  options.on_refused = [&](const ImportItem&, const absl::Status&) { ++refused_calls; };
+  absl::Status s = ImportEvents(Items(10), &target, options, &counts);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(s), reason::kKeyNotRegistered);
+  EXPECT_EQ(target.batch_calls, 1);
+  EXPECT_EQ(target.single_calls, 0);  // No one-by-one retry of events that cannot pass.
+  EXPECT_EQ(refused_calls, 0);
+  EXPECT_EQ(counts.appended + counts.refused, 0u);
+}
+
+TEST(ImporterTest, KeyRefusalsAreFatal) {
+  EXPECT_TRUE(IsFatalImportError(MakeError(absl::StatusCode::kFailedPrecondition,
+                                           reason::kKeyNotRegistered, "", "unknown")));
+  EXPECT_TRUE(IsFatalImportError(
+      MakeError(absl::StatusCode::kFailedPrecondition, reason::kKeyRevoked, "", "revoked")));
+  EXPECT_FALSE(IsFatalImportError(
+      MakeError(absl::StatusCode::kFailedPrecondition, reason::kClaimNotFound, "", "no claim")));
 }
 
 }  // namespace

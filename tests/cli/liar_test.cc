@@ -88,6 +88,28 @@ TEST(LiarTest, IdThatCannotNameAnEventIsRefused) {
   EXPECT_THAT(LiarRowDrafts(row).status().message(), HasSubstr("cannot name an event"));
 }
 
+TEST(LiarTest, ColumnThatIsNotUtf8IsNamedWithItsOffset) {
+  std::string row = kRow;
+  row.replace(row.find("decline"), 1, "\xe9");  // Latin-1, as a re-encoded copy has it
+  absl::Status s = LiarRowDrafts(row).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(),
+              HasSubstr("column 3 (statement) is not valid UTF-8 (at byte offset 13)"));
+}
+
+TEST(LiarTest, TruncatedAndOverlongUtf8AreRefused) {
+  for (const char* bad : {"\xc3", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {
+    std::string row = kRow;
+    row.replace(row.find("scott-surovell"), 0, bad);
+    EXPECT_THAT(LiarRowDrafts(row).status().message(),
+                HasSubstr("column 5 (speaker) is not valid UTF-8 (at byte offset 0)"))
+        << bad;
+  }
+  std::string row = kRow;
+  row.replace(row.find("scott-surovell"), 0, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+  EXPECT_TRUE(LiarRowDrafts(row).ok());  // é € and an emoji are fine
+}
+
 TEST(LiarTest, EmptyStatementPassesTheAdapterButNotAdmission) {
   std::string row = kRow;
   const size_t start = row.find("When");

@@ -45,6 +45,15 @@ for src in "--server $server" "--data-dir data"; do
   expect_exit 1 "$ctl" log $src --since yesterday 2> bad-since.err
   expect_exit 1 "$ctl" log $src --key xyz 2> bad-key.err
 done
+# A page that stops before the end says where the next one starts (also in JSON, also when
+# stderr is not a terminal); the last page says nothing.
+"$ctl" log --server "$server" --from 2 --limit 2 --json > page.json 2> page.err
+grep -qx "ledgerctl: listed 2 entries; more exist: the next page starts at --from 4 (--limit 0 lists all)" page.err \
+  || fail "log: truncation not said"
+"$ctl" log --server "$server" --from 17 --limit 2 > last.txt 2> last.err
+[[ ! -s last.err ]] || fail "log: the last page said more exist"
+"$ctl" log --server "$server" --type review --limit 1 > review.txt 2> review.err
+[[ ! -s review.err ]] || fail "log: more said to exist past the only match"
 stop_server
 expect_exit 3 "$ctl" log --server "$server" --timeout 2 2> down.err
 expect_exit 3 "$ctl" log --data-dir no-such-dir 2> nodir.err

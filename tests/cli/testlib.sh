@@ -62,3 +62,8 @@ serve() {
 json_field() {
   /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(v)' "$1" "$2"
 }
+
+# json_line_field FIELD: the value of a top-level field of the one-line JSON object on stdin.
+json_line_field() {
+  /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"
+}

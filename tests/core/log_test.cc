@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/base/error.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/core/limits.h"
 #include "ledger/format/checkpoint.h"
@@ -233,10 +234,17 @@ TEST(LogAppendTest, GetEntryPastTheEndIsNotFound) {
   EXPECT_THAT(t.log().GetEntry(2), StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST(LogAppendTest, CheckpointAtUnknownSizeIsNotFound) {
+TEST(LogAppendTest, CheckpointPastTheEndIsTreeSizeOutOfRange) {
   TestLog t;
   AppendClaims(t, 2);
-  EXPECT_THAT(t.log().CheckpointAt(3), StatusIs(absl::StatusCode::kNotFound));
+  const absl::StatusOr<std::string> past = t.log().CheckpointAt(3);
+  EXPECT_THAT(past, StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_EQ(ErrorReason(past.status()), "TREE_SIZE_OUT_OF_RANGE");
+  EXPECT_EQ(ErrorField(past.status()), "tree_size");
+  EXPECT_TRUE(t.log().CheckpointAt(2).ok());
+  const absl::StatusOr<ConsistencyProof> proof = t.log().ProveConsistency(1, 3);
+  EXPECT_THAT(proof, StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_EQ(ErrorField(proof.status()), "to_tree_size");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,6 +444,18 @@ TEST_F(LogRefusalTest, RevokedKeyIsFailedPreconditionNamingTheSequence) {
   ExpectRefusedAndUnchanged(t_, ClaimEnvelope("new-claim", SubmitterKey()),
                             absl::StatusCode::kFailedPrecondition,
                             absl::StrCat("revoked at sequence ", revoked->sequence));
+}
+
+TEST_F(LogRefusalTest, ACompromiseWindowStartingAfterTheRevocationIsRefused) {
+  const TreeSize size = t_.log().Head().tree_size;
+  ledger::v1::Event revoke = KeyRevokedEvent(SubmitterKey().public_key());
+  revoke.mutable_key_revoked()->mutable_compromise()->set_since_sequence(size + 1);
+  ExpectRefusedAndUnchanged(t_, Sign("rev-future", revoke, AdminKey()),
+                            absl::StatusCode::kInvalidArgument,
+                            "compromise.since_sequence: ");
+  // The revocation's own sequence is the latest the window may start at.
+  revoke.mutable_key_revoked()->mutable_compromise()->set_since_sequence(size);
+  EXPECT_THAT(t_.log().Append(Sign("rev-now", revoke, AdminKey())), IsOk());
 }
 
 TEST_F(LogRefusalTest, MalformedEventBytesAreInvalidArgument) {

@@ -223,6 +223,16 @@ TEST_F(BackupTest, BackupOfAnOpenLogIsRefusedAndWritesNothing) {
   EXPECT_FALSE(fs::exists(backup + ".partial"));
 }
 
+TEST_F(BackupTest, BackupOfADirectoryAServerHoldsNamesIt) {
+  auto held = core::DataDirLock::Acquire(dir_);  // as `ledgerd serve` holds it
+  ASSERT_TRUE(held.ok()) << held.status();
+  const std::string backup = FreshDir(".backup");
+  EXPECT_THAT(core::BackupDataDir(dir_, backup),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("in use by another")));
+  EXPECT_FALSE(fs::exists(backup));
+  EXPECT_FALSE(fs::exists(backup + ".partial"));
+}
+
 TEST_F(BackupTest, BackupToAnExistingPathIsRefused) {
   const std::string backup = FreshDir(".backup");
   fs::create_directories(backup);

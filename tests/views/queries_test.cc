@@ -3,6 +3,7 @@
 // pagination while the log grows; keys; verdict tallies; and the error codes.
 #include "ledger/views/queries.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -280,13 +281,17 @@ TEST_F(QueriesTest, BitemporalStatementsSaidInJulyAsRecordedByFirstSeptember) {
   const ClaimFilter august =
       ClaimFilter::Claimant("Sergei Ryabkov").SaidBetween(SaidDate{2015, 8}, SaidDate{2015, 8});
   EXPECT_EQ(ListAll(august, by_sept_1), V({"r-august"}));
-  // Day precision bounds; a year-only date is not "in July"; unbounded `from` includes it.
+  // Day precision bounds; a year-only date is not "in July" nor "until June"; "until 2015" holds
+  // it (SaidRangeContainsEveryPrecision below tests the rule in full).
   const ClaimFilter mid_july = ClaimFilter::Claimant("Sergei Ryabkov")
                                    .SaidBetween(SaidDate{2015, 7, 11}, SaidDate{2015, 7, 28});
   EXPECT_EQ(ListAll(mid_july), V({"r-july-late"}));
   const ClaimFilter until_june =
       ClaimFilter::Claimant("Sergei Ryabkov").SaidBetween(std::nullopt, SaidDate{2015, 6});
-  EXPECT_EQ(ListAll(until_june), V({"r-2015"}));
+  EXPECT_EQ(ListAll(until_june), V({}));
+  const ClaimFilter until_2015 =
+      ClaimFilter::Claimant("Sergei Ryabkov").SaidBetween(std::nullopt, SaidDate{2015});
+  EXPECT_EQ(ListAll(until_2015), V({"r-2015", "r-july-early", "r-july-late", "r-august"}));
   // The timeline of everyone said in July, as of 1 Sept.
   absl::StatusOr<ClaimPage> t =
       q_.Timeline("", "", SaidRange{SaidDate{2015, 7}, SaidDate{2015, 7}}, "", 10, by_sept_1);
@@ -379,6 +384,103 @@ TEST_F(QueriesTest, APageTokenOfAnotherQueryIsInvalidArgument) {
   EXPECT_TRUE(q_.ListClaims(ClaimFilter::Claimant("Ada Example"), page->next_page_token, 1).ok());
 }
 
+// Every precision of a said date against every shape of range: a claim is in a range when every
+// day its date may stand for is in it (queries.h, SaidRange). The same rule in ListClaims by
+// every index and in Timeline.
+TEST_F(QueriesTest, SaidRangeContainsEveryPrecision) {
+  struct Dated {
+    const char* id;
+    int y, m, d;
+  };
+  const Dated kClaims[] = {{"undated", 0, 0, 0},    {"y2015", 2015, 0, 0},
+                           {"m2015-07", 2015, 7, 0}, {"d2015-07-15", 2015, 7, 15},
+                           {"d2015-12-31", 2015, 12, 31}, {"m2016-02", 2016, 2, 0},
+                           {"y2014", 2014, 0, 0}};
+  for (const Dated& c : kClaims) {
+    ClaimSpec s;
+    s.claimant = "Ada Example";
+    s.topics = {"energy"};
+    s.said_year = c.y, s.said_month = c.m, s.said_day = c.d;
+    Append(c.id, AssertEvent(s));
+  }
+  CatchUp();
+  using V = std::vector<std::string>;
+  using D = std::optional<SaidDate>;
+  struct Case {
+    D from, to;
+    V want;  // in statement-time order
+  };
+  const std::vector<Case> kCases = {
+      {SaidDate{2015, 7, 1}, SaidDate{2015, 7, 31}, V({"m2015-07", "d2015-07-15"})},
+      {SaidDate{2015, 7}, SaidDate{2015, 7}, V({"m2015-07", "d2015-07-15"})},
+      {SaidDate{2015, 7}, SaidDate{2015, 7, 31}, V({"m2015-07", "d2015-07-15"})},
+      {SaidDate{2015, 7, 1}, SaidDate{2015, 7, 15}, V({"d2015-07-15"})},
+      {SaidDate{2015, 7, 16}, SaidDate{2015, 7, 31}, V({})},
+      {SaidDate{2015, 1, 1}, SaidDate{2015, 12, 31},
+       V({"y2015", "m2015-07", "d2015-07-15", "d2015-12-31"})},
+      {SaidDate{2015}, SaidDate{2015}, V({"y2015", "m2015-07", "d2015-07-15", "d2015-12-31"})},
+      {SaidDate{2015}, std::nullopt,
+       V({"y2015", "m2015-07", "d2015-07-15", "d2015-12-31", "m2016-02"})},
+      {std::nullopt, SaidDate{2015, 6}, V({"y2014"})},
+      {std::nullopt, SaidDate{2015, 12, 31},
+       V({"y2014", "y2015", "m2015-07", "d2015-07-15", "d2015-12-31"})},
+      {SaidDate{2016, 2, 1}, SaidDate{2016, 2, 29}, V({"m2016-02"})},  // a leap year's February
+      {SaidDate{2016, 2, 1}, SaidDate{2016, 2, 28}, V({})},
+      {std::nullopt, std::nullopt,
+       V({"undated", "y2014", "y2015", "m2015-07", "d2015-07-15", "d2015-12-31", "m2016-02"})},
+  };
+  auto text = [](const D& d) {
+    return d.has_value() ? absl::StrCat(d->year, "-", d->month, "-", d->day) : std::string("*");
+  };
+  for (const Case& c : kCases) {
+    const std::string what = absl::StrCat(text(c.from), " .. ", text(c.to));
+    EXPECT_EQ(ListAll(ClaimFilter::All().SaidBetween(c.from, c.to)), c.want) << what;
+    EXPECT_EQ(ListAll(ClaimFilter::Claimant("Ada Example").SaidBetween(c.from, c.to)), c.want)
+        << what;
+    EXPECT_EQ(ListAll(ClaimFilter::Topic("ENERGY").SaidBetween(c.from, c.to)), c.want) << what;
+    absl::StatusOr<ClaimPage> t = q_.Timeline("Ada Example", "", SaidRange{c.from, c.to}, "", 100);
+    ASSERT_TRUE(t.ok()) << t.status();
+    V ids;
+    for (const ClaimSummary& s : t->claims) ids.push_back(s.claim_id);
+    EXPECT_EQ(ids, c.want) << what;
+  }
+}
+
+// A claimant or entity with a stable id is found by its id, by its name, or by both (then both
+// must match); it is never silently "all" or "none".
+TEST_F(QueriesTest, NamesAndStableIdsBothFindAClaim) {
+  ledger::v1::Event e = AssertEvent(ClaimSpec());
+  ledger::v1::Claim* claim = e.mutable_claim_asserted()->mutable_claim();
+  claim->mutable_claimant()->set_name("Khawaja Asif");
+  claim->mutable_claimant()->set_stable_id("Q6402157");
+  ledger::v1::Entity* pakistan = claim->add_entities();
+  pakistan->set_name("Pakistan");
+  pakistan->set_stable_id("Q843");
+  claim->add_entities()->set_name("Russia");
+  Append("asif", e);
+  Append("other", AssertEvent(ClaimSpec()));
+  Append("asif-review", ReviewEvent("asif", "Mostly true"));
+  CatchUp();
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ListAll(ClaimFilter::Entity("Pakistan")), V({"asif"}));
+  EXPECT_EQ(ListAll(ClaimFilter::Entity("PAKISTAN")), V({"asif"}));
+  EXPECT_EQ(ListAll(ClaimFilter::Entity("", "Q843")), V({"asif"}));
+  EXPECT_EQ(ListAll(ClaimFilter::Entity("Pakistan", "Q843")), V({"asif"}));
+  EXPECT_EQ(ListAll(ClaimFilter::Entity("India", "Q843")), V({}));
+  EXPECT_EQ(ListAll(ClaimFilter::Entity("Russia", "Q843")), V({}));  // another entity's name
+  EXPECT_EQ(ListAll(ClaimFilter::Entity("Russia")), V({"asif"}));
+  EXPECT_EQ(ListAll(ClaimFilter::Claimant("khawaja asif")), V({"asif"}));
+  EXPECT_EQ(ListAll(ClaimFilter::Claimant("", "Q6402157")), V({"asif"}));
+  EXPECT_EQ(ListAll(ClaimFilter::Claimant("Khawaja Asif", "Q6402157")), V({"asif"}));
+  EXPECT_EQ(ListAll(ClaimFilter::Claimant("Nawaz Sharif", "Q6402157")), V({}));
+  for (const VerdictTallyResult& t :
+       {*q_.VerdictTally("Khawaja Asif"), *q_.VerdictTally("", "Q6402157")}) {
+    ASSERT_EQ(t.counts.size(), 1u);
+    EXPECT_EQ(t.counts[0].rating_text, "Mostly true");
+    EXPECT_EQ(t.total, 1u);
+  }
+}
+
 TEST_F(QueriesTest, ABadSaidRangeIsInvalidArgument) {
   EXPECT_THAT(q_.ListClaims(ClaimFilter::All().SaidBetween(SaidDate{2015, 13}, std::nullopt), "",
                             10),
@@ -454,6 +556,69 @@ TEST_F(QueriesTest, KeysAsOfRegistrationAndRevocation) {
   ASSERT_TRUE(keys.ok());
   EXPECT_THAT(*keys, IsEmpty());
   EXPECT_THAT(q_.KeyInfo("short"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// A key revoked as compromised since sequence S: what it signed in [S, revocation) is flagged in
+// GetClaim (history, verdicts, the claim's standing), ListClaims and the tally; what it signed
+// before S, and every answer as of a point before the revocation, is not.
+TEST_F(QueriesTest, ARevocationAsCompromisedFlagsWhatTheKeySignedInItsWindow) {
+  const crypto::Ed25519PrivateKey desk = testing::KeyFromSeed(0x31);
+  const std::string desk_id = testing::KeyIdOf(desk);
+  ClaimSpec ada;
+  ada.claimant = "Ada Example";
+  Append("reg", testing::RegisterEvent(desk.public_key()));              // 0
+  Append("before", AssertEvent(ada), desk);                               // 1: before the window
+  Append("admin-claim", AssertEvent(ada));                                // 2: another signer
+  Append("inside", AssertEvent(ada), desk);                               // 3: in the window
+  Append("review-in", ReviewEvent("admin-claim", "False"), desk);          // 4: in the window
+  Append("review-admin", ReviewEvent("admin-claim", "False"));             // 5: another signer
+  Append("fix-before", CorrectEvent("before", ada, "typo"), desk);          // 6: in the window
+  ledger::v1::Event revoke = testing::RevokeEvent(desk.public_key(), "key leaked");
+  revoke.mutable_key_revoked()->mutable_compromise()->set_since_sequence(3);
+  Append("rev", revoke);                                                   // 7
+  CatchUp();
+
+  absl::StatusOr<ClaimDetails> inside = q_.GetClaim("inside");
+  ASSERT_TRUE(inside.ok()) << inside.status();
+  EXPECT_TRUE(inside->signer_compromised);
+  EXPECT_TRUE(inside->history[0].signer_compromised);
+  // A claim asserted before the window, then corrected inside it: the correction is flagged.
+  absl::StatusOr<ClaimDetails> before = q_.GetClaim("before");
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->history.size(), 2u);
+  EXPECT_FALSE(before->history[0].signer_compromised);
+  EXPECT_TRUE(before->history[1].signer_compromised);
+  EXPECT_TRUE(before->signer_compromised);
+  // The admin's claim stands; one of its two verdicts is flagged.
+  absl::StatusOr<ClaimDetails> admin = q_.GetClaim("admin-claim");
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  EXPECT_FALSE(admin->signer_compromised);
+  ASSERT_EQ(admin->verdicts.size(), 2u);
+  EXPECT_TRUE(admin->verdicts[0].signer_compromised);
+  EXPECT_FALSE(admin->verdicts[1].signer_compromised);
+  // As of a point before the revocation nothing is flagged yet.
+  absl::StatusOr<ClaimDetails> earlier = q_.GetClaim("inside", AsOf::Sequence(6));
+  ASSERT_TRUE(earlier.ok()) << earlier.status();
+  EXPECT_FALSE(earlier->signer_compromised);
+  EXPECT_FALSE(earlier->history[0].signer_compromised);
+
+  absl::StatusOr<ClaimPage> page = q_.ListClaims(ClaimFilter::Claimant("Ada Example"), "", 100);
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::map<std::string, bool> flagged;
+  for (const ClaimSummary& c : page->claims) flagged[c.claim_id] = c.signer_compromised;
+  EXPECT_EQ(flagged, (std::map<std::string, bool>{
+                         {"before", true}, {"admin-claim", false}, {"inside", true}}));
+
+  absl::StatusOr<VerdictTallyResult> tally = q_.VerdictTally("Ada Example");
+  ASSERT_TRUE(tally.ok()) << tally.status();
+  ASSERT_EQ(tally->counts.size(), 1u);
+  EXPECT_EQ(tally->counts[0].count, 2u);
+  EXPECT_EQ(tally->counts[0].compromised, 1u);
+  EXPECT_EQ(tally->compromised, 1u);
+
+  absl::StatusOr<KeyDetails> key = q_.KeyInfo(desk_id);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->compromised_since, std::optional<SequenceNumber>(3));
 }
 
 }  // namespace

@@ -71,10 +71,39 @@ TEST(TermsTest, ClaimantIsStableIdElseLowercaseName) {
   EXPECT_NE(ClaimantTerm("x", ""), ClaimantTerm("", "x"));  // ids never collide with names
 }
 
-TEST(TermsTest, OnlyAsciiIsLowercased) {
-  EXPECT_EQ(TopicTerm("\xc3\x89NERGIE"), "\xc3\x89nergie");  // "ÉNERGIE": É is left alone
+TEST(TermsTest, UnicodeIsCaseFolded) {
+  EXPECT_EQ(TopicTerm("\xc3\x89NERGIE"), "\xc3\xa9nergie");  // "ÉNERGIE" -> "énergie"
   EXPECT_EQ(TopicTerm("ENERGY"), "energy");
   EXPECT_EQ(PublisherTerm("Example NEWS"), "example news");
+  // German sharp s folds to "ss"; Cyrillic and Greek fold too; full-width letters are NFKC'd.
+  EXPECT_EQ(ClaimantTerm("", "Stra\xc3\x9f" "e"), ClaimantTerm("", "STRASSE"));
+  EXPECT_EQ(ClaimantTerm("", "\xd0\x9d\xd0\x9e\xd0\x92\xd0\x90\xd0\x9a"),   // "НОВАК"
+            ClaimantTerm("", "\xd0\xbd\xd0\xbe\xd0\xb2\xd0\xb0\xd0\xba"));  // "новак"
+  EXPECT_EQ(TopicTerm("\xef\xbc\xa5nergy"), "energy");  // full-width "Ｅ"
+  // A composed and a decomposed "é" are one term.
+  EXPECT_EQ(TopicTerm("caf\xc3\xa9"), TopicTerm("cafe\xcc\x81"));
+}
+
+TEST(TermsTest, ClaimantsAndEntitiesAreIndexedUnderIdAndName) {
+  ledger::v1::Claimant c;
+  c.set_name("Khawaja Asif");
+  c.set_stable_id("Q6402157");
+  EXPECT_THAT(ClaimantTerms(c), ::testing::ElementsAre("id:Q6402157", "name:khawaja asif"));
+  c.clear_stable_id();
+  EXPECT_THAT(ClaimantTerms(c), ::testing::ElementsAre("name:khawaja asif"));
+  ledger::v1::Entity e;
+  e.set_stable_id("Q843");
+  EXPECT_THAT(EntityTerms(e), ::testing::ElementsAre("id:Q843"));
+  e.set_name("Pakistan");
+  EXPECT_THAT(EntityTerms(e), ::testing::ElementsAre("id:Q843", "name:pakistan"));
+}
+
+TEST(TermsTest, TermListsRoundTrip) {
+  const std::vector<std::string> terms = {"id:Q1", std::string("name:a\0b", 8), ""};
+  absl::StatusOr<std::vector<std::string>> back = DecodeTerms(EncodeTerms(terms));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, terms);
+  EXPECT_FALSE(DecodeTerms("\x61").ok());  // unterminated
 }
 
 TEST(IndexEntryTest, RoundTripsAndIsVisibleInItsRanges) {

@@ -184,6 +184,28 @@ TEST(RocksDbViewStoreTest, WritesWithoutTheWalSurviveACleanClose) {
   EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "1")));
 }
 
+// `ledgerctl claims --data-dir` reads the views beside a running ledgerd: read-only, without
+// RocksDB's lock, seeing what the writer flushed, and refusing to write.
+TEST(RocksDbViewStoreTest, ReadOnlyOpenSeesFlushedDataBesideTheWriterAndCannotWrite) {
+  const std::string dir = testing::TestDir("rocks_read_only");
+  RocksDbViewStoreOptions read_only;
+  read_only.read_only = true;
+  EXPECT_EQ(RocksDbViewStore::Open(dir, read_only).status().code(), absl::StatusCode::kNotFound);
+  auto writer = RocksDbViewStore::Open(dir);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  ViewBatch b;
+  b.Put("a", "1");
+  ASSERT_TRUE((*writer)->Write(b).ok());
+  ASSERT_TRUE((*writer)->Flush().ok());
+  auto reader = RocksDbViewStore::Open(dir, read_only);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_THAT(ScanAll(**reader), ElementsAre(Pair("a", "1")));
+  ViewBatch c;
+  c.Put("c", "3");
+  EXPECT_FALSE((*reader)->Write(c).ok());
+  EXPECT_THAT(ScanAll(**writer), ElementsAre(Pair("a", "1")));
+}
+
 TEST(RocksDbViewStoreTest, WithTheWalNormalWritesSurviveAndFollowTheBulkOnes) {
   const std::string dir = testing::TestDir("rocks_wal");
   RocksDbViewStoreOptions options;
