@@ -158,7 +158,67 @@ grpc::Status TooManyStreams(const char* what, int limit) {
                                              ", retry later")));
 }
 
+grpc::Status TooManyStreamsOfClient(const char* what, int limit, const std::string& client) {
+  return ToGrpcStatus(MakeError(
+      absl::StatusCode::kResourceExhausted, reason::kTooManyStreams, "",
+      absl::StrCat("this client (", client, ") holds ", limit, " ", what,
+                   " streams; the per-client limit is ", limit,
+                   " (--max-subscribers-per-client): close one, then retry")));
+}
+
+// A per-client stream slot held for the life of a stream.
+class ClientSlot {
+ public:
+  ClientSlot(ClientStreamCounts* counts, std::string client, int limit)
+      : counts_(counts), client_(std::move(client)), ok_(counts_->TryAcquire(client_, limit)) {}
+  ~ClientSlot() {
+    if (ok_) counts_->Release(client_);
+  }
+  bool ok() const { return ok_; }
+  const std::string& client() const { return client_; }
+
+ private:
+  ClientStreamCounts* counts_;
+  const std::string client_;
+  const bool ok_;
+};
+
 }  // namespace
+
+bool ClientStreamCounts::TryAcquire(const std::string& client, int limit) {
+  absl::MutexLock lock(&mu_);
+  int& open = open_[client];
+  if (limit > 0 && open >= limit) {
+    if (open == 0) open_.erase(client);
+    return false;
+  }
+  ++open;
+  return true;
+}
+
+void ClientStreamCounts::Release(const std::string& client) {
+  absl::MutexLock lock(&mu_);
+  auto it = open_.find(client);
+  if (it != open_.end() && --it->second <= 0) open_.erase(it);
+}
+
+int ClientStreamCounts::open(const std::string& client) const {
+  absl::MutexLock lock(&mu_);
+  auto it = open_.find(client);
+  return it == open_.end() ? 0 : it->second;
+}
+
+std::string ClientKey(const grpc::ServerContext& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    std::string key = "identity:";
+    for (const grpc::string_ref& name : auth->GetPeerIdentity()) {
+      absl::StrAppend(&key, absl::string_view(name.data(), name.size()), ",");
+    }
+    return key;
+  }
+  return context.peer();
+}
 
 grpc::Status LedgerServiceImpl::AppendStream(
     grpc::ServerContext* context,
@@ -262,8 +322,15 @@ grpc::Status LedgerServiceImpl::AppendStream(
 grpc::Status LedgerServiceImpl::Subscribe(grpc::ServerContext* context,
                                           const ledger::v1::SubscribeRequest* req,
                                           grpc::ServerWriter<ledger::v1::Entry>* writer) {
+  // The total first: while the server is full, every refusal names the total limit.
   StreamSlot slot(&subscribers_, options_.max_subscribers);
   if (!slot.ok()) return TooManyStreams("Subscribe", options_.max_subscribers);
+  ClientSlot client_slot(&subscribers_per_client_, ClientKey(*context),
+                         options_.max_subscribers_per_client);
+  if (!client_slot.ok()) {
+    return TooManyStreamsOfClient("Subscribe", options_.max_subscribers_per_client,
+                                  client_slot.client());
+  }
   GaugeSlot gauge(options_.metrics, "Subscribe");
   SequenceNumber next = req->start_sequence();
   TreeSize size = log_->Head().tree_size;

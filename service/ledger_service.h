@@ -4,6 +4,11 @@
 #define SERVICE_LEDGER_SERVICE_H_
 
 #include <atomic>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 
 #include "ledger/core/log.h"
 #include "service/metrics.h"
@@ -15,6 +20,9 @@ namespace ledger::service {
 struct LedgerServiceOptions {
   // Most Subscribe streams open at once; more are refused with RESOURCE_EXHAUSTED.
   int max_subscribers = 64;
+  // Most Subscribe streams one client holds at once (ClientKey), so that one client cannot take
+  // every slot of max_subscribers; more are refused with RESOURCE_EXHAUSTED. 0: no limit.
+  int max_subscribers_per_client = 32;
   // Most AppendStream streams open at once.
   int max_append_streams = 64;
   // Events one AppendStream keeps in flight (read but not yet answered).
@@ -25,6 +33,25 @@ struct LedgerServiceOptions {
   // follower table). Not owned; must outlive the service.
   const ReplicationContext* replication = nullptr;
 };
+
+// Streams open per client: the counts behind a per-client limit. Thread-safe.
+class ClientStreamCounts {
+ public:
+  // Counts one more stream of `client` unless it already holds `limit` (0: no limit); returns
+  // whether it was counted. Each counted stream must be Released.
+  bool TryAcquire(const std::string& client, int limit);
+  void Release(const std::string& client);
+  int open(const std::string& client) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, int> open_ ABSL_GUARDED_BY(mu_);
+};
+
+// Who a call comes from, for per-client limits: the authenticated identity of a mutual-TLS
+// client (its certificate's names; all its connections count together), otherwise the peer
+// address gRPC reports ("ipv4:127.0.0.1:53412": one connection).
+std::string ClientKey(const grpc::ServerContext& context);
 
 // Thread-safe (the Log is). `log` must outlive the service.
 class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
@@ -79,6 +106,7 @@ class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
   const LedgerServiceOptions options_;
   std::atomic<int> subscribers_{0};
   std::atomic<int> append_streams_{0};
+  ClientStreamCounts subscribers_per_client_;
 };
 
 }  // namespace ledger::service

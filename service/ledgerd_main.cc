@@ -1,7 +1,10 @@
 // ledgerd: the fact ledger server.
 //
 //   ledgerd init  --data-dir DIR --origin ORIGIN --admin-key ADMIN.pub [--admin-key ...]
-//   ledgerd serve --data-dir DIR [--listen 127.0.0.1:50051] [--port-file FILE]
+//                 [--anchor-dir DIR2]
+//   ledgerd serve --data-dir DIR [--anchor-dir DIR2 [--require-external-anchor]]
+//                 [--anchor-before-ack] [--peer FOLLOWER_HOST:PORT ...]
+//                 [--listen 127.0.0.1:50051] [--port-file FILE]
 //                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
 //   ledgerd init-follower --data-dir DIR --origin ORIGIN --log-key VERIFIER_KEY_OR_PUB
 //                 --admin-key ADMIN.pub [--admin-key ...]
@@ -10,8 +13,10 @@
 //
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
 // 2 the data directory cannot be opened or initialised; 3 the server cannot listen;
-// 4 refused to start: the log is behind its anchor or forked from it (the database lost
-// acknowledged entries or was replaced; ledger/core/anchor.h, docs/reliability.md).
+// 4 refused to start: the log is behind one of its anchors (in the data directory or the
+// external --anchor-dir) or forked from it, or a --peer follower holds a checkpoint of this
+// log larger than it or with another root (the database lost acknowledged entries or was
+// replaced; ledger/core/anchor.h, service/peer_check.h, docs/reliability.md).
 #include <signal.h>
 #include <unistd.h>
 
@@ -32,6 +37,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
+#include "ledger/base/error.h"
 #include "ledger/base/logging.h"
 #include "ledger/core/sst_verification.h"
 #include "ledger/base/status_macros.h"
@@ -52,6 +58,7 @@
 #include "service/grpc_status.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
+#include "service/peer_check.h"
 #include "service/replication_grpc_source.h"
 #include "service/replication_service.h"
 
@@ -64,8 +71,13 @@ constexpr int kExitBehindAnchor = 4;
 // Largest request accepted on the wire (a SignedEvent is at most 64 KiB of event bytes).
 constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
 
+// --anchor-dir problems found before anything is written: bad usage (exit 1).
+bool IsAnchorDirError(const absl::Status& s) {
+  return ledger::ErrorReason(s) == ledger::core::kReasonBadAnchorDir;
+}
+
 int Init(const std::string& data_dir, const std::string& origin,
-         const std::vector<std::string>& admin_key_files) {
+         const std::vector<std::string>& admin_key_files, const std::string& anchor_dir) {
   std::vector<ledger::crypto::PublicKey> admins;
   for (const auto& file : admin_key_files) {
     auto key = ledger::crypto::ReadPublicKeyFile(file);
@@ -75,10 +87,10 @@ int Init(const std::string& data_dir, const std::string& origin,
     }
     admins.push_back(*key);
   }
-  absl::Status s = ledger::core::InitDataDir(data_dir, origin, admins);
+  absl::Status s = ledger::core::InitDataDir(data_dir, origin, admins, nullptr, anchor_dir);
   if (!s.ok()) {
     std::cerr << "ledgerd: cannot initialise " << data_dir << ": " << s.message() << "\n";
-    return kExitDataDir;
+    return IsAnchorDirError(s) ? kExitUsage : kExitDataDir;
   }
   auto identity = ledger::core::ReadIdentity(data_dir);
   std::cout << "initialised " << data_dir << " for origin " << origin << "\n"
@@ -132,6 +144,9 @@ int InitFollower(const std::string& data_dir, const std::string& origin,
 
 struct ServeFlags {
   std::string data_dir;
+  std::string anchor_dir;
+  bool require_external_anchor = false;
+  bool anchor_before_ack = false;
   std::string listen = "127.0.0.1:50051";
   std::string port_file;
   std::string tls_cert, tls_key, tls_client_ca;
@@ -140,6 +155,7 @@ struct ServeFlags {
   std::string verify_sst_at_start = "changed";
   double scrub_interval_hours = 24;
   int max_subscribers = 64;
+  int max_subscribers_per_client = 32;
   int max_append_streams = 64;
   int max_concurrent_streams = 100;
   int max_threads = 256;
@@ -152,6 +168,8 @@ struct ServeFlags {
   int views_coalesce_ms = 20;
   bool views_wal = false;
   std::string follow, follower_id;
+  std::vector<std::string> peers;
+  std::string peer_tls_ca;
   std::string leader_tls_ca, leader_tls_cert, leader_tls_key;
 };
 
@@ -201,6 +219,47 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   return grpc::SslServerCredentials(options);
 }
 
+// A leader started with --peer asks those followers for the newest checkpoint they hold before
+// it signs anything (service/peer_check.h). Returns 0 to go on, else the exit code.
+int CheckPeersAtStart(const ServeFlags& flags, const ledger::core::Log& log) {
+  std::vector<ledger::service::Peer> peers;
+  for (const std::string& address : flags.peers) {
+    auto channel = ledger::service::LeaderChannel(address, flags.peer_tls_ca, "", "");
+    if (!channel.ok()) {
+      ledger::LogEvent(ledger::LogLevel::kError, "bad --peer-tls-ca",
+                       {{"error", std::string(channel.status().message())}});
+      return kExitUsage;
+    }
+    peers.push_back({address, *channel});
+  }
+  absl::StatusOr<ledger::service::PeerCheckResult> checked =
+      ledger::service::CheckPeers(log, peers, absl::Seconds(5));
+  if (!checked.ok()) {
+    const bool refused = absl::IsFailedPrecondition(checked.status());
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     refused ? "refused to start: a follower holds more than the log, or another "
+                               "history, signed by this log's key"
+                             : "cannot check the followers' checkpoints",
+                     {{"data_dir", flags.data_dir},
+                      {"reason", ledger::ErrorReason(checked.status())},
+                      {"error", std::string(checked.status().message())}});
+    return refused ? kExitBehindAnchor : kExitDataDir;
+  }
+  for (const std::string& u : checked->unreachable) {
+    ledger::LogEvent(ledger::LogLevel::kWarning, "a --peer could not be asked for its checkpoint",
+                     {{"peer", u}});
+  }
+  for (const std::string& f : checked->foreign) {
+    ledger::LogEvent(ledger::LogLevel::kWarning,
+                     "a --peer holds no checkpoint of this log (ignored)", {{"peer", f}});
+  }
+  ledger::LogEvent(ledger::LogLevel::kInfo, "followers checked: none holds more than the log",
+                   {{"peers", std::to_string(flags.peers.size())},
+                    {"answered", std::to_string(flags.peers.size() - checked->unreachable.size())},
+                    {"largest_tree_size", std::to_string(checked->largest)}});
+  return 0;
+}
+
 int Serve(const ServeFlags& flags) {
   // Block the shutdown signals in every thread; one thread waits for them.
   sigset_t signals;
@@ -226,6 +285,15 @@ int Serve(const ServeFlags& flags) {
   log_options.proof_cache_bytes = flags.proof_cache_mb << 20;
   log_options.verify_all_sst_at_open = flags.verify_sst_at_start == "all";
   log_options.leader = flags.follow;  // named when a follower refuses appends
+  if (flags.require_external_anchor && flags.anchor_dir.empty()) {
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     "--require-external-anchor: no --anchor-dir given. Production mode keeps a "
+                     "second checkpoint anchor outside the data directory, on another volume",
+                     {{"data_dir", flags.data_dir}});
+    return kExitUsage;
+  }
+  log_options.external_anchor_dir = flags.anchor_dir;
+  log_options.anchor_before_ack = flags.anchor_before_ack;
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
   };
@@ -238,13 +306,25 @@ int Serve(const ServeFlags& flags) {
     return kExitDataDir;
   }
   auto log = ledger::core::OpenLog(flags.data_dir, log_options);
+  if (!log.ok() && IsAnchorDirError(log.status())) {
+    ledger::LogEvent(ledger::LogLevel::kError, "bad --anchor-dir",
+                     {{"data_dir", flags.data_dir},
+                      {"anchor_dir", flags.anchor_dir},
+                      {"error", std::string(log.status().message())}});
+    return kExitUsage;
+  }
   if (!log.ok()) {
     const bool behind = ledger::core::IsAnchorRefusal(log.status());
     ledger::LogEvent(ledger::LogLevel::kError,
                      behind ? "refused to start: the log is behind its anchor or forked from it"
                             : "cannot open the data directory",
-                     {{"data_dir", flags.data_dir}, {"error", std::string(log.status().message())}});
+                     {{"data_dir", flags.data_dir},
+                      {"reason", ledger::ErrorReason(log.status())},
+                      {"error", std::string(log.status().message())}});
     return behind ? kExitBehindAnchor : kExitDataDir;
+  }
+  if (!flags.peers.empty() && !(*log)->is_follower()) {
+    if (const int rc = CheckPeersAtStart(flags, **log); rc != 0) return rc;
   }
   // Start-up verified the SST files new or changed since they were last verified; the scrub
   // verifies all of them in the background (then every --scrub-interval-hours) and stops
@@ -313,6 +393,7 @@ int Serve(const ServeFlags& flags) {
   ledger::service::LedgerServiceOptions service_options;
   service_options.metrics = &metrics;
   service_options.max_subscribers = flags.max_subscribers;
+  service_options.max_subscribers_per_client = flags.max_subscribers_per_client;
   service_options.max_append_streams = flags.max_append_streams;
   service_options.replication = &replication;
   ledger::service::LedgerServiceImpl service(log->get(), service_options);
@@ -456,6 +537,10 @@ int main(int argc, char** argv) {
   init->add_option("--origin", origin, "Log origin, e.g. example.org/factledger")->required();
   init->add_option("--admin-key", admin_keys, "Public key file of an admin (repeatable)")
       ->required();
+  std::string init_anchor_dir;
+  init->add_option("--anchor-dir", init_anchor_dir,
+                   "Existing directory outside the data directory (another volume) that keeps a "
+                   "second copy of the checkpoint anchor; pass the same to serve");
   init->footer(
       "Example:\n  ledgerctl keygen --out admin.key\n"
       "  ledgerd init --data-dir ./data --origin example.org/factledger "
@@ -482,6 +567,15 @@ int main(int argc, char** argv) {
   ServeFlags sf;
   CLI::App* serve = app.add_subcommand("serve", "Serve the ledger over gRPC");
   serve->add_option("--data-dir", sf.data_dir, "Initialised data directory")->required();
+  serve->add_option("--anchor-dir", sf.anchor_dir,
+                    "Existing directory outside the data directory (another volume) that keeps a "
+                    "second copy of the checkpoint anchor: a restore of the data directory "
+                    "cannot roll it back (exit 4 when the log is behind it)");
+  serve->add_flag("--require-external-anchor", sf.require_external_anchor,
+                  "Production mode: refuse to start (exit 1) without --anchor-dir");
+  serve->add_flag("--anchor-before-ack", sf.anchor_before_ack,
+                  "Write the anchors of each group commit before answering its appends (no "
+                  "acknowledged entry is newer than the anchors; costs their fsyncs per commit)");
   serve->add_option("--listen", sf.listen, "Address to listen on (host:port; port 0 = any)")
       ->capture_default_str();
   serve->add_option("--port-file", sf.port_file, "Write the bound port to this file");
@@ -506,6 +600,11 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   serve->add_option("--max-subscribers", sf.max_subscribers, "Most Subscribe streams at once")
+      ->capture_default_str();
+  serve->add_option("--max-subscribers-per-client", sf.max_subscribers_per_client,
+                    "Most Subscribe streams one client holds at once (its mutual-TLS identity, "
+                    "else its connection); 0: no limit")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   serve->add_option("--max-append-streams", sf.max_append_streams,
                     "Most AppendStream streams at once")
@@ -534,6 +633,12 @@ int main(int argc, char** argv) {
                     "Replicate from this leader (host:port); needs a follower data directory");
   serve->add_option("--follower-id", sf.follower_id,
                     "Name shown in the leader's ListFollowers (default: hostname:data-dir)");
+  serve->add_option("--peer", sf.peers,
+                    "A follower of this log (host:port), repeatable: before signing anything the "
+                    "leader asks each for the newest checkpoint it holds and refuses to start "
+                    "(exit 4) if one is larger than the log or has another root");
+  serve->add_option("--peer-tls-ca", sf.peer_tls_ca,
+                    "CA certificates (PEM) of the --peer servers: connect to them over TLS");
   serve->add_option("--leader-tls-ca", sf.leader_tls_ca,
                     "CA certificates (PEM) of the leader: connect to it over TLS");
   serve->add_option("--leader-tls-cert", sf.leader_tls_cert,
@@ -546,7 +651,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  if (init->parsed()) return Init(data_dir, origin, admin_keys);
+  if (init->parsed()) return Init(data_dir, origin, admin_keys, init_anchor_dir);
   if (init_follower->parsed()) {
     return InitFollower(data_dir, origin, follower_log_key, admin_keys);
   }

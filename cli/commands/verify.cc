@@ -1,6 +1,7 @@
 // verify: the full offline audit of a data directory (ledger/audit/auditor.h), trusting only
 // keys from the command line (or, by default, the directory's own identity file), with trust
-// on first use through a state file.
+// on first use through a state file; then the log against the directory's own checkpoint anchor
+// and every external anchor named with --anchor (ledger/core/anchor.h).
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,6 +18,8 @@
 #include "cli/json.h"
 #include "cli/output.h"
 #include "ledger/audit/auditor.h"
+#include "ledger/base/error.h"
+#include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/format/checkpoint.h"
 
@@ -27,6 +30,7 @@ struct VerifyFlags {
   bool json = false;
   std::string data_dir, trusted, state_file, origin, log_key;
   std::vector<std::string> admin_keys;
+  std::vector<std::string> anchors;
   int threads = 0;
 };
 
@@ -87,6 +91,50 @@ void PrintVerdict(const VerifyFlags& f, const ledger::audit::AuditReport& report
       std::cout << ": first bad sequence " << *report.first_bad_sequence;
     }
     std::cout << "\n" << report.problem << "\n";
+  }
+}
+
+// The anchors to check: the data directory's own (when it has one) and each --anchor file.
+// Usage errors (exit 1) for an --anchor that cannot be read or is not a checkpoint at all.
+absl::StatusOr<std::vector<core::AnchorFile>> ReadAnchorsToCheck(const VerifyFlags& f) {
+  std::vector<core::AnchorFile> anchors;
+  absl::StatusOr<std::optional<core::AnchorFile>> own =
+      core::ReadAnchorFile(nullptr, core::AnchorPath(f.data_dir));
+  if (!own.ok()) return own.status();
+  if (own->has_value()) anchors.push_back(**own);
+  for (const std::string& path : f.anchors) {
+    absl::StatusOr<std::optional<core::AnchorFile>> read = core::ReadAnchorFile(nullptr, path);
+    if (!read.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--anchor ", path, ": ", read.status().message()));
+    }
+    if (!read->has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("--anchor ", path, ": no such file"));
+    }
+    if (!format::ParseCheckpointUnverified((*read)->note).ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--anchor ", path, ": does not hold a signed checkpoint"));
+    }
+    anchors.push_back(**read);
+  }
+  return anchors;
+}
+
+// After an intact audit: the log must hold every anchor's size with its root. A log shorter
+// than an anchor names its first missing sequence (the log's size); a fork, an anchor that
+// the trusted key did not sign, or a node that cannot be read makes the report not intact.
+void CheckAnchorsInto(const std::vector<core::AnchorFile>& anchors,
+                      const core::LogIdentity& trust, const store::LogStore& store,
+                      ledger::audit::AuditReport* report) {
+  const store::LogHead head = store.Head();
+  absl::StatusOr<std::vector<format::Checkpoint>> checked = core::CheckAnchors(
+      anchors, {trust.origin, trust.log_public_key}, head,
+      [&store](merkle::NodeId id) { return store.GetNode(id); });
+  if (checked.ok()) return;
+  report->ok = false;
+  report->problem = std::string(checked.status().message());
+  if (ErrorReason(checked.status()) == core::kReasonLogBehindAnchor) {
+    report->first_bad_sequence = head.tree_size;
   }
 }
 
@@ -151,6 +199,11 @@ int RunVerify(const VerifyFlags& f) {
       return kExitNotIntact;
     }
   }
+  absl::StatusOr<std::vector<core::AnchorFile>> anchors = ReadAnchorsToCheck(f);
+  if (!anchors.ok()) {
+    std::cerr << "ledgerctl: " << anchors.status().message() << "\n";
+    return absl::IsInvalidArgument(anchors.status()) ? kExitUsage : kExitNotIntact;
+  }
   Progress progress("verified", 0);
   if (progress.active()) {
     options.progress = [&progress](uint64_t done, uint64_t) { progress.Update(done); };
@@ -164,11 +217,18 @@ int RunVerify(const VerifyFlags& f) {
   }
   auto report = ledger::audit::AuditLog(**store, trust, options);
   progress.Finish();
+  if (!report.ok() && !absl::IsInvalidArgument(report.status())) {
+    // The store could not be read: physical damage is as much "not intact" as logical damage.
+    ledger::audit::AuditReport unreadable;
+    unreadable.problem = absl::StrCat("the log cannot be read: ", report.status().message());
+    PrintVerdict(f, unreadable, trusted_used, trusted_source);
+    return kExitNotIntact;
+  }
   if (!report.ok()) {
     std::cerr << "ledgerctl: verify could not run: " << report.status().message() << "\n";
-    return report.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage
-                                                                         : kExitUnreachable;
+    return kExitUsage;
   }
+  if (report->ok) CheckAnchorsInto(*anchors, trust, **store, &*report);
   if (report->ok && !f.state_file.empty()) {
     const std::string tmp = f.state_file + ".tmp";
     {
@@ -200,12 +260,18 @@ void AddVerifyCommand(CLI::App* app, CommandTable* table) {
                      "also sets the origin), a public key file or hex (default: the data dir's)");
   verify->add_option("--admin-key", f->admin_keys,
                      "Trusted admin public key, file or hex, repeatable (default: the data dir's)");
+  verify->add_option("--anchor", f->anchors,
+                     "An external checkpoint anchor (e.g. <anchor-dir>/checkpoint.anchor), "
+                     "repeatable: the log must hold its size with its root. The data dir's own "
+                     "checkpoint.anchor is always checked");
   verify->add_option("--threads", f->threads, "Signature threads (default: one per core)");
   SetExamples(verify,
               "Exits 0 when intact, 2 with the first bad sequence number otherwise (a bad "
-              "checkpoint is\nnamed by its tree size). Progress goes to stderr when it is a "
-              "terminal.\nExample:\n"
-              "  ledgerctl verify --data-dir ./data --state-file ~/.factledger-trusted");
+              "checkpoint is\nnamed by its tree size; a log shorter than an anchor by its first "
+              "missing sequence;\nunreadable storage is not intact too). Progress goes to "
+              "stderr when it is a terminal.\nExample:\n"
+              "  ledgerctl verify --data-dir ./data --state-file ~/.factledger-trusted\n"
+              "  ledgerctl verify --data-dir ./data --anchor /mnt/anchors/checkpoint.anchor");
   table->Add(verify, [f] { return RunVerify(*f); });
 }
 

@@ -572,8 +572,10 @@ absl::StatusOr<AuditReport> Auditor::Run() {
           }
           return true;
         });
-    if (absl::IsDataLoss(scan) && !stop) {
-      // The store found the gap or damage itself (e.g. a missing entry key).
+    if ((absl::IsDataLoss(scan) || absl::IsInternal(scan)) && !stop) {
+      // The store found the gap or damage itself (e.g. a missing entry key), or could not read
+      // the entry (an I/O error reading a damaged file): physical damage is named like logical
+      // damage, by the first entry it takes.
       Report(AtEntry(expected, kRankEntry), expected,
              absl::StrCat("entry ", expected, " is missing or unreadable: ", scan.message()));
       stop = true;

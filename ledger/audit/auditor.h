@@ -58,8 +58,10 @@ struct AuditReport {
   std::string latest_checkpoint;
 };
 
-// Audits `store` against `trust`. Returns a report (ok or naming the first problem); an error
-// status only when the audit itself could not run (e.g. an I/O error reading the store).
+// Audits `store` against `trust`. Returns a report (ok or naming the first problem); an entry
+// the store cannot read (DATA_LOSS or INTERNAL, e.g. an I/O error reading a damaged file) is
+// such a problem, named by its sequence. An error status only when the audit itself could not
+// run (e.g. the checkpoints or index records cannot be read).
 absl::StatusOr<AuditReport> AuditLog(const store::LogStore& store, const core::LogIdentity& trust,
                                      const AuditOptions& options);
 

@@ -1,9 +1,14 @@
 #include "ledger/core/anchor.h"
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <memory>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
 #include "ledger/base/logging.h"
@@ -37,11 +42,11 @@ bool IsAnchorRefusal(const absl::Status& status) {
          (reason == kReasonLogBehindAnchor || reason == kReasonLogForkedFromAnchor);
 }
 
-absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir) {
+absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
+                                                         const std::string& path) {
   rocksdb::FileSystem* fs = FileSystemOf(env);
-  const std::string path = AnchorPath(dir);
   const rocksdb::IOStatus exists = fs->FileExists(path, rocksdb::IOOptions(), nullptr);
-  if (exists.IsNotFound()) return std::optional<std::string>();
+  if (exists.IsNotFound()) return std::optional<AnchorFile>();
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(exists, absl::StrCat("looking for ", path)));
   uint64_t size = 0;
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
@@ -50,10 +55,69 @@ absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const s
     return absl::DataLossError(absl::StrCat(path, " has ", size, " bytes; an anchor has at most ",
                                             kMaxAnchorBytes));
   }
-  std::string note;
-  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(rocksdb::ReadFileToString(fs, path, &note),
-                                                  absl::StrCat("reading ", path)));
-  return std::optional<std::string>(std::move(note));
+  AnchorFile anchor{path, ""};
+  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
+      rocksdb::ReadFileToString(fs, path, &anchor.note), absl::StrCat("reading ", path)));
+  return std::optional<AnchorFile>(std::move(anchor));
+}
+
+absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir) {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor, ReadAnchorFile(env, AnchorPath(dir)));
+  if (!anchor.has_value()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(anchor->note));
+}
+
+absl::StatusOr<std::vector<AnchorFile>> ReadAnchors(rocksdb::Env* env,
+                                                    const std::vector<std::string>& dirs) {
+  std::vector<AnchorFile> anchors;
+  for (const std::string& dir : dirs) {
+    LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor,
+                            ReadAnchorFile(env, AnchorPath(dir)));
+    if (anchor.has_value()) anchors.push_back(*std::move(anchor));
+  }
+  return anchors;
+}
+
+absl::Status ValidateExternalAnchorDir(const std::string& anchor_dir,
+                                       const std::string& data_dir) {
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(anchor_dir, error);
+  if (!std::filesystem::exists(status)) {
+    return MakeError(absl::StatusCode::kNotFound, kReasonBadAnchorDir, "", absl::StrCat(
+        "the external anchor directory ", anchor_dir, " does not exist; create it on a volume "
+        "that a restore of the data directory ", data_dir, " does not reach (it is not created "
+        "here, so that a missing mount is not silently replaced)"));
+  }
+  if (!std::filesystem::is_directory(status)) {
+    return MakeError(
+        absl::StatusCode::kInvalidArgument, kReasonBadAnchorDir, "",
+        absl::StrCat("the external anchor directory ", anchor_dir, " is not a directory"));
+  }
+  const std::filesystem::path anchor = std::filesystem::weakly_canonical(anchor_dir, error);
+  const std::filesystem::path data = std::filesystem::weakly_canonical(data_dir, error);
+  if (error) {
+    return MakeError(absl::StatusCode::kInvalidArgument, kReasonBadAnchorDir, "",
+                     absl::StrCat("cannot resolve the external anchor directory ", anchor_dir,
+                                  " and the data directory ", data_dir, ": ", error.message()));
+  }
+  // `anchor` is inside `data` when `data` is a prefix of it, component by component.
+  auto a = anchor.begin();
+  auto d = data.begin();
+  while (d != data.end() && a != anchor.end() && *a == *d) ++a, ++d;
+  const bool inside = d == data.end() || (std::next(d) == data.end() && d->empty());
+  if (inside) {
+    return MakeError(absl::StatusCode::kInvalidArgument, kReasonBadAnchorDir, "", absl::StrCat(
+        "the external anchor directory ", anchor_dir, " (", anchor.string(),
+        ") is inside the data directory ", data_dir, " (", data.string(),
+        "): a restore of the data directory would roll it back with the log. Put it on "
+        "another volume"));
+  }
+  return absl::OkStatus();
+}
+
+bool OnSameFileSystem(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev;
 }
 
 absl::Status WriteAnchor(rocksdb::Env* env, const std::string& dir,
@@ -84,6 +148,17 @@ absl::Status WriteAnchor(rocksdb::Env* env, const std::string& dir,
   if (s.ok()) s = directory->Fsync(io, nullptr);
   if (directory != nullptr) directory->Close(io, nullptr).PermitUncheckedError();
   return store::FromRocksDbStatus(s, absl::StrCat("syncing directory ", dir));
+}
+
+absl::Status WriteAnchors(rocksdb::Env* env, const std::vector<std::string>& dirs,
+                          absl::string_view checkpoint_note) {
+  absl::Status first_error;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    if (i == 1) LEDGER_CRASH_POINT("anchor-before-external");
+    absl::Status s = WriteAnchor(env, dirs[i], checkpoint_note);
+    if (first_error.ok()) first_error = s;
+  }
+  return first_error;
 }
 
 absl::StatusOr<format::Checkpoint> CheckAnchor(absl::string_view anchor_path,
@@ -123,9 +198,22 @@ absl::StatusOr<format::Checkpoint> CheckAnchor(absl::string_view anchor_path,
   return *std::move(anchor);
 }
 
-AnchorWriter::AnchorWriter(rocksdb::Env* env, std::string dir, TreeSize anchored_size)
+absl::StatusOr<std::vector<format::Checkpoint>> CheckAnchors(
+    const std::vector<AnchorFile>& anchors, const format::NoteVerifier& verifier,
+    const store::LogHead& head, const merkle::NodeReader& read) {
+  std::vector<format::Checkpoint> checked;
+  for (const AnchorFile& anchor : anchors) {
+    LEDGER_ASSIGN_OR_RETURN(format::Checkpoint cp,
+                            CheckAnchor(anchor.path, anchor.note, verifier, head, read));
+    checked.push_back(std::move(cp));
+  }
+  return checked;
+}
+
+AnchorWriter::AnchorWriter(rocksdb::Env* env, std::vector<std::string> dirs,
+                           TreeSize anchored_size)
     : env_(env),
-      dir_(std::move(dir)),
+      dirs_(std::move(dirs)),
       newest_size_(anchored_size),
       anchored_size_(anchored_size),
       thread_([this] {
@@ -184,10 +272,10 @@ void AnchorWriter::Loop() {
     const TreeSize size = newest_size_;
     writing_ = true;
     mu_.Unlock();
-    const absl::Status s = WriteAnchor(env_, dir_, note);
+    const absl::Status s = WriteAnchors(env_, dirs_, note);
     if (!s.ok()) {
       LogEvent(LogLevel::kError, "cannot write the checkpoint anchor; it trails the log",
-               {{"anchor", AnchorPath(dir_)},
+               {{"anchor_dirs", absl::StrJoin(dirs_, ",")},
                 {"tree_size", std::to_string(size)},
                 {"error", std::string(s.message())}});
     }

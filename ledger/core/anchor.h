@@ -17,6 +17,12 @@
 // process stopped (AnchorWriter coalesces), and a clean shutdown brings it up to the head.
 // A rollback or truncation is therefore caught when it loses anything up to the anchored size.
 //
+// An external anchor (--anchor-dir): a second copy of the same file in a directory the operator
+// keeps OUTSIDE the data directory (another volume), so that restoring the whole data directory
+// from an older copy -- which brings its own older anchor back -- is still refused. Both copies
+// are written by the same AnchorWriter, in-directory first; the note itself says which log it
+// belongs to (origin and key are in the signed note, verified by CheckAnchor).
+//
 // Files go through a rocksdb::Env's FileSystem so that the fault-injecting file system of the
 // reliability tests reaches them too; foreign errors are converted by store::FromRocksDbStatus.
 #ifndef LEDGER_CORE_ANCHOR_H_
@@ -25,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -42,6 +49,9 @@ namespace ledger::core {
 // Error reasons of a start-up refused by the anchor (FAILED_PRECONDITION). ledgerd exits 4.
 inline constexpr absl::string_view kReasonLogBehindAnchor = "LOG_BEHIND_ANCHOR";
 inline constexpr absl::string_view kReasonLogForkedFromAnchor = "LOG_FORKED_FROM_ANCHOR";
+// Reason of an external anchor directory refused by ValidateExternalAnchorDir (bad usage:
+// ledgerd exits 1).
+inline constexpr absl::string_view kReasonBadAnchorDir = "BAD_ANCHOR_DIR";
 
 // <dir>/checkpoint.anchor (on-disk name: DO NOT CHANGE).
 std::string AnchorPath(const std::string& dir);
@@ -52,6 +62,35 @@ bool IsAnchorRefusal(const absl::Status& status);
 // Reads the anchor of data directory `dir`. nullopt when there is none; the storage error
 // otherwise. `env` nullptr means rocksdb::Env::Default().
 absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir);
+
+// One anchor file as read from disk: its path and its content (a signed checkpoint note, or not).
+struct AnchorFile {
+  std::string path;
+  std::string note;
+};
+
+// Reads the anchor file at `path` (a file, e.g. AnchorPath(dir) or a copy kept elsewhere).
+// nullopt when there is none; DATA_LOSS when it is larger than any anchor; the storage error
+// otherwise.
+absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
+                                                         const std::string& path);
+
+// Reads the anchors of `dirs` (AnchorPath of each), skipping those that have none. The first
+// storage error otherwise.
+absl::StatusOr<std::vector<AnchorFile>> ReadAnchors(rocksdb::Env* env,
+                                                    const std::vector<std::string>& dirs);
+
+// Checks that `anchor_dir` may hold the external anchor of data directory `data_dir`: it must
+// be an existing directory that is neither `data_dir` nor inside it (compared after resolving
+// symbolic links, `.` and `..`), since a restore of the data directory must not reach it.
+// Errors, with reason BAD_ANCHOR_DIR: INVALID_ARGUMENT naming both paths (inside, or not a
+// directory); NOT_FOUND when it does not exist (it is not created: a missing mount must not become a directory on the
+// wrong volume). Writes nothing.
+absl::Status ValidateExternalAnchorDir(const std::string& anchor_dir, const std::string& data_dir);
+
+// True when `a` and `b` (existing paths) are on the same file system (st_dev): an external
+// anchor there survives a restore of the data directory, not the loss or restore of the volume.
+bool OnSameFileSystem(const std::string& a, const std::string& b);
 
 // Replaces the anchor of `dir` with `checkpoint_note`, atomically and durably (temp file,
 // fsync, rename, directory fsync). On error the old anchor (or none) may still be in place, or
@@ -77,7 +116,20 @@ absl::StatusOr<format::Checkpoint> CheckAnchor(absl::string_view anchor_path,
                                                const store::LogHead& head,
                                                const merkle::NodeReader& read);
 
-// Keeps the anchor of one data directory up to date from a background thread, so that group
+// WriteAnchor for each of `dirs`, in order (the data directory first, then its external anchor
+// directory). Every directory is tried; returns the first error. Crash point
+// "anchor-before-external": the first anchor is written, the others not yet.
+absl::Status WriteAnchors(rocksdb::Env* env, const std::vector<std::string>& dirs,
+                          absl::string_view checkpoint_note);
+
+// CheckAnchor for every anchor in `anchors`, in order: the log must hold each one's size with
+// its root. Returns the verified checkpoints, in the order of `anchors`; the first error (as
+// CheckAnchor's) otherwise.
+absl::StatusOr<std::vector<format::Checkpoint>> CheckAnchors(
+    const std::vector<AnchorFile>& anchors, const format::NoteVerifier& verifier,
+    const store::LogHead& head, const merkle::NodeReader& read);
+
+// Keeps the anchors of one data directory (its own and any external one) up to date from a background thread, so that group
 // commits do not pay two more fsyncs. Publish() only records the newest checkpoint; the thread
 // writes the newest one recorded, with at most one write in flight, so a burst of commits costs
 // one anchor write per write time, and the anchor never goes back.
@@ -90,10 +142,11 @@ absl::StatusOr<format::Checkpoint> CheckAnchor(absl::string_view anchor_path,
 // Thread-safe.
 class AnchorWriter {
  public:
-  // `anchored_size`: the size of the anchor currently on disk (checkpoints of that size or
+  // `dirs`: the directories whose anchor files it writes (WriteAnchors), at least one.
+  // `anchored_size`: the size of the anchors currently on disk (checkpoints of that size or
   // smaller are ignored). `env` nullptr means rocksdb::Env::Default(); not owned, must outlive
   // this object.
-  AnchorWriter(rocksdb::Env* env, std::string dir, TreeSize anchored_size);
+  AnchorWriter(rocksdb::Env* env, std::vector<std::string> dirs, TreeSize anchored_size);
   ~AnchorWriter();
 
   AnchorWriter(const AnchorWriter&) = delete;
@@ -105,7 +158,8 @@ class AnchorWriter {
   // Blocks until every checkpoint published before the call is written (or its write failed).
   void Flush();
 
-  // The size of the newest anchor written successfully (or given at construction).
+  // The size of the newest anchor written successfully to every directory (or given at
+  // construction).
   TreeSize anchored_size() const;
   // Number of anchor files written, and the error of the last failed write (OK when none).
   uint64_t writes() const;
@@ -115,7 +169,7 @@ class AnchorWriter {
   void Loop();
 
   rocksdb::Env* const env_;
-  const std::string dir_;
+  const std::vector<std::string> dirs_;
 
   mutable absl::Mutex mu_;
   std::optional<std::string> pending_ ABSL_GUARDED_BY(mu_);

@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -28,6 +29,9 @@ namespace {
 // Part of the on-disk format: DO NOT CHANGE.
 constexpr absl::string_view kIdentityHeader = "factledger-data-dir v1";
 constexpr absl::string_view kFollowerRoleLine = "role follower";
+constexpr absl::string_view kBehindSignedFileName = "behind-signed.checkpoint";
+
+}  // namespace
 
 absl::Status WriteFileDurably(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -48,6 +52,8 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& text) 
   return absl::OkStatus();
 }
 
+namespace {
+
 // Opens the store of `dir`. A process killed during a WAL write can leave an incomplete last
 // record (Linux cuts a write() interrupted by SIGKILL at a page boundary); it was never
 // acknowledged, but RocksDB's strict recovery refuses the database for it, forever. So when
@@ -57,12 +63,12 @@ absl::Status WriteFileDurably(const std::string& path, const std::string& text) 
 // returned, or the anchor's refusal naming the damage. `*dropped_tail` says which happened.
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
     const std::string& dir, store::RocksDbLogStoreOptions options,
-    const std::optional<std::string>& anchor, const format::NoteVerifier& verifier,
+    const std::vector<AnchorFile>& anchors, const format::NoteVerifier& verifier,
     bool* dropped_tail) {
   *dropped_tail = false;
   absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> strict =
       store::RocksDbLogStore::Open(DatabasePath(dir), options);
-  if (strict.ok() || !absl::IsDataLoss(strict.status()) || !anchor.has_value()) return strict;
+  if (strict.ok() || !absl::IsDataLoss(strict.status()) || anchors.empty()) return strict;
   store::RocksDbLogStoreOptions tolerant = options;
   tolerant.tolerate_damaged_wal_tail = true;
   tolerant.read_only = true;
@@ -71,9 +77,9 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
       store::RocksDbLogStore::Open(DatabasePath(dir), tolerant);
   if (!look.ok()) return strict;
   const store::RocksDbLogStore* raw = look->get();
-  absl::StatusOr<format::Checkpoint> anchored =
-      CheckAnchor(AnchorPath(dir), *anchor, verifier, raw->Head(),
-                  [raw](merkle::NodeId id) { return raw->GetNode(id); });
+  absl::StatusOr<std::vector<format::Checkpoint>> anchored =
+      CheckAnchors(anchors, verifier, raw->Head(),
+                   [raw](merkle::NodeId id) { return raw->GetNode(id); });
   if (!anchored.ok()) {
     if (!IsAnchorRefusal(anchored.status())) return strict;
     return MakeError(anchored.status().code(), ErrorReason(anchored.status()), "",
@@ -87,20 +93,136 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
   return store::RocksDbLogStore::Open(DatabasePath(dir), tolerant);
 }
 
+// The directories whose anchors OpenLog checks and writes: `dir`, then the external anchor
+// directory when one is configured (validated: ValidateExternalAnchorDir).
+absl::StatusOr<std::vector<std::string>> AnchorDirs(const std::string& dir,
+                                                    const std::string& external_anchor_dir) {
+  if (external_anchor_dir.empty()) return std::vector<std::string>{dir};
+  LEDGER_RETURN_IF_ERROR(ValidateExternalAnchorDir(external_anchor_dir, dir));
+  if (OnSameFileSystem(external_anchor_dir, dir)) {
+    LogEvent(LogLevel::kWarning,
+             "the external anchor directory is on the same file system as the data directory: "
+             "it survives a restore of the data directory, not a restore of the volume",
+             {{"anchor_dir", external_anchor_dir}, {"data_dir", dir}});
+  }
+  return std::vector<std::string>{dir, external_anchor_dir};
+}
+
+// Brings the anchor of each of `dirs` to the log's head at start-up when it is missing or
+// trails it (`sizes[i]`: the size of dirs[i]'s anchor, nullopt when it has none). A larger
+// anchor (a log behind what it signed) is left alone.
+absl::Status AnchorHeadAtStart(rocksdb::Env* env, const std::vector<std::string>& dirs,
+                               const std::vector<std::optional<TreeSize>>& sizes,
+                               const Log& log) {
+  const TreeSize head_size = log.Head().tree_size;
+  // An empty follower has no checkpoint to anchor until the leader's first one arrives.
+  if (log.LatestCheckpoint().empty()) return absl::OkStatus();
+  std::vector<std::string> to_write;
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    if (!sizes[i].has_value() && head_size > 0) {
+      LogEvent(LogLevel::kWarning, "no checkpoint anchor: anchoring the current head",
+               {{"anchor", AnchorPath(dirs[i])}, {"tree_size", std::to_string(head_size)}});
+    }
+    if (!sizes[i].has_value() || *sizes[i] < head_size) to_write.push_back(dirs[i]);
+  }
+  return WriteAnchors(env, to_write, log.LatestCheckpoint());
+}
+
+// The size of each of `dirs`' anchors among `checked` (verified, with their checkpoints in
+// `checkpoints`) and `covered` (larger than the log, with their sizes); nullopt when none.
+std::vector<std::optional<TreeSize>> AnchorSizes(
+    const std::vector<std::string>& dirs, const std::vector<AnchorFile>& checked,
+    const std::vector<format::Checkpoint>& checkpoints,
+    const std::vector<std::pair<AnchorFile, TreeSize>>& covered) {
+  std::vector<std::optional<TreeSize>> sizes(dirs.size());
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    for (size_t k = 0; k < checked.size(); ++k) {
+      if (checked[k].path == AnchorPath(dirs[i])) sizes[i] = checkpoints[k].tree_size;
+    }
+    for (const auto& [anchor, size] : covered) {
+      if (anchor.path == AnchorPath(dirs[i])) sizes[i] = size;
+    }
+  }
+  return sizes;
+}
+
+// A log behind what it signed (BehindSignedPath, written by a restore). Returns nullopt when
+// there is no record, or when the log holds the recorded checkpoint again (the record is then
+// removed). Otherwise returns the recorded checkpoint, and moves the anchors it covers --
+// larger than the log, no larger than the record -- from `anchors` to `covered`: the log is
+// known to be behind them, and will not sign anything until it holds them.
+absl::StatusOr<std::optional<format::Checkpoint>> ApplyBehindSigned(
+    rocksdb::Env* env, const std::string& dir, const format::NoteVerifier& verifier,
+    const store::LogHead& head, const merkle::NodeReader& read, std::vector<AnchorFile>* anchors,
+    std::vector<std::pair<AnchorFile, TreeSize>>* covered) {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> record,
+                          ReadAnchorFile(env, BehindSignedPath(dir)));
+  if (!record.has_value()) return std::optional<format::Checkpoint>();
+  if (absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(record->note, verifier);
+      cp.ok() && cp->tree_size > head.tree_size) {
+    std::vector<AnchorFile> still;
+    for (AnchorFile& anchor : *anchors) {
+      absl::StatusOr<format::Checkpoint> a = format::VerifyCheckpoint(anchor.note, verifier);
+      if (a.ok() && a->tree_size > head.tree_size && a->tree_size <= cp->tree_size) {
+        covered->emplace_back(std::move(anchor), a->tree_size);
+      } else {
+        still.push_back(std::move(anchor));
+      }
+    }
+    *anchors = std::move(still);
+    return std::optional<format::Checkpoint>(*std::move(cp));
+  }
+  // Recovered (or not a checkpoint of this log: CheckAnchor says which).
+  LEDGER_RETURN_IF_ERROR(
+      CheckAnchor(record->path, record->note, verifier, head, read).status());
+  LogEvent(LogLevel::kInfo,
+           "the log holds the checkpoint it was behind after a restore: appends resume",
+           {{"record", record->path}, {"tree_size", std::to_string(head.tree_size)}});
+  if (::unlink(record->path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot remove ", record->path, ": ", strerror(errno)));
+  }
+  return std::optional<format::Checkpoint>();
+}
+
+absl::Status BehindSignedRefusal(const std::string& dir, TreeSize log_size,
+                                 TreeSize signed_size) {
+  return MakeError(
+      absl::StatusCode::kFailedPrecondition, reason::kLogBehindSigned, "",
+      absl::StrCat("this log was restored with ", log_size, " entries but has signed a "
+                   "checkpoint at tree size ", signed_size, " (", BehindSignedPath(dir),
+                   "): appends are refused, so that it never signs a second, different tree of "
+                   "a size it has signed. Reads are served. To recover, restore entries ",
+                   log_size, "..", signed_size - 1, " from a follower or a newer backup "
+                   "(ledgerctl restore --backup BACKUP --db-from FOLLOWER_DIR ...), then "
+                   "restart"));
+}
+
 }  // namespace
 
 std::string IdentityPath(const std::string& dir) { return dir + "/LEDGER"; }
 std::string LogKeyPath(const std::string& dir) { return dir + "/log.key"; }
 std::string DatabasePath(const std::string& dir) { return dir + "/db"; }
+std::string BehindSignedPath(const std::string& dir) {
+  return absl::StrCat(dir, "/", kBehindSignedFileName);
+}
 
 absl::Status InitDataDir(const std::string& dir, const std::string& origin,
-                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env) {
+                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env,
+                         const std::string& external_anchor_dir) {
   LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(origin));
   if (admin_keys.empty()) {
     return absl::InvalidArgumentError("at least one admin key is required");
   }
   if (::access(IdentityPath(dir).c_str(), F_OK) == 0) {
     return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
+  }
+  if (!external_anchor_dir.empty()) {
+    LEDGER_RETURN_IF_ERROR(ValidateExternalAnchorDir(external_anchor_dir, dir));
+    if (::access(AnchorPath(external_anchor_dir).c_str(), F_OK) == 0) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          AnchorPath(external_anchor_dir), " already exists: that anchor directory belongs to "
+          "another log (one anchor directory per log)"));
+    }
   }
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", strerror(errno)));
@@ -141,7 +263,9 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   LEDGER_RETURN_IF_ERROR(WriteFileDurably(IdentityPath(dir), identity));
   LEDGER_CRASH_POINT("init-after-identity");
   // Opening the log signs the checkpoint of the empty tree and anchors it.
-  LEDGER_ASSIGN_OR_RETURN(auto log, OpenLog(dir, LogOptions(), env));
+  LogOptions log_options;
+  log_options.external_anchor_dir = external_anchor_dir;
+  LEDGER_ASSIGN_OR_RETURN(auto log, OpenLog(dir, std::move(log_options), env));
   return absl::OkStatus();
 }
 
@@ -282,12 +406,14 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
     LEDGER_ASSIGN_OR_RETURN(key, crypto::ReadPrivateKeyFile(LogKeyPath(dir)));
   }
   const format::NoteVerifier verifier{identity.origin, identity.log_public_key};
-  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> anchor, ReadAnchor(env, dir));
+  LEDGER_ASSIGN_OR_RETURN(const std::vector<std::string> anchor_dirs,
+                          AnchorDirs(dir, options.external_anchor_dir));
+  LEDGER_ASSIGN_OR_RETURN(const std::vector<AnchorFile> anchors, ReadAnchors(env, anchor_dirs));
   store::RocksDbLogStoreOptions store_options;
   store_options.env = env;
   bool dropped_tail = false;
   LEDGER_ASSIGN_OR_RETURN(
-      auto store, OpenStoreCheckingAnchor(dir, store_options, anchor, verifier, &dropped_tail));
+      auto store, OpenStoreCheckingAnchor(dir, store_options, anchors, verifier, &dropped_tail));
   if (dropped_tail) {
     LogEvent(LogLevel::kWarning,
              "the WAL ended in an incomplete or damaged record, as a crash during a write "
@@ -310,34 +436,43 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
               {"files_unchanged", std::to_string(verified.files_unchanged)},
               {"ms", std::to_string(absl::ToInt64Milliseconds(absl::Now() - start))}});
   }
-  // The anchor is checked before the log is opened, so that a refused start writes nothing.
+  // The anchors are checked before the log is opened, so that a refused start writes nothing.
+  // Each one is checked: the external anchor also when the data directory's own is missing.
+  const store::RocksDbLogStore* raw = store.get();
+  const store::LogHead head = raw->Head();
+  const merkle::NodeReader read = [raw](merkle::NodeId id) { return raw->GetNode(id); };
+  std::vector<AnchorFile> to_check = anchors;
+  std::vector<std::pair<AnchorFile, TreeSize>> covered;
+  LEDGER_ASSIGN_OR_RETURN(
+      const std::optional<format::Checkpoint> behind_signed,
+      ApplyBehindSigned(env, dir, verifier, head, read, &to_check, &covered));
+  LEDGER_ASSIGN_OR_RETURN(const std::vector<format::Checkpoint> anchored,
+                          CheckAnchors(to_check, verifier, head, read));
+  const std::vector<std::optional<TreeSize>> sizes =
+      AnchorSizes(anchor_dirs, to_check, anchored, covered);
   TreeSize anchored_size = 0;
-  if (anchor.has_value()) {
-    const store::RocksDbLogStore* raw = store.get();
-    LEDGER_ASSIGN_OR_RETURN(
-        format::Checkpoint anchored,
-        CheckAnchor(AnchorPath(dir), *anchor, verifier, raw->Head(),
-                    [raw](merkle::NodeId id) { return raw->GetNode(id); }));
-    anchored_size = anchored.tree_size;
+  for (const std::optional<TreeSize>& size : sizes) {
+    anchored_size = std::max(anchored_size, size.value_or(0));
   }
-  auto writer = std::make_shared<AnchorWriter>(env, dir, anchored_size);
-  options.on_checkpoint = [writer, chained = std::move(options.on_checkpoint)](
-                              const std::string& note, TreeSize size) {
+  if (behind_signed.has_value()) {
+    options.appends_refused = BehindSignedRefusal(dir, head.tree_size, behind_signed->tree_size);
+    LogEvent(LogLevel::kWarning, "the log is behind what it signed: serving reads only",
+             {{"data_dir", dir},
+              {"tree_size", std::to_string(head.tree_size)},
+              {"signed_tree_size", std::to_string(behind_signed->tree_size)}});
+  }
+  auto writer = std::make_shared<AnchorWriter>(env, anchor_dirs, anchored_size);
+  options.on_checkpoint = [writer, inline_anchor = options.anchor_before_ack,
+                           chained = std::move(options.on_checkpoint)](const std::string& note,
+                                                                       TreeSize size) {
     if (chained) chained(note, size);
     writer->Publish(note, size);
+    if (inline_anchor) writer->Flush();  // on the sequencer: before the callers are answered
   };
   LEDGER_ASSIGN_OR_RETURN(
       std::unique_ptr<Log> log,
       Log::Open(std::move(store), std::move(identity), std::move(key), std::move(options)));
-  const TreeSize head_size = log->Head().tree_size;
-  // An empty follower has no checkpoint to anchor until the leader's first one arrives.
-  if ((!anchor.has_value() || anchored_size < head_size) && !log->LatestCheckpoint().empty()) {
-    if (!anchor.has_value() && head_size > 0) {
-      LogEvent(LogLevel::kWarning, "no checkpoint anchor: anchoring the current head",
-               {{"anchor", AnchorPath(dir)}, {"tree_size", std::to_string(head_size)}});
-    }
-    LEDGER_RETURN_IF_ERROR(WriteAnchor(env, dir, log->LatestCheckpoint()));
-  }
+  LEDGER_RETURN_IF_ERROR(AnchorHeadAtStart(env, anchor_dirs, sizes, *log));
   return log;
 }
 
@@ -346,12 +481,12 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
   store::RocksDbLogStoreOptions options;
   options.read_only = true;
   absl::StatusOr<LogIdentity> identity = ReadIdentity(dir);
-  absl::StatusOr<std::optional<std::string>> anchor = ReadAnchor(nullptr, dir);
-  if (!identity.ok() || !anchor.ok()) {
+  absl::StatusOr<std::vector<AnchorFile>> anchors = ReadAnchors(nullptr, {dir});
+  if (!identity.ok() || !anchors.ok()) {
     return store::RocksDbLogStore::Open(DatabasePath(dir), options);
   }
   bool dropped_tail = false;
-  return OpenStoreCheckingAnchor(dir, options, *anchor,
+  return OpenStoreCheckingAnchor(dir, options, *anchors,
                                  {identity->origin, identity->log_public_key}, &dropped_tail);
 }
 

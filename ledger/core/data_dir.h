@@ -5,6 +5,9 @@
 //   <dir>/db/                RocksDB (ledger/store/schema.h)
 //   <dir>/checkpoint.anchor  the newest signed checkpoint, outside RocksDB (anchor.h)
 //   <dir>/ledgerd.pid        the pid of the ledgerd serving it, flock-ed while it runs (DataDirLock)
+//   <dir>/behind-signed.checkpoint  only after a restore that is behind what the log signed
+//                            (backup.h): that checkpoint; appends are refused until the log
+//                            holds it again
 //
 // The identity file:
 //   factledger-data-dir v1
@@ -34,6 +37,11 @@ namespace ledger::core {
 std::string IdentityPath(const std::string& dir);
 std::string LogKeyPath(const std::string& dir);
 std::string DatabasePath(const std::string& dir);
+std::string BehindSignedPath(const std::string& dir);
+
+// Writes `text` to `path` atomically and durably (temp file, fsync, rename, directory fsync).
+// INTERNAL naming the path on error.
+absl::Status WriteFileDurably(const std::string& path, const std::string& text);
 
 // Creates a new data directory: identity, a fresh log key, an empty store with a signed
 // checkpoint of the empty tree, and the first anchor. ALREADY_EXISTS when `dir` already holds
@@ -43,9 +51,12 @@ std::string DatabasePath(const std::string& dir);
 // identity yet (the log key of the interrupted run, never used to sign, is kept), or by opening
 // the log when it has one. Crash points: "init-after-store", "init-after-identity".
 // `env` (nullptr: rocksdb::Env::Default()) is used for the store and the anchor.
+// `external_anchor_dir` (optional): the first anchor is written there too. It must pass
+// ValidateExternalAnchorDir and hold no anchor yet (ALREADY_EXISTS: it belongs to another
+// log); both are checked before anything is written.
 absl::Status InitDataDir(const std::string& dir, const std::string& origin,
                          const std::vector<crypto::PublicKey>& admin_keys,
-                         rocksdb::Env* env = nullptr);
+                         rocksdb::Env* env = nullptr, const std::string& external_anchor_dir = "");
 
 // Creates a follower data directory: the identity of the leader's log (origin, the leader's
 // log public key, the admin keys -- all from the follower's own configuration) with the line
@@ -101,14 +112,27 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 // write leaves -- is refused by RocksDB's strict recovery; OpenLog then recovers without that
 // tail, but only if the log still holds the anchor with its root (else the anchor's refusal).
 //
-// The anchor (anchor.h): before the log is opened, <dir>/checkpoint.anchor must verify under the
-// log's key and the store must hold at least its size with the same root there; otherwise
-// nothing is written and the error is FAILED_PRECONDITION with reason LOG_BEHIND_ANCHOR or
-// LOG_FORKED_FROM_ANCHOR (IsAnchorRefusal), or DATA_LOSS for an anchor that does not verify.
-// When there is no anchor, or it trails the head, the head's checkpoint is anchored before
-// OpenLog returns (an error writing it is returned). Afterwards a background AnchorWriter,
+// The anchors (anchor.h): before the log is opened, <dir>/checkpoint.anchor and, with
+// options.external_anchor_dir, the external copy <external_anchor_dir>/checkpoint.anchor must
+// each verify under the log's key, and the store must hold at least each one's size with the
+// same root there; otherwise nothing is written and the error is FAILED_PRECONDITION with reason
+// LOG_BEHIND_ANCHOR or LOG_FORKED_FROM_ANCHOR (IsAnchorRefusal) naming the anchor's path, or
+// DATA_LOSS for an anchor that does not verify. Either anchor may be missing (the other is still
+// checked). The external anchor directory must pass ValidateExternalAnchorDir (INVALID_ARGUMENT
+// when it is inside `dir`, NOT_FOUND when it does not exist; checked before anything is read).
+// When an anchor is missing or trails the head, the head's checkpoint is written to it before
+// OpenLog returns (an error writing one is returned); a larger anchor is never overwritten.
+//
+// Behind what was signed (BehindSignedPath, written by RestoreDataDir, backup.h): when the
+// log is shorter than that checkpoint, the anchors no larger than it are not refusals; the log
+// opens, and every append is refused with FAILED_PRECONDITION, reason LOG_BEHIND_SIGNED,
+// naming both sizes and how to recover (reads go on). Once the log holds that checkpoint's
+// size with its root the file is removed and appends resume; another root there is
+// LOG_FORKED_FROM_ANCHOR. A record that does not verify is DATA_LOSS. Afterwards a background AnchorWriter,
 // owned by the returned log (through options.on_checkpoint, which is chained after any callback
-// the caller set), anchors each new checkpoint; destroying the log anchors the head.
+// the caller set), anchors each new checkpoint; destroying the log anchors the head. With
+// options.anchor_before_ack the sequencer waits for that write before answering the commit's
+// callers (a failed write is logged and does not fail the appends; the anchor then trails).
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
                                              rocksdb::Env* env = nullptr);
 

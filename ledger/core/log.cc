@@ -298,6 +298,7 @@ absl::Status Log::CheckFreeSpace() const {
 }
 
 absl::Status Log::CheckWritable() const {
+  if (!options_.appends_refused.ok()) return options_.appends_refused;
   if (log_key_.has_value()) return absl::OkStatus();
   return MakeError(absl::StatusCode::kFailedPrecondition, reason::kNotLeader, "",
                    absl::StrCat("this server is a read-only follower",

@@ -4,6 +4,7 @@
 // first bad entry.
 #include "ledger/audit/auditor.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -142,6 +143,36 @@ class FlippedBitStore : public ::ledger::testing::ForwardingLogStore {
   const size_t bit_;
 };
 
+// A read-only view of a store that cannot read entry `sequence` (the scan stops there with
+// `error`, as RocksDB does reading a damaged file).
+class UnreadableEntryStore : public ::ledger::testing::ForwardingLogStore {
+ public:
+  UnreadableEntryStore(const store::LogStore& base, SequenceNumber sequence, absl::Status error)
+      : ForwardingLogStore(base), sequence_(sequence), error_(std::move(error)) {}
+
+  absl::StatusOr<std::string> GetEntry(SequenceNumber sequence) const override {
+    if (sequence == sequence_) return error_;
+    return base().GetEntry(sequence);
+  }
+  absl::Status ScanEntries(
+      SequenceNumber begin, SequenceNumber end,
+      const std::function<bool(SequenceNumber, absl::string_view)>& fn) const override {
+    if (begin >= sequence_) return error_;
+    bool stopped = false;
+    absl::Status s = base().ScanEntries(begin, std::min(end, sequence_),
+                                        [&](SequenceNumber seq, absl::string_view leaf) {
+                                          stopped = !fn(seq, leaf);
+                                          return !stopped;
+                                        });
+    if (!s.ok() || stopped || end <= sequence_) return s;
+    return error_;
+  }
+
+ private:
+  const SequenceNumber sequence_;
+  const absl::Status error_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Logs in memory.
 
@@ -187,6 +218,24 @@ TEST(AuditMemoryLogTest, EveryFlippedBitOfAnEntryIsFoundAtThatEntry) {
     ASSERT_FALSE(report->ok) << "bit " << bit << " flipped went unnoticed";
     ASSERT_THAT(report->first_bad_sequence, Optional(kTarget))
         << "bit " << bit << ": " << report->problem;
+  }
+}
+
+// Physical damage is named like logical damage: by the first entry it takes (issue 15).
+TEST(AuditMemoryLogTest, UnreadableEntryIsNamedAsTheFirstBadSequence) {
+  constexpr SequenceNumber kTarget = 6;
+  MemoryLog m;
+  AppendEntries(*m.log, m.clock, 0, 10);
+  for (const absl::Status& error :
+       {absl::InternalError("IO error: While pread offset 4096: Input/output error"),
+        absl::DataLossError("Corruption: block checksum mismatch")}) {
+    UnreadableEntryStore unreadable(m.log->store(), kTarget, error);
+    absl::StatusOr<AuditReport> report = AuditLog(unreadable, Identity(), DefaultAuditOptions());
+    ASSERT_THAT(report, IsOk());
+    EXPECT_FALSE(report->ok);
+    EXPECT_THAT(report->first_bad_sequence, Optional(kTarget));
+    EXPECT_THAT(report->problem, HasSubstr("entry 6 is missing or unreadable"));
+    EXPECT_THAT(report->problem, HasSubstr(error.message()));
   }
 }
 

@@ -47,9 +47,14 @@ fresh foreign; "$tamper" foreign foreign stranger.key; opens foreign
 expect_bad foreign 19
 grep -q "not registered" foreign.txt || fail "foreign: $(cat foreign.txt)"
 
-# Truncation by 3 entries, rewritten consistently: intact on its own terms, caught against the
-# checkpoint trusted before.
+# Truncation by 3 entries, rewritten consistently: caught by the directory's own anchor (issue
+# 15: verify checks it, naming both sizes); with the anchor gone too, intact on its own terms,
+# caught against the checkpoint trusted before.
 fresh truncate; "$tamper" truncate truncate 3; opens truncate
+expect_bad truncate 16
+grep -q "holds 16 entries" truncate.txt && grep -q "tree size 19" truncate.txt \
+  || fail "truncate: $(cat truncate.txt)"
+rm truncate/checkpoint.anchor
 "$ctl" verify --data-dir truncate > truncate-alone.txt || fail "truncate: the rewrite is inconsistent: $(cat truncate-alone.txt)"
 grep -q "^intact: 16 entries" truncate-alone.txt || fail "truncate: $(cat truncate-alone.txt)"
 cp trusted.orig trusted
@@ -64,9 +69,14 @@ expect_exit 2 "$ctl" verify --data-dir forge > forge.txt
 grep -q "^NOT INTACT$" forge.txt && grep -q "checkpoint at tree size 17" forge.txt \
   || fail "forge: $(cat forge.txt)"
 
-# The whole log re-signed with another log key (identity file and log.key replaced): intact on
-# its own terms; caught by the state file and by the log key pinned from init.
+# The whole log re-signed with another log key (identity file and log.key replaced): caught by
+# the directory's own anchor, signed by the old key; with the anchor gone too, intact on its own
+# terms; caught by the state file and by the log key pinned from init.
 fresh resign; "$tamper" resign resign; opens resign
+expect_exit 2 "$ctl" verify --data-dir resign > resign-anchor.txt
+grep -q "checkpoint.anchor is not a checkpoint signed by this log's key" resign-anchor.txt \
+  || fail "resign with its anchor: $(cat resign-anchor.txt)"
+rm resign/checkpoint.anchor
 "$ctl" verify --data-dir resign > resign-alone.txt || fail "resign: inconsistent rewrite: $(cat resign-alone.txt)"
 cp trusted.orig trusted
 expect_exit 2 "$ctl" verify --data-dir resign --state-file trusted > resign-state.txt

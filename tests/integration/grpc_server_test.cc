@@ -1,4 +1,5 @@
 // The real service over real gRPC on a loopback TCP socket: append, read, prove, refuse.
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <string>
@@ -434,6 +435,71 @@ TEST_F(GrpcServerTest, SubscribersBeyondTheLimitAreRefused) {
   EXPECT_EQ(ReasonAndField(s).first, "TOO_MANY_STREAMS");
   first_ctx.TryCancel();
   first->Finish();
+  server->Shutdown();
+}
+
+// Issue 15: one client holding every Subscribe slot locked the others out. With a per-client
+// limit, a client at its limit is refused while another client (another connection) is served.
+TEST_F(GrpcServerTest, OneClientCannotTakeEverySubscribeSlot) {
+  service::LedgerServiceOptions options;
+  options.max_subscribers = 4;
+  options.max_subscribers_per_client = 2;
+  service::LedgerServiceImpl limited(log_, options);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&limited);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  // Each stub on a connection of its own (no subchannel shared between the two channels).
+  auto connect = [port] {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return v1::LedgerService::NewStub(grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args));
+  };
+  auto greedy = connect();
+  auto other = connect();
+  struct Stream {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReader<v1::Entry>> reader;
+  };
+  // Opens a Subscribe stream; true when it serves an entry.
+  auto open = [](v1::LedgerService::Stub* stub, Stream* s) {
+    s->reader = stub->Subscribe(&s->ctx, v1::SubscribeRequest());
+    v1::Entry entry;
+    return s->reader->Read(&entry);
+  };
+  Stream held[2];
+  for (Stream& s : held) ASSERT_TRUE(open(greedy.get(), &s));
+  Stream third;
+  EXPECT_FALSE(open(greedy.get(), &third));
+  grpc::Status refused = third.reader->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ReasonAndField(refused).first, "TOO_MANY_STREAMS");
+  EXPECT_NE(refused.error_message().find("per-client limit is 2"), std::string::npos)
+      << refused.error_message();
+
+  Stream served;
+  EXPECT_TRUE(open(other.get(), &served));  // another client still gets a slot
+
+  // A slot the greedy client gives back is its own again.
+  held[0].ctx.TryCancel();
+  held[0].reader->Finish();
+  // The server releases the slot when its handler sees the cancellation (within its 1 s wait
+  // for growth): retry until then.
+  bool reopened = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!reopened && std::chrono::steady_clock::now() < deadline) {
+    Stream s;
+    reopened = open(greedy.get(), &s);
+    if (reopened) s.ctx.TryCancel();
+    s.reader->Finish();
+  }
+  EXPECT_TRUE(reopened);
+  for (Stream* s : {&held[1], &served}) {
+    s->ctx.TryCancel();
+    s->reader->Finish();
+  }
   server->Shutdown();
 }
 

@@ -38,9 +38,11 @@ format::NoteVerifier VerifierOf(const std::string& dir) {
   return {id->origin, id->log_public_key};
 }
 
-// The anchor of `dir`, parsed and verified; tree size -1 when there is none or it is bad.
-int64_t AnchoredSize(const std::string& dir) {
-  absl::StatusOr<std::optional<std::string>> note = core::ReadAnchor(nullptr, dir);
+// The anchor in `anchor_dir` (by default the data directory's own), parsed and verified for
+// the log of `dir`; tree size -1 when there is none or it is bad.
+int64_t AnchoredSize(const std::string& dir, const std::string& anchor_dir = "") {
+  absl::StatusOr<std::optional<std::string>> note =
+      core::ReadAnchor(nullptr, anchor_dir.empty() ? dir : anchor_dir);
   if (!note.ok() || !note->has_value()) return -1;
   absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(**note, VerifierOf(dir));
   return cp.ok() ? static_cast<int64_t>(cp->tree_size) : -1;
@@ -273,7 +275,7 @@ TEST_F(AnchorTest, WriterCoalescesBurstsAndNeverGoesBack) {
   for (TreeSize s = 1; s <= 3; ++s) notes.push_back(*(*log)->CheckpointAt(s));
   const std::string other = FreshDir(".anchor-only");
   std::filesystem::create_directories(other);
-  core::AnchorWriter writer(nullptr, other, 0);
+  core::AnchorWriter writer(nullptr, {other}, 0);
   constexpr int kBurst = 1000;
   for (int i = 1; i <= kBurst; ++i) writer.Publish(notes[(i - 1) % 3] + std::to_string(i), i);
   writer.Flush();
@@ -293,7 +295,7 @@ TEST_F(AnchorTest, FailedAnchorWriteKeepsTheOldAnchorAndTheNextOneSucceeds) {
   const std::string other = FreshDir(".anchor-only");
   std::filesystem::create_directories(other);
   LEDGER_ASSERT_OK(core::WriteAnchor(env.get(), other, "old"));
-  core::AnchorWriter writer(env.get(), other, 1);
+  core::AnchorWriter writer(env.get(), {other}, 1);
   fs->FailNth(FaultKind::kRename, 1, FaultMode::kForever);
   writer.Publish("new", 2);
   writer.Flush();
@@ -305,6 +307,222 @@ TEST_F(AnchorTest, FailedAnchorWriteKeepsTheOldAnchorAndTheNextOneSucceeds) {
   writer.Flush();
   EXPECT_EQ(writer.anchored_size(), 3u);
   EXPECT_EQ(core::ReadAnchor(nullptr, other).value().value_or(""), "newer");
+}
+
+// The external anchor (LogOptions::external_anchor_dir): a second copy kept where a restore of
+// the data directory does not reach (issue 15). Each test fails without it: the same
+// directory opens, and serves less than was signed, when only the in-directory anchor counts.
+class ExternalAnchorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = FreshDir();
+    anchor_dir_ = FreshDir(".anchors");
+    fs::create_directories(anchor_dir_);
+    LEDGER_ASSERT_OK(InitTestDataDir(dir_, nullptr, anchor_dir_));
+  }
+
+  core::LogOptions Options() const {
+    core::LogOptions options;
+    options.external_anchor_dir = anchor_dir_;
+    return options;
+  }
+
+  void AppendClosed(absl::string_view prefix, int count) {
+    auto log = core::OpenLog(dir_, Options());
+    ASSERT_TRUE(log.ok()) << log.status();
+    LEDGER_ASSERT_OK(AppendMany(**log, prefix, count, &record_));
+  }
+
+  // Replaces the whole data directory with `copy` (as `cp -a COPY DIR` after `rm -rf DIR`).
+  void RestoreWholeDir(const std::string& copy) {
+    fs::remove_all(dir_);
+    CopyTree(copy, dir_);
+  }
+
+  std::string dir_, anchor_dir_;
+  ClientRecord record_;
+};
+
+TEST_F(ExternalAnchorTest, InitAndEveryCommitWriteBothAnchors) {
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
+  AppendClosed("ev", 6);
+  EXPECT_EQ(AnchoredSize(dir_), 6);
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 6);
+  EXPECT_EQ(*core::ReadAnchor(nullptr, dir_).value(),
+            *core::ReadAnchor(nullptr, anchor_dir_).value());
+}
+
+// Issue 15 case 1: the whole directory (database AND its own anchor) restored from an older copy.
+TEST_F(ExternalAnchorTest, WholeDataDirRestoredFromAnOlderCopyIsRefused) {
+  AppendClosed("early", 20);
+  const std::string copy = dir_ + ".copy-at-20";
+  CopyTree(dir_, copy);
+  AppendClosed("late", 10);
+  RestoreWholeDir(copy);
+  ASSERT_EQ(AnchoredSize(dir_), 20);  // the restored directory's own anchor agrees with it
+
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            AllOf(HasSubstr("holds 20 entries"), HasSubstr("tree size 30"),
+                                  HasSubstr(core::AnchorPath(anchor_dir_)))));
+  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+  EXPECT_EQ(StoredSize(dir_), 20);  // nothing written by the refused start
+  EXPECT_EQ(AnchoredSize(dir_), 20);
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 30);
+}
+
+// Issue 15 case 2: db/ replaced by an older copy and the in-directory anchor deleted.
+TEST_F(ExternalAnchorTest, OlderDatabaseWithTheInDirAnchorDeletedIsRefused) {
+  AppendClosed("early", 5);
+  CopyTree(DbPath(dir_), dir_ + ".db-at-5");
+  AppendClosed("late", 4);
+  fs::remove_all(DbPath(dir_));
+  fs::rename(dir_ + ".db-at-5", DbPath(dir_));
+  fs::remove(core::AnchorPath(dir_));
+
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            AllOf(HasSubstr("holds 5 entries"), HasSubstr("tree size 9"))));
+  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+  EXPECT_FALSE(fs::exists(core::AnchorPath(dir_)));  // not re-created from the short log
+}
+
+// The restored directory holds an older but genuine anchor and a database forked after it:
+// same size as the external anchor, another root.
+TEST_F(ExternalAnchorTest, RestoredForkOfTheSameSizeIsRefused) {
+  AppendClosed("common", 5);
+  const std::string twin = dir_ + ".twin";
+  CopyTree(dir_, twin);
+  AppendClosed("ours", 3);
+  {
+    auto other = core::OpenLog(twin, core::LogOptions());  // its own anchor only
+    ASSERT_TRUE(other.ok()) << other.status();
+    LEDGER_ASSERT_OK(AppendMany(**other, "theirs", 3, &record_));
+  }
+  RestoreWholeDir(twin);
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            AllOf(HasSubstr("(8 entries)"), HasSubstr("at tree size 8"),
+                                  HasSubstr(core::AnchorPath(anchor_dir_)))));
+  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogForkedFromAnchor);
+}
+
+// Issue 15 case 3 (media damage on the synced WAL tail) when the in-directory anchor is gone
+// too: the external anchor still refuses the shortened log.
+TEST_F(ExternalAnchorTest, DamagedWalTailBelowTheExternalAnchorIsRefused) {
+  AppendClosed("ev", 10);
+  const std::string wal = NewestNumberedFile(DbPath(dir_), ".log");
+  ASSERT_FALSE(wal.empty());
+  fs::resize_file(wal, fs::file_size(wal) - 1);
+  fs::remove(core::AnchorPath(dir_));
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
+                            AllOf(HasSubstr("holds 9 entries"), HasSubstr("tree size 10"),
+                                  HasSubstr(core::AnchorPath(anchor_dir_)))));
+  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+}
+
+TEST_F(ExternalAnchorTest, OlderGenuineExternalAnchorIsBroughtToTheHead) {
+  AppendClosed("ev", 6);
+  {
+    auto store = core::OpenStoreReadOnly(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<std::optional<std::string>> old = (*store)->GetCheckpoint(2);
+    ASSERT_TRUE(old.ok() && old->has_value());
+    LEDGER_ASSERT_OK(core::WriteAnchor(nullptr, anchor_dir_, **old));
+  }
+  auto log = core::OpenLog(dir_, Options());
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 6);  // before OpenLog returned
+}
+
+TEST_F(ExternalAnchorTest, MissingExternalAnchorIsWrittenAtTheHead) {
+  AppendClosed("ev", 3);
+  fs::remove(core::AnchorPath(anchor_dir_));
+  auto log = core::OpenLog(dir_, Options());
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 3);
+}
+
+TEST_F(ExternalAnchorTest, AnchorOfAnotherLogIsRefused) {
+  const std::string other = FreshDir(".other");
+  const std::string other_anchors = FreshDir(".other-anchors");
+  fs::create_directories(other_anchors);
+  LEDGER_ASSERT_OK(InitTestDataDir(other, nullptr, other_anchors));  // another log key
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(other, Options());
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kDataLoss,
+                            AllOf(HasSubstr(core::AnchorPath(anchor_dir_)),
+                                  HasSubstr("not a checkpoint signed by this log's key"))));
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);  // left as it was
+}
+
+TEST_F(ExternalAnchorTest, AnchorDirInsideTheDataDirIsRefusedNamingBothPaths) {
+  for (const std::string& inside : {dir_, dir_ + "/db", dir_ + "/./db/../db"}) {
+    core::LogOptions options;
+    options.external_anchor_dir = inside;
+    absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, options);
+    EXPECT_THAT(log, StatusIs(absl::StatusCode::kInvalidArgument,
+                              AllOf(HasSubstr(inside), HasSubstr("inside the data directory " +
+                                                                 dir_))));
+    EXPECT_EQ(ErrorReason(log.status()), core::kReasonBadAnchorDir);
+  }
+  EXPECT_FALSE(fs::exists(core::AnchorPath(DbPath(dir_))));
+  // A sibling whose name starts with the data directory's is not inside it.
+  const std::string sibling = dir_ + "-anchors";
+  fs::create_directories(sibling);
+  LEDGER_EXPECT_OK(core::ValidateExternalAnchorDir(sibling, dir_));
+}
+
+// A path outside the data directory that leads into it (a symbolic link) is inside it.
+TEST_F(ExternalAnchorTest, SymlinkIntoTheDataDirIsInsideIt) {
+  fs::create_directories(dir_ + "/anchors");
+  const std::string link = FreshDir(".link");
+  fs::create_directory_symlink(dir_ + "/anchors", link);
+  EXPECT_THAT(core::ValidateExternalAnchorDir(link, dir_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr(link), HasSubstr("inside the data directory"))));
+}
+
+TEST_F(ExternalAnchorTest, MissingAnchorDirIsNotFoundAndNotCreated) {
+  core::LogOptions options;
+  options.external_anchor_dir = anchor_dir_ + "/not-mounted";
+  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, options);
+  EXPECT_THAT(log, StatusIs(absl::StatusCode::kNotFound, HasSubstr("does not exist")));
+  EXPECT_FALSE(fs::exists(options.external_anchor_dir));
+}
+
+TEST_F(ExternalAnchorTest, InitRefusesAnAnchorDirThatHoldsAnotherLogsAnchor) {
+  const std::string second = FreshDir(".second");
+  EXPECT_THAT(InitTestDataDir(second, nullptr, anchor_dir_),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("another log")));
+  EXPECT_FALSE(fs::exists(second));  // refused before anything was written
+}
+
+// LogOptions::anchor_before_ack: when an append returns, both anchors already hold its
+// checkpoint (the window of docs/reliability.md is closed).
+TEST_F(ExternalAnchorTest, AnchorBeforeAckAnchorsEveryAppendBeforeItReturns) {
+  core::LogOptions options = Options();
+  options.anchor_before_ack = true;
+  auto log = core::OpenLog(dir_, options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(AppendRecorded(**log, TestEvent(absl::StrCat("ev-", i)), &record_).ok());
+    EXPECT_EQ(AnchoredSize(dir_), i);
+    EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), i);
+  }
+}
+
+TEST_F(ExternalAnchorTest, FailedExternalWriteStillWritesTheInDirAnchorAndIsReported) {
+  const std::string gone = FreshDir(".gone");
+  fs::create_directories(gone);
+  core::AnchorWriter writer(nullptr, {dir_, gone}, 0);
+  fs::remove_all(gone);  // the external volume went away
+  const std::string note = *core::ReadAnchor(nullptr, dir_).value();
+  writer.Publish(note + "x", 1);
+  writer.Flush();
+  EXPECT_THAT(writer.last_error(), StatusIs(absl::StatusCode::kInternal, HasSubstr(gone)));
+  EXPECT_EQ(writer.anchored_size(), 0u);
+  EXPECT_EQ(*core::ReadAnchor(nullptr, dir_).value(), note + "x");
 }
 
 }  // namespace

@@ -119,16 +119,18 @@ absl::StatusOr<RunResult> RunProgram(const std::vector<std::string>& argv,
 
 absl::StatusOr<std::unique_ptr<LedgerdServer>> LedgerdServer::Start(
     const std::string& ledgerd, const std::string& data_dir, const std::string& work_dir,
-    const std::vector<std::string>& env, ExitStatus* exit_status, absl::Duration timeout) {
+    const std::vector<std::string>& env, ExitStatus* exit_status, absl::Duration timeout,
+    const std::vector<std::string>& extra_args) {
   static int serial = 0;
   const std::string tag = absl::StrCat(::getpid(), "-", ++serial);
   const std::string port_file = absl::StrCat(work_dir, "/ledgerd-", tag, ".port");
   const std::string log_file = absl::StrCat(work_dir, "/ledgerd-", tag, ".log");
   ::unlink(port_file.c_str());
-  absl::StatusOr<std::unique_ptr<ChildProcess>> p = ChildProcess::Spawn(
-      {ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0", "--port-file",
-       port_file, "--min-free-bytes", "0"},
-      env, log_file);
+  std::vector<std::string> argv = {ledgerd,       "serve",       "--data-dir", data_dir,
+                                   "--listen",    "127.0.0.1:0", "--port-file", port_file,
+                                   "--min-free-bytes", "0"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  absl::StatusOr<std::unique_ptr<ChildProcess>> p = ChildProcess::Spawn(argv, env, log_file);
   if (!p.ok()) return p.status();
   const absl::Time deadline = absl::Now() + timeout;
   // Polling: the server announces readiness only through the port file.

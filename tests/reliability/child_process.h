@@ -65,11 +65,13 @@ class LedgerdServer {
  public:
   // Starts it and waits until it listens (its --port-file appears), or it exits, or `timeout`
   // passes. When it exits first, returns FailedPrecondition with the exit status and output;
-  // `exit_status` (if not null) receives the exit status.
+  // `exit_status` (if not null) receives the exit status. `extra_args` go after the usual
+  // ones (e.g. {"--anchor-dir", DIR}).
   static absl::StatusOr<std::unique_ptr<LedgerdServer>> Start(
       const std::string& ledgerd, const std::string& data_dir, const std::string& work_dir,
       const std::vector<std::string>& env = {}, ExitStatus* exit_status = nullptr,
-      absl::Duration timeout = absl::Seconds(30));
+      absl::Duration timeout = absl::Seconds(30),
+      const std::vector<std::string>& extra_args = {});
 
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }

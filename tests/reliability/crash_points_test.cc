@@ -5,6 +5,7 @@
 // Usage (Bazel passes these): crash_points_test --ledgerd PATH --ledgerctl PATH
 #include <signal.h>
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <map>
@@ -15,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -25,6 +27,7 @@
 #include "ledger/format/checkpoint.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/core/testing/test_log.h"
+#include "tests/integration/testing/in_process_ledger.h"
 #include "tests/reliability/child_process.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
@@ -46,8 +49,10 @@ Hash ToHash(const std::string& bytes) {
   return h;
 }
 
-int64_t AnchoredSize(const std::string& dir) {
-  auto note = core::ReadAnchor(nullptr, dir);
+// The size of the anchor in `anchor_dir` (default: the data directory's own) verified for the
+// log of `dir`; -1 when there is none or it does not verify.
+int64_t AnchoredSize(const std::string& dir, const std::string& anchor_dir = "") {
+  auto note = core::ReadAnchor(nullptr, anchor_dir.empty() ? dir : anchor_dir);
   auto id = core::ReadIdentity(dir);
   if (!note.ok() || !note->has_value() || !id.ok()) return -1;
   auto cp = format::VerifyCheckpoint(**note, {id->origin, id->log_public_key});
@@ -64,14 +69,22 @@ class CrashPointsTest : public ::testing::Test {
     ASSERT_TRUE(crypto::WritePublicKeyFile(admin_pub_, testing::AdminKey().public_key()).ok());
   }
 
+  // Makes Init and Serve keep an external anchor in <work>/anchors (--anchor-dir).
+  void UseExternalAnchor() {
+    anchor_dir_ = work_ + "/anchors";
+    std::filesystem::create_directories(anchor_dir_);
+    anchor_args_ = {"--anchor-dir", anchor_dir_};
+  }
+
   // `ledgerd init`, with LEDGER_CRASH_AT=crash_at when not empty.
   RunResult Init(const std::string& crash_at = "") {
     std::vector<std::string> env;
     if (!crash_at.empty()) env.push_back("LEDGER_CRASH_AT=" + crash_at);
-    absl::StatusOr<RunResult> r = RunProgram(
-        {g_ledgerd, "init", "--data-dir", dir_, "--origin", std::string(testing::kTestOrigin),
-         "--admin-key", admin_pub_},
-        env, work_ + "/init.out");
+    std::vector<std::string> argv = {g_ledgerd, "init", "--data-dir", dir_, "--origin",
+                                     std::string(testing::kTestOrigin), "--admin-key",
+                                     admin_pub_};
+    argv.insert(argv.end(), anchor_args_.begin(), anchor_args_.end());
+    absl::StatusOr<RunResult> r = RunProgram(argv, env, work_ + "/init.out");
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : RunResult{};
   }
@@ -80,8 +93,18 @@ class CrashPointsTest : public ::testing::Test {
   void Serve(const std::string& crash_at = "") {
     std::vector<std::string> env;
     if (!crash_at.empty()) env.push_back("LEDGER_CRASH_AT=" + crash_at);
+    absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
+        g_ledgerd, dir_, work_, env, nullptr, absl::Seconds(30), anchor_args_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    stub_ = v1::LedgerService::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  // Starts ledgerd with `args` after the usual ones (no crash point) and connects a stub.
+  void ServeWithArgs(const std::vector<std::string>& args) {
     absl::StatusOr<std::unique_ptr<LedgerdServer>> s =
-        LedgerdServer::Start(g_ledgerd, dir_, work_, env);
+        LedgerdServer::Start(g_ledgerd, dir_, work_, {}, nullptr, absl::Seconds(30), args);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
     stub_ = v1::LedgerService::NewStub(
@@ -149,6 +172,8 @@ class CrashPointsTest : public ::testing::Test {
   }
 
   std::string work_, dir_, admin_pub_;
+  std::string anchor_dir_;                // with UseExternalAnchor()
+  std::vector<std::string> anchor_args_;  // passed to init and serve
   std::unique_ptr<LedgerdServer> server_;
   std::unique_ptr<v1::LedgerService::Stub> stub_;
   ClientRecord record_;
@@ -363,6 +388,347 @@ TEST_F(CrashPointsTest, LedgerdExits4ForALogBehindItsAnchor) {
               HasSubstr("refused to start: the log is behind its anchor or forked from it"));
   EXPECT_THAT(std::string(s.status().message()), HasSubstr("holds 5 entries"));
   EXPECT_EQ(AnchoredSize(dir_), 8);
+}
+
+// The external anchor's own write (--anchor-dir), killed between the two copies: the data
+// directory's anchor is new, the external one old; both are safe (neither leads the log), and
+// the restart brings the external one to the head.
+TEST_F(CrashPointsTest, AnchorBeforeExternal) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  ASSERT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
+  Serve("anchor-before-external");
+  const bool answered = Append("ev-0").ok();
+  ExpectServerCrashedAt("anchor-before-external");
+  EXPECT_EQ(AnchoredSize(dir_), 1);
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+
+  Serve();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 1);  // anchored at start-up
+  if (!answered) ExpectRetryIsDuplicateAt("ev-0", 0);
+  ASSERT_TRUE(Append("ev-1").ok());
+  StopCleanly();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 2);
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// The external copy's temp file synced, not renamed (the second anchor write of the commit):
+// the old external anchor stays in place beside its stale temp file.
+TEST_F(CrashPointsTest, ExternalAnchorBeforeRename) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve("anchor-before-rename:2");
+  const bool answered = Append("ev-0").ok();
+  ExpectServerCrashedAt("anchor-before-rename");
+  EXPECT_EQ(AnchoredSize(dir_), 1);
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
+  EXPECT_TRUE(std::filesystem::exists(core::AnchorPath(anchor_dir_) + ".tmp"));
+
+  Serve();
+  if (!answered) ExpectRetryIsDuplicateAt("ev-0", 0);
+  ASSERT_TRUE(Append("ev-1").ok());
+  StopCleanly();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 2);
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// Issue 15 case 1 against the real binaries: `cp -a` of the whole data directory restored
+// later. ledgerd refuses it (exit 4) through the external anchor; `ledgerctl verify` passes on
+// the directory's own (restored) anchor and fails (exit 2) when told about the external one.
+TEST_F(CrashPointsTest, WholeDataDirRestoredBehindTheExternalAnchorIsRefused) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  CopyTree(dir_, work_ + "/backup");
+  Serve();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  std::filesystem::remove_all(dir_);
+  CopyTree(work_ + "/backup", dir_);
+
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
+      g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), anchor_args_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(status.Exited(4)) << status.ToString();
+  const std::string output(s.status().message());
+  EXPECT_THAT(output, HasSubstr("holds 5 entries"));
+  EXPECT_THAT(output, HasSubstr("tree size 8"));
+  EXPECT_THAT(output, HasSubstr(core::AnchorPath(anchor_dir_)));
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 8);
+
+  absl::StatusOr<RunResult> own =
+      RunProgram({g_ledgerctl, "verify", "--data-dir", dir_}, {}, work_ + "/verify-own.out");
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_TRUE(own->status.Exited(0)) << own->output;  // consistent with its own old anchor
+  absl::StatusOr<RunResult> external =
+      RunProgram({g_ledgerctl, "verify", "--data-dir", dir_, "--anchor",
+                  core::AnchorPath(anchor_dir_)},
+                 {}, work_ + "/verify-external.out");
+  ASSERT_TRUE(external.ok()) << external.status();
+  EXPECT_TRUE(external->status.Exited(2)) << external->output;
+  EXPECT_THAT(external->output, HasSubstr("first bad sequence 5"));
+  EXPECT_THAT(external->output, HasSubstr("holds 5 entries"));
+  EXPECT_THAT(external->output, HasSubstr("tree size 8"));
+}
+
+// `ledgerctl verify --data-dir` checks the directory's own anchor: a database rolled back
+// behind it was "intact" before issue 15.
+TEST_F(CrashPointsTest, VerifyFailsForADatabaseBehindItsOwnAnchor) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  CopyTree(core::DatabasePath(dir_), work_ + "/db-at-4");
+  Serve();
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  std::filesystem::remove_all(core::DatabasePath(dir_));
+  std::filesystem::rename(work_ + "/db-at-4", core::DatabasePath(dir_));
+  absl::StatusOr<RunResult> verify =
+      RunProgram({g_ledgerctl, "verify", "--data-dir", dir_}, {}, work_ + "/verify.out");
+  ASSERT_TRUE(verify.ok()) << verify.status();
+  EXPECT_TRUE(verify->status.Exited(2)) << verify->output;
+  EXPECT_THAT(verify->output, HasSubstr("NOT INTACT: first bad sequence 4"));
+  EXPECT_THAT(verify->output, HasSubstr("holds 4 entries"));
+  EXPECT_THAT(verify->output, HasSubstr("tree size 6"));
+}
+
+// ledgerctl backup / restore against the real binaries (docs/operations.md): a backup older
+// than the external anchor restores as behind what was signed; ledgerd serves it read-only
+// (appends FAILED_PRECONDITION, reason LOG_BEHIND_SIGNED) and the anchor never goes back; a
+// restore that takes the missing entries from another database of the log resumes appends.
+TEST_F(CrashPointsTest, RestoreBehindTheExternalAnchorServesReadsOnlyUntilRecovered) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  const std::string backup = work_ + "/backup";
+  absl::StatusOr<RunResult> backed = RunProgram(
+      {g_ledgerctl, "backup", "--data-dir", dir_, "--out", backup}, {}, work_ + "/backup.out");
+  ASSERT_TRUE(backed.ok() && backed->status.Exited(0)) << (backed.ok() ? backed->output : "");
+  Serve();
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  const std::string lost = work_ + "/lost";  // the failed disk, say; here: still readable
+  std::filesystem::rename(dir_, lost);
+
+  std::vector<std::string> restore = {g_ledgerctl,  "restore",    "--backup",
+                                      backup,       "--data-dir", dir_,
+                                      "--anchor-dir", anchor_dir_};
+  absl::StatusOr<RunResult> crashed =
+      RunProgram(restore, {"LEDGER_CRASH_AT=restore-before-rename"}, work_ + "/restore0.out");
+  ASSERT_TRUE(crashed.ok());
+  ExpectCrashedAt(crashed->status, crashed->output, "restore-before-rename");
+  EXPECT_FALSE(std::filesystem::exists(dir_));  // all or nothing
+  absl::StatusOr<RunResult> restored = RunProgram(restore, {}, work_ + "/restore1.out");
+  ASSERT_TRUE(restored.ok());
+  ASSERT_TRUE(restored->status.Exited(0)) << restored->output;
+  EXPECT_THAT(restored->output, HasSubstr("BEHIND WHAT WAS SIGNED: the log signed tree size 6"));
+
+  Serve();
+  v1::GetLogInfoResponse info;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->GetLogInfo(&ctx, v1::GetLogInfoRequest(), &info).ok());
+  }
+  EXPECT_EQ(info.tree_size(), 4u);
+  const v1::SignedEvent refused_event = TestEvent("refused");
+  v1::AppendRequest req;
+  *req.mutable_event() = refused_event;
+  v1::AppendResponse resp;
+  grpc::ClientContext ctx;
+  const grpc::Status refused = stub_->Append(&ctx, req, &resp);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::ErrorReason(refused), "LOG_BEHIND_SIGNED");
+  EXPECT_THAT(refused.error_message(), HasSubstr("restored with 4 entries"));
+  StopCleanly();
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 6);
+
+  // Recovery: restore again with the entries of a database that has them.
+  std::filesystem::rename(dir_, work_ + "/behind");
+  restore.insert(restore.end(), {"--db-from", lost});
+  absl::StatusOr<RunResult> recovered = RunProgram(restore, {}, work_ + "/restore2.out");
+  ASSERT_TRUE(recovered.ok());
+  ASSERT_TRUE(recovered->status.Exited(0)) << recovered->output;
+  EXPECT_THAT(recovered->output, ::testing::Not(HasSubstr("BEHIND")));
+  Serve();
+  v1::AppendResponse next;
+  ASSERT_TRUE(Append("next", &next).ok());
+  EXPECT_EQ(next.sequence(), 6u);
+  StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// Issue 15 case 3 with --anchor-before-ack: kill -9, then the synced WAL tail loses its last
+// byte (media damage). Every acknowledged entry was anchored before its answer, so the
+// shortened log is refused (exit 4) instead of served and appended to.
+TEST_F(CrashPointsTest, AnchorBeforeAckRefusesAWalTailDamagedAfterAKill) {
+  UseExternalAnchor();
+  ASSERT_TRUE(Init().status.Exited(0));
+  std::vector<std::string> args = anchor_args_;
+  args.push_back("--anchor-before-ack");
+  ServeWithArgs(args);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
+  EXPECT_EQ(AnchoredSize(dir_), 5);  // before the kill: anchored with the answers
+  EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 5);
+  ASSERT_TRUE(server_->process().Kill(SIGKILL).KilledBy(SIGKILL));
+  const std::string wal = NewestNumberedFile(core::DatabasePath(dir_), ".log");
+  ASSERT_FALSE(wal.empty());
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 1);
+
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> again =
+      LedgerdServer::Start(g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), args);
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(status.Exited(4)) << status.ToString();
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("holds 4 entries"));
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("WAL ends in a damaged record"));
+}
+
+// `ledgerd serve --peer`: the leader's whole directory restored from an older copy, without an
+// external anchor; a server that holds the newer log (a follower, here a second ledgerd on the
+// newer copy) makes the leader refuse to start (exit 4) before it signs anything.
+TEST_F(CrashPointsTest, LeaderRestoredBehindAPeerRefusesToStart) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
+  StopCleanly();
+  const std::string old_copy = work_ + "/old-copy";
+  CopyTree(dir_, old_copy);
+  Serve();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
+  StopCleanly();
+  Serve();  // the peer: holds the checkpoint of size 8
+
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> restored =
+      LedgerdServer::Start(g_ledgerd, old_copy, work_, {}, &status, absl::Seconds(30),
+                           {"--peer", server_->address()});
+  ASSERT_FALSE(restored.ok());
+  EXPECT_TRUE(status.Exited(4)) << status.ToString();
+  const std::string output(restored.status().message());
+  EXPECT_THAT(output, HasSubstr("\"reason\":\"LOG_BEHIND_PEER\""));
+  EXPECT_THAT(output, HasSubstr("holds 5 entries"));
+  EXPECT_THAT(output, HasSubstr("tree size 8"));
+  EXPECT_EQ(AnchoredSize(old_copy), 5);
+  StopCleanly();
+}
+
+// Issue 15 case 3 as a loop: with --anchor-before-ack, kill -9 during appends (after a
+// different number of answers each round), cut the newest WAL's last byte, restart. Each round
+// must be refused (exit 4: the cut took an anchored entry) or serve every acknowledged entry
+// (the invariant checker); never less.
+TEST_F(CrashPointsTest, KillAndWalTailDamageLoopNeverServesLessThanAcknowledged) {
+  constexpr int kRounds = 6;
+  const std::string base = work_;
+  int refused = 0, served = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    dir_ = absl::StrCat(base, "/loop-", round);
+    anchor_dir_ = absl::StrCat(base, "/loop-anchors-", round);
+    std::filesystem::create_directories(anchor_dir_);
+    anchor_args_ = {"--anchor-dir", anchor_dir_};
+    record_ = ClientRecord();
+    ASSERT_TRUE(Init().status.Exited(0));
+    std::vector<std::string> args = anchor_args_;
+    args.push_back("--anchor-before-ack");
+    ServeWithArgs(args);
+
+    const int kill_after = 3 + 2 * round;
+    absl::Mutex mu;
+    int acked = 0;
+    bool writer_done = false;
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+      for (int i = 0; !stop.load(); ++i) {
+        const bool ok = Append(absl::StrCat("r", round, "-", i)).ok();
+        absl::MutexLock lock(&mu);
+        if (!ok) break;
+        ++acked;
+      }
+      absl::MutexLock lock(&mu);
+      writer_done = true;
+    });
+    {
+      absl::MutexLock lock(&mu);
+      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+        return acked >= kill_after || writer_done;
+      };
+      mu.Await(absl::Condition(&ready));
+    }
+    ASSERT_TRUE(server_->process().Kill(SIGKILL).KilledBy(SIGKILL));  // mid-append
+    stop = true;
+    writer.join();
+    ASSERT_GE(acked, kill_after);
+    const std::string wal = NewestNumberedFile(core::DatabasePath(dir_), ".log");
+    ASSERT_FALSE(wal.empty());
+    ASSERT_GT(std::filesystem::file_size(wal), 0u);
+    std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 1);
+
+    ExitStatus status;
+    absl::StatusOr<std::unique_ptr<LedgerdServer>> again =
+        LedgerdServer::Start(g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), args);
+    if (!again.ok()) {
+      EXPECT_TRUE(status.Exited(4)) << again.status();
+      EXPECT_THAT(std::string(again.status().message()),
+                  HasSubstr("\"reason\":\"LOG_BEHIND_ANCHOR\""));
+      ++refused;
+      continue;
+    }
+    server_ = *std::move(again);
+    stub_.reset();
+    StopCleanly();
+    CheckOptions options;
+    options.require_anchor_at_head = true;
+    InvariantReport report = CheckDataDir(dir_, record_, options);
+    EXPECT_TRUE(report.ok()) << "served less than acknowledged: " << report.ToString();
+    ++served;
+  }
+  std::cout << "kill -9 + WAL tail damage, " << kRounds << " rounds: " << refused
+            << " refused (exit 4), " << served << " served with every acknowledged entry\n";
+  EXPECT_EQ(refused + served, kRounds);
+}
+
+TEST_F(CrashPointsTest, AnchorDirInsideTheDataDirIsBadUsageNamingBothPaths) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  const std::string inside = dir_ + "/anchors";
+  std::filesystem::create_directories(inside);
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
+      g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), {"--anchor-dir", inside});
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(status.Exited(1)) << status.ToString();
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("the external anchor directory " + inside));
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("inside the data directory " + dir_));
+  EXPECT_FALSE(std::filesystem::exists(core::AnchorPath(inside)));
+}
+
+TEST_F(CrashPointsTest, InitRefusesAnAnchorDirInsideTheDataDirBeforeWritingAnything) {
+  anchor_args_ = {"--anchor-dir", dir_ + "/anchors"};
+  std::filesystem::create_directories(dir_ + "/anchors");
+  RunResult init = Init();
+  EXPECT_TRUE(init.status.Exited(1)) << init.status.ToString() << init.output;
+  EXPECT_THAT(init.output, HasSubstr("inside the data directory"));
+  EXPECT_FALSE(std::filesystem::exists(core::IdentityPath(dir_)));
+  EXPECT_FALSE(std::filesystem::exists(core::LogKeyPath(dir_)));
+}
+
+TEST_F(CrashPointsTest, ProductionModeRefusesToStartWithoutAnExternalAnchor) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  ExitStatus status;
+  absl::StatusOr<std::unique_ptr<LedgerdServer>> s = LedgerdServer::Start(
+      g_ledgerd, dir_, work_, {}, &status, absl::Seconds(30), {"--require-external-anchor"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(status.Exited(1)) << status.ToString();
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("--require-external-anchor: no --anchor-dir given"));
 }
 
 }  // namespace

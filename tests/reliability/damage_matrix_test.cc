@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/audit/auditor.h"
 #include "ledger/base/error.h"
@@ -235,6 +237,99 @@ TEST_F(DamageMatrixTest, EveryCaseRefusesOrRecoversToTheAnchorAndNeverServesLess
   }
   std::cout << "damage matrix (" << anchored << " entries anchored; " << refused << " refused, "
             << recovered << " recovered):\n"
+            << table << std::flush;
+}
+
+// Issue 15's cases: what a restore or an operator does to a whole data directory, with an
+// external anchor (--anchor-dir). A directory holding an older log than was signed must be
+// refused (LOG_BEHIND_ANCHOR); a directory that only lost or has an older anchor file must open
+// with every acknowledged entry and bring the anchor back to the head.
+TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHead) {
+  constexpr int kOld = 20, kNew = 10;
+  const std::string base = FreshDir(".base");
+  const std::string anchors = FreshDir(".anchors");
+  fs::create_directories(anchors);
+  ClientRecord record;
+  ASSERT_TRUE(InitTestDataDir(base, nullptr, anchors).ok());
+  core::LogOptions options;
+  options.external_anchor_dir = anchors;
+  auto append = [&](absl::string_view prefix, int n) {
+    auto log = core::OpenLog(base, options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE(AppendMany(**log, prefix, n, &record).ok());
+  };
+  append("old", kOld);
+  const std::string old_copy = FreshDir(".old-copy");
+  CopyTree(base, old_copy);
+  append("new", kNew);
+  const std::string external_note = core::ReadAnchor(nullptr, anchors).value().value();
+  const std::string older_genuine = core::ReadAnchor(nullptr, old_copy).value().value();
+
+  struct Case {
+    std::string name;
+    bool must_refuse;
+    std::function<void(const std::string& dir)> apply;
+  };
+  const std::vector<Case> cases = {
+      {"whole directory restored from an older copy", true,
+       [&](const std::string& dir) { fs::remove_all(dir); CopyTree(old_copy, dir); }},
+      {"db/ restored from an older copy, in-dir anchor deleted", true,
+       [&](const std::string& dir) {
+         fs::remove_all(core::DatabasePath(dir));
+         CopyTree(core::DatabasePath(old_copy), core::DatabasePath(dir));
+         fs::remove(core::AnchorPath(dir));
+       }},
+      {"db/ restored from an older copy, older genuine in-dir anchor", true,
+       [&](const std::string& dir) {
+         fs::remove_all(core::DatabasePath(dir));
+         CopyTree(core::DatabasePath(old_copy), core::DatabasePath(dir));
+         ASSERT_TRUE(core::WriteAnchor(nullptr, dir, older_genuine).ok());
+       }},
+      {"in-dir anchor deleted", false,
+       [&](const std::string& dir) { fs::remove(core::AnchorPath(dir)); }},
+      {"older genuine in-dir anchor", false,
+       [&](const std::string& dir) {
+         ASSERT_TRUE(core::WriteAnchor(nullptr, dir, older_genuine).ok());
+       }},
+      {"external anchor deleted", false,
+       [&](const std::string&) { fs::remove(core::AnchorPath(anchors)); }},
+      {"older genuine external anchor", false,
+       [&](const std::string&) {
+         ASSERT_TRUE(core::WriteAnchor(nullptr, anchors, older_genuine).ok());
+       }},
+  };
+  std::string table = "| case | outcome |\n|---|---|\n";
+  int case_number = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string dir = FreshDir(absl::StrCat(".restore", ++case_number));
+    CopyTree(base, dir);
+    ASSERT_TRUE(core::WriteAnchor(nullptr, anchors, external_note).ok());
+    c.apply(dir);
+    absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir, options);
+    std::string outcome;
+    if (c.must_refuse) {
+      EXPECT_FALSE(log.ok()) << "served " << (*log)->Head().tree_size << " entries";
+      EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor) << log.status();
+      EXPECT_THAT(std::string(log.status().message()),
+                  ::testing::HasSubstr(core::AnchorPath(anchors)));
+      outcome = absl::StrCat("refused: ", ErrorReason(log.status()), " (external anchor)");
+    } else {
+      ASSERT_TRUE(log.ok()) << log.status();
+      EXPECT_EQ((*log)->Head().tree_size, static_cast<TreeSize>(kOld + kNew));
+      log = absl::UnknownError("closed");
+      CheckOptions check;
+      check.require_anchor_at_head = true;
+      InvariantReport report = CheckDataDir(dir, record, check);
+      EXPECT_TRUE(report.ok()) << report.ToString();
+      EXPECT_EQ(core::ReadAnchor(nullptr, anchors).value().value_or(""), external_note);
+      outcome = absl::StrCat("recovered: ", kOld + kNew, " entries, anchors at the head");
+    }
+    absl::StrAppend(&table, "| ", c.name, " | ", outcome, " |\n");
+    log = absl::UnknownError("closed");
+    fs::remove_all(dir);
+  }
+  std::cout << "damage matrix, external anchor (" << kOld + kNew << " entries signed):\n"
             << table << std::flush;
 }
 

@@ -29,9 +29,10 @@ std::string FreshDir(absl::string_view suffix) {
   return dir;
 }
 
-absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env) {
+absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env,
+                             const std::string& external_anchor_dir) {
   return core::InitDataDir(dir, std::string(testing::kTestOrigin),
-                           {testing::AdminKey().public_key()}, env);
+                           {testing::AdminKey().public_key()}, env, external_anchor_dir);
 }
 
 ledger::v1::SignedEvent TestEvent(absl::string_view event_id, absl::string_view text) {

@@ -19,8 +19,10 @@ namespace ledger::reliability {
 // A fresh, empty directory path under $TEST_TMPDIR named after the running test and `suffix`.
 std::string FreshDir(absl::string_view suffix = "");
 
-// InitDataDir for testing::kTestOrigin with testing::AdminKey() as the genesis admin.
-absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env = nullptr);
+// InitDataDir for testing::kTestOrigin with testing::AdminKey() as the genesis admin (and the
+// external anchor directory `external_anchor_dir` when not empty).
+absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env = nullptr,
+                             const std::string& external_anchor_dir = "");
 
 // A claim event signed by testing::AdminKey() for testing::kTestOrigin. Deterministic.
 ledger::v1::SignedEvent TestEvent(absl::string_view event_id, absl::string_view text = "");

@@ -37,9 +37,9 @@ mutate() {
   case "$1" in
     anchor-check)
       apply ledger/core/data_dir.cc \
-        's|^  if (anchor.has_value()) {$|  if (false) {  // MUTANT: anchor check off|'
+        's|^  std::vector<AnchorFile> to_check = anchors;$|  std::vector<AnchorFile> to_check;  // MUTANT: anchor check off|'
       target=//tests/reliability:anchor_test
-      filter='AnchorTest.DatabaseRolledBackToAnOlderCopyIsRefused:AnchorTest.Forked*'
+      filter='AnchorTest.DatabaseRolledBackToAnOlderCopyIsRefused:AnchorTest.Forked*:ExternalAnchorTest.WholeDataDir*'
       ;;
     fsync)
       apply ledger/store/rocksdb_log_store.cc \
