@@ -76,6 +76,10 @@ void PrintVerdict(const VerifyFlags& f, const ledger::audit::AuditReport& report
     if (report.first_bad_sequence.has_value()) {
       o.AddUint("first_bad_sequence", *report.first_bad_sequence);
     }
+    if (report.bad_range.has_value()) {
+      o.AddUint("bad_range_first", report.bad_range->first)
+          .AddUint("bad_range_last", report.bad_range->second);
+    }
     o.AddString("problem", report.problem);
     std::cout << o.Build() << "\n";
   } else if (report.ok) {
@@ -89,6 +93,9 @@ void PrintVerdict(const VerifyFlags& f, const ledger::audit::AuditReport& report
     std::cout << "NOT INTACT";
     if (report.first_bad_sequence.has_value()) {
       std::cout << ": first bad sequence " << *report.first_bad_sequence;
+    } else if (report.bad_range.has_value()) {
+      std::cout << ": a bad entry among sequences " << report.bad_range->first << ".."
+                << report.bad_range->second;
     }
     std::cout << "\n" << report.problem << "\n";
   }

@@ -63,6 +63,7 @@ struct Problem {
   Position at;
   std::optional<SequenceNumber> sequence;
   std::string text;
+  std::optional<std::pair<SequenceNumber, SequenceNumber>> range;
 };
 
 // What the index checks need of replayed entries [first, first + size()).
@@ -154,9 +155,12 @@ class Auditor {
 
  private:
   // Records a problem; the earliest in log order is reported.
-  void Report(Position at, std::optional<SequenceNumber> seq, std::string text) {
+  void Report(Position at, std::optional<SequenceNumber> seq, std::string text,
+              std::optional<std::pair<SequenceNumber, SequenceNumber>> range = std::nullopt) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!problem_.has_value() || at < problem_->at) problem_ = Problem{at, seq, std::move(text)};
+    if (!problem_.has_value() || at < problem_->at) {
+      problem_ = Problem{at, seq, std::move(text), range};
+    }
   }
   // True when a problem at or before `at` is already known: nothing after it matters.
   bool Decided(Position at) {
@@ -237,11 +241,17 @@ bool Auditor::ReplayEntry(SequenceNumber seq, absl::string_view leaf_data, Chunk
 bool Auditor::CheckCheckpointsAt(TreeSize size) {
   if (trusted_.has_value() && trusted_->tree_size == size &&
       trusted_->root_hash != frontier_.Root()) {
-    Report(AtSize(size, kRankTrustedCheckpoint),
-           size == 0 ? std::nullopt : std::optional<SequenceNumber>(size - 1),
+    // Some entry of the first `size` differs from the history the trusted checkpoint covers; a
+    // root cannot say which, so no single sequence is named (naming the last would be a guess).
+    Report(AtSize(size, kRankTrustedCheckpoint), std::nullopt,
            absl::StrCat("the log is not consistent with the trusted checkpoint: at tree size ",
                         size, " its root is ", HexEncode(frontier_.Root()),
-                        ", the trusted checkpoint says ", HexEncode(trusted_->root_hash)));
+                        ", the trusted checkpoint says ", HexEncode(trusted_->root_hash),
+                        ". One of entries 0..", size - 1,
+                        " differs from the history that checkpoint covers (a root cannot say "
+                        "which): compare the leaf hashes with a copy you trust, e.g. "
+                        "`ledgerctl log --json` on both, to find the first that differs"),
+           std::make_pair(SequenceNumber{0}, SequenceNumber{size - 1}));
     return false;
   }
   while (next_checkpoint_ < checkpoints_.size() &&
@@ -507,6 +517,7 @@ absl::StatusOr<AuditReport> Auditor::Run() {
     }
     if (problem_.has_value()) {
       report.first_bad_sequence = problem_->sequence;
+      report.bad_range = problem_->range;
       report.problem = problem_->text;
     }
     return report;

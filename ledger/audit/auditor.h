@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -50,8 +51,13 @@ struct AuditReport {
   uint64_t entries_checked = 0;
   uint64_t signatures_checked = 0;
   uint64_t checkpoints_checked = 0;
-  // The first entry found bad, when the problem is an entry (or a missing one).
+  // The first entry found bad, when the problem is an entry (or a missing one) and the audit can
+  // tell which.
   std::optional<SequenceNumber> first_bad_sequence;
+  // When the audit knows only that some entry in [first, last] is bad -- the log's root at a
+  // trusted checkpoint's size differs: a root cannot say which of the entries it covers
+  // differs -- that range, and no first_bad_sequence.
+  std::optional<std::pair<SequenceNumber, SequenceNumber>> bad_range;
   // What is wrong, in words; empty when ok.
   std::string problem;
   // The newest stored checkpoint (verified), to trust next time.

@@ -558,14 +558,20 @@ TEST_F(AuditorTest, TrustedCheckpointLargerThanLogIsTruncationAtLogSize) {
 
 TEST_F(AuditorTest, TrustedCheckpointWithOtherRootAtItsSizeIsFound) {
   // A fork: a log that differs from this one at entry 12, seen earlier at size 20. The auditor
-  // cannot tell which entry of the first 20 differs; it names the last one, 19.
+  // cannot tell which entry of the first 20 differs: it names the range 0..19, not a guess.
   MemoryLog fork;
   AppendEntries(*fork.log, fork.clock, 0, 20, [](int i) {
     return i == 12 ? Sign("claim-12", ClaimEvent("forked claim 12"), AdminKey()) : StandardEntry(i);
   });
   AuditOptions options = DefaultAuditOptions();
   options.trusted_checkpoint = fork.log->LatestCheckpoint();
-  ExpectFirstBad(Audit(Identity(), options), 19, "not consistent with the trusted checkpoint");
+  absl::StatusOr<AuditReport> report = Audit(Identity(), options);
+  ASSERT_THAT(report, IsOk());
+  EXPECT_FALSE(report->ok);
+  EXPECT_EQ(report->first_bad_sequence, std::nullopt);
+  EXPECT_EQ(report->bad_range, std::make_optional(std::make_pair(SequenceNumber{0}, SequenceNumber{19})));
+  EXPECT_THAT(report->problem, HasSubstr("not consistent with the trusted checkpoint"));
+  EXPECT_THAT(report->problem, HasSubstr("One of entries 0..19 differs"));
 }
 
 TEST_F(AuditorTest, TrustedCheckpointOfThisLogIsAccepted) {
