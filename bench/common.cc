@@ -25,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "ledger/base/clock.h"
+#include "ledger/base/file_util.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/format/entry.h"
@@ -523,10 +524,9 @@ void WriteFile(const std::string& path, const std::string& text) {
     std::cout << text << std::flush;
     return;
   }
-  std::ofstream out(path + ".tmp");
-  out << text;
-  out.close();
-  if (!out || std::rename((path + ".tmp").c_str(), path.c_str()) != 0) Die("cannot write " + path);
+  if (absl::Status s = ledger::WriteFileAtomically(path, text); !s.ok()) {
+    Die(std::string(s.message()));
+  }
 }
 
 void WriteJson(const std::string& path, const nlohmann::json& j) { WriteFile(path, j.dump(2) + "\n"); }

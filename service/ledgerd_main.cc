@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
+#include "ledger/base/file_util.h"
 #include "ledger/base/logging.h"
 #include "ledger/core/sst_verification.h"
 #include "ledger/base/status_macros.h"
@@ -396,8 +397,10 @@ int Serve(const ServeFlags& flags) {
     server->GetHealthCheckService()->SetServingStatus(name, true);
   }
   if (!flags.port_file.empty()) {
-    std::ofstream(flags.port_file + ".tmp") << port << "\n";
-    std::rename((flags.port_file + ".tmp").c_str(), flags.port_file.c_str());
+    if (absl::Status s = ledger::WriteFileAtomically(flags.port_file, absl::StrCat(port, "\n"));
+        !s.ok()) {
+      std::cerr << "ledgerd: --port-file: " << s.message() << "\n";
+    }
   }
   const auto head = (*log)->Head();
   ledger::LogEvent(ledger::LogLevel::kInfo, "serving",

@@ -13,6 +13,7 @@
 #include "cli/json.h"
 #include "cli/log_reader.h"
 #include "cli/output.h"
+#include "ledger/base/file_util.h"
 #include "ledger/format/checkpoint.h"
 
 namespace ledger::cli {
@@ -96,17 +97,8 @@ int RunBundle(const BundleFlags& f) {
       return kExitNotIntact;
     }
   }
-  const std::string tmp = f.out + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << document;
-    if (!out.flush()) {
-      std::cerr << "ledgerctl: cannot write " << tmp << "\n";
-      return kExitUsage;
-    }
-  }
-  if (std::rename(tmp.c_str(), f.out.c_str()) != 0) {
-    std::cerr << "ledgerctl: cannot rename " << tmp << " to " << f.out << "\n";
+  if (absl::Status s = WriteFileAtomically(f.out, document); !s.ok()) {
+    std::cerr << "ledgerctl: " << s.message() << "\n";
     return kExitUsage;
   }
   if (f.json) {

@@ -17,6 +17,7 @@
 #include "cli/json.h"
 #include "cli/output.h"
 #include "ledger/audit/auditor.h"
+#include "ledger/base/file_util.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/format/checkpoint.h"
 
@@ -170,12 +171,9 @@ int RunVerify(const VerifyFlags& f) {
                                                                          : kExitUnreachable;
   }
   if (report->ok && !f.state_file.empty()) {
-    const std::string tmp = f.state_file + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << report->latest_checkpoint;
+    if (absl::Status s = WriteFileAtomically(f.state_file, report->latest_checkpoint); !s.ok()) {
+      std::cerr << "ledgerctl: --state-file not updated: " << s.message() << "\n";
     }
-    std::rename(tmp.c_str(), f.state_file.c_str());
   }
   PrintVerdict(f, *report, trusted_used, trusted_source);
   return report->ok ? kExitOk : kExitNotIntact;
