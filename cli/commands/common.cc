@@ -40,13 +40,14 @@ absl::StatusOr<crypto::PublicKey> ParsePublicKeyArg(const std::string& file_or_h
 }
 
 absl::StatusOr<format::NoteVerifier> ParseLogKeyArg(const std::string& text_or_file) {
-  std::string text = text_or_file;
-  if (text.find('+') == std::string::npos && ::access(text.c_str(), R_OK) == 0) {
-    absl::StatusOr<std::string> contents = ReadFileOrStdin(text);
-    if (!contents.ok()) return contents.status();
-    text = std::string(absl::StripAsciiWhitespace(*contents));
+  absl::StatusOr<format::TrustedLogKey> key = format::ParseLogKey(text_or_file);
+  if (!key.ok()) return key.status();
+  if (key->origin.empty()) {
+    return absl::InvalidArgumentError(
+        "a bare public key names no origin: give the checkpoint verifier key "
+        "(<origin>+<hash>+<base64>, e.g. <data-dir>/checkpoint-verifier-key)");
   }
-  return format::ParseNoteVerifierKey(text);
+  return format::NoteVerifier{key->origin, key->public_key};
 }
 
 absl::StatusOr<std::string> FetchOrigin(LedgerClient* client) {

@@ -28,7 +28,8 @@ absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path);
 absl::StatusOr<crypto::PublicKey> ParsePublicKeyArg(const std::string& file_or_hex);
 
 // A checkpoint verifier key "<origin>+<hash>+<base64>", given as the string or as a file
-// holding it (e.g. .data/checkpoint-verifier-key). InvalidArgument.
+// holding it (e.g. .data/checkpoint-verifier-key): format::ParseLogKey, which must name an
+// origin. InvalidArgument.
 absl::StatusOr<format::NoteVerifier> ParseLogKeyArg(const std::string& text_or_file);
 
 // Fetches the log's origin (needed to sign). Errors from LedgerClient.

@@ -35,27 +35,17 @@ struct VerifyFlags {
 // file, or 64 hex digits.
 absl::Status ApplyLogKeyFlag(const std::string& value, bool origin_given,
                              core::LogIdentity* trust) {
-  std::string text = value;
-  if (::access(value.c_str(), R_OK) == 0) {
-    absl::StatusOr<std::string> contents = ReadFileOrStdin(value);
-    if (!contents.ok()) return contents.status();
-    text = std::string(absl::StripAsciiWhitespace(*contents));
-  }
-  if (text.find('+') != std::string::npos) {
-    absl::StatusOr<format::NoteVerifier> v = format::ParseNoteVerifierKey(text);
-    if (!v.ok()) return v.status();
-    if (origin_given && v->name != trust->origin) {
-      return absl::InvalidArgumentError(absl::StrCat("the verifier key is for origin \"", v->name,
+  absl::StatusOr<format::TrustedLogKey> v = format::ParseLogKey(value);
+  if (!v.ok()) return v.status();
+  if (!v->origin.empty()) {
+    if (origin_given && v->origin != trust->origin) {
+      return absl::InvalidArgumentError(absl::StrCat("the verifier key is for origin \"", v->origin,
                                                      "\", but --origin is \"", trust->origin,
                                                      "\""));
     }
-    trust->origin = v->name;
-    trust->log_public_key = v->public_key;
-    return absl::OkStatus();
+    trust->origin = v->origin;
   }
-  absl::StatusOr<crypto::PublicKey> k = crypto::ParsePublicKey(text);
-  if (!k.ok()) return k.status();
-  trust->log_public_key = *k;
+  trust->log_public_key = v->public_key;
   return absl::OkStatus();
 }
 
