@@ -56,6 +56,43 @@ absl::StatusOr<std::string> FetchOrigin(LedgerClient* client) {
   return info->origin();
 }
 
+std::optional<SigningConnection> ConnectForSigning(const ServerOptions& server, int* exit_code) {
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(server);
+  if (!client.ok()) {
+    std::cerr << "ledgerctl: " << client.status().message() << "\n";
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  absl::StatusOr<std::string> origin = FetchOrigin(client->get());
+  if (!origin.ok()) {
+    *exit_code = ReportError(origin.status());
+    return std::nullopt;
+  }
+  return SigningConnection{*std::move(client), *std::move(origin)};
+}
+
+std::optional<CheckedLogSource> OpenCheckedLogSource(const SourceOptions& source,
+                                                     const std::string& log_key,
+                                                     bool log_key_required, int* exit_code) {
+  CheckedLogSource out;
+  if (log_key_required || !log_key.empty()) {
+    absl::StatusOr<format::NoteVerifier> v = ParseLogKeyArg(log_key);
+    if (!v.ok()) {
+      std::cerr << "ledgerctl: --log-key: " << v.status().message() << "\n";
+      *exit_code = kExitUsage;
+      return std::nullopt;
+    }
+    out.verifier = *v;
+  }
+  absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(source);
+  if (!reader.ok()) {
+    *exit_code = ReportOpenError(reader.status());
+    return std::nullopt;
+  }
+  out.reader = *std::move(reader);
+  return out;
+}
+
 int AppendOne(LedgerClient* client, const std::string& origin, const std::string& event_id,
               const ledger::v1::Event& event, const crypto::Ed25519PrivateKey& key, bool json) {
   const ledger::v1::SignedEvent signed_event =
