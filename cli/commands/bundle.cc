@@ -28,11 +28,9 @@ struct BundleFlags {
 
 int RunBundle(const BundleFlags& f) {
   int rc = kExitOk;
-  std::optional<CheckedLogSource> source =
-      OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
+  auto source = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
   if (!source.has_value()) return rc;
   LogReader* reader = source->reader.get();
-  const std::optional<format::NoteVerifier>& verifier = source->verifier;
   absl::StatusOr<ledger::v1::Entry> entry = reader->GetEntry(f.sequence);
   if (!entry.ok()) return ReportError(entry.status());
   const std::string& key_id = entry->signed_event().key_id();
@@ -61,6 +59,7 @@ int RunBundle(const BundleFlags& f) {
     b.public_key = *k;
   }
 
+  const std::optional<format::NoteVerifier>& verifier = source->verifier;
   absl::StatusOr<std::string> note = reader->LatestCheckpoint();
   if (!note.ok()) return ReportError(note.status());
   absl::StatusOr<format::Checkpoint> cp = verifier.has_value()

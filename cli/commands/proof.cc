@@ -26,8 +26,7 @@ struct CheckpointFlags {
 
 int RunCheckpoint(const CheckpointFlags& f) {
   int rc = kExitOk;
-  std::optional<CheckedLogSource> source =
-      OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
+  auto source = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
   if (!source.has_value()) return rc;
   LogReader* reader = source->reader.get();
   const std::optional<format::NoteVerifier>& verifier = source->verifier;
