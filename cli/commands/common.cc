@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -11,6 +10,7 @@
 #include "cli/commands/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
+#include "ledger/base/file_util.h"
 #include "ledger/base/types.h"
 #include "ledger/client/event_signer.h"
 
@@ -23,15 +23,14 @@ void AddJsonFlag(CLI::App* cmd, bool* json) {
 void SetExamples(CLI::App* cmd, absl::string_view text) { cmd->footer(std::string(text)); }
 
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
-  std::stringstream buffer;
   if (path == "-") {
+    std::stringstream buffer;
     buffer << std::cin.rdbuf();
     return buffer.str();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
-  buffer << in.rdbuf();
-  return buffer.str();
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  return text;
 }
 
 absl::StatusOr<crypto::PublicKey> ParsePublicKeyArg(const std::string& file_or_hex) {
