@@ -24,7 +24,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cli/liar.h"
 #include "ledger/base/clock.h"
+#include "ledger/base/file_util.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/format/entry.h"
@@ -96,34 +98,11 @@ std::vector<int> Flags::Ints(const std::string& name, const std::vector<int>& de
 // ---- claims ----
 namespace {
 
-std::vector<std::vector<std::string>> ReadTsv(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) rows.push_back(absl::StrSplit(line, '\t'));
-  return rows;
-}
-
-// The mapping of tests/views/liar_import_test.cc.
-ledger::v1::Event LiarClaim(const std::vector<std::string>& cols) {
-  ledger::v1::Event e;
-  ledger::v1::Claim* c = e.mutable_claim_asserted()->mutable_claim();
-  c->mutable_claimant()->set_name(cols[4]);
-  c->mutable_claimant()->set_role(cols[5]);
-  c->mutable_claimant()->set_affiliation(cols[7]);
-  c->mutable_statement()->set_text(cols[2]);
-  c->mutable_statement()->set_language("en");
-  if (absl::StartsWith(cols[2], "Says ")) {
-    c->mutable_statement()->set_attribution(ledger::v1::PARAPHRASE);
-  }
-  absl::string_view id = cols[0];
-  absl::ConsumeSuffix(&id, ".json");
-  c->mutable_source()->set_url(
-      absl::StrCat("https://www.politifact.com/api/v/2/statement/", id, "/"));
-  c->mutable_source()->set_publisher("PolitiFact");
-  for (absl::string_view s : absl::StrSplit(cols[3], ',')) c->add_topics(std::string(s));
-  c->set_venue(cols[13]);
-  return e;
+// The lines of a TSV file (none when it cannot be read).
+std::vector<std::string> ReadLines(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return {};
+  return absl::StrSplit(*text, '\n', absl::SkipEmpty());
 }
 
 uint64_t Mix(uint64_t x) {
@@ -175,11 +154,13 @@ ClaimTemplates LoadClaims(const std::string& liar_dir, size_t max_rows) {
   size_t rows = 0;
   if (!liar_dir.empty()) {
     for (const char* file : {"train.tsv", "valid.tsv"}) {
-      for (const auto& cols : ReadTsv(liar_dir + "/" + file)) {
+      for (const std::string& line : ReadLines(liar_dir + "/" + file)) {
         if (max_rows != 0 && rows >= max_rows) break;
-        if (cols.size() != 14 || cols[4].empty() || cols[2].empty()) continue;
+        // The claim `ledgerctl import --format liar` makes of the row (cli/liar.h).
+        absl::StatusOr<std::vector<ledger::v1::EventDraft>> drafts = cli::LiarRowDrafts(line);
+        if (!drafts.ok()) continue;
         ++rows;
-        add(LiarClaim(cols));
+        add((*drafts)[0].event());
       }
     }
   }
@@ -523,10 +504,9 @@ void WriteFile(const std::string& path, const std::string& text) {
     std::cout << text << std::flush;
     return;
   }
-  std::ofstream out(path + ".tmp");
-  out << text;
-  out.close();
-  if (!out || std::rename((path + ".tmp").c_str(), path.c_str()) != 0) Die("cannot write " + path);
+  if (absl::Status s = ledger::WriteFileAtomically(path, text); !s.ok()) {
+    Die(std::string(s.message()));
+  }
 }
 
 void WriteJson(const std::string& path, const nlohmann::json& j) { WriteFile(path, j.dump(2) + "\n"); }

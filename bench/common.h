@@ -41,8 +41,8 @@ class Flags {
 };
 
 // ---- claims ----
-// Claim events (claim_asserted) to sign. From LIAR (train.tsv + valid.tsv of `liar_dir`, mapped
-// like tests/views/liar_import_test.cc) when that directory exists, else generated claims with a
+// Claim events (claim_asserted) to sign. From LIAR (train.tsv + valid.tsv of `liar_dir`, the
+// claims cli/liar.h maps its rows to) when that directory exists, else generated claims with a
 // similar size distribution. Every template passed the ledger's own admission check.
 struct ClaimTemplates {
   std::string source;                    // "LIAR (N rows)" or "generated (N)"

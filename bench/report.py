@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-# Reference figures of shared/docs/PERFORMANCE.md (an idle machine of this kind), to show how
+# Reference figures of ../shared/docs/PERFORMANCE.md (an idle machine of this kind), to show how
 # loaded this run's machine was.
 PERF_DOC = {"verify_1t_per_s": 12300, "verify_2t_per_s": 24500, "sign_1t_per_s": 39000,
             "sign_2t_per_s": 69000}

@@ -1,14 +1,13 @@
 #include "cli/client.h"
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "ledger/base/error.h"
+#include "ledger/base/file_util.h"
 
 namespace ledger::cli {
 namespace {
@@ -16,11 +15,9 @@ namespace {
 namespace v1 = ledger::v1;
 
 absl::StatusOr<std::string> ReadPem(const std::string& flag, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  absl::StatusOr<std::string> pem = ReadFileToString(path);
+  if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  return pem;
 }
 
 absl::string_view CodeName(int code) {

@@ -38,6 +38,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
 #include "ledger/base/error.h"
+#include "ledger/base/file_util.h"
 #include "ledger/base/logging.h"
 #include "ledger/core/sst_verification.h"
 #include "ledger/base/status_macros.h"
@@ -113,24 +114,16 @@ int InitFollower(const std::string& data_dir, const std::string& origin,
     }
     admins.push_back(*key);
   }
-  absl::StatusOr<ledger::crypto::PublicKey> leader_key =
-      absl::InvalidArgumentError("not a verifier key, a public key file or 64 hex digits");
-  if (auto verifier = ledger::format::ParseNoteVerifierKey(log_key); verifier.ok()) {
-    if (verifier->name != origin) {
-      std::cerr << "ledgerd: --log-key names origin " << verifier->name << ", not " << origin
-                << "\n";
-      return kExitUsage;
-    }
-    leader_key = verifier->public_key;
-  } else if (::access(log_key.c_str(), F_OK) == 0) {
-    leader_key = ledger::crypto::ReadPublicKeyFile(log_key);
-  } else if (auto hex = ledger::crypto::ParsePublicKey(log_key); hex.ok()) {
-    leader_key = *hex;
-  }
-  if (!leader_key.ok()) {
-    std::cerr << "ledgerd: --log-key " << log_key << ": " << leader_key.status().message() << "\n";
+  absl::StatusOr<ledger::format::TrustedLogKey> given = ledger::format::ParseLogKey(log_key);
+  if (!given.ok()) {
+    std::cerr << "ledgerd: --log-key " << log_key << ": " << given.status().message() << "\n";
     return kExitUsage;
   }
+  if (!given->origin.empty() && given->origin != origin) {
+    std::cerr << "ledgerd: --log-key names origin " << given->origin << ", not " << origin << "\n";
+    return kExitUsage;
+  }
+  const ledger::crypto::PublicKey* leader_key = &given->public_key;
   absl::Status s = ledger::core::InitFollowerDataDir(data_dir, origin, *leader_key, admins);
   if (!s.ok()) {
     std::cerr << "ledgerd: cannot initialise " << data_dir << ": " << s.message() << "\n";
@@ -477,8 +470,10 @@ int Serve(const ServeFlags& flags) {
     server->GetHealthCheckService()->SetServingStatus(name, true);
   }
   if (!flags.port_file.empty()) {
-    std::ofstream(flags.port_file + ".tmp") << port << "\n";
-    std::rename((flags.port_file + ".tmp").c_str(), flags.port_file.c_str());
+    if (absl::Status s = ledger::WriteFileAtomically(flags.port_file, absl::StrCat(port, "\n"));
+        !s.ok()) {
+      std::cerr << "ledgerd: --port-file: " << s.message() << "\n";
+    }
   }
   const auto head = (*log)->Head();
   ledger::LogEvent(ledger::LogLevel::kInfo, "serving",

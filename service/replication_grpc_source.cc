@@ -1,25 +1,13 @@
 #include "service/replication_grpc_source.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "ledger/base/file_util.h"
 
 namespace ledger::service {
-namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-}  // namespace
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
@@ -44,13 +32,13 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> LeaderChannel(const std::string& 
       return absl::InvalidArgumentError("--leader-tls-cert and --leader-tls-key go together");
     }
     grpc::SslCredentialsOptions ssl;
-    auto ca = ReadFile(tls_ca_file);
+    auto ca = ReadFileToString(tls_ca_file);
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
     if (!tls_cert_file.empty()) {
-      auto cert = ReadFile(tls_cert_file);
+      auto cert = ReadFileToString(tls_cert_file);
       if (!cert.ok()) return cert.status();
-      auto key = ReadFile(tls_key_file);
+      auto key = ReadFileToString(tls_key_file);
       if (!key.ok()) return key.status();
       ssl.pem_cert_chain = *cert;
       ssl.pem_private_key = *key;

@@ -13,6 +13,7 @@
 #include "cli/json.h"
 #include "cli/log_reader.h"
 #include "cli/output.h"
+#include "ledger/base/file_util.h"
 #include "ledger/format/checkpoint.h"
 
 namespace ledger::cli {
@@ -26,18 +27,11 @@ struct BundleFlags {
 };
 
 int RunBundle(const BundleFlags& f) {
-  std::optional<format::NoteVerifier> verifier;
-  if (!f.log_key.empty()) {
-    absl::StatusOr<format::NoteVerifier> v = ParseLogKeyArg(f.log_key);
-    if (!v.ok()) {
-      std::cerr << "ledgerctl: --log-key: " << v.status().message() << "\n";
-      return kExitUsage;
-    }
-    verifier = *v;
-  }
-  absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(f.source);
-  if (!reader.ok()) return ReportOpenError(reader.status());
-  absl::StatusOr<ledger::v1::Entry> entry = (*reader)->GetEntry(f.sequence);
+  int rc = kExitOk;
+  auto source = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
+  if (!source.has_value()) return rc;
+  LogReader* reader = source->reader.get();
+  absl::StatusOr<ledger::v1::Entry> entry = reader->GetEntry(f.sequence);
   if (!entry.ok()) return ReportError(entry.status());
   const std::string& key_id = entry->signed_event().key_id();
 
@@ -60,12 +54,13 @@ int RunBundle(const BundleFlags& f) {
     }
     b.public_key = *k;
   } else {
-    absl::StatusOr<crypto::PublicKey> k = (*reader)->SignerPublicKey(key_id, f.sequence);
+    absl::StatusOr<crypto::PublicKey> k = reader->SignerPublicKey(key_id, f.sequence);
     if (!k.ok()) return ReportError(k.status());
     b.public_key = *k;
   }
 
-  absl::StatusOr<std::string> note = (*reader)->LatestCheckpoint();
+  const std::optional<format::NoteVerifier>& verifier = source->verifier;
+  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
   if (!note.ok()) return ReportError(note.status());
   absl::StatusOr<format::Checkpoint> cp = verifier.has_value()
                                               ? format::VerifyCheckpoint(*note, *verifier)
@@ -83,7 +78,7 @@ int RunBundle(const BundleFlags& f) {
   b.origin = cp->origin;
   b.tree_size = cp->tree_size;
   b.checkpoint = *note;
-  absl::StatusOr<std::vector<Hash>> proof = (*reader)->InclusionProof(f.sequence, b.tree_size);
+  absl::StatusOr<std::vector<Hash>> proof = reader->InclusionProof(f.sequence, b.tree_size);
   if (!proof.ok()) return ReportError(proof.status());
   b.inclusion_proof = *proof;
   const std::string document = EncodeBundle(b);
@@ -96,17 +91,8 @@ int RunBundle(const BundleFlags& f) {
       return kExitNotIntact;
     }
   }
-  const std::string tmp = f.out + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << document;
-    if (!out.flush()) {
-      std::cerr << "ledgerctl: cannot write " << tmp << "\n";
-      return kExitUsage;
-    }
-  }
-  if (std::rename(tmp.c_str(), f.out.c_str()) != 0) {
-    std::cerr << "ledgerctl: cannot rename " << tmp << " to " << f.out << "\n";
+  if (absl::Status s = WriteFileAtomically(f.out, document); !s.ok()) {
+    std::cerr << "ledgerctl: " << s.message() << "\n";
     return kExitUsage;
   }
   if (f.json) {

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -11,6 +10,7 @@
 #include "cli/commands/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/json.h"
+#include "ledger/base/file_util.h"
 #include "ledger/base/types.h"
 #include "ledger/client/event_signer.h"
 
@@ -23,15 +23,14 @@ void AddJsonFlag(CLI::App* cmd, bool* json) {
 void SetExamples(CLI::App* cmd, absl::string_view text) { cmd->footer(std::string(text)); }
 
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path) {
-  std::stringstream buffer;
   if (path == "-") {
+    std::stringstream buffer;
     buffer << std::cin.rdbuf();
     return buffer.str();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
-  buffer << in.rdbuf();
-  return buffer.str();
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  return text;
 }
 
 absl::StatusOr<crypto::PublicKey> ParsePublicKeyArg(const std::string& file_or_hex) {
@@ -40,19 +39,57 @@ absl::StatusOr<crypto::PublicKey> ParsePublicKeyArg(const std::string& file_or_h
 }
 
 absl::StatusOr<format::NoteVerifier> ParseLogKeyArg(const std::string& text_or_file) {
-  std::string text = text_or_file;
-  if (text.find('+') == std::string::npos && ::access(text.c_str(), R_OK) == 0) {
-    absl::StatusOr<std::string> contents = ReadFileOrStdin(text);
-    if (!contents.ok()) return contents.status();
-    text = std::string(absl::StripAsciiWhitespace(*contents));
+  absl::StatusOr<format::TrustedLogKey> key = format::ParseLogKey(text_or_file);
+  if (!key.ok()) return key.status();
+  if (key->origin.empty()) {
+    return absl::InvalidArgumentError(
+        "a bare public key names no origin: give the checkpoint verifier key "
+        "(<origin>+<hash>+<base64>, e.g. <data-dir>/checkpoint-verifier-key)");
   }
-  return format::ParseNoteVerifierKey(text);
+  return format::NoteVerifier{key->origin, key->public_key};
 }
 
 absl::StatusOr<std::string> FetchOrigin(LedgerClient* client) {
   absl::StatusOr<ledger::v1::GetLogInfoResponse> info = client->GetLogInfo();
   if (!info.ok()) return info.status();
   return info->origin();
+}
+
+std::optional<SigningConnection> ConnectForSigning(const ServerOptions& server, int* exit_code) {
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(server);
+  if (!client.ok()) {
+    std::cerr << "ledgerctl: " << client.status().message() << "\n";
+    *exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  absl::StatusOr<std::string> origin = FetchOrigin(client->get());
+  if (!origin.ok()) {
+    *exit_code = ReportError(origin.status());
+    return std::nullopt;
+  }
+  return SigningConnection{*std::move(client), *std::move(origin)};
+}
+
+std::optional<CheckedLogSource> OpenCheckedLogSource(const SourceOptions& source,
+                                                     const std::string& log_key,
+                                                     bool log_key_required, int* exit_code) {
+  CheckedLogSource out;
+  if (log_key_required || !log_key.empty()) {
+    absl::StatusOr<format::NoteVerifier> v = ParseLogKeyArg(log_key);
+    if (!v.ok()) {
+      std::cerr << "ledgerctl: --log-key: " << v.status().message() << "\n";
+      *exit_code = kExitUsage;
+      return std::nullopt;
+    }
+    out.verifier = *v;
+  }
+  absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(source);
+  if (!reader.ok()) {
+    *exit_code = ReportOpenError(reader.status());
+    return std::nullopt;
+  }
+  out.reader = *std::move(reader);
+  return out;
 }
 
 int AppendOne(LedgerClient* client, const std::string& origin, const std::string& event_id,

@@ -3,12 +3,15 @@
 #ifndef CLI_COMMANDS_COMMON_H_
 #define CLI_COMMANDS_COMMON_H_
 
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cli/client.h"
+#include "cli/log_reader.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/v1/claim.pb.h"
@@ -28,11 +31,35 @@ absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path);
 absl::StatusOr<crypto::PublicKey> ParsePublicKeyArg(const std::string& file_or_hex);
 
 // A checkpoint verifier key "<origin>+<hash>+<base64>", given as the string or as a file
-// holding it (e.g. .data/checkpoint-verifier-key). InvalidArgument.
+// holding it (e.g. .data/checkpoint-verifier-key): format::ParseLogKey, which must name an
+// origin. InvalidArgument.
 absl::StatusOr<format::NoteVerifier> ParseLogKeyArg(const std::string& text_or_file);
 
 // Fetches the log's origin (needed to sign). Errors from LedgerClient.
 absl::StatusOr<std::string> FetchOrigin(LedgerClient* client);
+
+// A connection to a server, with the log's origin: what the commands that sign and append
+// (register-key, revoke-key, submit, import) need first.
+struct SigningConnection {
+  std::unique_ptr<LedgerClient> client;
+  std::string origin;
+};
+// Connects to `server` and fetches the origin. On failure prints why on stderr and returns
+// nullopt with *exit_code set (kExitUsage when the address is unusable, else ReportError's).
+std::optional<SigningConnection> ConnectForSigning(const ServerOptions& server, int* exit_code);
+
+// A log to read (a server or a data directory) and the trusted log key to check its
+// checkpoints with: what checkpoint, proof, show and bundle need first.
+struct CheckedLogSource {
+  std::unique_ptr<LogReader> reader;
+  std::optional<format::NoteVerifier> verifier;  // Set when a log key was given.
+};
+// Parses `log_key` (ParseLogKeyArg; skipped when it is empty and not `log_key_required`), then
+// opens `source`. On failure prints why on stderr ("ledgerctl: --log-key: ..." with kExitUsage,
+// or ReportOpenError's) and returns nullopt with *exit_code set.
+std::optional<CheckedLogSource> OpenCheckedLogSource(const SourceOptions& source,
+                                                     const std::string& log_key,
+                                                     bool log_key_required, int* exit_code);
 
 // Signs `event` under `event_id` (empty: derived from its bytes), appends it and prints the
 // outcome ("appended ID at sequence N", or its JSON object). Returns the exit code; a refusal

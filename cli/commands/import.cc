@@ -122,13 +122,10 @@ int RunImport(const ImportFlags& f) {
     return kExitUsage;
   }
 
-  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(f.server);
-  if (!client.ok()) {
-    std::cerr << "ledgerctl: " << client.status().message() << "\n";
-    return kExitUsage;
-  }
-  absl::StatusOr<std::string> origin = FetchOrigin(client->get());
-  if (!origin.ok()) return ReportError(origin.status());
+  int connect_rc = kExitOk;
+  std::optional<SigningConnection> connection = ConnectForSigning(f.server, &connect_rc);
+  if (!connection.has_value()) return connect_rc;
+  const std::string& origin = connection->origin;
 
   // Sign every event, and leave out what the server would refuse anyway (the same checks it
   // runs), so that batches are rarely refused. The events of one line (a LIAR row's claim and
@@ -141,7 +138,7 @@ int RunImport(const ImportFlags& f) {
     for (const v1::EventDraft& d : line.drafts) {
       ImportItem item;
       item.where = line.where;
-      item.event = ledger::client::SignEvent(*origin, d.event_id(), d.event(), *key);
+      item.event = ledger::client::SignEvent(origin, d.event_id(), d.event(), *key);
       problem = core::ValidateEnvelope(item.event);
       if (problem.ok()) {
         problem = core::ParseAndValidateEvent(item.event.event(), now_micros).status();
@@ -168,7 +165,7 @@ int RunImport(const ImportFlags& f) {
     std::cerr << "ledgerctl: " << item.where << ": event " << item.event.event_id()
               << " refused: " << status.message() << "\n";
   };
-  ClientTarget target(client->get(), *origin, f.signature == "batch" ? &*key : nullptr);
+  ClientTarget target(connection->client.get(), origin, f.signature == "batch" ? &*key : nullptr);
   absl::Status outcome = ImportEvents(items, &target, options, &counts);
   progress.Finish();
 

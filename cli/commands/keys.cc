@@ -55,14 +55,10 @@ struct KeyEventFlags {
 // Signs `event` with the admin key of f.signer and appends it.
 int AppendKeyEvent(const KeyEventFlags& f, const v1::Event& event,
                    const crypto::Ed25519PrivateKey& signer) {
-  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(f.server);
-  if (!client.ok()) {
-    std::cerr << "ledgerctl: " << client.status().message() << "\n";
-    return kExitUsage;
-  }
-  absl::StatusOr<std::string> origin = FetchOrigin(client->get());
-  if (!origin.ok()) return ReportError(origin.status());
-  return AppendOne(client->get(), *origin, f.event_id, event, signer, f.json);
+  int rc = kExitOk;
+  std::optional<SigningConnection> c = ConnectForSigning(f.server, &rc);
+  if (!c.has_value()) return rc;
+  return AppendOne(c->client.get(), c->origin, f.event_id, event, signer, f.json);
 }
 
 int RunRegisterKey(const KeyEventFlags& f) {

@@ -25,19 +25,13 @@ struct CheckpointFlags {
 };
 
 int RunCheckpoint(const CheckpointFlags& f) {
-  std::optional<format::NoteVerifier> verifier;
-  if (!f.log_key.empty()) {
-    absl::StatusOr<format::NoteVerifier> v = ParseLogKeyArg(f.log_key);
-    if (!v.ok()) {
-      std::cerr << "ledgerctl: --log-key: " << v.status().message() << "\n";
-      return kExitUsage;
-    }
-    verifier = *v;
-  }
-  absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(f.source);
-  if (!reader.ok()) return ReportOpenError(reader.status());
+  int rc = kExitOk;
+  auto source = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
+  if (!source.has_value()) return rc;
+  LogReader* reader = source->reader.get();
+  const std::optional<format::NoteVerifier>& verifier = source->verifier;
   absl::StatusOr<std::string> note =
-      f.size == 0 ? (*reader)->LatestCheckpoint() : (*reader)->CheckpointAt(f.size);
+      f.size == 0 ? reader->LatestCheckpoint() : reader->CheckpointAt(f.size);
   if (!note.ok()) return ReportError(note.status());
   absl::StatusOr<format::Checkpoint> cp = verifier.has_value()
                                               ? format::VerifyCheckpoint(*note, *verifier)
@@ -197,15 +191,12 @@ int RunProof(const ProofFlags& f) {
     std::cerr << "ledgerctl: proof: give --sequence N (inclusion) or --consistency FROM [TO]\n";
     return kExitUsage;
   }
-  absl::StatusOr<format::NoteVerifier> verifier = ParseLogKeyArg(f.log_key);
-  if (!verifier.ok()) {
-    std::cerr << "ledgerctl: --log-key: " << verifier.status().message() << "\n";
-    return kExitUsage;
-  }
-  absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(f.source);
-  if (!reader.ok()) return ReportOpenError(reader.status());
-  return inclusion ? ProveInclusion(f, reader->get(), *verifier)
-                   : ProveConsistency(f, reader->get(), *verifier);
+  int rc = kExitOk;
+  std::optional<CheckedLogSource> source =
+      OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/true, &rc);
+  if (!source.has_value()) return rc;
+  return inclusion ? ProveInclusion(f, source->reader.get(), *source->verifier)
+                   : ProveConsistency(f, source->reader.get(), *source->verifier);
 }
 
 }  // namespace

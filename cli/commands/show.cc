@@ -28,23 +28,17 @@ struct ShowFlags {
 };
 
 int RunShow(const ShowFlags& f) {
-  std::optional<format::NoteVerifier> verifier;
-  if (!f.log_key.empty()) {
-    absl::StatusOr<format::NoteVerifier> v = ParseLogKeyArg(f.log_key);
-    if (!v.ok()) {
-      std::cerr << "ledgerctl: --log-key: " << v.status().message() << "\n";
-      return kExitUsage;
-    }
-    verifier = *v;
-  }
-  absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(f.source);
-  if (!reader.ok()) return ReportOpenError(reader.status());
-  absl::StatusOr<ledger::v1::Entry> entry = (*reader)->GetEntry(f.sequence);
+  int rc = kExitOk;
+  auto source = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
+  if (!source.has_value()) return rc;
+  LogReader* reader = source->reader.get();
+  const std::optional<format::NoteVerifier>& verifier = source->verifier;
+  absl::StatusOr<ledger::v1::Entry> entry = reader->GetEntry(f.sequence);
   if (!entry.ok()) return ReportError(entry.status());
   const ledger::v1::SignedEvent& se = entry->signed_event();
 
   // The inclusion proof against the latest checkpoint, checked here.
-  absl::StatusOr<std::string> note = (*reader)->LatestCheckpoint();
+  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
   if (!note.ok()) return ReportError(note.status());
   absl::StatusOr<format::Checkpoint> checkpoint =
       verifier.has_value() ? format::VerifyCheckpoint(*note, *verifier)
@@ -58,7 +52,7 @@ int RunShow(const ShowFlags& f) {
                            ") does not cover the entry yet");
   } else {
     absl::StatusOr<std::vector<Hash>> p =
-        (*reader)->InclusionProof(f.sequence, checkpoint->tree_size);
+        reader->InclusionProof(f.sequence, checkpoint->tree_size);
     if (!p.ok()) return ReportError(p.status());
     proof = *p;
     const Hash leaf_hash = merkle::HashLeaf(entry->leaf_data());

@@ -65,16 +65,12 @@ int RunSubmit(const SubmitFlags& f) {
     }
     drafts[0].set_event_id(f.event_id);
   }
-  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Connect(f.server);
-  if (!client.ok()) {
-    std::cerr << "ledgerctl: " << client.status().message() << "\n";
-    return kExitUsage;
-  }
-  absl::StatusOr<std::string> origin = FetchOrigin(client->get());
-  if (!origin.ok()) return ReportError(origin.status());
+  int connect_rc = kExitOk;
+  std::optional<SigningConnection> c = ConnectForSigning(f.server, &connect_rc);
+  if (!c.has_value()) return connect_rc;
   int failures = 0, last_error = 0;
   for (const auto& d : drafts) {
-    int rc = AppendOne(client->get(), *origin, d.event_id(), d.event(), *key, f.json);
+    int rc = AppendOne(c->client.get(), c->origin, d.event_id(), d.event(), *key, f.json);
     if (rc != 0) ++failures, last_error = rc;
   }
   if (!f.json) {

@@ -19,6 +19,7 @@
 #include "cli/output.h"
 #include "ledger/audit/auditor.h"
 #include "ledger/base/error.h"
+#include "ledger/base/file_util.h"
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/format/checkpoint.h"
@@ -38,27 +39,17 @@ struct VerifyFlags {
 // file, or 64 hex digits.
 absl::Status ApplyLogKeyFlag(const std::string& value, bool origin_given,
                              core::LogIdentity* trust) {
-  std::string text = value;
-  if (::access(value.c_str(), R_OK) == 0) {
-    absl::StatusOr<std::string> contents = ReadFileOrStdin(value);
-    if (!contents.ok()) return contents.status();
-    text = std::string(absl::StripAsciiWhitespace(*contents));
-  }
-  if (text.find('+') != std::string::npos) {
-    absl::StatusOr<format::NoteVerifier> v = format::ParseNoteVerifierKey(text);
-    if (!v.ok()) return v.status();
-    if (origin_given && v->name != trust->origin) {
-      return absl::InvalidArgumentError(absl::StrCat("the verifier key is for origin \"", v->name,
+  absl::StatusOr<format::TrustedLogKey> v = format::ParseLogKey(value);
+  if (!v.ok()) return v.status();
+  if (!v->origin.empty()) {
+    if (origin_given && v->origin != trust->origin) {
+      return absl::InvalidArgumentError(absl::StrCat("the verifier key is for origin \"", v->origin,
                                                      "\", but --origin is \"", trust->origin,
                                                      "\""));
     }
-    trust->origin = v->name;
-    trust->log_public_key = v->public_key;
-    return absl::OkStatus();
+    trust->origin = v->origin;
   }
-  absl::StatusOr<crypto::PublicKey> k = crypto::ParsePublicKey(text);
-  if (!k.ok()) return k.status();
-  trust->log_public_key = *k;
+  trust->log_public_key = v->public_key;
   return absl::OkStatus();
 }
 
@@ -237,12 +228,9 @@ int RunVerify(const VerifyFlags& f) {
   }
   if (report->ok) CheckAnchorsInto(*anchors, trust, **store, &*report);
   if (report->ok && !f.state_file.empty()) {
-    const std::string tmp = f.state_file + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << report->latest_checkpoint;
+    if (absl::Status s = WriteFileAtomically(f.state_file, report->latest_checkpoint); !s.ok()) {
+      std::cerr << "ledgerctl: --state-file not updated: " << s.message() << "\n";
     }
-    std::rename(tmp.c_str(), f.state_file.c_str());
   }
   PrintVerdict(f, *report, trusted_used, trusted_source);
   return report->ok ? kExitOk : kExitNotIntact;

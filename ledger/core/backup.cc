@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
+#include "ledger/base/file_util.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
@@ -131,7 +132,7 @@ absl::StatusOr<RestoreResult> CheckRestored(const RestoreOptions& options,
       format::VerifyCheckpoint(external[0].note, verifier);
   if (signed_cp.ok() && signed_cp->tree_size > head.tree_size) {
     store.reset();
-    LEDGER_RETURN_IF_ERROR(WriteFileDurably(BehindSignedPath(staging), external[0].note));
+    LEDGER_RETURN_IF_ERROR(WriteFileAtomically(BehindSignedPath(staging), external[0].note));
     result.signed_size = signed_cp->tree_size;
     return result;
   }

@@ -18,6 +18,7 @@
 #include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
 #include "ledger/base/logging.h"
+#include "ledger/base/file_util.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/sst_verification.h"
 #include "ledger/format/checkpoint.h"
@@ -32,25 +33,6 @@ constexpr absl::string_view kFollowerRoleLine = "role follower";
 constexpr absl::string_view kBehindSignedFileName = "behind-signed.checkpoint";
 
 }  // namespace
-
-absl::Status WriteFileDurably(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", tmp, ": ", strerror(errno)));
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
-  }
-  std::string dir = path.substr(0, path.rfind('/'));
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return absl::OkStatus();
-}
 
 namespace {
 
@@ -260,7 +242,7 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
     }
   }
   LEDGER_CRASH_POINT("init-after-store");
-  LEDGER_RETURN_IF_ERROR(WriteFileDurably(IdentityPath(dir), identity));
+  LEDGER_RETURN_IF_ERROR(WriteFileAtomically(IdentityPath(dir), identity));
   LEDGER_CRASH_POINT("init-after-identity");
   // Opening the log signs the checkpoint of the empty tree and anchors it.
   LogOptions log_options;
@@ -299,7 +281,7 @@ absl::Status InitFollowerDataDir(const std::string& dir, const std::string& orig
       return absl::AlreadyExistsError(absl::StrCat(DatabasePath(dir), " already holds a log"));
     }
   }
-  return WriteFileDurably(IdentityPath(dir), identity);
+  return WriteFileAtomically(IdentityPath(dir), identity);
 }
 
 absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir) {

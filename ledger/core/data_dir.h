@@ -39,10 +39,6 @@ std::string LogKeyPath(const std::string& dir);
 std::string DatabasePath(const std::string& dir);
 std::string BehindSignedPath(const std::string& dir);
 
-// Writes `text` to `path` atomically and durably (temp file, fsync, rename, directory fsync).
-// INTERNAL naming the path on error.
-absl::Status WriteFileDurably(const std::string& path, const std::string& text);
-
 // Creates a new data directory: identity, a fresh log key, an empty store with a signed
 // checkpoint of the empty tree, and the first anchor. ALREADY_EXISTS when `dir` already holds
 // an identity; INVALID_ARGUMENT for a bad origin or no admin key.

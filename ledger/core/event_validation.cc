@@ -401,20 +401,22 @@ absl::StatusOr<Event> Parse(absl::string_view bytes) {
 
 }  // namespace
 
-absl::Status ValidateEventId(absl::string_view event_id) {
-  if (event_id.empty() || event_id.size() > kMaxEventIdBytes) {
-    return Invalid("event_id",
-                   absl::StrCat("must be 1..", kMaxEventIdBytes, " bytes, got ", event_id.size()),
-                   reason::kInvalidEventId);
+std::string EventIdProblem(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxEventIdBytes) {
+    return absl::StrCat("must be 1..", kMaxEventIdBytes, " bytes, got ", id.size());
   }
-  for (char c : event_id) {
+  for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) {
-      return Invalid("event_id", "may contain only A-Z a-z 0-9 . _ : -", reason::kInvalidEventId);
-    }
+    if (!ok) return "may contain only A-Z a-z 0-9 . _ : -";
   }
-  return absl::OkStatus();
+  return "";
+}
+
+absl::Status ValidateEventId(absl::string_view event_id) {
+  const std::string problem = EventIdProblem(event_id);
+  if (problem.empty()) return absl::OkStatus();
+  return Invalid("event_id", problem, reason::kInvalidEventId);
 }
 
 absl::Status ValidateEnvelope(const ledger::v1::SignedEvent& envelope) {

@@ -4,6 +4,7 @@
 #define LEDGER_CORE_EVENT_VALIDATION_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -16,8 +17,13 @@ namespace ledger::core {
 // size). Does not parse the event. INVALID_ARGUMENT naming the field and the limit.
 absl::Status ValidateEnvelope(const ledger::v1::SignedEvent& envelope);
 
-// Checks one event id: 1..kMaxEventIdBytes bytes of [A-Za-z0-9._:-].
+// Checks one event id: 1..kMaxEventIdBytes bytes of [A-Za-z0-9._:-]. INVALID_ARGUMENT
+// (reason INVALID_EVENT_ID, field "event_id", message "event_id: " + EventIdProblem).
 absl::Status ValidateEventId(absl::string_view event_id);
+
+// What is wrong with `id` under the event id rules, without a field name (for callers that
+// check another field by these rules, e.g. a batch id); empty when it is a valid event id.
+std::string EventIdProblem(absl::string_view id);
 
 // Parses the exact signed event bytes and checks them: they parse as ledger.v1.Event with no
 // unknown fields and valid UTF-8; exactly one body is set; required fields are present; every

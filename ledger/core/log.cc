@@ -413,10 +413,9 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendSignedBatch(
                      absl::StrCat("is ", batch.version(),
                                   "; a SignedBatch has envelope version 2"));
   }
-  if (absl::Status s = ValidateEventId(batch.batch_id()); !s.ok()) {
+  if (const std::string problem = EventIdProblem(batch.batch_id()); !problem.empty()) {
     return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidEventId, "batch_id",
-                     absl::StrCat("follows the event id rules: ",
-                                  absl::string_view(s.message()).substr(10)));
+                     absl::StrCat("follows the event id rules: ", problem));
   }
   const size_t n = batch.events_size();
   if (n == 0 || n > kMaxBatchEvents) return BatchSizeError(n);

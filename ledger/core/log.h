@@ -1,6 +1,6 @@
 // Log: the append-only, signed, Merkle-covered log of claim events. No gRPC in here.
 //
-// Append pipeline (DESIGN.md §4):
+// Append pipeline (docs/design.md, "The append pipeline"):
 //   1. In the caller's thread: validate the envelope and the event, look the signer key up,
 //      verify the Ed25519 signature. Callers run in parallel, so verification does too.
 //   2. One sequencer thread takes every queued request (group commit): idempotency check,
@@ -9,8 +9,8 @@
 //      WriteBatch with sync).
 //   3. Only then are the callers acknowledged.
 // A refused request writes nothing. After a failed commit the log is fail-stopped: every
-// later append returns UNAVAILABLE until the process reopens the store (RELIABILITY.md: a
-// failed write may still be on disk, so retrying an fsync is never safe).
+// later append returns UNAVAILABLE until the process reopens the store (docs/reliability.md,
+// "Fail-stop": a failed write may still be on disk, so retrying an fsync is never safe).
 //
 // Example:
 //   auto log = Log::Open(std::move(store), identity, std::move(log_key), LogOptions());

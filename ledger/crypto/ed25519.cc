@@ -8,12 +8,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/file_util.h"
 #include "ledger/crypto/sha256.h"
 
 namespace ledger::crypto {
@@ -30,15 +29,14 @@ void EnsureSodium() {
 }
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open key file ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-  if (text.size() > 4096) {
-    return absl::InvalidArgumentError(absl::StrCat("key file ", path, " is ", text.size(),
-                                                   " bytes; a key file is at most 4096"));
+  constexpr size_t kMaxKeyFileBytes = 4096;
+  absl::StatusOr<std::string> text = ReadFileToString(path, kMaxKeyFileBytes);
+  if (text.status().code() == absl::StatusCode::kOutOfRange) {
+    return absl::InvalidArgumentError(absl::StrCat("key file ", path, " is longer than ",
+                                                   kMaxKeyFileBytes,
+                                                   " bytes, the most a key file holds"));
   }
+  if (!text.ok()) return absl::NotFoundError(absl::StrCat("cannot open key file ", path));
   return text;
 }
 

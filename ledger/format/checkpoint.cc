@@ -1,5 +1,7 @@
 #include "ledger/format/checkpoint.h"
 
+#include <unistd.h>
+
 #include <cstring>
 #include <vector>
 
@@ -8,6 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "ledger/base/file_util.h"
 #include "ledger/crypto/sha256.h"
 
 namespace ledger::format {
@@ -183,6 +187,52 @@ absl::StatusOr<Checkpoint> VerifyCheckpoint(absl::string_view note,
   }
   return absl::DataLossError(absl::StrCat("checkpoint has no signature by the trusted key ",
                                           NoteVerifierKey(verifier.name, verifier.public_key)));
+}
+
+namespace {
+
+// Longer than any key file or verifier key (keygen's files are under 100 bytes).
+constexpr size_t kMaxLogKeyFileSize = 4096;
+
+absl::StatusOr<TrustedLogKey> ParseLogKeyText(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (absl::StrContains(text, '+')) {
+    absl::StatusOr<NoteVerifier> v = ParseNoteVerifierKey(text);
+    if (!v.ok()) return v.status();
+    return TrustedLogKey{v->name, v->public_key};
+  }
+  absl::StatusOr<crypto::PublicKey> k = crypto::ParsePublicKey(text);
+  if (!k.ok()) return k.status();
+  return TrustedLogKey{"", *k};
+}
+
+}  // namespace
+
+absl::StatusOr<TrustedLogKey> ParseLogKey(absl::string_view text_or_file) {
+  const std::string value(text_or_file);
+  if (absl::StrContains(value, '+')) {
+    if (absl::StatusOr<NoteVerifier> v = ParseNoteVerifierKey(value); v.ok()) {
+      return TrustedLogKey{v->name, v->public_key};
+    }
+  }
+  if (::access(value.c_str(), F_OK) == 0) {
+    absl::StatusOr<std::string> contents = ReadFileToString(value, kMaxLogKeyFileSize);
+    if (!contents.ok()) return absl::InvalidArgumentError(contents.status().message());
+    absl::StatusOr<TrustedLogKey> key = ParseLogKeyText(*contents);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "file ", value, " holds neither a checkpoint verifier key (<origin>+<hash>+<base64>) "
+          "nor a public key (64 hex digits): ", key.status().message()));
+    }
+    return key;
+  }
+  absl::StatusOr<TrustedLogKey> key = ParseLogKeyText(value);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not a checkpoint verifier key (<origin>+<hash>+<base64>), a public key (64 hex digits) "
+        "or an existing file holding one: ", key.status().message()));
+  }
+  return key;
 }
 
 }  // namespace ledger::format

@@ -59,6 +59,28 @@ struct NoteVerifier {
 // that does not match the name and key).
 absl::StatusOr<NoteVerifier> ParseNoteVerifierKey(absl::string_view text);
 
+// A trusted log key as given on a command line (--log-key of ledgerd init-follower, ledgerctl
+// verify, proof, checkpoint, show and bundle): the one parser of that flag.
+struct TrustedLogKey {
+  std::string origin;  // Empty when the key was given as a bare public key.
+  crypto::PublicKey public_key{};
+};
+// Accepts
+//   - a checkpoint verifier key "<origin>+<hash>+<base64>" (it also names the origin),
+//   - a public key: 64 hex digits, or a public key file's text (crypto::ParsePublicKey),
+//   - the path of a file holding either of those (surrounding whitespace ignored), such as
+//     <data-dir>/checkpoint-verifier-key or keygen's .pub.
+// A value that parses as a verifier key is taken as one even if a file of that name exists.
+// Errors: InvalidArgument, saying which forms are accepted and why this value is none of them
+// (the verifier key's own error for a malformed one, e.g. a key hash that does not match);
+// for a file that exists but cannot be read, the reading error's message under
+// InvalidArgument.
+//
+// Example:
+//   absl::StatusOr<TrustedLogKey> key = ParseLogKey(flag_value);
+//   if (key.ok() && key->origin.empty()) { /* a bare key: the origin comes from elsewhere */ }
+absl::StatusOr<TrustedLogKey> ParseLogKey(absl::string_view text_or_file);
+
 // Parses a signed checkpoint and verifies its signature by `verifier`.
 // Errors: InvalidArgument when the note is malformed (names the line); DataLoss when it has
 // no signature line by the verifier's name and key hash, or that signature does not verify;

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "ledger/base/file_util.h"
 
 namespace ledger::replication {
 namespace {
@@ -21,14 +22,6 @@ void Section(std::string* out, absl::string_view name, const std::string& note) 
   absl::StrAppend(out, "-----BEGIN ", name, "-----\n", note);
   if (!note.empty() && note.back() != '\n') out->push_back('\n');
   absl::StrAppend(out, "-----END ", name, "-----\n");
-}
-
-absl::Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open", dir);
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok ? absl::OkStatus() : Errno("cannot fsync", dir);
 }
 
 }  // namespace
@@ -60,15 +53,7 @@ absl::StatusOr<std::string> WriteForkEvidence(const std::string& dir,
                         ".txt");
     if (::access(path.c_str(), F_OK) != 0) break;
   }
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot create", tmp);
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const bool synced = written && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return Errno("cannot write", tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("cannot rename to", path);
-  if (absl::Status s = SyncDir(dir); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(path, text); !s.ok()) return s;
   return path;
 }
 

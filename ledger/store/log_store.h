@@ -85,7 +85,7 @@ class LogStore {
 
   // Applies `batch` atomically and durably: when it returns OK, all of it survives a crash;
   // when it fails, the caller must assume any part of it may or may not be on disk (see
-  // RELIABILITY.md) and stop writing. Errors:
+  // docs/reliability.md, "Fail-stop") and stop writing. Errors:
   //   Aborted             batch.expected_tree_size differs from the current size,
   //                       new_head.tree_size is inconsistent with the entries,
   //                       new_head.last_recorded_time_micros is below the current one, or

@@ -29,8 +29,8 @@
 
 namespace ledger::store {
 
-// What an injected commit failure leaves behind (RELIABILITY.md: a write that returned an error
-// can still be on disk after reopen).
+// What an injected commit failure leaves behind (docs/reliability.md, "Fail-stop": a write that
+// returned an error can still be on disk after reopen).
 enum class FailedCommitEffect {
   kNothingWritten,  // The batch is lost.
   kWrittenAnyway,   // The batch becomes visible at the next SimulateRestart().

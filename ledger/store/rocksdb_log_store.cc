@@ -28,7 +28,8 @@ absl::string_view ToStringView(const rocksdb::Slice& s) {
   return absl::string_view(s.data(), s.size());
 }
 
-// The RocksDB options of every store. Chosen for durability over speed (RELIABILITY.md):
+// The RocksDB options of every store. Chosen for durability over speed (docs/reliability.md,
+// "The guards"):
 rocksdb::DBOptions MakeDbOptions(rocksdb::Env* env, bool create,
                                  bool tolerate_damaged_wal_tail) {
   rocksdb::DBOptions db_options;

@@ -76,7 +76,7 @@ struct RocksDbLogStoreOptions {
 //
 // Fail-stop: after any failed RocksDB write, every later Commit returns FailedPrecondition
 // ("store failed earlier: <original error>; restart to recover"). The failed batch may or may
-// not be on disk; only a reopen tells (RELIABILITY.md). Reads keep working.
+// not be on disk; only a reopen tells (docs/reliability.md, "Fail-stop"). Reads keep working.
 class RocksDbLogStore : public LogStore {
  public:
   // Opens (or creates) the store at `path`. The RocksDB options are chosen for durability; see

@@ -3,11 +3,13 @@
 // every single-byte change of a note.
 #include "ledger/format/checkpoint.h"
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/file_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/types.h"
@@ -23,6 +25,7 @@ using ::ledger::testing::IsOk;
 using ::ledger::testing::LogKey;
 using ::ledger::testing::StatusIs;
 using ::ledger::testing::StrangerKey;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -467,6 +470,90 @@ TEST(ValidateOriginTest, CheckpointWithInvalidOriginIsInvalidArgument) {
       HandSignedNote(absl::StrCat("bad origin\n42\n", RootBase64(cp), "\n"), LogKey());
   EXPECT_THAT(ParseCheckpointUnverified(note),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 1")));
+}
+
+// ---- ParseLogKey: every form a --log-key flag accepts, and the error ----
+
+std::string LogKeyTestFile(const std::string& name, const std::string& text) {
+  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
+  EXPECT_THAT(WriteFileAtomically(path, text), IsOk());
+  return path;
+}
+
+TEST(ParseLogKeyTest, VerifierKeyStringGivesOriginAndKey) {
+  absl::StatusOr<TrustedLogKey> key =
+      ParseLogKey(NoteVerifierKey(kOrigin, LogKey().public_key()));
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->origin, kOrigin);
+  EXPECT_EQ(key->public_key, LogKey().public_key());
+}
+
+TEST(ParseLogKeyTest, HexGivesKeyWithoutOrigin) {
+  absl::StatusOr<TrustedLogKey> key =
+      ParseLogKey(HexEncode(crypto::AsStringView(LogKey().public_key())));
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->origin, "");
+  EXPECT_EQ(key->public_key, LogKey().public_key());
+}
+
+TEST(ParseLogKeyTest, PublicKeyFileTextGivesKeyWithoutOrigin) {
+  absl::StatusOr<TrustedLogKey> key = ParseLogKey(crypto::FormatPublicKey(LogKey().public_key()));
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->origin, "");
+  EXPECT_EQ(key->public_key, LogKey().public_key());
+}
+
+TEST(ParseLogKeyTest, FileHoldingVerifierKeyGivesOriginAndKey) {
+  const std::string path = LogKeyTestFile(
+      "checkpoint-verifier-key", NoteVerifierKey(kOrigin, LogKey().public_key()) + "\n");
+  absl::StatusOr<TrustedLogKey> key = ParseLogKey(path);
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->origin, kOrigin);
+  EXPECT_EQ(key->public_key, LogKey().public_key());
+}
+
+TEST(ParseLogKeyTest, FileHoldingHexGivesKey) {
+  const std::string path = LogKeyTestFile(
+      "log.hex", "  " + HexEncode(crypto::AsStringView(LogKey().public_key())) + "\n");
+  absl::StatusOr<TrustedLogKey> key = ParseLogKey(path);
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->origin, "");
+  EXPECT_EQ(key->public_key, LogKey().public_key());
+}
+
+TEST(ParseLogKeyTest, PublicKeyFileGivesKey) {
+  const std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/log.pub");
+  ASSERT_THAT(crypto::WritePublicKeyFile(path, LogKey().public_key()), IsOk());
+  absl::StatusOr<TrustedLogKey> key = ParseLogKey(path);
+  ASSERT_THAT(key.status(), IsOk());
+  EXPECT_EQ(key->origin, "");
+  EXPECT_EQ(key->public_key, LogKey().public_key());
+}
+
+TEST(ParseLogKeyTest, VerifierKeyWithWrongHashIsInvalidArgumentSayingSo) {
+  std::string text = NoteVerifierKey(kOrigin, LogKey().public_key());
+  const size_t hash_at = text.find('+') + 1;
+  text[hash_at] = text[hash_at] == '0' ? '1' : '0';
+  EXPECT_THAT(ParseLogKey(text),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("not a checkpoint verifier key (<origin>+<hash>+<base64>), "
+                                        "a public key (64 hex digits) or an existing file"),
+                             HasSubstr("does not match"))));
+}
+
+TEST(ParseLogKeyTest, NeitherKeyNorFileIsInvalidArgumentListingTheForms) {
+  EXPECT_THAT(ParseLogKey("no-such-file-or-key"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith("not a checkpoint verifier key (<origin>+<hash>+<base64>), a "
+                                  "public key (64 hex digits) or an existing file holding one: ")));
+  EXPECT_THAT(ParseLogKey(""), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ParseLogKeyTest, FileHoldingNeitherIsInvalidArgumentNamingTheFile) {
+  const std::string path = LogKeyTestFile("garbage", "not a key\n");
+  EXPECT_THAT(ParseLogKey(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith(absl::StrCat("file ", path, " holds neither"))));
 }
 
 }  // namespace

@@ -303,8 +303,8 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   }
 }
 
-// The named crash points around a follower's commit (RELIABILITY.md: "mid follower apply"):
-// the follower dies there (exit 137, like kill -9), restarts, and converges.
+// The named crash points around a follower's commit (../shared/docs/RELIABILITY.md: "mid follower
+// apply"): the follower dies there (exit 137, like kill -9), restarts, and converges.
 TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
   const std::string work = absl::StrCat(std::getenv("TEST_TMPDIR"), "/crash-points");
   ASSERT_EQ(::mkdir(work.c_str(), 0755), 0);

@@ -39,7 +39,7 @@ using ::ledger::store::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
-// A file system that fails WAL appends or syncs while armed (RELIABILITY.md: "a
+// A file system that fails WAL appends or syncs while armed (../shared/docs/RELIABILITY.md: "a
 // FileSystemWrapper that fails the Nth write/sync"). Thread-safe.
 class FaultyFileSystem : public rocksdb::FileSystemWrapper {
  public:
@@ -360,7 +360,8 @@ TEST_F(RocksDbLogStoreTest, ReopenAfterFailedWriteAcceptsCommits) {
   }
   absl::StatusOr<std::unique_ptr<RocksDbLogStore>> store = Open();
   ASSERT_THAT(store, IsOk());
-  // The failed batch may or may not have reached the disk (RELIABILITY.md); either is whole.
+  // The failed batch may or may not have reached the disk (docs/reliability.md, "Fail-stop");
+  // either is whole.
   const TreeSize size = (*store)->Head().tree_size;
   EXPECT_TRUE(size == 2 || size == 3) << size;
   EXPECT_THAT((*store)->Commit(MakeBatch((*store)->Head(), 1)), IsOk());

@@ -4,17 +4,14 @@
 // grows, and their per-claimant verdict tallies must equal the tallies counted straight from
 // the TSV files, for every claimant. Skips when the data is absent.
 //
-// Mapping: statement -> statement.text ("Says ..." -> PARAPHRASE); speaker -> claimant.name;
-// job title -> claimant.role; party -> claimant.affiliation; context -> venue; subjects
-// (comma-separated) -> topics; id -> event id "liar:<file>:<id>" and source url
-// https://www.politifact.com/api/v/2/statement/<id>/ (publisher PolitiFact); label ->
-// claim_reviewed{rating_text = label, reviewer "PolitiFact", rating 0 (pants-fire) .. 5 (true)}.
+// Mapping: cli/liar.h's (the one `ledgerctl import --format liar` uses): claim "liar-<id>" and
+// its verdict "liar-<id>-verdict" (rating 0 (pants-fire) .. 5 (true), reviewer "PolitiFact").
 //
 // Rows the ledger must refuse (admission limits: an empty speaker, statement or subject, a field
 // over its limit, more than 32 subjects, an event over 64 KiB) are found twice, independently:
-// by the rules below, and by core::ParseAndValidateEvent (the Log's own admission check). Both
-// must agree row by row; those rows are left out of both tallies. The published files have none.
-#include <fstream>
+// by the rules below, and by cli::LiarRowDrafts plus core::ParseAndValidateEvent (the Log's own
+// admission check) on the claim it maps the row to. Both must agree row by row; those rows are left
+// out of both tallies. The published files have none.
 #include <map>
 #include <sstream>
 #include <string>
@@ -23,9 +20,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cli/liar.h"
 #include "gtest/gtest.h"
+#include "ledger/base/file_util.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/limits.h"
@@ -44,83 +44,54 @@ using testing::TestLedger;
 
 struct Row {
   std::string file;
-  std::vector<std::string> cols;  // 14 columns
+  std::string line;
+  std::vector<std::string> cols;  // 14 columns when well-formed
 };
 
-const std::map<std::string, int> kRatingValue = {
-    {"pants-fire", 0}, {"false", 1}, {"barely-true", 2},
-    {"half-true", 3},  {"mostly-true", 4}, {"true", 5}};
-
 std::vector<Row> ReadTsv(const std::string& path, const std::string& file) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  EXPECT_TRUE(text.ok()) << text.status();
   std::vector<Row> rows;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
+  if (!text.ok()) return rows;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
     Row r;
     r.file = file;
+    r.line = std::string(line);
     r.cols = absl::StrSplit(line, '\t');
     rows.push_back(std::move(r));
   }
   return rows;
 }
 
-std::vector<std::string> Subjects(const Row& r) {
-  return absl::StrSplit(r.cols[3], ',');
-}
-
-// Why the ledger must refuse this row, from the documented limits (docs/api.md); "" if valid.
+// Why the ledger must refuse this row, from the documented limits (docs/api.md) applied to
+// the fields cli/liar.h says the columns become; "" if valid.
 std::string ExpectedRefusal(const Row& r) {
   if (r.cols.size() != 14) return absl::StrCat("has ", r.cols.size(), " columns, not 14");
+  if (cli::LiarRating(r.cols[1]) < 0) return absl::StrCat("unknown label ", r.cols[1]);
   if (r.cols[4].empty()) return "empty speaker (claimant.name is required)";
   if (r.cols[2].empty()) return "empty statement (statement.text is required)";
   if (r.cols[2].size() > core::kMaxStatementTextBytes) return "statement over 16 KiB";
-  for (int c : {4, 5, 7, 13}) {
+  for (int c : {4, 5, 13}) {
     if (r.cols[c].size() > core::kMaxShortStringBytes) {
       return absl::StrCat("column ", c + 1, " over 512 bytes");
     }
   }
-  std::vector<std::string> subjects = Subjects(r);
+  std::vector<absl::string_view> affiliation;
+  for (int c : {6, 7}) {
+    if (!absl::StripAsciiWhitespace(r.cols[c]).empty()) affiliation.push_back(r.cols[c]);
+  }
+  if (absl::StrJoin(affiliation, ", ").size() > core::kMaxShortStringBytes) {
+    return "\"<state>, <party>\" over 512 bytes";
+  }
+  std::vector<absl::string_view> subjects =
+      absl::StrSplit(r.cols[3], ',', absl::SkipWhitespace());
   if (subjects.size() > core::kMaxTopics) return "more than 32 subjects";
-  for (const std::string& s : subjects) {
-    if (s.empty()) return "an empty subject (topics must be non-empty)";
-    if (s.size() > core::kMaxShortStringBytes) return "a subject over 512 bytes";
+  for (absl::string_view s : subjects) {
+    if (absl::StripAsciiWhitespace(s).size() > core::kMaxShortStringBytes) {
+      return "a subject over 512 bytes";
+    }
   }
-  if (kRatingValue.count(r.cols[1]) == 0) return absl::StrCat("unknown label ", r.cols[1]);
   return "";
-}
-
-ledger::v1::Event ClaimOf(const Row& r) {
-  ledger::v1::Event e;
-  ledger::v1::Claim* c = e.mutable_claim_asserted()->mutable_claim();
-  c->mutable_claimant()->set_name(r.cols[4]);
-  c->mutable_claimant()->set_role(r.cols[5]);
-  c->mutable_claimant()->set_affiliation(r.cols[7]);
-  c->mutable_statement()->set_text(r.cols[2]);
-  c->mutable_statement()->set_language("en");
-  if (absl::StartsWith(r.cols[2], "Says ")) {
-    c->mutable_statement()->set_attribution(ledger::v1::PARAPHRASE);
-  }
-  absl::string_view id = r.cols[0];
-  absl::ConsumeSuffix(&id, ".json");
-  c->mutable_source()->set_url(
-      absl::StrCat("https://www.politifact.com/api/v/2/statement/", id, "/"));
-  c->mutable_source()->set_publisher("PolitiFact");
-  for (const std::string& s : Subjects(r)) c->add_topics(s);
-  c->set_venue(r.cols[13]);
-  return e;
-}
-
-ledger::v1::Event VerdictOf(const Row& r, const std::string& claim_id) {
-  ledger::v1::Event e;
-  auto* v = e.mutable_claim_reviewed();
-  v->set_claim_id(claim_id);
-  v->set_rating_text(r.cols[1]);
-  v->set_reviewer("PolitiFact");
-  v->set_worst_rating(0);
-  v->set_best_rating(5);
-  auto it = kRatingValue.find(r.cols[1]);
-  v->set_rating_value(it == kRatingValue.end() ? 0 : it->second);
-  return e;
 }
 
 TEST(LiarImportTest, VerdictTalliesFromTheViewsEqualTalliesFromTheTsvFiles) {
@@ -159,12 +130,14 @@ TEST(LiarImportTest, VerdictTalliesFromTheViewsEqualTalliesFromTheTsvFiles) {
   };
   for (const Row& r : rows) {
     const std::string expected_refusal = ExpectedRefusal(r);
-    const ledger::v1::Event claim = ClaimOf(r);
-    const std::string bytes = client::SerializeEvent(claim);
-    absl::Status admitted = bytes.size() > core::kMaxEventBytes
-                                ? absl::InvalidArgumentError("event over 64 KiB")
-                                : core::ParseAndValidateEvent(bytes, testing::kTestNowMicros)
-                                      .status();
+    absl::StatusOr<std::vector<ledger::v1::EventDraft>> drafts = cli::LiarRowDrafts(r.line);
+    absl::Status admitted = drafts.status();
+    if (admitted.ok()) {
+      const std::string bytes = client::SerializeEvent((*drafts)[0].event());
+      admitted = bytes.size() > core::kMaxEventBytes
+                     ? absl::InvalidArgumentError("event over 64 KiB")
+                     : core::ParseAndValidateEvent(bytes, testing::kTestNowMicros).status();
+    }
     ASSERT_EQ(expected_refusal.empty(), admitted.ok())
         << r.file << " " << r.cols[0] << ": rules say \"" << expected_refusal
         << "\", the ledger says " << admitted;
@@ -176,9 +149,9 @@ TEST(LiarImportTest, VerdictTalliesFromTheViewsEqualTalliesFromTheTsvFiles) {
     const std::string term = schema::ClaimantTerm("", r.cols[4]);  // ASCII-lowercased slug
     ++expected[term][r.cols[1]];
     ++claims_per_claimant[term];
-    const std::string claim_id = absl::StrCat("liar:", r.file, ":", r.cols[0]);
-    batch.push_back(testing::Sign(claim_id, claim, desk));
-    batch.push_back(testing::Sign(claim_id + ":politifact", VerdictOf(r, claim_id), desk));
+    for (const ledger::v1::EventDraft& d : *drafts) {
+      batch.push_back(testing::Sign(d.event_id(), d.event(), desk));
+    }
     if (batch.size() >= 1000) {
       flush();
       if (::testing::Test::HasFatalFailure()) return;
