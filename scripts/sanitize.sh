@@ -16,7 +16,11 @@ targets=("$@")
 OUTPUT_BASE="${SANITIZE_OUTPUT_BASE:-$HOME/.cache/factledger-asan-ob}"
 log=$(mktemp)
 # halt_on_error: the first report fails the test. detect_leaks: LeakSanitizer at exit.
+# --build_tests_only: the benchmarks and tools no test needs are not built again under ASan.
+# --test_timeout: the sanitizers make tests 2-5x slower (and CI's two cores are shared by the
+# tests Bazel runs in parallel), so every size gets 4x its normal time.
 bazel "--output_base=$OUTPUT_BASE" test --config=asan --test_tag_filters=-no_sanitizer \
+  --build_tests_only --test_timeout=240,1200,3600,14400 \
   --test_env=ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0 \
   --test_env=UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   --test_output=errors "${targets[@]}" 2>&1 | tee "$log" | grep -v 'linux-sandbox'

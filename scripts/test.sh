@@ -15,7 +15,8 @@ targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("//...")
 
 log=$(mktemp)
-bazel test --test_output=errors "${targets[@]}" 2>&1 | tee "$log" | grep -v 'linux-sandbox'
+# --build_tests_only: bench/ binaries are built (-c opt) by bench/run.sh, not here.
+bazel test --build_tests_only --test_output=errors "${targets[@]}" 2>&1 | tee "$log" | grep -v 'linux-sandbox'
 rc=${PIPESTATUS[0]}
 
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
