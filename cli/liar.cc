@@ -20,41 +20,6 @@ constexpr absl::string_view kColumnNames[kLiarColumns] = {
     "barely-true count", "false count", "half-true count", "mostly-true count",
     "pants-fire count",  "context"};
 
-// The offset of the first byte of `s` that is not part of a valid UTF-8 sequence (overlong
-// forms, surrogates and values past U+10FFFF are invalid), or npos when `s` is valid UTF-8.
-size_t FirstInvalidUtf8(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = s[i];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3, cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (i + n >= s.size()) return i;
-    for (size_t k = 1; k <= n; ++k) {
-      const unsigned char cc = s[i + k];
-      if ((cc & 0xc0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return i;
-    }
-    i += n + 1;
-  }
-  return absl::string_view::npos;
-}
-
 }  // namespace
 
 int LiarRating(absl::string_view label) {
@@ -75,7 +40,7 @@ absl::StatusOr<std::vector<v1::EventDraft>> LiarRowDrafts(absl::string_view line
   }
   // Event strings must be UTF-8 (the data set's files are; a re-encoded copy may not be).
   for (int i = 0; i < kLiarColumns; ++i) {
-    const size_t bad = FirstInvalidUtf8(cols[i]);
+    const size_t bad = core::FirstInvalidUtf8(cols[i]);
     if (bad != absl::string_view::npos) {
       return absl::InvalidArgumentError(
           absl::StrCat("column ", i + 1, " (", kColumnNames[i], ") is not valid UTF-8 (at byte offset ",

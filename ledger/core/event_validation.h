@@ -21,6 +21,10 @@ absl::Status ValidateEnvelope(const ledger::v1::SignedEvent& envelope);
 // (reason INVALID_EVENT_ID, field "event_id", message "event_id: " + EventIdProblem).
 absl::Status ValidateEventId(absl::string_view event_id);
 
+// The offset of the first byte of `s` that is not part of a valid UTF-8 sequence (overlong
+// forms, surrogates and values past U+10FFFF are invalid), or npos when `s` is valid UTF-8.
+size_t FirstInvalidUtf8(absl::string_view s);
+
 // What is wrong with `id` under the event id rules, without a field name (for callers that
 // check another field by these rules, e.g. a batch id); empty when it is a valid event id.
 std::string EventIdProblem(absl::string_view id);

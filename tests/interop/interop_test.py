@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 
 import grpc
@@ -22,26 +21,10 @@ from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
 
 import factledger_client as fc
+from checks import Results, wait_until
 
 ORIGIN = "interop.example/log"
 RPC_TIMEOUT = 30
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def check(self, cond, what):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed.append(what)
-            print("FAIL: %s" % what, flush=True)
-        return cond
-
-    def section(self, title):
-        print("== %s" % title, flush=True)
 
 
 R = Results()
@@ -51,16 +34,6 @@ def flip_bit(b, index=0, bit=0):
     b = bytearray(b)
     b[index] ^= 1 << bit
     return bytes(b)
-
-
-def wait_until(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)  # bounded polling
-    raise RuntimeError("timed out after %ss waiting for %s" % (timeout, what))
 
 
 # ---------------------------------------------------------------------------------------------

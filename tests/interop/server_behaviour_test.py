@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 import urllib.request
 
@@ -24,29 +23,11 @@ import grpc
 from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
 
+from checks import Results, wait_until
+
 TIMEOUT = 30
-PASSED = 0
-FAILED = []
-
-
-def check(cond, what):
-    global PASSED
-    if cond:
-        PASSED += 1
-    else:
-        FAILED.append(what)
-        print("FAIL: %s" % what, flush=True)
-    return cond
-
-
-def wait_until(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise RuntimeError("timed out after %ss waiting for %s" % (timeout, what))
+R = Results()
+check = R.check
 
 
 def varint(n):
@@ -261,11 +242,11 @@ def main():
         run(ledgerd, ledgerctl, seed, tmp)
     except Exception:
         traceback.print_exc()
-        FAILED.append("unexpected exception (see above)")
-    print("%d passed, %d failed" % (PASSED, len(FAILED)))
-    for f in FAILED:
+        R.failed.append("unexpected exception (see above)")
+    print("%d passed, %d failed" % (R.passed, len(R.failed)))
+    for f in R.failed:
         print("  FAILED: %s" % f)
-    return 1 if FAILED else 0
+    return 1 if R.failed else 0
 
 
 if __name__ == "__main__":

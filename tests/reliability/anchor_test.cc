@@ -312,40 +312,18 @@ TEST_F(AnchorTest, FailedAnchorWriteKeepsTheOldAnchorAndTheNextOneSucceeds) {
 // The external anchor (LogOptions::external_anchor_dir): a second copy kept where a restore of
 // the data directory does not reach (issue 15). Each test fails without it: the same
 // directory opens, and serves less than was signed, when only the in-directory anchor counts.
-class ExternalAnchorTest : public ::testing::Test {
+class ExternalAnchorTest : public ExternalAnchorFixture {
  protected:
-  void SetUp() override {
-    dir_ = FreshDir();
-    anchor_dir_ = FreshDir(".anchors");
-    fs::create_directories(anchor_dir_);
-    LEDGER_ASSERT_OK(InitTestDataDir(dir_, nullptr, anchor_dir_));
-  }
-
-  core::LogOptions Options() const {
-    core::LogOptions options;
-    options.external_anchor_dir = anchor_dir_;
-    return options;
-  }
-
-  void AppendClosed(absl::string_view prefix, int count) {
-    auto log = core::OpenLog(dir_, Options());
-    ASSERT_TRUE(log.ok()) << log.status();
-    LEDGER_ASSERT_OK(AppendMany(**log, prefix, count, &record_));
-  }
-
   // Replaces the whole data directory with `copy` (as `cp -a COPY DIR` after `rm -rf DIR`).
   void RestoreWholeDir(const std::string& copy) {
     fs::remove_all(dir_);
     CopyTree(copy, dir_);
   }
-
-  std::string dir_, anchor_dir_;
-  ClientRecord record_;
 };
 
 TEST_F(ExternalAnchorTest, InitAndEveryCommitWriteBothAnchors) {
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
-  AppendClosed("ev", 6);
+  AppendClosed(dir_, "ev", 6);
   EXPECT_EQ(AnchoredSize(dir_), 6);
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 6);
   EXPECT_EQ(*core::ReadAnchor(nullptr, dir_).value(),
@@ -354,10 +332,10 @@ TEST_F(ExternalAnchorTest, InitAndEveryCommitWriteBothAnchors) {
 
 // Issue 15 case 1: the whole directory (database AND its own anchor) restored from an older copy.
 TEST_F(ExternalAnchorTest, WholeDataDirRestoredFromAnOlderCopyIsRefused) {
-  AppendClosed("early", 20);
+  AppendClosed(dir_, "early", 20);
   const std::string copy = dir_ + ".copy-at-20";
   CopyTree(dir_, copy);
-  AppendClosed("late", 10);
+  AppendClosed(dir_, "late", 10);
   RestoreWholeDir(copy);
   ASSERT_EQ(AnchoredSize(dir_), 20);  // the restored directory's own anchor agrees with it
 
@@ -373,9 +351,9 @@ TEST_F(ExternalAnchorTest, WholeDataDirRestoredFromAnOlderCopyIsRefused) {
 
 // Issue 15 case 2: db/ replaced by an older copy and the in-directory anchor deleted.
 TEST_F(ExternalAnchorTest, OlderDatabaseWithTheInDirAnchorDeletedIsRefused) {
-  AppendClosed("early", 5);
+  AppendClosed(dir_, "early", 5);
   CopyTree(DbPath(dir_), dir_ + ".db-at-5");
-  AppendClosed("late", 4);
+  AppendClosed(dir_, "late", 4);
   fs::remove_all(DbPath(dir_));
   fs::rename(dir_ + ".db-at-5", DbPath(dir_));
   fs::remove(core::AnchorPath(dir_));
@@ -390,10 +368,10 @@ TEST_F(ExternalAnchorTest, OlderDatabaseWithTheInDirAnchorDeletedIsRefused) {
 // The restored directory holds an older but genuine anchor and a database forked after it:
 // same size as the external anchor, another root.
 TEST_F(ExternalAnchorTest, RestoredForkOfTheSameSizeIsRefused) {
-  AppendClosed("common", 5);
+  AppendClosed(dir_, "common", 5);
   const std::string twin = dir_ + ".twin";
   CopyTree(dir_, twin);
-  AppendClosed("ours", 3);
+  AppendClosed(dir_, "ours", 3);
   {
     auto other = core::OpenLog(twin, core::LogOptions());  // its own anchor only
     ASSERT_TRUE(other.ok()) << other.status();
@@ -410,7 +388,7 @@ TEST_F(ExternalAnchorTest, RestoredForkOfTheSameSizeIsRefused) {
 // Issue 15 case 3 (media damage on the synced WAL tail) when the in-directory anchor is gone
 // too: the external anchor still refuses the shortened log.
 TEST_F(ExternalAnchorTest, DamagedWalTailBelowTheExternalAnchorIsRefused) {
-  AppendClosed("ev", 10);
+  AppendClosed(dir_, "ev", 10);
   const std::string wal = NewestNumberedFile(DbPath(dir_), ".log");
   ASSERT_FALSE(wal.empty());
   fs::resize_file(wal, fs::file_size(wal) - 1);
@@ -423,7 +401,7 @@ TEST_F(ExternalAnchorTest, DamagedWalTailBelowTheExternalAnchorIsRefused) {
 }
 
 TEST_F(ExternalAnchorTest, OlderGenuineExternalAnchorIsBroughtToTheHead) {
-  AppendClosed("ev", 6);
+  AppendClosed(dir_, "ev", 6);
   {
     auto store = core::OpenStoreReadOnly(dir_);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -437,7 +415,7 @@ TEST_F(ExternalAnchorTest, OlderGenuineExternalAnchorIsBroughtToTheHead) {
 }
 
 TEST_F(ExternalAnchorTest, MissingExternalAnchorIsWrittenAtTheHead) {
-  AppendClosed("ev", 3);
+  AppendClosed(dir_, "ev", 3);
   fs::remove(core::AnchorPath(anchor_dir_));
   auto log = core::OpenLog(dir_, Options());
   ASSERT_TRUE(log.ok()) << log.status();

@@ -26,27 +26,8 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-class BackupTest : public ::testing::Test {
+class BackupTest : public ExternalAnchorFixture {
  protected:
-  void SetUp() override {
-    dir_ = FreshDir();
-    anchor_dir_ = FreshDir(".anchors");
-    fs::create_directories(anchor_dir_);
-    LEDGER_ASSERT_OK(InitTestDataDir(dir_, nullptr, anchor_dir_));
-  }
-
-  core::LogOptions Options() const {
-    core::LogOptions options;
-    options.external_anchor_dir = anchor_dir_;
-    return options;
-  }
-
-  void AppendClosed(const std::string& dir, absl::string_view prefix, int count) {
-    auto log = core::OpenLog(dir, Options());
-    ASSERT_TRUE(log.ok()) << log.status();
-    LEDGER_ASSERT_OK(AppendMany(**log, prefix, count, &record_));
-  }
-
   core::RestoreOptions Restore(const std::string& backup, const std::string& to) const {
     core::RestoreOptions options;
     options.backup = backup;
@@ -62,9 +43,6 @@ class BackupTest : public ::testing::Test {
     auto cp = format::VerifyCheckpoint(**note, {id->origin, id->log_public_key});
     return cp.ok() ? static_cast<int64_t>(cp->tree_size) : -1;
   }
-
-  std::string dir_, anchor_dir_;
-  ClientRecord record_;
 };
 
 TEST_F(BackupTest, BackupAndRestoreRoundTrip) {

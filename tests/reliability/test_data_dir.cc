@@ -14,6 +14,7 @@
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
+#include "tests/core/testing/status_matchers.h"
 #include "tests/core/testing/test_log.h"
 
 namespace ledger::reliability {
@@ -92,6 +93,26 @@ std::string NewestNumberedFile(const std::string& dir, const std::string& suffix
     if (best.empty() || number > best_number) best = entry.path().string(), best_number = number;
   }
   return best;
+}
+
+void ExternalAnchorFixture::SetUp() {
+  dir_ = FreshDir();
+  anchor_dir_ = FreshDir(".anchors");
+  std::filesystem::create_directories(anchor_dir_);
+  LEDGER_ASSERT_OK(InitTestDataDir(dir_, nullptr, anchor_dir_));
+}
+
+core::LogOptions ExternalAnchorFixture::Options() const {
+  core::LogOptions options;
+  options.external_anchor_dir = anchor_dir_;
+  return options;
+}
+
+void ExternalAnchorFixture::AppendClosed(const std::string& dir, absl::string_view prefix,
+                                         int count) {
+  auto log = core::OpenLog(dir, Options());
+  ASSERT_TRUE(log.ok()) << log.status();
+  LEDGER_ASSERT_OK(AppendMany(**log, prefix, count, &record_));
 }
 
 }  // namespace ledger::reliability

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
 #include "ledger/core/log.h"
 #include "ledger/v1/claim.pb.h"
 #include "rocksdb/env.h"
@@ -47,6 +48,21 @@ void CopyTree(const std::string& from, const std::string& to);
 // The path of the file NNNNNN<suffix> with the largest number in directory `dir` ("" if none),
 // e.g. the newest WAL of a database: NewestNumberedFile(db, ".log").
 std::string NewestNumberedFile(const std::string& dir, const std::string& suffix);
+
+// A fresh data directory (dir_) initialised with an external anchor directory beside it
+// (anchor_dir_, LogOptions::external_anchor_dir), and a record of what was appended: the set-up
+// the external-anchor and backup tests share.
+class ExternalAnchorFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // Log options that keep the external anchor in anchor_dir_.
+  core::LogOptions Options() const;
+  // Opens `dir` with Options(), appends `count` events named "<prefix>-<i>", closes it.
+  void AppendClosed(const std::string& dir, absl::string_view prefix, int count);
+
+  std::string dir_, anchor_dir_;
+  ClientRecord record_;
+};
 
 }  // namespace ledger::reliability
 

@@ -1,0 +1,34 @@
+"""What the Python process tests share: a tally of checks and a bounded wait."""
+
+import time
+
+
+class Results:
+    """Counts checks; a failed one is printed at once and listed at the end."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def check(self, cond, what):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed.append(what)
+            print("FAIL: %s" % what, flush=True)
+        return cond
+
+    def section(self, title):
+        print("== %s" % title, flush=True)
+
+
+def wait_until(pred, timeout, what):
+    """Polls pred() every 50 ms until it returns a true value (returned); RuntimeError after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)  # bounded polling
+    raise RuntimeError("timed out after %ss waiting for %s" % (timeout, what))
