@@ -602,30 +602,36 @@ absl::StatusOr<VerdictTallyResult> ViewQueries::VerdictTally(
   return r;
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, schema::KeyState>>> ViewQueries::KeyStates()
+    const {
+  std::string begin = PrefixOf(schema::kKeysView);
+  begin.push_back(static_cast<char>(schema::kKeyRecord));
+  std::vector<std::pair<std::string, schema::KeyState>> records;
+  absl::Status decode_status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      begin, schema::PrefixSuccessor(begin), [&](absl::string_view key, absl::string_view value) {
+        absl::StatusOr<schema::KeyState> s = schema::DecodeKeyState(value);
+        if (!s.ok()) {
+          decode_status = s.status();
+          return false;
+        }
+        records.emplace_back(std::string(key.substr(begin.size())), *std::move(s));
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(decode_status);
+  return records;
+}
+
 // Reviews of this claimant's claims signed inside a compromise window: found from the keys
 // revoked as compromised (rare) through the events each signed in its window, so the cost is
 // proportional to those events, not to the claimant's verdicts.
 absl::Status ViewQueries::CountCompromisedVerdicts(VerdictTallyResult* r) const {
   const std::string keys = PrefixOf(schema::kKeysView);
   const std::string verdicts = PrefixOf(schema::kVerdictsView);
-  std::string begin = keys;
-  begin.push_back(static_cast<char>(schema::kKeyRecord));
-  std::vector<std::pair<std::string, schema::KeyState>> compromised;
+  LEDGER_ASSIGN_OR_RETURN(auto key_states, KeyStates());
   absl::Status status;
-  LEDGER_RETURN_IF_ERROR(views_->Scan(
-      begin, schema::PrefixSuccessor(begin), [&](absl::string_view key, absl::string_view value) {
-        absl::StatusOr<schema::KeyState> s = schema::DecodeKeyState(value);
-        if (!s.ok()) {
-          status = s.status();
-          return false;
-        }
-        if (s->SignedWhileCompromised(s->compromised_since, r->watermark)) {
-          compromised.emplace_back(std::string(key.substr(begin.size())), *std::move(s));
-        }
-        return true;
-      }));
-  LEDGER_RETURN_IF_ERROR(status);
-  for (const auto& [key_id, state] : compromised) {
+  for (const auto& [key_id, state] : key_states) {
+    if (!state.SignedWhileCompromised(state.compromised_since, r->watermark)) continue;
     std::vector<SequenceNumber> reviews;
     LEDGER_RETURN_IF_ERROR(views_->Scan(
         schema::SignedEventKey(keys, key_id, state.compromised_since),
@@ -734,22 +740,7 @@ absl::StatusOr<KeyDetails> ViewQueries::KeyInfo(absl::string_view key_id,
 
 absl::StatusOr<std::vector<KeyDetails>> ViewQueries::ListKeys(const AsOf& as_of) const {
   LEDGER_ASSIGN_OR_RETURN(ReadPoint point, Resolve(as_of, {schema::kKeysView}));
-  const std::string keys = PrefixOf(schema::kKeysView);
-  std::string begin = keys;
-  begin.push_back(static_cast<char>(schema::kKeyRecord));
-  std::vector<std::pair<std::string, schema::KeyState>> records;
-  absl::Status decode_status;
-  LEDGER_RETURN_IF_ERROR(views_->Scan(
-      begin, schema::PrefixSuccessor(begin), [&](absl::string_view key, absl::string_view value) {
-        absl::StatusOr<schema::KeyState> s = schema::DecodeKeyState(value);
-        if (!s.ok()) {
-          decode_status = s.status();
-          return false;
-        }
-        records.emplace_back(std::string(key.substr(begin.size())), *std::move(s));
-        return true;
-      }));
-  LEDGER_RETURN_IF_ERROR(decode_status);
+  LEDGER_ASSIGN_OR_RETURN(auto records, KeyStates());
   std::vector<KeyDetails> out;
   for (const auto& [key_id, state] : records) {
     const bool by_event = state.registered_sequence != schema::kGenesisSequence;

@@ -309,6 +309,8 @@ class ViewQueries {
   absl::StatusOr<ClaimSummary> Summarize(const std::string& claim_id, TreeSize as_of_size,
                                          KeyStateCache* keys) const;
   absl::Status CountCompromisedVerdicts(VerdictTallyResult* r) const;
+  // Every key state record (key id, state), in key id order.
+  absl::StatusOr<std::vector<std::pair<std::string, schema::KeyState>>> KeyStates() const;
   absl::StatusOr<KeyDetails> KeyFromRecord(absl::string_view key_id,
                                            const schema::KeyState& state,
                                            const ReadPoint& point) const;
