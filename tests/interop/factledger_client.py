@@ -682,6 +682,10 @@ def verify_log(entries, checkpoints, origin, log_pubkey, admin_pubkeys):
             if rec[1] == ROLE_ADMIN and sum(1 for r in keys.values()
                                             if r[1] == ROLE_ADMIN and r[2]) <= 1:
                 return False, n, "last active admin key revoked"
+            # §7: a compromise window cannot start after the revocation itself.
+            if (ev.key_revoked.HasField("compromise") and
+                    ev.key_revoked.compromise.since_sequence > n):
+                return False, n, "compromise window starts after its revocation"
             rec[2] = False
         # 6. Add the leaf to the tree.
         tree.append(leaf_hash(ld))

@@ -438,6 +438,25 @@ def checks_with_server(stub, admin, verifier, seed_path, tmp):
                                        public_key=sub2.public_key,
                                        role=claim_pb2.KeyRegistered.SUBMITTER,
                                        holder="second submitter"))), "register submitter 2")
+
+    R.section("revocation as compromised (§7)")
+    leaked = fc.SigningKey.generate()
+    append_ok(fc.make_signed_event(admin, ORIGIN, "interop-register-leaked",
+                                   claim_pb2.Event(key_registered=claim_pb2.KeyRegistered(
+                                       public_key=leaked.public_key,
+                                       role=claim_pb2.KeyRegistered.SUBMITTER,
+                                       holder="a key that leaks"))), "register the leaked key")
+
+    def revoke_leaked(since):
+        return claim_pb2.Event(key_revoked=claim_pb2.KeyRevoked(
+            key_id=fc.key_id(leaked.public_key), reason="leaked",
+            compromise=claim_pb2.Compromise(since_sequence=since)))
+    rejected(fc.make_signed_event(admin, ORIGIN, "interop-revoke-future",
+                                  revoke_leaked(len(leaves) + 5)),
+             grpc.StatusCode.INVALID_ARGUMENT, "a compromise window after its revocation")
+    append_ok(fc.make_signed_event(admin, ORIGIN, "interop-revoke-leaked",
+                                   revoke_leaked(len(leaves) - 1)),
+              "revoke the leaked key as compromised since its registration")
     followups = []
     with open(seed_path.replace("seed-claims.jsonl", "seed-followups.jsonl")) as f:
         for line in f:
