@@ -32,3 +32,16 @@ def wait_until(pred, timeout, what):
             return v
         time.sleep(0.05)  # bounded polling
     raise RuntimeError("timed out after %ss waiting for %s" % (timeout, what))
+
+
+def read_port_file(path, proc, describe=lambda: ""):
+    """The port a `ledgerd serve --port-file PATH` wrote (None until the file is complete);
+    RuntimeError when the process `proc` already exited."""
+    if proc.poll() is not None:
+        raise RuntimeError("ledgerd exited early with %s%s" % (proc.returncode, describe()))
+    try:
+        with open(path) as f:
+            s = f.read()
+    except FileNotFoundError:
+        return None
+    return int(s) if s.endswith("\n") and s.strip().isdigit() else None

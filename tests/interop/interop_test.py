@@ -21,7 +21,7 @@ from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
 
 import factledger_client as fc
-from checks import Results, wait_until
+from checks import Results, read_port_file, wait_until
 
 ORIGIN = "interop.example/log"
 RPC_TIMEOUT = 30
@@ -115,18 +115,9 @@ class Server:
             [ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
              "--port-file", self.port_file], stdout=self.log, stderr=subprocess.STDOUT)
 
-        def port():
-            if self.proc.poll() is not None:
-                raise RuntimeError("ledgerd exited early with %s" % self.proc.returncode)
-            try:
-                with open(self.port_file) as f:
-                    s = f.read()
-            except FileNotFoundError:
-                return None
-            return int(s) if s.endswith("\n") and s.strip().isdigit() else None
-
         try:
-            self.port = wait_until(port, 10, "the port file")
+            self.port = wait_until(lambda: read_port_file(self.port_file, self.proc), 10,
+                                   "the port file")
             self.channel = grpc.insecure_channel("127.0.0.1:%d" % self.port)
             grpc.channel_ready_future(self.channel).result(timeout=10)
         except BaseException:

@@ -23,7 +23,7 @@ import grpc
 from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
 
-from checks import Results, wait_until
+from checks import Results, read_port_file, wait_until
 
 TIMEOUT = 30
 R = Results()
@@ -89,17 +89,9 @@ class Ledgerd:
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_port(self):
-        def port():
-            if self.proc.poll() is not None:
-                raise RuntimeError("ledgerd exited early with %s: %s" %
-                                   (self.proc.returncode, self.text()))
-            try:
-                with open(self.port_file) as f:
-                    s = f.read()
-            except FileNotFoundError:
-                return None
-            return int(s) if s.endswith("\n") and s.strip().isdigit() else None
-        return wait_until(port, 20, "the port file")
+        return wait_until(
+            lambda: read_port_file(self.port_file, self.proc, lambda: ": " + self.text()), 20,
+            "the port file")
 
     def text(self):
         with open(self.log_path) as f:
