@@ -83,6 +83,15 @@ std::pair<std::string, std::string> ReasonAndField(const grpc::Status& s) {
   return {"<no ErrorInfo>", ""};
 }
 
+// A second server over the same log, for a service built with other options: listening on a
+// fresh loopback port (*port).
+std::unique_ptr<grpc::Server> ServeOnLoopback(grpc::Service* service, int* port) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), port);
+  builder.RegisterService(service);
+  return builder.BuildAndStart();
+}
+
 class GrpcServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -416,11 +425,8 @@ TEST_F(GrpcServerTest, SubscribersBeyondTheLimitAreRefused) {
   service::LedgerServiceOptions options;
   options.max_subscribers = 1;
   service::LedgerServiceImpl limited(log_, options);
-  grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&limited);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&limited, &port);
   auto stub = v1::LedgerService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext first_ctx;
@@ -445,11 +451,8 @@ TEST_F(GrpcServerTest, OneClientCannotTakeEverySubscribeSlot) {
   options.max_subscribers = 4;
   options.max_subscribers_per_client = 2;
   service::LedgerServiceImpl limited(log_, options);
-  grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&limited);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&limited, &port);
   // Each stub on a connection of its own (no subchannel shared between the two channels).
   auto connect = [port] {
     grpc::ChannelArguments args;
