@@ -2,7 +2,7 @@
 // in the same run: a raw scan of the same log with DecodeLeafData + ParseStoredEvent of every
 // entry (what any replay must do at least). Goal (issue 3): rebuild >= 0.5 x raw.
 //
-//   rebuild_bench [--claims=200000] [--dir=/tmp/...] [--runs=3] [--batch=1024] [--memory]
+//   rebuild_bench [--claims=200000] [--dir=/tmp/...] [--runs=3] [--batch=32768] [--memory]
 //                 [--write_buffer_mb=M] [--log-db=PATH] [--out=FILE.json]
 //
 // --log-db names an existing log database (a data directory's db/, e.g. the one bench/run.sh's
@@ -200,7 +200,7 @@ Timing Rebuild(const store::LogStore& log, const std::string& views_dir, size_t 
     store = *std::move(db);
   }
   views::ViewEngineOptions options;
-  options.max_batch_entries = batch;
+  options.bulk_batch_entries = batch;  // a rebuild writes bulk batches
   auto engine = views::ViewEngine::Open(std::move(store), views::DefaultProjections(), options);
   if (!engine.ok()) Die(engine.status(), "engine open");
   const auto start = std::chrono::steady_clock::now();
@@ -215,7 +215,7 @@ Timing Rebuild(const store::LogStore& log, const std::string& views_dir, size_t 
 int Main(int argc, char** argv) {
   uint64_t claims = 200000;
   int runs = 3;
-  size_t batch = 1024;
+  size_t batch = views::ViewEngineOptions().bulk_batch_entries;
   std::string dir;
   bool memory = false;
   size_t write_buffer_mb = 0;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/crash_point.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "rocksdb/convenience.h"
@@ -11,6 +12,7 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -49,6 +51,8 @@ rocksdb::Options MakeOptions(rocksdb::Env* env, const RocksDbViewStoreOptions& o
 
 std::string ViewsPath(const std::string& data_dir) { return data_dir + "/views"; }
 
+std::string ViewsIngestPath(const std::string& views_path) { return views_path + "/ingest"; }
+
 absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
     const std::string& path, const RocksDbViewStoreOptions& options) {
   rocksdb::Env* env = options.env != nullptr ? options.env : rocksdb::Env::Default();
@@ -60,11 +64,29 @@ absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
     return FromRocksDbStatus(exists, absl::StrCat("looking for a views database at ", path));
   }
   rocksdb::DB* db = nullptr;
-  const rocksdb::Status s =
-      options.read_only ? rocksdb::DB::OpenForReadOnly(MakeOptions(env, options), path, &db)
-                        : rocksdb::DB::Open(MakeOptions(env, options), path, &db);
+  const rocksdb::Options db_options = MakeOptions(env, options);
+  const rocksdb::Status s = options.read_only
+                                ? rocksdb::DB::OpenForReadOnly(db_options, path, &db)
+                                : rocksdb::DB::Open(db_options, path, &db);
   if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("opening views database at ", path));
-  return std::unique_ptr<RocksDbViewStore>(new RocksDbViewStore(db, options.write_ahead_log));
+  std::unique_ptr<RocksDbViewStore> store(
+      new RocksDbViewStore(db, db_options, path, options.write_ahead_log));
+  if (!options.read_only) {
+    // A file being built when the process died was never ingested: it holds nothing the
+    // database has (Write(as_file) makes the data visible only by ingesting it).
+    const std::string dir = ViewsIngestPath(path);
+    rocksdb::Status d = env->CreateDirIfMissing(dir);
+    if (!d.ok()) return FromRocksDbStatus(d, absl::StrCat("creating ", dir));
+    std::vector<std::string> leftovers;
+    d = env->GetChildren(dir, &leftovers);
+    if (!d.ok()) return FromRocksDbStatus(d, absl::StrCat("listing ", dir));
+    for (const std::string& name : leftovers) {
+      if (name == "." || name == "..") continue;
+      d = env->DeleteFile(dir + "/" + name);
+      if (!d.ok()) return FromRocksDbStatus(d, absl::StrCat("removing ", dir, "/", name));
+    }
+  }
+  return store;
 }
 
 RocksDbViewStore::~RocksDbViewStore() {
@@ -105,12 +127,47 @@ absl::Status RocksDbViewStore::FlushLocked() {
   return absl::OkStatus();
 }
 
+absl::Status RocksDbViewStore::WriteAsFile(const ViewBatch& batch) {
+  absl::MutexLock lock(&write_mu_);
+  if (batch.empty()) return absl::OkStatus();
+  // The ingested file is durable at once: whatever was written before it must be too, or a
+  // crash could keep this batch (and its watermarks) without the batches it builds on.
+  if (unflushed_bulk_) LEDGER_RETURN_IF_ERROR(FlushLocked());
+  const std::string file =
+      absl::StrCat(ViewsIngestPath(path_), "/batch-", ++ingest_counter_, ".sst");
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(db_options_), db_options_);
+  rocksdb::Status s = writer.Open(file);
+  if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("creating ", file));
+  batch.ForEachInKeyOrder([&](absl::string_view key, const absl::string_view* value) {
+    if (!s.ok()) return;
+    s = value != nullptr ? writer.Put(ToSlice(key), ToSlice(*value))
+                         : writer.Delete(ToSlice(key));
+  });
+  if (s.ok()) s = writer.Finish();
+  if (!s.ok()) {
+    db_options_.env->DeleteFile(file).PermitUncheckedError();
+    return FromRocksDbStatus(s, absl::StrCat("writing ", file));
+  }
+  LEDGER_CRASH_POINT("views-ingest-file-written");
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;  // a hard link into the database: the bytes are written once
+  s = db_->IngestExternalFile({file}, io);
+  if (!s.ok()) {
+    db_options_.env->DeleteFile(file).PermitUncheckedError();
+    return FromRocksDbStatus(s, absl::StrCat("ingesting ", file));
+  }
+  // With move_files the database holds its own link; this name is left over.
+  db_options_.env->DeleteFile(file).PermitUncheckedError();
+  return absl::OkStatus();
+}
+
 absl::Status RocksDbViewStore::Write(const ViewBatch& batch, const ViewWriteOptions& options) {
+  if (options.as_file) return WriteAsFile(batch);
   // In key order: the memtable's skip list inserts a sorted run using its cached splice, much
   // faster than the batch's hash order (bench/views/rebuild_bench).
   rocksdb::WriteBatch wb;
-  batch.ForEachInKeyOrder([&wb](const std::string& key, const std::optional<std::string>& value) {
-    if (value.has_value()) {
+  batch.ForEachInKeyOrder([&wb](absl::string_view key, const absl::string_view* value) {
+    if (value != nullptr) {
       wb.Put(ToSlice(key), ToSlice(*value));
     } else {
       wb.Delete(ToSlice(key));

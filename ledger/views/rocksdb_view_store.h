@@ -44,6 +44,9 @@ namespace ledger::views {
 // <data_dir>/views: the views database of a ledger data directory (beside <data_dir>/db, the
 // log). Deleting it drops every view; the next start-up rebuilds them from the log.
 std::string ViewsPath(const std::string& data_dir);
+// <views>/ingest: where Write(as_file) builds its SST files before RocksDB ingests them. Open
+// empties it (a file left there by a crash was never ingested).
+std::string ViewsIngestPath(const std::string& views_path);
 
 struct RocksDbViewStoreOptions {
   // Create the database when `path` holds none (default: yes; views are derived data).
@@ -90,16 +93,24 @@ class RocksDbViewStore : public ViewStore {
   absl::Status Flush() override;
 
  private:
-  RocksDbViewStore(rocksdb::DB* db, bool write_ahead_log)
-      : db_(db), write_ahead_log_(write_ahead_log) {}
+  RocksDbViewStore(rocksdb::DB* db, rocksdb::Options db_options, std::string path,
+                   bool write_ahead_log)
+      : db_(db),
+        db_options_(std::move(db_options)),
+        path_(std::move(path)),
+        write_ahead_log_(write_ahead_log) {}
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status WriteAsFile(const ViewBatch& batch);
 
   rocksdb::DB* const db_;  // owned
+  const rocksdb::Options db_options_;
+  const std::string path_;
   const bool write_ahead_log_;
 
   absl::Mutex write_mu_;
   // True while WAL-less writes may be only in the memtable.
   bool unflushed_bulk_ ABSL_GUARDED_BY(write_mu_) = false;
+  uint64_t ingest_counter_ ABSL_GUARDED_BY(write_mu_) = 0;
 };
 
 }  // namespace ledger::views

@@ -25,9 +25,24 @@ class OverlayReader : public ViewReader {
   OverlayReader(const ViewStore& store, const ViewBatch& batch, const ViewBatch* in_flight)
       : store_(store), batch_(batch), in_flight_(in_flight) {}
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const override {
-    if (const std::optional<std::string>* pending = batch_.Find(key)) return *pending;
+    absl::string_view value;
+    switch (batch_.Find(key, &value)) {
+      case ViewBatch::Pending::kPut:
+        return std::optional<std::string>(std::string(value));
+      case ViewBatch::Pending::kDeleted:
+        return std::optional<std::string>();
+      case ViewBatch::Pending::kNone:
+        break;
+    }
     if (in_flight_ != nullptr) {
-      if (const std::optional<std::string>* pending = in_flight_->Find(key)) return *pending;
+      switch (in_flight_->Find(key, &value)) {
+        case ViewBatch::Pending::kPut:
+          return std::optional<std::string>(std::string(value));
+        case ViewBatch::Pending::kDeleted:
+          return std::optional<std::string>();
+        case ViewBatch::Pending::kNone:
+          break;
+      }
     }
     return store_.Get(key);
   }
@@ -118,8 +133,9 @@ absl::StatusOr<std::unique_ptr<ViewEngine>> ViewEngine::Open(
     std::unique_ptr<ViewStore> store, std::vector<std::unique_ptr<Projection>> projections,
     ViewEngineOptions options) {
   if (store == nullptr) return absl::InvalidArgumentError("ViewEngine: no view store");
-  if (options.max_batch_entries == 0) {
-    return absl::InvalidArgumentError("ViewEngine: max_batch_entries must be at least 1");
+  if (options.max_batch_entries == 0 || options.bulk_batch_entries == 0) {
+    return absl::InvalidArgumentError(
+        "ViewEngine: max_batch_entries and bulk_batch_entries must be at least 1");
   }
   std::set<std::string> names;
   std::set<schema::ViewTag> tags;
@@ -292,6 +308,9 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
   ViewWriteOptions write_options;
   write_options.bulk =
       rebuilding || head - std::min(begin, head) > options_.bulk_catch_up_entries;
+  write_options.as_file = write_options.bulk;
+  const size_t batch_entries =
+      write_options.bulk ? options_.bulk_batch_entries : options_.max_batch_entries;
 
   // Pipelining: batch k is written by a helper thread while batch k+1 is applied; batch k+1
   // reads through batch k (OverlayReader), so it sees the same state as if k were written.
@@ -302,6 +321,9 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     TreeSize end = 0;
   };
   std::optional<InFlight> in_flight;
+  // A written batch, cleared for reuse: its arena and table are already allocated and faulted
+  // in, which a fresh batch of a bulk catch-up's size (hundreds of MiB) would pay again.
+  std::unique_ptr<ViewBatch> spare;
   if (writer_ == nullptr && begin < head) writer_ = std::make_unique<Writer>(store_.get());
   // Waits for the write in flight; publishes its watermarks once the store has applied it.
   auto finish_write = [&]() -> absl::Status {
@@ -310,6 +332,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     InFlight done = std::move(*in_flight);
     in_flight.reset();
     if (!s.ok()) return s;
+    done.batch->Clear();
+    spare = std::move(done.batch);
     {
       absl::MutexLock lock(&state_mu_);
       watermarks_ = done.watermarks;
@@ -330,8 +354,9 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
       return absl::CancelledError(
           absl::StrCat("view catch-up cancelled at watermark ", begin, " of ", head));
     }
-    const TreeSize end = std::min<TreeSize>(head, begin + options_.max_batch_entries);
-    auto batch = std::make_unique<ViewBatch>();
+    const TreeSize end = std::min<TreeSize>(head, begin + batch_entries);
+    std::unique_ptr<ViewBatch> batch =
+        spare != nullptr ? std::move(spare) : std::make_unique<ViewBatch>();
     // An entry writes about two dozen keys (claims and index records), plus the watermarks.
     batch->Reserve((end - begin) * 24 + views_.size() + 1);
     OverlayReader reader(*store_, *batch, in_flight.has_value() ? in_flight->batch.get() : nullptr);

@@ -25,8 +25,12 @@
 //     from (a data directory re-initialised, or a log restored from an older backup): the views
 //     are rebuilt, and CatchUpResult says why.
 //   - A long catch-up (more than bulk_catch_up_entries behind, e.g. after the views directory
-//     was deleted) and Rebuild write in bulk mode (no WAL; see rocksdb_view_store.h) and flush at
-//     the end.
+//     was deleted) and Rebuild write in bulk mode: batches of bulk_batch_entries, each written
+//     as one sorted file that the store adds whole (ViewWriteOptions::as_file; RocksDB's
+//     SstFileWriter + IngestExternalFile), which skips the memtable's ordered inserts, the
+//     WAL and the later flush -- the dominant cost of a rebuild through the memtable
+//     (bench/REPORT.md §7). Each file holds its batch's data and watermarks, so a crash keeps
+//     a prefix of the batches, as in the normal mode.
 //   - A view added by a newer release starts at watermark 0 while the others keep theirs:
 //     CatchUp replays the log into that view alone up to where the others are.
 //
@@ -75,6 +79,11 @@ struct ViewEngineOptions {
   size_t max_batch_entries = 1024;
   // A catch-up further behind than this writes in bulk mode.
   uint64_t bulk_catch_up_entries = 100000;
+  // In bulk mode (a rebuild, a long catch-up), most log entries in one batch, written as one
+  // sorted file (ViewWriteOptions::as_file) instead of through the memtable. Larger batches
+  // cost fewer files and less per key, and more memory: a batch holds ~20 records per claim
+  // (~4 KiB per entry in memory), and two are alive at once (one applied, one written).
+  size_t bulk_batch_entries = 32768;
 };
 
 struct CatchUpProgress {

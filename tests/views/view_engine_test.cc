@@ -68,6 +68,7 @@ std::unique_ptr<ViewEngine> OpenRocksEngine(const std::string& dir, size_t batch
   }
   ViewEngineOptions options;
   options.max_batch_entries = batch;
+  options.bulk_batch_entries = batch;
   absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
       ViewEngine::Open(std::move(store), DefaultProjections(), options);
   EXPECT_TRUE(engine.ok()) << engine.status();

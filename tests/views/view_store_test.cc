@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -11,6 +13,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
 #include "ledger/views/rocksdb_view_store.h"
 #include "tests/views/view_test_util.h"
 
@@ -163,10 +166,61 @@ TEST(ViewBatchTest, ForEachInKeyOrderIsBytewiseOrder) {
   for (const std::string& k : keys) batch.Put(k, "v");
   std::vector<std::string> seen;
   batch.ForEachInKeyOrder(
-      [&](const std::string& key, const std::optional<std::string>&) { seen.push_back(key); });
+      [&](absl::string_view key, const absl::string_view*) { seen.emplace_back(key); });
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   EXPECT_EQ(seen, keys);
+}
+
+// The arena batch: the latest write of a key wins (in Find, ForEach and the ordered walk),
+// records larger than a block and many blocks work, and a cleared batch is empty and reusable.
+TEST(ViewBatchTest, LatestWriteWinsAcrossBlocksAndClear) {
+  ViewBatch batch;
+  for (int round = 0; round < 2; ++round) {
+    const std::string big(3 << 20, 'x');  // larger than an arena block
+    for (int i = 0; i < 50000; ++i) batch.Put(absl::StrCat("k", i % 20000), absl::StrCat(i));
+    batch.Put("big", big);
+    batch.Delete("k7");
+    batch.Put("k8", "eight");
+    batch.Delete("gone");
+    EXPECT_EQ(batch.size(), 20002u);  // k0..k19999, big, gone
+    absl::string_view v;
+    ASSERT_EQ(batch.Find("k19999", &v), ViewBatch::Pending::kPut);
+    EXPECT_EQ(v, "39999");
+    EXPECT_EQ(batch.Find("k7", &v), ViewBatch::Pending::kDeleted);
+    EXPECT_EQ(batch.Find("nope", &v), ViewBatch::Pending::kNone);
+    ASSERT_EQ(batch.Find("big", &v), ViewBatch::Pending::kPut);
+    EXPECT_EQ(v.size(), big.size());
+
+    std::map<std::string, std::optional<std::string>> ordered, unordered;
+    std::string previous;
+    bool first = true, in_order = true;
+    batch.ForEachInKeyOrder([&](absl::string_view key, const absl::string_view* value) {
+      if (!first && !(previous < key)) in_order = false;
+      first = false;
+      previous = std::string(key);
+      ordered[std::string(key)] =
+          value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
+    });
+    batch.ForEach([&](absl::string_view key, const absl::string_view* value) {
+      unordered[std::string(key)] =
+          value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
+    });
+    EXPECT_TRUE(in_order);
+    EXPECT_EQ(ordered.size(), 20002u);
+    EXPECT_EQ(ordered, unordered);
+    EXPECT_EQ(ordered["k8"], "eight");
+    EXPECT_EQ(ordered["k9"], "40009");
+    EXPECT_EQ(ordered["k7"], std::nullopt);
+    EXPECT_EQ(ordered["gone"], std::nullopt);
+
+    batch.Clear();
+    EXPECT_TRUE(batch.empty());
+    EXPECT_EQ(batch.Find("k1", &v), ViewBatch::Pending::kNone);
+    int seen = 0;
+    batch.ForEachInKeyOrder([&](absl::string_view, const absl::string_view*) { ++seen; });
+    EXPECT_EQ(seen, 0);
+  }
 }
 
 TEST(RocksDbViewStoreTest, WritesWithoutTheWalSurviveACleanClose) {

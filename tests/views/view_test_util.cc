@@ -181,6 +181,7 @@ std::string TestDir(absl::string_view name) {
 std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries) {
   ViewEngineOptions options;
   options.max_batch_entries = max_batch_entries;
+  options.bulk_batch_entries = max_batch_entries;
   absl::StatusOr<std::unique_ptr<ViewEngine>> engine = ViewEngine::Open(
       std::make_unique<MemoryViewStore>(), DefaultProjections(), options);
   if (!engine.ok()) {
