@@ -62,11 +62,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "bench/common.h"
 #include "grpcpp/grpcpp.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/merkle/verify.h"
+#include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 
 namespace ledger::bench {
@@ -406,6 +408,79 @@ ModeResult RunStream(const std::string& target, int streams, double seconds, siz
   return r;
 }
 
+// ---- the views' lag behind the log ----
+
+// Samples ledgerd's GetViewStatus (the log's size and the views' watermark, read together)
+// every ~10 ms on its own connection, from construction until Stop(). The lag of a sample is
+// in entries (tree size - watermark) and in time: how long after the sample the views first
+// reported a watermark >= that sample's tree size (measured on later samples, so a sample the
+// views had not reached when sampling stopped counts until the last sample, a lower bound).
+class ViewLagSampler {
+ public:
+  explicit ViewLagSampler(const std::string& target)
+      : stub_(ledger::v1::ClaimService::NewStub(MakeChannel(target, -3))) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~ViewLagSampler() { Stop(); }
+
+  // Samples taken until now count as "during the mode"; sampling goes on (the views catching
+  // up afterwards decide the time lag of the last samples) until Stop().
+  void EndMode() { mode_samples_.store(samples_size_.load()); }
+  void Stop() {
+    if (stop_.exchange(true)) return;
+    thread_.join();
+  }
+
+  nlohmann::json Json() const {
+    const size_t n = std::min(mode_samples_.load(), samples_.size());
+    std::vector<double> entries, ms;
+    for (size_t i = 0; i < n; ++i) {
+      const Sample& s = samples_[i];
+      entries.push_back(static_cast<double>(s.tree_size - std::min(s.tree_size, s.watermark)));
+      size_t j = i;
+      while (j + 1 < samples_.size() && samples_[j].watermark < s.tree_size) ++j;
+      ms.push_back(std::chrono::duration<double, std::milli>(samples_[j].at - s.at).count());
+    }
+    const LatencyStats e = Summarize(entries), t = Summarize(ms);
+    return {{"samples", n},
+            {"errors", errors_},
+            {"entries_p50", e.p50_us}, {"entries_p99", e.p99_us}, {"entries_max", e.max_us},
+            {"ms_p50", t.p50_us}, {"ms_p99", t.p99_us}, {"ms_max", t.max_us}};
+  }
+
+ private:
+  struct Sample {
+    std::chrono::steady_clock::time_point at;
+    uint64_t tree_size;
+    uint64_t watermark;
+  };
+  void Run() {
+    while (!stop_.load()) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      ledger::v1::GetViewStatusResponse resp;
+      const grpc::Status st =
+          stub_->GetViewStatus(&ctx, ledger::v1::GetViewStatusRequest(), &resp);
+      if (st.ok()) {
+        samples_.push_back(Sample{std::chrono::steady_clock::now(), resp.tree_size(),
+                                  resp.watermark()});
+        samples_size_.store(samples_.size());
+      } else {
+        ++errors_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  std::unique_ptr<ledger::v1::ClaimService::Stub> stub_;
+  std::vector<Sample> samples_;  // written by the thread; read after Stop()
+  std::atomic<size_t> samples_size_{0};
+  std::atomic<size_t> mode_samples_{~size_t{0}};
+  uint64_t errors_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // ---- ingest ----
 
 int Ingest(const Flags& flags) {
@@ -437,7 +512,10 @@ int Ingest(const Flags& flags) {
           work + "/ledgerd-init.log") != 0) {
     Die("ledgerd init failed; see " + work + "/ledgerd-init.log");
   }
-  Server server = StartLedgerd(ledgerd, data_dir, work);
+  // --ledgerd-args="--a=1 --b=2": more `ledgerd serve` options (to compare settings).
+  std::vector<std::string> serve_args =
+      absl::StrSplit(flags.Str("ledgerd-args", ""), ' ', absl::SkipEmpty());
+  Server server = StartLedgerd(ledgerd, data_dir, work, serve_args);
   std::fprintf(stderr, "ingest: ledgerd pid %d on %s (ready in %.3f s)\n", server.pid,
                server.target.c_str(), server.ready_s);
   {
@@ -454,11 +532,13 @@ int Ingest(const Flags& flags) {
   nlohmann::json modes = nlohmann::json::array();
   auto record = [&](const std::string& kind, int concurrency, const ModeResult& r,
                     const CpuSnapshot& a, const CpuSnapshot& b, double ceiling,
-                    double verify_cpu_us, Errors& errors, int events_per_request) {
+                    double verify_cpu_us, Errors& errors, int events_per_request,
+                    ViewLagSampler* lag) {
     const double rate = r.events / r.seconds;
     // Work ledgerd had not finished when the mode ended (its views catching up): waited for
     // here, so that it is not charged to the next mode, and reported.
     const auto [deferred_s, deferred_cpu] = WaitIdle(server.pid);
+    lag->Stop();
     nlohmann::json m = {{"kind", kind},
                         {"name", absl::StrCat(kind, "@", concurrency)},
                         {"concurrency", concurrency},
@@ -478,20 +558,25 @@ int Ingest(const Flags& flags) {
                         {"pool_exhausted", r.pool_exhausted},
                         {"cpu", CpuJson(a, b, r.events)},
                         {"deferred_s", deferred_s},
-                        {"deferred_server_cpu_s", deferred_cpu}};
+                        {"deferred_server_cpu_s", deferred_cpu},
+                        {"view_lag", lag->Json()}};
     if (r.events > 0) {
       m["server_cpu_us_per_event_with_deferred"] =
           (b.server_s - a.server_s + deferred_cpu) * 1e6 / r.events;
     }
     std::fprintf(stderr,
                  "ingest: %-10s %6.0f events/s = %.2f x ceiling (%.0f/s); p50 %.2f ms p99 %.2f ms; "
-                 "server %.0f us/event, client share %.0f%%, errors %llu\n",
+                 "server %.0f us/event (+deferred %.0f), client share %.0f%%, errors %llu; "
+                 "view lag p99 %.0f ms / %.0f entries\n",
                  m["name"].get<std::string>().c_str(), rate, rate / ceiling, ceiling,
                  m["latency"]["p50_us"].get<double>() / 1e3,
                  m["latency"]["p99_us"].get<double>() / 1e3,
                  m["cpu"].value("server_cpu_us_per_event", 0.0),
+                 m.value("server_cpu_us_per_event_with_deferred", 0.0),
                  100 * m["cpu"]["client_share"].get<double>(),
-                 static_cast<unsigned long long>(errors.count.load()));
+                 static_cast<unsigned long long>(errors.count.load()),
+                 m["view_lag"]["ms_p99"].get<double>(),
+                 m["view_lag"]["entries_p99"].get<double>());
     modes.push_back(m);
   };
   // Runs one mode (`run`) with ledgerd's CPU time taken around it, under the profiler when
@@ -501,11 +586,13 @@ int Ingest(const Flags& flags) {
     Errors errors;
     std::optional<Profiler> profiler;
     profiler.emplace(flags, server.pid, absl::StrCat(kind, c));
+    ViewLagSampler lag(server.target);
     const CpuSnapshot a = TakeCpuSnapshot(server.pid);
     ModeResult r = run(errors);
     const CpuSnapshot b = TakeCpuSnapshot(server.pid);
+    lag.EndMode();
     profiler.reset();
-    record(kind, c, r, a, b, ceiling, verify_cpu_us, errors, events_per_request);
+    record(kind, c, r, a, b, ceiling, verify_cpu_us, errors, events_per_request, &lag);
   };
   auto sign = [&](const std::string& prefix, size_t n) {
     return Presign(claims, kOrigin, prefix, 0, n, submitter, cores);

@@ -159,6 +159,7 @@ struct ServeFlags {
   int max_pollers = 64;
   std::string metrics_listen;
   int views_coalesce_ms = 20;
+  int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
   bool views_wal = false;
   std::string follow, follower_id;
   std::vector<std::string> peers;
@@ -436,8 +437,11 @@ int Serve(const ServeFlags& flags) {
                       {"hint", "delete <data-dir>/views: the views are rebuilt from the log"}});
     return kExitDataDir;
   }
+  ledger::views::ViewEngineOptions engine_options;
+  engine_options.file_catch_up_entries = static_cast<uint64_t>(flags.views_file_entries);
   auto engine = ledger::views::ViewEngine::Open(*std::move(view_store),
-                                                ledger::views::DefaultProjections());
+                                                ledger::views::DefaultProjections(),
+                                                engine_options);
   if (!engine.ok()) {
     ledger::LogEvent(ledger::LogLevel::kError, "cannot open the views",
                      {{"error", std::string(engine.status().message())}});
@@ -619,6 +623,12 @@ int main(int argc, char** argv) {
                     "that asks for a watermark never waits for it); 0: after every commit")
       ->capture_default_str()
       ->check(CLI::Range(0, 60000));
+  serve->add_option("--views-file-entries", sf.views_file_entries,
+                    "A views catch-up at least this many entries behind writes its records as "
+                    "sorted files ingested whole instead of through the memtable (cheaper per "
+                    "record for large catch-ups); 0: only rebuilds and long catch-ups do")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 30));
   serve->add_flag("--views-wal", sf.views_wal,
                   "Log view writes in the views database's write-ahead log (off: a crash loses "
                   "the newest view batches, which are caught up again from the log)");

@@ -308,9 +308,11 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
   ViewWriteOptions write_options;
   write_options.bulk =
       rebuilding || head - std::min(begin, head) > options_.bulk_catch_up_entries;
-  write_options.as_file = write_options.bulk;
+  write_options.as_file =
+      write_options.bulk || (options_.file_catch_up_entries > 0 &&
+                             head - std::min(begin, head) >= options_.file_catch_up_entries);
   const size_t batch_entries =
-      write_options.bulk ? options_.bulk_batch_entries : options_.max_batch_entries;
+      write_options.as_file ? options_.bulk_batch_entries : options_.max_batch_entries;
 
   // Pipelining: batch k is written by a helper thread while batch k+1 is applied; batch k+1
   // reads through batch k (OverlayReader), so it sees the same state as if k were written.

@@ -335,6 +335,42 @@ TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
   ExpectInvariants(/*anchor_at_head=*/true);
 }
 
+// A rebuild killed after it wrote a batch's SST file but before RocksDB ingested it: the file
+// is left in <views>/ingest/, holds nothing the views database has, and is removed at the next
+// open; the next rebuild has the digests of an uninterrupted one.
+TEST_F(CrashPointsTest, RebuildInterruptedBeforeIngest) {
+  ASSERT_TRUE(Init().status.Exited(0));
+  Serve();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
+  StopCleanly();
+  absl::StatusOr<RunResult> clean =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild0.out");
+  ASSERT_TRUE(clean.ok() && clean->status.Exited(0)) << (clean.ok() ? clean->output : "");
+  const std::map<std::string, std::string> expected = ParseDigests(clean->output);
+  ASSERT_EQ(expected.size(), 9u) << clean->output;
+
+  absl::StatusOr<RunResult> killed =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_},
+                 {"LEDGER_CRASH_AT=views-ingest-file-written"}, work_ + "/rebuild1.out");
+  ASSERT_TRUE(killed.ok());
+  ExpectCrashedAt(killed->status, killed->output, "views-ingest-file-written");
+  const std::string ingest_dir = dir_ + "/views/ingest";
+  ASSERT_TRUE(std::filesystem::exists(ingest_dir));
+  EXPECT_FALSE(std::filesystem::is_empty(ingest_dir));  // the file that was never ingested
+
+  absl::StatusOr<RunResult> again =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild2.out");
+  ASSERT_TRUE(again.ok() && again->status.Exited(0)) << (again.ok() ? again->output : "");
+  EXPECT_EQ(ParseDigests(again->output), expected);
+  EXPECT_TRUE(std::filesystem::is_empty(ingest_dir));
+
+  // ledgerd serves the same directory with the same views.
+  Serve();
+  ASSERT_TRUE(Append("after-rebuild").ok());
+  StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
 // `ledgerd init` killed at each of its points. Recovery, as docs/reliability.md tells operators:
 // no identity file yet -> run init again; identity present -> serve.
 class InitCrashTest : public CrashPointsTest,

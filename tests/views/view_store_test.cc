@@ -3,6 +3,8 @@
 #include "ledger/views/view_store.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -221,6 +223,42 @@ TEST(ViewBatchTest, LatestWriteWinsAcrossBlocksAndClear) {
     batch.ForEachInKeyOrder([&](absl::string_view, const absl::string_view*) { ++seen; });
     EXPECT_EQ(seen, 0);
   }
+}
+
+// Write(as_file): the batch lands whole as an ingested SST file, later than every earlier write
+// (its deletes remove earlier keys; earlier WAL-less writes are made durable first), and a file
+// left in <views>/ingest by a crash is removed at the next open.
+TEST(RocksDbViewStoreTest, WriteAsFileIsOrderedAfterEarlierWritesAndDurable) {
+  const std::string dir = testing::TestDir("rocks_as_file");
+  {
+    auto s = RocksDbViewStore::Open(dir);
+    ASSERT_TRUE(s.ok()) << s.status();
+    ViewBatch first;  // through the memtable, no WAL
+    first.Put("a", "1");
+    first.Put("b", "2");
+    first.Put("c", "3");
+    ASSERT_TRUE((*s)->Write(first).ok());
+    ViewBatch file;
+    file.Put("b", "20");
+    file.Delete("c");
+    file.Put("d", "4");
+    ViewWriteOptions o;
+    o.as_file = true;
+    ASSERT_TRUE((*s)->Write(file, o).ok());
+    EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "1"), Pair("b", "20"), Pair("d", "4")));
+    ViewBatch empty;
+    EXPECT_TRUE((*s)->Write(empty, o).ok());
+    EXPECT_TRUE(std::filesystem::is_empty(ViewsIngestPath(dir)));
+  }
+  // A stray file, as a crash between writing and ingesting leaves it.
+  {
+    std::ofstream stray(ViewsIngestPath(dir) + "/batch-7.sst");
+    stray << "not an sst file";
+  }
+  auto s = RocksDbViewStore::Open(dir);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(std::filesystem::is_empty(ViewsIngestPath(dir)));
+  EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "1"), Pair("b", "20"), Pair("d", "4")));
 }
 
 TEST(RocksDbViewStoreTest, WritesWithoutTheWalSurviveACleanClose) {
