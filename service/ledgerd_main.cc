@@ -159,6 +159,7 @@ struct ServeFlags {
   int max_pollers = 64;
   std::string metrics_listen;
   int views_coalesce_ms = 20;
+  int views_write_buffer_mb = 0;
   int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
   bool views_wal = false;
   std::string follow, follower_id;
@@ -429,6 +430,7 @@ int Serve(const ServeFlags& flags) {
   ledger::views::RocksDbViewStoreOptions view_store_options;
   view_store_options.create_if_missing = true;
   view_store_options.write_ahead_log = flags.views_wal;
+  view_store_options.write_buffer_bytes = static_cast<size_t>(flags.views_write_buffer_mb) << 20;
   auto view_store = ledger::views::RocksDbViewStore::Open(
       ledger::views::ViewsPath(flags.data_dir), view_store_options);
   if (!view_store.ok()) {
@@ -629,6 +631,10 @@ int main(int argc, char** argv) {
                     "record for large catch-ups); 0: only rebuilds and long catch-ups do")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30));
+  serve->add_option("--views-write-buffer-mb", sf.views_write_buffer_mb,
+                    "The views database's memtable size in MiB (0: RocksDB's default, 64)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
   serve->add_flag("--views-wal", sf.views_wal,
                   "Log view writes in the views database's write-ahead log (off: a crash loses "
                   "the newest view batches, which are caught up again from the log)");

@@ -13,6 +13,7 @@
 #include "ledger/core/event_validation.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/format/entry.h"
+#include "ledger/merkle/hasher.h"
 #include "ledger/views/view_schema.h"
 
 namespace ledger::views {
@@ -263,7 +264,7 @@ absl::StatusOr<std::string> ViewEngine::CheckFingerprint(const store::LogStore& 
                         applied - 1);
   }
   LEDGER_ASSIGN_OR_RETURN(std::string leaf, log.GetEntry(f->sequence));
-  if (crypto::Sha256Concat({absl::string_view("\0", 1), leaf}) != f->leaf_hash) {
+  if (merkle::HashLeaf(leaf) != f->leaf_hash) {
     return absl::StrCat("log entry ", f->sequence,
                         " differs from the one the views were built from: they were built "
                         "from another log");
@@ -401,7 +402,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
             }
           }
           if (seq + 1 == end) {
-            last_leaf_hash = crypto::Sha256Concat({absl::string_view("\0", 1), leaf});
+            last_leaf_hash = merkle::HashLeaf(leaf);
           }
           ++expected;
           return true;
