@@ -1,5 +1,5 @@
 // ceiling_bench: the physical limit of verified ingest on this machine, measured in the run that
-// uses it (../shared/docs/PERFORMANCE.md): libsodium Ed25519 verifications per second through the
+// uses it (bench/README.md): libsodium Ed25519 verifications per second through the
 // project's one verifier, crypto::Ed25519Verify, on 1 and 2 threads; and signatures per second.
 //
 //   ceiling_bench [--seconds=3] [--repeats=3] [--out=FILE.json]

@@ -413,7 +413,7 @@ int Serve(const ServeFlags& flags) {
   grpc::ResourceQuota quota("ledgerd");
   quota.SetMaxThreads(flags.max_threads);
   builder.SetResourceQuota(quota);
-  // Keep pollers alive instead of creating and destroying threads (PERFORMANCE.md): appends
+  // Keep pollers alive instead of creating and destroying threads (docs/operations.md, `--max-pollers`): appends
   // block their thread until the group commit is durable, so every call in flight holds one.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
                               flags.min_pollers);

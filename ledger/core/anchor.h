@@ -3,7 +3,7 @@
 // start-up instead of served.
 //
 // Why: RocksDB can open a damaged or rolled-back database with a shorter, perfectly valid chain
-// (RELIABILITY.md: a WAL cut in half reopened 1,765 synced records as 887). Nothing inside the
+// (docs/reliability.md, "A WAL cut by a crash": a WAL cut in half reopened 1,765 synced records as 887). Nothing inside the
 // database can notice that; a signed checkpoint kept beside it can. At start-up the log must
 // be at least as long as the anchor and have the same root at the anchor's size.
 //

@@ -405,7 +405,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   // RocksDB verifies a block's checksum only when the block is read, so a damaged SST opens
   // fine and fails later. Verify, before serving, every SST file not verified before or
   // written since (all of them with verify_all_sst_at_open): a damaged, truncated, replaced or
-  // restored file is refused at start-up instead of served (RELIABILITY.md invariant 8), and a
+  // restored file is refused at start-up instead of served (docs/reliability.md, "The guarantees, in plain words"), and a
   // restart does not read the whole database again (sst_verification.h).
   {
     const absl::Time start = absl::Now();

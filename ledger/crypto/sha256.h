@@ -1,8 +1,7 @@
 // SHA-256 through OpenSSL's EVP interface (SHA-NI when the CPU has it).
 //
 // The digest is fetched once per process and each thread reuses one EVP_MD_CTX: measured here,
-// that is ~3x faster at 64-byte inputs than calling EVP_sha256() per hash
-// (../shared/docs/PERFORMANCE.md). libsodium's SHA-256 is deliberately not used: it has no SHA-NI
+// that is ~3x faster at 64-byte inputs than calling EVP_sha256() per hash. libsodium's SHA-256 is deliberately not used: it has no SHA-NI
 // path.
 #ifndef LEDGER_CRYPTO_SHA256_H_
 #define LEDGER_CRYPTO_SHA256_H_

@@ -1,4 +1,4 @@
-// The views of the fact ledger (../shared/docs/DESIGN.md §5), each a Projection:
+// The views of the fact ledger (docs/design.md, "Layers"), each a Projection:
 //
 //   claims        per claim id: asserted sequence, submitter key, current version sequence,
 //                 status (ACTIVE / CORRECTED / RETRACTED) and its history (assert, corrections,

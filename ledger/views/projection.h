@@ -1,5 +1,5 @@
 // Projection: one view of the log, a deterministic function of its entries
-// (../shared/docs/DESIGN.md §5).
+// (docs/design.md, "Layers").
 //
 // A projection turns each log entry into writes to its own keys (view_schema.h). It reads no
 // clock, no randomness and no other view: only the entry and its own prior state, through a
@@ -10,7 +10,7 @@
 //
 // The engine (view_engine.h) parses each event once, hands the same ViewEntry to every
 // projection, and writes each view's watermark in the same batch as its data. Signatures are
-// NOT verified again: the log verified them at admission (../shared/docs/PERFORMANCE.md: never
+// NOT verified again: the log verified them at admission (docs/design.md, "The append pipeline": never
 // twice).
 #ifndef LEDGER_VIEWS_PROJECTION_H_
 #define LEDGER_VIEWS_PROJECTION_H_

@@ -8,7 +8,7 @@
 // batches of at most max_batch_entries. Each entry's leaf data is decoded and its event parsed
 // ONCE (format::DecodeLeafData, core::ParseStoredEvent) and handed to every projection whose
 // watermark it has not reached; signatures are not verified again (the log core verified them at
-// admission; ../shared/docs/PERFORMANCE.md: never twice). One ViewBatch per batch of entries holds
+// admission; docs/design.md: never twice). One ViewBatch per batch of entries holds
 // the data of every view plus their watermarks.
 //
 // Start-up with intact views does no replay: Open reads the schema version and the watermarks

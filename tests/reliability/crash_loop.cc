@@ -1,4 +1,4 @@
-// The kill -9 loop (RELIABILITY.md "crash"): the real ledgerd under concurrent appends from
+// The kill -9 loop (docs/reliability.md, "kill -9 loop"): the real ledgerd under concurrent appends from
 // several gRPC clients, killed with SIGKILL at a random moment, restarted, and checked.
 //
 // Each cycle:

@@ -1,4 +1,4 @@
-// The damage matrix (RELIABILITY.md "crash"): a closed data directory with a few hundred entries
+// The damage matrix (docs/reliability.md, "Damage matrix"): a closed data directory with a few hundred entries
 // and a fresh anchor; the newest WAL, the MANIFEST, CURRENT, the newest SST and the largest SST
 // (the one holding the entries) are each truncated, bit-flipped, zeroed (one 4 KiB block) or
 // deleted, at several offsets. Opening the log must then either refuse (any error), or recover

@@ -1,5 +1,5 @@
 // FaultyFileSystem: a rocksdb::FileSystemWrapper that injects I/O errors and simulates power
-// loss, for the SQLite-style countdown tests (RELIABILITY.md, "How the anchors test").
+// loss, for the SQLite-style countdown tests (docs/reliability.md, "The fault-injecting file system").
 //
 //   auto fs = std::make_shared<FaultyFileSystem>();
 //   std::unique_ptr<rocksdb::Env> env = NewFaultyEnv(fs);

@@ -1,6 +1,6 @@
 // The invariant checker every reliability test ends with: given what the clients of a log were
 // told (ClientRecord), it checks a data directory against invariants 1-4, 6, 7 and 9 of
-// ../shared/docs/RELIABILITY.md:
+// docs/reliability.md, "The guarantees, in plain words":
 //
 //   1 durability    every acknowledged append is there: same sequence, same leaf (hence bytes)
 //   2 no holes      entries 0..size-1 all exist; the log holds only events a client sent, with

@@ -1,4 +1,4 @@
-// I/O faults (RELIABILITY.md "I/O faults"): the SQLite-style countdown. For each kind of
+// I/O faults (docs/reliability.md, "I/O fault countdown"): the SQLite-style countdown. For each kind of
 // operation (write, sync, rename), once and forever, and N = 1, 2, 3, ... until the scenario
 // runs without reaching the Nth operation: run init + open + appends with the Nth operation
 // failing, then check

@@ -303,7 +303,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   }
 }
 
-// The named crash points around a follower's commit (../shared/docs/RELIABILITY.md: "mid follower
+// The named crash points around a follower's commit (docs/reliability.md, "Crash points": "mid follower
 // apply"): the follower dies there (exit 137, like kill -9), restarts, and converges.
 TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
   const std::string work = absl::StrCat(std::getenv("TEST_TMPDIR"), "/crash-points");

@@ -39,7 +39,7 @@ using ::ledger::store::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
-// A file system that fails WAL appends or syncs while armed (../shared/docs/RELIABILITY.md: "a
+// A file system that fails WAL appends or syncs while armed (docs/reliability.md, "Fail-stop": "a
 // FileSystemWrapper that fails the Nth write/sync"). Thread-safe.
 class FaultyFileSystem : public rocksdb::FileSystemWrapper {
  public:
