@@ -13,6 +13,8 @@
 // The log holds --claims claim_asserted events plus, per claim, a review with probability 1/2, a
 // correction 1/20 and a retraction 1/100, appended through the real core::Log (signed and
 // verified) by two threads. With --dir naming an existing log it is reused.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -139,6 +141,13 @@ void BuildLog(core::Log* log, uint64_t claims) {
   std::thread a(worker), b(worker);
   a.join();
   b.join();
+}
+
+// The process's peak resident memory (log scans, rebuilds and their batches included).
+double PeakRssBytes() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) * 1024;
 }
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -313,6 +322,7 @@ int Main(int argc, char** argv) {
         {"rebuild_events_per_cpu_s", rebuild_cpu_rate},
         {"ratio_wall", rebuild_rate / raw_rate},
         {"ratio_cpu", rebuild_cpu_rate / raw_cpu_rate},
+        {"peak_rss_bytes", PeakRssBytes()},
     };
     std::FILE* f = std::fopen(out.c_str(), "w");
     if (f == nullptr) Die(absl::InternalError("cannot write " + out), "out");
