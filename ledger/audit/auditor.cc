@@ -1,5 +1,10 @@
 #include "ledger/audit/auditor.h"
 
+#include <filesystem>
+#include <map>
+
+#include "ledger/audit/claim_spill.h"
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -149,7 +154,12 @@ class Auditor {
                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         verifier_{trust.origin, trust.log_public_key},
         genesis_keys_(trust.admin_keys),
-        replayer_(trust.origin, &genesis_keys_, core::ClaimLookup(), 0, options.threads) {}
+        replayer_(trust.origin, &genesis_keys_,
+                  [this](absl::string_view id) -> absl::StatusOr<std::optional<core::ClaimRecord>> {
+                    if (spill_ == nullptr) return std::optional<core::ClaimRecord>();
+                    return spill_->Find(id);
+                  },
+                  0, options.threads) {}
 
   absl::StatusOr<AuditReport> Run();
 
@@ -196,6 +206,11 @@ class Auditor {
   const int threads_;
   const format::NoteVerifier verifier_;
   const core::KeyRegistry genesis_keys_;
+  // Moves the replayer's claim records to the spill once there are enough of them.
+  absl::Status MaybeSpillClaims();
+
+  // Claim records the replayer no longer holds in memory (created at the first spill).
+  std::unique_ptr<ClaimSpill> spill_;
   // Every rule of format.md §8, as a follower applies them too.
   core::EntryReplayer replayer_;
   merkle::Frontier frontier_;
@@ -486,6 +501,25 @@ void Auditor::CheckNodes(const Chunk& chunk, size_t begin, size_t end) {
   }
 }
 
+absl::Status Auditor::MaybeSpillClaims() {
+  const size_t limit = options_.claims_in_memory > 0 ? options_.claims_in_memory : 65536;
+  if (replayer_.claims_in_memory() < limit) return absl::OkStatus();
+  if (spill_ == nullptr) {
+    std::string dir = options_.spill_dir;
+    if (dir.empty()) {
+      std::error_code ec;
+      dir = std::filesystem::temp_directory_path(ec).string();
+      if (ec || dir.empty()) dir = "/tmp";
+    }
+    absl::StatusOr<std::unique_ptr<ClaimSpill>> spill = ClaimSpill::Create(dir);
+    if (!spill.ok()) return spill.status();
+    spill_ = *std::move(spill);
+  }
+  // Written before they leave memory: the replayer finds them through the spill from now on.
+  std::map<std::string, core::ClaimRecord, std::less<>> records = replayer_.TakeClaimChanges();
+  return spill_->Write(records);
+}
+
 absl::StatusOr<AuditReport> Auditor::Run() {
   pool_ = std::make_unique<WorkerPool>(threads_);
   AuditReport report;
@@ -562,7 +596,9 @@ absl::StatusOr<AuditReport> Auditor::Run() {
   SequenceNumber next = 0;
   bool stop = false;
   while (!stop && next < head.tree_size) {
-    const SequenceNumber end = std::min<SequenceNumber>(head.tree_size, next + kChunkEntries);
+    const SequenceNumber end = std::min<SequenceNumber>(
+        head.tree_size,
+        next + (options_.chunk_entries > 0 ? options_.chunk_entries : kChunkEntries));
     auto chunk = std::make_shared<Chunk>();
     chunk->first = next;
     chunk->nodes.reserve(2 * (end - next) + 64);
@@ -601,6 +637,12 @@ absl::StatusOr<AuditReport> Auditor::Run() {
     }
     chunk->jobs = replayer_.TakeSignatureJobs();
     Submit(std::move(chunk));
+    if (!stop) {
+      if (absl::Status s = MaybeSpillClaims(); !s.ok()) {
+        ReportIoError(AtEntry(expected, kRankEntry), std::move(s));
+        stop = true;
+      }
+    }
     const size_t window_entries = options_.index_window_entries > 0
                                       ? options_.index_window_entries
                                       : kIndexWindowEntries;

@@ -40,6 +40,14 @@ struct AuditOptions {
   // Entries whose index records are looked up together, sorted by key (0: the default, 256Ki).
   // Larger windows read fewer index blocks and hold ~100 bytes per entry.
   size_t index_window_entries = 0;
+  // The claim records the rules need are kept in memory up to this many, then moved to an
+  // on-disk table (claim_spill.h) in a new directory under spill_dir, deleted at the end: the
+  // audit's memory does not grow with the number of claims. 0: the default, 65,536.
+  size_t claims_in_memory = 0;
+  // Where that table goes; empty: the system's temporary directory ($TMPDIR, else /tmp).
+  std::string spill_dir;
+  // Entries replayed per chunk (0: the default, 4096); claims are spilled between chunks.
+  size_t chunk_entries = 0;
   // Called now and then with (entries checked, tree size). May be empty.
   std::function<void(uint64_t, uint64_t)> progress;
 };

@@ -73,6 +73,13 @@ class ClaimRules {
 
   // The records staged here (all of them, for a root without committed state).
   const std::map<std::string, ClaimRecord, std::less<>>& staged() const { return staged_; }
+  // Moves the staged records out (this then reads them through its committed lookup, which
+  // must know them by now: the auditor writes them to its spill first).
+  std::map<std::string, ClaimRecord, std::less<>> TakeStaged() {
+    std::map<std::string, ClaimRecord, std::less<>> out;
+    out.swap(staged_);
+    return out;
+  }
 
  private:
   absl::Status CheckMayChange(absl::string_view field, const std::string& claim_id,

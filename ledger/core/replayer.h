@@ -14,6 +14,7 @@
 #ifndef LEDGER_CORE_REPLAYER_H_
 #define LEDGER_CORE_REPLAYER_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -77,6 +78,14 @@ class EntryReplayer {
 
   // The replay's key state (an overlay over the `keys` given at construction).
   KeyRegistry& keys() { return keys_; }
+
+  // Claim records changed since the start (or the last TakeClaimChanges), in memory.
+  size_t claims_in_memory() const { return claims_.staged().size(); }
+  // Moves them out; from then on the replayer finds them through the `claims` lookup given at
+  // construction, so the caller must store them where that lookup reads (the auditor's spill).
+  std::map<std::string, ClaimRecord, std::less<>> TakeClaimChanges() {
+    return claims_.TakeStaged();
+  }
 
  private:
   // Moves the pending batch signatures to the verified set (bounded).

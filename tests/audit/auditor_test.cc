@@ -405,6 +405,42 @@ TEST_F(AuditorTest, ConsistentlyRewrittenEventIsCaughtAtThatEntry) {
   ExpectFirstBad(Audit(), 17, "entry 17");
 }
 
+// The claim records an audit needs live in an on-disk table once there are more than
+// claims_in_memory of them (claim_spill.h). Entry 45 is forged (consistently: re-signed by the
+// submitter, the one key a forger here holds) into a retraction of claim-2, which AdminKey()
+// asserted: the rules, reading claim-2's record back from the spill, name the signer as the
+// problem (without the record they would say "no claim has id").
+TEST_F(AuditorTest, ClaimRulesReadSpilledClaims) {
+  AuditOptions options = DefaultAuditOptions();
+  options.claims_in_memory = 1;
+  options.chunk_entries = 4;
+  options.spill_dir = dir_;
+  absl::StatusOr<AuditReport> clean = Audit(Identity(), options);
+  ASSERT_THAT(clean, IsOk());
+  EXPECT_TRUE(clean->ok) << clean->problem;
+  EXPECT_EQ(clean->entries_checked, static_cast<uint64_t>(kLogSize));
+
+  Tamper([](store::RocksDbLogStore& s) {
+    const SequenceNumber seq = 45;
+    std::string leaf = RawGet(s, ColumnFamily::kEntries, store::schema::EntryKey(seq));
+    absl::StatusOr<format::EntryView> view = format::DecodeLeafData(leaf);
+    ASSERT_THAT(view, IsOk());
+    ledger::v1::Event retract;
+    retract.mutable_claim_retracted()->set_claim_id("claim-2");
+    retract.mutable_claim_retracted()->set_reason("forged");
+    const SignedEvent forged = Sign(std::string(view->event_id), retract, SubmitterKey());
+    RawPut(s, ColumnFamily::kEntries, store::schema::EntryKey(seq),
+           format::EncodeLeafData(view->recorded_time_micros, forged.event_id(),
+                                  forged.key_id(), forged.signature(), forged.event()));
+  });
+  ExpectFirstBad(Audit(Identity(), options), 45, "only the key that asserted claim \"claim-2\"");
+  // Nothing of the spill is left behind.
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().filename().string().find("factledger-audit-claims-"), std::string::npos)
+        << e.path();
+  }
+}
+
 TEST_F(AuditorTest, ChangedSignatureByteIsFoundAtThatEntry) {
   EditEntry(23, [](std::string* leaf) {
     absl::StatusOr<format::EntryView> view = format::DecodeLeafData(*leaf);
