@@ -467,4 +467,24 @@ size_t FirstInvalidUtf8(absl::string_view s) {
   return absl::string_view::npos;
 }
 
+absl::StatusOr<StoredEntry> DecodeStoredEntry(SequenceNumber sequence,
+                                              absl::string_view leaf_data) {
+  absl::StatusOr<format::EntryView> view = format::DecodeLeafData(leaf_data);
+  if (!view.ok()) {
+    return absl::DataLossError(absl::StrCat("log entry ", sequence, ": ", view.status().message()));
+  }
+  absl::StatusOr<ledger::v1::Event> event = ParseStoredEvent(view->event);
+  if (!event.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("log entry ", sequence, ": ", event.status().message()));
+  }
+  StoredEntry e;
+  e.sequence = sequence;
+  e.recorded_time_micros = view->recorded_time_micros;
+  e.event_id = std::string(view->event_id);
+  e.key_id = std::string(view->key_id);
+  e.event = *std::move(event);
+  return e;
+}
+
 }  // namespace ledger::core

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ledger/base/types.h"
 #include "ledger/v1/claim.pb.h"
 
 namespace ledger::core {
@@ -40,6 +41,23 @@ absl::StatusOr<ledger::v1::Event> ParseAndValidateEvent(absl::string_view event_
 // Parses stored event bytes with the same parser but without time checks (the audit and the
 // views: what was valid when admitted stays valid). DATA_LOSS when they do not parse.
 absl::StatusOr<ledger::v1::Event> ParseStoredEvent(absl::string_view event_bytes);
+
+// One stored log entry as the readers of the log's content see it: the leaf data decoded
+// (format::DecodeLeafData) and its event parsed (ParseStoredEvent).
+struct StoredEntry {
+  SequenceNumber sequence = 0;
+  int64_t recorded_time_micros = 0;
+  std::string event_id;
+  std::string key_id;  // 32 bytes: the signer
+  ledger::v1::Event event;
+};
+
+// The one way to read a stored entry's content (the views, their queries): DATA_LOSS naming
+// the sequence when the leaf data does not decode or its event does not parse. Checks nothing
+// about signatures or rules: the log checked them at admission, the auditor and followers check
+// them again with the full leaf (core::EntryReplayer).
+absl::StatusOr<StoredEntry> DecodeStoredEntry(SequenceNumber sequence,
+                                              absl::string_view leaf_data);
 
 }  // namespace ledger::core
 

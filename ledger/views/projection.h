@@ -23,20 +23,15 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ledger/base/types.h"
+#include "ledger/core/event_validation.h"
 #include "ledger/views/view_schema.h"
 #include "ledger/views/view_store.h"
 #include "ledger/v1/claim.pb.h"
 
 namespace ledger::views {
 
-// One log entry, decoded and parsed once for every projection.
-struct ViewEntry {
-  SequenceNumber sequence = 0;
-  int64_t recorded_time_micros = 0;
-  std::string event_id;
-  std::string key_id;  // 32 bytes: the signer
-  ledger::v1::Event event;
-};
+// One log entry, decoded and parsed once (core::DecodeStoredEntry) for every projection.
+using ViewEntry = core::StoredEntry;
 
 // Read access to the views' state as of the entries applied so far, pending writes included.
 class ViewReader {

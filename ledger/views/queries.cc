@@ -204,14 +204,6 @@ void Fold(EventKind kind, SequenceNumber sequence, SequenceNumber* version, Clai
 
 }  // namespace
 
-struct ViewQueries::Entry {
-  SequenceNumber sequence = 0;
-  int64_t recorded_time_micros = 0;
-  std::string event_id;
-  std::string key_id;
-  Event event;
-};
-
 absl::StatusOr<ViewQueries::Entry> ViewQueries::ReadEntry(SequenceNumber sequence) const {
   absl::StatusOr<std::string> leaf = log_->GetEntry(sequence);
   if (absl::IsNotFound(leaf.status())) {
@@ -219,15 +211,7 @@ absl::StatusOr<ViewQueries::Entry> ViewQueries::ReadEntry(SequenceNumber sequenc
                                 " which the log does not hold"));
   }
   if (!leaf.ok()) return leaf.status();
-  LEDGER_ASSIGN_OR_RETURN(format::EntryView view, format::DecodeLeafData(*leaf));
-  LEDGER_ASSIGN_OR_RETURN(Event event, core::ParseStoredEvent(view.event));
-  Entry e;
-  e.sequence = sequence;
-  e.recorded_time_micros = view.recorded_time_micros;
-  e.event_id = std::string(view.event_id);
-  e.key_id = std::string(view.key_id);
-  e.event = std::move(event);
-  return e;
+  return core::DecodeStoredEntry(sequence, *leaf);
 }
 
 absl::StatusOr<TreeSize> ViewQueries::ViewWatermark(absl::string_view view_name) const {

@@ -52,6 +52,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ledger/base/types.h"
+#include "ledger/core/event_validation.h"
 #include "ledger/store/log_store.h"
 #include "ledger/views/view_schema.h"
 #include "ledger/views/view_store.h"
@@ -299,7 +300,7 @@ class ViewQueries {
                                     const std::vector<absl::string_view>& view_names) const;
 
  private:
-  struct Entry;
+  using Entry = core::StoredEntry;
   absl::StatusOr<Entry> ReadEntry(SequenceNumber sequence) const;
   absl::StatusOr<TreeSize> ViewWatermark(absl::string_view view_name) const;
   // Key states read while answering one query (nullopt: no record).

@@ -373,22 +373,12 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
                 "log store returned entry ", seq, " where entry ", expected, " was expected"));
             return false;
           }
-          absl::StatusOr<format::EntryView> view = format::DecodeLeafData(leaf);
-          if (!view.ok()) {
-            apply_status = Annotate(view.status(), absl::StrCat("log entry ", seq));
+          absl::StatusOr<ViewEntry> decoded = core::DecodeStoredEntry(seq, leaf);
+          if (!decoded.ok()) {
+            apply_status = decoded.status();
             return false;
           }
-          absl::StatusOr<ledger::v1::Event> event = core::ParseStoredEvent(view->event);
-          if (!event.ok()) {
-            apply_status = Annotate(event.status(), absl::StrCat("log entry ", seq));
-            return false;
-          }
-          ViewEntry entry;
-          entry.sequence = seq;
-          entry.recorded_time_micros = view->recorded_time_micros;
-          entry.event_id = std::string(view->event_id);
-          entry.key_id = std::string(view->key_id);
-          entry.event = std::move(*event);
+          const ViewEntry& entry = *decoded;
           for (size_t i = 0; i < views_.size(); ++i) {
             if (applied[i] > seq) continue;
             absl::Status s = views_[i].projection->Apply(entry, reader, batch.get());

@@ -6,7 +6,7 @@
 //
 // CatchUp reads entries from the lowest watermark to the log head with LogStore::ScanEntries, in
 // batches of at most max_batch_entries. Each entry's leaf data is decoded and its event parsed
-// ONCE (format::DecodeLeafData, core::ParseStoredEvent) and handed to every projection whose
+// ONCE (core::DecodeStoredEntry) and handed to every projection whose
 // watermark it has not reached; signatures are not verified again (the log core verified them at
 // admission; docs/design.md: never twice). One ViewBatch per batch of entries holds
 // the data of every view plus their watermarks.

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/core/limits.h"
+#include "ledger/format/entry.h"
 #include "tests/core/testing/status_matchers.h"
 #include "tests/core/testing/test_log.h"
 
@@ -1083,6 +1084,32 @@ TEST(StoredEventTest, TimesAreNotCheckedAgainstAnyClock) {
   Event event = ClaimEvent();
   ClaimOf(&event)->mutable_source()->set_published_time_micros(kNow + 365 * kDayMicros);
   EXPECT_THAT(ParseStoredEvent(Bytes(event)), IsOk());
+}
+
+// The one decoder of stored entries: the fields of the leaf data and the parsed event; damage is
+// DATA_LOSS naming the sequence.
+TEST(DecodeStoredEntryTest, DecodesTheLeafAndParsesTheEvent) {
+  const ledger::v1::Event event = ledger::testing::ClaimEvent("The bridge opened in 1932.");
+  const std::string key_id(32, 'k');
+  const std::string leaf = format::EncodeLeafData(1234, "ev-1", key_id, std::string(64, 's'),
+                                                  event.SerializeAsString());
+  absl::StatusOr<StoredEntry> e = DecodeStoredEntry(7, leaf);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->sequence, 7u);
+  EXPECT_EQ(e->recorded_time_micros, 1234);
+  EXPECT_EQ(e->event_id, "ev-1");
+  EXPECT_EQ(e->key_id, key_id);
+  EXPECT_EQ(e->event.claim_asserted().claim().statement().text(), "The bridge opened in 1932.");
+
+  absl::StatusOr<StoredEntry> cut = DecodeStoredEntry(8, leaf.substr(0, leaf.size() / 2));
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(cut.status().message()), ::testing::HasSubstr("log entry 8"));
+
+  const std::string bad_event =
+      format::EncodeLeafData(1234, "ev-2", key_id, std::string(64, 's'), "\xff\xff\xff");
+  absl::StatusOr<StoredEntry> unparsable = DecodeStoredEntry(9, bad_event);
+  EXPECT_EQ(unparsable.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(unparsable.status().message()), ::testing::HasSubstr("log entry 9"));
 }
 
 }  // namespace
