@@ -7,7 +7,9 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
@@ -23,6 +25,13 @@ namespace {
 
 using log_internal::LogStopped;
 using log_internal::WithIndex;
+
+// An event id staged in a group commit: its result, and the SHA-256 of its event bytes (a
+// repetition with the same bytes is a retry; with other bytes, a conflict).
+struct StagedId {
+  AppendResult result;
+  Hash event_hash;
+};
 
 }  // namespace
 
@@ -45,9 +54,9 @@ struct Log::GroupStage {
   ClaimRules claims;     // staged over the store's committed claim records
   merkle::Frontier frontier;
   int64_t last_recorded_time_micros;
-  // Event ids appended in this group: id -> (sequence, event hash, result).
-  std::map<std::string, AppendResult> ids;
-  std::map<std::string, Hash> id_hashes;
+  // Event ids appended in this group: id -> (result, event hash). The keys view the event ids
+  // of the group's envelopes, which outlive the stage (their callers wait for the answer).
+  absl::flat_hash_map<absl::string_view, StagedId> ids;
 };
 
 void Log::SubmitUnits(const std::vector<Unit*>& units) {
@@ -101,7 +110,7 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
   int64_t last_time = stage->last_recorded_time_micros;
   const size_t entries_before = stage->batch.entries.size();
   store::CommitBatch staged;
-  std::map<std::string, AppendResult> new_ids;
+  absl::flat_hash_map<absl::string_view, StagedId> new_ids;
   std::vector<AppendResult> results;
   const bool single = unit->events.size() == 1;
   for (size_t i = 0; i < unit->events.size(); ++i) {
@@ -110,16 +119,15 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
     const std::string& id = p.envelope->event_id();
     // Idempotency against this group, this unit, then the store.
     auto in_group = stage->ids.find(id);
-    auto in_unit = new_ids.find(id);
-    if (in_group != stage->ids.end() || in_unit != new_ids.end()) {
-      const Hash& h = in_group != stage->ids.end() ? stage->id_hashes[id] : p.event_hash;
-      if (in_unit != new_ids.end() || h != p.event_hash) {
+    const bool in_unit = new_ids.contains(id);
+    if (in_group != stage->ids.end() || in_unit) {
+      if (in_unit || in_group->second.event_hash != p.event_hash) {
         return WithIndex(MakeError(absl::StatusCode::kAlreadyExists, reason::kEventIdConflict,
                                    "event_id",
                                    absl::StrCat("\"", id, "\" is used twice with different bytes")),
                          index);
       }
-      AppendResult r = in_group->second;
+      AppendResult r = in_group->second.result;
       r.duplicate = true;
       results.push_back(r);
       continue;
@@ -164,7 +172,7 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
       staged.claims.emplace_back(claim_id, EncodeClaimRecord(record));
     }
     staged.entries.push_back(std::move(leaf));
-    new_ids[id] = r;
+    new_ids.emplace(id, StagedId{r, p.event_hash});
     results.push_back(r);
   }
   // The unit is accepted: move its staged writes into the group.
@@ -181,12 +189,7 @@ absl::Status Log::StageUnit(Unit* unit, GroupStage* stage) {
   claims.MergeIntoParent();
   stage->frontier = std::move(frontier);
   stage->last_recorded_time_micros = last_time;
-  for (auto& [id, r] : new_ids) {
-    stage->ids[id] = r;
-  }
-  for (size_t i = 0; i < unit->events.size(); ++i) {
-    stage->id_hashes[unit->events[i].envelope->event_id()] = unit->events[i].event_hash;
-  }
+  stage->ids.insert(new_ids.begin(), new_ids.end());
   unit->results = std::move(results);
   return absl::OkStatus();
 }
