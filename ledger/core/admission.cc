@@ -196,6 +196,24 @@ std::vector<Log::Checked> Log::CheckAll(
 
 namespace {
 
+// The RFC 6962 tree hash of items[begin, end) (end > begin), appending to the proof of each of
+// those items the hashes of its path that lie in that range: called on the whole batch, every
+// member's proof is its RFC 6962 inclusion proof PATH(i, D[0:n]) (docs/format.md §11), lowest
+// sibling first, as merkle::InclusionProof gives it.
+Hash BatchTree(const std::vector<Hash>& items, size_t begin, size_t end,
+               std::vector<BatchMember>* members) {
+  if (end - begin == 1) return items[begin];
+  size_t k = 1;
+  while (k * 2 < end - begin) k *= 2;  // the largest power of two below the size
+  const Hash left = BatchTree(items, begin, begin + k, members);
+  const Hash right = BatchTree(items, begin + k, end, members);
+  for (size_t i = begin; i < end; ++i) {
+    const Hash& sibling = i < begin + k ? right : left;
+    (*members)[i].proof.append(AsStringView(sibling).data(), sibling.size());
+  }
+  return merkle::HashChildren(left, right);
+}
+
 absl::Status BatchSizeError(size_t n) {
   if (n == 0) {
     return MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired, "events",
@@ -269,19 +287,14 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendSignedBatch(
   }
   LEDGER_RETURN_IF_ERROR(CheckWritable());
   LEDGER_RETURN_IF_ERROR(CheckFreeSpace());
-  // The batch tree over the items, and each item's membership proof.
-  std::map<std::pair<uint32_t, uint64_t>, Hash> nodes;
-  merkle::Frontier tree;
+  // The batch tree over the items, and each item's membership proof (in one pass).
+  std::vector<Hash> items;
+  items.reserve(n);
   for (const auto& e : batch.events()) {
-    std::vector<std::pair<merkle::NodeId, Hash>> added;
-    tree.Append(merkle::HashLeaf(format::BatchItem(e.event_id(), e.event())), &added);
-    for (const auto& [id, h] : added) nodes[{id.level, id.index}] = h;
+    items.push_back(merkle::HashLeaf(format::BatchItem(e.event_id(), e.event())));
   }
-  const merkle::NodeReader read = [&nodes](merkle::NodeId id) -> absl::StatusOr<Hash> {
-    auto it = nodes.find({id.level, id.index});
-    if (it == nodes.end()) return absl::InternalError("batch tree node missing");
-    return it->second;
-  };
+  std::vector<BatchMember> members(n);
+  const Hash batch_root = BatchTree(items, 0, n, &members);
   // Verify the one signature before anything else is looked at.
   {
     crypto::PublicKey public_key;
@@ -294,7 +307,7 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendSignedBatch(
     if (!crypto::Ed25519Verify(
             public_key,
             format::BatchSigningInput(identity_.origin, batch.batch_id(),
-                                      static_cast<uint32_t>(n), tree.Root()),
+                                      static_cast<uint32_t>(n), batch_root),
             batch.signature())) {
       return MakeError(absl::StatusCode::kInvalidArgument, reason::kSignatureInvalid, "signature",
                        absl::StrCat("does not verify under key ",
@@ -304,8 +317,8 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendSignedBatch(
     }
   }
   std::vector<ledger::v1::SignedEvent> envelopes(n);
-  std::vector<BatchMember> members(n);
   Unit unit;
+  unit.events.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const auto& e = batch.events(static_cast<int>(i));
     envelopes[i].set_version(format::kSignedEventVersion1);
@@ -314,12 +327,9 @@ absl::StatusOr<std::vector<AppendResult>> Log::AppendSignedBatch(
     envelopes[i].set_key_id(batch.key_id());
     envelopes[i].set_signature(batch.signature());
     LEDGER_ASSIGN_OR_RETURN(Prepared p, Prepare(envelopes[i], static_cast<int>(i)));
-    LEDGER_ASSIGN_OR_RETURN(std::vector<Hash> proof,
-                            merkle::InclusionProof(i, n, read));
     members[i].batch_id = batch.batch_id();
     members[i].batch_size = static_cast<uint32_t>(n);
     members[i].index = static_cast<uint32_t>(i);
-    for (const Hash& h : proof) members[i].proof.append(AsStringView(h).data(), h.size());
     p.batch = &members[i];
     unit.events.push_back(std::move(p));
   }
