@@ -4,7 +4,7 @@
 //   ingest_bench --ledgerd=PATH --work-dir=DIR [--seconds=6] [--unary=1,8,32] [--batch=1,8,32]
 //                [--stream=1,8] [--signed-batch=1,8] [--batch-size=100] [--stream-window=512]
 //                [--liar-dir=DIR]
-//                [--perf=PATH --perf-dir=DIR] [--out=FILE.json]
+//                [--perf=PATH --perf-dir=DIR [--perf-keep=1]] [--out=FILE.json]
 //
 // Set-up (not timed): ledgerd init with an admin key, ledgerd serve on 127.0.0.1:0, the admin
 // registers a submitter key. Before each mode: the verification ceiling is measured again for
@@ -46,11 +46,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -143,7 +145,10 @@ int StopLedgerd(Server& s, const std::string& work_dir, struct rusage* usage) {
 class Profiler {
  public:
   Profiler(const Flags& flags, pid_t pid, const std::string& name)
-      : perf_(flags.Str("perf", "")), dir_(flags.Str("perf-dir", "")), name_(name) {
+      : perf_(flags.Str("perf", "")),
+        dir_(flags.Str("perf-dir", "")),
+        name_(name),
+        keep_(flags.Num("perf-keep", 0) != 0) {
     if (perf_.empty() || dir_.empty()) return;
     data_ = dir_ + "/perf-" + name_ + ".data";
     server_pid_ = pid;
@@ -179,15 +184,75 @@ class Profiler {
              "; echo '--- ledger functions, including callees'; " + report +
              " --children --sort symbol --percent-limit 2" + clean +
              " | grep -E 'ledger::|grpc::Server' | cut -c1-160 | head -40; } > " + txt +
-             "; rm -f " + data_},
+             (keep_ ? std::string() : "; rm -f " + data_)},
         "/dev/null");
   }
 
  private:
   std::string perf_, dir_, name_, data_;
+  bool keep_ = false;  // --perf-keep=1: keep perf-<mode>.data (for other reports of it)
   pid_t pid_ = 0;
   pid_t server_pid_ = 0;
 };
+
+// The CPU seconds of each thread of `pid` (by thread id), and its name.
+struct ThreadCpu {
+  std::string name;
+  double cpu_s = 0;
+};
+std::map<int, ThreadCpu> ThreadCpuSeconds(pid_t pid) {
+  std::map<int, ThreadCpu> out;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    const size_t open = line.find('(');
+    const size_t close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    std::vector<std::string> f = absl::StrSplit(line.substr(close + 2), ' ');
+    if (f.size() < 13) continue;
+    ThreadCpu t;
+    t.name = line.substr(open + 1, close - open - 1);
+    t.cpu_s = (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) /
+              sysconf(_SC_CLK_TCK);
+    out[std::atoi(task.path().filename().c_str())] = t;
+  }
+  return out;
+}
+
+// The group a thread name belongs to in the breakdown: its name without a trailing number
+// ("views-claims", "sequencer", "check", "grpcpp_sync_ser", "rocksdb:low", ...).
+std::string ThreadGroup(const std::string& name) {
+  size_t end = name.size();
+  while (end > 0 && (std::isdigit(static_cast<unsigned char>(name[end - 1])) ||
+                     name[end - 1] == '-' || name[end - 1] == ':' || name[end - 1] == '_')) {
+    --end;
+  }
+  return end == 0 ? name : name.substr(0, end);
+}
+
+// ledgerd's CPU between two ThreadCpuSeconds snapshots (plus its whole-process total), by thread
+// group, in µs per event. Threads that ended meanwhile are only in the process total: their CPU
+// is reported as "(ended threads)".
+nlohmann::json ThreadBreakdown(const std::map<int, ThreadCpu>& a, const std::map<int, ThreadCpu>& b,
+                               double process_cpu_s, uint64_t events) {
+  std::map<std::string, double> by_group;
+  double seen = 0;
+  for (const auto& [tid, t] : b) {
+    auto it = a.find(tid);
+    const double d = std::max(0.0, t.cpu_s - (it == a.end() ? 0.0 : it->second.cpu_s));
+    by_group[ThreadGroup(t.name)] += d;
+    seen += d;
+  }
+  by_group["(ended threads)"] = std::max(0.0, process_cpu_s - seen);
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [group, cpu] : by_group) {
+    if (events > 0 && cpu > 0) j[group] = cpu * 1e6 / events;
+  }
+  return j;
+}
 
 // Waits until `pid` is idle (under 5% of a core over 0.5 s; at most `limit_s`). Returns the
 // seconds waited and the CPU seconds `pid` used meanwhile (ledgerd catching its views up).
@@ -530,6 +595,8 @@ int Ingest(const Flags& flags) {
 
   WaitIdle(server.pid);
   nlohmann::json modes = nlohmann::json::array();
+  // ledgerd's threads at the start and the end of the mode being measured.
+  std::map<int, ThreadCpu> threads_a, threads_b;
   auto record = [&](const std::string& kind, int concurrency, const ModeResult& r,
                     const CpuSnapshot& a, const CpuSnapshot& b, double ceiling,
                     double verify_cpu_us, Errors& errors, int events_per_request,
@@ -564,6 +631,13 @@ int Ingest(const Flags& flags) {
       m["server_cpu_us_per_event_with_deferred"] =
           (b.server_s - a.server_s + deferred_cpu) * 1e6 / r.events;
     }
+    // Where ledgerd's CPU went, by thread group: during the mode, and during the deferred
+    // catch-up after it (the views' threads, "views-*").
+    const auto threads_end = ThreadCpuSeconds(server.pid);
+    m["server_threads_us_per_event"] =
+        ThreadBreakdown(threads_a, threads_b, b.server_s - a.server_s, r.events);
+    m["server_threads_deferred_us_per_event"] =
+        ThreadBreakdown(threads_b, threads_end, deferred_cpu, r.events);
     std::fprintf(stderr,
                  "ingest: %-10s %6.0f events/s = %.2f x ceiling (%.0f/s); p50 %.2f ms p99 %.2f ms; "
                  "server %.0f us/event (+deferred %.0f), client share %.0f%%, errors %llu; "
@@ -577,6 +651,10 @@ int Ingest(const Flags& flags) {
                  static_cast<unsigned long long>(errors.count.load()),
                  m["view_lag"]["ms_p99"].get<double>(),
                  m["view_lag"]["entries_p99"].get<double>());
+    std::fprintf(stderr, "ingest: %-10s server us/event by thread: %s; deferred: %s\n",
+                 m["name"].get<std::string>().c_str(),
+                 m["server_threads_us_per_event"].dump().c_str(),
+                 m["server_threads_deferred_us_per_event"].dump().c_str());
     modes.push_back(m);
   };
   // Runs one mode (`run`) with ledgerd's CPU time taken around it, under the profiler when
@@ -587,9 +665,11 @@ int Ingest(const Flags& flags) {
     std::optional<Profiler> profiler;
     profiler.emplace(flags, server.pid, absl::StrCat(kind, c));
     ViewLagSampler lag(server.target);
+    threads_a = ThreadCpuSeconds(server.pid);
     const CpuSnapshot a = TakeCpuSnapshot(server.pid);
     ModeResult r = run(errors);
     const CpuSnapshot b = TakeCpuSnapshot(server.pid);
+    threads_b = ThreadCpuSeconds(server.pid);
     lag.EndMode();
     profiler.reset();
     record(kind, c, r, a, b, ceiling, verify_cpu_us, errors, events_per_request, &lag);

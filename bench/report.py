@@ -323,6 +323,46 @@ def main():
       "the log in a background thread, and what was still pending when the mode ended is shown as "
       "'+ deferred view catch-up' (server CPU per event including it, and how long it took).")
     W("")
+    # Where ledgerd's CPU went, by thread (ingest_bench reads /proc/<pid>/task around each mode
+    # and around its deferred catch-up).
+    def thread_column(g):
+        if g.startswith("views"):
+            return g
+        if g.startswith("rocksdb"):
+            return "RocksDB background"
+        return {"grpcpp_sync_ser": "gRPC handlers (admission)", "sequencer": "sequencer",
+                "check": "check (verify pool)", "anchor": "anchor",
+                "(ended threads)": "ended threads (stream appenders, gRPC)"}.get(g, "other")
+    def by_column(per_group):
+        out = {}
+        for g, us in (per_group or {}).items():
+            out[thread_column(g)] = out.get(thread_column(g), 0) + us
+        return out
+    columns = []
+    for m in ing["modes"]:
+        for key in ("server_threads_us_per_event", "server_threads_deferred_us_per_event"):
+            columns += [c for c in by_column(m.get(key)) if c not in columns]
+    order = ["gRPC handlers (admission)", "check (verify pool)", "ended threads (stream appenders, gRPC)",
+             "sequencer", "anchor", "RocksDB background", "other"]
+    columns = [c for c in order if c in columns] + sorted(c for c in columns if c not in order)
+    if columns:
+        W("Where `ledgerd`'s CPU goes, by thread, in µs per event during the mode (+ during the "
+          "deferred catch-up after it); the `views-*` threads maintain the views:")
+        W("")
+        W("| mode | " + " | ".join(columns) + " | total |")
+        W("|---|" + "---:|" * (len(columns) + 1))
+        for m in ing["modes"]:
+            during = by_column(m.get("server_threads_us_per_event"))
+            deferred = by_column(m.get("server_threads_deferred_us_per_event"))
+            if not during:
+                continue
+            cells = []
+            for c in columns:
+                d, dd = during.get(c, 0), deferred.get(c, 0)
+                cells.append((f"{d:.1f}" + (f" (+{dd:.1f})" if dd >= 0.05 else "")) if d or dd else "")
+            total = sum(during.values()) + sum(deferred.values())
+            W(f"| {m['name']} | " + " | ".join(cells) + f" | {total:.0f} |")
+        W("")
     W("'Verify share' estimates how much of `ledgerd`'s CPU per event is the one signature "
       "verification (the CPU time of one `Ed25519Verify`, measured with the adjacent ceiling, over "
       "the server's CPU time per event including the deferred catch-up): what is not verification is "

@@ -32,6 +32,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/status.h"
+#include "rocksdb/write_batch.h"
 
 namespace ledger::store {
 
@@ -199,6 +200,8 @@ class RocksDbLogStore : public LogStore {
   // Serialises Commit; guards the fail-stop state.
   mutable absl::Mutex commit_mu_;
   absl::Status failed_ ABSL_GUARDED_BY(commit_mu_);
+  // Reused by every Commit (cleared first): its buffer keeps its capacity between commits.
+  rocksdb::WriteBatch write_batch_ ABSL_GUARDED_BY(commit_mu_);
 
   mutable absl::Mutex state_mu_;
   std::shared_ptr<const ReadState> state_ ABSL_GUARDED_BY(state_mu_);

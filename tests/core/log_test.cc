@@ -628,7 +628,7 @@ TEST(LogAppendAllTest, BatchOverTheLimitIsResourceExhausted) {
   ExpectUnchanged(t, before);
 }
 
-// LIBRARY BUG (ledger/core/log.cc, Log::AppendAll): the signer of every event in a batch is
+// LIBRARY BUG (ledger/core/admission.cc, Log::AppendAll): the signer of every event in a batch is
 // looked up in the committed registry before the batch is staged, so an event signed by a key
 // that an earlier event of the same batch registers is refused (FAILED_PRECONDITION "not
 // registered"). docs/format.md §3 makes that event valid (the key "was registered by an entry

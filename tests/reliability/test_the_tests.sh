@@ -48,7 +48,7 @@ mutate() {
       filter='PowerLossTest.*'
       ;;
     fail-stop)
-      apply ledger/core/log.cc 's|^      failed_ = commit;$|      (void)commit;  // MUTANT: fail-stop off|'
+      apply ledger/core/sequencer.cc 's|^      failed_ = commit;$|      (void)commit;  // MUTANT: fail-stop off|'
       apply ledger/store/rocksdb_log_store.cc \
         's|^  if (!failed_.ok()) {$|  if (false) {  // MUTANT: fail-stop off|'
       target=//tests/reliability:io_fault_test
