@@ -269,7 +269,7 @@ std::optional<Follower::Round> Follower::Apply(std::vector<std::string> leaf_dat
   }
   const size_t count = leaf_datas.size();
   LEDGER_CRASH_POINT("follower-before-apply");
-  absl::StatusOr<TreeSize> applied = log_->AppendReplicated(leaf_datas, note);
+  absl::StatusOr<TreeSize> applied = log_->AppendReplicated(std::move(leaf_datas), note);
   if (applied.ok()) {
     LEDGER_CRASH_POINT("follower-after-apply");
     absl::MutexLock lock(&mu_);
