@@ -179,12 +179,17 @@ void Follower::Loop() {
       if (stopping_) return;
     }
     const absl::Time start = absl::Now();
+    const TreeSize size_before = log_->Head().tree_size;
     const Round round = RunOnce();
     if (round == Round::kStopped) return;
     absl::Duration wait;
     if (round == Round::kRetry) {
       wait = backoff;
       backoff = std::min(backoff * 2, options_.max_backoff);
+    } else if (log_->Head().tree_size != size_before) {
+      // The leader is growing: ask again at once (its long poll answers as soon as it grows).
+      backoff = options_.min_backoff;
+      wait = absl::ZeroDuration();
     } else {
       backoff = options_.min_backoff;
       wait = options_.idle_delay - (absl::Now() - start);

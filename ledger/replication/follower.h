@@ -123,8 +123,9 @@ struct FollowerOptions {
   size_t max_chunk_entries = 10000;
   // Long poll: how long the leader may hold a request while it has nothing new.
   absl::Duration wait_for_growth = absl::Seconds(1);
-  // After a round that found the follower caught up, the next round starts at least this long
-  // after the previous one started (bounds the request rate when the leader does not wait).
+  // After a round that found the follower caught up without applying anything, the next round
+  // starts at least this long after the previous one started (bounds the request rate when the
+  // leader does not wait). After a round that applied entries the next one starts at once.
   absl::Duration idle_delay = absl::Milliseconds(50);
   // Backoff after a failed round: doubles from min_backoff up to max_backoff.
   absl::Duration min_backoff = absl::Milliseconds(100);
