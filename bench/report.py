@@ -576,7 +576,9 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'core::OpenLog (media
     if rp:
         cu, st_ = rp["catch_up"], rp["steady"]
         W(f"An empty follower (`ledgerd init-follower` with the log key and admin key from the operator's "
-          f"records, then `serve --follow`) against `ledgerd` serving the largest log ({fmt(rp['entries'])} entries), "
+          f"records, then `serve --follow`) against `ledgerd` serving the largest log ({fmt(rp['entries'])} entries"
+          + (f", then {fmt(rp['signed_batch_entries'])} more appended in signed batches" if rp.get("signed_batch_entries") else "")
+          + "), "
           "both on this machine: every entry re-verified (signature, Merkle path, checkpoint consistency) "
           "by the follower.")
         W("")
