@@ -35,12 +35,17 @@
 //
 //   ingest_bench --ledgerd=PATH --work-dir=DIR --replicate-existing=DATA_DIR [--seconds=5]
 //                [--streams=2] [--admin-key=PUB] [--liar-dir=DIR] [--catch-up-limit=900]
+//                [--signed-batch-entries=N] [--batch-size=100]
 //
-// replication: serves DATA_DIR (a log_bench log) as the leader, starts an empty follower
-// (`ledgerd init-follower` with the log key and admin key from the operator's records, then
-// `serve --follow`) and times its catch-up (entries/s vs the ceiling); then streams appends into
-// the leader at full speed for --seconds while sampling both tree sizes every ~10 ms: the steady
-// lag in entries and in milliseconds (leader reports a size -> follower first reports it).
+// replication: serves DATA_DIR (a log_bench log: one signature per event) as the leader, first
+// appends --signed-batch-entries more events to it through AppendSignedBatch (--batch-size
+// events per signature, 8 clients; default a fifth of the log, at most 200,000; not timed), then
+// starts an empty follower (`ledgerd init-follower` with the log key and admin key from the
+// operator's records, then `serve --follow`) and times its catch-up (entries/s vs the ceiling),
+// separately over the per-event part of the log and over the signed-batch part after it; then
+// streams appends into the leader at full speed for --seconds while sampling both tree sizes
+// every ~10 ms: the steady lag in entries and in milliseconds (leader reports a size -> follower
+// first reports it).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -955,8 +960,42 @@ int ReplicateExisting(const Flags& flags) {
   const double ceiling = MeasureVerifyRate(cores, ceiling_seconds, &verify_cpu_us);
   Server leader = StartLedgerd(ledgerd, leader_dir, work + "/leader");
   auto leader_stub = LedgerService::NewStub(MakeChannel(leader.target, -1));
-  const uint64_t leader_size = TreeSizeOf(*leader_stub);
+  const uint64_t per_event_size = TreeSizeOf(*leader_stub);
   WaitIdle(leader.pid);  // the leader's own views, caught up before the clock starts
+
+  // The signed-batch part of the log: AppendSignedBatch into the leader (not timed).
+  ClaimTemplates claims = LoadClaims(flags.Str("liar-dir", ""));
+  crypto::Ed25519PrivateKey submitter = BenchKey(0xb2);  // log_bench registered it
+  const int batch_size = static_cast<int>(flags.Num("batch-size", 100));
+  const size_t signed_batches =
+      static_cast<size_t>(flags.Num("signed-batch-entries",
+                                    std::min<double>(200000, per_event_size / 5.0))) /
+      batch_size;
+  if (signed_batches > 0) {
+    std::vector<ledger::v1::AppendSignedBatchRequest> pool(signed_batches);
+    {
+      const std::string prefix = absl::StrCat("repl-sb-", per_event_size, "-");
+      auto events = Presign(claims, kOrigin, prefix, 0, signed_batches * batch_size, submitter,
+                            cores);
+      std::vector<std::pair<std::string, std::string>> members;
+      for (size_t r = 0; r < signed_batches; ++r) {
+        members.clear();
+        for (int k = 0; k < batch_size; ++k) {
+          auto& e = events[r * batch_size + k];
+          members.emplace_back(e.event_id(), e.event());
+        }
+        *pool[r].mutable_batch() =
+            client::SignBatch(kOrigin, absl::StrCat(prefix, "batch-", r), members, submitter);
+      }
+    }
+    Errors errors;
+    const ModeResult r = RunSignedBatch(leader.target, 8, 1e9, pool, errors);
+    if (errors.count.load() > 0) Die("AppendSignedBatch into the leader: " + errors.first);
+    std::fprintf(stderr, "replicate: leader took %llu events in signed batches of %d (%.0f/s)\n",
+                 static_cast<unsigned long long>(r.events), batch_size, r.events / r.seconds);
+    WaitIdle(leader.pid);
+  }
+  const uint64_t leader_size = TreeSizeOf(*leader_stub);
 
   // An empty follower, configured from the operator's records (not from the leader).
   if (Run({ledgerd, "init-follower", "--data-dir", follower_dir, "--origin", kOrigin,
@@ -970,24 +1009,64 @@ int ReplicateExisting(const Flags& flags) {
       StartLedgerd(ledgerd, follower_dir, work + "/follower", {"--follow", leader.target});
   auto follower_stub = LedgerService::NewStub(MakeChannel(follower.target, -2));
   uint64_t fsize = 0;
+  // When the follower first reported the whole per-event part (sampled every 20 ms).
+  double split_s = 0, split_follower_cpu = 0, split_leader_cpu = 0;
+  uint64_t split_size = 0;
   while ((fsize = TreeSizeOf(*follower_stub)) < leader_size &&
          SecondsSince(start) < catch_up_limit) {
+    if (split_size == 0 && fsize >= per_event_size) {
+      split_s = SecondsSince(start);
+      split_size = fsize;
+      split_follower_cpu = ProcessCpuSeconds(follower.pid);
+      split_leader_cpu = ProcessCpuSeconds(leader.pid) - leader_cpu_0;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const double catch_up_s = SecondsSince(start);
   const double follower_cpu = ProcessCpuSeconds(follower.pid);
   const double leader_cpu = ProcessCpuSeconds(leader.pid) - leader_cpu_0;
+  if (split_size == 0) {  // no signed-batch part, or it came in the last sample
+    split_s = catch_up_s;
+    split_size = fsize;
+    split_follower_cpu = follower_cpu;
+    split_leader_cpu = leader_cpu;
+  }
   const double rate = fsize / catch_up_s;
   std::fprintf(stderr,
                "replicate: follower caught up on %llu entries in %.1f s = %.0f entries/s = %.2f x "
                "ceiling (%.0f/s); follower CPU %.1f s, leader CPU %.1f s\n",
                static_cast<unsigned long long>(fsize), catch_up_s, rate, rate / ceiling, ceiling,
                follower_cpu, leader_cpu);
+  // The two parts of the log: per-event signatures [0, split_size), signed batches after.
+  auto part_json = [&](uint64_t entries, double s, double fcpu, double lcpu) {
+    const double part_rate = s > 0 ? entries / s : 0.0;
+    return nlohmann::json{{"entries", entries},
+                          {"seconds", s},
+                          {"entries_per_s", part_rate},
+                          {"ratio_to_ceiling", part_rate / ceiling},
+                          {"follower_cpu_s", fcpu},
+                          {"follower_cpu_us_per_entry", entries ? fcpu * 1e6 / entries : 0.0},
+                          {"leader_cpu_s", lcpu}};
+  };
+  const nlohmann::json per_event_part =
+      part_json(split_size, split_s, split_follower_cpu, split_leader_cpu);
+  const nlohmann::json signed_batch_part =
+      part_json(fsize - split_size, catch_up_s - split_s, follower_cpu - split_follower_cpu,
+                leader_cpu - split_leader_cpu);
+  for (const auto* part : {&per_event_part, &signed_batch_part}) {
+    if ((*part)["entries"].get<uint64_t>() == 0) continue;
+    std::fprintf(stderr,
+                 "replicate:   %s part: %llu entries in %.1f s = %.0f entries/s = %.2f x "
+                 "ceiling; follower CPU %.0f us/entry\n",
+                 part == &per_event_part ? "per-event" : "signed-batch",
+                 static_cast<unsigned long long>((*part)["entries"].get<uint64_t>()),
+                 (*part)["seconds"].get<double>(), (*part)["entries_per_s"].get<double>(),
+                 (*part)["ratio_to_ceiling"].get<double>(),
+                 (*part)["follower_cpu_us_per_entry"].get<double>());
+  }
   const auto [follower_settle_s, follower_settle_cpu] = WaitIdle(follower.pid);
 
   // Steady lag: AppendStream at full speed into the leader while sampling both sizes.
-  ClaimTemplates claims = LoadClaims(flags.Str("liar-dir", ""));
-  crypto::Ed25519PrivateKey submitter = BenchKey(0xb2);  // log_bench registered it
   const double ingest_ceiling = MeasureVerifyRate(cores, ceiling_seconds);
   const size_t n = static_cast<size_t>(std::min(flags.Num("max-bulk-rate", 32000),
                                                 2.0 * ingest_ceiling) * seconds) +
@@ -1057,7 +1136,8 @@ int ReplicateExisting(const Flags& flags) {
   const int frc = StopLedgerd(follower, work + "/follower", &ru);
   const int lrc = StopLedgerd(leader, work + "/leader", &ru);
   nlohmann::json out = {
-      {"entries", leader_size},
+      {"entries", per_event_size},  // the log_bench log served
+      {"signed_batch_entries", leader_size - per_event_size},  // appended before catch-up
       {"ceiling_2t_per_s", ceiling},
       {"verify_cpu_us", verify_cpu_us},
       {"catch_up",
@@ -1070,7 +1150,10 @@ int ReplicateExisting(const Flags& flags) {
         {"follower_cpu_us_per_entry", fsize ? follower_cpu * 1e6 / fsize : 0.0},
         {"leader_cpu_s", leader_cpu},
         {"follower_views_settle_s", follower_settle_s},
-        {"follower_views_settle_cpu_s", follower_settle_cpu}}},
+        {"follower_views_settle_cpu_s", follower_settle_cpu},
+        {"per_event_part", per_event_part},
+        {"signed_batch_part", signed_batch_part},
+        {"signed_batch_events_per_signature", batch_size}}},
       {"steady",
        {{"streams", streams},
         {"seconds", r.seconds},

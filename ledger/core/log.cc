@@ -3,9 +3,12 @@
 #include "ledger/core/log.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
@@ -272,7 +275,7 @@ absl::StatusOr<ConsistencyProof> Log::ProveConsistency(TreeSize from_tree_size,
   return proof;
 }
 
-absl::StatusOr<TreeSize> Log::AppendReplicated(const std::vector<std::string>& leaf_datas,
+absl::StatusOr<TreeSize> Log::AppendReplicated(std::vector<std::string> leaf_datas,
                                                 const std::string& checkpoint_note) {
   if (!is_follower()) {
     return absl::FailedPreconditionError("AppendReplicated is for followers only");
@@ -305,41 +308,68 @@ absl::StatusOr<TreeSize> Log::AppendReplicated(const std::vector<std::string>& l
         LEDGER_ASSIGN_OR_RETURN(ClaimRecord r, DecodeClaimRecord(*bytes));
         return std::optional<ClaimRecord>(r);
       },
-      head.last_recorded_time_micros, /*threads=*/0);
+      head.last_recorded_time_micros, /*threads=*/1);
   store::CommitBatch batch;
   batch.expected_tree_size = head.tree_size;
+  batch.leaf_index.reserve(leaf_datas.size());
+  batch.event_ids.reserve(leaf_datas.size());
   merkle::Frontier frontier = frontier_;
-  std::map<std::string, SequenceNumber> new_ids;
+  // The rules, in log order; the first entry that breaks one ends the loop (`refused`).
+  absl::Status refused;
+  // Views of the ids in batch.event_ids (reserved above: its strings do not move).
+  absl::flat_hash_map<absl::string_view, SequenceNumber> new_ids;
   int64_t last_time = head.last_recorded_time_micros;
   for (size_t i = 0; i < leaf_datas.size(); ++i) {
     const SequenceNumber seq = head.tree_size + i;
-    LEDGER_ASSIGN_OR_RETURN(ReplayedEntry e, replayer.Add(seq, leaf_datas[i]));
-    LEDGER_ASSIGN_OR_RETURN(std::optional<store::EventIdRecord> existing,
-                            store_->GetEventId(e.event_id));
-    if (existing.has_value() || new_ids.count(e.event_id) != 0) {
-      return absl::DataLossError(absl::StrCat(
-          "entry ", seq, ": event id \"", e.event_id, "\" already names entry ",
-          existing.has_value() ? existing->sequence : new_ids[e.event_id]));
+    absl::StatusOr<ReplayedEntry> e = replayer.Add(seq, leaf_datas[i]);
+    if (!e.ok()) {
+      refused = e.status();
+      break;
     }
-    new_ids[e.event_id] = seq;
-    frontier.Append(e.leaf_hash, &batch.nodes);
-    batch.entries.push_back(leaf_datas[i]);
-    batch.leaf_index.emplace_back(e.leaf_hash, seq);
-    batch.event_ids.emplace_back(e.event_id, store::EventIdRecord{seq, e.event_hash});
-    for (const auto& [id, r] : e.key_changes) batch.keys.emplace_back(id, EncodeKeyRecord(r));
-    for (const auto& [id, r] : e.claim_changes) batch.claims.emplace_back(id, EncodeClaimRecord(r));
-    last_time = e.recorded_time_micros;
+    batch.event_ids.emplace_back(std::move(e->event_id), store::EventIdRecord{seq, e->event_hash});
+    const std::string& id = batch.event_ids.back().first;
+    if (auto [it, inserted] = new_ids.emplace(id, seq); !inserted) {
+      refused = absl::DataLossError(absl::StrCat("entry ", seq, ": event id \"", id,
+                                                 "\" already names entry ", it->second));
+      batch.event_ids.pop_back();
+      break;
+    }
+    frontier.Append(e->leaf_hash, &batch.nodes);
+    batch.leaf_index.emplace_back(e->leaf_hash, seq);
+    for (const auto& [key, r] : e->key_changes) batch.keys.emplace_back(key, EncodeKeyRecord(r));
+    for (const auto& [claim, r] : e->claim_changes) {
+      batch.claims.emplace_back(claim, EncodeClaimRecord(r));
+    }
+    last_time = e->recorded_time_micros;
   }
+  // Event ids already stored, looked up together (one MultiGet): an earlier entry's duplicate
+  // is reported before a later entry's broken rule, as when each entry is checked in turn.
+  {
+    std::vector<absl::string_view> ids;
+    ids.reserve(batch.event_ids.size());
+    for (const auto& [id, record] : batch.event_ids) ids.push_back(id);
+    std::vector<std::optional<store::EventIdRecord>> existing;
+    LEDGER_RETURN_IF_ERROR(store_->GetEventIds(ids, &existing));
+    for (size_t i = 0; i < existing.size(); ++i) {
+      if (!existing[i].has_value()) continue;
+      return absl::DataLossError(absl::StrCat("entry ", head.tree_size + i, ": event id \"",
+                                              ids[i], "\" already names entry ",
+                                              existing[i]->sequence));
+    }
+  }
+  if (!refused.ok()) return refused;
   if (frontier.Root() != checkpoint->root_hash) {
     return absl::DataLossError(absl::StrCat(
         "the leader's entries give root ", HexEncode(frontier.Root()), " at tree size ",
         checkpoint->tree_size, " but its signed checkpoint says ",
         HexEncode(checkpoint->root_hash)));
   }
-  if (std::optional<SequenceNumber> bad = replayer.VerifySignatures(nullptr); bad.has_value()) {
+  if (std::optional<SequenceNumber> bad = VerifyReplicatedSignatures(replayer.TakeSignatureJobs());
+      bad.has_value()) {
     return absl::DataLossError(
         absl::StrCat("entry ", *bad, ": the Ed25519 signature does not verify"));
   }
+  batch.entries = std::move(leaf_datas);
   batch.checkpoint = checkpoint_note;
   batch.new_head = {checkpoint->tree_size, checkpoint->root_hash, last_time};
   LEDGER_RETURN_IF_ERROR(CheckFreeSpace());
@@ -357,6 +387,28 @@ absl::StatusOr<TreeSize> Log::AppendReplicated(const std::vector<std::string>& l
   frontier_ = std::move(frontier);
   latest_checkpoint_ = checkpoint_note;
   return head_.tree_size;
+}
+
+std::optional<SequenceNumber> Log::VerifyReplicatedSignatures(
+    const std::vector<EntryReplayer::SignatureJob>& jobs) {
+  constexpr size_t kJobsPerTask = 32;
+  if (replica_verifiers_ == nullptr) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    replica_verifiers_ = std::make_unique<ParallelRunner>(cores - 1, "verify");
+  }
+  std::atomic<size_t> first_bad{jobs.size()};
+  replica_verifiers_->ForEach((jobs.size() + kJobsPerTask - 1) / kJobsPerTask, [&](size_t task) {
+    const size_t begin = task * kJobsPerTask;
+    const size_t end = std::min(jobs.size(), begin + kJobsPerTask);
+    const size_t bad = EntryReplayer::VerifyJobs(jobs, begin, end);
+    if (bad == end) return;
+    size_t current = first_bad.load();
+    while (bad < current && !first_bad.compare_exchange_weak(current, bad)) {
+    }
+  });
+  const size_t bad = first_bad.load();
+  if (bad == jobs.size()) return std::nullopt;
+  return jobs[bad].sequence;
 }
 
 }  // namespace ledger::core

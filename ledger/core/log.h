@@ -40,6 +40,7 @@
 #include "ledger/base/types.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/core/proof_cache.h"
+#include "ledger/core/replayer.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/compact_range.h"
@@ -234,7 +235,7 @@ class Log {
   //   DATA_LOSS            an entry breaks a rule ("entry N: ..."), the checkpoint does not
   //                        verify, or its root is not the recomputed root (a fork)
   // Not thread-safe against itself: one replication thread calls it.
-  absl::StatusOr<TreeSize> AppendReplicated(const std::vector<std::string>& leaf_datas,
+  absl::StatusOr<TreeSize> AppendReplicated(std::vector<std::string> leaf_datas,
                                             const std::string& checkpoint_note);
 
   bool is_follower() const { return !log_key_.has_value(); }
@@ -306,6 +307,10 @@ class Log {
   void SequencerLoop();
   void ProcessGroup(std::vector<Unit*> group);
   absl::Status StageUnit(Unit* unit, GroupStage* stage);
+  // AppendReplicated's signature checks, on replica_verifiers_ and the calling thread: the
+  // sequence of the first entry whose signature does not verify, or nullopt.
+  std::optional<SequenceNumber> VerifyReplicatedSignatures(
+      const std::vector<EntryReplayer::SignatureJob>& jobs);
 
   const std::unique_ptr<store::LogStore> store_;
   const LogIdentity identity_;
@@ -337,6 +342,9 @@ class Log {
 
   // Helper threads for checking and verifying the events of one request in parallel.
   std::unique_ptr<ParallelRunner> checkers_;
+  // Helper threads verifying replicated entries' signatures (AppendReplicated's thread only;
+  // started by its first call).
+  std::unique_ptr<ParallelRunner> replica_verifiers_;
 
   std::thread sequencer_;
 };

@@ -57,11 +57,95 @@ Follower::Follower(core::Log* log, EntrySource* source, FollowerOptions options)
       source_(source),
       options_(std::move(options)),
       verifier_{log->identity().origin, log->identity().log_public_key} {
-  absl::MutexLock lock(&mu_);
-  status_.tree_size = log_->Head().tree_size;
+  {
+    absl::MutexLock lock(&mu_);
+    status_.tree_size = log_->Head().tree_size;
+  }
+  fetch_thread_ = std::thread([this] {
+    SetCurrentThreadName("follower-fetch");
+    FetchLoop();
+  });
 }
 
-Follower::~Follower() { Stop(); }
+Follower::~Follower() {
+  Stop();
+  {
+    absl::MutexLock lock(&fetch_mu_);
+    fetch_stopping_ = true;
+  }
+  fetch_thread_.join();
+}
+
+void Follower::FetchLoop() {
+  // Condition argument: this follower and the most entries fetched ahead.
+  std::pair<Follower*, size_t> arg(this, 2 * std::max<size_t>(options_.max_chunk_entries, 1));
+  for (;;) {
+    SequenceNumber from;
+    size_t want;
+    {
+      absl::MutexLock lock(&fetch_mu_);
+      fetch_mu_.Await(absl::Condition(
+          +[](std::pair<Follower*, size_t>* arg) {
+            Follower* f = arg->first;
+            f->fetch_mu_.AssertHeld();
+            return f->fetch_stopping_ || (f->fetch_active_ && f->fetch_next_ < f->fetch_end_ &&
+                                          f->fetched_entries_ < arg->second);
+          },
+          &arg));
+      if (fetch_stopping_) return;
+      from = fetch_next_;
+      want = static_cast<size_t>(
+          std::min<TreeSize>(std::max<size_t>(options_.page_entries, 1), fetch_end_ - from));
+      fetch_busy_ = true;
+    }
+    absl::StatusOr<EntryBatch> page = source_->Entries(Position(), from, want);
+    absl::MutexLock lock(&fetch_mu_);
+    fetch_busy_ = false;
+    if (!fetch_active_ || fetch_next_ != from) continue;  // stopped meanwhile: dropped
+    if (!page.ok() || page->leaf_datas.empty()) {
+      fetch_active_ = false;  // the taker reports it; nothing more is fetched
+    } else {
+      if (page->leaf_datas.size() > want) page->leaf_datas.resize(want);
+      fetch_next_ += page->leaf_datas.size();
+      fetched_entries_ += page->leaf_datas.size();
+    }
+    fetched_.push_back(std::move(page));
+  }
+}
+
+void Follower::StartFetching(SequenceNumber from, TreeSize end) {
+  absl::MutexLock lock(&fetch_mu_);
+  fetch_active_ = true;
+  fetch_next_ = from;
+  fetch_end_ = end;
+}
+
+absl::StatusOr<EntryBatch> Follower::TakePage() {
+  absl::MutexLock lock(&fetch_mu_);
+  fetch_mu_.Await(absl::Condition(
+      +[](Follower* f) {
+        f->fetch_mu_.AssertHeld();
+        return !f->fetched_.empty();
+      },
+      this));
+  absl::StatusOr<EntryBatch> page = std::move(fetched_.front());
+  fetched_.pop_front();
+  if (page.ok()) fetched_entries_ -= page->leaf_datas.size();
+  return page;
+}
+
+void Follower::StopFetching() {
+  absl::MutexLock lock(&fetch_mu_);
+  fetch_active_ = false;
+  fetch_mu_.Await(absl::Condition(
+      +[](Follower* f) {
+        f->fetch_mu_.AssertHeld();
+        return !f->fetch_busy_;
+      },
+      this));
+  fetched_.clear();
+  fetched_entries_ = 0;
+}
 
 FollowerStatus Follower::status() const {
   absl::MutexLock lock(&mu_);
@@ -95,12 +179,17 @@ void Follower::Loop() {
       if (stopping_) return;
     }
     const absl::Time start = absl::Now();
+    const TreeSize size_before = log_->Head().tree_size;
     const Round round = RunOnce();
     if (round == Round::kStopped) return;
     absl::Duration wait;
     if (round == Round::kRetry) {
       wait = backoff;
       backoff = std::min(backoff * 2, options_.max_backoff);
+    } else if (log_->Head().tree_size != size_before) {
+      // The leader is growing: ask again at once (its long poll answers as soon as it grows).
+      backoff = options_.min_backoff;
+      wait = absl::ZeroDuration();
     } else {
       backoff = options_.min_backoff;
       wait = options_.idle_delay - (absl::Now() - start);
@@ -203,16 +292,23 @@ Follower::Round Follower::CatchUp(const Target& target) {
   TreeSize next = base;
   std::vector<std::string> pending;              // entries [base, next)
   std::map<TreeSize, std::string> checkpoints;   // the leader's, sizes in (base, end)
+  // Pages are fetched ahead, while chunks are verified and committed. Every return below
+  // happens with fetching stopped.
+  auto done = [this](Round round) {
+    StopFetching();
+    return round;
+  };
+  StartFetching(next, end);
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
-      if (stopping_) return Round::kRetry;
+      if (stopping_) return done(Round::kRetry);
     }
     if (next == end) {
       std::optional<Round> failed = Apply(std::move(pending), target.note, end);
-      if (failed.has_value()) return *failed;
+      if (failed.has_value()) return done(*failed);
       Publish(FollowerState::kCaughtUp);
-      return Round::kCaughtUp;
+      return done(Round::kCaughtUp);
     }
     if (pending.size() >= options_.max_chunk_entries && !checkpoints.empty()) {
       // End the chunk at the largest stored checkpoint within max_chunk_entries, else at the
@@ -228,18 +324,18 @@ Follower::Round Follower::CatchUp(const Target& target) {
       pending.erase(pending.begin(), split);
       checkpoints.erase(checkpoints.begin(), std::next(it));
       std::optional<Round> failed = Apply(std::move(chunk), note, size);
-      if (failed.has_value()) return *failed;
+      if (failed.has_value()) return done(*failed);
       base = size;
       Publish(FollowerState::kCatchingUp, pending.empty() ? 0 : RecordedTime(pending.front()));
       continue;
     }
     const size_t want = static_cast<size_t>(std::min<TreeSize>(options_.page_entries, end - next));
-    absl::StatusOr<EntryBatch> batch = source_->Entries(Position(), next, want);
-    if (!batch.ok()) return Retry(batch.status());
+    absl::StatusOr<EntryBatch> batch = TakePage();
+    if (!batch.ok()) return done(Retry(batch.status()));
     if (batch->leaf_datas.empty()) {
-      return Retry(absl::UnavailableError(
+      return done(Retry(absl::UnavailableError(
           absl::StrCat("the leader sent no entries from sequence ", next,
-                       " although its checkpoint has tree size ", end)));
+                       " although its checkpoint has tree size ", end))));
     }
     if (batch->leaf_datas.size() > want) batch->leaf_datas.resize(want);
     const TreeSize got = batch->leaf_datas.size();
@@ -269,7 +365,7 @@ std::optional<Follower::Round> Follower::Apply(std::vector<std::string> leaf_dat
   }
   const size_t count = leaf_datas.size();
   LEDGER_CRASH_POINT("follower-before-apply");
-  absl::StatusOr<TreeSize> applied = log_->AppendReplicated(leaf_datas, note);
+  absl::StatusOr<TreeSize> applied = log_->AppendReplicated(std::move(leaf_datas), note);
   if (applied.ok()) {
     LEDGER_CRASH_POINT("follower-after-apply");
     absl::MutexLock lock(&mu_);
@@ -279,6 +375,7 @@ std::optional<Follower::Round> Follower::Apply(std::vector<std::string> leaf_dat
   if (absl::IsDataLoss(applied.status())) {
     // Either the checkpoint is not consistent with what the follower holds (a fork), or it is
     // and the leader's entries do not match its own checkpoint (or break a rule).
+    StopFetching();  // the source is asked below
     std::string why;
     if (before.tree_size > 0) {
       absl::StatusOr<std::vector<Hash>> proof = source_->ConsistencyProof(before.tree_size, size);

@@ -14,7 +14,9 @@
 //        [L, size) are fetched in pages and applied with Log::AppendReplicated in chunks of at
 //        most max_chunk_entries, each ending at a size for which the leader stored a checkpoint
 //        (the last one at the fetched checkpoint). AppendReplicated re-verifies everything
-//        (docs/format.md §8) and commits each chunk atomically with its checkpoint.
+//        (docs/format.md §8) and commits each chunk atomically with its checkpoint. The next
+//        page is fetched (on the follower's fetch thread) while a chunk is verified and
+//        committed; the source is never called by two threads at once.
 //        When it refuses a chunk (DATA_LOSS), a consistency proof from L to the chunk's
 //        checkpoint tells FORK_INCONSISTENT (no proof verifies) from BAD_ENTRIES (the leader's
 //        entries do not match its own checkpoint, or break a rule).
@@ -30,7 +32,9 @@
 // no duplicate and no gap.
 //
 // Thread-safety: RunOnce must not run concurrently with itself or with the thread Start()
-// runs (one replication thread per log); status() is thread-safe.
+// runs (one replication thread per log); status() is thread-safe. A Follower also owns one
+// long-lived fetch thread (started by the constructor), which calls EntrySource::Entries only
+// while RunOnce's thread waits for that page or works on the local log.
 //
 // Example:
 //   FollowerOptions options;
@@ -45,6 +49,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -110,7 +115,7 @@ struct FollowerOptions {
   std::string leader;
   // Where fork evidence files go (created when needed): <data-dir>/fork-evidence.
   std::string evidence_dir;
-  // Entries asked for per request.
+  // Entries asked for per request (the leader sends at most 1000: kMaxReplicateEntries).
   size_t page_entries = 1000;
   // Most entries applied in one commit, when the leader stored a checkpoint that ends a
   // chunk of at most this size (the leader stores one per group commit); otherwise a chunk
@@ -118,8 +123,9 @@ struct FollowerOptions {
   size_t max_chunk_entries = 10000;
   // Long poll: how long the leader may hold a request while it has nothing new.
   absl::Duration wait_for_growth = absl::Seconds(1);
-  // After a round that found the follower caught up, the next round starts at least this long
-  // after the previous one started (bounds the request rate when the leader does not wait).
+  // After a round that found the follower caught up without applying anything, the next round
+  // starts at least this long after the previous one started (bounds the request rate when the
+  // leader does not wait). After a round that applied entries the next one starts at once.
   absl::Duration idle_delay = absl::Milliseconds(50);
   // Backoff after a failed round: doubles from min_backoff up to max_backoff.
   absl::Duration min_backoff = absl::Milliseconds(100);
@@ -180,6 +186,16 @@ class Follower {
   void Publish(FollowerState state, int64_t oldest_pending_micros = 0);
   FollowerPosition Position() const;
 
+  // The fetch thread fetches the pages of [from, end) in order, one request at a time, up to
+  // 2 * max_chunk_entries entries ahead of the pages taken. Only RunOnce's thread calls these.
+  void StartFetching(SequenceNumber from, TreeSize end);
+  // The next page (waits for it). After an error or an empty page nothing more is fetched.
+  absl::StatusOr<EntryBatch> TakePage();
+  // Stops fetching: waits for a request in flight and drops the pages not taken. Called
+  // before any other call of the source and before CatchUp returns.
+  void StopFetching();
+  void FetchLoop();
+
   core::Log* const log_;
   EntrySource* const source_;
   const FollowerOptions options_;
@@ -192,6 +208,16 @@ class Follower {
   bool halted_ ABSL_GUARDED_BY(mu_) = false;
 
   std::thread thread_;
+
+  absl::Mutex fetch_mu_;
+  bool fetch_active_ ABSL_GUARDED_BY(fetch_mu_) = false;  // between StartFetching and the end
+  SequenceNumber fetch_next_ ABSL_GUARDED_BY(fetch_mu_) = 0;
+  TreeSize fetch_end_ ABSL_GUARDED_BY(fetch_mu_) = 0;
+  bool fetch_busy_ ABSL_GUARDED_BY(fetch_mu_) = false;  // a request in flight
+  std::deque<absl::StatusOr<EntryBatch>> fetched_ ABSL_GUARDED_BY(fetch_mu_);
+  size_t fetched_entries_ ABSL_GUARDED_BY(fetch_mu_) = 0;
+  bool fetch_stopping_ ABSL_GUARDED_BY(fetch_mu_) = false;
+  std::thread fetch_thread_;  // last: started once everything above is initialised
 };
 
 }  // namespace ledger::replication

@@ -291,6 +291,26 @@ absl::StatusOr<std::optional<std::string>> RocksDbLogStore::Get(const ReadState&
 
 LogHead RocksDbLogStore::Head() const { return CurrentState()->head; }
 
+namespace {
+
+// Roughly the size of the WriteBatch that BuildWriteBatch makes of `batch` (keys, values and
+// RocksDB's per-record framing), to reserve.
+size_t EstimatedWriteBatchBytes(const CommitBatch& batch) {
+  constexpr size_t kRecord = 16;   // tag, column family id, two length varints
+  constexpr size_t kKey = 48;      // the longest fixed-size key or value of a small record
+  size_t bytes = 64;               // header, meta head record
+  for (const std::string& entry : batch.entries) bytes += kRecord + 16 + entry.size();
+  bytes += batch.nodes.size() * (kRecord + kKey);
+  bytes += batch.leaf_index.size() * (kRecord + kKey);
+  for (const auto& [id, record] : batch.event_ids) bytes += kRecord + kKey + id.size();
+  for (const auto& [id, record] : batch.keys) bytes += kRecord + 16 + id.size() + record.size();
+  for (const auto& [id, record] : batch.claims) bytes += kRecord + 16 + id.size() + record.size();
+  if (batch.checkpoint.has_value()) bytes += kRecord + 16 + batch.checkpoint->size();
+  return bytes;
+}
+
+}  // namespace
+
 absl::Status RocksDbLogStore::Commit(const CommitBatch& batch) {
   absl::MutexLock lock(&commit_mu_);
   if (read_only_) return absl::FailedPreconditionError("store is open read-only");
@@ -301,9 +321,16 @@ absl::Status RocksDbLogStore::Commit(const CommitBatch& batch) {
   const std::shared_ptr<const ReadState> state = CurrentState();
   LEDGER_RETURN_IF_ERROR(ValidateCommitBatch(batch, state->head));
 
-  // One buffer for every commit: a new WriteBatch per group commit grew (and the kernel zeroed)
-  // fresh pages each time.
-  write_batch_.Clear();
+  // One buffer for every commit, reserved up front to the largest batch seen: a new WriteBatch
+  // per group commit grew (and the kernel zeroed) fresh pages each time, and a follower's chunk
+  // of thousands of entries would otherwise grow by doubling (copying megabytes each time).
+  const size_t estimate = EstimatedWriteBatchBytes(batch);
+  if (estimate > write_batch_reserved_) {
+    write_batch_ = rocksdb::WriteBatch(estimate);
+    write_batch_reserved_ = estimate;
+  } else {
+    write_batch_.Clear();
+  }
   LEDGER_RETURN_IF_ERROR(BuildWriteBatch(batch, &write_batch_));
   rocksdb::WriteOptions write_options;
   write_options.sync = true;  // Durable when Commit returns OK.

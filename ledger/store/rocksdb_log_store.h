@@ -202,6 +202,7 @@ class RocksDbLogStore : public LogStore {
   absl::Status failed_ ABSL_GUARDED_BY(commit_mu_);
   // Reused by every Commit (cleared first): its buffer keeps its capacity between commits.
   rocksdb::WriteBatch write_batch_ ABSL_GUARDED_BY(commit_mu_);
+  size_t write_batch_reserved_ ABSL_GUARDED_BY(commit_mu_) = 0;
 
   mutable absl::Mutex state_mu_;
   std::shared_ptr<const ReadState> state_ ABSL_GUARDED_BY(state_mu_);
