@@ -37,27 +37,10 @@
 namespace ledger::bench {
 namespace {
 
-// CPU seconds of this process's threads, by thread name without a trailing number.
+// CPU seconds of this process's threads, by thread group.
 std::map<std::string, double> CpuByThreadGroup() {
   std::map<std::string, double> out;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::ifstream in(task.path() / "stat");
-    std::string line;
-    if (!std::getline(in, line)) continue;
-    const size_t open = line.find('(');
-    const size_t close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close < open) continue;
-    std::vector<std::string> f = absl::StrSplit(line.substr(close + 2), ' ');
-    if (f.size() < 13) continue;
-    std::string name = line.substr(open + 1, close - open - 1);
-    while (!name.empty() && (std::isdigit(static_cast<unsigned char>(name.back())) ||
-                             name.back() == '-' || name.back() == ':')) {
-      name.pop_back();
-    }
-    out[name] += (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) /
-                 sysconf(_SC_CLK_TCK);
-  }
+  for (const auto& [tid, t] : ThreadCpuSeconds(getpid())) out[ThreadGroup(t.name)] += t.cpu_s;
   return out;
 }
 
@@ -74,16 +57,7 @@ int Main(const Flags& flags) {
 
   crypto::Ed25519PrivateKey admin = BenchKey(0xa1);
   crypto::Ed25519PrivateKey submitter = BenchKey(0xb2);
-  const std::string parent = std::filesystem::path(dir).parent_path().string();
-  std::filesystem::create_directories(parent);
-  if (!crypto::WritePublicKeyFile(parent + "/admin.key.pub", admin.public_key()).ok()) {
-    Die("cannot write the admin key");
-  }
-  if (Run({ledgerd, "init", "--data-dir", dir, "--origin", kOrigin, "--admin-key",
-           parent + "/admin.key.pub"},
-          parent + "/ledgerd-init.log") != 0) {
-    Die("ledgerd init failed; see " + parent + "/ledgerd-init.log");
-  }
+  InitDataDir(ledgerd, dir, kOrigin, admin.public_key());
   auto opened = core::OpenLog(dir, core::LogOptions());
   if (!opened.ok()) Die("OpenLog: " + std::string(opened.status().message()));
   std::unique_ptr<core::Log> log = *std::move(opened);

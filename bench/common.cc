@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -510,5 +511,50 @@ void WriteFile(const std::string& path, const std::string& text) {
 }
 
 void WriteJson(const std::string& path, const nlohmann::json& j) { WriteFile(path, j.dump(2) + "\n"); }
+
+std::map<int, ThreadCpu> ThreadCpuSeconds(pid_t pid) {
+  std::map<int, ThreadCpu> out;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    const size_t open = line.find('(');
+    const size_t close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    std::vector<std::string> f = absl::StrSplit(line.substr(close + 2), ' ');
+    if (f.size() < 13) continue;
+    ThreadCpu t;
+    t.name = line.substr(open + 1, close - open - 1);
+    t.cpu_s = (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) /
+              sysconf(_SC_CLK_TCK);
+    out[std::atoi(task.path().filename().c_str())] = t;
+  }
+  return out;
+}
+
+std::string ThreadGroup(const std::string& name) {
+  size_t end = name.size();
+  while (end > 0 && (std::isdigit(static_cast<unsigned char>(name[end - 1])) ||
+                     name[end - 1] == '-' || name[end - 1] == ':' || name[end - 1] == '_')) {
+    --end;
+  }
+  return end == 0 ? name : name.substr(0, end);
+}
+
+void InitDataDir(const std::string& ledgerd, const std::string& data_dir,
+                 const std::string& origin, const crypto::PublicKey& admin) {
+  const std::string parent = std::filesystem::path(data_dir).parent_path().string();
+  std::filesystem::create_directories(parent);
+  if (!crypto::WritePublicKeyFile(parent + "/admin.key.pub", admin).ok()) {
+    Die("cannot write the admin key");
+  }
+  if (Run({ledgerd, "init", "--data-dir", data_dir, "--origin", origin, "--admin-key",
+           parent + "/admin.key.pub"},
+          parent + "/ledgerd-init.log") != 0) {
+    Die("ledgerd init failed; see " + parent + "/ledgerd-init.log");
+  }
+}
 
 }  // namespace ledger::bench

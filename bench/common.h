@@ -109,6 +109,18 @@ CpuSnapshot TakeCpuSnapshot(pid_t server_pid, bool server_is_tree = false);
 // client_share = client / (client + server), server_cpu_us_per_event, client_cpu_us_per_event.
 nlohmann::json CpuJson(const CpuSnapshot& a, const CpuSnapshot& b, uint64_t events);
 
+// ---- threads ----
+// The CPU seconds of each thread of `pid` (by thread id; getpid() for this process), and its
+// name, from /proc/<pid>/task/*/stat.
+struct ThreadCpu {
+  std::string name;
+  double cpu_s = 0;
+};
+std::map<int, ThreadCpu> ThreadCpuSeconds(pid_t pid);
+// The group a thread name belongs to in a breakdown: its name without a trailing number
+// ("views-claims", "sequencer", "check", "grpcpp_sync_ser", "rocksdb:low", ...).
+std::string ThreadGroup(const std::string& name);
+
 // ---- processes ----
 // Starts argv[0] with stdout and stderr appended to `log_path`. Dies when it cannot.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path);
@@ -116,6 +128,10 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path);
 int WaitFor(pid_t pid, struct rusage* usage = nullptr);
 int Run(const std::vector<std::string>& argv, const std::string& log_path,
         struct rusage* usage = nullptr);
+// `ledgerd init` of `data_dir` for origin `origin` with `admin` as its genesis admin key, as an
+// operator would: the key's public file and the init log go to data_dir's parent. Dies on failure.
+void InitDataDir(const std::string& ledgerd, const std::string& data_dir,
+                 const std::string& origin, const crypto::PublicKey& admin);
 
 // ---- output ----
 // Writes `text` to `path` (or stdout when path is empty), dying on failure.

@@ -200,44 +200,6 @@ class Profiler {
   pid_t server_pid_ = 0;
 };
 
-// The CPU seconds of each thread of `pid` (by thread id), and its name.
-struct ThreadCpu {
-  std::string name;
-  double cpu_s = 0;
-};
-std::map<int, ThreadCpu> ThreadCpuSeconds(pid_t pid) {
-  std::map<int, ThreadCpu> out;
-  std::error_code ec;
-  for (const auto& task :
-       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
-    std::ifstream in(task.path() / "stat");
-    std::string line;
-    if (!std::getline(in, line)) continue;
-    const size_t open = line.find('(');
-    const size_t close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close < open) continue;
-    std::vector<std::string> f = absl::StrSplit(line.substr(close + 2), ' ');
-    if (f.size() < 13) continue;
-    ThreadCpu t;
-    t.name = line.substr(open + 1, close - open - 1);
-    t.cpu_s = (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) /
-              sysconf(_SC_CLK_TCK);
-    out[std::atoi(task.path().filename().c_str())] = t;
-  }
-  return out;
-}
-
-// The group a thread name belongs to in the breakdown: its name without a trailing number
-// ("views-claims", "sequencer", "check", "grpcpp_sync_ser", "rocksdb:low", ...).
-std::string ThreadGroup(const std::string& name) {
-  size_t end = name.size();
-  while (end > 0 && (std::isdigit(static_cast<unsigned char>(name[end - 1])) ||
-                     name[end - 1] == '-' || name[end - 1] == ':' || name[end - 1] == '_')) {
-    --end;
-  }
-  return end == 0 ? name : name.substr(0, end);
-}
-
 // ledgerd's CPU between two ThreadCpuSeconds snapshots (plus its whole-process total), by thread
 // group, in µs per event. Threads that ended meanwhile are only in the process total: their CPU
 // is reported as "(ended threads)".
@@ -574,14 +536,7 @@ int Ingest(const Flags& flags) {
   // ledgerd init with a fresh admin key; then serve.
   crypto::Ed25519PrivateKey admin = crypto::Ed25519PrivateKey::Generate();
   crypto::Ed25519PrivateKey submitter = crypto::Ed25519PrivateKey::Generate();
-  if (!crypto::WritePublicKeyFile(work + "/admin.key.pub", admin.public_key()).ok()) {
-    Die("cannot write the admin key");
-  }
-  if (Run({ledgerd, "init", "--data-dir", data_dir, "--origin", kOrigin, "--admin-key",
-           work + "/admin.key.pub"},
-          work + "/ledgerd-init.log") != 0) {
-    Die("ledgerd init failed; see " + work + "/ledgerd-init.log");
-  }
+  InitDataDir(ledgerd, data_dir, kOrigin, admin.public_key());
   // --ledgerd-args="--a=1 --b=2": more `ledgerd serve` options (to compare settings).
   std::vector<std::string> serve_args =
       absl::StrSplit(flags.Str("ledgerd-args", ""), ' ', absl::SkipEmpty());

@@ -79,16 +79,7 @@ int Main(const Flags& flags) {
     // Initialised as an operator would: `ledgerd init`.
     const std::string ledgerd = flags.Str("ledgerd", "");
     if (ledgerd.empty()) Die("--ledgerd is required to initialise " + dir);
-    const std::string parent = std::filesystem::path(dir).parent_path().string();
-    std::filesystem::create_directories(parent);
-    if (!crypto::WritePublicKeyFile(parent + "/admin.key.pub", admin.public_key()).ok()) {
-      Die("cannot write the admin key");
-    }
-    if (Run({ledgerd, "init", "--data-dir", dir, "--origin", kOrigin, "--admin-key",
-             parent + "/admin.key.pub"},
-            parent + "/ledgerd-init.log") != 0) {
-      Die("ledgerd init failed; see " + parent + "/ledgerd-init.log");
-    }
+    InitDataDir(ledgerd, dir, kOrigin, admin.public_key());
     auto log = Open(dir);
     auto r = log->Append(RegisterSubmitterEvent(kOrigin, admin, submitter.public_key()));
     if (!r.ok()) Die("registering the submitter: " + std::string(r.status().message()));

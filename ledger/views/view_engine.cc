@@ -19,6 +19,22 @@
 namespace ledger::views {
 namespace {
 
+// Whether `batch` writes `key`; if so, *value is what it writes (nullopt for a delete).
+bool FindPending(const ViewBatch& batch, absl::string_view key, std::optional<std::string>* value) {
+  absl::string_view put;
+  switch (batch.Find(key, &put)) {
+    case ViewBatch::Pending::kPut:
+      *value = std::string(put);
+      return true;
+    case ViewBatch::Pending::kDeleted:
+      *value = std::nullopt;
+      return true;
+    case ViewBatch::Pending::kNone:
+      break;
+  }
+  return false;
+}
+
 // Reads the store through the writes pending in the current batch, then through the batch still
 // being written (if any).
 class OverlayReader : public ViewReader {
@@ -26,25 +42,9 @@ class OverlayReader : public ViewReader {
   OverlayReader(const ViewStore& store, const ViewBatch& batch, const ViewBatch* in_flight)
       : store_(store), batch_(batch), in_flight_(in_flight) {}
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key) const override {
-    absl::string_view value;
-    switch (batch_.Find(key, &value)) {
-      case ViewBatch::Pending::kPut:
-        return std::optional<std::string>(std::string(value));
-      case ViewBatch::Pending::kDeleted:
-        return std::optional<std::string>();
-      case ViewBatch::Pending::kNone:
-        break;
-    }
-    if (in_flight_ != nullptr) {
-      switch (in_flight_->Find(key, &value)) {
-        case ViewBatch::Pending::kPut:
-          return std::optional<std::string>(std::string(value));
-        case ViewBatch::Pending::kDeleted:
-          return std::optional<std::string>();
-        case ViewBatch::Pending::kNone:
-          break;
-      }
-    }
+    std::optional<std::string> value;
+    if (FindPending(batch_, key, &value)) return value;
+    if (in_flight_ != nullptr && FindPending(*in_flight_, key, &value)) return value;
     return store_.Get(key);
   }
 

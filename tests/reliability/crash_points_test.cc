@@ -142,6 +142,19 @@ class CrashPointsTest : public ::testing::Test {
     ExpectCrashedAt(status, server_->process().Output(), point);
   }
 
+  // `ledgerctl rebuild --data-dir` of dir_, to completion: the view digests it prints (its
+  // output in work_/NAME).
+  std::map<std::string, std::string> RebuildDigests(const std::string& name);
+
+  // The same, killed at crash point `point`.
+  void RebuildKilledAt(const std::string& name, const std::string& point) {
+    absl::StatusOr<RunResult> killed =
+        RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {"LEDGER_CRASH_AT=" + point},
+                   work_ + "/" + name);
+    ASSERT_TRUE(killed.ok());
+    ExpectCrashedAt(killed->status, killed->output, point);
+  }
+
   void StopCleanly() {
     stub_.reset();  // an idle client connection delays ledgerd's graceful shutdown by seconds
     const ExitStatus stopped = server_->process().Kill(SIGTERM);
@@ -250,6 +263,13 @@ std::map<std::string, std::string> ParseDigests(const std::string& output) {
   return out;
 }
 
+std::map<std::string, std::string> CrashPointsTest::RebuildDigests(const std::string& name) {
+  absl::StatusOr<RunResult> r =
+      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/" + name);
+  EXPECT_TRUE(r.ok() && r->status.Exited(0)) << (r.ok() ? r->output : r.status().ToString());
+  return r.ok() ? ParseDigests(r->output) : std::map<std::string, std::string>();
+}
+
 // The view writer dies after entries were acknowledged, before their view batch is written:
 // after a restart the views catch up from their watermark and equal a rebuild from scratch.
 TEST_F(CrashPointsTest, ViewsBeforeWrite) {
@@ -299,39 +319,21 @@ TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
   Serve();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
   StopCleanly();
-  absl::StatusOr<RunResult> clean =
-      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild0.out");
-  ASSERT_TRUE(clean.ok() && clean->status.Exited(0)) << (clean.ok() ? clean->output : "");
-  const std::map<std::string, std::string> expected = ParseDigests(clean->output);
-  ASSERT_EQ(expected.size(), 9u) << clean->output;
+  const std::map<std::string, std::string> expected = RebuildDigests("rebuild0.out");
+  ASSERT_EQ(expected.size(), 9u);
 
-  absl::StatusOr<RunResult> killed =
-      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_},
-                 {"LEDGER_CRASH_AT=views-rebuild-cleared"}, work_ + "/rebuild1.out");
-  ASSERT_TRUE(killed.ok());
-  ExpectCrashedAt(killed->status, killed->output, "views-rebuild-cleared");
-
+  RebuildKilledAt("rebuild1.out", "views-rebuild-cleared");
   // ledgerd serves the half-rebuilt views' directory: it rebuilds them in the background.
   Serve();
   ASSERT_TRUE(Append("after-crash").ok());
   StopCleanly();
-  absl::StatusOr<RunResult> again =
-      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild2.out");
-  ASSERT_TRUE(again.ok() && again->status.Exited(0)) << (again.ok() ? again->output : "");
-  const std::map<std::string, std::string> after = ParseDigests(again->output);
+  const std::map<std::string, std::string> after = RebuildDigests("rebuild2.out");
   EXPECT_EQ(after.size(), 9u);
   EXPECT_NE(after, expected);  // one more entry since
 
   // And the interrupted rebuild alone, redone offline, gives the first digests.
-  absl::StatusOr<RunResult> killed2 =
-      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_},
-                 {"LEDGER_CRASH_AT=views-rebuild-cleared"}, work_ + "/rebuild3.out");
-  ASSERT_TRUE(killed2.ok());
-  ExpectCrashedAt(killed2->status, killed2->output, "views-rebuild-cleared");
-  absl::StatusOr<RunResult> redo =
-      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild4.out");
-  ASSERT_TRUE(redo.ok() && redo->status.Exited(0)) << (redo.ok() ? redo->output : "");
-  EXPECT_EQ(ParseDigests(redo->output), after);
+  RebuildKilledAt("rebuild3.out", "views-rebuild-cleared");
+  EXPECT_EQ(RebuildDigests("rebuild4.out"), after);
   ExpectInvariants(/*anchor_at_head=*/true);
 }
 
@@ -343,25 +345,15 @@ TEST_F(CrashPointsTest, RebuildInterruptedBeforeIngest) {
   Serve();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
   StopCleanly();
-  absl::StatusOr<RunResult> clean =
-      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild0.out");
-  ASSERT_TRUE(clean.ok() && clean->status.Exited(0)) << (clean.ok() ? clean->output : "");
-  const std::map<std::string, std::string> expected = ParseDigests(clean->output);
-  ASSERT_EQ(expected.size(), 9u) << clean->output;
+  const std::map<std::string, std::string> expected = RebuildDigests("rebuild0.out");
+  ASSERT_EQ(expected.size(), 9u);
 
-  absl::StatusOr<RunResult> killed =
-      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_},
-                 {"LEDGER_CRASH_AT=views-ingest-file-written"}, work_ + "/rebuild1.out");
-  ASSERT_TRUE(killed.ok());
-  ExpectCrashedAt(killed->status, killed->output, "views-ingest-file-written");
+  RebuildKilledAt("rebuild1.out", "views-ingest-file-written");
   const std::string ingest_dir = dir_ + "/views/ingest";
   ASSERT_TRUE(std::filesystem::exists(ingest_dir));
   EXPECT_FALSE(std::filesystem::is_empty(ingest_dir));  // the file that was never ingested
 
-  absl::StatusOr<RunResult> again =
-      RunProgram({g_ledgerctl, "rebuild", "--data-dir", dir_}, {}, work_ + "/rebuild2.out");
-  ASSERT_TRUE(again.ok() && again->status.Exited(0)) << (again.ok() ? again->output : "");
-  EXPECT_EQ(ParseDigests(again->output), expected);
+  EXPECT_EQ(RebuildDigests("rebuild2.out"), expected);
   EXPECT_TRUE(std::filesystem::is_empty(ingest_dir));
 
   // ledgerd serves the same directory with the same views.
