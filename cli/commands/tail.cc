@@ -30,12 +30,15 @@ struct TailFlags {
 };
 
 // SIGINT and SIGTERM cancel the stream: the handler only writes a byte to a pipe (all it may
-// do), and a thread reading the pipe cancels the call. Leaked on purpose: the thread may still
-// wait when the command returns, and the process ends right after.
+// do), and a thread reading the pipe cancels the call. Never freed on purpose: the thread may
+// still wait when the command returns, and the process ends right after. g_interrupt keeps it
+// reachable, so a leak checker does not report it once the thread has ended (it did, under
+// ASan, whenever the thread finished before the process exited).
 struct Interrupt {
   grpc::ClientContext ctx;
   std::atomic<bool> signalled{false};
 };
+Interrupt* g_interrupt = nullptr;
 int g_interrupt_pipe[2] = {-1, -1};
 
 void OnSignal(int) {
@@ -77,6 +80,7 @@ int RunTail(const TailFlags& f) {
     start = info->tree_size();
   }
   auto* interrupt = new Interrupt();
+  g_interrupt = interrupt;
   if (absl::Status s = CancelOnSignal(interrupt); !s.ok()) return ReportError(s);
 
   uint64_t next = start;
