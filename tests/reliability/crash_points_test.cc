@@ -155,6 +155,17 @@ class CrashPointsTest : public ::testing::Test {
     ExpectCrashedAt(killed->status, killed->output, point);
   }
 
+  // A log of 20 appended entries (ledgerd started and stopped), then an offline rebuild of its
+  // views: their 9 digests in *digests.
+  void SeedAndRebuild(std::map<std::string, std::string>* digests) {
+    ASSERT_TRUE(Init().status.Exited(0));
+    Serve();
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
+    StopCleanly();
+    *digests = RebuildDigests("rebuild0.out");
+    ASSERT_EQ(digests->size(), 9u);
+  }
+
   void StopCleanly() {
     stub_.reset();  // an idle client connection delays ledgerd's graceful shutdown by seconds
     const ExitStatus stopped = server_->process().Kill(SIGTERM);
@@ -315,12 +326,8 @@ TEST_F(CrashPointsTest, ViewsBeforeWrite) {
 // An offline rebuild killed right after it cleared the views: the next rebuild (or ledgerd's
 // start-up) redoes it, with the same digests as an uninterrupted one.
 TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
-  ASSERT_TRUE(Init().status.Exited(0));
-  Serve();
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
-  StopCleanly();
-  const std::map<std::string, std::string> expected = RebuildDigests("rebuild0.out");
-  ASSERT_EQ(expected.size(), 9u);
+  std::map<std::string, std::string> expected;
+  ASSERT_NO_FATAL_FAILURE(SeedAndRebuild(&expected));
 
   RebuildKilledAt("rebuild1.out", "views-rebuild-cleared");
   // ledgerd serves the half-rebuilt views' directory: it rebuilds them in the background.
@@ -341,12 +348,8 @@ TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
 // is left in <views>/ingest/, holds nothing the views database has, and is removed at the next
 // open; the next rebuild has the digests of an uninterrupted one.
 TEST_F(CrashPointsTest, RebuildInterruptedBeforeIngest) {
-  ASSERT_TRUE(Init().status.Exited(0));
-  Serve();
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
-  StopCleanly();
-  const std::map<std::string, std::string> expected = RebuildDigests("rebuild0.out");
-  ASSERT_EQ(expected.size(), 9u);
+  std::map<std::string, std::string> expected;
+  ASSERT_NO_FATAL_FAILURE(SeedAndRebuild(&expected));
 
   RebuildKilledAt("rebuild1.out", "views-ingest-file-written");
   const std::string ingest_dir = dir_ + "/views/ingest";
