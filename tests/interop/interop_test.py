@@ -422,21 +422,22 @@ def checks_with_server(stub, admin, verifier, seed_path, tmp):
     R.check(code is not None, "AppendRequest without an event is refused")
     ok128 = envelope(eid="y" * 128)
 
+    def register_submitter(key, eid, holder, what):
+        append_ok(fc.make_signed_event(admin, ORIGIN, eid,
+                                       claim_pb2.Event(key_registered=claim_pb2.KeyRegistered(
+                                           public_key=key.public_key,
+                                           role=claim_pb2.KeyRegistered.SUBMITTER,
+                                           holder=holder))), what)
+
     R.section("claim lifecycle (§7)")
     sub2 = fc.SigningKey.generate()
-    append_ok(fc.make_signed_event(admin, ORIGIN, "interop-register-submitter-2",
-                                   claim_pb2.Event(key_registered=claim_pb2.KeyRegistered(
-                                       public_key=sub2.public_key,
-                                       role=claim_pb2.KeyRegistered.SUBMITTER,
-                                       holder="second submitter"))), "register submitter 2")
+    register_submitter(sub2, "interop-register-submitter-2", "second submitter",
+                       "register submitter 2")
 
     R.section("revocation as compromised (§7)")
     leaked = fc.SigningKey.generate()
-    append_ok(fc.make_signed_event(admin, ORIGIN, "interop-register-leaked",
-                                   claim_pb2.Event(key_registered=claim_pb2.KeyRegistered(
-                                       public_key=leaked.public_key,
-                                       role=claim_pb2.KeyRegistered.SUBMITTER,
-                                       holder="a key that leaks"))), "register the leaked key")
+    register_submitter(leaked, "interop-register-leaked", "a key that leaks",
+                       "register the leaked key")
 
     def revoke_leaked(since):
         return claim_pb2.Event(key_revoked=claim_pb2.KeyRevoked(
