@@ -125,10 +125,17 @@ void FillAppendError(const absl::Status& s, ledger::v1::AppendError* e) {
 // A counter slot held for the life of a stream.
 class StreamSlot {
  public:
+  // Takes a slot only while fewer than `limit` are held: a refused stream never counts, so it
+  // cannot make a concurrent one see the server full.
   StreamSlot(std::atomic<int>* count, int limit) : count_(count) {
-    ok_ = count_->fetch_add(1) < limit;
+    int held = count_->load();
+    while (held < limit && !count_->compare_exchange_weak(held, held + 1)) {
+    }
+    ok_ = held < limit;
   }
-  ~StreamSlot() { count_->fetch_sub(1); }
+  ~StreamSlot() {
+    if (ok_) count_->fetch_sub(1);
+  }
   bool ok() const { return ok_; }
 
  private:
@@ -166,40 +173,50 @@ grpc::Status TooManyStreamsOfClient(const char* what, int limit, const std::stri
                    " (--max-subscribers-per-client): close one, then retry")));
 }
 
-// A per-client stream slot held for the life of a stream.
+// A subscriber slot (total and per client) held for the life of a stream.
 class ClientSlot {
  public:
-  ClientSlot(ClientStreamCounts* counts, std::string client, int limit)
-      : counts_(counts), client_(std::move(client)), ok_(counts_->TryAcquire(client_, limit)) {}
+  ClientSlot(ClientStreamCounts* counts, std::string client, int limit, int total_limit)
+      : counts_(counts),
+        client_(std::move(client)),
+        admit_(counts_->TryAcquire(client_, limit, total_limit)) {}
   ~ClientSlot() {
-    if (ok_) counts_->Release(client_);
+    if (admit_ == ClientStreamCounts::Admit::kOk) counts_->Release(client_);
   }
-  bool ok() const { return ok_; }
+  ClientStreamCounts::Admit admit() const { return admit_; }
   const std::string& client() const { return client_; }
 
  private:
   ClientStreamCounts* counts_;
   const std::string client_;
-  const bool ok_;
+  const ClientStreamCounts::Admit admit_;
 };
 
 }  // namespace
 
-bool ClientStreamCounts::TryAcquire(const std::string& client, int limit) {
+ClientStreamCounts::Admit ClientStreamCounts::TryAcquire(const std::string& client, int limit,
+                                                         int total_limit) {
   absl::MutexLock lock(&mu_);
-  int& open = open_[client];
-  if (limit > 0 && open >= limit) {
-    if (open == 0) open_.erase(client);
-    return false;
-  }
-  ++open;
-  return true;
+  // The total first: while the server is full, every refusal names the total limit.
+  if (total_limit > 0 && total_ >= total_limit) return Admit::kTotalFull;
+  auto it = open_.find(client);
+  if (limit > 0 && it != open_.end() && it->second >= limit) return Admit::kClientFull;
+  ++open_[client];
+  ++total_;
+  return Admit::kOk;
 }
 
 void ClientStreamCounts::Release(const std::string& client) {
   absl::MutexLock lock(&mu_);
   auto it = open_.find(client);
-  if (it != open_.end() && --it->second <= 0) open_.erase(it);
+  if (it == open_.end()) return;
+  --total_;
+  if (--it->second <= 0) open_.erase(it);
+}
+
+int ClientStreamCounts::open_total() const {
+  absl::MutexLock lock(&mu_);
+  return total_;
 }
 
 int ClientStreamCounts::open(const std::string& client) const {
@@ -322,12 +339,12 @@ grpc::Status LedgerServiceImpl::AppendStream(
 grpc::Status LedgerServiceImpl::Subscribe(grpc::ServerContext* context,
                                           const ledger::v1::SubscribeRequest* req,
                                           grpc::ServerWriter<ledger::v1::Entry>* writer) {
-  // The total first: while the server is full, every refusal names the total limit.
-  StreamSlot slot(&subscribers_, options_.max_subscribers);
-  if (!slot.ok()) return TooManyStreams("Subscribe", options_.max_subscribers);
   ClientSlot client_slot(&subscribers_per_client_, ClientKey(*context),
-                         options_.max_subscribers_per_client);
-  if (!client_slot.ok()) {
+                         options_.max_subscribers_per_client, options_.max_subscribers);
+  if (client_slot.admit() == ClientStreamCounts::Admit::kTotalFull) {
+    return TooManyStreams("Subscribe", options_.max_subscribers);
+  }
+  if (client_slot.admit() == ClientStreamCounts::Admit::kClientFull) {
     return TooManyStreamsOfClient("Subscribe", options_.max_subscribers_per_client,
                                   client_slot.client());
   }

@@ -34,17 +34,22 @@ struct LedgerServiceOptions {
   const ReplicationContext* replication = nullptr;
 };
 
-// Streams open per client: the counts behind a per-client limit. Thread-safe.
+// Streams open in total and per client: the counts behind both Subscribe limits. Thread-safe.
+// Both counts change together under one lock, so a stream refused by either limit never holds a
+// slot, not even for a moment: the server refuses only when it really is full.
 class ClientStreamCounts {
  public:
-  // Counts one more stream of `client` unless it already holds `limit` (0: no limit); returns
-  // whether it was counted. Each counted stream must be Released.
-  bool TryAcquire(const std::string& client, int limit);
+  enum class Admit { kOk, kTotalFull, kClientFull };
+  // Counts one more stream of `client` unless `total_limit` streams are open or `client` already
+  // holds `limit` (either 0: no limit). Each kOk must be Released.
+  Admit TryAcquire(const std::string& client, int limit, int total_limit = 0);
   void Release(const std::string& client);
   int open(const std::string& client) const;
+  int open_total() const;
 
  private:
   mutable absl::Mutex mu_;
+  int total_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, int> open_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -104,7 +109,6 @@ class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
 
   core::Log* const log_;
   const LedgerServiceOptions options_;
-  std::atomic<int> subscribers_{0};
   std::atomic<int> append_streams_{0};
   ClientStreamCounts subscribers_per_client_;
 };

@@ -1,4 +1,5 @@
 // The real service over real gRPC on a loopback TCP socket: append, read, prove, refuse.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -504,6 +505,47 @@ TEST_F(GrpcServerTest, OneClientCannotTakeEverySubscribeSlot) {
     s->reader->Finish();
   }
   server->Shutdown();
+}
+
+// The CI flake behind this fix: resource_test saw 62 of 64 Subscribe slots open while every
+// other stream was refused "the limit is 64". A refused stream held a total slot for a moment
+// (counted, then checked; or the total taken, then the per-client check failed), so a concurrent
+// stream saw the server full. Now a refused attempt never holds a slot.
+TEST(ClientStreamCountsTest, ARefusedStreamNeverMakesTheServerLookFull) {
+  service::ClientStreamCounts counts;
+  using Admit = service::ClientStreamCounts::Admit;
+  ASSERT_EQ(counts.TryAcquire("greedy", 1, 2), Admit::kOk);
+  EXPECT_EQ(counts.TryAcquire("greedy", 1, 2), Admit::kClientFull);
+  EXPECT_EQ(counts.open_total(), 1);
+  // Four threads hammer the full client's limit while another client opens and closes its one
+  // stream: with one slot of two free, it is admitted every time.
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> hammers;
+  for (int t = 0; t < 4; ++t) {
+    hammers.emplace_back([&] {
+      // Refused by its own limit, or by the total while "other" holds the second slot.
+      while (!stop.load()) EXPECT_NE(counts.TryAcquire("greedy", 1, 2), Admit::kOk);
+    });
+  }
+  int refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    if (counts.TryAcquire("other", 1, 2) != Admit::kOk) {
+      ++refused;
+      continue;
+    }
+    counts.Release("other");
+  }
+  stop = true;
+  for (std::thread& t : hammers) t.join();
+  EXPECT_EQ(refused, 0);
+  // Full in total: the next client is refused by the total, and a release makes room.
+  ASSERT_EQ(counts.TryAcquire("second", 1, 2), Admit::kOk);
+  EXPECT_EQ(counts.TryAcquire("third", 1, 2), Admit::kTotalFull);
+  counts.Release("second");
+  EXPECT_EQ(counts.TryAcquire("third", 1, 2), Admit::kOk);
+  EXPECT_EQ(counts.open_total(), 2);
+  EXPECT_EQ(counts.open("greedy"), 1);
+  EXPECT_EQ(counts.open("second"), 0);
 }
 
 TEST_F(GrpcServerTest, ReadsPastTheEndAreNotFoundOrOutOfRange) {
