@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/views/match_text.h"
 
 namespace ledger::views {
 namespace {
@@ -371,6 +372,57 @@ class VerdictsProjection : public Projection {
   const std::string prefix_;
 };
 
+// The match view: one record per claim (schema::MatchRecord) with the terms claim matching
+// compares, for the claim's current version.
+class MatchProjection : public Projection {
+ public:
+  MatchProjection() : prefix_(schema::ViewPrefix(schema::ViewTag::kMatch, schema::kMatchView)) {}
+
+  absl::string_view name() const override { return schema::kMatchView; }
+  schema::ViewTag tag() const override { return schema::ViewTag::kMatch; }
+
+  absl::Status Apply(const ViewEntry& entry, const ViewReader& state, ViewBatch* out) override {
+    const Event& event = entry.event;
+    switch (event.body_case()) {
+      case Event::kClaimAsserted:
+        out->Put(schema::MatchKey(prefix_, entry.event_id),
+                 schema::EncodeMatchRecord(
+                     RecordOf(event.claim_asserted().claim(), entry.sequence)));
+        return absl::OkStatus();
+      case Event::kClaimCorrected: {
+        const std::string key =
+            schema::MatchKey(prefix_, event.claim_corrected().corrects_claim_id());
+        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> existing, state.Get(key));
+        if (!existing.has_value()) return Inconsistent(name(), entry, "corrects unknown claim");
+        LEDGER_ASSIGN_OR_RETURN(schema::MatchRecord old, schema::DecodeMatchRecord(*existing));
+        out->Put(key, schema::EncodeMatchRecord(
+                          RecordOf(event.claim_corrected().claim(), old.asserted_sequence)));
+        return absl::OkStatus();
+      }
+      default:
+        return absl::OkStatus();
+    }
+  }
+
+ private:
+  static schema::MatchRecord RecordOf(const ledger::v1::Claim& claim, SequenceNumber asserted) {
+    schema::MatchRecord r;
+    r.asserted_sequence = asserted;
+    r.said = schema::SaidKey(claim.said());
+    r.claimant_terms = schema::ClaimantTerms(claim.claimant());
+    std::sort(r.claimant_terms.begin(), r.claimant_terms.end());
+    for (const std::string& topic : claim.topics()) r.topic_terms.push_back(schema::TopicTerm(topic));
+    std::sort(r.topic_terms.begin(), r.topic_terms.end());
+    r.topic_terms.erase(std::unique(r.topic_terms.begin(), r.topic_terms.end()),
+                        r.topic_terms.end());
+    r.name_terms = NameTerms(claim.claimant().name());
+    r.statement_terms = MatchTerms(claim.statement().text());
+    return r;
+  }
+
+  const std::string prefix_;
+};
+
 }  // namespace
 
 std::unique_ptr<Projection> NewClaimsProjection() { return std::make_unique<ClaimsProjection>(); }
@@ -438,6 +490,8 @@ std::unique_ptr<Projection> NewVerdictsProjection() {
   return std::make_unique<VerdictsProjection>();
 }
 
+std::unique_ptr<Projection> NewMatchProjection() { return std::make_unique<MatchProjection>(); }
+
 std::vector<std::unique_ptr<Projection>> DefaultProjections() {
   std::vector<std::unique_ptr<Projection>> p;
   p.push_back(NewClaimsProjection());
@@ -449,6 +503,7 @@ std::vector<std::unique_ptr<Projection>> DefaultProjections() {
   p.push_back(NewTimelineProjection());
   p.push_back(NewKeysProjection());
   p.push_back(NewVerdictsProjection());
+  p.push_back(NewMatchProjection());
   return p;
 }
 

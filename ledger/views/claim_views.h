@@ -13,6 +13,8 @@
 //   timeline      every claim, by statement time
 //   keys          key id -> registered / revoked (with sequences), and every event each key signed
 //   verdicts      per claimant term: count of reviews per (reviewer, rating_text)
+//   match         per claim id: the terms claim matching compares (match_text.h), for its
+//                 current version; ledgerd keeps an in-memory index of them (match_index.h)
 //
 // Index entries are sorted by statement time (said key) within a term and carry the sequence
 // ranges during which the claim's version carried the term (view_schema.h), so every index
@@ -65,6 +67,7 @@ std::unique_ptr<Projection> NewByPublisherProjection();
 std::unique_ptr<Projection> NewTimelineProjection();
 std::unique_ptr<Projection> NewKeysProjection();
 std::unique_ptr<Projection> NewVerdictsProjection();
+std::unique_ptr<Projection> NewMatchProjection();
 
 // Every view above, in a fixed order.
 std::vector<std::unique_ptr<Projection>> DefaultProjections();

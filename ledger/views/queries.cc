@@ -84,6 +84,7 @@ schema::ViewTag TagOf(absl::string_view view) {
   if (view == schema::kByPublisherView) return ViewTag::kByPublisher;
   if (view == schema::kTimelineView) return ViewTag::kTimeline;
   if (view == schema::kKeysView) return ViewTag::kKeys;
+  if (view == schema::kMatchView) return ViewTag::kMatch;
   return ViewTag::kVerdicts;
 }
 

@@ -65,7 +65,8 @@ constexpr absl::string_view kDigestDomain("factledger/v1/view-digest\x00", 26);
 // The writer thread: writes one batch at a time, handed over by CatchUp.
 class ViewEngine::Writer {
  public:
-  explicit Writer(ViewStore* store) : store_(store) {
+  Writer(ViewStore* store, std::function<void(const ViewBatch&)> on_written)
+      : store_(store), on_written_(std::move(on_written)) {
     thread_ = std::thread([this] {
       SetCurrentThreadName("views-write");
       Loop();
@@ -108,6 +109,7 @@ class ViewEngine::Writer {
       mu_.Unlock();
       LEDGER_CRASH_POINT("views-before-write");
       absl::Status s = store_->Write(*batch, options);
+      if (s.ok()) on_written_(*batch);
       mu_.Lock();
       result_ = std::move(s);
       batch_ = nullptr;
@@ -116,6 +118,7 @@ class ViewEngine::Writer {
   }
 
   ViewStore* const store_;
+  const std::function<void(const ViewBatch&)> on_written_;
   absl::Mutex mu_;
   const ViewBatch* batch_ ABSL_GUARDED_BY(mu_) = nullptr;
   ViewWriteOptions options_ ABSL_GUARDED_BY(mu_);
@@ -124,6 +127,25 @@ class ViewEngine::Writer {
   absl::Status result_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
+
+absl::Status ViewEngine::AddListener(ViewListener* listener,
+                                     const std::function<absl::Status(const ViewStore&)>& load) {
+  absl::MutexLock apply_lock(&apply_mu_);
+  LEDGER_RETURN_IF_ERROR(load(*store_));
+  absl::MutexLock lock(&listeners_mu_);
+  listeners_.push_back(listener);
+  return absl::OkStatus();
+}
+
+void ViewEngine::NotifyWritten(const ViewBatch& batch) {
+  absl::MutexLock lock(&listeners_mu_);
+  for (ViewListener* l : listeners_) l->OnWritten(batch);
+}
+
+void ViewEngine::NotifyCleared() {
+  absl::MutexLock lock(&listeners_mu_);
+  for (ViewListener* l : listeners_) l->OnCleared();
+}
 
 ViewEngine::~ViewEngine() {
   absl::MutexLock lock(&apply_mu_);
@@ -276,6 +298,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::RebuildLocked(const store::LogStore& l
                                                         const CatchUpOptions& options,
                                                         std::string reason) {
   LEDGER_RETURN_IF_ERROR(store_->Clear());
+  NotifyCleared();
   ViewBatch batch;
   batch.Put(schema::MetaSchemaKey(), schema::EncodeU32(schema::kViewSchemaVersion));
   LEDGER_RETURN_IF_ERROR(store_->Write(batch));
@@ -327,7 +350,10 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
   // A written batch, cleared for reuse: its arena and table are already allocated and faulted
   // in, which a fresh batch of a bulk catch-up's size (hundreds of MiB) would pay again.
   std::unique_ptr<ViewBatch> spare;
-  if (writer_ == nullptr && begin < head) writer_ = std::make_unique<Writer>(store_.get());
+  if (writer_ == nullptr && begin < head) {
+    writer_ = std::make_unique<Writer>(store_.get(),
+                                       [this](const ViewBatch& b) { NotifyWritten(b); });
+  }
   // Waits for the write in flight; publishes its watermarks once the store has applied it.
   auto finish_write = [&]() -> absl::Status {
     if (!in_flight.has_value()) return absl::OkStatus();

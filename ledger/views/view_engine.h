@@ -124,6 +124,19 @@ struct ViewDigest {
   uint64_t records = 0;
 };
 
+// Sees every batch the engine writes, after it is written and before its watermarks are
+// published, so an in-memory structure derived from a view (match_index.h) is never older than
+// the watermark a reader waited for. Called on the engine's writer thread; must be quick, must
+// not fail and must not call the engine.
+class ViewListener {
+ public:
+  virtual ~ViewListener() = default;
+  // The batch just written (every view's writes: filter by prefix).
+  virtual void OnWritten(const ViewBatch& batch) = 0;
+  // Every view was dropped (a rebuild starts); batches from the log's start follow.
+  virtual void OnCleared() = 0;
+};
+
 class ViewEngine {
  public:
   // Takes the store and the projections (names and tags must be unique: InvalidArgument).
@@ -160,6 +173,12 @@ class ViewEngine {
   // The digest of one view, read from the store (NotFound for an unknown name). Compare digests
   // taken at the same watermark (ViewDigest.watermark says which).
   absl::StatusOr<ViewDigest> Digest(absl::string_view view_name) const;
+
+  // Registers `listener` (not owned; it must outlive the engine). `load` runs first, while no
+  // catch-up runs, to read the state the listener starts from (e.g. scan one view); its error
+  // is returned and the listener is not added.
+  absl::Status AddListener(ViewListener* listener,
+                           const std::function<absl::Status(const ViewStore&)>& load);
 
   std::vector<std::string> ViewNames() const;
   const ViewStore& store() const { return *store_; }
@@ -199,6 +218,12 @@ class ViewEngine {
 
   mutable absl::Mutex state_mu_;
   std::vector<TreeSize> watermarks_ ABSL_GUARDED_BY(state_mu_);  // parallel to views_
+
+  // Added under apply_mu_ (no batch in flight); read by the writer thread during a catch-up.
+  absl::Mutex listeners_mu_;
+  std::vector<ViewListener*> listeners_ ABSL_GUARDED_BY(listeners_mu_);
+  void NotifyWritten(const ViewBatch& batch) ABSL_LOCKS_EXCLUDED(listeners_mu_);
+  void NotifyCleared() ABSL_LOCKS_EXCLUDED(listeners_mu_);
 };
 
 }  // namespace ledger::views

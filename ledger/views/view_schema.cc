@@ -515,4 +515,61 @@ std::string VerdictClaimKey(absl::string_view verdicts_prefix, absl::string_view
   return key;
 }
 
+// ---- Match view ----------------------------------------------------------------------------
+
+std::string MatchKey(absl::string_view match_prefix, absl::string_view claim_id) {
+  std::string key = WithKind(match_prefix, kMatchRecord);
+  key.append(claim_id.data(), claim_id.size());
+  return key;
+}
+
+absl::StatusOr<std::string> DecodeMatchKey(absl::string_view match_prefix, absl::string_view key) {
+  if (key.size() <= match_prefix.size() + 1 || key.substr(0, match_prefix.size()) != match_prefix ||
+      static_cast<uint8_t>(key[match_prefix.size()]) != kMatchRecord) {
+    return Malformed("match key", "not a match record");
+  }
+  return std::string(key.substr(match_prefix.size() + 1));
+}
+
+namespace {
+void PutTerms(std::string* s, const std::vector<std::string>& terms) {
+  PutFixed16BE(s, static_cast<uint16_t>(terms.size()));
+  for (const std::string& t : terms) PutStr16(s, t);
+}
+bool GetTerms(Cursor* c, std::vector<std::string>* terms) {
+  uint16_t n = 0;
+  if (!c->U16(&n)) return false;
+  terms->resize(n);
+  for (std::string& t : *terms) {
+    if (!c->Str16(&t)) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string EncodeMatchRecord(const MatchRecord& r) {
+  std::string s;
+  PutFixed64BE(&s, r.asserted_sequence);
+  PutFixed32BE(&s, r.said);
+  PutTerms(&s, r.claimant_terms);
+  PutTerms(&s, r.topic_terms);
+  PutTerms(&s, r.name_terms);
+  PutTerms(&s, r.statement_terms);
+  return s;
+}
+
+absl::StatusOr<MatchRecord> DecodeMatchRecord(absl::string_view bytes) {
+  Cursor c(bytes);
+  MatchRecord r;
+  if (!c.U64(&r.asserted_sequence) || !c.U32(&r.said)) {
+    return Malformed("match record", "truncated header");
+  }
+  if (!GetTerms(&c, &r.claimant_terms) || !GetTerms(&c, &r.topic_terms) ||
+      !GetTerms(&c, &r.name_terms) || !GetTerms(&c, &r.statement_terms)) {
+    return Malformed("match record", "truncated terms");
+  }
+  if (!c.done()) return Malformed("match record", "trailing bytes");
+  return r;
+}
+
 }  // namespace ledger::views::schema

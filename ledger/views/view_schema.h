@@ -80,6 +80,7 @@ enum class ViewTag : uint8_t {
   kTimeline = 0x07,
   kKeys = 0x08,
   kVerdicts = 0x09,
+  kMatch = 0x0A,
 };
 
 inline constexpr absl::string_view kMetaName = "meta";
@@ -92,6 +93,7 @@ inline constexpr absl::string_view kByPublisherView = "by_publisher";
 inline constexpr absl::string_view kTimelineView = "timeline";
 inline constexpr absl::string_view kKeysView = "keys";
 inline constexpr absl::string_view kVerdictsView = "verdicts";
+inline constexpr absl::string_view kMatchView = "match";
 
 // Record kinds (the byte after a view prefix).
 inline constexpr uint8_t kWatermarkRecord = 0x00;
@@ -104,6 +106,7 @@ inline constexpr uint8_t kKeyRecord = 0x01;           // keys: key id -> KeyStat
 inline constexpr uint8_t kSignedEventRecord = 0x02;   // keys: key id, sequence -> event
 inline constexpr uint8_t kTallyRecord = 0x01;         // verdicts: counts
 inline constexpr uint8_t kVerdictClaimRecord = 0x02;  // verdicts: claim id -> claimant term
+inline constexpr uint8_t kMatchRecord = 0x01;         // match: claim id -> MatchRecord
 inline constexpr uint8_t kMetaSchemaRecord = 0x01;    // meta: u32be(kViewSchemaVersion)
 inline constexpr uint8_t kMetaFingerprintRecord = 0x02;  // meta: the last entry read
 
@@ -320,6 +323,32 @@ std::string TallyKey(absl::string_view verdicts_prefix, absl::string_view claima
 absl::StatusOr<std::pair<std::string, std::string>> DecodeTallyKeySuffix(absl::string_view suffix);
 // verdicts prefix || 0x02 || claim id -> EncodeTerms(claimant terms of the current version).
 std::string VerdictClaimKey(absl::string_view verdicts_prefix, absl::string_view claim_id);
+
+// ---- Match view ----------------------------------------------------------------------------
+//
+// One record per claim, holding what claim matching compares (match_text.h) for the claim's
+// current version; a correction replaces it. The in-memory index of ledgerd (match_index.h) is
+// built from these records, never from anything else.
+//
+//   key   = match prefix || 0x01 || claim id (raw bytes: one record kind, nothing follows)
+//   value = u64be(asserted sequence) || u32be(said key)
+//           || terms(claimant terms) || terms(topic terms) || terms(name terms)
+//           || terms(statement terms)
+//   terms(list) = u16be(n) || n x (u16be(len) || bytes), sorted and unique
+std::string MatchKey(absl::string_view match_prefix, absl::string_view claim_id);
+// The claim id of a match record's key. DataLoss when it is not one.
+absl::StatusOr<std::string> DecodeMatchKey(absl::string_view match_prefix, absl::string_view key);
+
+struct MatchRecord {
+  SequenceNumber asserted_sequence = 0;
+  uint32_t said = 0;
+  std::vector<std::string> claimant_terms;   // ClaimantTerms
+  std::vector<std::string> topic_terms;      // TopicTerm of each topic
+  std::vector<std::string> name_terms;       // NameTerms(claimant name)
+  std::vector<std::string> statement_terms;  // MatchTerms(statement text)
+};
+std::string EncodeMatchRecord(const MatchRecord& record);
+absl::StatusOr<MatchRecord> DecodeMatchRecord(absl::string_view bytes);
 
 }  // namespace ledger::views::schema
 

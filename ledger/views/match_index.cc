@@ -1,0 +1,360 @@
+#include "ledger/views/match_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/views/match_text.h"
+
+namespace ledger::views {
+namespace {
+
+constexpr size_t kCandidates = 256;  // scored exactly, per query
+
+template <typename T>
+bool SortedHas(const std::vector<T>& v, T x) {
+  return std::binary_search(v.begin(), v.end(), x);
+}
+
+template <typename T>
+std::vector<T> SortedUnique(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// Every string one edit from `w` (lower-case ASCII letters only).
+template <typename Fn>
+void ForEachEdit(const std::string& w, Fn&& fn) {
+  std::string e;
+  for (size_t i = 0; i < w.size(); ++i) {  // deletions
+    e = w;
+    e.erase(i, 1);
+    fn(e);
+  }
+  for (size_t i = 0; i + 1 < w.size(); ++i) {  // transpositions
+    e = w;
+    std::swap(e[i], e[i + 1]);
+    fn(e);
+  }
+  for (size_t i = 0; i < w.size(); ++i) {  // substitutions
+    for (char c = 'a'; c <= 'z'; ++c) {
+      if (c == w[i]) continue;
+      e = w;
+      e[i] = c;
+      fn(e);
+    }
+  }
+  for (size_t i = 0; i <= w.size(); ++i) {  // insertions
+    for (char c = 'a'; c <= 'z'; ++c) {
+      e = w;
+      e.insert(e.begin() + static_cast<std::ptrdiff_t>(i), c);
+      fn(e);
+    }
+  }
+}
+
+bool IsLowerAscii(const std::string& w) {
+  return std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+}  // namespace
+
+MatchIndex::MatchIndex() : prefix_(schema::ViewPrefix(schema::ViewTag::kMatch, schema::kMatchView)) {}
+
+void MatchIndex::Clear() {
+  term_ids_.clear();
+  term_text_.clear();
+  df_.clear();
+  postings_.clear();
+  attr_ids_.clear();
+  docs_.clear();
+  doc_of_claim_.clear();
+  live_docs_ = 0;
+}
+
+uint32_t MatchIndex::TermId(const std::string& term) {
+  auto [it, added] = term_ids_.try_emplace(term, static_cast<uint32_t>(term_text_.size()));
+  if (added) {
+    term_text_.push_back(term);
+    df_.push_back(0);
+    postings_.emplace_back();
+  }
+  return it->second;
+}
+
+uint32_t MatchIndex::AttrId(const std::string& attr) {
+  return attr_ids_.try_emplace(attr, static_cast<uint32_t>(attr_ids_.size())).first->second;
+}
+
+double MatchIndex::Weight(uint32_t term) const {
+  const double n = static_cast<double>(live_docs_);
+  const double df = term < df_.size() ? static_cast<double>(df_[term]) : 0.0;
+  return std::max(0.1, std::log((n + 1.0) / (df + 0.5)));
+}
+
+absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
+  LEDGER_ASSIGN_OR_RETURN(std::string claim_id, schema::DecodeMatchKey(prefix_, key));
+  LEDGER_ASSIGN_OR_RETURN(schema::MatchRecord r, schema::DecodeMatchRecord(value));
+  auto [it, added] = doc_of_claim_.try_emplace(claim_id, static_cast<uint32_t>(docs_.size()));
+  const uint32_t id = it->second;
+  if (added) docs_.emplace_back();
+  Doc& doc = docs_[id];
+  std::vector<uint32_t> terms, names;
+  for (const std::string& t : r.statement_terms) terms.push_back(TermId(t));
+  for (const std::string& t : r.name_terms) names.push_back(TermId(t));
+  terms = SortedUnique(std::move(terms));
+  names = SortedUnique(std::move(names));
+  // Posting lists only grow: a term the claim no longer has keeps a stale posting, which the
+  // exact scoring ignores (it reads the doc's own terms). A term it keeps gets no second one.
+  auto posted = [&doc](uint32_t t) {
+    return doc.live && (SortedHas(doc.terms, t) || SortedHas(doc.names, t));
+  };
+  for (uint32_t t : terms) {
+    if (!posted(t)) postings_[t].push_back(id);
+  }
+  for (uint32_t t : names) {
+    if (!posted(t) && !SortedHas(terms, t)) postings_[t].push_back(id);
+  }
+  if (doc.live) {
+    for (uint32_t t : doc.terms) --df_[t];
+  } else {
+    ++live_docs_;
+  }
+  for (uint32_t t : terms) ++df_[t];
+  doc.claim_id = std::move(claim_id);
+  doc.asserted_sequence = r.asserted_sequence;
+  doc.said = r.said;
+  doc.live = true;
+  doc.terms = std::move(terms);
+  doc.names = std::move(names);
+  doc.claimants.clear();
+  for (const std::string& a : r.claimant_terms) doc.claimants.push_back(AttrId(a));
+  doc.claimants = SortedUnique(std::move(doc.claimants));
+  doc.topics.clear();
+  for (const std::string& a : r.topic_terms) doc.topics.push_back(AttrId(a));
+  doc.topics = SortedUnique(std::move(doc.topics));
+  return absl::OkStatus();
+}
+
+absl::Status MatchIndex::Load(const ViewStore& store) {
+  absl::MutexLock lock(&mu_);
+  Clear();
+  error_ = absl::OkStatus();
+  absl::Status bad;
+  LEDGER_RETURN_IF_ERROR(store.Scan(
+      schema::DataBegin(prefix_), schema::PrefixSuccessor(prefix_),
+      [this, &bad](absl::string_view key, absl::string_view value)
+          ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            bad = Put(key, value);
+            return bad.ok();
+          }));
+  if (!bad.ok()) return absl::DataLossError(absl::StrCat("match view: ", bad.message()));
+  return absl::OkStatus();
+}
+
+void MatchIndex::OnWritten(const ViewBatch& batch) {
+  absl::MutexLock lock(&mu_);
+  const std::string data_begin = schema::DataBegin(prefix_);
+  batch.ForEach([&](absl::string_view key, const absl::string_view* value)
+                    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                      if (key.size() <= prefix_.size() || key.substr(0, prefix_.size()) != prefix_ ||
+                          key < data_begin) {
+                        return;
+                      }
+                      if (value == nullptr) {  // the match view never deletes; handled anyway
+                        auto claim = schema::DecodeMatchKey(prefix_, key);
+                        if (!claim.ok()) return;
+                        auto it = doc_of_claim_.find(*claim);
+                        if (it == doc_of_claim_.end() || !docs_[it->second].live) return;
+                        Doc& doc = docs_[it->second];
+                        for (uint32_t t : doc.terms) --df_[t];
+                        doc.live = false;
+                        --live_docs_;
+                        return;
+                      }
+                      absl::Status s = Put(key, *value);
+                      if (!s.ok() && error_.ok()) error_ = s;
+                    });
+}
+
+void MatchIndex::OnCleared() {
+  absl::MutexLock lock(&mu_);
+  Clear();
+}
+
+absl::Status MatchIndex::status() const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (error_.ok()) return error_;
+  return absl::DataLossError(absl::StrCat("match view: ", error_.message(),
+                                          "; rebuild the views (ledgerctl rebuild)"));
+}
+
+uint64_t MatchIndex::size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return live_docs_;
+}
+
+uint64_t MatchIndex::MemoryBytes() const {
+  absl::ReaderMutexLock lock(&mu_);
+  uint64_t bytes = 0;
+  for (const std::string& t : term_text_) bytes += sizeof(std::string) + t.capacity() + 16;
+  for (const auto& p : postings_) bytes += sizeof(p) + p.capacity() * sizeof(uint32_t);
+  bytes += df_.capacity() * sizeof(uint32_t);
+  for (const Doc& d : docs_) {
+    bytes += sizeof(Doc) + d.claim_id.capacity() + 24 +
+             (d.terms.capacity() + d.names.capacity() + d.claimants.capacity() +
+              d.topics.capacity()) *
+                 sizeof(uint32_t);
+  }
+  bytes += attr_ids_.size() * 48;
+  return bytes;
+}
+
+std::string MatchIndex::Correct(const std::string& term) const {
+  std::string best;
+  uint64_t best_df = 0;
+  ForEachEdit(term, [&](const std::string& e) {
+    auto it = term_ids_.find(e);
+    if (it == term_ids_.end() || postings_[it->second].empty()) return;
+    const uint64_t df = postings_[it->second].size();
+    if (df > best_df || (df == best_df && e < best)) {
+      best = e;
+      best_df = df;
+    }
+  });
+  return best;
+}
+
+MatchResult MatchIndex::Match(const MatchQuery& query) const {
+  absl::ReaderMutexLock lock(&mu_);
+  MatchResult result;
+  result.claims_indexed = live_docs_;
+
+  // The query's terms, typos corrected; unknown terms still weigh (they are in Q, never in D).
+  std::vector<std::string> texts = MatchTerms(query.text);
+  std::vector<uint32_t> q_ids;  // known terms
+  double q_unknown_weight = 0;
+  const double unknown_weight = std::log((static_cast<double>(live_docs_) + 1.0) / 0.5);
+  for (std::string& t : texts) {
+    auto it = term_ids_.find(t);
+    if ((it == term_ids_.end() || postings_[it->second].empty()) && t.size() >= 4 &&
+        IsLowerAscii(t)) {
+      std::string fixed = Correct(t);
+      if (!fixed.empty()) {
+        result.corrections.emplace_back(t, fixed);
+        t = fixed;
+        it = term_ids_.find(t);
+      }
+    }
+    if (it == term_ids_.end()) {
+      q_unknown_weight += unknown_weight;
+    } else {
+      q_ids.push_back(it->second);
+    }
+  }
+  result.terms = SortedUnique(texts);
+  q_ids = SortedUnique(std::move(q_ids));
+  if (q_ids.empty() || live_docs_ == 0) return result;
+
+  double q_weight = q_unknown_weight;
+  for (uint32_t t : q_ids) q_weight += Weight(t);
+
+  // Filters, resolved to attribute ids (an unknown claimant or topic matches nothing).
+  std::vector<uint32_t> want_claimants;
+  for (const std::string& c : query.claimant_terms) {
+    auto it = attr_ids_.find(c);
+    if (it == attr_ids_.end()) return result;
+    want_claimants.push_back(it->second);
+  }
+  int64_t want_topic = -1;
+  if (!query.topic_term.empty()) {
+    auto it = attr_ids_.find(query.topic_term);
+    if (it == attr_ids_.end()) return result;
+    want_topic = it->second;
+  }
+  auto passes = [&](const Doc& d) {
+    if (!d.live) return false;
+    for (uint32_t c : want_claimants) {
+      if (!SortedHas(d.claimants, c)) return false;
+    }
+    if (want_topic >= 0 && !SortedHas(d.topics, static_cast<uint32_t>(want_topic))) return false;
+    return query.said.Contains(d.said);
+  };
+
+  // Candidates: accumulate the weights of the query terms each claim's postings show, rarest
+  // terms first; very common terms only when nothing rarer exists.
+  std::vector<uint32_t> order = q_ids;
+  std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
+    return postings_[a].size() < postings_[b].size();
+  });
+  const size_t common = std::max<size_t>(5000, static_cast<size_t>(live_docs_ / 50));
+  thread_local std::vector<float> partial;
+  thread_local std::vector<uint32_t> touched;
+  if (partial.size() < docs_.size()) partial.resize(docs_.size(), 0.0f);
+  touched.clear();
+  for (size_t i = 0; i < order.size(); ++i) {
+    const uint32_t t = order[i];
+    if (postings_[t].size() > common && i > 0) break;
+    const float w = static_cast<float>(Weight(t));
+    for (uint32_t d : postings_[t]) {
+      if (partial[d] == 0.0f) touched.push_back(d);
+      partial[d] += w;
+    }
+  }
+  std::vector<std::pair<float, uint32_t>> ranked;
+  ranked.reserve(touched.size());
+  for (uint32_t d : touched) {
+    if (passes(docs_[d])) ranked.emplace_back(partial[d], d);
+    partial[d] = 0.0f;
+  }
+  if (ranked.size() > kCandidates) {
+    std::nth_element(ranked.begin(), ranked.begin() + kCandidates, ranked.end(),
+                     [](const auto& a, const auto& b) {
+                       return a.first != b.first ? a.first > b.first : a.second < b.second;
+                     });
+    ranked.resize(kCandidates);
+  }
+  result.candidates = ranked.size();
+
+  // Exact scores.
+  for (const auto& [unused, d] : ranked) {
+    const Doc& doc = docs_[d];
+    double common_weight = 0, doc_weight = 0;
+    std::vector<std::string> matched;
+    for (uint32_t t : doc.terms) doc_weight += Weight(t);
+    for (uint32_t t : q_ids) {
+      const bool in_statement = SortedHas(doc.terms, t);
+      if (in_statement || SortedHas(doc.names, t)) {
+        common_weight += Weight(t);
+        if (!in_statement) doc_weight += Weight(t);
+        matched.push_back(term_text_[t]);
+      }
+    }
+    const double score = 2.0 * common_weight / (q_weight + doc_weight);
+    if (score < query.min_score || matched.empty()) continue;
+    result.hits.push_back(MatchHit{doc.claim_id, doc.asserted_sequence, score, std::move(matched)});
+  }
+  std::sort(result.hits.begin(), result.hits.end(), [](const MatchHit& a, const MatchHit& b) {
+    return a.score != b.score ? a.score > b.score : a.asserted_sequence < b.asserted_sequence;
+  });
+  result.above_threshold = result.hits.size();
+  if (result.hits.size() > query.limit) result.hits.resize(query.limit);
+  for (MatchHit& h : result.hits) std::sort(h.matched_terms.begin(), h.matched_terms.end());
+  return result;
+}
+
+absl::StatusOr<std::unique_ptr<MatchIndex>> AttachMatchIndex(ViewEngine* engine) {
+  auto index = std::make_unique<MatchIndex>();
+  MatchIndex* raw = index.get();
+  LEDGER_RETURN_IF_ERROR(
+      engine->AddListener(raw, [raw](const ViewStore& store) { return raw->Load(store); }));
+  return index;
+}
+
+}  // namespace ledger::views

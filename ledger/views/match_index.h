@@ -1,0 +1,152 @@
+// MatchIndex: claim matching ("has this been checked?") over the match view, in memory.
+//
+// The match view (view_schema.h, "Match view") holds one record per claim: the terms of its
+// current version's statement (match_text.h), its claimant, topics and said date. It is the
+// view -- replayed, digested and rebuilt like every other; this index is only a faster way to
+// read it: an inverted index (term -> claims) built from the view's records when ledgerd opens
+// (one scan, O(claims)) and kept current by the engine's listener call after each written
+// batch. Nothing here is stored, so nothing here can disagree with the log for longer than a
+// restart.
+//
+// Scoring (docs/api.md, "Claim matching"): each term weighs its inverse document frequency
+// over the statements indexed, w(t) = max(0.1, ln((N + 1) / (df(t) + 0.5))), so rare words
+// decide and common ones barely count. A claim's score against a query is the weighted Dice
+// coefficient of their term sets:
+//
+//   score = 2 * sum(w, Q ∩ D') / (sum(w, Q) + sum(w, D'))
+//
+// where D' is the claim's statement terms plus those words of its claimant's name the query
+// also has ("Novak said ..." matches a claim by Alexander Novak). 1 means the same terms; 0
+// none in common. Why this and not BM25: a fact-checker needs a threshold with one meaning
+// for every query ("no match" must be an answer), and a ratio is comparable across queries
+// where BM25's raw sums are not; word order, stop words and frames are already gone from the
+// terms.
+//
+// A query word found in no statement and no name (a typo: "pipline") is replaced by the known
+// word one edit away (deletion, insertion, substitution or transposition) with the highest
+// document frequency, if any; the answer lists the replacements.
+//
+// Candidates come from the posting lists of the query's terms, rarest first; a term in more
+// than max(5000, N / 50) statements only scores candidates the rarer terms found (unless every
+// term is that common). Filters (claimant, topic, said date) are applied to candidates before
+// they are ranked, so a filtered query is never answered from a cut of the unfiltered one.
+//
+// Thread-safe: queries share a reader lock; the listener takes the writer lock per batch.
+#ifndef LEDGER_VIEWS_MATCH_INDEX_H_
+#define LEDGER_VIEWS_MATCH_INDEX_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/base/types.h"
+#include "ledger/views/queries.h"
+#include "ledger/views/view_engine.h"
+#include "ledger/views/view_schema.h"
+#include "ledger/views/view_store.h"
+
+namespace ledger::views {
+
+struct MatchQuery {
+  std::string text;
+  // Filters (empty: none). Claimant: every term must be among the claim's claimant terms
+  // (schema::ClaimantTerms of the filter: "name:..." and/or "id:..."). Topic: schema::TopicTerm.
+  std::vector<std::string> claimant_terms;
+  std::string topic_term;
+  SaidBounds said;
+  // Only claims scoring at least this are listed.
+  double min_score = 0;
+  // At most this many, best first.
+  size_t limit = 10;
+};
+
+struct MatchHit {
+  std::string claim_id;
+  SequenceNumber asserted_sequence = 0;
+  double score = 0;
+  std::vector<std::string> matched_terms;  // the query terms the claim has, sorted
+};
+
+struct MatchResult {
+  std::vector<MatchHit> hits;       // score descending, then asserted sequence ascending
+  std::vector<std::string> terms;   // the query's terms after corrections (sorted)
+  std::vector<std::pair<std::string, std::string>> corrections;  // (typed, known) terms
+  uint64_t claims_indexed = 0;
+  uint64_t candidates = 0;          // claims scored
+  uint64_t above_threshold = 0;     // hits before the limit cut them
+};
+
+class MatchIndex : public ViewListener {
+ public:
+  // The default min_score (docs/api.md states the precision and recall it gives on the
+  // labelled LIAR set, tests/views/match_quality_test.cc).
+  static constexpr double kDefaultMinScore = 0.65;
+
+  MatchIndex();
+
+  // Reads every record of the match view in `store` (replacing what the index holds).
+  // DataLoss when a record does not decode.
+  absl::Status Load(const ViewStore& store);
+
+  MatchResult Match(const MatchQuery& query) const;
+
+  uint64_t size() const;
+  // DataLoss when a record written since Load did not decode (the view is damaged: rebuild).
+  absl::Status status() const;
+  // Approximate heap bytes held.
+  uint64_t MemoryBytes() const;
+
+  // ViewListener.
+  void OnWritten(const ViewBatch& batch) override;
+  void OnCleared() override;
+
+ private:
+  struct Doc {
+    std::string claim_id;
+    SequenceNumber asserted_sequence = 0;
+    uint32_t said = 0;
+    bool live = false;
+    std::vector<uint32_t> terms;      // statement term ids, sorted
+    std::vector<uint32_t> names;      // claimant name term ids, sorted
+    std::vector<uint32_t> claimants;  // attribute ids (claimant terms), sorted
+    std::vector<uint32_t> topics;     // attribute ids (topic terms), sorted
+  };
+
+  void Clear() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Put(absl::string_view key, absl::string_view value)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t TermId(const std::string& term) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t AttrId(const std::string& attr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  double Weight(uint32_t term) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The known term one edit from `term` with the highest df; "" when none.
+  std::string Correct(const std::string& term) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  const std::string prefix_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, uint32_t> term_ids_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> term_text_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint32_t> df_ ABSL_GUARDED_BY(mu_);                   // statements with the term
+  std::vector<std::vector<uint32_t>> postings_ ABSL_GUARDED_BY(mu_);  // doc ids (statement or name)
+  absl::flat_hash_map<std::string, uint32_t> attr_ids_ ABSL_GUARDED_BY(mu_);
+  std::vector<Doc> docs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint32_t> doc_of_claim_ ABSL_GUARDED_BY(mu_);
+  uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);  // the first record the listener could not decode
+};
+
+// Creates a MatchIndex, loads it from `engine`'s store and registers it as a listener: from
+// then on it follows every batch the engine writes. The index must outlive the engine's
+// catch-ups (destroy the engine first, or stop catching up).
+absl::StatusOr<std::unique_ptr<MatchIndex>> AttachMatchIndex(ViewEngine* engine);
+
+}  // namespace ledger::views
+
+#endif  // LEDGER_VIEWS_MATCH_INDEX_H_
