@@ -1,8 +1,11 @@
 #include "cli/claim_source.h"
 
+#include "ledger/base/status_macros.h"
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
@@ -88,8 +91,11 @@ absl::StatusOr<std::unique_ptr<ClaimSource>> ClaimSource::Open(const SourceOptio
         "rebuild --data-dir ", dir, "` brings them up to date)");
   }
   source->engine_ = *std::move(engine);
+  // Nothing catches up offline: the index is loaded once from the match view.
+  source->match_ = std::make_unique<views::MatchIndex>();
+  LEDGER_RETURN_IF_ERROR(source->match_->Load(source->engine_->store()));
   source->service_ = std::make_unique<service::ClaimServiceImpl>(
-      source->engine_.get(), /*updater=*/nullptr, source->store_.get());
+      source->engine_.get(), /*updater=*/nullptr, source->store_.get(), source->match_.get());
   grpc::ServerBuilder builder;
   builder.RegisterService(source->service_.get());
   source->server_ = builder.BuildAndStart();

@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "ledger/store/log_store.h"
 #include "ledger/v1/claim_service.grpc.pb.h"
+#include "ledger/views/match_index.h"
 #include "ledger/views/view_engine.h"
 
 namespace ledger::cli {
@@ -52,6 +53,7 @@ class ClaimSource {
   // Offline only; destroyed after the client, in reverse order.
   std::unique_ptr<store::LogStore> store_;
   std::unique_ptr<views::ViewEngine> engine_;
+  std::unique_ptr<views::MatchIndex> match_;
   std::unique_ptr<ledger::v1::ClaimService::Service> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<LedgerClient> client_;

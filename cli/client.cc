@@ -242,6 +242,16 @@ absl::StatusOr<v1::GetClaimResponse> LedgerClient::GetClaim(const v1::GetClaimRe
   return resp;
 }
 
+absl::StatusOr<v1::MatchClaimsResponse> LedgerClient::MatchClaims(
+    const v1::MatchClaimsRequest& req) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::MatchClaimsResponse resp;
+  absl::Status s = Convert(claims_->MatchClaims(&ctx, req, &resp), "MatchClaims");
+  if (!s.ok()) return s;
+  return resp;
+}
+
 absl::StatusOr<v1::ListClaimsResponse> LedgerClient::ListClaims(const v1::ListClaimsRequest& req) {
   grpc::ClientContext ctx;
   SetDeadline(&ctx);

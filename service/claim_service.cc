@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ledger/base/error.h"
+#include "ledger/core/limits.h"
+#include "ledger/views/view_schema.h"
 #include "service/grpc_status.h"
 
 namespace ledger::service {
@@ -40,6 +42,9 @@ v1::ClaimStatus ToProto(views::ClaimStatus s) {
   }
   return v1::CLAIM_STATUS_UNSPECIFIED;
 }
+
+constexpr int kMaxMatches = 100;
+constexpr int kDefaultMatches = 10;
 
 std::optional<views::SaidDate> ToSaidDate(const v1::SaidDate& d, bool present) {
   if (!present) return std::nullopt;
@@ -237,6 +242,97 @@ grpc::Status ClaimServiceImpl::GetViewStatus(grpc::ServerContext*,
       v->set_watermark(d->watermark);
     }
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status ClaimServiceImpl::MatchClaims(grpc::ServerContext* context,
+                                           const v1::MatchClaimsRequest* req,
+                                           v1::MatchClaimsResponse* resp) {
+  if (match_ == nullptr) {
+    return ToGrpcStatus(absl::UnavailableError(
+        "claim matching is not available on this server (it keeps no match index)"));
+  }
+  if (req->text().empty()) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
+                                  "text", "is required: the statement to match"));
+  }
+  if (req->text().size() > core::kMaxStatementTextBytes) {
+    return ToGrpcStatus(MakeError(
+        absl::StatusCode::kInvalidArgument, reason::kLimitExceeded, "text",
+        absl::StrCat(req->text().size(), " bytes; the limit is ", core::kMaxStatementTextBytes,
+                     " (a claim's statement)")));
+  }
+  if (!(req->min_score() >= 0 && req->min_score() <= 1)) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                                  "min_score",
+                                  absl::StrCat(req->min_score(),
+                                               " is outside [0, 1] (0: the default, ",
+                                               views::MatchIndex::kDefaultMinScore, ")")));
+  }
+  if (req->limit() < 0 || req->limit() > kMaxMatches) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kLimitExceeded,
+                                  "limit",
+                                  absl::StrCat(req->limit(), " is outside [0, ", kMaxMatches,
+                                               "] (0: ", kDefaultMatches, ")")));
+  }
+  views::SaidRange range{ToSaidDate(req->said_from(), req->has_said_from()),
+                         ToSaidDate(req->said_to(), req->has_said_to())};
+  absl::StatusOr<views::SaidBounds> bounds = views::SaidBounds::Of(range);
+  if (!bounds.ok()) return ToGrpcStatus(bounds.status());
+  if (absl::Status s = AwaitWatermark(context, req->min_watermark()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (absl::Status s = match_->status(); !s.ok()) return ToGrpcStatus(s);
+
+  views::MatchQuery q;
+  q.text = req->text();
+  if (!req->claimant_stable_id().empty()) {
+    q.claimant_terms.push_back(views::schema::ClaimantTerm(req->claimant_stable_id(), ""));
+  }
+  if (!req->claimant().empty()) {
+    q.claimant_terms.push_back(views::schema::ClaimantTerm("", req->claimant()));
+  }
+  if (!req->topic().empty()) q.topic_term = views::schema::TopicTerm(req->topic());
+  q.said = *bounds;
+  q.min_score = req->min_score() == 0 ? views::MatchIndex::kDefaultMinScore : req->min_score();
+  q.limit = req->limit() == 0 ? kDefaultMatches : static_cast<size_t>(req->limit());
+  const TreeSize watermark = engine_->Watermark();
+  views::MatchResult r = match_->Match(q);
+
+  for (const views::MatchHit& hit : r.hits) {
+    absl::StatusOr<views::ClaimDetails> c = queries_.GetClaim(hit.claim_id, views::AsOf::Latest());
+    if (!c.ok()) return ToGrpcStatus(c.status());
+    v1::ClaimMatch* m = resp->add_matches();
+    m->set_score(hit.score);
+    for (const std::string& t : hit.matched_terms) m->add_matched_terms(t);
+    v1::ClaimSummary* o = m->mutable_claim();
+    o->set_claim_id(c->claim_id);
+    o->set_asserted_sequence(c->asserted_sequence);
+    o->set_version_sequence(c->version_sequence);
+    o->set_status(ToProto(c->status));
+    *o->mutable_claim() = c->claim;
+    o->set_signer_compromised(c->signer_compromised);
+    for (const views::Verdict& v : c->verdicts) {
+      v1::Verdict* ov = m->add_verdicts();
+      ov->set_sequence(v.sequence);
+      ov->set_recorded_time_micros(v.recorded_time_micros);
+      ov->set_event_id(v.event_id);
+      ov->set_key_id(v.key_id);
+      *ov->mutable_review() = v.review;
+      ov->set_signer_compromised(v.signer_compromised);
+    }
+  }
+  for (const std::string& t : r.terms) resp->add_query_terms(t);
+  for (const auto& [typed, known] : r.corrections) {
+    v1::TermCorrection* c = resp->add_corrections();
+    c->set_typed(typed);
+    c->set_known(known);
+  }
+  resp->set_min_score(q.min_score);
+  resp->set_more(r.above_threshold - r.hits.size());
+  resp->set_claims_indexed(r.claims_indexed);
+  resp->mutable_read_point()->set_as_of_size(watermark);
+  resp->mutable_read_point()->set_watermark(watermark);
   return grpc::Status::OK;
 }
 

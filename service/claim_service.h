@@ -5,6 +5,7 @@
 
 #include "ledger/store/log_store.h"
 #include "ledger/v1/claim_service.grpc.pb.h"
+#include "ledger/views/match_index.h"
 #include "ledger/views/queries.h"
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_updater.h"
@@ -14,9 +15,14 @@ namespace ledger::service {
 // Thread-safe. Everything borrowed must outlive the service.
 class ClaimServiceImpl final : public ledger::v1::ClaimService::Service {
  public:
+  // `match` may be null: MatchClaims is then UNAVAILABLE.
   ClaimServiceImpl(const views::ViewEngine* engine, const views::ViewUpdater* updater,
-                   const store::LogStore* log)
-      : engine_(engine), updater_(updater), log_(log), queries_(&engine->store(), log) {}
+                   const store::LogStore* log, const views::MatchIndex* match = nullptr)
+      : engine_(engine),
+        updater_(updater),
+        log_(log),
+        match_(match),
+        queries_(&engine->store(), log) {}
 
   grpc::Status GetClaim(grpc::ServerContext* context, const ledger::v1::GetClaimRequest* request,
                         ledger::v1::GetClaimResponse* response) override;
@@ -31,6 +37,9 @@ class ClaimServiceImpl final : public ledger::v1::ClaimService::Service {
   grpc::Status GetViewStatus(grpc::ServerContext* context,
                              const ledger::v1::GetViewStatusRequest* request,
                              ledger::v1::GetViewStatusResponse* response) override;
+  grpc::Status MatchClaims(grpc::ServerContext* context,
+                           const ledger::v1::MatchClaimsRequest* request,
+                           ledger::v1::MatchClaimsResponse* response) override;
 
  private:
   // Waits (within the call's deadline) for the views to apply `min_watermark` entries.
@@ -39,6 +48,7 @@ class ClaimServiceImpl final : public ledger::v1::ClaimService::Service {
   const views::ViewEngine* const engine_;
   const views::ViewUpdater* const updater_;
   const store::LogStore* const log_;
+  const views::MatchIndex* const match_;
   const views::ViewQueries queries_;
 };
 

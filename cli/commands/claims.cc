@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "cli/claim_source.h"
 #include "cli/client.h"
@@ -25,6 +26,7 @@
 #include "cli/log_reader.h"
 #include "cli/output.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/base/file_util.h"
 #include "ledger/base/types.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/views/claim_views.h"
@@ -420,9 +422,140 @@ int RunRebuild(const RebuildFlags& f) {
   return kExitOk;
 }
 
+// ---- match "statement" ---------------------------------------------------------------------
+
+struct MatchFlags {
+  SourceOptions source;
+  bool json = false;
+  std::string text, file;
+  std::string claimant, stable_id, topic, said_from, said_to;
+  double min_score = 0;
+  int limit = 0;
+};
+
+// Prints one statement's matches; false after an error (already reported).
+bool PrintMatches(LedgerClient* client, v1::MatchClaimsRequest req, const std::string& text,
+                  bool json, bool many, int* exit_code) {
+  req.set_text(text);
+  absl::StatusOr<v1::MatchClaimsResponse> resp = client->MatchClaims(req);
+  if (!resp.ok()) {
+    *exit_code = ReportError(resp.status());
+    return false;
+  }
+  if (json) {
+    if (many) {
+      // One object per statement: the statement, then the response's fields.
+      std::string body = ToJson(*resp);
+      std::cout << "{\"statement\":" << JsonQuote(text)
+                << (body.size() > 2 ? "," + body.substr(1) : "}") << "\n";
+    } else {
+      std::cout << ToJson(*resp) << "\n";
+    }
+    return true;
+  }
+  if (many) std::cout << "statement  \"" << text << "\"\n";
+  for (const v1::TermCorrection& c : resp->corrections()) {
+    std::cout << "  (read \"" << c.typed() << "\" as \"" << c.known() << "\")\n";
+  }
+  if (resp->matches().empty()) {
+    std::cout << absl::StrFormat("  no match at or above %.2f among %d claims\n",
+                                 resp->min_score(), resp->claims_indexed());
+  }
+  for (const v1::ClaimMatch& m : resp->matches()) {
+    const v1::ClaimSummary& c = m.claim();
+    std::cout << absl::StrFormat("  %.3f  %-34s %-9s %s (%s): \"%s\"\n", m.score(), c.claim_id(),
+                                 v1::ClaimStatus_Name(c.status()), c.claim().claimant().name(),
+                                 SaidText(c.claim().said()), c.claim().statement().text());
+    for (const v1::Verdict& v : m.verdicts()) {
+      std::cout << "         verdict " << v.review().rating_text() << " by "
+                << v.review().reviewer() << (v.signer_compromised() ? "  [COMPROMISED signer]" : "")
+                << "\n";
+    }
+    std::cout << "         matched " << absl::StrJoin(m.matched_terms(), " ") << "\n";
+  }
+  if (resp->more() > 0) {
+    std::cerr << "ledgerctl: " << resp->more()
+              << " more match(es) at or above the threshold; raise --limit (at most 100) or "
+                 "--min-score to see them\n";
+  }
+  return true;
+}
+
+int RunMatch(const MatchFlags& f) {
+  if (f.text.empty() == f.file.empty()) {
+    return ReportError(absl::InvalidArgumentError(
+        "give a statement, or --file with one statement per line (not both)"));
+  }
+  v1::MatchClaimsRequest req;
+  req.set_claimant(f.claimant);
+  req.set_claimant_stable_id(f.stable_id);
+  req.set_topic(f.topic);
+  req.set_min_score(f.min_score);
+  req.set_limit(f.limit);
+  if (!f.said_from.empty()) {
+    if (absl::Status s = ParseSaidDate(f.said_from, req.mutable_said_from()); !s.ok()) {
+      return ReportError(s);
+    }
+  }
+  if (!f.said_to.empty()) {
+    if (absl::Status s = ParseSaidDate(f.said_to, req.mutable_said_to()); !s.ok()) {
+      return ReportError(s);
+    }
+  }
+  std::vector<std::string> statements;
+  if (!f.file.empty()) {
+    absl::StatusOr<std::string> text = ReadFileToString(f.file);
+    if (!text.ok()) return ReportError(text.status());
+    for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+      line = absl::StripAsciiWhitespace(line);
+      if (!line.empty()) statements.emplace_back(line);
+    }
+    if (statements.empty()) {
+      return ReportError(absl::InvalidArgumentError(
+          absl::StrCat("--file ", f.file, " holds no statement (one per line)")));
+    }
+  } else {
+    statements.push_back(f.text);
+  }
+  auto source = OpenSource(f.source);
+  if (!source.ok()) return ReportOpenError(source.status());
+  int exit_code = kExitOk;
+  for (const std::string& text : statements) {
+    if (!PrintMatches((*source)->client(), req, text, f.json, !f.file.empty(), &exit_code)) {
+      return exit_code;
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddClaimCommands(CLI::App* app, CommandTable* table) {
+  auto match_flags = std::make_shared<MatchFlags>();
+  CLI::App* match = app->add_subcommand(
+      "match", "Has this been checked? Earlier claims similar to a statement, best first");
+  AddSourceFlags(match, &match_flags->source);
+  AddJsonFlag(match, &match_flags->json);
+  match->add_option("statement", match_flags->text, "The statement to match");
+  match->add_option("--file", match_flags->file, "Match every line of this file instead");
+  match->add_option("--claimant", match_flags->claimant, "Only claims by this claimant (name)");
+  match->add_option("--stable-id", match_flags->stable_id,
+                    "Only claims by the claimant with this stable id");
+  match->add_option("--topic", match_flags->topic, "Only claims with this topic");
+  match->add_option("--said-from", match_flags->said_from, "Only statements made from (YYYY[-MM[-DD]])");
+  match->add_option("--said-to", match_flags->said_to, "Only statements made until (YYYY[-MM[-DD]])");
+  match->add_option("--min-score", match_flags->min_score,
+                    "List matches scoring at least this, 0..1 (default 0.65)");
+  match->add_option("--limit", match_flags->limit, "At most this many per statement, 1..100 (default 10)");
+  SetExamples(match,
+              "Scores are 0..1 (docs/api.md, \"Claim matching\"); below --min-score nothing is "
+              "listed, so \"no match\" is an answer. Offline with --data-dir.\nExamples:\n"
+              "  ledgerctl match \"Novak said the pipeline is ready to be signed\"\n"
+              "  ledgerctl match --file statements.txt --json\n"
+              "  ledgerctl match \"fuel taxes doubled\" --claimant \"Ada Example\" --min-score 0.4");
+  table->Add(match, [match_flags] { return RunMatch(*match_flags); });
+
+
   auto claim_flags = std::make_shared<ClaimFlags>();
   CLI::App* claim = app->add_subcommand(
       "claim", "Show one claim: current (or as-of) version, status, verdicts, full history");

@@ -2,6 +2,7 @@
 // claimant / topic / status, as-of, bitemporal filters, stable pagination, verdict tallies,
 // and view digests equal to a fresh rebuild.
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -17,6 +18,8 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
+#include "ledger/views/match_index.h"
+#include "tests/integration/testing/in_process_ledger.h"
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
@@ -62,12 +65,16 @@ class ClaimServiceTest : public ::testing::Test {
     auto engine = views::ViewEngine::Open(*std::move(store), views::DefaultProjections());
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(*engine);
+    auto match = views::AttachMatchIndex(engine_.get());
+    ASSERT_TRUE(match.ok()) << match.status();
+    match_ = std::move(*match);
     updater_ = std::make_unique<views::ViewUpdater>(engine_.get(), &log_->store());
     updater_->Start();
     updater_ptr_.store(updater_.get());
     ledger_service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
     claim_service_ =
-        std::make_unique<service::ClaimServiceImpl>(engine_.get(), updater_.get(), &log_->store());
+        std::make_unique<service::ClaimServiceImpl>(engine_.get(), updater_.get(), &log_->store(),
+                                                    match_.get());
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -107,6 +114,7 @@ class ClaimServiceTest : public ::testing::Test {
   crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
   std::unique_ptr<core::Log> log_;
   std::unique_ptr<views::ViewEngine> engine_;
+  std::unique_ptr<views::MatchIndex> match_;  // after the engine, before the updater
   std::unique_ptr<views::ViewUpdater> updater_;
   std::atomic<views::ViewUpdater*> updater_ptr_{nullptr};
   std::unique_ptr<service::LedgerServiceImpl> ledger_service_;
@@ -269,6 +277,60 @@ TEST_F(ClaimServiceTest, UnknownClaimIsNotFound) {
   v1::GetClaimResponse resp;
   grpc::Status s = claims_->GetClaim(&ctx, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+}
+
+// Claim matching over the wire on the seed article: a reworded statement finds the seed claim
+// with its status and verdicts; filters and limits hold; bad requests name their field.
+TEST_F(ClaimServiceTest, MatchClaimsFindsTheSeedClaimAndRefusesBadRequests) {
+  v1::MatchClaimsRequest req;
+  req.set_text("Novak said the pipeline is ready to be signed");
+  req.set_min_watermark(Everything());
+  v1::MatchClaimsResponse resp;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(claims_->MatchClaims(&ctx, req, &resp).ok());
+  }
+  ASSERT_GE(resp.matches_size(), 1);
+  const v1::ClaimMatch& best = resp.matches(0);
+  EXPECT_EQ(best.claim().claim().claimant().name(), "Alexander Novak");
+  EXPECT_NE(best.claim().claim().statement().text().find("pipeline"), std::string::npos);
+  EXPECT_GE(best.score(), 0.65);
+  EXPECT_EQ(resp.min_score(), 0.65);
+  EXPECT_EQ(resp.more(), 0u);
+  EXPECT_GE(resp.claims_indexed(), 10u);
+  EXPECT_EQ(resp.read_point().watermark(), Everything());
+
+  // Another claimant's filter: nothing (the statement is Novak's).
+  req.set_claimant("Sergei Ryabkov");
+  {
+    grpc::ClientContext ctx;
+    v1::MatchClaimsResponse filtered;
+    ASSERT_TRUE(claims_->MatchClaims(&ctx, req, &filtered).ok());
+    EXPECT_EQ(filtered.matches_size(), 0);
+  }
+  req.clear_claimant();
+
+  struct Bad {
+    std::function<void(v1::MatchClaimsRequest*)> edit;
+    std::string field;
+  };
+  const std::vector<Bad> bad = {
+      {[](v1::MatchClaimsRequest* r) { r->clear_text(); }, "text"},
+      {[](v1::MatchClaimsRequest* r) { r->set_text(std::string(16 * 1024 + 1, 'a')); }, "text"},
+      {[](v1::MatchClaimsRequest* r) { r->set_min_score(1.5); }, "min_score"},
+      {[](v1::MatchClaimsRequest* r) { r->set_limit(101); }, "limit"},
+      {[](v1::MatchClaimsRequest* r) { r->mutable_said_from()->set_year(2016);
+                                       r->mutable_said_to()->set_year(2015); }, "said_from"},
+  };
+  for (const Bad& b : bad) {
+    v1::MatchClaimsRequest r = req;
+    b.edit(&r);
+    grpc::ClientContext ctx;
+    v1::MatchClaimsResponse ignored;
+    grpc::Status s = claims_->MatchClaims(&ctx, r, &ignored);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << b.field;
+    EXPECT_EQ(testing::ErrorReasonAndField(s).second, b.field) << s.error_message();
+  }
 }
 
 }  // namespace
