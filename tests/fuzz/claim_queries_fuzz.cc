@@ -3,11 +3,13 @@
 // ledger/views/queries.cc. The views are those of the 11-entry sample log (a MemoryViewStore
 // caught up once per process).
 //
-// Input: up to 8 operations, each an op byte and a u16-length-prefixed payload. op % 6:
+// Input: up to 8 operations, each an op byte and a u16-length-prefixed payload. op % 7:
 //   0 GetClaim (GetClaimRequest)
 //   1 ListClaims (ListClaimsRequest), then every next page with the token it returns
 //   2 ListClaims, then the second page with the token mutated by the next input bytes
 //   3 GetVerdictTally   4 GetKey   5 GetViewStatus
+//   6 MatchClaims (MatchClaimsRequest): any text goes through the match terms (match_text.h)
+//     and the index; matches are best first, scored in [min_score, 1], at most `limit`.
 // Invariants: following the tokens ends, never repeats a claim and never exceeds the page
 // size, at one read point; GetClaim answers for the claim asked; a forged or mutated token is
 // refused or read, never a crash.
@@ -16,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/views/claim_views.h"
+#include "ledger/views/match_index.h"
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_store.h"
 #include "service/claim_service.h"
@@ -29,6 +32,7 @@ namespace v1 = ledger::v1;
 
 struct Views {
   std::unique_ptr<views::ViewEngine> engine;
+  std::unique_ptr<views::MatchIndex> match;
   std::unique_ptr<service::ClaimServiceImpl> service;
 };
 
@@ -42,7 +46,12 @@ Views& SharedViews() {
     out->engine = *std::move(engine);
     absl::StatusOr<views::CatchUpResult> caught_up = out->engine->CatchUp(store);
     if (!caught_up.ok() || caught_up->watermark != store.Head().tree_size) std::abort();
-    out->service = std::make_unique<service::ClaimServiceImpl>(out->engine.get(), nullptr, &store);
+    absl::StatusOr<std::unique_ptr<views::MatchIndex>> match =
+        views::AttachMatchIndex(out->engine.get());
+    if (!match.ok() || (*match)->size() == 0) std::abort();
+    out->match = *std::move(match);
+    out->service = std::make_unique<service::ClaimServiceImpl>(out->engine.get(), nullptr, &store,
+                                                               out->match.get());
     return out;
   }();
   return *v;
@@ -93,7 +102,7 @@ void ListAll(service::ClaimServiceImpl& svc, v1::ListClaimsRequest req, Input* i
 
 void Op(uint8_t op, const std::string& payload, Input* in) {
   service::ClaimServiceImpl& svc = *SharedViews().service;
-  switch (op % 6) {
+  switch (op % 7) {
     case 0: {
       v1::GetClaimRequest req;
       if (!req.ParseFromString(payload)) return;
@@ -133,12 +142,31 @@ void Op(uint8_t op, const std::string& payload, Input* in) {
       if (s.ok()) FUZZ_CHECK(resp.key_id() == req.key_id());
       break;
     }
-    default: {
+    case 5: {
       v1::GetViewStatusRequest req;
       if (!req.ParseFromString(payload)) return;
       v1::GetViewStatusResponse resp;
       FUZZ_CHECK(svc.GetViewStatus(nullptr, &req, &resp).ok());
       FUZZ_CHECK(resp.watermark() == resp.tree_size());
+      break;
+    }
+    default: {
+      v1::MatchClaimsRequest req;
+      if (!req.ParseFromString(payload)) return;
+      req.set_min_watermark(0);
+      v1::MatchClaimsResponse resp;
+      const grpc::Status s = svc.MatchClaims(nullptr, &req, &resp);
+      FUZZ_EXPECT_VALID(absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message()));
+      if (!s.ok()) return;
+      const int limit = req.limit() == 0 ? 10 : req.limit();
+      FUZZ_CHECK(resp.matches_size() <= limit);
+      double last = 2;
+      for (const v1::ClaimMatch& m : resp.matches()) {
+        FUZZ_CHECK(m.score() >= resp.min_score() && m.score() <= 1.0 + 1e-9);
+        FUZZ_CHECK(m.score() <= last);
+        FUZZ_CHECK(!m.matched_terms().empty());
+        last = m.score();
+      }
       break;
     }
   }
