@@ -636,6 +636,29 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'core::OpenLog (media
         W("Not measured in this run (rebuild.json missing).")
     W("")
 
+    # ---- 7b. claim matching ----
+    mt = load(os.path.join(R, "match.json"))
+    W("## 7b. Claim matching")
+    W("")
+    if mt:
+        lat = mt["latency"]
+        W(f"`MatchIndex` (ledger/views/match_index.h) over {fmt(mt['claims'])} claims ({mt['source']}, "
+          "recombined into distinct statements), fed the match view's records in 32,768-record "
+          "batches as the view engine's listener feeds it (`bench/views/match_bench`); queries from one "
+          "thread, half edited variants of indexed statements, half unrelated word salads. In-process: "
+          "MatchClaims over gRPC adds the call (~0.1 ms) and one GetClaim per listed match.")
+        W("")
+        W("| | |")
+        W("|---|---:|")
+        W(f"| index build | {mt['build_seconds']:.1f} s ({mt['build_cpu_seconds']:.1f} CPU-s, match terms included) |")
+        W(f"| index memory | {mt['memory_bytes'] / 2**20:.0f} MiB ({mt['memory_bytes'] / max(1, mt['claims']):.0f} B/claim) |")
+        W(f"| queries/s (1 thread) | {fmt(mt['queries_per_second'])} |")
+        W(f"| latency p50 / p99 / max | {lat['p50_us'] / 1000:.2f} / **{lat['p99_us'] / 1000:.2f}** / {lat['max_us'] / 1000:.2f} ms (goal p99 ≤ 20 ms) |")
+        W(f"| variants whose original ranks first | {mt['variant_recall_at_1']:.3f} (siblings share most words) |")
+    else:
+        W("Not measured in this run (match.json missing).")
+    W("")
+
     # ---- 8. replication ----
     W("## 8. Replication")
     W("")

@@ -89,7 +89,7 @@ else
   MODE=(-c opt)
 fi
 TARGETS=(//bench:ceiling_bench //bench:ingest_bench //bench:pg_bench //bench:log_bench
-         //bench/views:rebuild_bench //service:ledgerd //cli:ledgerctl)
+         //bench/views:rebuild_bench //bench/views:match_bench //service:ledgerd //cli:ledgerctl)
 log "building ${MODE[*]:-(smoke: the normal build)}: ${TARGETS[*]}"
 "${BAZEL[@]}" build "${MODE[@]}" "${TARGETS[@]}" >&2
 BAZEL_BIN="$("${BAZEL[@]}" info "${MODE[@]}" bazel-bin 2>/dev/null)"
@@ -117,7 +117,7 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$WORK/bin"
 for b in bench/ceiling_bench bench/ingest_bench bench/pg_bench bench/log_bench \
-         bench/views/rebuild_bench service/ledgerd cli/ledgerctl; do
+         bench/views/rebuild_bench bench/views/match_bench service/ledgerd cli/ledgerctl; do
   cp "$BAZEL_BIN/$b" "$WORK/bin/"
 done
 BIN="$WORK/bin"
@@ -148,6 +148,7 @@ if [[ $SMOKE -eq 1 ]]; then
   LOG_FLAGS=(--proof-seconds=0.2 --restart-runs=2 --ceiling-seconds=0.2)
   SERVE_FLAGS=(--seconds=0.3 --clients=2 --settle-limit=10)
   REBUILD_FLAGS=(--runs=1)
+  MATCH_FLAGS=(--claims=20000 --queries=200)
   REPL_FLAGS=(--seconds=0.5 --ceiling-seconds=0.2 --max-bulk-rate=4000 --catch-up-limit=60)
 else
   CEILING_FLAGS=(--seconds=2 --repeats=3)
@@ -157,6 +158,7 @@ else
   LOG_FLAGS=(--proof-seconds=2 --restart-runs=5)
   SERVE_FLAGS=(--seconds=2 --settle-limit=45)
   REBUILD_FLAGS=(--runs=3)
+  MATCH_FLAGS=(--claims="${MATCH_CLAIMS:-1000000}" --queries=2000)
   REPL_FLAGS=(--seconds="${SECONDS_PER_MODE:-6}")
 fi
 
@@ -257,6 +259,11 @@ log "views: rebuild from the ${SIZES[-1]}-entry log vs a raw scan + parse of the
 "$BIN/rebuild_bench" --log-db="$WORK/log/data/db" --dir="$WORK/rebuild" "${REBUILD_FLAGS[@]}" \
   --out="$RESULTS/rebuild.json" >&2
 rm -rf "$WORK/rebuild"
+
+# ---- 6b'. claim matching: the MatchIndex at 1M claims (smoke: 20k) -----------------------------
+log "match: MatchIndex build, memory and query latency (${MATCH_FLAGS[*]})"
+"$BIN/match_bench" "${MATCH_FLAGS[@]}" ${LIAR_DIR:+--liar-dir="$LIAR_DIR"} \
+  --out="$RESULTS/match.json" >&2
 
 # ---- 6c. replication: an empty follower catches up with the largest log, then follows ingest --
 log "replication: follower catch-up on the ${SIZES[-1]}-entry log, then steady lag under ingest"

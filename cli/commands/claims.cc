@@ -545,7 +545,7 @@ void AddClaimCommands(CLI::App* app, CommandTable* table) {
   match->add_option("--said-from", match_flags->said_from, "Only statements made from (YYYY[-MM[-DD]])");
   match->add_option("--said-to", match_flags->said_to, "Only statements made until (YYYY[-MM[-DD]])");
   match->add_option("--min-score", match_flags->min_score,
-                    "List matches scoring at least this, 0..1 (default 0.65)");
+                    "List matches scoring at least this, 0..1 (default 0.70)");
   match->add_option("--limit", match_flags->limit, "At most this many per statement, 1..100 (default 10)");
   SetExamples(match,
               "Scores are 0..1 (docs/api.md, \"Claim matching\"); below --min-score nothing is "

@@ -15,6 +15,10 @@ namespace ledger::views {
 namespace {
 
 constexpr size_t kCandidates = 256;  // scored exactly, per query
+// The Tversky index's weights (match_index.h): what the query has and the claim lacks counts
+// fully against a match (as in the Dice coefficient); what the claim adds, a quarter.
+constexpr double kQueryMissWeight = 0.5;
+constexpr double kClaimExtraWeight = 0.25;
 
 template <typename T>
 bool SortedHas(const std::vector<T>& v, T x) {
@@ -336,7 +340,9 @@ MatchResult MatchIndex::Match(const MatchQuery& query) const {
         matched.push_back(term_text_[t]);
       }
     }
-    const double score = 2.0 * common_weight / (q_weight + doc_weight);
+    const double score =
+        common_weight / (common_weight + kQueryMissWeight * (q_weight - common_weight) +
+                         kClaimExtraWeight * (doc_weight - common_weight));
     if (score < query.min_score || matched.empty()) continue;
     result.hits.push_back(MatchHit{doc.claim_id, doc.asserted_sequence, score, std::move(matched)});
   }

@@ -294,8 +294,8 @@ TEST_F(ClaimServiceTest, MatchClaimsFindsTheSeedClaimAndRefusesBadRequests) {
   const v1::ClaimMatch& best = resp.matches(0);
   EXPECT_EQ(best.claim().claim().claimant().name(), "Alexander Novak");
   EXPECT_NE(best.claim().claim().statement().text().find("pipeline"), std::string::npos);
-  EXPECT_GE(best.score(), 0.65);
-  EXPECT_EQ(resp.min_score(), 0.65);
+  EXPECT_GE(best.score(), 0.70);
+  EXPECT_EQ(resp.min_score(), 0.70);
   EXPECT_EQ(resp.more(), 0u);
   EXPECT_GE(resp.claims_indexed(), 10u);
   EXPECT_EQ(resp.read_point().watermark(), Everything());

@@ -6,7 +6,8 @@
 //
 // Variants of each sampled statement (deterministic): reworded case and punctuation; a
 // reporting frame ("Says that ...", "<speaker> said ..."); words moved (the first three at the
-// end); a small edit (one word dropped, a typo in another); number formats ("$1.7 billion" ->
+// end); a small edit (one word dropped, a typo in another); all of those at once; an excerpt
+// (the first half of a statement of 12 words or more); number formats ("$1.7 billion" ->
 // "1.7bn", "45 percent" -> "45%", "1,700" -> "1700") where the statement has a number.
 //
 // Measured: recall@1 (the original is the best hit), recall@5, and at the default threshold
@@ -15,6 +16,7 @@
 // repeats some statements verbatim across files). docs/api.md states the figures; the bounds
 // below fail a change that makes them worse.
 #include <cstdio>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -76,18 +78,18 @@ std::vector<std::string> Words(const std::string& s) {
 }
 
 // The variants of one statement (see the header).
-std::vector<std::string> Variants(const Original& o, std::mt19937* rng) {
-  std::vector<std::string> v;
-  v.push_back(absl::AsciiStrToUpper(StripPunctuation(o.text)));
+std::vector<std::pair<std::string, std::string>> Variants(const Original& o, std::mt19937* rng) {
+  std::vector<std::pair<std::string, std::string>> v;
+  v.emplace_back("case+punct", absl::AsciiStrToUpper(StripPunctuation(o.text)));
   std::string body = o.text;
   if (absl::StartsWith(body, "Says ")) body = body.substr(5);
-  v.push_back(rng->operator()() % 2 == 0 ? "Says that " + body
-                                         : Speaker(o.speaker) + " said " + body);
+  v.emplace_back("frame", rng->operator()() % 2 == 0 ? "Says that " + body
+                                                   : Speaker(o.speaker) + " said " + body);
   std::vector<std::string> words = Words(o.text);
   if (words.size() > 6) {
     std::vector<std::string> moved(words.begin() + 3, words.end());
     moved.insert(moved.end(), words.begin(), words.begin() + 3);
-    v.push_back(absl::StrJoin(moved, " "));
+    v.emplace_back("order", absl::StrJoin(moved, " "));
     // Small edit: drop one word, and swap two inner letters of a long word.
     std::vector<std::string> edited = words;
     edited.erase(edited.begin() + 1 + (*rng)() % (edited.size() - 2));
@@ -98,11 +100,18 @@ std::vector<std::string> Variants(const Original& o, std::mt19937* rng) {
         break;
       }
     }
-    v.push_back(absl::StrJoin(edited, " "));
+    v.emplace_back("edit", absl::StrJoin(edited, " "));
     // All at once: a frame, words moved, a word dropped, a typo, lower case.
     std::vector<std::string> all(edited.begin() + 2, edited.end());
     all.insert(all.end(), edited.begin(), edited.begin() + 2);
-    v.push_back(absl::AsciiStrToLower(Speaker(o.speaker) + " claimed that " + absl::StrJoin(all, " ")));
+    v.emplace_back("all", absl::AsciiStrToLower(Speaker(o.speaker) + " claimed that " +
+                                               absl::StrJoin(all, " ")));
+  }
+  if (words.size() >= 12) {
+    // An excerpt: the first half of a long statement, as a fact-checker pastes one sentence.
+    v.emplace_back("excerpt", absl::StrJoin(std::vector<std::string>(
+                                             words.begin(), words.begin() + words.size() / 2),
+                                         " "));
   }
   std::string numbers = absl::StrReplaceAll(
       o.text, {{" billion", "bn"}, {" million", "m"}, {" percent", "%"}, {"$", ""}});
@@ -115,7 +124,7 @@ std::vector<std::string> Variants(const Original& o, std::mt19937* rng) {
     }
     no_commas.push_back(numbers[i]);
   }
-  if (no_commas != o.text) v.push_back(no_commas);
+  if (no_commas != o.text) v.emplace_back("numbers", no_commas);
   return v;
 }
 
@@ -160,11 +169,12 @@ TEST(MatchQualityTest, LiarVariantsFindTheirOriginalAndNegativesFindNothing) {
   int queries = 0, at1 = 0, at5 = 0;
   int listed = 0, listed_right = 0;  // best hits at or above the default threshold
   int variants_listed_right = 0;
+  std::map<std::string, int> kind_total, kind_found;
   // Best-hit scores, for the table of thresholds: (score, right) of variants and negatives.
   std::vector<std::pair<double, bool>> variant_best, negative_best;
   for (size_t i = 0; i < originals.size(); i += 20) {  // 512 statements
     const Original& o = originals[i];
-    for (const std::string& text : Variants(o, &rng)) {
+    for (const auto& [kind, text] : Variants(o, &rng)) {
       MatchQuery q;
       q.text = text;
       q.limit = 5;
@@ -179,6 +189,11 @@ TEST(MatchQualityTest, LiarVariantsFindTheirOriginalAndNegativesFindNothing) {
       }
       if (!r.hits.empty()) {
         variant_best.emplace_back(r.hits[0].score, same(r.hits[0].claim_id, o.claim_id));
+      }
+      ++kind_total[kind];
+      if (!r.hits.empty() && r.hits[0].score >= MatchIndex::kDefaultMinScore &&
+          same(r.hits[0].claim_id, o.claim_id)) {
+        ++kind_found[kind];
       }
       if (!r.hits.empty() && r.hits[0].score >= MatchIndex::kDefaultMinScore) {
         ++listed;
@@ -209,6 +224,10 @@ TEST(MatchQualityTest, LiarVariantsFindTheirOriginalAndNegativesFindNothing) {
   const double recall5 = static_cast<double>(at5) / queries;
   const double precision = listed == 0 ? 0 : static_cast<double>(listed_right) / listed;
   const double variant_recall_at_threshold = static_cast<double>(variants_listed_right) / queries;
+  for (const auto& [kind, n] : kind_total) {
+    std::printf("  variant %-10s %4d queries, found at the default threshold %.3f\n", kind.c_str(), n,
+                static_cast<double>(kind_found[kind]) / n);
+  }
   std::printf("  threshold  variants-found  negatives-listed  precision\n");
   for (double t : {0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7}) {
     int found = 0, wrong = 0, right = 0, neg = 0;
@@ -232,8 +251,8 @@ TEST(MatchQualityTest, LiarVariantsFindTheirOriginalAndNegativesFindNothing) {
       originals.size(), queries, negatives, recall1, recall5, MatchIndex::kDefaultMinScore,
       precision, listed_right, listed, negative_hits,
       static_cast<double>(negative_hits) / negatives, variant_recall_at_threshold);
-  // Measured 2026-12-06: recall@1 1.000, recall@5 1.000, precision 0.993, negatives listed
-  // 0.030, every variant found at the default threshold.
+  // Measured 2026-12-06: recall@1 0.993, recall@5 0.999, precision 0.988, negatives listed
+  // 0.033, variants found at the default threshold 0.981 (excerpts 0.862, the others 1.000).
   EXPECT_GE(recall1, 0.98);
   EXPECT_GE(recall5, 0.99);
   EXPECT_GE(precision, 0.98);
