@@ -449,20 +449,17 @@ int Serve(const ServeFlags& flags) {
                      {{"error", std::string(engine.status().message())}});
     return kExitDataDir;
   }
-  // Claim matching's in-memory index: loaded from the match view (one scan), then kept current
-  // by the engine after each batch. Declared before the updater, so it outlives its catch-ups.
-  const absl::Time match_load_start = absl::Now();
-  auto match_index = ledger::views::AttachMatchIndex(engine->get());
+  // Claim matching's in-memory index: loaded from the match view (one scan, on a thread of its
+  // own, so start-up does not wait for it: MatchClaims is UNAVAILABLE until it ends), then kept
+  // current by the engine after each batch. Declared before the updater, so it outlives its
+  // catch-ups.
+  auto match_index = ledger::views::AttachMatchIndex(engine->get(), /*in_background=*/true);
   if (!match_index.ok()) {
     ledger::LogEvent(ledger::LogLevel::kError, "cannot load the match index",
                      {{"error", std::string(match_index.status().message())},
                       {"hint", "rebuild the views: ledgerctl rebuild --data-dir <data-dir>"}});
     return kExitDataDir;
   }
-  ledger::LogEvent(ledger::LogLevel::kInfo, "match index loaded",
-                   {{"claims", absl::StrCat((*match_index)->size())},
-                    {"seconds", absl::StrCat(absl::ToDoubleSeconds(absl::Now() - match_load_start))},
-                    {"memory_mib", absl::StrCat((*match_index)->MemoryBytes() >> 20)}});
   ledger::views::ViewUpdaterOptions updater_options;
   updater_options.coalesce_delay = absl::Milliseconds(flags.views_coalesce_ms);
   ledger::core::Log* const served_log = log->get();

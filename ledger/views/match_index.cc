@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/views/match_text.h"
 
 namespace ledger::views {
@@ -162,6 +163,22 @@ absl::Status MatchIndex::Load(const ViewStore& store) {
   return absl::OkStatus();
 }
 
+void MatchIndex::ApplyWrite(absl::string_view key, const absl::string_view* value) {
+  if (value == nullptr) {  // the match view never deletes; handled anyway
+    auto claim = schema::DecodeMatchKey(prefix_, key);
+    if (!claim.ok()) return;
+    auto it = doc_of_claim_.find(*claim);
+    if (it == doc_of_claim_.end() || !docs_[it->second].live) return;
+    Doc& doc = docs_[it->second];
+    for (uint32_t t : doc.terms) --df_[t];
+    doc.live = false;
+    --live_docs_;
+    return;
+  }
+  absl::Status s = Put(key, *value);
+  if (!s.ok() && error_.ok()) error_ = s;
+}
+
 void MatchIndex::OnWritten(const ViewBatch& batch) {
   absl::MutexLock lock(&mu_);
   const std::string data_begin = schema::DataBegin(prefix_);
@@ -171,29 +188,93 @@ void MatchIndex::OnWritten(const ViewBatch& batch) {
                           key < data_begin) {
                         return;
                       }
-                      if (value == nullptr) {  // the match view never deletes; handled anyway
-                        auto claim = schema::DecodeMatchKey(prefix_, key);
-                        if (!claim.ok()) return;
-                        auto it = doc_of_claim_.find(*claim);
-                        if (it == doc_of_claim_.end() || !docs_[it->second].live) return;
-                        Doc& doc = docs_[it->second];
-                        for (uint32_t t : doc.terms) --df_[t];
-                        doc.live = false;
-                        --live_docs_;
+                      if (loading_) {
+                        Pending p;
+                        p.key = std::string(key);
+                        if (value != nullptr) p.value = std::string(*value);
+                        pending_.push_back(std::move(p));
                         return;
                       }
-                      absl::Status s = Put(key, *value);
-                      if (!s.ok() && error_.ok()) error_ = s;
+                      ApplyWrite(key, value);
                     });
 }
 
 void MatchIndex::OnCleared() {
   absl::MutexLock lock(&mu_);
+  if (loading_) {
+    Pending p;
+    p.cleared = true;
+    pending_.push_back(std::move(p));
+    return;
+  }
   Clear();
+}
+
+void MatchIndex::StartLoadInBackground(const ViewStore* store) {
+  {
+    absl::MutexLock lock(&mu_);
+    Clear();
+    loading_ = true;
+    loaded_ = 0;
+    pending_.clear();
+  }
+  loader_ = std::thread([this, store] {
+    SetCurrentThreadName("match-load");
+    absl::Status bad;
+    // Records are added in chunks under the lock, so the listener is never held up for long.
+    std::vector<std::pair<std::string, std::string>> chunk;
+    auto flush = [&]() {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [key, value] : chunk) {
+        if (absl::Status s = Put(key, value); !s.ok() && bad.ok()) bad = s;
+      }
+      loaded_ += chunk.size();
+      chunk.clear();
+    };
+    absl::Status scan = store->Scan(
+        schema::DataBegin(prefix_), schema::PrefixSuccessor(prefix_),
+        [&](absl::string_view key, absl::string_view value) {
+          chunk.emplace_back(std::string(key), std::string(value));
+          if (chunk.size() >= 4096) flush();
+          return !stop_loading_.load() && bad.ok();
+        });
+    flush();
+    absl::MutexLock lock(&mu_);
+    // The batches written during the scan are as new as the snapshot it read, or newer:
+    // applied in order, they leave the index exactly as new as the view.
+    for (const Pending& p : pending_) {
+      if (p.cleared) {
+        Clear();
+        continue;
+      }
+      const absl::string_view value =
+          p.value.has_value() ? absl::string_view(*p.value) : absl::string_view();
+      ApplyWrite(p.key, p.value.has_value() ? &value : nullptr);
+    }
+    pending_.clear();
+    pending_.shrink_to_fit();
+    if (!scan.ok() && error_.ok()) error_ = scan;
+    if (!bad.ok() && error_.ok()) error_ = bad;
+    loading_ = false;
+  });
+}
+
+absl::Status MatchIndex::WaitForLoad() {
+  if (loader_.joinable()) loader_.join();
+  return status();
+}
+
+MatchIndex::~MatchIndex() {
+  stop_loading_ = true;
+  if (loader_.joinable()) loader_.join();
 }
 
 absl::Status MatchIndex::status() const {
   absl::ReaderMutexLock lock(&mu_);
+  if (loading_) {
+    return absl::UnavailableError(absl::StrCat(
+        "the match index is loading (", loaded_, " claims read so far); retry in a few seconds"));
+  }
   if (error_.ok()) return error_;
   return absl::DataLossError(absl::StrCat("match view: ", error_.message(),
                                           "; rebuild the views (ledgerctl rebuild)"));
@@ -266,8 +347,18 @@ MatchResult MatchIndex::Match(const MatchQuery& query) const {
   q_ids = SortedUnique(std::move(q_ids));
   if (q_ids.empty() || live_docs_ == 0) return result;
 
-  double q_weight = q_unknown_weight;
-  for (uint32_t t : q_ids) q_weight += Weight(t);
+  // Sums are taken over sorted weights, so that they do not depend on term ids (the order in
+  // which this index met the terms): an index loaded from the view and one that followed the
+  // log give bit-identical scores.
+  auto sum = [](std::vector<double>* w) {
+    std::sort(w->begin(), w->end());
+    double total = 0;
+    for (double x : *w) total += x;
+    return total;
+  };
+  std::vector<double> weights;
+  for (uint32_t t : q_ids) weights.push_back(Weight(t));
+  const double q_weight = q_unknown_weight + sum(&weights);
 
   // Filters, resolved to attribute ids (an unknown claimant or topic matches nothing).
   std::vector<uint32_t> want_claimants;
@@ -295,7 +386,10 @@ MatchResult MatchIndex::Match(const MatchQuery& query) const {
   // terms first; very common terms only when nothing rarer exists.
   std::vector<uint32_t> order = q_ids;
   std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
-    return postings_[a].size() < postings_[b].size();
+    if (postings_[a].size() != postings_[b].size()) {
+      return postings_[a].size() < postings_[b].size();
+    }
+    return term_text_[a] < term_text_[b];
   });
   const size_t common = std::max<size_t>(5000, static_cast<size_t>(live_docs_ / 50));
   thread_local std::vector<float> partial;
@@ -318,9 +412,11 @@ MatchResult MatchIndex::Match(const MatchQuery& query) const {
     partial[d] = 0.0f;
   }
   if (ranked.size() > kCandidates) {
+    // Ties go to the earliest asserted claim, whatever the index's internal order.
     std::nth_element(ranked.begin(), ranked.begin() + kCandidates, ranked.end(),
-                     [](const auto& a, const auto& b) {
-                       return a.first != b.first ? a.first > b.first : a.second < b.second;
+                     [this](const auto& a, const auto& b) {
+                       if (a.first != b.first) return a.first > b.first;
+                       return docs_[a.second].asserted_sequence < docs_[b.second].asserted_sequence;
                      });
     ranked.resize(kCandidates);
   }
@@ -329,17 +425,19 @@ MatchResult MatchIndex::Match(const MatchQuery& query) const {
   // Exact scores.
   for (const auto& [unused, d] : ranked) {
     const Doc& doc = docs_[d];
-    double common_weight = 0, doc_weight = 0;
     std::vector<std::string> matched;
-    for (uint32_t t : doc.terms) doc_weight += Weight(t);
+    std::vector<double> doc_weights, common_weights;
+    for (uint32_t t : doc.terms) doc_weights.push_back(Weight(t));
     for (uint32_t t : q_ids) {
       const bool in_statement = SortedHas(doc.terms, t);
       if (in_statement || SortedHas(doc.names, t)) {
-        common_weight += Weight(t);
-        if (!in_statement) doc_weight += Weight(t);
+        common_weights.push_back(Weight(t));
+        if (!in_statement) doc_weights.push_back(Weight(t));
         matched.push_back(term_text_[t]);
       }
     }
+    const double common_weight = sum(&common_weights);
+    const double doc_weight = sum(&doc_weights);
     const double score =
         common_weight / (common_weight + kQueryMissWeight * (q_weight - common_weight) +
                          kClaimExtraWeight * (doc_weight - common_weight));
@@ -355,11 +453,15 @@ MatchResult MatchIndex::Match(const MatchQuery& query) const {
   return result;
 }
 
-absl::StatusOr<std::unique_ptr<MatchIndex>> AttachMatchIndex(ViewEngine* engine) {
+absl::StatusOr<std::unique_ptr<MatchIndex>> AttachMatchIndex(ViewEngine* engine,
+                                                             bool in_background) {
   auto index = std::make_unique<MatchIndex>();
   MatchIndex* raw = index.get();
-  LEDGER_RETURN_IF_ERROR(
-      engine->AddListener(raw, [raw](const ViewStore& store) { return raw->Load(store); }));
+  LEDGER_RETURN_IF_ERROR(engine->AddListener(raw, [raw, in_background](const ViewStore& store) {
+    if (!in_background) return raw->Load(store);
+    raw->StartLoadInBackground(&store);
+    return absl::OkStatus();
+  }));
   return index;
 }
 

@@ -38,8 +38,11 @@
 #define LEDGER_VIEWS_MATCH_INDEX_H_
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -93,6 +96,7 @@ class MatchIndex : public ViewListener {
   static constexpr double kDefaultMinScore = 0.70;
 
   MatchIndex();
+  ~MatchIndex() override;  // stops a background load (StartLoadInBackground) first
 
   // Reads every record of the match view in `store` (replacing what the index holds).
   // DataLoss when a record does not decode.
@@ -101,16 +105,33 @@ class MatchIndex : public ViewListener {
   MatchResult Match(const MatchQuery& query) const;
 
   uint64_t size() const;
-  // DataLoss when a record written since Load did not decode (the view is damaged: rebuild).
+  // OK when the index answers. UNAVAILABLE while a background load runs (the message says how
+  // far it is); DataLoss when a record did not decode (the view is damaged: rebuild).
   absl::Status status() const;
   // Approximate heap bytes held.
   uint64_t MemoryBytes() const;
+
+  // Loads from `store` on a thread of its own. Meant to be called from the `load` callback of
+  // ViewEngine::AddListener, so that the listener is registered first: batches written while
+  // the scan runs are kept (match records only) and applied after it, in order, so the index
+  // ends exactly as new as the view. status() is UNAVAILABLE until then.
+  void StartLoadInBackground(const ViewStore* store);
+  // Waits for a background load to end; its outcome (status()).
+  absl::Status WaitForLoad();
 
   // ViewListener.
   void OnWritten(const ViewBatch& batch) override;
   void OnCleared() override;
 
  private:
+  struct Pending {
+    bool cleared = false;  // a Clear between batches
+    std::string key;
+    std::optional<std::string> value;  // nullopt: deleted
+  };
+  void ApplyWrite(absl::string_view key, const absl::string_view* value)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   struct Doc {
     std::string claim_id;
     SequenceNumber asserted_sequence = 0;
@@ -142,12 +163,20 @@ class MatchIndex : public ViewListener {
   absl::flat_hash_map<std::string, uint32_t> doc_of_claim_ ABSL_GUARDED_BY(mu_);
   uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status error_ ABSL_GUARDED_BY(mu_);  // the first record the listener could not decode
+  bool loading_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t loaded_ ABSL_GUARDED_BY(mu_) = 0;     // records read by the background load so far
+  std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);  // written while loading
+  std::atomic<bool> stop_loading_{false};
+  std::thread loader_;
 };
 
 // Creates a MatchIndex, loads it from `engine`'s store and registers it as a listener: from
 // then on it follows every batch the engine writes. The index must outlive the engine's
-// catch-ups (destroy the engine first, or stop catching up).
-absl::StatusOr<std::unique_ptr<MatchIndex>> AttachMatchIndex(ViewEngine* engine);
+// catch-ups (destroy the engine first, or stop catching up). With `in_background`, it returns
+// at once and loads on its own thread (ledgerd: start-up does not wait for a scan of every
+// claim; MatchClaims is UNAVAILABLE until the load ends).
+absl::StatusOr<std::unique_ptr<MatchIndex>> AttachMatchIndex(ViewEngine* engine,
+                                                             bool in_background = false);
 
 }  // namespace ledger::views
 

@@ -197,5 +197,45 @@ TEST_F(MatchIndexTest, LimitCutsAreCounted) {
   EXPECT_EQ(r.hits[0].claim_id, "c0");
 }
 
+// ledgerd loads the index in the background while the views keep catching up: the batches
+// written during the scan are applied after it, so the index ends as new as the view.
+TEST_F(MatchIndexTest, ABackgroundLoadMissesNoBatchWrittenDuringIt) {
+  for (int i = 0; i < 300; ++i) {
+    Assert("early-" + std::to_string(i), "Ada Example",
+           "Fuel taxes rose " + std::to_string(i) + " percent in county " + std::to_string(i));
+  }
+  CatchUp();
+  auto background = AttachMatchIndex(engine_.get(), /*in_background=*/true);
+  ASSERT_TRUE(background.ok()) << background.status();
+  // Writes while (or after) it loads: new claims, and a correction of an early one.
+  for (int i = 0; i < 50; ++i) {
+    Assert("late-" + std::to_string(i), "Bo Sample",
+           "Bridge tolls fell " + std::to_string(i) + " dollars in town " + std::to_string(i));
+    if (i % 10 == 0) CatchUp();
+  }
+  testing::ClaimSpec fixed;
+  fixed.text = "The tunnel opened in 1934.";
+  ledger_.MustAppend("early-7-fix", testing::CorrectEvent("early-7", fixed));
+  CatchUp();
+  absl::Status loaded = (*background)->WaitForLoad();
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  EXPECT_EQ((*background)->size(), index_->size());
+  EXPECT_EQ((*background)->size(), 350u);
+  for (const std::string& text :
+       {std::string("tunnel opened 1934"), std::string("fuel taxes rose 7 percent county 7"),
+        std::string("bridge tolls fell 49 dollars town 49")}) {
+    MatchQuery q;
+    q.text = text;
+    MatchResult a = index_->Match(q), b = (*background)->Match(q);
+    ASSERT_EQ(a.hits.size(), b.hits.size()) << text;
+    for (size_t i = 0; i < a.hits.size(); ++i) {
+      EXPECT_EQ(a.hits[i].claim_id, b.hits[i].claim_id) << text;
+      EXPECT_EQ(a.hits[i].score, b.hits[i].score) << text;
+    }
+  }
+  // The engine goes first: no catch-up may call a listener that is gone.
+  engine_.reset();
+}
+
 }  // namespace
 }  // namespace ledger::views
