@@ -17,6 +17,8 @@ import grpc
 from google.protobuf import json_format
 
 from ledger.v1 import claim_pb2
+from ledger.v1 import claim_service_pb2 as cpb
+from ledger.v1 import claim_service_pb2_grpc as cpb_grpc
 from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
 
@@ -190,7 +192,7 @@ def run_against_server(ledgerd, ledgerctl, seed_path, tmp):
     server = Server(ledgerd, data_dir, tmp)
     try:
         stub = server.stub
-        checks_with_server(stub, admin, verifier, seed_path, tmp)
+        checks_with_server(stub, admin, verifier, seed_path, tmp, server.channel)
     finally:
         R.section("stop the server")
         rc = server.stop()
@@ -232,7 +234,7 @@ STATE = {}
 DISCREPANCIES = []
 
 
-def checks_with_server(stub, admin, verifier, seed_path, tmp):
+def checks_with_server(stub, admin, verifier, seed_path, tmp, channel):
     R.section("GetLogInfo / empty log")
     info = stub.GetLogInfo(pb.GetLogInfoRequest(), timeout=RPC_TIMEOUT)
     R.check(info.origin == ORIGIN, "GetLogInfo origin")
@@ -306,6 +308,37 @@ def checks_with_server(stub, admin, verifier, seed_path, tmp):
         if first_se is None:
             first_se, first_resp = se, resp
     R.check(len(leaves) == 1 + len(drafts), "all %d seed claims appended" % len(drafts))
+
+    R.section("claim matching (MatchClaims, docs/api.md)")
+    claims = cpb_grpc.ClaimServiceStub(channel)
+
+    def match(**kw):
+        try:
+            return claims.MatchClaims(cpb.MatchClaimsRequest(min_watermark=len(leaves), **kw),
+                                      timeout=RPC_TIMEOUT)
+        except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.UNAVAILABLE:  # the index still loading
+                return None
+            raise
+    m = wait_until(lambda: match(text="Novak said the pipeline is ready to be signed"), 20,
+                   "MatchClaims to answer")
+    R.check(len(m.matches) >= 1 and
+            m.matches[0].claim.claim_id == "seed-novak-pipeline-ready" and
+            m.matches[0].score >= m.min_score == 0.70,
+            "a reworded statement finds the seed claim first (got %r)" %
+            [(x.claim.claim_id, round(x.score, 3)) for x in m.matches])
+    R.check(m.matches[0].claim.claim.claimant.name == "Alexander Novak" and
+            m.matches[0].claim.status == cpb.ACTIVE and "novak" in m.matches[0].matched_terms,
+            "the match carries its claimant, status and matched terms")
+    none = match(text="Unemployment fell to four percent in Ohio")
+    R.check(len(none.matches) == 0 and none.claims_indexed == len(drafts),
+            "an unrelated statement has no match among the %d claims" % len(drafts))
+    try:
+        claims.MatchClaims(cpb.MatchClaimsRequest(text="x", limit=101), timeout=RPC_TIMEOUT)
+        R.check(False, "MatchClaims limit 101 is refused")
+    except grpc.RpcError as e:
+        R.check(e.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit" in e.details(),
+                "MatchClaims limit 101 is INVALID_ARGUMENT naming limit (%s)" % e.details())
 
     R.section("idempotency (§6)")
     size_before = head()

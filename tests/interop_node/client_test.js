@@ -550,12 +550,13 @@ async function runAgainstServer(a, tmp, EventType, StatusType, types) {
   try {
     await server.waitForPort();
     R.check(true, `ledgerd serve wrote its port file (port ${server.port})`);
-    const pkgDef = protoLoader.loadSync('ledger/v1/ledger_service.proto', {
+    const pkgDef = protoLoader.loadSync(['ledger/v1/ledger_service.proto', 'ledger/v1/claim_service.proto'], {
       includeDirs: [a.protoRoot], keepCase: false, longs: String, bytes: Buffer, enums: String,
       defaults: true, oneofs: true,
     });
     const ledger = grpc.loadPackageDefinition(pkgDef).ledger.v1;
     client = new ledger.LedgerService(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    server.claims = new ledger.ClaimService(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     await new Promise((resolve, reject) => client.waitForReady(Date.now() + SERVER_START_MS,
       (err) => (err ? reject(err) : resolve())));
     await checksWithServer(client, admin, verifier, a, EventType, StatusType, types, server);
@@ -563,6 +564,7 @@ async function runAgainstServer(a, tmp, EventType, StatusType, types) {
     R.section('stop the server, then audit the data directory with ledgerctl verify');
     client.close();
     client = null;
+    server.claims.close();
     const rc = await server.stop();
     stopped = true;
     R.check(rc === 0, `ledgerd exits 0 on SIGTERM (got ${rc})`);
@@ -642,6 +644,30 @@ async function checksWithServer(client, admin, verifier, a, EventType, StatusTyp
   for (const d of drafts.slice(0, N_SEED)) {
     await append(makeSignedEvent(sub, ORIGIN, d.eventId, d.bytes), d.eventId);
   }
+
+  R.section('claim matching: MatchClaims finds a reworded seed claim (docs/api.md)');
+  let m = null;
+  for (let tries = 0; m === null && tries < 200; tries++) {
+    try {
+      m = await rpc(server.claims, 'MatchClaims', {
+        text: 'Ryabkov said the relationship between Russia and India will not be affected by Russia\'s growing military cooperation with Pakistan',
+        minWatermark: String(leaves.length),
+      });
+    } catch (e) {
+      if (e.code !== grpc.status.UNAVAILABLE) throw e;  // the index still loading
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  if (R.check(m !== null && m.matches.length >= 1, 'MatchClaims lists a match')) {
+    R.check(m.matches[0].claim.claimId === drafts[0].eventId,
+      `the best match is ${drafts[0].eventId} (got ${m.matches[0].claim.claimId}, score ${m.matches[0].score})`);
+    R.check(m.matches[0].score >= m.minScore && m.minScore === 0.7,
+      `its score ${m.matches[0].score} is at or above the default threshold 0.70`);
+    R.check(m.matches[0].claim.status === 'ACTIVE', 'the match carries its status');
+  }
+  const tooLong = await rpcError(server.claims, 'MatchClaims', { text: 'x'.repeat(16 * 1024 + 1) });
+  R.check(tooLong !== null && tooLong.code === grpc.status.INVALID_ARGUMENT && /text/.test(tooLong.details),
+    `a 16 KiB + 1 statement is INVALID_ARGUMENT naming text (${tooLong && tooLong.details})`);
 
   R.section('a bad signature is refused with INVALID_ARGUMENT and writes nothing');
   const extra = drafts[N_SEED];
