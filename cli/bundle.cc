@@ -1,11 +1,14 @@
 #include "cli/bundle.h"
 
+#include "ledger/base/status_macros.h"
+
 #include <limits>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/json.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/format/entry.h"
 #include "ledger/merkle/hasher.h"
@@ -142,8 +145,22 @@ absl::StatusOr<VerifiedBundle> VerifyBundle(absl::string_view document,
                                             const format::NoteVerifier& log_key) {
   absl::StatusOr<ProofBundle> decoded = DecodeBundle(document);
   if (!decoded.ok()) return decoded.status();
+  LEDGER_ASSIGN_OR_RETURN(VerifiedBundle out, VerifyBundleContent(*std::move(decoded), log_key));
+  // Last: the bytes must be exactly the canonical encoding of what they say.
+  const std::string canonical = EncodeBundle(out.bundle);
+  if (canonical != document) {
+    size_t at = 0;
+    while (at < canonical.size() && at < document.size() && canonical[at] == document[at]) ++at;
+    return Bad(absl::StrCat("the file is not in canonical form (it differs from the canonical "
+                            "encoding of its content at byte ", at, ")"));
+  }
+  return out;
+}
+
+absl::StatusOr<VerifiedBundle> VerifyBundleContent(ProofBundle bundle,
+                                                   const format::NoteVerifier& log_key) {
   VerifiedBundle out;
-  out.bundle = *std::move(decoded);
+  out.bundle = std::move(bundle);
   const ProofBundle& b = out.bundle;
 
   // The checkpoint, against the key the user trusts.
@@ -200,15 +217,6 @@ absl::StatusOr<VerifiedBundle> VerifyBundle(absl::string_view document,
       !s.ok()) {
     return Bad(absl::StrCat("the inclusion proof of entry ", b.sequence, " in the tree of size ",
                             b.tree_size, " does not verify: ", s.message()));
-  }
-
-  // Last: the bytes must be exactly the canonical encoding of what they say.
-  const std::string canonical = EncodeBundle(b);
-  if (canonical != document) {
-    size_t at = 0;
-    while (at < canonical.size() && at < document.size() && canonical[at] == document[at]) ++at;
-    return Bad(absl::StrCat("the file is not in canonical form (it differs from the canonical "
-                            "encoding of its content at byte ", at, ")"));
   }
   return out;
 }

@@ -68,6 +68,11 @@ struct VerifiedBundle {
 absl::StatusOr<VerifiedBundle> VerifyBundle(absl::string_view document,
                                             const format::NoteVerifier& log_key);
 
+// Every check of VerifyBundle but the canonical form: for a bundle carried inside another
+// document (a ClaimReview's proof, claimreview.h), whose layout is that document's.
+absl::StatusOr<VerifiedBundle> VerifyBundleContent(ProofBundle bundle,
+                                                   const format::NoteVerifier& log_key);
+
 }  // namespace ledger::cli
 
 #endif  // CLI_BUNDLE_H_

@@ -6,7 +6,10 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "cli/bundle.h"
+#include "cli/claimreview.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/common.h"
 #include "cli/exit_codes.h"
@@ -34,13 +37,7 @@ int RunBundle(const BundleFlags& f) {
   absl::StatusOr<ledger::v1::Entry> entry = reader->GetEntry(f.sequence);
   if (!entry.ok()) return ReportError(entry.status());
   const std::string& key_id = entry->signed_event().key_id();
-
-  ProofBundle b;
-  b.sequence = f.sequence;
-  b.event_id = entry->signed_event().event_id();
-  b.leaf_data = entry->leaf_data();
-  b.leaf_hash = HashFromBytes(entry->leaf_hash());
-  b.key_id = key_id;
+  std::optional<crypto::PublicKey> public_key;
   if (!f.public_key.empty()) {
     absl::StatusOr<crypto::PublicKey> k = ParsePublicKeyArg(f.public_key);
     if (!k.ok()) {
@@ -52,11 +49,7 @@ int RunBundle(const BundleFlags& f) {
                 << ", the key that signed entry " << f.sequence << "\n";
       return kExitUsage;
     }
-    b.public_key = *k;
-  } else {
-    absl::StatusOr<crypto::PublicKey> k = reader->SignerPublicKey(key_id, f.sequence);
-    if (!k.ok()) return ReportError(k.status());
-    b.public_key = *k;
+    public_key = *k;
   }
 
   const std::optional<format::NoteVerifier>& verifier = source->verifier;
@@ -75,12 +68,9 @@ int RunBundle(const BundleFlags& f) {
               << ") does not cover entry " << f.sequence << " yet\n";
     return kExitRefused;
   }
-  b.origin = cp->origin;
-  b.tree_size = cp->tree_size;
-  b.checkpoint = *note;
-  absl::StatusOr<std::vector<Hash>> proof = reader->InclusionProof(f.sequence, b.tree_size);
-  if (!proof.ok()) return ReportError(proof.status());
-  b.inclusion_proof = *proof;
+  absl::StatusOr<ProofBundle> built = BundleOfEntry(reader, *entry, *cp, *note, public_key);
+  if (!built.ok()) return ReportError(built.status());
+  const ProofBundle& b = *built;
   const std::string document = EncodeBundle(b);
 
   // Never hand out a bundle that does not verify.
@@ -117,6 +107,64 @@ struct BundleVerifyFlags {
   std::string log_key;
 };
 
+// A proof bundle is one JSON object with a "format" member; anything else is read as
+// ClaimReview JSON-LD (export --format claimreview).
+bool IsProofBundle(absl::string_view document) {
+  nlohmann::json doc = nlohmann::json::parse(document.begin(), document.end(), nullptr, false);
+  return doc.is_discarded() ? absl::StartsWith(absl::StripLeadingAsciiWhitespace(document),
+                                               "{\n  \"format\"")
+                            : doc.is_object() && doc.contains("format");
+}
+
+// Checks every ClaimReview of a document; prints one line (or JSON object) per item. Returns
+// the exit code.
+int VerifyClaimReviews(const std::string& file, absl::string_view document,
+                       const format::NoteVerifier& verifier, bool json) {
+  absl::StatusOr<std::vector<nlohmann::ordered_json>> items = ParseClaimReviewDocument(document);
+  if (!items.ok()) {
+    if (json) {
+      std::cout << JsonObject().AddString("file", file).AddBool("verified", false)
+                       .AddString("problem", items.status().message()).Build() << "\n";
+    } else {
+      std::cout << file << ": NOT VERIFIED: neither a proof bundle nor ClaimReview JSON-LD: "
+                << items.status().message() << "\n";
+    }
+    return kExitNotIntact;
+  }
+  int rc = kExitOk;
+  for (size_t i = 0; i < items->size(); ++i) {
+    absl::StatusOr<VerifiedClaimReview> v = VerifyClaimReview((*items)[i], verifier);
+    if (!v.ok()) rc = kExitNotIntact;
+    if (json) {
+      JsonObject o;
+      o.AddString("file", file).AddUint("item", i).AddBool("verified", v.ok());
+      if (v.ok()) {
+        const auto& r = v->review.event.claim_reviewed();
+        o.AddString("claim_id", v->claim_id)
+            .AddString("rating_text", r.rating_text())
+            .AddString("reviewer", r.reviewer())
+            .AddUint("review_sequence", v->review.bundle.sequence)
+            .AddUint("claim_sequence", v->claim.bundle.sequence)
+            .AddUint("tree_size", v->review.checkpoint.tree_size)
+            .AddString("origin", v->review.checkpoint.origin);
+      } else {
+        o.AddString("problem", v.status().message());
+      }
+      std::cout << o.Build() << "\n";
+    } else if (v.ok()) {
+      const auto& r = v->review.event.claim_reviewed();
+      std::cout << file << " item " << i << ": verified ClaimReview: \"" << r.rating_text()
+                << "\" by " << r.reviewer() << " of claim " << v->claim_id << " (verdict entry "
+                << v->review.bundle.sequence << ", claim version entry " << v->claim.bundle.sequence
+                << ", tree of size " << v->review.checkpoint.tree_size << " of "
+                << v->review.checkpoint.origin << ")\n";
+    } else {
+      std::cout << file << " item " << i << ": NOT VERIFIED: " << v.status().message() << "\n";
+    }
+  }
+  return rc;
+}
+
 int RunBundleVerify(const BundleVerifyFlags& f) {
   absl::StatusOr<format::NoteVerifier> verifier = ParseLogKeyArg(f.log_key);
   if (!verifier.ok()) {
@@ -129,6 +177,10 @@ int RunBundleVerify(const BundleVerifyFlags& f) {
     if (!document.ok()) {
       std::cerr << "ledgerctl: " << document.status().message() << "\n";
       rc = std::max(rc, kExitUsage);
+      continue;
+    }
+    if (!IsProofBundle(*document)) {
+      rc = std::max(rc, VerifyClaimReviews(file, *document, *verifier, f.json));
       continue;
     }
     absl::StatusOr<VerifiedBundle> v = VerifyBundle(*document, *verifier);
@@ -198,7 +250,7 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
 
   auto vf = std::make_shared<BundleVerifyFlags>();
   CLI::App* verify = bundle->add_subcommand(
-      "verify", "Check proof bundles with no server, against the log key you trust");
+      "verify", "Check proof bundles (or ClaimReview exports) with no server, against the log key you trust");
   AddJsonFlag(verify, &vf->json);
   verify->add_option("file", vf->files, "Bundle files (- for stdin)")->required();
   verify->add_option("--log-key", vf->log_key,
@@ -209,7 +261,10 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
               "Checks: the file is a canonical bundle; the checkpoint is signed by --log-key; "
               "the event\nparses; its signature verifies with the bundled public key (whose key "
               "id it names);\nthe leaf hash and the inclusion proof lead to the checkpoint's "
-              "root.\nExits 0 when every bundle verifies, 2 otherwise.\nExample:\n"
+              "root.\nA file of ClaimReview JSON-LD (export --format claimreview: JSON Lines, an "
+              "array,\n@graph or a DataFeed) is checked item by item: both proofs, and every "
+              "stated value\nagainst the signed events.\n"
+              "Exits 0 when every bundle verifies, 2 otherwise.\nExample:\n"
               "  ledgerctl bundle verify claim-14.json --log-key \"$(cat verifier-key)\"");
   table->Add(verify, [vf] { return RunBundleVerify(*vf); });
 }

@@ -124,4 +124,34 @@ int CommandTable::RunParsed() const {
   return kExitUsage;
 }
 
+absl::StatusOr<ProofBundle> BundleOfEntry(LogReader* reader, const ledger::v1::Entry& entry,
+                                          const format::Checkpoint& checkpoint,
+                                          const std::string& note,
+                                          const std::optional<crypto::PublicKey>& public_key,
+                                          std::map<std::string, crypto::PublicKey>* key_cache) {
+  ProofBundle b;
+  b.origin = checkpoint.origin;
+  b.sequence = entry.sequence();
+  b.event_id = entry.signed_event().event_id();
+  b.leaf_data = entry.leaf_data();
+  b.leaf_hash = HashFromBytes(entry.leaf_hash());
+  b.key_id = entry.signed_event().key_id();
+  if (public_key.has_value()) {
+    b.public_key = *public_key;
+  } else if (key_cache != nullptr && key_cache->count(b.key_id) > 0) {
+    b.public_key = key_cache->at(b.key_id);
+  } else {
+    absl::StatusOr<crypto::PublicKey> k = reader->SignerPublicKey(b.key_id, b.sequence);
+    if (!k.ok()) return k.status();
+    b.public_key = *k;
+    if (key_cache != nullptr) (*key_cache)[b.key_id] = *k;
+  }
+  b.tree_size = checkpoint.tree_size;
+  b.checkpoint = note;
+  absl::StatusOr<std::vector<Hash>> proof = reader->InclusionProof(b.sequence, b.tree_size);
+  if (!proof.ok()) return proof.status();
+  b.inclusion_proof = *std::move(proof);
+  return b;
+}
+
 }  // namespace ledger::cli

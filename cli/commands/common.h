@@ -3,6 +3,7 @@
 #ifndef CLI_COMMANDS_COMMON_H_
 #define CLI_COMMANDS_COMMON_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "cli/bundle.h"
 #include "cli/client.h"
 #include "cli/log_reader.h"
 #include "ledger/crypto/ed25519.h"
@@ -60,6 +62,14 @@ struct CheckedLogSource {
 std::optional<CheckedLogSource> OpenCheckedLogSource(const SourceOptions& source,
                                                      const std::string& log_key,
                                                      bool log_key_required, int* exit_code);
+
+// The proof bundle of `entry` in the tree of `checkpoint` (whose signed note is `note`): the
+// inclusion proof from `reader`, and the signer's public key -- `public_key` when given, else
+// found in the log (LogReader::SignerPublicKey; `key_cache`, when given, remembers them).
+absl::StatusOr<ProofBundle> BundleOfEntry(
+    LogReader* reader, const ledger::v1::Entry& entry, const format::Checkpoint& checkpoint,
+    const std::string& note, const std::optional<crypto::PublicKey>& public_key = std::nullopt,
+    std::map<std::string, crypto::PublicKey>* key_cache = nullptr);
 
 // Signs `event` under `event_id` (empty: derived from its bytes), appends it and prints the
 // outcome ("appended ID at sequence N", or its JSON object). Returns the exit code; a refusal

@@ -4,7 +4,13 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "cli/claimreview.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/common.h"
 #include "cli/exit_codes.h"
@@ -21,7 +27,114 @@ struct ExportFlags {
   bool json = true;  // Export is JSON Lines either way; --json is accepted for uniformity.
   uint64_t from = 0;
   uint64_t to = std::numeric_limits<uint64_t>::max();
+  std::string format = "entries";
+  bool feed = false;
+  std::string log_key;
 };
+
+// --format claimreview: every verdict as a schema.org ClaimReview with the proofs of the
+// verdict's entry and of the claim version it reviewed (cli/claimreview.h), in the tree of the
+// latest checkpoint. Verdicts whose sequence lies in [--from, --to].
+int RunClaimReviewExport(const ExportFlags& f) {
+  int rc = kExitOk;
+  auto source = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
+  if (!source.has_value()) return rc;
+  LogReader* reader = source->reader.get();
+  const std::optional<format::NoteVerifier>& verifier = source->verifier;
+  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
+  if (!note.ok()) return ReportError(note.status());
+  absl::StatusOr<format::Checkpoint> cp = verifier.has_value()
+                                              ? format::VerifyCheckpoint(*note, *verifier)
+                                              : format::ParseCheckpointUnverified(*note);
+  if (!cp.ok()) {
+    std::cerr << "ledgerctl: the latest checkpoint does not verify: " << cp.status().message()
+              << "\n";
+    return kExitNotIntact;
+  }
+  // One pass: the current version of every claim as the log goes, and each verdict with the
+  // version it reviewed. Contents are read again per verdict, so memory holds sequences only.
+  std::map<std::string, SequenceNumber> version;  // claim id -> sequence of its current version
+  std::vector<std::pair<SequenceNumber, SequenceNumber>> verdicts;  // (review, claim version)
+  absl::Status bad;
+  absl::Status scan = reader->Scan(0, cp->tree_size, [&](const ledger::v1::Entry& e) {
+    absl::StatusOr<ledger::v1::Event> event = core::ParseStoredEvent(e.signed_event().event());
+    if (!event.ok()) {
+      bad = event.status();
+      return false;
+    }
+    if (event->has_claim_asserted()) {
+      version[e.signed_event().event_id()] = e.sequence();
+    } else if (event->has_claim_corrected()) {
+      version[event->claim_corrected().corrects_claim_id()] = e.sequence();
+    } else if (event->has_claim_reviewed() && e.sequence() >= f.from && e.sequence() <= f.to) {
+      auto it = version.find(event->claim_reviewed().claim_id());
+      if (it == version.end()) {
+        bad = absl::DataLossError(absl::StrCat("entry ", e.sequence(), " reviews claim ",
+                                               event->claim_reviewed().claim_id(),
+                                               ", which the log does not hold before it"));
+        return false;
+      }
+      verdicts.emplace_back(e.sequence(), it->second);
+    }
+    return true;
+  });
+  if (!scan.ok()) return ReportError(scan);
+  if (!bad.ok()) return ReportError(bad);
+
+  std::map<std::string, crypto::PublicKey> keys;
+  std::vector<nlohmann::ordered_json> items;
+  Progress progress("exported", verdicts.size());
+  uint64_t done = 0;
+  for (const auto& [review_seq, claim_seq] : verdicts) {
+    ClaimReviewSource item;
+    absl::StatusOr<ledger::v1::Entry> review = reader->GetEntry(review_seq);
+    if (!review.ok()) return ReportError(review.status());
+    absl::StatusOr<ledger::v1::Entry> claim = reader->GetEntry(claim_seq);
+    if (!claim.ok()) return ReportError(claim.status());
+    absl::StatusOr<ledger::v1::Event> review_event =
+        core::ParseStoredEvent(review->signed_event().event());
+    absl::StatusOr<ledger::v1::Event> claim_event =
+        core::ParseStoredEvent(claim->signed_event().event());
+    if (!review_event.ok()) return ReportError(review_event.status());
+    if (!claim_event.ok()) return ReportError(claim_event.status());
+    item.review = review_event->claim_reviewed();
+    item.claim_id = item.review.claim_id();
+    item.claim = claim_event->has_claim_asserted() ? claim_event->claim_asserted().claim()
+                                                   : claim_event->claim_corrected().claim();
+    item.review_recorded_micros = review->recorded_time_micros();
+    absl::StatusOr<ProofBundle> rb = BundleOfEntry(reader, *review, *cp, *note, std::nullopt, &keys);
+    if (!rb.ok()) return ReportError(rb.status());
+    absl::StatusOr<ProofBundle> cb = BundleOfEntry(reader, *claim, *cp, *note, std::nullopt, &keys);
+    if (!cb.ok()) return ReportError(cb.status());
+    item.review_proof = *std::move(rb);
+    item.claim_proof = *std::move(cb);
+    nlohmann::ordered_json json = ClaimReviewJson(item);
+    if (verifier.has_value()) {  // never hand out a proof that does not verify
+      absl::StatusOr<VerifiedClaimReview> v = VerifyClaimReview(json, *verifier);
+      if (!v.ok()) {
+        std::cerr << "ledgerctl: the ClaimReview of entry " << review_seq
+                  << " does not verify: " << v.status().message() << "\n";
+        return kExitNotIntact;
+      }
+    }
+    if (f.feed) {
+      items.push_back(std::move(json));
+    } else {
+      std::string line = json.dump();
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    }
+    progress.Update(++done);
+  }
+  progress.Finish();
+  if (f.feed) {
+    std::string doc = ClaimReviewFeed(std::move(items)).dump(1);
+    doc.push_back('\n');
+    std::fwrite(doc.data(), 1, doc.size(), stdout);
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
 
 // The compromise windows of keys revoked as compromised among the first `size` entries:
 // key id -> [since, revocation). One pass that parses only what it must (every entry's event:
@@ -43,6 +156,15 @@ absl::StatusOr<std::map<std::string, std::pair<uint64_t, uint64_t>>> CompromiseW
 }
 
 int RunExport(const ExportFlags& f) {
+  if (f.format == "claimreview") return RunClaimReviewExport(f);
+  if (f.format != "entries") {
+    std::cerr << "ledgerctl: --format must be entries or claimreview, not \"" << f.format << "\"\n";
+    return kExitUsage;
+  }
+  if (f.feed) {
+    std::cerr << "ledgerctl: --feed applies to --format claimreview\n";
+    return kExitUsage;
+  }
   absl::StatusOr<std::unique_ptr<LogReader>> reader = OpenLogReader(f.source);
   if (!reader.ok()) return ReportOpenError(reader.status());
   absl::StatusOr<TreeSize> size = (*reader)->Size();
@@ -85,6 +207,15 @@ void AddExportCommand(CLI::App* app, CommandTable* table) {
   AddJsonFlag(cmd, &f->json);
   cmd->add_option("--from", f->from, "First sequence number")->capture_default_str();
   cmd->add_option("--to", f->to, "Last sequence number (default: the newest entry)");
+  cmd->add_option("--format", f->format,
+                  "entries (default: every entry as JSON Lines) or claimreview (every verdict as "
+                  "schema.org ClaimReview JSON-LD with its proofs)");
+  cmd->add_flag("--feed", f->feed,
+                "With --format claimreview: one schema.org DataFeed document instead of one "
+                "ClaimReview per line");
+  cmd->add_option("--log-key", f->log_key,
+                  "With --format claimreview: check the checkpoint and every item against this "
+                  "verifier key before writing");
   SetExamples(cmd,
               "Each line is an object like `log --json` prints: sequence, recorded_time(_micros), "
               "event_id,\ntype, key_id (hex), signature (base64), leaf_hash (hex), event "
@@ -92,7 +223,9 @@ void AddExportCommand(CLI::App* app, CommandTable* table) {
               "revoked as\ncompromised since at or before it (revoke-key --compromised-since).\n"
               "`ledgerctl import --format export` re-submits the events of an "
               "export.\nExamples:\n  ledgerctl export > log.jsonl\n"
-              "  ledgerctl export --data-dir .data/ledger --from 100 --to 199 > part.jsonl");
+              "  ledgerctl export --data-dir .data/ledger --from 100 --to 199 > part.jsonl\n"
+              "  ledgerctl export --format claimreview --log-key \"$(cat verifier-key)\" > "
+              "reviews.jsonl\n  ledgerctl bundle verify reviews.jsonl --log-key \"$(cat verifier-key)\"");
   table->Add(cmd, [f] { return RunExport(*f); });
 }
 

@@ -10,6 +10,7 @@
 #include "ledger/client/event_signer.h"
 #include "ledger/format/checkpoint.h"
 #include "tests/core/testing/status_matchers.h"
+#include "tests/cli/bundle_testing.h"
 #include "tests/core/testing/test_log.h"
 
 namespace ledger::cli {
@@ -21,30 +22,13 @@ using ::ledger::testing::StatusIs;
 using ::ledger::testing::TestLog;
 using ::testing::HasSubstr;
 
-format::NoteVerifier TrustedLogKey() {
-  return format::NoteVerifier{std::string(ledger::testing::kTestOrigin), LogKey().public_key()};
-}
+using ::ledger::testing::TrustedLogKey;
 
 // A log of `n` claims by the admin key, and the bundle of entry `sequence` in it.
 class BundleTest : public ::testing::Test {
  protected:
   std::string BundleOf(TestLog& t, SequenceNumber sequence) {
-    absl::StatusOr<core::LogEntry> entry = t.log().GetEntry(sequence);
-    EXPECT_TRUE(entry.ok()) << entry.status();
-    absl::StatusOr<core::InclusionProof> proof = t.log().ProveInclusion(sequence, 0);
-    EXPECT_TRUE(proof.ok()) << proof.status();
-    ProofBundle b;
-    b.origin = std::string(ledger::testing::kTestOrigin);
-    b.sequence = sequence;
-    b.event_id = entry->event_id;
-    b.leaf_data = entry->leaf_data;
-    b.leaf_hash = entry->leaf_hash;
-    b.key_id = entry->key_id;
-    b.public_key = AdminKey().public_key();
-    b.tree_size = proof->tree_size;
-    b.inclusion_proof = proof->hashes;
-    b.checkpoint = t.log().LatestCheckpoint();
-    return EncodeBundle(b);
+    return EncodeBundle(ledger::testing::TestBundle(t, sequence));
   }
 
   void AppendClaims(TestLog& t, int n) {

@@ -1,0 +1,200 @@
+// schema.org ClaimReview out of the ledger (cli/claimreview.h): an item built from a real Log
+// verifies with no server; every stated value that differs from the signed events, a proof of
+// another entry, or another log key fails; every documented document shape is read.
+#include "cli/claimreview.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/cli/bundle_testing.h"
+#include "tests/core/testing/test_log.h"
+
+namespace ledger::cli {
+namespace {
+
+using ::ledger::testing::AdminKey;
+using ::ledger::testing::TestBundle;
+using ::ledger::testing::TestLog;
+using ::ledger::testing::TrustedLogKey;
+using ::testing::HasSubstr;
+using Json = nlohmann::ordered_json;
+
+ledger::v1::Event Review(const std::string& claim_id, const std::string& rating) {
+  ledger::v1::Event e;
+  ledger::v1::ClaimReviewed* r = e.mutable_claim_reviewed();
+  r->set_claim_id(claim_id);
+  r->set_rating_text(rating);
+  r->set_rating_value(1);
+  r->set_worst_rating(0);
+  r->set_best_rating(5);
+  r->set_reviewer("Example Fact Desk");
+  r->set_review_url("https://factcheck.example/reviews/1");
+  return e;
+}
+
+// Entries: 0 claim c1, 1 claim c2, 2 a correction of c1, 3 a review of c1 (so of the
+// corrected version), 4 a review of c2.
+class ClaimReviewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(t_.AppendClaim("c1", AdminKey(), "The bridge opened in 1932.").ok());
+    ASSERT_TRUE(t_.AppendClaim("c2", AdminKey(), "Fuel taxes doubled in 2015.").ok());
+    ledger::v1::Event fix;
+    *fix.mutable_claim_corrected()->mutable_claim() =
+        ledger::testing::ClaimEvent("The bridge opened in 1933.").claim_asserted().claim();
+    fix.mutable_claim_corrected()->mutable_claim()->mutable_claimant()->set_role("Mayor");
+    fix.mutable_claim_corrected()->set_corrects_claim_id("c1");
+    fix.mutable_claim_corrected()->set_reason("the year was misquoted");
+    ASSERT_TRUE(t_.log().Append(ledger::testing::Sign("c1-fix", fix, AdminKey())).ok());
+    ASSERT_TRUE(t_.log().Append(ledger::testing::Sign("r1", Review("c1", "Mostly true"), AdminKey())).ok());
+    ASSERT_TRUE(t_.log().Append(ledger::testing::Sign("r2", Review("c2", "False"), AdminKey())).ok());
+  }
+
+  // The item of the review at `review_seq` of the claim version at `claim_seq`.
+  Json Item(SequenceNumber review_seq, SequenceNumber claim_seq) {
+    ClaimReviewSource s;
+    auto review = t_.log().GetEntry(review_seq);
+    auto claim = t_.log().GetEntry(claim_seq);
+    EXPECT_TRUE(review.ok() && claim.ok());
+    ledger::v1::Event re, ce;
+    re.ParseFromString(review->event);
+    ce.ParseFromString(claim->event);
+    s.review = re.claim_reviewed();
+    s.claim_id = s.review.claim_id();
+    s.claim = ce.has_claim_asserted() ? ce.claim_asserted().claim() : ce.claim_corrected().claim();
+    s.review_recorded_micros = review->recorded_time_micros;
+    s.review_proof = TestBundle(t_, review_seq);
+    s.claim_proof = TestBundle(t_, claim_seq);
+    return ClaimReviewJson(s);
+  }
+
+  TestLog t_;
+};
+
+TEST_F(ClaimReviewTest, AnItemStatesTheVerdictAndTheReviewedVersionAndVerifies) {
+  const Json item = Item(3, 2);
+  EXPECT_EQ(item["@type"], "ClaimReview");
+  EXPECT_EQ(item["claimReviewed"], "The bridge opened in 1933.");  // the corrected version
+  EXPECT_EQ(item["reviewRating"]["alternateName"], "Mostly true");
+  EXPECT_EQ(item["reviewRating"]["ratingValue"], 1);
+  EXPECT_EQ(item["reviewRating"]["bestRating"], 5);
+  EXPECT_EQ(item["author"]["name"], "Example Fact Desk");
+  EXPECT_EQ(item["url"], "https://factcheck.example/reviews/1");
+  EXPECT_EQ(item["itemReviewed"]["author"]["@type"], "Person");
+  EXPECT_EQ(item["itemReviewed"]["author"]["jobTitle"], "Mayor");
+  EXPECT_EQ(item["itemReviewed"]["appearance"]["url"], std::string(ledger::testing::kTestSourceUrl));
+  absl::StatusOr<VerifiedClaimReview> v = VerifyClaimReview(item, TrustedLogKey());
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->claim_id, "c1");
+  EXPECT_EQ(v->review.bundle.sequence, 3u);
+  EXPECT_EQ(v->claim.bundle.sequence, 2u);
+}
+
+TEST_F(ClaimReviewTest, EveryStatedValueThatDiffersFromTheSignedEventsFails) {
+  const Json good = Item(3, 2);
+  struct Edit {
+    std::string what;
+    std::function<void(Json*)> edit;
+    std::string expected;
+  };
+  const std::vector<Edit> edits = {
+      {"rating text", [](Json* j) { (*j)["reviewRating"]["alternateName"] = "True"; },
+       "reviewRating.alternateName"},
+      {"rating value", [](Json* j) { (*j)["reviewRating"]["ratingValue"] = 5; },
+       "reviewRating.ratingValue"},
+      {"reviewer", [](Json* j) { (*j)["author"]["name"] = "Another Desk"; }, "author.name"},
+      {"statement", [](Json* j) { (*j)["claimReviewed"] = "The bridge opened in 1932."; },
+       "claimReviewed"},
+      {"claimant", [](Json* j) { (*j)["itemReviewed"]["author"]["name"] = "Someone"; },
+       "itemReviewed.author.name"},
+      {"role", [](Json* j) { (*j)["itemReviewed"]["author"]["jobTitle"] = "Governor"; },
+       "itemReviewed.author.jobTitle"},
+      {"source", [](Json* j) { (*j)["itemReviewed"]["appearance"]["url"] = "https://evil.example/"; },
+       "itemReviewed.appearance.url"},
+      {"review url", [](Json* j) { (*j)["url"] = "https://evil.example/review"; }, "url"},
+      {"claim id", [](Json* j) { (*j)["factledger:proof"]["claim_id"] = "c2"; }, "claim_id"},
+      {"missing proof", [](Json* j) { j->erase("factledger:proof"); }, "factledger:proof is missing"},
+      {"a flipped proof byte",
+       [](Json* j) {
+         std::string h = (*j)["factledger:proof"]["review"]["leaf_hash"];
+         h[0] = h[0] == '0' ? '1' : '0';
+         (*j)["factledger:proof"]["review"]["leaf_hash"] = h;
+       },
+       "the review's proof"},
+  };
+  for (const Edit& e : edits) {
+    Json bad = good;
+    e.edit(&bad);
+    absl::StatusOr<VerifiedClaimReview> v = VerifyClaimReview(bad, TrustedLogKey());
+    ASSERT_FALSE(v.ok()) << e.what;
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kDataLoss) << e.what;
+    EXPECT_THAT(v.status().message(), HasSubstr(e.expected)) << e.what;
+  }
+}
+
+TEST_F(ClaimReviewTest, AProofOfAnotherVerdictOrVersionFails) {
+  // The proofs of the review of c2 under the text of c1's review.
+  Json mixed = Item(3, 2);
+  mixed["factledger:proof"]["review"] = Item(4, 1)["factledger:proof"]["review"];
+  auto v = VerifyClaimReview(mixed, TrustedLogKey());
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(v.status().message(), HasSubstr("reviews claim c2, not the proven claim c1"));
+  // The original version with the text of the corrected one: the statement differs.
+  Json stale = Item(3, 0);
+  stale["claimReviewed"] = "The bridge opened in 1933.";
+  v = VerifyClaimReview(stale, TrustedLogKey());
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(v.status().message(), HasSubstr("claimReviewed"));
+  // A consistent item of the original version verifies, and says which version it is: that no
+  // correction came between that version and the verdict is not something two entries can
+  // prove (documented in claimreview.h; the claim-state map of issue 17 will).
+  v = VerifyClaimReview(Item(3, 0), TrustedLogKey());
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->claim.bundle.sequence, 0u);
+
+  // Another log key.
+  format::NoteVerifier other = TrustedLogKey();
+  other.public_key = AdminKey().public_key();
+  EXPECT_FALSE(VerifyClaimReview(Item(3, 2), other).ok());
+}
+
+TEST_F(ClaimReviewTest, EveryDocumentShapeIsRead) {
+  const Json a = Item(3, 2), b = Item(4, 1);
+  const std::string lines = a.dump() + "\n\n" + b.dump() + "\n";
+  const std::string array = Json::array({a, b}).dump();
+  const std::string graph = Json{{"@context", "https://schema.org"}, {"@graph", {a, b}}}.dump();
+  const std::string feed = ClaimReviewFeed({a, b}).dump(2);
+  Json wrapped = ClaimReviewFeed({a, b});
+  for (Json& e : wrapped["dataFeedElement"]) e = Json{{"@type", "DataFeedItem"}, {"item", e}};
+  for (const std::string& doc : {lines, array, graph, feed, wrapped.dump()}) {
+    auto items = ParseClaimReviewDocument(doc);
+    ASSERT_TRUE(items.ok()) << items.status() << "\n" << doc.substr(0, 200);
+    ASSERT_EQ(items->size(), 2u);
+    for (const Json& item : *items) {
+      // A feed's items have no @context of their own; they verify all the same.
+      EXPECT_TRUE(VerifyClaimReview(item, TrustedLogKey()).ok());
+    }
+  }
+  EXPECT_TRUE(ParseClaimReviewDocument(a.dump()).ok());
+}
+
+TEST_F(ClaimReviewTest, MalformedDocumentsNameWhereTheyFail) {
+  auto r = ParseClaimReviewDocument("{\"@type\": \"ClaimReview\"}\nnot json\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("line 2"));
+  r = ParseClaimReviewDocument("[{\"@type\": \"ClaimReview\"}, {\"@type\": \"Review\"}]");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("document[1]"));
+  r = ParseClaimReviewDocument("{\"@type\": \"DataFeed\", \"dataFeedElement\": 3}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("dataFeedElement"));
+  r = ParseClaimReviewDocument("[]");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("no ClaimReview"));
+}
+
+}  // namespace
+}  // namespace ledger::cli
