@@ -15,13 +15,13 @@
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/sha256.h"
+#include "ledger/datadir/layout.h"
 #include "rocksdb/file_system.h"
 
 namespace ledger::core {
 namespace {
 
 // Part of the on-disk layout of a data directory: DO NOT CHANGE.
-constexpr absl::string_view kRecordFileName = "verified-sst-files";
 constexpr absl::string_view kRecordHeader = "factledger-verified-sst-files v1";
 // A record lists a few thousand files at most.
 constexpr uint64_t kMaxRecordBytes = 16 << 20;
@@ -79,15 +79,11 @@ void SaveOrWarn(const VerifiedSstRecord& record, rocksdb::Env* env, const std::s
   if (!s.ok()) {
     LogEvent(LogLevel::kWarning,
              "cannot write the record of verified SST files; they will be verified again",
-             {{"path", VerifiedSstRecordPath(dir)}, {"error", std::string(s.message())}});
+             {{"path", datadir::VerifiedSstRecordFile(dir)}, {"error", std::string(s.message())}});
   }
 }
 
 }  // namespace
-
-std::string VerifiedSstRecordPath(const std::string& dir) {
-  return absl::StrCat(dir, "/", kRecordFileName);
-}
 
 absl::StatusOr<FileIdentity> IdentifyFile(const std::string& path) {
   struct stat st;
@@ -149,7 +145,7 @@ std::optional<VerifiedSstRecord> VerifiedSstRecord::Parse(const std::string& tex
 
 VerifiedSstRecord VerifiedSstRecord::Load(rocksdb::Env* env, const std::string& dir) {
   rocksdb::FileSystem* fs = FileSystemOf(env);
-  const std::string path = VerifiedSstRecordPath(dir);
+  const std::string path = datadir::VerifiedSstRecordFile(dir);
   uint64_t size = 0;
   if (!fs->FileExists(path, rocksdb::IOOptions(), nullptr).ok() ||
       !fs->GetFileSize(path, rocksdb::IOOptions(), &size, nullptr).ok() ||
@@ -170,7 +166,7 @@ VerifiedSstRecord VerifiedSstRecord::Load(rocksdb::Env* env, const std::string& 
 
 absl::Status VerifiedSstRecord::Save(rocksdb::Env* env, const std::string& dir) const {
   rocksdb::FileSystem* fs = FileSystemOf(env);
-  const std::string path = VerifiedSstRecordPath(dir);
+  const std::string path = datadir::VerifiedSstRecordFile(dir);
   const std::string tmp = path + ".tmp";
   const std::string text = Serialize();
   const rocksdb::IOOptions io;

@@ -43,9 +43,6 @@
 
 namespace ledger::core {
 
-// <dir>/verified-sst-files.
-std::string VerifiedSstRecordPath(const std::string& dir);
-
 // What a file looked like when it was verified.
 struct FileIdentity {
   uint64_t size = 0;

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/error.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
@@ -35,7 +36,7 @@ namespace fs = std::filesystem;
 std::string LargestSst(const std::string& dir) {
   std::string best;
   uintmax_t best_size = 0;
-  for (const auto& e : fs::directory_iterator(core::DatabasePath(dir))) {
+  for (const auto& e : fs::directory_iterator(datadir::LogDir(dir))) {
     if (e.path().extension() != ".sst") continue;
     if (best.empty() || e.file_size() > best_size) best = e.path(), best_size = e.file_size();
   }
@@ -58,7 +59,7 @@ void FlipMiddleBit(const std::string& path) {
 absl::StatusOr<core::SstVerificationResult> VerifyNow(const std::string& dir, bool all = false) {
   store::RocksDbLogStoreOptions options;
   options.read_only = true;
-  auto s = store::RocksDbLogStore::Open(core::DatabasePath(dir), options);
+  auto s = store::RocksDbLogStore::Open(datadir::LogDir(dir), options);
   if (!s.ok()) return s.status();
   return core::VerifySstFiles(nullptr, dir, **s, all);
 }
@@ -126,7 +127,7 @@ TEST_F(SstVerificationTest, ARestoredCopyIsVerifiedAgain) {
 
 TEST_F(SstVerificationTest, ADamagedRecordIsIgnored) {
   {
-    std::ofstream out(core::VerifiedSstRecordPath(dir_), std::ios::app);
+    std::ofstream out(datadir::VerifiedSstRecordFile(dir_), std::ios::app);
     out << "000001.sst 1 2 3 4 5\n";  // after the checksum line
   }
   absl::StatusOr<core::SstVerificationResult> r = VerifyNow(dir_);
@@ -194,7 +195,7 @@ TEST_F(SstVerificationTest, TheScrubRecordsCleanFilesAndStopsWhenAsked) {
   ASSERT_TRUE(log.ok()) << log.status();
   const auto* rocksdb_store = dynamic_cast<const store::RocksDbLogStore*>(&(*log)->store());
   ASSERT_NE(rocksdb_store, nullptr);
-  fs::remove(core::VerifiedSstRecordPath(dir_));
+  fs::remove(datadir::VerifiedSstRecordFile(dir_));
   const int64_t scrub_start = absl::ToUnixNanos(absl::Now());
   {
     core::SstScrubber::Options options;
