@@ -16,7 +16,7 @@
 #include "ledger/base/thread_name.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/merkle/proof.h"
-#include "ledger/store/rocksdb_log_store.h"
+#include "ledger/store/rocksdb_status.h"
 #include "rocksdb/file_system.h"
 
 namespace ledger::core {

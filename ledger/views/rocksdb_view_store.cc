@@ -7,7 +7,7 @@
 #include "ledger/base/crash_point.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/datadir/layout.h"
-#include "ledger/store/rocksdb_log_store.h"
+#include "ledger/store/rocksdb_status.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/iterator.h"
