@@ -406,7 +406,8 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   {
     const absl::Time start = absl::Now();
     LEDGER_ASSIGN_OR_RETURN(SstVerificationResult verified,
-                            VerifySstFiles(env, dir, *store, options.verify_all_sst_at_open));
+                            VerifySstFiles(env, dir, *store, options.verify_all_sst_at_open,
+                                           *options.clock));
     LogEvent(LogLevel::kInfo, "start-up storage check: SST files new or changed since verified",
              {{"data_dir", dir},
               {"files_verified", std::to_string(verified.files_verified)},

@@ -39,15 +39,14 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-int64_t NowNanos() { return absl::ToUnixNanos(absl::Now()); }
-
-// Verifies `file`; on success records it when it did not change while it was read.
-// NotFound when the file is no longer part of the database (a compaction deleted it).
+// Verifies `file`; on success records it when it did not change while it was read (and had
+// not changed for kRacyNanos before, by `clock`). NotFound when the file is no longer part of
+// the database (a compaction deleted it).
 absl::Status VerifyAndRecord(const store::RocksDbLogStore& store,
-                             const store::RocksDbLogStore::SstFile& file,
+                             const store::RocksDbLogStore::SstFile& file, const Clock& clock,
                              VerifiedSstRecord* record) {
   const std::string name = BaseName(file.path);
-  const int64_t started = NowNanos();
+  const int64_t started = clock.NowMicros() * 1000;
   absl::StatusOr<FileIdentity> before = IdentifyFile(file.path);
   absl::Status verified = store.VerifySstFile(file.path);
   if (!verified.ok()) {
@@ -192,7 +191,7 @@ absl::Status VerifiedSstRecord::Save(rocksdb::Env* env, const std::string& dir) 
 
 absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const std::string& dir,
                                                      const store::RocksDbLogStore& store,
-                                                     bool all) {
+                                                     bool all, const Clock& clock) {
   VerifiedSstRecord record = VerifiedSstRecord::Load(env, dir);
   const std::string loaded = record.Serialize();
   const std::vector<store::RocksDbLogStore::SstFile> files = store.LiveSstFiles();
@@ -206,7 +205,7 @@ absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const st
         continue;
       }
     }
-    absl::Status s = VerifyAndRecord(store, file, &record);
+    absl::Status s = VerifyAndRecord(store, file, clock, &record);
     if (absl::IsNotFound(s)) continue;
     if (!s.ok()) {
       damage = s;
@@ -284,7 +283,7 @@ bool SstScrubber::Pass() {
       if (stopping_) return false;
     }
     const absl::Time start = absl::Now();
-    absl::Status s = VerifyAndRecord(*store_, file, &record);
+    absl::Status s = VerifyAndRecord(*store_, file, *options_.clock, &record);
     if (absl::IsNotFound(s)) continue;
     if (!s.ok()) {
       record.Retain(Names(store_->LiveSstFiles()));
