@@ -26,12 +26,14 @@
 #include "ledger/crypto/sha256.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
+#include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/core/testing/test_log.h"
 #include "tests/integration/testing/in_process_ledger.h"
 #include "tests/reliability/child_process.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace ledger::reliability {
 namespace {
@@ -287,11 +289,22 @@ std::map<std::string, std::string> CrashPointsTest::RebuildDigests(const std::st
 TEST_F(CrashPointsTest, ViewsBeforeWrite) {
   ASSERT_TRUE(Init().status.Exited(0));
   Serve("views-before-write:3");
+  const std::unique_ptr<v1::ClaimService::Stub> claims = v1::ClaimService::NewStub(
+      grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
   int acked = 0;
   for (int i = 0; i < 200; ++i) {
     if (!Append(absl::StrCat("ev-", i)).ok()) break;
     ++acked;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the views follow
+    // Let the views follow: until they have applied the entry, or the server is gone.
+    testing::WaitFor(
+        [&] {
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+          v1::GetViewStatusResponse status;
+          const grpc::Status st = claims->GetViewStatus(&ctx, v1::GetViewStatusRequest(), &status);
+          return !st.ok() || status.watermark() >= status.tree_size();
+        },
+        absl::Seconds(10), absl::Milliseconds(5));
   }
   ExpectServerCrashedAt("views-before-write");
   EXPECT_GE(acked, 1);
@@ -301,19 +314,22 @@ TEST_F(CrashPointsTest, ViewsBeforeWrite) {
   Serve();
   ASSERT_TRUE(Append("after-restart").ok());
   std::map<std::string, std::string> live;
-  for (int i = 0; i < 100; ++i) {  // until the views have caught up with the log
-    absl::StatusOr<RunResult> views =
-        RunProgram({g_ledgerctl, "views", "--digests", "--server", server_->address()}, {},
-                   work_ + "/views.out");
-    ASSERT_TRUE(views.ok()) << views.status();
-    const std::string head = absl::StrCat("views at ", report.tree_size + 1, " of ",
-                                          report.tree_size + 1, " entries");
-    if (absl::StrContains(views->output, head)) {
-      live = ParseDigests(views->output);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  absl::Status ran;
+  testing::WaitFor(  // until the views have caught up with the log
+      [&] {
+        absl::StatusOr<RunResult> views =
+            RunProgram({g_ledgerctl, "views", "--digests", "--server", server_->address()}, {},
+                       work_ + "/views.out");
+        ran = views.status();
+        if (!views.ok()) return true;  // stop: the ASSERT below fails
+        const std::string head = absl::StrCat("views at ", report.tree_size + 1, " of ",
+                                              report.tree_size + 1, " entries");
+        if (!absl::StrContains(views->output, head)) return false;
+        live = ParseDigests(views->output);
+        return true;
+      },
+      absl::Seconds(30), absl::Milliseconds(100));
+  ASSERT_TRUE(ran.ok()) << ran;
   ASSERT_FALSE(live.empty()) << "the views never caught up";
   StopCleanly();
   absl::StatusOr<RunResult> rebuild =

@@ -36,6 +36,7 @@
 #include "tests/reliability/faulty_fs.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace ledger::reliability {
 namespace {
@@ -308,7 +309,8 @@ TEST(PowerLossTest, EveryAcknowledgedAppendSurvivesAPowerCut) {
       });
     }
     // Cut the power once 60 appends were acknowledged (polling: the cut must land mid-stream).
-    while (acked.load() < 60) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    testing::WaitFor([&] { return acked.load() >= 60; }, absl::InfiniteDuration(),
+                     absl::Milliseconds(1));
     fs->PowerOff();
     for (auto& t : writers) t.join();
     log->reset();  // closes every file (all writes fail now)
