@@ -74,6 +74,7 @@
 #include "grpcpp/grpcpp.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/merkle/verify.h"
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
@@ -886,12 +887,12 @@ uint64_t TreeSizeOf(LedgerService::Stub& stub) {
 
 // The `log-key <hex>` line of a data directory's LEDGER identity file.
 std::string LogKeyHex(const std::string& data_dir) {
-  std::ifstream in(data_dir + "/LEDGER");
+  std::ifstream in(datadir::IdentityFile(data_dir));
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("log-key ", 0) == 0) return line.substr(8);
   }
-  Die("no log-key line in " + data_dir + "/LEDGER");
+  Die("no log-key line in " + datadir::IdentityFile(data_dir));
 }
 
 int ReplicateExisting(const Flags& flags) {

@@ -39,6 +39,7 @@
 #include "bench/common.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/core/log.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/merkle/verify.h"
 #include "ledger/store/rocksdb_log_store.h"
 
@@ -75,7 +76,7 @@ int Main(const Flags& flags) {
 
   crypto::Ed25519PrivateKey admin = BenchKey(0xa1);
   crypto::Ed25519PrivateKey submitter = BenchKey(0xb2);
-  if (!std::filesystem::exists(core::IdentityPath(dir))) {
+  if (!std::filesystem::exists(datadir::IdentityFile(dir))) {
     // Initialised as an operator would: `ledgerd init`.
     const std::string ledgerd = flags.Str("ledgerd", "");
     if (ledgerd.empty()) Die("--ledgerd is required to initialise " + dir);
@@ -173,8 +174,7 @@ int Main(const Flags& flags) {
   // wrote and the others are the steady restart. Unsettled, every open would verify the newest
   // files again, and the figure would measure the last writes, not the log's length.
   {
-    auto db = store::RocksDbLogStore::Open(core::DatabasePath(dir),
-                                           store::RocksDbLogStoreOptions());
+    auto db = store::RocksDbLogStore::Open(datadir::LogDir(dir), store::RocksDbLogStoreOptions());
     absl::Status settled = db.ok() ? (*db)->FlushAndSettle() : db.status();
     if (!settled.ok()) {
       std::fprintf(stderr, "log: cannot settle %s: %s\n", dir.c_str(),

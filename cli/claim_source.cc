@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
 #include "service/claim_service.h"
@@ -31,7 +32,7 @@ absl::StatusOr<std::unique_ptr<ClaimSource>> ClaimSource::Open(const SourceOptio
   const TreeSize log_size = (*store)->Head().tree_size;
   source->store_ = *std::move(store);
 
-  const std::string views_path = views::ViewsPath(dir);
+  const std::string views_path = datadir::ViewsDir(dir);
   const std::string how_to_build =
       absl::StrCat("build them with `ledgerctl rebuild --data-dir ", dir,
                    "` (with the server stopped), or start ledgerd on it, which builds them");

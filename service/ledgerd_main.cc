@@ -49,6 +49,7 @@
 #include "ledger/core/data_dir.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/replication/follower.h"
 #include "ledger/replication/fork_evidence.h"
 #include "ledger/views/claim_views.h"
@@ -360,7 +361,7 @@ int Serve(const ServeFlags& flags) {
     follower_options.follower_id =
         flags.follower_id.empty() ? DefaultFollowerId(flags.data_dir) : flags.follower_id;
     follower_options.leader = flags.follow;
-    follower_options.evidence_dir = ledger::replication::ForkEvidenceDir(flags.data_dir);
+    follower_options.evidence_dir = ledger::datadir::ForkEvidenceDir(flags.data_dir);
     follower_options.on_status = [&metrics](const ledger::replication::FollowerStatus& s) {
       metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
       metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
@@ -431,8 +432,8 @@ int Serve(const ServeFlags& flags) {
   view_store_options.create_if_missing = true;
   view_store_options.write_ahead_log = flags.views_wal;
   view_store_options.write_buffer_bytes = static_cast<size_t>(flags.views_write_buffer_mb) << 20;
-  auto view_store = ledger::views::RocksDbViewStore::Open(
-      ledger::views::ViewsPath(flags.data_dir), view_store_options);
+  auto view_store = ledger::views::RocksDbViewStore::Open(ledger::datadir::ViewsDir(flags.data_dir),
+                                                          view_store_options);
   if (!view_store.ok()) {
     ledger::LogEvent(ledger::LogLevel::kError, "cannot open the views",
                      {{"error", std::string(view_store.status().message())},

@@ -37,6 +37,7 @@
 #include "ledger/core/event_validation.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/entry.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/views/claim_views.h"
@@ -258,7 +259,7 @@ int Main(int argc, char** argv) {
     dir = (std::filesystem::temp_directory_path() / absl::StrCat("rebuild_bench_", claims)).string();
   }
   std::filesystem::create_directories(dir);
-  const std::string db_path = log_db.empty() ? dir + "/db" : log_db;
+  const std::string db_path = log_db.empty() ? datadir::LogDir(dir) : log_db;
 
   if (log_db.empty() && !std::filesystem::exists(db_path + "/CURRENT")) {
     store::RocksDbLogStoreOptions o;
@@ -287,7 +288,7 @@ int Main(int argc, char** argv) {
   RawScan(**store);  // warm the page cache once
   for (int r = 0; r < runs; ++r) {
     raw.push_back(RawScan(**store));
-    rebuild.push_back(Rebuild(**store, dir + "/views", batch, memory, write_buffer_mb));
+    rebuild.push_back(Rebuild(**store, datadir::ViewsDir(dir), batch, memory, write_buffer_mb));
     std::printf("run %d: raw %.0f events/s (%.0f per CPU-s), rebuild %.0f events/s (%.0f per CPU-s)\n",
                 r + 1, n / raw.back().wall, n / raw.back().cpu, n / rebuild.back().wall,
                 n / rebuild.back().cpu);

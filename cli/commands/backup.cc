@@ -12,6 +12,7 @@
 #include "ledger/core/anchor.h"
 #include "ledger/core/backup.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 
 namespace ledger::cli {
 namespace {
@@ -62,8 +63,8 @@ int RunRestore(const RestoreFlags& f) {
   std::cout << "restored " << f.backup << " to " << f.data_dir << ": " << r->tree_size
             << " entries\n";
   if (r->signed_size.has_value()) {
-    std::cout << "BEHIND WHAT WAS SIGNED: the log signed tree size " << *r->signed_size
-              << " (" << core::AnchorPath(f.anchor_dir) << "); entries " << r->tree_size << ".."
+    std::cout << "BEHIND WHAT WAS SIGNED: the log signed tree size " << *r->signed_size << " ("
+              << datadir::AnchorFile(f.anchor_dir) << "); entries " << r->tree_size << ".."
               << *r->signed_size - 1 << " are missing.\n"
               << "ledgerd serve will serve reads and refuse appends (LOG_BEHIND_SIGNED) until "
                  "they are recovered:\n  restore again with --db-from a follower's (stopped) "

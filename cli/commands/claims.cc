@@ -29,6 +29,7 @@
 #include "ledger/base/file_util.h"
 #include "ledger/base/types.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
 #include "ledger/views/view_engine.h"
@@ -376,9 +377,9 @@ int RunRebuild(const RebuildFlags& f) {
   }
   auto store = core::OpenStoreReadOnly(f.data_dir);
   if (!store.ok()) return ReportError(store.status());
-  auto views_db = views::RocksDbViewStore::Open(views::ViewsPath(f.data_dir));
+  auto views_db = views::RocksDbViewStore::Open(datadir::ViewsDir(f.data_dir));
   if (!views_db.ok()) {
-    std::cerr << "ledgerctl: cannot open " << views::ViewsPath(f.data_dir) << " ("
+    std::cerr << "ledgerctl: cannot open " << datadir::ViewsDir(f.data_dir) << " ("
               << views_db.status().message() << "); stop the server first\n";
     return kExitUnreachable;
   }

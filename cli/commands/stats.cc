@@ -17,6 +17,7 @@
 #include "cli/output.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/core/event_validation.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 
 namespace ledger::cli {
@@ -252,10 +253,9 @@ int RunOfflineStats(const StatsFlags& f, LogReader* reader) {
     std::cout << o.Build() << "\n";
   } else {
     std::cout << "origin          " << identity->origin << "\nverifier key    " << verifier_key
-              << " (from " << core::IdentityPath(dir) << ")\nentries         " << *size
-              << "\nleaf bytes      " << leaf_bytes << "\ndisk usage      "
-              << du->allocated_bytes << " bytes allocated, " << du->file_bytes
-              << " bytes in files\nby type        ";
+              << " (from " << datadir::IdentityFile(dir) << ")\nentries         " << *size
+              << "\nleaf bytes      " << leaf_bytes << "\ndisk usage      " << du->allocated_bytes
+              << " bytes allocated, " << du->file_bytes << " bytes in files\nby type        ";
     for (const char* type : kTypes) std::cout << " " << type << " " << by_type[type];
     if (by_type.count("?") > 0) std::cout << " unparseable " << by_type["?"];
     std::cout << "\nkeys            " << keys_registered << " registered (" << genesis_admins

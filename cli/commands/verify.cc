@@ -22,6 +22,7 @@
 #include "ledger/base/file_util.h"
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 
 namespace ledger::cli {
@@ -97,7 +98,7 @@ void PrintVerdict(const VerifyFlags& f, const ledger::audit::AuditReport& report
 absl::StatusOr<std::vector<core::AnchorFile>> ReadAnchorsToCheck(const VerifyFlags& f) {
   std::vector<core::AnchorFile> anchors;
   absl::StatusOr<std::optional<core::AnchorFile>> own =
-      core::ReadAnchorFile(nullptr, core::AnchorPath(f.data_dir));
+      core::ReadAnchorFile(nullptr, datadir::AnchorFile(f.data_dir));
   if (!own.ok()) return own.status();
   if (own->has_value()) anchors.push_back(**own);
   for (const std::string& path : f.anchors) {

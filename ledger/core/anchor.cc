@@ -14,15 +14,14 @@
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/merkle/proof.h"
-#include "ledger/store/rocksdb_log_store.h"
+#include "ledger/store/rocksdb_status.h"
 #include "rocksdb/file_system.h"
 
 namespace ledger::core {
 namespace {
 
-// Part of the on-disk layout of a data directory: DO NOT CHANGE.
-constexpr absl::string_view kAnchorFileName = "checkpoint.anchor";
 // A checkpoint note is a few hundred bytes; anything much larger is not an anchor.
 constexpr uint64_t kMaxAnchorBytes = 64 * 1024;
 
@@ -33,8 +32,6 @@ rocksdb::FileSystem* FileSystemOf(rocksdb::Env* env) {
 std::string TrimmedRoot(const Hash& h) { return HexEncode(h).substr(0, 16) + "…"; }
 
 }  // namespace
-
-std::string AnchorPath(const std::string& dir) { return absl::StrCat(dir, "/", kAnchorFileName); }
 
 bool IsAnchorRefusal(const absl::Status& status) {
   const std::string reason = ErrorReason(status);
@@ -62,7 +59,8 @@ absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
 }
 
 absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir) {
-  LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor, ReadAnchorFile(env, AnchorPath(dir)));
+  LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor,
+                          ReadAnchorFile(env, datadir::AnchorFile(dir)));
   if (!anchor.has_value()) return std::optional<std::string>();
   return std::optional<std::string>(std::move(anchor->note));
 }
@@ -72,7 +70,7 @@ absl::StatusOr<std::vector<AnchorFile>> ReadAnchors(rocksdb::Env* env,
   std::vector<AnchorFile> anchors;
   for (const std::string& dir : dirs) {
     LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor,
-                            ReadAnchorFile(env, AnchorPath(dir)));
+                            ReadAnchorFile(env, datadir::AnchorFile(dir)));
     if (anchor.has_value()) anchors.push_back(*std::move(anchor));
   }
   return anchors;
@@ -123,7 +121,7 @@ bool OnSameFileSystem(const std::string& a, const std::string& b) {
 absl::Status WriteAnchor(rocksdb::Env* env, const std::string& dir,
                          absl::string_view checkpoint_note) {
   rocksdb::FileSystem* fs = FileSystemOf(env);
-  const std::string path = AnchorPath(dir);
+  const std::string path = datadir::AnchorFile(dir);
   const std::string tmp = path + ".tmp";
   const rocksdb::IOOptions io;
   {

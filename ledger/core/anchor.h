@@ -53,9 +53,6 @@ inline constexpr absl::string_view kReasonLogForkedFromAnchor = "LOG_FORKED_FROM
 // ledgerd exits 1).
 inline constexpr absl::string_view kReasonBadAnchorDir = "BAD_ANCHOR_DIR";
 
-// <dir>/checkpoint.anchor (on-disk name: DO NOT CHANGE).
-std::string AnchorPath(const std::string& dir);
-
 // True for the errors CheckAnchor returns when the log is behind its anchor or forked from it.
 bool IsAnchorRefusal(const absl::Status& status);
 
@@ -69,14 +66,14 @@ struct AnchorFile {
   std::string note;
 };
 
-// Reads the anchor file at `path` (a file, e.g. AnchorPath(dir) or a copy kept elsewhere).
+// Reads the anchor file at `path` (e.g. datadir::AnchorFile(dir) or a copy kept elsewhere).
 // nullopt when there is none; DATA_LOSS when it is larger than any anchor; the storage error
 // otherwise.
 absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
                                                          const std::string& path);
 
-// Reads the anchors of `dirs` (AnchorPath of each), skipping those that have none. The first
-// storage error otherwise.
+// Reads the anchors of `dirs` (datadir::AnchorFile of each), skipping those that have none. The
+// first storage error otherwise.
 absl::StatusOr<std::vector<AnchorFile>> ReadAnchors(rocksdb::Env* env,
                                                     const std::vector<std::string>& dirs);
 

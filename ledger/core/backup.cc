@@ -16,6 +16,7 @@
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "rocksdb/utilities/checkpoint.h"
@@ -68,12 +69,12 @@ absl::Status Publish(const std::string& staging, const std::string& target) {
 // The identity file and (unless a follower's) the log key of `from`, copied to `to`.
 absl::Status CopyIdentity(const std::string& from, const std::string& to) {
   std::error_code error;
-  fs::copy_file(IdentityPath(from), IdentityPath(to), error);
-  if (error) return FsError(error, absl::StrCat("copying ", IdentityPath(from)));
-  if (!fs::exists(LogKeyPath(from))) return absl::OkStatus();
+  fs::copy_file(datadir::IdentityFile(from), datadir::IdentityFile(to), error);
+  if (error) return FsError(error, absl::StrCat("copying ", datadir::IdentityFile(from)));
+  if (!fs::exists(datadir::LogKeyFile(from))) return absl::OkStatus();
   LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey key,
-                          crypto::ReadPrivateKeyFile(LogKeyPath(from)));
-  return crypto::WritePrivateKeyFile(LogKeyPath(to), key);
+                          crypto::ReadPrivateKeyFile(datadir::LogKeyFile(from)));
+  return crypto::WritePrivateKeyFile(datadir::LogKeyFile(to), key);
 }
 
 absl::StatusOr<BackupResult> BackupInto(const std::string& dir, const std::string& partial) {
@@ -81,12 +82,13 @@ absl::StatusOr<BackupResult> BackupInto(const std::string& dir, const std::strin
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<DataDirLock> lock, DataDirLock::Acquire(dir));
   store::RocksDbLogStoreOptions options;
   absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> store =
-      store::RocksDbLogStore::Open(DatabasePath(dir), options);
+      store::RocksDbLogStore::Open(datadir::LogDir(dir), options);
   if (!store.ok()) {
-    return absl::Status(store.status().code(),
-                        absl::StrCat("cannot open ", DatabasePath(dir), " (", store.status().message(),
-                                     "); a backup needs the store to itself: stop the server "
-                                     "on it, or back up a follower"));
+    return absl::Status(
+        store.status().code(),
+        absl::StrCat("cannot open ", datadir::LogDir(dir), " (", store.status().message(),
+                     "); a backup needs the store to itself: stop the server "
+                     "on it, or back up a follower"));
   }
   const store::LogHead head = (*store)->Head();
   LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> note,
@@ -100,10 +102,9 @@ absl::StatusOr<BackupResult> BackupInto(const std::string& dir, const std::strin
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
       rocksdb::Checkpoint::Create((*store)->raw_db(), &raw), "creating a RocksDB checkpoint"));
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  LEDGER_RETURN_IF_ERROR(
-      store::FromRocksDbStatus(checkpoint->CreateCheckpoint(DatabasePath(partial)),
-                               absl::StrCat("writing a checkpoint of the store to ",
-                                            DatabasePath(partial))));
+  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
+      checkpoint->CreateCheckpoint(datadir::LogDir(partial)),
+      absl::StrCat("writing a checkpoint of the store to ", datadir::LogDir(partial))));
   LEDGER_RETURN_IF_ERROR(CopyIdentity(dir, partial));
   LEDGER_RETURN_IF_ERROR(WriteAnchor(nullptr, partial, *note));
   LEDGER_RETURN_IF_ERROR(SyncTree(partial));
@@ -111,7 +112,7 @@ absl::StatusOr<BackupResult> BackupInto(const std::string& dir, const std::strin
 }
 
 // The copy of `options` in `staging`, checked against its own anchor and the external one;
-// records BehindSignedPath(staging) when the external anchor is larger than the log.
+// records datadir::BehindSignedFile(staging) when the external anchor is larger than the log.
 absl::StatusOr<RestoreResult> CheckRestored(const RestoreOptions& options,
                                             const std::string& staging) {
   LEDGER_ASSIGN_OR_RETURN(LogIdentity identity, ReadIdentity(staging));
@@ -132,7 +133,8 @@ absl::StatusOr<RestoreResult> CheckRestored(const RestoreOptions& options,
       format::VerifyCheckpoint(external[0].note, verifier);
   if (signed_cp.ok() && signed_cp->tree_size > head.tree_size) {
     store.reset();
-    LEDGER_RETURN_IF_ERROR(WriteFileAtomically(BehindSignedPath(staging), external[0].note));
+    LEDGER_RETURN_IF_ERROR(
+        WriteFileAtomically(datadir::BehindSignedFile(staging), external[0].note));
     result.signed_size = signed_cp->tree_size;
     return result;
   }
@@ -157,13 +159,13 @@ absl::Status CopyBackup(const RestoreOptions& options, const std::string& stagin
   fs::create_directories(staging, error);
   if (error) return FsError(error, absl::StrCat("creating ", staging));
   LEDGER_RETURN_IF_ERROR(CopyIdentity(options.backup, staging));
-  if (fs::exists(AnchorPath(options.backup))) {
-    fs::copy_file(AnchorPath(options.backup), AnchorPath(staging), error);
-    if (error) return FsError(error, absl::StrCat("copying ", AnchorPath(options.backup)));
+  if (fs::exists(datadir::AnchorFile(options.backup))) {
+    fs::copy_file(datadir::AnchorFile(options.backup), datadir::AnchorFile(staging), error);
+    if (error) return FsError(error, absl::StrCat("copying ", datadir::AnchorFile(options.backup)));
   }
   const std::string db_source =
-      DatabasePath(options.db_from.empty() ? options.backup : options.db_from);
-  fs::copy(db_source, DatabasePath(staging), fs::copy_options::recursive, error);
+      datadir::LogDir(options.db_from.empty() ? options.backup : options.db_from);
+  fs::copy(db_source, datadir::LogDir(staging), fs::copy_options::recursive, error);
   if (error) return FsError(error, absl::StrCat("copying ", db_source));
   return SyncTree(staging);
 }
@@ -175,7 +177,7 @@ absl::StatusOr<BackupResult> BackupDataDir(const std::string& dir, const std::st
     return absl::AlreadyExistsError(absl::StrCat(out, " already exists; back up to a new path"));
   }
   LEDGER_RETURN_IF_ERROR(ReadIdentity(dir).status());
-  const std::string partial = out + ".partial";
+  const std::string partial = datadir::PartialBackupDir(out);
   std::error_code error;
   fs::remove_all(partial, error);
   fs::create_directories(partial, error);
@@ -205,7 +207,7 @@ absl::StatusOr<RestoreResult> RestoreDataDir(const RestoreOptions& options) {
     LEDGER_RETURN_IF_ERROR(
         ValidateExternalAnchorDir(options.external_anchor_dir, options.data_dir));
   }
-  const std::string staging = options.data_dir + ".restoring";
+  const std::string staging = datadir::RestoreStagingDir(options.data_dir);
   std::error_code error;
   fs::remove_all(staging, error);
   absl::Status copied = CopyBackup(options, staging);

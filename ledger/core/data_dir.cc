@@ -21,6 +21,7 @@
 #include "ledger/base/file_util.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/sst_verification.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/proof.h"
 
@@ -30,7 +31,6 @@ namespace {
 // Part of the on-disk format: DO NOT CHANGE.
 constexpr absl::string_view kIdentityHeader = "factledger-data-dir v1";
 constexpr absl::string_view kFollowerRoleLine = "role follower";
-constexpr absl::string_view kBehindSignedFileName = "behind-signed.checkpoint";
 
 }  // namespace
 
@@ -49,14 +49,14 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
     bool* dropped_tail) {
   *dropped_tail = false;
   absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> strict =
-      store::RocksDbLogStore::Open(DatabasePath(dir), options);
+      store::RocksDbLogStore::Open(datadir::LogDir(dir), options);
   if (strict.ok() || !absl::IsDataLoss(strict.status()) || anchors.empty()) return strict;
   store::RocksDbLogStoreOptions tolerant = options;
   tolerant.tolerate_damaged_wal_tail = true;
   tolerant.read_only = true;
   tolerant.create_if_missing = false;
   absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> look =
-      store::RocksDbLogStore::Open(DatabasePath(dir), tolerant);
+      store::RocksDbLogStore::Open(datadir::LogDir(dir), tolerant);
   if (!look.ok()) return strict;
   const store::RocksDbLogStore* raw = look->get();
   absl::StatusOr<std::vector<format::Checkpoint>> anchored =
@@ -72,7 +72,7 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
   if (options.read_only) return look;
   look->reset();
   tolerant.read_only = false;
-  return store::RocksDbLogStore::Open(DatabasePath(dir), tolerant);
+  return store::RocksDbLogStore::Open(datadir::LogDir(dir), tolerant);
 }
 
 // The directories whose anchors OpenLog checks and writes: `dir`, then the external anchor
@@ -102,8 +102,9 @@ absl::Status AnchorHeadAtStart(rocksdb::Env* env, const std::vector<std::string>
   std::vector<std::string> to_write;
   for (size_t i = 0; i < dirs.size(); ++i) {
     if (!sizes[i].has_value() && head_size > 0) {
-      LogEvent(LogLevel::kWarning, "no checkpoint anchor: anchoring the current head",
-               {{"anchor", AnchorPath(dirs[i])}, {"tree_size", std::to_string(head_size)}});
+      LogEvent(
+          LogLevel::kWarning, "no checkpoint anchor: anchoring the current head",
+          {{"anchor", datadir::AnchorFile(dirs[i])}, {"tree_size", std::to_string(head_size)}});
     }
     if (!sizes[i].has_value() || *sizes[i] < head_size) to_write.push_back(dirs[i]);
   }
@@ -119,10 +120,10 @@ std::vector<std::optional<TreeSize>> AnchorSizes(
   std::vector<std::optional<TreeSize>> sizes(dirs.size());
   for (size_t i = 0; i < dirs.size(); ++i) {
     for (size_t k = 0; k < checked.size(); ++k) {
-      if (checked[k].path == AnchorPath(dirs[i])) sizes[i] = checkpoints[k].tree_size;
+      if (checked[k].path == datadir::AnchorFile(dirs[i])) sizes[i] = checkpoints[k].tree_size;
     }
     for (const auto& [anchor, size] : covered) {
-      if (anchor.path == AnchorPath(dirs[i])) sizes[i] = size;
+      if (anchor.path == datadir::AnchorFile(dirs[i])) sizes[i] = size;
     }
   }
   return sizes;
@@ -138,7 +139,7 @@ absl::StatusOr<std::optional<format::Checkpoint>> ApplyBehindSigned(
     const store::LogHead& head, const merkle::NodeReader& read, std::vector<AnchorFile>* anchors,
     std::vector<std::pair<AnchorFile, TreeSize>>* covered) {
   LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> record,
-                          ReadAnchorFile(env, BehindSignedPath(dir)));
+                          ReadAnchorFile(env, datadir::BehindSignedFile(dir)));
   if (!record.has_value()) return std::optional<format::Checkpoint>();
   if (absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(record->note, verifier);
       cp.ok() && cp->tree_size > head.tree_size) {
@@ -171,7 +172,7 @@ absl::Status BehindSignedRefusal(const std::string& dir, TreeSize log_size,
   return MakeError(
       absl::StatusCode::kFailedPrecondition, reason::kLogBehindSigned, "",
       absl::StrCat("this log was restored with ", log_size, " entries but has signed a "
-                   "checkpoint at tree size ", signed_size, " (", BehindSignedPath(dir),
+                   "checkpoint at tree size ", signed_size, " (", datadir::BehindSignedFile(dir),
                    "): appends are refused, so that it never signs a second, different tree of "
                    "a size it has signed. Reads are served. To recover, restore entries ",
                    log_size, "..", signed_size - 1, " from a follower or a newer backup "
@@ -181,13 +182,6 @@ absl::Status BehindSignedRefusal(const std::string& dir, TreeSize log_size,
 
 }  // namespace
 
-std::string IdentityPath(const std::string& dir) { return dir + "/LEDGER"; }
-std::string LogKeyPath(const std::string& dir) { return dir + "/log.key"; }
-std::string DatabasePath(const std::string& dir) { return dir + "/db"; }
-std::string BehindSignedPath(const std::string& dir) {
-  return absl::StrCat(dir, "/", kBehindSignedFileName);
-}
-
 absl::Status InitDataDir(const std::string& dir, const std::string& origin,
                          const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env,
                          const std::string& external_anchor_dir) {
@@ -195,15 +189,16 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   if (admin_keys.empty()) {
     return absl::InvalidArgumentError("at least one admin key is required");
   }
-  if (::access(IdentityPath(dir).c_str(), F_OK) == 0) {
+  if (::access(datadir::IdentityFile(dir).c_str(), F_OK) == 0) {
     return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
   }
   if (!external_anchor_dir.empty()) {
     LEDGER_RETURN_IF_ERROR(ValidateExternalAnchorDir(external_anchor_dir, dir));
-    if (::access(AnchorPath(external_anchor_dir).c_str(), F_OK) == 0) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          AnchorPath(external_anchor_dir), " already exists: that anchor directory belongs to "
-          "another log (one anchor directory per log)"));
+    if (::access(datadir::AnchorFile(external_anchor_dir).c_str(), F_OK) == 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(datadir::AnchorFile(external_anchor_dir),
+                       " already exists: that anchor directory belongs to "
+                       "another log (one anchor directory per log)"));
     }
   }
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -212,18 +207,19 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   // A log key without an identity is left by an interrupted init; nothing was signed with it
   // yet (the first checkpoint is signed after the identity is written), so it is kept.
   absl::StatusOr<crypto::Ed25519PrivateKey> existing_key =
-      ::access(LogKeyPath(dir).c_str(), F_OK) == 0 ? crypto::ReadPrivateKeyFile(LogKeyPath(dir))
-                                                   : absl::NotFoundError("no log key yet");
+      ::access(datadir::LogKeyFile(dir).c_str(), F_OK) == 0
+          ? crypto::ReadPrivateKeyFile(datadir::LogKeyFile(dir))
+          : absl::NotFoundError("no log key yet");
   if (!existing_key.ok() && !absl::IsNotFound(existing_key.status())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        LogKeyPath(dir), " exists without an identity but is not a log key (",
-        existing_key.status().message(), "); an earlier init was interrupted: remove ", dir,
-        " and run init again"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(datadir::LogKeyFile(dir), " exists without an identity but is not a log key (",
+                     existing_key.status().message(), "); an earlier init was interrupted: remove ",
+                     dir, " and run init again"));
   }
   crypto::Ed25519PrivateKey log_key =
       existing_key.ok() ? *existing_key : crypto::Ed25519PrivateKey::Generate();
   if (!existing_key.ok()) {
-    LEDGER_RETURN_IF_ERROR(crypto::WritePrivateKeyFile(LogKeyPath(dir), log_key));
+    LEDGER_RETURN_IF_ERROR(crypto::WritePrivateKeyFile(datadir::LogKeyFile(dir), log_key));
   }
   std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
                                       HexEncode(crypto::AsStringView(log_key.public_key())),
@@ -236,13 +232,14 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   options.create_if_missing = true;
   options.env = env;
   {
-    LEDGER_ASSIGN_OR_RETURN(auto store, store::RocksDbLogStore::Open(DatabasePath(dir), options));
+    LEDGER_ASSIGN_OR_RETURN(auto store,
+                            store::RocksDbLogStore::Open(datadir::LogDir(dir), options));
     if (store->Head().tree_size != 0) {
-      return absl::AlreadyExistsError(absl::StrCat(DatabasePath(dir), " already holds a log"));
+      return absl::AlreadyExistsError(absl::StrCat(datadir::LogDir(dir), " already holds a log"));
     }
   }
   LEDGER_CRASH_POINT("init-after-store");
-  LEDGER_RETURN_IF_ERROR(WriteFileAtomically(IdentityPath(dir), identity));
+  LEDGER_RETURN_IF_ERROR(WriteFileAtomically(datadir::IdentityFile(dir), identity));
   LEDGER_CRASH_POINT("init-after-identity");
   // Opening the log signs the checkpoint of the empty tree and anchors it.
   LogOptions log_options;
@@ -259,7 +256,7 @@ absl::Status InitFollowerDataDir(const std::string& dir, const std::string& orig
   if (admin_keys.empty()) {
     return absl::InvalidArgumentError("at least one admin key is required");
   }
-  if (::access(IdentityPath(dir).c_str(), F_OK) == 0) {
+  if (::access(datadir::IdentityFile(dir).c_str(), F_OK) == 0) {
     return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
   }
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -276,17 +273,18 @@ absl::Status InitFollowerDataDir(const std::string& dir, const std::string& orig
   options.create_if_missing = true;
   options.env = env;
   {
-    LEDGER_ASSIGN_OR_RETURN(auto store, store::RocksDbLogStore::Open(DatabasePath(dir), options));
+    LEDGER_ASSIGN_OR_RETURN(auto store,
+                            store::RocksDbLogStore::Open(datadir::LogDir(dir), options));
     if (store->Head().tree_size != 0) {
-      return absl::AlreadyExistsError(absl::StrCat(DatabasePath(dir), " already holds a log"));
+      return absl::AlreadyExistsError(absl::StrCat(datadir::LogDir(dir), " already holds a log"));
     }
   }
-  return WriteFileAtomically(IdentityPath(dir), identity);
+  return WriteFileAtomically(datadir::IdentityFile(dir), identity);
 }
 
 absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir) {
   LEDGER_RETURN_IF_ERROR(ReadIdentity(dir).status());
-  std::ifstream in(IdentityPath(dir));
+  std::ifstream in(datadir::IdentityFile(dir));
   std::string line;
   while (std::getline(in, line)) {
     if (line == kFollowerRoleLine) return true;
@@ -295,17 +293,17 @@ absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir) {
 }
 
 absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir) {
-  std::ifstream in(IdentityPath(dir));
+  std::ifstream in(datadir::IdentityFile(dir));
   if (!in) {
-    return absl::NotFoundError(absl::StrCat(
-        IdentityPath(dir), " not found: is ", dir, " an initialised data directory?"));
+    return absl::NotFoundError(absl::StrCat(datadir::IdentityFile(dir), " not found: is ", dir,
+                                            " an initialised data directory?"));
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::vector<std::string> lines = absl::StrSplit(buffer.str(), '\n', absl::SkipEmpty());
   if (lines.empty() || lines[0] != kIdentityHeader) {
-    return absl::DataLossError(absl::StrCat(IdentityPath(dir), " does not start with \"",
-                                            kIdentityHeader, "\""));
+    return absl::DataLossError(
+        absl::StrCat(datadir::IdentityFile(dir), " does not start with \"", kIdentityHeader, "\""));
   }
   LogIdentity id;
   bool have_log_key = false;
@@ -323,20 +321,18 @@ absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir) {
       // IsFollowerDataDir reads it.
     } else {
       return absl::DataLossError(
-          absl::StrCat(IdentityPath(dir), " line ", i + 1, " is not understood: ", line));
+          absl::StrCat(datadir::IdentityFile(dir), " line ", i + 1, " is not understood: ", line));
     }
   }
   if (!format::ValidateOrigin(id.origin).ok() || !have_log_key || id.admin_keys.empty()) {
     return absl::DataLossError(absl::StrCat(
-        IdentityPath(dir), " must name an origin, a log key and at least one admin key"));
+        datadir::IdentityFile(dir), " must name an origin, a log key and at least one admin key"));
   }
   return id;
 }
 
-std::string PidFilePath(const std::string& dir) { return dir + "/ledgerd.pid"; }
-
 absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& dir) {
-  const std::string path = PidFilePath(dir);
+  const std::string path = datadir::LockFile(dir);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     const int error = errno;
@@ -385,7 +381,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   LEDGER_ASSIGN_OR_RETURN(const bool follower, IsFollowerDataDir(dir));
   std::optional<crypto::Ed25519PrivateKey> key;  // none on a follower
   if (!follower) {
-    LEDGER_ASSIGN_OR_RETURN(key, crypto::ReadPrivateKeyFile(LogKeyPath(dir)));
+    LEDGER_ASSIGN_OR_RETURN(key, crypto::ReadPrivateKeyFile(datadir::LogKeyFile(dir)));
   }
   const format::NoteVerifier verifier{identity.origin, identity.log_public_key};
   LEDGER_ASSIGN_OR_RETURN(const std::vector<std::string> anchor_dirs,
@@ -410,7 +406,8 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   {
     const absl::Time start = absl::Now();
     LEDGER_ASSIGN_OR_RETURN(SstVerificationResult verified,
-                            VerifySstFiles(env, dir, *store, options.verify_all_sst_at_open));
+                            VerifySstFiles(env, dir, *store, options.verify_all_sst_at_open,
+                                           *options.clock));
     LogEvent(LogLevel::kInfo, "start-up storage check: SST files new or changed since verified",
              {{"data_dir", dir},
               {"files_verified", std::to_string(verified.files_verified)},
@@ -465,7 +462,7 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
   absl::StatusOr<LogIdentity> identity = ReadIdentity(dir);
   absl::StatusOr<std::vector<AnchorFile>> anchors = ReadAnchors(nullptr, {dir});
   if (!identity.ok() || !anchors.ok()) {
-    return store::RocksDbLogStore::Open(DatabasePath(dir), options);
+    return store::RocksDbLogStore::Open(datadir::LogDir(dir), options);
   }
   bool dropped_tail = false;
   return OpenStoreCheckingAnchor(dir, options, *anchors,

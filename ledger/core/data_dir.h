@@ -34,11 +34,6 @@
 
 namespace ledger::core {
 
-std::string IdentityPath(const std::string& dir);
-std::string LogKeyPath(const std::string& dir);
-std::string DatabasePath(const std::string& dir);
-std::string BehindSignedPath(const std::string& dir);
-
 // Creates a new data directory: identity, a fresh log key, an empty store with a signed
 // checkpoint of the empty tree, and the first anchor. ALREADY_EXISTS when `dir` already holds
 // an identity; INVALID_ARGUMENT for a bad origin or no admin key.
@@ -69,8 +64,6 @@ absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir);
 
 // Reads <dir>/LEDGER. NOT_FOUND when absent; DATA_LOSS when malformed.
 absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir);
-
-std::string PidFilePath(const std::string& dir);
 
 // One process's hold on a data directory: an exclusive flock on <dir>/ledgerd.pid, which holds
 // that process's id, so that a second server on the same directory is refused with a sentence

@@ -15,13 +15,13 @@
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/sha256.h"
+#include "ledger/datadir/layout.h"
 #include "rocksdb/file_system.h"
 
 namespace ledger::core {
 namespace {
 
 // Part of the on-disk layout of a data directory: DO NOT CHANGE.
-constexpr absl::string_view kRecordFileName = "verified-sst-files";
 constexpr absl::string_view kRecordHeader = "factledger-verified-sst-files v1";
 // A record lists a few thousand files at most.
 constexpr uint64_t kMaxRecordBytes = 16 << 20;
@@ -39,15 +39,14 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-int64_t NowNanos() { return absl::ToUnixNanos(absl::Now()); }
-
-// Verifies `file`; on success records it when it did not change while it was read.
-// NotFound when the file is no longer part of the database (a compaction deleted it).
+// Verifies `file`; on success records it when it did not change while it was read (and had
+// not changed for kRacyNanos before, by `clock`). NotFound when the file is no longer part of
+// the database (a compaction deleted it).
 absl::Status VerifyAndRecord(const store::RocksDbLogStore& store,
-                             const store::RocksDbLogStore::SstFile& file,
+                             const store::RocksDbLogStore::SstFile& file, const Clock& clock,
                              VerifiedSstRecord* record) {
   const std::string name = BaseName(file.path);
-  const int64_t started = NowNanos();
+  const int64_t started = clock.NowMicros() * 1000;
   absl::StatusOr<FileIdentity> before = IdentifyFile(file.path);
   absl::Status verified = store.VerifySstFile(file.path);
   if (!verified.ok()) {
@@ -79,15 +78,11 @@ void SaveOrWarn(const VerifiedSstRecord& record, rocksdb::Env* env, const std::s
   if (!s.ok()) {
     LogEvent(LogLevel::kWarning,
              "cannot write the record of verified SST files; they will be verified again",
-             {{"path", VerifiedSstRecordPath(dir)}, {"error", std::string(s.message())}});
+             {{"path", datadir::VerifiedSstRecordFile(dir)}, {"error", std::string(s.message())}});
   }
 }
 
 }  // namespace
-
-std::string VerifiedSstRecordPath(const std::string& dir) {
-  return absl::StrCat(dir, "/", kRecordFileName);
-}
 
 absl::StatusOr<FileIdentity> IdentifyFile(const std::string& path) {
   struct stat st;
@@ -149,7 +144,7 @@ std::optional<VerifiedSstRecord> VerifiedSstRecord::Parse(const std::string& tex
 
 VerifiedSstRecord VerifiedSstRecord::Load(rocksdb::Env* env, const std::string& dir) {
   rocksdb::FileSystem* fs = FileSystemOf(env);
-  const std::string path = VerifiedSstRecordPath(dir);
+  const std::string path = datadir::VerifiedSstRecordFile(dir);
   uint64_t size = 0;
   if (!fs->FileExists(path, rocksdb::IOOptions(), nullptr).ok() ||
       !fs->GetFileSize(path, rocksdb::IOOptions(), &size, nullptr).ok() ||
@@ -170,7 +165,7 @@ VerifiedSstRecord VerifiedSstRecord::Load(rocksdb::Env* env, const std::string& 
 
 absl::Status VerifiedSstRecord::Save(rocksdb::Env* env, const std::string& dir) const {
   rocksdb::FileSystem* fs = FileSystemOf(env);
-  const std::string path = VerifiedSstRecordPath(dir);
+  const std::string path = datadir::VerifiedSstRecordFile(dir);
   const std::string tmp = path + ".tmp";
   const std::string text = Serialize();
   const rocksdb::IOOptions io;
@@ -196,7 +191,7 @@ absl::Status VerifiedSstRecord::Save(rocksdb::Env* env, const std::string& dir) 
 
 absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const std::string& dir,
                                                      const store::RocksDbLogStore& store,
-                                                     bool all) {
+                                                     bool all, const Clock& clock) {
   VerifiedSstRecord record = VerifiedSstRecord::Load(env, dir);
   const std::string loaded = record.Serialize();
   const std::vector<store::RocksDbLogStore::SstFile> files = store.LiveSstFiles();
@@ -210,7 +205,7 @@ absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const st
         continue;
       }
     }
-    absl::Status s = VerifyAndRecord(store, file, &record);
+    absl::Status s = VerifyAndRecord(store, file, clock, &record);
     if (absl::IsNotFound(s)) continue;
     if (!s.ok()) {
       damage = s;
@@ -288,7 +283,7 @@ bool SstScrubber::Pass() {
       if (stopping_) return false;
     }
     const absl::Time start = absl::Now();
-    absl::Status s = VerifyAndRecord(*store_, file, &record);
+    absl::Status s = VerifyAndRecord(*store_, file, *options_.clock, &record);
     if (absl::IsNotFound(s)) continue;
     if (!s.ok()) {
       record.Retain(Names(store_->LiveSstFiles()));

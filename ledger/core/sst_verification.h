@@ -38,13 +38,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "ledger/base/clock.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "rocksdb/env.h"
 
 namespace ledger::core {
-
-// <dir>/verified-sst-files.
-std::string VerifiedSstRecordPath(const std::string& dir);
 
 // What a file looked like when it was verified.
 struct FileIdentity {
@@ -94,10 +92,12 @@ struct SstVerificationResult {
 
 // Verifies the SST files of `store` (whose data directory is `dir`): every one when `all`,
 // else those the record does not cover. Updates the record. DataLoss naming the first damaged
-// file (which the record then no longer lists).
+// file (which the record then no longer lists). `clock` says when a file has been left alone
+// long enough to be recorded (tests pass a FakeClock instead of waiting).
 absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const std::string& dir,
                                                      const store::RocksDbLogStore& store,
-                                                     bool all);
+                                                     bool all,
+                                                     const Clock& clock = *Clock::Real());
 
 // The background scrub: verifies every SST file of `store` once after it starts, then every
 // `interval` (none when zero), reading at most `bytes_per_second` on average. Each clean file
@@ -109,6 +109,8 @@ class SstScrubber {
   struct Options {
     absl::Duration interval = absl::Hours(24);
     uint64_t bytes_per_second = uint64_t{128} << 20;
+    // When a file has been left alone long enough to be recorded (as in VerifySstFiles).
+    const Clock* clock = Clock::Real();
   };
   SstScrubber(rocksdb::Env* env, std::string dir, const store::RocksDbLogStore* store,
               Options options, std::function<void(const absl::Status&)> on_damage);

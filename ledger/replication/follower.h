@@ -39,7 +39,7 @@
 // Example:
 //   FollowerOptions options;
 //   options.follower_id = "mirror-1";
-//   options.evidence_dir = ForkEvidenceDir(data_dir);
+//   options.evidence_dir = datadir::ForkEvidenceDir(data_dir);
 //   Follower follower(log.get(), &source, options);
 //   follower.Start();
 //   ...

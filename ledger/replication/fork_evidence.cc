@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "ledger/base/file_util.h"
+#include "ledger/datadir/layout.h"
 
 namespace ledger::replication {
 namespace {
@@ -25,8 +26,6 @@ void Section(std::string* out, absl::string_view name, const std::string& note) 
 }
 
 }  // namespace
-
-std::string ForkEvidenceDir(const std::string& data_dir) { return data_dir + "/fork-evidence"; }
 
 std::string FormatForkEvidence(const ForkEvidence& e) {
   // One line per field: a detail with a newline would break the format.
@@ -49,8 +48,7 @@ absl::StatusOr<std::string> WriteForkEvidence(const std::string& dir,
   const std::string text = FormatForkEvidence(evidence);
   std::string path;
   for (int n = 0;; ++n) {
-    path = absl::StrCat(dir, "/", evidence.detected_micros, n == 0 ? "" : absl::StrCat("-", n),
-                        ".txt");
+    path = datadir::ForkEvidenceFile(dir, evidence.detected_micros, n);
     if (::access(path.c_str(), F_OK) != 0) break;
   }
   if (absl::Status s = WriteFileAtomically(path, text); !s.ok()) return s;

@@ -46,9 +46,6 @@ struct ForkEvidence {
   std::string leader_checkpoint;
 };
 
-// <data-dir>/fork-evidence (on-disk name: DO NOT CHANGE).
-std::string ForkEvidenceDir(const std::string& data_dir);
-
 // The file's text.
 std::string FormatForkEvidence(const ForkEvidence& evidence);
 

@@ -28,6 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/store/log_store.h"
+#include "ledger/store/rocksdb_status.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
@@ -35,18 +36,6 @@
 #include "rocksdb/write_batch.h"
 
 namespace ledger::store {
-
-// Converts a RocksDB status to an absl::Status. The ONLY place RocksDB error codes are
-// interpreted; `context` (what was being done) prefixes the message.
-//   OK → OK; NotFound → NotFound; Corruption → DataLoss;
-//   IOError with NoSpace/SpaceLimit → ResourceExhausted; other IOError → Internal;
-//   InvalidArgument → FailedPrecondition (RocksDB uses it for "wrong database state", e.g.
-//   missing column families, never for a bad request of ours);
-//   NotSupported → Unimplemented; Busy/TryAgain/ShutdownInProgress → Unavailable;
-//   TimedOut → DeadlineExceeded; anything else (Aborted, Incomplete, ...) → Internal.
-// RocksDB's Aborted is deliberately NOT mapped to Aborted, which callers of LogStore treat as a
-// retryable tree-size race.
-absl::Status FromRocksDbStatus(const rocksdb::Status& status, absl::string_view context);
 
 struct RocksDbLogStoreOptions {
   // Create the database (and its column families) when `path` holds none. A new store gets the

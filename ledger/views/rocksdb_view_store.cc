@@ -6,7 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/store/rocksdb_log_store.h"
+#include "ledger/datadir/layout.h"
+#include "ledger/store/rocksdb_status.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/iterator.h"
@@ -49,10 +50,6 @@ rocksdb::Options MakeOptions(rocksdb::Env* env, const RocksDbViewStoreOptions& o
 
 }  // namespace
 
-std::string ViewsPath(const std::string& data_dir) { return data_dir + "/views"; }
-
-std::string ViewsIngestPath(const std::string& views_path) { return views_path + "/ingest"; }
-
 absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
     const std::string& path, const RocksDbViewStoreOptions& options) {
   rocksdb::Env* env = options.env != nullptr ? options.env : rocksdb::Env::Default();
@@ -74,7 +71,7 @@ absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
   if (!options.read_only) {
     // A file being built when the process died was never ingested: it holds nothing the
     // database has (Write(as_file) makes the data visible only by ingesting it).
-    const std::string dir = ViewsIngestPath(path);
+    const std::string dir = datadir::ViewsIngestDir(path);
     rocksdb::Status d = env->CreateDirIfMissing(dir);
     if (!d.ok()) return FromRocksDbStatus(d, absl::StrCat("creating ", dir));
     std::vector<std::string> leftovers;
@@ -133,8 +130,7 @@ absl::Status RocksDbViewStore::WriteAsFile(const ViewBatch& batch) {
   // The ingested file is durable at once: whatever was written before it must be too, or a
   // crash could keep this batch (and its watermarks) without the batches it builds on.
   if (unflushed_bulk_) LEDGER_RETURN_IF_ERROR(FlushLocked());
-  const std::string file =
-      absl::StrCat(ViewsIngestPath(path_), "/batch-", ++ingest_counter_, ".sst");
+  const std::string file = datadir::ViewsIngestBatchFile(path_, ++ingest_counter_);
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(db_options_), db_options_);
   rocksdb::Status s = writer.Open(file);
   if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("creating ", file));

@@ -1,4 +1,4 @@
-// RocksDbViewStore: the views' own RocksDB database, at <data-dir>/views/ (ViewsPath).
+// RocksDbViewStore: the views' own RocksDB database, at <data-dir>/views/ (datadir::ViewsDir).
 //
 // Durability is deliberately weaker than the log's, because every byte here can be rebuilt from
 // the log:
@@ -23,7 +23,7 @@
 //     views or none.
 //
 // Example:
-//   LEDGER_ASSIGN_OR_RETURN(auto store, RocksDbViewStore::Open(ViewsPath(data_dir), {}));
+//   LEDGER_ASSIGN_OR_RETURN(auto store, RocksDbViewStore::Open(datadir::ViewsDir(data_dir), {}));
 #ifndef LEDGER_VIEWS_ROCKSDB_VIEW_STORE_H_
 #define LEDGER_VIEWS_ROCKSDB_VIEW_STORE_H_
 
@@ -40,13 +40,6 @@
 #include "rocksdb/env.h"
 
 namespace ledger::views {
-
-// <data_dir>/views: the views database of a ledger data directory (beside <data_dir>/db, the
-// log). Deleting it drops every view; the next start-up rebuilds them from the log.
-std::string ViewsPath(const std::string& data_dir);
-// <views>/ingest: where Write(as_file) builds its SST files before RocksDB ingests them. Open
-// empties it (a file left there by a crash was never ingested).
-std::string ViewsIngestPath(const std::string& views_path);
 
 struct RocksDbViewStoreOptions {
   // Create the database when `path` holds none (default: yes; views are derived data).

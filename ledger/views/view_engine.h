@@ -47,7 +47,7 @@
 // answered "as of" a watermark it read first is not disturbed by later batches.
 //
 // Example:
-//   LEDGER_ASSIGN_OR_RETURN(auto views_db, RocksDbViewStore::Open(ViewsPath(dir)));
+//   LEDGER_ASSIGN_OR_RETURN(auto views_db, RocksDbViewStore::Open(datadir::ViewsDir(dir)));
 //   LEDGER_ASSIGN_OR_RETURN(auto engine, ViewEngine::Open(std::move(views_db),
 //                                                          DefaultProjections(), {}));
 //   LEDGER_ASSIGN_OR_RETURN(CatchUpResult r, engine->CatchUp(log->store()));

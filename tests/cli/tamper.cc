@@ -41,6 +41,7 @@
 #include "ledger/core/key_registry.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/crypto/sha256.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/format/entry.h"
 #include "ledger/merkle/compact_range.h"
@@ -61,7 +62,7 @@ using CF = schema::ColumnFamily;
 class Editor {
  public:
   static absl::StatusOr<std::unique_ptr<Editor>> Open(const std::string& dir) {
-    LEDGER_ASSIGN_OR_RETURN(auto s, store::RocksDbLogStore::Open(core::DatabasePath(dir),
+    LEDGER_ASSIGN_OR_RETURN(auto s, store::RocksDbLogStore::Open(datadir::LogDir(dir),
                                                                  store::RocksDbLogStoreOptions()));
     return std::unique_ptr<Editor>(new Editor(dir, std::move(s)));
   }
@@ -142,7 +143,7 @@ absl::Status AppendForeign(Editor* e, const std::string& key_file) {
   LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey key, crypto::ReadPrivateKeyFile(key_file));
   LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, core::ReadIdentity(e->dir()));
   LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey log_key,
-                          crypto::ReadPrivateKeyFile(core::LogKeyPath(e->dir())));
+                          crypto::ReadPrivateKeyFile(datadir::LogKeyFile(e->dir())));
   const store::LogHead head = e->store().Head();
   ledger::v1::Event event;
   ledger::v1::Claim* c = event.mutable_claim_asserted()->mutable_claim();
@@ -183,7 +184,7 @@ absl::Status Truncate(Editor* e, uint64_t k) {
   const uint64_t size = head.tree_size - k;
   LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, core::ReadIdentity(e->dir()));
   LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey log_key,
-                          crypto::ReadPrivateKeyFile(core::LogKeyPath(e->dir())));
+                          crypto::ReadPrivateKeyFile(datadir::LogKeyFile(e->dir())));
   // The removed entries and what indexes them.
   for (uint64_t seq = size; seq < head.tree_size; ++seq) {
     LEDGER_ASSIGN_OR_RETURN(std::string leaf, e->store().GetEntry(seq));
@@ -291,7 +292,7 @@ absl::Status Resign(Editor* e) {
   }));
   LEDGER_RETURN_IF_ERROR(error);
   // The identity file's log-key line, and the private key beside it.
-  const std::string path = core::IdentityPath(e->dir());
+  const std::string path = datadir::IdentityFile(e->dir());
   std::ifstream in(path);
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -305,8 +306,8 @@ absl::Status Resign(Editor* e) {
     }
   }
   std::ofstream(path, std::ios::trunc) << identity;
-  ::unlink(core::LogKeyPath(e->dir()).c_str());
-  return crypto::WritePrivateKeyFile(core::LogKeyPath(e->dir()), new_key);
+  ::unlink(datadir::LogKeyFile(e->dir()).c_str());
+  return crypto::WritePrivateKeyFile(datadir::LogKeyFile(e->dir()), new_key);
 }
 
 absl::Status Run(const std::vector<std::string>& args) {

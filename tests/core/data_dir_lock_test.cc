@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 
 namespace ledger::core {
 namespace {
@@ -20,7 +21,7 @@ using ::testing::HasSubstr;
 std::string FreshDir(const std::string& name) {
   const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
   ::mkdir(dir.c_str(), 0755);
-  ::unlink(PidFilePath(dir).c_str());
+  ::unlink(datadir::LockFile(dir).c_str());
   return dir;
 }
 
@@ -28,7 +29,7 @@ TEST(DataDirLockTest, SecondHolderIsRefusedWithTheFirstOnesPid) {
   const std::string dir = FreshDir("held");
   absl::StatusOr<std::unique_ptr<DataDirLock>> first = DataDirLock::Acquire(dir);
   ASSERT_TRUE(first.ok()) << first.status();
-  std::ifstream pid_file(PidFilePath(dir));
+  std::ifstream pid_file(datadir::LockFile(dir));
   std::string pid;
   pid_file >> pid;
   EXPECT_EQ(pid, std::to_string(::getpid()));
@@ -43,7 +44,7 @@ TEST(DataDirLockTest, SecondHolderIsRefusedWithTheFirstOnesPid) {
 TEST(DataDirLockTest, ReleasedWhenDestroyedEvenWithAStalePidFile) {
   const std::string dir = FreshDir("released");
   {
-    std::ofstream stale(PidFilePath(dir));
+    std::ofstream stale(datadir::LockFile(dir));
     stale << "999999\n";
   }
   {

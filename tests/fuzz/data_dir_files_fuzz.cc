@@ -26,6 +26,7 @@
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/proof.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -98,7 +99,7 @@ void PublicKey(const std::string& text) {
 void IdentityFile(const std::string& text) {
   const std::string dir = ScratchDir() + "/identity";
   ::mkdir(dir.c_str(), 0755);
-  WriteFile(core::IdentityPath(dir), text);
+  WriteFile(datadir::IdentityFile(dir), text);
   const absl::StatusOr<core::LogIdentity> id = core::ReadIdentity(dir);
   FUZZ_EXPECT_VALID(id.status());
   const absl::StatusOr<bool> follower = core::IsFollowerDataDir(dir);
@@ -109,7 +110,7 @@ void IdentityFile(const std::string& text) {
   }
   FUZZ_CHECK(format::ValidateOrigin(id->origin).ok());
   FUZZ_CHECK(!id->admin_keys.empty());
-  WriteFile(core::IdentityPath(dir), CanonicalIdentity(*id, *follower));
+  WriteFile(datadir::IdentityFile(dir), CanonicalIdentity(*id, *follower));
   const absl::StatusOr<core::LogIdentity> again = core::ReadIdentity(dir);
   FUZZ_CHECK_MSG(again.ok(), again.status().ToString());
   FUZZ_CHECK(again->origin == id->origin && again->log_public_key == id->log_public_key &&
@@ -120,8 +121,8 @@ void IdentityFile(const std::string& text) {
 void Anchor(const std::string& note) {
   const std::string dir = ScratchDir() + "/anchor";
   ::mkdir(dir.c_str(), 0755);
-  WriteFile(core::IdentityPath(dir), CanonicalIdentity(fuzz::Identity(), false));
-  WriteFile(core::AnchorPath(dir), note);
+  WriteFile(datadir::IdentityFile(dir), CanonicalIdentity(fuzz::Identity(), false));
+  WriteFile(datadir::AnchorFile(dir), note);
   const absl::StatusOr<std::optional<std::string>> read = core::ReadAnchor(nullptr, dir);
   if (note.size() > 64 * 1024) {
     FUZZ_CHECK(!read.ok() && absl::IsDataLoss(read.status()));
@@ -135,7 +136,7 @@ void Anchor(const std::string& note) {
   const store::LogStore& store = sample.log->store();
   const merkle::NodeReader reader = [&store](merkle::NodeId nid) { return store.GetNode(nid); };
   const absl::StatusOr<format::Checkpoint> checked =
-      core::CheckAnchor(core::AnchorPath(dir), **read, verifier, store.Head(), reader);
+      core::CheckAnchor(datadir::AnchorFile(dir), **read, verifier, store.Head(), reader);
   FUZZ_EXPECT_VALID(checked.status());
   const absl::StatusOr<format::Checkpoint> verified = format::VerifyCheckpoint(note, verifier);
   bool matches = false;

@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/audit/auditor.h"
 #include "ledger/client/event_signer.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/replication/follower.h"
 #include "service/ledger_service.h"
@@ -92,7 +93,7 @@ const std::string& EvidenceDir() {
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
     static const std::string* root = new std::string(pattern);
     std::atexit([] { std::filesystem::remove_all(*root); });
-    return new std::string(pattern + "/fork-evidence");
+    return new std::string(datadir::ForkEvidenceDir(pattern));
   }();
   return *dir;
 }

@@ -14,6 +14,7 @@
 #include "ledger/client/event_signer.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "ledger/views/claim_views.h"
@@ -60,7 +61,7 @@ class ClaimServiceTest : public ::testing::Test {
     auto log = core::OpenLog(dir_, options);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(*log);
-    auto store = views::RocksDbViewStore::Open(views::ViewsPath(dir_));
+    auto store = views::RocksDbViewStore::Open(datadir::ViewsDir(dir_));
     ASSERT_TRUE(store.ok()) << store.status();
     auto engine = views::ViewEngine::Open(*std::move(store), views::DefaultProjections());
     ASSERT_TRUE(engine.ok()) << engine.status();

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/error.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "tests/core/testing/status_matchers.h"
@@ -30,7 +31,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-std::string DbPath(const std::string& dir) { return core::DatabasePath(dir); }
+std::string DbPath(const std::string& dir) { return datadir::LogDir(dir); }
 
 format::NoteVerifier VerifierOf(const std::string& dir) {
   absl::StatusOr<core::LogIdentity> id = core::ReadIdentity(dir);
@@ -77,11 +78,11 @@ TEST_F(AnchorTest, WriteThenReadRoundTripsAndLeavesNoTempFile) {
   absl::StatusOr<std::optional<std::string>> read = core::ReadAnchor(nullptr, dir_);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->value_or(""), "note text\n");
-  EXPECT_FALSE(std::filesystem::exists(core::AnchorPath(dir_) + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(datadir::AnchorFile(dir_) + ".tmp"));
 }
 
 TEST_F(AnchorTest, MissingAnchorReadsAsNone) {
-  std::filesystem::remove(core::AnchorPath(dir_));
+  std::filesystem::remove(datadir::AnchorFile(dir_));
   absl::StatusOr<std::optional<std::string>> read = core::ReadAnchor(nullptr, dir_);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_FALSE(read->has_value());
@@ -139,7 +140,7 @@ TEST_F(AnchorTest, DatabaseRolledBackToAnOlderCopyIsRefused) {
   absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 20 entries"), HasSubstr("tree size 30"),
-                                  HasSubstr(core::AnchorPath(dir_)))));
+                                  HasSubstr(datadir::AnchorFile(dir_)))));
   EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
   EXPECT_TRUE(core::IsAnchorRefusal(log.status()));
   // Nothing written by the refused start: neither the store nor the anchor moved.
@@ -242,7 +243,7 @@ TEST_F(AnchorTest, AnchorNotSignedByTheLogKeyIsRefused) {
 
 TEST_F(AnchorTest, MissingAnchorIsRewrittenAtTheHeadWhenOpened) {
   AppendClosed(dir_, "ev", 4);
-  std::filesystem::remove(core::AnchorPath(dir_));
+  std::filesystem::remove(datadir::AnchorFile(dir_));
   {
     auto log = core::OpenLog(dir_, core::LogOptions());
     ASSERT_TRUE(log.ok()) << log.status();
@@ -342,7 +343,7 @@ TEST_F(ExternalAnchorTest, WholeDataDirRestoredFromAnOlderCopyIsRefused) {
   absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 20 entries"), HasSubstr("tree size 30"),
-                                  HasSubstr(core::AnchorPath(anchor_dir_)))));
+                                  HasSubstr(datadir::AnchorFile(anchor_dir_)))));
   EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
   EXPECT_EQ(StoredSize(dir_), 20);  // nothing written by the refused start
   EXPECT_EQ(AnchoredSize(dir_), 20);
@@ -356,13 +357,13 @@ TEST_F(ExternalAnchorTest, OlderDatabaseWithTheInDirAnchorDeletedIsRefused) {
   AppendClosed(dir_, "late", 4);
   fs::remove_all(DbPath(dir_));
   fs::rename(dir_ + ".db-at-5", DbPath(dir_));
-  fs::remove(core::AnchorPath(dir_));
+  fs::remove(datadir::AnchorFile(dir_));
 
   absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 5 entries"), HasSubstr("tree size 9"))));
   EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
-  EXPECT_FALSE(fs::exists(core::AnchorPath(dir_)));  // not re-created from the short log
+  EXPECT_FALSE(fs::exists(datadir::AnchorFile(dir_)));  // not re-created from the short log
 }
 
 // The restored directory holds an older but genuine anchor and a database forked after it:
@@ -381,7 +382,7 @@ TEST_F(ExternalAnchorTest, RestoredForkOfTheSameSizeIsRefused) {
   absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("(8 entries)"), HasSubstr("at tree size 8"),
-                                  HasSubstr(core::AnchorPath(anchor_dir_)))));
+                                  HasSubstr(datadir::AnchorFile(anchor_dir_)))));
   EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogForkedFromAnchor);
 }
 
@@ -392,11 +393,11 @@ TEST_F(ExternalAnchorTest, DamagedWalTailBelowTheExternalAnchorIsRefused) {
   const std::string wal = NewestNumberedFile(DbPath(dir_), ".log");
   ASSERT_FALSE(wal.empty());
   fs::resize_file(wal, fs::file_size(wal) - 1);
-  fs::remove(core::AnchorPath(dir_));
+  fs::remove(datadir::AnchorFile(dir_));
   absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 9 entries"), HasSubstr("tree size 10"),
-                                  HasSubstr(core::AnchorPath(anchor_dir_)))));
+                                  HasSubstr(datadir::AnchorFile(anchor_dir_)))));
   EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
 }
 
@@ -416,7 +417,7 @@ TEST_F(ExternalAnchorTest, OlderGenuineExternalAnchorIsBroughtToTheHead) {
 
 TEST_F(ExternalAnchorTest, MissingExternalAnchorIsWrittenAtTheHead) {
   AppendClosed(dir_, "ev", 3);
-  fs::remove(core::AnchorPath(anchor_dir_));
+  fs::remove(datadir::AnchorFile(anchor_dir_));
   auto log = core::OpenLog(dir_, Options());
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 3);
@@ -429,7 +430,7 @@ TEST_F(ExternalAnchorTest, AnchorOfAnotherLogIsRefused) {
   LEDGER_ASSERT_OK(InitTestDataDir(other, nullptr, other_anchors));  // another log key
   absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(other, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kDataLoss,
-                            AllOf(HasSubstr(core::AnchorPath(anchor_dir_)),
+                            AllOf(HasSubstr(datadir::AnchorFile(anchor_dir_)),
                                   HasSubstr("not a checkpoint signed by this log's key"))));
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);  // left as it was
 }
@@ -444,7 +445,7 @@ TEST_F(ExternalAnchorTest, AnchorDirInsideTheDataDirIsRefusedNamingBothPaths) {
                                                                  dir_))));
     EXPECT_EQ(ErrorReason(log.status()), core::kReasonBadAnchorDir);
   }
-  EXPECT_FALSE(fs::exists(core::AnchorPath(DbPath(dir_))));
+  EXPECT_FALSE(fs::exists(datadir::AnchorFile(DbPath(dir_))));
   // A sibling whose name starts with the data directory's is not inside it.
   const std::string sibling = dir_ + "-anchors";
   fs::create_directories(sibling);

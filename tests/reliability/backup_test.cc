@@ -12,6 +12,7 @@
 #include "ledger/base/error.h"
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "tests/core/testing/status_matchers.h"
 #include "tests/core/testing/test_log.h"
@@ -58,7 +59,7 @@ TEST_F(BackupTest, BackupAndRestoreRoundTrip) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->tree_size, 7u);
   EXPECT_EQ(r->signed_size, std::nullopt);
-  EXPECT_FALSE(fs::exists(core::BehindSignedPath(dir_)));
+  EXPECT_FALSE(fs::exists(datadir::BehindSignedFile(dir_)));
   EXPECT_FALSE(fs::exists(dir_ + ".restoring"));
   AppendClosed(dir_, "after", 2);
   CheckOptions options;
@@ -81,7 +82,7 @@ TEST_F(BackupTest, RestoreBehindTheExternalAnchorRefusesAppendsAndKeepsTheAnchor
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->tree_size, 5u);
   EXPECT_EQ(r->signed_size, std::optional<TreeSize>(8));
-  EXPECT_TRUE(fs::exists(core::BehindSignedPath(restored)));
+  EXPECT_TRUE(fs::exists(datadir::BehindSignedFile(restored)));
 
   auto log = core::OpenLog(restored, Options());
   ASSERT_TRUE(log.ok()) << log.status();
@@ -95,7 +96,7 @@ TEST_F(BackupTest, RestoreBehindTheExternalAnchorRefusesAppendsAndKeepsTheAnchor
   EXPECT_EQ((*log)->Head().tree_size, 5u);
   log->reset();
   EXPECT_EQ(ExternalAnchorSize(), 8);  // never rolled back
-  EXPECT_TRUE(fs::exists(core::BehindSignedPath(restored)));
+  EXPECT_TRUE(fs::exists(datadir::BehindSignedFile(restored)));
 }
 
 // Without the record the same directory is refused outright (the external anchor); with it,
@@ -141,12 +142,12 @@ TEST_F(BackupTest, RecordIsClearedWhenTheLogHoldsTheSignedCheckpointAgain) {
   AppendClosed(dir_, "late", 3);
   const std::string restored = FreshDir(".restored");
   ASSERT_TRUE(core::RestoreDataDir(Restore(backup, restored)).ok());
-  fs::remove_all(core::DatabasePath(restored));
-  CopyTree(core::DatabasePath(dir_), core::DatabasePath(restored));
+  fs::remove_all(datadir::LogDir(restored));
+  CopyTree(datadir::LogDir(dir_), datadir::LogDir(restored));
 
   auto log = core::OpenLog(restored, Options());
   ASSERT_TRUE(log.ok()) << log.status();
-  EXPECT_FALSE(fs::exists(core::BehindSignedPath(restored)));
+  EXPECT_FALSE(fs::exists(datadir::BehindSignedFile(restored)));
   EXPECT_TRUE((*log)->Append(TestEvent("next")).ok());
 }
 
@@ -176,7 +177,7 @@ TEST_F(BackupTest, RestoreIntoAnExistingDirectoryIsRefused) {
   ASSERT_TRUE(core::BackupDataDir(dir_, backup).ok());
   EXPECT_THAT(core::RestoreDataDir(Restore(backup, dir_)),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("already exists")));
-  EXPECT_TRUE(fs::exists(core::IdentityPath(dir_)));
+  EXPECT_TRUE(fs::exists(datadir::IdentityFile(dir_)));
 }
 
 TEST_F(BackupTest, DbFromAnotherLogIsRefused) {

@@ -12,12 +12,12 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "tests/support/wait_for.h"
 
 extern char** environ;
 
@@ -132,20 +132,26 @@ absl::StatusOr<std::unique_ptr<LedgerdServer>> LedgerdServer::Start(
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   absl::StatusOr<std::unique_ptr<ChildProcess>> p = ChildProcess::Spawn(argv, env, log_file);
   if (!p.ok()) return p.status();
-  const absl::Time deadline = absl::Now() + timeout;
   // Polling: the server announces readiness only through the port file.
-  while (absl::Now() < deadline) {
-    std::string text = ReadFileOrEmpty(port_file);
-    int port = 0;
-    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0) {
-      return std::unique_ptr<LedgerdServer>(new LedgerdServer(*std::move(p), port));
-    }
-    if (std::optional<ExitStatus> done = (*p)->Poll(); done.has_value()) {
-      if (exit_status != nullptr) *exit_status = *done;
-      return absl::FailedPreconditionError(absl::StrCat(
-          "ledgerd ended before listening (", done->ToString(), "): ", (*p)->Output()));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  int port = 0;
+  std::optional<ExitStatus> done;
+  testing::WaitFor(
+      [&] {
+        const std::string text = ReadFileOrEmpty(port_file);
+        int parsed = 0;
+        if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &parsed) && parsed > 0) {
+          port = parsed;
+          return true;
+        }
+        done = (*p)->Poll();
+        return done.has_value();
+      },
+      timeout, absl::Milliseconds(2));
+  if (port > 0) return std::unique_ptr<LedgerdServer>(new LedgerdServer(*std::move(p), port));
+  if (done.has_value()) {
+    if (exit_status != nullptr) *exit_status = *done;
+    return absl::FailedPreconditionError(
+        absl::StrCat("ledgerd ended before listening (", done->ToString(), "): ", (*p)->Output()));
   }
   return absl::DeadlineExceededError(
       absl::StrCat("ledgerd did not listen within ", absl::FormatDuration(timeout), ": ",

@@ -391,6 +391,7 @@ class CrashLoop {
     }
     // The kill lands at a random moment of the appends: that is the point of the test.
     // Writers finish the request they are in (or lose it to the kill) and send no new one.
+    // Kept: a deliberate pause of random length, not a wait for a condition.
     std::this_thread::sleep_for(std::chrono::milliseconds(run_ms));
     stop = true;
     const ExitStatus killed = server_->process().Kill(SIGKILL);

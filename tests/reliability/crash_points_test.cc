@@ -24,13 +24,16 @@
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/crypto/sha256.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
+#include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/core/testing/test_log.h"
 #include "tests/integration/testing/in_process_ledger.h"
 #include "tests/reliability/child_process.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace ledger::reliability {
 namespace {
@@ -233,7 +236,7 @@ TEST_F(CrashPointsTest, AnchorBeforeRename) {
   const bool answered = Append("ev-0", &resp).ok();  // the answer races with the crash
   ExpectServerCrashedAt("anchor-before-rename");
   EXPECT_EQ(AnchoredSize(dir_), 0);
-  EXPECT_TRUE(std::filesystem::exists(core::AnchorPath(dir_) + ".tmp"));
+  EXPECT_TRUE(std::filesystem::exists(datadir::AnchorFile(dir_) + ".tmp"));
   InvariantReport report = CheckDataDir(dir_, record_);
   EXPECT_TRUE(report.ok()) << report.ToString();
   EXPECT_EQ(report.tree_size, 1u);  // the anchor is written only after the commit
@@ -286,11 +289,22 @@ std::map<std::string, std::string> CrashPointsTest::RebuildDigests(const std::st
 TEST_F(CrashPointsTest, ViewsBeforeWrite) {
   ASSERT_TRUE(Init().status.Exited(0));
   Serve("views-before-write:3");
+  const std::unique_ptr<v1::ClaimService::Stub> claims = v1::ClaimService::NewStub(
+      grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
   int acked = 0;
   for (int i = 0; i < 200; ++i) {
     if (!Append(absl::StrCat("ev-", i)).ok()) break;
     ++acked;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the views follow
+    // Let the views follow: until they have applied the entry, or the server is gone.
+    testing::WaitFor(
+        [&] {
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+          v1::GetViewStatusResponse status;
+          const grpc::Status st = claims->GetViewStatus(&ctx, v1::GetViewStatusRequest(), &status);
+          return !st.ok() || status.watermark() >= status.tree_size();
+        },
+        absl::Seconds(10), absl::Milliseconds(5));
   }
   ExpectServerCrashedAt("views-before-write");
   EXPECT_GE(acked, 1);
@@ -300,19 +314,22 @@ TEST_F(CrashPointsTest, ViewsBeforeWrite) {
   Serve();
   ASSERT_TRUE(Append("after-restart").ok());
   std::map<std::string, std::string> live;
-  for (int i = 0; i < 100; ++i) {  // until the views have caught up with the log
-    absl::StatusOr<RunResult> views =
-        RunProgram({g_ledgerctl, "views", "--digests", "--server", server_->address()}, {},
-                   work_ + "/views.out");
-    ASSERT_TRUE(views.ok()) << views.status();
-    const std::string head = absl::StrCat("views at ", report.tree_size + 1, " of ",
-                                          report.tree_size + 1, " entries");
-    if (absl::StrContains(views->output, head)) {
-      live = ParseDigests(views->output);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  absl::Status ran;
+  testing::WaitFor(  // until the views have caught up with the log
+      [&] {
+        absl::StatusOr<RunResult> views =
+            RunProgram({g_ledgerctl, "views", "--digests", "--server", server_->address()}, {},
+                       work_ + "/views.out");
+        ran = views.status();
+        if (!views.ok()) return true;  // stop: the ASSERT below fails
+        const std::string head = absl::StrCat("views at ", report.tree_size + 1, " of ",
+                                              report.tree_size + 1, " entries");
+        if (!absl::StrContains(views->output, head)) return false;
+        live = ParseDigests(views->output);
+        return true;
+      },
+      absl::Seconds(30), absl::Milliseconds(100));
+  ASSERT_TRUE(ran.ok()) << ran;
   ASSERT_FALSE(live.empty()) << "the views never caught up";
   StopCleanly();
   absl::StatusOr<RunResult> rebuild =
@@ -352,7 +369,7 @@ TEST_F(CrashPointsTest, RebuildInterruptedBeforeIngest) {
   ASSERT_NO_FATAL_FAILURE(SeedAndRebuild(&expected));
 
   RebuildKilledAt("rebuild1.out", "views-ingest-file-written");
-  const std::string ingest_dir = dir_ + "/views/ingest";
+  const std::string ingest_dir = datadir::ViewsIngestDir(datadir::ViewsDir(dir_));
   ASSERT_TRUE(std::filesystem::exists(ingest_dir));
   EXPECT_FALSE(std::filesystem::is_empty(ingest_dir));  // the file that was never ingested
 
@@ -375,7 +392,7 @@ TEST_P(InitCrashTest, InterruptedInitIsCompletedByInitOrServe) {
   const std::string point = GetParam();
   RunResult crashed = Init(point);
   ExpectCrashedAt(crashed.status, crashed.output, point);
-  if (!std::filesystem::exists(core::IdentityPath(dir_))) {
+  if (!std::filesystem::exists(datadir::IdentityFile(dir_))) {
     RunResult again = Init();
     ASSERT_TRUE(again.status.Exited(0)) << again.status.ToString() << ": " << again.output;
   } else {
@@ -403,12 +420,12 @@ TEST_F(CrashPointsTest, LedgerdExits4ForALogBehindItsAnchor) {
   Serve();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
   StopCleanly();
-  CopyTree(core::DatabasePath(dir_), work_ + "/db-at-5");
+  CopyTree(datadir::LogDir(dir_), work_ + "/db-at-5");
   Serve();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
   StopCleanly();
-  std::filesystem::remove_all(core::DatabasePath(dir_));
-  std::filesystem::rename(work_ + "/db-at-5", core::DatabasePath(dir_));
+  std::filesystem::remove_all(datadir::LogDir(dir_));
+  std::filesystem::rename(work_ + "/db-at-5", datadir::LogDir(dir_));
 
   ExitStatus status;
   absl::StatusOr<std::unique_ptr<LedgerdServer>> s =
@@ -455,7 +472,7 @@ TEST_F(CrashPointsTest, ExternalAnchorBeforeRename) {
   ExpectServerCrashedAt("anchor-before-rename");
   EXPECT_EQ(AnchoredSize(dir_), 1);
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 0);
-  EXPECT_TRUE(std::filesystem::exists(core::AnchorPath(anchor_dir_) + ".tmp"));
+  EXPECT_TRUE(std::filesystem::exists(datadir::AnchorFile(anchor_dir_) + ".tmp"));
 
   Serve();
   if (!answered) ExpectRetryIsDuplicateAt("ev-0", 0);
@@ -489,17 +506,16 @@ TEST_F(CrashPointsTest, WholeDataDirRestoredBehindTheExternalAnchorIsRefused) {
   const std::string output(s.status().message());
   EXPECT_THAT(output, HasSubstr("holds 5 entries"));
   EXPECT_THAT(output, HasSubstr("tree size 8"));
-  EXPECT_THAT(output, HasSubstr(core::AnchorPath(anchor_dir_)));
+  EXPECT_THAT(output, HasSubstr(datadir::AnchorFile(anchor_dir_)));
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 8);
 
   absl::StatusOr<RunResult> own =
       RunProgram({g_ledgerctl, "verify", "--data-dir", dir_}, {}, work_ + "/verify-own.out");
   ASSERT_TRUE(own.ok()) << own.status();
   EXPECT_TRUE(own->status.Exited(0)) << own->output;  // consistent with its own old anchor
-  absl::StatusOr<RunResult> external =
-      RunProgram({g_ledgerctl, "verify", "--data-dir", dir_, "--anchor",
-                  core::AnchorPath(anchor_dir_)},
-                 {}, work_ + "/verify-external.out");
+  absl::StatusOr<RunResult> external = RunProgram(
+      {g_ledgerctl, "verify", "--data-dir", dir_, "--anchor", datadir::AnchorFile(anchor_dir_)}, {},
+      work_ + "/verify-external.out");
   ASSERT_TRUE(external.ok()) << external.status();
   EXPECT_TRUE(external->status.Exited(2)) << external->output;
   EXPECT_THAT(external->output, HasSubstr("first bad sequence 5"));
@@ -514,12 +530,12 @@ TEST_F(CrashPointsTest, VerifyFailsForADatabaseBehindItsOwnAnchor) {
   Serve();
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(Append(absl::StrCat("early-", i)).ok());
   StopCleanly();
-  CopyTree(core::DatabasePath(dir_), work_ + "/db-at-4");
+  CopyTree(datadir::LogDir(dir_), work_ + "/db-at-4");
   Serve();
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(Append(absl::StrCat("late-", i)).ok());
   StopCleanly();
-  std::filesystem::remove_all(core::DatabasePath(dir_));
-  std::filesystem::rename(work_ + "/db-at-4", core::DatabasePath(dir_));
+  std::filesystem::remove_all(datadir::LogDir(dir_));
+  std::filesystem::rename(work_ + "/db-at-4", datadir::LogDir(dir_));
   absl::StatusOr<RunResult> verify =
       RunProgram({g_ledgerctl, "verify", "--data-dir", dir_}, {}, work_ + "/verify.out");
   ASSERT_TRUE(verify.ok()) << verify.status();
@@ -609,7 +625,7 @@ TEST_F(CrashPointsTest, AnchorBeforeAckRefusesAWalTailDamagedAfterAKill) {
   EXPECT_EQ(AnchoredSize(dir_), 5);  // before the kill: anchored with the answers
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 5);
   ASSERT_TRUE(server_->process().Kill(SIGKILL).KilledBy(SIGKILL));
-  const std::string wal = NewestNumberedFile(core::DatabasePath(dir_), ".log");
+  const std::string wal = NewestNumberedFile(datadir::LogDir(dir_), ".log");
   ASSERT_FALSE(wal.empty());
   std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 1);
 
@@ -697,7 +713,7 @@ TEST_F(CrashPointsTest, KillAndWalTailDamageLoopNeverServesLessThanAcknowledged)
     stop = true;
     writer.join();
     ASSERT_GE(acked, kill_after);
-    const std::string wal = NewestNumberedFile(core::DatabasePath(dir_), ".log");
+    const std::string wal = NewestNumberedFile(datadir::LogDir(dir_), ".log");
     ASSERT_FALSE(wal.empty());
     ASSERT_GT(std::filesystem::file_size(wal), 0u);
     std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 1);
@@ -738,7 +754,7 @@ TEST_F(CrashPointsTest, AnchorDirInsideTheDataDirIsBadUsageNamingBothPaths) {
   EXPECT_THAT(std::string(s.status().message()),
               HasSubstr("the external anchor directory " + inside));
   EXPECT_THAT(std::string(s.status().message()), HasSubstr("inside the data directory " + dir_));
-  EXPECT_FALSE(std::filesystem::exists(core::AnchorPath(inside)));
+  EXPECT_FALSE(std::filesystem::exists(datadir::AnchorFile(inside)));
 }
 
 TEST_F(CrashPointsTest, InitRefusesAnAnchorDirInsideTheDataDirBeforeWritingAnything) {
@@ -747,8 +763,8 @@ TEST_F(CrashPointsTest, InitRefusesAnAnchorDirInsideTheDataDirBeforeWritingAnyth
   RunResult init = Init();
   EXPECT_TRUE(init.status.Exited(1)) << init.status.ToString() << init.output;
   EXPECT_THAT(init.output, HasSubstr("inside the data directory"));
-  EXPECT_FALSE(std::filesystem::exists(core::IdentityPath(dir_)));
-  EXPECT_FALSE(std::filesystem::exists(core::LogKeyPath(dir_)));
+  EXPECT_FALSE(std::filesystem::exists(datadir::IdentityFile(dir_)));
+  EXPECT_FALSE(std::filesystem::exists(datadir::LogKeyFile(dir_)));
 }
 
 TEST_F(CrashPointsTest, ProductionModeRefusesToStartWithoutAnExternalAnchor) {

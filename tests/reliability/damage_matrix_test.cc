@@ -28,6 +28,7 @@
 #include "ledger/base/error.h"
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
@@ -172,7 +173,7 @@ std::string* DamageMatrixTest::pristine_ = nullptr;
 ClientRecord* DamageMatrixTest::record_ = nullptr;
 
 TEST_F(DamageMatrixTest, EveryCaseRefusesOrRecoversToTheAnchorAndNeverServesLess) {
-  const std::string db = core::DatabasePath(*pristine_);
+  const std::string db = datadir::LogDir(*pristine_);
   const TreeSize anchored = kEntriesInSst + kEntriesInWal;
   {
     InvariantReport report = CheckDataDir(*pristine_, *record_);
@@ -203,7 +204,7 @@ TEST_F(DamageMatrixTest, EveryCaseRefusesOrRecoversToTheAnchorAndNeverServesLess
       SCOPED_TRACE(absl::StrCat(t.label, " (", t.file, "): ", d.name));
       const std::string dir = FreshDir(absl::StrCat(".case", ++case_number));
       CopyTree(*pristine_, dir);
-      const std::string touched = Apply(d, core::DatabasePath(dir) + "/" + t.file);
+      const std::string touched = Apply(d, datadir::LogDir(dir) + "/" + t.file);
       std::string outcome;
       absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir, core::LogOptions());
       if (!log.ok()) {
@@ -275,24 +276,24 @@ TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHe
        [&](const std::string& dir) { fs::remove_all(dir); CopyTree(old_copy, dir); }},
       {"db/ restored from an older copy, in-dir anchor deleted", true,
        [&](const std::string& dir) {
-         fs::remove_all(core::DatabasePath(dir));
-         CopyTree(core::DatabasePath(old_copy), core::DatabasePath(dir));
-         fs::remove(core::AnchorPath(dir));
+         fs::remove_all(datadir::LogDir(dir));
+         CopyTree(datadir::LogDir(old_copy), datadir::LogDir(dir));
+         fs::remove(datadir::AnchorFile(dir));
        }},
       {"db/ restored from an older copy, older genuine in-dir anchor", true,
        [&](const std::string& dir) {
-         fs::remove_all(core::DatabasePath(dir));
-         CopyTree(core::DatabasePath(old_copy), core::DatabasePath(dir));
+         fs::remove_all(datadir::LogDir(dir));
+         CopyTree(datadir::LogDir(old_copy), datadir::LogDir(dir));
          ASSERT_TRUE(core::WriteAnchor(nullptr, dir, older_genuine).ok());
        }},
       {"in-dir anchor deleted", false,
-       [&](const std::string& dir) { fs::remove(core::AnchorPath(dir)); }},
+       [&](const std::string& dir) { fs::remove(datadir::AnchorFile(dir)); }},
       {"older genuine in-dir anchor", false,
        [&](const std::string& dir) {
          ASSERT_TRUE(core::WriteAnchor(nullptr, dir, older_genuine).ok());
        }},
       {"external anchor deleted", false,
-       [&](const std::string&) { fs::remove(core::AnchorPath(anchors)); }},
+       [&](const std::string&) { fs::remove(datadir::AnchorFile(anchors)); }},
       {"older genuine external anchor", false,
        [&](const std::string&) {
          ASSERT_TRUE(core::WriteAnchor(nullptr, anchors, older_genuine).ok());
@@ -312,7 +313,7 @@ TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHe
       EXPECT_FALSE(log.ok()) << "served " << (*log)->Head().tree_size << " entries";
       EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor) << log.status();
       EXPECT_THAT(std::string(log.status().message()),
-                  ::testing::HasSubstr(core::AnchorPath(anchors)));
+                  ::testing::HasSubstr(datadir::AnchorFile(anchors)));
       outcome = absl::StrCat("refused: ", ErrorReason(log.status()), " (external anchor)");
     } else {
       ASSERT_TRUE(log.ok()) << log.status();

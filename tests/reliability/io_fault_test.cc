@@ -31,10 +31,12 @@
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/sha256.h"
+#include "ledger/datadir/layout.h"
 #include "tests/core/testing/status_matchers.h"
 #include "tests/reliability/faulty_fs.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace ledger::reliability {
 namespace {
@@ -80,13 +82,13 @@ struct Tally {
 
 // Which files a countdown targets.
 bool IsDatabaseFile(const std::string& dir, const std::string& path) {
-  const std::string db = core::DatabasePath(dir);
+  const std::string db = datadir::LogDir(dir);
   if (path != db && !absl::StartsWith(path, db + "/")) return false;
   const std::string base = path.substr(path.rfind('/') + 1);
   return base != "LOG" && !absl::StartsWith(base, "LOG.old");
 }
 bool IsAnchorFile(const std::string& dir, const std::string& path) {
-  return path == dir || absl::StartsWith(path, core::AnchorPath(dir));
+  return path == dir || absl::StartsWith(path, datadir::AnchorFile(dir));
 }
 
 class IoFaultTest : public ::testing::Test {
@@ -150,7 +152,7 @@ class IoFaultTest : public ::testing::Test {
   // Reopens `dir` without faults, retries `unknown`, checks every invariant.
   void RecoverAndCheck(const std::string& dir, ClientRecord* record,
                        const std::optional<Request>& unknown, Tally* tally) {
-    if (!std::filesystem::exists(core::IdentityPath(dir))) {
+    if (!std::filesystem::exists(datadir::IdentityFile(dir))) {
       // init failed before it wrote the identity: nothing was ever acknowledged; init again.
       absl::Status again = InitTestDataDir(dir);
       ASSERT_TRUE(again.ok()) << "init after an interrupted init: " << again;
@@ -307,7 +309,8 @@ TEST(PowerLossTest, EveryAcknowledgedAppendSurvivesAPowerCut) {
       });
     }
     // Cut the power once 60 appends were acknowledged (polling: the cut must land mid-stream).
-    while (acked.load() < 60) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    testing::WaitFor([&] { return acked.load() >= 60; }, absl::InfiniteDuration(),
+                     absl::Milliseconds(1));
     fs->PowerOff();
     for (auto& t : writers) t.join();
     log->reset();  // closes every file (all writes fail now)

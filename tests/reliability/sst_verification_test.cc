@@ -9,17 +9,17 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "ledger/base/clock.h"
 #include "ledger/base/error.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
@@ -35,7 +35,7 @@ namespace fs = std::filesystem;
 std::string LargestSst(const std::string& dir) {
   std::string best;
   uintmax_t best_size = 0;
-  for (const auto& e : fs::directory_iterator(core::DatabasePath(dir))) {
+  for (const auto& e : fs::directory_iterator(datadir::LogDir(dir))) {
     if (e.path().extension() != ".sst") continue;
     if (best.empty() || e.file_size() > best_size) best = e.path(), best_size = e.file_size();
   }
@@ -54,13 +54,14 @@ void FlipMiddleBit(const std::string& path) {
   f.write(&c, 1);
 }
 
-// What a start-up verification of `dir` does now.
-absl::StatusOr<core::SstVerificationResult> VerifyNow(const std::string& dir, bool all = false) {
+// What a start-up verification of `dir` does now (at `clock`'s time).
+absl::StatusOr<core::SstVerificationResult> VerifyNow(const std::string& dir, bool all = false,
+                                                      const Clock& clock = *Clock::Real()) {
   store::RocksDbLogStoreOptions options;
   options.read_only = true;
-  auto s = store::RocksDbLogStore::Open(core::DatabasePath(dir), options);
+  auto s = store::RocksDbLogStore::Open(datadir::LogDir(dir), options);
   if (!s.ok()) return s.status();
-  return core::VerifySstFiles(nullptr, dir, **s, all);
+  return core::VerifySstFiles(nullptr, dir, **s, all, clock);
 }
 
 class SstVerificationTest : public ::testing::Test {
@@ -71,30 +72,38 @@ class SstVerificationTest : public ::testing::Test {
     dir_ = FreshDir();
     ASSERT_TRUE(InitTestDataDir(dir_).ok());
     for (int round = 0; round < 2; ++round) {
-      auto log = core::OpenLog(dir_, core::LogOptions());
+      auto log = core::OpenLog(dir_, Options());
       ASSERT_TRUE(log.ok()) << log.status();
       ASSERT_TRUE(AppendMany(**log, absl::StrCat("r", round), 150, &record_).ok());
       log->reset();
       ASSERT_TRUE(FlushDatabase(dir_, /*settle=*/true).ok());
     }
     // Files written within the last 2 s are not recorded (their times could still change
-    // within the clock tick of the stat): let them age.
-    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
-    auto log = core::OpenLog(dir_, core::LogOptions());
+    // within the clock tick of the stat): let them age, on the clock the verification reads.
+    clock_.Set(Clock::Real()->NowMicros() + 2'100'000);
+    auto log = core::OpenLog(dir_, Options());
     ASSERT_TRUE(log.ok()) << log.status();
   }
 
+  // LogOptions whose clock (the one the SST verification reads) is the test's.
+  core::LogOptions Options() {
+    core::LogOptions options;
+    options.clock = &clock_;
+    return options;
+  }
+
+  FakeClock clock_{0};
   std::string dir_;
   ClientRecord record_;
 };
 
 TEST_F(SstVerificationTest, ARestartVerifiesNoUnchangedFile) {
-  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(dir_);
+  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(dir_, /*all=*/false, clock_);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->files_verified, 0u);
   EXPECT_GT(r->files_unchanged, 0u);
   // Everything, when asked.
-  r = VerifyNow(dir_, /*all=*/true);
+  r = VerifyNow(dir_, /*all=*/true, clock_);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_GT(r->files_verified, 0u);
   EXPECT_EQ(r->files_unchanged, 0u);
@@ -102,17 +111,17 @@ TEST_F(SstVerificationTest, ARestartVerifiesNoUnchangedFile) {
 
 TEST_F(SstVerificationTest, AFileDamagedThroughTheFileSystemIsRefusedAtStartUp) {
   FlipMiddleBit(LargestSst(dir_));
-  auto log = core::OpenLog(dir_, core::LogOptions());
+  auto log = core::OpenLog(dir_, Options());
   ASSERT_FALSE(log.ok());
   EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
   // And again (the damaged file is not recorded as verified).
-  EXPECT_EQ(core::OpenLog(dir_, core::LogOptions()).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(core::OpenLog(dir_, Options()).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(SstVerificationTest, ARestoredCopyIsVerifiedAgain) {
   const std::string copy = FreshDir(".copy");
   CopyTree(dir_, copy);
-  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(copy);
+  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(copy, /*all=*/false, clock_);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->files_unchanged, 0u);  // other inodes: nothing is taken as verified
   EXPECT_GT(r->files_verified, 0u);
@@ -120,16 +129,16 @@ TEST_F(SstVerificationTest, ARestoredCopyIsVerifiedAgain) {
   const std::string damaged = FreshDir(".damaged");
   CopyTree(dir_, damaged);
   FlipMiddleBit(LargestSst(damaged));
-  EXPECT_EQ(core::OpenLog(damaged, core::LogOptions()).status().code(),
+  EXPECT_EQ(core::OpenLog(damaged, Options()).status().code(),
             absl::StatusCode::kDataLoss);
 }
 
 TEST_F(SstVerificationTest, ADamagedRecordIsIgnored) {
   {
-    std::ofstream out(core::VerifiedSstRecordPath(dir_), std::ios::app);
+    std::ofstream out(datadir::VerifiedSstRecordFile(dir_), std::ios::app);
     out << "000001.sst 1 2 3 4 5\n";  // after the checksum line
   }
-  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(dir_);
+  absl::StatusOr<core::SstVerificationResult> r = VerifyNow(dir_, /*all=*/false, clock_);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->files_unchanged, 0u);
   EXPECT_GT(r->files_verified, 0u);
@@ -149,7 +158,7 @@ TEST_F(SstVerificationTest, DamageBelowTheFileSystemIsFoundByTheScrub) {
     ASSERT_TRUE(record.Save(nullptr, dir_).ok());
   }
   // --verify-sst-at-start=all refuses it.
-  core::LogOptions all;
+  core::LogOptions all = Options();
   all.verify_all_sst_at_open = true;
   EXPECT_EQ(core::OpenLog(dir_, all).status().code(), absl::StatusCode::kDataLoss);
   // That run forgot the file: record it as verified again, for the default start-up.
@@ -158,7 +167,7 @@ TEST_F(SstVerificationTest, DamageBelowTheFileSystemIsFoundByTheScrub) {
     record.Add(fs::path(sst).filename(), *core::IdentifyFile(sst));
     ASSERT_TRUE(record.Save(nullptr, dir_).ok());
   }
-  auto log = core::OpenLog(dir_, core::LogOptions());
+  auto log = core::OpenLog(dir_, Options());
   ASSERT_TRUE(log.ok()) << "start-up re-read a file recorded as unchanged: " << log.status();
   std::atomic<bool> damage_reported{false};
   {
@@ -167,6 +176,7 @@ TEST_F(SstVerificationTest, DamageBelowTheFileSystemIsFoundByTheScrub) {
     core::SstScrubber::Options options;
     options.interval = absl::ZeroDuration();
     options.bytes_per_second = 0;  // unthrottled
+    options.clock = &clock_;
     core::Log* raw = log->get();
     core::SstScrubber scrubber(nullptr, dir_, rocksdb_store, options,
                                [raw, &damage_reported](const absl::Status& damage) {
@@ -186,20 +196,21 @@ TEST_F(SstVerificationTest, DamageBelowTheFileSystemIsFoundByTheScrub) {
   EXPECT_TRUE((*log)->GetEntry(0).ok());
   log->reset();
   // The scrub took the file out of the record: the next start-up verifies it and refuses.
-  EXPECT_EQ(core::OpenLog(dir_, core::LogOptions()).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(core::OpenLog(dir_, Options()).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(SstVerificationTest, TheScrubRecordsCleanFilesAndStopsWhenAsked) {
-  auto log = core::OpenLog(dir_, core::LogOptions());
+  auto log = core::OpenLog(dir_, Options());
   ASSERT_TRUE(log.ok()) << log.status();
   const auto* rocksdb_store = dynamic_cast<const store::RocksDbLogStore*>(&(*log)->store());
   ASSERT_NE(rocksdb_store, nullptr);
-  fs::remove(core::VerifiedSstRecordPath(dir_));
-  const int64_t scrub_start = absl::ToUnixNanos(absl::Now());
+  fs::remove(datadir::VerifiedSstRecordFile(dir_));
+  const int64_t scrub_start = clock_.NowMicros() * 1000;
   {
     core::SstScrubber::Options options;
     options.interval = absl::Hours(1);
     options.bytes_per_second = 0;
+    options.clock = &clock_;
     core::SstScrubber scrubber(nullptr, dir_, rocksdb_store, options,
                                [](const absl::Status&) { ADD_FAILURE() << "no damage here"; });
     scrubber.WaitForPasses(1);

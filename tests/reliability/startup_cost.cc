@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/core/data_dir.h"
+#include "ledger/datadir/layout.h"
 #include "tests/reliability/test_data_dir.h"
 
 namespace {
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   using ledger::reliability::TestEvent;
-  if (!std::filesystem::exists(ledger::core::IdentityPath(dir))) {
+  if (!std::filesystem::exists(ledger::datadir::IdentityFile(dir))) {
     if (!ledger::reliability::InitTestDataDir(dir).ok()) return 1;
     auto log = ledger::core::OpenLog(dir, ledger::core::LogOptions());
     if (!log.ok()) return 1;
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
     }
   }
   uint64_t bytes = 0;
-  for (const auto& f : std::filesystem::directory_iterator(ledger::core::DatabasePath(dir))) {
+  for (const auto& f : std::filesystem::directory_iterator(ledger::datadir::LogDir(dir))) {
     if (f.path().extension() == ".sst") bytes += f.file_size();
   }
   auto t0 = std::chrono::steady_clock::now();

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/sha256.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
@@ -67,7 +68,7 @@ absl::Status AppendMany(core::Log& log, absl::string_view prefix, int count,
 }
 
 absl::Status FlushDatabase(const std::string& dir, bool settle) {
-  auto s = store::RocksDbLogStore::Open(core::DatabasePath(dir), store::RocksDbLogStoreOptions());
+  auto s = store::RocksDbLogStore::Open(datadir::LogDir(dir), store::RocksDbLogStoreOptions());
   if (!s.ok()) return s.status();
   if (settle) return (*s)->FlushAndSettle();
   std::vector<rocksdb::ColumnFamilyHandle*> all;

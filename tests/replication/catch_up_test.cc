@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/replication/follower.h"
 #include "ledger/replication/fork_evidence.h"
 #include "ledger/store/rocksdb_log_store.h"
@@ -37,13 +38,13 @@ TEST(CatchUpTest, EmptyFollowerCatchesUpOnALongLog) {
   ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
   store::RocksDbLogStoreOptions store_options;
   store_options.create_if_missing = true;
-  auto store = store::RocksDbLogStore::Open(dir + "/db", store_options);
+  auto store = store::RocksDbLogStore::Open(datadir::LogDir(dir), store_options);
   ASSERT_TRUE(store.ok()) << store.status();
   std::unique_ptr<core::Log> log = testing::OpenFollowerLog(*std::move(store));
   testing::FakeEntrySource source(leader.get());
   FollowerOptions options;
   options.follower_id = "catch-up";
-  options.evidence_dir = ForkEvidenceDir(dir);
+  options.evidence_dir = datadir::ForkEvidenceDir(dir);
   Follower follower(log.get(), &source, options);
 
   const absl::Time start = absl::Now();

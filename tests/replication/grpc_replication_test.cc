@@ -16,6 +16,7 @@
 #include "ledger/core/anchor.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/replication/follower.h"
 #include "ledger/replication/fork_evidence.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
@@ -127,7 +128,7 @@ class GrpcReplicationTest : public ::testing::Test {
     replication::FollowerOptions o;
     o.follower_id = "mirror-1";
     o.leader = leader_server_->address();
-    o.evidence_dir = replication::ForkEvidenceDir(follower_dir_);
+    o.evidence_dir = datadir::ForkEvidenceDir(follower_dir_);
     o.wait_for_growth = absl::ZeroDuration();
     return o;
   }
@@ -258,11 +259,12 @@ TEST_F(GrpcReplicationTest, PromotedFollowerContinuesTheLog) {
   follower_log_.reset();
   leader_server_.reset();
   leader_.reset();  // the leader is lost; its key was backed up
-  ASSERT_EQ(::system(absl::StrCat("cp -p ", core::LogKeyPath(leader_dir_), " ",
-                                  core::LogKeyPath(follower_dir_), " && sed -i '/^role follower$/d' ",
-                                  core::IdentityPath(follower_dir_))
-                         .c_str()),
-            0);
+  ASSERT_EQ(
+      ::system(absl::StrCat("cp -p ", datadir::LogKeyFile(leader_dir_), " ",
+                            datadir::LogKeyFile(follower_dir_), " && sed -i '/^role follower$/d' ",
+                            datadir::IdentityFile(follower_dir_))
+                   .c_str()),
+      0);
   auto promoted = core::OpenLog(follower_dir_, core::LogOptions());
   ASSERT_TRUE(promoted.ok()) << promoted.status();
   EXPECT_FALSE((*promoted)->is_follower());
@@ -344,7 +346,7 @@ TEST_F(GrpcReplicationTest, UnreachableLeaderIsRetried) {
   options.rpc_timeout = absl::Seconds(2);
   service::GrpcEntrySource source(*service::LeaderChannel("127.0.0.1:1", "", "", ""), options);
   replication::FollowerOptions o;
-  o.evidence_dir = replication::ForkEvidenceDir(follower_dir_);
+  o.evidence_dir = datadir::ForkEvidenceDir(follower_dir_);
   o.wait_for_growth = absl::ZeroDuration();
   replication::Follower follower(follower_log_.get(), &source, o);
   EXPECT_EQ(follower.RunOnce(), replication::Follower::Round::kRetry);

@@ -32,6 +32,7 @@
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/reliability/child_process.h"
+#include "tests/support/wait_for.h"
 
 namespace ledger {
 namespace {
@@ -88,13 +89,13 @@ std::unique_ptr<Server> Serve(const std::string& work, const std::string& name,
   if (!process.ok()) return nullptr;
   auto server = std::make_unique<Server>();
   server->process = *std::move(process);
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
   std::string port;
-  while (absl::Now() < deadline) {
-    port = std::string(absl::StripAsciiWhitespace(reliability::ReadFileOrEmpty(port_file)));
-    if (!port.empty() || server->process->Poll().has_value()) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  testing::WaitFor(
+      [&] {
+        port = std::string(absl::StripAsciiWhitespace(reliability::ReadFileOrEmpty(port_file)));
+        return !port.empty() || server->process->Poll().has_value();
+      },
+      absl::Seconds(60), absl::Milliseconds(50));
   EXPECT_FALSE(port.empty()) << name << " did not start: " << server->process->Output();
   server->address = absl::StrCat("127.0.0.1:", port);
   auto channel = grpc::CreateChannel(server->address, grpc::InsecureChannelCredentials());
@@ -123,41 +124,40 @@ v1::GetReplicationStatusResponse Status(Server& s) {
 
 // Waits until `follower` has the leader's size (or 60 s pass).
 bool WaitCaughtUp(Server& follower, uint64_t size) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < deadline) {
-    if (Status(follower).tree_size() == size) return true;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return false;
+  return testing::WaitFor([&] { return Status(follower).tree_size() == size; }, absl::Seconds(60),
+                          absl::Milliseconds(100));
 }
 
 // View name -> digest, once the views have applied `size` entries; nullopt when the server
 // has no ClaimService (views not wired in).
 std::optional<std::map<std::string, std::string>> ViewDigests(Server& s, uint64_t size) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  for (;;) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    v1::GetViewStatusRequest req;
-    req.set_with_digests(true);
-    v1::GetViewStatusResponse resp;
-    grpc::Status st = s.claims->GetViewStatus(&ctx, req, &resp);
-    if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) return std::nullopt;
-    EXPECT_TRUE(st.ok()) << st.error_message();
-    if (st.ok() && resp.watermark() == size) {
-      std::map<std::string, std::string> digests;
-      for (const auto& v : resp.views()) {
-        EXPECT_EQ(v.watermark(), size) << v.name();
-        digests[v.name()] = v.digest();
-      }
-      return digests;
-    }
-    if (absl::Now() > deadline) {
-      ADD_FAILURE() << s.address << ": views stuck at " << resp.watermark() << ", want " << size;
-      return std::map<std::string, std::string>();
-    }
-    absl::SleepFor(absl::Milliseconds(100));
+  bool unimplemented = false;
+  std::map<std::string, std::string> digests;
+  v1::GetViewStatusResponse resp;
+  const bool reached = testing::WaitFor(
+      [&] {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        v1::GetViewStatusRequest req;
+        req.set_with_digests(true);
+        resp.Clear();
+        grpc::Status st = s.claims->GetViewStatus(&ctx, req, &resp);
+        if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) return unimplemented = true;
+        EXPECT_TRUE(st.ok()) << st.error_message();
+        if (!st.ok() || resp.watermark() != size) return false;
+        for (const auto& v : resp.views()) {
+          EXPECT_EQ(v.watermark(), size) << v.name();
+          digests[v.name()] = v.digest();
+        }
+        return true;
+      },
+      absl::Seconds(60), absl::Milliseconds(100));
+  if (unimplemented) return std::nullopt;
+  if (!reached) {
+    ADD_FAILURE() << s.address << ": views stuck at " << resp.watermark() << ", want " << size;
+    return std::map<std::string, std::string>();
   }
+  return digests;
 }
 
 TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
@@ -230,10 +230,8 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   });
   // Kill follower 2 with SIGKILL mid-stream, once it holds part of the log; restart it while
   // the appends go on.
-  const absl::Time kill_deadline = absl::Now() + absl::Seconds(60);
-  while (Status(*f2).tree_size() < 100 && absl::Now() < kill_deadline) {
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  testing::WaitFor([&] { return Status(*f2).tree_size() >= 100; }, absl::Seconds(60),
+                   absl::Milliseconds(20));
   const uint64_t f2_size_at_kill = Status(*f2).tree_size();
   EXPECT_TRUE(f2->process->Kill(SIGKILL).KilledBy(SIGKILL));
   std::cout << "follower 2 killed at tree size " << f2_size_at_kill << " (leader at "
@@ -270,16 +268,19 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   }
 
   // The leader lists both followers; their positions reach its size.
-  const absl::Time list_deadline = absl::Now() + absl::Seconds(30);
   std::map<std::string, uint64_t> positions;
-  while (absl::Now() < list_deadline) {
-    grpc::ClientContext ctx;
-    v1::ListFollowersResponse list;
-    ASSERT_TRUE(leader->stub->ListFollowers(&ctx, v1::ListFollowersRequest(), &list).ok());
-    for (const auto& f : list.followers()) positions[f.follower_id()] = f.tree_size();
-    if (positions["f1"] == total && positions["f2"] == total) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  bool listed = true;
+  testing::WaitFor(
+      [&] {
+        grpc::ClientContext ctx;
+        v1::ListFollowersResponse list;
+        listed = leader->stub->ListFollowers(&ctx, v1::ListFollowersRequest(), &list).ok();
+        if (!listed) return true;  // stop: the ASSERT below fails
+        for (const auto& f : list.followers()) positions[f.follower_id()] = f.tree_size();
+        return positions["f1"] == total && positions["f2"] == total;
+      },
+      absl::Seconds(30), absl::Milliseconds(100));
+  ASSERT_TRUE(listed);
   EXPECT_EQ(positions["f1"], total);
   EXPECT_EQ(positions["f2"], total);
 

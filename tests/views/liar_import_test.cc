@@ -29,6 +29,7 @@
 #include "ledger/client/event_signer.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/limits.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/views/queries.h"
 #include "ledger/views/rocksdb_view_store.h"
@@ -104,13 +105,13 @@ TEST(LiarImportTest, VerdictTalliesFromTheViewsEqualTalliesFromTheTsvFiles) {
   const std::string dir = testing::TestDir("liar");
   store::RocksDbLogStoreOptions log_options;
   log_options.create_if_missing = true;
-  auto log_store = store::RocksDbLogStore::Open(dir + "/db", log_options);
+  auto log_store = store::RocksDbLogStore::Open(datadir::LogDir(dir), log_options);
   ASSERT_TRUE(log_store.ok()) << log_store.status();
   TestLedger ledger(*std::move(log_store));
   const crypto::Ed25519PrivateKey desk = testing::KeyFromSeed(0x51);
   ledger.MustAppend("desk-key", testing::RegisterEvent(desk.public_key()));
 
-  auto views_db = RocksDbViewStore::Open(dir + "/views");
+  auto views_db = RocksDbViewStore::Open(datadir::ViewsDir(dir));
   ASSERT_TRUE(views_db.ok()) << views_db.status();
   auto engine = ViewEngine::Open(*std::move(views_db), DefaultProjections());
   ASSERT_TRUE(engine.ok()) << engine.status();

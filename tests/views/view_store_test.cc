@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/datadir/layout.h"
 #include "ledger/views/rocksdb_view_store.h"
 #include "tests/views/view_test_util.h"
 
@@ -248,16 +249,16 @@ TEST(RocksDbViewStoreTest, WriteAsFileIsOrderedAfterEarlierWritesAndDurable) {
     EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "1"), Pair("b", "20"), Pair("d", "4")));
     ViewBatch empty;
     EXPECT_TRUE((*s)->Write(empty, o).ok());
-    EXPECT_TRUE(std::filesystem::is_empty(ViewsIngestPath(dir)));
+    EXPECT_TRUE(std::filesystem::is_empty(datadir::ViewsIngestDir(dir)));
   }
   // A stray file, as a crash between writing and ingesting leaves it.
   {
-    std::ofstream stray(ViewsIngestPath(dir) + "/batch-7.sst");
+    std::ofstream stray(datadir::ViewsIngestDir(dir) + "/batch-7.sst");
     stray << "not an sst file";
   }
   auto s = RocksDbViewStore::Open(dir);
   ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_TRUE(std::filesystem::is_empty(ViewsIngestPath(dir)));
+  EXPECT_TRUE(std::filesystem::is_empty(datadir::ViewsIngestDir(dir)));
   EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "1"), Pair("b", "20"), Pair("d", "4")));
 }
 
@@ -325,7 +326,7 @@ TEST(RocksDbViewStoreTest, OpeningAMissingDatabaseWithoutCreateIsNotFound) {
 }
 
 TEST(RocksDbViewStoreTest, ViewsLiveBesideTheLogInTheDataDirectory) {
-  EXPECT_EQ(ViewsPath("/var/lib/factledger"), "/var/lib/factledger/views");
+  EXPECT_EQ(datadir::ViewsDir("/var/lib/factledger"), "/var/lib/factledger/views");
 }
 
 }  // namespace
