@@ -617,7 +617,7 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'core::OpenLog (media
     W("## 7. Replay: view rebuild")
     W("")
     if rb:
-        W(f"`ViewEngine::Rebuild` of all 9 views into a fresh RocksDB (`bench/views/rebuild_bench`) from the "
+        W(f"`ViewEngine::Rebuild` of all 10 views into a fresh RocksDB (`bench/views/rebuild_bench`) from the "
           f"largest log above ({fmt(rb['entries'])} entries, opened read-only), against the least any replay "
           "must do: a raw scan of the same entries with leaf decoding and event parsing. Medians of "
           f"{rb['runs']} runs each, alternated.")

@@ -159,14 +159,14 @@ class CrashPointsTest : public ::testing::Test {
   }
 
   // A log of 20 appended entries (ledgerd started and stopped), then an offline rebuild of its
-  // views: their 9 digests in *digests.
+  // views: their 10 digests (one per view) in *digests.
   void SeedAndRebuild(std::map<std::string, std::string>* digests) {
     ASSERT_TRUE(Init().status.Exited(0));
     Serve();
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
     StopCleanly();
     *digests = RebuildDigests("rebuild0.out");
-    ASSERT_EQ(digests->size(), 9u);
+    ASSERT_EQ(digests->size(), 10u);
   }
 
   void StopCleanly() {
@@ -352,7 +352,7 @@ TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
   ASSERT_TRUE(Append("after-crash").ok());
   StopCleanly();
   const std::map<std::string, std::string> after = RebuildDigests("rebuild2.out");
-  EXPECT_EQ(after.size(), 9u);
+  EXPECT_EQ(after.size(), 10u);
   EXPECT_NE(after, expected);  // one more entry since
 
   // And the interrupted rebuild alone, redone offline, gives the first digests.
