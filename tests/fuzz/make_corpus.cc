@@ -20,6 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/format/checkpoint.h"
 #include "cli/bundle.h"
+#include "cli/claimreview.h"
+#include "ledger/core/event_validation.h"
 #include "cli/output.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/v1/claim_service.pb.h"
@@ -257,27 +259,34 @@ void CheckpointSeeds() {
 
 // ---- bundle ---------------------------------------------------------------------------------
 
+// The proof bundle of entry `seq` of the sample log in its tree of `size` (signed note `note`).
+cli::ProofBundle SampleBundle(const core::Log& log, SequenceNumber seq, TreeSize size,
+                              const std::string& note) {
+  const core::LogEntry e = *log.GetEntry(seq);
+  cli::ProofBundle b;
+  b.origin = std::string(kOrigin);
+  b.sequence = seq;
+  b.event_id = e.event_id;
+  b.leaf_data = e.leaf_data;
+  b.leaf_hash = e.leaf_hash;
+  b.key_id = e.key_id;
+  for (int k = 0; k <= kExtraKeys; ++k) {
+    if (KeyIdOf(SignerKey(k).public_key()) == e.key_id) b.public_key = SignerKey(k).public_key();
+  }
+  b.tree_size = size;
+  b.inclusion_proof = log.ProveInclusion(seq, size)->hashes;
+  b.checkpoint = note;
+  return b;
+}
+
 void BundleSeeds() {
   const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
   const core::Log& log = *sample->log;
   const TreeSize size = log.Head().tree_size;
   const std::string note = log.LatestCheckpoint();
   for (SequenceNumber seq = 0; seq < size; ++seq) {
-    const core::LogEntry e = *log.GetEntry(seq);
-    cli::ProofBundle b;
-    b.origin = std::string(kOrigin);
-    b.sequence = seq;
-    b.event_id = e.event_id;
-    b.leaf_data = e.leaf_data;
-    b.leaf_hash = e.leaf_hash;
-    b.key_id = e.key_id;
-    for (int k = 0; k <= kExtraKeys; ++k) {
-      if (KeyIdOf(SignerKey(k).public_key()) == e.key_id) b.public_key = SignerKey(k).public_key();
-    }
-    b.tree_size = size;
-    b.inclusion_proof = log.ProveInclusion(seq, size)->hashes;
-    b.checkpoint = note;
-    Write("bundle", absl::StrCat("valid-bundle-", seq), std::string(1, '\0') + cli::EncodeBundle(b));
+    Write("bundle", absl::StrCat("valid-bundle-", seq),
+          std::string(1, '\0') + cli::EncodeBundle(SampleBundle(log, seq, size, note)));
   }
   const char* const docs[] = {
       "{}",
@@ -291,6 +300,45 @@ void BundleSeeds() {
   int i = 0;
   for (const char* doc : docs) Write("bundle", absl::StrCat("valid-json-", i++), std::string(1, '\1') + doc);
   Write("bundle", "edge-json-duplicate-member", std::string(1, '\1') + "{\"a\":1,\"a\":2}");
+}
+
+// ---- claimreview ----------------------------------------------------------------------------
+
+// Every verdict of the sample log as a ClaimReview item (one file each), all of them as JSON
+// Lines and as a DataFeed, and an item whose rating was edited.
+void ClaimReviewSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  const core::Log& log = *sample->log;
+  const TreeSize size = log.Head().tree_size;
+  const std::string note = log.LatestCheckpoint();
+  std::map<std::string, SequenceNumber> version;
+  std::vector<nlohmann::ordered_json> items;
+  for (SequenceNumber seq = 0; seq < size; ++seq) {
+    const core::LogEntry e = *log.GetEntry(seq);
+    const ledger::v1::Event event = *core::ParseStoredEvent(e.event);
+    if (event.has_claim_asserted()) version[e.event_id] = seq;
+    if (event.has_claim_corrected()) version[event.claim_corrected().corrects_claim_id()] = seq;
+    if (!event.has_claim_reviewed()) continue;
+    const SequenceNumber claim_seq = version.at(event.claim_reviewed().claim_id());
+    const ledger::v1::Event claim = *core::ParseStoredEvent(log.GetEntry(claim_seq)->event);
+    cli::ClaimReviewSource s;
+    s.claim_id = event.claim_reviewed().claim_id();
+    s.claim = claim.has_claim_asserted() ? claim.claim_asserted().claim()
+                                         : claim.claim_corrected().claim();
+    s.review = event.claim_reviewed();
+    s.review_recorded_micros = e.recorded_time_micros;
+    s.review_proof = SampleBundle(log, seq, size, note);
+    s.claim_proof = SampleBundle(log, claim_seq, size, note);
+    items.push_back(cli::ClaimReviewJson(s));
+    Write("claimreview", absl::StrCat("valid-item-", seq), items.back().dump());
+  }
+  std::string lines;
+  for (const auto& item : items) lines += item.dump() + "\n";
+  Write("claimreview", "valid-lines", lines);
+  Write("claimreview", "valid-feed", cli::ClaimReviewFeed(items).dump(1));
+  nlohmann::ordered_json edited = items.front();
+  edited["reviewRating"]["alternateName"] = "Pants on Fire";
+  Write("claimreview", "edge-edited-rating", edited.dump());
 }
 
 // ---- import_formats -------------------------------------------------------------------------
@@ -562,6 +610,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::StoredEntrySeeds();
   ledger::fuzz::CheckpointSeeds();
   ledger::fuzz::BundleSeeds();
+  ledger::fuzz::ClaimReviewSeeds();
   ledger::fuzz::ImportSeeds();
   ledger::fuzz::DataDirFileSeeds();
   ledger::fuzz::AppendRequestSeeds();
