@@ -9,7 +9,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/base/error.h"
+#include "ledger/base/types.h"
+#include "ledger/crypto/sha256.h"
 #include "ledger/base/status_macros.h"
 
 namespace ledger::cli {
@@ -95,8 +101,7 @@ bool IsClaimReview(const Json& item) {
 }
 
 absl::Status NotAnItem(absl::string_view where, absl::string_view what) {
-  return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField, where,
-                   absl::StrCat(where, ": ", what));
+  return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField, where, what);
 }
 
 // Appends the ClaimReview items of one parsed JSON value; `where` names it in errors.
@@ -300,6 +305,239 @@ absl::StatusOr<VerifiedClaimReview> VerifyClaimReview(const nlohmann::ordered_js
     }
   }
   return out;
+}
+
+namespace {
+
+absl::Status BadProperty(absl::string_view property, absl::string_view why) {
+  return MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField, property, why);
+}
+
+// The value at `path` (nullptr when absent or null).
+const Json* At(const Json& item, const std::vector<std::string>& path) {
+  const Json* v = &item;
+  for (const std::string& key : path) {
+    if (!v->is_object()) return nullptr;
+    auto it = v->find(key);
+    if (it == v->end()) return nullptr;
+    v = &*it;
+  }
+  return v->is_null() ? nullptr : v;
+}
+
+std::string Dotted(const std::vector<std::string>& path) { return absl::StrJoin(path, "."); }
+
+// A string property: "" when absent; InvalidArgument when present and not a string.
+absl::StatusOr<std::string> OptionalString(const Json& item, const std::vector<std::string>& path) {
+  const Json* v = At(item, path);
+  if (v == nullptr) return std::string();
+  if (!v->is_string()) return BadProperty(Dotted(path), "is not a string");
+  return v->get<std::string>();
+}
+
+absl::StatusOr<std::string> RequiredString(const Json& item, const std::vector<std::string>& path,
+                                           absl::string_view why) {
+  LEDGER_ASSIGN_OR_RETURN(std::string v, OptionalString(item, path));
+  if (v.empty()) return BadProperty(Dotted(path), absl::StrCat("is required: ", why));
+  return v;
+}
+
+// A name: the "name" of an object, or the value itself when it is a string.
+absl::StatusOr<std::string> NameOf(const Json& item, const std::vector<std::string>& path) {
+  const Json* v = At(item, path);
+  if (v == nullptr) return std::string();
+  if (v->is_string()) return v->get<std::string>();
+  std::vector<std::string> name = path;
+  name.push_back("name");
+  return OptionalString(item, name);
+}
+
+// An integer given as a number or a string of one.
+absl::StatusOr<int32_t> Integer(const Json& v, absl::string_view property) {
+  if (v.is_number_integer()) {
+    const int64_t n = v.get<int64_t>();
+    if (n >= -1000000 && n <= 1000000) return static_cast<int32_t>(n);
+  } else if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (d == static_cast<double>(static_cast<int32_t>(d))) return static_cast<int32_t>(d);
+  } else if (v.is_string()) {
+    int32_t n = 0;
+    if (absl::SimpleAtoi(v.get<std::string>(), &n)) return n;
+  }
+  return BadProperty(property, absl::StrCat("is ", v.dump(), ", not an integer"));
+}
+
+// "2015", "2015-08", "2015-08-12" or an RFC 3339 date-time (its date) as a PartialDate.
+absl::StatusOr<ledger::v1::PartialDate> PartialDateOf(const std::string& text,
+                                                      absl::string_view property) {
+  ledger::v1::PartialDate d;
+  int year = 0, month = 0, day = 0;
+  const std::string date = text.substr(0, std::min<size_t>(text.size(), 10));
+  const std::vector<std::string> parts = absl::StrSplit(date, '-');
+  const bool ok = !parts.empty() && parts.size() <= 3 && parts[0].size() == 4 &&
+                  absl::SimpleAtoi(parts[0], &year) &&
+                  (parts.size() < 2 || (parts[1].size() == 2 && absl::SimpleAtoi(parts[1], &month))) &&
+                  (parts.size() < 3 || (parts[2].size() == 2 && absl::SimpleAtoi(parts[2], &day)));
+  if (!ok || (text.size() > 10 && text[10] != 'T' && text[10] != ' ')) {
+    return BadProperty(property, absl::StrCat("is \"", text, "\", not a date (YYYY, YYYY-MM, "
+                                              "YYYY-MM-DD or a date-time)"));
+  }
+  d.set_year(year);
+  d.set_month(month);
+  d.set_day(day);
+  d.set_precision(parts.size() == 1   ? ledger::v1::PartialDate::YEAR
+                  : parts.size() == 2 ? ledger::v1::PartialDate::MONTH
+                                      : ledger::v1::PartialDate::DAY);
+  return d;
+}
+
+// A date or date-time as Unix microseconds (a date: its midnight UTC).
+absl::StatusOr<int64_t> MicrosOf(const std::string& text, absl::string_view property) {
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &err) ||
+      absl::ParseTime("%Y-%m-%d", text, &t, &err)) {
+    return absl::ToUnixMicros(t);
+  }
+  return BadProperty(property, absl::StrCat("is \"", text, "\", not a date or RFC 3339 date-time"));
+}
+
+// The id of an imported event: "cr-" + 32 hex digits of SHA-256(its deterministic bytes).
+std::string DerivedId(const ledger::v1::Event& event) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    event.SerializeToCodedStream(&coded);
+  }
+  return absl::StrCat("cr-", HexEncode(crypto::Sha256(bytes)).substr(0, 32));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ledger::v1::EventDraft>> ClaimReviewDrafts(const Json& item) {
+  if (!IsClaimReview(item)) return BadProperty("@type", "is not ClaimReview");
+  ledger::v1::Event claim_event;
+  ledger::v1::Claim* claim = claim_event.mutable_claim_asserted()->mutable_claim();
+
+  LEDGER_ASSIGN_OR_RETURN(std::string text,
+                          RequiredString(item, {"claimReviewed"}, "the statement reviewed"));
+  claim->mutable_statement()->set_text(text);
+  claim->mutable_statement()->set_attribution(ledger::v1::PARAPHRASE);
+
+  LEDGER_ASSIGN_OR_RETURN(std::string claimant, NameOf(item, {"itemReviewed", "author"}));
+  if (claimant.empty()) {
+    return BadProperty("itemReviewed.author.name",
+                       "is required: the ledger records who made the claim");
+  }
+  ledger::v1::Claimant* who = claim->mutable_claimant();
+  who->set_name(claimant);
+  if (const Json* a = At(item, {"itemReviewed", "author"}); a != nullptr && a->is_object()) {
+    LEDGER_ASSIGN_OR_RETURN(std::string type, OptionalString(item, {"itemReviewed", "author", "@type"}));
+    who->set_kind(type == "Organization" ? ledger::v1::Claimant::ORGANISATION
+                                         : ledger::v1::Claimant::PERSON);
+    LEDGER_ASSIGN_OR_RETURN(std::string role, OptionalString(item, {"itemReviewed", "author", "jobTitle"}));
+    who->set_role(role);
+    LEDGER_ASSIGN_OR_RETURN(std::string affiliation,
+                            NameOf(item, {"itemReviewed", "author", "affiliation"}));
+    who->set_affiliation(affiliation);
+    LEDGER_ASSIGN_OR_RETURN(std::string id, OptionalString(item, {"itemReviewed", "author", "identifier"}));
+    who->set_stable_id(id);
+  } else {
+    who->set_kind(ledger::v1::Claimant::PERSON);
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::string said, OptionalString(item, {"itemReviewed", "datePublished"}));
+  if (!said.empty()) {
+    LEDGER_ASSIGN_OR_RETURN(*claim->mutable_said(), PartialDateOf(said, "itemReviewed.datePublished"));
+  }
+
+  // The review.
+  ledger::v1::Event review_event;
+  ledger::v1::ClaimReviewed* r = review_event.mutable_claim_reviewed();
+  LEDGER_ASSIGN_OR_RETURN(std::string reviewer, NameOf(item, {"author"}));
+  if (reviewer.empty()) return BadProperty("author.name", "is required: who reviewed the claim");
+  r->set_reviewer(reviewer);
+  LEDGER_ASSIGN_OR_RETURN(std::string review_url, OptionalString(item, {"url"}));
+  r->set_review_url(review_url);
+  LEDGER_ASSIGN_OR_RETURN(std::string published, OptionalString(item, {"datePublished"}));
+  if (!published.empty()) {
+    LEDGER_ASSIGN_OR_RETURN(int64_t micros, MicrosOf(published, "datePublished"));
+    r->set_review_time_micros(micros);
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::string body, OptionalString(item, {"reviewBody"}));
+  r->set_explanation(body);
+  LEDGER_ASSIGN_OR_RETURN(std::string rating_text,
+                          RequiredString(item, {"reviewRating", "alternateName"},
+                                         "the verdict in words"));
+  r->set_rating_text(rating_text);
+  const Json* value = At(item, {"reviewRating", "ratingValue"});
+  const Json* best = At(item, {"reviewRating", "bestRating"});
+  const Json* worst = At(item, {"reviewRating", "worstRating"});
+  if (value != nullptr || best != nullptr || worst != nullptr) {
+    if (value == nullptr || best == nullptr || worst == nullptr) {
+      return BadProperty("reviewRating",
+                         "has an unknown rating scale: ratingValue, bestRating and worstRating "
+                         "go together (or give alternateName alone)");
+    }
+    LEDGER_ASSIGN_OR_RETURN(int32_t v, Integer(*value, "reviewRating.ratingValue"));
+    LEDGER_ASSIGN_OR_RETURN(int32_t b, Integer(*best, "reviewRating.bestRating"));
+    LEDGER_ASSIGN_OR_RETURN(int32_t w, Integer(*worst, "reviewRating.worstRating"));
+    if (!(std::min(w, b) <= v && v <= std::max(w, b)) || w == b) {
+      return BadProperty("reviewRating.ratingValue",
+                         absl::StrCat(v, " is not on the scale ", w, "..", b));
+    }
+    r->set_rating_value(v);
+    r->set_best_rating(b);
+    r->set_worst_rating(w);
+  }
+
+  // Where the claim appeared: firstAppearance, else the first appearance, else the review.
+  ledger::v1::Source* source = claim->mutable_source();
+  const Json* appearance = At(item, {"itemReviewed", "firstAppearance"});
+  std::string where = "itemReviewed.firstAppearance";
+  if (appearance == nullptr) {
+    appearance = At(item, {"itemReviewed", "appearance"});
+    where = "itemReviewed.appearance";
+    if (appearance != nullptr && appearance->is_array()) {
+      appearance = appearance->empty() ? nullptr : &(*appearance)[0];
+      where += "[0]";
+    }
+  }
+  if (appearance != nullptr) {
+    if (appearance->is_string()) {
+      source->set_url(appearance->get<std::string>());
+    } else if (appearance->is_object()) {
+      LEDGER_ASSIGN_OR_RETURN(std::string url, RequiredString(*appearance, {"url"}, "where it appeared"));
+      source->set_url(url);
+      LEDGER_ASSIGN_OR_RETURN(std::string headline, OptionalString(*appearance, {"headline"}));
+      source->set_title(headline);
+      LEDGER_ASSIGN_OR_RETURN(std::string publisher, NameOf(*appearance, {"publisher"}));
+      source->set_publisher(publisher);
+      LEDGER_ASSIGN_OR_RETURN(std::string date, OptionalString(*appearance, {"datePublished"}));
+      if (!date.empty()) {
+        LEDGER_ASSIGN_OR_RETURN(int64_t micros, MicrosOf(date, where + ".datePublished"));
+        source->set_published_time_micros(micros);
+      }
+    } else {
+      return BadProperty(where, "is neither a URL nor a CreativeWork object");
+    }
+  } else if (!review_url.empty()) {
+    source->set_url(review_url);
+    source->set_title(absl::StrCat("The claim as cited by ", reviewer));
+    source->set_publisher(reviewer);
+  } else {
+    return BadProperty("itemReviewed.appearance",
+                       "is required when the review has no url: where did the claim appear?");
+  }
+
+  std::vector<ledger::v1::EventDraft> drafts(2);
+  drafts[0].set_event_id(DerivedId(claim_event));
+  *drafts[0].mutable_event() = claim_event;
+  r->set_claim_id(drafts[0].event_id());
+  drafts[1].set_event_id(DerivedId(review_event));
+  *drafts[1].mutable_event() = review_event;
+  return drafts;
 }
 
 }  // namespace ledger::cli

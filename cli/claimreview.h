@@ -70,6 +70,30 @@ struct VerifiedClaimReview {
 absl::StatusOr<VerifiedClaimReview> VerifyClaimReview(const nlohmann::ordered_json& item,
                                                       const format::NoteVerifier& log_key);
 
+// ---- ClaimReview in (`ledgerctl import --format claimreview`) ------------------------------
+//
+// One item becomes two events: the claim (claim_asserted) and the verdict on it
+// (claim_reviewed). Their ids are derived from their bytes ("cr-" and 32 hex digits of the
+// SHA-256 of the deterministic serialisation of the event), so re-importing an item appends
+// nothing new, and two items about the same claim (same statement, claimant, date and source)
+// share its claim event. Mapping (docs/cli.md, "import"):
+//   claimReviewed                      -> statement.text (attribution PARAPHRASE)
+//   itemReviewed.author (.name, @type Person/Organization, jobTitle, affiliation.name,
+//     identifier)                      -> claimant (name required)
+//   itemReviewed.datePublished         -> said ("2015", "2015-08", "2015-08-12", or a date-time)
+//   itemReviewed.firstAppearance, else the first of itemReviewed.appearance (an object with
+//     url, headline, publisher.name, datePublished; or a URL string) -> source; with neither,
+//     the review's url is the source ("as cited by" the reviewer)
+//   reviewRating.alternateName         -> rating_text (required); ratingValue with bestRating
+//     and worstRating (all three or none; integers, or strings of integers) -> the numbers
+//   author.name (or author as a string) -> reviewer (required); url -> review_url;
+//   datePublished -> review_time_micros; reviewBody -> explanation
+// A property of the wrong type, a required one missing, or an unknown rating scale is
+// InvalidArgument naming the property. The events are not checked against the admission
+// limits here (the importer checks every event it signs).
+absl::StatusOr<std::vector<ledger::v1::EventDraft>> ClaimReviewDrafts(
+    const nlohmann::ordered_json& item);
+
 }  // namespace ledger::cli
 
 #endif  // CLI_CLAIMREVIEW_H_

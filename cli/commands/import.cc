@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "cli/claimreview.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/common.h"
 #include "cli/exit_codes.h"
@@ -34,6 +36,7 @@ struct ImportFlags {
   std::string key_file, input, format = "jsonl";
   size_t batch_size = 100;
   std::string signature = "batch";
+  std::string on_bad_item = "skip";
 };
 
 // Adapts LedgerClient to the importer. With `batch_key`, each batch goes as a SignedBatch —
@@ -97,9 +100,39 @@ int RunImport(const ImportFlags& f) {
   // another format, is refused with nothing appended.
   ImportCounts counts;
   std::vector<ParsedLine> lines;
+  const bool stop_on_bad = f.on_bad_item == "stop";
+  auto bad_item = [&](const std::string& where, absl::string_view why, uint64_t events) {
+    if (stop_on_bad) {
+      std::cerr << "ledgerctl: " << where << ": " << why
+                << " (--on-bad-item stop: nothing was imported)\n";
+      return false;
+    }
+    std::cerr << "ledgerctl: " << where << ": skipped: " << why << "\n";
+    counts.refused += events;
+    return true;
+  };
   std::string text;
   int line_number = 0;
-  while (std::getline(*in, text)) {
+  if (f.format == "claimreview") {
+    // One JSON-LD document (an item, an array, @graph, a DataFeed) or JSON Lines of them.
+    std::string document((std::istreambuf_iterator<char>(*in)), std::istreambuf_iterator<char>());
+    absl::StatusOr<std::vector<nlohmann::ordered_json>> items = ParseClaimReviewDocument(document);
+    if (!items.ok()) {
+      std::cerr << "ledgerctl: " << f.input << ": " << items.status().message()
+                << " (nothing was imported)\n";
+      return kExitUsage;
+    }
+    for (size_t i = 0; i < items->size(); ++i) {
+      const std::string where = absl::StrCat(f.input, " item ", i);
+      absl::StatusOr<std::vector<v1::EventDraft>> drafts = ClaimReviewDrafts((*items)[i]);
+      if (!drafts.ok()) {
+        if (!bad_item(where, drafts.status().message(), 2)) return kExitUsage;
+        continue;
+      }
+      lines.push_back({where, *std::move(drafts)});
+    }
+  }
+  while (f.format != "claimreview" && std::getline(*in, text)) {
     ++line_number;
     if (absl::StripAsciiWhitespace(text).empty()) continue;
     const std::string where = absl::StrCat(f.input, ":", line_number);
@@ -110,8 +143,9 @@ int RunImport(const ImportFlags& f) {
                   << " (nothing was imported)\n";
         return kExitUsage;
       }
-      std::cerr << "ledgerctl: " << where << ": skipped: " << drafts.status().message() << "\n";
-      counts.refused += f.format == "liar" ? 2 : 1;
+      if (!bad_item(where, drafts.status().message(), f.format == "liar" ? 2 : 1)) {
+        return kExitUsage;
+      }
       continue;
     }
     lines.push_back({where, *std::move(drafts)});
@@ -144,8 +178,11 @@ int RunImport(const ImportFlags& f) {
         problem = core::ParseAndValidateEvent(item.event.event(), now_micros).status();
       }
       if (!problem.ok()) {
-        std::cerr << "ledgerctl: " << line.where << ": skipped: event " << item.event.event_id()
-                  << ": " << problem.message() << "\n";
+        if (!bad_item(line.where,
+                      absl::StrCat("event ", item.event.event_id(), ": ", problem.message()),
+                      0)) {
+          return kExitUsage;
+        }
         break;
       }
       line_items.push_back(std::move(item));
@@ -216,13 +253,20 @@ void AddImportCommand(CLI::App* app, CommandTable* table) {
   cmd->add_option("--key", f->key_file, "Private key file to sign with")->required();
   cmd->add_option("--format", f->format,
                   "jsonl: ledger.v1.EventDraft per line (as submit); export: the lines of "
-                  "`ledgerctl export` (events re-signed with --key); liar: the LIAR TSV data set")
-      ->check(CLI::IsMember({"jsonl", "liar", "export"}))
+                  "`ledgerctl export` (events re-signed with --key); liar: the LIAR TSV data set; "
+                  "claimreview: schema.org ClaimReview JSON-LD (an item, an array, @graph, a "
+                  "DataFeed, or JSON Lines of them): a claim and its verdict per item")
+      ->check(CLI::IsMember({"jsonl", "liar", "export", "claimreview"}))
       ->capture_default_str();
   cmd->add_option("--signature", f->signature,
                   "batch: one signature per batch (SignedBatch, the default); per-event: one "
                   "signature per event")
       ->check(CLI::IsMember({"batch", "per-event"}))
+      ->capture_default_str();
+  cmd->add_option("--on-bad-item", f->on_bad_item,
+                  "skip: report an unusable line or item on stderr and import the rest (the "
+                  "default); stop: import nothing when any is unusable")
+      ->check(CLI::IsMember({"skip", "stop"}))
       ->capture_default_str();
   cmd->add_option("--batch-size", f->batch_size, "Events per atomic AppendBatch (1..1000)")
       ->capture_default_str();
@@ -233,7 +277,8 @@ void AddImportCommand(CLI::App* app, CommandTable* table) {
               "nothing was refused, 4 otherwise,\n3 when the server cannot be reached (run it "
               "again: events already appended count as present).\n"
               "Examples:\n  ledgerctl import --key desk.key claims.jsonl\n"
-              "  ledgerctl import --key desk.key --format liar ../shared/data/liar/train.tsv");
+              "  ledgerctl import --key desk.key --format liar ../shared/data/liar/train.tsv\n"
+              "  ledgerctl import --key desk.key --format claimreview reviews.jsonl");
   table->Add(cmd, [f] { return RunImport(*f); });
 }
 

@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/base/error.h"
 #include "tests/cli/bundle_testing.h"
 #include "tests/core/testing/test_log.h"
 
@@ -194,6 +195,94 @@ TEST_F(ClaimReviewTest, MalformedDocumentsNameWhereTheyFail) {
   r = ParseClaimReviewDocument("[]");
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("no ClaimReview"));
+}
+
+// ---- import ----------------------------------------------------------------------------
+
+TEST_F(ClaimReviewTest, AnExportedItemImportsAsTheSameClaimAndVerdict) {
+  const Json item = Item(3, 2);
+  absl::StatusOr<std::vector<ledger::v1::EventDraft>> drafts = ClaimReviewDrafts(item);
+  ASSERT_TRUE(drafts.ok()) << drafts.status();
+  ASSERT_EQ(drafts->size(), 2u);
+  const ledger::v1::Claim& c = (*drafts)[0].event().claim_asserted().claim();
+  EXPECT_EQ(c.statement().text(), "The bridge opened in 1933.");
+  EXPECT_EQ(c.claimant().role(), "Mayor");
+  EXPECT_EQ(c.source().url(), ledger::testing::kTestSourceUrl);
+  const ledger::v1::ClaimReviewed& r = (*drafts)[1].event().claim_reviewed();
+  EXPECT_EQ(r.claim_id(), (*drafts)[0].event_id());
+  EXPECT_EQ(r.rating_text(), "Mostly true");
+  EXPECT_EQ(r.rating_value(), 1);
+  EXPECT_EQ(r.best_rating(), 5);
+  EXPECT_EQ(r.reviewer(), "Example Fact Desk");
+  EXPECT_EQ(r.review_url(), "https://factcheck.example/reviews/1");
+  EXPECT_THAT((*drafts)[0].event_id(), ::testing::MatchesRegex("cr-[0-9a-f]{32}"));
+  // Deterministic: the same item, the same ids (a re-import appends nothing).
+  auto again = ClaimReviewDrafts(item);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].event_id(), (*drafts)[0].event_id());
+  EXPECT_EQ((*again)[1].event_id(), (*drafts)[1].event_id());
+  // Two verdicts on one claim share its claim event.
+  Json other = item;
+  other["reviewRating"]["alternateName"] = "Half true";
+  auto second = ClaimReviewDrafts(other);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)[0].event_id(), (*drafts)[0].event_id());
+  EXPECT_NE((*second)[1].event_id(), (*drafts)[1].event_id());
+}
+
+TEST_F(ClaimReviewTest, ForeignShapesMapAndBadItemsNameTheProperty) {
+  const Json minimal = Json::parse(R"({"@type": "ClaimReview", "url": "https://fc.example/r",
+      "author": "Checkers", "claimReviewed": "Crime fell.",
+      "itemReviewed": {"author": {"name": "Jane Mayor"}, "datePublished": "2024-02-11T10:00:00Z",
+                       "appearance": ["https://news.example/a", "https://news.example/b"]},
+      "reviewRating": {"alternateName": "False", "ratingValue": "2", "bestRating": 5,
+                       "worstRating": "1"}})");
+  auto d = ClaimReviewDrafts(minimal);
+  ASSERT_TRUE(d.ok()) << d.status();
+  const ledger::v1::Claim& c = (*d)[0].event().claim_asserted().claim();
+  EXPECT_EQ(c.claimant().name(), "Jane Mayor");
+  EXPECT_EQ(c.source().url(), "https://news.example/a");
+  EXPECT_EQ(c.said().precision(), ledger::v1::PartialDate::DAY);
+  EXPECT_EQ(c.said().day(), 11);
+  EXPECT_EQ((*d)[1].event().claim_reviewed().reviewer(), "Checkers");
+  EXPECT_EQ((*d)[1].event().claim_reviewed().rating_value(), 2);
+
+  struct Bad {
+    std::function<void(Json*)> edit;
+    std::string field;
+  };
+  const std::vector<Bad> bad = {
+      {[](Json* j) { j->erase("claimReviewed"); }, "claimReviewed"},
+      {[](Json* j) { (*j)["itemReviewed"].erase("author"); }, "itemReviewed.author.name"},
+      {[](Json* j) { j->erase("author"); }, "author.name"},
+      {[](Json* j) { (*j)["reviewRating"].erase("alternateName"); }, "reviewRating.alternateName"},
+      {[](Json* j) { (*j)["reviewRating"].erase("bestRating"); }, "reviewRating"},
+      {[](Json* j) { (*j)["reviewRating"]["ratingValue"] = "high"; }, "reviewRating.ratingValue"},
+      {[](Json* j) { (*j)["reviewRating"]["ratingValue"] = 9; }, "reviewRating.ratingValue"},
+      {[](Json* j) { (*j)["claimReviewed"] = 42; }, "claimReviewed"},
+      {[](Json* j) { (*j)["itemReviewed"]["datePublished"] = "last week"; }, "itemReviewed.datePublished"},
+      {[](Json* j) { (*j)["datePublished"] = "2024-13-45"; }, "datePublished"},
+      {[](Json* j) { (*j)["itemReviewed"]["appearance"] = 7; }, "itemReviewed.appearance"},
+      {[](Json* j) { (*j)["itemReviewed"]["appearance"] = Json::array({7}); },
+       "itemReviewed.appearance[0]"},
+      {[](Json* j) { (*j)["itemReviewed"].erase("appearance"); j->erase("url"); }, "itemReviewed.appearance"},
+      {[](Json* j) { (*j)["@type"] = "Review"; }, "@type"},
+  };
+  for (const Bad& b : bad) {
+    Json j = minimal;
+    b.edit(&j);
+    auto r = ClaimReviewDrafts(j);
+    ASSERT_FALSE(r.ok()) << b.field;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << b.field;
+    EXPECT_EQ(ErrorField(r.status()), b.field) << r.status();
+  }
+  // No appearance: the review's url is the source, cited by the reviewer.
+  Json cited = minimal;
+  cited["itemReviewed"].erase("appearance");
+  auto c2 = ClaimReviewDrafts(cited);
+  ASSERT_TRUE(c2.ok()) << c2.status();
+  EXPECT_EQ((*c2)[0].event().claim_asserted().claim().source().url(), "https://fc.example/r");
+  EXPECT_EQ((*c2)[0].event().claim_asserted().claim().source().publisher(), "Checkers");
 }
 
 }  // namespace

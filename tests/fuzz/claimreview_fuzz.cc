@@ -5,11 +5,15 @@
 // Invariants: a document is refused only with INVALID_ARGUMENT, an item only with DATA_LOSS;
 // an item that verifies proves a claim_reviewed entry of the proven claim, recorded after that
 // claim version, whose rating text and reviewer are the ones the item states; and the item
-// rebuilt from what was verified (ClaimReviewJson) verifies too.
+// rebuilt from what was verified (ClaimReviewJson) verifies too. Every item also goes through
+// the import mapping (ClaimReviewDrafts): refused only with INVALID_ARGUMENT naming a field; or
+// two drafts, a claim and a verdict on it, with "cr-" ids, the same on a second call.
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/error.h"
 #include "cli/claimreview.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -24,6 +28,18 @@ void Check(const std::string& doc) {
   }
   FUZZ_CHECK(!items->empty());
   for (const nlohmann::ordered_json& item : *items) {
+    absl::StatusOr<std::vector<ledger::v1::EventDraft>> drafts = cli::ClaimReviewDrafts(item);
+    if (!drafts.ok()) {
+      FUZZ_CHECK_MSG(absl::IsInvalidArgument(drafts.status()) && !ErrorField(drafts.status()).empty(),
+                     drafts.status().ToString());
+    } else {
+      FUZZ_CHECK(drafts->size() == 2);
+      FUZZ_CHECK((*drafts)[0].event().has_claim_asserted());
+      FUZZ_CHECK((*drafts)[1].event().claim_reviewed().claim_id() == (*drafts)[0].event_id());
+      FUZZ_CHECK(absl::StartsWith((*drafts)[0].event_id(), "cr-"));
+      absl::StatusOr<std::vector<ledger::v1::EventDraft>> again = cli::ClaimReviewDrafts(item);
+      FUZZ_CHECK(again.ok() && (*again)[1].event_id() == (*drafts)[1].event_id());
+    }
     absl::StatusOr<cli::VerifiedClaimReview> v = cli::VerifyClaimReview(item, Verifier());
     if (!v.ok()) {
       FUZZ_CHECK_MSG(absl::IsDataLoss(v.status()), v.status().ToString());
