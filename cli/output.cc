@@ -124,6 +124,7 @@ absl::string_view EventTypeName(const v1::Event& event) {
     case v1::Event::kClaimCorrected: return "correct";
     case v1::Event::kClaimRetracted: return "retract";
     case v1::Event::kClaimReviewed: return "review";
+    case v1::Event::kClaimAppeared: return "appear";
     case v1::Event::kKeyRegistered: return "key+";
     case v1::Event::kKeyRevoked: return "key-";
     default: return "?";
@@ -144,6 +145,9 @@ std::string EventSummary(const v1::Event& event) {
       return absl::StrCat(event.claim_reviewed().claim_id(), ": ",
                           event.claim_reviewed().rating_text(), " (",
                           event.claim_reviewed().reviewer(), ")");
+    case v1::Event::kClaimAppeared:
+      return absl::StrCat(event.claim_appeared().claim_id(), ": seen at ",
+                          event.claim_appeared().source().url());
     case v1::Event::kKeyRegistered:
       return absl::StrCat(v1::KeyRegistered::Role_Name(event.key_registered().role()), " ",
                           event.key_registered().holder());
@@ -235,6 +239,21 @@ std::string EventDetail(const v1::Event& event) {
       f.Add("review", r.review_url());
       if (r.review_time_micros() != 0) f.Add("reviewed", FormatTime(r.review_time_micros()));
       f.Add("explanation", r.explanation());
+      break;
+    }
+    case v1::Event::kClaimAppeared: {
+      const auto& a = event.claim_appeared();
+      f.Add("type", "appear (the claim was seen again)");
+      f.Add("claim", a.claim_id());
+      f.Add("seen at", a.source().url());
+      f.Add("title", a.source().title());
+      f.Add("publisher", a.source().publisher());
+      if (a.source().published_time_micros() != 0) {
+        f.Add("published", FormatTime(a.source().published_time_micros()));
+      }
+      f.Add("archive", a.source().archive_url());
+      f.Add("repeated by", a.repeated_by());
+      f.Add("note", a.note());
       break;
     }
     case v1::Event::kKeyRegistered: {

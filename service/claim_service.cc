@@ -103,6 +103,17 @@ grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
     o->set_signer_compromised(h.signer_compromised);
   }
   out->set_signer_compromised(c->signer_compromised);
+  for (const views::Appearance& a : c->appearances) {
+    v1::Appearance* o = out->add_appearances();
+    o->set_sequence(a.sequence);
+    o->set_recorded_time_micros(a.recorded_time_micros);
+    o->set_event_id(a.event_id);
+    o->set_key_id(a.key_id);
+    *o->mutable_appearance() = a.appearance;
+    o->set_signer_compromised(a.signer_compromised);
+  }
+  *out->mutable_first_appearance() = c->first_appearance;
+  out->set_independent_publishers(c->independent_publishers);
   FillReadPoint(c->read_point, resp->mutable_read_point());
   return grpc::Status::OK;
 }

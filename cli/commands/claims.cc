@@ -176,6 +176,21 @@ int RunClaim(const ClaimFlags& f) {
               << (h.signer_compromised() ? "  [COMPROMISED]" : "")
               << (h.reason().empty() ? "" : "  — " + h.reason()) << "\n";
   }
+  if (c.appearances_size() > 0) {
+    std::cout << "seen       " << c.appearances_size() + 1 << " times by "
+              << c.independent_publishers() << " independent publisher(s); first at "
+              << c.first_appearance().url() << "\n";
+    for (const v1::Appearance& a : c.appearances()) {
+      const v1::Source& s = a.appearance().source();
+      std::cout << "  appeared " << a.sequence() << "  "
+                << (s.published_time_micros() != 0 ? FormatTime(s.published_time_micros())
+                                                   : "(date unknown)")
+                << "  " << s.url() << (s.publisher().empty() ? "" : "  (" + s.publisher() + ")")
+                << (a.appearance().repeated_by().empty() ? ""
+                                                         : "  repeated by " + a.appearance().repeated_by())
+                << (a.signer_compromised() ? "  [COMPROMISED signer]" : "") << "\n";
+    }
+  }
   for (const v1::Verdict& v : c.verdicts()) {
     std::cout << "verdict    " << v.review().rating_text() << " (" << v.review().rating_value()
               << " on " << v.review().worst_rating() << ".." << v.review().best_rating()

@@ -73,6 +73,17 @@ absl::Status ClaimRules::CheckMayChange(absl::string_view field, const std::stri
   return absl::OkStatus();
 }
 
+absl::Status ClaimRules::CheckExists(absl::string_view field, const std::string& claim_id) const {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<ClaimRecord> claim, Find(claim_id));
+  if (!claim.has_value()) {
+    return MakeError(absl::StatusCode::kNotFound, reason::kClaimNotFound, field,
+                     absl::StrCat("no claim has id \"", claim_id,
+                                  "\" (a claim id is the event id of a claim_asserted; a "
+                                  "correction's own id is not one)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ClaimRules::Authorize(const ledger::v1::Event& event,
                                    absl::string_view signer_key_id, KeyRole signer_role) const {
   switch (event.body_case()) {
@@ -83,16 +94,11 @@ absl::Status ClaimRules::Authorize(const ledger::v1::Event& event,
     case ledger::v1::Event::kClaimRetracted:
       return CheckMayChange("event.claim_retracted.claim_id", event.claim_retracted().claim_id(),
                             signer_key_id, signer_role);
-    case ledger::v1::Event::kClaimReviewed: {
-      const std::string& id = event.claim_reviewed().claim_id();
-      LEDGER_ASSIGN_OR_RETURN(std::optional<ClaimRecord> claim, Find(id));
-      if (!claim.has_value()) {
-        return MakeError(absl::StatusCode::kNotFound, reason::kClaimNotFound,
-                         "event.claim_reviewed.claim_id",
-                         absl::StrCat("no claim has id \"", id, "\""));
-      }
-      return absl::OkStatus();
-    }
+    // Any active key may review a claim or record where it appeared, also a retracted one.
+    case ledger::v1::Event::kClaimReviewed:
+      return CheckExists("event.claim_reviewed.claim_id", event.claim_reviewed().claim_id());
+    case ledger::v1::Event::kClaimAppeared:
+      return CheckExists("event.claim_appeared.claim_id", event.claim_appeared().claim_id());
     default:
       return absl::OkStatus();
   }

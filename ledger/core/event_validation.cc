@@ -196,6 +196,38 @@ absl::Status CheckClaimId(const FieldPath& path, absl::string_view claim_id) {
                  claim_id.empty() ? reason::kFieldRequired : reason::kInvalidField);
 }
 
+// A source (a claim's, or an appearance's): url required, the rest optional.
+absl::Status CheckSource(const FieldPath& so, const ledger::v1::Source& source, bool has_source,
+                         int64_t now_micros) {
+  if (!has_source) return Invalid(so, "is required", reason::kFieldRequired);
+#define LEDGER_CHECK(expr)    \
+  do {                        \
+    absl::Status s_ = (expr); \
+    if (!s_.ok()) return s_;  \
+  } while (0)
+  LEDGER_CHECK(CheckUrl(FieldPath(&so, "url"), source.url(), true));
+  LEDGER_CHECK(CheckString(FieldPath(&so, "title"), source.title(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(
+      CheckString(FieldPath(&so, "publisher"), source.publisher(), kMaxShortStringBytes, false));
+  LEDGER_CHECK(CheckTime(FieldPath(&so, "published_time_micros"), source.published_time_micros(),
+                         now_micros));
+  LEDGER_CHECK(CheckTime(FieldPath(&so, "retrieved_time_micros"), source.retrieved_time_micros(),
+                         now_micros));
+  LEDGER_CHECK(CheckUrl(FieldPath(&so, "archive_url"), source.archive_url(), false));
+  if (!source.content_sha256().empty() && source.content_sha256().size() != 32) {
+    return Invalid(FieldPath(&so, "content_sha256"),
+                   absl::StrCat("must be 32 bytes or empty, got ", source.content_sha256().size()));
+  }
+  LEDGER_CHECK(
+      CheckString(FieldPath(&so, "quote.exact"), source.quote().exact(), kMaxQuoteBytes, false));
+  LEDGER_CHECK(
+      CheckString(FieldPath(&so, "quote.prefix"), source.quote().prefix(), kMaxQuoteBytes, false));
+  LEDGER_CHECK(
+      CheckString(FieldPath(&so, "quote.suffix"), source.quote().suffix(), kMaxQuoteBytes, false));
+#undef LEDGER_CHECK
+  return absl::OkStatus();
+}
+
 absl::Status CheckClaim(const FieldPath& path, const ledger::v1::Claim& claim,
                         bool has_claim, int64_t now_micros) {
   if (!has_claim) return Invalid(path, "is required", reason::kFieldRequired);
@@ -223,28 +255,8 @@ absl::Status CheckClaim(const FieldPath& path, const ledger::v1::Claim& claim,
   LEDGER_CHECK(CheckString(FieldPath(&st, "original_language"),
                            claim.statement().original_language(), kMaxShortStringBytes, false));
   LEDGER_CHECK(CheckPartialDate(FieldPath(&path, "said"), claim.said(), now_micros));
-  const FieldPath so(&path, "source");
-  if (!claim.has_source()) return Invalid(so, "is required", reason::kFieldRequired);
-  const auto& source = claim.source();
-  LEDGER_CHECK(CheckUrl(FieldPath(&so, "url"), source.url(), true));
-  LEDGER_CHECK(CheckString(FieldPath(&so, "title"), source.title(), kMaxShortStringBytes, false));
-  LEDGER_CHECK(
-      CheckString(FieldPath(&so, "publisher"), source.publisher(), kMaxShortStringBytes, false));
-  LEDGER_CHECK(CheckTime(FieldPath(&so, "published_time_micros"), source.published_time_micros(),
-                         now_micros));
-  LEDGER_CHECK(CheckTime(FieldPath(&so, "retrieved_time_micros"), source.retrieved_time_micros(),
-                         now_micros));
-  LEDGER_CHECK(CheckUrl(FieldPath(&so, "archive_url"), source.archive_url(), false));
-  if (!source.content_sha256().empty() && source.content_sha256().size() != 32) {
-    return Invalid(FieldPath(&so, "content_sha256"),
-                   absl::StrCat("must be 32 bytes or empty, got ", source.content_sha256().size()));
-  }
-  LEDGER_CHECK(
-      CheckString(FieldPath(&so, "quote.exact"), source.quote().exact(), kMaxQuoteBytes, false));
-  LEDGER_CHECK(
-      CheckString(FieldPath(&so, "quote.prefix"), source.quote().prefix(), kMaxQuoteBytes, false));
-  LEDGER_CHECK(
-      CheckString(FieldPath(&so, "quote.suffix"), source.quote().suffix(), kMaxQuoteBytes, false));
+  LEDGER_CHECK(CheckSource(FieldPath(&path, "source"), claim.source(), claim.has_source(),
+                           now_micros));
   if (claim.topics_size() > static_cast<int>(kMaxTopics)) {
     return Invalid(FieldPath(&path, "topics"),
                    absl::StrCat("has ", claim.topics_size(), " items; the limit is ", kMaxTopics),
@@ -307,6 +319,15 @@ absl::Status CheckBody(const Event& event, int64_t now_micros) {
       LEDGER_CHECK(
           CheckTime(FieldPath(&p, "review_time_micros"), r.review_time_micros(), now_micros));
       return CheckString(FieldPath(&p, "explanation"), r.explanation(), kMaxReasonBytes, false);
+    }
+    case Event::kClaimAppeared: {
+      const auto& a = event.claim_appeared();
+      const FieldPath p("event.claim_appeared");
+      LEDGER_CHECK(CheckClaimId(FieldPath(&p, "claim_id"), a.claim_id()));
+      LEDGER_CHECK(CheckSource(FieldPath(&p, "source"), a.source(), a.has_source(), now_micros));
+      LEDGER_CHECK(
+          CheckString(FieldPath(&p, "repeated_by"), a.repeated_by(), kMaxShortStringBytes, false));
+      return CheckString(FieldPath(&p, "note"), a.note(), kMaxReasonBytes, false);
     }
     case Event::kKeyRegistered: {
       const auto& k = event.key_registered();

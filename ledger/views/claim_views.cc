@@ -190,8 +190,12 @@ class ClaimsProjection : public Projection {
         PutHistory(claim_id, entry, out);
         return MoveEntries(name(), claim_id, {old_key}, {StatusKey(s)}, entry, state, out);
       }
-      case Event::kClaimReviewed: {
-        const std::string& claim_id = event.claim_reviewed().claim_id();
+      case Event::kClaimReviewed:
+      case Event::kClaimAppeared: {
+        // One history record: queries read the verdict or the appearance from its entry.
+        const std::string& claim_id = event.has_claim_reviewed()
+                                          ? event.claim_reviewed().claim_id()
+                                          : event.claim_appeared().claim_id();
         LEDGER_RETURN_IF_ERROR(Load(claim_id, entry, state).status());
         PutHistory(claim_id, entry, out);
         return absl::OkStatus();

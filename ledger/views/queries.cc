@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
@@ -185,6 +187,19 @@ const ledger::v1::Claim* ClaimOf(const Event& event) {
 }
 
 // Folds one history event into a version and status.
+// Who published a source, for counting independent publishers: the publisher's name folded,
+// else the host of its URL.
+std::string PublisherKey(const ledger::v1::Source& s) {
+  if (!s.publisher().empty()) return absl::StrCat("publisher:", schema::FoldText(s.publisher()));
+  absl::string_view url = s.url();
+  if (const size_t scheme = url.find("://"); scheme != absl::string_view::npos) {
+    url.remove_prefix(scheme + 3);
+  }
+  url = url.substr(0, url.find_first_of("/?#"));
+  if (absl::StartsWith(url, "www.")) url.remove_prefix(4);
+  return absl::StrCat("host:", schema::FoldText(url));
+}
+
 void Fold(EventKind kind, SequenceNumber sequence, SequenceNumber* version, ClaimStatus* status) {
   switch (kind) {
     case EventKind::kClaimAsserted:
@@ -391,6 +406,7 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
       }));
   LEDGER_RETURN_IF_ERROR(scan_status);
   bool have_version = false;
+  int64_t asserted_recorded_micros = 0;
   KeyStateCache key_states;
   for (SequenceNumber seq : sequences) {
     LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(seq));
@@ -402,7 +418,9 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
     h.kind = schema::EventKindOf(e.event);
     LEDGER_ASSIGN_OR_RETURN(h.signer_compromised,
                             SignedWhileCompromised(e.key_id, seq, point.as_of_size, &key_states));
-    if (h.kind != EventKind::kClaimReviewed) d.signer_compromised |= h.signer_compromised;
+    if (h.kind != EventKind::kClaimReviewed && h.kind != EventKind::kClaimAppeared) {
+      d.signer_compromised |= h.signer_compromised;
+    }
     Fold(h.kind, seq, &d.version_sequence, &d.status);
     switch (e.event.body_case()) {
       case Event::kClaimAsserted:
@@ -429,15 +447,46 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
         d.verdicts.push_back(std::move(v));
         break;
       }
+      case Event::kClaimAppeared: {
+        h.reason = e.event.claim_appeared().note();
+        Appearance a;
+        a.sequence = seq;
+        a.recorded_time_micros = e.recorded_time_micros;
+        a.event_id = e.event_id;
+        a.key_id = e.key_id;
+        a.appearance = e.event.claim_appeared();
+        a.signer_compromised = h.signer_compromised;
+        d.appearances.push_back(std::move(a));
+        break;
+      }
       default:
         return Corrupt(absl::StrCat("history of claim \"", claim_id, "\" lists entry ", seq,
                                     ", a key event"));
     }
+    if (e.event.has_claim_asserted()) asserted_recorded_micros = e.recorded_time_micros;
     d.history.push_back(std::move(h));
   }
   if (!have_version) {
     return Corrupt(absl::StrCat("claim \"", claim_id, "\" has no assert in its history"));
   }
+  // Where it was first seen, and by how many publishers: the current version's source (as
+  // recorded with the assert) and every appearance.
+  auto published = [](const ledger::v1::Source& s, int64_t recorded) {
+    return s.published_time_micros() != 0 ? s.published_time_micros() : recorded;
+  };
+  d.first_appearance = d.claim.source();
+  int64_t first = published(d.claim.source(), asserted_recorded_micros);
+  absl::flat_hash_set<std::string> publishers;
+  publishers.insert(PublisherKey(d.claim.source()));
+  for (const Appearance& a : d.appearances) {
+    const int64_t t = published(a.appearance.source(), a.recorded_time_micros);
+    if (t < first) {
+      first = t;
+      d.first_appearance = a.appearance.source();
+    }
+    publishers.insert(PublisherKey(a.appearance.source()));
+  }
+  d.independent_publishers = static_cast<uint32_t>(publishers.size());
   return d;
 }
 

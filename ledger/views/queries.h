@@ -180,6 +180,16 @@ struct Verdict {
   bool signer_compromised = false;  // as HistoryEvent's
 };
 
+// Where a claim was seen again (a claim_appeared entry).
+struct Appearance {
+  SequenceNumber sequence = 0;
+  int64_t recorded_time_micros = 0;
+  std::string event_id;
+  std::string key_id;
+  ledger::v1::ClaimAppeared appearance;
+  bool signer_compromised = false;  // as HistoryEvent's
+};
+
 struct ClaimDetails {
   std::string claim_id;
   SequenceNumber asserted_sequence = 0;
@@ -190,6 +200,13 @@ struct ClaimDetails {
   ClaimStatus status = ClaimStatus::kActive;
   std::vector<Verdict> verdicts;
   std::vector<HistoryEvent> history;  // in log order
+  std::vector<Appearance> appearances;  // in log order
+  // The earliest of the claim's source and its appearances by published time (sources without
+  // one count as published when recorded); ties go to the first recorded.
+  ledger::v1::Source first_appearance;
+  // Distinct publishers among the claim's source and its appearances: the publisher's name
+  // (folded, as the indexes fold), or the URL's host when no publisher is given.
+  uint32_t independent_publishers = 0;
   // The assert, a correction or the retraction was signed while its key was compromised.
   bool signer_compromised = false;
   ReadPoint read_point;

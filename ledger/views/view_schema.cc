@@ -58,6 +58,8 @@ absl::string_view EventKindName(EventKind kind) {
       return "key_registered";
     case EventKind::kKeyRevoked:
       return "key_revoked";
+    case EventKind::kClaimAppeared:
+      return "claim_appeared";
   }
   return "unknown";
 }

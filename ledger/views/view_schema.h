@@ -123,6 +123,7 @@ enum class EventKind : uint8_t {
   kClaimReviewed = 4,
   kKeyRegistered = 5,
   kKeyRevoked = 6,
+  kClaimAppeared = 7,
 };
 absl::string_view EventKindName(EventKind kind);  // "claim_asserted", ...
 EventKind EventKindOf(const ledger::v1::Event& event);  // Precondition: a body is set.

@@ -67,6 +67,15 @@ Event RetractionEvent() {
   return event;
 }
 
+Event AppearanceEvent() {
+  Event event;
+  auto* a = event.mutable_claim_appeared();
+  a->set_claim_id("claim-1");
+  a->mutable_source()->set_url("https://second-outlet.example/story");
+  a->mutable_source()->set_publisher("Second Outlet");
+  return event;
+}
+
 Event ReviewEvent() {
   Event event;
   auto* r = event.mutable_claim_reviewed();
@@ -131,6 +140,7 @@ TEST(EventValidationTest, EveryOtherBodyKindIsAccepted) {
   EXPECT_THAT(Validate(CorrectionEvent()), IsOk());
   EXPECT_THAT(Validate(RetractionEvent()), IsOk());
   EXPECT_THAT(Validate(ReviewEvent()), IsOk());
+  EXPECT_THAT(Validate(AppearanceEvent()), IsOk());
   EXPECT_THAT(
       Validate(KeyRegisteredEvent(AdminKey().public_key(), ledger::v1::KeyRegistered::SUBMITTER)),
       IsOk());
@@ -246,6 +256,30 @@ std::vector<StringLimitCase> StringLimitCases() {
        [](const std::string& v) {
          Event e = ReviewEvent();
          e.mutable_claim_reviewed()->set_explanation(v);
+         return e;
+       }},
+      {"AppearanceUrl", "event.claim_appeared.source.url", kMaxUrlBytes, true,
+       [](const std::string& v) {
+         Event e = AppearanceEvent();
+         e.mutable_claim_appeared()->mutable_source()->set_url(v);
+         return e;
+       }},
+      {"AppearancePublisher", "event.claim_appeared.source.publisher", kMaxShortStringBytes, false,
+       [](const std::string& v) {
+         Event e = AppearanceEvent();
+         e.mutable_claim_appeared()->mutable_source()->set_publisher(v);
+         return e;
+       }},
+      {"AppearanceRepeatedBy", "event.claim_appeared.repeated_by", kMaxShortStringBytes, false,
+       [](const std::string& v) {
+         Event e = AppearanceEvent();
+         e.mutable_claim_appeared()->set_repeated_by(v);
+         return e;
+       }},
+      {"AppearanceNote", "event.claim_appeared.note", kMaxReasonBytes, false,
+       [](const std::string& v) {
+         Event e = AppearanceEvent();
+         e.mutable_claim_appeared()->set_note(v);
          return e;
        }},
       {"KeyRegisteredHolder", "event.key_registered.holder", kMaxShortStringBytes, false,
@@ -574,6 +608,25 @@ std::vector<RequiredCase> RequiredCases() {
        [] {
          Event e = ReviewEvent();
          e.mutable_claim_reviewed()->clear_reviewer();
+         return e;
+       }},
+      {"AppearedClaimId", "event.claim_appeared.claim_id",
+       "must be the event id of an earlier claim",
+       [] {
+         Event e = AppearanceEvent();
+         e.mutable_claim_appeared()->clear_claim_id();
+         return e;
+       }},
+      {"AppearanceSource", "event.claim_appeared.source", "is required",
+       [] {
+         Event e = AppearanceEvent();
+         e.mutable_claim_appeared()->clear_source();
+         return e;
+       }},
+      {"AppearanceSourceUrl", "event.claim_appeared.source.url", "is required",
+       [] {
+         Event e = AppearanceEvent();
+         e.mutable_claim_appeared()->mutable_source()->clear_url();
          return e;
        }},
       {"RevocationReason", "event.key_revoked.reason", "is required",

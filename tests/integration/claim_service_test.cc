@@ -169,6 +169,56 @@ TEST_F(ClaimServiceTest, VerdictsComeWithTheClaim) {
   EXPECT_EQ(resp.claim().verdicts(0).review().rating_text(), "Unproven");
 }
 
+// Issue 16: a claim seen again is an event on that claim. GetClaim lists its appearances, the
+// first appearance (by published time) and the number of independent publishers.
+TEST_F(ClaimServiceTest, AppearancesComeWithTheClaim) {
+  auto appear = [&](const std::string& id, const std::string& url, const std::string& publisher,
+                    int64_t published) {
+    v1::Event e;
+    auto* a = e.mutable_claim_appeared();
+    a->set_claim_id("seed-novak-pipeline-ready");
+    a->mutable_source()->set_url(url);
+    if (!publisher.empty()) a->mutable_source()->set_publisher(publisher);
+    a->mutable_source()->set_published_time_micros(published);
+    a->set_repeated_by("a columnist");
+    auto r = log_->Append(client::SignEvent(kOrigin, id, e, desk_));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->sequence : 0;
+  };
+  const uint64_t before = log_->Head().tree_size;
+  // An earlier report (2015-08-14, the seed article is of 2015-08-15), then the same outlet
+  // again under another case of its name, then a post with no publisher (counted by host).
+  appear("seen-1", "https://second-outlet.example/2015/pipeline", "Second Outlet",
+         1439510400000000);
+  appear("seen-2", "https://second-outlet.example/2015/pipeline-2", "SECOND OUTLET",
+         1439683200000000);
+  appear("seen-3", "https://www.posts.example/p/1", "", 0);
+  auto get = [&](uint64_t as_of_sequence) {
+    grpc::ClientContext ctx;
+    v1::GetClaimRequest req;
+    req.set_claim_id("seed-novak-pipeline-ready");
+    req.set_min_watermark(Everything());
+    if (as_of_sequence > 0) req.mutable_as_of()->set_sequence(as_of_sequence);
+    v1::GetClaimResponse resp;
+    EXPECT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
+    return resp;
+  };
+  v1::GetClaimResponse now = get(0);
+  ASSERT_EQ(now.claim().appearances_size(), 3);
+  EXPECT_EQ(now.claim().appearances(0).appearance().repeated_by(), "a columnist");
+  EXPECT_EQ(now.claim().appearances(2).appearance().source().url(), "https://www.posts.example/p/1");
+  EXPECT_EQ(now.claim().first_appearance().url(), "https://second-outlet.example/2015/pipeline");
+  // The seed article, Second Outlet (twice, one publisher) and posts.example.
+  EXPECT_EQ(now.claim().independent_publishers(), 3u);
+  EXPECT_EQ(now.claim().status(), v1::ACTIVE);  // appearances change no status
+  EXPECT_EQ(now.claim().history(now.claim().history_size() - 1).kind(), "claim_appeared");
+  // As of before the appearances: none, and the claim's own source first.
+  v1::GetClaimResponse then = get(before - 1);
+  EXPECT_EQ(then.claim().appearances_size(), 0);
+  EXPECT_EQ(then.claim().independent_publishers(), 1u);
+  EXPECT_EQ(then.claim().first_appearance().url(), now.claim().claim().source().url());
+}
+
 TEST_F(ClaimServiceTest, ListsByClaimantTopicAndStatus) {
   auto list = [&](v1::ListClaimsRequest req) {
     req.set_min_watermark(Everything());

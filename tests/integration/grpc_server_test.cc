@@ -58,6 +58,14 @@ v1::Event Retraction(const std::string& claim_id) {
   return out;
 }
 
+v1::Event Appearance(const std::string& claim_id) {
+  v1::Event out;
+  out.mutable_claim_appeared()->set_claim_id(claim_id);
+  out.mutable_claim_appeared()->mutable_source()->set_url("https://second-outlet.example/story");
+  out.mutable_claim_appeared()->mutable_source()->set_publisher("Second Outlet");
+  return out;
+}
+
 v1::Event Review(const std::string& claim_id) {
   v1::Event out;
   auto* r = out.mutable_claim_reviewed();
@@ -293,6 +301,12 @@ TEST_F(GrpcServerTest, ClaimLifecycleRulesAreEnforcedAtAdmission) {
                  grpc::StatusCode::NOT_FOUND, "claim_retracted.claim_id");
   expect_refused(client::SignEvent(kOrigin, "x3", Review("nope"), desk_),
                  grpc::StatusCode::NOT_FOUND, "claim_reviewed.claim_id");
+  expect_refused(client::SignEvent(kOrigin, "x3a", Appearance("nope"), desk_),
+                 grpc::StatusCode::NOT_FOUND, "claim_appeared.claim_id");
+  v1::Event no_url = Appearance("c1");
+  no_url.mutable_claim_appeared()->mutable_source()->clear_url();
+  expect_refused(client::SignEvent(kOrigin, "x3b", no_url, desk_),
+                 grpc::StatusCode::INVALID_ARGUMENT, "claim_appeared.source.url");
   expect_refused(client::SignEvent(kOrigin, "x4", Correction("c1", "T"), other),
                  grpc::StatusCode::PERMISSION_DENIED, "only the key that asserted");
   expect_refused(client::SignEvent(kOrigin, "x5", Retraction("c1"), other),
@@ -311,9 +325,12 @@ TEST_F(GrpcServerTest, ClaimLifecycleRulesAreEnforcedAtAdmission) {
   // A correction's own event id is not a claim id.
   expect_refused(client::SignEvent(kOrigin, "x8", Review("c1-fix"), desk_),
                  grpc::StatusCode::NOT_FOUND, "no claim has id");
-  // Reviews of a retracted claim are still accepted.
+  expect_refused(client::SignEvent(kOrigin, "x9", Appearance("c1-fix"), desk_),
+                 grpc::StatusCode::NOT_FOUND, "a correction's own id is not one");
+  // Reviews and appearances of a retracted claim are still accepted (by any key).
   ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-review-2", Review("c1"), other)).ok());
-  EXPECT_EQ(Checkpoint().tree_size(), closed.tree_size() + 1);
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-seen", Appearance("c1"), other)).ok());
+  EXPECT_EQ(Checkpoint().tree_size(), closed.tree_size() + 2);
 }
 
 TEST_F(GrpcServerTest, AppendBatchIsAllOrNothing) {

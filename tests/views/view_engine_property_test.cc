@@ -117,9 +117,14 @@ class Scenario {
       const crypto::Ed25519PrivateKey& key = IsActive(c.submitter) ? c.submitter : admin_;
       Append(testing::RetractEvent(c.id), key);
       c.status = ClaimStatus::kRetracted;
-    } else if (op < 13) {  // review, any claim (retracted ones too)
+    } else if (op < 12) {  // review, any claim (retracted ones too)
       const ModelClaim& c = claims_[arg % claims_.size()];
       Append(testing::ReviewEvent(c.id, kRatings[arg % 3], arg & 8 ? "PolitiFact" : "Desk B"),
+             AnySigner(arg >> 3));
+    } else if (op < 13) {  // an appearance, any claim (retracted ones too)
+      const ModelClaim& c = claims_[arg % claims_.size()];
+      Append(testing::AppearEvent(c.id, absl::StrCat("https://outlet", arg % 4, ".example/", arg),
+                                  arg & 16 ? "" : absl::StrCat("Outlet ", arg % 4)),
              AnySigner(arg >> 3));
     } else if (op < 15 && registered_ < 6) {  // register a submitter
       crypto::Ed25519PrivateKey key = KeyFromSeed(static_cast<uint8_t>(0x40 + registered_++));

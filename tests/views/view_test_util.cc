@@ -74,6 +74,16 @@ ledger::v1::Event RetractEvent(absl::string_view claim_id, absl::string_view rea
   return e;
 }
 
+ledger::v1::Event AppearEvent(absl::string_view claim_id, absl::string_view url,
+                              absl::string_view publisher) {
+  ledger::v1::Event e;
+  auto* a = e.mutable_claim_appeared();
+  a->set_claim_id(std::string(claim_id));
+  a->mutable_source()->set_url(std::string(url));
+  a->mutable_source()->set_publisher(std::string(publisher));
+  return e;
+}
+
 ledger::v1::Event ReviewEvent(absl::string_view claim_id, absl::string_view rating_text,
                               absl::string_view reviewer, int rating_value) {
   ledger::v1::Event e;

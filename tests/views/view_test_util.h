@@ -57,6 +57,9 @@ ledger::v1::Event AssertEvent(const ClaimSpec& spec);
 ledger::v1::Event CorrectEvent(absl::string_view claim_id, const ClaimSpec& spec,
                                absl::string_view reason = "misquoted");
 ledger::v1::Event RetractEvent(absl::string_view claim_id, absl::string_view reason = "wrong");
+// A claim_appeared of `claim_id` at `url` (publisher may be empty).
+ledger::v1::Event AppearEvent(absl::string_view claim_id, absl::string_view url,
+                              absl::string_view publisher = "");
 ledger::v1::Event ReviewEvent(absl::string_view claim_id, absl::string_view rating_text,
                               absl::string_view reviewer = "PolitiFact", int rating_value = 1);
 ledger::v1::Event RegisterEvent(const crypto::PublicKey& key,
