@@ -219,6 +219,21 @@ TEST_F(ClaimServiceTest, AppearancesComeWithTheClaim) {
   EXPECT_EQ(then.claim().first_appearance().url(), now.claim().claim().source().url());
 }
 
+// The README's example appearance is accepted and shows on the claim.
+TEST_F(ClaimServiceTest, TheExampleAppearanceIsAcceptedAndShown) {
+  for (const v1::EventDraft& d : ReadDrafts("seed-appearances.jsonl")) {
+    ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
+  }
+  grpc::ClientContext ctx;
+  v1::GetClaimRequest req;
+  req.set_claim_id("seed-novak-pipeline-ready");
+  req.set_min_watermark(Everything());
+  v1::GetClaimResponse resp;
+  ASSERT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.claim().appearances_size(), 1);
+  EXPECT_EQ(resp.claim().independent_publishers(), 2u);
+}
+
 TEST_F(ClaimServiceTest, ListsByClaimantTopicAndStatus) {
   auto list = [&](v1::ListClaimsRequest req) {
     req.set_min_watermark(Everything());
