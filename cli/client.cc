@@ -242,6 +242,16 @@ absl::StatusOr<v1::GetClaimResponse> LedgerClient::GetClaim(const v1::GetClaimRe
   return resp;
 }
 
+absl::StatusOr<v1::ListRelationsResponse> LedgerClient::ListRelations(
+    const v1::ListRelationsRequest& req) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::ListRelationsResponse resp;
+  absl::Status s = Convert(claims_->ListRelations(&ctx, req, &resp), "ListRelations");
+  if (!s.ok()) return s;
+  return resp;
+}
+
 absl::StatusOr<v1::MatchClaimsResponse> LedgerClient::MatchClaims(
     const v1::MatchClaimsRequest& req) {
   grpc::ClientContext ctx;

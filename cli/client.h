@@ -76,6 +76,8 @@ class LedgerClient {
 
   // Claim queries (ledger.v1.ClaimService); the deadline is set like every other call.
   absl::StatusOr<ledger::v1::GetClaimResponse> GetClaim(const ledger::v1::GetClaimRequest& req);
+  absl::StatusOr<ledger::v1::ListRelationsResponse> ListRelations(
+      const ledger::v1::ListRelationsRequest& req);
   absl::StatusOr<ledger::v1::MatchClaimsResponse> MatchClaims(
       const ledger::v1::MatchClaimsRequest& req);
   absl::StatusOr<ledger::v1::ListClaimsResponse> ListClaims(

@@ -8,6 +8,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/json.h"
@@ -118,6 +119,18 @@ std::string FormatTime(int64_t unix_micros) {
                           absl::UTCTimeZone());
 }
 
+std::string RelationLine(const v1::ClaimRelated& r) {
+  std::string verb = LowerEnumName(v1::ClaimRelated::Relation_Name(r.relation()));
+  absl::StrReplaceAll({{"_", " "}}, &verb);
+  std::string line = absl::StrCat(r.claim_id(), " ", verb, " ", r.related_claim_id());
+  if (r.relation() == v1::ClaimRelated::POSITION_CHANGE) {
+    std::string flip = LowerEnumName(v1::ClaimRelated::Flip_Name(r.flip()));
+    absl::StrReplaceAll({{"_", " "}}, &flip);
+    absl::StrAppend(&line, " on \"", r.subject(), "\" (", flip, ")");
+  }
+  return line;
+}
+
 absl::string_view EventTypeName(const v1::Event& event) {
   switch (event.body_case()) {
     case v1::Event::kClaimAsserted: return "assert";
@@ -125,6 +138,7 @@ absl::string_view EventTypeName(const v1::Event& event) {
     case v1::Event::kClaimRetracted: return "retract";
     case v1::Event::kClaimReviewed: return "review";
     case v1::Event::kClaimAppeared: return "appear";
+    case v1::Event::kClaimRelated: return "relate";
     case v1::Event::kKeyRegistered: return "key+";
     case v1::Event::kKeyRevoked: return "key-";
     default: return "?";
@@ -148,6 +162,8 @@ std::string EventSummary(const v1::Event& event) {
     case v1::Event::kClaimAppeared:
       return absl::StrCat(event.claim_appeared().claim_id(), ": seen at ",
                           event.claim_appeared().source().url());
+    case v1::Event::kClaimRelated:
+      return RelationLine(event.claim_related());
     case v1::Event::kKeyRegistered:
       return absl::StrCat(v1::KeyRegistered::Role_Name(event.key_registered().role()), " ",
                           event.key_registered().holder());
@@ -238,6 +254,14 @@ std::string EventDetail(const v1::Event& event) {
       f.Add("reviewer", r.reviewer());
       f.Add("review", r.review_url());
       if (r.review_time_micros() != 0) f.Add("reviewed", FormatTime(r.review_time_micros()));
+      f.Add("explanation", r.explanation());
+      break;
+    }
+    case v1::Event::kClaimRelated: {
+      const auto& r = event.claim_related();
+      f.Add("type", "relate (a reviewer relates two claims)");
+      f.Add("relation", RelationLine(r));
+      f.Add("reviewer", r.reviewer());
       f.Add("explanation", r.explanation());
       break;
     }

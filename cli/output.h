@@ -19,6 +19,8 @@ std::string FormatTime(int64_t unix_micros);
 
 // The short name of an event's type, as `log` prints it and `log --type` takes it:
 // "assert", "correct", "retract", "review", "key+", "key-" ("?" when no body is set).
+// "c2 contradicts c1", "c2 position change c1 on \"subject\" (half flip)".
+std::string RelationLine(const ledger::v1::ClaimRelated& relation);
 absl::string_view EventTypeName(const ledger::v1::Event& event);
 
 // One line describing an event, e.g. `Sergei Ryabkov: "The relationship ..."`.

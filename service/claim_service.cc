@@ -43,6 +43,24 @@ v1::ClaimStatus ToProto(views::ClaimStatus s) {
   return v1::CLAIM_STATUS_UNSPECIFIED;
 }
 
+void FillRelation(const views::Relation& r, v1::RelationEvent* o) {
+  o->set_sequence(r.sequence);
+  o->set_recorded_time_micros(r.recorded_time_micros);
+  o->set_event_id(r.event_id);
+  o->set_key_id(r.key_id);
+  *o->mutable_relation() = r.related;
+  o->set_signer_compromised(r.signer_compromised);
+}
+
+void FillSummary(const views::ClaimSummary& c, v1::ClaimSummary* o) {
+  o->set_claim_id(c.claim_id);
+  o->set_asserted_sequence(c.asserted_sequence);
+  o->set_version_sequence(c.version_sequence);
+  o->set_status(ToProto(c.status));
+  *o->mutable_claim() = c.claim;
+  o->set_signer_compromised(c.signer_compromised);
+}
+
 constexpr int kMaxMatches = 100;
 constexpr int kDefaultMatches = 10;
 
@@ -112,6 +130,7 @@ grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
     *o->mutable_appearance() = a.appearance;
     o->set_signer_compromised(a.signer_compromised);
   }
+  for (const views::Relation& r : c->relations) FillRelation(r, out->add_relations());
   *out->mutable_first_appearance() = c->first_appearance;
   out->set_independent_publishers(c->independent_publishers);
   FillReadPoint(c->read_point, resp->mutable_read_point());
@@ -174,15 +193,7 @@ grpc::Status ClaimServiceImpl::ListClaims(grpc::ServerContext* context,
   absl::StatusOr<views::ClaimPage> page =
       queries_.ListClaims(filter, req->page_token(), req->page_size(), ToAsOf(req->as_of()));
   if (!page.ok()) return ToGrpcStatus(page.status());
-  for (const views::ClaimSummary& c : page->claims) {
-    v1::ClaimSummary* o = resp->add_claims();
-    o->set_claim_id(c.claim_id);
-    o->set_asserted_sequence(c.asserted_sequence);
-    o->set_version_sequence(c.version_sequence);
-    o->set_status(ToProto(c.status));
-    *o->mutable_claim() = c.claim;
-    o->set_signer_compromised(c.signer_compromised);
-  }
+  for (const views::ClaimSummary& c : page->claims) FillSummary(c, resp->add_claims());
   resp->set_next_page_token(page->next_page_token);
   FillReadPoint(page->read_point, resp->mutable_read_point());
   return grpc::Status::OK;
@@ -344,6 +355,48 @@ grpc::Status ClaimServiceImpl::MatchClaims(grpc::ServerContext* context,
   resp->set_claims_indexed(r.claims_indexed);
   resp->mutable_read_point()->set_as_of_size(watermark);
   resp->mutable_read_point()->set_watermark(watermark);
+  return grpc::Status::OK;
+}
+
+grpc::Status ClaimServiceImpl::ListRelations(grpc::ServerContext* context,
+                                             const v1::ListRelationsRequest* req,
+                                             v1::ListRelationsResponse* resp) {
+  if (req->claimant().empty() && req->stable_id().empty()) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
+                                  "claimant", "is required (or stable_id): whose claims"));
+  }
+  if (req->limit() < 0 || req->limit() > views::ViewQueries::kMaxPageSize) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kLimitExceeded,
+                                  "limit",
+                                  absl::StrCat(req->limit(), " is outside [0, ",
+                                               views::ViewQueries::kMaxPageSize, "] (0: 100)")));
+  }
+  std::vector<v1::ClaimRelated::Relation> kinds;
+  for (int k : req->relations()) {
+    if (k == v1::ClaimRelated::RELATION_UNSPECIFIED || !v1::ClaimRelated::Relation_IsValid(k)) {
+      return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                                    "relations",
+                                    "must be REPEATS, CONTRADICTS, SUPPORTS or POSITION_CHANGE"));
+    }
+    kinds.push_back(static_cast<v1::ClaimRelated::Relation>(k));
+  }
+  if (absl::Status s = AwaitWatermark(context, req->min_watermark()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  views::ClaimFilter filter = views::ClaimFilter::Claimant(req->claimant(), req->stable_id());
+  filter.SaidBetween(ToSaidDate(req->said_from(), req->has_said_from()),
+                     ToSaidDate(req->said_to(), req->has_said_to()));
+  absl::StatusOr<views::RelationList> list = queries_.ListRelations(
+      filter, kinds, req->topic(), req->limit() == 0 ? 100 : req->limit(), ToAsOf(req->as_of()));
+  if (!list.ok()) return ToGrpcStatus(list.status());
+  for (const views::RelationRow& row : list->relations) {
+    v1::RelationRow* o = resp->add_relations();
+    FillRelation(row.relation, o->mutable_relation());
+    FillSummary(row.claim, o->mutable_claim());
+    FillSummary(row.related_claim, o->mutable_related_claim());
+  }
+  resp->set_more(list->more);
+  FillReadPoint(list->read_point, resp->mutable_read_point());
   return grpc::Status::OK;
 }
 

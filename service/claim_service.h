@@ -37,6 +37,9 @@ class ClaimServiceImpl final : public ledger::v1::ClaimService::Service {
   grpc::Status GetViewStatus(grpc::ServerContext* context,
                              const ledger::v1::GetViewStatusRequest* request,
                              ledger::v1::GetViewStatusResponse* response) override;
+  grpc::Status ListRelations(grpc::ServerContext* context,
+                             const ledger::v1::ListRelationsRequest* request,
+                             ledger::v1::ListRelationsResponse* response) override;
   grpc::Status MatchClaims(grpc::ServerContext* context,
                            const ledger::v1::MatchClaimsRequest* request,
                            ledger::v1::MatchClaimsResponse* response) override;

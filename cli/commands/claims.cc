@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -190,6 +192,11 @@ int RunClaim(const ClaimFlags& f) {
                                                          : "  repeated by " + a.appearance().repeated_by())
                 << (a.signer_compromised() ? "  [COMPROMISED signer]" : "") << "\n";
     }
+  }
+  for (const v1::RelationEvent& r : c.relations()) {
+    std::cout << "related    " << RelationLine(r.relation()) << "  by " << r.relation().reviewer()
+              << ", sequence " << r.sequence()
+              << (r.signer_compromised() ? "  [COMPROMISED signer]" : "") << "\n";
   }
   for (const v1::Verdict& v : c.verdicts()) {
     std::cout << "verdict    " << v.review().rating_text() << " (" << v.review().rating_value()
@@ -438,6 +445,70 @@ int RunRebuild(const RebuildFlags& f) {
   return kExitOk;
 }
 
+// ---- relations NAME ------------------------------------------------------------------------
+
+struct RelationsFlags {
+  SourceOptions source;
+  bool json = false;
+  std::string claimant, stable_id, topic, said_from, said_to;
+  std::vector<std::string> kinds;
+  AsOfFlags as_of;
+  int limit = 100;
+};
+
+int RunRelations(const RelationsFlags& f) {
+  v1::ListRelationsRequest req;
+  req.set_claimant(f.claimant);
+  req.set_stable_id(f.stable_id);
+  req.set_topic(f.topic);
+  req.set_limit(f.limit);
+  for (const std::string& k : f.kinds) {
+    std::string name = absl::AsciiStrToUpper(k);
+    absl::StrReplaceAll({{"-", "_"}}, &name);
+    v1::ClaimRelated::Relation r;
+    if (!v1::ClaimRelated::Relation_Parse(name, &r) || r == v1::ClaimRelated::RELATION_UNSPECIFIED) {
+      return ReportError(absl::InvalidArgumentError(absl::StrCat(
+          "--kind ", k, ": use repeats, contradicts, supports or position-change")));
+    }
+    req.add_relations(r);
+  }
+  if (!f.said_from.empty()) {
+    if (absl::Status s = ParseSaidDate(f.said_from, req.mutable_said_from()); !s.ok()) {
+      return ReportError(s);
+    }
+  }
+  if (!f.said_to.empty()) {
+    if (absl::Status s = ParseSaidDate(f.said_to, req.mutable_said_to()); !s.ok()) {
+      return ReportError(s);
+    }
+  }
+  if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
+  auto source = OpenSource(f.source);
+  if (!source.ok()) return ReportOpenError(source.status());
+  absl::StatusOr<v1::ListRelationsResponse> resp = (*source)->client()->ListRelations(req);
+  if (!resp.ok()) return ReportError(resp.status());
+  for (const v1::RelationRow& row : resp->relations()) {
+    if (f.json) {
+      std::cout << ToJson(row) << "\n";
+      continue;
+    }
+    std::cout << row.relation().sequence() << "  " << RelationLine(row.relation().relation())
+              << "  (by " << row.relation().relation().reviewer() << ")"
+              << (row.relation().signer_compromised() ? "  [COMPROMISED signer]" : "") << "\n";
+    for (const v1::ClaimSummary* c : {&row.claim(), &row.related_claim()}) {
+      std::cout << "    " << absl::StrFormat("%-12s %-9s %s: \"%s\"", SaidText(c->claim().said(), false),
+                                             v1::ClaimStatus_Name(c->status()), c->claim_id(),
+                                             c->claim().statement().text())
+                << "\n";
+    }
+  }
+  if (resp->more()) {
+    std::cerr << "ledgerctl: listed " << resp->relations_size()
+              << " relations; more exist: raise --limit (at most 1000)\n";
+  }
+  return kExitOk;
+}
+
 // ---- match "statement" ---------------------------------------------------------------------
 
 struct MatchFlags {
@@ -547,6 +618,29 @@ int RunMatch(const MatchFlags& f) {
 }  // namespace
 
 void AddClaimCommands(CLI::App* app, CommandTable* table) {
+  auto relations_flags = std::make_shared<RelationsFlags>();
+  CLI::App* relations = app->add_subcommand(
+      "relations", "A claimant's related claims: contradictions, position changes, repeats, support");
+  AddSourceFlags(relations, &relations_flags->source);
+  AddJsonFlag(relations, &relations_flags->json);
+  relations->add_option("claimant", relations_flags->claimant, "Claimant name");
+  relations->add_option("--stable-id", relations_flags->stable_id, "The claimant's stable id");
+  relations->add_option("--kind", relations_flags->kinds,
+                        "repeats, contradicts, supports or position-change (repeatable; "
+                        "default: all)");
+  relations->add_option("--topic", relations_flags->topic, "Only claims with this topic");
+  relations->add_option("--said-from", relations_flags->said_from, "Statements made from (YYYY[-MM[-DD]])");
+  relations->add_option("--said-to", relations_flags->said_to, "Statements made until (YYYY[-MM[-DD]])");
+  relations->add_option("--limit", relations_flags->limit, "At most this many (1..1000)")
+      ->capture_default_str();
+  AddAsOfFlags(relations, &relations_flags->as_of);
+  SetExamples(relations,
+              "Relations are claim_related events (a reviewer's judgement; docs/format.md §7).\n"
+              "Examples:\n  ledgerctl relations \"Alexander Novak\" --kind contradicts --kind "
+              "position-change\n  ledgerctl relations \"Alexander Novak\" --topic energy "
+              "--said-from 2015");
+  table->Add(relations, [relations_flags] { return RunRelations(*relations_flags); });
+
   auto match_flags = std::make_shared<MatchFlags>();
   CLI::App* match = app->add_subcommand(
       "match", "Has this been checked? Earlier claims similar to a statement, best first");

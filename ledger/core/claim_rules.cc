@@ -84,6 +84,17 @@ absl::Status ClaimRules::CheckExists(absl::string_view field, const std::string&
   return absl::OkStatus();
 }
 
+absl::Status ClaimRules::CheckLive(absl::string_view field, const std::string& claim_id) const {
+  LEDGER_RETURN_IF_ERROR(CheckExists(field, claim_id));
+  LEDGER_ASSIGN_OR_RETURN(std::optional<ClaimRecord> claim, Find(claim_id));
+  if (claim->retracted) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, reason::kClaimRetracted, field,
+                     absl::StrCat("claim \"", claim_id, "\" was retracted at sequence ",
+                                  claim->retracted_sequence));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ClaimRules::Authorize(const ledger::v1::Event& event,
                                    absl::string_view signer_key_id, KeyRole signer_role) const {
   switch (event.body_case()) {
@@ -99,6 +110,12 @@ absl::Status ClaimRules::Authorize(const ledger::v1::Event& event,
       return CheckExists("event.claim_reviewed.claim_id", event.claim_reviewed().claim_id());
     case ledger::v1::Event::kClaimAppeared:
       return CheckExists("event.claim_appeared.claim_id", event.claim_appeared().claim_id());
+    // A relation joins two live claims: neither may be unknown or retracted.
+    case ledger::v1::Event::kClaimRelated:
+      LEDGER_RETURN_IF_ERROR(
+          CheckLive("event.claim_related.claim_id", event.claim_related().claim_id()));
+      return CheckLive("event.claim_related.related_claim_id",
+                       event.claim_related().related_claim_id());
     default:
       return absl::OkStatus();
   }

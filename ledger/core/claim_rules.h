@@ -84,6 +84,8 @@ class ClaimRules {
  private:
   // NOT_FOUND (CLAIM_NOT_FOUND, naming `field`) unless `claim_id` is a claim.
   absl::Status CheckExists(absl::string_view field, const std::string& claim_id) const;
+  // CheckExists, and FAILED_PRECONDITION (CLAIM_RETRACTED) when it was retracted.
+  absl::Status CheckLive(absl::string_view field, const std::string& claim_id) const;
   absl::Status CheckMayChange(absl::string_view field, const std::string& claim_id,
                               absl::string_view signer_key_id, KeyRole signer_role) const;
 

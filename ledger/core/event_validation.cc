@@ -329,6 +329,37 @@ absl::Status CheckBody(const Event& event, int64_t now_micros) {
           CheckString(FieldPath(&p, "repeated_by"), a.repeated_by(), kMaxShortStringBytes, false));
       return CheckString(FieldPath(&p, "note"), a.note(), kMaxReasonBytes, false);
     }
+    case Event::kClaimRelated: {
+      const auto& r = event.claim_related();
+      const FieldPath p("event.claim_related");
+      LEDGER_CHECK(CheckClaimId(FieldPath(&p, "claim_id"), r.claim_id()));
+      LEDGER_CHECK(CheckClaimId(FieldPath(&p, "related_claim_id"), r.related_claim_id()));
+      if (r.claim_id() == r.related_claim_id()) {
+        return Invalid(FieldPath(&p, "related_claim_id"), "must name another claim than claim_id");
+      }
+      if (r.relation() == ledger::v1::ClaimRelated::RELATION_UNSPECIFIED) {
+        return Invalid(FieldPath(&p, "relation"),
+                       "is required: REPEATS, CONTRADICTS, SUPPORTS or POSITION_CHANGE",
+                       reason::kFieldRequired);
+      }
+      const bool position = r.relation() == ledger::v1::ClaimRelated::POSITION_CHANGE;
+      if (position && r.flip() == ledger::v1::ClaimRelated::FLIP_UNSPECIFIED) {
+        return Invalid(FieldPath(&p, "flip"),
+                       "is required for POSITION_CHANGE: NO_FLIP, HALF_FLIP or FULL_FLOP",
+                       reason::kFieldRequired);
+      }
+      if (!position && r.flip() != ledger::v1::ClaimRelated::FLIP_UNSPECIFIED) {
+        return Invalid(FieldPath(&p, "flip"), "applies to POSITION_CHANGE only");
+      }
+      if (!position && !r.subject().empty()) {
+        return Invalid(FieldPath(&p, "subject"), "applies to POSITION_CHANGE only");
+      }
+      LEDGER_CHECK(CheckString(FieldPath(&p, "subject"), r.subject(), kMaxShortStringBytes,
+                               position));
+      LEDGER_CHECK(
+          CheckString(FieldPath(&p, "reviewer"), r.reviewer(), kMaxShortStringBytes, true));
+      return CheckString(FieldPath(&p, "explanation"), r.explanation(), kMaxReasonBytes, false);
+    }
     case Event::kKeyRegistered: {
       const auto& k = event.key_registered();
       if (k.public_key().size() != 32) {

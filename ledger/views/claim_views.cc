@@ -200,6 +200,15 @@ class ClaimsProjection : public Projection {
         PutHistory(claim_id, entry, out);
         return absl::OkStatus();
       }
+      case Event::kClaimRelated: {
+        // In the history of both claims, so each lists the relation.
+        for (const std::string* claim_id :
+             {&event.claim_related().claim_id(), &event.claim_related().related_claim_id()}) {
+          LEDGER_RETURN_IF_ERROR(Load(*claim_id, entry, state).status());
+          PutHistory(*claim_id, entry, out);
+        }
+        return absl::OkStatus();
+      }
       default:
         return absl::OkStatus();
     }

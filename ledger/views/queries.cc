@@ -1,6 +1,7 @@
 #include "ledger/views/queries.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -418,7 +419,8 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
     h.kind = schema::EventKindOf(e.event);
     LEDGER_ASSIGN_OR_RETURN(h.signer_compromised,
                             SignedWhileCompromised(e.key_id, seq, point.as_of_size, &key_states));
-    if (h.kind != EventKind::kClaimReviewed && h.kind != EventKind::kClaimAppeared) {
+    if (h.kind != EventKind::kClaimReviewed && h.kind != EventKind::kClaimAppeared &&
+        h.kind != EventKind::kClaimRelated) {
       d.signer_compromised |= h.signer_compromised;
     }
     Fold(h.kind, seq, &d.version_sequence, &d.status);
@@ -445,6 +447,18 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
         v.review = e.event.claim_reviewed();
         v.signer_compromised = h.signer_compromised;
         d.verdicts.push_back(std::move(v));
+        break;
+      }
+      case Event::kClaimRelated: {
+        h.reason = e.event.claim_related().explanation();
+        Relation r;
+        r.sequence = seq;
+        r.recorded_time_micros = e.recorded_time_micros;
+        r.event_id = e.event_id;
+        r.key_id = e.key_id;
+        r.related = e.event.claim_related();
+        r.signer_compromised = h.signer_compromised;
+        d.relations.push_back(std::move(r));
         break;
       }
       case Event::kClaimAppeared: {
@@ -899,6 +913,84 @@ ClaimFilter ClaimFilter::Status(ClaimStatus status) {
   f.kind = Kind::kStatus;
   f.status = status;
   return f;
+}
+
+absl::StatusOr<RelationList> ViewQueries::ListRelations(
+    const ClaimFilter& filter, const std::vector<ledger::v1::ClaimRelated::Relation>& kinds,
+    absl::string_view topic, int limit, const AsOf& as_of) const {
+  if (limit < 1 || limit > kMaxPageSize) {
+    return MakeError(absl::StatusCode::kInvalidArgument, reason::kLimitExceeded, "limit",
+                     absl::StrCat(limit, " is outside [1, ", kMaxPageSize, "]"));
+  }
+  const std::string claims = PrefixOf(schema::kClaimsView);
+  const std::string folded_topic = topic.empty() ? "" : schema::TopicTerm(topic);
+  RelationList out;
+  std::set<SequenceNumber> seen;
+  KeyStateCache keys;
+  std::string token;
+  bool first_page = true;
+  while (first_page || !token.empty()) {
+    LEDGER_ASSIGN_OR_RETURN(ClaimPage page,
+                            ListClaims(filter, token, kMaxPageSize, as_of));
+    if (first_page) out.read_point = page.read_point;
+    first_page = false;
+    token = page.next_page_token;
+    for (const ClaimSummary& c : page.claims) {
+      if (!folded_topic.empty()) {
+        bool has = false;
+        for (const std::string& t : c.claim.topics()) has = has || schema::TopicTerm(t) == folded_topic;
+        if (!has) continue;
+      }
+      // The claim's history records of kind claim_related, as of the read point.
+      std::vector<SequenceNumber> sequences;
+      absl::Status scan_status;
+      LEDGER_RETURN_IF_ERROR(views_->Scan(
+          schema::ClaimHistoryPrefix(claims, c.claim_id),
+          schema::ClaimHistoryKey(claims, c.claim_id, out.read_point.as_of_size),
+          [&](absl::string_view key, absl::string_view value) {
+            absl::StatusOr<std::pair<EventKind, std::string>> kind = schema::DecodeKindAndId(value);
+            absl::StatusOr<SequenceNumber> seq = schema::DecodeHistoryKeySequence(key);
+            if (!kind.ok() || !seq.ok()) {
+              scan_status = kind.ok() ? seq.status() : kind.status();
+              return false;
+            }
+            if (kind->first == EventKind::kClaimRelated) sequences.push_back(*seq);
+            return true;
+          }));
+      LEDGER_RETURN_IF_ERROR(scan_status);
+      for (SequenceNumber seq : sequences) {
+        if (!seen.insert(seq).second) continue;  // both claims in the filter
+        LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(seq));
+        const ledger::v1::ClaimRelated& rel = e.event.claim_related();
+        if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), rel.relation()) == kinds.end()) {
+          continue;
+        }
+        RelationRow row;
+        row.relation.sequence = seq;
+        row.relation.recorded_time_micros = e.recorded_time_micros;
+        row.relation.event_id = e.event_id;
+        row.relation.key_id = e.key_id;
+        row.relation.related = rel;
+        LEDGER_ASSIGN_OR_RETURN(row.relation.signer_compromised,
+                                SignedWhileCompromised(e.key_id, seq, out.read_point.as_of_size,
+                                                       &keys));
+        LEDGER_ASSIGN_OR_RETURN(row.claim,
+                                Summarize(rel.claim_id(), out.read_point.as_of_size, &keys));
+        LEDGER_ASSIGN_OR_RETURN(row.related_claim, Summarize(rel.related_claim_id(),
+                                                             out.read_point.as_of_size, &keys));
+        out.relations.push_back(std::move(row));
+      }
+    }
+  }
+  std::sort(out.relations.begin(), out.relations.end(),
+            [](const RelationRow& a, const RelationRow& b) {
+              return a.relation.sequence < b.relation.sequence;
+            });
+  if (out.relations.size() > static_cast<size_t>(limit)) {
+    out.relations.resize(limit);
+    out.more = true;
+  }
+  return out;
 }
 
 }  // namespace ledger::views

@@ -190,6 +190,16 @@ struct Appearance {
   bool signer_compromised = false;  // as HistoryEvent's
 };
 
+// A relation between two claims (a claim_related entry), as seen from one of them.
+struct Relation {
+  SequenceNumber sequence = 0;
+  int64_t recorded_time_micros = 0;
+  std::string event_id;
+  std::string key_id;
+  ledger::v1::ClaimRelated related;
+  bool signer_compromised = false;  // as HistoryEvent's
+};
+
 struct ClaimDetails {
   std::string claim_id;
   SequenceNumber asserted_sequence = 0;
@@ -201,6 +211,7 @@ struct ClaimDetails {
   std::vector<Verdict> verdicts;
   std::vector<HistoryEvent> history;  // in log order
   std::vector<Appearance> appearances;  // in log order
+  std::vector<Relation> relations;      // in log order, recorded on this claim or the other
   // The earliest of the claim's source and its appearances by published time (sources without
   // one count as published when recorded); ties go to the first recorded.
   ledger::v1::Source first_appearance;
@@ -269,6 +280,19 @@ struct SignedEventPage {
   ReadPoint read_point;
 };
 
+// What ListRelations answers: relations whose claim (claim_id) or related claim is in the
+// filter's claims, of the given kinds (empty: every kind), with both claims summarised.
+struct RelationRow {
+  Relation relation;
+  ClaimSummary claim;          // claim_id's
+  ClaimSummary related_claim;  // related_claim_id's
+};
+struct RelationList {
+  std::vector<RelationRow> relations;  // in log order
+  bool more = false;                   // `limit` cut the list
+  ReadPoint read_point;
+};
+
 class ViewQueries {
  public:
   static constexpr int kDefaultPageSize = 100;
@@ -295,6 +319,13 @@ class ViewQueries {
                                      absl::string_view claimant_stable_id, const SaidRange& range,
                                      absl::string_view page_token, int page_size,
                                      const AsOf& as_of = AsOf::Latest()) const;
+
+  // Relations touching the claims `filter` selects (a claimant's contradictions and position
+  // changes: ClaimFilter::Claimant, with a said range), of `kinds` (empty: all), optionally
+  // only claims with `topic` (folded as the indexes fold). At most `limit` (1..1000).
+  absl::StatusOr<RelationList> ListRelations(
+      const ClaimFilter& filter, const std::vector<ledger::v1::ClaimRelated::Relation>& kinds,
+      absl::string_view topic, int limit, const AsOf& as_of = AsOf::Latest()) const;
 
   // Review counts for one claimant (latest state only), by reviewer and rating text.
   absl::StatusOr<VerdictTallyResult> VerdictTally(absl::string_view claimant_name,

@@ -60,6 +60,8 @@ absl::string_view EventKindName(EventKind kind) {
       return "key_revoked";
     case EventKind::kClaimAppeared:
       return "claim_appeared";
+    case EventKind::kClaimRelated:
+      return "claim_related";
   }
   return "unknown";
 }
@@ -425,7 +427,8 @@ std::string EncodeKindAndId(EventKind kind, absl::string_view event_id) {
 }
 
 absl::StatusOr<std::pair<EventKind, std::string>> DecodeKindAndId(absl::string_view bytes) {
-  if (bytes.empty() || bytes[0] < 1 || bytes[0] > 6) {
+  if (bytes.empty() || bytes[0] < 1 ||
+      bytes[0] > static_cast<char>(EventKind::kClaimRelated)) {  // the highest kind
     return Malformed("event reference", "missing or unknown event kind");
   }
   return std::make_pair(static_cast<EventKind>(bytes[0]), std::string(bytes.substr(1)));

@@ -124,6 +124,7 @@ enum class EventKind : uint8_t {
   kKeyRegistered = 5,
   kKeyRevoked = 6,
   kClaimAppeared = 7,
+  kClaimRelated = 8,  // the highest: DecodeKindAndId refuses kinds above it
 };
 absl::string_view EventKindName(EventKind kind);  // "claim_asserted", ...
 EventKind EventKindOf(const ledger::v1::Event& event);  // Precondition: a body is set.

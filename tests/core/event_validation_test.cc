@@ -76,6 +76,18 @@ Event AppearanceEvent() {
   return event;
 }
 
+Event RelationEvent() {
+  Event event;
+  auto* r = event.mutable_claim_related();
+  r->set_claim_id("claim-2");
+  r->set_related_claim_id("claim-1");
+  r->set_relation(ledger::v1::ClaimRelated::POSITION_CHANGE);
+  r->set_flip(ledger::v1::ClaimRelated::HALF_FLIP);
+  r->set_subject("the pipeline's funding");
+  r->set_reviewer("Example Fact Check");
+  return event;
+}
+
 Event ReviewEvent() {
   Event event;
   auto* r = event.mutable_claim_reviewed();
@@ -141,10 +153,23 @@ TEST(EventValidationTest, EveryOtherBodyKindIsAccepted) {
   EXPECT_THAT(Validate(RetractionEvent()), IsOk());
   EXPECT_THAT(Validate(ReviewEvent()), IsOk());
   EXPECT_THAT(Validate(AppearanceEvent()), IsOk());
+  EXPECT_THAT(Validate(RelationEvent()), IsOk());
   EXPECT_THAT(
       Validate(KeyRegisteredEvent(AdminKey().public_key(), ledger::v1::KeyRegistered::SUBMITTER)),
       IsOk());
   EXPECT_THAT(Validate(KeyRevokedEvent(AdminKey().public_key())), IsOk());
+}
+
+TEST(EventValidationTest, AFlipOrSubjectOutsideAPositionChangeIsRefused) {
+  Event e = RelationEvent();
+  e.mutable_claim_related()->set_relation(ledger::v1::ClaimRelated::CONTRADICTS);
+  EXPECT_THAT(Validate(e), RefusedAt("event.claim_related.flip", "applies to POSITION_CHANGE only"));
+  e.mutable_claim_related()->clear_flip();
+  EXPECT_THAT(Validate(e), RefusedAt("event.claim_related.subject", "applies to POSITION_CHANGE only"));
+  e.mutable_claim_related()->clear_subject();
+  EXPECT_THAT(Validate(e), IsOk());
+  e.mutable_claim_related()->set_related_claim_id("claim-2");
+  EXPECT_THAT(Validate(e), RefusedAt("event.claim_related.related_claim_id", "another claim"));
 }
 
 TEST(EventValidationTest, MultiByteUtf8IsAccepted) {
@@ -280,6 +305,18 @@ std::vector<StringLimitCase> StringLimitCases() {
        [](const std::string& v) {
          Event e = AppearanceEvent();
          e.mutable_claim_appeared()->set_note(v);
+         return e;
+       }},
+      {"RelationSubject", "event.claim_related.subject", kMaxShortStringBytes, false,
+       [](const std::string& v) {
+         Event e = RelationEvent();
+         e.mutable_claim_related()->set_subject(v);
+         return e;
+       }},
+      {"RelationExplanation", "event.claim_related.explanation", kMaxReasonBytes, false,
+       [](const std::string& v) {
+         Event e = RelationEvent();
+         e.mutable_claim_related()->set_explanation(v);
          return e;
        }},
       {"KeyRegisteredHolder", "event.key_registered.holder", kMaxShortStringBytes, false,
@@ -627,6 +664,45 @@ std::vector<RequiredCase> RequiredCases() {
        [] {
          Event e = AppearanceEvent();
          e.mutable_claim_appeared()->mutable_source()->clear_url();
+         return e;
+       }},
+      {"RelationClaimId", "event.claim_related.claim_id", "must be the event id of an earlier claim",
+       [] {
+         Event e = RelationEvent();
+         e.mutable_claim_related()->clear_claim_id();
+         return e;
+       }},
+      {"RelationRelatedClaimId", "event.claim_related.related_claim_id",
+       "must be the event id of an earlier claim",
+       [] {
+         Event e = RelationEvent();
+         e.mutable_claim_related()->clear_related_claim_id();
+         return e;
+       }},
+      {"RelationKind", "event.claim_related.relation", "is required",
+       [] {
+         Event e = RelationEvent();
+         e.mutable_claim_related()->clear_relation();
+         e.mutable_claim_related()->clear_flip();
+         e.mutable_claim_related()->clear_subject();
+         return e;
+       }},
+      {"RelationFlip", "event.claim_related.flip", "is required for POSITION_CHANGE",
+       [] {
+         Event e = RelationEvent();
+         e.mutable_claim_related()->clear_flip();
+         return e;
+       }},
+      {"RelationSubject", "event.claim_related.subject", "is required",
+       [] {
+         Event e = RelationEvent();
+         e.mutable_claim_related()->clear_subject();
+         return e;
+       }},
+      {"RelationReviewer", "event.claim_related.reviewer", "is required",
+       [] {
+         Event e = RelationEvent();
+         e.mutable_claim_related()->clear_reviewer();
          return e;
        }},
       {"RevocationReason", "event.key_revoked.reason", "is required",

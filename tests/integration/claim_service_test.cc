@@ -234,6 +234,76 @@ TEST_F(ClaimServiceTest, TheExampleAppearanceIsAcceptedAndShown) {
   EXPECT_EQ(resp.claim().independent_publishers(), 2u);
 }
 
+// Relations (claim_related): on both claims' GetClaim, and ListRelations by claimant, kind,
+// topic and limit.
+TEST_F(ClaimServiceTest, RelationsComeWithBothClaimsAndListByClaimant) {
+  auto relate = [&](const std::string& id, const std::string& claim, const std::string& related,
+                    v1::ClaimRelated::Relation kind) {
+    v1::Event e;
+    auto* r = e.mutable_claim_related();
+    r->set_claim_id(claim);
+    r->set_related_claim_id(related);
+    r->set_relation(kind);
+    if (kind == v1::ClaimRelated::POSITION_CHANGE) {
+      r->set_flip(v1::ClaimRelated::HALF_FLIP);
+      r->set_subject("the pipeline's timing");
+    }
+    r->set_reviewer("Example Fact Desk");
+    ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, id, e, desk_)).ok());
+  };
+  relate("rel-1", "seed-novak-pipeline-signing-quote", "seed-novak-pipeline-ready",
+         v1::ClaimRelated::POSITION_CHANGE);
+  relate("rel-2", "seed-novak-pipeline-signing-quote", "seed-novak-pipeline-ready",
+         v1::ClaimRelated::SUPPORTS);
+  relate("rel-3", "seed-ryabkov-no-jealousy", "seed-ryabkov-india-ties-unaffected",
+         v1::ClaimRelated::CONTRADICTS);
+
+  grpc::ClientContext ctx;
+  v1::GetClaimRequest get;
+  get.set_claim_id("seed-novak-pipeline-ready");
+  get.set_min_watermark(Everything());
+  v1::GetClaimResponse claim;
+  ASSERT_TRUE(claims_->GetClaim(&ctx, get, &claim).ok());
+  ASSERT_EQ(claim.claim().relations_size(), 2);  // recorded on the other claim, listed here too
+  EXPECT_EQ(claim.claim().relations(0).relation().flip(), v1::ClaimRelated::HALF_FLIP);
+
+  auto list = [&](const std::string& claimant, std::vector<v1::ClaimRelated::Relation> kinds,
+                  const std::string& topic, int limit) {
+    grpc::ClientContext c;
+    v1::ListRelationsRequest req;
+    req.set_claimant(claimant);
+    for (auto k : kinds) req.add_relations(k);
+    req.set_topic(topic);
+    req.set_limit(limit);
+    req.set_min_watermark(Everything());
+    v1::ListRelationsResponse resp;
+    grpc::Status s = claims_->ListRelations(&c, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  };
+  v1::ListRelationsResponse novak = list("Alexander Novak", {}, "", 0);
+  ASSERT_EQ(novak.relations_size(), 2);  // each once, though both claims are Novak's
+  EXPECT_EQ(novak.relations(0).relation().event_id(), "rel-1");
+  EXPECT_EQ(novak.relations(0).related_claim().claim_id(), "seed-novak-pipeline-ready");
+  EXPECT_FALSE(novak.more());
+  v1::ListRelationsResponse flips = list("alexander novak", {v1::ClaimRelated::POSITION_CHANGE,
+                                                            v1::ClaimRelated::CONTRADICTS}, "", 0);
+  ASSERT_EQ(flips.relations_size(), 1);
+  EXPECT_EQ(flips.relations(0).relation().event_id(), "rel-1");
+  EXPECT_EQ(list("Alexander Novak", {}, "diplomacy", 0).relations_size(), 0);
+  v1::ListRelationsResponse cut = list("Alexander Novak", {}, "", 1);
+  EXPECT_EQ(cut.relations_size(), 1);
+  EXPECT_TRUE(cut.more());
+  EXPECT_EQ(list("Sergei Ryabkov", {v1::ClaimRelated::CONTRADICTS}, "", 0).relations_size(), 1);
+
+  // No claimant: refused naming the field.
+  grpc::ClientContext c;
+  v1::ListRelationsResponse ignored;
+  grpc::Status s = claims_->ListRelations(&c, v1::ListRelationsRequest(), &ignored);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(testing::ErrorReasonAndField(s).second, "claimant");
+}
+
 TEST_F(ClaimServiceTest, ListsByClaimantTopicAndStatus) {
   auto list = [&](v1::ListClaimsRequest req) {
     req.set_min_watermark(Everything());

@@ -66,6 +66,17 @@ v1::Event Appearance(const std::string& claim_id) {
   return out;
 }
 
+v1::Event Related(const std::string& claim_id, const std::string& related,
+                  v1::ClaimRelated::Relation relation = v1::ClaimRelated::CONTRADICTS) {
+  v1::Event out;
+  auto* r = out.mutable_claim_related();
+  r->set_claim_id(claim_id);
+  r->set_related_claim_id(related);
+  r->set_relation(relation);
+  r->set_reviewer("Example Fact Desk");
+  return out;
+}
+
 v1::Event Review(const std::string& claim_id) {
   v1::Event out;
   auto* r = out.mutable_claim_reviewed();
@@ -327,10 +338,21 @@ TEST_F(GrpcServerTest, ClaimLifecycleRulesAreEnforcedAtAdmission) {
                  grpc::StatusCode::NOT_FOUND, "no claim has id");
   expect_refused(client::SignEvent(kOrigin, "x9", Appearance("c1-fix"), desk_),
                  grpc::StatusCode::NOT_FOUND, "a correction's own id is not one");
+  // Relations need two live claims (another key may relate them).
+  ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c2", Claim("Ryabkov", "Ties strained."), desk_)).ok());
+  expect_refused(client::SignEvent(kOrigin, "x10", Related("c2", "c1"), other),
+                 grpc::StatusCode::FAILED_PRECONDITION, "claim_related.related_claim_id");
+  expect_refused(client::SignEvent(kOrigin, "x11", Related("c2", "nope"), other),
+                 grpc::StatusCode::NOT_FOUND, "claim_related.related_claim_id");
+  expect_refused(client::SignEvent(kOrigin, "x12", Related("c2", "c2"), other),
+                 grpc::StatusCode::INVALID_ARGUMENT, "must name another claim");
+  expect_refused(
+      client::SignEvent(kOrigin, "x13", Related("c2", "c1", v1::ClaimRelated::POSITION_CHANGE), other),
+      grpc::StatusCode::INVALID_ARGUMENT, "claim_related.flip");
   // Reviews and appearances of a retracted claim are still accepted (by any key).
   ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-review-2", Review("c1"), other)).ok());
   ASSERT_TRUE(Append(client::SignEvent(kOrigin, "c1-seen", Appearance("c1"), other)).ok());
-  EXPECT_EQ(Checkpoint().tree_size(), closed.tree_size() + 2);
+  EXPECT_EQ(Checkpoint().tree_size(), closed.tree_size() + 3);
 }
 
 TEST_F(GrpcServerTest, AppendBatchIsAllOrNothing) {

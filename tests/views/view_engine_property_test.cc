@@ -121,6 +121,19 @@ class Scenario {
       const ModelClaim& c = claims_[arg % claims_.size()];
       Append(testing::ReviewEvent(c.id, kRatings[arg % 3], arg & 8 ? "PolitiFact" : "Desk B"),
              AnySigner(arg >> 3));
+    } else if (op < 13 && (arg & 32) && open.size() >= 2) {  // relate two live claims
+      const ModelClaim& a = claims_[open[arg % open.size()]];
+      const ModelClaim& b = claims_[open[(arg / 7 + 1 + arg % open.size()) % open.size()]];
+      if (a.id != b.id) {
+        ledger::v1::Event e;
+        auto* r = e.mutable_claim_related();
+        r->set_claim_id(a.id);
+        r->set_related_claim_id(b.id);
+        r->set_relation(arg & 64 ? ledger::v1::ClaimRelated::CONTRADICTS
+                                 : ledger::v1::ClaimRelated::SUPPORTS);
+        r->set_reviewer("Desk B");
+        Append(e, AnySigner(arg >> 3));
+      }
     } else if (op < 13) {  // an appearance, any claim (retracted ones too)
       const ModelClaim& c = claims_[arg % claims_.size()];
       Append(testing::AppearEvent(c.id, absl::StrCat("https://outlet", arg % 4, ".example/", arg),
