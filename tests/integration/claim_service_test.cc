@@ -219,10 +219,12 @@ TEST_F(ClaimServiceTest, AppearancesComeWithTheClaim) {
   EXPECT_EQ(then.claim().first_appearance().url(), now.claim().claim().source().url());
 }
 
-// The README's example appearance is accepted and shows on the claim.
-TEST_F(ClaimServiceTest, TheExampleAppearanceIsAcceptedAndShown) {
-  for (const v1::EventDraft& d : ReadDrafts("seed-appearances.jsonl")) {
-    ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
+// The README's example appearance and relation are accepted and show on the claim.
+TEST_F(ClaimServiceTest, TheExampleAppearanceAndRelationAreAcceptedAndShown) {
+  for (const char* file : {"seed-appearances.jsonl", "seed-relations.jsonl"}) {
+    for (const v1::EventDraft& d : ReadDrafts(file)) {
+      ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
+    }
   }
   grpc::ClientContext ctx;
   v1::GetClaimRequest req;
@@ -232,6 +234,8 @@ TEST_F(ClaimServiceTest, TheExampleAppearanceIsAcceptedAndShown) {
   ASSERT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
   ASSERT_EQ(resp.claim().appearances_size(), 1);
   EXPECT_EQ(resp.claim().independent_publishers(), 2u);
+  ASSERT_EQ(resp.claim().relations_size(), 1);
+  EXPECT_EQ(resp.claim().relations(0).relation().relation(), v1::ClaimRelated::REPEATS);
 }
 
 // Relations (claim_related): on both claims' GetClaim, and ListRelations by claimant, kind,
