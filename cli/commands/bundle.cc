@@ -53,16 +53,10 @@ int RunBundle(const BundleFlags& f) {
   }
 
   const std::optional<format::NoteVerifier>& verifier = source->verifier;
-  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
-  if (!note.ok()) return ReportError(note.status());
-  absl::StatusOr<format::Checkpoint> cp = verifier.has_value()
-                                              ? format::VerifyCheckpoint(*note, *verifier)
-                                              : format::ParseCheckpointUnverified(*note);
-  if (!cp.ok()) {
-    std::cerr << "ledgerctl: the latest checkpoint does not verify: " << cp.status().message()
-              << "\n";
-    return kExitNotIntact;
-  }
+  auto latest = LatestCheckpointChecked(reader, verifier, &rc);
+  if (!latest.has_value()) return rc;
+  const format::Checkpoint* const cp = &latest->first;
+  const std::string* const note = &latest->second;
   if (cp->tree_size <= f.sequence) {
     std::cerr << "ledgerctl: the latest checkpoint (size " << cp->tree_size
               << ") does not cover entry " << f.sequence << " yet\n";

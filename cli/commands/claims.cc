@@ -29,6 +29,7 @@
 #include "cli/output.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/base/file_util.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/base/types.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/datadir/layout.h"
@@ -82,6 +83,14 @@ absl::Status ParseSaidDate(const std::string& text, v1::SaidDate* out) {
   out->set_year(values[0]);
   out->set_month(values[1]);
   out->set_day(values[2]);
+  return absl::OkStatus();
+}
+
+// --said-from / --said-to into a request (each only when given).
+absl::Status ParseSaidRange(const std::string& from, const std::string& to, v1::SaidDate* from_out,
+                            v1::SaidDate* to_out) {
+  if (!from.empty()) LEDGER_RETURN_IF_ERROR(ParseSaidDate(from, from_out));
+  if (!to.empty()) LEDGER_RETURN_IF_ERROR(ParseSaidDate(to, to_out));
   return absl::OkStatus();
 }
 
@@ -245,15 +254,10 @@ int RunClaims(const ClaimsFlags& f) {
         "Pakistan --stable-id Q843 (both must match)"));
   }
   req.set_stable_id(f.stable_id);
-  if (!f.said_from.empty()) {
-    if (absl::Status s = ParseSaidDate(f.said_from, req.mutable_said_from()); !s.ok()) {
-      return ReportError(s);
-    }
-  }
-  if (!f.said_to.empty()) {
-    if (absl::Status s = ParseSaidDate(f.said_to, req.mutable_said_to()); !s.ok()) {
-      return ReportError(s);
-    }
+  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, req.mutable_said_from(),
+                                     req.mutable_said_to());
+      !s.ok()) {
+    return ReportError(s);
   }
   if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
   auto source = OpenSource(f.source);
@@ -472,15 +476,10 @@ int RunRelations(const RelationsFlags& f) {
     }
     req.add_relations(r);
   }
-  if (!f.said_from.empty()) {
-    if (absl::Status s = ParseSaidDate(f.said_from, req.mutable_said_from()); !s.ok()) {
-      return ReportError(s);
-    }
-  }
-  if (!f.said_to.empty()) {
-    if (absl::Status s = ParseSaidDate(f.said_to, req.mutable_said_to()); !s.ok()) {
-      return ReportError(s);
-    }
+  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, req.mutable_said_from(),
+                                     req.mutable_said_to());
+      !s.ok()) {
+    return ReportError(s);
   }
   if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
   auto source = OpenSource(f.source);
@@ -579,15 +578,10 @@ int RunMatch(const MatchFlags& f) {
   req.set_topic(f.topic);
   req.set_min_score(f.min_score);
   req.set_limit(f.limit);
-  if (!f.said_from.empty()) {
-    if (absl::Status s = ParseSaidDate(f.said_from, req.mutable_said_from()); !s.ok()) {
-      return ReportError(s);
-    }
-  }
-  if (!f.said_to.empty()) {
-    if (absl::Status s = ParseSaidDate(f.said_to, req.mutable_said_to()); !s.ok()) {
-      return ReportError(s);
-    }
+  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, req.mutable_said_from(),
+                                     req.mutable_said_to());
+      !s.ok()) {
+    return ReportError(s);
   }
   std::vector<std::string> statements;
   if (!f.file.empty()) {

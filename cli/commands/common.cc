@@ -124,6 +124,25 @@ int CommandTable::RunParsed() const {
   return kExitUsage;
 }
 
+std::optional<std::pair<format::Checkpoint, std::string>> LatestCheckpointChecked(
+    LogReader* reader, const std::optional<format::NoteVerifier>& verifier, int* exit_code) {
+  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
+  if (!note.ok()) {
+    *exit_code = ReportError(note.status());
+    return std::nullopt;
+  }
+  absl::StatusOr<format::Checkpoint> cp = verifier.has_value()
+                                              ? format::VerifyCheckpoint(*note, *verifier)
+                                              : format::ParseCheckpointUnverified(*note);
+  if (!cp.ok()) {
+    std::cerr << "ledgerctl: the latest checkpoint does not verify: " << cp.status().message()
+              << "\n";
+    *exit_code = kExitNotIntact;
+    return std::nullopt;
+  }
+  return std::make_pair(*std::move(cp), *std::move(note));
+}
+
 absl::StatusOr<ProofBundle> BundleOfEntry(LogReader* reader, const ledger::v1::Entry& entry,
                                           const format::Checkpoint& checkpoint,
                                           const std::string& note,

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -62,6 +63,12 @@ struct CheckedLogSource {
 std::optional<CheckedLogSource> OpenCheckedLogSource(const SourceOptions& source,
                                                      const std::string& log_key,
                                                      bool log_key_required, int* exit_code);
+
+// The latest checkpoint of `reader` and its signed note, its signature checked when `verifier`
+// is given. On failure prints why on stderr and returns nullopt with *exit_code set
+// (kExitNotIntact when the signature does not verify).
+std::optional<std::pair<format::Checkpoint, std::string>> LatestCheckpointChecked(
+    LogReader* reader, const std::optional<format::NoteVerifier>& verifier, int* exit_code);
 
 // The proof bundle of `entry` in the tree of `checkpoint` (whose signed note is `note`): the
 // inclusion proof from `reader`, and the signer's public key -- `public_key` when given, else

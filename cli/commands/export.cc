@@ -41,16 +41,10 @@ int RunClaimReviewExport(const ExportFlags& f) {
   if (!source.has_value()) return rc;
   LogReader* reader = source->reader.get();
   const std::optional<format::NoteVerifier>& verifier = source->verifier;
-  absl::StatusOr<std::string> note = reader->LatestCheckpoint();
-  if (!note.ok()) return ReportError(note.status());
-  absl::StatusOr<format::Checkpoint> cp = verifier.has_value()
-                                              ? format::VerifyCheckpoint(*note, *verifier)
-                                              : format::ParseCheckpointUnverified(*note);
-  if (!cp.ok()) {
-    std::cerr << "ledgerctl: the latest checkpoint does not verify: " << cp.status().message()
-              << "\n";
-    return kExitNotIntact;
-  }
+  auto latest = LatestCheckpointChecked(reader, verifier, &rc);
+  if (!latest.has_value()) return rc;
+  const format::Checkpoint* const cp = &latest->first;
+  const std::string* const note = &latest->second;
   // One pass: the current version of every claim as the log goes, and each verdict with the
   // version it reviewed. Contents are read again per verdict, so memory holds sequences only.
   std::map<std::string, SequenceNumber> version;  // claim id -> sequence of its current version
