@@ -86,11 +86,12 @@ absl::Status ParseSaidDate(const std::string& text, v1::SaidDate* out) {
   return absl::OkStatus();
 }
 
-// --said-from / --said-to into a request (each only when given).
-absl::Status ParseSaidRange(const std::string& from, const std::string& to, v1::SaidDate* from_out,
-                            v1::SaidDate* to_out) {
-  if (!from.empty()) LEDGER_RETURN_IF_ERROR(ParseSaidDate(from, from_out));
-  if (!to.empty()) LEDGER_RETURN_IF_ERROR(ParseSaidDate(to, to_out));
+// --said-from / --said-to into a request with said_from / said_to fields, each set only when
+// given (an unset bound is absent, not a zero date).
+template <typename Request>
+absl::Status ParseSaidRange(const std::string& from, const std::string& to, Request* req) {
+  if (!from.empty()) LEDGER_RETURN_IF_ERROR(ParseSaidDate(from, req->mutable_said_from()));
+  if (!to.empty()) LEDGER_RETURN_IF_ERROR(ParseSaidDate(to, req->mutable_said_to()));
   return absl::OkStatus();
 }
 
@@ -254,9 +255,7 @@ int RunClaims(const ClaimsFlags& f) {
         "Pakistan --stable-id Q843 (both must match)"));
   }
   req.set_stable_id(f.stable_id);
-  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, req.mutable_said_from(),
-                                     req.mutable_said_to());
-      !s.ok()) {
+  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, &req); !s.ok()) {
     return ReportError(s);
   }
   if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
@@ -476,9 +475,7 @@ int RunRelations(const RelationsFlags& f) {
     }
     req.add_relations(r);
   }
-  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, req.mutable_said_from(),
-                                     req.mutable_said_to());
-      !s.ok()) {
+  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, &req); !s.ok()) {
     return ReportError(s);
   }
   if (absl::Status s = FillAsOf(f.as_of, req.mutable_as_of()); !s.ok()) return ReportError(s);
@@ -578,9 +575,7 @@ int RunMatch(const MatchFlags& f) {
   req.set_topic(f.topic);
   req.set_min_score(f.min_score);
   req.set_limit(f.limit);
-  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, req.mutable_said_from(),
-                                     req.mutable_said_to());
-      !s.ok()) {
+  if (absl::Status s = ParseSaidRange(f.said_from, f.said_to, &req); !s.ok()) {
     return ReportError(s);
   }
   std::vector<std::string> statements;
