@@ -340,6 +340,41 @@ def checks_with_server(stub, admin, verifier, seed_path, tmp, channel):
         R.check(e.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit" in e.details(),
                 "MatchClaims limit 101 is INVALID_ARGUMENT naming limit (%s)" % e.details())
 
+    R.section("appearances and relations (claim_appeared, claim_related; format.md §7)")
+    seen = claim_pb2.Event()
+    seen.claim_appeared.claim_id = "seed-novak-pipeline-ready"
+    seen.claim_appeared.source.url = "https://second-outlet.example/pipeline"
+    seen.claim_appeared.source.publisher = "Second Outlet"
+    append_ok(fc.make_signed_event(sub, ORIGIN, "py-seen-1", seen), "py-seen-1")
+    rel = claim_pb2.Event()
+    rel.claim_related.claim_id = "seed-novak-pipeline-signing-quote"
+    rel.claim_related.related_claim_id = "seed-novak-pipeline-ready"
+    rel.claim_related.relation = claim_pb2.ClaimRelated.POSITION_CHANGE
+    rel.claim_related.flip = claim_pb2.ClaimRelated.NO_FLIP
+    rel.claim_related.subject = "the pipeline deal"
+    rel.claim_related.reviewer = "Python desk"
+    append_ok(fc.make_signed_event(sub, ORIGIN, "py-rel-1", rel), "py-rel-1")
+    got = claims.GetClaim(cpb.GetClaimRequest(claim_id="seed-novak-pipeline-ready",
+                                              min_watermark=len(leaves)), timeout=RPC_TIMEOUT)
+    R.check(len(got.claim.appearances) == 1 and got.claim.independent_publishers == 2 and
+            got.claim.appearances[0].appearance.source.url ==
+            "https://second-outlet.example/pipeline",
+            "GetClaim lists the appearance and counts 2 independent publishers")
+    R.check(len(got.claim.relations) == 1 and
+            got.claim.relations[0].relation.flip == claim_pb2.ClaimRelated.NO_FLIP,
+            "GetClaim lists the relation recorded on the other claim")
+    rels = claims.ListRelations(cpb.ListRelationsRequest(claimant="alexander novak",
+                                                         min_watermark=len(leaves)),
+                                timeout=RPC_TIMEOUT)
+    R.check(len(rels.relations) == 1 and rels.relations[0].relation.event_id == "py-rel-1" and
+            not rels.more, "ListRelations finds the position change by claimant")
+    bad = claim_pb2.Event()
+    bad.claim_appeared.claim_id = "no-such-claim"
+    bad.claim_appeared.source.url = "https://x.example/"
+    r, code = rpc_code(stub.Append, pb.AppendRequest(
+        event=fc.make_signed_event(sub, ORIGIN, "py-seen-bad", bad)))
+    R.check(code == grpc.StatusCode.NOT_FOUND, "an appearance of an unknown claim is NOT_FOUND")
+
     R.section("idempotency (§6)")
     size_before = head()
     dup = stub.Append(pb.AppendRequest(event=first_se), timeout=RPC_TIMEOUT)

@@ -665,6 +665,23 @@ async function checksWithServer(client, admin, verifier, a, EventType, StatusTyp
       `its score ${m.matches[0].score} is at or above the default threshold 0.70`);
     R.check(m.matches[0].claim.status === 'ACTIVE', 'the match carries its status');
   }
+  R.section('an appearance (claim_appeared) and a relation (claim_related), then GetClaim');
+  const eventBytes = (obj) => Buffer.from(EventType.encode(EventType.fromObject(obj)).finish());
+  await append(makeSignedEvent(sub, ORIGIN, 'node-seen-1', eventBytes({
+    claimAppeared: { claimId: drafts[0].eventId,
+      source: { url: 'https://second-outlet.example/node', publisher: 'Node Outlet' } },
+  })), 'node-seen-1');
+  await append(makeSignedEvent(sub, ORIGIN, 'node-rel-1', eventBytes({
+    claimRelated: { claimId: drafts[1].eventId, relatedClaimId: drafts[0].eventId,
+      relation: 'CONTRADICTS', reviewer: 'Node desk' },
+  })), 'node-rel-1');
+  const got = await rpc(server.claims, 'GetClaim', { claimId: drafts[0].eventId,
+    minWatermark: String(leaves.length) });
+  R.check(got.claim.appearances.length === 1 && got.claim.independentPublishers === 2,
+    `GetClaim lists the appearance, 2 independent publishers (got ${got.claim.appearances.length}, ${got.claim.independentPublishers})`);
+  R.check(got.claim.relations.length === 1 && got.claim.relations[0].relation.relation === 'CONTRADICTS',
+    'GetClaim lists the relation recorded on the other claim');
+
   const tooLong = await rpcError(server.claims, 'MatchClaims', { text: 'x'.repeat(16 * 1024 + 1) });
   R.check(tooLong !== null && tooLong.code === grpc.status.INVALID_ARGUMENT && /text/.test(tooLong.details),
     `a 16 KiB + 1 statement is INVALID_ARGUMENT naming text (${tooLong && tooLong.details})`);
