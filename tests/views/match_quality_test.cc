@@ -149,7 +149,9 @@ TEST(MatchQualityTest, LiarVariantsFindTheirOriginalAndNegativesFindNothing) {
     const auto& claim = (*drafts)[0];
     if (!ledger.Append(claim.event_id(), claim.event()).ok()) continue;  // over a limit
     originals.push_back(Original{claim.event_id(), cols[4], cols[2]});
-    if (originals.size() % 2048 == 0) ASSERT_TRUE((*engine)->CatchUp(ledger.store()).ok());
+    if (originals.size() % 2048 == 0) {
+      ASSERT_TRUE((*engine)->CatchUp(ledger.store()).ok());
+    }
   }
   ASSERT_TRUE((*engine)->CatchUp(ledger.store()).ok());
   ASSERT_EQ((*index)->size(), originals.size());
