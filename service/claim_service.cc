@@ -43,13 +43,19 @@ v1::ClaimStatus ToProto(views::ClaimStatus s) {
   return v1::CLAIM_STATUS_UNSPECIFIED;
 }
 
+// The fields a Verdict, Appearance or Relation and its message share.
+template <typename T, typename Proto>
+void FillEntryFields(const T& t, Proto* o) {
+  o->set_sequence(t.sequence);
+  o->set_recorded_time_micros(t.recorded_time_micros);
+  o->set_event_id(t.event_id);
+  o->set_key_id(t.key_id);
+  o->set_signer_compromised(t.signer_compromised);
+}
+
 void FillRelation(const views::Relation& r, v1::RelationEvent* o) {
-  o->set_sequence(r.sequence);
-  o->set_recorded_time_micros(r.recorded_time_micros);
-  o->set_event_id(r.event_id);
-  o->set_key_id(r.key_id);
+  FillEntryFields(r, o);
   *o->mutable_relation() = r.related;
-  o->set_signer_compromised(r.signer_compromised);
 }
 
 void FillSummary(const views::ClaimSummary& c, v1::ClaimSummary* o) {
@@ -103,12 +109,8 @@ grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
   out->set_status(ToProto(c->status));
   for (const views::Verdict& v : c->verdicts) {
     v1::Verdict* o = out->add_verdicts();
-    o->set_sequence(v.sequence);
-    o->set_recorded_time_micros(v.recorded_time_micros);
-    o->set_event_id(v.event_id);
-    o->set_key_id(v.key_id);
+    FillEntryFields(v, o);
     *o->mutable_review() = v.review;
-    o->set_signer_compromised(v.signer_compromised);
   }
   for (const views::HistoryEvent& h : c->history) {
     v1::HistoryEvent* o = out->add_history();
@@ -123,12 +125,8 @@ grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
   out->set_signer_compromised(c->signer_compromised);
   for (const views::Appearance& a : c->appearances) {
     v1::Appearance* o = out->add_appearances();
-    o->set_sequence(a.sequence);
-    o->set_recorded_time_micros(a.recorded_time_micros);
-    o->set_event_id(a.event_id);
-    o->set_key_id(a.key_id);
+    FillEntryFields(a, o);
     *o->mutable_appearance() = a.appearance;
-    o->set_signer_compromised(a.signer_compromised);
   }
   for (const views::Relation& r : c->relations) FillRelation(r, out->add_relations());
   *out->mutable_first_appearance() = c->first_appearance;

@@ -188,6 +188,19 @@ const ledger::v1::Claim* ClaimOf(const Event& event) {
 }
 
 // Folds one history event into a version and status.
+// A Verdict, Appearance or Relation with the fields every one takes from its entry and history
+// event (sequence, recorded time, event id, key id, signed while compromised).
+template <typename T>
+T FromEntry(const core::StoredEntry& e, const HistoryEvent& h) {
+  T t;
+  t.sequence = h.sequence;
+  t.recorded_time_micros = e.recorded_time_micros;
+  t.event_id = e.event_id;
+  t.key_id = e.key_id;
+  t.signer_compromised = h.signer_compromised;
+  return t;
+}
+
 // Who published a source, for counting independent publishers: the publisher's name folded,
 // else the host of its URL.
 std::string PublisherKey(const ledger::v1::Source& s) {
@@ -439,37 +452,22 @@ absl::StatusOr<ClaimDetails> ViewQueries::GetClaim(absl::string_view claim_id,
         break;
       case Event::kClaimReviewed: {
         h.reason = e.event.claim_reviewed().explanation();
-        Verdict v;
-        v.sequence = seq;
-        v.recorded_time_micros = e.recorded_time_micros;
-        v.event_id = e.event_id;
-        v.key_id = e.key_id;
+        Verdict v = FromEntry<Verdict>(e, h);
         v.review = e.event.claim_reviewed();
-        v.signer_compromised = h.signer_compromised;
         d.verdicts.push_back(std::move(v));
         break;
       }
       case Event::kClaimRelated: {
         h.reason = e.event.claim_related().explanation();
-        Relation r;
-        r.sequence = seq;
-        r.recorded_time_micros = e.recorded_time_micros;
-        r.event_id = e.event_id;
-        r.key_id = e.key_id;
+        Relation r = FromEntry<Relation>(e, h);
         r.related = e.event.claim_related();
-        r.signer_compromised = h.signer_compromised;
         d.relations.push_back(std::move(r));
         break;
       }
       case Event::kClaimAppeared: {
         h.reason = e.event.claim_appeared().note();
-        Appearance a;
-        a.sequence = seq;
-        a.recorded_time_micros = e.recorded_time_micros;
-        a.event_id = e.event_id;
-        a.key_id = e.key_id;
+        Appearance a = FromEntry<Appearance>(e, h);
         a.appearance = e.event.claim_appeared();
-        a.signer_compromised = h.signer_compromised;
         d.appearances.push_back(std::move(a));
         break;
       }
