@@ -110,6 +110,19 @@ class ClaimServiceTest : public ::testing::Test {
   // Read-your-writes: every query waits for the whole log.
   uint64_t Everything() { return log_->Head().tree_size; }
 
+  // GetClaim of `claim_id` once the views hold the whole log, as of `as_of_sequence` (0: latest).
+  v1::GetClaimResponse Get(const std::string& claim_id, uint64_t as_of_sequence = 0) {
+    grpc::ClientContext ctx;
+    v1::GetClaimRequest req;
+    req.set_claim_id(claim_id);
+    req.set_min_watermark(Everything());
+    if (as_of_sequence > 0) req.mutable_as_of()->set_sequence(as_of_sequence);
+    v1::GetClaimResponse resp;
+    grpc::Status s = claims_->GetClaim(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
   std::string dir_;
   crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
   crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
@@ -159,12 +172,7 @@ TEST_F(ClaimServiceTest, AsOfBeforeTheCorrectionShowsTheOriginal) {
 }
 
 TEST_F(ClaimServiceTest, VerdictsComeWithTheClaim) {
-  grpc::ClientContext ctx;
-  v1::GetClaimRequest req;
-  req.set_claim_id("seed-article-pipeline-cost");
-  req.set_min_watermark(Everything());
-  v1::GetClaimResponse resp;
-  ASSERT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
+  const v1::GetClaimResponse resp = Get("seed-article-pipeline-cost");
   ASSERT_EQ(resp.claim().verdicts_size(), 1);
   EXPECT_EQ(resp.claim().verdicts(0).review().rating_text(), "Unproven");
 }
@@ -193,17 +201,7 @@ TEST_F(ClaimServiceTest, AppearancesComeWithTheClaim) {
   appear("seen-2", "https://second-outlet.example/2015/pipeline-2", "SECOND OUTLET",
          1439683200000000);
   appear("seen-3", "https://www.posts.example/p/1", "", 0);
-  auto get = [&](uint64_t as_of_sequence) {
-    grpc::ClientContext ctx;
-    v1::GetClaimRequest req;
-    req.set_claim_id("seed-novak-pipeline-ready");
-    req.set_min_watermark(Everything());
-    if (as_of_sequence > 0) req.mutable_as_of()->set_sequence(as_of_sequence);
-    v1::GetClaimResponse resp;
-    EXPECT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
-    return resp;
-  };
-  v1::GetClaimResponse now = get(0);
+  v1::GetClaimResponse now = Get("seed-novak-pipeline-ready");
   ASSERT_EQ(now.claim().appearances_size(), 3);
   EXPECT_EQ(now.claim().appearances(0).appearance().repeated_by(), "a columnist");
   EXPECT_EQ(now.claim().appearances(2).appearance().source().url(), "https://www.posts.example/p/1");
@@ -213,7 +211,7 @@ TEST_F(ClaimServiceTest, AppearancesComeWithTheClaim) {
   EXPECT_EQ(now.claim().status(), v1::ACTIVE);  // appearances change no status
   EXPECT_EQ(now.claim().history(now.claim().history_size() - 1).kind(), "claim_appeared");
   // As of before the appearances: none, and the claim's own source first.
-  v1::GetClaimResponse then = get(before - 1);
+  v1::GetClaimResponse then = Get("seed-novak-pipeline-ready", before - 1);
   EXPECT_EQ(then.claim().appearances_size(), 0);
   EXPECT_EQ(then.claim().independent_publishers(), 1u);
   EXPECT_EQ(then.claim().first_appearance().url(), now.claim().claim().source().url());
@@ -226,12 +224,7 @@ TEST_F(ClaimServiceTest, TheExampleAppearanceAndRelationAreAcceptedAndShown) {
       ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
     }
   }
-  grpc::ClientContext ctx;
-  v1::GetClaimRequest req;
-  req.set_claim_id("seed-novak-pipeline-ready");
-  req.set_min_watermark(Everything());
-  v1::GetClaimResponse resp;
-  ASSERT_TRUE(claims_->GetClaim(&ctx, req, &resp).ok());
+  const v1::GetClaimResponse resp = Get("seed-novak-pipeline-ready");
   ASSERT_EQ(resp.claim().appearances_size(), 1);
   EXPECT_EQ(resp.claim().independent_publishers(), 2u);
   ASSERT_EQ(resp.claim().relations_size(), 1);
@@ -262,12 +255,7 @@ TEST_F(ClaimServiceTest, RelationsComeWithBothClaimsAndListByClaimant) {
   relate("rel-3", "seed-ryabkov-no-jealousy", "seed-ryabkov-india-ties-unaffected",
          v1::ClaimRelated::CONTRADICTS);
 
-  grpc::ClientContext ctx;
-  v1::GetClaimRequest get;
-  get.set_claim_id("seed-novak-pipeline-ready");
-  get.set_min_watermark(Everything());
-  v1::GetClaimResponse claim;
-  ASSERT_TRUE(claims_->GetClaim(&ctx, get, &claim).ok());
+  const v1::GetClaimResponse claim = Get("seed-novak-pipeline-ready");
   ASSERT_EQ(claim.claim().relations_size(), 2);  // recorded on the other claim, listed here too
   EXPECT_EQ(claim.claim().relations(0).relation().flip(), v1::ClaimRelated::HALF_FLIP);
 
