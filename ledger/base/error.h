@@ -67,6 +67,9 @@ inline constexpr absl::string_view kTooManyStreams = "TOO_MANY_STREAMS";
 inline constexpr absl::string_view kLogStopped = "LOG_STOPPED";
 inline constexpr absl::string_view kShuttingDown = "SHUTTING_DOWN";
 inline constexpr absl::string_view kNoCheckpointYet = "NO_CHECKPOINT_YET";
+// The claim-state map has no commitment yet (views still loading or catching up), or this
+// server (a follower) cannot sign one.
+inline constexpr absl::string_view kMapNotCommitted = "MAP_NOT_COMMITTED";
 }  // namespace reason
 
 }  // namespace ledger

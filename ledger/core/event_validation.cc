@@ -16,6 +16,7 @@
 #include "ledger/base/error.h"
 #include "ledger/core/limits.h"
 #include "ledger/format/entry.h"
+#include "ledger/merkle/hasher.h"
 
 namespace ledger::core {
 namespace {
@@ -536,6 +537,7 @@ absl::StatusOr<StoredEntry> DecodeStoredEntry(SequenceNumber sequence,
   e.event_id = std::string(view->event_id);
   e.key_id = std::string(view->key_id);
   e.event = *std::move(event);
+  e.leaf_hash = merkle::HashLeaf(leaf_data);
   return e;
 }
 

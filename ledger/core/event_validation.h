@@ -50,6 +50,7 @@ struct StoredEntry {
   std::string event_id;
   std::string key_id;  // 32 bytes: the signer
   ledger::v1::Event event;
+  Hash leaf_hash{};  // RFC 6962 leaf hash of the leaf data (merkle::HashLeaf)
 };
 
 // The one way to read a stored entry's content (the views, their queries): DATA_LOSS naming

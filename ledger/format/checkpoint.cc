@@ -235,4 +235,45 @@ absl::StatusOr<TrustedLogKey> ParseLogKey(absl::string_view text_or_file) {
   return key;
 }
 
+std::string MapCheckpointText(const MapCheckpoint& m) {
+  return absl::StrCat(CheckpointText(m.checkpoint), kMapRootExtension, " ",
+                      absl::Base64Escape(AsStringView(m.map_root)), "\n");
+}
+
+std::string SignMapCheckpoint(const MapCheckpoint& m, const crypto::Ed25519PrivateKey& key) {
+  const std::string text = MapCheckpointText(m);
+  const std::string& origin = m.checkpoint.origin;
+  std::string sig = NoteKeyHash(origin, key.public_key()) + key.Sign(text);
+  return absl::StrCat(text, "\n", kSignaturePrefix, origin, " ", absl::Base64Escape(sig), "\n");
+}
+
+absl::StatusOr<MapCheckpoint> VerifyMapCheckpoint(absl::string_view note,
+                                                  const NoteVerifier& verifier) {
+  absl::StatusOr<Checkpoint> cp = VerifyCheckpoint(note, verifier);
+  if (!cp.ok()) return cp.status();
+  absl::string_view text;
+  std::vector<absl::string_view> signature_lines;
+  if (absl::Status s = SplitNote(note, &text, &signature_lines); !s.ok()) return s;
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  lines.pop_back();  // the text ends with a newline
+  if (lines.size() != 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "map checkpoint must have 4 lines (origin, tree size, log root, map root), got ",
+        lines.size()));
+  }
+  const std::string prefix = absl::StrCat(kMapRootExtension, " ");
+  std::string root;
+  if (!absl::StartsWith(lines[3], prefix) ||
+      !absl::Base64Unescape(lines[3].substr(prefix.size()), &root) || root.size() != 32 ||
+      absl::Base64Escape(root) != lines[3].substr(prefix.size())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "map checkpoint line 4 must be \"", kMapRootExtension,
+        " <32-byte map root in padded standard base64>\""));
+  }
+  MapCheckpoint m;
+  m.checkpoint = *cp;
+  m.map_root = HashFromBytes(root);
+  return m;
+}
+
 }  // namespace ledger::format

@@ -92,6 +92,29 @@ absl::StatusOr<Checkpoint> VerifyCheckpoint(absl::string_view note,
 // checkpoint they cannot verify. InvalidArgument when malformed.
 absl::StatusOr<Checkpoint> ParseCheckpointUnverified(absl::string_view note);
 
+// ---- Map checkpoints (docs/format.md §12) ---------------------------------------------------
+// A checkpoint of the log at one tree size with one extension line that commits the
+// claim-state map (ledger/merkle/state_map.h) as of that size:
+//
+//   <origin>\n<tree size>\n<base64 log root>\nfactledger/v1/claim-state-map <base64 map root>\n
+//
+// signed by the log key like every checkpoint. Any tlog-checkpoint verifier accepts it as a
+// checkpoint (extension lines are allowed); VerifyMapCheckpoint also reads the map root.
+inline constexpr absl::string_view kMapRootExtension = "factledger/v1/claim-state-map";
+
+struct MapCheckpoint {
+  Checkpoint checkpoint;
+  Hash map_root{};
+};
+
+std::string MapCheckpointText(const MapCheckpoint& map_checkpoint);
+std::string SignMapCheckpoint(const MapCheckpoint& map_checkpoint,
+                              const crypto::Ed25519PrivateKey& key);
+// VerifyCheckpoint, then: exactly one extension line, the map root's, in canonical base64.
+// DataLoss / InvalidArgument naming what is wrong.
+absl::StatusOr<MapCheckpoint> VerifyMapCheckpoint(absl::string_view note,
+                                                  const NoteVerifier& verifier);
+
 }  // namespace ledger::format
 
 #endif  // LEDGER_FORMAT_CHECKPOINT_H_

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/ed25519.h"
+#include "ledger/views/claim_state.h"
 #include "ledger/views/match_text.h"
 
 namespace ledger::views {
@@ -517,6 +518,7 @@ std::vector<std::unique_ptr<Projection>> DefaultProjections() {
   p.push_back(NewKeysProjection());
   p.push_back(NewVerdictsProjection());
   p.push_back(NewMatchProjection());
+  p.push_back(NewClaimStateProjection());
   return p;
 }
 

@@ -88,6 +88,7 @@ schema::ViewTag TagOf(absl::string_view view) {
   if (view == schema::kTimelineView) return ViewTag::kTimeline;
   if (view == schema::kKeysView) return ViewTag::kKeys;
   if (view == schema::kMatchView) return ViewTag::kMatch;
+  if (view == "claim_state") return ViewTag::kClaimState;
   return ViewTag::kVerdicts;
 }
 

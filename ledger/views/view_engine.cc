@@ -417,9 +417,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
               return false;
             }
           }
-          if (seq + 1 == end) {
-            last_leaf_hash = merkle::HashLeaf(leaf);
-          }
+          if (seq + 1 == end) last_leaf_hash = entry.leaf_hash;
           ++expected;
           return true;
         });

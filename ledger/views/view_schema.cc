@@ -142,6 +142,14 @@ bool ConsumeOrderedString(absl::string_view* in, std::string* out) {
 std::string MetaSchemaKey() {
   return WithKind(ViewPrefix(ViewTag::kMeta, kMetaName), kMetaSchemaRecord);
 }
+std::string MetaMapCommitPrefix() {
+  return WithKind(ViewPrefix(ViewTag::kMeta, kMetaName), kMetaMapCommitRecord);
+}
+
+std::string MetaMapCommitKey(TreeSize tree_size) {
+  return MetaMapCommitPrefix() + EncodeU64(tree_size);
+}
+
 std::string MetaFingerprintKey() {
   return WithKind(ViewPrefix(ViewTag::kMeta, kMetaName), kMetaFingerprintRecord);
 }

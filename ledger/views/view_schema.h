@@ -61,7 +61,8 @@ namespace ledger::views::schema {
 // 4: terms fold Unicode (NFKC_Casefold); claimants and entities are indexed under their stable
 //    id and their name; the verdicts view keeps every claimant term of a claim; a key's state
 //    holds its compromise window.
-inline constexpr uint32_t kViewSchemaVersion = 4;
+// 5: the claim_state view (claim_state.h).
+inline constexpr uint32_t kViewSchemaVersion = 5;
 
 // valid_until of an index range that is still open.
 inline constexpr SequenceNumber kOpenSequence = ~uint64_t{0};
@@ -81,6 +82,7 @@ enum class ViewTag : uint8_t {
   kKeys = 0x08,
   kVerdicts = 0x09,
   kMatch = 0x0A,
+  kClaimState = 0x0B,  // claim_state.h
 };
 
 inline constexpr absl::string_view kMetaName = "meta";
@@ -109,6 +111,7 @@ inline constexpr uint8_t kVerdictClaimRecord = 0x02;  // verdicts: claim id -> c
 inline constexpr uint8_t kMatchRecord = 0x01;         // match: claim id -> MatchRecord
 inline constexpr uint8_t kMetaSchemaRecord = 0x01;    // meta: u32be(kViewSchemaVersion)
 inline constexpr uint8_t kMetaFingerprintRecord = 0x02;  // meta: the last entry read
+inline constexpr uint8_t kMetaMapCommitRecord = 0x03;    // meta: u64be(size) -> map root
 
 // Claim status. Stored in the claims view and as the status index's term.
 enum class ClaimStatus : uint8_t { kActive = 1, kCorrected = 2, kRetracted = 3 };
@@ -151,6 +154,9 @@ bool ConsumeOrderedString(absl::string_view* in, std::string* out);
 
 std::string MetaSchemaKey();
 std::string MetaFingerprintKey();
+// A claim-state map commitment (claim_state_map.h): prefix || u64be(tree size) -> map root.
+std::string MetaMapCommitPrefix();
+std::string MetaMapCommitKey(TreeSize tree_size);
 std::string EncodeU32(uint32_t v);
 std::string EncodeU64(uint64_t v);
 // DataLoss naming `what` unless `bytes` is exactly 4 / 8 bytes.
