@@ -242,6 +242,25 @@ absl::StatusOr<v1::GetClaimResponse> LedgerClient::GetClaim(const v1::GetClaimRe
   return resp;
 }
 
+absl::StatusOr<v1::ProveStateResponse> LedgerClient::ProveState(const v1::ProveStateRequest& req) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::ProveStateResponse resp;
+  absl::Status s = Convert(claims_->ProveState(&ctx, req, &resp), "ProveState");
+  if (!s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<v1::ListMapCheckpointsResponse> LedgerClient::ListMapCheckpoints(
+    const v1::ListMapCheckpointsRequest& req) {
+  grpc::ClientContext ctx;
+  SetDeadline(&ctx);
+  v1::ListMapCheckpointsResponse resp;
+  absl::Status s = Convert(claims_->ListMapCheckpoints(&ctx, req, &resp), "ListMapCheckpoints");
+  if (!s.ok()) return s;
+  return resp;
+}
+
 absl::StatusOr<v1::ListRelationsResponse> LedgerClient::ListRelations(
     const v1::ListRelationsRequest& req) {
   grpc::ClientContext ctx;

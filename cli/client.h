@@ -76,6 +76,10 @@ class LedgerClient {
 
   // Claim queries (ledger.v1.ClaimService); the deadline is set like every other call.
   absl::StatusOr<ledger::v1::GetClaimResponse> GetClaim(const ledger::v1::GetClaimRequest& req);
+  absl::StatusOr<ledger::v1::ProveStateResponse> ProveState(
+      const ledger::v1::ProveStateRequest& req);
+  absl::StatusOr<ledger::v1::ListMapCheckpointsResponse> ListMapCheckpoints(
+      const ledger::v1::ListMapCheckpointsRequest& req);
   absl::StatusOr<ledger::v1::ListRelationsResponse> ListRelations(
       const ledger::v1::ListRelationsRequest& req);
   absl::StatusOr<ledger::v1::MatchClaimsResponse> MatchClaims(

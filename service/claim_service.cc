@@ -26,6 +26,24 @@ views::AsOf ToAsOf(const v1::AsOf& a) {
   }
 }
 
+void FillStateProof(const views::StateProofAnswer& a, v1::StateProof* out) {
+  out->set_tree_size(a.tree_size);
+  out->set_map_checkpoint(a.map_checkpoint);
+  out->set_map_root(std::string(AsStringView(a.map_root)));
+  out->set_map_key(std::string(AsStringView(a.map_key)));
+  if (a.state.has_value()) out->set_state_hash(std::string(AsStringView(*a.state)));
+  for (const Hash& h : a.proof.siblings) out->add_siblings(std::string(AsStringView(h)));
+  if (a.proof.terminal.has_value()) {
+    out->set_terminal_key(std::string(AsStringView(a.proof.terminal->key)));
+    out->set_terminal_value(std::string(AsStringView(a.proof.terminal->value)));
+  }
+}
+
+absl::Status NoStateMap() {
+  return MakeError(absl::StatusCode::kUnavailable, reason::kMapNotCommitted, "",
+                   "this server keeps no claim-state map");
+}
+
 void FillReadPoint(const views::ReadPoint& p, v1::ReadPoint* out) {
   out->set_as_of_size(p.as_of_size);
   out->set_watermark(p.watermark);
@@ -98,7 +116,25 @@ grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
   if (absl::Status s = AwaitWatermark(context, req->min_watermark()); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  absl::StatusOr<views::ClaimDetails> c = queries_.GetClaim(req->claim_id(), ToAsOf(req->as_of()));
+  views::AsOf as_of = ToAsOf(req->as_of());
+  if (req->with_proof()) {
+    if (req->has_as_of()) {
+      return ToGrpcStatus(MakeError(
+          absl::StatusCode::kInvalidArgument, reason::kInvalidRequest, "as_of",
+          "with_proof answers as of the latest claim-state map commitment; leave as_of unset"));
+    }
+    if (state_map_ == nullptr) return ToGrpcStatus(NoStateMap());
+    absl::StatusOr<views::StateProofAnswer> proof =
+        state_map_->Prove({views::StateSubjectKind::kClaim, req->claim_id()});
+    if (!proof.ok()) return ToGrpcStatus(proof.status());
+    if (proof->tree_size == 0) {
+      return ToGrpcStatus(MakeError(absl::StatusCode::kNotFound, reason::kClaimNotFound,
+                                    "claim_id", "the committed map is of the empty log"));
+    }
+    as_of = views::AsOf::Sequence(proof->tree_size - 1);
+    FillStateProof(*proof, resp->mutable_state_proof());
+  }
+  absl::StatusOr<views::ClaimDetails> c = queries_.GetClaim(req->claim_id(), as_of);
   if (!c.ok()) return ToGrpcStatus(c.status());
   v1::ClaimDetails* out = resp->mutable_claim();
   out->set_claim_id(c->claim_id);
@@ -132,6 +168,66 @@ grpc::Status ClaimServiceImpl::GetClaim(grpc::ServerContext* context,
   *out->mutable_first_appearance() = c->first_appearance;
   out->set_independent_publishers(c->independent_publishers);
   FillReadPoint(c->read_point, resp->mutable_read_point());
+  return grpc::Status::OK;
+}
+
+grpc::Status ClaimServiceImpl::ProveState(grpc::ServerContext* /*context*/,
+                                          const v1::ProveStateRequest* req,
+                                          v1::ProveStateResponse* resp) {
+  views::StateSubject subject;
+  switch (req->subject_case()) {
+    case v1::ProveStateRequest::kClaimId:
+      if (req->claim_id().empty() || req->claim_id().size() > core::kMaxEventIdBytes) {
+        return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                                      "claim_id",
+                                      absl::StrCat("must be 1..", core::kMaxEventIdBytes,
+                                                   " bytes, got ", req->claim_id().size())));
+      }
+      subject = {views::StateSubjectKind::kClaim, req->claim_id()};
+      break;
+    case v1::ProveStateRequest::kKeyId:
+      if (req->key_id().size() != 32) {
+        return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kInvalidField,
+                                      "key_id",
+                                      absl::StrCat("must be 32 bytes, got ", req->key_id().size())));
+      }
+      subject = {views::StateSubjectKind::kKey, req->key_id()};
+      break;
+    default:
+      return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
+                                    "subject", "set claim_id or key_id"));
+  }
+  if (state_map_ == nullptr) return ToGrpcStatus(NoStateMap());
+  absl::StatusOr<views::StateProofAnswer> proof = state_map_->Prove(subject);
+  if (!proof.ok()) return ToGrpcStatus(proof.status());
+  FillStateProof(*proof, resp->mutable_proof());
+  return grpc::Status::OK;
+}
+
+grpc::Status ClaimServiceImpl::ListMapCheckpoints(grpc::ServerContext* /*context*/,
+                                                  const v1::ListMapCheckpointsRequest* req,
+                                                  v1::ListMapCheckpointsResponse* resp) {
+  constexpr uint32_t kMaxPage = 1000;
+  if (req->page_size() > kMaxPage) {
+    return ToGrpcStatus(MakeError(absl::StatusCode::kInvalidArgument, reason::kLimitExceeded,
+                                  "page_size",
+                                  absl::StrCat(req->page_size(), " exceeds the limit ", kMaxPage)));
+  }
+  if (state_map_ == nullptr) return ToGrpcStatus(NoStateMap());
+  const size_t page = req->page_size() == 0 ? 100 : req->page_size();
+  absl::StatusOr<std::vector<views::MapCommit>> commits =
+      state_map_->ListCommits(req->from_tree_size(), page + 1);
+  if (!commits.ok()) return ToGrpcStatus(commits.status());
+  for (size_t i = 0; i < commits->size() && i < page; ++i) {
+    const views::MapCommit& c = (*commits)[i];
+    absl::StatusOr<std::string> note = state_map_->NoteFor(c);
+    if (!note.ok()) return ToGrpcStatus(note.status());
+    v1::MapCheckpointInfo* o = resp->add_checkpoints();
+    o->set_tree_size(c.tree_size);
+    o->set_map_root(std::string(AsStringView(c.map_root)));
+    o->set_note(*note);
+  }
+  if (commits->size() > page) resp->set_next_from_tree_size((*commits)[page].tree_size);
   return grpc::Status::OK;
 }
 

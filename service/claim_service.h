@@ -5,6 +5,7 @@
 
 #include "ledger/store/log_store.h"
 #include "ledger/v1/claim_service.grpc.pb.h"
+#include "ledger/views/claim_state_map.h"
 #include "ledger/views/match_index.h"
 #include "ledger/views/queries.h"
 #include "ledger/views/view_engine.h"
@@ -16,12 +17,16 @@ namespace ledger::service {
 class ClaimServiceImpl final : public ledger::v1::ClaimService::Service {
  public:
   // `match` may be null: MatchClaims is then UNAVAILABLE.
+  // `state_map` may be null: ProveState, ListMapCheckpoints and GetClaim.with_proof are then
+  // UNAVAILABLE.
   ClaimServiceImpl(const views::ViewEngine* engine, const views::ViewUpdater* updater,
-                   const store::LogStore* log, const views::MatchIndex* match = nullptr)
+                   const store::LogStore* log, const views::MatchIndex* match = nullptr,
+                   const views::ClaimStateMap* state_map = nullptr)
       : engine_(engine),
         updater_(updater),
         log_(log),
         match_(match),
+        state_map_(state_map),
         queries_(&engine->store(), log) {}
 
   grpc::Status GetClaim(grpc::ServerContext* context, const ledger::v1::GetClaimRequest* request,
@@ -43,6 +48,12 @@ class ClaimServiceImpl final : public ledger::v1::ClaimService::Service {
   grpc::Status MatchClaims(grpc::ServerContext* context,
                            const ledger::v1::MatchClaimsRequest* request,
                            ledger::v1::MatchClaimsResponse* response) override;
+  grpc::Status ProveState(grpc::ServerContext* context,
+                          const ledger::v1::ProveStateRequest* request,
+                          ledger::v1::ProveStateResponse* response) override;
+  grpc::Status ListMapCheckpoints(grpc::ServerContext* context,
+                                  const ledger::v1::ListMapCheckpointsRequest* request,
+                                  ledger::v1::ListMapCheckpointsResponse* response) override;
 
  private:
   // Waits (within the call's deadline) for the views to apply `min_watermark` entries.
@@ -52,6 +63,7 @@ class ClaimServiceImpl final : public ledger::v1::ClaimService::Service {
   const views::ViewUpdater* const updater_;
   const store::LogStore* const log_;
   const views::MatchIndex* const match_;
+  const views::ClaimStateMap* const state_map_;
   const views::ViewQueries queries_;
 };
 

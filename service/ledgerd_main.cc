@@ -52,6 +52,7 @@
 #include "ledger/datadir/layout.h"
 #include "ledger/replication/follower.h"
 #include "ledger/replication/fork_evidence.h"
+#include "ledger/views/claim_state_map.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
 #include "ledger/views/view_engine.h"
@@ -160,6 +161,7 @@ struct ServeFlags {
   int max_pollers = 64;
   std::string metrics_listen;
   int views_coalesce_ms = 20;
+  int map_commit_interval_ms = 1000;
   int views_write_buffer_mb = 0;
   int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
   bool views_wal = false;
@@ -461,6 +463,29 @@ int Serve(const ServeFlags& flags) {
                       {"hint", "rebuild the views: ledgerctl rebuild --data-dir <data-dir>"}});
     return kExitDataDir;
   }
+  // The claim-state map (docs/format.md §12): loaded from the claim_state view, committed and
+  // signed at most once per --map-commit-interval-ms. Declared before the updater, like the
+  // match index.
+  ledger::views::ClaimStateMapOptions map_options;
+  map_options.commit_interval = absl::Milliseconds(flags.map_commit_interval_ms);
+  const ledger::store::LogStore* map_log_store = &(*log)->store();
+  map_options.checkpoint_at = [map_log_store](ledger::TreeSize size) {
+    return map_log_store->GetCheckpoint(size);
+  };
+  if (!(*log)->is_follower()) {
+    const ledger::core::Log* signing_log = log->get();
+    map_options.sign = [signing_log](const ledger::format::MapCheckpoint& m) {
+      absl::StatusOr<std::string> note = signing_log->SignMapCheckpoint(m);
+      return note.ok() ? *note : std::string();
+    };
+  }
+  auto state_map = ledger::views::ClaimStateMap::Attach(engine->get(), std::move(map_options));
+  if (!state_map.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cannot load the claim-state map",
+                     {{"error", std::string(state_map.status().message())},
+                      {"hint", "rebuild the views: ledgerctl rebuild --data-dir <data-dir>"}});
+    return kExitDataDir;
+  }
   ledger::views::ViewUpdaterOptions updater_options;
   updater_options.coalesce_delay = absl::Milliseconds(flags.views_coalesce_ms);
   ledger::core::Log* const served_log = log->get();
@@ -472,7 +497,7 @@ int Serve(const ServeFlags& flags) {
   updater.Start();
   view_updater.store(&updater);
   ledger::service::ClaimServiceImpl claim_service(engine->get(), &updater, &(*log)->store(),
-                                                  match_index->get());
+                                                  match_index->get(), state_map->get());
   builder.RegisterService(&claim_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -638,6 +663,11 @@ int main(int argc, char** argv) {
                     "that asks for a watermark never waits for it); 0: after every commit")
       ->capture_default_str()
       ->check(CLI::Range(0, 60000));
+  serve->add_option("--map-commit-interval-ms", sf.map_commit_interval_ms,
+                    "The claim-state map is committed and signed at most this often (the map "
+                    "proofs' root lags the views by at most this much)")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600000));
   serve->add_option("--views-file-entries", sf.views_file_entries,
                     "A views catch-up at least this many entries behind writes its records as "
                     "sorted files ingested whole instead of through the memtable (cheaper per "

@@ -9,10 +9,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "cli/bundle.h"
+#include "cli/claim_source.h"
 #include "cli/claimreview.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/common.h"
 #include "cli/exit_codes.h"
+#include "cli/explain.h"
 #include "cli/json.h"
 #include "cli/log_reader.h"
 #include "cli/output.h"
@@ -95,6 +97,133 @@ int RunBundle(const BundleFlags& f) {
   return kExitOk;
 }
 
+struct ExplainFlags {
+  SourceOptions source;
+  bool json = false;
+  std::string claim_id, out, log_key;
+};
+
+// explain CLAIM: the claim's state as of the latest map commitment, its map proof and every
+// entry behind it (cli/explain.h).
+int RunExplain(const ExplainFlags& f) {
+  if (!f.source.data_dir.empty()) {
+    std::cerr << "ledgerctl: explain needs a running ledgerd (--server): the claim-state map "
+                 "is committed and signed by the server\n";
+    return kExitUsage;
+  }
+  int rc = kExitOk;
+  auto log = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
+  if (!log.has_value()) return rc;
+  absl::StatusOr<std::unique_ptr<ClaimSource>> claims = ClaimSource::Open(f.source);
+  if (!claims.ok()) return ReportOpenError(claims.status());
+  LedgerClient* client = (*claims)->client();
+
+  ExplainBundle b;
+  b.claim_id = f.claim_id;
+  v1::StateProof proof;
+  v1::GetClaimRequest req;
+  req.set_claim_id(f.claim_id);
+  req.set_with_proof(true);
+  absl::StatusOr<v1::GetClaimResponse> got = client->GetClaim(req);
+  if (got.ok()) {
+    proof = got->state_proof();
+    b.stated = StatedAnswer(got->claim());
+  } else if (absl::IsNotFound(got.status())) {
+    // Unknown as of the commitment: prove it absent.
+    v1::ProveStateRequest preq;
+    preq.set_claim_id(f.claim_id);
+    absl::StatusOr<v1::ProveStateResponse> p = client->ProveState(preq);
+    if (!p.ok()) return ReportError(p.status());
+    proof = p->proof();
+  } else {
+    return ReportError(got.status());
+  }
+  if (proof.map_checkpoint().empty()) {
+    std::cerr << "ledgerctl: the server signs no map checkpoints (a follower holds no log key): "
+                 "explain against the leader\n";
+    return kExitRefused;
+  }
+  absl::StatusOr<format::Checkpoint> cp = format::ParseCheckpointUnverified(proof.map_checkpoint());
+  if (!cp.ok()) return ReportError(cp.status());
+  absl::StatusOr<merkle::MapProof> map_proof = MapProofOf(proof);
+  if (!map_proof.ok()) return ReportError(map_proof.status());
+  b.origin = cp->origin;
+  b.tree_size = proof.tree_size();
+  b.map_checkpoint = proof.map_checkpoint();
+  b.map_proof = *std::move(map_proof);
+  if (!proof.state_hash().empty()) b.state_hash = HashFromBytes(proof.state_hash());
+  std::map<std::string, crypto::PublicKey> keys;
+  for (SequenceNumber seq : b.stated.history) {
+    absl::StatusOr<ledger::v1::Entry> entry = log->reader->GetEntry(seq);
+    if (!entry.ok()) return ReportError(entry.status());
+    absl::StatusOr<ProofBundle> e =
+        BundleOfEntry(log->reader.get(), *entry, *cp, b.map_checkpoint, std::nullopt, &keys);
+    if (!e.ok()) return ReportError(e.status());
+    b.entries.push_back(*std::move(e));
+  }
+  const std::string document = EncodeExplainBundle(b);
+  // Never hand out a bundle that does not verify.
+  if (log->verifier.has_value()) {
+    absl::StatusOr<VerifiedExplain> check = VerifyExplainBundle(document, *log->verifier);
+    if (!check.ok()) {
+      std::cerr << "ledgerctl: the explain bundle does not verify: " << check.status().message()
+                << "\n";
+      return kExitNotIntact;
+    }
+  }
+  if (absl::Status s = WriteFileAtomically(f.out, document); !s.ok()) {
+    std::cerr << "ledgerctl: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  if (f.json) {
+    JsonObject o;
+    o.AddString("file", f.out).AddString("claim_id", b.claim_id).AddUint("tree_size", b.tree_size)
+        .AddBool("exists", b.stated.exists).AddUint("entries", b.entries.size())
+        .AddBool("checkpoint_signature_checked", log->verifier.has_value());
+    if (b.stated.exists) o.AddString("status", b.stated.status);
+    std::cout << o.Build() << "\n";
+  } else if (b.stated.exists) {
+    std::cout << "wrote " << f.out << ": claim " << b.claim_id << " is " << b.stated.status
+              << " as of tree size " << b.tree_size << " (" << b.entries.size()
+              << " entries, " << b.stated.verdicts.size() << " verdicts)\n";
+  } else {
+    std::cout << "wrote " << f.out << ": no entry concerns claim " << b.claim_id
+              << " as of tree size " << b.tree_size << " (a proof of absence)\n";
+  }
+  return kExitOk;
+}
+
+void PrintExplainVerified(const std::string& file, const VerifiedExplain& v, bool json) {
+  const ClaimAnswer& a = v.replayed;
+  const ExplainBundle& b = v.bundle;
+  if (json) {
+    JsonObject o;
+    o.AddString("file", file).AddBool("verified", true).AddString("claim_id", b.claim_id)
+        .AddUint("tree_size", b.tree_size).AddString("origin", b.origin)
+        .AddString("map_root", HexEncode(v.map_checkpoint.map_root)).AddBool("exists", a.exists);
+    if (a.exists) {
+      o.AddString("status", a.status).AddUint("version_sequence", a.version_sequence)
+          .AddUint("entries", a.history.size()).AddUint("verdicts", a.verdicts.size())
+          .AddUint("appearances", a.appearances.size()).AddUint("relations", a.relations.size());
+    }
+    std::cout << o.Build() << "\n";
+    return;
+  }
+  if (!a.exists) {
+    std::cout << file << ": verified\n  as of tree size " << b.tree_size << " of " << b.origin
+              << ", no entry concerns claim " << b.claim_id
+              << " (the signed claim-state map proves it absent)\n";
+    return;
+  }
+  std::cout << file << ": verified\n  as of tree size " << b.tree_size << " of " << b.origin
+            << ", claim " << b.claim_id << " stands " << a.status
+            << "\n  current version: entry " << a.version_sequence << "; " << a.verdicts.size()
+            << " verdicts, " << a.appearances.size() << " appearances, " << a.relations.size()
+            << " relations\n  complete: the " << a.history.size()
+            << " entries reproduce the claim's state hash in the signed claim-state map (no "
+               "correction, retraction or verdict left out)\n";
+}
+
 struct BundleVerifyFlags {
   bool json = false;
   std::vector<std::string> files;
@@ -171,6 +300,21 @@ int RunBundleVerify(const BundleVerifyFlags& f) {
     if (!document.ok()) {
       std::cerr << "ledgerctl: " << document.status().message() << "\n";
       rc = std::max(rc, kExitUsage);
+      continue;
+    }
+    if (IsExplainBundle(*document)) {
+      absl::StatusOr<VerifiedExplain> v = VerifyExplainBundle(*document, *verifier);
+      if (v.ok()) {
+        PrintExplainVerified(file, *v, f.json);
+      } else {
+        rc = kExitNotIntact;
+        if (f.json) {
+          std::cout << JsonObject().AddString("file", file).AddBool("verified", false)
+                           .AddString("problem", v.status().message()).Build() << "\n";
+        } else {
+          std::cout << file << ": NOT VERIFIED: " << v.status().message() << "\n";
+        }
+      }
       continue;
     }
     if (!IsProofBundle(*document)) {
@@ -261,6 +405,26 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
               "Exits 0 when every bundle verifies, 2 otherwise.\nExample:\n"
               "  ledgerctl bundle verify claim-14.json --log-key \"$(cat verifier-key)\"");
   table->Add(verify, [vf] { return RunBundleVerify(*vf); });
+
+  auto ef = std::make_shared<ExplainFlags>();
+  CLI::App* explain = app->add_subcommand(
+      "explain", "Write a claim's verifiable answer: its state, the claim-state map proof and "
+                 "every entry behind it (bundle verify checks it)");
+  AddSourceFlags(explain, &ef->source);
+  AddJsonFlag(explain, &ef->json);
+  explain->add_option("claim_id", ef->claim_id, "The claim")->required();
+  explain->add_option("--out", ef->out, "Bundle file to write")->required();
+  explain->add_option("--log-key", ef->log_key,
+                      "Checkpoint verifier key: check the bundle before writing it");
+  SetExamples(explain,
+              "The answer is as of the server's latest claim-state map commitment (at most "
+              "--map-commit-interval-ms\nbehind its views). bundle verify checks the map "
+              "checkpoint's signature, the claim's map\nproof, every entry's signature and "
+              "inclusion proof, recomputes the claim's state hash\nfrom the entries (so none was "
+              "left out) and replays them against the stated state.\nExample:\n"
+              "  ledgerctl explain claim-0001 --out claim-0001.explain.json\n"
+              "  ledgerctl bundle verify claim-0001.explain.json --log-key \"$(cat verifier-key)\"");
+  table->Add(explain, [ef] { return RunExplain(*ef); });
 }
 
 }  // namespace ledger::cli

@@ -227,6 +227,13 @@ absl::StatusOr<InclusionProof> Log::ProveInclusion(SequenceNumber sequence,
   return proof;
 }
 
+absl::StatusOr<std::string> Log::SignMapCheckpoint(const format::MapCheckpoint& m) const {
+  if (!log_key_.has_value()) {
+    return absl::FailedPreconditionError("a follower holds no log key to sign with");
+  }
+  return format::SignMapCheckpoint(m, *log_key_);
+}
+
 absl::StatusOr<InclusionProof> Log::ProveInclusionByLeafHash(const Hash& leaf_hash,
                                                              TreeSize tree_size) const {
   LEDGER_ASSIGN_OR_RETURN(std::optional<SequenceNumber> seq, store_->GetLeafIndex(leaf_hash));

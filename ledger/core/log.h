@@ -239,6 +239,9 @@ class Log {
                                             const std::string& checkpoint_note);
 
   bool is_follower() const { return !log_key_.has_value(); }
+  // Signs a map checkpoint (docs/format.md §12) with the log key. FAILED_PRECONDITION on a
+  // follower.
+  absl::StatusOr<std::string> SignMapCheckpoint(const format::MapCheckpoint& map_checkpoint) const;
   const LogIdentity& identity() const { return identity_; }
   // The C2SP verifier key of this log's checkpoints.
   std::string CheckpointVerifierKey() const;

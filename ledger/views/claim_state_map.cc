@@ -269,6 +269,17 @@ absl::StatusOr<std::vector<MapCommit>> ClaimStateMap::ListCommits(TreeSize from,
   return out;
 }
 
+absl::StatusOr<std::string> ClaimStateMap::NoteFor(const MapCommit& commit) const {
+  if (!options_.sign) return std::string();
+  LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> note, options_.checkpoint_at(commit.tree_size));
+  if (!note.has_value()) {
+    return absl::DataLossError(absl::StrCat("a map commitment is recorded at tree size ",
+                                            commit.tree_size, " but the log holds no checkpoint there"));
+  }
+  LEDGER_ASSIGN_OR_RETURN(format::Checkpoint cp, format::ParseCheckpointUnverified(*note));
+  return options_.sign(format::MapCheckpoint{cp, commit.map_root});
+}
+
 absl::StatusOr<Hash> ClaimStateMap::CommittedRootAt(TreeSize tree_size) const {
   LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> v,
                           store_->Get(schema::MetaMapCommitKey(tree_size)));

@@ -85,6 +85,9 @@ class ClaimStateMap : public ViewListener {
   absl::StatusOr<StateProofAnswer> Prove(const StateSubject& subject) const;
   // Recorded commitments with tree_size >= from, in order, at most `limit`.
   absl::StatusOr<std::vector<MapCommit>> ListCommits(TreeSize from, size_t limit) const;
+  // The signed map checkpoint of a recorded commitment ("" on a follower). Ed25519 signatures
+  // are deterministic: the same bytes every time.
+  absl::StatusOr<std::string> NoteFor(const MapCommit& commit) const;
   // The map root recorded for exactly `tree_size`; NotFound when none.
   absl::StatusOr<Hash> CommittedRootAt(TreeSize tree_size) const;
   // Bytes of the in-memory map.
