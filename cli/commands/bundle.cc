@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "cli/bundle.h"
@@ -101,6 +102,8 @@ struct ExplainFlags {
   SourceOptions source;
   bool json = false;
   std::string claim_id, out, log_key;
+  uint64_t min_tree_size = 0;
+  int wait_seconds = 30;
 };
 
 // explain CLAIM: the claim's state as of the latest map commitment, its map proof and every
@@ -118,6 +121,26 @@ int RunExplain(const ExplainFlags& f) {
   if (!claims.ok()) return ReportOpenError(claims.status());
   LedgerClient* client = (*claims)->client();
 
+  // --min-tree-size: wait for a commitment that covers it (the map lags the log by at most
+  // the server's --map-commit-interval-ms once the views have caught up).
+  if (f.min_tree_size > 0) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(f.wait_seconds);
+    v1::ProveStateRequest preq;
+    preq.set_claim_id(f.claim_id);
+    for (;;) {
+      absl::StatusOr<v1::ProveStateResponse> p = client->ProveState(preq);
+      if (p.ok() && p->proof().tree_size() >= f.min_tree_size) break;
+      if (!p.ok() && !absl::IsFailedPrecondition(p.status())) return ReportError(p.status());
+      if (absl::Now() >= deadline) {
+        std::cerr << "ledgerctl: the server's claim-state map has no commitment at tree size "
+                  << f.min_tree_size << " or later after " << f.wait_seconds << " s (latest: "
+                  << (p.ok() ? absl::StrCat(p->proof().tree_size()) : std::string("none"))
+                  << "); are its views catching up? (ledgerctl status)\n";
+        return kExitRefused;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  }
   ExplainBundle b;
   b.claim_id = f.claim_id;
   v1::StateProof proof;
@@ -416,6 +439,12 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
   explain->add_option("--out", ef->out, "Bundle file to write")->required();
   explain->add_option("--log-key", ef->log_key,
                       "Checkpoint verifier key: check the bundle before writing it");
+  explain->add_option("--min-tree-size", ef->min_tree_size,
+                      "Wait (up to --wait seconds) for a map commitment at this tree size or "
+                      "later, e.g. your append's sequence + 1");
+  explain->add_option("--wait", ef->wait_seconds, "Seconds --min-tree-size waits at most")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
   SetExamples(explain,
               "The answer is as of the server's latest claim-state map commitment (at most "
               "--map-commit-interval-ms\nbehind its views). bundle verify checks the map "
