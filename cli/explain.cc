@@ -109,7 +109,7 @@ absl::StatusOr<ClaimAnswer> AnswerOf(const Json& j) {
   return a;
 }
 
-// docs/format.md §12, "Replaying a claim".
+// docs/format.md §13, "Replaying a claim".
 absl::StatusOr<ClaimAnswer> Replay(const std::string& claim_id,
                                    const std::vector<VerifiedBundle>& entries) {
   ClaimAnswer a;

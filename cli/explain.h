@@ -1,5 +1,5 @@
 // Explain bundles: a claim's state as of a tree size, with everything needed to check it with
-// no server (docs/format.md §12, docs/cli.md "Explain bundles"):
+// no server (docs/format.md §13, docs/cli.md "Explain bundles"):
 //
 //   - the map checkpoint (a checkpoint with the claim-state map root, signed by the log key);
 //   - the claim's map proof: its state hash in that map, or a proof that it is absent;
@@ -10,7 +10,7 @@
 // VerifyExplainBundle checks the signatures and proofs, recomputes the claim's state hash from
 // the entries (so no entry was left out, added or reordered: the answer is complete as of that
 // size -- "as of checkpoint N, X stands as stated"), replays the entries with the rules of
-// docs/format.md §12 and requires the server's stated state to be exactly the replayed one.
+// docs/format.md §13 and requires the server's stated state to be exactly the replayed one.
 //
 // Pure functions, thread-safe.
 #ifndef CLI_EXPLAIN_H_
@@ -34,7 +34,7 @@ namespace ledger::cli {
 // The value of the "format" member. Part of the bundle format: DO NOT CHANGE.
 inline constexpr absl::string_view kExplainFormat = "factledger-explain-bundle/v1";
 
-// What a claim's entries say, replayed (docs/format.md §12, "Replaying a claim").
+// What a claim's entries say, replayed (docs/format.md §13, "Replaying a claim").
 struct ClaimAnswer {
   bool exists = false;                 // some entry concerns the claim
   std::string status;                  // "ACTIVE", "CORRECTED", "RETRACTED"

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   ledger::cli::AddBundleCommands(&app, &table);
   ledger::cli::AddStatsCommand(&app, &table);
   ledger::cli::AddVerifyCommand(&app, &table);
+  ledger::cli::AddVerifyMapCommand(&app, &table);
   ledger::cli::AddBackupCommands(&app, &table);
   ledger::cli::AddClaimCommands(&app, &table);
   // Every option belongs to a command, so the first argument names it (or is --help).

@@ -463,7 +463,7 @@ int Serve(const ServeFlags& flags) {
                       {"hint", "rebuild the views: ledgerctl rebuild --data-dir <data-dir>"}});
     return kExitDataDir;
   }
-  // The claim-state map (docs/format.md §12): loaded from the claim_state view, committed and
+  // The claim-state map (docs/format.md §13): loaded from the claim_state view, committed and
   // signed at most once per --map-commit-interval-ms. Declared before the updater, like the
   // match index.
   ledger::views::ClaimStateMapOptions map_options;

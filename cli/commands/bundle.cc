@@ -104,6 +104,7 @@ struct ExplainFlags {
   std::string claim_id, out, log_key;
   uint64_t min_tree_size = 0;
   int wait_seconds = 30;
+  std::vector<std::string> public_keys;  // signers no entry registers (genesis admins)
 };
 
 // explain CLAIM: the claim's state as of the latest map commitment, its map proof and every
@@ -176,6 +177,14 @@ int RunExplain(const ExplainFlags& f) {
   b.map_proof = *std::move(map_proof);
   if (!proof.state_hash().empty()) b.state_hash = HashFromBytes(proof.state_hash());
   std::map<std::string, crypto::PublicKey> keys;
+  for (const std::string& arg : f.public_keys) {
+    absl::StatusOr<crypto::PublicKey> k = ParsePublicKeyArg(arg);
+    if (!k.ok()) {
+      std::cerr << "ledgerctl: --public-key " << arg << ": " << k.status().message() << "\n";
+      return kExitUsage;
+    }
+    keys[std::string(AsStringView(crypto::SignerKeyId(*k)))] = *k;
+  }
   for (SequenceNumber seq : b.stated.history) {
     absl::StatusOr<ledger::v1::Entry> entry = log->reader->GetEntry(seq);
     if (!entry.ok()) return ReportError(entry.status());
@@ -442,6 +451,9 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
   explain->add_option("--min-tree-size", ef->min_tree_size,
                       "Wait (up to --wait seconds) for a map commitment at this tree size or "
                       "later, e.g. your append's sequence + 1");
+  explain->add_option("--public-key", ef->public_keys,
+                      "Public key (file or hex) of a signer no entry registers, e.g. a genesis "
+                      "admin (repeatable)");
   explain->add_option("--wait", ef->wait_seconds, "Seconds --min-tree-size waits at most")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));

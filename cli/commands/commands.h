@@ -41,6 +41,7 @@ void AddProofCommands(CLI::App* app, CommandTable* table);
 void AddBundleCommands(CLI::App* app, CommandTable* table);
 void AddStatsCommand(CLI::App* app, CommandTable* table);
 void AddVerifyCommand(CLI::App* app, CommandTable* table);
+void AddVerifyMapCommand(CLI::App* app, CommandTable* table);
 // backup and restore.
 void AddBackupCommands(CLI::App* app, CommandTable* table);
 // claim, claims, history, as-of, tally, views, rebuild (the claim views).

@@ -239,7 +239,7 @@ class Log {
                                             const std::string& checkpoint_note);
 
   bool is_follower() const { return !log_key_.has_value(); }
-  // Signs a map checkpoint (docs/format.md §12) with the log key. FAILED_PRECONDITION on a
+  // Signs a map checkpoint (docs/format.md §13) with the log key. FAILED_PRECONDITION on a
   // follower.
   absl::StatusOr<std::string> SignMapCheckpoint(const format::MapCheckpoint& map_checkpoint) const;
   const LogIdentity& identity() const { return identity_; }

@@ -92,7 +92,7 @@ absl::StatusOr<Checkpoint> VerifyCheckpoint(absl::string_view note,
 // checkpoint they cannot verify. InvalidArgument when malformed.
 absl::StatusOr<Checkpoint> ParseCheckpointUnverified(absl::string_view note);
 
-// ---- Map checkpoints (docs/format.md §12) ---------------------------------------------------
+// ---- Map checkpoints (docs/format.md §13) ---------------------------------------------------
 // A checkpoint of the log at one tree size with one extension line that commits the
 // claim-state map (ledger/merkle/state_map.h) as of that size:
 //

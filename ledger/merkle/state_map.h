@@ -1,5 +1,5 @@
 // The claim-state map: a verifiable map from 32-byte keys to 32-byte values, committed by one
-// root hash (docs/format.md §12, "The claim-state map"). The ledger uses it to commit, at a
+// root hash (docs/format.md §13, "The claim-state map"). The ledger uses it to commit, at a
 // tree size, the state of every claim and key (ledger/views/claim_state.h), so that an answer
 // about one claim can be checked against a signed root without trusting the server.
 //

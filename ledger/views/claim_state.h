@@ -1,6 +1,6 @@
 // The claim_state view: for every claim and every registered or revoked key, a hash chain over
 // the log entries that determine its state, and the claim-state map that commits those chains
-// (docs/format.md §12).
+// (docs/format.md §13).
 //
 // An entry *concerns*:
 //   claim_asserted  the claim it asserts (its event id)

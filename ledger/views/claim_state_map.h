@@ -1,5 +1,5 @@
 // ClaimStateMap: the claim-state map (merkle/state_map.h) over the claim_state view
-// (claim_state.h), committed at tree sizes and signed as map checkpoints (docs/format.md §12).
+// (claim_state.h), committed at tree sizes and signed as map checkpoints (docs/format.md §13).
 //
 // It is a ViewListener: each batch the view engine writes hands it the chains that changed and
 // the view's new watermark. A committer thread applies them to the in-memory map at most once

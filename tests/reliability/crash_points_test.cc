@@ -159,14 +159,14 @@ class CrashPointsTest : public ::testing::Test {
   }
 
   // A log of 20 appended entries (ledgerd started and stopped), then an offline rebuild of its
-  // views: their 10 digests (one per view) in *digests.
+  // views: their 11 digests (one per view) in *digests.
   void SeedAndRebuild(std::map<std::string, std::string>* digests) {
     ASSERT_TRUE(Init().status.Exited(0));
     Serve();
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
     StopCleanly();
     *digests = RebuildDigests("rebuild0.out");
-    ASSERT_EQ(digests->size(), 10u);
+    ASSERT_EQ(digests->size(), 11u);
   }
 
   void StopCleanly() {
@@ -352,7 +352,7 @@ TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
   ASSERT_TRUE(Append("after-crash").ok());
   StopCleanly();
   const std::map<std::string, std::string> after = RebuildDigests("rebuild2.out");
-  EXPECT_EQ(after.size(), 10u);
+  EXPECT_EQ(after.size(), 11u);
   EXPECT_NE(after, expected);  // one more entry since
 
   // And the interrupted rebuild alone, redone offline, gives the first digests.
@@ -480,6 +480,49 @@ TEST_F(CrashPointsTest, ExternalAnchorBeforeRename) {
   StopCleanly();
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 2);
   ExpectInvariants(/*anchor_at_head=*/true);
+}
+
+// The claim-state map's committer dies after computing a commitment, before recording it
+// (docs/format.md §13.4): after a restart the map is loaded again from the claim_state view and
+// committed again; claims are explainable and every recorded commitment still recomputes from
+// the log (ledgerctl verify-map).
+TEST_F(CrashPointsTest, StateMapBeforeRecord) {
+  RunResult init = Init();
+  ASSERT_TRUE(init.status.Exited(0));
+  const std::string prefix = "checkpoint verifier key: ";
+  const size_t at = init.output.find(prefix);
+  ASSERT_NE(at, std::string::npos) << init.output;
+  const std::string verifier =
+      init.output.substr(at + prefix.size(), init.output.find('\n', at) - at - prefix.size());
+  anchor_args_ = {"--map-commit-interval-ms", "10"};
+  Serve("state-map-before-record:2");
+  int acked = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (!Append(absl::StrCat("ev-", i)).ok()) break;
+    ++acked;
+  }
+  ExpectServerCrashedAt("state-map-before-record");
+  EXPECT_GE(acked, 1);
+  InvariantReport report = CheckDataDir(dir_, record_);
+  EXPECT_TRUE(report.ok()) << report.ToString();
+
+  Serve();
+  ASSERT_TRUE(Append("after-restart").ok());
+  const std::string size = absl::StrCat(report.tree_size + 1);
+  absl::StatusOr<RunResult> explain = RunProgram(
+      {g_ledgerctl, "explain", "ev-0", "--server", server_->address(), "--out",
+       work_ + "/ev-0.json", "--log-key", verifier, "--min-tree-size", size, "--public-key",
+       admin_pub_},
+      {}, work_ + "/explain.out");
+  ASSERT_TRUE(explain.ok()) << explain.status();
+  EXPECT_TRUE(explain->status.Exited(0)) << explain->output;
+  EXPECT_THAT(explain->output, HasSubstr("is ACTIVE as of tree size " + size));
+  absl::StatusOr<RunResult> audit =
+      RunProgram({g_ledgerctl, "verify-map", "--server", server_->address(), "--log-key", verifier},
+                 {}, work_ + "/verify-map.out");
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  EXPECT_TRUE(audit->status.Exited(0)) << audit->output;
+  EXPECT_THAT(audit->output, HasSubstr("map intact: "));
 }
 
 // Issue 15 case 1 against the real binaries: `cp -a` of the whole data directory restored

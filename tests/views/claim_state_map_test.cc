@@ -36,7 +36,7 @@ ClaimStateMapOptions Options(TestLedger* ledger) {
   return o;
 }
 
-// s_m over the given sequences of `ledger`, as docs/format.md §12 defines it.
+// s_m over the given sequences of `ledger`, as docs/format.md §13 defines it.
 Hash Chain(TestLedger* ledger, const std::vector<SequenceNumber>& seqs) {
   Hash s{};
   for (SequenceNumber seq : seqs) {
