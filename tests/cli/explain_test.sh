@@ -33,7 +33,36 @@ JSON
   || fail "explain after the retraction"
 expect_exit 1 "$ctl" explain seed-article-pipeline-cost --data-dir data --out x.json 2> offline.err
 grep -q "explain needs a running ledgerd" offline.err || fail "offline explain message"
+
+# verify-map: every commitment the server lists recomputes from the log.
+"$ctl" verify-map --server "$server" --log-key verifier-key > map.txt
+grep -q "^map intact: [1-9][0-9]* claim-state map commitments recomputed from 22 entries" map.txt \
+  || fail "verify-map online"
 stop_server
+# Offline, the map checkpoints a reader kept (here: from the explain bundles).
+/usr/bin/python3 -c 'import json,sys; open("m21.note","w").write(json.load(open("cost.json"))["map_checkpoint"]); open("m22.note","w").write(json.load(open("retracted.json"))["map_checkpoint"])'
+"$ctl" verify-map --data-dir data --log-key verifier-key --map-checkpoint m21.note \
+  --map-checkpoint m22.note --json > map.line
+[[ $(json_field map.line intact) == True && $(json_field map.line commitments_checked) == 2 ]] \
+  || fail "verify-map offline"
+# A server that signs a wrong map root (made here with the log's own key, as a compromised or
+# buggy server would): verify-map names the tree size.
+/usr/bin/python3 - data/log.key m21.note > forged.note <<'PY'
+import base64, hashlib, sys
+import nacl.signing
+seed = bytes.fromhex(open(sys.argv[1]).read().split()[1])
+key = nacl.signing.SigningKey(seed)
+lines = open(sys.argv[2]).read().split("\n")
+origin = lines[0]
+text = "\n".join(lines[:3]) + "\nfactledger/v1/claim-state-map " + \
+    base64.b64encode(hashlib.sha256(b"not the map").digest()).decode() + "\n"
+key_hash = hashlib.sha256(origin.encode() + b"\n\x01" + bytes(key.verify_key)).digest()[:4]
+sig = key.sign(text.encode()).signature
+sys.stdout.write(text + "\n\u2014 " + origin + " " + base64.b64encode(key_hash + sig).decode() + "\n")
+PY
+expect_exit 2 "$ctl" verify-map --data-dir data --log-key verifier-key --map-checkpoint forged.note > forged.txt
+grep -q "^MAP NOT INTACT: the map checkpoint at tree size 21 (forged.note) commits map root" forged.txt \
+  || fail "verify-map of a forged map root"
 
 # No server: only the files and the verifier key.
 rm -rf data
