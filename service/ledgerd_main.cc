@@ -58,6 +58,7 @@
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
+#include "service/follower_map_audit.h"
 #include "service/grpc_status.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
@@ -350,6 +351,7 @@ int Serve(const ServeFlags& flags) {
   replication.followers = &follower_table;
   std::unique_ptr<ledger::service::GrpcEntrySource> leader_source;
   std::unique_ptr<ledger::replication::Follower> follower;
+  std::shared_ptr<grpc::Channel> leader_channel;
   if (!flags.follow.empty()) {
     auto channel = ledger::service::LeaderChannel(flags.follow, flags.leader_tls_ca,
                                                   flags.leader_tls_cert, flags.leader_tls_key);
@@ -358,6 +360,7 @@ int Serve(const ServeFlags& flags) {
                        {{"error", std::string(channel.status().message())}});
       return kExitUsage;
     }
+    leader_channel = *channel;
     leader_source = std::make_unique<ledger::service::GrpcEntrySource>(*channel);
     ledger::replication::FollowerOptions follower_options;
     follower_options.follower_id =
@@ -536,6 +539,12 @@ int Serve(const ServeFlags& flags) {
                       {"leader_tls", flags.leader_tls_ca.empty() ? "off" : "tls"}});
     follower->Start();
   }
+  // A follower audits its leader's claim-state map commitments against its own copy of the log.
+  std::unique_ptr<ledger::service::FollowerMapAudit> map_audit;
+  if (follower != nullptr) {
+    map_audit = std::make_unique<ledger::service::FollowerMapAudit>(
+        leader_channel, log->get(), state_map->get(), absl::Seconds(2));
+  }
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -546,6 +555,7 @@ int Serve(const ServeFlags& flags) {
   });
   server->Wait();
   waiter.join();
+  map_audit.reset();
   if (follower != nullptr) {
     leader_source->Cancel();  // ends a long poll at once
     follower->Stop();         // before the log: it appends to it

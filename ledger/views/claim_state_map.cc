@@ -235,6 +235,7 @@ absl::StatusOr<StateProofAnswer> ClaimStateMap::Prove(const StateSubject& subjec
   StateProofAnswer a;
   a.map_key = StateMapKey(subject.kind, subject.id);
   absl::ReaderMutexLock lock(&map_mu_);
+  if (!audit_failure_.ok()) return audit_failure_;
   if (!committed_) {
     return MakeError(absl::StatusCode::kFailedPrecondition, reason::kMapNotCommitted, "",
                      "the claim-state map has no commitment yet (the views are loading or "
@@ -288,6 +289,11 @@ absl::StatusOr<Hash> ClaimStateMap::CommittedRootAt(TreeSize tree_size) const {
                      absl::StrCat("no claim-state map commitment at tree size ", tree_size));
   }
   return HashFromBytes(*v);
+}
+
+void ClaimStateMap::SetAuditFailure(absl::Status failure) {
+  absl::MutexLock lock(&map_mu_);
+  audit_failure_ = std::move(failure);
 }
 
 size_t ClaimStateMap::MemoryBytes() const {

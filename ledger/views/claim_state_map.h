@@ -92,6 +92,9 @@ class ClaimStateMap : public ViewListener {
   absl::StatusOr<Hash> CommittedRootAt(TreeSize tree_size) const;
   // Bytes of the in-memory map.
   size_t MemoryBytes() const;
+  // From now on Prove answers `failure` (a follower's audit found its leader's commitments
+  // inconsistent with the log: service/follower_map_audit.h).
+  void SetAuditFailure(absl::Status failure);
 
  private:
   struct Pending {
@@ -119,6 +122,7 @@ class ClaimStateMap : public ViewListener {
   TreeSize committed_size_ ABSL_GUARDED_BY(map_mu_) = 0;
   bool committed_ ABSL_GUARDED_BY(map_mu_) = false;
   std::string committed_note_ ABSL_GUARDED_BY(map_mu_);
+  absl::Status audit_failure_ ABSL_GUARDED_BY(map_mu_);
 
   std::thread committer_;
 };
