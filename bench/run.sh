@@ -89,7 +89,8 @@ else
   MODE=(-c opt)
 fi
 TARGETS=(//bench:ceiling_bench //bench:ingest_bench //bench:pg_bench //bench:log_bench
-         //bench/views:rebuild_bench //bench/views:match_bench //service:ledgerd //cli:ledgerctl)
+         //bench/views:rebuild_bench //bench/views:match_bench //bench/views:state_map_bench
+         //service:ledgerd //cli:ledgerctl)
 log "building ${MODE[*]:-(smoke: the normal build)}: ${TARGETS[*]}"
 "${BAZEL[@]}" build "${MODE[@]}" "${TARGETS[@]}" >&2
 BAZEL_BIN="$("${BAZEL[@]}" info "${MODE[@]}" bazel-bin 2>/dev/null)"
@@ -117,7 +118,8 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$WORK/bin"
 for b in bench/ceiling_bench bench/ingest_bench bench/pg_bench bench/log_bench \
-         bench/views/rebuild_bench bench/views/match_bench service/ledgerd cli/ledgerctl; do
+         bench/views/rebuild_bench bench/views/match_bench bench/views/state_map_bench \
+         service/ledgerd cli/ledgerctl; do
   cp "$BAZEL_BIN/$b" "$WORK/bin/"
 done
 BIN="$WORK/bin"
@@ -264,6 +266,11 @@ rm -rf "$WORK/rebuild"
 log "match: MatchIndex build, memory and query latency (${MATCH_FLAGS[*]})"
 "$BIN/match_bench" "${MATCH_FLAGS[@]}" ${LIAR_DIR:+--liar-dir="$LIAR_DIR"} \
   --out="$RESULTS/match.json" >&2
+
+# ---- 6b''. the claim-state map: commitments and proofs at 1M claims (smoke: 20k) --------------
+log "state map: commitment cost and proofs (${MATCH_FLAGS[0]/--claims/--keys})"
+"$BIN/state_map_bench" "${MATCH_FLAGS[0]/--claims/--keys}" --proofs=20000 \
+  --out="$RESULTS/state_map.json" >&2
 
 # ---- 6c. replication: an empty follower catches up with the largest log, then follows ingest --
 log "replication: follower catch-up on the ${SIZES[-1]}-entry log, then steady lag under ingest"
