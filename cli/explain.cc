@@ -109,9 +109,10 @@ absl::StatusOr<ClaimAnswer> AnswerOf(const Json& j) {
   return a;
 }
 
-// docs/format.md §13, "Replaying a claim".
-absl::StatusOr<ClaimAnswer> Replay(const std::string& claim_id,
-                                   const std::vector<VerifiedBundle>& entries) {
+}  // namespace
+
+absl::StatusOr<ClaimAnswer> ReplayClaimEntries(const std::string& claim_id,
+                                               const std::vector<VerifiedBundle>& entries) {
   ClaimAnswer a;
   for (const VerifiedBundle& v : entries) {
     const SequenceNumber seq = v.bundle.sequence;
@@ -153,6 +154,8 @@ absl::StatusOr<ClaimAnswer> Replay(const std::string& claim_id,
   }
   return a;
 }
+
+namespace {
 
 std::string SequencesText(const std::vector<SequenceNumber>& s) {
   std::string out = "[";
@@ -379,7 +382,7 @@ absl::StatusOr<VerifiedExplain> VerifyExplainBundle(absl::string_view document,
                             " entries given): an entry about the claim is missing, added or "
                             "out of order"));
   }
-  absl::StatusOr<ClaimAnswer> replayed = Replay(b.claim_id, verified);
+  absl::StatusOr<ClaimAnswer> replayed = ReplayClaimEntries(b.claim_id, verified);
   if (!replayed.ok()) return replayed.status();
   out.replayed = *std::move(replayed);
   if (absl::Status s = CompareStated(b.stated, out.replayed); !s.ok()) return s;

@@ -59,6 +59,11 @@ struct ExplainBundle {
   ClaimAnswer stated;                  // what the server answered (exists == false: not found)
 };
 
+// The answer the entries give (docs/format.md §13.5, step 5): they must be the claim's, in log
+// order, verified. DataLoss when they break the replay rules.
+absl::StatusOr<ClaimAnswer> ReplayClaimEntries(const std::string& claim_id,
+                                               const std::vector<VerifiedBundle>& entries);
+
 // The claim's answer as the server stated it in a GetClaim response.
 ClaimAnswer StatedAnswer(const ledger::v1::ClaimDetails& details);
 // A map proof from its wire form; DataLoss naming the malformed field.

@@ -21,6 +21,9 @@
 #include "ledger/format/checkpoint.h"
 #include "cli/bundle.h"
 #include "cli/claimreview.h"
+#include "cli/explain.h"
+#include "ledger/merkle/state_map.h"
+#include "ledger/views/claim_state.h"
 #include "ledger/core/event_validation.h"
 #include "cli/output.h"
 #include "google/protobuf/util/json_util.h"
@@ -341,6 +344,62 @@ void ClaimReviewSeeds() {
   Write("claimreview", "edge-edited-rating", edited.dump());
 }
 
+// ---- explain --------------------------------------------------------------------------------
+
+// Explain bundles of the sample log's claims (and of an unknown id) against a map checkpoint
+// signed with the sample log key, the map checkpoint itself, and edited copies.
+void ExplainSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  const core::Log& log = *sample->log;
+  const TreeSize size = log.Head().tree_size;
+  merkle::StateMap map;
+  std::map<std::string, std::vector<SequenceNumber>> history;
+  for (SequenceNumber seq = 0; seq < size; ++seq) {
+    const core::LogEntry e = *log.GetEntry(seq);
+    const ledger::v1::Event event = *core::ParseStoredEvent(e.event);
+    for (const views::StateSubject& s : views::SubjectsOf(e.event_id, event)) {
+      const Hash key = views::StateMapKey(s.kind, s.id);
+      map.Set(key, views::NextStateHash(map.Get(key).value_or(Hash{}), seq, e.leaf_hash));
+      if (s.kind == views::StateSubjectKind::kClaim) history[s.id].push_back(seq);
+    }
+  }
+  const Hash root = map.Commit();
+  const format::Checkpoint cp = *format::ParseCheckpointUnverified(log.LatestCheckpoint());
+  const std::string note = format::SignMapCheckpoint({cp, root}, LogKey());
+  Write("explain", "valid-map-checkpoint", std::string(1, '\1') + note);
+  Write("explain", "edge-plain-checkpoint", std::string(1, '\1') + log.LatestCheckpoint());
+  int written = 0;
+  history["absent-claim"];
+  for (const auto& [claim_id, seqs] : history) {
+    if (written++ >= 4 && claim_id != "absent-claim") continue;
+    cli::ExplainBundle b;
+    b.origin = std::string(kOrigin);
+    b.claim_id = claim_id;
+    b.tree_size = size;
+    b.map_checkpoint = note;
+    const Hash key = views::StateMapKey(views::StateSubjectKind::kClaim, claim_id);
+    b.state_hash = map.Get(key);
+    b.map_proof = map.Prove(key);
+    std::vector<cli::VerifiedBundle> verified;
+    for (SequenceNumber seq : seqs) {
+      b.entries.push_back(SampleBundle(log, seq, size, note));
+      verified.push_back(*cli::VerifyBundleContent(b.entries.back(), Verifier()));
+    }
+    b.stated = *cli::ReplayClaimEntries(claim_id, verified);
+    if (!cli::VerifyExplainBundle(cli::EncodeExplainBundle(b), Verifier()).ok()) {
+      std::cerr << "make_corpus: the explain seed of " << claim_id << " does not verify\n";
+      std::exit(1);
+    }
+    Write("explain", absl::StrCat("valid-", claim_id), std::string(1, '\0') + cli::EncodeExplainBundle(b));
+    if (b.stated.exists) {
+      cli::ExplainBundle lie = b;
+      lie.stated.status = lie.stated.status == "RETRACTED" ? "ACTIVE" : "RETRACTED";
+      Write("explain", absl::StrCat("edge-stated-", claim_id),
+            std::string(1, '\0') + cli::EncodeExplainBundle(lie));
+    }
+  }
+}
+
 // ---- import_formats -------------------------------------------------------------------------
 
 void ImportSeeds() {
@@ -611,6 +670,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::CheckpointSeeds();
   ledger::fuzz::BundleSeeds();
   ledger::fuzz::ClaimReviewSeeds();
+  ledger::fuzz::ExplainSeeds();
   ledger::fuzz::ImportSeeds();
   ledger::fuzz::DataDirFileSeeds();
   ledger::fuzz::AppendRequestSeeds();
