@@ -59,7 +59,9 @@
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
 #include "service/grpc_status.h"
+#include "service/explorer/explorer_handler.h"
 #include "service/http/http_server.h"
+#include "service/http_api.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/peer_check.h"
@@ -502,8 +504,26 @@ int Serve(const ServeFlags& flags) {
   }
   // The HTTP listener (--http-listen): one civetweb server for every read-only HTTP API.
   std::unique_ptr<ledger::service::http::Server> http_server;
+  const auto json_api = std::make_shared<const ledger::service::JsonApi>(&service, &claim_service);
   if (!flags.http_listen.empty()) {
     std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes;
+    // The explorer: its JSON read API over the same service objects as gRPC, its static pages,
+    // and "/" redirecting to them.
+    http_routes.emplace_back(
+        std::string(ledger::service::kJsonApiPrefix),
+        [json_api](const ledger::service::http::Request& request) {
+          const ledger::service::JsonReply reply = json_api->Handle(request.path, request.query);
+          ledger::service::http::Response response;
+          response.status = reply.status;
+          response.content_type = "application/json; charset=utf-8";
+          response.body = reply.body;
+          response.headers = {{"Cache-Control", "no-store"},
+                              {"X-Content-Type-Options", "nosniff"}};
+          return response;
+        });
+    http_routes.emplace_back(std::string(ledger::service::explorer::kExplorerPrefix),
+                             ledger::service::explorer::ServeExplorerFile);
+    http_routes.emplace_back("/", ledger::service::explorer::ServeRoot);
     ledger::service::http::ServerOptions http_options;
     http_options.listen = flags.http_listen;
     http_options.max_concurrent_requests = flags.http_max_concurrent;
