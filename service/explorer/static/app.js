@@ -313,7 +313,7 @@ async function claimPage(id, params) {
   verifyButton.addEventListener('click', () => runVerify(d, verifyButton, verifyStatus, verifySteps));
 
   show(
-    h('h1', {}, claimant.name ? `${claimant.name}: ` : '', h('span', {}, st.attribution === 'DIRECT_QUOTE' ? '“' : '', (st.text || '').slice(0, 90), (st.text || '').length > 90 ? '…' : '', st.attribution === 'DIRECT_QUOTE' ? '”' : '')),
+    h('h1', {}, `${claimant.name || 'Unknown claimant'} said`),
     h('p', { class: 'meta' }, statusBadge(d.status), ` claim ${d.claimId} · version at entry ${d.versionSequence}`,
       r.readPoint ? ` · as of log size ${r.readPoint.asOfSize}` : '',
       d.signerCompromised ? ' · signed by a key while compromised' : ''),
@@ -324,22 +324,22 @@ async function claimPage(id, params) {
       h('dt', {}, 'Attribution'), h('dd', {}, ATTRIBUTION[st.attribution] || 'not given'),
       (c.topics || []).length ? [h('dt', {}, 'Topics'), h('dd', {}, (c.topics || []).join(', '))] : '',
       (c.entities || []).length ? [h('dt', {}, 'Entities'), h('dd', {}, (c.entities || []).map((e) => e.name).join(', '))] : ''),
-    h('h2', {}, 'The four clocks'), clocks,
-    h('h2', {}, 'Source'), sourceBlock(src),
     h('section', { class: 'verify', 'aria-labelledby': 'verify-heading' },
       h('h2', { id: 'verify-heading' }, 'Verify in this browser'),
       h('p', {}, 'Fetches this claim\'s log entries, their inclusion proofs and the latest checkpoint, recomputes every hash here and checks the checkpoint\'s signature against your pinned key.'),
       h('div', { class: 'actions' }, verifyButton, verifyStatus), verifySteps),
-    h('h2', {}, `Corrections (${corrections.length})`),
-    corrections.length ? h('ul', {}, corrections.map((x) => h('li', {}, `Entry ${x.sequence}, ${micros(x.recordedTimeMicros)}: ${x.reason || '(no reason given)'} `,
-      h('a', { href: claimLink(id, Number(x.sequence) - 1) }, 'before this correction')))) : h('p', {}, 'None.'),
-    h('h2', {}, 'Retraction'),
-    retraction ? h('p', {}, `Retracted at entry ${retraction.sequence}, ${micros(retraction.recordedTimeMicros)}: ${retraction.reason || '(no reason given)'}`) : h('p', {}, 'Not retracted.'),
     h('h2', {}, `Verdicts (${verdicts.length})`),
     verdicts.length ? h('ul', {}, verdicts.map((v) => h('li', {}, h('strong', {}, v.review.ratingText || '?'),
       ` by ${v.review.reviewer || '?'}`, v.review.reviewUrl ? [' · ', h('a', { href: v.review.reviewUrl, rel: 'noopener noreferrer' }, 'review')] : '',
       v.review.explanation ? ` — ${v.review.explanation}` : '', ` (entry ${v.sequence})`,
       v.signerCompromised ? ' — signed by a compromised key' : ''))) : h('p', {}, 'None.'),
+    h('h2', {}, 'The four clocks'), clocks,
+    h('h2', {}, 'Source'), sourceBlock(src),
+    h('h2', {}, `Corrections (${corrections.length})`),
+    corrections.length ? h('ul', {}, corrections.map((x) => h('li', {}, `Entry ${x.sequence}, ${micros(x.recordedTimeMicros)}: ${x.reason || '(no reason given)'} `,
+      h('a', { href: claimLink(id, Number(x.sequence) - 1) }, 'before this correction')))) : h('p', {}, 'None.'),
+    h('h2', {}, 'Retraction'),
+    retraction ? h('p', {}, `Retracted at entry ${retraction.sequence}, ${micros(retraction.recordedTimeMicros)}: ${retraction.reason || '(no reason given)'}`) : h('p', {}, 'Not retracted.'),
     h('h2', {}, `Appearances (${appearances.length})`),
     appearances.length ? [h('p', { class: 'meta' }, `${d.independentPublishers || 0} independent publisher(s).`),
       h('ul', {}, appearances.map((a) => h('li', {}, h('a', { href: a.appearance.source.url, rel: 'noopener noreferrer' }, a.appearance.source.url),
@@ -494,6 +494,7 @@ async function route() {
   document.title = `${(main.querySelector('h1') || {}).textContent || 'Explorer'} — factledger explorer`;
   if (routeChanged) { const h1 = main.querySelector('h1'); if (h1) h1.focus(); }
   routeChanged = true;
+  if (window.__renderedAt === undefined) window.__renderedAt = performance.now();  // for bench/
   document.body.dataset.ready = hash;
 }
 
