@@ -130,7 +130,12 @@ def check(results):
         if rp["steady"]["errors"] or rp["steady"]["events"] == 0:
             problems.append(f"replication: {rp['steady']['errors']} ingest errors "
                             f"({rp['steady']['first_error']})")
-    checks = 9 + 2 * len(sizes)
+    ex = load(os.path.join(results, "explorer.json"))
+    if not ex or not ex.get("api_requests", {}).get("n"):
+        problems.append("explorer.json missing or empty")
+    elif ex.get("browser_error"):
+        problems.append(f"explorer: the browser run failed ({ex['browser_error']})")
+    checks = 10 + 2 * len(sizes)
     for p in problems:
         print("bench check: " + p)
     print(f"bench smoke: {checks - len(problems)} passed, {len(problems)} failed")
