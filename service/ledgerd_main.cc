@@ -60,6 +60,7 @@
 #include "service/claim_service.h"
 #include "service/grpc_status.h"
 #include "service/http/http_server.h"
+#include "service/tiles_http.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/peer_check.h"
@@ -503,7 +504,11 @@ int Serve(const ServeFlags& flags) {
   // The HTTP listener (--http-listen): one civetweb server for every read-only HTTP API.
   std::unique_ptr<ledger::service::http::Server> http_server;
   if (!flags.http_listen.empty()) {
-    std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes;
+    // tlog-tiles (service/tiles_http.h): /checkpoint and /tile/.
+    ledger::core::Log* const tiles_log = log->get();
+    std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes =
+        ledger::service::TilesRoutes(&tiles_log->store(),
+                                     [tiles_log] { return tiles_log->LatestCheckpoint(); });
     ledger::service::http::ServerOptions http_options;
     http_options.listen = flags.http_listen;
     http_options.max_concurrent_requests = flags.http_max_concurrent;
