@@ -325,3 +325,40 @@ def verify_log(fetch, verifier_key, sample=()):
         if not verify_inclusion(leaf_hash(entries[m]), m, cp.tree_size, proof, cp.root_hash):
             raise VerificationError("the inclusion proof of entry %d does not verify" % m)
     return cp, log, entries
+
+
+# ---- tlog-proof (c2sp.org/tlog-proof) ----------------------------------------------------------
+
+
+def verify_tlog_proof(document, verifier_key, record_hash=None):
+    """Checks a c2sp.org/tlog-proof@v1 document: the checkpoint's signature, then the inclusion
+    proof of the record at `index` against its root. The record hash is `record_hash` when given,
+    else RFC 6962's leaf hash of the data the application put in `extra` (for factledger:
+    0x01 || public key (32 bytes) || leaf data; nothing in it is trusted beyond what the proof
+    shows). Returns (index, extra bytes or None, checkpoint)."""
+    header = "c2sp.org/tlog-proof@v1\n"
+    if not document.startswith(header):
+        raise VerificationError("tlog-proof: first line")
+    body, sep, note = document[len(header):].partition("\n\n")
+    if not sep:
+        raise VerificationError("tlog-proof: no empty line before the checkpoint")
+    lines = body.split("\n")
+    extra = None
+    if lines and lines[0].startswith("extra "):
+        extra = base64.b64decode(lines.pop(0)[len("extra "):], validate=True)
+    if not lines or not lines[0].startswith("index "):
+        raise VerificationError("tlog-proof: no index line")
+    index_text = lines.pop(0)[len("index "):]
+    if not index_text.isdigit() or (index_text != "0" and index_text.startswith("0")):
+        raise VerificationError("tlog-proof: index %r" % index_text)
+    proof = [base64.b64decode(line, validate=True) for line in lines]
+    if any(len(h) != HASH_SIZE for h in proof):
+        raise VerificationError("tlog-proof: a proof line is not a SHA-256 hash")
+    cp = parse_checkpoint(verify_note(note, Verifier(verifier_key)))
+    if record_hash is None:
+        if extra is None or len(extra) < 34 or extra[0] != 0x01:
+            raise VerificationError("tlog-proof: no record hash and no factledger extra")
+        record_hash = leaf_hash(extra[33:])
+    if not verify_inclusion(record_hash, int(index_text), cp.tree_size, proof, cp.root_hash):
+        raise VerificationError("tlog-proof: the inclusion proof does not verify")
+    return int(index_text), extra, cp

@@ -271,6 +271,37 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
         R.check(not any(n.endswith(".tmp") for _, _, fs in os.walk(crashed) for n in fs),
                 "no temporary files left")
 
+        R.section("tlog-proof receipts, checked by the spec-only client")
+        for seq in (0, 299, 599):
+            path = os.path.join(tmp, "entry-%d.tlog-proof" % seq)
+            r = subprocess.run([ledgerctl, "bundle", str(seq), "--data-dir", data_dir,
+                                "--format", "tlog-proof", "--out", path, "--log-key", vkey],
+                               capture_output=True, text=True, timeout=60)
+            if not R.check(r.returncode == 0, "bundle %d --format tlog-proof (stderr %s)" %
+                           (seq, r.stderr[-300:])):
+                continue
+            with open(path) as f:
+                doc = f.read()
+            try:
+                index, extra, cp = tc.verify_tlog_proof(doc, vkey)
+                R.check(index == seq and extra[33:] == got[2][seq],
+                        "tlog-proof of entry %d: its index, and extra's leaf data is the entry "
+                        "bundle's item" % seq)
+            except tc.VerificationError as e:
+                R.check(False, "tlog-proof of entry %d verifies: %s" % (seq, e))
+            lines = doc.split("\n")
+            lines[2] = "index %d" % (seq + 1)
+            try:
+                tc.verify_tlog_proof("\n".join(lines), vkey)
+                R.check(False, "a tlog-proof with another index must not verify")
+            except tc.VerificationError:
+                R.check(True, "")
+            try:
+                tc.verify_tlog_proof(doc, vkey, record_hash=tc.leaf_hash(b"another record"))
+                R.check(False, "a tlog-proof of another record hash must not verify")
+            except tc.VerificationError:
+                R.check(True, "")
+
         R.section("the log grows to 700: full tiles unchanged, new partials")
         claims_file(os.path.join(tmp, "b.jsonl"), seed_path, 600, 100)
         if not submit(ledgerctl, server, os.path.join(tmp, "admin.key"),
