@@ -62,6 +62,7 @@
 #include "service/explorer/explorer_handler.h"
 #include "service/http/http_server.h"
 #include "service/http_api.h"
+#include "service/tiles_http.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/peer_check.h"
@@ -506,7 +507,11 @@ int Serve(const ServeFlags& flags) {
   std::unique_ptr<ledger::service::http::Server> http_server;
   const auto json_api = std::make_shared<const ledger::service::JsonApi>(&service, &claim_service);
   if (!flags.http_listen.empty()) {
-    std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes;
+    // tlog-tiles (service/tiles_http.h): /checkpoint and /tile/.
+    ledger::core::Log* const tiles_log = log->get();
+    std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes =
+        ledger::service::TilesRoutes(&tiles_log->store(),
+                                     [tiles_log] { return tiles_log->LatestCheckpoint(); });
     // The explorer: its JSON read API over the same service objects as gRPC, its static pages,
     // and "/" redirecting to them.
     http_routes.emplace_back(

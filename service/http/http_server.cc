@@ -86,8 +86,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   const char* config[] = {
       "listening_ports", server->options_.listen.c_str(),
       "num_threads", threads.c_str(),
-      "request_timeout_ms", "30000",
+      // A client that has not sent a whole request within this time is dropped: civetweb holds a
+      // thread per connection, so this bounds how long slow clients can hold one.
+      "request_timeout_ms", "10000",
       "enable_keep_alive", "yes",
+      // Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
+      // client's delayed ACK hold a small body back ~40 ms on a keep-alive connection.
+      "tcp_nodelay", "1",
       // Keep the target as received: Serve decodes it once itself (raw_path and path).
       "decode_url", "no",
       nullptr};
