@@ -42,7 +42,7 @@ def pct(xs, p):
 
 
 def summary(xs):
-    return {"n": len(xs), "p50_ms": pct(xs, 50), "p90_ms": pct(xs, 90), "p99_ms": pct(xs, 99),
+    return {"n": len(xs), "min_ms": round(min(xs), 3) if xs else None, "p50_ms": pct(xs, 50), "p90_ms": pct(xs, 90), "p99_ms": pct(xs, 99),
             "max_ms": round(max(xs), 3) if xs else None}
 
 
@@ -120,6 +120,7 @@ def main():
                 sys.exit("explorer_bench: views did not catch up within --views-timeout")
             time.sleep(0.5)
         out["tree_size"] = size
+        out["loadavg_start"] = open("/proc/loadavg").read().split()[0]
         out["views_ready_s"] = round(time.perf_counter() - t_start, 1)
         print(f"explorer_bench: {size} entries, views ready after {out['views_ready_s']} s",
               file=sys.stderr)
@@ -183,6 +184,7 @@ def main():
                 out["browser"] = b["browser"]
         else:
             out["browser_skipped"] = "chromium or puppeteer-core not found"
+        out["loadavg_end"] = open("/proc/loadavg").read().split()[0]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)

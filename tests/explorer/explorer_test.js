@@ -127,6 +127,7 @@ async function verifyState(page) {
     // First visit: the server's key is shown and can be pinned.
     await page.goto(`${base}/explorer/`);
     await waitReady(page, '#/');
+    await page.waitForSelector('#served-key');  // the banner renders once /api/v1/log answers
     const served = await page.$eval('#served-key', (e) => e.textContent);
     expect(served === verifierKey, 'first visit shows the server\'s checkpoint key for pinning');
     await shot(page, '01-first-visit');
@@ -208,6 +209,7 @@ async function verifyState(page) {
     await page.evaluate((k) => localStorage.setItem('factledger.pinnedVerifierKey', k), otherVerifierKey('explorer.example/log'));
     await page.reload();
     await waitReady(page, '#/claim/seed-article-loc-clashes');
+    await page.waitForSelector('#key-warning');
     expect(!(await page.$eval('#key-banner', (e) => e.hidden)) && (await page.$('#key-warning')) !== null,
       'a pinned key that differs from the served one shows a warning');
     v = await verifyState(page);

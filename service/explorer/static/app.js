@@ -499,8 +499,6 @@ async function route() {
 }
 
 window.addEventListener('hashchange', route);
-(async () => {
-  try { serverLog = await api('log'); } catch { serverLog = null; }
-  renderKeyBanner();
-  await route();
-})();
+// The page's own data first; the server's key (for the pin banner) in parallel, not before it.
+api('log').then((info) => { serverLog = info; }, () => { serverLog = null; }).then(renderKeyBanner);
+route();
