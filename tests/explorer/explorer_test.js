@@ -165,6 +165,7 @@ async function verifyState(page) {
     await checkTabOrder(page, 'claim page', ['verify-button', 'as-of']);
     let v = await verifyState(page);
     expect(v.state === 'verified' && /verified/i.test(v.text), `Verify on seed-novak-pipeline-ready reads "verified" (${v.steps.slice(0, 200)})`);
+    expect(/Event signatures verified \(Ed25519, signed for explorer\.example\/log\) by Desk A/.test(v.steps), 'Verify checks the events\' signatures by the registered key');
     await checkContrast(page, 'claim page (verified)');
     await shot(page, '04-claim-verified');
 
@@ -203,6 +204,36 @@ async function verifyState(page) {
       `a tampered proof reads "failed" (${v.steps.slice(0, 200)})`);
     await shot(page, '06-claim-tampered-proof');
     page.off('request', onRequest);
+    // A tampered entry: one byte of the event signature changed in flight (so its leaf hash, and
+    // with it the inclusion check, fails too: the first failure is reported).
+    const onEntry = async (req) => {
+      if (!req.url().includes('/api/v1/entries/')) { req.continue(); return; }
+      const real = await get(req.url());
+      const body = JSON.parse(real.body);
+      const leaf = Buffer.from(body.entry.leafData, 'base64');
+      leaf[leaf.length - 1] ^= 0x01;
+      body.entry.leafData = leaf.toString('base64');
+      req.respond({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    };
+    page.on('request', onEntry);
+    v = await verifyState(page);
+    expect(v.state === 'failed' && /entry \d+: (its inclusion proof does not lead|the event's Ed25519 signature does not verify)/.test(v.steps),
+      `a tampered entry reads "failed" (${v.steps.slice(-160)})`);
+    page.off('request', onEntry);
+    // A substituted signer key: the server names another public key for the entries' key id.
+    const onKey = async (req) => {
+      if (!req.url().includes('/api/v1/keys/')) { req.continue(); return; }
+      const body = JSON.parse((await get(req.url())).body);
+      const pub = Buffer.from(body.publicKey, 'base64');
+      pub[0] ^= 0x01;
+      body.publicKey = pub.toString('base64');
+      req.respond({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    };
+    page.on('request', onKey);
+    v = await verifyState(page);
+    expect(v.state === 'failed' && /the served public key does not hash to this key id/.test(v.steps),
+      `a substituted signer key reads "failed" (${v.steps.slice(-120)})`);
+    page.off('request', onKey);
     await page.setRequestInterception(false);
 
     // A wrong pinned key: a warning on every page, and Verify fails.

@@ -326,7 +326,7 @@ async function claimPage(id, params) {
       (c.entities || []).length ? [h('dt', {}, 'Entities'), h('dd', {}, (c.entities || []).map((e) => e.name).join(', '))] : ''),
     h('section', { class: 'verify', 'aria-labelledby': 'verify-heading' },
       h('h2', { id: 'verify-heading' }, 'Verify in this browser'),
-      h('p', {}, 'Fetches this claim\'s log entries, their inclusion proofs and the latest checkpoint, recomputes every hash here and checks the checkpoint\'s signature against your pinned key.'),
+      h('p', {}, 'Fetches this claim\'s log entries, their inclusion proofs, their signers\' keys and the latest checkpoint; recomputes every hash here, checks the events\' signatures, and the checkpoint\'s signature against your pinned key.'),
       h('div', { class: 'actions' }, verifyButton, verifyStatus), verifySteps),
     h('h2', {}, `Verdicts (${verdicts.length})`),
     verdicts.length ? h('ul', {}, verdicts.map((v) => h('li', {}, h('strong', {}, v.review.ratingText || '?'),
@@ -384,6 +384,21 @@ async function runVerify(d, button, status, steps) {
     for (const x of d.appearances || []) add(x, 'claim_appeared');
     for (const x of d.relations || []) add(x, 'claim_related');
 
+    // Signer keys by key id: the server says which public key a key id names, and the key id
+    // (in the signed leaf) is the hash of that key, so the answer is checked, not trusted.
+    const keys = new Map();
+    const signerKey = (keyId) => {
+      const idHex = V.hex(keyId);
+      if (!keys.has(idHex)) {
+        keys.set(idHex, api(`keys/${idHex}`).then(async (k) => {
+          const pub = V.b64ToBytes(k.publicKey || '');
+          if (!V.equalBytes(await V.keyIdOf(pub), keyId)) throw new V.VerifyError(`key ${idHex.slice(0, 16)}…: the served public key does not hash to this key id`);
+          return { pub, holder: k.holder || '' };
+        }));
+      }
+      return keys.get(idHex);
+    };
+    let batchSigned = 0;
     const checked = await Promise.all([...shown.values()].map(async (x) => {
       if (x.sequence >= head.size) throw new V.VerifyError(`entry ${x.sequence} is beyond the checkpoint's ${head.size} entries`);
       const [e, p] = await Promise.all([api(`entries/${x.sequence}`),
@@ -401,9 +416,17 @@ async function runVerify(d, button, status, steps) {
       if (!(await V.verifyInclusion(x.sequence, head.size, hash, proof, head.root))) {
         throw new V.VerifyError(`entry ${x.sequence}: its inclusion proof does not lead to the checkpoint's root`);
       }
+      const key = await signerKey(leaf.keyId);
+      if (!(await V.verifyEventSignature(leaf, head.origin, key.pub))) {
+        throw new V.VerifyError(`entry ${x.sequence}: the event's Ed25519 signature does not verify`);
+      }
+      if (leaf.kind === 2) batchSigned++;
       return { x, ev };
     }));
     step(true, `${checked.length} entr${checked.length === 1 ? 'y' : 'ies'} (${[...shown.keys()].join(', ')}): leaf hashes recomputed, each included in the checkpoint's tree, event ids, kinds and times as shown`);
+    const holders = [...new Set((await Promise.all([...keys.values()])).map((k) => k.holder || 'unnamed key'))];
+    step(true, `Event signatures verified (Ed25519, signed for ${head.origin}) by ${holders.join(', ') || 'no key'}` +
+      (batchSigned ? ` (${batchSigned} of them signed as part of a batch)` : ''));
 
     const version = checked.find((c) => String(c.x.sequence) === String(d.versionSequence));
     if (!version) throw new V.VerifyError(`the current version's entry ${d.versionSequence} is not among the claim's entries`);

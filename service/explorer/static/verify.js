@@ -54,13 +54,20 @@ const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
 // RFC 9162 §2.1.3.2: does `proof` (leaf side first) lead from `leaf` at `index` to `root` of a
 // tree of `size` leaves? index and size are BigInt.
 export async function verifyInclusion(index, size, leaf, proof, root) {
-  if (index >= size) return false;
+  const r = await rootFromInclusion(index, size, leaf, proof);
+  return r !== null && equalBytes(r, root);
+}
+
+// The root that `proof` leads to from `leaf` at `index` in a tree of `size` leaves, or null when
+// the proof has the wrong shape (RFC 9162 §2.1.3.2 without the final comparison).
+async function rootFromInclusion(index, size, leaf, proof) {
+  if (index >= size) return null;
   let fn = index;
   let sn = size - 1n;
   let r = leaf;
   for (const p of proof) {
-    if (p.length !== 32) return false;
-    if (sn === 0n) return false;
+    if (p.length !== 32) return null;
+    if (sn === 0n) return null;
     if ((fn & 1n) === 1n || fn === sn) {
       r = await nodeHash(p, r);
       if ((fn & 1n) === 0n) {
@@ -72,7 +79,7 @@ export async function verifyInclusion(index, size, leaf, proof, root) {
     fn >>= 1n;
     sn >>= 1n;
   }
-  return sn === 0n && equalBytes(r, root);
+  return sn === 0n ? r : null;
 }
 
 // docs/format.md §4 and §11: the fields of one entry's leaf data. Throws VerifyError.
@@ -243,3 +250,33 @@ export async function verifyCheckpoint(note, verifier) {
 }
 
 export function utf8(s) { return te.encode(s); }
+
+// docs/format.md §1: key_id = SHA-256("factledger/v1/key-id" || 0x00 || 0x01 || public_key).
+export async function keyIdOf(publicKey) {
+  return sha256(concat(te.encode('factledger/v1/key-id'), Uint8Array.of(0, 1), publicKey));
+}
+
+// docs/format.md §3: does `leaf` (parseLeafData) carry a valid Ed25519
+// signature by `publicKey` for the log `origin`? The caller checks keyIdOf(publicKey) first.
+// For envelope kind 2 (§11) the signature is the batch's: the event's batch item and its audit
+// path give the batch root, and the signature covers the batch signing input.
+export async function verifyEventSignature(leaf, origin, publicKey) {
+  const o = te.encode(origin);
+  const id = te.encode(leaf.eventId);
+  const u16 = (n) => Uint8Array.of(n >> 8, n & 0xff);
+  const u32 = (n) => Uint8Array.of(n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+  let input;
+  if (leaf.kind === 1) {
+    input = concat(te.encode('factledger/v1/event'), Uint8Array.of(0), u16(o.length), o,
+      u16(id.length), id, await sha256(leaf.event));
+  } else {
+    const item = concat(u16(id.length), id, await sha256(leaf.event));
+    const root = await rootFromInclusion(BigInt(leaf.batchIndex), BigInt(leaf.batchSize),
+      await leafHash(item), leaf.batchProof);
+    if (root === null) return false;
+    input = concat(te.encode('factledger/v1/batch'), Uint8Array.of(0), u16(o.length), o,
+      u16(leaf.batchId.length), leaf.batchId, u32(leaf.batchSize), root);
+  }
+  const key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+  return crypto.subtle.verify({ name: 'Ed25519' }, key, leaf.signature, input);
+}
