@@ -55,4 +55,4 @@ done
 
 export HOME="$work"
 export NODE_PATH="$src_dir/node_modules"
-timeout 240 node "$src_dir/explorer_test.js" "http://127.0.0.1:$(cat http-port)" "$verifier" "$out" "$chromium"
+timeout 800 node "$src_dir/explorer_test.js" "http://127.0.0.1:$(cat http-port)" "$verifier" "$out" "$chromium"

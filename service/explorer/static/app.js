@@ -256,13 +256,19 @@ async function claimantPage(name) {
   }
 }
 
+// A link to an outside URL (a source, an archive, a review) only for http(s); anything else
+// (the ledger refuses other schemes, but never trust that here) is shown as text.
+function outLink(url, text) {
+  return /^https?:\/\//i.test(url || '') ? h('a', { href: url, rel: 'noopener noreferrer' }, text || url) : (text || url || '');
+}
+
 function sourceBlock(src) {
   if (!src) return '';
   return h('dl', { class: 'facts' },
-    h('dt', {}, 'URL'), h('dd', {}, h('a', { href: src.url, rel: 'noopener noreferrer' }, src.url)),
+    h('dt', {}, 'URL'), h('dd', {}, outLink(src.url)),
     src.title ? [h('dt', {}, 'Title'), h('dd', {}, src.title)] : '',
     src.publisher ? [h('dt', {}, 'Publisher'), h('dd', {}, src.publisher)] : '',
-    src.archiveUrl ? [h('dt', {}, 'Archive'), h('dd', {}, h('a', { href: src.archiveUrl, rel: 'noopener noreferrer' }, src.archiveUrl))] : '',
+    src.archiveUrl ? [h('dt', {}, 'Archive'), h('dd', {}, outLink(src.archiveUrl))] : '',
     src.quote && src.quote.exact ? [h('dt', {}, 'Quoted text'), h('dd', {}, `“${src.quote.exact}”`)] : '');
 }
 
@@ -330,7 +336,7 @@ async function claimPage(id, params) {
       h('div', { class: 'actions' }, verifyButton, verifyStatus), verifySteps),
     h('h2', {}, `Verdicts (${verdicts.length})`),
     verdicts.length ? h('ul', {}, verdicts.map((v) => h('li', {}, h('strong', {}, v.review.ratingText || '?'),
-      ` by ${v.review.reviewer || '?'}`, v.review.reviewUrl ? [' · ', h('a', { href: v.review.reviewUrl, rel: 'noopener noreferrer' }, 'review')] : '',
+      ` by ${v.review.reviewer || '?'}`, v.review.reviewUrl ? [' · ', outLink(v.review.reviewUrl, 'review')] : '',
       v.review.explanation ? ` — ${v.review.explanation}` : '', ` (entry ${v.sequence})`,
       v.signerCompromised ? ' — signed by a compromised key' : ''))) : h('p', {}, 'None.'),
     h('h2', {}, 'The four clocks'), clocks,
@@ -342,7 +348,7 @@ async function claimPage(id, params) {
     retraction ? h('p', {}, `Retracted at entry ${retraction.sequence}, ${micros(retraction.recordedTimeMicros)}: ${retraction.reason || '(no reason given)'}`) : h('p', {}, 'Not retracted.'),
     h('h2', {}, `Appearances (${appearances.length})`),
     appearances.length ? [h('p', { class: 'meta' }, `${d.independentPublishers || 0} independent publisher(s).`),
-      h('ul', {}, appearances.map((a) => h('li', {}, h('a', { href: a.appearance.source.url, rel: 'noopener noreferrer' }, a.appearance.source.url),
+      h('ul', {}, appearances.map((a) => h('li', {}, outLink(a.appearance.source.url),
         a.appearance.source.publisher ? ` (${a.appearance.source.publisher})` : '',
         a.appearance.repeatedBy ? ` — ${a.appearance.repeatedBy}` : '', ` (entry ${a.sequence})`)))] : h('p', {}, 'Not seen elsewhere.'),
     relations.length ? [h('h2', {}, `Relations (${relations.length})`), h('ul', {}, relations.map((x) => h('li', {},
