@@ -14,15 +14,17 @@ keep-alive HTTP/1.1 connection, per claim:
                 the upper bound): /explorer/, app.js, verify.js, style.css, /api/v1/log and
                 /api/v1/claims/{id}
   api           /api/v1/log + /api/v1/claims/{id} only (the page's data, static files cached)
-  verify        /api/v1/checkpoint, then for every entry the page shows /api/v1/entries/{seq}
-                and /api/v1/proofs/inclusion (the requests of the Verify button; the browser's
-                hashing and signature check are measured by the browser run below)
+  verify        /api/v1/checkpoint, the signer's /api/v1/keys/{key_id}, then for every entry the
+                page shows /api/v1/entries/{seq} and /api/v1/proofs/inclusion (the requests of
+                the Verify button; the browser's hashing and signature checks are measured by
+                the browser run below)
 With chromium and puppeteer-core present, it also loads --browser-samples claim pages in
 headless chromium (fresh cache each) and records navigation start -> page rendered with its
 data, and the Verify button's click -> "Verified" (bench/explorer_browser_bench.js).
 Prints and writes JSON: percentiles in milliseconds.
 """
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -157,6 +159,9 @@ def main():
                     seqs.add(int(x.get("sequence", 0)))
             _, cp, t = c.json("/api/v1/checkpoint")
             total = t
+            # The signer's key (Verify checks each entry's signature; one signer per claim here).
+            key_hex = base64.b64decode(d.get("submitterKeyId", "")).hex()
+            total += c.get(f"/api/v1/keys/{key_hex}")[2]
             for s in sorted(seqs):
                 total += c.get(f"/api/v1/entries/{s}")[2]
                 total += c.get(f"/api/v1/proofs/inclusion?sequence={s}&tree_size={cp['treeSize']}")[2]

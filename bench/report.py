@@ -718,7 +718,7 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'core::OpenLog (media
         W("|---|---:|---:|---:|---:|---:|")
         for key, what in (("first_render_requests", "first render: 4 static files + `/api/v1/log` + `/api/v1/claims/{id}`"),
                           ("api_requests", "the page's data only (static files cached)"),
-                          ("verify_requests", f"Verify's requests: checkpoint + entry + inclusion proof for each of "
+                          ("verify_requests", f"Verify's requests: checkpoint + signer key + entry + inclusion proof for each of "
                                               f"{ex['verify_entries_mean']:.1f} entries (mean)"),
                           ("browser_first_render", "**chromium: navigation start → claim page rendered** (cache off)"),
                           ("browser_verify", "chromium: Verify clicked → \"Verified\" (hashes, proofs, Ed25519 in the page)")):
