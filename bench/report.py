@@ -130,7 +130,12 @@ def check(results):
         if rp["steady"]["errors"] or rp["steady"]["events"] == 0:
             problems.append(f"replication: {rp['steady']['errors']} ingest errors "
                             f"({rp['steady']['first_error']})")
-    checks = 9 + 2 * len(sizes)
+    ex = load(os.path.join(results, "explorer.json"))
+    if not ex or not ex.get("api_requests", {}).get("n"):
+        problems.append("explorer.json missing or empty")
+    elif ex.get("browser_error"):
+        problems.append(f"explorer: the browser run failed ({ex['browser_error']})")
+    checks = 10 + 2 * len(sizes)
     for p in problems:
         print("bench check: " + p)
     print(f"bench smoke: {checks - len(problems)} passed, {len(problems)} failed")
@@ -694,6 +699,44 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'core::OpenLog (media
           "with the leader and the client).")
     else:
         W("Not measured in this run (replicate.json missing).")
+    W("")
+
+    # ---- 9. explorer ----
+    ex = load(os.path.join(R, "explorer.json"))
+    W("## 9. Explorer: a claim page on the large log (issue 20)")
+    W("")
+    if ex:
+        if ex.get("note"):
+            W(f"*{ex['note'][0].upper() + ex['note'][1:]}.*")
+            W("")
+        W(f"`ledgerd` restarted on the largest log ({fmt(ex['tree_size'])} entries) with `--http-listen`; its views "
+          f"caught up {ex['views_ready_s']:.0f} s after start (start-up work, not page work). Then "
+          f"{ex['api_requests']['n']} claims at random entries, each page's HTTP requests one after another over one "
+          "keep-alive connection on loopback (`bench/explorer_bench.py`):")
+        W("")
+        W("| | min | p50 | p90 | p99 | max |")
+        W("|---|---:|---:|---:|---:|---:|")
+        for key, what in (("first_render_requests", "first render: 4 static files + `/api/v1/log` + `/api/v1/claims/{id}`"),
+                          ("api_requests", "the page's data only (static files cached)"),
+                          ("verify_requests", f"Verify's requests: checkpoint + signer key + entry + inclusion proof for each of "
+                                              f"{ex['verify_entries_mean']:.1f} entries (mean)"),
+                          ("browser_first_render", "**chromium: navigation start → claim page rendered** (cache off)"),
+                          ("browser_verify", "chromium: Verify clicked → \"Verified\" (hashes, proofs, Ed25519 in the page)")):
+            v = ex.get(key)
+            if v:
+                W(f"| {what} | {v.get('min_ms') or 0:.1f} ms | {v['p50_ms']:.1f} ms | {v['p90_ms']:.1f} ms | {v['p99_ms']:.1f} ms | {v['max_ms']:.1f} ms |")
+        W("")
+        if ex.get("browser"):
+            W(f"Browser: {ex['browser']}, headless, {ex['browser_first_render']['n']} pages, each a new tab with "
+              "its cache disabled (so every static file is fetched again), on the same 2 cores as `ledgerd` "
+              f"(load average {ex.get('loadavg_start', '?')} at the start, {ex.get('loadavg_end', '?')} at the end). "
+              "The page's critical path is HTML → app.js and verify.js (preloaded in parallel) → "
+              "`/api/v1/log` and `/api/v1/claims/{id}` (both in parallel); the server's part of it is the "
+              "\"api\" row. Goal: first render of a claim page under 200 ms on a 1M-entry ledger.")
+        elif ex.get("browser_error") or ex.get("browser_skipped"):
+            W(f"No browser measurement: {ex.get('browser_error') or ex.get('browser_skipped')}.")
+    else:
+        W("Not measured in this run (explorer.json missing).")
     W("")
 
     # ---- profiles ----

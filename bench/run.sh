@@ -152,6 +152,7 @@ if [[ $SMOKE -eq 1 ]]; then
   REBUILD_FLAGS=(--runs=1)
   MATCH_FLAGS=(--claims=20000 --queries=200)
   REPL_FLAGS=(--seconds=0.5 --ceiling-seconds=0.2 --max-bulk-rate=4000 --catch-up-limit=60)
+  EXPLORER_FLAGS=(--samples=20 --browser-samples=2)
 else
   CEILING_FLAGS=(--seconds=2 --repeats=3)
   INGEST_FLAGS=(--seconds="${SECONDS_PER_MODE:-6}")
@@ -162,6 +163,7 @@ else
   REBUILD_FLAGS=(--runs=3)
   MATCH_FLAGS=(--claims="${MATCH_CLAIMS:-1000000}" --queries=2000)
   REPL_FLAGS=(--seconds="${SECONDS_PER_MODE:-6}")
+  EXPLORER_FLAGS=(--samples=200 --browser-samples=20)
 fi
 
 # The run's circumstances: the report states them.
@@ -278,6 +280,12 @@ log "replication: follower catch-up on the ${SIZES[-1]}-entry log, then steady l
   --replicate-existing="$WORK/log/data" ${LIAR_DIR:+--liar-dir="$LIAR_DIR"} "${REPL_FLAGS[@]}" \
   --out="$RESULTS/replicate.json"
 rm -rf "$WORK/repl"
+
+# ---- 6d. explorer: a claim page's requests (and, with chromium, its render) on the largest log -
+log "explorer: claim pages on the ${SIZES[-1]}-entry log (JSON API latency; chromium when present)"
+python3 "$REPO/bench/explorer_bench.py" --ledgerd="$BIN/ledgerd" --data-dir="$WORK/log/data" \
+  --work-dir="$WORK/explorer" --node-modules="$REPO/tests/explorer/node_modules" \
+  "${EXPLORER_FLAGS[@]}" --out="$RESULTS/explorer.json" >&2
 
 # ---- 7. the ceiling again (how much the machine's capacity drifted during the run) ------------
 "$BIN/ceiling_bench" "${CEILING_FLAGS[@]}" --out="$RESULTS/ceiling-end.json"

@@ -5,6 +5,8 @@
 #include <limits>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/json.h"
@@ -219,6 +221,94 @@ absl::StatusOr<VerifiedBundle> VerifyBundleContent(ProofBundle bundle,
                             b.tree_size, " does not verify: ", s.message()));
   }
   return out;
+}
+
+std::string EncodeTlogProof(const ProofBundle& bundle) {
+  std::string extra(1, static_cast<char>(kTlogProofExtraVersion));
+  extra.append(reinterpret_cast<const char*>(bundle.public_key.data()), bundle.public_key.size());
+  extra.append(bundle.leaf_data);
+  std::string out = absl::StrCat(kTlogProofHeader, "\nextra ", absl::Base64Escape(extra),
+                                 "\nindex ", bundle.sequence, "\n");
+  for (const Hash& h : bundle.inclusion_proof) {
+    absl::StrAppend(&out, absl::Base64Escape(AsStringView(h)), "\n");
+  }
+  absl::StrAppend(&out, "\n", bundle.checkpoint);
+  return out;
+}
+
+bool IsTlogProof(absl::string_view document) {
+  return absl::StartsWith(document, absl::StrCat(kTlogProofHeader, "\n"));
+}
+
+absl::StatusOr<ProofBundle> DecodeTlogProof(absl::string_view document) {
+  auto bad = [](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("tlog-proof: ", what));
+  };
+  if (!IsTlogProof(document)) {
+    return bad(absl::StrCat("the first line must be ", kTlogProofHeader));
+  }
+  absl::string_view rest = document.substr(kTlogProofHeader.size() + 1);
+  auto next_line = [&rest](absl::string_view* line) {
+    const size_t nl = rest.find('\n');
+    if (nl == absl::string_view::npos) return false;
+    *line = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    return true;
+  };
+  ProofBundle b;
+  absl::string_view line;
+  if (!next_line(&line) || !absl::ConsumePrefix(&line, "extra ")) {
+    return bad("line 2 must be \"extra <base64>\": factledger proofs carry the public key and "
+               "the leaf data there");
+  }
+  std::string extra;
+  if (!absl::Base64Unescape(line, &extra)) return bad("extra is not base64");
+  if (extra.size() < 1 + 32 + 1 || static_cast<uint8_t>(extra[0]) != kTlogProofExtraVersion) {
+    return bad("extra must be 0x01 || public key (32 bytes) || leaf data");
+  }
+  std::copy(extra.begin() + 1, extra.begin() + 33, b.public_key.begin());
+  b.leaf_data = extra.substr(33);
+  if (!next_line(&line) || !absl::ConsumePrefix(&line, "index ") || line.empty() ||
+      (line.size() > 1 && line[0] == '0') || !absl::SimpleAtoi(line, &b.sequence) ||
+      line.find_first_not_of("0123456789") != absl::string_view::npos) {
+    return bad("line 3 must be \"index <decimal without leading zeros>\"");
+  }
+  while (true) {
+    if (!next_line(&line)) return bad("no empty line before the checkpoint");
+    if (line.empty()) break;
+    std::string hash;
+    if (!absl::Base64Unescape(line, &hash) || hash.size() != 32) {
+      return bad(absl::StrCat("inclusion proof line ", b.inclusion_proof.size() + 1,
+                              " is not a base64 SHA-256 hash"));
+    }
+    if (b.inclusion_proof.size() == 64) return bad("more than 64 inclusion proof hashes");
+    b.inclusion_proof.push_back(HashFromBytes(hash));
+  }
+  b.checkpoint = std::string(rest);
+  // The note ends with its last signature line: nothing may follow it (one document per proof).
+  if (!absl::EndsWith(rest, "\n") || absl::EndsWith(rest, "\n\n")) {
+    return bad("the checkpoint must end with its last signature line and one newline");
+  }
+  absl::StatusOr<format::Checkpoint> cp = format::ParseCheckpointUnverified(b.checkpoint);
+  if (!cp.ok()) return bad(absl::StrCat("the checkpoint: ", cp.status().message()));
+  b.origin = cp->origin;
+  b.tree_size = cp->tree_size;
+  absl::StatusOr<format::EntryView> view = format::DecodeLeafData(b.leaf_data);
+  if (!view.ok()) return bad(absl::StrCat("the leaf data in extra: ", view.status().message()));
+  b.event_id = std::string(view->event_id);
+  b.key_id = std::string(view->key_id);
+  b.leaf_hash = merkle::HashLeaf(b.leaf_data);
+  if (EncodeTlogProof(b) != document) {
+    return bad("not in canonical form (standard padded base64, one hash per line, no other "
+               "bytes)");
+  }
+  return b;
+}
+
+absl::StatusOr<VerifiedBundle> VerifyTlogProof(absl::string_view document,
+                                               const format::NoteVerifier& log_key) {
+  LEDGER_ASSIGN_OR_RETURN(ProofBundle bundle, DecodeTlogProof(document));
+  return VerifyBundleContent(std::move(bundle), log_key);
 }
 
 }  // namespace ledger::cli

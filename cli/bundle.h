@@ -73,6 +73,41 @@ absl::StatusOr<VerifiedBundle> VerifyBundle(absl::string_view document,
 absl::StatusOr<VerifiedBundle> VerifyBundleContent(ProofBundle bundle,
                                                    const format::NoteVerifier& log_key);
 
+// ---- C2SP tlog-proof (c2sp.org/tlog-proof, docs/c2sp.md) ----------------------------------
+//
+// The same content as a ProofBundle in the text format of the transparency ecosystem:
+//
+//   c2sp.org/tlog-proof@v1
+//   extra <base64( 0x01 || public key (32 bytes) || leaf data )>
+//   index <sequence>
+//   <one base64 line per inclusion proof hash, leaf side first>
+//   <empty line>
+//   <the signed checkpoint note, verbatim>
+//
+// The spec leaves "extra" to the application: ours carries what a verifier needs beyond the
+// record hash -- the signer's public key and the entry's exact leaf data (docs/format.md §4) --
+// so that a .tlog-proof is as self-contained as a JSON bundle. A generic tlog-proof verifier
+// that knows the entry's leaf hash needs none of it. Nothing in "extra" is trusted: the leaf
+// data is checked by the inclusion proof, the key by its key id and the entry's signature.
+// The encoding is canonical (one document per content), so any changed byte fails.
+
+// The first line and the extra layout version. Part of the format: DO NOT CHANGE.
+inline constexpr absl::string_view kTlogProofHeader = "c2sp.org/tlog-proof@v1";
+inline constexpr uint8_t kTlogProofExtraVersion = 0x01;
+
+// The tlog-proof document of `bundle` (its checkpoint note must end with a newline).
+std::string EncodeTlogProof(const ProofBundle& bundle);
+// True when `document` starts with the tlog-proof header line.
+bool IsTlogProof(absl::string_view document);
+// Decodes a tlog-proof document, filling every field of ProofBundle (origin and tree size from
+// the checkpoint, event and key ids from the leaf data, the leaf hash recomputed). No
+// cryptographic check; the document must be exactly EncodeTlogProof of the result. DataLoss
+// naming the line or field that is wrong.
+absl::StatusOr<ProofBundle> DecodeTlogProof(absl::string_view document);
+// DecodeTlogProof, then every check of VerifyBundleContent. DataLoss naming the first failure.
+absl::StatusOr<VerifiedBundle> VerifyTlogProof(absl::string_view document,
+                                               const format::NoteVerifier& log_key);
+
 }  // namespace ledger::cli
 
 #endif  // CLI_BUNDLE_H_

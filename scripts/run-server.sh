@@ -5,7 +5,9 @@
 #   .data/ledger/                       the data directory (identity, log key, RocksDB)
 #   .data/checkpoint-verifier-key       the log's checkpoint verifier key (C2SP note format)
 # Environment: LEDGER_HOME (default .data), LEDGER_ORIGIN (default localhost/factledger),
-#              LEDGER_LISTEN (default 127.0.0.1:50051).
+#              LEDGER_LISTEN (default 127.0.0.1:50051), LEDGER_HTTP_LISTEN (default
+#              127.0.0.1:8080: the explorer at http://127.0.0.1:8080/explorer/ and the HTTP read
+#              APIs; empty: no HTTP listener).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,6 +15,7 @@ bash scripts/setup.sh
 home=${LEDGER_HOME:-.data}
 origin=${LEDGER_ORIGIN:-localhost/factledger}
 listen=${LEDGER_LISTEN:-127.0.0.1:50051}
+http_listen=${LEDGER_HTTP_LISTEN-127.0.0.1:8080}
 
 bazel build -c opt //service:ledgerd //cli:ledgerctl 2>&1 | grep -v linux-sandbox
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
@@ -24,4 +27,9 @@ if [[ ! -f "$home/ledger/LEDGER" ]]; then
       --admin-key "$home/keys/admin.key.pub" | tee "$home/init.txt"
   sed -n 's/^checkpoint verifier key: //p' "$home/init.txt" > "$home/checkpoint-verifier-key"
 fi
-exec "$bin/service/ledgerd" serve --data-dir "$home/ledger" --listen "$listen"
+http_flags=()
+if [[ -n "$http_listen" ]]; then
+  http_flags=(--http-listen "$http_listen")
+  echo "run-server: the explorer is at http://$http_listen/explorer/" >&2
+fi
+exec "$bin/service/ledgerd" serve --data-dir "$home/ledger" --listen "$listen" "${http_flags[@]}"

@@ -18,7 +18,9 @@ PACKAGES=(
   prometheus-cpp-dev       # /metrics
   nlohmann-json3-dev       # test-vector parsing in tests
   libicu-dev               # Unicode case folding of the views' index terms
+  libcivetweb-dev          # the HTTP listener (tlog-tiles API, explorer): service/http
   python3-grpcio python3-protobuf python3-nacl   # the independent Python client in tests/interop
+  chromium                 # the explorer's real-browser test (tests/explorer), headless
 )
 
 missing=()
@@ -42,6 +44,18 @@ if [[ ! -d "${NODE_TEST_DIR}/node_modules/@grpc/grpc-js" ]]; then
   fi
   if ! npm_out=$(npm ci --prefix "${NODE_TEST_DIR}" --no-audit --no-fund 2>&1); then
     echo "setup: npm ci in tests/interop_node failed:" >&2
+    echo "${npm_out}" >&2
+    exit 1
+  fi
+fi
+
+# The explorer's browser test (tests/explorer): puppeteer-core, locked, into
+# tests/explorer/node_modules (not committed). puppeteer-core never downloads a browser; the test
+# points it at Debian's /usr/bin/chromium (installed above).
+EXPLORER_TEST_DIR="$(cd "$(dirname "$0")/.." && pwd)/tests/explorer"
+if [[ ! -d "${EXPLORER_TEST_DIR}/node_modules/puppeteer-core" ]]; then
+  if ! npm_out=$(PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix "${EXPLORER_TEST_DIR}" --no-audit --no-fund 2>&1); then
+    echo "setup: npm ci in tests/explorer failed:" >&2
     echo "${npm_out}" >&2
     exit 1
   fi

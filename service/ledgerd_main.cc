@@ -5,6 +5,7 @@
 //   ledgerd serve --data-dir DIR [--anchor-dir DIR2 [--require-external-anchor]]
 //                 [--anchor-before-ack] [--peer FOLLOWER_HOST:PORT ...]
 //                 [--listen 127.0.0.1:50051] [--port-file FILE]
+//                 [--http-listen HOST:PORT [--http-port-file FILE]]
 //                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
 //   ledgerd init-follower --data-dir DIR --origin ORIGIN --log-key VERIFIER_KEY_OR_PUB
 //                 --admin-key ADMIN.pub [--admin-key ...]
@@ -60,6 +61,10 @@
 #include "service/claim_service.h"
 #include "service/follower_map_audit.h"
 #include "service/grpc_status.h"
+#include "service/explorer/explorer_handler.h"
+#include "service/http/http_server.h"
+#include "service/http_api.h"
+#include "service/tiles_http.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/peer_check.h"
@@ -161,6 +166,10 @@ struct ServeFlags {
   // one. With 8, 32 concurrent clients cost about one thread creation per two appends.
   int max_pollers = 64;
   std::string metrics_listen;
+  // The read-only HTTP APIs (service/http): off unless --http-listen is given.
+  std::string http_listen, http_port_file;
+  int http_max_concurrent = ledger::service::http::ServerOptions().max_concurrent_requests;
+  int http_threads = ledger::service::http::ServerOptions().threads;
   int views_coalesce_ms = 20;
   int map_commit_interval_ms = 1000;
   int views_write_buffer_mb = 0;
@@ -522,6 +531,53 @@ int Serve(const ServeFlags& flags) {
       std::cerr << "ledgerd: --port-file: " << s.message() << "\n";
     }
   }
+  // The HTTP listener (--http-listen): one civetweb server for every read-only HTTP API.
+  std::unique_ptr<ledger::service::http::Server> http_server;
+  const auto json_api = std::make_shared<const ledger::service::JsonApi>(&service, &claim_service);
+  if (!flags.http_listen.empty()) {
+    // tlog-tiles (service/tiles_http.h): /checkpoint and /tile/.
+    ledger::core::Log* const tiles_log = log->get();
+    std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes =
+        ledger::service::TilesRoutes(&tiles_log->store(),
+                                     [tiles_log] { return tiles_log->LatestCheckpoint(); });
+    // The explorer: its JSON read API over the same service objects as gRPC, its static pages,
+    // and "/" redirecting to them.
+    http_routes.emplace_back(
+        std::string(ledger::service::kJsonApiPrefix),
+        [json_api](const ledger::service::http::Request& request) {
+          const ledger::service::JsonReply reply = json_api->Handle(request.path, request.query);
+          ledger::service::http::Response response;
+          response.status = reply.status;
+          response.content_type = "application/json; charset=utf-8";
+          response.body = reply.body;
+          response.headers = {{"Cache-Control", "no-store"},
+                              {"X-Content-Type-Options", "nosniff"}};
+          return response;
+        });
+    http_routes.emplace_back(std::string(ledger::service::explorer::kExplorerPrefix),
+                             ledger::service::explorer::ServeExplorerFile);
+    http_routes.emplace_back("/", ledger::service::explorer::ServeRoot);
+    ledger::service::http::ServerOptions http_options;
+    http_options.listen = flags.http_listen;
+    http_options.max_concurrent_requests = flags.http_max_concurrent;
+    http_options.threads = flags.http_threads;
+    auto started = ledger::service::http::Server::Start(http_options, std::move(http_routes));
+    if (!started.ok()) {
+      ledger::LogEvent(ledger::LogLevel::kError, "cannot listen (http)",
+                       {{"http_listen", flags.http_listen},
+                        {"error", std::string(started.status().message())}});
+      server->Shutdown();
+      return kExitListen;
+    }
+    http_server = *std::move(started);
+    if (!flags.http_port_file.empty()) {
+      if (absl::Status s = ledger::WriteFileAtomically(
+              flags.http_port_file, absl::StrCat(http_server->port(), "\n"));
+          !s.ok()) {
+        std::cerr << "ledgerd: --http-port-file: " << s.message() << "\n";
+      }
+    }
+  }
   const auto head = (*log)->Head();
   ledger::LogEvent(ledger::LogLevel::kInfo, "serving",
                    {{"origin", (*log)->identity().origin},
@@ -529,6 +585,7 @@ int Serve(const ServeFlags& flags) {
                     {"data_dir", flags.data_dir},
                     {"port", std::to_string(port)},
                     {"metrics_port", std::to_string(metrics_port)},
+                    {"http_port", std::to_string(http_server ? http_server->port() : 0)},
                     {"tls", flags.tls_cert.empty() ? "off"
                             : flags.tls_client_ca.empty() ? "tls"
                                                           : "mtls"}});
@@ -556,6 +613,7 @@ int Serve(const ServeFlags& flags) {
   server->Wait();
   waiter.join();
   map_audit.reset();
+  http_server.reset();  // Before the log: its handlers read the store.
   if (follower != nullptr) {
     leader_source->Cancel();  // ends a long poll at once
     follower->Stop();         // before the log: it appends to it
@@ -693,6 +751,18 @@ int main(int argc, char** argv) {
                   "the newest view batches, which are caught up again from the log)");
   serve->add_option("--metrics-listen", sf.metrics_listen,
                     "Serve Prometheus metrics at http://HOST:PORT/metrics (off when empty)");
+  serve->add_option("--http-listen", sf.http_listen,
+                    "Serve the read-only HTTP APIs (tlog-tiles) on HOST:PORT (port 0 = any); "
+                    "off by default");
+  serve->add_option("--http-port-file", sf.http_port_file,
+                    "Write the bound HTTP port to this file");
+  serve->add_option("--http-max-concurrent", sf.http_max_concurrent,
+                    "Most HTTP requests in handlers at once (more: 503 with Retry-After)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  serve->add_option("--http-threads", sf.http_threads, "HTTP server threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   serve->add_option("--follow", sf.follow,
                     "Replicate from this leader (host:port); needs a follower data directory");
   serve->add_option("--follower-id", sf.follower_id,

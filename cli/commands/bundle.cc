@@ -30,9 +30,16 @@ struct BundleFlags {
   bool json = false;
   uint64_t sequence = 0;
   std::string out, public_key, log_key;
+  std::string format = "json";  // or "tlog-proof" (c2sp.org/tlog-proof, cli/bundle.h)
 };
 
 int RunBundle(const BundleFlags& f) {
+  if (f.format != "json" && f.format != "tlog-proof") {
+    std::cerr << "ledgerctl: bundle --format must be json or tlog-proof, not \"" << f.format
+              << "\"\n";
+    return kExitUsage;
+  }
+  const bool tlog_proof = f.format == "tlog-proof";
   int rc = kExitOk;
   auto source = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
   if (!source.has_value()) return rc;
@@ -68,11 +75,12 @@ int RunBundle(const BundleFlags& f) {
   absl::StatusOr<ProofBundle> built = BundleOfEntry(reader, *entry, *cp, *note, public_key);
   if (!built.ok()) return ReportError(built.status());
   const ProofBundle& b = *built;
-  const std::string document = EncodeBundle(b);
+  const std::string document = tlog_proof ? EncodeTlogProof(b) : EncodeBundle(b);
 
   // Never hand out a bundle that does not verify.
   if (verifier.has_value()) {
-    absl::StatusOr<VerifiedBundle> check = VerifyBundle(document, *verifier);
+    absl::StatusOr<VerifiedBundle> check =
+        tlog_proof ? VerifyTlogProof(document, *verifier) : VerifyBundle(document, *verifier);
     if (!check.ok()) {
       std::cerr << "ledgerctl: the bundle does not verify: " << check.status().message() << "\n";
       return kExitNotIntact;
@@ -88,6 +96,7 @@ int RunBundle(const BundleFlags& f) {
                      .AddUint("sequence", b.sequence)
                      .AddString("event_id", b.event_id)
                      .AddUint("tree_size", b.tree_size)
+                     .AddString("format", tlog_proof ? "tlog-proof" : "json")
                      .AddBool("checkpoint_signature_checked", verifier.has_value())
                      .Build()
               << "\n";
@@ -349,15 +358,18 @@ int RunBundleVerify(const BundleVerifyFlags& f) {
       }
       continue;
     }
-    if (!IsProofBundle(*document)) {
+    const bool tlog_proof = IsTlogProof(*document);
+    if (!tlog_proof && !IsProofBundle(*document)) {
       rc = std::max(rc, VerifyClaimReviews(file, *document, *verifier, f.json));
       continue;
     }
-    absl::StatusOr<VerifiedBundle> v = VerifyBundle(*document, *verifier);
+    absl::StatusOr<VerifiedBundle> v = tlog_proof ? VerifyTlogProof(*document, *verifier)
+                                                  : VerifyBundle(*document, *verifier);
     if (!v.ok()) rc = kExitNotIntact;
     if (f.json) {
       JsonObject o;
       o.AddString("file", file).AddBool("verified", v.ok());
+      o.AddString("format", tlog_proof ? "tlog-proof" : "json");
       if (v.ok()) {
         o.AddUint("sequence", v->bundle.sequence)
             .AddString("event_id", v->bundle.event_id)
@@ -403,12 +415,17 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
                      "The signer's public key (file or hex); default: found in the log");
   bundle->add_option("--log-key", f->log_key,
                      "Checkpoint verifier key: check the bundle before writing it");
+  bundle->add_option("--format", f->format,
+                     "json (factledger-proof-bundle/v1) or tlog-proof (C2SP c2sp.org/tlog-proof "
+                     "text; the public key and leaf data ride in its extra line)")
+      ->capture_default_str();
   bundle->require_subcommand(0, 1);
   SetExamples(bundle,
               "The bundle (JSON, docs/cli.md) holds the entry's leaf data, the signer's public "
               "key,\nthe inclusion proof and the signed checkpoint: it proves \"this key signed "
               "this event\nand the log included it\" with no server.\nExamples:\n"
               "  ledgerctl bundle 14 --out claim-14.json\n"
+              "  ledgerctl bundle 14 --format tlog-proof --out claim-14.tlog-proof\n"
               "  ledgerctl bundle verify claim-14.json --log-key \"$(cat verifier-key)\"");
   table->Add(bundle, [f, bundle] {
     if (f->out.empty() || bundle->get_option("sequence")->count() == 0) {
@@ -428,6 +445,7 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
                      "holding it)")
       ->required();
   SetExamples(verify,
+              "Accepts JSON bundles and C2SP tlog-proof files (bundle --format tlog-proof).\n"
               "Checks: the file is a canonical bundle; the checkpoint is signed by --log-key; "
               "the event\nparses; its signature verifies with the bundled public key (whose key "
               "id it names);\nthe leaf hash and the inclusion proof lead to the checkpoint's "

@@ -1,5 +1,8 @@
-// export: every entry (or a range) as JSON Lines, online or offline.
+// export: every entry (or a range) as JSON Lines, online or offline; or (--format tiles DIR)
+// the log as tlog-tiles static files.
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -16,8 +19,12 @@
 #include "cli/exit_codes.h"
 #include "cli/log_reader.h"
 #include "cli/output.h"
+#include "ledger/base/crash_point.h"
+#include "ledger/base/file_util.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/core/event_validation.h"
+#include "ledger/tiles/tile_path.h"
+#include "ledger/tiles/tiles.h"
 
 namespace ledger::cli {
 namespace {
@@ -30,7 +37,93 @@ struct ExportFlags {
   std::string format = "entries";
   bool feed = false;
   std::string log_key;
+  std::string dir;  // --format tiles
 };
+
+// Writes one tile (or bundle, or the checkpoint) under `dir` at its tlog-tiles path, through
+// WriteFileAtomically (temporary file, fsync, rename). A full tile or bundle already there is
+// left alone when it holds the same bytes -- they never change -- and is DataLoss when it does
+// not (the directory holds another tree: a fork, or another log). Partial ones are replaced.
+absl::Status WriteTileFile(const std::string& dir, const std::string& path,
+                           const std::string& bytes, bool immutable, uint64_t* written,
+                           uint64_t* kept) {
+  const std::filesystem::path file = std::filesystem::path(dir) / path;
+  if (immutable) {
+    absl::StatusOr<std::string> old = ReadFileToString(file.string(), bytes.size() + 1);
+    if (old.ok() && *old == bytes) {
+      ++*kept;
+      return absl::OkStatus();
+    }
+    if (old.ok() || absl::IsOutOfRange(old.status())) {
+      return absl::DataLossError(absl::StrCat(
+          file.string(), " already holds other bytes: the directory holds another tree (a fork "
+                         "or another log); export into an empty directory"));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", file.parent_path().string(), ": ", ec.message()));
+  }
+  LEDGER_RETURN_IF_ERROR(WriteFileAtomically(file.string(), bytes));
+  ++*written;
+  LEDGER_CRASH_POINT("tiles-export-after-file");
+  return absl::OkStatus();
+}
+
+// --format tiles DIR: the tree of the latest checkpoint (its signature checked with --log-key
+// when given) as the files of a tlog-tiles log under DIR: every full and partial tile, every
+// entry bundle, then -- last, once every tile it needs is on disk and the root rebuilt from the
+// entries equals its root -- DIR/checkpoint. Any static web server serving DIR is then a
+// tlog-tiles read API of the log. Re-running it after the log grew adds the new tiles.
+int RunTilesExport(const ExportFlags& f) {
+  if (f.dir.empty()) {
+    std::cerr << "ledgerctl: --format tiles needs the directory to write: export --format tiles "
+                 "DIR\n";
+    return kExitUsage;
+  }
+  int rc = kExitOk;
+  auto source = OpenCheckedLogSource(f.source, f.log_key, /*log_key_required=*/false, &rc);
+  if (!source.has_value()) return rc;
+  LogReader* reader = source->reader.get();
+  auto latest = LatestCheckpointChecked(reader, source->verifier, &rc);
+  if (!latest.has_value()) return rc;
+  const format::Checkpoint& cp = latest->first;
+  uint64_t written = 0, kept = 0;
+  tiles::TileBuilder builder([&](const tiles::TileId& id, std::string bytes) {
+    return WriteTileFile(f.dir, tiles::TilePath(id), bytes, !id.partial(), &written, &kept);
+  });
+  Progress progress("exported", cp.tree_size);
+  absl::Status add;
+  absl::Status scan = reader->Scan(0, cp.tree_size, [&](const ledger::v1::Entry& e) {
+    add = builder.Add(e.leaf_data());
+    progress.Update(e.sequence() + 1);
+    return add.ok();
+  });
+  if (scan.ok()) scan = add;
+  if (scan.ok()) scan = builder.Finish();
+  progress.Finish();
+  if (!scan.ok()) return ReportError(scan);
+  if (builder.size() != cp.tree_size || builder.root() != cp.root_hash) {
+    std::cerr << "ledgerctl: the entries of " << reader->Describe() << " give tree size "
+              << builder.size() << " with root " << HexEncode(builder.root())
+              << ", not the checkpoint's size " << cp.tree_size << " and root "
+              << HexEncode(cp.root_hash) << "; DIR/checkpoint not written\n";
+    return kExitNotIntact;
+  }
+  LEDGER_CRASH_POINT("tiles-export-before-checkpoint");
+  uint64_t unused = 0;
+  if (absl::Status s = WriteTileFile(f.dir, "checkpoint", latest->second, /*immutable=*/false,
+                                     &unused, &unused);
+      !s.ok()) {
+    return ReportError(s);
+  }
+  std::cout << "exported the tree of size " << cp.tree_size << " to " << f.dir << ": "
+            << written << " tiles and bundles written, " << kept
+            << " already there, and the checkpoint\n";
+  return kExitOk;
+}
 
 // --format claimreview: every verdict as a schema.org ClaimReview with the proofs of the
 // verdict's entry and of the claim version it reviewed (cli/claimreview.h), in the tree of the
@@ -151,8 +244,14 @@ absl::StatusOr<std::map<std::string, std::pair<uint64_t, uint64_t>>> CompromiseW
 
 int RunExport(const ExportFlags& f) {
   if (f.format == "claimreview") return RunClaimReviewExport(f);
+  if (f.format == "tiles") return RunTilesExport(f);
+  if (!f.dir.empty()) {
+    std::cerr << "ledgerctl: a directory argument applies to --format tiles\n";
+    return kExitUsage;
+  }
   if (f.format != "entries") {
-    std::cerr << "ledgerctl: --format must be entries or claimreview, not \"" << f.format << "\"\n";
+    std::cerr << "ledgerctl: --format must be entries, claimreview or tiles, not \"" << f.format
+              << "\"\n";
     return kExitUsage;
   }
   if (f.feed) {
@@ -202,14 +301,16 @@ void AddExportCommand(CLI::App* app, CommandTable* table) {
   cmd->add_option("--from", f->from, "First sequence number")->capture_default_str();
   cmd->add_option("--to", f->to, "Last sequence number (default: the newest entry)");
   cmd->add_option("--format", f->format,
-                  "entries (default: every entry as JSON Lines) or claimreview (every verdict as "
-                  "schema.org ClaimReview JSON-LD with its proofs)");
+                  "entries (default: every entry as JSON Lines), claimreview (every verdict as "
+                  "schema.org ClaimReview JSON-LD with its proofs) or tiles (the tree of the "
+                  "latest checkpoint as C2SP tlog-tiles static files under DIR)");
+  cmd->add_option("dir", f->dir, "With --format tiles: the directory to write (created)");
   cmd->add_flag("--feed", f->feed,
                 "With --format claimreview: one schema.org DataFeed document instead of one "
                 "ClaimReview per line");
   cmd->add_option("--log-key", f->log_key,
-                  "With --format claimreview: check the checkpoint and every item against this "
-                  "verifier key before writing");
+                  "With --format claimreview or tiles: check the checkpoint (and every item) "
+                  "against this verifier key before writing");
   SetExamples(cmd,
               "Each line is an object like `log --json` prints: sequence, recorded_time(_micros), "
               "event_id,\ntype, key_id (hex), signature (base64), leaf_hash (hex), event "
@@ -219,7 +320,10 @@ void AddExportCommand(CLI::App* app, CommandTable* table) {
               "export.\nExamples:\n  ledgerctl export > log.jsonl\n"
               "  ledgerctl export --data-dir .data/ledger --from 100 --to 199 > part.jsonl\n"
               "  ledgerctl export --format claimreview --log-key \"$(cat verifier-key)\" > "
-              "reviews.jsonl\n  ledgerctl bundle verify reviews.jsonl --log-key \"$(cat verifier-key)\"");
+              "reviews.jsonl\n  ledgerctl bundle verify reviews.jsonl --log-key \"$(cat verifier-key)\"\n"
+              "  ledgerctl export --format tiles --data-dir .data/ledger --log-key \"$(cat "
+              "verifier-key)\" site/\n    (then serve site/ with any web server: "
+              "site/checkpoint, site/tile/...)");
   table->Add(cmd, [f] { return RunExport(*f); });
 }
 

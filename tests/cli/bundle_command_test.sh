@@ -27,6 +27,13 @@ stop_server
 cmp -s online.json offline.json || fail "online and offline bundles differ"
 "$ctl" bundle 17 --data-dir data --out review.json > /dev/null
 expect_exit 1 "$ctl" bundle --data-dir data --out x.json 2> noseq.err
+# C2SP tlog-proof: the same content in the ecosystem's text format.
+"$ctl" bundle 14 --data-dir data --format tlog-proof --out claim-14.tlog-proof \
+  --log-key verifier-key > /dev/null
+head -1 claim-14.tlog-proof | grep -qx "c2sp.org/tlog-proof@v1" || fail "tlog-proof header"
+sed -n 3p claim-14.tlog-proof | grep -qx "index 14" || fail "tlog-proof index line"
+expect_exit 1 "$ctl" bundle 14 --data-dir data --format xml --out x 2> badformat.err
+grep -q "must be json or tlog-proof" badformat.err || fail "bundle --format message"
 expect_exit 4 "$ctl" bundle 19 --data-dir data --out x.json 2> beyond.err
 
 # No server, no data directory: only the files and the verifier key.
@@ -35,6 +42,16 @@ rm -rf data
   --log-key verifier-key > verified.txt
 [[ $(grep -c ": verified$" verified.txt) -eq 4 ]] || fail "bundle verify"
 grep -q "Alexander Novak" verified.txt || fail "bundle verify does not show the claim"
+"$ctl" bundle verify claim-14.tlog-proof --log-key verifier-key > tlog.txt
+grep -q "^claim-14.tlog-proof: verified$" tlog.txt && grep -q "Alexander Novak" tlog.txt \
+  || fail "bundle verify of a tlog-proof: $(cat tlog.txt)"
+"$ctl" bundle verify --json claim-14.tlog-proof --log-key verifier-key > tlog.json
+[[ $(json_field tlog.json format) == tlog-proof && $(json_field tlog.json sequence) == 14 ]] \
+  || fail "bundle verify --json of a tlog-proof"
+expect_exit 2 "$ctl" bundle verify claim-14.tlog-proof --log-key "$impostor" > /dev/null
+sed 's/^index 14$/index 13/' claim-14.tlog-proof > other-index.tlog-proof
+expect_exit 2 "$ctl" bundle verify other-index.tlog-proof --log-key verifier-key > other.txt
+grep -q "NOT VERIFIED" other.txt || fail "a tlog-proof with another index verifies"
 "$ctl" bundle verify --json online.json --log-key "$verifier" > verified.json
 [[ $(json_field verified.json verified) == True && $(json_field verified.json sequence) == 14 ]] \
   || fail "bundle verify --json"

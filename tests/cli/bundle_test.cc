@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
@@ -179,6 +181,120 @@ TEST_F(BundleTest, UnknownOrMissingMembersFail) {
   missing.erase(at, doc.find('\n', at) + 1 - at);
   EXPECT_THAT(VerifyBundle(missing, TrustedLogKey()),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("missing")));
+}
+
+}  // namespace
+}  // namespace ledger::cli
+
+// ---- tlog-proof (c2sp.org/tlog-proof) ---------------------------------------------------------
+
+namespace ledger::cli {
+namespace {
+
+class TlogProofTest : public BundleTest {
+ protected:
+  std::string ProofOf(TestLog& t, SequenceNumber sequence) {
+    return EncodeTlogProof(ledger::testing::TestBundle(t, sequence));
+  }
+};
+
+TEST_F(TlogProofTest, LayoutIsTheSpecs) {
+  TestLog t;
+  AppendClaims(t, 5);
+  const ProofBundle b = ledger::testing::TestBundle(t, 3);
+  const std::string doc = EncodeTlogProof(b);
+  std::vector<std::string> lines = absl::StrSplit(doc, '\n');
+  ASSERT_GT(lines.size(), 8u);
+  EXPECT_EQ(lines[0], "c2sp.org/tlog-proof@v1");
+  EXPECT_TRUE(absl::StartsWith(lines[1], "extra "));
+  EXPECT_EQ(lines[2], "index 3");
+  // Tree of 5, leaf 3: three proof hashes, then an empty line, then the checkpoint verbatim.
+  for (int i = 3; i < 6; ++i) EXPECT_EQ(lines[i].size(), 44u) << lines[i];
+  EXPECT_EQ(lines[6], "");
+  EXPECT_TRUE(absl::EndsWith(doc, "\n\n" + b.checkpoint));
+  EXPECT_TRUE(IsTlogProof(doc));
+  EXPECT_FALSE(IsTlogProof(EncodeBundle(b)));
+}
+
+TEST_F(TlogProofTest, ProofOfEveryEntryVerifiesAndCarriesTheBundle) {
+  TestLog t;
+  AppendClaims(t, 7);
+  for (SequenceNumber seq = 0; seq < 7; ++seq) {
+    const ProofBundle expected = ledger::testing::TestBundle(t, seq);
+    absl::StatusOr<VerifiedBundle> v = VerifyTlogProof(EncodeTlogProof(expected), TrustedLogKey());
+    ASSERT_TRUE(v.ok()) << "entry " << seq << ": " << v.status();
+    EXPECT_EQ(EncodeBundle(v->bundle), EncodeBundle(expected)) << seq;
+    EXPECT_EQ(v->event.claim_asserted().claim().statement().text(),
+              "Statement number " + std::to_string(seq));
+  }
+}
+
+TEST_F(TlogProofTest, ChangingAnyByteFailsVerification) {
+  TestLog t;
+  AppendClaims(t, 6);
+  const std::string doc = ProofOf(t, 4);
+  ASSERT_TRUE(VerifyTlogProof(doc, TrustedLogKey()).ok());
+  for (size_t i = 0; i < doc.size(); ++i) {
+    for (char r : {static_cast<char>(doc[i] ^ 0x01), static_cast<char>(doc[i] ^ 0x20), '0',
+                   '\n'}) {
+      if (r == doc[i]) continue;
+      std::string mutated = doc;
+      mutated[i] = r;
+      EXPECT_THAT(VerifyTlogProof(mutated, TrustedLogKey()),
+                  StatusIs(absl::StatusCode::kDataLoss))
+          << "byte " << i << " ('" << doc[i] << "') changed to '" << r << "' still verifies";
+    }
+  }
+}
+
+TEST_F(TlogProofTest, InsertedOrRemovedBytesFailVerification) {
+  TestLog t;
+  AppendClaims(t, 3);
+  const std::string doc = ProofOf(t, 2);
+  for (size_t i = 0; i <= doc.size(); ++i) {
+    for (const char* inserted : {" ", "\n", "A"}) {
+      std::string longer = doc;
+      longer.insert(i, inserted);
+      EXPECT_FALSE(VerifyTlogProof(longer, TrustedLogKey()).ok())
+          << "'" << inserted << "' inserted at " << i;
+    }
+    if (i < doc.size()) {
+      std::string shorter = doc;
+      shorter.erase(i, 1);
+      EXPECT_FALSE(VerifyTlogProof(shorter, TrustedLogKey()).ok()) << "byte " << i << " removed";
+    }
+  }
+}
+
+TEST_F(TlogProofTest, MalformedDocumentsAreDataLossNamingTheLine) {
+  TestLog t;
+  AppendClaims(t, 3);
+  const std::string doc = ProofOf(t, 1);
+  auto expect = [](const std::string& d, const std::string& why) {
+    absl::StatusOr<ProofBundle> b = DecodeTlogProof(d);
+    EXPECT_THAT(b, StatusIs(absl::StatusCode::kDataLoss)) << d;
+    EXPECT_THAT(b.status().message(), HasSubstr(why)) << d;
+  };
+  const size_t index_at = doc.find("\nindex ") + 1;
+  const size_t extra_at = doc.find("extra ");
+  expect("c2sp.org/tlog-proof@v2\n" + doc.substr(doc.find('\n') + 1), "first line");
+  // Without extra: a generic proof, but ours needs the key and leaf data.
+  expect(doc.substr(0, extra_at) + doc.substr(index_at), "extra");
+  expect(doc.substr(0, index_at) + "index 01" + doc.substr(doc.find('\n', index_at)), "index");
+  expect(doc.substr(0, index_at) + "index +1" + doc.substr(doc.find('\n', index_at)), "index");
+  expect(doc.substr(0, doc.find("\n\n") + 1), "no empty line");
+  std::string short_hash = doc;
+  short_hash.insert(doc.find('\n', index_at) + 1, "AAAA\n");
+  expect(short_hash, "inclusion proof line 1");
+  expect(doc + "\n", "must end with its last signature line");
+}
+
+TEST_F(TlogProofTest, AnotherLogKeyFails) {
+  TestLog t;
+  AppendClaims(t, 2);
+  format::NoteVerifier other = TrustedLogKey();
+  other.public_key = ledger::testing::StrangerKey().public_key();
+  EXPECT_THAT(VerifyTlogProof(ProofOf(t, 0), other), StatusIs(absl::StatusCode::kDataLoss));
 }
 
 }  // namespace

@@ -656,6 +656,22 @@ void ClientOutputSeeds() {
 }
 
 }  // namespace
+// ---- tlog_proof -----------------------------------------------------------------------------
+
+void TlogProofSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  const core::Log& log = *sample->log;
+  const TreeSize size = log.Head().tree_size;
+  const std::string note = log.LatestCheckpoint();
+  for (SequenceNumber seq = 0; seq < size; seq += 3) {
+    Write("tlog_proof", absl::StrCat("valid-proof-", seq),
+          cli::EncodeTlogProof(SampleBundle(log, seq, size, note)));
+  }
+  // The spec's example shape without extra: a generic proof, which ours refuses.
+  Write("tlog_proof", "edge-no-extra",
+        "c2sp.org/tlog-proof@v1\nindex 0\n\n" + note);
+}
+
 }  // namespace ledger::fuzz
 
 int main(int argc, char** argv) {
@@ -677,6 +693,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::ReplicationSeeds();
   ledger::fuzz::ClaimQuerySeeds();
   ledger::fuzz::ClientOutputSeeds();
+  ledger::fuzz::TlogProofSeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }

@@ -1,0 +1,102 @@
+// service/tiles_http: the tlog-tiles routes on a real HTTP listener on loopback: bytes,
+// Content-Type, Cache-Control and the status of every kind of bad path.
+#include "service/tiles_http.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/merkle/compact_range.h"
+#include "ledger/merkle/hasher.h"
+#include "ledger/store/memory_log_store.h"
+#include "ledger/tiles/tiles.h"
+#include "service/http/http_server.h"
+#include "tests/http/http_get.h"
+
+namespace ledger::service {
+namespace {
+
+using ::ledger::testing::HttpGet;
+using ::ledger::testing::HttpReply;
+using ::testing::HasSubstr;
+
+constexpr char kNote[] = "example.org/log\n300\nAAAA\n\n— example.org/log sig\n";
+
+class TilesHttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    merkle::Frontier frontier;
+    store::CommitBatch batch;
+    for (int i = 0; i < 300; ++i) {
+      batch.entries.push_back(absl::StrCat("entry ", i));
+      frontier.Append(merkle::HashLeaf(batch.entries.back()), &batch.nodes);
+    }
+    batch.new_head.tree_size = frontier.size();
+    batch.new_head.root_hash = frontier.Root();
+    ASSERT_TRUE(store_.Commit(batch).ok());
+    auto server = http::Server::Start({}, TilesRoutes(&store_, [] { return kNote; }));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+  HttpReply Get(const std::string& path) {
+    absl::StatusOr<HttpReply> reply = HttpGet(server_->port(), path);
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    return reply.ok() ? *reply : HttpReply{};
+  }
+
+  store::MemoryLogStore store_;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(TilesHttpTest, ServesEveryKindOfResourceWithItsHeaders) {
+  HttpReply checkpoint = Get("/checkpoint");
+  EXPECT_EQ(checkpoint.status, 200);
+  EXPECT_EQ(checkpoint.body, kNote);
+  EXPECT_EQ(checkpoint.Header("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(checkpoint.Header("Cache-Control"), "no-cache");
+
+  HttpReply full = Get("/tile/0/000");
+  EXPECT_EQ(full.status, 200);
+  EXPECT_EQ(full.body, *tiles::ReadTile(store_, 300, tiles::TileId{false, 0, 0, 256}));
+  EXPECT_EQ(full.body.size(), 8192u);
+  EXPECT_EQ(full.Header("Content-Type"), "application/octet-stream");
+  EXPECT_EQ(full.Header("Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(full.Header("Access-Control-Allow-Origin"), "*");
+
+  HttpReply partial = Get("/tile/0/001.p/44");
+  EXPECT_EQ(partial.status, 200);
+  EXPECT_EQ(partial.body.size(), 44u * 32);
+  EXPECT_EQ(partial.Header("Cache-Control"), "public, max-age=60");
+
+  HttpReply level1 = Get("/tile/1/000.p/1");
+  EXPECT_EQ(level1.status, 200);
+  EXPECT_EQ(level1.body.size(), 32u);
+
+  HttpReply bundle = Get("/tile/entries/001.p/44");
+  EXPECT_EQ(bundle.status, 200);
+  EXPECT_EQ(bundle.body.substr(0, 2 + 9), std::string("\x00\x09", 2) + "entry 256");
+  EXPECT_EQ(bundle.Header("Content-Type"), "application/octet-stream");
+  EXPECT_EQ(Get("/tile/entries/000").Header("Cache-Control"),
+            "public, max-age=31536000, immutable");
+}
+
+TEST_F(TilesHttpTest, MalformedPathsAre400NamingTheElement) {
+  for (const char* path : {"/tile/0/1", "/tile/00/000", "/tile/0/000.p/256", "/tile/0/x000/001",
+                           "/tile/", "/tile/0/000.p/05", "/tile/entries/1", "/tile/64/000"}) {
+    HttpReply reply = Get(path);
+    EXPECT_EQ(reply.status, 400) << path;
+    EXPECT_THAT(reply.body, HasSubstr("tile path")) << path;
+  }
+}
+
+TEST_F(TilesHttpTest, WellFormedResourcesOutsideTheTreeAre404) {
+  for (const char* path : {"/tile/0/001", "/tile/0/001.p/45", "/tile/0/002.p/1",
+                           "/tile/entries/001", "/tile/1/000", "/tile/2/000.p/1",
+                           "/tile/0/x001/x234/067", "/checkpointx", "/checkpoint/"}) {
+    EXPECT_EQ(Get(path).status, 404) << path;
+  }
+}
+
+}  // namespace
+}  // namespace ledger::service
