@@ -45,8 +45,11 @@ std::vector<std::pair<std::string, http::Handler>> TilesRoutes(
   routes.emplace_back("/checkpoint", [latest_checkpoint](const http::Request& request) {
     if (request.path != "/checkpoint") return Text(404, "no resource at " + request.path);
     http::Response r;
-    r.content_type = "text/plain; charset=utf-8";
     r.body = latest_checkpoint();
+    // A follower that has replicated nothing yet has no checkpoint: like a static tree before
+    // its first publication, there is no resource (and never an empty 200).
+    if (r.body.empty()) return Text(404, "no checkpoint yet: this follower has not replicated one");
+    r.content_type = "text/plain; charset=utf-8";
     r.headers.emplace_back("Cache-Control", kCacheCheckpoint);
     r.headers.emplace_back("Access-Control-Allow-Origin", "*");
     return r;

@@ -6,7 +6,8 @@
 //   GET /tile/<L>/<N>[.p/<W>]         Merkle tiles        (application/octet-stream)
 //   GET /tile/entries/<N>[.p/<W>]     entry bundles       (application/octet-stream)
 //
-// Status codes: 200; 400 for a path the spec's grammar does not produce (the body names the
+// Status codes: 200; 404 for /checkpoint while there is none (a follower that has replicated
+// nothing yet); 400 for a path the spec's grammar does not produce (the body names the
 // element); 404 for a well-formed tile or bundle that is not (yet) part of the tree; 500 for a
 // bundle holding an entry over 65535 bytes (ledger/tiles/tiles.h) or stored data that fails a
 // check (logged). Full tiles and bundles never change: "Cache-Control: public,

@@ -98,5 +98,16 @@ TEST_F(TilesHttpTest, WellFormedResourcesOutsideTheTreeAre404) {
   }
 }
 
+TEST(TilesHttpNoCheckpointTest, CheckpointIs404UntilThereIsOne) {
+  store::MemoryLogStore store;
+  auto server = http::Server::Start({}, TilesRoutes(&store, [] { return std::string(); }));
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::StatusOr<HttpReply> reply = HttpGet((*server)->port(), "/checkpoint");
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->status, 404);
+  EXPECT_THAT(reply->body, HasSubstr("no checkpoint yet"));
+  EXPECT_EQ(HttpGet((*server)->port(), "/tile/0/000.p/1")->status, 404);
+}
+
 }  // namespace
 }  // namespace ledger::service
