@@ -98,6 +98,28 @@ TEST_F(TilesHttpTest, WellFormedResourcesOutsideTheTreeAre404) {
   }
 }
 
+TEST(TilesHttpOversizedEntryTest, BundleWithAnEntryOver65535BytesIs500NamingIt) {
+  store::MemoryLogStore store;
+  merkle::Frontier frontier;
+  store::CommitBatch batch;
+  for (int i = 0; i < 3; ++i) {
+    batch.entries.push_back(i == 2 ? std::string(tiles::kMaxBundleEntryBytes + 1, 'x')
+                                   : absl::StrCat("entry ", i));
+    frontier.Append(merkle::HashLeaf(batch.entries.back()), &batch.nodes);
+  }
+  batch.new_head.tree_size = frontier.size();
+  batch.new_head.root_hash = frontier.Root();
+  ASSERT_TRUE(store.Commit(batch).ok());
+  auto server = http::Server::Start({}, TilesRoutes(&store, [] { return kNote; }));
+  ASSERT_TRUE(server.ok()) << server.status();
+  HttpReply bundle = *HttpGet((*server)->port(), "/tile/entries/000.p/3");
+  EXPECT_EQ(bundle.status, 500);
+  EXPECT_THAT(bundle.body, HasSubstr("entry 2 is 65536 bytes"));
+  // The bundle before it and the hash tile are served: the tree still verifies.
+  EXPECT_EQ(HttpGet((*server)->port(), "/tile/entries/000.p/2")->status, 200);
+  EXPECT_EQ(HttpGet((*server)->port(), "/tile/0/000.p/3")->status, 200);
+}
+
 TEST(TilesHttpNoCheckpointTest, CheckpointIs404UntilThereIsOne) {
   store::MemoryLogStore store;
   auto server = http::Server::Start({}, TilesRoutes(&store, [] { return std::string(); }));
