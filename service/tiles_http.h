@@ -12,8 +12,9 @@
 // bundle holding an entry over 65535 bytes (ledger/tiles/tiles.h) or stored data that fails a
 // check (logged). Full tiles and bundles never change: "Cache-Control: public,
 // max-age=31536000, immutable". Partial ones are superseded by the full resource as the log
-// grows: "public, max-age=60". Every response allows any origin (CORS), so browser-based
-// verifiers can read the log.
+// grows: "public, max-age=60". Entry bundles are gzipped when the request's Accept-Encoding
+// offers gzip ("Vary: Accept-Encoding"). Every response allows any origin (CORS), so
+// browser-based verifiers can read the log.
 #ifndef SERVICE_TILES_HTTP_H_
 #define SERVICE_TILES_HTTP_H_
 

@@ -128,6 +128,11 @@ def check_http(url, vkey, sample):
     status, headers, body = get("tile/entries/001")
     R.check(status == 200 and headers.get("Cache-Control") ==
             "public, max-age=31536000, immutable", "full entry bundle: 200, immutable")
+    R.check(headers.get("Content-Encoding") == "gzip",
+            "entry bundle: gzip when the client offers it")
+    status, headers, plain = tc.http_fetcher(url, accept_encoding="identity")("tile/entries/001")
+    R.check(status == 200 and "Content-Encoding" not in headers and plain == body,
+            "entry bundle: identity when asked, the same bytes once decompressed")
     status, headers, body = tc.http_fetcher(url, "HEAD")("tile/0/000")
     R.check(status == 200 and body == b"" and headers.get("Content-Length") == "8192",
             "HEAD: headers with Content-Length, no body")

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <zlib.h>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -79,6 +81,43 @@ TEST_F(TilesHttpTest, ServesEveryKindOfResourceWithItsHeaders) {
   EXPECT_EQ(bundle.Header("Content-Type"), "application/octet-stream");
   EXPECT_EQ(Get("/tile/entries/000").Header("Cache-Control"),
             "public, max-age=31536000, immutable");
+}
+
+std::string Gunzip(const std::string& in) {
+  z_stream z = {};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return out;
+}
+
+TEST_F(TilesHttpTest, EntryBundlesAreGzippedWhenTheClientAcceptsIt) {
+  const std::string plain = Get("/tile/entries/000").body;
+  absl::StatusOr<HttpReply> gz =
+      testing::HttpRequest(server_->port(), "GET", "/tile/entries/000",
+                           "Accept-Encoding: gzip, identity\r\n");
+  ASSERT_TRUE(gz.ok());
+  EXPECT_EQ(gz->status, 200);
+  EXPECT_EQ(gz->Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz->Header("Vary"), "Accept-Encoding");
+  EXPECT_LT(gz->body.size(), plain.size());
+  EXPECT_EQ(Gunzip(gz->body), plain);
+  // q=0 refuses gzip; no Accept-Encoding means identity; tiles (hashes) are never compressed.
+  absl::StatusOr<HttpReply> refused = testing::HttpRequest(
+      server_->port(), "GET", "/tile/entries/000", "Accept-Encoding: gzip;q=0, identity\r\n");
+  EXPECT_EQ(refused->Header("Content-Encoding"), "");
+  EXPECT_EQ(refused->body, plain);
+  EXPECT_EQ(Get("/tile/entries/000").Header("Content-Encoding"), "");
+  absl::StatusOr<HttpReply> tile = testing::HttpRequest(server_->port(), "GET", "/tile/0/000",
+                                                        "Accept-Encoding: gzip\r\n");
+  EXPECT_EQ(tile->Header("Content-Encoding"), "");
+  EXPECT_EQ(tile->body.size(), 8192u);
 }
 
 TEST_F(TilesHttpTest, MalformedPathsAre400NamingTheElement) {
