@@ -19,6 +19,7 @@ PACKAGES=(
   nlohmann-json3-dev       # test-vector parsing in tests
   libicu-dev               # Unicode case folding of the views' index terms
   libcivetweb-dev          # the HTTP listener (tlog-tiles API, explorer): service/http
+  zlib1g-dev               # gzip of tlog-tiles entry bundles (service/tiles_http)
   python3-grpcio python3-protobuf python3-nacl   # the independent Python client in tests/interop
   chromium                 # the explorer's real-browser test (tests/explorer), headless
 )

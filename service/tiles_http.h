@@ -6,13 +6,15 @@
 //   GET /tile/<L>/<N>[.p/<W>]         Merkle tiles        (application/octet-stream)
 //   GET /tile/entries/<N>[.p/<W>]     entry bundles       (application/octet-stream)
 //
-// Status codes: 200; 400 for a path the spec's grammar does not produce (the body names the
+// Status codes: 200; 404 for /checkpoint while there is none (a follower that has replicated
+// nothing yet); 400 for a path the spec's grammar does not produce (the body names the
 // element); 404 for a well-formed tile or bundle that is not (yet) part of the tree; 500 for a
 // bundle holding an entry over 65535 bytes (ledger/tiles/tiles.h) or stored data that fails a
 // check (logged). Full tiles and bundles never change: "Cache-Control: public,
 // max-age=31536000, immutable". Partial ones are superseded by the full resource as the log
-// grows: "public, max-age=60". Every response allows any origin (CORS), so browser-based
-// verifiers can read the log.
+// grows: "public, max-age=60". Entry bundles are gzipped when the request's Accept-Encoding
+// offers gzip ("Vary: Accept-Encoding"). Every response allows any origin (CORS), so
+// browser-based verifiers can read the log.
 #ifndef SERVICE_TILES_HTTP_H_
 #define SERVICE_TILES_HTTP_H_
 

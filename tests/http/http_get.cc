@@ -15,14 +15,15 @@ std::string HttpReply::Header(const std::string& name) const {
 }
 
 absl::StatusOr<HttpReply> HttpRequest(int port, const std::string& method,
-                                      const std::string& target) {
+                                      const std::string& target,
+                                      const std::string& extra_headers) {
   static const bool initialised = (mg_init_library(0), true);
   (void)initialised;  // once per process
   char error[256] = {};
   mg_connection* conn =
       mg_download("127.0.0.1", port, 0, error, sizeof(error),
-                  "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                  method.c_str(), target.c_str());
+                  "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n",
+                  method.c_str(), target.c_str(), extra_headers.c_str());
   if (conn == nullptr) {
     return absl::UnavailableError(absl::StrCat("GET ", target, ": ", error));
   }

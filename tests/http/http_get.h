@@ -20,10 +20,11 @@ struct HttpReply {
 };
 
 // Sends `method target` (target = path plus optional "?query", sent as given) to
-// 127.0.0.1:`port` and reads the whole reply (no body for HEAD). Unavailable when the
-// connection or the reply fails.
+// 127.0.0.1:`port`, with `extra_headers` ("Name: value\r\n" lines) if any, and reads the whole
+// reply (no body for HEAD). Unavailable when the connection or the reply fails.
 absl::StatusOr<HttpReply> HttpRequest(int port, const std::string& method,
-                                      const std::string& target);
+                                      const std::string& target,
+                                      const std::string& extra_headers = "");
 inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& target) {
   return HttpRequest(port, "GET", target);
 }

@@ -13,6 +13,7 @@ reads a live HTTP server (http_fetcher) and a directory of static files (directo
 """
 
 import base64
+import gzip
 import hashlib
 import os
 import urllib.error
@@ -134,15 +135,20 @@ def bundle_path(index, width):
 # ---- fetchers ----------------------------------------------------------------------------------
 
 
-def http_fetcher(base_url, method="GET"):
+def http_fetcher(base_url, method="GET", accept_encoding="gzip, identity"):
+    """Fetches over HTTP. As tlog-tiles asks, offers gzip and identity; a gzip body is
+    decompressed (the headers still say Content-Encoding: gzip)."""
     def fetch(path):
         req = urllib.request.Request(base_url.rstrip("/") + "/" + path, method=method,
-                                     headers={"Accept-Encoding": "identity"})
+                                     headers={"Accept-Encoding": accept_encoding})
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, dict(r.headers), r.read()
+                status, headers, body = r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
+        if headers.get("Content-Encoding") == "gzip" and body:
+            body = gzip.decompress(body)
+        return status, headers, body
     return fetch
 
 

@@ -27,14 +27,14 @@ R = Results()
 
 
 class Ledgerd:
-    def __init__(self, ledgerd, data_dir, tmp):
-        self.port_file = os.path.join(tmp, "port")
-        self.http_port_file = os.path.join(tmp, "http-port")
-        self.log = open(os.path.join(tmp, "ledgerd.log"), "w")
+    def __init__(self, ledgerd, data_dir, tmp, name="ledgerd", extra=()):
+        self.port_file = os.path.join(tmp, name + ".port")
+        self.http_port_file = os.path.join(tmp, name + ".http-port")
+        self.log = open(os.path.join(tmp, name + ".log"), "w")
         self.proc = subprocess.Popen(
             [ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
              "--port-file", self.port_file, "--http-listen", "127.0.0.1:0",
-             "--http-port-file", self.http_port_file, "--min-free-bytes", "0"],
+             "--http-port-file", self.http_port_file, "--min-free-bytes", "0"] + list(extra),
             stdout=self.log, stderr=subprocess.STDOUT)
         try:
             self.port = wait_until(lambda: read_port_file(self.port_file, self.proc), 30,
@@ -128,6 +128,11 @@ def check_http(url, vkey, sample):
     status, headers, body = get("tile/entries/001")
     R.check(status == 200 and headers.get("Cache-Control") ==
             "public, max-age=31536000, immutable", "full entry bundle: 200, immutable")
+    R.check(headers.get("Content-Encoding") == "gzip",
+            "entry bundle: gzip when the client offers it")
+    status, headers, plain = tc.http_fetcher(url, accept_encoding="identity")("tile/entries/001")
+    R.check(status == 200 and "Content-Encoding" not in headers and plain == body,
+            "entry bundle: identity when asked, the same bytes once decompressed")
     status, headers, body = tc.http_fetcher(url, "HEAD")("tile/0/000")
     R.check(status == 200 and body == b"" and headers.get("Content-Length") == "8192",
             "HEAD: headers with Content-Length, no body")
@@ -302,11 +307,32 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
             except tc.VerificationError:
                 R.check(True, "")
 
-        R.section("the log grows to 700: full tiles unchanged, new partials")
+        R.section("the log grows to 700 while a client verifies it over and over")
         claims_file(os.path.join(tmp, "b.jsonl"), seed_path, 600, 100)
-        if not submit(ledgerctl, server, os.path.join(tmp, "admin.key"),
-                      os.path.join(tmp, "b.jsonl")):
-            return
+        growing = subprocess.Popen(
+            [ledgerctl, "submit", "--server", "127.0.0.1:%d" % server.port, "--key",
+             os.path.join(tmp, "admin.key"), os.path.join(tmp, "b.jsonl")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        sizes, problems, rounds = set(), [], 0
+        while True:
+            rounds += 1
+            done = growing.poll() is not None
+            try:
+                cp, _, _ = tc.verify_log(tc.http_fetcher(server.url), vkey, [0, 599])
+                sizes.add(cp.tree_size)
+            except tc.VerificationError as e:
+                problems.append(str(e))
+            if done:
+                break
+        R.check(growing.returncode == 0, "ledgerctl submit b.jsonl exits 0 (%s)" %
+                growing.stderr.read()[-300:])
+        R.check(not problems, "every checkpoint seen during appends verifies against the "
+                "tiles served after it: %s" % problems[:3])
+        print("  %d verification rounds saw %d distinct tree sizes while appending" %
+              (rounds, len(sizes)))
+        R.check(700 in sizes and min(sizes) >= 600,
+                "saw sizes %d..%d while appending (%d distinct)" %
+                (min(sizes or {0}), max(sizes or {0}), len(sizes)))
         expect_verifies(tc.http_fetcher(server.url), vkey, "ledgerd at 700", 700,
                         sample + [600, 699])
         R.check(tc.http_fetcher(server.url)("tile/0/000")[2] == first_tile,
@@ -318,6 +344,36 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
                 "incremental re-export exits 0 and keeps the full tiles (%s)" % r.stdout.strip())
         expect_verifies(tc.directory_fetcher(out), vkey, "the re-exported directory", 700,
                         sample + [699])
+
+        R.section("a follower serves the same tiles (a tlog-tiles mirror of its leader)")
+        follower_dir = os.path.join(tmp, "F")
+        r = subprocess.run([ledgerd, "init-follower", "--data-dir", follower_dir, "--origin",
+                            ORIGIN, "--log-key", vkey, "--admin-key",
+                            os.path.join(tmp, "admin.key.pub")],
+                           capture_output=True, text=True, timeout=60)
+        if R.check(r.returncode == 0, "ledgerd init-follower (stderr %s)" % r.stderr[-300:]):
+            follower = Ledgerd(ledgerd, follower_dir, tmp, "follower",
+                               ["--follow", "127.0.0.1:%d" % server.port])
+            try:
+                status, _, body = tc.http_fetcher(follower.url)("checkpoint")
+                R.check(status in (200, 404) and (status == 200 or b"no checkpoint yet" in body),
+                        "a follower's /checkpoint is 404 until it has one, never an empty 200 "
+                        "(got %d %r)" % (status, body[:60]))
+                def caught_up():
+                    status, _, body = tc.http_fetcher(follower.url)("checkpoint")
+                    return status == 200 and body.split(b"\n")[1:2] == [b"700"]
+                wait_until(caught_up, 60, "the follower to reach 700")
+                expect_verifies(tc.http_fetcher(follower.url), vkey, "the follower over HTTP",
+                                700, [0, 699])
+                same = all(tc.http_fetcher(follower.url)(p)[2] ==
+                           tc.http_fetcher(server.url)(p)[2]
+                           for p in ["checkpoint", "tile/0/000", "tile/0/002.p/188",
+                                     "tile/1/000.p/2", "tile/entries/002.p/188"])
+                R.check(same, "the follower serves the leader's checkpoint, tiles and bundles "
+                        "byte for byte")
+            finally:
+                R.check(follower.stop() == 0, "the follower exits 0 on SIGTERM")
+                follower.kill()
     finally:
         R.section("stop ledgerd")
         R.check(server.stop() == 0, "ledgerd exits 0 on SIGTERM")

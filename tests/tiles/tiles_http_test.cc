@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <zlib.h>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -81,6 +83,43 @@ TEST_F(TilesHttpTest, ServesEveryKindOfResourceWithItsHeaders) {
             "public, max-age=31536000, immutable");
 }
 
+std::string Gunzip(const std::string& in) {
+  z_stream z = {};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return out;
+}
+
+TEST_F(TilesHttpTest, EntryBundlesAreGzippedWhenTheClientAcceptsIt) {
+  const std::string plain = Get("/tile/entries/000").body;
+  absl::StatusOr<HttpReply> gz =
+      testing::HttpRequest(server_->port(), "GET", "/tile/entries/000",
+                           "Accept-Encoding: gzip, identity\r\n");
+  ASSERT_TRUE(gz.ok());
+  EXPECT_EQ(gz->status, 200);
+  EXPECT_EQ(gz->Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz->Header("Vary"), "Accept-Encoding");
+  EXPECT_LT(gz->body.size(), plain.size());
+  EXPECT_EQ(Gunzip(gz->body), plain);
+  // q=0 refuses gzip; no Accept-Encoding means identity; tiles (hashes) are never compressed.
+  absl::StatusOr<HttpReply> refused = testing::HttpRequest(
+      server_->port(), "GET", "/tile/entries/000", "Accept-Encoding: gzip;q=0, identity\r\n");
+  EXPECT_EQ(refused->Header("Content-Encoding"), "");
+  EXPECT_EQ(refused->body, plain);
+  EXPECT_EQ(Get("/tile/entries/000").Header("Content-Encoding"), "");
+  absl::StatusOr<HttpReply> tile = testing::HttpRequest(server_->port(), "GET", "/tile/0/000",
+                                                        "Accept-Encoding: gzip\r\n");
+  EXPECT_EQ(tile->Header("Content-Encoding"), "");
+  EXPECT_EQ(tile->body.size(), 8192u);
+}
+
 TEST_F(TilesHttpTest, MalformedPathsAre400NamingTheElement) {
   for (const char* path : {"/tile/0/1", "/tile/00/000", "/tile/0/000.p/256", "/tile/0/x000/001",
                            "/tile/", "/tile/0/000.p/05", "/tile/entries/1", "/tile/64/000"}) {
@@ -96,6 +135,39 @@ TEST_F(TilesHttpTest, WellFormedResourcesOutsideTheTreeAre404) {
                            "/tile/0/x001/x234/067", "/checkpointx", "/checkpoint/"}) {
     EXPECT_EQ(Get(path).status, 404) << path;
   }
+}
+
+TEST(TilesHttpOversizedEntryTest, BundleWithAnEntryOver65535BytesIs500NamingIt) {
+  store::MemoryLogStore store;
+  merkle::Frontier frontier;
+  store::CommitBatch batch;
+  for (int i = 0; i < 3; ++i) {
+    batch.entries.push_back(i == 2 ? std::string(tiles::kMaxBundleEntryBytes + 1, 'x')
+                                   : absl::StrCat("entry ", i));
+    frontier.Append(merkle::HashLeaf(batch.entries.back()), &batch.nodes);
+  }
+  batch.new_head.tree_size = frontier.size();
+  batch.new_head.root_hash = frontier.Root();
+  ASSERT_TRUE(store.Commit(batch).ok());
+  auto server = http::Server::Start({}, TilesRoutes(&store, [] { return kNote; }));
+  ASSERT_TRUE(server.ok()) << server.status();
+  HttpReply bundle = *HttpGet((*server)->port(), "/tile/entries/000.p/3");
+  EXPECT_EQ(bundle.status, 500);
+  EXPECT_THAT(bundle.body, HasSubstr("entry 2 is 65536 bytes"));
+  // The bundle before it and the hash tile are served: the tree still verifies.
+  EXPECT_EQ(HttpGet((*server)->port(), "/tile/entries/000.p/2")->status, 200);
+  EXPECT_EQ(HttpGet((*server)->port(), "/tile/0/000.p/3")->status, 200);
+}
+
+TEST(TilesHttpNoCheckpointTest, CheckpointIs404UntilThereIsOne) {
+  store::MemoryLogStore store;
+  auto server = http::Server::Start({}, TilesRoutes(&store, [] { return std::string(); }));
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::StatusOr<HttpReply> reply = HttpGet((*server)->port(), "/checkpoint");
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->status, 404);
+  EXPECT_THAT(reply->body, HasSubstr("no checkpoint yet"));
+  EXPECT_EQ(HttpGet((*server)->port(), "/tile/0/000.p/1")->status, 404);
 }
 
 }  // namespace
