@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
+#include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/views/view_schema.h"
@@ -132,7 +133,9 @@ void ClaimStateMap::Run() {
     }
     absl::Status s = CommitPending(/*ignore_interval=*/false);
     if (!s.ok()) {
-      // Logged by the caller's metrics in a later version; retried at the next interval.
+      // Retried at the next interval; proofs stay against the previous commitment meanwhile.
+      LogEvent(LogLevel::kWarning, "the claim-state map could not be committed; retrying",
+               {{"error", std::string(s.message())}});
       absl::MutexLock lock(&pending_mu_);
       last_commit_ = absl::Now();
     }

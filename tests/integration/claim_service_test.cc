@@ -461,5 +461,51 @@ TEST_F(ClaimServiceTest, MatchClaimsFindsTheSeedClaimAndRefusesBadRequests) {
   }
 }
 
+// The claim-state map's RPCs refuse bad requests naming the field before anything else, and a
+// server without a map (this one) says so with MAP_NOT_COMMITTED rather than a wrong answer.
+TEST_F(ClaimServiceTest, MapProofRequestsRefuseBadFieldsAndNeedAMap) {
+  struct Bad {
+    v1::ProveStateRequest req;
+    grpc::StatusCode code;
+    std::string reason, field;
+  };
+  std::vector<Bad> bad(4);
+  bad[0] = {{}, grpc::StatusCode::INVALID_ARGUMENT, "FIELD_REQUIRED", "subject"};
+  bad[1].req.set_key_id(std::string(31, 'k'));
+  bad[1].code = grpc::StatusCode::INVALID_ARGUMENT, bad[1].reason = "INVALID_FIELD", bad[1].field = "key_id";
+  bad[2].req.set_claim_id(std::string(129, 'c'));
+  bad[2].code = grpc::StatusCode::INVALID_ARGUMENT, bad[2].reason = "INVALID_FIELD", bad[2].field = "claim_id";
+  bad[3].req.set_claim_id("seed-novak-pipeline-ready");
+  bad[3].code = grpc::StatusCode::UNAVAILABLE, bad[3].reason = "MAP_NOT_COMMITTED", bad[3].field = "";
+  for (const Bad& b : bad) {
+    grpc::ClientContext ctx;
+    v1::ProveStateResponse ignored;
+    grpc::Status s = claims_->ProveState(&ctx, b.req, &ignored);
+    EXPECT_EQ(s.error_code(), b.code) << b.field << ": " << s.error_message();
+    EXPECT_EQ(testing::ErrorReasonAndField(s), std::make_pair(b.reason, b.field));
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ListMapCheckpointsRequest req;
+    req.set_page_size(1001);
+    v1::ListMapCheckpointsResponse ignored;
+    grpc::Status s = claims_->ListMapCheckpoints(&ctx, req, &ignored);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(testing::ErrorReasonAndField(s),
+              std::make_pair(std::string("LIMIT_EXCEEDED"), std::string("page_size")));
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::GetClaimRequest req;
+    req.set_claim_id("seed-novak-pipeline-ready");
+    req.set_with_proof(true);
+    req.mutable_as_of()->set_sequence(3);
+    v1::GetClaimResponse ignored;
+    grpc::Status s = claims_->GetClaim(&ctx, req, &ignored);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(testing::ErrorReasonAndField(s).second, "as_of");
+  }
+}
+
 }  // namespace
 }  // namespace ledger
