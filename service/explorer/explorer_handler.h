@@ -5,6 +5,8 @@
 #ifndef SERVICE_EXPLORER_EXPLORER_HANDLER_H_
 #define SERVICE_EXPLORER_EXPLORER_HANDLER_H_
 
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "service/http/http_server.h"
 
@@ -13,12 +15,27 @@ namespace ledger::service::explorer {
 inline constexpr absl::string_view kExplorerPrefix = "/explorer/";
 
 // The Content-Security-Policy of every explorer file: same-origin scripts, styles and requests
-// only, no frames, no inline script.
+// only, no frames, no inline script. The index alone adds the SHA-256 hashes of the blocks it
+// inlines (ServedIndex) and nothing else.
 inline constexpr absl::string_view kContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-// GET /explorer/<file>: the embedded file ("/explorer/" is index.html) with its content type,
+// The index as served at /explorer/: index.html with boot.js, style.css and app.js inlined in
+// place of the tags that reference them (one response before the first render instead of four;
+// boot.js starts the page's API requests while the rest is parsed), and a Content-Security-Policy
+// that is kContentSecurityPolicy plus the 'sha256-…' hash of each inlined block, so no other
+// inline script or style runs. A tag whose file is not embedded is left as it is. Built once.
+struct ServedIndex {
+  std::string body;
+  std::string content_security_policy;
+  std::string etag;  // quoted, from the served bytes
+  int inlined = 0;   // how many tags were replaced by their file
+};
+const ServedIndex& Index();
+
+// GET /explorer/<file>: the embedded file ("/explorer/" is Index(), "/explorer/index.html"
+// the file as written) with its content type,
 // an ETag (304 for a matching If-None-Match), Cache-Control: no-cache, the CSP above and
 // X-Content-Type-Options: nosniff; any other path under /explorer/ is 404. Thread-safe.
 http::Response ServeExplorerFile(const http::Request& request);

@@ -5,9 +5,12 @@
 
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "ledger/crypto/sha256.h"
 #include "service/explorer/static_files.h"
 
 namespace ledger::service::explorer {
@@ -29,18 +32,70 @@ std::string HeaderOf(const http::Response& r, const std::string& name) {
   return "";
 }
 
-TEST(ExplorerHandlerTest, IndexIsServedAtTheDirectoryPath) {
+TEST(ExplorerHandlerTest, IndexIsServedAtTheDirectoryPathWithItsCriticalFilesInlined) {
   const http::Response r = ServeExplorerFile(Get("/explorer/"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
-  EXPECT_TRUE(absl::StrContains(r.body, "<script type=\"module\" src=\"app.js\">")) << r.body;
-  EXPECT_EQ(HeaderOf(r, "Content-Security-Policy"), std::string(kContentSecurityPolicy));
+  EXPECT_EQ(Index().inlined, 3);
+  EXPECT_EQ(r.body, Index().body);
+  // The three tags are replaced by their files, in place, and nothing else references them.
+  for (const char* tag : {"src=\"boot.js\"", "href=\"style.css\"", "src=\"app.js\""}) {
+    EXPECT_FALSE(absl::StrContains(r.body, tag)) << tag;
+  }
+  const size_t boot = r.body.find("window.__early = early;");
+  const size_t style = r.body.find("<style>");
+  const size_t app = r.body.find("<script type=\"module\">");
+  ASSERT_NE(boot, std::string::npos);
+  ASSERT_NE(style, std::string::npos);
+  ASSERT_NE(app, std::string::npos);
+  EXPECT_LT(boot, style);
+  EXPECT_LT(style, app);
+  EXPECT_LT(app, r.body.find("</head>"));
   EXPECT_EQ(HeaderOf(r, "X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-cache");
+  EXPECT_EQ(HeaderOf(r, "ETag"), Index().etag);
+  EXPECT_EQ(ServeExplorerFile(Get("/explorer/", Index().etag)).status, 304);
+}
+
+TEST(ExplorerHandlerTest, TheIndexPolicyAllowsExactlyTheInlinedBlocksByHash) {
+  const std::string csp = HeaderOf(ServeExplorerFile(Get("/explorer/")), "Content-Security-Policy");
+  EXPECT_EQ(csp, Index().content_security_policy);
+  // CSP source expressions: 'sha256-' + base64 of the SHA-256 of the block's exact bytes (the
+  // browser test, tests/explorer:explorer_test, shows chromium running the page under it).
+  auto hash_of = [](absl::string_view file) {
+    for (const StaticFile& f : StaticFiles()) {
+      if (f.path == file) {
+        const Hash h = crypto::Sha256(f.data);
+        return absl::StrCat("'sha256-", absl::Base64Escape(absl::string_view(
+                                             reinterpret_cast<const char*>(h.data()), h.size())),
+                            "'");
+      }
+    }
+    return std::string("missing ") + std::string(file);
+  };
+  EXPECT_TRUE(absl::StrContains(csp, absl::StrCat("script-src 'self' ", hash_of("boot.js"), " ",
+                                                  hash_of("app.js"), ";")))
+      << csp;
+  EXPECT_TRUE(absl::StrContains(csp, absl::StrCat("style-src 'self' ", hash_of("style.css"), ";")))
+      << csp;
+  EXPECT_FALSE(absl::StrContains(csp, "unsafe-inline")) << csp;
+  // Everything else in the policy is the files' policy.
+  EXPECT_TRUE(absl::StrContains(csp, "default-src 'none';")) << csp;
+  EXPECT_TRUE(absl::StrContains(csp, "connect-src 'self';")) << csp;
+  EXPECT_TRUE(absl::StrContains(csp, "frame-ancestors 'none'")) << csp;
+}
+
+TEST(ExplorerHandlerTest, TheIndexAsWrittenAndEveryOtherFileCarryTheFilesPolicy) {
+  const http::Response r = ServeExplorerFile(Get("/explorer/index.html"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(absl::StrContains(r.body, "<script type=\"module\" src=\"app.js\">")) << r.body;
+  EXPECT_EQ(HeaderOf(r, "Content-Security-Policy"), std::string(kContentSecurityPolicy));
+  EXPECT_EQ(HeaderOf(ServeExplorerFile(Get("/explorer/app.js")), "Content-Security-Policy"),
+            std::string(kContentSecurityPolicy));
 }
 
 TEST(ExplorerHandlerTest, EveryEmbeddedFileIsServedWithItsTypeAndETag) {
-  ASSERT_GE(StaticFiles().size(), 5u);
+  ASSERT_GE(StaticFiles().size(), 6u);
   for (const StaticFile& f : StaticFiles()) {
     const http::Response r = ServeExplorerFile(Get("/explorer/" + std::string(f.path)));
     EXPECT_EQ(r.status, 200) << f.path;

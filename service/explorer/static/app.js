@@ -2,7 +2,13 @@
 // Routes (in the URL fragment): #/ search, #/claimant/<name>, #/claim/<id>[?as_of=N], #/log.
 // No framework, no external requests; every piece of server data goes into the page as text
 // (never as HTML). "Verify" on a claim page is in verify.js.
-import * as V from './verify.js';
+// verify.js (hashes, proofs, signatures) is loaded when first needed, off the first render's
+// critical path; it is fetched as soon as the first page is shown.
+let verifyModule = null;
+function loadVerify() {
+  if (!verifyModule) verifyModule = import('./verify.js');
+  return verifyModule;
+}
 
 const PIN_KEY = 'factledger.pinnedVerifierKey';
 const main = document.getElementById('main');
@@ -35,7 +41,11 @@ class ApiError extends Error {
 
 async function api(path, params) {
   const qs = params ? new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== '')).toString() : '';
-  const res = await fetch(`/api/v1/${path}${qs ? '?' + qs : ''}`, { headers: { Accept: 'application/json' } });
+  const url = `/api/v1/${path}${qs ? '?' + qs : ''}`;
+  // boot.js may have started this very request while the page was parsed: each is used once.
+  const early = window.__early && window.__early[url];
+  if (early) delete window.__early[url];
+  const res = await (early || fetch(url, { headers: { Accept: 'application/json' } }));
   let body;
   try { body = await res.json(); } catch { body = null; }
   if (!res.ok) throw new ApiError(res.status, body);
@@ -135,6 +145,7 @@ function renderKeyBanner() {
 async function pin(key) {
   const status = document.getElementById('pin-status');
   try {
+    const V = await loadVerify();
     await V.parseVerifierKey(key);
   } catch (e) {
     if (status) status.textContent = `Not pinned: ${e.message}`;
@@ -374,6 +385,7 @@ async function runVerify(d, button, status, steps) {
   steps.replaceChildren();
   const step = (ok, text) => steps.append(h('li', { class: ok ? 'ok' : 'bad' }, text));
   try {
+    const V = await loadVerify();
     const pinned = pinnedKey();
     if (!pinned) throw new V.VerifyError('no checkpoint key is pinned: pin one on the Log & key page first');
     const verifier = await V.parseVerifierKey(pinned);
@@ -460,7 +472,7 @@ async function runVerify(d, button, status, steps) {
 async function logPage() {
   show(h('h1', {}, 'The log'), h('p', {}, 'Loading…'));
   try {
-    const [info, cp] = await Promise.all([api('log'), api('checkpoint')]);
+    const [info, cp, V] = await Promise.all([api('log'), api('checkpoint'), loadVerify()]);
     serverLog = info;
     const size = BigInt(cp.treeSize || 0);
     const start = size > 20n ? size - 20n : 0n;
@@ -523,7 +535,10 @@ async function route() {
   document.title = `${(main.querySelector('h1') || {}).textContent || 'Explorer'} — factledger explorer`;
   if (routeChanged) { const h1 = main.querySelector('h1'); if (h1) h1.focus(); }
   routeChanged = true;
-  if (window.__renderedAt === undefined) window.__renderedAt = performance.now();  // for bench/
+  if (window.__renderedAt === undefined) {
+    window.__renderedAt = performance.now();  // for bench/
+    setTimeout(loadVerify, 0);
+  }
   document.body.dataset.ready = hash;
 }
 
