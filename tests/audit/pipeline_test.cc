@@ -24,8 +24,8 @@
 #include "ledger/format/entry.h"
 #include "ledger/merkle/hasher.h"
 #include "ledger/store/memory_log_store.h"
-#include "tests/core/testing/status_matchers.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_log.h"
 #include "tests/store/forwarding_log_store.h"
 
 namespace ledger::audit {

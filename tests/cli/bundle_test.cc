@@ -11,9 +11,9 @@
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/format/checkpoint.h"
-#include "tests/core/testing/status_matchers.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/cli/bundle_testing.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::cli {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "cli/bundle.h"
 #include "ledger/crypto/ed25519.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::testing {
 

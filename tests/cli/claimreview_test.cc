@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/error.h"
 #include "tests/cli/bundle_testing.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::cli {
 namespace {

@@ -4,7 +4,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::cli {
 namespace {

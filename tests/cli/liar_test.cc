@@ -10,8 +10,8 @@
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/core/event_validation.h"
-#include "tests/core/testing/test_log.h"
-#include "tests/support/shared_data.h"
+#include "tests/testing/test_log.h"
+#include "tests/testing/shared_data.h"
 
 namespace ledger::cli {
 namespace {

@@ -15,8 +15,8 @@
 #include "ledger/client/event_signer.h"
 #include "ledger/core/limits.h"
 #include "ledger/format/entry.h"
-#include "tests/core/testing/status_matchers.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::core {
 namespace {

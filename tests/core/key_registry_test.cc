@@ -8,8 +8,8 @@
 #include "gtest/gtest.h"
 #include "ledger/base/types.h"
 #include "ledger/crypto/ed25519.h"
-#include "tests/core/testing/status_matchers.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::core {
 namespace {

@@ -25,8 +25,8 @@
 #include "ledger/merkle/verify.h"
 #include "ledger/store/memory_log_store.h"
 #include "ledger/store/rocksdb_log_store.h"
-#include "tests/core/testing/status_matchers.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::core {
 namespace {

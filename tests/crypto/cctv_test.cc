@@ -19,7 +19,7 @@
 #include "ledger/crypto/ed25519.h"
 #include "nlohmann/json.hpp"
 #include "tests/crypto/test_hex.h"
-#include "tests/support/shared_data.h"
+#include "tests/testing/shared_data.h"
 
 namespace ledger::crypto {
 namespace {

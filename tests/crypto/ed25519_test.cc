@@ -15,7 +15,7 @@
 #include "ledger/base/types.h"
 #include "ledger/crypto/sha256.h"
 #include "tests/crypto/test_hex.h"
-#include "tests/support/shared_data.h"
+#include "tests/testing/shared_data.h"
 
 namespace ledger::crypto {
 namespace {

@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/types.h"
 #include "rapidcheck/gtest.h"
-#include "tests/core/testing/status_matchers.h"
+#include "tests/testing/status_matchers.h"
 
 namespace ledger::format {
 namespace {

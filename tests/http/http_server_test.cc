@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/http/http_get.h"
-#include "tests/support/wait_for.h"
+#include "tests/testing/wait_for.h"
 
 namespace ledger::service::http {
 namespace {

@@ -19,7 +19,7 @@
 #include "ledger/merkle/hasher.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "service/ledger_service.h"
-#include "tests/integration/testing/in_process_ledger.h"
+#include "tests/testing/in_process_ledger.h"
 
 namespace ledger {
 namespace {

@@ -20,7 +20,7 @@
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
 #include "ledger/views/match_index.h"
-#include "tests/integration/testing/in_process_ledger.h"
+#include "tests/testing/in_process_ledger.h"
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"

@@ -28,8 +28,8 @@
 #include "ledger/format/entry.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
-#include "tests/integration/testing/in_process_ledger.h"
-#include "tests/support/shared_data.h"
+#include "tests/testing/in_process_ledger.h"
+#include "tests/testing/shared_data.h"
 
 namespace ledger {
 namespace {

@@ -28,7 +28,7 @@
 #include "ledger/base/types.h"
 #include "ledger/merkle/verify.h"
 #include "nlohmann/json.hpp"
-#include "tests/support/shared_data.h"
+#include "tests/testing/shared_data.h"
 
 namespace ledger::merkle {
 namespace {

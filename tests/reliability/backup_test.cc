@@ -14,8 +14,8 @@
 #include "ledger/core/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
-#include "tests/core/testing/status_matchers.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_log.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
 

@@ -17,7 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "tests/support/wait_for.h"
+#include "tests/testing/wait_for.h"
 
 extern char** environ;
 

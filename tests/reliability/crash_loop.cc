@@ -50,7 +50,7 @@
 #include "ledger/crypto/ed25519.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 #include "tests/reliability/child_process.h"
 #include "tests/reliability/invariants.h"
 

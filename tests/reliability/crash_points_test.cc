@@ -28,12 +28,12 @@
 #include "ledger/format/checkpoint.h"
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
-#include "tests/core/testing/test_log.h"
-#include "tests/integration/testing/in_process_ledger.h"
+#include "tests/testing/test_log.h"
+#include "tests/testing/in_process_ledger.h"
 #include "tests/reliability/child_process.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
-#include "tests/support/wait_for.h"
+#include "tests/testing/wait_for.h"
 
 namespace ledger::reliability {
 namespace {

@@ -32,11 +32,11 @@
 #include "ledger/core/data_dir.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/datadir/layout.h"
-#include "tests/core/testing/status_matchers.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/reliability/faulty_fs.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
-#include "tests/support/wait_for.h"
+#include "tests/testing/wait_for.h"
 
 namespace ledger::reliability {
 namespace {

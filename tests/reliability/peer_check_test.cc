@@ -15,7 +15,7 @@
 #include "ledger/base/error.h"
 #include "ledger/core/data_dir.h"
 #include "service/ledger_service.h"
-#include "tests/core/testing/status_matchers.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/reliability/test_data_dir.h"
 
 namespace ledger::reliability {

@@ -34,10 +34,10 @@
 #include "gtest/gtest.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 #include "tests/reliability/child_process.h"
 #include "tests/reliability/test_data_dir.h"
-#include "tests/support/wait_for.h"
+#include "tests/testing/wait_for.h"
 
 namespace ledger::reliability {
 namespace {

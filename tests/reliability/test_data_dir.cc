@@ -15,8 +15,8 @@
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
-#include "tests/core/testing/status_matchers.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::reliability {
 

@@ -16,7 +16,7 @@
 #include "ledger/replication/follower.h"
 #include "ledger/replication/fork_evidence.h"
 #include "ledger/store/rocksdb_log_store.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 #include "tests/replication/fake_leader.h"
 
 namespace ledger::replication {

@@ -13,7 +13,7 @@
 #include "ledger/merkle/hasher.h"
 #include "ledger/merkle/proof.h"
 #include "ledger/store/memory_log_store.h"
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::testing {
 namespace {

@@ -27,7 +27,7 @@ class LeaderLog {
   // `log_key` signs checkpoints; `admins` are the genesis admin keys. Aborts on error.
   LeaderLog(const crypto::Ed25519PrivateKey& log_key,
             const std::vector<crypto::PublicKey>& admins);
-  // LogKey() and AdminKey() of tests/core/testing.
+  // LogKey() and AdminKey() of tests/testing.
   LeaderLog();
 
   core::Log& log() { return *log_; }

@@ -32,7 +32,7 @@
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/reliability/child_process.h"
-#include "tests/support/wait_for.h"
+#include "tests/testing/wait_for.h"
 
 namespace ledger {
 namespace {

@@ -35,7 +35,7 @@
 #include "ledger/views/rocksdb_view_store.h"
 #include "ledger/views/view_engine.h"
 #include "ledger/views/claim_views.h"
-#include "tests/support/shared_data.h"
+#include "tests/testing/shared_data.h"
 #include "tests/views/view_test_util.h"
 
 namespace ledger::views {

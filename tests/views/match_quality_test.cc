@@ -32,7 +32,7 @@
 #include "ledger/views/match_index.h"
 #include "ledger/views/match_text.h"
 #include "ledger/views/view_engine.h"
-#include "tests/support/shared_data.h"
+#include "tests/testing/shared_data.h"
 #include "tests/views/view_test_util.h"
 
 namespace ledger::views {

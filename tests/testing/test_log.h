@@ -1,8 +1,8 @@
 // Fixtures for tests of the log core: keys from fixed seeds, valid events, a fixed clock, and a
 // Log over a MemoryLogStore. Everything here is deterministic (Ed25519 signatures are too), so
 // two logs built by the same calls hold the same bytes.
-#ifndef TESTS_CORE_TESTING_TEST_LOG_H_
-#define TESTS_CORE_TESTING_TEST_LOG_H_
+#ifndef TESTS_TESTING_TEST_LOG_H_
+#define TESTS_TESTING_TEST_LOG_H_
 
 #include <cstdint>
 #include <memory>
@@ -80,4 +80,4 @@ class TestLog {
 
 }  // namespace ledger::testing
 
-#endif  // TESTS_CORE_TESTING_TEST_LOG_H_
+#endif  // TESTS_TESTING_TEST_LOG_H_

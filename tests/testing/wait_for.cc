@@ -1,4 +1,4 @@
-#include "tests/support/wait_for.h"
+#include "tests/testing/wait_for.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // gMock matchers for absl::Status and absl::StatusOr<T>, shared by the core, format and audit
 // tests.
-#ifndef TESTS_CORE_TESTING_STATUS_MATCHERS_H_
-#define TESTS_CORE_TESTING_STATUS_MATCHERS_H_
+#ifndef TESTS_TESTING_STATUS_MATCHERS_H_
+#define TESTS_TESTING_STATUS_MATCHERS_H_
 
 #include <string>
 
@@ -45,4 +45,4 @@ MATCHER(IsOk, "is OK") {
 #define LEDGER_ASSERT_OK(expr) ASSERT_THAT((expr), ::ledger::testing::IsOk())
 #define LEDGER_EXPECT_OK(expr) EXPECT_THAT((expr), ::ledger::testing::IsOk())
 
-#endif  // TESTS_CORE_TESTING_STATUS_MATCHERS_H_
+#endif  // TESTS_TESTING_STATUS_MATCHERS_H_

@@ -1,8 +1,8 @@
 // In-process ledger servers for the integration tests: a fresh data directory under
 // $TEST_TMPDIR, a core::Log, LedgerServiceImpl served over real gRPC on 127.0.0.1 with a free
 // port, and a stub; plus the google.rpc.ErrorInfo of a refusal.
-#ifndef TESTS_INTEGRATION_TESTING_IN_PROCESS_LEDGER_H_
-#define TESTS_INTEGRATION_TESTING_IN_PROCESS_LEDGER_H_
+#ifndef TESTS_TESTING_IN_PROCESS_LEDGER_H_
+#define TESTS_TESTING_IN_PROCESS_LEDGER_H_
 
 #include <memory>
 #include <string>
@@ -55,4 +55,4 @@ inline std::string ErrorReason(const grpc::Status& status) {
 
 }  // namespace ledger::testing
 
-#endif  // TESTS_INTEGRATION_TESTING_IN_PROCESS_LEDGER_H_
+#endif  // TESTS_TESTING_IN_PROCESS_LEDGER_H_

@@ -5,8 +5,8 @@
 //
 // Example:
 //   ASSERT_TRUE(WaitFor([&] { return Status(follower).tree_size() == 20; }, absl::Seconds(60)));
-#ifndef TESTS_SUPPORT_WAIT_FOR_H_
-#define TESTS_SUPPORT_WAIT_FOR_H_
+#ifndef TESTS_TESTING_WAIT_FOR_H_
+#define TESTS_TESTING_WAIT_FOR_H_
 
 #include <functional>
 
@@ -22,4 +22,4 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout,
 
 }  // namespace ledger::testing
 
-#endif  // TESTS_SUPPORT_WAIT_FOR_H_
+#endif  // TESTS_TESTING_WAIT_FOR_H_

@@ -1,4 +1,4 @@
-#include "tests/core/testing/test_log.h"
+#include "tests/testing/test_log.h"
 
 #include <cstdlib>
 #include <iostream>

@@ -1,4 +1,4 @@
-#include "tests/integration/testing/in_process_ledger.h"
+#include "tests/testing/in_process_ledger.h"
 
 #include <cstdlib>
 

@@ -1,6 +1,6 @@
 // Locating ../shared/data (the public vectors and the LIAR data set) from a test.
-#ifndef TESTS_SUPPORT_SHARED_DATA_H_
-#define TESTS_SUPPORT_SHARED_DATA_H_
+#ifndef TESTS_TESTING_SHARED_DATA_H_
+#define TESTS_TESTING_SHARED_DATA_H_
 
 #include <optional>
 #include <string>
@@ -31,4 +31,4 @@ std::optional<std::string> ReadFileToString(const std::string& path);
     if (::access(var.c_str(), R_OK) != 0) GTEST_SKIP() << var << " is absent";     \
   } while (0)
 
-#endif  // TESTS_SUPPORT_SHARED_DATA_H_
+#endif  // TESTS_TESTING_SHARED_DATA_H_

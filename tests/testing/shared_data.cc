@@ -1,4 +1,4 @@
-#include "tests/support/shared_data.h"
+#include "tests/testing/shared_data.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@ std::optional<std::string> SharedDataDir() {
   }
   // Runfiles are symlinks into the source tree: follow one back to find the workspace.
   if (const char* srcdir = ::getenv("TEST_SRCDIR"); srcdir != nullptr) {
-    std::string marker = std::string(srcdir) + "/factledger/tests/support/shared_data.h";
+    std::string marker = std::string(srcdir) + "/factledger/tests/testing/shared_data.h";
     char resolved[PATH_MAX];
     if (::realpath(marker.c_str(), resolved) != nullptr) {
       std::string path(resolved);
