@@ -1,10 +1,8 @@
 // The claim queries over real gRPC, on the seed article's claims: claims with history, lists by
 // claimant / topic / status, as-of, bitemporal filters, stable pagination, verdict tallies,
 // and view digests equal to a fresh rebuild.
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -12,15 +10,12 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/core/data_dir.h"
 #include "ledger/crypto/ed25519.h"
-#include "ledger/datadir/layout.h"
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
-#include "ledger/views/claim_views.h"
-#include "ledger/views/rocksdb_view_store.h"
-#include "ledger/views/match_index.h"
 #include "tests/testing/in_process_ledger.h"
+#include "tests/testing/served_ledger.h"
+#include "tests/testing/test_log.h"
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
@@ -32,79 +27,21 @@ namespace {
 namespace v1 = ledger::v1;
 constexpr char kOrigin[] = "claims.example/log";
 
-crypto::Ed25519PrivateKey KeyFromByte(uint8_t b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(b)));
-}
-
-std::vector<v1::EventDraft> ReadDrafts(const std::string& name) {
-  std::ifstream in(std::string(::getenv("TEST_SRCDIR")) + "/factledger/examples/" + name);
-  std::vector<v1::EventDraft> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    v1::EventDraft d;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &d).ok()) << line;
-    out.push_back(d);
-  }
-  return out;
-}
-
 class ClaimServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::string(::getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(core::InitDataDir(dir_, kOrigin, {admin_.public_key()}).ok());
-    core::LogOptions options;
-    options.on_checkpoint = [this](const std::string&, TreeSize size) {
-      if (views::ViewUpdater* u = updater_ptr_.load()) u->Notify(size);
-    };
-    auto log = core::OpenLog(dir_, options);
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    auto store = views::RocksDbViewStore::Open(datadir::ViewsDir(dir_));
-    ASSERT_TRUE(store.ok()) << store.status();
-    auto engine = views::ViewEngine::Open(*std::move(store), views::DefaultProjections());
-    ASSERT_TRUE(engine.ok()) << engine.status();
-    engine_ = std::move(*engine);
-    auto match = views::AttachMatchIndex(engine_.get());
-    ASSERT_TRUE(match.ok()) << match.status();
-    match_ = std::move(*match);
-    updater_ = std::make_unique<views::ViewUpdater>(engine_.get(), &log_->store());
-    updater_->Start();
-    updater_ptr_.store(updater_.get());
-    ledger_service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
-    claim_service_ =
-        std::make_unique<service::ClaimServiceImpl>(engine_.get(), updater_.get(), &log_->store(),
-                                                    match_.get());
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(ledger_service_.get());
-    builder.RegisterService(claim_service_.get());
-    server_ = builder.BuildAndStart();
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                       grpc::InsecureChannelCredentials());
-    ledger_ = v1::LedgerService::NewStub(channel);
-    claims_ = v1::ClaimService::NewStub(channel);
-
-    v1::Event reg;
-    reg.mutable_key_registered()->set_public_key(
-        std::string(crypto::AsStringView(desk_.public_key())));
-    reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
-    ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, "register-desk", reg, admin_)).ok());
-    for (const v1::EventDraft& d : ReadDrafts("seed-claims.jsonl")) {
-      ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
-    }
+    auto served = testing::ServedLedger::Start(kOrigin, {admin_.public_key()}, /*serve_grpc=*/true);
+    ASSERT_TRUE(served.ok()) << served.status();
+    served_ = std::move(*served);
+    log_ = &served_->log();
+    engine_ = &served_->engine();
+    updater_ = &served_->updater();
+    ledger_ = &served_->ledger_stub();
+    claims_ = &served_->claim_stub();
+    ASSERT_TRUE(served_->RegisterSubmitter(admin_, desk_).ok());
+    ASSERT_TRUE(served_->AppendExample("seed-claims.jsonl", desk_).ok());
     after_claims_ = log_->Head().tree_size;
-    for (const v1::EventDraft& d : ReadDrafts("seed-followups.jsonl")) {
-      ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
-    }
-  }
-
-  void TearDown() override {
-    server_->Shutdown();
-    updater_ptr_.store(nullptr);
-    updater_->Stop();
+    ASSERT_TRUE(served_->AppendExample("seed-followups.jsonl", desk_).ok());
   }
 
   // Read-your-writes: every query waits for the whole log.
@@ -123,19 +60,14 @@ class ClaimServiceTest : public ::testing::Test {
     return resp;
   }
 
-  std::string dir_;
-  crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
-  crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
-  std::unique_ptr<core::Log> log_;
-  std::unique_ptr<views::ViewEngine> engine_;
-  std::unique_ptr<views::MatchIndex> match_;  // after the engine, before the updater
-  std::unique_ptr<views::ViewUpdater> updater_;
-  std::atomic<views::ViewUpdater*> updater_ptr_{nullptr};
-  std::unique_ptr<service::LedgerServiceImpl> ledger_service_;
-  std::unique_ptr<service::ClaimServiceImpl> claim_service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::LedgerService::Stub> ledger_;
-  std::unique_ptr<v1::ClaimService::Stub> claims_;
+  crypto::Ed25519PrivateKey admin_ = testing::KeyFromSeed(1);
+  crypto::Ed25519PrivateKey desk_ = testing::KeyFromSeed(2);
+  std::unique_ptr<testing::ServedLedger> served_;
+  core::Log* log_ = nullptr;
+  views::ViewEngine* engine_ = nullptr;
+  views::ViewUpdater* updater_ = nullptr;
+  v1::LedgerService::Stub* ledger_ = nullptr;
+  v1::ClaimService::Stub* claims_ = nullptr;
   uint64_t after_claims_ = 0;
 };
 
@@ -220,7 +152,7 @@ TEST_F(ClaimServiceTest, AppearancesComeWithTheClaim) {
 // The README's example appearance and relation are accepted and show on the claim.
 TEST_F(ClaimServiceTest, TheExampleAppearanceAndRelationAreAcceptedAndShown) {
   for (const char* file : {"seed-appearances.jsonl", "seed-relations.jsonl"}) {
-    for (const v1::EventDraft& d : ReadDrafts(file)) {
+    for (const v1::EventDraft& d : testing::ReadExampleDrafts(file)) {
       ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
     }
   }
@@ -380,8 +312,7 @@ TEST_F(ClaimServiceTest, LiveViewDigestsEqualAFreshRebuild) {
     ASSERT_TRUE(claims_->GetViewStatus(&ctx, req, &live).ok());
   }
   EXPECT_EQ(live.watermark(), Everything());
-  updater_ptr_.store(nullptr);
-  updater_->Stop();
+  served_->StopViews();
   ASSERT_TRUE(engine_->Rebuild(log_->store()).ok());
   v1::GetViewStatusResponse rebuilt;
   {

@@ -2,7 +2,6 @@
 // proto3 JSON mapping of exactly what the gRPC method answers, query strings fill the same
 // request fields (dotted paths, said-date shorthand, bytes as base64), pagination tokens
 // round-trip, and every refusal carries the gRPC reason with its HTTP status.
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,17 +14,12 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/core/data_dir.h"
 #include "ledger/crypto/ed25519.h"
-#include "ledger/datadir/layout.h"
-#include "ledger/views/claim_views.h"
-#include "ledger/views/match_index.h"
-#include "ledger/views/rocksdb_view_store.h"
-#include "ledger/views/view_engine.h"
-#include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
 #include "service/http_api.h"
 #include "service/ledger_service.h"
+#include "tests/testing/served_ledger.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger {
 namespace {
@@ -33,22 +27,6 @@ namespace {
 namespace v1 = ledger::v1;
 using google::protobuf::util::MessageDifferencer;
 constexpr char kOrigin[] = "http.example/log";
-
-crypto::Ed25519PrivateKey KeyFromByte(uint8_t b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(b)));
-}
-
-std::vector<v1::EventDraft> ReadDrafts(const std::string& name) {
-  std::ifstream in(std::string(::getenv("TEST_SRCDIR")) + "/factledger/examples/" + name);
-  std::vector<v1::EventDraft> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    v1::EventDraft d;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &d).ok()) << line;
-    out.push_back(d);
-  }
-  return out;
-}
 
 // The fields of a JSON error body.
 struct ErrorBody {
@@ -58,49 +36,17 @@ struct ErrorBody {
 class HttpApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::string(::getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(core::InitDataDir(dir_, kOrigin, {admin_.public_key()}).ok());
-    core::LogOptions options;
-    options.on_checkpoint = [this](const std::string&, TreeSize size) {
-      if (views::ViewUpdater* u = updater_ptr_.load()) u->Notify(size);
-    };
-    auto log = core::OpenLog(dir_, options);
-    ASSERT_TRUE(log.ok()) << log.status();
-    log_ = std::move(*log);
-    auto store = views::RocksDbViewStore::Open(datadir::ViewsDir(dir_));
-    ASSERT_TRUE(store.ok()) << store.status();
-    auto engine = views::ViewEngine::Open(*std::move(store), views::DefaultProjections());
-    ASSERT_TRUE(engine.ok()) << engine.status();
-    engine_ = std::move(*engine);
-    auto match = views::AttachMatchIndex(engine_.get());
-    ASSERT_TRUE(match.ok()) << match.status();
-    match_ = std::move(*match);
-    updater_ = std::make_unique<views::ViewUpdater>(engine_.get(), &log_->store());
-    updater_->Start();
-    updater_ptr_.store(updater_.get());
-    ledger_service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
-    claim_service_ = std::make_unique<service::ClaimServiceImpl>(engine_.get(), updater_.get(),
-                                                                 &log_->store(), match_.get());
-    api_ = std::make_unique<service::JsonApi>(ledger_service_.get(), claim_service_.get());
-
-    v1::Event reg;
-    reg.mutable_key_registered()->set_public_key(
-        std::string(crypto::AsStringView(desk_.public_key())));
-    reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
-    ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, "register-desk", reg, admin_)).ok());
-    for (const char* file : {"seed-claims.jsonl", "seed-followups.jsonl"}) {
-      for (const v1::EventDraft& d : ReadDrafts(file)) {
-        ASSERT_TRUE(log_->Append(client::SignEvent(kOrigin, d.event_id(), d.event(), desk_)).ok());
-      }
-    }
+    auto served = testing::ServedLedger::Start(kOrigin, {admin_.public_key()}, /*serve_grpc=*/false);
+    ASSERT_TRUE(served.ok()) << served.status();
+    served_ = std::move(*served);
+    log_ = &served_->log();
+    claim_service_ = &served_->claim_service();
+    api_ = std::make_unique<service::JsonApi>(&served_->ledger_service(), &served_->claim_service());
+    ASSERT_TRUE(served_->RegisterSubmitter(admin_, desk_).ok());
+    ASSERT_TRUE(served_->AppendExample("seed-claims.jsonl", desk_).ok());
+    ASSERT_TRUE(served_->AppendExample("seed-followups.jsonl", desk_).ok());
     // Every query below reads the whole log (read-your-writes).
     wait_ = absl::StrCat("min_watermark=", log_->Head().tree_size);
-  }
-
-  void TearDown() override {
-    updater_ptr_.store(nullptr);
-    updater_->Stop();
   }
 
   template <typename M>
@@ -123,16 +69,11 @@ class HttpApiTest : public ::testing::Test {
     return {get("code"), get("reason"), get("message"), get("field")};
   }
 
-  std::string dir_;
-  crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
-  crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
-  std::unique_ptr<core::Log> log_;
-  std::unique_ptr<views::ViewEngine> engine_;
-  std::unique_ptr<views::MatchIndex> match_;
-  std::unique_ptr<views::ViewUpdater> updater_;
-  std::atomic<views::ViewUpdater*> updater_ptr_{nullptr};
-  std::unique_ptr<service::LedgerServiceImpl> ledger_service_;
-  std::unique_ptr<service::ClaimServiceImpl> claim_service_;
+  crypto::Ed25519PrivateKey admin_ = testing::KeyFromSeed(1);
+  crypto::Ed25519PrivateKey desk_ = testing::KeyFromSeed(2);
+  std::unique_ptr<testing::ServedLedger> served_;
+  core::Log* log_ = nullptr;
+  service::ClaimServiceImpl* claim_service_ = nullptr;
   std::unique_ptr<service::JsonApi> api_;
   std::string wait_;
 };
