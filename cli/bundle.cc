@@ -28,23 +28,22 @@ absl::Status Bad(absl::string_view what) {
   return absl::DataLossError(absl::StrCat("bundle: ", what));
 }
 
-absl::StatusOr<std::string> StringMember(const JsonValue& doc, absl::string_view key) {
-  const JsonValue* v = doc.Find(key);
-  if (v == nullptr || v->type != JsonValue::Type::kString) {
+absl::StatusOr<std::string> StringMember(const Json& doc, absl::string_view key) {
+  const auto v = doc.find(std::string(key));
+  if (v == doc.end() || !v->is_string()) {
     return Bad(absl::StrCat("\"", key, "\" must be a string"));
   }
-  return v->string;
+  return v->get<std::string>();
 }
 
-absl::StatusOr<uint64_t> NumberMember(const JsonValue& doc, absl::string_view key) {
-  const JsonValue* v = doc.Find(key);
-  uint64_t n = 0;
-  if (v == nullptr || v->type != JsonValue::Type::kNumber ||
-      v->number.find_first_not_of("0123456789") != std::string::npos ||
-      !absl::SimpleAtoi(v->number, &n)) {
+// An integer written without sign, fraction or exponent that fits 64 bits (nlohmann parses
+// anything else, "-0" and "1e3" included, as another kind of number).
+absl::StatusOr<uint64_t> NumberMember(const Json& doc, absl::string_view key) {
+  const auto v = doc.find(std::string(key));
+  if (v == doc.end() || !v->is_number_unsigned()) {
     return Bad(absl::StrCat("\"", key, "\" must be a non-negative integer"));
   }
-  return n;
+  return v->get<uint64_t>();
 }
 
 // Exactly `size` bytes as lowercase hex.
@@ -80,16 +79,16 @@ std::string EncodeBundle(const ProofBundle& b) {
 }
 
 absl::StatusOr<ProofBundle> DecodeBundle(absl::string_view document) {
-  absl::StatusOr<JsonValue> doc = ParseJson(document);
+  absl::StatusOr<Json> doc = ParseJson(document);
   if (!doc.ok()) return Bad(doc.status().message());
-  if (doc->type != JsonValue::Type::kObject) return Bad("not a JSON object");
-  for (const auto& [key, value] : doc->object) {
+  if (!doc->is_object()) return Bad("not a JSON object");
+  for (const auto& [key, value] : doc->items()) {
     bool known = false;
     for (absl::string_view m : kMembers) known = known || key == m;
     if (!known) return Bad(absl::StrCat("unknown member \"", key, "\""));
   }
   for (absl::string_view m : kMembers) {
-    if (doc->Find(m) == nullptr) return Bad(absl::StrCat("member \"", m, "\" is missing"));
+    if (!doc->contains(std::string(m))) return Bad(absl::StrCat("member \"", m, "\" is missing"));
   }
   ProofBundle b;
   absl::StatusOr<std::string> format = StringMember(*doc, "format");
@@ -127,13 +126,15 @@ absl::StatusOr<ProofBundle> DecodeBundle(absl::string_view document) {
   n = NumberMember(*doc, "tree_size");
   if (!n.ok()) return n.status();
   b.tree_size = *n;
-  const JsonValue* proof = doc->Find("inclusion_proof");
-  if (proof->type != JsonValue::Type::kArray) return Bad("\"inclusion_proof\" must be an array");
-  for (const JsonValue& h : proof->array) {
-    if (h.type != JsonValue::Type::kString) {
+  const auto proof = doc->find("inclusion_proof");
+  if (proof == doc->end() || !proof->is_array()) {
+    return Bad("\"inclusion_proof\" must be an array");
+  }
+  for (const Json& h : *proof) {
+    if (!h.is_string()) {
       return Bad("\"inclusion_proof\" must hold strings of 64 hex digits");
     }
-    bytes = HexBytes("inclusion_proof", h.string, 32);
+    bytes = HexBytes("inclusion_proof", h.get_ref<const std::string&>(), 32);
     if (!bytes.ok()) return bytes.status();
     b.inclusion_proof.push_back(HashFromBytes(*bytes));
   }

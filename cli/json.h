@@ -1,6 +1,6 @@
-// Minimal JSON for ledgerctl: building the objects it prints (one per line, keys in the order
-// they are added) and a strict RFC 8259 parser for the documents it reads back (proof bundles).
-// Thread-safe: no shared state.
+// JSON for ledgerctl, on nlohmann::json (Debian's nlohmann-json3, the project's one JSON
+// library): building the objects it prints (one per line, keys in the order they are added) and
+// a strict parser for the documents it reads back (proof bundles). Thread-safe: no shared state.
 #ifndef CLI_JSON_H_
 #define CLI_JSON_H_
 
@@ -11,11 +11,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
 
 namespace ledger::cli {
 
 // `s` as a JSON string literal. Escapes '"', '\\' and the control characters (\b \f \n \r \t,
-// the others as \u00XX); copies every other byte, so UTF-8 text stays UTF-8.
+// the others as \u00XX); UTF-8 text stays UTF-8, and a byte sequence that is not UTF-8 becomes
+// U+FFFD, so the output is always valid JSON.
 std::string JsonQuote(absl::string_view s);
 
 // Builds one JSON object, members in the order added. The Add* names carry the type so that a
@@ -45,24 +47,14 @@ class JsonObject {
 };
 
 // A parsed JSON value. Objects keep their members in document order.
-struct JsonValue {
-  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
-  Type type = Type::kNull;
-  bool boolean = false;
-  std::string number;  // The number's text, exactly as written.
-  std::string string;  // Decoded (escapes resolved, UTF-8).
-  std::vector<JsonValue> array;
-  std::vector<std::pair<std::string, JsonValue>> object;
+using Json = nlohmann::ordered_json;
 
-  // The member named `key` of an object; nullptr when absent or not an object.
-  const JsonValue* Find(absl::string_view key) const;
-};
-
-// Parses exactly one JSON value (surrounding whitespace allowed). Strict RFC 8259: no
-// comments, no trailing commas, no raw control characters in strings, no lone surrogates,
-// valid UTF-8 only, no duplicate keys in an object, nesting at most 64 deep. InvalidArgument
-// naming the byte offset of the problem.
-absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
+// Parses exactly one JSON value (surrounding whitespace allowed). Strict RFC 8259 (nlohmann's
+// parser: no comments, no trailing commas, no raw control characters in strings, no lone
+// surrogates, valid UTF-8 only) and, beyond it, no duplicate keys in an object and nesting at
+// most kMaxJsonDepth deep. InvalidArgument naming the byte offset or the key of the problem.
+inline constexpr int kMaxJsonDepth = 64;
+absl::StatusOr<Json> ParseJson(absl::string_view text);
 
 }  // namespace ledger::cli
 

@@ -32,17 +32,26 @@ TEST(JsonObjectTest, BuildsMembersInOrder) {
 TEST(ParseJsonTest, ParsesWhatTheWriterWrites) {
   const std::string text =
       JsonObject().AddString("s", "a\"\n— \x7f").AddUint("n", 12).AddStringArray("l", {"x"}).Build();
-  absl::StatusOr<JsonValue> v = ParseJson(text);
+  absl::StatusOr<Json> v = ParseJson(text);
   ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_EQ(v->Find("s")->string, "a\"\n— \x7f");
-  EXPECT_EQ(v->Find("n")->number, "12");
-  EXPECT_EQ(v->Find("l")->array.at(0).string, "x");
+  EXPECT_EQ(v->at("s").get<std::string>(), "a\"\n— \x7f");
+  EXPECT_EQ(v->at("n").get<uint64_t>(), 12u);
+  EXPECT_EQ(v->at("l").at(0).get<std::string>(), "x");
+  // Members stay in document order.
+  std::vector<std::string> keys;
+  for (const auto& [k, unused] : v->items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"s", "n", "l"}));
+}
+
+TEST(JsonQuoteTest, ReplacesBytesThatAreNotUtf8SoTheOutputIsJson) {
+  EXPECT_EQ(JsonQuote("a\xc3(b"), "\"a\xef\xbf\xbd(b\"");
+  EXPECT_TRUE(ParseJson(JsonQuote("\xff\xfe")).ok());
 }
 
 TEST(ParseJsonTest, DecodesEscapesAndSurrogatePairs) {
-  absl::StatusOr<JsonValue> v = ParseJson(R"("\u00e9\ud83d\ude00\/")");
+  absl::StatusOr<Json> v = ParseJson(R"("\u00e9\ud83d\ude00\/")");
   ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_EQ(v->string, "é😀/");
+  EXPECT_EQ(v->get<std::string>(), "é😀/");
 }
 
 TEST(ParseJsonTest, RefusesWhatRfc8259Refuses) {
@@ -54,8 +63,25 @@ TEST(ParseJsonTest, RefusesWhatRfc8259Refuses) {
 }
 
 TEST(ParseJsonTest, RefusesDeepNesting) {
-  EXPECT_FALSE(ParseJson(std::string(100, '[') + std::string(100, ']')).ok());
-  EXPECT_TRUE(ParseJson(std::string(50, '[') + std::string(50, ']')).ok());
+  const auto deep = ParseJson(std::string(100, '[') + std::string(100, ']'));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_THAT(std::string(deep.status().message()), ::testing::HasSubstr("nesting too deep"));
+  EXPECT_FALSE(ParseJson(std::string(65, '[') + std::string(65, ']')).ok());
+  EXPECT_TRUE(ParseJson(std::string(64, '[') + std::string(64, ']')).ok());
+}
+
+TEST(ParseJsonTest, RefusesDuplicateMembersAtAnyDepthAndNamesThem) {
+  const auto dup = ParseJson(R"({"a":{"b":1,"c":{"b":2},"b":3}})");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_THAT(std::string(dup.status().message()), ::testing::HasSubstr("duplicate member \"b\""));
+  // The same key in sibling objects is not a duplicate.
+  EXPECT_TRUE(ParseJson(R"([{"b":1},{"b":2}])").ok());
+}
+
+TEST(ParseJsonTest, NamesTheByteOfASyntaxError) {
+  const auto bad = ParseJson("{\"a\":1,}");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr("JSON: parse error at line 1, column 8"));
 }
 
 }  // namespace

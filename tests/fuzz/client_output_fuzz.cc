@@ -48,10 +48,10 @@ bool ValidUtf8Prefix(const std::string& s) {
 
 void Check(const v1::Entry& entry) {
   const std::string json = cli::EntryJson(entry);
-  const absl::StatusOr<cli::JsonValue> parsed = cli::ParseJson(json);
+  const absl::StatusOr<cli::Json> parsed = cli::ParseJson(json);
   FUZZ_CHECK_MSG(parsed.ok(), parsed.status().ToString() + " in " + json.substr(0, 200));
   FUZZ_CHECK(nlohmann::json::accept(json));
-  FUZZ_CHECK(parsed->type == cli::JsonValue::Type::kObject);
+  FUZZ_CHECK(parsed->is_object());
 
   const absl::StatusOr<v1::Event> event = core::ParseStoredEvent(entry.signed_event().event());
   FUZZ_EXPECT_VALID(event.status());
