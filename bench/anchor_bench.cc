@@ -1,6 +1,6 @@
 // The cost of writing the checkpoint anchors before the acknowledgement (issue 15):
 // core::Log appends through core::OpenLog, with the anchors written in the background after the
-// answer (the default) and before it (LogOptions::anchor_before_ack, `ledgerd serve
+// answer (the default) and before it (OpenLogOptions::anchor_before_ack, `ledgerd serve
 // --anchor-before-ack`), each without and with an external anchor directory (--anchor-dir).
 //
 //   anchor_bench --dir=DIR [--appends=2000] [--writers=1,8] [--anchor-dir=DIR2] [--out=FILE.json]
@@ -42,7 +42,7 @@ nlohmann::json RunMode(const Mode& mode, const std::string& dir, const std::stri
       !s.ok()) {
     Die("init " + dir + ": " + std::string(s.message()));
   }
-  core::LogOptions options;
+  core::OpenLogOptions options;
   options.anchor_before_ack = mode.before_ack;
   options.external_anchor_dir = external;
   auto log = core::OpenLog(dir, options);

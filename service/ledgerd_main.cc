@@ -285,13 +285,14 @@ int Serve(const ServeFlags& flags) {
   ledger::service::ServerMetrics metrics;
   // The views are opened after the log (they read it); commits reach them through this pointer.
   std::atomic<ledger::views::ViewUpdater*> view_updater{nullptr};
-  ledger::core::LogOptions log_options;
+  ledger::core::OpenLogOptions open_options;
+  ledger::core::LogOptions& log_options = open_options.log;
   log_options.on_checkpoint = [&view_updater](const std::string&, ledger::TreeSize size) {
     if (ledger::views::ViewUpdater* u = view_updater.load()) u->Notify(size);
   };
   log_options.min_free_bytes = flags.min_free_bytes;
   log_options.proof_cache_bytes = flags.proof_cache_mb << 20;
-  log_options.verify_all_sst_at_open = flags.verify_sst_at_start == "all";
+  open_options.verify_all_sst_at_open = flags.verify_sst_at_start == "all";
   log_options.leader = flags.follow;  // named when a follower refuses appends
   if (flags.require_external_anchor && flags.anchor_dir.empty()) {
     ledger::LogEvent(ledger::LogLevel::kError,
@@ -300,8 +301,8 @@ int Serve(const ServeFlags& flags) {
                      {{"data_dir", flags.data_dir}});
     return kExitUsage;
   }
-  log_options.external_anchor_dir = flags.anchor_dir;
-  log_options.anchor_before_ack = flags.anchor_before_ack;
+  open_options.external_anchor_dir = flags.anchor_dir;
+  open_options.anchor_before_ack = flags.anchor_before_ack;
   log_options.on_commit = [&metrics](size_t entries, absl::Duration latency) {
     metrics.RecordCommit(entries, latency);
   };
@@ -313,7 +314,7 @@ int Serve(const ServeFlags& flags) {
                       {"error", std::string(data_dir_lock.status().message())}});
     return kExitDataDir;
   }
-  auto log = ledger::core::OpenLog(flags.data_dir, log_options);
+  auto log = ledger::core::OpenLog(flags.data_dir, open_options);
   if (!log.ok() && IsAnchorDirError(log.status())) {
     ledger::LogEvent(ledger::LogLevel::kError, "bad --anchor-dir",
                      {{"data_dir", flags.data_dir},

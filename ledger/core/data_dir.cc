@@ -242,9 +242,10 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   LEDGER_RETURN_IF_ERROR(WriteFileAtomically(datadir::IdentityFile(dir), identity));
   LEDGER_CRASH_POINT("init-after-identity");
   // Opening the log signs the checkpoint of the empty tree and anchors it.
-  LogOptions log_options;
-  log_options.external_anchor_dir = external_anchor_dir;
-  LEDGER_ASSIGN_OR_RETURN(auto log, OpenLog(dir, std::move(log_options), env));
+  OpenLogOptions open_options;
+  open_options.external_anchor_dir = external_anchor_dir;
+  open_options.env = env;
+  LEDGER_ASSIGN_OR_RETURN(auto log, OpenLog(dir, std::move(open_options)));
   return absl::OkStatus();
 }
 
@@ -376,6 +377,15 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir) {
 
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
                                              rocksdb::Env* env) {
+  OpenLogOptions open_options;
+  open_options.log = std::move(options);
+  open_options.env = env;
+  return OpenLog(dir, std::move(open_options));
+}
+
+absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, OpenLogOptions open_options) {
+  LogOptions& options = open_options.log;
+  rocksdb::Env* const env = open_options.env;
   if (!options.free_bytes) options.free_bytes = [dir] { return FreeBytes(dir); };
   LEDGER_ASSIGN_OR_RETURN(LogIdentity identity, ReadIdentity(dir));
   LEDGER_ASSIGN_OR_RETURN(const bool follower, IsFollowerDataDir(dir));
@@ -385,7 +395,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   }
   const format::NoteVerifier verifier{identity.origin, identity.log_public_key};
   LEDGER_ASSIGN_OR_RETURN(const std::vector<std::string> anchor_dirs,
-                          AnchorDirs(dir, options.external_anchor_dir));
+                          AnchorDirs(dir, open_options.external_anchor_dir));
   LEDGER_ASSIGN_OR_RETURN(const std::vector<AnchorFile> anchors, ReadAnchors(env, anchor_dirs));
   store::RocksDbLogStoreOptions store_options;
   store_options.env = env;
@@ -406,7 +416,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   {
     const absl::Time start = absl::Now();
     LEDGER_ASSIGN_OR_RETURN(SstVerificationResult verified,
-                            VerifySstFiles(env, dir, *store, options.verify_all_sst_at_open,
+                            VerifySstFiles(env, dir, *store, open_options.verify_all_sst_at_open,
                                            *options.clock));
     LogEvent(LogLevel::kInfo, "start-up storage check: SST files new or changed since verified",
              {{"data_dir", dir},
@@ -441,7 +451,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
               {"signed_tree_size", std::to_string(behind_signed->tree_size)}});
   }
   auto writer = std::make_shared<AnchorWriter>(env, anchor_dirs, anchored_size);
-  options.on_checkpoint = [writer, inline_anchor = options.anchor_before_ack,
+  options.on_checkpoint = [writer, inline_anchor = open_options.anchor_before_ack,
                            chained = std::move(options.on_checkpoint)](const std::string& note,
                                                                        TreeSize size) {
     if (chained) chained(note, size);

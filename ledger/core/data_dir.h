@@ -122,6 +122,28 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 // the caller set), anchors each new checkpoint; destroying the log anchors the head. With
 // options.anchor_before_ack the sequencer waits for that write before answering the commit's
 // callers (a failed write is logged and does not fail the appends; the anchor then trails).
+// What OpenLog does around the Log with the data directory: options of the opening, not of the
+// log (the Log never reads them).
+struct OpenLogOptions {
+  // The Log's own options.
+  LogOptions log;
+  // Verify the checksums of every SST file before serving, not only of those new or changed
+  // since they were last verified (sst_verification.h).
+  bool verify_all_sst_at_open = false;
+  // A directory outside the data directory (another volume) that holds a second copy of the
+  // checkpoint anchor, checked at start-up and kept up to date like the data directory's own
+  // (ledger/core/anchor.h). Empty: only the data directory's anchor.
+  std::string external_anchor_dir;
+  // Write the anchors of each group commit's checkpoint before its callers are answered (the
+  // sequencer waits for the anchor writer), instead of in the background after. Closes the
+  // window in which an acknowledged entry is newer than every anchor, at the cost of the anchor
+  // writes (temp file, fsync, rename, directory fsync, per anchor) in every commit.
+  bool anchor_before_ack = false;
+  // The RocksDB environment (tests inject faults through it). nullptr: the default.
+  rocksdb::Env* env = nullptr;
+};
+absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, OpenLogOptions options);
+// OpenLog with `options` for the Log and the defaults of everything else.
 absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
                                              rocksdb::Env* env = nullptr);
 

@@ -86,18 +86,6 @@ struct LogOptions {
   // that): 128 MiB hold every node up to 1.86M entries, levels >= 3 up to 14.9M. Filled in the
   // background after Open and by proofs. 0: proofs read every node from the store.
   uint64_t proof_cache_bytes = uint64_t{128} << 20;
-  // core::OpenLog: verify the checksums of every SST file before serving, not only of those
-  // new or changed since they were last verified (sst_verification.h).
-  bool verify_all_sst_at_open = false;
-  // core::OpenLog: a directory outside the data directory (another volume) that holds a second
-  // copy of the checkpoint anchor, checked at start-up and kept up to date like the data
-  // directory's own (ledger/core/anchor.h). Empty: only the data directory's anchor.
-  std::string external_anchor_dir;
-  // core::OpenLog: write the anchors of each group commit's checkpoint before its callers are
-  // answered (the sequencer waits for the anchor writer), instead of in the background after.
-  // Closes the window in which an acknowledged entry is newer than every anchor, at the cost of
-  // the anchor writes (temp file, fsync, rename, directory fsync, per anchor) in every commit.
-  bool anchor_before_ack = false;
   // When not OK, every append is refused with this status (reads go on). core::OpenLog sets it
   // for a log behind what it signed (reason LOG_BEHIND_SIGNED, data_dir.h).
   absl::Status appends_refused;

@@ -12,7 +12,7 @@
 //    changes the inode or the ctime (which user space cannot set back), so a recorded file whose
 //    identity still matches has not been written since it verified clean. A damaged, truncated,
 //    restored or replaced file is therefore verified again and refused before serving.
-//    LogOptions::verify_all_sst_at_open (ledgerd --verify-sst-at-start=all) verifies all.
+//    OpenLogOptions::verify_all_sst_at_open (ledgerd --verify-sst-at-start=all) verifies all.
 //  - What start-up cannot see without reading everything: damage below the file system (media
 //    errors, bit rot) in a file verified before. RocksDB still refuses to return a damaged block
 //    (every read verifies its checksum), so such damage is never served as data; SstScrubber

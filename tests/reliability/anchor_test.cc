@@ -310,7 +310,7 @@ TEST_F(AnchorTest, FailedAnchorWriteKeepsTheOldAnchorAndTheNextOneSucceeds) {
   EXPECT_EQ(core::ReadAnchor(nullptr, other).value().value_or(""), "newer");
 }
 
-// The external anchor (LogOptions::external_anchor_dir): a second copy kept where a restore of
+// The external anchor (OpenLogOptions::external_anchor_dir): a second copy kept where a restore of
 // the data directory does not reach (issue 15). Each test fails without it: the same
 // directory opens, and serves less than was signed, when only the in-directory anchor counts.
 class ExternalAnchorTest : public ExternalAnchorFixture {
@@ -437,7 +437,7 @@ TEST_F(ExternalAnchorTest, AnchorOfAnotherLogIsRefused) {
 
 TEST_F(ExternalAnchorTest, AnchorDirInsideTheDataDirIsRefusedNamingBothPaths) {
   for (const std::string& inside : {dir_, dir_ + "/db", dir_ + "/./db/../db"}) {
-    core::LogOptions options;
+    core::OpenLogOptions options;
     options.external_anchor_dir = inside;
     absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, options);
     EXPECT_THAT(log, StatusIs(absl::StatusCode::kInvalidArgument,
@@ -463,7 +463,7 @@ TEST_F(ExternalAnchorTest, SymlinkIntoTheDataDirIsInsideIt) {
 }
 
 TEST_F(ExternalAnchorTest, MissingAnchorDirIsNotFoundAndNotCreated) {
-  core::LogOptions options;
+  core::OpenLogOptions options;
   options.external_anchor_dir = anchor_dir_ + "/not-mounted";
   absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, options);
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kNotFound, HasSubstr("does not exist")));
@@ -477,10 +477,10 @@ TEST_F(ExternalAnchorTest, InitRefusesAnAnchorDirThatHoldsAnotherLogsAnchor) {
   EXPECT_FALSE(fs::exists(second));  // refused before anything was written
 }
 
-// LogOptions::anchor_before_ack: when an append returns, both anchors already hold its
+// OpenLogOptions::anchor_before_ack: when an append returns, both anchors already hold its
 // checkpoint (the window of docs/reliability.md is closed).
 TEST_F(ExternalAnchorTest, AnchorBeforeAckAnchorsEveryAppendBeforeItReturns) {
-  core::LogOptions options = Options();
+  core::OpenLogOptions options = Options();
   options.anchor_before_ack = true;
   auto log = core::OpenLog(dir_, options);
   ASSERT_TRUE(log.ok()) << log.status();

@@ -252,7 +252,7 @@ TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHe
   fs::create_directories(anchors);
   ClientRecord record;
   ASSERT_TRUE(InitTestDataDir(base, nullptr, anchors).ok());
-  core::LogOptions options;
+  core::OpenLogOptions options;
   options.external_anchor_dir = anchors;
   auto append = [&](absl::string_view prefix, int n) {
     auto log = core::OpenLog(base, options);

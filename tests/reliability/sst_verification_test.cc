@@ -158,7 +158,8 @@ TEST_F(SstVerificationTest, DamageBelowTheFileSystemIsFoundByTheScrub) {
     ASSERT_TRUE(record.Save(nullptr, dir_).ok());
   }
   // --verify-sst-at-start=all refuses it.
-  core::LogOptions all = Options();
+  core::OpenLogOptions all;
+  all.log = Options();
   all.verify_all_sst_at_open = true;
   EXPECT_EQ(core::OpenLog(dir_, all).status().code(), absl::StatusCode::kDataLoss);
   // That run forgot the file: record it as verified again, for the default start-up.

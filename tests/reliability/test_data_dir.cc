@@ -103,8 +103,8 @@ void ExternalAnchorFixture::SetUp() {
   LEDGER_ASSERT_OK(InitTestDataDir(dir_, nullptr, anchor_dir_));
 }
 
-core::LogOptions ExternalAnchorFixture::Options() const {
-  core::LogOptions options;
+core::OpenLogOptions ExternalAnchorFixture::Options() const {
+  core::OpenLogOptions options;
   options.external_anchor_dir = anchor_dir_;
   return options;
 }

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "ledger/core/data_dir.h"
 #include "ledger/core/log.h"
 #include "ledger/v1/claim.pb.h"
 #include "rocksdb/env.h"
@@ -50,13 +51,13 @@ void CopyTree(const std::string& from, const std::string& to);
 std::string NewestNumberedFile(const std::string& dir, const std::string& suffix);
 
 // A fresh data directory (dir_) initialised with an external anchor directory beside it
-// (anchor_dir_, LogOptions::external_anchor_dir), and a record of what was appended: the set-up
+// (anchor_dir_, OpenLogOptions::external_anchor_dir), and a record of what was appended: the set-up
 // the external-anchor and backup tests share.
 class ExternalAnchorFixture : public ::testing::Test {
  protected:
   void SetUp() override;
   // Log options that keep the external anchor in anchor_dir_.
-  core::LogOptions Options() const;
+  core::OpenLogOptions Options() const;
   // Opens `dir` with Options(), appends `count` events named "<prefix>-<i>", closes it.
   void AppendClosed(const std::string& dir, absl::string_view prefix, int count);
 
