@@ -16,6 +16,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/datadir/layout.h"
+#include "ledger/store/rocksdb_status.h"
 #include "rocksdb/file_system.h"
 
 namespace ledger::core {
@@ -42,8 +43,8 @@ std::string BaseName(const std::string& path) {
 // Verifies `file`; on success records it when it did not change while it was read (and had
 // not changed for kRacyNanos before, by `clock`). NotFound when the file is no longer part of
 // the database (a compaction deleted it).
-absl::Status VerifyAndRecord(const store::RocksDbLogStore& store,
-                             const store::RocksDbLogStore::SstFile& file, const Clock& clock,
+absl::Status VerifyAndRecord(const store::SstFiles& store,
+                             const store::SstFiles::SstFile& file, const Clock& clock,
                              VerifiedSstRecord* record) {
   const std::string name = BaseName(file.path);
   const int64_t started = clock.NowMicros() * 1000;
@@ -67,7 +68,7 @@ absl::Status VerifyAndRecord(const store::RocksDbLogStore& store,
   return absl::OkStatus();
 }
 
-std::set<std::string> Names(const std::vector<store::RocksDbLogStore::SstFile>& files) {
+std::set<std::string> Names(const std::vector<store::SstFiles::SstFile>& files) {
   std::set<std::string> names;
   for (const auto& f : files) names.insert(BaseName(f.path));
   return names;
@@ -190,11 +191,11 @@ absl::Status VerifiedSstRecord::Save(rocksdb::Env* env, const std::string& dir) 
 }
 
 absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const std::string& dir,
-                                                     const store::RocksDbLogStore& store,
+                                                     const store::SstFiles& store,
                                                      bool all, const Clock& clock) {
   VerifiedSstRecord record = VerifiedSstRecord::Load(env, dir);
   const std::string loaded = record.Serialize();
-  const std::vector<store::RocksDbLogStore::SstFile> files = store.LiveSstFiles();
+  const std::vector<store::SstFiles::SstFile> files = store.LiveSstFiles();
   SstVerificationResult result;
   absl::Status damage;
   for (const auto& file : files) {
@@ -221,7 +222,7 @@ absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const st
   return result;
 }
 
-SstScrubber::SstScrubber(rocksdb::Env* env, std::string dir, const store::RocksDbLogStore* store,
+SstScrubber::SstScrubber(rocksdb::Env* env, std::string dir, const store::SstFiles* store,
                          Options options, std::function<void(const absl::Status&)> on_damage)
     : env_(env),
       dir_(std::move(dir)),
@@ -275,7 +276,7 @@ void SstScrubber::Loop() {
 }
 
 bool SstScrubber::Pass() {
-  const std::vector<store::RocksDbLogStore::SstFile> files = store_->LiveSstFiles();
+  const std::vector<store::SstFiles::SstFile> files = store_->LiveSstFiles();
   VerifiedSstRecord record = VerifiedSstRecord::Load(env_, dir_);
   for (const auto& file : files) {
     {

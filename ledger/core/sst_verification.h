@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -39,7 +40,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/base/clock.h"
-#include "ledger/store/rocksdb_log_store.h"
+#include "ledger/store/sst_files.h"
 #include "rocksdb/env.h"
 
 namespace ledger::core {
@@ -95,7 +96,7 @@ struct SstVerificationResult {
 // file (which the record then no longer lists). `clock` says when a file has been left alone
 // long enough to be recorded (tests pass a FakeClock instead of waiting).
 absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const std::string& dir,
-                                                     const store::RocksDbLogStore& store,
+                                                     const store::SstFiles& store,
                                                      bool all,
                                                      const Clock& clock = *Clock::Real());
 
@@ -112,7 +113,7 @@ class SstScrubber {
     // When a file has been left alone long enough to be recorded (as in VerifySstFiles).
     const Clock* clock = Clock::Real();
   };
-  SstScrubber(rocksdb::Env* env, std::string dir, const store::RocksDbLogStore* store,
+  SstScrubber(rocksdb::Env* env, std::string dir, const store::SstFiles* store,
               Options options, std::function<void(const absl::Status&)> on_damage);
   // Stops the scrub (within a file's verification).
   ~SstScrubber();
@@ -135,7 +136,7 @@ class SstScrubber {
 
   rocksdb::Env* const env_;
   const std::string dir_;
-  const store::RocksDbLogStore* const store_;
+  const store::SstFiles* const store_;
   const Options options_;
   const std::function<void(const absl::Status&)> on_damage_;
   mutable absl::Mutex mu_;

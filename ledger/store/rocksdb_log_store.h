@@ -28,6 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/store/log_store.h"
+#include "ledger/store/sst_files.h"
 #include "ledger/store/rocksdb_status.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
@@ -67,7 +68,7 @@ struct RocksDbLogStoreOptions {
 // Fail-stop: after any failed RocksDB write, every later Commit returns FailedPrecondition
 // ("store failed earlier: <original error>; restart to recover"). The failed batch may or may
 // not be on disk; only a reopen tells (docs/reliability.md, "Fail-stop"). Reads keep working.
-class RocksDbLogStore : public LogStore {
+class RocksDbLogStore : public LogStore, public SstFiles {
  public:
   // Opens (or creates) the store at `path`. The RocksDB options are chosen for durability; see
   // the .cc. At open the store checks, and refuses to open when they fail:
@@ -119,16 +120,10 @@ class RocksDbLogStore : public LogStore {
   // covered here (the WAL's own checksums guard it at recovery). Any failure is DataLoss.
   absl::Status VerifyStorageChecksums() const override;
 
-  // One SST file of the database: its path and size.
-  struct SstFile {
-    std::string path;
-    uint64_t size = 0;
-  };
-  // The SST files the database uses now (all column families), in file-number order.
-  std::vector<SstFile> LiveSstFiles() const;
-  // Verifies the block checksums of one SST file (as VerifyStorageChecksums does for all).
-  // DataLoss naming the file when it is damaged or unreadable.
-  absl::Status VerifySstFile(const std::string& path) const;
+  // SstFiles (sst_files.h): the SST files of every column family, and one file's block
+  // checksums verified as VerifyStorageChecksums does for all.
+  std::vector<SstFile> LiveSstFiles() const override;
+  absl::Status VerifySstFile(const std::string& path) const override;
 
   // Flushes every column family's memtable to SST files, then waits until no compaction is
   // pending or running in any of them: a settled database, whose next open finds nothing to
