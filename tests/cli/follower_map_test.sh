@@ -15,8 +15,7 @@ rm -f fport
   2> follower.log &
 follower_pid=$!
 trap 'kill -TERM $follower_pid $leader_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [[ -s fport ]] && break; sleep 0.1; done
-[[ -s fport ]] || fail "follower did not start: $(cat follower.log)"
+wait_for_port_file fport "$follower_pid" follower.log "the follower"
 follower="127.0.0.1:$(cat fport)"
 
 for f in seed-claims seed-followups seed-appearances seed-relations; do

@@ -17,8 +17,7 @@ follow() {
   "$ledgerd" serve --data-dir "$1" --listen 127.0.0.1:0 --port-file port --follow "$2" \
     --follower-id "$1" 2>> "$1.log" &
   follower_pid=$!
-  for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
-  [[ -s port ]] || fail "follower $1 did not start: $(cat "$1.log")"
+  wait_for_port_file port "$follower_pid" "$1.log" "follower $1"
   follower="127.0.0.1:$(cat port)"
 }
 # wait_state FILE STATE: polls the follower's stats until replication.state is STATE.
@@ -42,8 +41,7 @@ wait_state retrying.json RETRYING
 rm -f port
 "$ledgerd" serve --data-dir data --listen "127.0.0.1:$leader_port" --port-file port 2>> server.log &
 server_pid=$!
-for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
-[[ -s port ]] || fail "the leader did not restart: $(cat server.log)"
+wait_for_port_file port "$server_pid" server.log "the restarted leader"
 "$ctl" import --server "$leader" --key desk.key "$examples/seed-followups.jsonl" > /dev/null
 wait_state recovered.json CAUGHT_UP
 /usr/bin/python3 - recovered.json <<'PY'
@@ -60,7 +58,7 @@ kill -TERM "$follower_pid" && wait "$follower_pid" || true
 rm -f port
 "$ledgerd" serve --data-dir impostor --listen 127.0.0.1:0 --port-file port 2>> impostor.log &
 impostor_pid=$!
-for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
+wait_for_port_file port "$impostor_pid" impostor.log "the impostor"
 impostor="127.0.0.1:$(cat port)"
 follow forked "$impostor"
 wait_state stopped.json STOPPED

@@ -29,8 +29,7 @@ rm -f port
 "$ledgerd" serve --data-dir mirror --listen 127.0.0.1:0 --port-file port --follow "$leader" \
   --follower-id mirror-1 2>> follower.log &
 follower_pid=$!
-for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
-[[ -s port ]] || fail "follower did not start: $(cat follower.log)"
+wait_for_port_file port "$follower_pid" follower.log "the follower"
 follower="127.0.0.1:$(cat port)"
 for _ in $(seq 100); do
   "$ctl" stats --server "$follower" --json > follower.json

@@ -9,6 +9,9 @@ examples="$TEST_SRCDIR/factledger/examples"
 work="$TEST_TMPDIR/$(basename "$0" .sh)"
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 
+# wait_for_port_file, wait_until.
+source "$TEST_SRCDIR/factledger/tests/testing/shell.sh"
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 trap 'rc=$?; if [[ $rc -ne 0 ]]; then for f in *.txt *.err *.json; do [[ -f "$f" ]] && { echo "== $f"; head -c 3000 "$f"; echo; }; done >&2; fi' EXIT
 
@@ -53,8 +56,7 @@ serve() {
   rm -f port
   "$ledgerd" serve --data-dir "$1" --listen 127.0.0.1:0 --port-file port 2>> server.log &
   server_pid=$!
-  for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
-  [[ -s port ]] || fail "server did not start: $(cat server.log)"
+  wait_for_port_file port "$server_pid" server.log ledgerd
   server="127.0.0.1:$(cat port)"
 }
 

@@ -39,7 +39,7 @@ if command -v openssl > /dev/null; then
   "$ledgerd" serve --data-dir data --listen 127.0.0.1:0 --port-file port \
     --tls-cert server.pem --tls-key server.key 2>> server.log &
   server_pid=$!
-  for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
+  wait_for_port_file port "$server_pid" server.log "the TLS ledgerd"
   tls_server="127.0.0.1:$(cat port)"
   "$ctl" stats --server "$tls_server" --tls-ca ca.pem > /dev/null || fail "TLS stats"
   expect_exit 3 "$ctl" stats --server "$tls_server" --timeout 5 2> plain.err

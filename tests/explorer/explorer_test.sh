@@ -5,6 +5,7 @@
 # Skips (passes with a SKIP line) only when chromium is not installed.
 # Arguments: ledgerd ledgerctl (runfiles paths); the examples are found next to them.
 set -euo pipefail
+source "$TEST_SRCDIR/factledger/tests/testing/shell.sh"  # wait_for_port_file, wait_until
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
   echo "SKIP: $chromium not found (scripts/setup.sh installs Debian's chromium)"
@@ -44,8 +45,8 @@ verifier=$(sed -n 's/^checkpoint verifier key: //p' init.out)
 "$ledgerd" serve --data-dir data --listen 127.0.0.1:0 --port-file port \
   --http-listen 127.0.0.1:0 --http-port-file http-port 2>> server.log &
 server_pid=$!
-for _ in $(seq 200); do [[ -s port && -s http-port ]] && break; sleep 0.05; done
-[[ -s http-port ]] || { echo "FAIL: ledgerd did not start: $(cat server.log)" >&2; exit 1; }
+wait_for_port_file port "$server_pid" server.log ledgerd
+wait_for_port_file http-port "$server_pid" server.log "ledgerd's HTTP listener"
 server="127.0.0.1:$(cat port)"
 "$ctl" register-key --server "$server" --signer admin.key --public-key desk.key.pub \
   --holder "Desk A" >/dev/null

@@ -4,6 +4,7 @@
 # written, reads and health keep working, and appends resume when space returns.
 # Skips cleanly where mount namespaces are not allowed.
 set -euo pipefail
+source "$TEST_SRCDIR/factledger/tests/testing/shell.sh"  # wait_for_port_file, wait_until
 
 ledgerd="$TEST_SRCDIR/factledger/service/ledgerd"
 ctl="$TEST_SRCDIR/factledger/cli/ledgerctl"
@@ -32,8 +33,7 @@ trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; umount "$work/mnt" 2>/dev/null
 "$ledgerd" serve --data-dir mnt/data --listen 127.0.0.1:0 --port-file port \
   --min-free-bytes $((16 << 20)) 2> server.log &
 pid=$!
-for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
-[[ -s port ]] || fail "server did not start: $(cat server.log)"
+wait_for_port_file port "$pid" server.log ledgerd
 server="127.0.0.1:$(cat port)"
 "$ctl" register-key --server "$server" --signer admin.key --public-key desk.key.pub >/dev/null
 

@@ -2,6 +2,7 @@
 # TLS and mutual TLS: handshakes that must succeed and ones that must fail, with real
 # certificates made by openssl for this test.
 set -euo pipefail
+source "$TEST_SRCDIR/factledger/tests/testing/shell.sh"  # wait_for_port_file, wait_until
 
 ledgerd="$TEST_SRCDIR/factledger/service/ledgerd"
 ctl="$TEST_SRCDIR/factledger/cli/ledgerctl"
@@ -40,8 +41,7 @@ start() {  # port-file, extra flags...
   "$ledgerd" serve --data-dir data --listen 127.0.0.1:0 --port-file "$port_file" "$@" \
     2>>server.log &
   pids+=($!)
-  for _ in $(seq 100); do [[ -s "$port_file" ]] && return 0; sleep 0.1; done
-  fail "server did not start: $(cat server.log)"
+  wait_for_port_file "$port_file" "${pids[-1]}" server.log ledgerd
 }
 
 # TLS only.

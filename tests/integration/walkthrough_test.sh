@@ -2,6 +2,7 @@
 # The README walk-through, driven as processes: ledgerd and ledgerctl on a loopback port.
 # Also checks the exit codes the docs promise (verify: 0 intact, 2 not intact).
 set -euo pipefail
+source "$TEST_SRCDIR/factledger/tests/testing/shell.sh"  # wait_for_port_file, wait_until
 
 ledgerd="$TEST_SRCDIR/factledger/service/ledgerd"
 ctl="$TEST_SRCDIR/factledger/cli/ledgerctl"
@@ -32,8 +33,7 @@ fi
 "$ledgerd" serve --data-dir data --listen 127.0.0.1:0 --port-file port \
   --metrics-listen 127.0.0.1:0 2> server.log &
 server_pid=$!
-for _ in $(seq 100); do [[ -s port ]] && break; sleep 0.1; done
-[[ -s port ]] || fail "server did not start: $(cat server.log)"
+wait_for_port_file port "$server_pid" server.log ledgerd
 server="127.0.0.1:$(cat port)"
 
 "$ctl" register-key --server "$server" --signer admin.key --public-key desk.key.pub --holder "Desk A" > reg.txt
