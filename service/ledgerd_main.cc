@@ -23,14 +23,12 @@
 
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -197,14 +195,6 @@ std::string DefaultFollowerId(const std::string& data_dir) {
   return id.substr(0, 128);
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // Plaintext, TLS (--tls-cert, --tls-key) or mutual TLS (also --tls-client-ca: clients must
 // present a certificate signed by that CA).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServeFlags& f) {
@@ -216,11 +206,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   }
   grpc::SslServerCredentialsOptions options;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  LEDGER_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(f.tls_cert));
-  LEDGER_ASSIGN_OR_RETURN(pair.private_key, ReadFile(f.tls_key));
+  LEDGER_ASSIGN_OR_RETURN(pair.cert_chain, ledger::ReadFileToString(f.tls_cert));
+  LEDGER_ASSIGN_OR_RETURN(pair.private_key, ledger::ReadFileToString(f.tls_key));
   options.pem_key_cert_pairs.push_back(pair);
   if (!f.tls_client_ca.empty()) {
-    LEDGER_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(f.tls_client_ca));
+    LEDGER_ASSIGN_OR_RETURN(options.pem_root_certs, ledger::ReadFileToString(f.tls_client_ca));
     options.client_certificate_request =
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }

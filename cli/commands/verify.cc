@@ -5,10 +5,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -167,10 +165,12 @@ int RunVerify(const VerifyFlags& f) {
   options.threads = f.threads;
   const std::string trusted_source = !f.trusted.empty() ? f.trusted : f.state_file;
   if (!trusted_source.empty() && ::access(trusted_source.c_str(), R_OK) == 0) {
-    std::ifstream in(trusted_source, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    options.trusted_checkpoint = buffer.str();
+    absl::StatusOr<std::string> trusted = ReadFileToString(trusted_source);
+    if (!trusted.ok()) {
+      std::cerr << "ledgerctl: " << trusted.status().message() << "\n";
+      return kExitUsage;
+    }
+    options.trusted_checkpoint = *std::move(trusted);
   } else if (!f.trusted.empty()) {
     std::cerr << "ledgerctl: cannot read --trusted-checkpoint " << f.trusted << "\n";
     return kExitUsage;
