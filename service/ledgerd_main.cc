@@ -6,6 +6,7 @@
 //                 [--anchor-before-ack] [--peer FOLLOWER_HOST:PORT ...]
 //                 [--listen 127.0.0.1:50051] [--port-file FILE]
 //                 [--http-listen HOST:PORT [--http-port-file FILE]]
+//                 [--witness COSIGNER_VKEY=http://HOST:PORT ... [--witness-policy K]]
 //                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
 //   ledgerd init-follower --data-dir DIR --origin ORIGIN --log-key VERIFIER_KEY_OR_PUB
 //                 --admin-key ADMIN.pub [--admin-key ...]
@@ -65,6 +66,7 @@
 #include "service/http/http_server.h"
 #include "service/http_api.h"
 #include "service/tiles_http.h"
+#include "service/witness_collector.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/peer_check.h"
@@ -179,7 +181,68 @@ struct ServeFlags {
   std::vector<std::string> peers;
   std::string peer_tls_ca;
   std::string leader_tls_ca, leader_tls_cert, leader_tls_key;
+  // tlog-witness cosigning (service/witness_collector.h): off unless --witness is given.
+  std::vector<std::string> witnesses;
+  int witness_policy = 0;  // 0: a majority of the --witness entries
+  int witness_timeout_ms = 5000;
+  int witness_retry_ms = 5000;
 };
+
+// Starts the witness collector of a leader started with --witness; nullptr without. Exit code
+// kExitUsage in *rc for a bad --witness or policy, or a follower given witnesses.
+std::unique_ptr<ledger::service::WitnessCollector> StartWitnesses(const ServeFlags& flags,
+                                                                  ledger::core::Log* log,
+                                                                  int* rc) {
+  *rc = 0;
+  if (flags.witnesses.empty()) {
+    if (flags.witness_policy != 0) {
+      std::cerr << "ledgerd: --witness-policy needs --witness\n";
+      *rc = kExitUsage;
+    }
+    return nullptr;
+  }
+  if (log->is_follower()) {
+    std::cerr << "ledgerd: --witness: a follower signs no checkpoints; configure witnesses on "
+                 "the leader\n";
+    *rc = kExitUsage;
+    return nullptr;
+  }
+  ledger::service::WitnessCollectorOptions options;
+  for (const std::string& value : flags.witnesses) {
+    absl::StatusOr<ledger::service::WitnessEndpoint> w = ledger::service::ParseWitnessFlag(value);
+    if (!w.ok()) {
+      std::cerr << "ledgerd: " << w.status().message() << "\n";
+      *rc = kExitUsage;
+      return nullptr;
+    }
+    options.witnesses.push_back(*w);
+  }
+  options.threshold = flags.witness_policy != 0
+                          ? flags.witness_policy
+                          : ledger::service::DefaultWitnessThreshold(options.witnesses.size());
+  options.timeout = absl::Milliseconds(flags.witness_timeout_ms);
+  options.retry_interval = absl::Milliseconds(flags.witness_retry_ms);
+  options.state_file = ledger::datadir::WitnessedCheckpointFile(flags.data_dir);
+  options.log_verifier = {log->identity().origin, log->identity().log_public_key};
+  options.latest_checkpoint = [log] { return log->LatestCheckpoint(); };
+  options.prove_consistency =
+      [log](ledger::TreeSize from, ledger::TreeSize to) -> absl::StatusOr<std::vector<ledger::Hash>> {
+    absl::StatusOr<ledger::core::ConsistencyProof> p = log->ProveConsistency(from, to);
+    if (!p.ok()) return p.status();
+    return p->hashes;
+  };
+  options.wait_for_growth = [log](ledger::TreeSize size, absl::Duration timeout) {
+    log->WaitForGrowth(size, timeout);
+  };
+  absl::StatusOr<std::unique_ptr<ledger::service::WitnessCollector>> collector =
+      ledger::service::WitnessCollector::Start(std::move(options));
+  if (!collector.ok()) {
+    std::cerr << "ledgerd: witnesses: " << collector.status().message() << "\n";
+    *rc = absl::IsInvalidArgument(collector.status()) ? kExitUsage : kExitDataDir;
+    return nullptr;
+  }
+  return *std::move(collector);
+}
 
 // "<hostname>:<data dir name>", in the follower-id alphabet: stable across restarts.
 std::string DefaultFollowerId(const std::string& data_dir) {
@@ -353,6 +416,10 @@ int Serve(const ServeFlags& flags) {
                      {{"data_dir", flags.data_dir}});
     return kExitUsage;
   }
+  int witness_rc = 0;
+  std::unique_ptr<ledger::service::WitnessCollector> witnesses =
+      StartWitnesses(flags, log->get(), &witness_rc);
+  if (witness_rc != 0) return witness_rc;
   // Replication: followers fetch and verify from --follow; every server answers Replicate.
   ledger::service::FollowerTable follower_table;
   ledger::service::ReplicationContext replication;
@@ -538,8 +605,13 @@ int Serve(const ServeFlags& flags) {
     // tlog-tiles (service/tiles_http.h): /checkpoint and /tile/.
     ledger::core::Log* const tiles_log = log->get();
     std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes =
-        ledger::service::TilesRoutes(&tiles_log->store(),
-                                     [tiles_log] { return tiles_log->LatestCheckpoint(); });
+        ledger::service::TilesRoutes(
+            &tiles_log->store(), [tiles_log] { return tiles_log->LatestCheckpoint(); },
+            witnesses == nullptr
+                ? std::function<std::string()>()
+                : std::function<std::string()>([w = witnesses.get()] {
+                    return w->WitnessedCheckpoint();
+                  }));
     // The explorer: its JSON read API over the same service objects as gRPC, its static pages,
     // and "/" redirecting to them.
     http_routes.emplace_back(
@@ -614,6 +686,7 @@ int Serve(const ServeFlags& flags) {
   waiter.join();
   map_audit.reset();
   http_server.reset();  // Before the log: its handlers read the store.
+  witnesses.reset();    // Before the log: it reads checkpoints and proofs.
   if (follower != nullptr) {
     leader_source->Cancel();  // ends a long poll at once
     follower->Stop();         // before the log: it appends to it
@@ -778,6 +851,23 @@ int main(int argc, char** argv) {
   serve->add_option("--leader-tls-cert", sf.leader_tls_cert,
                     "Client certificate chain (PEM) for a leader that requires mutual TLS");
   serve->add_option("--leader-tls-key", sf.leader_tls_key, "Client private key (PEM)");
+  // tlog-witness cosigning (docs/c2sp.md "Witness cosigning").
+  serve->add_option("--witness", sf.witnesses,
+                    "A witness to send each new checkpoint to (tlog-witness add-checkpoint), as "
+                    "<cosigner verifier key>=http://HOST:PORT[/PREFIX] (repeatable; leader only)");
+  serve->add_option("--witness-policy", sf.witness_policy,
+                    "A checkpoint is witnessed (served at /checkpoint?witnessed, kept in "
+                    "witnessed.checkpoint) once this many witnesses cosigned it (default: a "
+                    "majority of the --witness entries)")
+      ->check(CLI::Range(1, 64));
+  serve->add_option("--witness-timeout-ms", sf.witness_timeout_ms,
+                    "Time allowed for one add-checkpoint call")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  serve->add_option("--witness-retry-ms", sf.witness_retry_ms,
+                    "Wait before asking a witness again after it failed or answered wrongly")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600000));
   serve->footer("Example:\n  ledgerd serve --data-dir ./data --listen 127.0.0.1:50051");
 
   try {
