@@ -35,6 +35,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/security/server_credentials.h"
@@ -67,6 +68,7 @@
 #include "service/http_api.h"
 #include "service/tiles_http.h"
 #include "service/witness_collector.h"
+#include "service/witnessed_source.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/peer_check.h"
@@ -186,7 +188,51 @@ struct ServeFlags {
   int witness_policy = 0;  // 0: a majority of the --witness entries
   int witness_timeout_ms = 5000;
   int witness_retry_ms = 5000;
+  // A follower that follows only witnessed checkpoints (service/witnessed_source.h).
+  int require_witnesses = 0;  // 0: off
+  std::vector<std::string> witness_keys;
+  std::string leader_http;
 };
+
+// The gated source of a follower started with --require-witnesses K; nullptr without. Exit code
+// kExitUsage in *rc for bad flags.
+std::unique_ptr<ledger::service::WitnessedEntrySource> WitnessedSource(
+    const ServeFlags& flags, ledger::replication::EntrySource* inner, int* rc) {
+  *rc = 0;
+  if (flags.require_witnesses == 0) {
+    if (!flags.witness_keys.empty() || !flags.leader_http.empty()) {
+      std::cerr << "ledgerd: --witness-key and --leader-http go with --require-witnesses\n";
+      *rc = kExitUsage;
+    }
+    return nullptr;
+  }
+  if (inner == nullptr || flags.leader_http.empty() || flags.witness_keys.empty()) {
+    std::cerr << "ledgerd: --require-witnesses needs --follow, --leader-http (the leader's "
+                 "--http-listen URL) and --witness-key\n";
+    *rc = kExitUsage;
+    return nullptr;
+  }
+  std::vector<std::string> keys;
+  for (const std::string& k : flags.witness_keys) {
+    if (!ledger::witness::ParseCosignerVerifierKey(k).ok() && ::access(k.c_str(), R_OK) == 0) {
+      absl::StatusOr<std::string> text = ledger::ReadFileToString(k, 4096);
+      keys.emplace_back(text.ok() ? std::string(absl::StripAsciiWhitespace(*text)) : k);
+    } else {
+      keys.push_back(k);
+    }
+  }
+  absl::StatusOr<ledger::witness::WitnessPolicy> policy =
+      ledger::witness::ParseWitnessPolicy(keys, flags.require_witnesses);
+  absl::StatusOr<ledger::service::http::HttpUrl> url =
+      ledger::service::http::ParseHttpUrl(flags.leader_http);
+  if (!policy.ok() || !url.ok()) {
+    std::cerr << "ledgerd: --require-witnesses: "
+              << (!policy.ok() ? policy.status().message() : url.status().message()) << "\n";
+    *rc = kExitUsage;
+    return nullptr;
+  }
+  return std::make_unique<ledger::service::WitnessedEntrySource>(inner, *url, *policy);
+}
 
 // Starts the witness collector of a leader started with --witness; nullptr without. Exit code
 // kExitUsage in *rc for a bad --witness or policy, or a follower given witnesses.
@@ -426,7 +472,13 @@ int Serve(const ServeFlags& flags) {
   replication.leader = flags.follow;
   replication.followers = &follower_table;
   std::unique_ptr<ledger::service::GrpcEntrySource> leader_source;
+  std::unique_ptr<ledger::service::WitnessedEntrySource> witnessed_source;
   std::unique_ptr<ledger::replication::Follower> follower;
+  if (flags.follow.empty() && (flags.require_witnesses != 0 || !flags.witness_keys.empty() ||
+                               !flags.leader_http.empty())) {
+    std::cerr << "ledgerd: --require-witnesses, --witness-key and --leader-http need --follow\n";
+    return kExitUsage;
+  }
   std::shared_ptr<grpc::Channel> leader_channel;
   if (!flags.follow.empty()) {
     auto channel = ledger::service::LeaderChannel(flags.follow, flags.leader_tls_ca,
@@ -438,6 +490,13 @@ int Serve(const ServeFlags& flags) {
     }
     leader_channel = *channel;
     leader_source = std::make_unique<ledger::service::GrpcEntrySource>(*channel);
+    int gate_rc = 0;
+    witnessed_source = WitnessedSource(flags, leader_source.get(), &gate_rc);
+    if (gate_rc != 0) return gate_rc;
+    ledger::replication::EntrySource* const follow_source =
+        witnessed_source != nullptr
+            ? static_cast<ledger::replication::EntrySource*>(witnessed_source.get())
+            : leader_source.get();
     ledger::replication::FollowerOptions follower_options;
     follower_options.follower_id =
         flags.follower_id.empty() ? DefaultFollowerId(flags.data_dir) : flags.follower_id;
@@ -447,8 +506,8 @@ int Serve(const ServeFlags& flags) {
       metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
       metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
     };
-    follower = std::make_unique<ledger::replication::Follower>(
-        log->get(), leader_source.get(), follower_options);
+    follower = std::make_unique<ledger::replication::Follower>(log->get(), follow_source,
+                                                               follower_options);
     replication.follower = follower.get();
   } else if ((*log)->is_follower()) {
     ledger::LogEvent(ledger::LogLevel::kWarning,
@@ -689,6 +748,7 @@ int Serve(const ServeFlags& flags) {
   witnesses.reset();    // Before the log: it reads checkpoints and proofs.
   if (follower != nullptr) {
     leader_source->Cancel();  // ends a long poll at once
+    if (witnessed_source != nullptr) witnessed_source->Cancel();
     follower->Stop();         // before the log: it appends to it
   }
   view_updater.store(nullptr);
@@ -868,6 +928,17 @@ int main(int argc, char** argv) {
                     "Wait before asking a witness again after it failed or answered wrongly")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
+  serve->add_option("--require-witnesses", sf.require_witnesses,
+                    "Follower: replicate only checkpoints cosigned by this many of the "
+                    "--witness-key witnesses (read from the leader's --leader-http "
+                    "/checkpoint?witnessed); hold at the last one otherwise")
+      ->check(CLI::Range(1, 64));
+  serve->add_option("--witness-key", sf.witness_keys,
+                    "Follower with --require-witnesses: a witness it trusts, as its cosigner "
+                    "verifier key or a file holding it (repeatable)");
+  serve->add_option("--leader-http", sf.leader_http,
+                    "Follower with --require-witnesses: the leader's HTTP listener, "
+                    "http://HOST:PORT");
   serve->footer("Example:\n  ledgerd serve --data-dir ./data --listen 127.0.0.1:50051");
 
   try {

@@ -64,9 +64,11 @@ absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
   return out;
 }
 
-absl::StatusOr<ClientReply> Post(const HttpUrl& url, absl::string_view path,
-                                 absl::string_view content_type, absl::string_view body,
-                                 const PostOptions& options) {
+namespace {
+
+absl::StatusOr<ClientReply> Exchange(const HttpUrl& url, absl::string_view method,
+                                     absl::string_view path, absl::string_view content_type,
+                                     absl::string_view body, const PostOptions& options) {
   InitCivetwebOnce();
   const absl::Time deadline = absl::Now() + options.timeout;
   char error[256] = {0};
@@ -79,10 +81,14 @@ absl::StatusOr<ClientReply> Post(const HttpUrl& url, absl::string_view path,
   const std::string host_header =
       absl::StrContains(url.host, ':') ? absl::StrCat("[", url.host, "]:", url.port)
                                        : absl::StrCat(url.host, ":", url.port);
-  const std::string head = absl::StrCat(
-      "POST ", url.path, path, " HTTP/1.1\r\nHost: ", host_header,
-      "\r\nContent-Type: ", content_type, "\r\nContent-Length: ", body.size(),
-      "\r\nConnection: close\r\n\r\n");
+  const std::string head =
+      method == "GET"
+          ? absl::StrCat("GET ", url.path, path, " HTTP/1.1\r\nHost: ", host_header,
+                         "\r\nConnection: close\r\n\r\n")
+          : absl::StrCat(method, " ", url.path, path, " HTTP/1.1\r\nHost: ", host_header,
+                         "\r\nContent-Type: ", content_type,
+                         "\r\nContent-Length: ", body.size(),
+                         "\r\nConnection: close\r\n\r\n");
   if (mg_write(conn.get(), head.data(), head.size()) != static_cast<int>(head.size()) ||
       (!body.empty() &&
        mg_write(conn.get(), body.data(), body.size()) != static_cast<int>(body.size()))) {
@@ -138,6 +144,19 @@ absl::StatusOr<ClientReply> Post(const HttpUrl& url, absl::string_view path,
                                                info->content_length, " bytes"));
   }
   return reply;
+}
+
+}  // namespace
+
+absl::StatusOr<ClientReply> Post(const HttpUrl& url, absl::string_view path,
+                                 absl::string_view content_type, absl::string_view body,
+                                 const PostOptions& options) {
+  return Exchange(url, "POST", path, content_type, body, options);
+}
+
+absl::StatusOr<ClientReply> Get(const HttpUrl& url, absl::string_view path_and_query,
+                                const PostOptions& options) {
+  return Exchange(url, "GET", path_and_query, "", "", options);
 }
 
 }  // namespace ledger::service::http

@@ -48,6 +48,10 @@ absl::StatusOr<ClientReply> Post(const HttpUrl& url, absl::string_view path,
                                  absl::string_view content_type, absl::string_view body,
                                  const PostOptions& options);
 
+// GETs url.path + path_and_query (e.g. "/checkpoint?witnessed"), with Post's errors and limits.
+absl::StatusOr<ClientReply> Get(const HttpUrl& url, absl::string_view path_and_query,
+                                const PostOptions& options);
+
 }  // namespace ledger::service::http
 
 #endif  // SERVICE_HTTP_HTTP_CLIENT_H_

@@ -181,6 +181,62 @@ def run(ledgerd, ledgerctl_bin, witnessd, seed_path, tmp):
         R.check(wc.cosigned_by(note45, honest) == ["witness.example/w1", "witness.example/w2"],
                 "size 45 cosigned by both (each witness held 40: the first request, old 0, got "
                 "409 and the retry carried the proof from 40)")
+
+        R.section("followers with --require-witnesses: follow witnessed checkpoints only")
+        followers = []
+        def follower(name, keys):
+            fdir = os.path.join(tmp, name)
+            r = subprocess.run([ledgerd, "init-follower", "--data-dir", fdir, "--origin", ORIGIN,
+                                "--log-key", vkey, "--admin-key",
+                                os.path.join(tmp, "admin.key.pub")],
+                               capture_output=True, text=True, timeout=60)
+            R.check(r.returncode == 0, "init-follower %s (%s)" % (name, r.stderr))
+            extra = ["--follow", "127.0.0.1:%d" % server.port, "--require-witnesses", "2",
+                     "--leader-http", server.url]
+            for k in keys:
+                extra += ["--witness-key", k]
+            f = tt.Ledgerd(ledgerd, fdir, tmp, name=name, extra=extra)
+            followers.append(f)
+            return f
+        try:
+            # w2's key as a file (witnessd's own cosigner-verifier-key), w1's as a string.
+            f1 = follower("f1", [w1.vkey, os.path.join(w2.data_dir, "cosigner-verifier-key")])
+            f2 = follower("f2", [w1.vkey, fakes.cosigner("liar").vkey()])
+
+            def f1_at(size):
+                st, n = get(f1.url + "/checkpoint")
+                return n if st == 200 and tc.parse_checkpoint(
+                    tc.verify_note(n, log_verifier)).tree_size == size else None
+            n = wait_until(lambda: f1_at(45), 60, "follower f1 at the witnessed size 45")
+            R.check(wc.cosigned_by(n, honest) == ["witness.example/w1", "witness.example/w2"],
+                    "f1 serves the witnessed checkpoint with its cosignatures")
+
+            def f2_refused():
+                with open(f2.log.name) as fh:
+                    return "does not meet --require-witnesses" in fh.read()
+            wait_until(f2_refused, 60, "follower f2 to refuse the policy")
+            st, _ = get(f2.url + "/checkpoint")
+            R.check(st == 404, "f2 (policy with the liar) replicated nothing: /checkpoint 404 "
+                    "(got %d)" % st)
+
+            # w2 goes down: the leader grows, nothing new is witnessed, f1 holds at 45.
+            w2.stop()
+            tt.claims_file(os.path.join(tmp, "c.jsonl"), seed_path, 45, 3)
+            R.check(tt.submit(ledgerctl_bin, server, os.path.join(tmp, "admin.key"),
+                              os.path.join(tmp, "c.jsonl")), "3 more appends, w2 down")
+
+            def w2_failed_48():
+                with open(server.log.name) as fh:
+                    return any('"witness":"witness.example/w2","tree_size":"48"' in l
+                               for l in fh)
+            wait_until(w2_failed_48, 60, "the leader to fail to reach w2 for size 48")
+            st, _ = get(server.url + "/checkpoint")
+            R.check(f1_at(45) is not None and not f1_at(48),
+                    "f1 holds at the witnessed 45 while the leader is at 48")
+            st, latest48 = get(server.url + "/checkpoint")  # what w1 holds now
+        finally:
+            for f in followers:
+                R.check(f.stop() == 0, "follower %s stops cleanly" % f.log.name)
         R.check(server.stop() == 0, "ledgerd stops cleanly")
         server = None
 
@@ -222,40 +278,39 @@ def run(ledgerd, ledgerctl_bin, witnessd, seed_path, tmp):
                 "a bundle of the un-witnessed latest checkpoint fails the policy (%s)" % r.stdout)
 
         R.section("witnessd answers the spec's status codes (a client from the spec)")
-        latest45 = note45.split("\n\n")[0] + "\n\n" + wc.split_note(note45)[1][0] + "\n"
-        st, ctype, body = w1.post(wc.add_checkpoint_body(0, [], latest45))
-        R.check(st == 409 and ctype == "text/x.tlog.size" and body == b"45\n",
-                "old 0 for a witness at 45: 409 text/x.tlog.size \"45\\n\" (got %d %r %r)" %
+        st, ctype, body = w1.post(wc.add_checkpoint_body(0, [], latest48))
+        R.check(st == 409 and ctype == "text/x.tlog.size" and body == b"48\n",
+                "old 0 for a witness at 48: 409 text/x.tlog.size \"48\\n\" (got %d %r %r)" %
                 (st, ctype, body))
-        st, ctype, body = w1.post(wc.add_checkpoint_body(45, [], latest45))
+        st, ctype, body = w1.post(wc.add_checkpoint_body(48, [], latest48))
         ts = None
-        if R.check(st == 200, "the same checkpoint again from 45: 200 (%d %r)" % (st, body)):
+        if R.check(st == 200, "the same checkpoint again from 48: 200 (%d %r)" % (st, body)):
             line = body.decode().rstrip("\n")
-            ts = wc.verify_cosignature(line, wc.split_note(latest45)[0], w1.cosigner)
+            ts = wc.verify_cosignature(line, wc.split_note(latest48)[0], w1.cosigner)
         R.check(ts is not None and ts > 1600000000, "a valid cosignature/v1 with a timestamp")
-        st, _, _ = w1.post(wc.add_checkpoint_body(46, [], latest45))
+        st, _, _ = w1.post(wc.add_checkpoint_body(49, [], latest48))
         R.check(st == 400, "old size over the checkpoint's: 400 (got %d)" % st)
-        st, _, _ = w1.post(wc.add_checkpoint_body(45, [b"\x01" * 32], latest45))
+        st, _, _ = w1.post(wc.add_checkpoint_body(48, [b"\x01" * 32], latest48))
         R.check(st == 422, "a non-empty proof between equal sizes: 422 (got %d)" % st)
         other = nacl.signing.SigningKey(b"\x05" * 32)
         def sign_note(origin, text, key):
             kh = tc.sha256(origin.encode() + b"\n\x01" + bytes(key.verify_key))[:4]
             sig = key.sign(text.encode()).signature
             return text + "\n\u2014 %s %s\n" % (origin, base64.b64encode(kh + sig).decode())
-        forged = sign_note(ORIGIN, wc.split_note(latest45)[0], other)
-        st, _, _ = w1.post(wc.add_checkpoint_body(45, [], forged))
+        forged = sign_note(ORIGIN, wc.split_note(latest48)[0], other)
+        st, _, _ = w1.post(wc.add_checkpoint_body(48, [], forged))
         R.check(st == 403, "the log's origin signed by another key: 403 (got %d)" % st)
         unknown = sign_note("other.example/log", "other.example/log\n1\n" +
                             base64.b64encode(b"\x00" * 32).decode() + "\n", other)
         st, _, _ = w1.post(wc.add_checkpoint_body(0, [], unknown))
         R.check(st == 404, "an unknown origin: 404 (got %d)" % st)
-        st, _, _ = w1.post(b"old 1\nnot base64\n\n" + latest45.encode())
+        st, _, _ = w1.post(b"old 1\nnot base64\n\n" + latest48.encode())
         R.check(st == 400, "a malformed proof line: 400 (got %d)" % st)
         status, _ = get("http://127.0.0.1:%d/add-checkpoint" % w1.port)
         R.check(status == 405, "GET add-checkpoint: 405 (got %d)" % status)
-        # A rollback: the checkpoint of size 40 from old 45 (400) or from old 40 (409).
-        st, _, _ = w1.post(wc.add_checkpoint_body(45, [], note))
-        R.check(st == 400, "a rollback to 40 from old 45: 400 (got %d)" % st)
+        # A rollback: the checkpoint of size 40 from old 48 (400) or from old 40 (409).
+        st, _, _ = w1.post(wc.add_checkpoint_body(48, [], note))
+        R.check(st == 400, "a rollback to 40 from old 48: 400 (got %d)" % st)
         st, _, _ = w1.post(wc.add_checkpoint_body(40, [], note))
         R.check(st == 409, "a rollback to 40 claiming old 40: 409 (got %d)" % st)
 
@@ -263,7 +318,7 @@ def run(ledgerd, ledgerctl_bin, witnessd, seed_path, tmp):
         R.check(w1.stop() == 0, "witnessd stops cleanly")
         w1 = Witnessd(witnessd, tmp, "w1", os.path.join(tmp, "w1.key"), vkey)
         st, ctype, body = w1.post(wc.add_checkpoint_body(0, [], note))
-        R.check(st == 409 and body == b"45\n", "after restart: still at 45 (got %d %r)" %
+        R.check(st == 409 and body == b"48\n", "after restart: still at 48 (got %d %r)" %
                 (st, body))
 
         R.section("crash between persisting and replying: the state is there after restart")
