@@ -11,7 +11,8 @@
 //   ledgerd init-follower --data-dir DIR --origin ORIGIN --log-key VERIFIER_KEY_OR_PUB
 //                 --admin-key ADMIN.pub [--admin-key ...]
 //   ledgerd serve --data-dir DIR --follow LEADER_HOST:PORT [--follower-id ID]
-//                 [--leader-tls-ca PEM [--leader-tls-cert PEM --leader-tls-key PEM]] ...
+//                 [--leader-tls-ca PEM [--leader-tls-cert PEM --leader-tls-key PEM]]
+//                 [--require-witnesses K --witness-key VKEY ... --leader-http URL] ...
 //
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
 // 2 the data directory cannot be opened or initialised; 3 the server cannot listen;
