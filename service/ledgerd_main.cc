@@ -6,11 +6,13 @@
 //                 [--anchor-before-ack] [--peer FOLLOWER_HOST:PORT ...]
 //                 [--listen 127.0.0.1:50051] [--port-file FILE]
 //                 [--http-listen HOST:PORT [--http-port-file FILE]]
+//                 [--witness COSIGNER_VKEY=http://HOST:PORT ... [--witness-policy K]]
 //                 [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--min-free-bytes N] ...
 //   ledgerd init-follower --data-dir DIR --origin ORIGIN --log-key VERIFIER_KEY_OR_PUB
 //                 --admin-key ADMIN.pub [--admin-key ...]
 //   ledgerd serve --data-dir DIR --follow LEADER_HOST:PORT [--follower-id ID]
-//                 [--leader-tls-ca PEM [--leader-tls-cert PEM --leader-tls-key PEM]] ...
+//                 [--leader-tls-ca PEM [--leader-tls-cert PEM --leader-tls-key PEM]]
+//                 [--require-witnesses K --witness-key VKEY ... --leader-http URL] ...
 //
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
 // 2 the data directory cannot be opened or initialised; 3 the server cannot listen;
@@ -32,6 +34,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/security/server_credentials.h"
@@ -63,6 +66,8 @@
 #include "service/http/http_server.h"
 #include "service/http_api.h"
 #include "service/tiles_http.h"
+#include "service/witness_collector.h"
+#include "service/witnessed_source.h"
 #include "service/ledger_service.h"
 #include "service/metrics.h"
 #include "service/peer_check.h"
@@ -177,7 +182,112 @@ struct ServeFlags {
   std::vector<std::string> peers;
   std::string peer_tls_ca;
   std::string leader_tls_ca, leader_tls_cert, leader_tls_key;
+  // tlog-witness cosigning (service/witness_collector.h): off unless --witness is given.
+  std::vector<std::string> witnesses;
+  int witness_policy = 0;  // 0: a majority of the --witness entries
+  int witness_timeout_ms = 5000;
+  int witness_retry_ms = 5000;
+  // A follower that follows only witnessed checkpoints (service/witnessed_source.h).
+  int require_witnesses = 0;  // 0: off
+  std::vector<std::string> witness_keys;
+  std::string leader_http;
 };
+
+// The gated source of a follower started with --require-witnesses K; nullptr without. Exit code
+// kExitUsage in *rc for bad flags.
+std::unique_ptr<ledger::service::WitnessedEntrySource> WitnessedSource(
+    const ServeFlags& flags, ledger::replication::EntrySource* inner, int* rc) {
+  *rc = 0;
+  if (flags.require_witnesses == 0) {
+    if (!flags.witness_keys.empty() || !flags.leader_http.empty()) {
+      std::cerr << "ledgerd: --witness-key and --leader-http go with --require-witnesses\n";
+      *rc = kExitUsage;
+    }
+    return nullptr;
+  }
+  if (inner == nullptr || flags.leader_http.empty() || flags.witness_keys.empty()) {
+    std::cerr << "ledgerd: --require-witnesses needs --follow, --leader-http (the leader's "
+                 "--http-listen URL) and --witness-key\n";
+    *rc = kExitUsage;
+    return nullptr;
+  }
+  std::vector<std::string> keys;
+  for (const std::string& k : flags.witness_keys) {
+    if (!ledger::witness::ParseCosignerVerifierKey(k).ok() && ::access(k.c_str(), R_OK) == 0) {
+      absl::StatusOr<std::string> text = ledger::ReadFileToString(k, 4096);
+      keys.emplace_back(text.ok() ? std::string(absl::StripAsciiWhitespace(*text)) : k);
+    } else {
+      keys.push_back(k);
+    }
+  }
+  absl::StatusOr<ledger::witness::WitnessPolicy> policy =
+      ledger::witness::ParseWitnessPolicy(keys, flags.require_witnesses);
+  absl::StatusOr<ledger::service::http::HttpUrl> url =
+      ledger::service::http::ParseHttpUrl(flags.leader_http);
+  if (!policy.ok() || !url.ok()) {
+    std::cerr << "ledgerd: --require-witnesses: "
+              << (!policy.ok() ? policy.status().message() : url.status().message()) << "\n";
+    *rc = kExitUsage;
+    return nullptr;
+  }
+  return std::make_unique<ledger::service::WitnessedEntrySource>(inner, *url, *policy);
+}
+
+// Starts the witness collector of a leader started with --witness; nullptr without. Exit code
+// kExitUsage in *rc for a bad --witness or policy, or a follower given witnesses.
+std::unique_ptr<ledger::service::WitnessCollector> StartWitnesses(const ServeFlags& flags,
+                                                                  ledger::core::Log* log,
+                                                                  int* rc) {
+  *rc = 0;
+  if (flags.witnesses.empty()) {
+    if (flags.witness_policy != 0) {
+      std::cerr << "ledgerd: --witness-policy needs --witness\n";
+      *rc = kExitUsage;
+    }
+    return nullptr;
+  }
+  if (log->is_follower()) {
+    std::cerr << "ledgerd: --witness: a follower signs no checkpoints; configure witnesses on "
+                 "the leader\n";
+    *rc = kExitUsage;
+    return nullptr;
+  }
+  ledger::service::WitnessCollectorOptions options;
+  for (const std::string& value : flags.witnesses) {
+    absl::StatusOr<ledger::service::WitnessEndpoint> w = ledger::service::ParseWitnessFlag(value);
+    if (!w.ok()) {
+      std::cerr << "ledgerd: " << w.status().message() << "\n";
+      *rc = kExitUsage;
+      return nullptr;
+    }
+    options.witnesses.push_back(*w);
+  }
+  options.threshold = flags.witness_policy != 0
+                          ? flags.witness_policy
+                          : ledger::service::DefaultWitnessThreshold(options.witnesses.size());
+  options.timeout = absl::Milliseconds(flags.witness_timeout_ms);
+  options.retry_interval = absl::Milliseconds(flags.witness_retry_ms);
+  options.state_file = ledger::datadir::WitnessedCheckpointFile(flags.data_dir);
+  options.log_verifier = {log->identity().origin, log->identity().log_public_key};
+  options.latest_checkpoint = [log] { return log->LatestCheckpoint(); };
+  options.prove_consistency =
+      [log](ledger::TreeSize from, ledger::TreeSize to) -> absl::StatusOr<std::vector<ledger::Hash>> {
+    absl::StatusOr<ledger::core::ConsistencyProof> p = log->ProveConsistency(from, to);
+    if (!p.ok()) return p.status();
+    return p->hashes;
+  };
+  options.wait_for_growth = [log](ledger::TreeSize size, absl::Duration timeout) {
+    log->WaitForGrowth(size, timeout);
+  };
+  absl::StatusOr<std::unique_ptr<ledger::service::WitnessCollector>> collector =
+      ledger::service::WitnessCollector::Start(std::move(options));
+  if (!collector.ok()) {
+    std::cerr << "ledgerd: witnesses: " << collector.status().message() << "\n";
+    *rc = absl::IsInvalidArgument(collector.status()) ? kExitUsage : kExitDataDir;
+    return nullptr;
+  }
+  return *std::move(collector);
+}
 
 // "<hostname>:<data dir name>", in the follower-id alphabet: stable across restarts.
 std::string DefaultFollowerId(const std::string& data_dir) {
@@ -344,13 +454,23 @@ int Serve(const ServeFlags& flags) {
                      {{"data_dir", flags.data_dir}});
     return kExitUsage;
   }
+  int witness_rc = 0;
+  std::unique_ptr<ledger::service::WitnessCollector> witnesses =
+      StartWitnesses(flags, log->get(), &witness_rc);
+  if (witness_rc != 0) return witness_rc;
   // Replication: followers fetch and verify from --follow; every server answers Replicate.
   ledger::service::FollowerTable follower_table;
   ledger::service::ReplicationContext replication;
   replication.leader = flags.follow;
   replication.followers = &follower_table;
   std::unique_ptr<ledger::service::GrpcEntrySource> leader_source;
+  std::unique_ptr<ledger::service::WitnessedEntrySource> witnessed_source;
   std::unique_ptr<ledger::replication::Follower> follower;
+  if (flags.follow.empty() && (flags.require_witnesses != 0 || !flags.witness_keys.empty() ||
+                               !flags.leader_http.empty())) {
+    std::cerr << "ledgerd: --require-witnesses, --witness-key and --leader-http need --follow\n";
+    return kExitUsage;
+  }
   std::shared_ptr<grpc::Channel> leader_channel;
   if (!flags.follow.empty()) {
     auto channel = ledger::service::LeaderChannel(flags.follow, flags.leader_tls_ca,
@@ -362,6 +482,13 @@ int Serve(const ServeFlags& flags) {
     }
     leader_channel = *channel;
     leader_source = std::make_unique<ledger::service::GrpcEntrySource>(*channel);
+    int gate_rc = 0;
+    witnessed_source = WitnessedSource(flags, leader_source.get(), &gate_rc);
+    if (gate_rc != 0) return gate_rc;
+    ledger::replication::EntrySource* const follow_source =
+        witnessed_source != nullptr
+            ? static_cast<ledger::replication::EntrySource*>(witnessed_source.get())
+            : leader_source.get();
     ledger::replication::FollowerOptions follower_options;
     follower_options.follower_id =
         flags.follower_id.empty() ? DefaultFollowerId(flags.data_dir) : flags.follower_id;
@@ -371,8 +498,8 @@ int Serve(const ServeFlags& flags) {
       metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
       metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
     };
-    follower = std::make_unique<ledger::replication::Follower>(
-        log->get(), leader_source.get(), follower_options);
+    follower = std::make_unique<ledger::replication::Follower>(log->get(), follow_source,
+                                                               follower_options);
     replication.follower = follower.get();
   } else if ((*log)->is_follower()) {
     ledger::LogEvent(ledger::LogLevel::kWarning,
@@ -529,8 +656,13 @@ int Serve(const ServeFlags& flags) {
     // tlog-tiles (service/tiles_http.h): /checkpoint and /tile/.
     ledger::core::Log* const tiles_log = log->get();
     std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes =
-        ledger::service::TilesRoutes(&tiles_log->store(),
-                                     [tiles_log] { return tiles_log->LatestCheckpoint(); });
+        ledger::service::TilesRoutes(
+            &tiles_log->store(), [tiles_log] { return tiles_log->LatestCheckpoint(); },
+            witnesses == nullptr
+                ? std::function<std::string()>()
+                : std::function<std::string()>([w = witnesses.get()] {
+                    return w->WitnessedCheckpoint();
+                  }));
     // The explorer: its JSON read API over the same service objects as gRPC, its static pages,
     // and "/" redirecting to them.
     http_routes.emplace_back(
@@ -605,8 +737,10 @@ int Serve(const ServeFlags& flags) {
   waiter.join();
   map_audit.reset();
   http_server.reset();  // Before the log: its handlers read the store.
+  witnesses.reset();    // Before the log: it reads checkpoints and proofs.
   if (follower != nullptr) {
     leader_source->Cancel();  // ends a long poll at once
+    if (witnessed_source != nullptr) witnessed_source->Cancel();
     follower->Stop();         // before the log: it appends to it
   }
   view_updater.store(nullptr);
@@ -769,6 +903,34 @@ int main(int argc, char** argv) {
   serve->add_option("--leader-tls-cert", sf.leader_tls_cert,
                     "Client certificate chain (PEM) for a leader that requires mutual TLS");
   serve->add_option("--leader-tls-key", sf.leader_tls_key, "Client private key (PEM)");
+  // tlog-witness cosigning (docs/c2sp.md "Witness cosigning").
+  serve->add_option("--witness", sf.witnesses,
+                    "A witness to send each new checkpoint to (tlog-witness add-checkpoint), as "
+                    "<cosigner verifier key>=http://HOST:PORT[/PREFIX] (repeatable; leader only)");
+  serve->add_option("--witness-policy", sf.witness_policy,
+                    "A checkpoint is witnessed (served at /checkpoint?witnessed, kept in "
+                    "witnessed.checkpoint) once this many witnesses cosigned it (default: a "
+                    "majority of the --witness entries)")
+      ->check(CLI::Range(1, 64));
+  serve->add_option("--witness-timeout-ms", sf.witness_timeout_ms,
+                    "Time allowed for one add-checkpoint call")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  serve->add_option("--witness-retry-ms", sf.witness_retry_ms,
+                    "Wait before asking a witness again after it failed or answered wrongly")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600000));
+  serve->add_option("--require-witnesses", sf.require_witnesses,
+                    "Follower: replicate only checkpoints cosigned by this many of the "
+                    "--witness-key witnesses (read from the leader's --leader-http "
+                    "/checkpoint?witnessed); hold at the last one otherwise")
+      ->check(CLI::Range(1, 64));
+  serve->add_option("--witness-key", sf.witness_keys,
+                    "Follower with --require-witnesses: a witness it trusts, as its cosigner "
+                    "verifier key or a file holding it (repeatable)");
+  serve->add_option("--leader-http", sf.leader_http,
+                    "Follower with --require-witnesses: the leader's HTTP listener, "
+                    "http://HOST:PORT");
   serve->footer("Example:\n  ledgerd serve --data-dir ./data --listen 127.0.0.1:50051");
 
   try {

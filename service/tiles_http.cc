@@ -96,11 +96,24 @@ http::Response ServeTile(const store::LogStore& store, const http::Request& requ
 }  // namespace
 
 std::vector<std::pair<std::string, http::Handler>> TilesRoutes(
-    const store::LogStore* store, std::function<std::string()> latest_checkpoint) {
+    const store::LogStore* store, std::function<std::string()> latest_checkpoint,
+    std::function<std::string()> witnessed_checkpoint) {
   std::vector<std::pair<std::string, http::Handler>> routes;
-  routes.emplace_back("/checkpoint", [latest_checkpoint](const http::Request& request) {
+  routes.emplace_back("/checkpoint", [latest_checkpoint, witnessed_checkpoint](
+                                         const http::Request& request) {
     if (request.path != "/checkpoint") return Text(404, "no resource at " + request.path);
     http::Response r;
+    if (request.query == "witnessed") {
+      if (!witnessed_checkpoint) return Text(404, "this log has no witnesses configured");
+      r.body = witnessed_checkpoint();
+      if (r.body.empty()) {
+        return Text(404, "no witnessed checkpoint yet: too few witnesses have cosigned one");
+      }
+      r.content_type = "text/plain; charset=utf-8";
+      r.headers.emplace_back("Cache-Control", kCacheCheckpoint);
+      r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+      return r;
+    }
     r.body = latest_checkpoint();
     // A follower that has replicated nothing yet has no checkpoint: like a static tree before
     // its first publication, there is no resource (and never an empty 200).

@@ -3,6 +3,9 @@
 //
 //   GET /checkpoint                   the latest signed checkpoint (text/plain; charset=utf-8,
 //                                     Cache-Control: no-cache)
+//   GET /checkpoint?witnessed         the latest witnessed checkpoint: a checkpoint with the
+//                                     witnesses' cosignature lines (service/witness_collector.h);
+//                                     404 while there is none or no witness is configured
 //   GET /tile/<L>/<N>[.p/<W>]         Merkle tiles        (application/octet-stream)
 //   GET /tile/entries/<N>[.p/<W>]     entry bundles       (application/octet-stream)
 //
@@ -36,8 +39,10 @@ inline constexpr char kCacheCheckpoint[] = "no-cache";
 // Routes "/checkpoint" and "/tile/" over `store` (borrowed; must outlive the server), with
 // `latest_checkpoint` returning the newest signed checkpoint note. Every tile served lies within
 // store->Head() at the time of the request, which is never smaller than that checkpoint's size.
+// `witnessed_checkpoint` (may be empty) returns the latest witnessed checkpoint, "" for none.
 std::vector<std::pair<std::string, http::Handler>> TilesRoutes(
-    const store::LogStore* store, std::function<std::string()> latest_checkpoint);
+    const store::LogStore* store, std::function<std::string()> latest_checkpoint,
+    std::function<std::string()> witnessed_checkpoint = nullptr);
 
 }  // namespace ledger::service
 

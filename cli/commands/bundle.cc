@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
@@ -21,6 +22,7 @@
 #include "cli/output.h"
 #include "ledger/base/file_util.h"
 #include "ledger/format/checkpoint.h"
+#include "ledger/witness/cosignature.h"
 
 namespace ledger::cli {
 namespace {
@@ -31,6 +33,7 @@ struct BundleFlags {
   uint64_t sequence = 0;
   std::string out, public_key, log_key;
   std::string format = "json";  // or "tlog-proof" (c2sp.org/tlog-proof, cli/bundle.h)
+  std::string witnessed;        // a cosigned checkpoint to prove into instead of the latest
 };
 
 int RunBundle(const BundleFlags& f) {
@@ -65,6 +68,32 @@ int RunBundle(const BundleFlags& f) {
   const std::optional<format::NoteVerifier>& verifier = source->verifier;
   auto latest = LatestCheckpointChecked(reader, verifier, &rc);
   if (!latest.has_value()) return rc;
+  if (!f.witnessed.empty()) {
+    // A witnessed checkpoint (ledgerd's <data-dir>/witnessed.checkpoint or GET
+    // /checkpoint?witnessed): the bundle carries its cosignatures, so a verifier can require a
+    // witness policy. It must be a checkpoint of this log no larger than the latest.
+    absl::StatusOr<std::string> note = ReadFileToString(f.witnessed, witness::kMaxSignedNoteBytes);
+    if (!note.ok()) {
+      std::cerr << "ledgerctl: --witnessed-checkpoint: " << note.status().message() << "\n";
+      return kExitUsage;
+    }
+    absl::StatusOr<format::Checkpoint> wcp =
+        verifier.has_value() ? format::VerifyCheckpoint(*note, *verifier)
+                             : format::ParseCheckpointUnverified(*note);
+    if (!wcp.ok()) {
+      std::cerr << "ledgerctl: --witnessed-checkpoint " << f.witnessed << ": "
+                << wcp.status().message() << "\n";
+      return kExitNotIntact;
+    }
+    if (wcp->origin != latest->first.origin || wcp->tree_size > latest->first.tree_size) {
+      std::cerr << "ledgerctl: --witnessed-checkpoint " << f.witnessed << " is of "
+                << wcp->origin << " at size " << wcp->tree_size << ", not a checkpoint of this "
+                << "log up to its size " << latest->first.tree_size << "\n";
+      return kExitRefused;
+    }
+    latest->first = *wcp;
+    latest->second = *note;
+  }
   const format::Checkpoint* const cp = &latest->first;
   const std::string* const note = &latest->second;
   if (cp->tree_size <= f.sequence) {
@@ -269,6 +298,7 @@ struct BundleVerifyFlags {
   bool json = false;
   std::vector<std::string> files;
   std::string log_key;
+  WitnessFlags witness;
 };
 
 // A proof bundle is one JSON object with a "format" member; anything else is read as
@@ -335,6 +365,11 @@ int RunBundleVerify(const BundleVerifyFlags& f) {
     std::cerr << "ledgerctl: --log-key: " << verifier.status().message() << "\n";
     return kExitUsage;
   }
+  absl::StatusOr<std::optional<witness::WitnessPolicy>> policy = WitnessPolicyFromFlags(f.witness);
+  if (!policy.ok()) {
+    std::cerr << "ledgerctl: " << policy.status().message() << "\n";
+    return kExitUsage;
+  }
   int rc = kExitOk;
   for (const std::string& file : f.files) {
     absl::StatusOr<std::string> document = ReadFileOrStdin(file);
@@ -365,6 +400,17 @@ int RunBundleVerify(const BundleVerifyFlags& f) {
     }
     absl::StatusOr<VerifiedBundle> v = tlog_proof ? VerifyTlogProof(*document, *verifier)
                                                   : VerifyBundle(*document, *verifier);
+    std::vector<std::string> cosigned_by;
+    if (v.ok() && policy->has_value()) {
+      // The checkpoint's own signature is verified above; the cosignatures are over its text.
+      absl::StatusOr<witness::PolicyResult> r =
+          witness::CheckWitnessPolicy(v->bundle.checkpoint, **policy);
+      if (r.ok()) {
+        cosigned_by = r->cosigned_by;
+      } else {
+        v = absl::DataLossError(absl::StrCat("witness policy: ", r.status().message()));
+      }
+    }
     if (!v.ok()) rc = kExitNotIntact;
     if (f.json) {
       JsonObject o;
@@ -380,6 +426,9 @@ int RunBundleVerify(const BundleVerifyFlags& f) {
             .AddString("root_hash", HexEncode(v->checkpoint.root_hash))
             .AddString("origin", v->checkpoint.origin)
             .AddRaw("event", EventJson(v->event));
+        if (policy->has_value()) {
+          o.AddString("witnessed_by", absl::StrJoin(cosigned_by, ","));
+        }
       } else {
         o.AddString("problem", v.status().message());
       }
@@ -394,6 +443,11 @@ int RunBundleVerify(const BundleVerifyFlags& f) {
                 << v->checkpoint.origin
                 << "\n  (whether that key was registered and unrevoked then is checked by "
                    "`ledgerctl verify` on the whole log)\n";
+      if (policy->has_value()) {
+        std::cout << "  witnessed: cosigned by " << absl::StrJoin(cosigned_by, ", ")
+                  << " (policy " << (*policy)->threshold << " of "
+                  << (*policy)->witnesses.size() << ")\n";
+      }
     } else {
       std::cout << file << ": NOT VERIFIED: " << v.status().message() << "\n";
     }
@@ -419,6 +473,10 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
                      "json (factledger-proof-bundle/v1) or tlog-proof (C2SP c2sp.org/tlog-proof "
                      "text; the public key and leaf data ride in its extra line)")
       ->capture_default_str();
+  bundle->add_option("--witnessed-checkpoint", f->witnessed,
+                     "Prove into this cosigned checkpoint (<data-dir>/witnessed.checkpoint, or "
+                     "GET /checkpoint?witnessed) instead of the latest: the bundle carries the "
+                     "witnesses' cosignatures");
   bundle->require_subcommand(0, 1);
   SetExamples(bundle,
               "The bundle (JSON, docs/cli.md) holds the entry's leaf data, the signer's public "
@@ -444,6 +502,7 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
                      "Checkpoint verifier key you trust (<origin>+<hash>+<base64>, or a file "
                      "holding it)")
       ->required();
+  AddWitnessFlags(verify, &vf->witness);
   SetExamples(verify,
               "Accepts JSON bundles and C2SP tlog-proof files (bundle --format tlog-proof).\n"
               "Checks: the file is a canonical bundle; the checkpoint is signed by --log-key; "
@@ -452,6 +511,8 @@ void AddBundleCommands(CLI::App* app, CommandTable* table) {
               "root.\nA file of ClaimReview JSON-LD (export --format claimreview: JSON Lines, an "
               "array,\n@graph or a DataFeed) is checked item by item: both proofs, and every "
               "stated value\nagainst the signed events.\n"
+              "With --witness-key, a proof bundle's checkpoint must also carry cosignatures by\n"
+              "--witness-policy of those witnesses (bundle --witnessed-checkpoint).\n"
               "Exits 0 when every bundle verifies, 2 otherwise.\nExample:\n"
               "  ledgerctl bundle verify claim-14.json --log-key \"$(cat verifier-key)\"");
   table->Add(verify, [vf] { return RunBundleVerify(*vf); });

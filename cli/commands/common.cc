@@ -174,3 +174,41 @@ absl::StatusOr<ProofBundle> BundleOfEntry(LogReader* reader, const ledger::v1::E
 }
 
 }  // namespace ledger::cli
+
+namespace ledger::cli {
+
+void AddWitnessFlags(CLI::App* cmd, WitnessFlags* flags) {
+  cmd->add_option("--witness-key", flags->keys,
+                  "A witness you trust: its cosigner verifier key <name>+<id>+<base64> (or a "
+                  "file holding it), repeatable");
+  cmd->add_option("--witness-policy", flags->policy,
+                  "How many of the --witness-key witnesses must have cosigned the checkpoint "
+                  "(default: a majority)");
+}
+
+absl::StatusOr<std::optional<witness::WitnessPolicy>> WitnessPolicyFromFlags(
+    const WitnessFlags& flags) {
+  if (flags.keys.empty()) {
+    if (flags.policy != 0) {
+      return absl::InvalidArgumentError("--witness-policy needs --witness-key");
+    }
+    return std::nullopt;
+  }
+  std::vector<std::string> keys;
+  for (const std::string& k : flags.keys) {
+    // A value that is not a key may be a file holding one (witnessd's cosigner-verifier-key).
+    if (!witness::ParseCosignerVerifierKey(k).ok() && ::access(k.c_str(), R_OK) == 0) {
+      absl::StatusOr<std::string> text = ReadFileToString(k, 4096);
+      if (!text.ok()) return absl::InvalidArgumentError(text.status().message());
+      keys.emplace_back(absl::StripAsciiWhitespace(*text));
+    } else {
+      keys.push_back(k);
+    }
+  }
+  const int threshold = flags.policy != 0 ? flags.policy : static_cast<int>(keys.size() / 2 + 1);
+  absl::StatusOr<witness::WitnessPolicy> policy = witness::ParseWitnessPolicy(keys, threshold);
+  if (!policy.ok()) return policy.status();
+  return std::optional<witness::WitnessPolicy>(*std::move(policy));
+}
+
+}  // namespace ledger::cli

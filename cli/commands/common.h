@@ -18,6 +18,7 @@
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/v1/claim.pb.h"
+#include "ledger/witness/cosignature.h"
 
 namespace ledger::cli {
 
@@ -37,6 +38,18 @@ absl::StatusOr<crypto::PublicKey> ParsePublicKeyArg(const std::string& file_or_h
 // holding it (e.g. .data/checkpoint-verifier-key): format::ParseLogKey, which must name an
 // origin. InvalidArgument.
 absl::StatusOr<format::NoteVerifier> ParseLogKeyArg(const std::string& text_or_file);
+
+// --witness-key (repeatable) and --witness-policy: the k-of-n witness policy a consumer requires
+// of a checkpoint (ledger/witness/cosignature.h; docs/c2sp.md "Witness cosigning").
+struct WitnessFlags {
+  std::vector<std::string> keys;  // cosigner verifier keys, or files holding one
+  int policy = 0;                 // 0: a majority of the keys
+};
+void AddWitnessFlags(CLI::App* cmd, WitnessFlags* flags);
+// nullopt when no --witness-key was given (and no --witness-policy: InvalidArgument then).
+// InvalidArgument naming the bad key or policy.
+absl::StatusOr<std::optional<witness::WitnessPolicy>> WitnessPolicyFromFlags(
+    const WitnessFlags& flags);
 
 // Fetches the log's origin (needed to sign). Errors from LedgerClient.
 absl::StatusOr<std::string> FetchOrigin(LedgerClient* client);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/common.h"
@@ -22,6 +23,7 @@
 #include "ledger/core/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
+#include "ledger/witness/cosignature.h"
 
 namespace ledger::cli {
 namespace {
@@ -32,7 +34,45 @@ struct VerifyFlags {
   std::vector<std::string> admin_keys;
   std::vector<std::string> anchors;
   int threads = 0;
+  WitnessFlags witness;
+  std::string witnessed;  // default: <data-dir>/witnessed.checkpoint
 };
+
+// With a witness policy: the witnessed checkpoint must be signed by the trusted log key and
+// cosigned per the policy; it is then checked like an anchor (the log must hold its size with
+// its root). A verdict problem (exit 2) in *problem, or a usage error (exit 1) as the status.
+absl::Status CheckWitnessedInto(const VerifyFlags& f, const witness::WitnessPolicy& policy,
+                                const core::LogIdentity& trust,
+                                std::vector<core::AnchorFile>* anchors, std::string* problem,
+                                std::string* summary) {
+  const std::string path =
+      f.witnessed.empty() ? datadir::WitnessedCheckpointFile(f.data_dir) : f.witnessed;
+  absl::StatusOr<std::string> note = ReadFileToString(path, witness::kMaxSignedNoteBytes);
+  if (absl::IsNotFound(note.status()) && f.witnessed.empty()) {
+    *problem = absl::StrCat("no witnessed checkpoint (", path, "): no checkpoint of this log "
+                            "was cosigned by enough witnesses");
+    return absl::OkStatus();
+  }
+  if (!note.ok()) return absl::InvalidArgumentError(note.status().message());
+  absl::StatusOr<format::Checkpoint> cp =
+      format::VerifyCheckpoint(*note, format::NoteVerifier{trust.origin, trust.log_public_key});
+  if (!cp.ok()) {
+    *problem = absl::StrCat("the witnessed checkpoint ", path, " is not signed by the log key: ",
+                            cp.status().message());
+    return absl::OkStatus();
+  }
+  absl::StatusOr<witness::PolicyResult> r = witness::CheckWitnessPolicy(*note, policy);
+  if (!r.ok()) {
+    *problem = absl::StrCat("the witnessed checkpoint of size ", cp->tree_size, " (", path,
+                            ") does not meet the witness policy: ", r.status().message());
+    return absl::OkStatus();
+  }
+  anchors->push_back(core::AnchorFile{path, *note});
+  *summary = absl::StrCat("witnessed: the checkpoint of size ", cp->tree_size, " is cosigned by ",
+                          absl::StrJoin(r->cosigned_by, ", "), " (policy ", policy.threshold,
+                          " of ", policy.witnesses.size(), ") and the log holds it");
+  return absl::OkStatus();
+}
 
 // A --log-key value: a checkpoint verifier key (which also names the origin), a public key
 // file, or 64 hex digits.
@@ -203,6 +243,30 @@ int RunVerify(const VerifyFlags& f) {
     std::cerr << "ledgerctl: " << anchors.status().message() << "\n";
     return absl::IsInvalidArgument(anchors.status()) ? kExitUsage : kExitNotIntact;
   }
+  absl::StatusOr<std::optional<witness::WitnessPolicy>> policy = WitnessPolicyFromFlags(f.witness);
+  if (!policy.ok()) {
+    std::cerr << "ledgerctl: " << policy.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::string witness_summary;
+  if (policy->has_value()) {
+    std::string problem;
+    if (absl::Status s = CheckWitnessedInto(f, **policy, trust, &*anchors, &problem,
+                                            &witness_summary);
+        !s.ok()) {
+      std::cerr << "ledgerctl: --witnessed-checkpoint: " << s.message() << "\n";
+      return kExitUsage;
+    }
+    if (!problem.empty()) {
+      ledger::audit::AuditReport report;
+      report.problem = problem;
+      PrintVerdict(f, report, trusted_used, trusted_source);
+      return kExitNotIntact;
+    }
+  } else if (!f.witnessed.empty()) {
+    std::cerr << "ledgerctl: --witnessed-checkpoint needs --witness-key\n";
+    return kExitUsage;
+  }
   Progress progress("verified", 0);
   if (progress.active()) {
     options.progress = [&progress](uint64_t done, uint64_t) { progress.Update(done); };
@@ -234,6 +298,7 @@ int RunVerify(const VerifyFlags& f) {
     }
   }
   PrintVerdict(f, *report, trusted_used, trusted_source);
+  if (report->ok && !witness_summary.empty() && !f.json) std::cout << witness_summary << "\n";
   return report->ok ? kExitOk : kExitNotIntact;
 }
 
@@ -261,13 +326,19 @@ void AddVerifyCommand(CLI::App* app, CommandTable* table) {
                      "repeatable: the log must hold its size with its root. The data dir's own "
                      "checkpoint.anchor is always checked");
   verify->add_option("--threads", f->threads, "Signature threads (default: one per core)");
+  AddWitnessFlags(verify, &f->witness);
+  verify->add_option("--witnessed-checkpoint", f->witnessed,
+                     "With --witness-key: the cosigned checkpoint to check (default: "
+                     "<data-dir>/witnessed.checkpoint, kept by ledgerd serve --witness)");
   SetExamples(verify,
               "Exits 0 when intact, 2 with the first bad sequence number otherwise (a bad "
               "checkpoint is\nnamed by its tree size; a log shorter than an anchor by its first "
               "missing sequence;\nunreadable storage is not intact too). Progress goes to "
               "stderr when it is a terminal.\nExample:\n"
               "  ledgerctl verify --data-dir ./data --state-file ~/.factledger-trusted\n"
-              "  ledgerctl verify --data-dir ./data --anchor /mnt/anchors/checkpoint.anchor");
+              "  ledgerctl verify --data-dir ./data --anchor /mnt/anchors/checkpoint.anchor\n"
+              "  ledgerctl verify --data-dir ./data --witness-key \"$(cat w1.vkey)\" "
+              "--witness-key \"$(cat w2.vkey)\" --witness-policy 2");
   table->Add(verify, [f] { return RunVerify(*f); });
 }
 

@@ -24,6 +24,9 @@ std::string ViewsIngestBatchFile(absl::string_view views_dir, uint64_t n) {
   return absl::StrCat(ViewsIngestDir(views_dir), "/batch-", n, ".sst");
 }
 
+std::string WitnessedCheckpointFile(absl::string_view data_dir) {
+  return absl::StrCat(data_dir, "/witnessed.checkpoint");
+}
 std::string ForkEvidenceDir(absl::string_view data_dir) {
   return absl::StrCat(data_dir, "/fork-evidence");
 }

@@ -12,6 +12,7 @@
 //     ledgerd.pid               LockFile
 //     views/                    ViewsDir
 //       ingest/batch-<n>.sst    ViewsIngestDir, ViewsIngestBatchFile
+//     witnessed.checkpoint      WitnessedCheckpointFile
 //     fork-evidence/
 //       <micros>[-<n>].txt      ForkEvidenceDir, ForkEvidenceFile
 //   <data-dir>.restoring/       RestoreStagingDir
@@ -67,6 +68,11 @@ std::string ViewsIngestDir(absl::string_view views_dir);
 
 // <views-dir>/ingest/batch-<n>.sst: the n-th file RocksDbViewStore::Write(as_file) builds.
 std::string ViewsIngestBatchFile(absl::string_view views_dir, uint64_t n);
+
+// <data-dir>/witnessed.checkpoint: the latest checkpoint cosigned by enough witnesses (the
+// note and the witnesses' cosignature lines); written by service/witness_collector, read by
+// ledgerctl verify / bundle --witnessed.
+std::string WitnessedCheckpointFile(absl::string_view data_dir);
 
 // <data-dir>/fork-evidence: fork evidence files, written by a follower that stops because of
 // its leader (replication/fork_evidence).

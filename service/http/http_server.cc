@@ -51,6 +51,18 @@ absl::Status CheckListen(const std::string& listen) {
   return absl::OkStatus();
 }
 
+// Reads exactly `length` bytes of request body. False when the client stops sending first.
+bool ReadBody(mg_connection* conn, long long length, std::string* body) {
+  body->resize(static_cast<size_t>(length));
+  size_t got = 0;
+  while (got < body->size()) {
+    int n = mg_read(conn, body->data() + got, body->size() - got);
+    if (n <= 0) return false;
+    got += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string Request::Header(absl::string_view name) const {
@@ -151,10 +163,25 @@ void Server::Serve(mg_connection* conn) {
     response = TextResponse(414, absl::StrCat("request path is ", request.raw_path.size(),
                                               " bytes; the limit (max_path_bytes) is ",
                                               options_.max_path_bytes));
-  } else if (request.method != "GET" && request.method != "HEAD") {
+  } else if (request.method == "POST" && options_.max_request_body_bytes > 0 &&
+             info->content_length < 0) {
+    response = TextResponse(411, "a POST request needs a Content-Length");
+  } else if (request.method == "POST" && options_.max_request_body_bytes > 0 &&
+             static_cast<unsigned long long>(info->content_length) >
+                 options_.max_request_body_bytes) {
+    response = TextResponse(413, absl::StrCat("request body is ", info->content_length,
+                                              " bytes; the limit (max_request_body_bytes) is ",
+                                              options_.max_request_body_bytes));
+  } else if (request.method != "GET" && request.method != "HEAD" &&
+             !(request.method == "POST" && options_.max_request_body_bytes > 0)) {
+    const bool post = options_.max_request_body_bytes > 0;
     response = TextResponse(405, absl::StrCat("method ", request.method,
-                                              " not allowed; this server answers GET and HEAD"));
-    response.headers.emplace_back("Allow", "GET, HEAD");
+                                              " not allowed; this server answers GET and HEAD",
+                                              post ? " and POST" : ""));
+    response.headers.emplace_back("Allow", post ? "GET, HEAD, POST" : "GET, HEAD");
+  } else if (request.method == "POST" && !ReadBody(conn, info->content_length, &request.body)) {
+    response = TextResponse(400, absl::StrCat("the request body ended before its Content-Length (",
+                                              info->content_length, " bytes)"));
   } else {
     std::string decoded(request.raw_path.size() + 1, '\0');
     int n = mg_url_decode(request.raw_path.data(), static_cast<int>(request.raw_path.size()),

@@ -11,9 +11,14 @@
 //   max_response_bytes        a handler answering a larger body -> 500 (logged); a body is never
 //                             cut short, so a client never mistakes a truncated tile for a whole
 //                             one
-// Only GET and HEAD are accepted (anything else -> 405 with "Allow: GET, HEAD"); HEAD runs the
-// GET handler and sends its headers (Content-Length included) without the body. A path no route
-// matches -> 404.
+//   max_request_body_bytes    0 (the default): only GET and HEAD are accepted. Above 0, POST
+//                             is accepted too with a body of at most this many bytes, given
+//                             with Content-Length (no Content-Length -> 411, larger -> 413);
+//                             the handler sees it in Request::body and must check the method
+//                             itself (witnessd's add-checkpoint)
+// Only GET and HEAD are accepted otherwise (anything else -> 405 with "Allow: GET, HEAD"); HEAD
+// runs the GET handler and sends its headers (Content-Length included) without the body. A path
+// no route matches -> 404.
 //
 // Example:
 //   ServerOptions options;
@@ -46,6 +51,7 @@ struct Request {
   std::string path;      // URL-decoded path, e.g. "/tile/0/x001/234"
   std::string raw_path;  // as received (before decoding), without the query
   std::string query;     // raw query string without '?', "" when none
+  std::string body;      // the request body (POST only, see max_request_body_bytes)
   // The value of header `name` (compared case-insensitively), "" when absent.
   std::string Header(absl::string_view name) const;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -69,6 +75,7 @@ struct ServerOptions {
   int max_concurrent_requests = 64;      // more in flight -> 503 with Retry-After
   size_t max_response_bytes = 64 << 20;  // a handler answering more -> 500 (logged), never cut
   int threads = 4;
+  size_t max_request_body_bytes = 0;     // > 0: POST accepted with a body up to this
 };
 
 // The running listener. Thread-safe; destroying it stops accepting, waits for the requests in

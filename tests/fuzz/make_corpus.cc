@@ -19,6 +19,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/format/checkpoint.h"
+#include "ledger/witness/add_checkpoint.h"
+#include "ledger/witness/cosignature.h"
 #include "cli/bundle.h"
 #include "cli/claimreview.h"
 #include "cli/explain.h"
@@ -672,6 +674,49 @@ void TlogProofSeeds() {
         "c2sp.org/tlog-proof@v1\nindex 0\n\n" + note);
 }
 
+// witness_request (bodies a fresh witness of the sample log cosigns, and refusals) and
+// cosignature (selector byte, then a reply, a cosigned note or a cosigner verifier key).
+void WitnessSeeds() {
+  const std::unique_ptr<LogUnderTest> sample = BuildSampleLog();
+  const core::Log& log = *sample->log;
+  const TreeSize size = log.Head().tree_size;
+  witness::AddCheckpointRequest r;
+  r.checkpoint = log.LatestCheckpoint();
+  Write("witness_request", "valid-old-0", witness::EncodeAddCheckpointRequest(r));
+  r.old_size = 5;
+  r.proof = log.ProveConsistency(5, size)->hashes;
+  Write("witness_request", "edge-old-5-proof", witness::EncodeAddCheckpointRequest(r));
+  r.old_size = size + 1;
+  r.proof.clear();
+  Write("witness_request", "edge-old-over-size", witness::EncodeAddCheckpointRequest(r));
+  format::Checkpoint cp{std::string(kOrigin), 3, HashFromBytes(std::string(32, '\3'))};
+  r.old_size = 0;
+  r.checkpoint = format::SignCheckpoint(cp, KeyFromFill(0x01));
+  Write("witness_request", "edge-other-key", witness::EncodeAddCheckpointRequest(r));
+  cp.origin = "other.example/log";
+  r.checkpoint = format::SignCheckpoint(cp, LogKey());
+  Write("witness_request", "edge-unknown-origin", witness::EncodeAddCheckpointRequest(r));
+  Write("witness_request", "edge-409-body", witness::EncodeTlogSize(12345));
+
+  format::Checkpoint seed{std::string(kOrigin), 11, HashFromBytes(std::string(32, '\x11'))};
+  const std::string text = format::CheckpointText(seed);
+  const std::string l1 = witness::CosignatureLine("fuzz.example/w1", KeyFromFill(0x71), text, 1);
+  const std::string l2 =
+      witness::CosignatureLine("fuzz.example/w2", KeyFromFill(0x72), text, 1767225600);
+  Write("cosignature", "valid-reply", std::string(1, '\0') + l1 + l2);
+  Write("cosignature", "edge-reply-other-text",
+        std::string(1, '\0') +
+            witness::CosignatureLine("fuzz.example/w1", KeyFromFill(0x71), "x\n", 1));
+  const std::string note = format::SignCheckpoint(seed, LogKey());
+  Write("cosignature", "valid-note-2-of-2", std::string(1, '\1') + note + l1 + l2);
+  Write("cosignature", "edge-note-1-of-2", std::string(1, '\1') + note + l2);
+  Write("cosignature", "valid-verifier-key",
+        std::string(1, '\2') +
+            witness::CosignerVerifierKey({"fuzz.example/w1", KeyFromFill(0x71).public_key()}));
+  Write("cosignature", "edge-note-verifier-key",
+        std::string(1, '\2') + format::NoteVerifierKey("fuzz.example/w1", LogKey().public_key()));
+}
+
 }  // namespace ledger::fuzz
 
 int main(int argc, char** argv) {
@@ -694,6 +739,7 @@ int main(int argc, char** argv) {
   ledger::fuzz::ClaimQuerySeeds();
   ledger::fuzz::ClientOutputSeeds();
   ledger::fuzz::TlogProofSeeds();
+  ledger::fuzz::WitnessSeeds();
   std::cout << "wrote " << ledger::fuzz::g_written << " seed files under " << argv[1] << "\n";
   return 0;
 }
