@@ -19,7 +19,7 @@
 #include "ledger/witness/cosignature.h"
 #include "ledger/witness/witness.h"
 #include "service/http/http_server.h"
-#include "tests/support/wait_for.h"
+#include "tests/testing/wait_for.h"
 
 namespace ledger::service {
 namespace {
