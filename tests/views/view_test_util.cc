@@ -11,23 +11,6 @@
 
 namespace ledger::views::testing {
 
-crypto::Ed25519PrivateKey KeyFromSeed(uint8_t fill) {
-  absl::StatusOr<crypto::Ed25519PrivateKey> key =
-      crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(fill)));
-  if (!key.ok()) {
-    std::cerr << "KeyFromSeed: " << key.status() << "\n";
-    std::abort();
-  }
-  return *std::move(key);
-}
-
-crypto::Ed25519PrivateKey LogKey() { return KeyFromSeed(0x10); }
-crypto::Ed25519PrivateKey AdminKey() { return KeyFromSeed(0x20); }
-
-std::string KeyIdOf(const crypto::Ed25519PrivateKey& key) {
-  return std::string(AsStringView(crypto::SignerKeyId(key.public_key())));
-}
-
 ledger::v1::Claim MakeClaim(const ClaimSpec& spec) {
   ledger::v1::Claim c;
   c.mutable_claimant()->set_name(spec.claimant);
@@ -112,11 +95,6 @@ ledger::v1::Event RevokeEvent(const crypto::PublicKey& key, absl::string_view re
   e.mutable_key_revoked()->set_key_id(std::string(AsStringView(crypto::SignerKeyId(key))));
   e.mutable_key_revoked()->set_reason(std::string(reason));
   return e;
-}
-
-ledger::v1::SignedEvent Sign(absl::string_view event_id, const ledger::v1::Event& event,
-                             const crypto::Ed25519PrivateKey& key) {
-  return client::SignEvent(kTestOrigin, event_id, event, key);
 }
 
 TestLedger::TestLedger(std::unique_ptr<store::LogStore> store) : clock_(kTestNowMicros) {

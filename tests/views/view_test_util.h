@@ -25,18 +25,18 @@
 #include "ledger/views/view_store.h"
 #include "ledger/v1/claim.pb.h"
 #include "tests/store/forwarding_log_store.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::views::testing {
 
-// 2026-01-01T00:00:00Z.
-inline constexpr int64_t kTestNowMicros = 1767225600LL * 1000000;
-inline constexpr absl::string_view kTestOrigin = "example.org/factledger";
-
-// The key whose 32-byte seed is `fill` repeated.
-crypto::Ed25519PrivateKey KeyFromSeed(uint8_t fill);
-crypto::Ed25519PrivateKey LogKey();    // 0x10
-crypto::Ed25519PrivateKey AdminKey();  // 0x20, the genesis admin
-std::string KeyIdOf(const crypto::Ed25519PrivateKey& key);
+// The fixed clock, origin, keys and signing of every test (tests/testing/test_log.h).
+using ::ledger::testing::AdminKey;
+using ::ledger::testing::KeyFromSeed;
+using ::ledger::testing::KeyIdOf;
+using ::ledger::testing::kTestNowMicros;
+using ::ledger::testing::kTestOrigin;
+using ::ledger::testing::LogKey;
+using ::ledger::testing::Sign;
 
 // A claim: claimant name, statement text, said date (0 = unknown parts; year 0 = no date).
 struct ClaimSpec {
@@ -66,9 +66,6 @@ ledger::v1::Event RegisterEvent(const crypto::PublicKey& key,
                                 ledger::v1::KeyRegistered::Role role =
                                     ledger::v1::KeyRegistered::SUBMITTER);
 ledger::v1::Event RevokeEvent(const crypto::PublicKey& key, absl::string_view reason = "rotated");
-
-ledger::v1::SignedEvent Sign(absl::string_view event_id, const ledger::v1::Event& event,
-                             const crypto::Ed25519PrivateKey& key);
 
 // A Log over a MemoryLogStore (or `store`), genesis admin AdminKey(), FakeClock at
 // kTestNowMicros. Aborts the binary if the log cannot be opened.
