@@ -22,7 +22,7 @@
 #include "ledger/store/rocksdb_log_store.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_log.h"
-#include "tests/store/forwarding_log_store.h"
+#include "tests/testing/forwarding_log_store.h"
 
 namespace ledger::core {
 namespace {

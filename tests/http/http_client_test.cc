@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "service/http/http_server.h"
 #include "service/witness_collector.h"
-#include "tests/http/http_get.h"
+#include "tests/testing/http_get.h"
 
 namespace ledger::service::http {
 namespace {

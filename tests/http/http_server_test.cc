@@ -9,7 +9,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/http/http_get.h"
+#include "tests/testing/http_get.h"
 #include "tests/testing/wait_for.h"
 
 namespace ledger::service::http {

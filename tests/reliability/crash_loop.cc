@@ -51,7 +51,7 @@
 #include "ledger/crypto/sha256.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/testing/test_log.h"
-#include "tests/reliability/child_process.h"
+#include "tests/testing/child_process.h"
 #include "tests/reliability/invariants.h"
 
 namespace ledger::reliability {

@@ -30,7 +30,7 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/testing/test_log.h"
 #include "tests/testing/in_process_ledger.h"
-#include "tests/reliability/child_process.h"
+#include "tests/testing/child_process.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
 #include "tests/testing/wait_for.h"

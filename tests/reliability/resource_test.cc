@@ -35,7 +35,7 @@
 #include "ledger/crypto/ed25519.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/testing/test_log.h"
-#include "tests/reliability/child_process.h"
+#include "tests/testing/child_process.h"
 #include "tests/reliability/test_data_dir.h"
 #include "tests/testing/wait_for.h"
 

@@ -31,7 +31,7 @@
 #include "ledger/format/checkpoint.h"
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
-#include "tests/reliability/child_process.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/wait_for.h"
 
 namespace ledger {

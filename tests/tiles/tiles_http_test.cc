@@ -14,7 +14,7 @@
 #include "ledger/store/memory_log_store.h"
 #include "ledger/tiles/tiles.h"
 #include "service/http/http_server.h"
-#include "tests/http/http_get.h"
+#include "tests/testing/http_get.h"
 
 namespace ledger::service {
 namespace {

@@ -24,7 +24,7 @@
 #include "ledger/views/view_engine.h"
 #include "ledger/views/view_store.h"
 #include "ledger/v1/claim.pb.h"
-#include "tests/store/forwarding_log_store.h"
+#include "tests/testing/forwarding_log_store.h"
 #include "tests/testing/test_log.h"
 
 namespace ledger::views::testing {

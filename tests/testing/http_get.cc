@@ -1,4 +1,4 @@
-#include "tests/http/http_get.h"
+#include "tests/testing/http_get.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"

@@ -1,7 +1,7 @@
 // Child processes for the crash tests: spawn ledgerd / ledgerctl with their output in a file,
 // kill them, and learn how they ended.
-#ifndef TESTS_RELIABILITY_CHILD_PROCESS_H_
-#define TESTS_RELIABILITY_CHILD_PROCESS_H_
+#ifndef TESTS_TESTING_CHILD_PROCESS_H_
+#define TESTS_TESTING_CHILD_PROCESS_H_
 
 #include <sys/types.h>
 
@@ -100,4 +100,4 @@ bool ParseTestBinaries(int argc, char** argv, const char* test_name, bool need_l
 
 }  // namespace ledger::reliability
 
-#endif  // TESTS_RELIABILITY_CHILD_PROCESS_H_
+#endif  // TESTS_TESTING_CHILD_PROCESS_H_

@@ -1,7 +1,7 @@
 // HttpGet: a test's HTTP client, civetweb's client API underneath (one request per
 // connection, "Connection: close"). For tests of service/http and the handlers served on it.
-#ifndef TESTS_HTTP_HTTP_GET_H_
-#define TESTS_HTTP_HTTP_GET_H_
+#ifndef TESTS_TESTING_HTTP_GET_H_
+#define TESTS_TESTING_HTTP_GET_H_
 
 #include <string>
 #include <utility>
@@ -31,4 +31,4 @@ inline absl::StatusOr<HttpReply> HttpGet(int port, const std::string& target) {
 
 }  // namespace ledger::testing
 
-#endif  // TESTS_HTTP_HTTP_GET_H_
+#endif  // TESTS_TESTING_HTTP_GET_H_

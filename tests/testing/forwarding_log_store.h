@@ -1,7 +1,7 @@
 // A LogStore that passes every call on to another one: the base of the tests' wrappers, which
 // override only what they count, clip or tamper with.
-#ifndef TESTS_STORE_FORWARDING_LOG_STORE_H_
-#define TESTS_STORE_FORWARDING_LOG_STORE_H_
+#ifndef TESTS_TESTING_FORWARDING_LOG_STORE_H_
+#define TESTS_TESTING_FORWARDING_LOG_STORE_H_
 
 #include <functional>
 #include <memory>
@@ -78,4 +78,4 @@ class ForwardingLogStore : public store::LogStore {
 
 }  // namespace ledger::testing
 
-#endif  // TESTS_STORE_FORWARDING_LOG_STORE_H_
+#endif  // TESTS_TESTING_FORWARDING_LOG_STORE_H_

@@ -1,4 +1,4 @@
-#include "tests/reliability/child_process.h"
+#include "tests/testing/child_process.h"
 
 #include <signal.h>
 #include <spawn.h>
