@@ -26,21 +26,24 @@ bool ValidFollowerId(const std::string& id) {
 void FollowerTable::Record(const std::string& follower_id, const std::string& peer,
                            TreeSize tree_size, TreeSize leader_tree_size) {
   const int64_t now = clock_->NowMicros();
-  absl::MutexLock lock(&mu_);
-  if (followers_.count(follower_id) == 0 && followers_.size() >= capacity_) {
-    auto oldest = std::min_element(followers_.begin(), followers_.end(),
-                                   [](const auto& a, const auto& b) {
-                                     return a.second.last_seen_micros() <
-                                            b.second.last_seen_micros();
-                                   });
-    followers_.erase(oldest);
+  {
+    absl::MutexLock lock(&mu_);
+    if (followers_.count(follower_id) == 0 && followers_.size() >= capacity_) {
+      auto oldest = std::min_element(followers_.begin(), followers_.end(),
+                                     [](const auto& a, const auto& b) {
+                                       return a.second.last_seen_micros() <
+                                              b.second.last_seen_micros();
+                                     });
+      followers_.erase(oldest);
+    }
+    ledger::v1::FollowerInfo& info = followers_[follower_id];
+    info.set_follower_id(follower_id);
+    info.set_peer(peer);
+    info.set_tree_size(tree_size);
+    info.set_lag_entries(leader_tree_size > tree_size ? leader_tree_size - tree_size : 0);
+    info.set_last_seen_micros(now);
   }
-  ledger::v1::FollowerInfo& info = followers_[follower_id];
-  info.set_follower_id(follower_id);
-  info.set_peer(peer);
-  info.set_tree_size(tree_size);
-  info.set_lag_entries(leader_tree_size > tree_size ? leader_tree_size - tree_size : 0);
-  info.set_last_seen_micros(now);
+  if (on_record_) on_record_(follower_id, tree_size);
 }
 
 std::vector<ledger::v1::FollowerInfo> FollowerTable::List() const {

@@ -70,6 +70,9 @@ inline constexpr absl::string_view kNoCheckpointYet = "NO_CHECKPOINT_YET";
 // The claim-state map has no commitment yet (views still loading or catching up), or this
 // server (a follower) cannot sign one.
 inline constexpr absl::string_view kMapNotCommitted = "MAP_NOT_COMMITTED";
+// Cluster mode (ledger/cluster/cluster_node.h).
+inline constexpr absl::string_view kQuorumTimeout = "QUORUM_TIMEOUT";
+inline constexpr absl::string_view kLogForkedFromPublished = "LOG_FORKED_FROM_PUBLISHED";
 }  // namespace reason
 
 }  // namespace ledger

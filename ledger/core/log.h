@@ -98,6 +98,9 @@ struct LogOptions {
   // Closes the window in which an acknowledged entry is newer than every anchor, at the cost of
   // the anchor writes (temp file, fsync, rename, directory fsync, per anchor) in every commit.
   bool anchor_before_ack = false;
+  // core::OpenLog: open a data directory that holds the log key as a FOLLOWER (without the key).
+  // Cluster mode opens every node this way until it wins the election (ledger/cluster/).
+  bool open_without_log_key = false;
   // When not OK, every append is refused with this status (reads go on). core::OpenLog sets it
   // for a log behind what it signed (reason LOG_BEHIND_SIGNED, data_dir.h).
   absl::Status appends_refused;
