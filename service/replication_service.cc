@@ -74,6 +74,12 @@ grpc::Status HandleReplicate(const core::Log& log, FollowerTable* followers,
   }
   const uint32_t wait_millis = std::min(request.wait_millis(), kMaxReplicateWaitMillis);
   if (wait_millis > 0 && request.start_sequence() >= log.Head().tree_size) {
+    // Record the position before the long poll too: a cluster leader counts it towards its
+    // quorum (ledger/cluster/cluster_node.h) and must not learn it a poll later.
+    if (followers != nullptr && !request.follower_id().empty()) {
+      followers->Record(request.follower_id(), context->peer(), request.follower_tree_size(),
+                        log.Head().tree_size);
+    }
     log.WaitForGrowth(request.start_sequence(), absl::Milliseconds(wait_millis));
   }
   // The checkpoint first: every entry up to its size is committed with it.

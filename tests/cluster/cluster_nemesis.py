@@ -42,7 +42,7 @@ import factledger_client as fc
 ORIGIN = "cluster.test/log"
 PREFIX = "/factledger/%s/" % ORIGIN
 LEASE_TTL = 2
-RPC_TIMEOUT = 5
+RPC_TIMEOUT = 2
 
 
 def log(msg):
@@ -149,7 +149,11 @@ class Node:
         self.stopping = False
         self.exits = []
         self.thread = threading.Thread(target=self._supervise, daemon=True)
-        self.channel = grpc.insecure_channel(self.address)
+        # Reconnect within half a second of a node coming back (gRPC's default backoff grows to
+        # two minutes and would measure the client, not the cluster).
+        self.channel = grpc.insecure_channel(self.address, options=[
+            ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.min_reconnect_backoff_ms", 500),
+            ("grpc.max_reconnect_backoff_ms", 500)])
         self.stub = pb_grpc.LedgerServiceStub(self.channel)
 
     def start(self):
@@ -281,10 +285,13 @@ class Appenders:
         c.source.url = "https://cluster.test/%s" % eid
         return fc.make_signed_event(self.submitter, ORIGIN, eid, ev)
 
-    def append_until_acked(self, se, deadline):
-        """Appends `se` (same event id on every retry) until some node acknowledges it."""
+    def append_until_acked(self, se, deadline, started=None):
+        """Appends `se` (same event id on every retry) until some node acknowledges it.
+        `started` (a list) receives the time the answered attempt was sent."""
         tried_retry = False
         while time.monotonic() < deadline:
+            if started is not None:
+                started[:] = [time.monotonic()]
             address = self.hint
             node = self.cluster.by_address(address) or self.cluster.nodes[0]
             try:
@@ -304,26 +311,25 @@ class Appenders:
                 time.sleep(0.05)
         return None, None, tried_retry
 
+    attempt_started = 0.0
+
     def _run(self, i):
         n = 0
         while not self.stop_flag.is_set():
             eid = "nemesis-%d-%d" % (i, n)
             n += 1
             se = self._event(eid)
-            resp, address, retried = self.append_until_acked(se, time.monotonic() + 60)
+            started = []
+            resp, address, retried = self.append_until_acked(se, time.monotonic() + 60, started)
             with self.lock:
                 if resp is None:
                     self.unknown.add(eid)
                     continue
-                self.acks[eid] = (resp.sequence, address, time.monotonic())
+                # The ack's time, and when its answered attempt was sent.
+                self.acks[eid] = (resp.sequence, address, time.monotonic(), started[0])
                 self.checkpoints.append(resp.checkpoint)
                 if retried and resp.duplicate:
                     self.duplicates_after_retry += 1
-
-    def first_ack_after(self, t, address_not=None):
-        with self.lock:
-            times = [a[2] for a in self.acks.values() if a[2] > t and a[1] != address_not]
-        return min(times) if times else None
 
 
 def register_submitter(cluster, admin, submitter, appenders):
@@ -334,7 +340,7 @@ def register_submitter(cluster, admin, submitter, appenders):
     resp, _, _ = appenders.append_until_acked(se, time.monotonic() + 90)
     if resp is None:
         raise RuntimeError("could not register the submitter key")
-    appenders.acks["nemesis-register-submitter"] = (resp.sequence, None, time.monotonic())
+    appenders.acks["nemesis-register-submitter"] = (resp.sequence, None, time.monotonic(), 0.0)
     appenders.checkpoints.append(resp.checkpoint)
 
 
@@ -367,7 +373,7 @@ def check(cluster, appenders, log_poll_checkpoints):
     leader, _ = cluster.wait_leader()
     entries, size = read_log(leader)
     lost = 0
-    for eid, (seq, _, _) in appenders.acks.items():
+    for eid, (seq, _, _, _) in appenders.acks.items():
         if seq >= len(entries) or entries[seq].signed_event.event_id != eid:
             lost += 1
             log("LOST: %s acknowledged at %d" % (eid, seq))
@@ -469,11 +475,11 @@ def main():
                 deadline = time.monotonic() + 60
                 first = None
                 while first is None and time.monotonic() < deadline:
-                    first = appenders.first_ack_after(t0, address_not=None)
-                    # Only an ack by the new leader counts (the old one is dead or fenced).
+                    # Only an ack by the new leader counts (the old one is dead or fenced): one
+                    # for a request sent after the fault.
                     with appenders.lock:
                         later = [a for a in appenders.acks.values()
-                                 if a[2] > t0 and a[1] == new.address]
+                                 if a[3] > t0 and a[1] == new.address]
                     first = min(a[2] for a in later) if later else None
                     time.sleep(0.02)
                 if kind == "pause":
