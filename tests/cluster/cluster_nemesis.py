@@ -69,6 +69,16 @@ def percentile(values, p):
     return v[k]
 
 
+def leader_hint(details):
+    """The ErrorInfo metadata["leader"] of a serialized google.rpc.Status, or None: the map
+    entry is encoded as 0x0a 0x06 "leader" 0x12 <length> <address>."""
+    i = details.find(b"\x0a\x06leader\x12")
+    if i < 0:
+        return None
+    n = details[i + 9]
+    return details[i + 10:i + 10 + n].decode()
+
+
 class Etcd:
     def __init__(self, work, names):
         self.members = []
@@ -301,8 +311,8 @@ class Appenders:
                 tried_retry = True
                 hint = None
                 for k, v in (e.trailing_metadata() or ()):
-                    if k == "leader":
-                        hint = v
+                    if k == "grpc-status-details-bin":
+                        hint = leader_hint(v)
                 if hint and self.cluster.by_address(hint) is not None:
                     self.hint = hint
                 else:
