@@ -34,6 +34,7 @@ import threading
 import time
 
 import grpc
+from google.protobuf import json_format
 from ledger.v1 import claim_pb2
 from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
@@ -354,6 +355,40 @@ def register_submitter(cluster, admin, submitter, appenders):
     appenders.checkpoints.append(resp.checkpoint)
 
 
+def check_ledgerctl(cluster, submitter):
+    """`ledgerctl submit --server` with the followers first: it must follow the leader hint;
+    submitting again must find every event already in the log (idempotent across nodes)."""
+    key = os.path.join(cluster.work, "submitter.key")
+    fc.write_private_key(key, submitter)
+    drafts = os.path.join(cluster.work, "ctl.jsonl")
+    with open(drafts, "w") as f:
+        for i in range(3):
+            ev = claim_pb2.Event()
+            c = ev.claim_asserted.claim
+            c.claimant.name = "ledgerctl %d" % i
+            c.claimant.kind = claim_pb2.Claimant.PERSON
+            c.statement.text = "Submitted through a follower %d." % i
+            c.statement.language = "en"
+            c.source.url = "https://cluster.test/ctl-%d" % i
+            d = claim_pb2.EventDraft(event_id="ctl-%d" % i, event=ev)
+            f.write(json_format.MessageToJson(d, indent=None) + "\n")
+    leader, _ = cluster.wait_leader()
+    order = [n.address for n in cluster.nodes if n is not leader] + [leader.address]
+    outs = []
+    for _ in range(2):
+        r = subprocess.run([cluster.ledgerctl, "submit", "--server", ",".join(order), "--key",
+                            key, drafts], capture_output=True, timeout=120)
+        outs.append(r.stdout.decode())
+        if r.returncode != 0:
+            log("ledgerctl submit failed (%d): %s" % (r.returncode, r.stderr.decode()))
+            return False
+    appended = outs[0].count("appended ctl-")
+    again = outs[1].count("already in the log")
+    log("ledgerctl submit via %s: %d appended, then %d already in the log" %
+        (",".join(order), appended, again))
+    return appended == 3 and again == 3
+
+
 def read_log(node):
     entries = []
     while True:
@@ -513,6 +548,7 @@ def main():
                 time.sleep(1.0)
                 cluster.etcd.start(m)
         appenders.stop()
+        ctl_ok = check_ledgerctl(cluster, submitter)
         stop_poll.set()
         poller.join(timeout=10)
         lost, forks, converged, size, ncps = check(cluster, appenders, polled)
@@ -528,7 +564,9 @@ def main():
         print("failover time (leader death to first ack on the new leader): p50 %.2f s, "
               "p99 %.2f s, max %.2f s" % (p50, p99, max(failover_times or [float("nan")])))
         sys.stdout.flush()
-        ok = lost == 0 and forks == 0 and converged
+        print("ledgerctl submit with several --server endpoints: %s" %
+              ("ok" if ctl_ok else "FAILED"))
+        ok = lost == 0 and forks == 0 and converged and ctl_ok
     finally:
         if appenders is not None:
             appenders.stop_flag.set()
