@@ -463,6 +463,19 @@ grpc::Status LedgerServiceImpl::GetCheckpoint(grpc::ServerContext*,
                                     "replicated any"));
     }
   } else {
+    if (options_.published_checkpoint) {
+      // Cluster mode: a stored checkpoint beyond the published one is provisional (a deposed
+      // leader's may be set aside): never served.
+      absl::StatusOr<format::Checkpoint> published =
+          format::ParseCheckpointUnverified(options_.published_checkpoint());
+      const TreeSize published_size = published.ok() ? published->tree_size : 0;
+      if (req->tree_size() > published_size) {
+        return ToGrpcStatus(MakeError(
+            absl::StatusCode::kOutOfRange, reason::kTreeSizeOutOfRange, "tree_size",
+            absl::StrCat(req->tree_size(), " is beyond the published checkpoint (tree size ",
+                         published_size, ")")));
+      }
+    }
     absl::StatusOr<std::string> cp = log_->CheckpointAt(req->tree_size());
     if (!cp.ok()) return ToGrpcStatus(cp.status());
     note = *cp;

@@ -450,14 +450,21 @@ def check(cluster, appenders, log_poll_checkpoints):
     # Same root on every node at the final size.
     node_roots = set()
     for n in cluster.nodes:
-        try:
-            note = n.stub.GetCheckpoint(pb.GetCheckpointRequest(tree_size=len(leaves)),
-                                        timeout=5).checkpoint
-            node_roots.add(fc.verify_checkpoint(note.encode() if isinstance(note, str) else note,
-                                                cluster.verifier).root_hash)
-        except Exception as e:  # noqa
-            log("node %s: no checkpoint at %d: %s" % (n.name, len(leaves), e))
-            node_roots.add(None)
+        # Served once published and known to the node (a follower reads etcd every 250 ms).
+        root, error = None, None
+        deadline = time.monotonic() + 30
+        while root is None and time.monotonic() < deadline:
+            try:
+                note = n.stub.GetCheckpoint(pb.GetCheckpointRequest(tree_size=len(leaves)),
+                                            timeout=5).checkpoint
+                root = fc.verify_checkpoint(note.encode() if isinstance(note, str) else note,
+                                            cluster.verifier).root_hash
+            except Exception as e:  # noqa
+                error = e
+                time.sleep(0.2)
+        if root is None:
+            log("node %s: no checkpoint at %d: %s" % (n.name, len(leaves), error))
+        node_roots.add(root)
     converged = converged_size and len(node_roots) == 1 and None not in node_roots
     return lost, forks, converged, len(leaves), len(cps)
 
