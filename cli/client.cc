@@ -1,9 +1,12 @@
 #include "cli/client.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "ledger/base/error.h"
@@ -33,7 +36,10 @@ absl::string_view CodeName(int code) {
 }  // namespace
 
 void AddServerFlags(CLI::App* cmd, ServerOptions* o) {
-  cmd->add_option("--server", o->address, "ledgerd address (HOST:PORT)")->capture_default_str();
+  cmd->add_option("--server", o->address,
+                  "ledgerd address (HOST:PORT); several, comma-separated (a cluster's nodes): "
+                  "appends follow the leader")
+      ->capture_default_str();
   cmd->add_option("--timeout", o->timeout_seconds, "Deadline per request, seconds")
       ->capture_default_str();
   cmd->add_option("--tls-ca", o->tls_ca,
@@ -157,8 +163,95 @@ absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Connect(const Server
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  return std::unique_ptr<LedgerClient>(
-      new LedgerClient(o, grpc::CreateCustomChannel(o.address, credentials, args)));
+  std::vector<std::string> endpoints =
+      absl::StrSplit(o.address, ',', absl::SkipWhitespace());
+  if (endpoints.empty()) return absl::InvalidArgumentError("--server: no address given");
+  // Reads go to the first endpoint that connects within 2 s (else to the first).
+  std::shared_ptr<grpc::Channel> channel;
+  for (size_t i = 0; i < endpoints.size() && endpoints.size() > 1; ++i) {
+    auto candidate = grpc::CreateCustomChannel(endpoints[i], credentials, args);
+    if (candidate->WaitForConnected(std::chrono::system_clock::now() +
+                                    std::chrono::seconds(2))) {
+      channel = candidate;
+      break;
+    }
+  }
+  if (channel == nullptr) channel = grpc::CreateCustomChannel(endpoints[0], credentials, args);
+  auto client = std::unique_ptr<LedgerClient>(new LedgerClient(o, channel));
+  if (endpoints.size() > 1) {
+    client->endpoints_ = std::move(endpoints);
+    client->credentials_ = credentials;
+    client->append_endpoint_ = client->endpoints_[0];
+  }
+  return client;
+}
+
+ledger::v1::LedgerService::Stub* LedgerClient::AppendStub(const std::string& endpoint) {
+  std::unique_ptr<v1::LedgerService::Stub>& stub = append_stubs_[endpoint];
+  if (stub == nullptr) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 << 20);
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    stub = v1::LedgerService::NewStub(grpc::CreateCustomChannel(endpoint, credentials_, args));
+  }
+  return stub.get();
+}
+
+namespace {
+
+// The leader a NOT_LEADER refusal names (ErrorInfo metadata["leader"]), or "".
+std::string LeaderHint(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
+    return "";
+  }
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) {
+      auto it = info.metadata().find("leader");
+      if (it != info.metadata().end()) return it->second;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+template <typename Req, typename Resp>
+absl::Status LedgerClient::CallAppend(absl::string_view rpc, const Req& req, Resp* resp,
+                                      grpc::Status (v1::LedgerService::Stub::*method)(
+                                          grpc::ClientContext*, const Req&, Resp*)) {
+  if (endpoints_.size() <= 1) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    return Convert((stub_.get()->*method)(&ctx, req, resp), rpc);
+  }
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(3 * options_.timeout_seconds);
+  std::string target = append_endpoint_;
+  for (int attempt = 0;; ++attempt) {
+    grpc::ClientContext ctx;
+    SetDeadline(&ctx);
+    const grpc::Status g = (AppendStub(target)->*method)(&ctx, req, resp);
+    if (g.ok()) {
+      append_endpoint_ = target;
+      return absl::OkStatus();
+    }
+    absl::Status s = FromGrpcStatus(g, absl::StrCat(rpc, " to ", target));
+    const bool not_leader = ErrorReason(s) == reason::kNotLeader;
+    const bool unreachable = g.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                             g.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+    if ((!not_leader && !unreachable) || std::chrono::steady_clock::now() >= give_up) return s;
+    const std::string hint = LeaderHint(g);
+    if (!hint.empty() && hint != target) {
+      target = hint;
+    } else {
+      auto it = std::find(endpoints_.begin(), endpoints_.end(), target);
+      target = it == endpoints_.end() || it + 1 == endpoints_.end() ? endpoints_[0] : *(it + 1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * std::min(attempt + 1, 5)));
+  }
 }
 
 void LedgerClient::SetDeadline(grpc::ClientContext* ctx) const {
@@ -198,37 +291,31 @@ absl::StatusOr<v1::ListFollowersResponse> LedgerClient::ListFollowers() {
 }
 
 absl::StatusOr<v1::AppendResponse> LedgerClient::Append(const v1::SignedEvent& event) {
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx);
   v1::AppendRequest req;
   *req.mutable_event() = event;
   v1::AppendResponse resp;
-  absl::Status s = Convert(stub_->Append(&ctx, req, &resp), "Append");
+  absl::Status s = CallAppend("Append", req, &resp, &v1::LedgerService::Stub::Append);
   if (!s.ok()) return s;
   return resp;
 }
 
 absl::StatusOr<v1::AppendBatchResponse> LedgerClient::AppendBatch(
     const std::vector<v1::SignedEvent>& events) {
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx);
   v1::AppendBatchRequest req;
   for (const auto& e : events) *req.add_events() = e;
   v1::AppendBatchResponse resp;
-  absl::Status s = Convert(stub_->AppendBatch(&ctx, req, &resp), "AppendBatch");
+  absl::Status s = CallAppend("AppendBatch", req, &resp, &v1::LedgerService::Stub::AppendBatch);
   if (!s.ok()) return s;
   return resp;
 }
 
 absl::StatusOr<v1::AppendBatchResponse> LedgerClient::AppendSignedBatch(
     const v1::SignedBatch& batch) {
-  grpc::ClientContext ctx;
-  SetDeadline(&ctx);
   v1::AppendSignedBatchRequest req;
   *req.mutable_batch() = batch;
   v1::AppendBatchResponse resp;
-  absl::Status s =
-      Convert(stub_->AppendSignedBatch(&ctx, req, &resp), "AppendSignedBatch");
+  absl::Status s = CallAppend("AppendSignedBatch", req, &resp,
+                              &v1::LedgerService::Stub::AppendSignedBatch);
   if (!s.ok()) return s;
   return resp;
 }

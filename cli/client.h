@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,12 @@ class LedgerClient {
   static std::unique_ptr<LedgerClient> ForChannel(std::shared_ptr<grpc::Channel> channel,
                                                   std::string description);
 
+  // --server may list several endpoints (comma-separated, e.g. a cluster's nodes): reads go to
+  // the first; appends (Append, AppendBatch, AppendSignedBatch) go to the last one that
+  // accepted an append, and move on -- to the leader a refusal names (NOT_LEADER with
+  // ErrorInfo metadata["leader"]), else to the next endpoint -- when refused with NOT_LEADER
+  // or when unreachable (UNAVAILABLE, DEADLINE_EXCEEDED), resending the same request (same
+  // event ids: idempotent) for up to 3 x --timeout.
   const std::string& address() const { return options_.address; }
 
   absl::StatusOr<ledger::v1::GetLogInfoResponse> GetLogInfo();
@@ -105,6 +112,12 @@ class LedgerClient {
         stub_(ledger::v1::LedgerService::NewStub(channel)),
         claims_(ledger::v1::ClaimService::NewStub(channel)) {}
   void SetDeadline(grpc::ClientContext* ctx) const;
+  // An append RPC with the failover described at address().
+  template <typename Req, typename Resp>
+  absl::Status CallAppend(absl::string_view rpc, const Req& req, Resp* resp,
+                          grpc::Status (ledger::v1::LedgerService::Stub::*method)(
+                              grpc::ClientContext*, const Req&, Resp*));
+  ledger::v1::LedgerService::Stub* AppendStub(const std::string& endpoint);
   // FromGrpcStatus, with the ConnectionHint first when there is one.
   absl::Status Convert(const grpc::Status& status, absl::string_view rpc) const;
 
@@ -112,6 +125,11 @@ class LedgerClient {
   const bool hints_;
   const std::unique_ptr<ledger::v1::LedgerService::Stub> stub_;
   const std::unique_ptr<ledger::v1::ClaimService::Stub> claims_;
+  // Several --server endpoints: the channels appends use (made when first needed).
+  std::vector<std::string> endpoints_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  std::string append_endpoint_;
+  std::map<std::string, std::unique_ptr<ledger::v1::LedgerService::Stub>> append_stubs_;
 };
 
 }  // namespace ledger::cli

@@ -22,6 +22,9 @@ PACKAGES=(
   zlib1g-dev               # gzip of tlog-tiles entry bundles (service/tiles_http)
   python3-grpcio python3-protobuf python3-nacl   # the independent Python client in tests/interop
   chromium                 # the explorer's real-browser test (tests/explorer), headless
+  # High availability (issue 18): etcd for election and fenced checkpoints; its .proto files
+  # (golang-etcd-server-dev) generate the C++ client stubs at build time (third_party/etcd.BUILD).
+  etcd-server etcd-client golang-etcd-server-dev
 )
 
 missing=()

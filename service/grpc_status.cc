@@ -31,6 +31,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     violation->set_description(message);
     details.add_details()->PackFrom(bad_request);
   }
+  if (const std::string leader = ErrorLeader(status); !leader.empty()) {
+    (*info.mutable_metadata())["leader"] = leader;
+  }
   details.add_details()->PackFrom(info);
   return grpc::Status(code, message, details.SerializeAsString());
 }

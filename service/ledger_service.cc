@@ -1,5 +1,7 @@
 #include "service/ledger_service.h"
 
+#include <algorithm>
+
 #include <string>
 
 #include <deque>
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/base/error.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/format/entry.h"
@@ -55,6 +58,18 @@ void FillAppendResponse(const core::AppendResult& r, ledger::v1::AppendResponse*
 
 }  // namespace
 
+absl::Status LedgerServiceImpl::AwaitPublished(std::vector<core::AppendResult>* results) const {
+  if (!options_.await_published || results->empty()) return absl::OkStatus();
+  TreeSize needed = 0;
+  for (const core::AppendResult& r : *results) {
+    needed = std::max<TreeSize>(needed, r.sequence + 1);
+  }
+  std::string note;
+  LEDGER_RETURN_IF_ERROR(options_.await_published(needed, &note));
+  for (core::AppendResult& r : *results) r.checkpoint = note;
+  return absl::OkStatus();
+}
+
 void LedgerServiceImpl::Record(const absl::Status& status, bool duplicate) const {
   if (options_.metrics != nullptr) options_.metrics->RecordAppend(status, duplicate);
 }
@@ -72,6 +87,13 @@ grpc::Status LedgerServiceImpl::Append(grpc::ServerContext*, const ledger::v1::A
   Record(r.status(), r.ok() && r->duplicate);
   if (options_.metrics != nullptr) options_.metrics->RecordLatency("Append", absl::Now() - start);
   if (!r.ok()) return ToGrpcStatus(r.status());
+  if (options_.await_published) {
+    std::string note;
+    if (absl::Status s = options_.await_published(r->sequence + 1, &note); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+    r->checkpoint = std::move(note);
+  }
   FillAppendResponse(*r, resp);
   return grpc::Status::OK;
 }
@@ -90,6 +112,7 @@ grpc::Status LedgerServiceImpl::AppendBatch(grpc::ServerContext*,
     return ToGrpcStatus(results.status());
   }
   for (const core::AppendResult& r : *results) Record(absl::OkStatus(), r.duplicate);
+  if (absl::Status s = AwaitPublished(&*results); !s.ok()) return ToGrpcStatus(s);
   for (const core::AppendResult& r : *results) FillAppendResponse(r, resp->add_results());
   return grpc::Status::OK;
 }
@@ -106,6 +129,7 @@ grpc::Status LedgerServiceImpl::AppendSignedBatch(grpc::ServerContext*,
     Record(results.status(), false);
     return ToGrpcStatus(results.status());
   }
+  if (absl::Status s = AwaitPublished(&*results); !s.ok()) return ToGrpcStatus(s);
   for (const core::AppendResult& r : *results) {
     Record(absl::OkStatus(), r.duplicate);
     FillAppendResponse(r, resp->add_results());
@@ -276,6 +300,9 @@ grpc::Status LedgerServiceImpl::AppendStream(
           absl::StatusOr<std::vector<core::AppendResult>> results =
               log_->AppendSignedBatch(taken[i].batch());
           if (results.ok()) {
+            if (absl::Status s = AwaitPublished(&*results); !s.ok()) results = s;
+          }
+          if (results.ok()) {
             for (const auto& a : *results) {
               Record(absl::OkStatus(), a.duplicate);
               FillAppendResponse(a, r.mutable_appended_batch()->add_results());
@@ -293,7 +320,25 @@ grpc::Status LedgerServiceImpl::AppendStream(
           run.push_back(std::move(*taken[i].mutable_event()));
           ++i;
         }
-        for (auto& r : log_->AppendEach(run)) {
+        std::vector<absl::StatusOr<core::AppendResult>> each = log_->AppendEach(run);
+        if (options_.await_published) {
+          TreeSize needed = 0;
+          for (const auto& r : each) {
+            if (r.ok()) needed = std::max<TreeSize>(needed, r->sequence + 1);
+          }
+          std::string note;
+          absl::Status published =
+              needed == 0 ? absl::OkStatus() : options_.await_published(needed, &note);
+          for (auto& r : each) {
+            if (!r.ok()) continue;
+            if (published.ok()) {
+              r->checkpoint = note;
+            } else {
+              r = published;
+            }
+          }
+        }
+        for (auto& r : each) {
           Record(r.status(), r.ok() && r->duplicate);
           ledger::v1::AppendStreamResponse resp;
           if (r.ok()) {
@@ -410,13 +455,27 @@ grpc::Status LedgerServiceImpl::GetCheckpoint(grpc::ServerContext*,
                                               ledger::v1::GetCheckpointResponse* resp) {
   std::string note;
   if (req->tree_size() == 0) {
-    note = log_->LatestCheckpoint();
+    note = options_.published_checkpoint ? options_.published_checkpoint()
+                                         : log_->LatestCheckpoint();
     if (note.empty()) {  // an empty follower, before the leader's first checkpoint arrives
       return ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable, reason::kNoCheckpointYet, "",
                                     "this follower holds no checkpoint yet: it has not "
                                     "replicated any"));
     }
   } else {
+    if (options_.published_checkpoint) {
+      // Cluster mode: a stored checkpoint beyond the published one is provisional (a deposed
+      // leader's may be set aside): never served.
+      absl::StatusOr<format::Checkpoint> published =
+          format::ParseCheckpointUnverified(options_.published_checkpoint());
+      const TreeSize published_size = published.ok() ? published->tree_size : 0;
+      if (req->tree_size() > published_size) {
+        return ToGrpcStatus(MakeError(
+            absl::StatusCode::kOutOfRange, reason::kTreeSizeOutOfRange, "tree_size",
+            absl::StrCat(req->tree_size(), " is beyond the published checkpoint (tree size ",
+                         published_size, ")")));
+      }
+    }
     absl::StatusOr<std::string> cp = log_->CheckpointAt(req->tree_size());
     if (!cp.ok()) return ToGrpcStatus(cp.status());
     note = *cp;

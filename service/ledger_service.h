@@ -32,6 +32,13 @@ struct LedgerServiceOptions {
   // Replication (Replicate, GetReplicationStatus, ListFollowers); may be null (a leader with no
   // follower table). Not owned; must outlive the service.
   const ReplicationContext* replication = nullptr;
+  // Cluster mode (ledger/cluster/cluster_node.h); unset otherwise. Every append is answered
+  // only after await_published(size, &note) returns OK for a size covering it, and its
+  // response carries that published `note` instead of the log's provisional checkpoint; an
+  // error from it is the append's answer (the entry may still be published later: retrying the
+  // event id is safe). GetCheckpoint of the latest size serves published_checkpoint().
+  std::function<absl::Status(TreeSize, std::string*)> await_published;
+  std::function<std::string()> published_checkpoint;
 };
 
 // Streams open in total and per client: the counts behind both Subscribe limits. Thread-safe.
@@ -106,6 +113,9 @@ class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
 
  private:
   void Record(const absl::Status& status, bool duplicate) const;
+  // Cluster mode: waits for options_.await_published to cover `results`, then gives each the
+  // published checkpoint. OK at once outside cluster mode.
+  absl::Status AwaitPublished(std::vector<core::AppendResult>* results) const;
 
   core::Log* const log_;
   const LedgerServiceOptions options_;

@@ -48,6 +48,9 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "ledger/cluster/cluster_node.h"
+#include "ledger/cluster/discard.h"
+#include "ledger/cluster/verified_report_source.h"
 #include "ledger/core/data_dir.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
@@ -191,6 +194,10 @@ struct ServeFlags {
   int require_witnesses = 0;  // 0: off
   std::vector<std::string> witness_keys;
   std::string leader_http;
+  // Cluster mode (ledger/cluster/cluster_node.h): --cluster and the flags after it.
+  std::string cluster;
+  ledger::cluster::ClusterOptions cluster_options;
+  int ack_timeout_ms = 10000;
 };
 
 // The gated source of a follower started with --require-witnesses K; nullptr without. Exit code
@@ -368,7 +375,113 @@ int CheckPeersAtStart(const ServeFlags& flags, const ledger::core::Log& log) {
   return 0;
 }
 
-int Serve(const ServeFlags& flags) {
+// ---- Cluster mode (--cluster; ledger/cluster/cluster_node.h, docs/operations.md) ------------
+
+// Before the data directory is opened: refuses flags cluster mode replaces, and finishes a
+// pending set-aside of a conflicting log (ledger/cluster/discard.h). 0, or the exit code.
+int PrepareCluster(const ServeFlags& flags) {
+  if (!flags.follow.empty() || !flags.peers.empty() || !flags.anchor_dir.empty()) {
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     "--cluster replaces --follow and --peer (etcd names the leader) and cannot "
+                     "be combined with --anchor-dir (a node may set its log aside)",
+                     {{"data_dir", flags.data_dir}});
+    return kExitUsage;
+  }
+  absl::StatusOr<std::string> aside = ledger::cluster::FinishClusterDiscard(flags.data_dir);
+  if (!aside.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot set the conflicting log aside",
+                     {{"data_dir", flags.data_dir},
+                      {"error", std::string(aside.status().message())}});
+    return kExitDataDir;
+  }
+  return 0;
+}
+
+// After the log was opened without its key: joins etcd, learns this node's role, and reopens
+// the log in it (with the key on the leader; as a follower naming the leader otherwise).
+// Sets flags->follow for a follower. 0, or the exit code.
+int JoinCluster(ServeFlags* flags, ledger::core::OpenLogOptions open_options,
+                absl::StatusOr<std::unique_ptr<ledger::core::Log>>* log,
+                std::unique_ptr<ledger::cluster::ClusterNode>* node) {
+  ledger::cluster::ClusterOptions options = flags->cluster_options;
+  options.etcd_endpoints = flags->cluster;
+  options.ack_timeout = absl::Milliseconds(flags->ack_timeout_ms);
+  auto joined = ledger::cluster::ClusterNode::Join(options, (**log)->identity().origin);
+  if (!joined.ok()) {
+    const bool usage = absl::IsInvalidArgument(joined.status());
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     usage ? "bad cluster flags" : "cluster: cannot reach etcd",
+                     {{"cluster", flags->cluster},
+                      {"error", std::string(joined.status().message())}});
+    return usage ? kExitUsage : ledger::cluster::kExitRoleChanged;
+  }
+  *node = *std::move(joined);
+  auto role = (*node)->Decide(***log, absl::Seconds(30));
+  if (!role.ok()) {
+    const bool forked = ledger::ErrorReason(role.status()) == ledger::reason::kLogForkedFromPublished;
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     forked ? "cluster: refused to serve: the log contradicts the published "
+                              "checkpoint"
+                            : "cluster: no role (etcd unreachable or no leader); restarting",
+                     {{"error", std::string(role.status().message())}});
+    return forked ? kExitBehindAnchor : ledger::cluster::kExitRoleChanged;
+  }
+  log->value().reset();
+  open_options.open_without_log_key = !role->leader;
+  open_options.log.leader = role->leader ? "" : role->leader_address;
+  *log = ledger::core::OpenLog(flags->data_dir, open_options);
+  if (!log->ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot reopen the data directory",
+                     {{"error", std::string(log->status().message())}});
+    return kExitDataDir;
+  }
+  if (!role->leader) {
+    flags->follow = role->leader_address;
+    flags->follower_id =
+        absl::StrCat(ledger::cluster::kClusterFollowerPrefix, flags->cluster_options.node_id);
+  }
+  ledger::LogEvent(ledger::LogLevel::kInfo, role->leader ? "cluster: elected leader" : "cluster: following",
+                   {{"node_id", flags->cluster_options.node_id},
+                    {"leader", role->leader_id},
+                    {"leader_address", role->leader_address},
+                    {"published_tree_size", std::to_string((*node)->PublishedSize())},
+                    {"tree_size", std::to_string((**log)->Head().tree_size)},
+                    {"quorum", std::to_string((*node)->quorum())}});
+  return 0;
+}
+
+// A cluster follower stopped on a finding about the leader. When its log holds nothing that
+// contradicts the published checkpoint, the conflict lies in a suffix never published (an
+// earlier leader's, never acknowledged): ask the next start to set the log aside and restart.
+void HandleClusterFinding(const std::string& data_dir, ledger::cluster::ClusterNode* node,
+                          ledger::core::Log* log, const std::string& detail) {
+  absl::StatusOr<bool> holds = node->HoldsPublished(*log);
+  if (!holds.ok() && ledger::ErrorReason(holds.status()) == ledger::reason::kLogForkedFromPublished) {
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     "cluster: the log contradicts the published checkpoint; stopped (operator)",
+                     {{"error", std::string(holds.status().message())}, {"finding", detail}});
+    return;
+  }
+  if (!holds.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot read the published checkpoint",
+                     {{"error", std::string(holds.status().message())}});
+    std::_Exit(ledger::cluster::kExitRoleChanged);
+  }
+  const std::string why = absl::StrCat("conflict with the leader beyond published tree size ",
+                                       node->PublishedSize(), ": ", detail);
+  if (absl::Status s = ledger::cluster::RequestClusterDiscard(data_dir, why); !s.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot request the set-aside",
+                     {{"error", std::string(s.message())}});
+    return;
+  }
+  ledger::LogEvent(ledger::LogLevel::kWarning,
+                   "cluster: the log conflicts with the leader beyond the published checkpoint; "
+                   "restarting to set it aside",
+                   {{"why", why}});
+  std::_Exit(ledger::cluster::kExitRoleChanged);
+}
+
+int Serve(ServeFlags flags) {
   // Block the shutdown signals in every thread; one thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -382,14 +495,22 @@ int Serve(const ServeFlags& flags) {
                      {{"error", std::string(credentials.status().message())}});
     return kExitUsage;
   }
+  if (!flags.cluster.empty()) {
+    if (const int rc = PrepareCluster(flags); rc != 0) return rc;
+  }
+  std::unique_ptr<ledger::cluster::ClusterNode> cluster_node;
+  std::atomic<ledger::cluster::ClusterNode*> cluster_commits{nullptr};
   ledger::service::ServerMetrics metrics;
   // The views are opened after the log (they read it); commits reach them through this pointer.
   std::atomic<ledger::views::ViewUpdater*> view_updater{nullptr};
   ledger::core::OpenLogOptions open_options;
   ledger::core::LogOptions& log_options = open_options.log;
-  log_options.on_checkpoint = [&view_updater](const std::string&, ledger::TreeSize size) {
+  log_options.on_checkpoint = [&view_updater, &cluster_commits](const std::string&,
+                                                                 ledger::TreeSize size) {
     if (ledger::views::ViewUpdater* u = view_updater.load()) u->Notify(size);
+    if (ledger::cluster::ClusterNode* c = cluster_commits.load()) c->NotifyCommit();
   };
+  open_options.open_without_log_key = !flags.cluster.empty();
   log_options.min_free_bytes = flags.min_free_bytes;
   log_options.proof_cache_bytes = flags.proof_cache_mb << 20;
   open_options.verify_all_sst_at_open = flags.verify_sst_at_start == "all";
@@ -432,6 +553,11 @@ int Serve(const ServeFlags& flags) {
                       {"error", std::string(log.status().message())}});
     return behind ? kExitBehindAnchor : kExitDataDir;
   }
+  if (!flags.cluster.empty()) {
+    if (const int rc = JoinCluster(&flags, open_options, &log, &cluster_node); rc != 0) {
+      return rc;
+    }
+  }
   if (!flags.peers.empty() && !(*log)->is_follower()) {
     if (const int rc = CheckPeersAtStart(flags, **log); rc != 0) return rc;
   }
@@ -465,6 +591,7 @@ int Serve(const ServeFlags& flags) {
   replication.followers = &follower_table;
   std::unique_ptr<ledger::service::GrpcEntrySource> leader_source;
   std::unique_ptr<ledger::service::WitnessedEntrySource> witnessed_source;
+  std::unique_ptr<ledger::cluster::VerifiedReportSource> cluster_source;
   std::unique_ptr<ledger::replication::Follower> follower;
   if (flags.follow.empty() && (flags.require_witnesses != 0 || !flags.witness_keys.empty() ||
                                !flags.leader_http.empty())) {
@@ -485,10 +612,12 @@ int Serve(const ServeFlags& flags) {
     int gate_rc = 0;
     witnessed_source = WitnessedSource(flags, leader_source.get(), &gate_rc);
     if (gate_rc != 0) return gate_rc;
-    ledger::replication::EntrySource* const follow_source =
-        witnessed_source != nullptr
-            ? static_cast<ledger::replication::EntrySource*>(witnessed_source.get())
-            : leader_source.get();
+    if (cluster_node != nullptr) {
+      cluster_source = std::make_unique<ledger::cluster::VerifiedReportSource>(leader_source.get());
+    }
+    ledger::replication::EntrySource* follow_source = leader_source.get();
+    if (cluster_source != nullptr) follow_source = cluster_source.get();
+    if (witnessed_source != nullptr) follow_source = witnessed_source.get();
     ledger::replication::FollowerOptions follower_options;
     follower_options.follower_id =
         flags.follower_id.empty() ? DefaultFollowerId(flags.data_dir) : flags.follower_id;
@@ -498,6 +627,21 @@ int Serve(const ServeFlags& flags) {
       metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
       metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
     };
+    if (cluster_node != nullptr) {
+      follower_options.on_status = [&metrics, &flags, &cluster_node, &cluster_source, &log](
+                                       const ledger::replication::FollowerStatus& s) {
+        metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
+        metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
+        if (s.state == ledger::replication::FollowerState::kCaughtUp) {
+          cluster_source->set_verified();
+        }
+        if (s.fork_kind != ledger::replication::ForkKind::kNone) {
+          HandleClusterFinding(flags.data_dir, cluster_node.get(), log->get(),
+                               absl::StrCat(ledger::replication::ForkKindName(s.fork_kind), ": ",
+                                            s.fork_detail));
+        }
+      };
+    }
     follower = std::make_unique<ledger::replication::Follower>(log->get(), follow_source,
                                                                follower_options);
     replication.follower = follower.get();
@@ -524,6 +668,25 @@ int Serve(const ServeFlags& flags) {
   service_options.max_subscribers_per_client = flags.max_subscribers_per_client;
   service_options.max_append_streams = flags.max_append_streams;
   service_options.replication = &replication;
+  if (cluster_node != nullptr) {
+    ledger::cluster::ClusterNode* node = cluster_node.get();
+    service_options.published_checkpoint = [node] { return node->PublishedCheckpoint(); };
+    if (!(*log)->is_follower()) {
+      service_options.await_published = [node](ledger::TreeSize size, std::string* note) {
+        return node->AwaitPublished(size, note);
+      };
+      follower_table.SetOnRecord([node](const std::string& id, ledger::TreeSize size) {
+        node->RecordFollower(id, size);
+      });
+      node->StartLeading(log->get());
+      cluster_commits.store(node);
+    }
+    node->StartMonitor([](const std::string& why) {
+      ledger::LogEvent(ledger::LogLevel::kWarning, "cluster: role change; restarting",
+                       {{"why", why}});
+      std::_Exit(ledger::cluster::kExitRoleChanged);
+    });
+  }
   ledger::service::LedgerServiceImpl service(log->get(), service_options);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -657,7 +820,11 @@ int Serve(const ServeFlags& flags) {
     ledger::core::Log* const tiles_log = log->get();
     std::vector<std::pair<std::string, ledger::service::http::Handler>> http_routes =
         ledger::service::TilesRoutes(
-            &tiles_log->store(), [tiles_log] { return tiles_log->LatestCheckpoint(); },
+            &tiles_log->store(),
+            [tiles_log, &cluster_node] {
+              return cluster_node != nullptr ? cluster_node->PublishedCheckpoint()
+                                             : tiles_log->LatestCheckpoint();
+            },
             witnesses == nullptr
                 ? std::function<std::string()>()
                 : std::function<std::string()>([w = witnesses.get()] {
@@ -746,6 +913,8 @@ int Serve(const ServeFlags& flags) {
   view_updater.store(nullptr);
   updater.Stop();   // Before the log: the updater reads its store.
   scrubber.reset();  // Before the log: it reads the store and may stop appends.
+  cluster_commits.store(nullptr);
+  cluster_node.reset();  // Revokes the lease: the next leader need not wait for it to expire.
   log->reset();     // Drains the sequencer.
   ledger::LogEvent(ledger::LogLevel::kInfo, "stopped");
   return 0;
@@ -931,6 +1100,31 @@ int main(int argc, char** argv) {
   serve->add_option("--leader-http", sf.leader_http,
                     "Follower with --require-witnesses: the leader's HTTP listener, "
                     "http://HOST:PORT");
+  // Cluster mode (docs/operations.md, "Cluster mode").
+  serve->add_option("--cluster", sf.cluster,
+                    "Cluster mode: etcd endpoints (http://host:port,...). Nodes elect a leader "
+                    "in etcd; appends are acknowledged once a quorum holds them");
+  serve->add_option("--node-id", sf.cluster_options.node_id,
+                    "This node's name in the cluster ([A-Za-z0-9._-], 1..64)");
+  serve->add_option("--advertise", sf.cluster_options.advertise,
+                    "host:port other nodes and clients reach this node's gRPC listener at");
+  serve->add_option("--cluster-nodes", sf.cluster_options.nodes,
+                    "Number of nodes configured in the cluster")
+      ->capture_default_str();
+  serve->add_option("--quorum", sf.cluster_options.quorum,
+                    "Nodes that must hold an entry before it is acknowledged (0: a majority of "
+                    "--cluster-nodes)")
+      ->capture_default_str();
+  serve->add_option("--lease-ttl", sf.cluster_options.lease_ttl_seconds,
+                    "etcd lease TTL in seconds: a dead leader is replaced after about this long")
+      ->capture_default_str();
+  serve->add_option("--ack-timeout-ms", sf.ack_timeout_ms,
+                    "An append not held by a quorum within this long is answered UNAVAILABLE "
+                    "(QUORUM_TIMEOUT); retrying its event id is safe")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  serve->add_option("--cluster-prefix", sf.cluster_options.prefix,
+                    "etcd key prefix of this cluster (default /factledger/<origin>/)");
   serve->footer("Example:\n  ledgerd serve --data-dir ./data --listen 127.0.0.1:50051");
 
   try {

@@ -26,21 +26,24 @@ bool ValidFollowerId(const std::string& id) {
 void FollowerTable::Record(const std::string& follower_id, const std::string& peer,
                            TreeSize tree_size, TreeSize leader_tree_size) {
   const int64_t now = clock_->NowMicros();
-  absl::MutexLock lock(&mu_);
-  if (followers_.count(follower_id) == 0 && followers_.size() >= capacity_) {
-    auto oldest = std::min_element(followers_.begin(), followers_.end(),
-                                   [](const auto& a, const auto& b) {
-                                     return a.second.last_seen_micros() <
-                                            b.second.last_seen_micros();
-                                   });
-    followers_.erase(oldest);
+  {
+    absl::MutexLock lock(&mu_);
+    if (followers_.count(follower_id) == 0 && followers_.size() >= capacity_) {
+      auto oldest = std::min_element(followers_.begin(), followers_.end(),
+                                     [](const auto& a, const auto& b) {
+                                       return a.second.last_seen_micros() <
+                                              b.second.last_seen_micros();
+                                     });
+      followers_.erase(oldest);
+    }
+    ledger::v1::FollowerInfo& info = followers_[follower_id];
+    info.set_follower_id(follower_id);
+    info.set_peer(peer);
+    info.set_tree_size(tree_size);
+    info.set_lag_entries(leader_tree_size > tree_size ? leader_tree_size - tree_size : 0);
+    info.set_last_seen_micros(now);
   }
-  ledger::v1::FollowerInfo& info = followers_[follower_id];
-  info.set_follower_id(follower_id);
-  info.set_peer(peer);
-  info.set_tree_size(tree_size);
-  info.set_lag_entries(leader_tree_size > tree_size ? leader_tree_size - tree_size : 0);
-  info.set_last_seen_micros(now);
+  if (on_record_) on_record_(follower_id, tree_size);
 }
 
 std::vector<ledger::v1::FollowerInfo> FollowerTable::List() const {
@@ -71,6 +74,12 @@ grpc::Status HandleReplicate(const core::Log& log, FollowerTable* followers,
   }
   const uint32_t wait_millis = std::min(request.wait_millis(), kMaxReplicateWaitMillis);
   if (wait_millis > 0 && request.start_sequence() >= log.Head().tree_size) {
+    // Record the position before the long poll too: a cluster leader counts it towards its
+    // quorum (ledger/cluster/cluster_node.h) and must not learn it a poll later.
+    if (followers != nullptr && !request.follower_id().empty()) {
+      followers->Record(request.follower_id(), context->peer(), request.follower_tree_size(),
+                        log.Head().tree_size);
+    }
     log.WaitForGrowth(request.start_sequence(), absl::Milliseconds(wait_millis));
   }
   // The checkpoint first: every entry up to its size is committed with it.

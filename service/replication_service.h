@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,12 +41,18 @@ class FollowerTable {
               TreeSize leader_tree_size);
   // Most recently seen first.
   std::vector<ledger::v1::FollowerInfo> List() const;
+  // Called (outside the table's lock) after each Record with the follower's id and reported
+  // size. Set before the server starts; for cluster mode's quorum (ledger/cluster/).
+  void SetOnRecord(std::function<void(const std::string&, TreeSize)> on_record) {
+    on_record_ = std::move(on_record);
+  }
 
  private:
   const size_t capacity_;
   Clock* const clock_;
   mutable absl::Mutex mu_;
   std::map<std::string, ledger::v1::FollowerInfo> followers_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const std::string&, TreeSize)> on_record_;
 };
 
 // What a server knows about replication. Borrowed pointers; they must outlive the service.

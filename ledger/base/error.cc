@@ -9,6 +9,7 @@ namespace {
 
 constexpr absl::string_view kReasonUrl = "type.factledger.dev/reason";
 constexpr absl::string_view kFieldUrl = "type.factledger.dev/field";
+constexpr absl::string_view kLeaderUrl = "type.factledger.dev/leader";
 
 std::string Payload(const absl::Status& status, absl::string_view url) {
   absl::optional<absl::Cord> p = status.GetPayload(url);
@@ -27,6 +28,12 @@ absl::Status MakeError(absl::StatusCode code, absl::string_view reason, absl::st
 
 std::string ErrorReason(const absl::Status& status) { return Payload(status, kReasonUrl); }
 std::string ErrorField(const absl::Status& status) { return Payload(status, kFieldUrl); }
+std::string ErrorLeader(const absl::Status& status) { return Payload(status, kLeaderUrl); }
+
+absl::Status WithLeaderHint(absl::Status status, absl::string_view leader) {
+  if (!status.ok() && !leader.empty()) status.SetPayload(kLeaderUrl, absl::Cord(leader));
+  return status;
+}
 
 absl::Status PrefixErrorField(const absl::Status& status, absl::string_view prefix) {
   if (status.ok()) return status;

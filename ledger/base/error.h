@@ -29,6 +29,13 @@ std::string ErrorField(const absl::Status& status);
 // The same error with `prefix` put before its field and message (e.g. "events[3].").
 absl::Status PrefixErrorField(const absl::Status& status, absl::string_view prefix);
 
+// A refusal by a server that is not the leader can name the leader's address (host:port): it
+// travels as the ErrorInfo's metadata["leader"] (service/grpc_status.h), so that a client can
+// send the request there.
+absl::Status WithLeaderHint(absl::Status status, absl::string_view leader);
+// The leader named by WithLeaderHint; empty when none.
+std::string ErrorLeader(const absl::Status& status);
+
 // Reasons (part of the API; DO NOT rename). Grouped by the code they come with.
 namespace reason {
 // INVALID_ARGUMENT
@@ -70,6 +77,9 @@ inline constexpr absl::string_view kNoCheckpointYet = "NO_CHECKPOINT_YET";
 // The claim-state map has no commitment yet (views still loading or catching up), or this
 // server (a follower) cannot sign one.
 inline constexpr absl::string_view kMapNotCommitted = "MAP_NOT_COMMITTED";
+// Cluster mode (ledger/cluster/cluster_node.h).
+inline constexpr absl::string_view kQuorumTimeout = "QUORUM_TIMEOUT";
+inline constexpr absl::string_view kLogForkedFromPublished = "LOG_FORKED_FROM_PUBLISHED";
 }  // namespace reason
 
 }  // namespace ledger

@@ -140,10 +140,12 @@ absl::Status Log::CheckFreeSpace() const {
 absl::Status Log::CheckWritable() const {
   if (!options_.appends_refused.ok()) return options_.appends_refused;
   if (log_key_.has_value()) return absl::OkStatus();
-  return MakeError(absl::StatusCode::kFailedPrecondition, reason::kNotLeader, "",
-                   absl::StrCat("this server is a read-only follower",
-                                options_.leader.empty() ? "" : " of ", options_.leader,
-                                "; send appends to the leader"));
+  return WithLeaderHint(
+      MakeError(absl::StatusCode::kFailedPrecondition, reason::kNotLeader, "",
+                absl::StrCat("this server is a read-only follower",
+                             options_.leader.empty() ? "" : " of ", options_.leader,
+                             "; send appends to the leader")),
+      options_.leader);
 }
 
 std::vector<Log::Checked> Log::CheckAll(

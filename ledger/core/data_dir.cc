@@ -390,7 +390,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, OpenLogOpti
   LEDGER_ASSIGN_OR_RETURN(LogIdentity identity, ReadIdentity(dir));
   LEDGER_ASSIGN_OR_RETURN(const bool follower, IsFollowerDataDir(dir));
   std::optional<crypto::Ed25519PrivateKey> key;  // none on a follower
-  if (!follower) {
+  if (!follower && !open_options.open_without_log_key) {
     LEDGER_ASSIGN_OR_RETURN(key, crypto::ReadPrivateKeyFile(datadir::LogKeyFile(dir)));
   }
   const format::NoteVerifier verifier{identity.origin, identity.log_public_key};

@@ -139,6 +139,9 @@ struct OpenLogOptions {
   // window in which an acknowledged entry is newer than every anchor, at the cost of the anchor
   // writes (temp file, fsync, rename, directory fsync, per anchor) in every commit.
   bool anchor_before_ack = false;
+  // Open a data directory that holds the log key as a FOLLOWER (without the key). Cluster mode
+  // opens every node this way until it wins the election (ledger/cluster/).
+  bool open_without_log_key = false;
   // The RocksDB environment (tests inject faults through it). nullptr: the default.
   rocksdb::Env* env = nullptr;
 };

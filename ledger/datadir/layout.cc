@@ -30,6 +30,15 @@ std::string WitnessedCheckpointFile(absl::string_view data_dir) {
 std::string ForkEvidenceDir(absl::string_view data_dir) {
   return absl::StrCat(data_dir, "/fork-evidence");
 }
+std::string ClusterDiscardFile(absl::string_view data_dir) {
+  return absl::StrCat(data_dir, "/cluster-discard");
+}
+std::string ClusterReinitDir(absl::string_view data_dir) {
+  return absl::StrCat(data_dir, ".reinit");
+}
+std::string ClusterDiscardedDir(absl::string_view data_dir, int64_t micros) {
+  return absl::StrCat(data_dir, ".discarded-", micros);
+}
 std::string ForkEvidenceFile(absl::string_view evidence_dir, int64_t detected_micros, int n) {
   return absl::StrCat(evidence_dir, "/", detected_micros, n == 0 ? "" : absl::StrCat("-", n),
                       ".txt");

@@ -15,7 +15,10 @@
 //     witnessed.checkpoint      WitnessedCheckpointFile
 //     fork-evidence/
 //       <micros>[-<n>].txt      ForkEvidenceDir, ForkEvidenceFile
+//     cluster-discard           ClusterDiscardFile
 //   <data-dir>.restoring/       RestoreStagingDir
+//   <data-dir>.reinit/          ClusterReinitDir
+//   <data-dir>.discarded-<micros>/  ClusterDiscardedDir
 //   <backup>.partial/           PartialBackupDir
 //
 // Example:
@@ -77,6 +80,14 @@ std::string WitnessedCheckpointFile(absl::string_view data_dir);
 // <data-dir>/fork-evidence: fork evidence files, written by a follower that stops because of
 // its leader (replication/fork_evidence).
 std::string ForkEvidenceDir(absl::string_view data_dir);
+
+// Cluster mode (ledger/cluster/discard.h): <data-dir>/cluster-discard asks the next start to set
+// the log aside (it conflicts with the leader beyond every published checkpoint); the fresh
+// data directory is built in <data-dir>.reinit and the old one kept as
+// <data-dir>.discarded-<micros>.
+std::string ClusterDiscardFile(absl::string_view data_dir);
+std::string ClusterReinitDir(absl::string_view data_dir);
+std::string ClusterDiscardedDir(absl::string_view data_dir, int64_t micros);
 
 // <fork-evidence-dir>/<detected-micros>.txt, or <detected-micros>-<n>.txt for n > 0 (a second
 // file detected in the same microsecond); written by replication::WriteForkEvidence.

@@ -1,0 +1,585 @@
+#!/usr/bin/python3
+"""Jepsen-style test of ledgerd's cluster mode (docs/reliability.md, "Cluster failover").
+
+Starts 3 etcd members and 3 ledgerd nodes (--cluster) on loopback, each node under a supervisor
+that starts it again whenever it exits (as systemd's Restart=always would: a node whose role
+changes exits 75). Concurrent appenders submit events with unique ids to whichever node they
+believe leads (following the leader hint a follower's refusal carries, else trying the others),
+retrying an unanswered event with the SAME id. A nemesis meanwhile, in rotation:
+  kill      kill -9 the leader;
+  pause     SIGSTOP the leader past its lease, then SIGCONT it once a new leader acknowledged;
+  follower  kill -9 a follower;
+  etcd      kill -9 one etcd member and start it again.
+Then the checker proves, against the final log:
+  - every acknowledged event is in the log at its acknowledged sequence number (lost acks: 0);
+  - every checkpoint any client received (append responses, GetCheckpoint polls) verifies and is
+    consistent with the final log (forks: 0);
+  - all nodes converge to the same size and root.
+It prints failovers, lost acks, forks, and the time from a leader's death (kill or pause) to
+the first acknowledged append on the next leader (p50, p99); exits 1 on any violation.
+
+usage: cluster_nemesis.py LEDGERD LEDGERCTL WORKDIR FAILOVERS [--seed N] [--appenders N]
+"""
+import argparse
+import base64
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import grpc
+from google.protobuf import json_format
+from ledger.v1 import claim_pb2
+from ledger.v1 import ledger_service_pb2 as pb
+from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
+import factledger_client as fc
+
+ORIGIN = "cluster.test/log"
+PREFIX = "/factledger/%s/" % ORIGIN
+LEASE_TTL = 2
+RPC_TIMEOUT = 2
+
+
+def log(msg):
+    sys.stderr.write("[%8.3f] %s\n" % (time.monotonic() - T0, msg))
+    sys.stderr.flush()
+
+
+T0 = time.monotonic()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    k = min(len(v) - 1, max(0, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def leader_hint(details):
+    """The ErrorInfo metadata["leader"] of a serialized google.rpc.Status, or None: the map
+    entry is encoded as 0x0a 0x06 "leader" 0x12 <length> <address>."""
+    i = details.find(b"\x0a\x06leader\x12")
+    if i < 0:
+        return None
+    n = details[i + 9]
+    return details[i + 10:i + 10 + n].decode()
+
+
+class Etcd:
+    def __init__(self, work, names):
+        self.members = []
+        for name in names:
+            self.members.append({"name": name, "client": free_port(), "peer": free_port(),
+                                 "dir": os.path.join(work, "etcd-" + name), "proc": None})
+        self.initial = ",".join("%s=http://127.0.0.1:%d" % (m["name"], m["peer"])
+                                for m in self.members)
+        self.endpoints = ",".join("http://127.0.0.1:%d" % m["client"] for m in self.members)
+        self.work = work
+
+    def start(self, m):
+        out = open(os.path.join(self.work, "etcd-%s.log" % m["name"]), "ab")
+        m["proc"] = subprocess.Popen(
+            ["/usr/bin/etcd", "--name", m["name"], "--data-dir", m["dir"],
+             "--listen-client-urls", "http://127.0.0.1:%d" % m["client"],
+             "--advertise-client-urls", "http://127.0.0.1:%d" % m["client"],
+             "--listen-peer-urls", "http://127.0.0.1:%d" % m["peer"],
+             "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % m["peer"],
+             "--initial-cluster", self.initial, "--initial-cluster-state", "new",
+             "--initial-cluster-token", "factledger-test"],
+            stdout=out, stderr=out)
+
+    def start_all(self):
+        for m in self.members:
+            self.start(m)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.get("/ping") is not None or self._healthy():
+                return
+            time.sleep(0.2)
+        raise RuntimeError("etcd did not start")
+
+    def _healthy(self):
+        r = subprocess.run(["/usr/bin/etcdctl", "--endpoints", self.endpoints, "endpoint",
+                            "health", "--cluster"], env=dict(os.environ, ETCDCTL_API="3"),
+                           capture_output=True, timeout=20)
+        return r.returncode == 0
+
+    def get(self, key):
+        """(value, create_revision) of `key`, or None (absent or etcd unreachable)."""
+        try:
+            r = subprocess.run(["/usr/bin/etcdctl", "--endpoints", self.endpoints,
+                                "--command-timeout=2s", "get", key, "-w", "json"],
+                               env=dict(os.environ, ETCDCTL_API="3"), capture_output=True,
+                               timeout=10)
+        except subprocess.TimeoutExpired:
+            return None
+        if r.returncode != 0:
+            return None
+        kvs = json.loads(r.stdout.decode()).get("kvs") or []
+        if not kvs:
+            return None
+        return base64.b64decode(kvs[0]["value"]).decode(), int(kvs[0]["create_revision"])
+
+    def kill_all(self):
+        for m in self.members:
+            if m["proc"] is not None and m["proc"].poll() is None:
+                m["proc"].kill()
+                m["proc"].wait()
+
+
+class Node:
+    """One ledgerd under a supervisor thread that restarts it whenever it exits."""
+
+    def __init__(self, name, ledgerd, data_dir, work, etcd_endpoints):
+        self.name = name
+        self.port = free_port()
+        self.address = "127.0.0.1:%d" % self.port
+        self.cmd = [ledgerd, "serve", "--data-dir", data_dir, "--listen", self.address,
+                    "--cluster", etcd_endpoints, "--node-id", name, "--advertise", self.address,
+                    "--cluster-nodes", "3", "--lease-ttl", str(LEASE_TTL),
+                    "--ack-timeout-ms", "4000", "--scrub-interval-hours", "0",
+                    "--min-free-bytes", "0"]
+        self.log_path = os.path.join(work, "%s.log" % name)
+        self.proc = None
+        self.lock = threading.Lock()
+        self.stopping = False
+        self.exits = []
+        self.thread = threading.Thread(target=self._supervise, daemon=True)
+        # Reconnect within half a second of a node coming back (gRPC's default backoff grows to
+        # two minutes and would measure the client, not the cluster).
+        self.channel = grpc.insecure_channel(self.address, options=[
+            ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.min_reconnect_backoff_ms", 500),
+            ("grpc.max_reconnect_backoff_ms", 500)])
+        self.stub = pb_grpc.LedgerServiceStub(self.channel)
+
+    def start(self):
+        self.thread.start()
+
+    def _supervise(self):
+        while True:
+            with self.lock:
+                if self.stopping:
+                    return
+                out = open(self.log_path, "ab")
+                self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=out)
+                proc = self.proc
+            rc = proc.wait()
+            out.close()
+            self.exits.append(rc)
+            time.sleep(0.05)
+
+    def signal(self, sig):
+        with self.lock:
+            if self.proc is not None and self.proc.poll() is None:
+                os.kill(self.proc.pid, sig)
+                return self.proc.pid
+        return None
+
+    def stop(self):
+        with self.lock:
+            self.stopping = True
+            proc = self.proc
+        if proc is not None and proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.thread.join(timeout=20)
+        self.channel.close()
+
+
+class Cluster:
+    def __init__(self, ledgerd, ledgerctl, work):
+        self.work = work
+        self.ledgerctl = ledgerctl
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        subprocess.run([ledgerctl, "keygen", "--out", os.path.join(work, "admin.key")],
+                       check=True, capture_output=True)
+        n1 = os.path.join(work, "n1")
+        out = subprocess.run([ledgerd, "init", "--data-dir", n1, "--origin", ORIGIN,
+                              "--admin-key", os.path.join(work, "admin.key.pub")],
+                             check=True, capture_output=True).stdout.decode()
+        self.verifier_key = [l.split(": ", 1)[1] for l in out.splitlines()
+                             if l.startswith("checkpoint verifier key: ")][0]
+        self.verifier = fc.parse_verifier_key(self.verifier_key)
+        # Every node holds the cluster's log key: copies of one freshly initialised directory.
+        for n in ("n2", "n3"):
+            shutil.copytree(n1, os.path.join(work, n), symlinks=True)
+        self.admin = fc.read_private_key(os.path.join(work, "admin.key"))
+        self.etcd = Etcd(work, ["e1", "e2", "e3"])
+        self.etcd.start_all()
+        self.nodes = [Node(n, ledgerd, os.path.join(work, n), work, self.etcd.endpoints)
+                      for n in ("n1", "n2", "n3")]
+        for node in self.nodes:
+            node.start()
+
+    def by_address(self, address):
+        for n in self.nodes:
+            if n.address == address:
+                return n
+        return None
+
+    def leader(self):
+        """(node, create revision) of the leader key, or (None, None)."""
+        got = self.etcd.get(PREFIX + "leader")
+        if got is None:
+            return None, None
+        parts = got[0].split(" ", 1)
+        return (self.by_address(parts[1]) if len(parts) == 2 else None), got[1]
+
+    def wait_leader(self, timeout=60, other_than=None):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            node, raw = self.leader()
+            if node is not None and raw != other_than:
+                return node, raw
+            time.sleep(0.1)
+        raise RuntimeError("no leader within %ds" % timeout)
+
+    def stop(self):
+        for n in self.nodes:
+            n.stop()
+        self.etcd.kill_all()
+
+
+class Appenders:
+    """Threads appending unique events; every answer and checkpoint is recorded."""
+
+    def __init__(self, cluster, submitter, count):
+        self.cluster = cluster
+        self.submitter = submitter
+        self.acks = {}          # event id -> (sequence, node address, monotonic time)
+        self.unknown = set()    # given up on (never acknowledged)
+        self.checkpoints = []   # every checkpoint note a client received
+        self.duplicates_after_retry = 0
+        self.lock = threading.Lock()
+        self.stop_flag = threading.Event()
+        self.hint = cluster.nodes[0].address
+        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True)
+                        for i in range(count)]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def stop(self):
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join(timeout=60)
+
+    def _event(self, eid):
+        ev = claim_pb2.Event()
+        c = ev.claim_asserted.claim
+        c.claimant.name = "Nemesis %s" % eid
+        c.claimant.kind = claim_pb2.Claimant.PERSON
+        c.statement.text = "Event %s survives failover." % eid
+        c.statement.language = "en"
+        c.source.url = "https://cluster.test/%s" % eid
+        return fc.make_signed_event(self.submitter, ORIGIN, eid, ev)
+
+    def append_until_acked(self, se, deadline, started=None):
+        """Appends `se` (same event id on every retry) until some node acknowledges it.
+        `started` (a list) receives the time the answered attempt was sent."""
+        tried_retry = False
+        while time.monotonic() < deadline:
+            if started is not None:
+                started[:] = [time.monotonic()]
+            address = self.hint
+            node = self.cluster.by_address(address) or self.cluster.nodes[0]
+            try:
+                resp = node.stub.Append(pb.AppendRequest(event=se), timeout=RPC_TIMEOUT)
+                return resp, node.address, tried_retry
+            except grpc.RpcError as e:
+                tried_retry = True
+                hint = None
+                for k, v in (e.trailing_metadata() or ()):
+                    if k == "grpc-status-details-bin":
+                        hint = leader_hint(v)
+                if hint and self.cluster.by_address(hint) is not None:
+                    self.hint = hint
+                else:
+                    others = [n.address for n in self.cluster.nodes if n.address != address]
+                    self.hint = random.choice(others)
+                time.sleep(0.05)
+        return None, None, tried_retry
+
+    attempt_started = 0.0
+
+    def _run(self, i):
+        n = 0
+        while not self.stop_flag.is_set():
+            eid = "nemesis-%d-%d" % (i, n)
+            n += 1
+            se = self._event(eid)
+            started = []
+            resp, address, retried = self.append_until_acked(se, time.monotonic() + 60, started)
+            with self.lock:
+                if resp is None:
+                    self.unknown.add(eid)
+                    continue
+                # The ack's time, and when its answered attempt was sent.
+                self.acks[eid] = (resp.sequence, address, time.monotonic(), started[0])
+                self.checkpoints.append(resp.checkpoint)
+                if retried and resp.duplicate:
+                    self.duplicates_after_retry += 1
+
+
+def register_submitter(cluster, admin, submitter, appenders):
+    ev = claim_pb2.Event(key_registered=claim_pb2.KeyRegistered(
+        public_key=submitter.public_key, role=claim_pb2.KeyRegistered.SUBMITTER,
+        holder="nemesis submitter"))
+    se = fc.make_signed_event(admin, ORIGIN, "nemesis-register-submitter", ev)
+    resp, _, _ = appenders.append_until_acked(se, time.monotonic() + 90)
+    if resp is None:
+        raise RuntimeError("could not register the submitter key")
+    appenders.acks["nemesis-register-submitter"] = (resp.sequence, None, time.monotonic(), 0.0)
+    appenders.checkpoints.append(resp.checkpoint)
+
+
+def check_ledgerctl(cluster, submitter):
+    """`ledgerctl submit --server` with the followers first: it must follow the leader hint;
+    submitting again must find every event already in the log (idempotent across nodes)."""
+    key = os.path.join(cluster.work, "submitter.key")
+    fc.write_private_key(key, submitter)
+    drafts = os.path.join(cluster.work, "ctl.jsonl")
+    with open(drafts, "w") as f:
+        for i in range(3):
+            ev = claim_pb2.Event()
+            c = ev.claim_asserted.claim
+            c.claimant.name = "ledgerctl %d" % i
+            c.claimant.kind = claim_pb2.Claimant.PERSON
+            c.statement.text = "Submitted through a follower %d." % i
+            c.statement.language = "en"
+            c.source.url = "https://cluster.test/ctl-%d" % i
+            d = claim_pb2.EventDraft(event_id="ctl-%d" % i, event=ev)
+            f.write(json_format.MessageToJson(d, indent=None) + "\n")
+    leader, _ = cluster.wait_leader()
+    order = [n.address for n in cluster.nodes if n is not leader] + [leader.address]
+    outs = []
+    for _ in range(2):
+        r = subprocess.run([cluster.ledgerctl, "submit", "--server", ",".join(order), "--key",
+                            key, drafts], capture_output=True, timeout=120)
+        outs.append(r.stdout.decode())
+        if r.returncode != 0:
+            log("ledgerctl submit failed (%d): %s" % (r.returncode, r.stderr.decode()))
+            return False
+    appended = outs[0].count("appended ctl-")
+    again = outs[1].count("already in the log")
+    log("ledgerctl submit via %s: %d appended, then %d already in the log" %
+        (",".join(order), appended, again))
+    return appended == 3 and again == 3
+
+
+def read_log(node):
+    entries = []
+    while True:
+        r = node.stub.ListEntries(pb.ListEntriesRequest(start_sequence=len(entries),
+                                                        max_entries=1000), timeout=30)
+        if not r.entries:
+            return entries, r.tree_size
+        entries.extend(r.entries)
+
+
+def check(cluster, appenders, log_poll_checkpoints):
+    """Returns (lost, forks, converged, final size)."""
+    # Convergence: every node reaches the same size (the leader publishes once a quorum holds
+    # its head, and followers follow it).
+    deadline = time.monotonic() + 90
+    sizes = None
+    while time.monotonic() < deadline:
+        try:
+            sizes = [n.stub.GetLogInfo(pb.GetLogInfoRequest(), timeout=5).tree_size
+                     for n in cluster.nodes]
+            if len(set(sizes)) == 1:
+                break
+        except grpc.RpcError:
+            pass
+        time.sleep(0.5)
+    converged_size = sizes is not None and len(set(sizes)) == 1
+    leader, _ = cluster.wait_leader()
+    entries, size = read_log(leader)
+    lost = 0
+    for eid, (seq, _, _, _) in appenders.acks.items():
+        if seq >= len(entries) or entries[seq].signed_event.event_id != eid:
+            lost += 1
+            log("LOST: %s acknowledged at %d" % (eid, seq))
+    leaves = [fc.leaf_hash(bytes(e.leaf_data)) for e in entries]
+    # Root of every prefix size a checkpoint names.
+    notes = [n for n in appenders.checkpoints + log_poll_checkpoints if n]
+    cps = []
+    forks = 0
+    for note in notes:
+        try:
+            cps.append(fc.verify_checkpoint(note.encode() if isinstance(note, str) else note,
+                                            cluster.verifier))
+        except Exception as e:  # noqa: a checkpoint that does not verify is a violation
+            forks += 1
+            log("BAD CHECKPOINT: %s" % e)
+    wanted = sorted(set(cp.tree_size for cp in cps))
+    roots = {}
+    tree = fc.CompactTree()
+    if 0 in wanted:
+        roots[0] = tree.root()
+    for i, lh in enumerate(leaves):
+        tree.append(lh)
+        if i + 1 in roots or (i + 1) in set(wanted):
+            roots[i + 1] = tree.root()
+    for cp in cps:
+        if cp.tree_size > len(leaves) or roots.get(cp.tree_size) != cp.root_hash:
+            forks += 1
+            log("FORK: a client saw a checkpoint of size %d not in the final log" % cp.tree_size)
+    # Same root on every node at the final size.
+    node_roots = set()
+    for n in cluster.nodes:
+        # Served once published and known to the node (a follower reads etcd every 250 ms).
+        root, error = None, None
+        deadline = time.monotonic() + 30
+        while root is None and time.monotonic() < deadline:
+            try:
+                note = n.stub.GetCheckpoint(pb.GetCheckpointRequest(tree_size=len(leaves)),
+                                            timeout=5).checkpoint
+                root = fc.verify_checkpoint(note.encode() if isinstance(note, str) else note,
+                                            cluster.verifier).root_hash
+            except Exception as e:  # noqa
+                error = e
+                time.sleep(0.2)
+        if root is None:
+            log("node %s: no checkpoint at %d: %s" % (n.name, len(leaves), error))
+        node_roots.add(root)
+    converged = converged_size and len(node_roots) == 1 and None not in node_roots
+    return lost, forks, converged, len(leaves), len(cps)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ledgerd")
+    ap.add_argument("ledgerctl")
+    ap.add_argument("workdir")
+    ap.add_argument("failovers", type=int)
+    ap.add_argument("--seed", type=int, default=int(time.time()))
+    ap.add_argument("--appenders", type=int, default=4)
+    args = ap.parse_args()
+    random.seed(args.seed)
+    log("seed %d" % args.seed)
+    cluster = Cluster(args.ledgerd, args.ledgerctl, args.workdir)
+    appenders = None
+    ok = False
+    try:
+        leader, raw = cluster.wait_leader(timeout=60)
+        log("leader %s" % raw)
+        submitter = fc.SigningKey.generate()
+        appenders = Appenders(cluster, submitter, args.appenders)
+        appenders.hint = leader.address
+        register_submitter(cluster, cluster.admin, submitter, appenders)
+        appenders.start()
+        polled = []
+        stop_poll = threading.Event()
+
+        def poll():
+            while not stop_poll.is_set():
+                for n in cluster.nodes:
+                    try:
+                        polled.append(n.stub.GetCheckpoint(pb.GetCheckpointRequest(),
+                                                           timeout=2).checkpoint)
+                    except grpc.RpcError:
+                        pass
+                time.sleep(0.2)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        kinds = ["kill", "pause", "follower", "etcd"]
+        failover_times = []
+        failovers = 0
+        step = 0
+        while failovers < args.failovers:
+            kind = kinds[step % len(kinds)]
+            step += 1
+            # Let the cluster ack for a moment between faults.
+            base = len(appenders.acks)
+            deadline = time.monotonic() + 60
+            while len(appenders.acks) < base + 5 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            leader, raw = cluster.wait_leader()
+            if kind in ("kill", "pause"):
+                t0 = time.monotonic()
+                leader.signal(signal.SIGKILL if kind == "kill" else signal.SIGSTOP)
+                log("nemesis: %s leader %s" % (kind, leader.name))
+                new, new_raw = cluster.wait_leader(timeout=60, other_than=raw)
+                deadline = time.monotonic() + 60
+                first = None
+                while first is None and time.monotonic() < deadline:
+                    # Only an ack by the new leader counts (the old one is dead or fenced): one
+                    # for a request sent after the fault.
+                    with appenders.lock:
+                        later = [a for a in appenders.acks.values()
+                                 if a[3] > t0 and a[1] == new.address]
+                    first = min(a[2] for a in later) if later else None
+                    time.sleep(0.02)
+                if kind == "pause":
+                    leader.signal(signal.SIGCONT)
+                if first is None:
+                    raise RuntimeError("no acknowledged append within 60 s of the failover")
+                failover_times.append(first - t0)
+                failovers += 1
+                log("failover %d (%s): new leader %s, first ack after %.2f s" %
+                    (failovers, kind, new.name, first - t0))
+            elif kind == "follower":
+                followers = [n for n in cluster.nodes if n is not leader]
+                victim = random.choice(followers)
+                victim.signal(signal.SIGKILL)
+                log("nemesis: kill -9 follower %s" % victim.name)
+            else:
+                m = random.choice(cluster.etcd.members)
+                m["proc"].kill()
+                m["proc"].wait()
+                log("nemesis: kill -9 etcd %s" % m["name"])
+                time.sleep(1.0)
+                cluster.etcd.start(m)
+        appenders.stop()
+        ctl_ok = check_ledgerctl(cluster, submitter)
+        stop_poll.set()
+        poller.join(timeout=10)
+        lost, forks, converged, size, ncps = check(cluster, appenders, polled)
+        p50 = percentile(failover_times, 50)
+        p99 = percentile(failover_times, 99)
+        print("failovers: %d" % failovers)
+        print("acknowledged: %d (unacknowledged, given up: %d; retried ids answered as "
+              "duplicates: %d)" % (len(appenders.acks), len(appenders.unknown),
+                                   appenders.duplicates_after_retry))
+        print("lost acks: %d" % lost)
+        print("forks: %d (checkpoints checked: %d)" % (forks, ncps))
+        print("converged: %s (final tree size %d)" % ("yes" if converged else "NO", size))
+        print("failover time (leader death to first ack on the new leader): p50 %.2f s, "
+              "p99 %.2f s, max %.2f s" % (p50, p99, max(failover_times or [float("nan")])))
+        sys.stdout.flush()
+        print("ledgerctl submit with several --server endpoints: %s" %
+              ("ok" if ctl_ok else "FAILED"))
+        ok = lost == 0 and forks == 0 and converged and ctl_ok
+    finally:
+        if appenders is not None:
+            appenders.stop_flag.set()
+        cluster.stop()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
