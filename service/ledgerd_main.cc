@@ -507,8 +507,9 @@ int Serve(const ServeFlags& flags) {
   replication.followers = &follower_table;
   std::unique_ptr<ledger::service::GrpcEntrySource> leader_source;
   std::unique_ptr<ledger::service::WitnessedEntrySource> witnessed_source;
-  std::unique_ptr<ledger::replication::Follower> follower;
+  // Declared before the follower, which borrows it (destroyed after it).
   std::unique_ptr<ledger::service::TilesEntrySource> tiles_source;
+  std::unique_ptr<ledger::replication::Follower> follower;
   if (flags.follow.empty() && (flags.require_witnesses != 0 || !flags.witness_keys.empty() ||
                                !flags.leader_http.empty())) {
     std::cerr << "ledgerd: --require-witnesses, --witness-key and --leader-http need --follow\n";
