@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 import tiles_client as tc
@@ -42,9 +43,11 @@ def init_follower(ledgerd, tmp, name, vkey):
 
 
 def wait_same_checkpoint(mirror, want, what):
+    start = time.monotonic()
     try:
         wait_until(lambda: checkpoint_of(mirror.url) == want, 120, what)
         R.check(True, "")
+        print("  %s: %.2f s (a figure, not a check)" % (what, time.monotonic() - start))
         return True
     except RuntimeError as e:
         R.check(False, "%s: %s (mirror has %r)" % (what, e, (checkpoint_of(mirror.url) or b"")[:80]))
