@@ -5,7 +5,9 @@ follower"), end to end with real processes on loopback:
       read from level-0 and level-1 tiles);
   (b) a static `ledgerctl export --format tiles` tree served by python3 http.server, mirrored;
   (c) a tampered static export (one byte of an entry bundle flipped): the follower stops with
-      fork evidence (BAD_ENTRIES) and never serves a checkpoint.
+      fork evidence (BAD_ENTRIES) and never serves a checkpoint;
+  (d) a larger export with a flipped Merkle tile hash: the consistency proof read from it does
+      not verify, the follower stops (FORK_INCONSISTENT) at its verified size.
 Also: --mirror-tiles with --follow is a usage error naming both.
 
 Usage: mirror_test.py LEDGERD LEDGERCTL SEED_CLAIMS_JSONL
@@ -121,8 +123,8 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
         httpd = tt.serve_directory(site)
         httpds.append(httpd)
         static_url = "http://127.0.0.1:%d" % httpd.server_address[1]
-        s = tt.Ledgerd(ledgerd, init_follower(ledgerd, tmp, "S", vkey), tmp, "static-mirror",
-                       ["--mirror-tiles", static_url])
+        static_dir = init_follower(ledgerd, tmp, "S", vkey)
+        s = tt.Ledgerd(ledgerd, static_dir, tmp, "static-mirror", ["--mirror-tiles", static_url])
         mirrors.append(s)
         with open(os.path.join(site, "checkpoint"), "rb") as f:
             exported = f.read()
@@ -150,6 +152,34 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
         R.check("BAD_ENTRIES" in log, "the tampered mirror logs BAD_ENTRIES")
         R.check(checkpoint_of(t.url) is None,
                 "the tampered mirror serves no checkpoint (it applied nothing)")
+
+        R.section("(d) a larger static export with a tampered Merkle tile: FORK_INCONSISTENT")
+        tt.claims_file(os.path.join(tmp, "c.jsonl"), seed_path, 700, 100)
+        tt.submit(ledgerctl, leader, key, os.path.join(tmp, "c.jsonl"))
+        site2 = os.path.join(tmp, "site2")
+        r = tt.export(ledgerctl, ["--data-dir", data_dir, "--log-key", vkey], site2)
+        R.check(r.returncode == 0, "export of 800 exits 0 (stderr %s)" % r.stderr[-300:])
+        # tile/0/002 (leaves 512..767) holds nodes of the consistency proof 700 -> 800.
+        tt.flip(os.path.join(site2, "tile", "0", "002"), 0)
+        httpd2 = tt.serve_directory(site2)
+        httpds.append(httpd2)
+        R.check(s.stop() == 0, "the static mirror exits 0 on SIGTERM")
+        mirrors.remove(s)
+        s = tt.Ledgerd(ledgerd, static_dir, tmp, "static-mirror-2",
+                       ["--mirror-tiles", "http://127.0.0.1:%d" % httpd2.server_address[1]])
+        mirrors.append(s)
+        evidence = os.path.join(static_dir, "fork-evidence")
+        try:
+            wait_until(lambda: os.path.isdir(evidence) and os.listdir(evidence), 120,
+                       "a fork evidence file")
+            R.check(True, "")
+        except RuntimeError as e:
+            R.check(False, "the mirror of the tampered tiles writes fork evidence: %s" % e)
+        with open(os.path.join(tmp, "static-mirror-2.log")) as f:
+            log = f.read()
+        R.check("FORK_INCONSISTENT" in log, "the mirror logs FORK_INCONSISTENT")
+        R.check(checkpoint_of(s.url) == exported,
+                "the mirror still serves its verified checkpoint of 700")
     finally:
         R.section("stop everything")
         for httpd in httpds:
