@@ -181,7 +181,8 @@ struct ServeFlags {
   int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
   bool views_wal = false;
   std::string follow, follower_id;
-  // A follower reading a tlog-tiles log over HTTP instead of --follow (service/tiles_entry_source.h).
+  // A follower reading a tlog-tiles log over HTTP instead of --follow
+  // (service/tiles_entry_source.h).
   std::string mirror_tiles;
   std::vector<std::string> peers;
   std::string peer_tls_ca;

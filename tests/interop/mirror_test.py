@@ -52,7 +52,8 @@ def wait_same_checkpoint(mirror, want, what):
         print("  %s: %.2f s (a figure, not a check)" % (what, time.monotonic() - start))
         return True
     except RuntimeError as e:
-        R.check(False, "%s: %s (mirror has %r)" % (what, e, (checkpoint_of(mirror.url) or b"")[:80]))
+        got = checkpoint_of(mirror.url) or b""
+        R.check(False, "%s: %s (mirror has %r)" % (what, e, got[:80]))
         return False
 
 
