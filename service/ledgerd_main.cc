@@ -13,6 +13,7 @@
 //   ledgerd serve --data-dir DIR --follow LEADER_HOST:PORT [--follower-id ID]
 //                 [--leader-tls-ca PEM [--leader-tls-cert PEM --leader-tls-key PEM]]
 //                 [--require-witnesses K --witness-key VKEY ... --leader-http URL] ...
+//   ledgerd serve --data-dir DIR --mirror-tiles http://HOST:PORT[/PREFIX] [--follower-id ID]
 //
 // Exit codes: 0 clean shutdown (SIGINT/SIGTERM drain in-flight appends first); 1 bad usage;
 // 2 the data directory cannot be opened or initialised; 3 the server cannot listen;
@@ -68,6 +69,7 @@
 #include "service/explorer/explorer_handler.h"
 #include "service/http/http_server.h"
 #include "service/http_api.h"
+#include "service/tiles_entry_source.h"
 #include "service/tiles_http.h"
 #include "service/witness_collector.h"
 #include "service/witnessed_source.h"
@@ -182,6 +184,9 @@ struct ServeFlags {
   int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
   bool views_wal = false;
   std::string follow, follower_id;
+  // A follower reading a tlog-tiles log over HTTP instead of --follow
+  // (service/tiles_entry_source.h).
+  std::string mirror_tiles;
   std::vector<std::string> peers;
   std::string peer_tls_ca;
   std::string leader_tls_ca, leader_tls_cert, leader_tls_key;
@@ -310,6 +315,43 @@ std::string DefaultFollowerId(const std::string& data_dir) {
     }
   }
   return id.substr(0, 128);
+}
+
+// The follower of `serve --mirror-tiles URL` (docs/c2sp.md "Tiles-reading follower"): the
+// Follower of --follow over a TilesEntrySource instead of the Replicate RPC; nullptr without
+// the flag. kExitUsage in *rc for a bad URL or a leader's data directory.
+std::unique_ptr<ledger::replication::Follower> MirrorTilesFollower(
+    const ServeFlags& flags, ledger::core::Log* log, ledger::service::ServerMetrics* metrics,
+    std::unique_ptr<ledger::service::TilesEntrySource>* source, int* rc) {
+  *rc = 0;
+  if (flags.mirror_tiles.empty()) return nullptr;
+  absl::StatusOr<ledger::service::http::HttpUrl> url =
+      ledger::service::http::ParseHttpUrl(flags.mirror_tiles);
+  if (!url.ok()) {
+    std::cerr << "ledgerd: --mirror-tiles: " << url.status().message() << "\n";
+    *rc = kExitUsage;
+    return nullptr;
+  }
+  if (!log->is_follower()) {
+    std::cerr << "ledgerd: --mirror-tiles needs a follower data directory (ledgerd "
+                 "init-follower)\n";
+    *rc = kExitUsage;
+    return nullptr;
+  }
+  *source = std::make_unique<ledger::service::TilesEntrySource>(
+      ledger::service::HttpTilesFetch(*url, absl::Seconds(30)));
+  ledger::replication::FollowerOptions options;
+  options.follower_id =
+      flags.follower_id.empty() ? DefaultFollowerId(flags.data_dir) : flags.follower_id;
+  options.leader = flags.mirror_tiles;
+  options.evidence_dir = ledger::datadir::ForkEvidenceDir(flags.data_dir);
+  // A tiles log publishes only its latest checkpoint: fetch whole bundles per page.
+  options.page_entries = 1024;
+  options.on_status = [metrics](const ledger::replication::FollowerStatus& s) {
+    metrics->SetFollowerLag(s.lag_entries, s.lag_seconds);
+    metrics->SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
+  };
+  return std::make_unique<ledger::replication::Follower>(log, source->get(), options);
 }
 
 // Plaintext, TLS (--tls-cert, --tls-key) or mutual TLS (also --tls-client-ca: clients must
@@ -514,7 +556,8 @@ int Serve(ServeFlags flags) {
   log_options.min_free_bytes = flags.min_free_bytes;
   log_options.proof_cache_bytes = flags.proof_cache_mb << 20;
   open_options.verify_all_sst_at_open = flags.verify_sst_at_start == "all";
-  log_options.leader = flags.follow;  // named when a follower refuses appends
+  // Named when a follower refuses appends.
+  log_options.leader = flags.follow.empty() ? flags.mirror_tiles : flags.follow;
   if (flags.require_external_anchor && flags.anchor_dir.empty()) {
     ledger::LogEvent(ledger::LogLevel::kError,
                      "--require-external-anchor: no --anchor-dir given. Production mode keeps a "
@@ -592,10 +635,22 @@ int Serve(ServeFlags flags) {
   std::unique_ptr<ledger::service::GrpcEntrySource> leader_source;
   std::unique_ptr<ledger::service::WitnessedEntrySource> witnessed_source;
   std::unique_ptr<ledger::cluster::VerifiedReportSource> cluster_source;
+  // Declared before the follower, which borrows it (destroyed after it).
+  std::unique_ptr<ledger::service::TilesEntrySource> tiles_source;
   std::unique_ptr<ledger::replication::Follower> follower;
   if (flags.follow.empty() && (flags.require_witnesses != 0 || !flags.witness_keys.empty() ||
                                !flags.leader_http.empty())) {
     std::cerr << "ledgerd: --require-witnesses, --witness-key and --leader-http need --follow\n";
+    return kExitUsage;
+  }
+  if (!flags.cluster.empty() && !flags.mirror_tiles.empty()) {
+    std::cerr << "ledgerd: --mirror-tiles and --cluster are exclusive (a cluster node follows "
+                 "its elected leader over Replicate)\n";
+    return kExitUsage;
+  }
+  if (!flags.follow.empty() && !flags.mirror_tiles.empty()) {
+    std::cerr << "ledgerd: --mirror-tiles and --follow are exclusive (a follower reads one "
+                 "leader: its tiles over HTTP or its Replicate RPC)\n";
     return kExitUsage;
   }
   std::shared_ptr<grpc::Channel> leader_channel;
@@ -644,6 +699,12 @@ int Serve(ServeFlags flags) {
     }
     follower = std::make_unique<ledger::replication::Follower>(log->get(), follow_source,
                                                                follower_options);
+    replication.follower = follower.get();
+  } else if (!flags.mirror_tiles.empty()) {
+    int mirror_rc = 0;
+    follower = MirrorTilesFollower(flags, log->get(), &metrics, &tiles_source, &mirror_rc);
+    if (mirror_rc != 0) return mirror_rc;
+    replication.leader = flags.mirror_tiles;
     replication.follower = follower.get();
   } else if ((*log)->is_follower()) {
     ledger::LogEvent(ledger::LogLevel::kWarning,
@@ -881,14 +942,14 @@ int Serve(ServeFlags flags) {
                                                           : "mtls"}});
   if (follower != nullptr) {
     ledger::LogEvent(ledger::LogLevel::kInfo, "following",
-                     {{"leader", flags.follow},
+                     {{"leader", flags.follow.empty() ? flags.mirror_tiles : flags.follow},
                       {"tree_size", std::to_string(head.tree_size)},
                       {"leader_tls", flags.leader_tls_ca.empty() ? "off" : "tls"}});
     follower->Start();
   }
   // A follower audits its leader's claim-state map commitments against its own copy of the log.
   std::unique_ptr<ledger::service::FollowerMapAudit> map_audit;
-  if (follower != nullptr) {
+  if (follower != nullptr && leader_channel != nullptr) {
     map_audit = std::make_unique<ledger::service::FollowerMapAudit>(
         leader_channel, log->get(), state_map->get(), absl::Seconds(2));
   }
@@ -906,7 +967,8 @@ int Serve(ServeFlags flags) {
   http_server.reset();  // Before the log: its handlers read the store.
   witnesses.reset();    // Before the log: it reads checkpoints and proofs.
   if (follower != nullptr) {
-    leader_source->Cancel();  // ends a long poll at once
+    if (leader_source != nullptr) leader_source->Cancel();  // ends a long poll at once
+    if (tiles_source != nullptr) tiles_source->Cancel();
     if (witnessed_source != nullptr) witnessed_source->Cancel();
     follower->Stop();         // before the log: it appends to it
   }
@@ -1059,6 +1121,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   serve->add_option("--follow", sf.follow,
                     "Replicate from this leader (host:port); needs a follower data directory");
+  serve->add_option("--mirror-tiles", sf.mirror_tiles,
+                    "Replicate from a tlog-tiles log at this http:// URL (another ledgerd's "
+                    "--http-listen, or a `ledgerctl export --format tiles` tree on any web "
+                    "server) instead of --follow; needs a follower data directory");
   serve->add_option("--follower-id", sf.follower_id,
                     "Name shown in the leader's ListFollowers (default: hostname:data-dir)");
   serve->add_option("--peer", sf.peers,

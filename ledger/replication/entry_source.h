@@ -1,6 +1,7 @@
 // EntrySource: what a follower needs from its leader, as an interface, so that the follower's
 // logic (follower.h) is pure and runs against a fake, deterministic leader in tests and against
-// gRPC in ledgerd (service/replication_grpc_source.h).
+// gRPC in ledgerd (service/replication_grpc_source.h, --follow) or over a tlog-tiles HTTP API
+// (service/tiles_entry_source.h, --mirror-tiles).
 //
 // Nothing an EntrySource returns is trusted: the follower verifies every checkpoint with the
 // log key from its own configuration, every entry with the shared replayer, and every proof.

@@ -135,4 +135,41 @@ absl::Status TileBuilder::Finish() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::string>> ParseEntryBundle(absl::string_view bytes,
+                                                          uint32_t width,
+                                                          absl::string_view name) {
+  if (width < 1 || width > kTileWidth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": width ", width, " is outside 1..", kTileWidth));
+  }
+  if (bytes.size() > kMaxEntryBundleBytes) {
+    return absl::DataLossError(absl::StrCat(name, ": ", bytes.size(),
+                                            " bytes, over the limit of kMaxEntryBundleBytes (",
+                                            kMaxEntryBundleBytes, ")"));
+  }
+  std::vector<std::string> items;
+  items.reserve(width);
+  size_t at = 0;
+  for (uint32_t i = 0; i < width; ++i) {
+    if (bytes.size() - at < 2) {
+      return absl::DataLossError(absl::StrCat(name, ": ends at item ", i, " of ", width,
+                                              " (no room for its 2-byte length)"));
+    }
+    const size_t len = DecodeFixed16BE(bytes.data() + at);
+    at += 2;
+    if (bytes.size() - at < len) {
+      return absl::DataLossError(absl::StrCat(name, ": item ", i, " has length ", len,
+                                              " but only ", bytes.size() - at,
+                                              " bytes remain"));
+    }
+    items.emplace_back(bytes.substr(at, len));
+    at += len;
+  }
+  if (at != bytes.size()) {
+    return absl::DataLossError(absl::StrCat(name, ": ", bytes.size() - at,
+                                            " bytes after the last of ", width, " items"));
+  }
+  return items;
+}
+
 }  // namespace ledger::tiles

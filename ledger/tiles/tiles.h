@@ -52,6 +52,15 @@ absl::StatusOr<std::string> ReadTile(const store::LogStore& store, TreeSize tree
 absl::Status AppendBundleEntry(SequenceNumber sequence, absl::string_view leaf_data,
                                std::string* bundle);
 
+// Decodes an entry bundle of `width` items (1..256): u16be(len) || leaf_data, each item's
+// leaf data returned in order. Strict: DataLoss naming the item (and `name`, e.g. the bundle's
+// path) when the body is over kMaxEntryBundleBytes, an item's length runs past the end, the
+// bundle ends before `width` items or has bytes after the last one. InvalidArgument for a
+// width outside 1..256. Never trusts the lengths for allocation beyond the body's own size.
+absl::StatusOr<std::vector<std::string>> ParseEntryBundle(absl::string_view bytes,
+                                                          uint32_t width,
+                                                          absl::string_view name = "entry bundle");
+
 // Builds every tile and entry bundle of a tree from its entries in order, with memory bounded
 // by one tile per level plus one bundle: each full tile is handed to the sink as soon as it is
 // complete, the partial ones at Finish. Thread-compatible.
