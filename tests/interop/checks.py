@@ -1,6 +1,10 @@
 """What the Python process tests share: a tally of checks and a bounded wait."""
 
+import os
+import sys
+import tempfile
 import time
+import traceback
 
 
 class Results:
@@ -20,6 +24,20 @@ class Results:
 
     def section(self, title):
         print("== %s" % title, flush=True)
+
+    def main(self, run, prefix, args):
+        """Runs run(*args, tmp) in a fresh directory under $TEST_TMPDIR (an exception is a
+        failed check), prints the tally and every failure, and exits 1 if any check failed."""
+        tmp = tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("TEST_TMPDIR"))
+        try:
+            run(*args, tmp)
+        except Exception:
+            traceback.print_exc()
+            self.check(False, "no exception")
+        print("%d passed, %d failed" % (self.passed, len(self.failed)))
+        for f in self.failed:
+            print("FAILED: " + f)
+        sys.exit(1 if self.failed else 0)
 
 
 def wait_until(pred, timeout, what):

@@ -18,9 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
 import tiles_client as tc
 import tiles_test as tt
@@ -194,17 +192,7 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
 
 
 def main():
-    ledgerd, ledgerctl, seed = sys.argv[1:4]
-    tmp = tempfile.mkdtemp(prefix="mirror-", dir=os.environ.get("TEST_TMPDIR"))
-    try:
-        run(ledgerd, ledgerctl, seed, tmp)
-    except Exception:
-        traceback.print_exc()
-        R.check(False, "no exception")
-    print("%d passed, %d failed" % (R.passed, len(R.failed)))
-    for f in R.failed:
-        print("FAILED: " + f)
-    sys.exit(1 if R.failed else 0)
+    R.main(run, "mirror-", sys.argv[1:4])
 
 
 if __name__ == "__main__":

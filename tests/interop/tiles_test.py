@@ -15,9 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
-import traceback
 
 import tiles_client as tc
 from checks import Results, read_port_file, wait_until
@@ -381,17 +379,7 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
 
 
 def main():
-    ledgerd, ledgerctl, seed = sys.argv[1:4]
-    tmp = tempfile.mkdtemp(prefix="tiles-", dir=os.environ.get("TEST_TMPDIR"))
-    try:
-        run(ledgerd, ledgerctl, seed, tmp)
-    except Exception:
-        traceback.print_exc()
-        R.check(False, "no exception")
-    print("%d passed, %d failed" % (R.passed, len(R.failed)))
-    for f in R.failed:
-        print("FAILED: " + f)
-    sys.exit(1 if R.failed else 0)
+    R.main(run, "tiles-", sys.argv[1:4])
 
 
 if __name__ == "__main__":

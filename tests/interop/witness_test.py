@@ -17,8 +17,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
-import traceback
 import urllib.request
 
 import nacl.signing
@@ -347,17 +345,7 @@ def run(ledgerd, ledgerctl_bin, witnessd, seed_path, tmp):
 
 
 def main():
-    ledgerd, ledgerctl_bin, witnessd, seed = sys.argv[1:5]
-    tmp = tempfile.mkdtemp(prefix="witness-", dir=os.environ.get("TEST_TMPDIR"))
-    try:
-        run(ledgerd, ledgerctl_bin, witnessd, seed, tmp)
-    except Exception:
-        traceback.print_exc()
-        R.check(False, "no exception")
-    print("%d passed, %d failed" % (R.passed, len(R.failed)))
-    for f in R.failed:
-        print("FAILED: " + f)
-    sys.exit(1 if R.failed else 0)
+    R.main(run, "witness-", sys.argv[1:5])
 
 
 if __name__ == "__main__":
