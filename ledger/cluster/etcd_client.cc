@@ -138,17 +138,27 @@ absl::StatusOr<int64_t> EtcdClient::Put(const std::string& key, const std::strin
   return resp.header().revision();
 }
 
+namespace {
+
+// The transaction's guard: `key`'s create_revision is `revision` (0: the key does not exist).
+void RequireCreateRevision(etcdserverpb::TxnRequest* req, const std::string& key,
+                           int64_t revision) {
+  etcdserverpb::Compare* c = req->add_compare();
+  c->set_key(key);
+  c->set_target(etcdserverpb::Compare::CREATE);
+  c->set_result(etcdserverpb::Compare::EQUAL);
+  c->set_create_revision(revision);
+}
+
+}  // namespace
+
 absl::StatusOr<EtcdClient::CreateResult> EtcdClient::CreateIfAbsent(const std::string& key,
                                                                      const std::string& value,
                                                                      int64_t lease) {
   size_t index;
   std::shared_ptr<Stubs> stubs = Current(&index);
   etcdserverpb::TxnRequest req;
-  etcdserverpb::Compare* c = req.add_compare();
-  c->set_key(key);
-  c->set_target(etcdserverpb::Compare::CREATE);
-  c->set_result(etcdserverpb::Compare::EQUAL);
-  c->set_create_revision(0);
+  RequireCreateRevision(&req, key, 0);
   etcdserverpb::PutRequest* put = req.add_success()->mutable_request_put();
   put->set_key(key);
   put->set_value(value);
@@ -183,11 +193,7 @@ absl::StatusOr<bool> EtcdClient::PutIfGuard(const std::string& guard_key,
   size_t index;
   std::shared_ptr<Stubs> stubs = Current(&index);
   etcdserverpb::TxnRequest req;
-  etcdserverpb::Compare* c = req.add_compare();
-  c->set_key(guard_key);
-  c->set_target(etcdserverpb::Compare::CREATE);
-  c->set_result(etcdserverpb::Compare::EQUAL);
-  c->set_create_revision(guard_create_revision);
+  RequireCreateRevision(&req, guard_key, guard_create_revision);
   etcdserverpb::PutRequest* put = req.add_success()->mutable_request_put();
   put->set_key(key);
   put->set_value(value);
@@ -201,11 +207,7 @@ absl::StatusOr<bool> EtcdClient::DeleteIfCreateRevision(const std::string& key,
   size_t index;
   std::shared_ptr<Stubs> stubs = Current(&index);
   etcdserverpb::TxnRequest req;
-  etcdserverpb::Compare* c = req.add_compare();
-  c->set_key(key);
-  c->set_target(etcdserverpb::Compare::CREATE);
-  c->set_result(etcdserverpb::Compare::EQUAL);
-  c->set_create_revision(create_revision);
+  RequireCreateRevision(&req, key, create_revision);
   req.add_success()->mutable_request_delete_range()->set_key(key);
   etcdserverpb::TxnResponse resp;
   LEDGER_ETCD_CALL(kv, Txn, req, resp);
