@@ -14,7 +14,6 @@ Usage: mirror_test.py LEDGERD LEDGERCTL SEED_CLAIMS_JSONL
 """
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -55,17 +54,24 @@ def wait_same_checkpoint(mirror, want, what):
         return False
 
 
+def expect_stopped(data_dir, log_path, reason, who):
+    """`who` (a mirror on data_dir) wrote fork evidence and logged `reason`."""
+    evidence = os.path.join(data_dir, "fork-evidence")
+    try:
+        wait_until(lambda: os.path.isdir(evidence) and os.listdir(evidence), 120,
+                   "a fork evidence file")
+        R.check(True, "")
+    except RuntimeError as e:
+        R.check(False, "%s writes fork evidence: %s" % (who, e))
+    with open(log_path) as f:
+        R.check(reason in f.read(), "%s logs %s" % (who, reason))
+
+
 def run(ledgerd, ledgerctl, seed_path, tmp):
     R.section("a leader with --http-listen")
-    subprocess.run([ledgerctl, "keygen", "--out", os.path.join(tmp, "admin.key")], check=True,
-                   capture_output=True, timeout=60)
-    data_dir = os.path.join(tmp, "D")
-    init = subprocess.run([ledgerd, "init", "--data-dir", data_dir, "--origin", ORIGIN,
-                           "--admin-key", os.path.join(tmp, "admin.key.pub")],
-                          capture_output=True, text=True, timeout=60)
-    if not R.check(init.returncode == 0, "ledgerd init (stderr %s)" % init.stderr):
+    data_dir, vkey = tt.init_ledger(ledgerd, ledgerctl, tmp, ORIGIN)
+    if data_dir is None:
         return
-    vkey = re.search(r"^checkpoint verifier key: (\S+)$", init.stdout, re.M).group(1)
     key = os.path.join(tmp, "admin.key")
 
     R.section("--mirror-tiles with --follow: a usage error naming both")
@@ -139,16 +145,8 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
         t = tt.Ledgerd(ledgerd, bad_dir, tmp, "tampered-mirror",
                        ["--mirror-tiles", "http://127.0.0.1:%d" % bad_httpd.server_address[1]])
         mirrors.append(t)
-        evidence = os.path.join(bad_dir, "fork-evidence")
-        try:
-            wait_until(lambda: os.path.isdir(evidence) and os.listdir(evidence), 120,
-                       "a fork evidence file")
-            R.check(True, "")
-        except RuntimeError as e:
-            R.check(False, "the tampered mirror writes fork evidence: %s" % e)
-        with open(os.path.join(tmp, "tampered-mirror.log")) as f:
-            log = f.read()
-        R.check("BAD_ENTRIES" in log, "the tampered mirror logs BAD_ENTRIES")
+        expect_stopped(bad_dir, os.path.join(tmp, "tampered-mirror.log"), "BAD_ENTRIES",
+                       "the tampered mirror")
         R.check(checkpoint_of(t.url) is None,
                 "the tampered mirror serves no checkpoint (it applied nothing)")
 
@@ -167,16 +165,8 @@ def run(ledgerd, ledgerctl, seed_path, tmp):
         s = tt.Ledgerd(ledgerd, static_dir, tmp, "static-mirror-2",
                        ["--mirror-tiles", "http://127.0.0.1:%d" % httpd2.server_address[1]])
         mirrors.append(s)
-        evidence = os.path.join(static_dir, "fork-evidence")
-        try:
-            wait_until(lambda: os.path.isdir(evidence) and os.listdir(evidence), 120,
-                       "a fork evidence file")
-            R.check(True, "")
-        except RuntimeError as e:
-            R.check(False, "the mirror of the tampered tiles writes fork evidence: %s" % e)
-        with open(os.path.join(tmp, "static-mirror-2.log")) as f:
-            log = f.read()
-        R.check("FORK_INCONSISTENT" in log, "the mirror logs FORK_INCONSISTENT")
+        expect_stopped(static_dir, os.path.join(tmp, "static-mirror-2.log"), "FORK_INCONSISTENT",
+                       "the mirror of the tampered tiles")
         R.check(checkpoint_of(s.url) == exported,
                 "the mirror still serves its verified checkpoint of 700")
     finally:

@@ -172,17 +172,25 @@ def flip(path, offset):
         f.write(bytes([b[0] ^ 1]))
 
 
-def run(ledgerd, ledgerctl, seed_path, tmp):
-    R.section("ledgerd init, serve --http-listen")
+def init_ledger(ledgerd, ledgerctl, tmp, origin):
+    """Makes tmp/admin.key and `ledgerd init`s tmp/D for `origin` with it as the genesis admin:
+    (the data directory, its checkpoint verifier key), or (None, None) after a failed check."""
     subprocess.run([ledgerctl, "keygen", "--out", os.path.join(tmp, "admin.key")], check=True,
                    capture_output=True, timeout=60)
     data_dir = os.path.join(tmp, "D")
-    init = subprocess.run([ledgerd, "init", "--data-dir", data_dir, "--origin", ORIGIN,
+    init = subprocess.run([ledgerd, "init", "--data-dir", data_dir, "--origin", origin,
                            "--admin-key", os.path.join(tmp, "admin.key.pub")],
                           capture_output=True, text=True, timeout=60)
     if not R.check(init.returncode == 0, "ledgerd init (stderr %s)" % init.stderr):
+        return None, None
+    return data_dir, re.search(r"^checkpoint verifier key: (\S+)$", init.stdout, re.M).group(1)
+
+
+def run(ledgerd, ledgerctl, seed_path, tmp):
+    R.section("ledgerd init, serve --http-listen")
+    data_dir, vkey = init_ledger(ledgerd, ledgerctl, tmp, ORIGIN)
+    if data_dir is None:
         return
-    vkey = re.search(r"^checkpoint verifier key: (\S+)$", init.stdout, re.M).group(1)
     server = Ledgerd(ledgerd, data_dir, tmp)
     try:
         R.section("the empty log")
