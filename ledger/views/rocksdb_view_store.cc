@@ -1,6 +1,9 @@
 #include "ledger/views/rocksdb_view_store.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <thread>
+#include <vector>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -86,6 +89,16 @@ absl::StatusOr<std::unique_ptr<RocksDbViewStore>> RocksDbViewStore::Open(
   return store;
 }
 
+RocksDbViewStore::RocksDbViewStore(rocksdb::DB* db, rocksdb::Options db_options, std::string path,
+                                   bool write_ahead_log)
+    : db_(db),
+      db_options_(std::move(db_options)),
+      path_(std::move(path)),
+      write_ahead_log_(write_ahead_log),
+      file_builders_(std::make_unique<ParallelRunner>(
+          static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) - 1,
+          "views-sst")) {}
+
 RocksDbViewStore::~RocksDbViewStore() {
   // Nothing here needs to be durable (it is rebuilt from the log), but report a failure.
   const rocksdb::Status s = db_->Close();
@@ -124,13 +137,8 @@ absl::Status RocksDbViewStore::FlushLocked() {
   return absl::OkStatus();
 }
 
-absl::Status RocksDbViewStore::WriteAsFile(const ViewBatch& batch) {
-  absl::MutexLock lock(&write_mu_);
-  if (batch.empty()) return absl::OkStatus();
-  // The ingested file is durable at once: whatever was written before it must be too, or a
-  // crash could keep this batch (and its watermarks) without the batches it builds on.
-  if (unflushed_bulk_) LEDGER_RETURN_IF_ERROR(FlushLocked());
-  const std::string file = datadir::ViewsIngestBatchFile(path_, ++ingest_counter_);
+absl::Status RocksDbViewStore::WriteSstFile(const ViewBatch& batch,
+                                            const std::string& file) const {
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(db_options_), db_options_);
   rocksdb::Status s = writer.Open(file);
   if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("creating ", file));
@@ -140,35 +148,65 @@ absl::Status RocksDbViewStore::WriteAsFile(const ViewBatch& batch) {
                          : writer.Delete(ToSlice(key));
   });
   if (s.ok()) s = writer.Finish();
-  if (!s.ok()) {
-    db_options_.env->DeleteFile(file).PermitUncheckedError();
-    return FromRocksDbStatus(s, absl::StrCat("writing ", file));
+  if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("writing ", file));
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbViewStore::WriteAsFiles(absl::Span<const ViewBatch* const> batches) {
+  absl::MutexLock lock(&write_mu_);
+  std::vector<const ViewBatch*> todo;
+  for (const ViewBatch* b : batches) {
+    if (!b->empty()) todo.push_back(b);
+  }
+  if (todo.empty()) return absl::OkStatus();
+  // The ingested files are durable at once: whatever was written before them must be too, or a
+  // crash could keep this write (and its watermarks) without the writes it builds on.
+  if (unflushed_bulk_) LEDGER_RETURN_IF_ERROR(FlushLocked());
+  std::vector<std::string> files;
+  for (size_t i = 0; i < todo.size(); ++i) {
+    files.push_back(datadir::ViewsIngestBatchFile(path_, ++ingest_counter_));
+  }
+  std::vector<absl::Status> built(todo.size());
+  file_builders_->ForEach(todo.size(),
+                          [&](size_t i) { built[i] = WriteSstFile(*todo[i], files[i]); });
+  auto remove_files = [&]() {
+    for (const std::string& f : files) db_options_.env->DeleteFile(f).PermitUncheckedError();
+  };
+  for (const absl::Status& b : built) {
+    if (!b.ok()) {
+      remove_files();
+      return b;
+    }
   }
   LEDGER_CRASH_POINT("views-ingest-file-written");
   rocksdb::IngestExternalFileOptions io;
   io.move_files = true;  // a hard link into the database: the bytes are written once
-  s = db_->IngestExternalFile({file}, io);
+  // One call for all the files: RocksDB ingests them atomically (all or none).
+  const rocksdb::Status s = db_->IngestExternalFile(files, io);
+  // With move_files the database holds its own links; these names are left over (or, on
+  // failure, nothing refers to them).
+  remove_files();
   if (!s.ok()) {
-    db_options_.env->DeleteFile(file).PermitUncheckedError();
-    return FromRocksDbStatus(s, absl::StrCat("ingesting ", file));
+    return FromRocksDbStatus(s, absl::StrCat("ingesting ", files.size(), " view file(s)"));
   }
-  // With move_files the database holds its own link; this name is left over.
-  db_options_.env->DeleteFile(file).PermitUncheckedError();
   return absl::OkStatus();
 }
 
-absl::Status RocksDbViewStore::Write(const ViewBatch& batch, const ViewWriteOptions& options) {
-  if (options.as_file) return WriteAsFile(batch);
+absl::Status RocksDbViewStore::WriteAll(absl::Span<const ViewBatch* const> batches,
+                                        const ViewWriteOptions& options) {
+  if (options.as_file) return WriteAsFiles(batches);
   // In key order: the memtable's skip list inserts a sorted run using its cached splice, much
   // faster than the batch's hash order (bench/views/rebuild_bench).
   rocksdb::WriteBatch wb;
-  batch.ForEachInKeyOrder([&wb](absl::string_view key, const absl::string_view* value) {
-    if (value != nullptr) {
-      wb.Put(ToSlice(key), ToSlice(*value));
-    } else {
-      wb.Delete(ToSlice(key));
-    }
-  });
+  for (const ViewBatch* batch : batches) {
+    batch->ForEachInKeyOrder([&wb](absl::string_view key, const absl::string_view* value) {
+      if (value != nullptr) {
+        wb.Put(ToSlice(key), ToSlice(*value));
+      } else {
+        wb.Delete(ToSlice(key));
+      }
+    });
+  }
   absl::MutexLock lock(&write_mu_);
   const bool use_wal = write_ahead_log_ && !options.bulk;
   // A WAL-logged write must not become durable without the bulk writes before it.

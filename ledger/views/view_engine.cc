@@ -80,10 +80,11 @@ class ViewEngine::Writer {
     thread_.join();
   }
 
-  // Starts writing `batch` (which must stay valid until Wait returns). Precondition: idle.
-  void Start(const ViewBatch* batch, const ViewWriteOptions& options) {
+  // Starts writing `batches` as one write (they must stay valid until Wait returns).
+  // Precondition: idle.
+  void Start(std::vector<const ViewBatch*> batches, const ViewWriteOptions& options) {
     absl::MutexLock lock(&mu_);
-    batch_ = batch;
+    batches_ = std::move(batches);
     options_ = options;
     busy_ = true;
   }
@@ -99,20 +100,20 @@ class ViewEngine::Writer {
   void Loop() {
     absl::MutexLock lock(&mu_);
     for (;;) {
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return batch_ != nullptr || stopping_;
-      };
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return busy_ || stopping_; };
       mu_.Await(absl::Condition(&ready));
-      if (batch_ == nullptr) return;
-      const ViewBatch* batch = batch_;
+      if (!busy_) return;
+      const std::vector<const ViewBatch*> batches = batches_;
       const ViewWriteOptions options = options_;
       mu_.Unlock();
       LEDGER_CRASH_POINT("views-before-write");
-      absl::Status s = store_->Write(*batch, options);
-      if (s.ok()) on_written_(*batch);
+      absl::Status s = store_->WriteAll(batches, options);
+      if (s.ok()) {
+        for (const ViewBatch* b : batches) on_written_(*b);
+      }
       mu_.Lock();
       result_ = std::move(s);
-      batch_ = nullptr;
+      batches_.clear();
       busy_ = false;
     }
   }
@@ -120,7 +121,7 @@ class ViewEngine::Writer {
   ViewStore* const store_;
   const std::function<void(const ViewBatch&)> on_written_;
   absl::Mutex mu_;
-  const ViewBatch* batch_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::vector<const ViewBatch*> batches_ ABSL_GUARDED_BY(mu_);
   ViewWriteOptions options_ ABSL_GUARDED_BY(mu_);
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -186,6 +187,23 @@ ViewEngine::ViewEngine(std::unique_ptr<ViewStore> store, std::vector<View> views
                        ViewEngineOptions options)
     : store_(std::move(store)), options_(options), views_(std::move(views)) {
   watermarks_.assign(views_.size(), 0);
+  // Lanes: the views in tag order (so each lane is a contiguous key range and the lanes ascend),
+  // cut into runs whose sizes differ by at most one.
+  std::vector<size_t> order(views_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [this](size_t a, size_t b) {
+    return views_[a].projection->tag() < views_[b].projection->tag();
+  });
+  size_t lanes = options_.lanes > 0 ? options_.lanes
+                                    : std::max<size_t>(1, std::thread::hardware_concurrency());
+  lanes = std::max<size_t>(1, std::min(lanes, views_.size()));
+  lanes_.resize(lanes);
+  for (size_t k = 0; k < order.size(); ++k) {
+    const size_t lane = k * lanes / order.size();
+    views_[order[k]].lane = lane;
+    lanes_[lane].push_back(order[k]);
+  }
+  runner_ = std::make_unique<ParallelRunner>(static_cast<int>(lanes) - 1, "views-lane");
 }
 
 absl::Status ViewEngine::LoadState() {
@@ -340,16 +358,18 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
 
   // Pipelining: batch k is written by a helper thread while batch k+1 is applied; batch k+1
   // reads through batch k (OverlayReader), so it sees the same state as if k were written.
-  // At most one write is in flight, so the store receives the batches in order.
+  // At most one write is in flight, so the store receives the batches in order. A "batch" is
+  // one ViewBatch per lane, written as one.
+  const size_t lanes = lanes_.size();
   struct InFlight {
-    std::unique_ptr<ViewBatch> batch;
+    std::vector<std::unique_ptr<ViewBatch>> batches;  // one per lane
     std::vector<TreeSize> watermarks;
     TreeSize end = 0;
   };
   std::optional<InFlight> in_flight;
-  // A written batch, cleared for reuse: its arena and table are already allocated and faulted
-  // in, which a fresh batch of a bulk catch-up's size (hundreds of MiB) would pay again.
-  std::unique_ptr<ViewBatch> spare;
+  // Written batches, cleared for reuse: their arenas and tables are already allocated and
+  // faulted in, which fresh batches of a bulk catch-up's size (hundreds of MiB) would pay again.
+  std::vector<std::unique_ptr<ViewBatch>> spare;
   if (writer_ == nullptr && begin < head) {
     writer_ = std::make_unique<Writer>(store_.get(),
                                        [this](const ViewBatch& b) { NotifyWritten(b); });
@@ -361,8 +381,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     InFlight done = std::move(*in_flight);
     in_flight.reset();
     if (!s.ok()) return s;
-    done.batch->Clear();
-    spare = std::move(done.batch);
+    for (std::unique_ptr<ViewBatch>& b : done.batches) b->Clear();
+    spare = std::move(done.batches);
     {
       absl::MutexLock lock(&state_mu_);
       watermarks_ = done.watermarks;
@@ -376,6 +396,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     return error;
   };
 
+  std::vector<std::string> leaves;
+  std::vector<ViewEntry> entries;
   while (begin < head) {
     if (options.cancel != nullptr && options.cancel->load()) {
       LEDGER_RETURN_IF_ERROR(finish_write());
@@ -384,61 +406,133 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
           absl::StrCat("view catch-up cancelled at watermark ", begin, " of ", head));
     }
     const TreeSize end = std::min<TreeSize>(head, begin + batch_entries);
-    std::unique_ptr<ViewBatch> batch =
-        spare != nullptr ? std::move(spare) : std::make_unique<ViewBatch>();
-    // An entry writes about two dozen keys (claims and index records), plus the watermarks.
-    batch->Reserve((end - begin) * 24 + views_.size() + 1);
-    OverlayReader reader(*store_, *batch, in_flight.has_value() ? in_flight->batch.get() : nullptr);
-    absl::Status apply_status;
+    const size_t n = static_cast<size_t>(end - begin);
+    const bool parallel = lanes > 1 && n >= options_.parallel_min_entries;
+
+    // 1. Read the entries' leaf data.
+    leaves.clear();
     SequenceNumber expected = begin;
-    Hash last_leaf_hash{};
+    absl::Status read_status;
     absl::Status scan_status = log.ScanEntries(
         begin, end, [&](SequenceNumber seq, absl::string_view leaf) -> bool {
           if (seq != expected) {
-            apply_status = absl::DataLossError(absl::StrCat(
+            read_status = absl::DataLossError(absl::StrCat(
                 "log store returned entry ", seq, " where entry ", expected, " was expected"));
             return false;
           }
-          absl::StatusOr<ViewEntry> decoded = core::DecodeStoredEntry(seq, leaf);
-          if (!decoded.ok()) {
-            apply_status = decoded.status();
-            return false;
-          }
-          const ViewEntry& entry = *decoded;
-          for (size_t i = 0; i < views_.size(); ++i) {
-            if (applied[i] > seq) continue;
-            absl::Status s = views_[i].projection->Apply(entry, reader, batch.get());
-            if (!s.ok()) {
-              apply_status =
-                  s.code() == absl::StatusCode::kDataLoss
-                      ? s
-                      : Annotate(s, absl::StrCat("view ", views_[i].projection->name(),
-                                                 " at log entry ", seq));
-              return false;
-            }
-          }
-          if (seq + 1 == end) last_leaf_hash = entry.leaf_hash;
+          leaves.emplace_back(leaf);
           ++expected;
           return true;
         });
     if (!scan_status.ok()) return fail(scan_status);
-    if (!apply_status.ok()) return fail(apply_status);
+    // Entries [begin, expected) were read; a gap or a short read is reported after the entries
+    // before it are applied (as an error of the first bad entry would be).
+
+    // 2. Decode each entry once, in parallel chunks. first_bad: the first that does not decode.
+    const size_t read = leaves.size();
+    entries.clear();
+    entries.resize(read);
+    constexpr size_t kDecodeChunk = 512;
+    const size_t chunks = (read + kDecodeChunk - 1) / kDecodeChunk;
+    std::vector<std::pair<size_t, absl::Status>> decode_errors(chunks, {read, absl::OkStatus()});
+    auto decode_chunk = [&](size_t c) {
+      for (size_t i = c * kDecodeChunk; i < std::min(read, (c + 1) * kDecodeChunk); ++i) {
+        absl::StatusOr<ViewEntry> decoded = core::DecodeStoredEntry(begin + i, leaves[i]);
+        if (!decoded.ok()) {
+          decode_errors[c] = {i, decoded.status()};
+          return;
+        }
+        entries[i] = *std::move(decoded);
+      }
+    };
+    if (parallel) {
+      runner_->ForEach(chunks, decode_chunk);
+    } else {
+      for (size_t c = 0; c < chunks; ++c) decode_chunk(c);
+    }
+    size_t first_bad = read;
+    absl::Status decode_status;
+    for (auto& [i, st] : decode_errors) {
+      if (!st.ok() && i < first_bad) {
+        first_bad = i;
+        decode_status = st;
+      }
+    }
+
+    // 3. Apply: each lane applies its views to entries [0, first_bad) into its own batch.
+    std::vector<std::unique_ptr<ViewBatch>> batches(lanes);
+    for (size_t l = 0; l < lanes; ++l) {
+      if (l < spare.size() && spare[l] != nullptr) {
+        batches[l] = std::move(spare[l]);
+      } else {
+        batches[l] = std::make_unique<ViewBatch>();
+      }
+      // An entry writes about two dozen keys over all views, plus the watermarks.
+      batches[l]->Reserve(n * 24 * std::max<size_t>(1, lanes_[l].size()) /
+                              std::max<size_t>(1, views_.size()) +
+                          lanes_[l].size() + 2);
+    }
+    spare.clear();
+    // Per lane: the sequence of the entry that failed and why (sequence max: none failed).
+    std::vector<std::pair<SequenceNumber, absl::Status>> apply_errors(
+        lanes, {~SequenceNumber{0}, absl::OkStatus()});
+    auto apply_lane = [&](size_t l) {
+      OverlayReader reader(*store_, *batches[l],
+                           in_flight.has_value() ? in_flight->batches[l].get() : nullptr);
+      for (size_t i = 0; i < first_bad; ++i) {
+        const ViewEntry& entry = entries[i];
+        for (size_t v : lanes_[l]) {
+          if (applied[v] > entry.sequence) continue;
+          absl::Status st = views_[v].projection->Apply(entry, reader, batches[l].get());
+          if (!st.ok()) {
+            apply_errors[l] = {
+                entry.sequence,
+                st.code() == absl::StatusCode::kDataLoss
+                    ? st
+                    : Annotate(st, absl::StrCat("view ", views_[v].projection->name(),
+                                                " at log entry ", entry.sequence))};
+            return;
+          }
+        }
+      }
+    };
+    if (parallel) {
+      runner_->ForEach(lanes, apply_lane);
+    } else {
+      for (size_t l = 0; l < lanes; ++l) apply_lane(l);
+    }
+    // The error of the earliest entry (of the first lane, in view order, for the same entry),
+    // then an entry that did not decode, then a gap in what the log store returned.
+    const std::pair<SequenceNumber, absl::Status>* first_error = nullptr;
+    for (const auto& e : apply_errors) {
+      if (!e.second.ok() && (first_error == nullptr || e.first < first_error->first)) {
+        first_error = &e;
+      }
+    }
+    if (first_error != nullptr) return fail(first_error->second);
+    if (!decode_status.ok()) return fail(decode_status);
+    if (!read_status.ok()) return fail(read_status);
     if (expected != end) {
       return fail(absl::DataLossError(absl::StrCat(
           "log store returned entries [", begin, ", ", expected, ") of [", begin, ", ", end, ")")));
     }
     for (size_t i = 0; i < views_.size(); ++i) {
-      if (applied[i] < end) batch->Put(views_[i].watermark_key, schema::EncodeU64(end));
+      if (applied[i] < end) {
+        batches[views_[i].lane]->Put(views_[i].watermark_key, schema::EncodeU64(end));
+      }
       applied[i] = std::max(applied[i], end);
     }
-    batch->Put(schema::MetaFingerprintKey(),
-               schema::EncodeFingerprint(schema::Fingerprint{end - 1, last_leaf_hash}));
+    batches[0]->Put(schema::MetaFingerprintKey(),
+                    schema::EncodeFingerprint(
+                        schema::Fingerprint{end - 1, entries[n - 1].leaf_hash}));
     LEDGER_RETURN_IF_ERROR(finish_write());
     InFlight next;
-    next.batch = std::move(batch);
+    next.batches = std::move(batches);
     next.watermarks = applied;
     next.end = end;
-    writer_->Start(next.batch.get(), write_options);
+    std::vector<const ViewBatch*> to_write;
+    for (const auto& b : next.batches) to_write.push_back(b.get());
+    writer_->Start(std::move(to_write), write_options);
     in_flight = std::move(next);
     result.entries_applied += end - begin;
     begin = end;

@@ -1,5 +1,8 @@
 #include "ledger/views/view_store.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "absl/hash/hash.h"
 
 namespace ledger::views {
@@ -99,6 +102,93 @@ void ViewBatch::Clear() {
   block_used_ = 0;
 }
 
+namespace {
+
+// A key to sort, and the record it belongs to.
+struct SortItem {
+  const char* key;
+  uint32_t size;
+  const char* record;
+};
+
+// The byte of `item`'s key at `depth`, plus one; 0 past its end (a key sorts before its
+// extensions).
+inline unsigned ByteAt(const SortItem& item, size_t depth) {
+  return depth < item.size ? static_cast<unsigned char>(item.key[depth]) + 1u : 0u;
+}
+
+// Sorts items[0, n) by key, knowing that their keys agree on their first `depth` bytes: an MSD
+// radix sort (one counting pass and one distribution pass per byte position, through `scratch`
+// of n items), which hands buckets of fewer than 32 keys to a comparison sort starting at
+// `depth`, as it does past the first kRadixDepth bytes (which bounds the recursion, and its
+// 4 KiB of counters per level, whatever the keys). Keys are distinct (a batch holds one record
+// per key).
+constexpr size_t kRadixDepth = 64;
+void RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth) {
+  for (;;) {
+    if (n < 32 || depth >= kRadixDepth) {
+      std::sort(items, items + n, [depth](const SortItem& a, const SortItem& b) {
+        const size_t common = std::min(a.size, b.size);
+        if (depth < common) {
+          const int c = std::memcmp(a.key + depth, b.key + depth, common - depth);
+          if (c != 0) return c < 0;
+        }
+        return a.size < b.size;
+      });
+      return;
+    }
+    size_t count[257] = {};
+    for (size_t i = 0; i < n; ++i) ++count[ByteAt(items[i], depth)];
+    // All in one bucket: the byte is common to every key; look at the next one.
+    const unsigned first = ByteAt(items[0], depth);
+    if (count[first] == n) {
+      if (first == 0) return;  // every key ends here: they are all equal (cannot happen)
+      ++depth;
+      continue;
+    }
+    size_t offset[257];
+    size_t sum = 0;
+    for (unsigned b = 0; b < 257; ++b) {
+      offset[b] = sum;
+      sum += count[b];
+    }
+    for (size_t i = 0; i < n; ++i) scratch[offset[ByteAt(items[i], depth)]++] = items[i];
+    std::memcpy(items, scratch, n * sizeof(SortItem));
+    // Bucket 0 holds at most one key (the one that ends here); the others recurse.
+    size_t begin = count[0];
+    for (unsigned b = 1; b < 257; ++b) {
+      if (count[b] > 1) RadixSort(items + begin, scratch, count[b], depth + 1);
+      begin += count[b];
+    }
+    return;
+  }
+}
+
+}  // namespace
+
+std::vector<const char*> ViewBatch::SortedRecords() const {
+  std::vector<SortItem> items;
+  items.reserve(size_);
+  // Walks the arena in order: records replaced later are marked, so the table is not needed.
+  for (size_t b = 0; b < blocks_.size() && b <= block_index_; ++b) {
+    const char* p = blocks_[b].get();
+    const char* end = p + (b == block_index_ ? block_used_ : block_ends_[b]);
+    while (p < end) {
+      const Record r = Decode(p);
+      if (!r.replaced) {
+        items.push_back(SortItem{r.key.data(), static_cast<uint32_t>(r.key.size()), p});
+      }
+      p += RecordBytes(r.key.size(), r.value.size());
+    }
+  }
+  std::vector<SortItem> scratch(items.size());
+  RadixSort(items.data(), scratch.data(), items.size(), 0);
+  std::vector<const char*> records;
+  records.reserve(items.size());
+  for (const SortItem& item : items) records.push_back(item.record);
+  return records;
+}
+
 size_t ViewBatch::MemoryBytes() const {
   size_t n = table_.size() * sizeof(Slot);
   for (size_t b : block_sizes_) n += b;
@@ -126,9 +216,11 @@ absl::Status MemoryViewStore::Scan(
   return absl::OkStatus();
 }
 
-absl::Status MemoryViewStore::Write(const ViewBatch& batch, const ViewWriteOptions&) {
+absl::Status MemoryViewStore::WriteAll(absl::Span<const ViewBatch* const> batches,
+                                       const ViewWriteOptions&) {
   absl::MutexLock lock(&mu_);
-  batch.ForEach([this](absl::string_view key, const absl::string_view* value)
+  for (const ViewBatch* batch : batches) {
+  batch->ForEach([this](absl::string_view key, const absl::string_view* value)
                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
                       if (value != nullptr) {
                         auto it = data_.find(key);
@@ -142,6 +234,7 @@ absl::Status MemoryViewStore::Write(const ViewBatch& batch, const ViewWriteOptio
                         if (it != data_.end()) data_.erase(it);
                       }
                     });
+  }
   return absl::OkStatus();
 }
 

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 
 namespace ledger::views {
 
@@ -71,32 +72,13 @@ class ViewBatch {
       fn(r.key, r.deleted ? nullptr : &r.value);
     }
   }
-  // The same, in bytewise key order (sorts; O(n log n)). Walks the arena in order (records
-  // replaced later are marked, so the table is not needed), and each key's first 8 bytes, read
-  // as a big-endian number (zero-padded), decide most comparisons without touching the records.
+  // The same, in bytewise key order. Sorts the keys with a most-significant-byte-first radix
+  // sort (SortedRecords): keys of one view share long prefixes (view tag, record kind, a term
+  // many claims carry), which a comparison sort would compare byte by byte again and again.
   template <typename Fn>
   void ForEachInKeyOrder(Fn&& fn) const {
-    struct Item {
-      uint64_t head;
-      const char* record;
-    };
-    std::vector<Item> sorted;
-    sorted.reserve(size_);
-    for (size_t b = 0; b < blocks_.size() && b <= block_index_; ++b) {
-      const char* p = blocks_[b].get();
-      const char* end = p + (b == block_index_ ? block_used_ : block_ends_[b]);
-      while (p < end) {
-        const Record r = Decode(p);
-        if (!r.replaced) sorted.push_back(Item{KeyHead(r.key), p});
-        p += RecordBytes(r.key.size(), r.value.size());
-      }
-    }
-    std::sort(sorted.begin(), sorted.end(), [](const Item& a, const Item& b) {
-      if (a.head != b.head) return a.head < b.head;
-      return Decode(a.record).key < Decode(b.record).key;
-    });
-    for (const Item& item : sorted) {
-      const Record r = Decode(item.record);
+    for (const char* record : SortedRecords()) {
+      const Record r = Decode(record);
       fn(r.key, r.deleted ? nullptr : &r.value);
     }
   }
@@ -132,15 +114,8 @@ class ViewBatch {
     tail |= 2;
     std::memcpy(r + 4, &tail, 4);
   }
-  // The first 8 bytes of `key`, big-endian, zero-padded: a < b implies head(a) <= head(b).
-  static uint64_t KeyHead(absl::string_view key) {
-    uint64_t head = 0;
-    const size_t n = std::min<size_t>(key.size(), 8);
-    for (size_t i = 0; i < 8; ++i) {
-      head = (head << 8) | (i < n ? static_cast<unsigned char>(key[i]) : 0);
-    }
-    return head;
-  }
+  // The records of the distinct keys written, in key order.
+  std::vector<const char*> SortedRecords() const;
   void Add(absl::string_view key, const absl::string_view* value);
   char* Allocate(size_t bytes);
   void Grow(size_t min_slots);
@@ -186,9 +161,19 @@ class ViewStore {
       absl::string_view begin, absl::string_view end,
       const std::function<bool(absl::string_view key, absl::string_view value)>& fn) const = 0;
 
-  // Applies `batch` atomically. On error nothing or all of it may have been applied (the caller
-  // rereads its watermark).
-  virtual absl::Status Write(const ViewBatch& batch, const ViewWriteOptions& options = {}) = 0;
+  // Applies `batches` atomically, as one write: readers see all of them or none. Their keys
+  // must be disjoint, and for a write as_file each batch's keys must lie in a key range of its
+  // own, the batches in ascending order of their ranges (each becomes one sorted file; the
+  // ViewEngine gives each lane a contiguous run of views). On error nothing or all of it may
+  // have been applied (the caller rereads its watermark).
+  virtual absl::Status WriteAll(absl::Span<const ViewBatch* const> batches,
+                                const ViewWriteOptions& options) = 0;
+
+  // One batch: WriteAll({&batch}, options).
+  absl::Status Write(const ViewBatch& batch, const ViewWriteOptions& options = {}) {
+    const ViewBatch* one = &batch;
+    return WriteAll(absl::MakeConstSpan(&one, 1), options);
+  }
 
   // Deletes every key, atomically and durably (a crash leaves either all or none).
   virtual absl::Status Clear() = 0;
@@ -208,7 +193,8 @@ class MemoryViewStore : public ViewStore {
   absl::Status Scan(
       absl::string_view begin, absl::string_view end,
       const std::function<bool(absl::string_view, absl::string_view)>& fn) const override;
-  absl::Status Write(const ViewBatch& batch, const ViewWriteOptions& options = {}) override;
+  absl::Status WriteAll(absl::Span<const ViewBatch* const> batches,
+                        const ViewWriteOptions& options) override;
   absl::Status Clear() override;
   absl::Status Flush() override { return absl::OkStatus(); }
 

@@ -161,20 +161,21 @@ class Scenario {
 
 RC_GTEST_PROP(ViewReplayProperty, PrefixThenRestEqualsAllAndLiveEqualsRebuild,
               (const std::vector<uint32_t>& words, uint32_t split, uint8_t batch)) {
-  std::unique_ptr<ViewEngine> live = NewMemoryEngine(1 + batch % 5);
+  // `live` and `halves` apply their views in 1-4 lanes (threads); `all`, the reference, in one.
+  std::unique_ptr<ViewEngine> live = NewMemoryEngine(1 + batch % 5, 1 + batch / 64);
   Scenario scenario(live.get());
   scenario.Run(words);
   const store::LogStore& log = scenario.ledger().store();
   const TreeSize n = log.Head().tree_size;
 
-  std::unique_ptr<ViewEngine> all = NewMemoryEngine();
+  std::unique_ptr<ViewEngine> all = NewMemoryEngine(1024, /*lanes=*/1);
   RC_ASSERT(all->CatchUp(log).ok());
   const std::map<std::string, Hash> expected = AllDigests(*all);
 
   // replay(prefix) then replay(rest).
   CountingLogStore clipped(&log);
   clipped.set_limit(split % (n + 1));
-  std::unique_ptr<ViewEngine> halves = NewMemoryEngine(1 + split % 7);
+  std::unique_ptr<ViewEngine> halves = NewMemoryEngine(1 + split % 7, 1 + (split >> 8) % 4);
   RC_ASSERT(halves->CatchUp(clipped).ok());
   RC_ASSERT(halves->Watermark() == split % (n + 1));
   clipped.set_limit(std::nullopt);

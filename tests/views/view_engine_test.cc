@@ -58,7 +58,7 @@ std::map<std::string, Hash> FreshDigests(const store::LogStore& log) {
 }
 
 std::unique_ptr<ViewEngine> OpenRocksEngine(const std::string& dir, size_t batch = 1024,
-                                            int fail_after_writes = -1) {
+                                            int fail_after_writes = -1, size_t lanes = 1) {
   absl::StatusOr<std::unique_ptr<RocksDbViewStore>> db = RocksDbViewStore::Open(dir);
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return nullptr;
@@ -69,6 +69,8 @@ std::unique_ptr<ViewEngine> OpenRocksEngine(const std::string& dir, size_t batch
   ViewEngineOptions options;
   options.max_batch_entries = batch;
   options.bulk_batch_entries = batch;
+  options.lanes = lanes;
+  options.parallel_min_entries = 1;
   absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
       ViewEngine::Open(std::move(store), DefaultProjections(), options);
   EXPECT_TRUE(engine.ok()) << engine.status();
@@ -303,6 +305,26 @@ TEST(ViewEngineTest, RebuildEqualsTheLiveViews) {
   EXPECT_EQ(AllDigests(*live), before);
 }
 
+// A rebuild writes each batch as one sorted file per lane, ingested together; live catch-ups
+// write the lanes' batches as one memtable write. Both give the bytes of one lane.
+TEST(ViewEngineTest, LanesWriteTheSameViewsAsOneLane) {
+  TestLedger ledger;
+  Populate(&ledger, 12);
+  for (size_t lanes : {2, 3, 11, 20}) {
+    const std::map<std::string, Hash> expected = FreshDigests(ledger.store());
+    const std::string dir = testing::TestDir(absl::StrCat("lanes-", lanes));
+    std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir, 7, -1, lanes);
+    ASSERT_NE(engine, nullptr);
+    absl::StatusOr<CatchUpResult> r = engine->Rebuild(ledger.store());
+    VIEWS_ASSERT_OK(r);
+    EXPECT_EQ(r->watermark, ledger.store().Head().tree_size);
+    EXPECT_TRUE(AllDigests(*engine) == expected) << lanes << " lanes, rebuilt";
+    Populate(&ledger, 3, absl::StrCat("more", lanes, "-"));
+    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+    EXPECT_TRUE(AllDigests(*engine) == FreshDigests(ledger.store())) << lanes << " lanes, live";
+  }
+}
+
 TEST(ViewEngineTest, ViewsOfAnotherLogAreRebuilt) {
   const std::string dir = testing::TestDir("another_log");
   TestLedger a;
@@ -391,6 +413,18 @@ TEST(ViewEngineTest, AnUndecodableEntryIsDataLossNamingItsSequence) {
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("log entry 6"));
   EXPECT_EQ(engine->Watermark(), 4u);  // the batch before it was written; its own was not
+}
+
+TEST(ViewEngineTest, AnUndecodableEntryIsDataLossNamingItsSequenceWithLanes) {
+  TestLedger ledger;
+  Populate(&ledger, 5);
+  CountingLogStore damaged(&ledger.store());
+  damaged.Corrupt(6, "\x01\x01 not leaf data");
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine(4, /*lanes=*/3);
+  absl::StatusOr<CatchUpResult> r = engine->CatchUp(damaged);
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("log entry 6"));
+  EXPECT_EQ(engine->Watermark(), 4u);
 }
 
 TEST(ViewEngineTest, OpenRefusesTwoViewsWithOneName) {

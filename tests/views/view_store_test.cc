@@ -175,6 +175,36 @@ TEST(ViewBatchTest, ForEachInKeyOrderIsBytewiseOrder) {
   EXPECT_EQ(seen, keys);
 }
 
+// Many keys: the radix sort's buckets, keys sharing prefixes longer than its radix depth (64
+// bytes), keys that end where others go on, bytes 0x00 and 0xff.
+TEST(ViewBatchTest, ForEachInKeyOrderSortsManyKeysWithLongCommonPrefixes) {
+  std::vector<std::string> keys;
+  uint64_t x = 88172645463325252ull;  // xorshift64
+  auto next = [&x]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const std::string shared(70, 'p');
+  for (int i = 0; i < 20000; ++i) {
+    const uint64_t r = next();
+    std::string k = (r % 3 == 0) ? shared : (r % 3 == 1 ? shared.substr(0, r % 80) : "");
+    const int extra = static_cast<int>((r >> 8) % 6);
+    for (int j = 0; j < extra; ++j) k.push_back(static_cast<char>(next() % 4 == 0 ? 0xff : next() % 3));
+    keys.push_back(k);
+  }
+  ViewBatch batch;
+  for (const std::string& k : keys) batch.Put(k, "v");
+  std::vector<std::string> seen;
+  batch.ForEachInKeyOrder(
+      [&](absl::string_view key, const absl::string_view*) { seen.emplace_back(key); });
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  ASSERT_GT(keys.size(), 1000u);
+  EXPECT_EQ(seen, keys);
+}
+
 // The arena batch: the latest write of a key wins (in Find, ForEach and the ordered walk),
 // records larger than a block and many blocks work, and a cleared batch is empty and reusable.
 TEST(ViewBatchTest, LatestWriteWinsAcrossBlocksAndClear) {

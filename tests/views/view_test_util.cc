@@ -152,10 +152,11 @@ absl::Status CountingLogStore::ScanEntries(
   });
 }
 
-absl::Status FailingViewStore::Write(const ViewBatch& batch, const ViewWriteOptions& options) {
+absl::Status FailingViewStore::WriteAll(absl::Span<const ViewBatch* const> batches,
+                                        const ViewWriteOptions& options) {
   if (remaining_ <= 0) return absl::InternalError("injected: the process died here");
   --remaining_;
-  return base_->Write(batch, options);
+  return base_->WriteAll(batches, options);
 }
 
 std::string TestDir(absl::string_view name) {
@@ -166,10 +167,13 @@ std::string TestDir(absl::string_view name) {
   return dir;
 }
 
-std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries) {
+std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries, size_t lanes) {
   ViewEngineOptions options;
   options.max_batch_entries = max_batch_entries;
   options.bulk_batch_entries = max_batch_entries;
+  options.lanes = lanes;
+  // Even a batch of one entry goes through the lanes' threads when there are several.
+  options.parallel_min_entries = 1;
   absl::StatusOr<std::unique_ptr<ViewEngine>> engine = ViewEngine::Open(
       std::make_unique<MemoryViewStore>(), DefaultProjections(), options);
   if (!engine.ok()) {

@@ -137,7 +137,8 @@ class FailingViewStore : public ViewStore {
       const std::function<bool(absl::string_view, absl::string_view)>& fn) const override {
     return base_->Scan(begin, end, fn);
   }
-  absl::Status Write(const ViewBatch& batch, const ViewWriteOptions& options) override;
+  absl::Status WriteAll(absl::Span<const ViewBatch* const> batches,
+                        const ViewWriteOptions& options) override;
   absl::Status Clear() override { return base_->Clear(); }
   absl::Status Flush() override { return base_->Flush(); }
 
@@ -149,8 +150,9 @@ class FailingViewStore : public ViewStore {
 // A fresh directory for this test under TEST_TMPDIR (removed first if it exists).
 std::string TestDir(absl::string_view name);
 
-// A ViewEngine over a MemoryViewStore with DefaultProjections(). Aborts on error.
-std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries = 1024);
+// A ViewEngine over a MemoryViewStore with DefaultProjections(), its views in `lanes` lanes
+// (applied on that many threads even for one entry). Aborts on error.
+std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries = 1024, size_t lanes = 1);
 // The digest of every view of `engine`, by name (fails the test on error).
 std::map<std::string, Hash> AllDigests(const ViewEngine& engine);
 
