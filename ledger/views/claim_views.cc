@@ -94,11 +94,13 @@ absl::Status UpdateIndex(absl::string_view view, const schema::IndexSpace& space
     schema::IndexReverse next;
     next.asserted_sequence = *asserted;
     next.said = new_said.value_or(0);
-    std::vector<std::string> keys;
+    schema::IndexEntry e;
+    e.claim_id = std::string(claim_id);
+    e.ranges.push_back(schema::ValidRange{entry.sequence, schema::kOpenSequence});
+    const std::string value = schema::EncodeIndexEntry(e);
     for (const std::string& term : new_terms) {
-      keys.push_back(schema::IndexEntryKey(space, term, next.said, *asserted));
+      out->Put(schema::IndexEntryKey(space, term, next.said, *asserted), value);
     }
-    OpenNewEntries(keys, claim_id, entry, out);
     next.terms = std::move(new_terms);
     out->Put(reverse_key, schema::EncodeIndexReverse(next));
     return absl::OkStatus();

@@ -409,8 +409,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     const size_t n = static_cast<size_t>(end - begin);
     const bool parallel = lanes > 1 && n >= options_.parallel_min_entries;
 
-    // 1. Read the entries' leaf data.
-    leaves.clear();
+    // 1. Read the entries' leaf data (into the strings of the previous batch: no allocation).
+    size_t read = 0;
     SequenceNumber expected = begin;
     absl::Status read_status;
     absl::Status scan_status = log.ScanEntries(
@@ -420,7 +420,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
                 "log store returned entry ", seq, " where entry ", expected, " was expected"));
             return false;
           }
-          leaves.emplace_back(leaf);
+          if (read == leaves.size()) leaves.emplace_back();
+          leaves[read++].assign(leaf.data(), leaf.size());
           ++expected;
           return true;
         });
@@ -429,9 +430,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     // before it are applied (as an error of the first bad entry would be).
 
     // 2. Decode each entry once, in parallel chunks. first_bad: the first that does not decode.
-    const size_t read = leaves.size();
-    entries.clear();
-    entries.resize(read);
+    if (entries.size() < read) entries.resize(read);
     constexpr size_t kDecodeChunk = 512;
     const size_t chunks = (read + kDecodeChunk - 1) / kDecodeChunk;
     std::vector<std::pair<size_t, absl::Status>> decode_errors(chunks, {read, absl::OkStatus()});

@@ -104,19 +104,6 @@ void ViewBatch::Clear() {
 
 namespace {
 
-// A key to sort, and the record it belongs to.
-struct SortItem {
-  const char* key;
-  uint32_t size;
-  const char* record;
-};
-
-// The byte of `item`'s key at `depth`, plus one; 0 past its end (a key sorts before its
-// extensions).
-inline unsigned ByteAt(const SortItem& item, size_t depth) {
-  return depth < item.size ? static_cast<unsigned char>(item.key[depth]) + 1u : 0u;
-}
-
 // Sorts items[0, n) by key, knowing that their keys agree on their first `depth` bytes: an MSD
 // radix sort (one counting pass and one distribution pass per byte position, through `scratch`
 // of n items), which hands buckets of fewer than 32 keys to a comparison sort starting at
@@ -124,7 +111,14 @@ inline unsigned ByteAt(const SortItem& item, size_t depth) {
 // 4 KiB of counters per level, whatever the keys). Keys are distinct (a batch holds one record
 // per key).
 constexpr size_t kRadixDepth = 64;
-void RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth) {
+
+}  // namespace
+
+void ViewBatch::RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth) {
+  // The byte of a key at `depth`, plus one; 0 past its end (a key sorts before its extensions).
+  auto ByteAt = [](const SortItem& item, size_t d) -> unsigned {
+    return d < item.size ? static_cast<unsigned char>(item.key[d]) + 1u : 0u;
+  };
   for (;;) {
     if (n < 32 || depth >= kRadixDepth) {
       std::sort(items, items + n, [depth](const SortItem& a, const SortItem& b) {
@@ -164,10 +158,9 @@ void RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth) {
   }
 }
 
-}  // namespace
-
-std::vector<const char*> ViewBatch::SortedRecords() const {
-  std::vector<SortItem> items;
+void ViewBatch::SortedRecords(std::vector<const char*>* records) const {
+  std::vector<SortItem>& items = sort_items_;
+  items.clear();
   items.reserve(size_);
   // Walks the arena in order: records replaced later are marked, so the table is not needed.
   for (size_t b = 0; b < blocks_.size() && b <= block_index_; ++b) {
@@ -181,12 +174,11 @@ std::vector<const char*> ViewBatch::SortedRecords() const {
       p += RecordBytes(r.key.size(), r.value.size());
     }
   }
-  std::vector<SortItem> scratch(items.size());
-  RadixSort(items.data(), scratch.data(), items.size(), 0);
-  std::vector<const char*> records;
-  records.reserve(items.size());
-  for (const SortItem& item : items) records.push_back(item.record);
-  return records;
+  if (sort_scratch_.size() < items.size()) sort_scratch_.resize(items.size());
+  RadixSort(items.data(), sort_scratch_.data(), items.size(), 0);
+  records->clear();
+  records->reserve(items.size());
+  for (const SortItem& item : items) records->push_back(item.record);
 }
 
 size_t ViewBatch::MemoryBytes() const {

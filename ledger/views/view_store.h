@@ -75,9 +75,11 @@ class ViewBatch {
   // The same, in bytewise key order. Sorts the keys with a most-significant-byte-first radix
   // sort (SortedRecords): keys of one view share long prefixes (view tag, record kind, a term
   // many claims carry), which a comparison sort would compare byte by byte again and again.
+  // Not to be called concurrently on one batch (it reuses its sort buffers).
   template <typename Fn>
   void ForEachInKeyOrder(Fn&& fn) const {
-    for (const char* record : SortedRecords()) {
+    SortedRecords(&sorted_);
+    for (const char* record : sorted_) {
       const Record r = Decode(record);
       fn(r.key, r.deleted ? nullptr : &r.value);
     }
@@ -114,8 +116,19 @@ class ViewBatch {
     tail |= 2;
     std::memcpy(r + 4, &tail, 4);
   }
-  // The records of the distinct keys written, in key order.
-  std::vector<const char*> SortedRecords() const;
+  // The records of the distinct keys written, in key order: *records, through scratch space
+  // kept for the next call (a bulk batch sorts millions of keys; fresh buffers of that size
+  // would be page-faulted in again each time).
+  void SortedRecords(std::vector<const char*>* records) const;
+  struct SortItem {
+    const char* key;
+    uint32_t size;
+    const char* record;
+  };
+  // Sorts items[0, n), whose keys agree on their first `depth` bytes (view_store.cc).
+  static void RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth);
+  mutable std::vector<SortItem> sort_items_, sort_scratch_;
+  mutable std::vector<const char*> sorted_;
   void Add(absl::string_view key, const absl::string_view* value);
   char* Allocate(size_t bytes);
   void Grow(size_t min_slots);
