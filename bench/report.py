@@ -622,7 +622,7 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'core::OpenLog (media
     W("## 7. Replay: view rebuild")
     W("")
     if rb:
-        W(f"`ViewEngine::Rebuild` of all 10 views into a fresh RocksDB (`bench/views/rebuild_bench`) from the "
+        W(f"`ViewEngine::Rebuild` of all {rb.get('views', 11)} views into a fresh RocksDB (`bench/views/rebuild_bench`) from the "
           f"largest log above ({fmt(rb['entries'])} entries, opened read-only), against the least any replay "
           "must do: a raw scan of the same entries with leaf decoding and event parsing. Medians of "
           f"{rb['runs']} runs each, alternated.")
@@ -630,12 +630,16 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'core::OpenLog (media
         W("| | events/s | events per CPU-second |")
         W("|---|---:|---:|")
         W(f"| raw scan + decode + parse | {fmt(rb['raw_events_per_s'])} | {fmt(rb['raw_events_per_cpu_s'])} |")
-        W(f"| rebuild (batch {rb['batch']}) | {fmt(rb['rebuild_events_per_s'])} | {fmt(rb['rebuild_events_per_cpu_s'])} |")
+        W(f"| rebuild (batch {rb['batch']}, {rb.get('lanes', 1)} lanes) | {fmt(rb['rebuild_events_per_s'])} | {fmt(rb['rebuild_events_per_cpu_s'])} |")
         W(f"| **ratio** | **{rb['ratio_wall']:.2f}×** | {rb['ratio_cpu']:.2f}× |")
+        if rb.get("one_lane_events_per_s"):
+            W(f"| rebuild in one lane (for comparison) | {fmt(rb['one_lane_events_per_s'])} | {fmt(rb['one_lane_events_per_cpu_s'])} |")
         W("")
         W(f"A rebuild applies {fmt(rb['batch'])} entries at a time in memory and writes each batch as one "
-          "sorted SST file that RocksDB ingests whole (no memtable, no write-ahead log, no flush); "
-          "the next batch is applied while the previous one is written. Peak resident memory of the "
+          "sorted SST file per lane that RocksDB ingests whole (no memtable, no write-ahead log, no flush); "
+          "the batch's entries are decoded in parallel chunks, each lane (a contiguous run of views) "
+          "applies its views on a thread of its own, and the next batch is applied while the previous "
+          "one is written. Peak resident memory of the "
           f"benchmark process: {rb.get('peak_rss_bytes', 0) / 2**20:.0f} MiB.")
     else:
         W("Not measured in this run (rebuild.json missing).")

@@ -195,8 +195,14 @@ Timing RawScan(const store::LogStore& log) {
   return Timing{Seconds(start), CpuSeconds() - cpu_start};
 }
 
-Timing Rebuild(const store::LogStore& log, const std::string& views_dir, size_t batch,
-               bool memory, size_t write_buffer_mb) {
+struct Rebuilt {
+  Timing timing;
+  size_t views = 0;
+  size_t lanes = 0;
+};
+
+Rebuilt Rebuild(const store::LogStore& log, const std::string& views_dir, size_t batch,
+                bool memory, size_t write_buffer_mb, size_t lanes) {
   std::error_code ec;
   std::filesystem::remove_all(views_dir, ec);
   std::unique_ptr<views::ViewStore> store;
@@ -211,6 +217,7 @@ Timing Rebuild(const store::LogStore& log, const std::string& views_dir, size_t 
   }
   views::ViewEngineOptions options;
   options.bulk_batch_entries = batch;  // a rebuild writes bulk batches
+  options.lanes = lanes;
   auto engine = views::ViewEngine::Open(std::move(store), views::DefaultProjections(), options);
   if (!engine.ok()) Die(engine.status(), "engine open");
   const auto start = std::chrono::steady_clock::now();
@@ -219,7 +226,9 @@ Timing Rebuild(const store::LogStore& log, const std::string& views_dir, size_t 
   const Timing t{Seconds(start), CpuSeconds() - cpu_start};
   if (!r.ok()) Die(r.status(), "rebuild");
   if (r->watermark != log.Head().tree_size) Die(absl::InternalError("short rebuild"), "rebuild");
-  return t;
+  const size_t views = (*engine)->ViewNames().size();
+  return Rebuilt{t, views, lanes > 0 ? std::min(lanes, views)
+                                     : std::min<size_t>(views, std::max(1u, std::thread::hardware_concurrency()))};
 }
 
 int Main(int argc, char** argv) {
@@ -229,6 +238,7 @@ int Main(int argc, char** argv) {
   std::string dir;
   bool memory = false;
   size_t write_buffer_mb = 0;
+  size_t lanes = 0;
   std::string log_db, out;
   for (int i = 1; i < argc; ++i) {
     absl::string_view a = argv[i];
@@ -242,6 +252,8 @@ int Main(int argc, char** argv) {
       if (!absl::SimpleAtoi(a, &batch) || batch < 1) return 2;
     } else if (absl::ConsumePrefix(&a, "--write_buffer_mb=")) {
       if (!absl::SimpleAtoi(a, &write_buffer_mb)) return 2;
+    } else if (absl::ConsumePrefix(&a, "--lanes=")) {
+      if (!absl::SimpleAtoi(a, &lanes)) return 2;
     } else if (absl::ConsumePrefix(&a, "--log-db=")) {
       log_db = std::string(a);
     } else if (absl::ConsumePrefix(&a, "--out=")) {
@@ -251,7 +263,8 @@ int Main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: rebuild_bench [--claims=N] [--dir=D] [--runs=R] [--batch=B] "
-                   "[--memory] [--write_buffer_mb=M] [--log-db=PATH] [--out=FILE.json]\n");
+                   "[--memory] [--write_buffer_mb=M] [--lanes=L] [--log-db=PATH] "
+                   "[--out=FILE.json]\n");
       return 2;
     }
   }
@@ -284,14 +297,23 @@ int Main(int argc, char** argv) {
   if (!store.ok()) Die(store.status(), "log reopen");
   const double n = static_cast<double>((*store)->Head().tree_size);
 
-  std::vector<Timing> raw, rebuild;
+  // Each run: the raw scan, the rebuild in --lanes lanes (default one per core), and the
+  // rebuild in one lane (the same work on one applying thread: what the lanes buy).
+  std::vector<Timing> raw, rebuild, one_lane;
+  size_t views = 0, lanes_used = 0;
   RawScan(**store);  // warm the page cache once
   for (int r = 0; r < runs; ++r) {
     raw.push_back(RawScan(**store));
-    rebuild.push_back(Rebuild(**store, datadir::ViewsDir(dir), batch, memory, write_buffer_mb));
-    std::printf("run %d: raw %.0f events/s (%.0f per CPU-s), rebuild %.0f events/s (%.0f per CPU-s)\n",
+    const Rebuilt rb = Rebuild(**store, datadir::ViewsDir(dir), batch, memory, write_buffer_mb, lanes);
+    rebuild.push_back(rb.timing);
+    views = rb.views;
+    lanes_used = rb.lanes;
+    one_lane.push_back(
+        Rebuild(**store, datadir::ViewsDir(dir), batch, memory, write_buffer_mb, 1).timing);
+    std::printf("run %d: raw %.0f events/s (%.0f per CPU-s), rebuild %.0f events/s (%.0f per "
+                "CPU-s), one lane %.0f events/s (%.0f per CPU-s)\n",
                 r + 1, n / raw.back().wall, n / raw.back().cpu, n / rebuild.back().wall,
-                n / rebuild.back().cpu);
+                n / rebuild.back().cpu, n / one_lane.back().wall, n / one_lane.back().cpu);
   }
   auto median = [](std::vector<Timing> v, double Timing::*field) {
     std::sort(v.begin(), v.end(), [field](const Timing& a, const Timing& b) {
@@ -303,12 +325,17 @@ int Main(int argc, char** argv) {
   const double rebuild_rate = n / median(rebuild, &Timing::wall);
   const double raw_cpu_rate = n / median(raw, &Timing::cpu);
   const double rebuild_cpu_rate = n / median(rebuild, &Timing::cpu);
+  const double one_lane_rate = n / median(one_lane, &Timing::wall);
+  const double one_lane_cpu_rate = n / median(one_lane, &Timing::cpu);
   std::printf("entries                 %.0f\n", n);
   std::printf("raw scan+decode+parse   %.0f events/s, %.0f per CPU-second (medians of %d)\n",
               raw_rate, raw_cpu_rate, runs);
-  std::printf("ViewEngine::Rebuild     %.0f events/s, %.0f per CPU-second (batch %zu, 9 views, %s)\n",
-              rebuild_rate, rebuild_cpu_rate, batch,
+  std::printf("ViewEngine::Rebuild     %.0f events/s, %.0f per CPU-second (batch %zu, %zu views "
+              "in %zu lanes, %s)\n",
+              rebuild_rate, rebuild_cpu_rate, batch, views, lanes_used,
               memory ? "MemoryViewStore" : "RocksDbViewStore");
+  std::printf("  in one lane           %.0f events/s, %.0f per CPU-second\n", one_lane_rate,
+              one_lane_cpu_rate);
   std::printf("ratio                   %.2f wall, %.2f CPU (goal >= 0.50)\n",
               rebuild_rate / raw_rate, rebuild_cpu_rate / raw_cpu_rate);
   if (!out.empty()) {
@@ -321,6 +348,10 @@ int Main(int argc, char** argv) {
         {"raw_events_per_cpu_s", raw_cpu_rate},
         {"rebuild_events_per_s", rebuild_rate},
         {"rebuild_events_per_cpu_s", rebuild_cpu_rate},
+        {"views", views},
+        {"lanes", lanes_used},
+        {"one_lane_events_per_s", one_lane_rate},
+        {"one_lane_events_per_cpu_s", one_lane_cpu_rate},
         {"ratio_wall", rebuild_rate / raw_rate},
         {"ratio_cpu", rebuild_cpu_rate / raw_cpu_rate},
         {"peak_rss_bytes", PeakRssBytes()},
