@@ -1,4 +1,4 @@
-#include "ledger/core/sst_verification.h"
+#include "ledger/datadir/sst_verification.h"
 
 #include <sys/stat.h>
 
@@ -19,7 +19,7 @@
 #include "ledger/store/rocksdb_status.h"
 #include "rocksdb/file_system.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 namespace {
 
 // Part of the on-disk layout of a data directory: DO NOT CHANGE.
@@ -313,4 +313,4 @@ bool SstScrubber::Pass() {
   return true;
 }
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir

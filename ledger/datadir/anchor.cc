@@ -1,4 +1,4 @@
-#include "ledger/core/anchor.h"
+#include "ledger/datadir/anchor.h"
 
 #include <sys/stat.h>
 
@@ -19,7 +19,7 @@
 #include "ledger/store/rocksdb_status.h"
 #include "rocksdb/file_system.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 namespace {
 
 // A checkpoint note is a few hundred bytes; anything much larger is not an anchor.
@@ -39,11 +39,11 @@ bool IsAnchorRefusal(const absl::Status& status) {
          (reason == kReasonLogBehindAnchor || reason == kReasonLogForkedFromAnchor);
 }
 
-absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
+absl::StatusOr<std::optional<StoredAnchor>> ReadAnchorFile(rocksdb::Env* env,
                                                          const std::string& path) {
   rocksdb::FileSystem* fs = FileSystemOf(env);
   const rocksdb::IOStatus exists = fs->FileExists(path, rocksdb::IOOptions(), nullptr);
-  if (exists.IsNotFound()) return std::optional<AnchorFile>();
+  if (exists.IsNotFound()) return std::optional<StoredAnchor>();
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(exists, absl::StrCat("looking for ", path)));
   uint64_t size = 0;
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
@@ -52,24 +52,24 @@ absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
     return absl::DataLossError(absl::StrCat(path, " has ", size, " bytes; an anchor has at most ",
                                             kMaxAnchorBytes));
   }
-  AnchorFile anchor{path, ""};
+  StoredAnchor anchor{path, ""};
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
       rocksdb::ReadFileToString(fs, path, &anchor.note), absl::StrCat("reading ", path)));
-  return std::optional<AnchorFile>(std::move(anchor));
+  return std::optional<StoredAnchor>(std::move(anchor));
 }
 
 absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir) {
-  LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor,
+  LEDGER_ASSIGN_OR_RETURN(std::optional<StoredAnchor> anchor,
                           ReadAnchorFile(env, datadir::AnchorFile(dir)));
   if (!anchor.has_value()) return std::optional<std::string>();
   return std::optional<std::string>(std::move(anchor->note));
 }
 
-absl::StatusOr<std::vector<AnchorFile>> ReadAnchors(rocksdb::Env* env,
+absl::StatusOr<std::vector<StoredAnchor>> ReadAnchors(rocksdb::Env* env,
                                                     const std::vector<std::string>& dirs) {
-  std::vector<AnchorFile> anchors;
+  std::vector<StoredAnchor> anchors;
   for (const std::string& dir : dirs) {
-    LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor,
+    LEDGER_ASSIGN_OR_RETURN(std::optional<StoredAnchor> anchor,
                             ReadAnchorFile(env, datadir::AnchorFile(dir)));
     if (anchor.has_value()) anchors.push_back(*std::move(anchor));
   }
@@ -197,10 +197,10 @@ absl::StatusOr<format::Checkpoint> CheckAnchor(absl::string_view anchor_path,
 }
 
 absl::StatusOr<std::vector<format::Checkpoint>> CheckAnchors(
-    const std::vector<AnchorFile>& anchors, const format::NoteVerifier& verifier,
+    const std::vector<StoredAnchor>& anchors, const format::NoteVerifier& verifier,
     const store::LogHead& head, const merkle::NodeReader& read) {
   std::vector<format::Checkpoint> checked;
-  for (const AnchorFile& anchor : anchors) {
+  for (const StoredAnchor& anchor : anchors) {
     LEDGER_ASSIGN_OR_RETURN(format::Checkpoint cp,
                             CheckAnchor(anchor.path, anchor.note, verifier, head, read));
     checked.push_back(std::move(cp));
@@ -288,4 +288,4 @@ void AnchorWriter::Loop() {
   }
 }
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir
