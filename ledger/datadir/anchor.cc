@@ -14,6 +14,7 @@
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
+#include "ledger/datadir/env_files.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/merkle/proof.h"
 #include "ledger/store/rocksdb_status.h"
@@ -24,10 +25,6 @@ namespace {
 
 // A checkpoint note is a few hundred bytes; anything much larger is not an anchor.
 constexpr uint64_t kMaxAnchorBytes = 64 * 1024;
-
-rocksdb::FileSystem* FileSystemOf(rocksdb::Env* env) {
-  return (env != nullptr ? env : rocksdb::Env::Default())->GetFileSystem().get();
-}
 
 std::string TrimmedRoot(const Hash& h) { return HexEncode(h).substr(0, 16) + "…"; }
 
@@ -123,29 +120,11 @@ absl::Status WriteAnchor(rocksdb::Env* env, const std::string& dir,
   rocksdb::FileSystem* fs = FileSystemOf(env);
   const std::string path = datadir::AnchorFile(dir);
   const std::string tmp = path + ".tmp";
-  const rocksdb::IOOptions io;
-  {
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
-        fs->NewWritableFile(tmp, rocksdb::FileOptions(), &file, nullptr),
-        absl::StrCat("creating ", tmp)));
-    rocksdb::IOStatus s = file->Append(rocksdb::Slice(checkpoint_note.data(),
-                                                      checkpoint_note.size()),
-                                       io, nullptr);
-    if (s.ok()) s = file->Fsync(io, nullptr);
-    const rocksdb::IOStatus closed = file->Close(io, nullptr);
-    if (s.ok()) s = closed;
-    LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(s, absl::StrCat("writing ", tmp)));
-  }
+  LEDGER_RETURN_IF_ERROR(WriteSyncedFile(fs, tmp, checkpoint_note));
   LEDGER_CRASH_POINT("anchor-before-rename");
-  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
-      fs->RenameFile(tmp, path, io, nullptr), absl::StrCat("renaming ", tmp, " to ", path)));
+  LEDGER_RETURN_IF_ERROR(RenameFile(fs, tmp, path));
   LEDGER_CRASH_POINT("anchor-after-rename");
-  std::unique_ptr<rocksdb::FSDirectory> directory;
-  rocksdb::IOStatus s = fs->NewDirectory(dir, io, &directory, nullptr);
-  if (s.ok()) s = directory->Fsync(io, nullptr);
-  if (directory != nullptr) directory->Close(io, nullptr).PermitUncheckedError();
-  return store::FromRocksDbStatus(s, absl::StrCat("syncing directory ", dir));
+  return SyncDirectory(fs, dir);
 }
 
 absl::Status WriteAnchors(rocksdb::Env* env, const std::vector<std::string>& dirs,

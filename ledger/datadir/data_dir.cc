@@ -180,11 +180,10 @@ absl::Status BehindSignedRefusal(const std::string& dir, TreeSize log_size,
                    "restart"));
 }
 
-}  // namespace
-
-absl::Status InitDataDir(const std::string& dir, const std::string& origin,
-                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env,
-                         const std::string& external_anchor_dir) {
+// The checks both inits make before writing anything: a valid origin, an admin key, and no
+// identity in `dir` yet.
+absl::Status CheckNewIdentity(const std::string& dir, const std::string& origin,
+                              const std::vector<crypto::PublicKey>& admin_keys) {
   LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(origin));
   if (admin_keys.empty()) {
     return absl::InvalidArgumentError("at least one admin key is required");
@@ -192,6 +191,39 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   if (::access(datadir::IdentityFile(dir).c_str(), F_OK) == 0) {
     return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
   }
+  return absl::OkStatus();
+}
+
+// The identity file's lines up to the admin keys (a follower's adds its role line).
+std::string IdentityText(const std::string& origin, const crypto::PublicKey& log_public_key,
+                         const std::vector<crypto::PublicKey>& admin_keys) {
+  std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
+                                      HexEncode(crypto::AsStringView(log_public_key)), "\n");
+  for (const auto& k : admin_keys) {
+    absl::StrAppend(&identity, "admin-key ", HexEncode(crypto::AsStringView(k)), "\n");
+  }
+  return identity;
+}
+
+// Creates the empty store of `dir` (or opens the one an interrupted init left). ALREADY_EXISTS
+// when it holds a log.
+absl::Status CreateEmptyStore(const std::string& dir, rocksdb::Env* env) {
+  store::RocksDbLogStoreOptions options;
+  options.create_if_missing = true;
+  options.env = env;
+  LEDGER_ASSIGN_OR_RETURN(auto store, store::RocksDbLogStore::Open(datadir::LogDir(dir), options));
+  if (store->Head().tree_size != 0) {
+    return absl::AlreadyExistsError(absl::StrCat(datadir::LogDir(dir), " already holds a log"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status InitDataDir(const std::string& dir, const std::string& origin,
+                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env,
+                         const std::string& external_anchor_dir) {
+  LEDGER_RETURN_IF_ERROR(CheckNewIdentity(dir, origin, admin_keys));
   if (!external_anchor_dir.empty()) {
     LEDGER_RETURN_IF_ERROR(ValidateExternalAnchorDir(external_anchor_dir, dir));
     if (::access(datadir::AnchorFile(external_anchor_dir).c_str(), F_OK) == 0) {
@@ -221,23 +253,9 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   if (!existing_key.ok()) {
     LEDGER_RETURN_IF_ERROR(crypto::WritePrivateKeyFile(datadir::LogKeyFile(dir), log_key));
   }
-  std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
-                                      HexEncode(crypto::AsStringView(log_key.public_key())),
-                                      "\n");
-  for (const auto& k : admin_keys) {
-    absl::StrAppend(&identity, "admin-key ", HexEncode(crypto::AsStringView(k)), "\n");
-  }
+  const std::string identity = IdentityText(origin, log_key.public_key(), admin_keys);
   // The store first, the identity last: a directory with an identity is complete.
-  store::RocksDbLogStoreOptions options;
-  options.create_if_missing = true;
-  options.env = env;
-  {
-    LEDGER_ASSIGN_OR_RETURN(auto store,
-                            store::RocksDbLogStore::Open(datadir::LogDir(dir), options));
-    if (store->Head().tree_size != 0) {
-      return absl::AlreadyExistsError(absl::StrCat(datadir::LogDir(dir), " already holds a log"));
-    }
-  }
+  LEDGER_RETURN_IF_ERROR(CreateEmptyStore(dir, env));
   LEDGER_CRASH_POINT("init-after-store");
   LEDGER_RETURN_IF_ERROR(WriteFileAtomically(datadir::IdentityFile(dir), identity));
   LEDGER_CRASH_POINT("init-after-identity");
@@ -253,33 +271,14 @@ absl::Status InitFollowerDataDir(const std::string& dir, const std::string& orig
                                  const crypto::PublicKey& log_public_key,
                                  const std::vector<crypto::PublicKey>& admin_keys,
                                  rocksdb::Env* env) {
-  LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(origin));
-  if (admin_keys.empty()) {
-    return absl::InvalidArgumentError("at least one admin key is required");
-  }
-  if (::access(datadir::IdentityFile(dir).c_str(), F_OK) == 0) {
-    return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
-  }
+  LEDGER_RETURN_IF_ERROR(CheckNewIdentity(dir, origin, admin_keys));
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", strerror(errno)));
   }
-  std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
-                                      HexEncode(crypto::AsStringView(log_public_key)), "\n");
-  for (const auto& k : admin_keys) {
-    absl::StrAppend(&identity, "admin-key ", HexEncode(crypto::AsStringView(k)), "\n");
-  }
-  absl::StrAppend(&identity, kFollowerRoleLine, "\n");
+  const std::string identity =
+      absl::StrCat(IdentityText(origin, log_public_key, admin_keys), kFollowerRoleLine, "\n");
   // The store first, the identity last: a directory with an identity is complete.
-  store::RocksDbLogStoreOptions options;
-  options.create_if_missing = true;
-  options.env = env;
-  {
-    LEDGER_ASSIGN_OR_RETURN(auto store,
-                            store::RocksDbLogStore::Open(datadir::LogDir(dir), options));
-    if (store->Head().tree_size != 0) {
-      return absl::AlreadyExistsError(absl::StrCat(datadir::LogDir(dir), " already holds a log"));
-    }
-  }
+  LEDGER_RETURN_IF_ERROR(CreateEmptyStore(dir, env));
   return WriteFileAtomically(datadir::IdentityFile(dir), identity);
 }
 
