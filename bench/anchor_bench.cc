@@ -1,5 +1,5 @@
 // The cost of writing the checkpoint anchors before the acknowledgement (issue 15):
-// core::Log appends through core::OpenLog, with the anchors written in the background after the
+// core::Log appends through datadir::OpenLog, with the anchors written in the background after the
 // answer (the default) and before it (OpenLogOptions::anchor_before_ack, `ledgerd serve
 // --anchor-before-ack`), each without and with an external anchor directory (--anchor-dir).
 //
@@ -18,7 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench/common.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/core/log.h"
 
 namespace ledger::bench {
@@ -38,14 +38,14 @@ nlohmann::json RunMode(const Mode& mode, const std::string& dir, const std::stri
   std::filesystem::remove_all(anchor_dir);
   std::filesystem::create_directories(anchor_dir);
   const std::string external = mode.external ? anchor_dir : "";
-  if (absl::Status s = core::InitDataDir(dir, kOrigin, {admin.public_key()}, nullptr, external);
+  if (absl::Status s = datadir::InitDataDir(dir, kOrigin, {admin.public_key()}, nullptr, external);
       !s.ok()) {
     Die("init " + dir + ": " + std::string(s.message()));
   }
-  core::OpenLogOptions options;
+  datadir::OpenLogOptions options;
   options.anchor_before_ack = mode.before_ack;
   options.external_anchor_dir = external;
-  auto log = core::OpenLog(dir, options);
+  auto log = datadir::OpenLog(dir, options);
   if (!log.ok()) Die("OpenLog " + dir + ": " + std::string(log.status().message()));
   std::vector<std::vector<double>> micros(writers);
   const auto start = SteadyClock::now();

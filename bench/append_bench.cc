@@ -31,7 +31,7 @@
 #include "bench/common.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/core/log.h"
 
 namespace ledger::bench {
@@ -58,7 +58,7 @@ int Main(const Flags& flags) {
   crypto::Ed25519PrivateKey admin = BenchKey(0xa1);
   crypto::Ed25519PrivateKey submitter = BenchKey(0xb2);
   InitDataDir(ledgerd, dir, kOrigin, admin.public_key());
-  auto opened = core::OpenLog(dir, core::LogOptions());
+  auto opened = datadir::OpenLog(dir, core::LogOptions());
   if (!opened.ok()) Die("OpenLog: " + std::string(opened.status().message()));
   std::unique_ptr<core::Log> log = *std::move(opened);
   if (auto r = log->Append(RegisterSubmitterEvent(kOrigin, admin, submitter.public_key()));

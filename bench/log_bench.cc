@@ -12,7 +12,7 @@
 //    the log stops growing when that time is used up (on a busy machine), and everything below is
 //    measured at the size reached.
 // 2. Size: the data directory on disk (allocated and apparent bytes), per entry, after close.
-// 3. Restart: core::OpenLog on the closed directory, once compactions have settled and the
+// 3. Restart: datadir::OpenLog on the closed directory, once compactions have settled and the
 //    newest SST file is older than the start-up check's 2-s window, --restart-runs times (the
 //    first one also replays RocksDB's write-ahead log and verifies the SST files the build
 //    wrote; the median of the others is the steady restart time).
@@ -37,7 +37,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench/common.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/core/log.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/merkle/verify.h"
@@ -54,7 +54,7 @@ std::unique_ptr<core::Log> Open(const std::string& dir) {
   if (g_proof_cache_mb >= 0) {
     options.proof_cache_bytes = static_cast<uint64_t>(g_proof_cache_mb * (1 << 20));
   }
-  auto log = core::OpenLog(dir, options);
+  auto log = datadir::OpenLog(dir, options);
   if (!log.ok()) Die("OpenLog " + dir + ": " + std::string(log.status().message()));
   return *std::move(log);
 }
@@ -170,7 +170,7 @@ int Main(const Flags& flags) {
 
   // 3. Restart, on a settled directory: the compactions the build left pending have run, and
   // every SST file is older than the start-up check's 2-s "racily clean" window
-  // (core::VerifySstFiles), so the first open below verifies and records the files the build
+  // (datadir::VerifySstFiles), so the first open below verifies and records the files the build
   // wrote and the others are the steady restart. Unsettled, every open would verify the newest
   // files again, and the figure would measure the last writes, not the log's length.
   {

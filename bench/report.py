@@ -610,7 +610,7 @@ set yrange [0:*]
 set y2range [0:*]
 set grid
 set key top left
-plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'core::OpenLog (median) ms', \\
+plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'datadir::OpenLog (median) ms', \\
      '' using 1:3 with linespoints pt 7 title 'ledgerd ready (spawn to first answer) ms', \\
      '' using 1:4 axes x1y2 with linespoints pt 5 title 'ledgerd RSS after proofs, MiB', \\
      '' using 1:5 axes x1y2 with linespoints pt 9 title 'disk bytes per entry'

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
@@ -23,7 +23,7 @@ absl::StatusOr<std::unique_ptr<ClaimSource>> ClaimSource::Open(const SourceOptio
     return source;
   }
   const std::string& dir = options.data_dir;
-  absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> store = core::OpenStoreReadOnly(dir);
+  absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> store = datadir::OpenStoreReadOnly(dir);
   if (!store.ok()) {
     return absl::Status(absl::IsDataLoss(store.status()) ? absl::StatusCode::kDataLoss
                                                          : absl::StatusCode::kUnavailable,

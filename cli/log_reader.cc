@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/core/log.h"
@@ -220,7 +220,7 @@ class DataDirLogReader : public LogReader {
     }));
     LEDGER_RETURN_IF_ERROR(decode_error);
     if (found.has_value()) return *found;
-    absl::StatusOr<core::LogIdentity> identity = core::ReadIdentity(dir_);
+    absl::StatusOr<core::LogIdentity> identity = datadir::ReadIdentity(dir_);
     if (identity.ok()) {
       for (const crypto::PublicKey& k : identity->admin_keys) {
         if (AsStringView(crypto::SignerKeyId(k)) == key_id) return k;
@@ -275,7 +275,7 @@ absl::Status LogReader::ScanBackward(SequenceNumber first, const EntryCallback& 
 absl::StatusOr<std::unique_ptr<LogReader>> OpenLogReader(const SourceOptions& options) {
   if (!options.data_dir.empty()) {
     absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> store =
-        core::OpenStoreReadOnly(options.data_dir);
+        datadir::OpenStoreReadOnly(options.data_dir);
     if (!store.ok()) {
       const auto code = store.status().code() == absl::StatusCode::kDataLoss
                             ? absl::StatusCode::kDataLoss

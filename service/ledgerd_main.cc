@@ -20,7 +20,7 @@
 // 4 refused to start: the log is behind one of its anchors (in the data directory or the
 // external --anchor-dir) or forked from it, or a --peer follower holds a checkpoint of this
 // log larger than it or with another root (the database lost acknowledged entries or was
-// replaced; ledger/core/anchor.h, service/peer_check.h, docs/reliability.md).
+// replaced; ledger/datadir/anchor.h, service/peer_check.h, docs/reliability.md).
 #include <signal.h>
 #include <unistd.h>
 
@@ -43,7 +43,7 @@
 #include "ledger/base/error.h"
 #include "ledger/base/file_util.h"
 #include "ledger/base/logging.h"
-#include "ledger/core/sst_verification.h"
+#include "ledger/datadir/sst_verification.h"
 #include "ledger/base/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -52,7 +52,7 @@
 #include "ledger/cluster/cluster_node.h"
 #include "ledger/cluster/discard.h"
 #include "ledger/cluster/verified_report_source.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/datadir/layout.h"
@@ -90,7 +90,7 @@ constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
 
 // --anchor-dir problems found before anything is written: bad usage (exit 1).
 bool IsAnchorDirError(const absl::Status& s) {
-  return ledger::ErrorReason(s) == ledger::core::kReasonBadAnchorDir;
+  return ledger::ErrorReason(s) == ledger::datadir::kReasonBadAnchorDir;
 }
 
 int Init(const std::string& data_dir, const std::string& origin,
@@ -104,12 +104,12 @@ int Init(const std::string& data_dir, const std::string& origin,
     }
     admins.push_back(*key);
   }
-  absl::Status s = ledger::core::InitDataDir(data_dir, origin, admins, nullptr, anchor_dir);
+  absl::Status s = ledger::datadir::InitDataDir(data_dir, origin, admins, nullptr, anchor_dir);
   if (!s.ok()) {
     std::cerr << "ledgerd: cannot initialise " << data_dir << ": " << s.message() << "\n";
     return IsAnchorDirError(s) ? kExitUsage : kExitDataDir;
   }
-  auto identity = ledger::core::ReadIdentity(data_dir);
+  auto identity = ledger::datadir::ReadIdentity(data_dir);
   std::cout << "initialised " << data_dir << " for origin " << origin << "\n"
             << "checkpoint verifier key: "
             << ledger::format::NoteVerifierKey(identity->origin, identity->log_public_key)
@@ -140,7 +140,7 @@ int InitFollower(const std::string& data_dir, const std::string& origin,
     return kExitUsage;
   }
   const ledger::crypto::PublicKey* leader_key = &given->public_key;
-  absl::Status s = ledger::core::InitFollowerDataDir(data_dir, origin, *leader_key, admins);
+  absl::Status s = ledger::datadir::InitFollowerDataDir(data_dir, origin, *leader_key, admins);
   if (!s.ok()) {
     std::cerr << "ledgerd: cannot initialise " << data_dir << ": " << s.message() << "\n";
     return kExitDataDir;
@@ -442,7 +442,7 @@ int PrepareCluster(const ServeFlags& flags) {
 // After the log was opened without its key: joins etcd, learns this node's role, and reopens
 // the log in it (with the key on the leader; as a follower naming the leader otherwise).
 // Sets flags->follow for a follower. 0, or the exit code.
-int JoinCluster(ServeFlags* flags, ledger::core::OpenLogOptions open_options,
+int JoinCluster(ServeFlags* flags, ledger::datadir::OpenLogOptions open_options,
                 absl::StatusOr<std::unique_ptr<ledger::core::Log>>* log,
                 std::unique_ptr<ledger::cluster::ClusterNode>* node) {
   ledger::cluster::ClusterOptions options = flags->cluster_options;
@@ -471,7 +471,7 @@ int JoinCluster(ServeFlags* flags, ledger::core::OpenLogOptions open_options,
   log->value().reset();
   open_options.open_without_log_key = !role->leader;
   open_options.log.leader = role->leader ? "" : role->leader_address;
-  *log = ledger::core::OpenLog(flags->data_dir, open_options);
+  *log = ledger::datadir::OpenLog(flags->data_dir, open_options);
   if (!log->ok()) {
     ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot reopen the data directory",
                      {{"error", std::string(log->status().message())}});
@@ -545,7 +545,7 @@ int Serve(ServeFlags flags) {
   ledger::service::ServerMetrics metrics;
   // The views are opened after the log (they read it); commits reach them through this pointer.
   std::atomic<ledger::views::ViewUpdater*> view_updater{nullptr};
-  ledger::core::OpenLogOptions open_options;
+  ledger::datadir::OpenLogOptions open_options;
   ledger::core::LogOptions& log_options = open_options.log;
   log_options.on_checkpoint = [&view_updater, &cluster_commits](const std::string&,
                                                                  ledger::TreeSize size) {
@@ -571,14 +571,14 @@ int Serve(ServeFlags flags) {
     metrics.RecordCommit(entries, latency);
   };
   // Held until Serve returns. A directory that does not exist is left to OpenLog to report.
-  auto data_dir_lock = ledger::core::DataDirLock::Acquire(flags.data_dir);
+  auto data_dir_lock = ledger::datadir::DataDirLock::Acquire(flags.data_dir);
   if (!data_dir_lock.ok() && !absl::IsNotFound(data_dir_lock.status())) {
     ledger::LogEvent(ledger::LogLevel::kError, "cannot open the data directory",
                      {{"data_dir", flags.data_dir},
                       {"error", std::string(data_dir_lock.status().message())}});
     return kExitDataDir;
   }
-  auto log = ledger::core::OpenLog(flags.data_dir, open_options);
+  auto log = ledger::datadir::OpenLog(flags.data_dir, open_options);
   if (!log.ok() && IsAnchorDirError(log.status())) {
     ledger::LogEvent(ledger::LogLevel::kError, "bad --anchor-dir",
                      {{"data_dir", flags.data_dir},
@@ -587,7 +587,7 @@ int Serve(ServeFlags flags) {
     return kExitUsage;
   }
   if (!log.ok()) {
-    const bool behind = ledger::core::IsAnchorRefusal(log.status());
+    const bool behind = ledger::datadir::IsAnchorRefusal(log.status());
     ledger::LogEvent(ledger::LogLevel::kError,
                      behind ? "refused to start: the log is behind its anchor or forked from it"
                             : "cannot open the data directory",
@@ -606,14 +606,14 @@ int Serve(ServeFlags flags) {
   }
   // Start-up verified the SST files new or changed since they were last verified; the scrub
   // verifies all of them in the background (then every --scrub-interval-hours) and stops
-  // appends if one is damaged (ledger/core/sst_verification.h).
-  std::unique_ptr<ledger::core::SstScrubber> scrubber;
+  // appends if one is damaged (ledger/datadir/sst_verification.h).
+  std::unique_ptr<ledger::datadir::SstScrubber> scrubber;
   if (const auto* rocksdb_store =
           dynamic_cast<const ledger::store::RocksDbLogStore*>(&(*log)->store())) {
-    ledger::core::SstScrubber::Options scrub_options;
+    ledger::datadir::SstScrubber::Options scrub_options;
     scrub_options.interval = absl::Hours(flags.scrub_interval_hours);
     ledger::core::Log* raw_log = log->get();
-    scrubber = std::make_unique<ledger::core::SstScrubber>(
+    scrubber = std::make_unique<ledger::datadir::SstScrubber>(
         nullptr, flags.data_dir, rocksdb_store, scrub_options,
         [raw_log](const absl::Status& damage) { raw_log->StopAppends(damage); });
   }

@@ -1,5 +1,5 @@
 // backup and restore: a data directory backed up while no server runs on it, and restored so
-// that the log never signs below what it has signed (ledger/core/backup.h).
+// that the log never signs below what it has signed (ledger/datadir/backup.h).
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,9 +9,9 @@
 #include "cli/commands/common.h"
 #include "cli/exit_codes.h"
 #include "ledger/base/error.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/backup.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/backup.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 
 namespace ledger::cli {
@@ -26,7 +26,7 @@ struct RestoreFlags {
 };
 
 int RunBackup(const BackupFlags& f) {
-  absl::StatusOr<core::BackupResult> r = core::BackupDataDir(f.data_dir, f.out);
+  absl::StatusOr<datadir::BackupResult> r = datadir::BackupDataDir(f.data_dir, f.out);
   if (!r.ok()) {
     std::cerr << "ledgerctl: backup of " << f.data_dir << " to " << f.out << ": "
               << r.status().message() << "\n";
@@ -49,12 +49,12 @@ int RestoreExitCode(const absl::Status& s) {
 }
 
 int RunRestore(const RestoreFlags& f) {
-  core::RestoreOptions options;
+  datadir::RestoreOptions options;
   options.backup = f.backup;
   options.data_dir = f.data_dir;
   options.db_from = f.db_from;
   options.external_anchor_dir = f.anchor_dir;
-  absl::StatusOr<core::RestoreResult> r = core::RestoreDataDir(options);
+  absl::StatusOr<datadir::RestoreResult> r = datadir::RestoreDataDir(options);
   if (!r.ok()) {
     std::cerr << "ledgerctl: restore of " << f.backup << " to " << f.data_dir << ": "
               << r.status().message() << "\n";

@@ -31,7 +31,7 @@
 #include "ledger/base/file_util.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/types.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
@@ -395,12 +395,12 @@ struct RebuildFlags {
 
 int RunRebuild(const RebuildFlags& f) {
   // The views are written: not while a server uses the directory.
-  auto lock = core::DataDirLock::Acquire(f.data_dir);
+  auto lock = datadir::DataDirLock::Acquire(f.data_dir);
   if (!lock.ok() && !absl::IsNotFound(lock.status())) {
     std::cerr << "ledgerctl: " << lock.status().message() << "\n";
     return kExitUnreachable;
   }
-  auto store = core::OpenStoreReadOnly(f.data_dir);
+  auto store = datadir::OpenStoreReadOnly(f.data_dir);
   if (!store.ok()) return ReportError(store.status());
   auto views_db = views::RocksDbViewStore::Open(datadir::ViewsDir(f.data_dir));
   if (!views_db.ok()) {

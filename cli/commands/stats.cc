@@ -15,7 +15,7 @@
 #include "cli/json.h"
 #include "cli/log_reader.h"
 #include "cli/output.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
@@ -187,7 +187,7 @@ int RunOnlineStats(const StatsFlags& f, LogReader* reader) {
 
 int RunOfflineStats(const StatsFlags& f, LogReader* reader) {
   const std::string& dir = f.source.data_dir;
-  absl::StatusOr<core::LogIdentity> identity = core::ReadIdentity(dir);
+  absl::StatusOr<core::LogIdentity> identity = datadir::ReadIdentity(dir);
   if (!identity.ok()) return ReportError(absl::UnavailableError(identity.status().message()));
   absl::StatusOr<DiskUsage> du = MeasureDiskUsage(dir);
   if (!du.ok()) return ReportError(du.status());

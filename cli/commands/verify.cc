@@ -1,7 +1,7 @@
 // verify: the full offline audit of a data directory (ledger/audit/auditor.h), trusting only
 // keys from the command line (or, by default, the directory's own identity file), with trust
 // on first use through a state file; then the log against the directory's own checkpoint anchor
-// and every external anchor named with --anchor (ledger/core/anchor.h).
+// and every external anchor named with --anchor (ledger/datadir/anchor.h).
 #include <unistd.h>
 
 #include <cstdio>
@@ -19,8 +19,8 @@
 #include "ledger/audit/auditor.h"
 #include "ledger/base/error.h"
 #include "ledger/base/file_util.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/witness/cosignature.h"
@@ -43,7 +43,7 @@ struct VerifyFlags {
 // its root). A verdict problem (exit 2) in *problem, or a usage error (exit 1) as the status.
 absl::Status CheckWitnessedInto(const VerifyFlags& f, const witness::WitnessPolicy& policy,
                                 const core::LogIdentity& trust,
-                                std::vector<core::AnchorFile>* anchors, std::string* problem,
+                                std::vector<datadir::StoredAnchor>* anchors, std::string* problem,
                                 std::string* summary) {
   const std::string path =
       f.witnessed.empty() ? datadir::WitnessedCheckpointFile(f.data_dir) : f.witnessed;
@@ -67,7 +67,7 @@ absl::Status CheckWitnessedInto(const VerifyFlags& f, const witness::WitnessPoli
                             ") does not meet the witness policy: ", r.status().message());
     return absl::OkStatus();
   }
-  anchors->push_back(core::AnchorFile{path, *note});
+  anchors->push_back(datadir::StoredAnchor{path, *note});
   *summary = absl::StrCat("witnessed: the checkpoint of size ", cp->tree_size, " is cosigned by ",
                           absl::StrJoin(r->cosigned_by, ", "), " (policy ", policy.threshold,
                           " of ", policy.witnesses.size(), ") and the log holds it");
@@ -133,14 +133,15 @@ void PrintVerdict(const VerifyFlags& f, const ledger::audit::AuditReport& report
 
 // The anchors to check: the data directory's own (when it has one) and each --anchor file.
 // Usage errors (exit 1) for an --anchor that cannot be read or is not a checkpoint at all.
-absl::StatusOr<std::vector<core::AnchorFile>> ReadAnchorsToCheck(const VerifyFlags& f) {
-  std::vector<core::AnchorFile> anchors;
-  absl::StatusOr<std::optional<core::AnchorFile>> own =
-      core::ReadAnchorFile(nullptr, datadir::AnchorFile(f.data_dir));
+absl::StatusOr<std::vector<datadir::StoredAnchor>> ReadAnchorsToCheck(const VerifyFlags& f) {
+  std::vector<datadir::StoredAnchor> anchors;
+  absl::StatusOr<std::optional<datadir::StoredAnchor>> own =
+      datadir::ReadAnchorFile(nullptr, datadir::AnchorFile(f.data_dir));
   if (!own.ok()) return own.status();
   if (own->has_value()) anchors.push_back(**own);
   for (const std::string& path : f.anchors) {
-    absl::StatusOr<std::optional<core::AnchorFile>> read = core::ReadAnchorFile(nullptr, path);
+    absl::StatusOr<std::optional<datadir::StoredAnchor>> read =
+        datadir::ReadAnchorFile(nullptr, path);
     if (!read.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--anchor ", path, ": ", read.status().message()));
@@ -160,23 +161,23 @@ absl::StatusOr<std::vector<core::AnchorFile>> ReadAnchorsToCheck(const VerifyFla
 // After an intact audit: the log must hold every anchor's size with its root. A log shorter
 // than an anchor names its first missing sequence (the log's size); a fork, an anchor that
 // the trusted key did not sign, or a node that cannot be read makes the report not intact.
-void CheckAnchorsInto(const std::vector<core::AnchorFile>& anchors,
+void CheckAnchorsInto(const std::vector<datadir::StoredAnchor>& anchors,
                       const core::LogIdentity& trust, const store::LogStore& store,
                       ledger::audit::AuditReport* report) {
   const store::LogHead head = store.Head();
-  absl::StatusOr<std::vector<format::Checkpoint>> checked = core::CheckAnchors(
+  absl::StatusOr<std::vector<format::Checkpoint>> checked = datadir::CheckAnchors(
       anchors, {trust.origin, trust.log_public_key}, head,
       [&store](merkle::NodeId id) { return store.GetNode(id); });
   if (checked.ok()) return;
   report->ok = false;
   report->problem = std::string(checked.status().message());
-  if (ErrorReason(checked.status()) == core::kReasonLogBehindAnchor) {
+  if (ErrorReason(checked.status()) == datadir::kReasonLogBehindAnchor) {
     report->first_bad_sequence = head.tree_size;
   }
 }
 
 int RunVerify(const VerifyFlags& f) {
-  auto identity = core::ReadIdentity(f.data_dir);
+  auto identity = datadir::ReadIdentity(f.data_dir);
   if (!identity.ok()) {
     std::cerr << "ledgerctl: " << identity.status().message() << "\n";
     return kExitUnreachable;
@@ -238,7 +239,7 @@ int RunVerify(const VerifyFlags& f) {
       return kExitNotIntact;
     }
   }
-  absl::StatusOr<std::vector<core::AnchorFile>> anchors = ReadAnchorsToCheck(f);
+  absl::StatusOr<std::vector<datadir::StoredAnchor>> anchors = ReadAnchorsToCheck(f);
   if (!anchors.ok()) {
     std::cerr << "ledgerctl: " << anchors.status().message() << "\n";
     return absl::IsInvalidArgument(anchors.status()) ? kExitUsage : kExitNotIntact;
@@ -271,7 +272,7 @@ int RunVerify(const VerifyFlags& f) {
   if (progress.active()) {
     options.progress = [&progress](uint64_t done, uint64_t) { progress.Update(done); };
   }
-  auto store = core::OpenStoreReadOnly(f.data_dir);
+  auto store = datadir::OpenStoreReadOnly(f.data_dir);
   if (!store.ok()) {
     std::cerr << "ledgerctl: cannot open " << f.data_dir << ": " << store.status().message()
               << "\n";

@@ -65,7 +65,7 @@ inline constexpr absl::string_view kNotClaimSubmitter = "NOT_CLAIM_SUBMITTER";
 inline constexpr absl::string_view kEventIdConflict = "EVENT_ID_CONFLICT";
 inline constexpr absl::string_view kNotFound = "NOT_FOUND";
 inline constexpr absl::string_view kTreeSizeOutOfRange = "TREE_SIZE_OUT_OF_RANGE";
-// A log restored behind a checkpoint it signed refuses appends (core::OpenLog).
+// A log restored behind a checkpoint it signed refuses appends (datadir::OpenLog).
 inline constexpr absl::string_view kLogBehindSigned = "LOG_BEHIND_SIGNED";
 // RESOURCE_EXHAUSTED / UNAVAILABLE
 inline constexpr absl::string_view kBatchTooLarge = "BATCH_TOO_LARGE";

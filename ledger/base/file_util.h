@@ -3,7 +3,7 @@
 // proof bundles, trust-on-first-use state, port files).
 //
 // Not for files that fault-injection tests must reach: those go through rocksdb::Env
-// (ledger/core/anchor.cc, ledger/core/sst_verification.cc).
+// (ledger/datadir/anchor.cc, ledger/datadir/sst_verification.cc).
 //
 // Example:
 //   LEDGER_RETURN_IF_ERROR(WriteFileAtomically(dir + "/state", text));

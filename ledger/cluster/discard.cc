@@ -13,7 +13,7 @@
 #include "ledger/base/file_util.h"
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 
 namespace ledger::cluster {
@@ -55,7 +55,7 @@ absl::StatusOr<std::string> FinishClusterDiscard(const std::string& dir) {
   }
   if (!Exists(datadir::ClusterDiscardFile(dir))) return std::string();
   LEDGER_ASSIGN_OR_RETURN(std::string why, ReadFileToString(datadir::ClusterDiscardFile(dir)));
-  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, core::ReadIdentity(dir));
+  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, datadir::ReadIdentity(dir));
   LEDGER_ASSIGN_OR_RETURN(std::string key, ReadFileToString(datadir::LogKeyFile(dir)));
   std::error_code ignored;
   std::filesystem::remove_all(reinit, ignored);
@@ -64,7 +64,7 @@ absl::StatusOr<std::string> FinishClusterDiscard(const std::string& dir) {
   }
   // A log key without an identity: InitDataDir keeps it (the cluster's key).
   LEDGER_RETURN_IF_ERROR(WriteFileAtomically(datadir::LogKeyFile(reinit), key));
-  LEDGER_RETURN_IF_ERROR(core::InitDataDir(reinit, identity.origin, identity.admin_keys));
+  LEDGER_RETURN_IF_ERROR(datadir::InitDataDir(reinit, identity.origin, identity.admin_keys));
   const std::string aside = datadir::ClusterDiscardedDir(dir, absl::ToUnixMicros(absl::Now()));
   LEDGER_RETURN_IF_ERROR(Rename(dir, aside));
   LEDGER_RETURN_IF_ERROR(Rename(reinit, dir));

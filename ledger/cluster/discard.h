@@ -4,7 +4,7 @@
 // conflict, checks that its log holds nothing that contradicts the published checkpoint and
 // writes the request (RequestClusterDiscard); the next start carries it out
 // (FinishClusterDiscard) before the data directory is opened:
-//   1. build <dir>.reinit: the same log key and identity, an empty log (core::InitDataDir);
+//   1. build <dir>.reinit: the same log key and identity, an empty log (datadir::InitDataDir);
 //   2. rename <dir> to <dir>.discarded-<micros> (kept for the operator: its provisional
 //      checkpoints were signed with the cluster's key, but never left the cluster);
 //   3. rename <dir>.reinit to <dir>; fsync the parent directory.

@@ -77,7 +77,7 @@ struct LogOptions {
   // Called by the sequencer after each successful group commit with the signed checkpoint of
   // the new head (stored in the same batch) and its tree size; sizes only grow. Runs on the
   // sequencer before the callers are answered, so it must be cheap and must not block (the
-  // data directory's anchor writer only queues it, ledger/core/anchor.h). Thread-safe.
+  // data directory's anchor writer only queues it, ledger/datadir/anchor.h). Thread-safe.
   std::function<void(const std::string& checkpoint_note, TreeSize size)> on_checkpoint;
   // On a follower: the leader's address, named when appends are refused.
   std::string leader;
@@ -86,8 +86,8 @@ struct LogOptions {
   // that): 128 MiB hold every node up to 1.86M entries, levels >= 3 up to 14.9M. Filled in the
   // background after Open and by proofs. 0: proofs read every node from the store.
   uint64_t proof_cache_bytes = uint64_t{128} << 20;
-  // When not OK, every append is refused with this status (reads go on). core::OpenLog sets it
-  // for a log behind what it signed (reason LOG_BEHIND_SIGNED, data_dir.h).
+  // When not OK, every append is refused with this status (reads go on). datadir::OpenLog sets it
+  // for a log behind what it signed (reason LOG_BEHIND_SIGNED, ledger/datadir/data_dir.h).
   absl::Status appends_refused;
 };
 

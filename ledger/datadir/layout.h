@@ -34,29 +34,29 @@
 namespace ledger::datadir {
 
 // <data-dir>/LEDGER: the identity (origin, log key, admin keys, role); written once by
-// core::InitDataDir / InitFollowerDataDir, read by every start and by ledgerctl.
+// datadir::InitDataDir / InitFollowerDataDir, read by every start and by ledgerctl.
 std::string IdentityFile(absl::string_view data_dir);
 
-// <data-dir>/log.key: the log's private signing key; written by core::InitDataDir, copied by
-// core::Backup and core::Restore.
+// <data-dir>/log.key: the log's private signing key; written by datadir::InitDataDir, copied by
+// BackupDataDir and RestoreDataDir.
 std::string LogKeyFile(absl::string_view data_dir);
 
-// <data-dir>/db: the log's RocksDB database (store::RocksDbLogStore), opened by core/data_dir.
+// <data-dir>/db: the log's RocksDB database (store::RocksDbLogStore), opened by datadir/data_dir.
 std::string LogDir(absl::string_view data_dir);
 
 // <dir>/checkpoint.anchor: the latest signed checkpoint, kept in the data directory and in the
-// external --anchor-dir; written by core/anchor (WriteAnchor, the Anchorer thread).
+// external --anchor-dir; written by datadir/anchor (WriteAnchor, the Anchorer thread).
 std::string AnchorFile(absl::string_view dir);
 
 // <data-dir>/behind-signed.checkpoint: the external anchor a restored log is behind; written by
-// core::Restore, read and removed by core/data_dir at the next start.
+// RestoreDataDir, read and removed by datadir/data_dir at the next start.
 std::string BehindSignedFile(absl::string_view data_dir);
 
 // <data-dir>/verified-sst-files: the log's SST files already verified, with their identities;
-// written by core/sst_verification.
+// written by datadir/sst_verification.
 std::string VerifiedSstRecordFile(absl::string_view data_dir);
 
-// <data-dir>/ledgerd.pid: the lock file; flocked by core::DataDirLock (one ledgerd per data
+// <data-dir>/ledgerd.pid: the lock file; flocked by datadir::DataDirLock (one ledgerd per data
 // directory), holding that process's id.
 std::string LockFile(absl::string_view data_dir);
 
@@ -94,10 +94,10 @@ std::string ClusterDiscardedDir(absl::string_view data_dir, int64_t micros);
 std::string ForkEvidenceFile(absl::string_view evidence_dir, int64_t detected_micros, int n);
 
 // <data-dir>.restoring (beside the data directory): a restore being assembled by
-// core::Restore, renamed to <data-dir> when complete.
+// RestoreDataDir, renamed to <data-dir> when complete.
 std::string RestoreStagingDir(absl::string_view data_dir);
 
-// <backup>.partial (beside the backup): a backup being written by core::Backup, renamed to
+// <backup>.partial (beside the backup): a backup being written by BackupDataDir, renamed to
 // <backup> when complete.
 std::string PartialBackupDir(absl::string_view backup_dir);
 

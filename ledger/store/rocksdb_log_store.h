@@ -55,7 +55,7 @@ struct RocksDbLogStoreOptions {
   // default). A process killed during a WAL write leaves such a tail (Linux cuts a write()
   // interrupted by SIGKILL at a page boundary; those records were never acknowledged), but
   // damage that cuts off acknowledged records looks the same. Set it only when the result is
-  // checked against something kept outside the database: core::OpenLog does, with the anchor.
+  // checked against something kept outside the database: datadir::OpenLog does, with the anchor.
   bool tolerate_damaged_wal_tail = false;
 };
 

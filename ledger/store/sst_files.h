@@ -1,4 +1,4 @@
-// The SST files of a store, as core/sst_verification.h needs them: which files the store uses
+// The SST files of a store, as datadir/sst_verification.h needs them: which files the store uses
 // now, and verifying one file's block checksums. An interface so that the verification (in
 // ledger/core) depends on this and not on the concrete RocksDB store; RocksDbLogStore
 // implements it.

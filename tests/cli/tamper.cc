@@ -37,7 +37,7 @@
 #include "ledger/base/types.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/core/claim_rules.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/crypto/sha256.h"
@@ -141,7 +141,7 @@ absl::Status DeleteEntry(Editor* e, uint64_t seq) {
 
 absl::Status AppendForeign(Editor* e, const std::string& key_file) {
   LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey key, crypto::ReadPrivateKeyFile(key_file));
-  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, core::ReadIdentity(e->dir()));
+  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, datadir::ReadIdentity(e->dir()));
   LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey log_key,
                           crypto::ReadPrivateKeyFile(datadir::LogKeyFile(e->dir())));
   const store::LogHead head = e->store().Head();
@@ -182,7 +182,7 @@ absl::Status Truncate(Editor* e, uint64_t k) {
   const store::LogHead head = e->store().Head();
   if (k == 0 || k > head.tree_size) return absl::InvalidArgumentError("truncate: bad count");
   const uint64_t size = head.tree_size - k;
-  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, core::ReadIdentity(e->dir()));
+  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, datadir::ReadIdentity(e->dir()));
   LEDGER_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey log_key,
                           crypto::ReadPrivateKeyFile(datadir::LogKeyFile(e->dir())));
   // The removed entries and what indexes them.

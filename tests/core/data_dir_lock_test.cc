@@ -1,4 +1,4 @@
-// DataDirLock (ledger/core/data_dir.h): one process at a time per data directory, and the
+// DataDirLock (ledger/datadir/data_dir.h): one process at a time per data directory, and the
 // refusal names the directory and the holder's pid.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,10 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 namespace {
 
 using ::testing::HasSubstr;
@@ -60,4 +60,4 @@ TEST(DataDirLockTest, MissingDirectoryIsNotFound) {
 }
 
 }  // namespace
-}  // namespace ledger::core
+}  // namespace ledger::datadir

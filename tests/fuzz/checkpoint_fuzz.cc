@@ -1,6 +1,6 @@
 // Checkpoint notes (docs/format.md §5, C2SP signed notes) wherever they are read: parsing and
 // signature verification (ledger/format/checkpoint.h), the checkpoint anchor check at start-up
-// (core::CheckAnchor), a trusted checkpoint given to the auditor (`ledgerctl verify
+// (datadir::CheckAnchor), a trusted checkpoint given to the auditor (`ledgerctl verify
 // --trusted-checkpoint / --state-file`), and checkpoint verifier keys (`--log-key`).
 //
 // Input: a selector byte, then the note (or verifier key) text.
@@ -19,7 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/audit/auditor.h"
-#include "ledger/core/anchor.h"
+#include "ledger/datadir/anchor.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/proof.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -75,7 +75,7 @@ void CheckNote(uint8_t selector, const std::string& note) {
   const merkle::NodeReader read = [&store](merkle::NodeId id) { return store.GetNode(id); };
   const store::LogHead head = store.Head();
   const absl::StatusOr<format::Checkpoint> anchor =
-      core::CheckAnchor("DIR/checkpoint.anchor", note, Verifier(), head, read);
+      datadir::CheckAnchor("DIR/checkpoint.anchor", note, Verifier(), head, read);
   bool matches = false;  // a verified note of the sample log
   if (verified.ok() && verified->tree_size <= head.tree_size) {
     const absl::StatusOr<Hash> root = merkle::RootAt(verified->tree_size, read);
@@ -88,7 +88,7 @@ void CheckNote(uint8_t selector, const std::string& note) {
   } else if (!verified.ok()) {
     FUZZ_CHECK(absl::IsDataLoss(anchor.status()));
   } else {
-    FUZZ_CHECK(core::IsAnchorRefusal(anchor.status()));
+    FUZZ_CHECK(datadir::IsAnchorRefusal(anchor.status()));
   }
 
   audit::AuditOptions options;

@@ -1,6 +1,6 @@
 // The files of a data directory and of ledgerctl that are read as text: private and public key
-// files (ledger/crypto/ed25519.h), the identity file <dir>/LEDGER (core::ReadIdentity,
-// IsFollowerDataDir) and the checkpoint anchor <dir>/checkpoint.anchor (core::ReadAnchor,
+// files (ledger/crypto/ed25519.h), the identity file <dir>/LEDGER (datadir::ReadIdentity,
+// IsFollowerDataDir) and the checkpoint anchor <dir>/checkpoint.anchor (datadir::ReadAnchor,
 // CheckAnchor). Each input is written to a real file in a scratch directory and read back
 // through the product's own readers.
 //
@@ -23,8 +23,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
@@ -100,9 +100,9 @@ void IdentityFile(const std::string& text) {
   const std::string dir = ScratchDir() + "/identity";
   ::mkdir(dir.c_str(), 0755);
   WriteFile(datadir::IdentityFile(dir), text);
-  const absl::StatusOr<core::LogIdentity> id = core::ReadIdentity(dir);
+  const absl::StatusOr<core::LogIdentity> id = datadir::ReadIdentity(dir);
   FUZZ_EXPECT_VALID(id.status());
-  const absl::StatusOr<bool> follower = core::IsFollowerDataDir(dir);
+  const absl::StatusOr<bool> follower = datadir::IsFollowerDataDir(dir);
   FUZZ_CHECK(id.ok() == follower.ok());
   if (!id.ok()) {
     FUZZ_CHECK(absl::IsDataLoss(id.status()) || absl::IsInvalidArgument(id.status()));
@@ -111,11 +111,11 @@ void IdentityFile(const std::string& text) {
   FUZZ_CHECK(format::ValidateOrigin(id->origin).ok());
   FUZZ_CHECK(!id->admin_keys.empty());
   WriteFile(datadir::IdentityFile(dir), CanonicalIdentity(*id, *follower));
-  const absl::StatusOr<core::LogIdentity> again = core::ReadIdentity(dir);
+  const absl::StatusOr<core::LogIdentity> again = datadir::ReadIdentity(dir);
   FUZZ_CHECK_MSG(again.ok(), again.status().ToString());
   FUZZ_CHECK(again->origin == id->origin && again->log_public_key == id->log_public_key &&
              again->admin_keys == id->admin_keys);
-  FUZZ_CHECK(*core::IsFollowerDataDir(dir) == *follower);
+  FUZZ_CHECK(*datadir::IsFollowerDataDir(dir) == *follower);
 }
 
 void Anchor(const std::string& note) {
@@ -123,20 +123,20 @@ void Anchor(const std::string& note) {
   ::mkdir(dir.c_str(), 0755);
   WriteFile(datadir::IdentityFile(dir), CanonicalIdentity(fuzz::Identity(), false));
   WriteFile(datadir::AnchorFile(dir), note);
-  const absl::StatusOr<std::optional<std::string>> read = core::ReadAnchor(nullptr, dir);
+  const absl::StatusOr<std::optional<std::string>> read = datadir::ReadAnchor(nullptr, dir);
   if (note.size() > 64 * 1024) {
     FUZZ_CHECK(!read.ok() && absl::IsDataLoss(read.status()));
     return;
   }
   FUZZ_CHECK_MSG(read.ok() && read->has_value() && **read == note, read.status().ToString());
-  const absl::StatusOr<core::LogIdentity> id = core::ReadIdentity(dir);
+  const absl::StatusOr<core::LogIdentity> id = datadir::ReadIdentity(dir);
   FUZZ_CHECK(id.ok());
   const format::NoteVerifier verifier{id->origin, id->log_public_key};
   const LogUnderTest& sample = SharedSampleLog();
   const store::LogStore& store = sample.log->store();
   const merkle::NodeReader reader = [&store](merkle::NodeId nid) { return store.GetNode(nid); };
   const absl::StatusOr<format::Checkpoint> checked =
-      core::CheckAnchor(datadir::AnchorFile(dir), **read, verifier, store.Head(), reader);
+      datadir::CheckAnchor(datadir::AnchorFile(dir), **read, verifier, store.Head(), reader);
   FUZZ_EXPECT_VALID(checked.status());
   const absl::StatusOr<format::Checkpoint> verified = format::VerifyCheckpoint(note, verifier);
   bool matches = false;

@@ -13,7 +13,7 @@
 #include "ledger/audit/auditor.h"
 #include "ledger/base/types.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/entry.h"
 #include "ledger/merkle/hasher.h"
@@ -254,9 +254,9 @@ TEST_F(BatchSignatureTest, MixedLogAuditsWithOneSignatureCheckPerBatch) {
   stub_ = nullptr;
   log_ = nullptr;
   server_.reset();  // stops serving and closes the log
-  auto store = core::OpenStoreReadOnly(dir_);
+  auto store = datadir::OpenStoreReadOnly(dir_);
   ASSERT_TRUE(store.ok());
-  auto identity = core::ReadIdentity(dir_);
+  auto identity = datadir::ReadIdentity(dir_);
   ASSERT_TRUE(identity.ok());
   auto report = audit::AuditLog(**store, *identity, audit::AuditOptions());
   ASSERT_TRUE(report.ok()) << report.status();

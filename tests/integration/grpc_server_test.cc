@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/types.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/hasher.h"

@@ -63,8 +63,15 @@ def expect_stopped(data_dir, log_path, reason, who):
         R.check(True, "")
     except RuntimeError as e:
         R.check(False, "%s writes fork evidence: %s" % (who, e))
-    with open(log_path) as f:
-        R.check(reason in f.read(), "%s logs %s" % (who, reason))
+    # The follower writes the evidence, then logs the stop: wait for the line, do not race it.
+    def logged():
+        with open(log_path) as f:
+            return reason in f.read()
+    try:
+        wait_until(logged, 30, "the log line naming %s" % reason)
+    except RuntimeError:
+        pass  # the check below fails, naming what is missing
+    R.check(logged(), "%s logs %s" % (who, reason))
 
 
 def run(ledgerd, ledgerctl, seed_path, tmp):

@@ -1,7 +1,7 @@
-// The checkpoint anchor (ledger/core/anchor.h) and its start-up check (core::OpenLog): a
+// The checkpoint anchor (ledger/datadir/anchor.h) and its start-up check (datadir::OpenLog): a
 // database rolled back to an older copy, or forked, is refused; a missing or trailing anchor is
 // brought to the head; the background writer coalesces and never goes back.
-#include "ledger/core/anchor.h"
+#include "ledger/datadir/anchor.h"
 
 #include <filesystem>
 #include <fstream>
@@ -13,7 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/error.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/store/rocksdb_log_store.h"
@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 std::string DbPath(const std::string& dir) { return datadir::LogDir(dir); }
 
 format::NoteVerifier VerifierOf(const std::string& dir) {
-  absl::StatusOr<core::LogIdentity> id = core::ReadIdentity(dir);
+  absl::StatusOr<core::LogIdentity> id = datadir::ReadIdentity(dir);
   EXPECT_TRUE(id.ok()) << id.status();
   return {id->origin, id->log_public_key};
 }
@@ -43,7 +43,7 @@ format::NoteVerifier VerifierOf(const std::string& dir) {
 // the log of `dir`; tree size -1 when there is none or it is bad.
 int64_t AnchoredSize(const std::string& dir, const std::string& anchor_dir = "") {
   absl::StatusOr<std::optional<std::string>> note =
-      core::ReadAnchor(nullptr, anchor_dir.empty() ? dir : anchor_dir);
+      datadir::ReadAnchor(nullptr, anchor_dir.empty() ? dir : anchor_dir);
   if (!note.ok() || !note->has_value()) return -1;
   absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(**note, VerifierOf(dir));
   return cp.ok() ? static_cast<int64_t>(cp->tree_size) : -1;
@@ -51,7 +51,7 @@ int64_t AnchoredSize(const std::string& dir, const std::string& anchor_dir = "")
 
 // The head size of a closed data dir (read-only open).
 int64_t StoredSize(const std::string& dir) {
-  auto store = core::OpenStoreReadOnly(dir);
+  auto store = datadir::OpenStoreReadOnly(dir);
   return store.ok() ? static_cast<int64_t>((*store)->Head().tree_size) : -1;
 }
 
@@ -64,7 +64,7 @@ class AnchorTest : public ::testing::Test {
 
   // Opens the log, appends `count` events named "<prefix>-<i>", closes it.
   void AppendClosed(const std::string& dir, absl::string_view prefix, int count) {
-    auto log = core::OpenLog(dir, core::LogOptions());
+    auto log = datadir::OpenLog(dir, core::LogOptions());
     ASSERT_TRUE(log.ok()) << log.status();
     LEDGER_ASSERT_OK(AppendMany(**log, prefix, count, &record_));
   }
@@ -74,8 +74,8 @@ class AnchorTest : public ::testing::Test {
 };
 
 TEST_F(AnchorTest, WriteThenReadRoundTripsAndLeavesNoTempFile) {
-  LEDGER_ASSERT_OK(core::WriteAnchor(nullptr, dir_, "note text\n"));
-  absl::StatusOr<std::optional<std::string>> read = core::ReadAnchor(nullptr, dir_);
+  LEDGER_ASSERT_OK(datadir::WriteAnchor(nullptr, dir_, "note text\n"));
+  absl::StatusOr<std::optional<std::string>> read = datadir::ReadAnchor(nullptr, dir_);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->value_or(""), "note text\n");
   EXPECT_FALSE(std::filesystem::exists(datadir::AnchorFile(dir_) + ".tmp"));
@@ -83,7 +83,7 @@ TEST_F(AnchorTest, WriteThenReadRoundTripsAndLeavesNoTempFile) {
 
 TEST_F(AnchorTest, MissingAnchorReadsAsNone) {
   std::filesystem::remove(datadir::AnchorFile(dir_));
-  absl::StatusOr<std::optional<std::string>> read = core::ReadAnchor(nullptr, dir_);
+  absl::StatusOr<std::optional<std::string>> read = datadir::ReadAnchor(nullptr, dir_);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_FALSE(read->has_value());
 }
@@ -112,7 +112,7 @@ TEST_F(AnchorTest, EveryGroupCommitPublishesItsCheckpointInOrder) {
     notes.push_back(note);
   };
   {
-    auto log = core::OpenLog(dir_, options);
+    auto log = datadir::OpenLog(dir_, options);
     ASSERT_TRUE(log.ok()) << log.status();
     LEDGER_ASSERT_OK(AppendMany(**log, "ev", 5, &record_));
   }
@@ -137,12 +137,12 @@ TEST_F(AnchorTest, DatabaseRolledBackToAnOlderCopyIsRefused) {
   std::filesystem::rename(dir_ + ".db-at-20", DbPath(dir_));
   ASSERT_EQ(StoredSize(dir_), 20);  // RocksDB itself sees nothing wrong.
 
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, core::LogOptions());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 20 entries"), HasSubstr("tree size 30"),
                                   HasSubstr(datadir::AnchorFile(dir_)))));
-  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
-  EXPECT_TRUE(core::IsAnchorRefusal(log.status()));
+  EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogBehindAnchor);
+  EXPECT_TRUE(datadir::IsAnchorRefusal(log.status()));
   // Nothing written by the refused start: neither the store nor the anchor moved.
   EXPECT_EQ(StoredSize(dir_), 20);
   EXPECT_EQ(AnchoredSize(dir_), 30);
@@ -157,10 +157,10 @@ TEST_F(AnchorTest, ForkedDatabaseOfTheSameSizeIsRefused) {
   std::filesystem::remove_all(DbPath(dir_));
   CopyTree(DbPath(twin), DbPath(dir_));
 
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, core::LogOptions());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("(8 entries)"), HasSubstr("at tree size 8"))));
-  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogForkedFromAnchor);
+  EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogForkedFromAnchor);
 }
 
 TEST_F(AnchorTest, LongerForkIsRefusedAtTheAnchoredSize) {
@@ -172,10 +172,10 @@ TEST_F(AnchorTest, LongerForkIsRefusedAtTheAnchoredSize) {
   std::filesystem::remove_all(DbPath(dir_));
   CopyTree(DbPath(twin), DbPath(dir_));
 
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, core::LogOptions());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("(14 entries)"), HasSubstr("at tree size 7"))));
-  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogForkedFromAnchor);
+  EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogForkedFromAnchor);
 }
 
 // What kill -9 during a WAL write leaves (found by the crash loop): the last record cut at a page
@@ -201,7 +201,7 @@ TEST_F(AnchorTest, IncompleteLastWalRecordIsDroppedWhenTheLogStillHoldsTheAnchor
   EXPECT_TRUE(report.ok()) << report.ToString();
   EXPECT_EQ(report.tree_size, 10u);
   {
-    auto log = core::OpenLog(dir_, core::LogOptions());
+    auto log = datadir::OpenLog(dir_, core::LogOptions());
     ASSERT_TRUE(log.ok()) << log.status();
     EXPECT_EQ((*log)->Head().tree_size, 10u);
     LEDGER_ASSERT_OK(AppendMany(**log, "after", 2, &record_));
@@ -220,32 +220,32 @@ TEST_F(AnchorTest, DamagedWalTailThatLosesAnchoredEntriesIsRefused) {
   ASSERT_FALSE(wal.empty());
   fs::resize_file(wal, fs::file_size(wal) - 20);
   const uintmax_t damaged_size = fs::file_size(wal);
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, core::LogOptions());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 9 entries"), HasSubstr("tree size 10"),
                                   HasSubstr("WAL ends in a damaged record"))));
-  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+  EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogBehindAnchor);
   EXPECT_EQ(fs::file_size(wal), damaged_size);  // the evidence is left as it was
-  EXPECT_FALSE(core::OpenStoreReadOnly(dir_).ok());
+  EXPECT_FALSE(datadir::OpenStoreReadOnly(dir_).ok());
 }
 
 TEST_F(AnchorTest, AnchorNotSignedByTheLogKeyIsRefused) {
   AppendClosed(dir_, "ev", 3);
   // A well-formed checkpoint for this origin, signed by another key.
-  LEDGER_ASSERT_OK(core::WriteAnchor(
+  LEDGER_ASSERT_OK(datadir::WriteAnchor(
       nullptr, dir_,
       format::SignCheckpoint({std::string(testing::kTestOrigin), 3, Hash{}},
                              testing::StrangerKey())));
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, core::LogOptions());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, core::LogOptions());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("not a checkpoint signed")));
-  EXPECT_FALSE(core::IsAnchorRefusal(log.status()));
+  EXPECT_FALSE(datadir::IsAnchorRefusal(log.status()));
 }
 
 TEST_F(AnchorTest, MissingAnchorIsRewrittenAtTheHeadWhenOpened) {
   AppendClosed(dir_, "ev", 4);
   std::filesystem::remove(datadir::AnchorFile(dir_));
   {
-    auto log = core::OpenLog(dir_, core::LogOptions());
+    auto log = datadir::OpenLog(dir_, core::LogOptions());
     ASSERT_TRUE(log.ok()) << log.status();
     EXPECT_EQ(AnchoredSize(dir_), 4);  // Before OpenLog returned, not only at close.
   }
@@ -256,37 +256,37 @@ TEST_F(AnchorTest, MissingAnchorIsRewrittenAtTheHeadWhenOpened) {
 TEST_F(AnchorTest, TrailingAnchorIsBroughtToTheHeadWhenOpened) {
   AppendClosed(dir_, "ev", 6);
   {
-    auto store = core::OpenStoreReadOnly(dir_);
+    auto store = datadir::OpenStoreReadOnly(dir_);
     ASSERT_TRUE(store.ok()) << store.status();
     absl::StatusOr<std::optional<std::string>> old = (*store)->GetCheckpoint(2);
     ASSERT_TRUE(old.ok() && old->has_value());
-    LEDGER_ASSERT_OK(core::WriteAnchor(nullptr, dir_, **old));
+    LEDGER_ASSERT_OK(datadir::WriteAnchor(nullptr, dir_, **old));
   }
   ASSERT_EQ(AnchoredSize(dir_), 2);
-  auto log = core::OpenLog(dir_, core::LogOptions());
+  auto log = datadir::OpenLog(dir_, core::LogOptions());
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ(AnchoredSize(dir_), 6);
 }
 
 TEST_F(AnchorTest, WriterCoalescesBurstsAndNeverGoesBack) {
-  auto log = core::OpenLog(dir_, core::LogOptions());
+  auto log = datadir::OpenLog(dir_, core::LogOptions());
   ASSERT_TRUE(log.ok()) << log.status();
   LEDGER_ASSERT_OK(AppendMany(**log, "ev", 3, &record_));
   std::vector<std::string> notes;
   for (TreeSize s = 1; s <= 3; ++s) notes.push_back(*(*log)->CheckpointAt(s));
   const std::string other = FreshDir(".anchor-only");
   std::filesystem::create_directories(other);
-  core::AnchorWriter writer(nullptr, {other}, 0);
+  datadir::AnchorWriter writer(nullptr, {other}, 0);
   constexpr int kBurst = 1000;
   for (int i = 1; i <= kBurst; ++i) writer.Publish(notes[(i - 1) % 3] + std::to_string(i), i);
   writer.Flush();
   EXPECT_EQ(writer.anchored_size(), static_cast<TreeSize>(kBurst));
   EXPECT_LT(writer.writes(), static_cast<uint64_t>(kBurst));  // coalesced
-  const std::string newest = *core::ReadAnchor(nullptr, other).value();
+  const std::string newest = *datadir::ReadAnchor(nullptr, other).value();
   EXPECT_EQ(newest, notes[(kBurst - 1) % 3] + std::to_string(kBurst));
   writer.Publish(notes[0], 5);  // older: ignored
   writer.Flush();
-  EXPECT_EQ(*core::ReadAnchor(nullptr, other).value(), newest);
+  EXPECT_EQ(*datadir::ReadAnchor(nullptr, other).value(), newest);
   LEDGER_EXPECT_OK(writer.last_error());
 }
 
@@ -295,19 +295,19 @@ TEST_F(AnchorTest, FailedAnchorWriteKeepsTheOldAnchorAndTheNextOneSucceeds) {
   std::unique_ptr<rocksdb::Env> env = NewFaultyEnv(fs);
   const std::string other = FreshDir(".anchor-only");
   std::filesystem::create_directories(other);
-  LEDGER_ASSERT_OK(core::WriteAnchor(env.get(), other, "old"));
-  core::AnchorWriter writer(env.get(), {other}, 1);
+  LEDGER_ASSERT_OK(datadir::WriteAnchor(env.get(), other, "old"));
+  datadir::AnchorWriter writer(env.get(), {other}, 1);
   fs->FailNth(FaultKind::kRename, 1, FaultMode::kForever);
   writer.Publish("new", 2);
   writer.Flush();
   EXPECT_THAT(writer.last_error(), StatusIs(absl::StatusCode::kInternal, HasSubstr("injected")));
   EXPECT_EQ(writer.anchored_size(), 1u);
-  EXPECT_EQ(core::ReadAnchor(nullptr, other).value().value_or(""), "old");
+  EXPECT_EQ(datadir::ReadAnchor(nullptr, other).value().value_or(""), "old");
   fs->Disarm();
   writer.Publish("newer", 3);
   writer.Flush();
   EXPECT_EQ(writer.anchored_size(), 3u);
-  EXPECT_EQ(core::ReadAnchor(nullptr, other).value().value_or(""), "newer");
+  EXPECT_EQ(datadir::ReadAnchor(nullptr, other).value().value_or(""), "newer");
 }
 
 // The external anchor (OpenLogOptions::external_anchor_dir): a second copy kept where a restore of
@@ -327,8 +327,8 @@ TEST_F(ExternalAnchorTest, InitAndEveryCommitWriteBothAnchors) {
   AppendClosed(dir_, "ev", 6);
   EXPECT_EQ(AnchoredSize(dir_), 6);
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 6);
-  EXPECT_EQ(*core::ReadAnchor(nullptr, dir_).value(),
-            *core::ReadAnchor(nullptr, anchor_dir_).value());
+  EXPECT_EQ(*datadir::ReadAnchor(nullptr, dir_).value(),
+            *datadir::ReadAnchor(nullptr, anchor_dir_).value());
 }
 
 // Issue 15 case 1: the whole directory (database AND its own anchor) restored from an older copy.
@@ -340,11 +340,11 @@ TEST_F(ExternalAnchorTest, WholeDataDirRestoredFromAnOlderCopyIsRefused) {
   RestoreWholeDir(copy);
   ASSERT_EQ(AnchoredSize(dir_), 20);  // the restored directory's own anchor agrees with it
 
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 20 entries"), HasSubstr("tree size 30"),
                                   HasSubstr(datadir::AnchorFile(anchor_dir_)))));
-  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+  EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogBehindAnchor);
   EXPECT_EQ(StoredSize(dir_), 20);  // nothing written by the refused start
   EXPECT_EQ(AnchoredSize(dir_), 20);
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 30);
@@ -359,10 +359,10 @@ TEST_F(ExternalAnchorTest, OlderDatabaseWithTheInDirAnchorDeletedIsRefused) {
   fs::rename(dir_ + ".db-at-5", DbPath(dir_));
   fs::remove(datadir::AnchorFile(dir_));
 
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 5 entries"), HasSubstr("tree size 9"))));
-  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+  EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogBehindAnchor);
   EXPECT_FALSE(fs::exists(datadir::AnchorFile(dir_)));  // not re-created from the short log
 }
 
@@ -374,16 +374,16 @@ TEST_F(ExternalAnchorTest, RestoredForkOfTheSameSizeIsRefused) {
   CopyTree(dir_, twin);
   AppendClosed(dir_, "ours", 3);
   {
-    auto other = core::OpenLog(twin, core::LogOptions());  // its own anchor only
+    auto other = datadir::OpenLog(twin, core::LogOptions());  // its own anchor only
     ASSERT_TRUE(other.ok()) << other.status();
     LEDGER_ASSERT_OK(AppendMany(**other, "theirs", 3, &record_));
   }
   RestoreWholeDir(twin);
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("(8 entries)"), HasSubstr("at tree size 8"),
                                   HasSubstr(datadir::AnchorFile(anchor_dir_)))));
-  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogForkedFromAnchor);
+  EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogForkedFromAnchor);
 }
 
 // Issue 15 case 3 (media damage on the synced WAL tail) when the in-directory anchor is gone
@@ -394,23 +394,23 @@ TEST_F(ExternalAnchorTest, DamagedWalTailBelowTheExternalAnchorIsRefused) {
   ASSERT_FALSE(wal.empty());
   fs::resize_file(wal, fs::file_size(wal) - 1);
   fs::remove(datadir::AnchorFile(dir_));
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, Options());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kFailedPrecondition,
                             AllOf(HasSubstr("holds 9 entries"), HasSubstr("tree size 10"),
                                   HasSubstr(datadir::AnchorFile(anchor_dir_)))));
-  EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor);
+  EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogBehindAnchor);
 }
 
 TEST_F(ExternalAnchorTest, OlderGenuineExternalAnchorIsBroughtToTheHead) {
   AppendClosed(dir_, "ev", 6);
   {
-    auto store = core::OpenStoreReadOnly(dir_);
+    auto store = datadir::OpenStoreReadOnly(dir_);
     ASSERT_TRUE(store.ok()) << store.status();
     absl::StatusOr<std::optional<std::string>> old = (*store)->GetCheckpoint(2);
     ASSERT_TRUE(old.ok() && old->has_value());
-    LEDGER_ASSERT_OK(core::WriteAnchor(nullptr, anchor_dir_, **old));
+    LEDGER_ASSERT_OK(datadir::WriteAnchor(nullptr, anchor_dir_, **old));
   }
-  auto log = core::OpenLog(dir_, Options());
+  auto log = datadir::OpenLog(dir_, Options());
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 6);  // before OpenLog returned
 }
@@ -418,7 +418,7 @@ TEST_F(ExternalAnchorTest, OlderGenuineExternalAnchorIsBroughtToTheHead) {
 TEST_F(ExternalAnchorTest, MissingExternalAnchorIsWrittenAtTheHead) {
   AppendClosed(dir_, "ev", 3);
   fs::remove(datadir::AnchorFile(anchor_dir_));
-  auto log = core::OpenLog(dir_, Options());
+  auto log = datadir::OpenLog(dir_, Options());
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ(AnchoredSize(dir_, anchor_dir_), 3);
 }
@@ -428,7 +428,7 @@ TEST_F(ExternalAnchorTest, AnchorOfAnotherLogIsRefused) {
   const std::string other_anchors = FreshDir(".other-anchors");
   fs::create_directories(other_anchors);
   LEDGER_ASSERT_OK(InitTestDataDir(other, nullptr, other_anchors));  // another log key
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(other, Options());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(other, Options());
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kDataLoss,
                             AllOf(HasSubstr(datadir::AnchorFile(anchor_dir_)),
                                   HasSubstr("not a checkpoint signed by this log's key"))));
@@ -437,19 +437,19 @@ TEST_F(ExternalAnchorTest, AnchorOfAnotherLogIsRefused) {
 
 TEST_F(ExternalAnchorTest, AnchorDirInsideTheDataDirIsRefusedNamingBothPaths) {
   for (const std::string& inside : {dir_, dir_ + "/db", dir_ + "/./db/../db"}) {
-    core::OpenLogOptions options;
+    datadir::OpenLogOptions options;
     options.external_anchor_dir = inside;
-    absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, options);
+    absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, options);
     EXPECT_THAT(log, StatusIs(absl::StatusCode::kInvalidArgument,
                               AllOf(HasSubstr(inside), HasSubstr("inside the data directory " +
                                                                  dir_))));
-    EXPECT_EQ(ErrorReason(log.status()), core::kReasonBadAnchorDir);
+    EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonBadAnchorDir);
   }
   EXPECT_FALSE(fs::exists(datadir::AnchorFile(DbPath(dir_))));
   // A sibling whose name starts with the data directory's is not inside it.
   const std::string sibling = dir_ + "-anchors";
   fs::create_directories(sibling);
-  LEDGER_EXPECT_OK(core::ValidateExternalAnchorDir(sibling, dir_));
+  LEDGER_EXPECT_OK(datadir::ValidateExternalAnchorDir(sibling, dir_));
 }
 
 // A path outside the data directory that leads into it (a symbolic link) is inside it.
@@ -457,15 +457,15 @@ TEST_F(ExternalAnchorTest, SymlinkIntoTheDataDirIsInsideIt) {
   fs::create_directories(dir_ + "/anchors");
   const std::string link = FreshDir(".link");
   fs::create_directory_symlink(dir_ + "/anchors", link);
-  EXPECT_THAT(core::ValidateExternalAnchorDir(link, dir_),
+  EXPECT_THAT(datadir::ValidateExternalAnchorDir(link, dir_),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr(link), HasSubstr("inside the data directory"))));
 }
 
 TEST_F(ExternalAnchorTest, MissingAnchorDirIsNotFoundAndNotCreated) {
-  core::OpenLogOptions options;
+  datadir::OpenLogOptions options;
   options.external_anchor_dir = anchor_dir_ + "/not-mounted";
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir_, options);
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir_, options);
   EXPECT_THAT(log, StatusIs(absl::StatusCode::kNotFound, HasSubstr("does not exist")));
   EXPECT_FALSE(fs::exists(options.external_anchor_dir));
 }
@@ -480,9 +480,9 @@ TEST_F(ExternalAnchorTest, InitRefusesAnAnchorDirThatHoldsAnotherLogsAnchor) {
 // OpenLogOptions::anchor_before_ack: when an append returns, both anchors already hold its
 // checkpoint (the window of docs/reliability.md is closed).
 TEST_F(ExternalAnchorTest, AnchorBeforeAckAnchorsEveryAppendBeforeItReturns) {
-  core::OpenLogOptions options = Options();
+  datadir::OpenLogOptions options = Options();
   options.anchor_before_ack = true;
-  auto log = core::OpenLog(dir_, options);
+  auto log = datadir::OpenLog(dir_, options);
   ASSERT_TRUE(log.ok()) << log.status();
   for (int i = 1; i <= 5; ++i) {
     ASSERT_TRUE(AppendRecorded(**log, TestEvent(absl::StrCat("ev-", i)), &record_).ok());
@@ -494,14 +494,14 @@ TEST_F(ExternalAnchorTest, AnchorBeforeAckAnchorsEveryAppendBeforeItReturns) {
 TEST_F(ExternalAnchorTest, FailedExternalWriteStillWritesTheInDirAnchorAndIsReported) {
   const std::string gone = FreshDir(".gone");
   fs::create_directories(gone);
-  core::AnchorWriter writer(nullptr, {dir_, gone}, 0);
+  datadir::AnchorWriter writer(nullptr, {dir_, gone}, 0);
   fs::remove_all(gone);  // the external volume went away
-  const std::string note = *core::ReadAnchor(nullptr, dir_).value();
+  const std::string note = *datadir::ReadAnchor(nullptr, dir_).value();
   writer.Publish(note + "x", 1);
   writer.Flush();
   EXPECT_THAT(writer.last_error(), StatusIs(absl::StatusCode::kInternal, HasSubstr(gone)));
   EXPECT_EQ(writer.anchored_size(), 0u);
-  EXPECT_EQ(*core::ReadAnchor(nullptr, dir_).value(), note + "x");
+  EXPECT_EQ(*datadir::ReadAnchor(nullptr, dir_).value(), note + "x");
 }
 
 }  // namespace

@@ -20,8 +20,8 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/datadir/layout.h"
@@ -55,8 +55,8 @@ Hash ToHash(const std::string& bytes) {
 // The size of the anchor in `anchor_dir` (default: the data directory's own) verified for the
 // log of `dir`; -1 when there is none or it does not verify.
 int64_t AnchoredSize(const std::string& dir, const std::string& anchor_dir = "") {
-  auto note = core::ReadAnchor(nullptr, anchor_dir.empty() ? dir : anchor_dir);
-  auto id = core::ReadIdentity(dir);
+  auto note = datadir::ReadAnchor(nullptr, anchor_dir.empty() ? dir : anchor_dir);
+  auto id = datadir::ReadIdentity(dir);
   if (!note.ok() || !note->has_value() || !id.ok()) return -1;
   auto cp = format::VerifyCheckpoint(**note, {id->origin, id->log_public_key});
   return cp.ok() ? static_cast<int64_t>(cp->tree_size) : -1;

@@ -26,8 +26,8 @@
 #include "gtest/gtest.h"
 #include "ledger/audit/auditor.h"
 #include "ledger/base/error.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/store/schema.h"
@@ -150,13 +150,13 @@ class DamageMatrixTest : public ::testing::Test {
     record_ = new ClientRecord();
     ASSERT_TRUE(InitTestDataDir(*pristine_).ok());
     {
-      auto log = core::OpenLog(*pristine_, core::LogOptions());
+      auto log = datadir::OpenLog(*pristine_, core::LogOptions());
       ASSERT_TRUE(log.ok()) << log.status();
       ASSERT_TRUE(AppendMany(**log, "sst", kEntriesInSst, record_).ok());
     }
     ASSERT_TRUE(FlushDatabase(*pristine_, /*settle=*/false).ok());
     {
-      auto log = core::OpenLog(*pristine_, core::LogOptions());
+      auto log = datadir::OpenLog(*pristine_, core::LogOptions());
       ASSERT_TRUE(log.ok()) << log.status();
       ASSERT_TRUE(AppendMany(**log, "wal", kEntriesInWal, record_).ok());
     }
@@ -206,7 +206,7 @@ TEST_F(DamageMatrixTest, EveryCaseRefusesOrRecoversToTheAnchorAndNeverServesLess
       CopyTree(*pristine_, dir);
       const std::string touched = Apply(d, datadir::LogDir(dir) + "/" + t.file);
       std::string outcome;
-      absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir, core::LogOptions());
+      absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir, core::LogOptions());
       if (!log.ok()) {
         ++refused;
         std::string reason = ErrorReason(log.status());
@@ -221,9 +221,9 @@ TEST_F(DamageMatrixTest, EveryCaseRefusesOrRecoversToTheAnchorAndNeverServesLess
         const store::LogHead head = (*log)->Head();
         EXPECT_GE(head.tree_size, anchored);
         CheckOptions options;
-        options.trust = core::ReadIdentity(dir).value();
+        options.trust = datadir::ReadIdentity(dir).value();
         InvariantReport report = CheckStore((*log)->store(),
-                                            core::ReadAnchor(nullptr, dir).value(), *record_,
+                                            datadir::ReadAnchor(nullptr, dir).value(), *record_,
                                             options);
         EXPECT_TRUE(report.ok()) << "opened, but serves less: " << report.ToString();
         ++recovered;
@@ -252,10 +252,10 @@ TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHe
   fs::create_directories(anchors);
   ClientRecord record;
   ASSERT_TRUE(InitTestDataDir(base, nullptr, anchors).ok());
-  core::OpenLogOptions options;
+  datadir::OpenLogOptions options;
   options.external_anchor_dir = anchors;
   auto append = [&](absl::string_view prefix, int n) {
-    auto log = core::OpenLog(base, options);
+    auto log = datadir::OpenLog(base, options);
     ASSERT_TRUE(log.ok()) << log.status();
     ASSERT_TRUE(AppendMany(**log, prefix, n, &record).ok());
   };
@@ -263,8 +263,8 @@ TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHe
   const std::string old_copy = FreshDir(".old-copy");
   CopyTree(base, old_copy);
   append("new", kNew);
-  const std::string external_note = core::ReadAnchor(nullptr, anchors).value().value();
-  const std::string older_genuine = core::ReadAnchor(nullptr, old_copy).value().value();
+  const std::string external_note = datadir::ReadAnchor(nullptr, anchors).value().value();
+  const std::string older_genuine = datadir::ReadAnchor(nullptr, old_copy).value().value();
 
   struct Case {
     std::string name;
@@ -284,19 +284,19 @@ TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHe
        [&](const std::string& dir) {
          fs::remove_all(datadir::LogDir(dir));
          CopyTree(datadir::LogDir(old_copy), datadir::LogDir(dir));
-         ASSERT_TRUE(core::WriteAnchor(nullptr, dir, older_genuine).ok());
+         ASSERT_TRUE(datadir::WriteAnchor(nullptr, dir, older_genuine).ok());
        }},
       {"in-dir anchor deleted", false,
        [&](const std::string& dir) { fs::remove(datadir::AnchorFile(dir)); }},
       {"older genuine in-dir anchor", false,
        [&](const std::string& dir) {
-         ASSERT_TRUE(core::WriteAnchor(nullptr, dir, older_genuine).ok());
+         ASSERT_TRUE(datadir::WriteAnchor(nullptr, dir, older_genuine).ok());
        }},
       {"external anchor deleted", false,
        [&](const std::string&) { fs::remove(datadir::AnchorFile(anchors)); }},
       {"older genuine external anchor", false,
        [&](const std::string&) {
-         ASSERT_TRUE(core::WriteAnchor(nullptr, anchors, older_genuine).ok());
+         ASSERT_TRUE(datadir::WriteAnchor(nullptr, anchors, older_genuine).ok());
        }},
   };
   std::string table = "| case | outcome |\n|---|---|\n";
@@ -305,13 +305,13 @@ TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHe
     SCOPED_TRACE(c.name);
     const std::string dir = FreshDir(absl::StrCat(".restore", ++case_number));
     CopyTree(base, dir);
-    ASSERT_TRUE(core::WriteAnchor(nullptr, anchors, external_note).ok());
+    ASSERT_TRUE(datadir::WriteAnchor(nullptr, anchors, external_note).ok());
     c.apply(dir);
-    absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir, options);
+    absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir, options);
     std::string outcome;
     if (c.must_refuse) {
       EXPECT_FALSE(log.ok()) << "served " << (*log)->Head().tree_size << " entries";
-      EXPECT_EQ(ErrorReason(log.status()), core::kReasonLogBehindAnchor) << log.status();
+      EXPECT_EQ(ErrorReason(log.status()), datadir::kReasonLogBehindAnchor) << log.status();
       EXPECT_THAT(std::string(log.status().message()),
                   ::testing::HasSubstr(datadir::AnchorFile(anchors)));
       outcome = absl::StrCat("refused: ", ErrorReason(log.status()), " (external anchor)");
@@ -323,7 +323,7 @@ TEST(DamageMatrixExternalAnchorTest, RestoresAndAnchorLossRefuseOrRecoverToTheHe
       check.require_anchor_at_head = true;
       InvariantReport report = CheckDataDir(dir, record, check);
       EXPECT_TRUE(report.ok()) << report.ToString();
-      EXPECT_EQ(core::ReadAnchor(nullptr, anchors).value().value_or(""), external_note);
+      EXPECT_EQ(datadir::ReadAnchor(nullptr, anchors).value().value_or(""), external_note);
       outcome = absl::StrCat("recovered: ", kOld + kNew, " entries, anchors at the head");
     }
     absl::StrAppend(&table, "| ", c.name, " | ", outcome, " |\n");

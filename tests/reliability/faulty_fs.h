@@ -4,7 +4,7 @@
 //   auto fs = std::make_shared<FaultyFileSystem>();
 //   std::unique_ptr<rocksdb::Env> env = NewFaultyEnv(fs);
 //   fs->FailNth(FaultKind::kSync, 3, FaultMode::kOnce);   // the 3rd sync from now fails
-//   ... core::OpenLog(dir, options, env.get()) ...
+//   ... datadir::OpenLog(dir, options, env.get()) ...
 //   if (!fs->injected()) { /* the scenario did fewer than 3 syncs */ }
 //
 // Operations counted, on files the filter accepts (default: everything except RocksDB's info

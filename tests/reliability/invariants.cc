@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ledger/audit/auditor.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/proof.h"
@@ -234,7 +234,7 @@ class Checker {
       if (options_.require_anchor) Violation("4 anchor", "there is no anchor");
       return;
     }
-    absl::StatusOr<format::Checkpoint> anchored = core::CheckAnchor(
+    absl::StatusOr<format::Checkpoint> anchored = datadir::CheckAnchor(
         "checkpoint.anchor", *anchor_note_, verifier_, head, read_);
     if (!anchored.ok()) {
       Violation("4 anchor", anchored.status().message());
@@ -310,7 +310,7 @@ InvariantReport CheckDataDir(const std::string& dir, const ClientRecord& record,
   InvariantReport report;
   CheckOptions opts = options;
   if (!opts.trust.has_value()) {
-    absl::StatusOr<core::LogIdentity> identity = core::ReadIdentity(dir);
+    absl::StatusOr<core::LogIdentity> identity = datadir::ReadIdentity(dir);
     if (!identity.ok()) {
       report.violations.push_back(
           absl::StrCat("[open] cannot read the identity: ", identity.status().message()));
@@ -318,13 +318,13 @@ InvariantReport CheckDataDir(const std::string& dir, const ClientRecord& record,
     }
     opts.trust = *identity;
   }
-  absl::StatusOr<std::optional<std::string>> anchor = core::ReadAnchor(nullptr, dir);
+  absl::StatusOr<std::optional<std::string>> anchor = datadir::ReadAnchor(nullptr, dir);
   if (!anchor.ok()) {
     report.violations.push_back(
         absl::StrCat("[4 anchor] cannot read the anchor: ", anchor.status().message()));
     return report;
   }
-  absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> store = core::OpenStoreReadOnly(dir);
+  absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> store = datadir::OpenStoreReadOnly(dir);
   if (!store.ok()) {
     report.violations.push_back(
         absl::StrCat("[open] cannot open the store: ", store.status().message()));

@@ -28,8 +28,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/error.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/datadir/layout.h"
 #include "tests/testing/status_matchers.h"
@@ -102,7 +102,7 @@ class IoFaultTest : public ::testing::Test {
       EXPECT_FALSE(init.message().empty());
       return Outcome::kInitFailed;
     }
-    absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir, core::LogOptions(), env);
+    absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir, core::LogOptions(), env);
     if (!log.ok()) {
       EXPECT_FALSE(log.status().message().empty());
       return Outcome::kOpenFailed;
@@ -157,7 +157,7 @@ class IoFaultTest : public ::testing::Test {
       absl::Status again = InitTestDataDir(dir);
       ASSERT_TRUE(again.ok()) << "init after an interrupted init: " << again;
     }
-    absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir, core::LogOptions());
+    absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir, core::LogOptions());
     ASSERT_TRUE(log.ok()) << "reopen without faults: " << log.status();
     if (unknown.has_value()) {
       std::vector<std::optional<SequenceNumber>> before;
@@ -288,7 +288,7 @@ TEST(PowerLossTest, EveryAcknowledgedAppendSurvivesAPowerCut) {
   {
     std::unique_ptr<rocksdb::Env> env = NewFaultyEnv(fs);
     ASSERT_TRUE(InitTestDataDir(dir, env.get()).ok());
-    auto log = core::OpenLog(dir, core::LogOptions(), env.get());
+    auto log = datadir::OpenLog(dir, core::LogOptions(), env.get());
     ASSERT_TRUE(log.ok()) << log.status();
     std::atomic<int> acked{0};
     std::vector<std::thread> writers;
@@ -318,7 +318,7 @@ TEST(PowerLossTest, EveryAcknowledgedAppendSurvivesAPowerCut) {
   const int damaged = fs->DropUnsyncedData();
   std::cout << "power cut after " << record.acked.size() << " acknowledged appends; " << damaged
             << " files lost unsynced data" << std::endl;
-  auto log = core::OpenLog(dir, core::LogOptions());
+  auto log = datadir::OpenLog(dir, core::LogOptions());
   ASSERT_TRUE(log.ok()) << "reopen after the power cut: " << log.status();
   log->reset();
   InvariantReport report = CheckDataDir(dir, record);

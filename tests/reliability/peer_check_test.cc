@@ -13,7 +13,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/base/error.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "service/ledger_service.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/reliability/test_data_dir.h"
@@ -29,7 +29,7 @@ using ::testing::HasSubstr;
 class ServedLog {
  public:
   explicit ServedLog(const std::string& dir) {
-    auto log = core::OpenLog(dir, core::LogOptions());
+    auto log = datadir::OpenLog(dir, core::LogOptions());
     EXPECT_TRUE(log.ok()) << log.status();
     log_ = *std::move(log);
     service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
@@ -62,18 +62,18 @@ class PeerCheckTest : public ::testing::Test {
     old_ = FreshDir(".old");
     ASSERT_TRUE(InitTestDataDir(dir_).ok());
     {
-      auto log = core::OpenLog(dir_, core::LogOptions());
+      auto log = datadir::OpenLog(dir_, core::LogOptions());
       ASSERT_TRUE(log.ok()) << log.status();
       ASSERT_TRUE(AppendMany(**log, "early", 3, &record_).ok());
     }
     CopyTree(dir_, old_);
-    auto log = core::OpenLog(dir_, core::LogOptions());
+    auto log = datadir::OpenLog(dir_, core::LogOptions());
     ASSERT_TRUE(log.ok()) << log.status();
     ASSERT_TRUE(AppendMany(**log, "late", 3, &record_).ok());
   }
 
   std::unique_ptr<core::Log> Open(const std::string& dir) {
-    auto log = core::OpenLog(dir, core::LogOptions());
+    auto log = datadir::OpenLog(dir, core::LogOptions());
     EXPECT_TRUE(log.ok()) << log.status();
     return log.ok() ? *std::move(log) : nullptr;
   }
@@ -98,7 +98,7 @@ TEST_F(PeerCheckTest, FollowerAheadOfTheRestoredLogRefusesTheStart) {
 
 TEST_F(PeerCheckTest, FollowerWithAnotherRootAtTheSameSizeRefusesTheStart) {
   {
-    auto fork = core::OpenLog(old_, core::LogOptions());
+    auto fork = datadir::OpenLog(old_, core::LogOptions());
     ASSERT_TRUE(fork.ok()) << fork.status();
     ASSERT_TRUE(AppendMany(**fork, "other", 3, &record_).ok());
   }

@@ -1,6 +1,6 @@
 // Measures what start-up costs on a log of a given size: opening the store, verifying every SST
-// block checksum (what core::OpenLog did at every start before it verified only the SST files
-// new or written since they last verified clean, ledger/core/sst_verification.h), and the whole
+// block checksum (what datadir::OpenLog did at every start before it verified only the SST files
+// new or written since they last verified clean, ledger/datadir/sst_verification.h), and the whole
 // OpenLog (the first run also verifies and records every file). For docs/reliability.md; not a
 // test.
 //
@@ -13,7 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "tests/reliability/test_data_dir.h"
 
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   using ledger::reliability::TestEvent;
   if (!std::filesystem::exists(ledger::datadir::IdentityFile(dir))) {
     if (!ledger::reliability::InitTestDataDir(dir).ok()) return 1;
-    auto log = ledger::core::OpenLog(dir, ledger::core::LogOptions());
+    auto log = ledger::datadir::OpenLog(dir, ledger::core::LogOptions());
     if (!log.ok()) return 1;
     for (uint64_t done = 0; done < entries;) {
       std::vector<ledger::v1::SignedEvent> batch;
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     if (f.path().extension() == ".sst") bytes += f.file_size();
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto store = ledger::core::OpenStoreReadOnly(dir);
+  auto store = ledger::datadir::OpenStoreReadOnly(dir);
   if (!store.ok()) return 1;
   const double open_s = Seconds(t0);
   t0 = std::chrono::steady_clock::now();
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   const uint64_t size = (*store)->Head().tree_size;
   store->reset();
   t0 = std::chrono::steady_clock::now();
-  auto log = ledger::core::OpenLog(dir, ledger::core::LogOptions());
+  auto log = ledger::datadir::OpenLog(dir, ledger::core::LogOptions());
   if (!log.ok()) return 1;
   const double openlog_s = Seconds(t0);
   std::printf(

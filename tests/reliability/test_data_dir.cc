@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/store/rocksdb_log_store.h"
@@ -33,7 +33,7 @@ std::string FreshDir(absl::string_view suffix) {
 
 absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env,
                              const std::string& external_anchor_dir) {
-  return core::InitDataDir(dir, std::string(testing::kTestOrigin),
+  return datadir::InitDataDir(dir, std::string(testing::kTestOrigin),
                            {testing::AdminKey().public_key()}, env, external_anchor_dir);
 }
 
@@ -103,15 +103,15 @@ void ExternalAnchorFixture::SetUp() {
   LEDGER_ASSERT_OK(InitTestDataDir(dir_, nullptr, anchor_dir_));
 }
 
-core::OpenLogOptions ExternalAnchorFixture::Options() const {
-  core::OpenLogOptions options;
+datadir::OpenLogOptions ExternalAnchorFixture::Options() const {
+  datadir::OpenLogOptions options;
   options.external_anchor_dir = anchor_dir_;
   return options;
 }
 
 void ExternalAnchorFixture::AppendClosed(const std::string& dir, absl::string_view prefix,
                                          int count) {
-  auto log = core::OpenLog(dir, Options());
+  auto log = datadir::OpenLog(dir, Options());
   ASSERT_TRUE(log.ok()) << log.status();
   LEDGER_ASSERT_OK(AppendMany(**log, prefix, count, &record_));
 }

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/core/log.h"
 #include "ledger/v1/claim.pb.h"
 #include "rocksdb/env.h"
@@ -57,7 +57,7 @@ class ExternalAnchorFixture : public ::testing::Test {
  protected:
   void SetUp() override;
   // Log options that keep the external anchor in anchor_dir_.
-  core::OpenLogOptions Options() const;
+  datadir::OpenLogOptions Options() const;
   // Opens `dir` with Options(), appends `count` events named "<prefix>-<i>", closes it.
   void AppendClosed(const std::string& dir, absl::string_view prefix, int count);
 

@@ -36,8 +36,8 @@ apply() {
 mutate() {
   case "$1" in
     anchor-check)
-      apply ledger/core/data_dir.cc \
-        's|^  std::vector<AnchorFile> to_check = anchors;$|  std::vector<AnchorFile> to_check;  // MUTANT: anchor check off|'
+      apply ledger/datadir/data_dir.cc \
+        's|^  std::vector<StoredAnchor> to_check = anchors;$|  std::vector<StoredAnchor> to_check;  // MUTANT: anchor check off|'
       target=//tests/reliability:anchor_test
       filter='AnchorTest.DatabaseRolledBackToAnOlderCopyIsRefused:AnchorTest.Forked*:ExternalAnchorTest.WholeDataDir*'
       ;;

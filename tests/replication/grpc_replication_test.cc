@@ -13,8 +13,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/replication/follower.h"
@@ -83,15 +83,15 @@ class GrpcReplicationTest : public ::testing::Test {
         ::getenv("TEST_TMPDIR"), "/", ::testing::UnitTest::GetInstance()->current_test_info()->name());
     leader_dir_ = base + "-leader";
     follower_dir_ = base + "-follower";
-    ASSERT_TRUE(core::InitDataDir(leader_dir_, kOrigin, {AdminKey().public_key()}).ok());
-    auto leader = core::OpenLog(leader_dir_, core::LogOptions());
+    ASSERT_TRUE(datadir::InitDataDir(leader_dir_, kOrigin, {AdminKey().public_key()}).ok());
+    auto leader = datadir::OpenLog(leader_dir_, core::LogOptions());
     ASSERT_TRUE(leader.ok()) << leader.status();
     leader_ = *std::move(leader);
     leader_context_.followers = &follower_table_;
     leader_server_ = std::make_unique<Served>(leader_.get(), &leader_context_);
     // The follower is configured with the leader's identity from "its own configuration".
     const core::LogIdentity identity = leader_->identity();
-    ASSERT_TRUE(core::InitFollowerDataDir(follower_dir_, identity.origin,
+    ASSERT_TRUE(datadir::InitFollowerDataDir(follower_dir_, identity.origin,
                                           identity.log_public_key, identity.admin_keys)
                     .ok());
     OpenFollower();
@@ -100,7 +100,7 @@ class GrpcReplicationTest : public ::testing::Test {
   void OpenFollower() {
     core::LogOptions options;
     options.leader = leader_server_->address();
-    auto follower = core::OpenLog(follower_dir_, options);
+    auto follower = datadir::OpenLog(follower_dir_, options);
     ASSERT_TRUE(follower.ok()) << follower.status();
     follower_log_ = *std::move(follower);
   }
@@ -227,9 +227,9 @@ TEST_F(GrpcReplicationTest, FollowerRefusesAppendsNamingTheLeader) {
 }
 
 TEST_F(GrpcReplicationTest, FollowerDirectoryReopensAndIsAnchored) {
-  ASSERT_TRUE(core::IsFollowerDataDir(follower_dir_).value());
-  ASSERT_FALSE(core::IsFollowerDataDir(leader_dir_).value());
-  EXPECT_FALSE(core::ReadAnchor(nullptr, follower_dir_).value().has_value());  // empty: none
+  ASSERT_TRUE(datadir::IsFollowerDataDir(follower_dir_).value());
+  ASSERT_FALSE(datadir::IsFollowerDataDir(leader_dir_).value());
+  EXPECT_FALSE(datadir::ReadAnchor(nullptr, follower_dir_).value().has_value());  // empty: none
   AppendClaims("a", 12);
   {
     service::GrpcEntrySource source(*service::LeaderChannel(leader_server_->address(), "", "", ""));
@@ -237,13 +237,13 @@ TEST_F(GrpcReplicationTest, FollowerDirectoryReopensAndIsAnchored) {
     Replicate(follower);
   }
   follower_log_.reset();  // anchors the head
-  EXPECT_EQ(core::ReadAnchor(nullptr, follower_dir_).value().value_or(""),
+  EXPECT_EQ(datadir::ReadAnchor(nullptr, follower_dir_).value().value_or(""),
             leader_->LatestCheckpoint());
   OpenFollower();
   EXPECT_EQ(follower_log_->Head(), leader_->Head());
   EXPECT_TRUE(follower_log_->is_follower());
   // init-follower refuses an initialised directory.
-  EXPECT_TRUE(absl::IsAlreadyExists(core::InitFollowerDataDir(
+  EXPECT_TRUE(absl::IsAlreadyExists(datadir::InitFollowerDataDir(
       follower_dir_, kOrigin, leader_->identity().log_public_key, {AdminKey().public_key()})));
 }
 
@@ -265,7 +265,7 @@ TEST_F(GrpcReplicationTest, PromotedFollowerContinuesTheLog) {
                             datadir::IdentityFile(follower_dir_))
                    .c_str()),
       0);
-  auto promoted = core::OpenLog(follower_dir_, core::LogOptions());
+  auto promoted = datadir::OpenLog(follower_dir_, core::LogOptions());
   ASSERT_TRUE(promoted.ok()) << promoted.status();
   EXPECT_FALSE((*promoted)->is_follower());
   auto r = (*promoted)->Append(client::SignEvent(kOrigin, "after-promotion", Claim("new"),

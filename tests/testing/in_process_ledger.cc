@@ -5,7 +5,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 
 namespace ledger::testing {
 
@@ -19,9 +19,9 @@ absl::StatusOr<std::unique_ptr<InProcessLedger>> InProcessLedger::Start(
   }
   std::unique_ptr<InProcessLedger> l(new InProcessLedger());
   l->dir_ = dir;
-  absl::Status init = core::InitDataDir(dir, origin, admin_keys);
+  absl::Status init = datadir::InitDataDir(dir, origin, admin_keys);
   if (!init.ok()) return init;
-  absl::StatusOr<std::unique_ptr<core::Log>> log = core::OpenLog(dir, core::LogOptions());
+  absl::StatusOr<std::unique_ptr<core::Log>> log = datadir::OpenLog(dir, core::LogOptions());
   if (!log.ok()) return log.status();
   l->log_ = *std::move(log);
   l->service_ = std::make_unique<service::LedgerServiceImpl>(l->log_.get());

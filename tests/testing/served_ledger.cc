@@ -8,7 +8,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
@@ -40,13 +40,13 @@ absl::StatusOr<std::unique_ptr<ServedLedger>> ServedLedger::Start(
   std::unique_ptr<ServedLedger> l(new ServedLedger());
   l->origin_ = origin;
   l->dir_ = dir;
-  if (absl::Status s = core::InitDataDir(dir, origin, admin_keys); !s.ok()) return s;
+  if (absl::Status s = datadir::InitDataDir(dir, origin, admin_keys); !s.ok()) return s;
   core::LogOptions options;
   ServedLedger* self = l.get();
   options.on_checkpoint = [self](const std::string&, TreeSize size) {
     if (views::ViewUpdater* u = self->updater_ptr_.load()) u->Notify(size);
   };
-  auto log = core::OpenLog(dir, options);
+  auto log = datadir::OpenLog(dir, options);
   if (!log.ok()) return log.status();
   l->log_ = std::move(*log);
   auto store = views::RocksDbViewStore::Open(datadir::ViewsDir(dir));

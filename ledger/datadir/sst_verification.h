@@ -23,8 +23,8 @@
 // The record is an optimisation only: absent, unreadable or with a bad checksum line, it is
 // ignored (every file is verified and the record rewritten). It is written atomically (temp
 // file, fsync, rename, directory fsync); a failure to write it is logged, never fatal.
-#ifndef LEDGER_CORE_SST_VERIFICATION_H_
-#define LEDGER_CORE_SST_VERIFICATION_H_
+#ifndef LEDGER_DATADIR_SST_VERIFICATION_H_
+#define LEDGER_DATADIR_SST_VERIFICATION_H_
 
 #include <cstdint>
 #include <functional>
@@ -43,7 +43,7 @@
 #include "ledger/store/sst_files.h"
 #include "rocksdb/env.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 
 // What a file looked like when it was verified.
 struct FileIdentity {
@@ -146,6 +146,6 @@ class SstScrubber {
   std::thread thread_;
 };
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir
 
-#endif  // LEDGER_CORE_SST_VERIFICATION_H_
+#endif  // LEDGER_DATADIR_SST_VERIFICATION_H_

@@ -1,4 +1,4 @@
-#include "ledger/core/anchor.h"
+#include "ledger/datadir/anchor.h"
 
 #include <sys/stat.h>
 
@@ -14,20 +14,17 @@
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
+#include "ledger/datadir/env_files.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/merkle/proof.h"
 #include "ledger/store/rocksdb_status.h"
 #include "rocksdb/file_system.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 namespace {
 
 // A checkpoint note is a few hundred bytes; anything much larger is not an anchor.
 constexpr uint64_t kMaxAnchorBytes = 64 * 1024;
-
-rocksdb::FileSystem* FileSystemOf(rocksdb::Env* env) {
-  return (env != nullptr ? env : rocksdb::Env::Default())->GetFileSystem().get();
-}
 
 std::string TrimmedRoot(const Hash& h) { return HexEncode(h).substr(0, 16) + "…"; }
 
@@ -39,11 +36,11 @@ bool IsAnchorRefusal(const absl::Status& status) {
          (reason == kReasonLogBehindAnchor || reason == kReasonLogForkedFromAnchor);
 }
 
-absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
+absl::StatusOr<std::optional<StoredAnchor>> ReadAnchorFile(rocksdb::Env* env,
                                                          const std::string& path) {
   rocksdb::FileSystem* fs = FileSystemOf(env);
   const rocksdb::IOStatus exists = fs->FileExists(path, rocksdb::IOOptions(), nullptr);
-  if (exists.IsNotFound()) return std::optional<AnchorFile>();
+  if (exists.IsNotFound()) return std::optional<StoredAnchor>();
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(exists, absl::StrCat("looking for ", path)));
   uint64_t size = 0;
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
@@ -52,24 +49,24 @@ absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
     return absl::DataLossError(absl::StrCat(path, " has ", size, " bytes; an anchor has at most ",
                                             kMaxAnchorBytes));
   }
-  AnchorFile anchor{path, ""};
+  StoredAnchor anchor{path, ""};
   LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
       rocksdb::ReadFileToString(fs, path, &anchor.note), absl::StrCat("reading ", path)));
-  return std::optional<AnchorFile>(std::move(anchor));
+  return std::optional<StoredAnchor>(std::move(anchor));
 }
 
 absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir) {
-  LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor,
+  LEDGER_ASSIGN_OR_RETURN(std::optional<StoredAnchor> anchor,
                           ReadAnchorFile(env, datadir::AnchorFile(dir)));
   if (!anchor.has_value()) return std::optional<std::string>();
   return std::optional<std::string>(std::move(anchor->note));
 }
 
-absl::StatusOr<std::vector<AnchorFile>> ReadAnchors(rocksdb::Env* env,
+absl::StatusOr<std::vector<StoredAnchor>> ReadAnchors(rocksdb::Env* env,
                                                     const std::vector<std::string>& dirs) {
-  std::vector<AnchorFile> anchors;
+  std::vector<StoredAnchor> anchors;
   for (const std::string& dir : dirs) {
-    LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> anchor,
+    LEDGER_ASSIGN_OR_RETURN(std::optional<StoredAnchor> anchor,
                             ReadAnchorFile(env, datadir::AnchorFile(dir)));
     if (anchor.has_value()) anchors.push_back(*std::move(anchor));
   }
@@ -123,29 +120,11 @@ absl::Status WriteAnchor(rocksdb::Env* env, const std::string& dir,
   rocksdb::FileSystem* fs = FileSystemOf(env);
   const std::string path = datadir::AnchorFile(dir);
   const std::string tmp = path + ".tmp";
-  const rocksdb::IOOptions io;
-  {
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
-        fs->NewWritableFile(tmp, rocksdb::FileOptions(), &file, nullptr),
-        absl::StrCat("creating ", tmp)));
-    rocksdb::IOStatus s = file->Append(rocksdb::Slice(checkpoint_note.data(),
-                                                      checkpoint_note.size()),
-                                       io, nullptr);
-    if (s.ok()) s = file->Fsync(io, nullptr);
-    const rocksdb::IOStatus closed = file->Close(io, nullptr);
-    if (s.ok()) s = closed;
-    LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(s, absl::StrCat("writing ", tmp)));
-  }
+  LEDGER_RETURN_IF_ERROR(WriteSyncedFile(fs, tmp, checkpoint_note));
   LEDGER_CRASH_POINT("anchor-before-rename");
-  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
-      fs->RenameFile(tmp, path, io, nullptr), absl::StrCat("renaming ", tmp, " to ", path)));
+  LEDGER_RETURN_IF_ERROR(RenameFile(fs, tmp, path));
   LEDGER_CRASH_POINT("anchor-after-rename");
-  std::unique_ptr<rocksdb::FSDirectory> directory;
-  rocksdb::IOStatus s = fs->NewDirectory(dir, io, &directory, nullptr);
-  if (s.ok()) s = directory->Fsync(io, nullptr);
-  if (directory != nullptr) directory->Close(io, nullptr).PermitUncheckedError();
-  return store::FromRocksDbStatus(s, absl::StrCat("syncing directory ", dir));
+  return SyncDirectory(fs, dir);
 }
 
 absl::Status WriteAnchors(rocksdb::Env* env, const std::vector<std::string>& dirs,
@@ -197,10 +176,10 @@ absl::StatusOr<format::Checkpoint> CheckAnchor(absl::string_view anchor_path,
 }
 
 absl::StatusOr<std::vector<format::Checkpoint>> CheckAnchors(
-    const std::vector<AnchorFile>& anchors, const format::NoteVerifier& verifier,
+    const std::vector<StoredAnchor>& anchors, const format::NoteVerifier& verifier,
     const store::LogHead& head, const merkle::NodeReader& read) {
   std::vector<format::Checkpoint> checked;
-  for (const AnchorFile& anchor : anchors) {
+  for (const StoredAnchor& anchor : anchors) {
     LEDGER_ASSIGN_OR_RETURN(format::Checkpoint cp,
                             CheckAnchor(anchor.path, anchor.note, verifier, head, read));
     checked.push_back(std::move(cp));
@@ -288,4 +267,4 @@ void AnchorWriter::Loop() {
   }
 }
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir

@@ -18,8 +18,8 @@
 //
 // A follower's directory (InitFollowerDataDir) names the LEADER's log public key, from the
 // follower's own configuration; OpenLog opens it as a follower (Log::Open without a key).
-#ifndef LEDGER_CORE_DATA_DIR_H_
-#define LEDGER_CORE_DATA_DIR_H_
+#ifndef LEDGER_DATADIR_DATA_DIR_H_
+#define LEDGER_DATADIR_DATA_DIR_H_
 
 #include <memory>
 #include <string>
@@ -27,12 +27,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "ledger/core/anchor.h"
+#include "ledger/datadir/anchor.h"
 #include "ledger/core/log.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/store/rocksdb_log_store.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 
 // Creates a new data directory: identity, a fresh log key, an empty store with a signed
 // checkpoint of the empty tree, and the first anchor. ALREADY_EXISTS when `dir` already holds
@@ -63,7 +63,7 @@ absl::Status InitFollowerDataDir(const std::string& dir, const std::string& orig
 absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir);
 
 // Reads <dir>/LEDGER. NOT_FOUND when absent; DATA_LOSS when malformed.
-absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir);
+absl::StatusOr<core::LogIdentity> ReadIdentity(const std::string& dir);
 
 // One process's hold on a data directory: an exclusive flock on <dir>/ledgerd.pid, which holds
 // that process's id, so that a second server on the same directory is refused with a sentence
@@ -126,13 +126,13 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir);
 // log (the Log never reads them).
 struct OpenLogOptions {
   // The Log's own options.
-  LogOptions log;
+  core::LogOptions log;
   // Verify the checksums of every SST file before serving, not only of those new or changed
   // since they were last verified (sst_verification.h).
   bool verify_all_sst_at_open = false;
   // A directory outside the data directory (another volume) that holds a second copy of the
   // checkpoint anchor, checked at start-up and kept up to date like the data directory's own
-  // (ledger/core/anchor.h). Empty: only the data directory's anchor.
+  // (ledger/datadir/anchor.h). Empty: only the data directory's anchor.
   std::string external_anchor_dir;
   // Write the anchors of each group commit's checkpoint before its callers are answered (the
   // sequencer waits for the anchor writer), instead of in the background after. Closes the
@@ -145,9 +145,9 @@ struct OpenLogOptions {
   // The RocksDB environment (tests inject faults through it). nullptr: the default.
   rocksdb::Env* env = nullptr;
 };
-absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, OpenLogOptions options);
+absl::StatusOr<std::unique_ptr<core::Log>> OpenLog(const std::string& dir, OpenLogOptions options);
 // OpenLog with `options` for the Log and the defaults of everything else.
-absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
+absl::StatusOr<std::unique_ptr<core::Log>> OpenLog(const std::string& dir, core::LogOptions options,
                                              rocksdb::Env* env = nullptr);
 
 // Opens only the store, read-only (for offline audits and reads while a server runs). Like
@@ -156,6 +156,6 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
     const std::string& dir);
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir
 
-#endif  // LEDGER_CORE_DATA_DIR_H_
+#endif  // LEDGER_DATADIR_DATA_DIR_H_

@@ -1,4 +1,4 @@
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/data_dir.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -20,12 +20,12 @@
 #include "ledger/base/logging.h"
 #include "ledger/base/file_util.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/core/sst_verification.h"
+#include "ledger/datadir/sst_verification.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/merkle/proof.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 namespace {
 
 // Part of the on-disk format: DO NOT CHANGE.
@@ -45,7 +45,7 @@ namespace {
 // returned, or the anchor's refusal naming the damage. `*dropped_tail` says which happened.
 absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreCheckingAnchor(
     const std::string& dir, store::RocksDbLogStoreOptions options,
-    const std::vector<AnchorFile>& anchors, const format::NoteVerifier& verifier,
+    const std::vector<StoredAnchor>& anchors, const format::NoteVerifier& verifier,
     bool* dropped_tail) {
   *dropped_tail = false;
   absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> strict =
@@ -95,7 +95,7 @@ absl::StatusOr<std::vector<std::string>> AnchorDirs(const std::string& dir,
 // anchor (a log behind what it signed) is left alone.
 absl::Status AnchorHeadAtStart(rocksdb::Env* env, const std::vector<std::string>& dirs,
                                const std::vector<std::optional<TreeSize>>& sizes,
-                               const Log& log) {
+                               const core::Log& log) {
   const TreeSize head_size = log.Head().tree_size;
   // An empty follower has no checkpoint to anchor until the leader's first one arrives.
   if (log.LatestCheckpoint().empty()) return absl::OkStatus();
@@ -114,9 +114,9 @@ absl::Status AnchorHeadAtStart(rocksdb::Env* env, const std::vector<std::string>
 // The size of each of `dirs`' anchors among `checked` (verified, with their checkpoints in
 // `checkpoints`) and `covered` (larger than the log, with their sizes); nullopt when none.
 std::vector<std::optional<TreeSize>> AnchorSizes(
-    const std::vector<std::string>& dirs, const std::vector<AnchorFile>& checked,
+    const std::vector<std::string>& dirs, const std::vector<StoredAnchor>& checked,
     const std::vector<format::Checkpoint>& checkpoints,
-    const std::vector<std::pair<AnchorFile, TreeSize>>& covered) {
+    const std::vector<std::pair<StoredAnchor, TreeSize>>& covered) {
   std::vector<std::optional<TreeSize>> sizes(dirs.size());
   for (size_t i = 0; i < dirs.size(); ++i) {
     for (size_t k = 0; k < checked.size(); ++k) {
@@ -136,15 +136,15 @@ std::vector<std::optional<TreeSize>> AnchorSizes(
 // known to be behind them, and will not sign anything until it holds them.
 absl::StatusOr<std::optional<format::Checkpoint>> ApplyBehindSigned(
     rocksdb::Env* env, const std::string& dir, const format::NoteVerifier& verifier,
-    const store::LogHead& head, const merkle::NodeReader& read, std::vector<AnchorFile>* anchors,
-    std::vector<std::pair<AnchorFile, TreeSize>>* covered) {
-  LEDGER_ASSIGN_OR_RETURN(std::optional<AnchorFile> record,
+    const store::LogHead& head, const merkle::NodeReader& read, std::vector<StoredAnchor>* anchors,
+    std::vector<std::pair<StoredAnchor, TreeSize>>* covered) {
+  LEDGER_ASSIGN_OR_RETURN(std::optional<StoredAnchor> record,
                           ReadAnchorFile(env, datadir::BehindSignedFile(dir)));
   if (!record.has_value()) return std::optional<format::Checkpoint>();
   if (absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(record->note, verifier);
       cp.ok() && cp->tree_size > head.tree_size) {
-    std::vector<AnchorFile> still;
-    for (AnchorFile& anchor : *anchors) {
+    std::vector<StoredAnchor> still;
+    for (StoredAnchor& anchor : *anchors) {
       absl::StatusOr<format::Checkpoint> a = format::VerifyCheckpoint(anchor.note, verifier);
       if (a.ok() && a->tree_size > head.tree_size && a->tree_size <= cp->tree_size) {
         covered->emplace_back(std::move(anchor), a->tree_size);
@@ -180,11 +180,10 @@ absl::Status BehindSignedRefusal(const std::string& dir, TreeSize log_size,
                    "restart"));
 }
 
-}  // namespace
-
-absl::Status InitDataDir(const std::string& dir, const std::string& origin,
-                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env,
-                         const std::string& external_anchor_dir) {
+// The checks both inits make before writing anything: a valid origin, an admin key, and no
+// identity in `dir` yet.
+absl::Status CheckNewIdentity(const std::string& dir, const std::string& origin,
+                              const std::vector<crypto::PublicKey>& admin_keys) {
   LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(origin));
   if (admin_keys.empty()) {
     return absl::InvalidArgumentError("at least one admin key is required");
@@ -192,6 +191,39 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   if (::access(datadir::IdentityFile(dir).c_str(), F_OK) == 0) {
     return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
   }
+  return absl::OkStatus();
+}
+
+// The identity file's lines up to the admin keys (a follower's adds its role line).
+std::string IdentityText(const std::string& origin, const crypto::PublicKey& log_public_key,
+                         const std::vector<crypto::PublicKey>& admin_keys) {
+  std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
+                                      HexEncode(crypto::AsStringView(log_public_key)), "\n");
+  for (const auto& k : admin_keys) {
+    absl::StrAppend(&identity, "admin-key ", HexEncode(crypto::AsStringView(k)), "\n");
+  }
+  return identity;
+}
+
+// Creates the empty store of `dir` (or opens the one an interrupted init left). ALREADY_EXISTS
+// when it holds a log.
+absl::Status CreateEmptyStore(const std::string& dir, rocksdb::Env* env) {
+  store::RocksDbLogStoreOptions options;
+  options.create_if_missing = true;
+  options.env = env;
+  LEDGER_ASSIGN_OR_RETURN(auto store, store::RocksDbLogStore::Open(datadir::LogDir(dir), options));
+  if (store->Head().tree_size != 0) {
+    return absl::AlreadyExistsError(absl::StrCat(datadir::LogDir(dir), " already holds a log"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status InitDataDir(const std::string& dir, const std::string& origin,
+                         const std::vector<crypto::PublicKey>& admin_keys, rocksdb::Env* env,
+                         const std::string& external_anchor_dir) {
+  LEDGER_RETURN_IF_ERROR(CheckNewIdentity(dir, origin, admin_keys));
   if (!external_anchor_dir.empty()) {
     LEDGER_RETURN_IF_ERROR(ValidateExternalAnchorDir(external_anchor_dir, dir));
     if (::access(datadir::AnchorFile(external_anchor_dir).c_str(), F_OK) == 0) {
@@ -221,23 +253,9 @@ absl::Status InitDataDir(const std::string& dir, const std::string& origin,
   if (!existing_key.ok()) {
     LEDGER_RETURN_IF_ERROR(crypto::WritePrivateKeyFile(datadir::LogKeyFile(dir), log_key));
   }
-  std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
-                                      HexEncode(crypto::AsStringView(log_key.public_key())),
-                                      "\n");
-  for (const auto& k : admin_keys) {
-    absl::StrAppend(&identity, "admin-key ", HexEncode(crypto::AsStringView(k)), "\n");
-  }
+  const std::string identity = IdentityText(origin, log_key.public_key(), admin_keys);
   // The store first, the identity last: a directory with an identity is complete.
-  store::RocksDbLogStoreOptions options;
-  options.create_if_missing = true;
-  options.env = env;
-  {
-    LEDGER_ASSIGN_OR_RETURN(auto store,
-                            store::RocksDbLogStore::Open(datadir::LogDir(dir), options));
-    if (store->Head().tree_size != 0) {
-      return absl::AlreadyExistsError(absl::StrCat(datadir::LogDir(dir), " already holds a log"));
-    }
-  }
+  LEDGER_RETURN_IF_ERROR(CreateEmptyStore(dir, env));
   LEDGER_CRASH_POINT("init-after-store");
   LEDGER_RETURN_IF_ERROR(WriteFileAtomically(datadir::IdentityFile(dir), identity));
   LEDGER_CRASH_POINT("init-after-identity");
@@ -253,33 +271,14 @@ absl::Status InitFollowerDataDir(const std::string& dir, const std::string& orig
                                  const crypto::PublicKey& log_public_key,
                                  const std::vector<crypto::PublicKey>& admin_keys,
                                  rocksdb::Env* env) {
-  LEDGER_RETURN_IF_ERROR(format::ValidateOrigin(origin));
-  if (admin_keys.empty()) {
-    return absl::InvalidArgumentError("at least one admin key is required");
-  }
-  if (::access(datadir::IdentityFile(dir).c_str(), F_OK) == 0) {
-    return absl::AlreadyExistsError(absl::StrCat(dir, " is already initialised"));
-  }
+  LEDGER_RETURN_IF_ERROR(CheckNewIdentity(dir, origin, admin_keys));
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", strerror(errno)));
   }
-  std::string identity = absl::StrCat(kIdentityHeader, "\norigin ", origin, "\nlog-key ",
-                                      HexEncode(crypto::AsStringView(log_public_key)), "\n");
-  for (const auto& k : admin_keys) {
-    absl::StrAppend(&identity, "admin-key ", HexEncode(crypto::AsStringView(k)), "\n");
-  }
-  absl::StrAppend(&identity, kFollowerRoleLine, "\n");
+  const std::string identity =
+      absl::StrCat(IdentityText(origin, log_public_key, admin_keys), kFollowerRoleLine, "\n");
   // The store first, the identity last: a directory with an identity is complete.
-  store::RocksDbLogStoreOptions options;
-  options.create_if_missing = true;
-  options.env = env;
-  {
-    LEDGER_ASSIGN_OR_RETURN(auto store,
-                            store::RocksDbLogStore::Open(datadir::LogDir(dir), options));
-    if (store->Head().tree_size != 0) {
-      return absl::AlreadyExistsError(absl::StrCat(datadir::LogDir(dir), " already holds a log"));
-    }
-  }
+  LEDGER_RETURN_IF_ERROR(CreateEmptyStore(dir, env));
   return WriteFileAtomically(datadir::IdentityFile(dir), identity);
 }
 
@@ -293,7 +292,7 @@ absl::StatusOr<bool> IsFollowerDataDir(const std::string& dir) {
   return false;
 }
 
-absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir) {
+absl::StatusOr<core::LogIdentity> ReadIdentity(const std::string& dir) {
   std::ifstream in(datadir::IdentityFile(dir));
   if (!in) {
     return absl::NotFoundError(absl::StrCat(datadir::IdentityFile(dir), " not found: is ", dir,
@@ -306,7 +305,7 @@ absl::StatusOr<LogIdentity> ReadIdentity(const std::string& dir) {
     return absl::DataLossError(
         absl::StrCat(datadir::IdentityFile(dir), " does not start with \"", kIdentityHeader, "\""));
   }
-  LogIdentity id;
+  core::LogIdentity id;
   bool have_log_key = false;
   for (size_t i = 1; i < lines.size(); ++i) {
     absl::string_view line = lines[i];
@@ -375,7 +374,7 @@ absl::StatusOr<uint64_t> FreeBytes(const std::string& dir) {
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
-absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions options,
+absl::StatusOr<std::unique_ptr<core::Log>> OpenLog(const std::string& dir, core::LogOptions options,
                                              rocksdb::Env* env) {
   OpenLogOptions open_options;
   open_options.log = std::move(options);
@@ -383,11 +382,12 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, LogOptions 
   return OpenLog(dir, std::move(open_options));
 }
 
-absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, OpenLogOptions open_options) {
-  LogOptions& options = open_options.log;
+absl::StatusOr<std::unique_ptr<core::Log>> OpenLog(const std::string& dir,
+                                                   OpenLogOptions open_options) {
+  core::LogOptions& options = open_options.log;
   rocksdb::Env* const env = open_options.env;
   if (!options.free_bytes) options.free_bytes = [dir] { return FreeBytes(dir); };
-  LEDGER_ASSIGN_OR_RETURN(LogIdentity identity, ReadIdentity(dir));
+  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, ReadIdentity(dir));
   LEDGER_ASSIGN_OR_RETURN(const bool follower, IsFollowerDataDir(dir));
   std::optional<crypto::Ed25519PrivateKey> key;  // none on a follower
   if (!follower && !open_options.open_without_log_key) {
@@ -396,7 +396,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, OpenLogOpti
   const format::NoteVerifier verifier{identity.origin, identity.log_public_key};
   LEDGER_ASSIGN_OR_RETURN(const std::vector<std::string> anchor_dirs,
                           AnchorDirs(dir, open_options.external_anchor_dir));
-  LEDGER_ASSIGN_OR_RETURN(const std::vector<AnchorFile> anchors, ReadAnchors(env, anchor_dirs));
+  LEDGER_ASSIGN_OR_RETURN(const std::vector<StoredAnchor> anchors, ReadAnchors(env, anchor_dirs));
   store::RocksDbLogStoreOptions store_options;
   store_options.env = env;
   bool dropped_tail = false;
@@ -430,8 +430,8 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, OpenLogOpti
   const store::RocksDbLogStore* raw = store.get();
   const store::LogHead head = raw->Head();
   const merkle::NodeReader read = [raw](merkle::NodeId id) { return raw->GetNode(id); };
-  std::vector<AnchorFile> to_check = anchors;
-  std::vector<std::pair<AnchorFile, TreeSize>> covered;
+  std::vector<StoredAnchor> to_check = anchors;
+  std::vector<std::pair<StoredAnchor, TreeSize>> covered;
   LEDGER_ASSIGN_OR_RETURN(
       const std::optional<format::Checkpoint> behind_signed,
       ApplyBehindSigned(env, dir, verifier, head, read, &to_check, &covered));
@@ -459,8 +459,8 @@ absl::StatusOr<std::unique_ptr<Log>> OpenLog(const std::string& dir, OpenLogOpti
     if (inline_anchor) writer->Flush();  // on the sequencer: before the callers are answered
   };
   LEDGER_ASSIGN_OR_RETURN(
-      std::unique_ptr<Log> log,
-      Log::Open(std::move(store), std::move(identity), std::move(key), std::move(options)));
+      std::unique_ptr<core::Log> log,
+      core::Log::Open(std::move(store), std::move(identity), std::move(key), std::move(options)));
   LEDGER_RETURN_IF_ERROR(AnchorHeadAtStart(env, anchor_dirs, sizes, *log));
   return log;
 }
@@ -469,8 +469,8 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
     const std::string& dir) {
   store::RocksDbLogStoreOptions options;
   options.read_only = true;
-  absl::StatusOr<LogIdentity> identity = ReadIdentity(dir);
-  absl::StatusOr<std::vector<AnchorFile>> anchors = ReadAnchors(nullptr, {dir});
+  absl::StatusOr<core::LogIdentity> identity = ReadIdentity(dir);
+  absl::StatusOr<std::vector<StoredAnchor>> anchors = ReadAnchors(nullptr, {dir});
   if (!identity.ok() || !anchors.ok()) {
     return store::RocksDbLogStore::Open(datadir::LogDir(dir), options);
   }
@@ -479,4 +479,4 @@ absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> OpenStoreReadOnly(
                                  {identity->origin, identity->log_public_key}, &dropped_tail);
 }
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir

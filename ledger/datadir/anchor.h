@@ -25,8 +25,8 @@
 //
 // Files go through a rocksdb::Env's FileSystem so that the fault-injecting file system of the
 // reliability tests reaches them too; foreign errors are converted by store::FromRocksDbStatus.
-#ifndef LEDGER_CORE_ANCHOR_H_
-#define LEDGER_CORE_ANCHOR_H_
+#ifndef LEDGER_DATADIR_ANCHOR_H_
+#define LEDGER_DATADIR_ANCHOR_H_
 
 #include <optional>
 #include <string>
@@ -44,7 +44,7 @@
 #include "ledger/store/log_store.h"
 #include "rocksdb/env.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 
 // Error reasons of a start-up refused by the anchor (FAILED_PRECONDITION). ledgerd exits 4.
 inline constexpr absl::string_view kReasonLogBehindAnchor = "LOG_BEHIND_ANCHOR";
@@ -61,7 +61,7 @@ bool IsAnchorRefusal(const absl::Status& status);
 absl::StatusOr<std::optional<std::string>> ReadAnchor(rocksdb::Env* env, const std::string& dir);
 
 // One anchor file as read from disk: its path and its content (a signed checkpoint note, or not).
-struct AnchorFile {
+struct StoredAnchor {
   std::string path;
   std::string note;
 };
@@ -69,12 +69,12 @@ struct AnchorFile {
 // Reads the anchor file at `path` (e.g. datadir::AnchorFile(dir) or a copy kept elsewhere).
 // nullopt when there is none; DATA_LOSS when it is larger than any anchor; the storage error
 // otherwise.
-absl::StatusOr<std::optional<AnchorFile>> ReadAnchorFile(rocksdb::Env* env,
+absl::StatusOr<std::optional<StoredAnchor>> ReadAnchorFile(rocksdb::Env* env,
                                                          const std::string& path);
 
 // Reads the anchors of `dirs` (datadir::AnchorFile of each), skipping those that have none. The
 // first storage error otherwise.
-absl::StatusOr<std::vector<AnchorFile>> ReadAnchors(rocksdb::Env* env,
+absl::StatusOr<std::vector<StoredAnchor>> ReadAnchors(rocksdb::Env* env,
                                                     const std::vector<std::string>& dirs);
 
 // Checks that `anchor_dir` may hold the external anchor of data directory `data_dir`: it must
@@ -123,7 +123,7 @@ absl::Status WriteAnchors(rocksdb::Env* env, const std::vector<std::string>& dir
 // its root. Returns the verified checkpoints, in the order of `anchors`; the first error (as
 // CheckAnchor's) otherwise.
 absl::StatusOr<std::vector<format::Checkpoint>> CheckAnchors(
-    const std::vector<AnchorFile>& anchors, const format::NoteVerifier& verifier,
+    const std::vector<StoredAnchor>& anchors, const format::NoteVerifier& verifier,
     const store::LogHead& head, const merkle::NodeReader& read);
 
 // Keeps the anchors of one data directory (its own and any external one) up to date from a background thread, so that group
@@ -180,6 +180,6 @@ class AnchorWriter {
   std::thread thread_;
 };
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir
 
-#endif  // LEDGER_CORE_ANCHOR_H_
+#endif  // LEDGER_DATADIR_ANCHOR_H_

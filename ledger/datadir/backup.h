@@ -9,14 +9,14 @@
 // A restore copies a backup into a new data directory and checks it against what the log has
 // signed since: the restored directory's anchor, and the external anchor (anchor.h), which a
 // restore does not roll back. When the external anchor is larger than the restored log, the
-// restore records that in <dir>/behind-signed.checkpoint (data_dir.h) and core::OpenLog
+// restore records that in <dir>/behind-signed.checkpoint (data_dir.h) and datadir::OpenLog
 // then serves reads but refuses appends (FAILED_PRECONDITION, reason LOG_BEHIND_SIGNED) until
 // the log holds that checkpoint's size with its root again -- for example after a restore
 // that takes the missing entries from a follower's database (RestoreOptions::db_from), which
 // holds the same entries and this log's signed checkpoints. The log therefore never signs a
 // second checkpoint for a size it has signed already.
-#ifndef LEDGER_CORE_BACKUP_H_
-#define LEDGER_CORE_BACKUP_H_
+#ifndef LEDGER_DATADIR_BACKUP_H_
+#define LEDGER_DATADIR_BACKUP_H_
 
 #include <optional>
 #include <string>
@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/base/types.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 
 struct BackupResult {
   TreeSize tree_size = 0;  // of the backup
@@ -67,6 +67,6 @@ struct RestoreResult {
 // DATA_LOSS when an anchor does not verify; the storage error otherwise.
 absl::StatusOr<RestoreResult> RestoreDataDir(const RestoreOptions& options);
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir
 
-#endif  // LEDGER_CORE_BACKUP_H_
+#endif  // LEDGER_DATADIR_BACKUP_H_

@@ -1,4 +1,4 @@
-#include "ledger/core/sst_verification.h"
+#include "ledger/datadir/sst_verification.h"
 
 #include <sys/stat.h>
 
@@ -15,11 +15,12 @@
 #include "ledger/base/logging.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/sha256.h"
+#include "ledger/datadir/env_files.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/store/rocksdb_status.h"
 #include "rocksdb/file_system.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 namespace {
 
 // Part of the on-disk layout of a data directory: DO NOT CHANGE.
@@ -30,10 +31,6 @@ constexpr uint64_t kMaxRecordBytes = 16 << 20;
 // same coarse clock tick as the stat taken before reading it could leave its times unchanged
 // (git's "racily clean" files).
 constexpr int64_t kRacyNanos = 2'000'000'000;
-
-rocksdb::FileSystem* FileSystemOf(rocksdb::Env* env) {
-  return (env != nullptr ? env : rocksdb::Env::Default())->GetFileSystem().get();
-}
 
 std::string BaseName(const std::string& path) {
   const size_t slash = path.rfind('/');
@@ -169,25 +166,9 @@ absl::Status VerifiedSstRecord::Save(rocksdb::Env* env, const std::string& dir) 
   const std::string path = datadir::VerifiedSstRecordFile(dir);
   const std::string tmp = path + ".tmp";
   const std::string text = Serialize();
-  const rocksdb::IOOptions io;
-  {
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
-        fs->NewWritableFile(tmp, rocksdb::FileOptions(), &file, nullptr),
-        absl::StrCat("creating ", tmp)));
-    rocksdb::IOStatus s = file->Append(rocksdb::Slice(text), io, nullptr);
-    if (s.ok()) s = file->Fsync(io, nullptr);
-    const rocksdb::IOStatus closed = file->Close(io, nullptr);
-    if (s.ok()) s = closed;
-    LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(s, absl::StrCat("writing ", tmp)));
-  }
-  LEDGER_RETURN_IF_ERROR(store::FromRocksDbStatus(
-      fs->RenameFile(tmp, path, io, nullptr), absl::StrCat("renaming ", tmp, " to ", path)));
-  std::unique_ptr<rocksdb::FSDirectory> directory;
-  rocksdb::IOStatus s = fs->NewDirectory(dir, io, &directory, nullptr);
-  if (s.ok()) s = directory->Fsync(io, nullptr);
-  if (directory != nullptr) directory->Close(io, nullptr).PermitUncheckedError();
-  return store::FromRocksDbStatus(s, absl::StrCat("syncing directory ", dir));
+  LEDGER_RETURN_IF_ERROR(WriteSyncedFile(fs, tmp, text));
+  LEDGER_RETURN_IF_ERROR(RenameFile(fs, tmp, path));
+  return SyncDirectory(fs, dir);
 }
 
 absl::StatusOr<SstVerificationResult> VerifySstFiles(rocksdb::Env* env, const std::string& dir,
@@ -313,4 +294,4 @@ bool SstScrubber::Pass() {
   return true;
 }
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir

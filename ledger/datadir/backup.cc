@@ -1,4 +1,4 @@
-#include "ledger/core/backup.h"
+#include "ledger/datadir/backup.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,15 +13,15 @@
 #include "ledger/base/error.h"
 #include "ledger/base/file_util.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/core/anchor.h"
-#include "ledger/core/data_dir.h"
+#include "ledger/datadir/anchor.h"
+#include "ledger/datadir/data_dir.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "rocksdb/utilities/checkpoint.h"
 
-namespace ledger::core {
+namespace ledger::datadir {
 namespace {
 
 namespace fs = std::filesystem;
@@ -115,18 +115,18 @@ absl::StatusOr<BackupResult> BackupInto(const std::string& dir, const std::strin
 // records datadir::BehindSignedFile(staging) when the external anchor is larger than the log.
 absl::StatusOr<RestoreResult> CheckRestored(const RestoreOptions& options,
                                             const std::string& staging) {
-  LEDGER_ASSIGN_OR_RETURN(LogIdentity identity, ReadIdentity(staging));
+  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity identity, ReadIdentity(staging));
   const format::NoteVerifier verifier{identity.origin, identity.log_public_key};
   LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<store::RocksDbLogStore> store,
                           OpenStoreReadOnly(staging));
   const store::LogHead head = store->Head();
   const store::RocksDbLogStore* raw = store.get();
   const merkle::NodeReader read = [raw](merkle::NodeId id) { return raw->GetNode(id); };
-  LEDGER_ASSIGN_OR_RETURN(std::vector<AnchorFile> own, ReadAnchors(nullptr, {staging}));
+  LEDGER_ASSIGN_OR_RETURN(std::vector<StoredAnchor> own, ReadAnchors(nullptr, {staging}));
   LEDGER_RETURN_IF_ERROR(CheckAnchors(own, verifier, head, read).status());
   RestoreResult result{head.tree_size, std::nullopt};
   if (options.external_anchor_dir.empty()) return result;
-  LEDGER_ASSIGN_OR_RETURN(std::vector<AnchorFile> external,
+  LEDGER_ASSIGN_OR_RETURN(std::vector<StoredAnchor> external,
                           ReadAnchors(nullptr, {options.external_anchor_dir}));
   if (external.empty()) return result;
   absl::StatusOr<format::Checkpoint> signed_cp =
@@ -143,8 +143,8 @@ absl::StatusOr<RestoreResult> CheckRestored(const RestoreOptions& options,
 }
 
 absl::Status CheckSameLog(const std::string& backup, const std::string& db_from) {
-  LEDGER_ASSIGN_OR_RETURN(LogIdentity ours, ReadIdentity(backup));
-  LEDGER_ASSIGN_OR_RETURN(LogIdentity theirs, ReadIdentity(db_from));
+  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity ours, ReadIdentity(backup));
+  LEDGER_ASSIGN_OR_RETURN(core::LogIdentity theirs, ReadIdentity(db_from));
   if (ours.origin != theirs.origin || ours.log_public_key != theirs.log_public_key) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--db-from ", db_from, " holds the log ",
@@ -222,4 +222,4 @@ absl::StatusOr<RestoreResult> RestoreDataDir(const RestoreOptions& options) {
   return result;
 }
 
-}  // namespace ledger::core
+}  // namespace ledger::datadir
