@@ -57,7 +57,8 @@ echo "cluster-bench: single node" >&2
 echo "cluster-bench: 3 nodes, quorum 2 (etcd $endpoints)" >&2
 "$INGEST_BENCH" --ledgerd="$LEDGERD" --work-dir="$work/cluster" "${modes[@]}" \
   --cluster="$endpoints" --out="$out/cluster.json" > /dev/null
-python3 - "$out/single.json" "$out/cluster.json" <<'EOF'
+grep -h '"cluster: publisher stats"' "$work/cluster/ledgerd.log" > "$out/publisher.json" || true
+python3 - "$out/single.json" "$out/cluster.json" "$out/publisher.json" <<'EOF'
 import json, os, sys
 single, cluster = (json.load(open(p)) for p in sys.argv[1:3])
 rate = lambda d, n: next(m["events_per_s"] for m in d["modes"] if m["name"] == n)
@@ -67,5 +68,21 @@ for name, label in (("batch@8", "AppendBatch@8"), ("signed-batch@8", "AppendSign
     s, c = rate(single, name), rate(cluster, name)
     print("%-20s single %8.0f ev/s   quorum %8.0f ev/s   ratio %.2fx   p50 latency %s -> %s us" %
           (label, s, c, c / s, round(lat(single, name).get("p50_us", 0)), round(lat(cluster, name).get("p50_us", 0))))
+    ms, mc = (next(m for m in d["modes"] if m["name"] == name) for d in (single, cluster))
+    print("%-20s CPU us/event: single ledgerd %.0f (+%.0f deferred); cluster leader %.0f "
+          "(+%.0f deferred) + both followers %.0f; machine busy %.0f%% / %.0f%%" %
+          ("", ms["cpu"]["server_cpu_us_per_event"], ms["deferred_server_cpu_s"] * 1e6 / ms["events"],
+           mc["cpu"]["server_cpu_us_per_event"], mc["deferred_server_cpu_s"] * 1e6 / mc["events"],
+           mc.get("cluster_followers_cpu_us_per_event", 0),
+           100 * ms["cpu"]["machine_busy_s"] / ms["cpu"]["machine_cores"] / ms["cpu"]["wall_s"],
+           100 * mc["cpu"]["machine_busy_s"] / mc["cpu"]["machine_cores"] / mc["cpu"]["wall_s"]))
+try:
+    p = json.loads(open(sys.argv[3]).read().strip().splitlines()[-1])
+    print("leader's publications (whole run): %s covering %s entries; commit -> quorum held "
+          "mean %.1f ms (max %.1f); fenced etcd Txn mean %.1f ms (max %.1f)" %
+          (p["publications"], p["entries"], float(p["quorum_ms_mean"]), float(p["quorum_ms_max"]),
+           float(p["txn_ms_mean"]), float(p["txn_ms_max"])))
+except (IndexError, KeyError, ValueError):
+    print("leader's publisher stats: not found in its log")
 EOF
 echo "cluster-bench: JSON in $out" >&2

@@ -623,6 +623,8 @@ int Ingest(const Flags& flags) {
   }
 
   WaitIdle(server.pid);
+  double followers_cpu_mark = 0;
+  for (pid_t pid : cluster_followers) followers_cpu_mark += ProcessCpuSeconds(pid);
   nlohmann::json modes = nlohmann::json::array();
   // ledgerd's threads at the start and the end of the mode being measured.
   std::map<int, ThreadCpu> threads_a, threads_b;
@@ -635,6 +637,12 @@ int Ingest(const Flags& flags) {
     // here, so that it is not charged to the next mode, and reported.
     const auto [deferred_s, deferred_cpu] = WaitIdle(server.pid);
     lag->Stop();
+    // A cluster's followers: their CPU since the previous mode ended (their replication,
+    // verification, views; counted in "other" too).
+    double followers_cpu = 0;
+    for (pid_t pid : cluster_followers) followers_cpu += ProcessCpuSeconds(pid);
+    const double followers_delta = followers_cpu - followers_cpu_mark;
+    followers_cpu_mark = followers_cpu;
     nlohmann::json m = {{"kind", kind},
                         {"name", absl::StrCat(kind, "@", concurrency)},
                         {"concurrency", concurrency},
@@ -656,6 +664,10 @@ int Ingest(const Flags& flags) {
                         {"deferred_s", deferred_s},
                         {"deferred_server_cpu_s", deferred_cpu},
                         {"view_lag", lag->Json()}};
+    if (!cluster_followers.empty()) {
+      m["cluster_followers_cpu_s"] = followers_delta;
+      if (r.events > 0) m["cluster_followers_cpu_us_per_event"] = followers_delta * 1e6 / r.events;
+    }
     if (r.events > 0) {
       m["server_cpu_us_per_event_with_deferred"] =
           (b.server_s - a.server_s + deferred_cpu) * 1e6 / r.events;

@@ -571,6 +571,7 @@ class ClusterRoles {
   void Stop() {
     {
       absl::MutexLock lock(&mu_);
+      if (stopping_) return;  // the node may be gone by the second call (the destructor's)
       stopping_ = true;
     }
     if (thread_.joinable()) thread_.join();
@@ -737,7 +738,7 @@ int Serve(ServeFlags flags) {
   log_options.on_checkpoint = [&view_updater, &cluster_commits](const std::string&,
                                                                  ledger::TreeSize size) {
     if (ledger::views::ViewUpdater* u = view_updater.load()) u->Notify(size);
-    if (ledger::cluster::ClusterNode* c = cluster_commits.load()) c->NotifyCommit();
+    if (ledger::cluster::ClusterNode* c = cluster_commits.load()) c->NotifyCommit(size);
   };
   open_options.open_without_log_key = !flags.cluster.empty();
   log_options.min_free_bytes = flags.min_free_bytes;
@@ -1146,6 +1147,17 @@ int Serve(ServeFlags flags) {
   updater.Stop();   // Before the log: the updater reads its store.
   scrubber.reset();  // Before the log: it reads the store and may stop appends.
   cluster_commits.store(nullptr);
+  if (cluster_node != nullptr) {
+    const ledger::cluster::ClusterNode::PublisherStats st = cluster_node->publisher_stats();
+    const double n = std::max<double>(1, static_cast<double>(st.publications));
+    ledger::LogEvent(ledger::LogLevel::kInfo, "cluster: publisher stats",
+                     {{"publications", std::to_string(st.publications)},
+                      {"entries", std::to_string(st.entries)},
+                      {"quorum_ms_mean", absl::StrCat(st.quorum_ms_total / n)},
+                      {"quorum_ms_max", absl::StrCat(st.quorum_ms_max)},
+                      {"txn_ms_mean", absl::StrCat(st.txn_ms_total / n)},
+                      {"txn_ms_max", absl::StrCat(st.txn_ms_max)}});
+  }
   cluster_node.reset();  // Revokes the lease: the next leader need not wait for it to expire.
   log->reset();     // Drains the sequencer.
   ledger::LogEvent(ledger::LogLevel::kInfo, "stopped");

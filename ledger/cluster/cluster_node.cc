@@ -148,10 +148,28 @@ absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
   }
   const std::string value = absl::StrCat(options_.node_id, " ", options_.advertise);
   const absl::Time deadline = absl::Now() + wait;
+  // The most advanced eligible node campaigns first: a node holding fewer entries beyond the
+  // published checkpoint waits kCampaignStep per entry it lacks (up to kCampaignSteps), so
+  // that the other followers' logs are prefixes of the winner's. Had a shorter log won, every
+  // longer one would conflict with the new leader's next entries and set itself aside (a full
+  // re-replication, during which the quorum may lack it). Liveness only: eligibility decides
+  // safety.
+  const TreeSize beyond = log.Head().tree_size - std::min(log.Head().tree_size, PublishedSize());
+  const absl::Time campaign_at =
+      absl::Now() + kCampaignStep * static_cast<int64_t>(
+                                        kCampaignSteps - std::min<TreeSize>(beyond, kCampaignSteps));
   absl::Status last;
   while (true) {
     std::optional<KeyValue> current;
-    if (eligible) {
+    if (eligible && absl::Now() < campaign_at) {
+      absl::StatusOr<std::optional<KeyValue>> r = etcd_->Get(LeaderKey());
+      if (r.ok() && r->has_value()) current = *r;
+      if (!r.ok()) last = r.status();
+      if (!current.has_value()) {
+        absl::SleepFor(std::min(absl::Milliseconds(10), campaign_at - absl::Now()));
+        continue;
+      }
+    } else if (eligible) {
       absl::StatusOr<EtcdClient::CreateResult> r =
           etcd_->CreateIfAbsent(LeaderKey(), value, lease);
       if (r.ok() && r->created) {
@@ -240,6 +258,7 @@ void ClusterNode::StartLeading(core::Log* log) {
     // Reports from an earlier term (to another leader's followers' ids) count no more: each
     // follower reports again once it verified its log against this leader.
     follower_sizes_.clear();
+    commits_.clear();
     leading_ = true;
     ++term_;
   }
@@ -278,9 +297,15 @@ void ClusterNode::RecordFollower(const std::string& follower_id, TreeSize size) 
   changed_ = true;
 }
 
-void ClusterNode::NotifyCommit() {
+void ClusterNode::NotifyCommit(TreeSize size) {
   absl::MutexLock lock(&mu_);
   changed_ = true;
+  if (leading_ && commits_.size() < 100000) commits_.emplace_back(size, absl::Now());
+}
+
+ClusterNode::PublisherStats ClusterNode::publisher_stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
 }
 
 absl::Status ClusterNode::AwaitPublished(TreeSize size, std::string* note) {
@@ -350,7 +375,9 @@ void ClusterNode::PublisherLoop() {
     if (held <= published) continue;
     absl::StatusOr<std::string> note = log->CheckpointAt(held);
     if (!note.ok()) continue;  // not a group-commit boundary: wait for the next report
+    const absl::Time txn_start = absl::Now();
     absl::StatusOr<bool> put = etcd_->PutIfGuard(LeaderKey(), token, CheckpointKey(), *note);
+    const absl::Time txn_end = absl::Now();
     if (!put.ok()) {
       const int64_t now = absl::ToUnixMicros(absl::Now());
       if (now - last_warning > 1000000) {
@@ -371,6 +398,24 @@ void ClusterNode::PublisherLoop() {
       LogEvent(LogLevel::kError, "deposed: the fenced publish of a checkpoint was refused",
                {{"tree_size", std::to_string(held)}, {"token", std::to_string(token)}});
       return;
+    }
+    // Stats: the oldest commit this publication covers waited from its commit to txn_start.
+    std::optional<absl::Time> oldest;
+    while (!commits_.empty() && commits_.front().first <= held) {
+      if (!oldest.has_value() && commits_.front().first > published) {
+        oldest = commits_.front().second;
+      }
+      commits_.pop_front();
+    }
+    ++stats_.publications;
+    stats_.entries += held - published;
+    const double txn_ms = absl::ToDoubleMilliseconds(txn_end - txn_start);
+    stats_.txn_ms_total += txn_ms;
+    stats_.txn_ms_max = std::max(stats_.txn_ms_max, txn_ms);
+    if (oldest.has_value()) {
+      const double quorum_ms = absl::ToDoubleMilliseconds(txn_start - *oldest);
+      stats_.quorum_ms_total += quorum_ms;
+      stats_.quorum_ms_max = std::max(stats_.quorum_ms_max, quorum_ms);
     }
     published_size_ = held;
     published_note_ = *note;

@@ -34,6 +34,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -60,6 +61,10 @@ inline constexpr absl::string_view kClusterFollowerPrefix = "cluster:";
 inline constexpr int kMaxClusterNodes = 15;
 inline constexpr int kMinLeaseTtlSeconds = 2;
 inline constexpr int kMaxLeaseTtlSeconds = 60;
+// Decide's campaign order (see there): the delay per entry a node holds fewer beyond the
+// published checkpoint, and the largest number of such entries it distinguishes.
+inline constexpr absl::Duration kCampaignStep = absl::Milliseconds(25);
+inline constexpr int64_t kCampaignSteps = 8;
 
 struct ClusterOptions {
   std::string etcd_endpoints;  // --cluster
@@ -115,8 +120,19 @@ class ClusterNode {
   // A follower's report (FollowerTable::SetOnRecord). Counts only ids kClusterFollowerPrefix +
   // a node id other than ours.
   void RecordFollower(const std::string& follower_id, TreeSize size);
-  // Leader: the log committed (LogOptions::on_checkpoint): wakes the publisher.
-  void NotifyCommit();
+  // Leader: the log committed up to `size` (LogOptions::on_checkpoint): wakes the publisher.
+  void NotifyCommit(TreeSize size);
+  // Where a leader's acknowledgements wait (for bench/cluster_bench.sh and the logs), over
+  // every term of this process: `quorum` is, per publication, from the commit of the oldest
+  // entry it covers to the moment a quorum held it (the follower round trip: replicate,
+  // verify, fsync, report); `txn` is the fenced etcd transaction that publishes it.
+  struct PublisherStats {
+    uint64_t publications = 0;
+    uint64_t entries = 0;  // entries covered by them
+    double quorum_ms_total = 0, quorum_ms_max = 0;
+    double txn_ms_total = 0, txn_ms_max = 0;
+  };
+  PublisherStats publisher_stats() const;
   // Leader: waits until a checkpoint of at least `size` is published by this node in its
   // current term (between StartLeading and StopLeading); its note in `note`. UNAVAILABLE
   // (reason QUORUM_TIMEOUT) after ack_timeout, or (reason NOT_LEADER) when this node does not
@@ -162,6 +178,9 @@ class ClusterNode {
   int64_t leader_create_revision_ ABSL_GUARDED_BY(mu_) = 0;  // the key we follow or hold
   int64_t leader_mod_revision_ ABSL_GUARDED_BY(mu_) = 0;
   core::Log* log_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // Commits not yet published: (size, when), for PublisherStats.
+  std::deque<std::pair<TreeSize, absl::Time>> commits_ ABSL_GUARDED_BY(mu_);
+  PublisherStats stats_ ABSL_GUARDED_BY(mu_);
 
   std::thread publisher_;
   std::thread monitor_;

@@ -2,8 +2,8 @@
 """Jepsen-style test of ledgerd's cluster mode (docs/reliability.md, "Cluster failover").
 
 Starts 3 etcd members and 3 ledgerd nodes (--cluster) on loopback, each node under a supervisor
-that starts it again whenever it exits (as systemd's Restart=always would: a node whose role
-changes exits 75). Concurrent appenders submit events with unique ids to whichever node they
+that starts it again whenever it exits (as systemd's Restart=always would: roles change within
+the process, but a node exits 75 to set a conflicting log aside, and kill -9 ends it). Concurrent appenders submit events with unique ids to whichever node they
 believe leads (following the leader hint a follower's refusal carries, else trying the others),
 retrying an unanswered event with the SAME id. A nemesis meanwhile, in rotation:
   kill      kill -9 the leader;
