@@ -470,7 +470,7 @@ int JoinCluster(ServeFlags* flags, absl::StatusOr<std::unique_ptr<ledger::core::
     return usage ? kExitUsage : ledger::cluster::kExitRoleChanged;
   }
   *node = *std::move(joined);
-  auto role = (*node)->Decide(***log, absl::Seconds(30));
+  auto role = (*node)->Decide(***log, absl::Seconds(30), /*serving=*/false);
   if (!role.ok()) {
     const bool forked = ledger::ErrorReason(role.status()) == ledger::reason::kLogForkedFromPublished;
     ledger::LogEvent(ledger::LogLevel::kError,

@@ -133,7 +133,7 @@ absl::StatusOr<bool> ClusterNode::HoldsPublished(const core::Log& log) {
 }
 
 absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
-                                                      absl::Duration wait) {
+                                                      absl::Duration wait, bool serving) {
   LEDGER_RETURN_IF_ERROR(RenewLeaseIfLost());
   {
     absl::MutexLock lock(&mu_);
@@ -152,21 +152,28 @@ absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
   // published checkpoint waits kCampaignStep per entry it lacks (up to kCampaignSteps), so
   // that the other followers' logs are prefixes of the winner's. Had a shorter log won, every
   // longer one would conflict with the new leader's next entries and set itself aside (a full
-  // re-replication, during which the quorum may lack it). Liveness only: eligibility decides
-  // safety.
+  // re-replication, during which the quorum may lack it). A node that is not serving yet (a
+  // process starting, e.g. a killed leader restarted at once) comes after every serving one:
+  // clients could not reach it for a while. Liveness only: eligibility decides safety.
+  // The delay runs from the moment this node sees no leader key.
   const TreeSize beyond = log.Head().tree_size - std::min(log.Head().tree_size, PublishedSize());
-  const absl::Time campaign_at =
-      absl::Now() + kCampaignStep * static_cast<int64_t>(
-                                        kCampaignSteps - std::min<TreeSize>(beyond, kCampaignSteps));
+  const absl::Duration campaign_delay =
+      kCampaignStep * static_cast<int64_t>(kCampaignSteps -
+                                           std::min<TreeSize>(beyond, kCampaignSteps) +
+                                           (serving ? 0 : kCampaignSteps + 1));
+  std::optional<absl::Time> campaign_at;
   absl::Status last;
   while (true) {
     std::optional<KeyValue> current;
-    if (eligible && absl::Now() < campaign_at) {
+    if (eligible && (!campaign_at.has_value() || absl::Now() < *campaign_at)) {
       absl::StatusOr<std::optional<KeyValue>> r = etcd_->Get(LeaderKey());
       if (r.ok() && r->has_value()) current = *r;
       if (!r.ok()) last = r.status();
-      if (!current.has_value()) {
-        absl::SleepFor(std::min(absl::Milliseconds(10), campaign_at - absl::Now()));
+      if (r.ok() && !current.has_value()) {
+        if (!campaign_at.has_value()) campaign_at = absl::Now() + campaign_delay;
+        if (absl::Now() < *campaign_at) {
+          absl::SleepFor(std::min(absl::Milliseconds(10), *campaign_at - absl::Now()));
+        }
         continue;
       }
     } else if (eligible) {

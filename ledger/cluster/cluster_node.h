@@ -98,8 +98,9 @@ class ClusterNode {
   // Otherwise (or when another node holds the key) returns the current leader, waiting up to
   // `wait` for one to appear. UNAVAILABLE when etcd cannot be reached or no leader appears;
   // FAILED_PRECONDITION (reason LOG_FORKED_FROM_PUBLISHED) when the log has another root at the
-  // published size: this node must not serve.
-  absl::StatusOr<Role> Decide(const core::Log& log, absl::Duration wait);
+  // published size: this node must not serve. Campaign order: the node holding the most
+  // entries beyond the published checkpoint first, nodes not `serving` yet (starting) last.
+  absl::StatusOr<Role> Decide(const core::Log& log, absl::Duration wait, bool serving = true);
 
   // Whether `log` holds the published checkpoint's size with its root (re-read from etcd).
   // OK(true/false), or an error reaching etcd.
