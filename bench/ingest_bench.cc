@@ -25,6 +25,10 @@
 // After the modes: ledgerd's resident memory (VmRSS, VmHWM), the data directory's size on disk
 // and per entry.
 //
+// --cluster=ETCD_ENDPOINTS: the same, against a 3-node cluster (ledgerd serve --cluster, quorum
+// 2 of 3; etcd is the caller's, bench/cluster_bench.sh starts it): the measured node is started
+// first (it wins the election), the two followers after it, all on this machine.
+//
 //   ingest_bench --ledgerd=PATH --work-dir=DIR --serve-existing=DATA_DIR [--seconds=3]
 //                [--clients=8] [--settle-limit=600]
 //
@@ -46,7 +50,10 @@
 // streams appends into the leader at full speed for --seconds while sampling both tree sizes
 // every ~10 ms: the steady lag in entries and in milliseconds (leader reports a size -> follower
 // first reports it).
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -103,14 +110,31 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int id) {
   return channel;
 }
 
+// A TCP port on 127.0.0.1 nothing listens on now (the kernel's choice for port 0).
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    Die("cannot pick a free port");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
 Server StartLedgerd(const std::string& ledgerd, const std::string& data_dir,
-                    const std::string& work_dir, const std::vector<std::string>& extra = {}) {
+                    const std::string& work_dir, const std::vector<std::string>& extra = {},
+                    const std::string& listen = "127.0.0.1:0") {
   const std::string port_file = work_dir + "/ledgerd.port";
   std::filesystem::remove(port_file);
   Server s;
   const auto start = SteadyClock::now();
   std::vector<std::string> argv = {ledgerd,        "serve",       "--data-dir", data_dir,
-                                   "--listen",     "127.0.0.1:0", "--port-file", port_file};
+                                   "--listen",     listen,        "--port-file", port_file};
   argv.insert(argv.end(), extra.begin(), extra.end());
   s.pid = Spawn(argv, work_dir + "/ledgerd.log");
   WriteFile(work_dir + "/ledgerd.pid", absl::StrCat(s.pid, "\n"));
@@ -541,7 +565,45 @@ int Ingest(const Flags& flags) {
   // --ledgerd-args="--a=1 --b=2": more `ledgerd serve` options (to compare settings).
   std::vector<std::string> serve_args =
       absl::StrSplit(flags.Str("ledgerd-args", ""), ' ', absl::SkipEmpty());
-  Server server = StartLedgerd(ledgerd, data_dir, work, serve_args);
+  // --cluster=ETCD_ENDPOINTS: three nodes in cluster mode (copies of the initialised data
+  // directory: one log key), this one started first so that it wins the election and is the
+  // one measured; appends are acknowledged once a quorum (2 of 3) holds them. The other two
+  // are followers started here (their CPU counts as "other" in the figures).
+  const std::string cluster = flags.Str("cluster", "");
+  std::string listen = "127.0.0.1:0";
+  std::vector<pid_t> cluster_followers;
+  std::vector<std::pair<std::string, std::string>> cluster_nodes;  // data dir, address
+  const std::string prefix = absl::StrCat("/bench/", getpid(), "-", time(nullptr), "/");
+  auto node_args = [&](size_t i) {
+    return std::vector<std::string>{"--cluster",       cluster,
+                                    "--cluster-prefix", prefix,
+                                    "--node-id",       absl::StrCat("n", i + 1),
+                                    "--advertise",     cluster_nodes[i].second,
+                                    "--cluster-nodes", "3",
+                                    "--scrub-interval-hours", "0"};
+  };
+  if (!cluster.empty()) {
+    for (int i = 1; i <= 3; ++i) {
+      const std::string dir = i == 1 ? data_dir : absl::StrCat(work, "/node", i);
+      if (i > 1) {
+        std::filesystem::remove_all(dir);
+        std::filesystem::copy(data_dir, dir, std::filesystem::copy_options::recursive);
+      }
+      cluster_nodes.emplace_back(dir, absl::StrCat("127.0.0.1:", FreeLoopbackPort()));
+    }
+    listen = cluster_nodes[0].second;
+    std::vector<std::string> a = node_args(0);
+    serve_args.insert(serve_args.end(), a.begin(), a.end());
+  }
+  Server server = StartLedgerd(ledgerd, data_dir, work, serve_args, listen);
+  for (size_t i = 1; i < cluster_nodes.size(); ++i) {
+    std::vector<std::string> argv = {ledgerd, "serve", "--data-dir", cluster_nodes[i].first,
+                                     "--listen", cluster_nodes[i].second};
+    std::vector<std::string> b = node_args(i);
+    argv.insert(argv.end(), b.begin(), b.end());
+    cluster_followers.push_back(Spawn(argv, absl::StrCat(work, "/node", i + 1, ".log")));
+  }
+
   std::fprintf(stderr, "ingest: ledgerd pid %d on %s (ready in %.3f s)\n", server.pid,
                server.target.c_str(), server.ready_s);
   {
@@ -551,10 +613,18 @@ int Ingest(const Flags& flags) {
     *req.mutable_event() = RegisterSubmitterEvent(kOrigin, admin, submitter.public_key());
     ledger::v1::AppendResponse resp;
     grpc::Status st = stub->Append(&ctx, req, &resp);
+    // A cluster's first append waits for a follower to start (a retry of the same event id
+    // returns its entry once a quorum holds it).
+    for (int tries = 0; !st.ok() && !cluster.empty() && tries < 6; ++tries) {
+      grpc::ClientContext retry;
+      st = stub->Append(&retry, req, &resp);
+    }
     if (!st.ok()) Die("registering the submitter: " + st.error_message());
   }
 
   WaitIdle(server.pid);
+  double followers_cpu_mark = 0;
+  for (pid_t pid : cluster_followers) followers_cpu_mark += ProcessCpuSeconds(pid);
   nlohmann::json modes = nlohmann::json::array();
   // ledgerd's threads at the start and the end of the mode being measured.
   std::map<int, ThreadCpu> threads_a, threads_b;
@@ -567,6 +637,12 @@ int Ingest(const Flags& flags) {
     // here, so that it is not charged to the next mode, and reported.
     const auto [deferred_s, deferred_cpu] = WaitIdle(server.pid);
     lag->Stop();
+    // A cluster's followers: their CPU since the previous mode ended (their replication,
+    // verification, views; counted in "other" too).
+    double followers_cpu = 0;
+    for (pid_t pid : cluster_followers) followers_cpu += ProcessCpuSeconds(pid);
+    const double followers_delta = followers_cpu - followers_cpu_mark;
+    followers_cpu_mark = followers_cpu;
     nlohmann::json m = {{"kind", kind},
                         {"name", absl::StrCat(kind, "@", concurrency)},
                         {"concurrency", concurrency},
@@ -588,6 +664,10 @@ int Ingest(const Flags& flags) {
                         {"deferred_s", deferred_s},
                         {"deferred_server_cpu_s", deferred_cpu},
                         {"view_lag", lag->Json()}};
+    if (!cluster_followers.empty()) {
+      m["cluster_followers_cpu_s"] = followers_delta;
+      if (r.events > 0) m["cluster_followers_cpu_us_per_event"] = followers_delta * 1e6 / r.events;
+    }
     if (r.events > 0) {
       m["server_cpu_us_per_event_with_deferred"] =
           (b.server_s - a.server_s + deferred_cpu) * 1e6 / r.events;
@@ -731,8 +811,14 @@ int Ingest(const Flags& flags) {
   const uint64_t apparent = ApparentBytes(data_dir);
   struct rusage ru;
   const int rc = StopLedgerd(server, work, &ru);
+  for (pid_t pid : cluster_followers) {
+    kill(pid, SIGTERM);
+    struct rusage ignored;
+    WaitFor(pid, &ignored);
+  }
   nlohmann::json out = {
       {"claims", claims.source},
+      {"cluster", cluster.empty() ? "single node" : "3 nodes, quorum 2 (etcd " + cluster + ")"},
       {"mean_event_bytes", claims.mean_event_bytes},
       {"cores", cores},
       {"seconds_per_mode", seconds},

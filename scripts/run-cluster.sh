@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a 3-node ledgerd cluster on loopback (docs/operations.md, "Cluster mode"): 3 etcd
 # members and 3 ledgerd --cluster nodes, each node restarted by a supervisor loop whenever it
-# exits (a node whose role changes exits 75, as under systemd Restart=always). Ctrl-C stops all.
+# exits, as under systemd Restart=always (roles change within the process; a node exits 75 only
+# to set a conflicting log aside or when it gets no role). Ctrl-C stops all.
 #   .cluster/keys/admin.key(.pub)    the admin key
 #   .cluster/n1 n2 n3                the nodes' data directories (one log key: copies of one init)
 #   .cluster/etcd-e1 ...             etcd data; .cluster/*.log the processes' logs

@@ -22,10 +22,14 @@
 // log larger than it or with another root (the database lost acknowledged entries or was
 // replaced; ledger/datadir/anchor.h, service/peer_check.h, docs/reliability.md).
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -439,12 +443,24 @@ int PrepareCluster(const ServeFlags& flags) {
   return 0;
 }
 
-// After the log was opened without its key: joins etcd, learns this node's role, and reopens
-// the log in it (with the key on the leader; as a follower naming the leader otherwise).
-// Sets flags->follow for a follower. 0, or the exit code.
-int JoinCluster(ServeFlags* flags, ledger::datadir::OpenLogOptions open_options,
-                absl::StatusOr<std::unique_ptr<ledger::core::Log>>* log,
-                std::unique_ptr<ledger::cluster::ClusterNode>* node) {
+// The elected node's log takes the key (Log::Promote). 0, or the exit code.
+int PromoteClusterLog(const std::string& data_dir, ledger::core::Log* log) {
+  absl::StatusOr<ledger::crypto::Ed25519PrivateKey> key =
+      ledger::crypto::ReadPrivateKeyFile(ledger::datadir::LogKeyFile(data_dir));
+  absl::Status promoted = key.ok() ? log->Promote(*std::move(key)) : key.status();
+  if (!promoted.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot take the log key",
+                     {{"data_dir", data_dir}, {"error", std::string(promoted.message())}});
+    return kExitDataDir;
+  }
+  return 0;
+}
+
+// After the log was opened without its key: joins etcd and learns this node's role (the
+// leader's log is promoted in place: PromoteClusterLog). 0, or the exit code.
+int JoinCluster(ServeFlags* flags, absl::StatusOr<std::unique_ptr<ledger::core::Log>>* log,
+                std::unique_ptr<ledger::cluster::ClusterNode>* node,
+                ledger::cluster::ClusterNode::Role* initial_role) {
   ledger::cluster::ClusterOptions options = flags->cluster_options;
   options.etcd_endpoints = flags->cluster;
   options.ack_timeout = absl::Milliseconds(flags->ack_timeout_ms);
@@ -458,7 +474,7 @@ int JoinCluster(ServeFlags* flags, ledger::datadir::OpenLogOptions open_options,
     return usage ? kExitUsage : ledger::cluster::kExitRoleChanged;
   }
   *node = *std::move(joined);
-  auto role = (*node)->Decide(***log, absl::Seconds(30));
+  auto role = (*node)->Decide(***log, absl::Seconds(30), /*serving=*/false);
   if (!role.ok()) {
     const bool forked = ledger::ErrorReason(role.status()) == ledger::reason::kLogForkedFromPublished;
     ledger::LogEvent(ledger::LogLevel::kError,
@@ -468,20 +484,14 @@ int JoinCluster(ServeFlags* flags, ledger::datadir::OpenLogOptions open_options,
                      {{"error", std::string(role.status().message())}});
     return forked ? kExitBehindAnchor : ledger::cluster::kExitRoleChanged;
   }
-  log->value().reset();
-  open_options.open_without_log_key = !role->leader;
-  open_options.log.leader = role->leader ? "" : role->leader_address;
-  *log = ledger::datadir::OpenLog(flags->data_dir, open_options);
-  if (!log->ok()) {
-    ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot reopen the data directory",
-                     {{"error", std::string(log->status().message())}});
-    return kExitDataDir;
+  // The log stays open: the leader promotes it in place (the key read from the data
+  // directory); a follower only learns whom to name when it refuses appends.
+  if (role->leader) {
+    if (const int rc = PromoteClusterLog(flags->data_dir, log->value().get()); rc != 0) return rc;
+  } else {
+    (**log)->SetLeaderHint(role->leader_address);
   }
-  if (!role->leader) {
-    flags->follow = role->leader_address;
-    flags->follower_id =
-        absl::StrCat(ledger::cluster::kClusterFollowerPrefix, flags->cluster_options.node_id);
-  }
+  *initial_role = *role;
   ledger::LogEvent(ledger::LogLevel::kInfo, role->leader ? "cluster: elected leader" : "cluster: following",
                    {{"node_id", flags->cluster_options.node_id},
                     {"leader", role->leader_id},
@@ -523,6 +533,203 @@ void HandleClusterFinding(const std::string& data_dir, ledger::cluster::ClusterN
   std::_Exit(ledger::cluster::kExitRoleChanged);
 }
 
+// Cluster mode on a shared host: the views' threads ("views-*") run at nice
+// kClusterViewsNice, so that the quorum path (replication, verification, publication) gets the
+// CPU first; the views catch up in the background anyway (they never block appends), and lag
+// more under load. Best effort: a thread that cannot be reniced keeps its priority.
+constexpr int kClusterViewsNice = 10;
+void LowerViewThreadsPriority() {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (!std::getline(comm, name) || name.rfind("views-", 0) != 0) continue;
+    const int tid = std::atoi(task.path().filename().c_str());
+    if (tid > 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(tid), kClusterViewsNice);
+  }
+}
+
+// Cluster mode's role changes within the process (ledger/cluster/cluster_node.h). The log, the
+// views and the servers stay up; on each change the monitor reports, this decides again
+// (ClusterNode::Decide) and either leads (Log::Promote, then ClusterNode::StartLeading) or
+// follows the leader etcd names with a new verifying follower over a new channel (a
+// demoted leader first stops acknowledging and stops its sequencer: Log::Demote). The
+// process exits (kExitRoleChanged) only when no role can be had (etcd unreachable or no
+// leader within 30 s), and a follower that must set its log aside exits through
+// HandleClusterFinding.
+class ClusterRoles {
+ public:
+  ClusterRoles(const ServeFlags* flags, ledger::cluster::ClusterNode* node,
+               ledger::core::Log* log, ledger::service::ServerMetrics* metrics,
+               ledger::service::ReplicationContext* replication)
+      : flags_(flags), node_(node), log_(log), metrics_(metrics), replication_(replication) {
+    replication_->mu = &replication_mu_;
+  }
+  ~ClusterRoles() { Stop(); }
+
+  // Starts the initial role's follower (when following), the monitor and the role thread.
+  // A cluster follower runs no map audit (FollowerMapAudit): its calls to a paused leader would
+  // hold up a role change by their deadline, and each new one would rescan the whole log;
+  // every node computes its own map from the same verified log.
+  void Start(const ledger::cluster::ClusterNode::Role& role) {
+    if (role.leader) {
+      if (!node_->leading()) node_->StartLeading(log_);  // LeadEarly started it
+    } else {
+      Follow(role.leader_address);
+    }
+    node_->StartMonitor([this](const std::string& why) { Changed(why); });
+    thread_ = std::thread([this] { Loop(); });
+  }
+
+  // A leader's publisher starts before the servers do (appends are answered as soon as they
+  // are served).
+  void LeadEarly(const ledger::cluster::ClusterNode::Role& role) {
+    if (role.leader) node_->StartLeading(log_);
+  }
+
+  // Stops the role thread and the follower (before the log closes). Idempotent.
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;  // the node may be gone by the second call (the destructor's)
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+    StopFollowing();
+    node_->StopLeading();
+  }
+
+ private:
+  void Changed(const std::string& why) {
+    absl::MutexLock lock(&mu_);
+    changed_ = true;
+    why_ = why;
+    changed_at_ = absl::Now();
+  }
+
+  void Loop() {
+    while (true) {
+      std::string why;
+      absl::Time changed_at;
+      {
+        absl::MutexLock lock(&mu_);
+        auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return changed_ || stopping_; };
+        mu_.Await(absl::Condition(&woken));
+        if (stopping_) return;
+        changed_ = false;
+        why = why_;
+        changed_at = changed_at_;
+      }
+      const bool was_leader = !log_->is_follower();
+      ledger::LogEvent(ledger::LogLevel::kWarning, "cluster: role change (in process)",
+                       {{"why", why}, {"was", was_leader ? "leader" : "follower"}});
+      node_->StopLeading();  // acknowledges nothing more (the monitor already said NOT_LEADER)
+      StopFollowing();
+      if (was_leader) (void)log_->Demote("");
+      absl::StatusOr<ledger::cluster::ClusterNode::Role> role =
+          node_->Decide(*log_, absl::Seconds(30));
+      if (!role.ok()) {
+        const bool forked =
+            ledger::ErrorReason(role.status()) == ledger::reason::kLogForkedFromPublished;
+        ledger::LogEvent(ledger::LogLevel::kError,
+                         forked ? "cluster: refused to serve: the log contradicts the published "
+                                  "checkpoint"
+                                : "cluster: no role (etcd unreachable or no leader); restarting",
+                         {{"error", std::string(role.status().message())}});
+        std::_Exit(forked ? kExitBehindAnchor : ledger::cluster::kExitRoleChanged);
+      }
+      if (role->leader) {
+        if (const int rc = PromoteClusterLog(flags_->data_dir, log_); rc != 0) std::_Exit(rc);
+        node_->StartLeading(log_);
+      } else {
+        Follow(role->leader_address);
+      }
+      ledger::LogEvent(
+          ledger::LogLevel::kInfo,
+          role->leader ? "cluster: elected leader" : "cluster: following",
+          {{"node_id", flags_->cluster_options.node_id},
+           {"leader", role->leader_id},
+           {"leader_address", role->leader_address},
+           {"published_tree_size", std::to_string(node_->PublishedSize())},
+           {"tree_size", std::to_string(log_->Head().tree_size)},
+           {"in_process", "true"},
+           {"role_change_ms",
+            std::to_string(absl::ToInt64Milliseconds(absl::Now() - changed_at))}});
+      node_->StartMonitor([this](const std::string& w) { Changed(w); });
+    }
+  }
+
+  void Follow(const std::string& leader) {
+    auto channel = ledger::service::LeaderChannel(leader, flags_->leader_tls_ca,
+                                                  flags_->leader_tls_cert, flags_->leader_tls_key);
+    if (!channel.ok()) {
+      ledger::LogEvent(ledger::LogLevel::kError, "bad leader TLS configuration",
+                       {{"error", std::string(channel.status().message())}});
+      std::_Exit(kExitUsage);
+    }
+    log_->SetLeaderHint(leader);
+    source_ = std::make_unique<ledger::service::GrpcEntrySource>(*channel);
+    // Counts towards this leader's quorum only once verified against it.
+    verified_ = std::make_unique<ledger::cluster::VerifiedReportSource>(source_.get());
+    ledger::replication::FollowerOptions options;
+    options.follower_id =
+        absl::StrCat(ledger::cluster::kClusterFollowerPrefix, flags_->cluster_options.node_id);
+    options.leader = leader;
+    options.evidence_dir = ledger::datadir::ForkEvidenceDir(flags_->data_dir);
+    options.on_status = [this, verified = verified_.get()](
+                            const ledger::replication::FollowerStatus& s) {
+      metrics_->SetFollowerLag(s.lag_entries, s.lag_seconds);
+      metrics_->SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
+      if (s.state == ledger::replication::FollowerState::kCaughtUp) verified->set_verified();
+      if (s.fork_kind != ledger::replication::ForkKind::kNone) {
+        HandleClusterFinding(flags_->data_dir, node_, log_,
+                             absl::StrCat(ledger::replication::ForkKindName(s.fork_kind), ": ",
+                                          s.fork_detail));
+      }
+    };
+    follower_ = std::make_unique<ledger::replication::Follower>(log_, verified_.get(), options);
+    {
+      absl::MutexLock lock(&replication_mu_);
+      replication_->leader = leader;
+      replication_->follower = follower_.get();
+    }
+    follower_->Start();
+  }
+
+  void StopFollowing() {
+    if (follower_ == nullptr) return;
+    source_->Cancel();  // ends a long poll at once
+    follower_->Stop();
+    {
+      absl::MutexLock lock(&replication_mu_);
+      replication_->leader.clear();
+      replication_->follower = nullptr;
+    }
+    follower_.reset();
+    verified_.reset();
+    source_.reset();
+  }
+
+  const ServeFlags* const flags_;
+  ledger::cluster::ClusterNode* const node_;
+  ledger::core::Log* const log_;
+  ledger::service::ServerMetrics* const metrics_;
+  ledger::service::ReplicationContext* const replication_;
+  absl::Mutex replication_mu_;
+
+  absl::Mutex mu_;
+  bool changed_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::string why_ ABSL_GUARDED_BY(mu_);
+  absl::Time changed_at_ ABSL_GUARDED_BY(mu_);
+
+  // The current follower (role thread only, and Stop after it ended).
+  std::unique_ptr<ledger::service::GrpcEntrySource> source_;
+  std::unique_ptr<ledger::cluster::VerifiedReportSource> verified_;
+  std::unique_ptr<ledger::replication::Follower> follower_;
+  std::thread thread_;
+};
+
 int Serve(ServeFlags flags) {
   // Block the shutdown signals in every thread; one thread waits for them.
   sigset_t signals;
@@ -541,6 +748,7 @@ int Serve(ServeFlags flags) {
     if (const int rc = PrepareCluster(flags); rc != 0) return rc;
   }
   std::unique_ptr<ledger::cluster::ClusterNode> cluster_node;
+  ledger::cluster::ClusterNode::Role cluster_role;
   std::atomic<ledger::cluster::ClusterNode*> cluster_commits{nullptr};
   ledger::service::ServerMetrics metrics;
   // The views are opened after the log (they read it); commits reach them through this pointer.
@@ -550,7 +758,7 @@ int Serve(ServeFlags flags) {
   log_options.on_checkpoint = [&view_updater, &cluster_commits](const std::string&,
                                                                  ledger::TreeSize size) {
     if (ledger::views::ViewUpdater* u = view_updater.load()) u->Notify(size);
-    if (ledger::cluster::ClusterNode* c = cluster_commits.load()) c->NotifyCommit();
+    if (ledger::cluster::ClusterNode* c = cluster_commits.load()) c->NotifyCommit(size);
   };
   open_options.open_without_log_key = !flags.cluster.empty();
   log_options.min_free_bytes = flags.min_free_bytes;
@@ -597,7 +805,7 @@ int Serve(ServeFlags flags) {
     return behind ? kExitBehindAnchor : kExitDataDir;
   }
   if (!flags.cluster.empty()) {
-    if (const int rc = JoinCluster(&flags, open_options, &log, &cluster_node); rc != 0) {
+    if (const int rc = JoinCluster(&flags, &log, &cluster_node, &cluster_role); rc != 0) {
       return rc;
     }
   }
@@ -634,7 +842,6 @@ int Serve(ServeFlags flags) {
   replication.followers = &follower_table;
   std::unique_ptr<ledger::service::GrpcEntrySource> leader_source;
   std::unique_ptr<ledger::service::WitnessedEntrySource> witnessed_source;
-  std::unique_ptr<ledger::cluster::VerifiedReportSource> cluster_source;
   // Declared before the follower, which borrows it (destroyed after it).
   std::unique_ptr<ledger::service::TilesEntrySource> tiles_source;
   std::unique_ptr<ledger::replication::Follower> follower;
@@ -667,11 +874,7 @@ int Serve(ServeFlags flags) {
     int gate_rc = 0;
     witnessed_source = WitnessedSource(flags, leader_source.get(), &gate_rc);
     if (gate_rc != 0) return gate_rc;
-    if (cluster_node != nullptr) {
-      cluster_source = std::make_unique<ledger::cluster::VerifiedReportSource>(leader_source.get());
-    }
     ledger::replication::EntrySource* follow_source = leader_source.get();
-    if (cluster_source != nullptr) follow_source = cluster_source.get();
     if (witnessed_source != nullptr) follow_source = witnessed_source.get();
     ledger::replication::FollowerOptions follower_options;
     follower_options.follower_id =
@@ -682,21 +885,6 @@ int Serve(ServeFlags flags) {
       metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
       metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
     };
-    if (cluster_node != nullptr) {
-      follower_options.on_status = [&metrics, &flags, &cluster_node, &cluster_source, &log](
-                                       const ledger::replication::FollowerStatus& s) {
-        metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
-        metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
-        if (s.state == ledger::replication::FollowerState::kCaughtUp) {
-          cluster_source->set_verified();
-        }
-        if (s.fork_kind != ledger::replication::ForkKind::kNone) {
-          HandleClusterFinding(flags.data_dir, cluster_node.get(), log->get(),
-                               absl::StrCat(ledger::replication::ForkKindName(s.fork_kind), ": ",
-                                            s.fork_detail));
-        }
-      };
-    }
     follower = std::make_unique<ledger::replication::Follower>(log->get(), follow_source,
                                                                follower_options);
     replication.follower = follower.get();
@@ -706,7 +894,7 @@ int Serve(ServeFlags flags) {
     if (mirror_rc != 0) return mirror_rc;
     replication.leader = flags.mirror_tiles;
     replication.follower = follower.get();
-  } else if ((*log)->is_follower()) {
+  } else if ((*log)->is_follower() && cluster_node == nullptr) {
     ledger::LogEvent(ledger::LogLevel::kWarning,
                      "a follower data directory served without --follow: read-only, not "
                      "replicating",
@@ -729,24 +917,23 @@ int Serve(ServeFlags flags) {
   service_options.max_subscribers_per_client = flags.max_subscribers_per_client;
   service_options.max_append_streams = flags.max_append_streams;
   service_options.replication = &replication;
+  // Cluster mode: the roles change in process (ClusterRoles, started with the server).
+  std::unique_ptr<ClusterRoles> cluster_roles;
   if (cluster_node != nullptr) {
     ledger::cluster::ClusterNode* node = cluster_node.get();
     service_options.published_checkpoint = [node] { return node->PublishedCheckpoint(); };
-    if (!(*log)->is_follower()) {
-      service_options.await_published = [node](ledger::TreeSize size, std::string* note) {
-        return node->AwaitPublished(size, note);
-      };
-      follower_table.SetOnRecord([node](const std::string& id, ledger::TreeSize size) {
-        node->RecordFollower(id, size);
-      });
-      node->StartLeading(log->get());
-      cluster_commits.store(node);
-    }
-    node->StartMonitor([](const std::string& why) {
-      ledger::LogEvent(ledger::LogLevel::kWarning, "cluster: role change; restarting",
-                       {{"why", why}});
-      std::_Exit(ledger::cluster::kExitRoleChanged);
+    // Every append on the leader waits for its publication; a follower's log refuses appends
+    // before (NOT_LEADER), and a deposed leader's wait ends at once (NOT_LEADER).
+    service_options.await_published = [node](ledger::TreeSize size, std::string* note) {
+      return node->AwaitPublished(size, note);
+    };
+    follower_table.SetOnRecord([node](const std::string& id, ledger::TreeSize size) {
+      node->RecordFollower(id, size);  // counted only while leading
     });
+    cluster_commits.store(node);
+    cluster_roles = std::make_unique<ClusterRoles>(&flags, node, log->get(), &metrics,
+                                                   &replication);
+    cluster_roles->LeadEarly(cluster_role);
   }
   ledger::service::LedgerServiceImpl service(log->get(), service_options);
   grpc::EnableDefaultHealthCheckService(true);
@@ -826,7 +1013,9 @@ int Serve(ServeFlags flags) {
   map_options.checkpoint_at = [map_log_store](ledger::TreeSize size) {
     return map_log_store->GetCheckpoint(size);
   };
-  if (!(*log)->is_follower()) {
+  if (!(*log)->is_follower() || cluster_node != nullptr) {
+    // In cluster mode whichever role the node has when a map commit is due ("" on a
+    // follower: an unsigned commit).
     const ledger::core::Log* signing_log = log->get();
     map_options.sign = [signing_log](const ledger::format::MapCheckpoint& m) {
       absl::StatusOr<std::string> note = signing_log->SignMapCheckpoint(m);
@@ -849,6 +1038,7 @@ int Serve(ServeFlags flags) {
   metrics.SetViewWatermark((*engine)->Watermark(), (*log)->Head().tree_size);
   ledger::views::ViewUpdater updater(engine->get(), &(*log)->store(), updater_options);
   updater.Start();
+  if (cluster_node != nullptr) LowerViewThreadsPriority();
   view_updater.store(&updater);
   ledger::service::ClaimServiceImpl claim_service(engine->get(), &updater, &(*log)->store(),
                                                   match_index->get(), state_map->get());
@@ -947,6 +1137,7 @@ int Serve(ServeFlags flags) {
                       {"leader_tls", flags.leader_tls_ca.empty() ? "off" : "tls"}});
     follower->Start();
   }
+  if (cluster_roles != nullptr) cluster_roles->Start(cluster_role);
   // A follower audits its leader's claim-state map commitments against its own copy of the log.
   std::unique_ptr<ledger::service::FollowerMapAudit> map_audit;
   if (follower != nullptr && leader_channel != nullptr) {
@@ -964,6 +1155,7 @@ int Serve(ServeFlags flags) {
   server->Wait();
   waiter.join();
   map_audit.reset();
+  if (cluster_roles != nullptr) cluster_roles->Stop();  // its follower appends to the log
   http_server.reset();  // Before the log: its handlers read the store.
   witnesses.reset();    // Before the log: it reads checkpoints and proofs.
   if (follower != nullptr) {
@@ -976,6 +1168,17 @@ int Serve(ServeFlags flags) {
   updater.Stop();   // Before the log: the updater reads its store.
   scrubber.reset();  // Before the log: it reads the store and may stop appends.
   cluster_commits.store(nullptr);
+  if (cluster_node != nullptr) {
+    const ledger::cluster::ClusterNode::PublisherStats st = cluster_node->publisher_stats();
+    const double n = std::max<double>(1, static_cast<double>(st.publications));
+    ledger::LogEvent(ledger::LogLevel::kInfo, "cluster: publisher stats",
+                     {{"publications", std::to_string(st.publications)},
+                      {"entries", std::to_string(st.entries)},
+                      {"quorum_ms_mean", absl::StrCat(st.quorum_ms_total / n)},
+                      {"quorum_ms_max", absl::StrCat(st.quorum_ms_max)},
+                      {"txn_ms_mean", absl::StrCat(st.txn_ms_total / n)},
+                      {"txn_ms_max", absl::StrCat(st.txn_ms_max)}});
+  }
   cluster_node.reset();  // Revokes the lease: the next leader need not wait for it to expire.
   log->reset();     // Drains the sequencer.
   ledger::LogEvent(ledger::LogLevel::kInfo, "stopped");

@@ -157,6 +157,7 @@ void FillReplicationStatus(const core::Log& log, const ReplicationContext& repli
     return;
   }
   response->set_role("follower");
+  absl::MutexLockMaybe lock(replication.mu);
   response->set_leader(replication.leader);
   if (replication.follower == nullptr) {
     response->set_state(ledger::v1::REPLICATION_STATE_NOT_REPLICATING);

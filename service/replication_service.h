@@ -63,6 +63,9 @@ struct ReplicationContext {
   const replication::Follower* follower = nullptr;
   // Filled by Replicate; may be null (then followers are not listed).
   FollowerTable* followers = nullptr;
+  // When set, held while `leader` and `follower` are read: cluster mode changes them while
+  // serving (under this mutex, and it destroys a replaced follower only after).
+  absl::Mutex* mu = nullptr;
 };
 
 // Replicate: see proto/ledger/v1/ledger_service.proto. INVALID_ARGUMENT for max_entries above

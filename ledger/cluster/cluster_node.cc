@@ -80,8 +80,10 @@ ClusterNode::ClusterNode(ClusterOptions options, std::string prefix,
     : options_(std::move(options)),
       prefix_(std::move(prefix)),
       quorum_(options_.quorum > 0 ? options_.quorum : options_.nodes / 2 + 1),
-      etcd_(std::move(etcd)),
-      lease_(lease) {}
+      etcd_(std::move(etcd)) {
+  absl::MutexLock lock(&mu_);
+  lease_ = lease;
+}
 
 ClusterNode::~ClusterNode() {
   {
@@ -90,7 +92,8 @@ ClusterNode::~ClusterNode() {
   }
   if (publisher_.joinable()) publisher_.join();
   if (monitor_.joinable()) monitor_.join();
-  (void)etcd_->RevokeLease(lease_);
+  absl::MutexLock lock(&mu_);
+  (void)etcd_->RevokeLease(lease_);  // the threads are gone
 }
 
 absl::Status ClusterNode::RefreshPublished() {
@@ -130,16 +133,52 @@ absl::StatusOr<bool> ClusterNode::HoldsPublished(const core::Log& log) {
 }
 
 absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
-                                                      absl::Duration wait) {
+                                                      absl::Duration wait, bool serving) {
+  LEDGER_RETURN_IF_ERROR(RenewLeaseIfLost());
+  {
+    absl::MutexLock lock(&mu_);
+    token_ = 0;
+    deposed_ = false;
+  }
   LEDGER_ASSIGN_OR_RETURN(const bool eligible, HoldsPublished(log));
+  int64_t lease;
+  {
+    absl::MutexLock lock(&mu_);
+    lease = lease_;
+  }
   const std::string value = absl::StrCat(options_.node_id, " ", options_.advertise);
   const absl::Time deadline = absl::Now() + wait;
+  // The most advanced eligible node campaigns first: a node holding fewer entries beyond the
+  // published checkpoint waits kCampaignStep per entry it lacks (up to kCampaignSteps), so
+  // that the other followers' logs are prefixes of the winner's. Had a shorter log won, every
+  // longer one would conflict with the new leader's next entries and set itself aside (a full
+  // re-replication, during which the quorum may lack it). A node that is not serving yet (a
+  // process starting, e.g. a killed leader restarted at once) comes after every serving one:
+  // clients could not reach it for a while. Liveness only: eligibility decides safety.
+  // The delay runs from the moment this node sees no leader key.
+  const TreeSize beyond = log.Head().tree_size - std::min(log.Head().tree_size, PublishedSize());
+  const absl::Duration campaign_delay =
+      kCampaignStep * static_cast<int64_t>(kCampaignSteps -
+                                           std::min<TreeSize>(beyond, kCampaignSteps) +
+                                           (serving ? 0 : kCampaignSteps + 1));
+  std::optional<absl::Time> campaign_at;
   absl::Status last;
   while (true) {
     std::optional<KeyValue> current;
-    if (eligible) {
+    if (eligible && (!campaign_at.has_value() || absl::Now() < *campaign_at)) {
+      absl::StatusOr<std::optional<KeyValue>> r = etcd_->Get(LeaderKey());
+      if (r.ok() && r->has_value()) current = *r;
+      if (!r.ok()) last = r.status();
+      if (r.ok() && !current.has_value()) {
+        if (!campaign_at.has_value()) campaign_at = absl::Now() + campaign_delay;
+        if (absl::Now() < *campaign_at) {
+          absl::SleepFor(std::min(absl::Milliseconds(10), *campaign_at - absl::Now()));
+        }
+        continue;
+      }
+    } else if (eligible) {
       absl::StatusOr<EtcdClient::CreateResult> r =
-          etcd_->CreateIfAbsent(LeaderKey(), value, lease_);
+          etcd_->CreateIfAbsent(LeaderKey(), value, lease);
       if (r.ok() && r->created) {
         absl::MutexLock lock(&mu_);
         token_ = r->kv.create_revision;
@@ -169,6 +208,19 @@ absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
         role.leader_address = parts[1];
         return role;
       }
+      if (parts.size() == 2 && parts[0] == options_.node_id && current->lease == lease &&
+          eligible) {
+        // Ours, under our live lease (a role change that did not lose it): we still lead.
+        absl::MutexLock lock(&mu_);
+        token_ = current->create_revision;
+        leader_create_revision_ = current->create_revision;
+        leader_mod_revision_ = current->mod_revision;
+        Role role;
+        role.leader = true;
+        role.leader_address = options_.advertise;
+        role.leader_id = options_.node_id;
+        return role;
+      }
       // Our own key from before a restart (its lease still running): wait for it to expire.
     }
     if (absl::Now() >= deadline) {
@@ -178,20 +230,67 @@ absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
           last.ok() ? "" : absl::StrCat(": ", last.message())));
     }
     // Keep our lease alive while we wait.
-    (void)etcd_->KeepAlive(lease_);
+    (void)etcd_->KeepAlive(lease);
     absl::SleepFor(absl::Milliseconds(100));
   }
 }
 
+absl::Status ClusterNode::RenewLeaseIfLost() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!lease_lost_) return absl::OkStatus();
+  }
+  absl::StatusOr<int64_t> lease = absl::UnavailableError("no etcd member");
+  for (size_t i = 0; i < etcd_->endpoints().size() * 2 && !lease.ok(); ++i) {
+    lease = etcd_->GrantLease(options_.lease_ttl_seconds);
+  }
+  if (!lease.ok()) return lease.status();
+  int64_t old;
+  {
+    absl::MutexLock lock(&mu_);
+    old = lease_;
+    lease_ = *lease;
+    lease_lost_ = false;
+  }
+  (void)etcd_->RevokeLease(old);  // normally gone already
+  return absl::OkStatus();
+}
+
 void ClusterNode::StartLeading(core::Log* log) {
+  StopLeading();
   {
     absl::MutexLock lock(&mu_);
     log_ = log;
+    deposed_ = false;
+    // Reports from an earlier term (to another leader's followers' ids) count no more: each
+    // follower reports again once it verified its log against this leader.
+    follower_sizes_.clear();
+    commits_.clear();
+    leading_ = true;
+    ++term_;
   }
   publisher_ = std::thread([this] { PublisherLoop(); });
 }
 
+void ClusterNode::StopLeading() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (leading_) {
+      deposed_ = true;  // AwaitPublished answers NOT_LEADER at once
+      ++term_;
+    }
+    leading_ = false;
+  }
+  if (publisher_.joinable()) publisher_.join();
+}
+
+bool ClusterNode::leading() const {
+  absl::MutexLock lock(&mu_);
+  return leading_ && !deposed_;
+}
+
 void ClusterNode::StartMonitor(std::function<void(const std::string&)> on_change) {
+  if (monitor_.joinable()) monitor_.join();  // it returned after its on_change
   monitor_ = std::thread([this, on_change = std::move(on_change)] { MonitorLoop(on_change); });
 }
 
@@ -200,26 +299,38 @@ void ClusterNode::RecordFollower(const std::string& follower_id, TreeSize size) 
   std::string node = follower_id.substr(kClusterFollowerPrefix.size());
   if (node == options_.node_id) return;
   absl::MutexLock lock(&mu_);
+  if (!leading_) return;
   follower_sizes_[node] = size;
   changed_ = true;
 }
 
-void ClusterNode::NotifyCommit() {
+void ClusterNode::NotifyCommit(TreeSize size) {
   absl::MutexLock lock(&mu_);
   changed_ = true;
+  if (leading_ && commits_.size() < 100000) commits_.emplace_back(size, absl::Now());
+}
+
+ClusterNode::PublisherStats ClusterNode::publisher_stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
 }
 
 absl::Status ClusterNode::AwaitPublished(TreeSize size, std::string* note) {
   absl::MutexLock lock(&mu_);
-  auto ready = [this, size]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return published_size_ >= size || deposed_ || stopping_;
+  // Only a publication of THIS term counts: once the term ended, published_size_ may grow with
+  // another leader's checkpoints (read from etcd), whose entry at `size` need not be ours.
+  const uint64_t term = term_;
+  const bool leading = leading_;
+  auto ready = [this, size, term]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return published_size_ >= size || deposed_ || stopping_ || term_ != term;
   };
-  mu_.AwaitWithTimeout(absl::Condition(&ready), options_.ack_timeout);
-  if (published_size_ >= size) {
+  if (leading) mu_.AwaitWithTimeout(absl::Condition(&ready), options_.ack_timeout);
+  const bool ours = leading && term_ == term && !deposed_ && !stopping_;
+  if (ours && published_size_ >= size) {
     *note = published_note_;
     return absl::OkStatus();
   }
-  if (deposed_ || stopping_) {
+  if (!ours) {
     return MakeError(absl::StatusCode::kUnavailable, reason::kNotLeader, "",
                      "this node lost the leadership before a quorum held the entry; retry the "
                      "same event id on the new leader (it returns the entry's sequence number "
@@ -257,7 +368,7 @@ void ClusterNode::PublisherLoop() {
       absl::MutexLock lock(&mu_);
       auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return changed_ || stopping_; };
       mu_.AwaitWithTimeout(absl::Condition(&woken), absl::Milliseconds(5));
-      if (stopping_ || deposed_) return;
+      if (stopping_ || deposed_ || !leading_) return;
       changed_ = false;
       for (const auto& [node, size] : follower_sizes_) sizes.push_back(size);
       published = published_size_;
@@ -271,7 +382,9 @@ void ClusterNode::PublisherLoop() {
     if (held <= published) continue;
     absl::StatusOr<std::string> note = log->CheckpointAt(held);
     if (!note.ok()) continue;  // not a group-commit boundary: wait for the next report
+    const absl::Time txn_start = absl::Now();
     absl::StatusOr<bool> put = etcd_->PutIfGuard(LeaderKey(), token, CheckpointKey(), *note);
+    const absl::Time txn_end = absl::Now();
     if (!put.ok()) {
       const int64_t now = absl::ToUnixMicros(absl::Now());
       if (now - last_warning > 1000000) {
@@ -293,6 +406,24 @@ void ClusterNode::PublisherLoop() {
                {{"tree_size", std::to_string(held)}, {"token", std::to_string(token)}});
       return;
     }
+    // Stats: the oldest commit this publication covers waited from its commit to txn_start.
+    std::optional<absl::Time> oldest;
+    while (!commits_.empty() && commits_.front().first <= held) {
+      if (!oldest.has_value() && commits_.front().first > published) {
+        oldest = commits_.front().second;
+      }
+      commits_.pop_front();
+    }
+    ++stats_.publications;
+    stats_.entries += held - published;
+    const double txn_ms = absl::ToDoubleMilliseconds(txn_end - txn_start);
+    stats_.txn_ms_total += txn_ms;
+    stats_.txn_ms_max = std::max(stats_.txn_ms_max, txn_ms);
+    if (oldest.has_value()) {
+      const double quorum_ms = absl::ToDoubleMilliseconds(txn_start - *oldest);
+      stats_.quorum_ms_total += quorum_ms;
+      stats_.quorum_ms_max = std::max(stats_.quorum_ms_max, quorum_ms);
+    }
     published_size_ = held;
     published_note_ = *note;
   }
@@ -302,34 +433,46 @@ void ClusterNode::MonitorLoop(std::function<void(const std::string&)> on_change)
   const absl::Duration ttl = absl::Seconds(options_.lease_ttl_seconds);
   absl::Time last_alive = absl::Now();
   absl::Time next_keepalive = absl::Now();
-  int64_t create_revision, mod_revision;
+  int64_t create_revision, mod_revision, lease;
   bool leader;
   {
     absl::MutexLock lock(&mu_);
     create_revision = leader_create_revision_;
     mod_revision = leader_mod_revision_;
     leader = token_ != 0;
+    lease = lease_;
   }
+  // Before telling: a leader stops acknowledging at once (the fence still guards publishing).
+  auto change = [&](const std::string& why, bool lease_lost) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (leading_) deposed_ = true;
+      if (lease_lost) lease_lost_ = true;
+    }
+    on_change(why);
+  };
   while (true) {
+    bool deposed;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
-      if (deposed_) {
-        on_change("a fenced publish was refused: another node holds the leadership");
-        return;
-      }
+      deposed = deposed_;
+    }
+    if (deposed) {
+      change("a fenced publish was refused, or leadership was given up", false);
+      return;
     }
     const absl::Time now = absl::Now();
     if (now >= next_keepalive) {
-      absl::StatusOr<int64_t> ttl_left = etcd_->KeepAlive(lease_);
+      absl::StatusOr<int64_t> ttl_left = etcd_->KeepAlive(lease);
       if (ttl_left.ok() && *ttl_left > 0) {
         last_alive = absl::Now();
       } else if (ttl_left.ok()) {
-        on_change("this node's etcd lease expired");
+        change("this node's etcd lease expired", true);
         return;
       }
       if (absl::Now() - last_alive >= ttl) {
-        on_change("etcd did not renew this node's lease for a whole lease TTL");
+        change("etcd did not renew this node's lease for a whole lease TTL", true);
         return;
       }
       next_keepalive = absl::Now() + ttl / 4;
@@ -341,8 +484,9 @@ void ClusterNode::MonitorLoop(std::function<void(const std::string&)> on_change)
     if (event.ok() && event->has_value()) {
       const WatchEvent& e = **event;
       if (e.deleted || e.kv.create_revision != create_revision) {
-        on_change(e.deleted ? "the leader key was deleted (the leader's lease expired)"
-                            : "another node became the leader");
+        change(e.deleted ? "the leader key was deleted (the leader's lease expired)"
+                         : "another node became the leader",
+               false);
         return;
       }
       mod_revision = e.kv.mod_revision;
@@ -350,7 +494,7 @@ void ClusterNode::MonitorLoop(std::function<void(const std::string&)> on_change)
       // Compacted past our revision: read the key instead.
       absl::StatusOr<std::optional<KeyValue>> kv = etcd_->Get(LeaderKey());
       if (kv.ok() && (!kv->has_value() || (*kv)->create_revision != create_revision)) {
-        on_change("the leader key changed");
+        change("the leader key changed", false);
         return;
       }
       if (kv.ok()) mod_revision = (*kv)->mod_revision;

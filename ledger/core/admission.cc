@@ -139,13 +139,18 @@ absl::Status Log::CheckFreeSpace() const {
 
 absl::Status Log::CheckWritable() const {
   if (!options_.appends_refused.ok()) return options_.appends_refused;
-  if (log_key_.has_value()) return absl::OkStatus();
+  if (leading_.load(std::memory_order_acquire)) return absl::OkStatus();
+  std::string leader;
+  {
+    absl::MutexLock lock(&key_mu_);
+    leader = leader_hint_;
+  }
   return WithLeaderHint(
       MakeError(absl::StatusCode::kFailedPrecondition, reason::kNotLeader, "",
                 absl::StrCat("this server is a read-only follower",
-                             options_.leader.empty() ? "" : " of ", options_.leader,
+                             leader.empty() ? "" : " of ", leader,
                              "; send appends to the leader")),
-      options_.leader);
+      leader);
 }
 
 std::vector<Log::Checked> Log::CheckAll(

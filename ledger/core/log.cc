@@ -65,7 +65,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
         "stored Merkle nodes give root ", HexEncode(frontier.Root()), " at tree size ",
         head.tree_size, " but the stored head says ", HexEncode(head.root_hash)));
   }
-  std::unique_ptr<Log> log(new Log(std::move(store), std::move(identity), std::move(log_key),
+  std::unique_ptr<Log> log(new Log(std::move(store), std::move(identity), log_key,
                                    options, std::move(frontier)));
   log->proof_cache_->StartWarmUp(head.tree_size);
   {
@@ -91,14 +91,14 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
                                                 head.tree_size, " has another root"));
       }
       log->latest_checkpoint_ = *cp;
-    } else if (head.tree_size == 0 && !log->log_key_.has_value()) {
+    } else if (head.tree_size == 0 && !log_key.has_value()) {
       // An empty follower: the leader's checkpoints arrive with its entries.
     } else if (head.tree_size == 0) {
       // A new log: publish the signed empty tree, so followers have a starting point.
       store::CommitBatch batch;
       batch.new_head = head;
       batch.checkpoint = format::SignCheckpoint(
-          {log->identity_.origin, 0, merkle::EmptyRoot()}, *log->log_key_);
+          {log->identity_.origin, 0, merkle::EmptyRoot()}, *log_key);
       LEDGER_RETURN_IF_ERROR(log->store_->Commit(batch));
       log->latest_checkpoint_ = *batch.checkpoint;
     } else {
@@ -107,15 +107,78 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(
     }
   }
   log->recent_from_ = head.tree_size;
-  if (log->log_key_.has_value()) {
+  if (log_key.has_value()) {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     log->checkers_ = std::make_unique<ParallelRunner>(cores - 1, "check");
     log->sequencer_ = std::thread([l = log.get()] {
       SetCurrentThreadName("sequencer");
       l->SequencerLoop();
     });
+    log->leading_.store(true, std::memory_order_release);
   }
   return log;
+}
+
+absl::Status Log::Promote(crypto::Ed25519PrivateKey log_key) {
+  if (log_key.public_key() != identity_.log_public_key) {
+    return absl::InvalidArgumentError("the log key does not match the log's public key");
+  }
+  {
+    absl::MutexLock lock(&key_mu_);
+    if (leading_.load()) return absl::FailedPreconditionError("the log already leads");
+    log_key_ = std::move(log_key);
+  }
+  // The sequencer's state, rebuilt from the log as it is now: no sequencer ran since the
+  // replicated entries were written, so the recent event ids know none of them (every id
+  // below the head is looked up in the store).
+  recent_order_.clear();
+  recent_ids_.clear();
+  {
+    absl::MutexLock lock(&state_mu_);
+    recent_from_ = head_.tree_size;
+  }
+  if (checkers_ == nullptr) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    checkers_ = std::make_unique<ParallelRunner>(cores - 1, "check");
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = false;
+  }
+  sequencer_ = std::thread([this] {
+    SetCurrentThreadName("sequencer");
+    SequencerLoop();
+  });
+  {
+    absl::MutexLock lock(&queue_mu_);
+    leading_.store(true, std::memory_order_release);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Log::Demote(const std::string& leader) {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (!leading_.load()) return absl::FailedPreconditionError("the log does not lead");
+    // SubmitUnits checks leading_ under queue_mu_: nothing is queued after this, and what is
+    // queued is drained by the sequencer before it returns.
+    leading_.store(false, std::memory_order_release);
+    stopping_ = true;
+  }
+  if (sequencer_.joinable()) sequencer_.join();
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = false;
+  }
+  absl::MutexLock lock(&key_mu_);
+  log_key_.reset();
+  leader_hint_ = leader;
+  return absl::OkStatus();
+}
+
+void Log::SetLeaderHint(const std::string& leader) {
+  absl::MutexLock lock(&key_mu_);
+  leader_hint_ = leader;
 }
 
 Log::Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
@@ -124,6 +187,7 @@ Log::Log(std::unique_ptr<store::LogStore> store, LogIdentity identity,
     : store_(std::move(store)),
       identity_(std::move(identity)),
       log_key_(std::move(log_key)),
+      leader_hint_(options.leader),
       checkpoint_verifier_{identity_.origin, identity_.log_public_key},
       options_(options),
       proof_cache_(std::make_unique<ProofCache>(store_.get(), options_.proof_cache_bytes)),
@@ -228,6 +292,7 @@ absl::StatusOr<InclusionProof> Log::ProveInclusion(SequenceNumber sequence,
 }
 
 absl::StatusOr<std::string> Log::SignMapCheckpoint(const format::MapCheckpoint& m) const {
+  absl::MutexLock lock(&key_mu_);
   if (!log_key_.has_value()) {
     return absl::FailedPreconditionError("a follower holds no log key to sign with");
   }

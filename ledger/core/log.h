@@ -226,7 +226,25 @@ class Log {
   absl::StatusOr<TreeSize> AppendReplicated(std::vector<std::string> leaf_datas,
                                             const std::string& checkpoint_note);
 
-  bool is_follower() const { return !log_key_.has_value(); }
+  bool is_follower() const { return !leading_.load(std::memory_order_acquire); }
+
+  // Role changes in place (cluster mode, ledger/cluster/cluster_node.h): the store, the caches
+  // and every reader stay open; only who may write changes.
+  //
+  // Promote: a follower becomes the leader and from now on sequences and signs with
+  // `log_key`, which must be identity().log_public_key's (INVALID_ARGUMENT otherwise).
+  // FAILED_PRECONDITION when it already leads. The caller must have stopped the replication
+  // that calls AppendReplicated (it must not run during or after the call).
+  absl::Status Promote(crypto::Ed25519PrivateKey log_key);
+  // Demote: the leader becomes a follower of `leader` (named when appends are refused). New
+  // appends are refused at once (NOT_LEADER); appends already queued are committed (locally:
+  // cluster mode acknowledges nothing a deposed leader commits), then the sequencer stops and
+  // the key is dropped. FAILED_PRECONDITION when it does not lead. AppendReplicated may be
+  // called once this returns.
+  absl::Status Demote(const std::string& leader);
+  // A follower's leader (named when appends are refused): replaces LogOptions::leader.
+  void SetLeaderHint(const std::string& leader);
+
   // Signs a map checkpoint (docs/format.md §13) with the log key. FAILED_PRECONDITION on a
   // follower.
   absl::StatusOr<std::string> SignMapCheckpoint(const format::MapCheckpoint& map_checkpoint) const;
@@ -305,7 +323,13 @@ class Log {
 
   const std::unique_ptr<store::LogStore> store_;
   const LogIdentity identity_;
-  const std::optional<crypto::Ed25519PrivateKey> log_key_;  // nullopt on a follower
+  // nullopt on a follower. Set before leading_ becomes true and cleared after the sequencer
+  // stopped (Promote, Demote); key_mu_ guards it against SignMapCheckpoint.
+  mutable absl::Mutex key_mu_;
+  std::optional<crypto::Ed25519PrivateKey> log_key_ ABSL_GUARDED_BY(key_mu_);
+  std::string leader_hint_ ABSL_GUARDED_BY(key_mu_);
+  // Whether the log sequences appends (it holds the key and the sequencer runs).
+  std::atomic<bool> leading_{false};
   const format::NoteVerifier checkpoint_verifier_;
   const LogOptions options_;
   // Merkle nodes for proofs. Declared after store_, so destroyed (its warm-up stopped) first.

@@ -61,6 +61,15 @@ struct Log::GroupStage {
 
 void Log::SubmitUnits(const std::vector<Unit*>& units) {
   absl::MutexLock lock(&queue_mu_);
+  if (!leading_.load(std::memory_order_relaxed) && !stopping_) {
+    // Demoted (Log::Demote) after the caller's CheckWritable.
+    const absl::Status refused = CheckWritable();
+    for (Unit* u : units) {
+      u->status = refused;
+      u->done = true;
+    }
+    return;
+  }
   if (stopping_) {
     for (Unit* u : units) {
       u->status = MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown, "",
@@ -252,8 +261,12 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
     const absl::Time commit_start = absl::Now();
     const TreeSize new_size = head.tree_size + stage.batch.entries.size();
     stage.batch.new_head = {new_size, stage.frontier.Root(), stage.last_recorded_time_micros};
-    checkpoint = format::SignCheckpoint(
-        {identity_.origin, new_size, stage.batch.new_head.root_hash}, *log_key_);
+    {
+      // Demote clears the key only after this thread stopped; the lock is for its annotation.
+      absl::MutexLock key_lock(&key_mu_);
+      checkpoint = format::SignCheckpoint(
+          {identity_.origin, new_size, stage.batch.new_head.root_hash}, *log_key_);
+    }
     stage.batch.checkpoint = checkpoint;
     commit = store_->Commit(stage.batch);
     if (commit.ok()) LEDGER_CRASH_POINT("after-commit-before-ack");

@@ -2,8 +2,8 @@
 """Jepsen-style test of ledgerd's cluster mode (docs/reliability.md, "Cluster failover").
 
 Starts 3 etcd members and 3 ledgerd nodes (--cluster) on loopback, each node under a supervisor
-that starts it again whenever it exits (as systemd's Restart=always would: a node whose role
-changes exits 75). Concurrent appenders submit events with unique ids to whichever node they
+that starts it again whenever it exits (as systemd's Restart=always would: roles change within
+the process, but a node exits 75 to set a conflicting log aside, and kill -9 ends it). Concurrent appenders submit events with unique ids to whichever node they
 believe leads (following the leader hint a follower's refusal carries, else trying the others),
 retrying an unanswered event with the SAME id. A nemesis meanwhile, in rotation:
   kill      kill -9 the leader;
@@ -274,6 +274,7 @@ class Appenders:
         self.lock = threading.Lock()
         self.stop_flag = threading.Event()
         self.hint = cluster.nodes[0].address
+        self.silent = {}        # address -> when it last failed to answer in time
         self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True)
                         for i in range(count)]
 
@@ -298,7 +299,10 @@ class Appenders:
 
     def append_until_acked(self, se, deadline, started=None):
         """Appends `se` (same event id on every retry) until some node acknowledges it.
-        `started` (a list) receives the time the answered attempt was sent."""
+        `started` (a list) receives the time the answered attempt was sent. A node that did not
+        answer in time (dead or paused) is avoided for RPC_TIMEOUT, even when a follower's
+        (possibly stale) leader hint names it: that is what a client does with several
+        endpoints, and it keeps a paused leader from costing every retry a whole deadline."""
         tried_retry = False
         while time.monotonic() < deadline:
             if started is not None:
@@ -310,14 +314,23 @@ class Appenders:
                 return resp, node.address, tried_retry
             except grpc.RpcError as e:
                 tried_retry = True
+                now = time.monotonic()
+                if e.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAVAILABLE):
+                    with self.lock:
+                        self.silent[address] = now
                 hint = None
                 for k, v in (e.trailing_metadata() or ()):
                     if k == "grpc-status-details-bin":
                         hint = leader_hint(v)
-                if hint and self.cluster.by_address(hint) is not None:
+                with self.lock:
+                    avoid = {a for a, t in self.silent.items() if now - t < RPC_TIMEOUT}
+                if hint and self.cluster.by_address(hint) is not None and hint not in avoid:
                     self.hint = hint
                 else:
-                    others = [n.address for n in self.cluster.nodes if n.address != address]
+                    others = [n.address for n in self.cluster.nodes
+                              if n.address != address and n.address not in avoid]
+                    others = others or [n.address for n in self.cluster.nodes
+                                        if n.address != address]
                     self.hint = random.choice(others)
                 time.sleep(0.05)
         return None, None, tried_retry
@@ -387,6 +400,51 @@ def check_ledgerctl(cluster, submitter):
     log("ledgerctl submit via %s: %d appended, then %d already in the log" %
         (",".join(order), appended, again))
     return appended == 3 and again == 3
+
+
+def check_in_process(cluster, appenders):
+    """A role change happens within the processes: SIGSTOP the leader past its lease, let
+    another node win and acknowledge, SIGCONT it. The deposed leader must rejoin as a follower
+    of the new leader and serve its checkpoint with the SAME process (PID unchanged, no exit),
+    and the node that stayed a follower must not have restarted either."""
+    old, raw = cluster.wait_leader()
+    pids = {n.name: n.proc.pid for n in cluster.nodes}
+    old.signal(signal.SIGSTOP)
+    log("in-process check: SIGSTOP leader %s (pid %d)" % (old.name, pids[old.name]))
+    try:
+        new, _ = cluster.wait_leader(timeout=60, other_than=raw)
+        appenders.hint = new.address
+        se = appenders._event("in-process-check")
+        resp, address, _ = appenders.append_until_acked(se, time.monotonic() + 60)
+    finally:
+        old.signal(signal.SIGCONT)
+    if resp is None:
+        log("in-process check: no ack from the new leader")
+        return False
+    appenders.acks["in-process-check"] = (resp.sequence, address, time.monotonic(), 0.0)
+    appenders.checkpoints.append(resp.checkpoint)
+    deadline = time.monotonic() + 60
+    status, same = None, False
+    while time.monotonic() < deadline and not same:
+        try:
+            status = old.stub.GetReplicationStatus(pb.GetReplicationStatusRequest(), timeout=2)
+            mine = old.stub.GetCheckpoint(pb.GetCheckpointRequest(), timeout=2).checkpoint
+            theirs = new.stub.GetCheckpoint(pb.GetCheckpointRequest(), timeout=2).checkpoint
+            same = (status.role == "follower" and status.leader == new.address and
+                    mine == theirs and fc.verify_checkpoint(
+                        mine.encode() if isinstance(mine, str) else mine,
+                        cluster.verifier).tree_size > resp.sequence)
+        except grpc.RpcError:
+            pass
+        if not same:
+            time.sleep(0.1)
+    now = {n.name: n.proc.pid for n in cluster.nodes}
+    exits = {n.name: list(n.exits) for n in cluster.nodes}
+    ok = same and now == pids and not any(exits.values())
+    log("in-process check: %s: deposed %s now %s of %s; pids before %s after %s; exits %s" %
+        ("ok" if ok else "FAILED", old.name, status.role if status else "?",
+         status.leader if status else "?", pids, now, exits))
+    return ok
 
 
 def read_log(node):
@@ -477,6 +535,8 @@ def main():
     ap.add_argument("failovers", type=int)
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--appenders", type=int, default=4)
+    ap.add_argument("--in-process-check", action="store_true",
+                    help="first prove a role change happens within the processes")
     args = ap.parse_args()
     random.seed(args.seed)
     log("seed %d" % args.seed)
@@ -490,6 +550,9 @@ def main():
         appenders = Appenders(cluster, submitter, args.appenders)
         appenders.hint = leader.address
         register_submitter(cluster, cluster.admin, submitter, appenders)
+        in_process_ok = True
+        if args.in_process_check:
+            in_process_ok = check_in_process(cluster, appenders)
         appenders.start()
         polled = []
         stop_poll = threading.Event()
@@ -508,6 +571,9 @@ def main():
         poller.start()
         kinds = ["kill", "pause", "follower", "etcd"]
         failover_times = []
+        elect_times = []   # death -> the new leader key in etcd (lease expiry + election)
+        ack_times = []     # new leader key -> first ack on it (promotion, quorum, client retry)
+        by_kind = {"kill": [], "pause": []}
         failovers = 0
         step = 0
         while failovers < args.failovers:
@@ -524,6 +590,7 @@ def main():
                 leader.signal(signal.SIGKILL if kind == "kill" else signal.SIGSTOP)
                 log("nemesis: %s leader %s" % (kind, leader.name))
                 new, new_raw = cluster.wait_leader(timeout=60, other_than=raw)
+                elected = time.monotonic()
                 deadline = time.monotonic() + 60
                 first = None
                 while first is None and time.monotonic() < deadline:
@@ -539,9 +606,12 @@ def main():
                 if first is None:
                     raise RuntimeError("no acknowledged append within 60 s of the failover")
                 failover_times.append(first - t0)
+                by_kind[kind].append(first - t0)
+                elect_times.append(elected - t0)
+                ack_times.append(max(0.0, first - elected))
                 failovers += 1
-                log("failover %d (%s): new leader %s, first ack after %.2f s" %
-                    (failovers, kind, new.name, first - t0))
+                log("failover %d (%s): new leader %s after %.2f s, first ack after %.2f s" %
+                    (failovers, kind, new.name, elected - t0, first - t0))
             elif kind == "follower":
                 followers = [n for n in cluster.nodes if n is not leader]
                 victim = random.choice(followers)
@@ -570,10 +640,21 @@ def main():
         print("converged: %s (final tree size %d)" % ("yes" if converged else "NO", size))
         print("failover time (leader death to first ack on the new leader): p50 %.2f s, "
               "p99 %.2f s, max %.2f s" % (p50, p99, max(failover_times or [float("nan")])))
+        for name, values in (("death -> new leader key", elect_times),
+                             ("new leader key -> first ack", ack_times),
+                             ("kill -9 only", by_kind["kill"]), ("SIGSTOP only", by_kind["pause"])):
+            if values:
+                print("  phase %s: p50 %.2f s, p99 %.2f s" %
+                      (name, percentile(values, 50), percentile(values, 99)))
+        restarts = sum(len(n.exits) for n in cluster.nodes)
+        print("node process exits (each restarted by its supervisor): %d" % restarts)
+        if args.in_process_check:
+            print("in-process role change (PIDs unchanged): %s" %
+                  ("ok" if in_process_ok else "FAILED"))
         sys.stdout.flush()
         print("ledgerctl submit with several --server endpoints: %s" %
               ("ok" if ctl_ok else "FAILED"))
-        ok = lost == 0 and forks == 0 and converged and ctl_ok
+        ok = lost == 0 and forks == 0 and converged and ctl_ok and in_process_ok
     finally:
         if appenders is not None:
             appenders.stop_flag.set()

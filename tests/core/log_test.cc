@@ -169,6 +169,46 @@ TEST(LogOpenTest, CheckpointVerifierKeyNamesOriginAndLogKey) {
 // ---------------------------------------------------------------------------------------------
 // Appending and reading back.
 
+// Cluster mode switches roles in place (Log::Demote, Log::Promote; ledger/cluster/): a demoted
+// log refuses appends as a follower naming its new leader and holds no key to sign with; a
+// promoted one sequences again, and an event id appended before the switches is answered with
+// its original entry (the recent-id cache is rebuilt, the store is searched).
+TEST(LogRoleTest, DemotedLogRefusesAppendsAndPromotedLogAppendsIdempotently) {
+  TestLog t;
+  AppendClaims(t, 2);
+  const SignedEvent envelope = ClaimEnvelope("before-the-switch");
+  absl::StatusOr<AppendResult> first = t.log().Append(envelope);
+  ASSERT_THAT(first, IsOk());
+
+  ASSERT_THAT(t.log().Demote("10.0.0.2:50051"), IsOk());
+  EXPECT_TRUE(t.log().is_follower());
+  const LogState demoted(t);
+  absl::StatusOr<AppendResult> refused = t.log().Append(ClaimEnvelope("while-following"));
+  EXPECT_THAT(refused.status(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                         HasSubstr("follower of 10.0.0.2:50051")));
+  EXPECT_EQ(ErrorReason(refused.status()), reason::kNotLeader);
+  EXPECT_THAT(t.log().SignMapCheckpoint(format::MapCheckpoint{}).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(t.log().Demote("10.0.0.3:50051"), StatusIs(absl::StatusCode::kFailedPrecondition));
+  ExpectUnchanged(t, demoted);
+
+  EXPECT_THAT(t.log().Promote(StrangerKey()), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_TRUE(t.log().is_follower());
+  ASSERT_THAT(t.log().Promote(LogKey()), IsOk());
+  EXPECT_FALSE(t.log().is_follower());
+  EXPECT_THAT(t.log().Promote(LogKey()), StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  absl::StatusOr<AppendResult> again = t.log().Append(envelope);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->sequence, first->sequence);
+  absl::StatusOr<AppendResult> next = t.log().Append(ClaimEnvelope("after-the-switch"));
+  ASSERT_THAT(next, IsOk());
+  EXPECT_FALSE(next->duplicate);
+  EXPECT_EQ(next->sequence, first->sequence + 1);
+  EXPECT_EQ(Verified(next->checkpoint).tree_size, first->sequence + 2);
+}
+
 TEST(LogAppendTest, SequenceNumbersAreDenseAndHeadGrows) {
   TestLog t;
   for (SequenceNumber want = 0; want < 3; ++want) {
