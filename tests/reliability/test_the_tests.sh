@@ -1,5 +1,6 @@
 #!/bin/bash
-# Test the tests (RELIABILITY.md, issue 7 item 9): switch off one guard at a time in a scratch
+# Test the tests (docs/reliability.md, "Test the tests"; issue 7 item 9): switch off one guard
+# at a time in a scratch
 # copy of the source tree and show that the reliability test guarding it FAILS. The working tree
 # is never modified.
 #
