@@ -1,8 +1,7 @@
 #!/bin/bash
 # Test the tests (docs/reliability.md, "Test the tests"; issue 7 item 9): switch off one guard
-# at a time in a scratch
-# copy of the source tree and show that the reliability test guarding it FAILS. The working tree
-# is never modified.
+# at a time in a scratch copy of the source tree and show that the reliability test guarding it
+# FAILS. The working tree is never modified.
 #
 #   tests/reliability/test_the_tests.sh [anchor-check] [fsync] [fail-stop]    (default: all three)
 #
