@@ -36,7 +36,6 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
-#include "ledger/base/parallel.h"
 #include "ledger/views/view_store.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
@@ -82,9 +81,8 @@ class RocksDbViewStore : public ViewStore {
       absl::string_view begin, absl::string_view end,
       const std::function<bool(absl::string_view, absl::string_view)>& fn) const override;
   // Through the memtable: one rocksdb::WriteBatch holding every batch, each in key order. As a
-  // file (options.as_file): one sorted SST file per non-empty batch, built in parallel (on the
-  // calling thread and the store's helper threads), then one IngestExternalFile of them all,
-  // which RocksDB applies atomically.
+  // file (options.as_file): one sorted SST file holding the batches one after the other (their
+  // key ranges ascend), ingested whole with IngestExternalFile.
   absl::Status WriteAll(absl::Span<const ViewBatch* const> batches,
                         const ViewWriteOptions& options) override;
   // One synced DeleteRange over the whole key space, then the SST files it covers are deleted
@@ -96,9 +94,7 @@ class RocksDbViewStore : public ViewStore {
   RocksDbViewStore(rocksdb::DB* db, rocksdb::Options db_options, std::string path,
                    bool write_ahead_log);
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status WriteAsFiles(absl::Span<const ViewBatch* const> batches);
-  // Writes `batch` as the sorted SST file `file`.
-  absl::Status WriteSstFile(const ViewBatch& batch, const std::string& file) const;
+  absl::Status WriteAsFile(absl::Span<const ViewBatch* const> batches);
 
   rocksdb::DB* const db_;  // owned
   const rocksdb::Options db_options_;
@@ -109,8 +105,6 @@ class RocksDbViewStore : public ViewStore {
   // True while WAL-less writes may be only in the memtable.
   bool unflushed_bulk_ ABSL_GUARDED_BY(write_mu_) = false;
   uint64_t ingest_counter_ ABSL_GUARDED_BY(write_mu_) = 0;
-  // Builds the SST files of one WriteAll in parallel (one helper per core beyond the first).
-  std::unique_ptr<ParallelRunner> file_builders_;
 };
 
 }  // namespace ledger::views

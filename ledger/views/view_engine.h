@@ -45,7 +45,7 @@
 // ViewBatch each. A batch of entries is read from the log, decoded in parallel chunks, then each
 // lane applies its views to every entry on a thread of its own, reading through its own batches
 // only (a projection reads only its own keys); the lanes' batches form one atomic write
-// (ViewStore::WriteAll), in bulk mode one sorted file per lane built in parallel. The bytes
+// (ViewStore::WriteAll), in bulk mode one sorted file (the lanes one after the other). The bytes
 // written are the same for any number of lanes (tests/views/view_engine_property_test.cc).
 //
 // Thread-safety: thread-safe. CatchUp and Rebuild are serialised by an internal mutex (a second
@@ -102,8 +102,11 @@ struct ViewEngineOptions {
   // by count. Each lane has its own ViewBatch; a batch of entries is decoded in parallel, then
   // its lanes are applied in parallel (a projection reads only its own state, so lanes never
   // share a key), and the lanes' batches are written as one atomic write (in bulk mode, one
-  // sorted file per lane, built in parallel). 0: one lane per core.
-  size_t lanes = 0;
+  // sorted file holding the lanes one after the other). 0: one lane per core.
+  // Default 1: measured on this 2-core machine (bench/REPORT.md §7), two lanes rebuild a
+  // 156k-entry log 1.5x faster but a 1M-entry log 10% slower, where RocksDB's compactions of
+  // the ingested files (30% of the CPU) need the second core.
+  size_t lanes = 1;
   // A batch of fewer entries than this is decoded and applied on the calling thread alone:
   // handing a few entries to other threads costs more than it saves.
   size_t parallel_min_entries = 256;

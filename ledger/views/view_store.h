@@ -176,8 +176,8 @@ class ViewStore {
 
   // Applies `batches` atomically, as one write: readers see all of them or none. Their keys
   // must be disjoint, and for a write as_file each batch's keys must lie in a key range of its
-  // own, the batches in ascending order of their ranges (each becomes one sorted file; the
-  // ViewEngine gives each lane a contiguous run of views). On error nothing or all of it may
+  // own, the batches in ascending order of their ranges (together they make one sorted file;
+  // the ViewEngine gives each lane a contiguous run of views). On error nothing or all of it may
   // have been applied (the caller rereads its watermark).
   virtual absl::Status WriteAll(absl::Span<const ViewBatch* const> batches,
                                 const ViewWriteOptions& options) = 0;
