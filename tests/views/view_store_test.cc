@@ -153,6 +153,20 @@ TEST(RocksDbViewStoreTest, DataSurvivesReopenAndClearIsDurable) {
   EXPECT_TRUE(ScanAll(**s).empty());
 }
 
+// Puts every key of `keys` into a batch; the batch's ForEachInKeyOrder, and `keys` sorted and
+// deduplicated (what it must equal).
+std::pair<std::vector<std::string>, std::vector<std::string>> OrderedByBatch(
+    std::vector<std::string> keys) {
+  ViewBatch batch;
+  for (const std::string& k : keys) batch.Put(k, "v");
+  std::vector<std::string> seen;
+  batch.ForEachInKeyOrder(
+      [&](absl::string_view key, const absl::string_view*) { seen.emplace_back(key); });
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return {seen, keys};
+}
+
 TEST(ViewBatchTest, ForEachInKeyOrderIsBytewiseOrder) {
   // Keys that tie on their first 8 bytes, embedded zeros, prefixes of each other, high bytes.
   std::vector<std::string> keys = {"",         std::string("\0", 1), std::string("\0\0", 2),
@@ -165,14 +179,8 @@ TEST(ViewBatchTest, ForEachInKeyOrderIsBytewiseOrder) {
     for (int j = 0; j < (i * 7) % 13; ++j) k.push_back(static_cast<char>((i * 31 + j * 17) % 5));
     keys.push_back(k);
   }
-  ViewBatch batch;
-  for (const std::string& k : keys) batch.Put(k, "v");
-  std::vector<std::string> seen;
-  batch.ForEachInKeyOrder(
-      [&](absl::string_view key, const absl::string_view*) { seen.emplace_back(key); });
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  EXPECT_EQ(seen, keys);
+  const auto [seen, sorted] = OrderedByBatch(keys);
+  EXPECT_EQ(seen, sorted);
 }
 
 // Many keys: the radix sort's buckets, keys sharing prefixes longer than its radix depth (64
@@ -191,18 +199,14 @@ TEST(ViewBatchTest, ForEachInKeyOrderSortsManyKeysWithLongCommonPrefixes) {
     const uint64_t r = next();
     std::string k = (r % 3 == 0) ? shared : (r % 3 == 1 ? shared.substr(0, r % 80) : "");
     const int extra = static_cast<int>((r >> 8) % 6);
-    for (int j = 0; j < extra; ++j) k.push_back(static_cast<char>(next() % 4 == 0 ? 0xff : next() % 3));
+    for (int j = 0; j < extra; ++j) {
+      k.push_back(static_cast<char>(next() % 4 == 0 ? 0xff : next() % 3));
+    }
     keys.push_back(k);
   }
-  ViewBatch batch;
-  for (const std::string& k : keys) batch.Put(k, "v");
-  std::vector<std::string> seen;
-  batch.ForEachInKeyOrder(
-      [&](absl::string_view key, const absl::string_view*) { seen.emplace_back(key); });
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  ASSERT_GT(keys.size(), 1000u);
-  EXPECT_EQ(seen, keys);
+  const auto [seen, sorted] = OrderedByBatch(keys);
+  ASSERT_GT(sorted.size(), 1000u);
+  EXPECT_EQ(seen, sorted);
 }
 
 // The arena batch: the latest write of a key wins (in Find, ForEach and the ordered walk),
