@@ -157,9 +157,11 @@ absl::StatusOr<std::unique_ptr<ViewEngine>> ViewEngine::Open(
     std::unique_ptr<ViewStore> store, std::vector<std::unique_ptr<Projection>> projections,
     ViewEngineOptions options) {
   if (store == nullptr) return absl::InvalidArgumentError("ViewEngine: no view store");
-  if (options.max_batch_entries == 0 || options.bulk_batch_entries == 0) {
+  if (options.max_batch_entries == 0 || options.bulk_batch_entries == 0 ||
+      options.window_entries == 0) {
     return absl::InvalidArgumentError(
-        "ViewEngine: max_batch_entries and bulk_batch_entries must be at least 1");
+        "ViewEngine: max_batch_entries, bulk_batch_entries and window_entries must be at least "
+        "1");
   }
   std::set<std::string> names;
   std::set<schema::ViewTag> tags;
@@ -407,58 +409,6 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     }
     const TreeSize end = std::min<TreeSize>(head, begin + batch_entries);
     const size_t n = static_cast<size_t>(end - begin);
-    const bool parallel = lanes > 1 && n >= options_.parallel_min_entries;
-
-    // 1. Read the entries' leaf data (into the strings of the previous batch: no allocation).
-    size_t read = 0;
-    SequenceNumber expected = begin;
-    absl::Status read_status;
-    absl::Status scan_status = log.ScanEntries(
-        begin, end, [&](SequenceNumber seq, absl::string_view leaf) -> bool {
-          if (seq != expected) {
-            read_status = absl::DataLossError(absl::StrCat(
-                "log store returned entry ", seq, " where entry ", expected, " was expected"));
-            return false;
-          }
-          if (read == leaves.size()) leaves.emplace_back();
-          leaves[read++].assign(leaf.data(), leaf.size());
-          ++expected;
-          return true;
-        });
-    if (!scan_status.ok()) return fail(scan_status);
-    // Entries [begin, expected) were read; a gap or a short read is reported after the entries
-    // before it are applied (as an error of the first bad entry would be).
-
-    // 2. Decode each entry once, in parallel chunks. first_bad: the first that does not decode.
-    if (entries.size() < read) entries.resize(read);
-    constexpr size_t kDecodeChunk = 512;
-    const size_t chunks = (read + kDecodeChunk - 1) / kDecodeChunk;
-    std::vector<std::pair<size_t, absl::Status>> decode_errors(chunks, {read, absl::OkStatus()});
-    auto decode_chunk = [&](size_t c) {
-      for (size_t i = c * kDecodeChunk; i < std::min(read, (c + 1) * kDecodeChunk); ++i) {
-        absl::StatusOr<ViewEntry> decoded = core::DecodeStoredEntry(begin + i, leaves[i]);
-        if (!decoded.ok()) {
-          decode_errors[c] = {i, decoded.status()};
-          return;
-        }
-        entries[i] = *std::move(decoded);
-      }
-    };
-    if (parallel) {
-      runner_->ForEach(chunks, decode_chunk);
-    } else {
-      for (size_t c = 0; c < chunks; ++c) decode_chunk(c);
-    }
-    size_t first_bad = read;
-    absl::Status decode_status;
-    for (auto& [i, st] : decode_errors) {
-      if (!st.ok() && i < first_bad) {
-        first_bad = i;
-        decode_status = st;
-      }
-    }
-
-    // 3. Apply: each lane applies its views to entries [0, first_bad) into its own batch.
     std::vector<std::unique_ptr<ViewBatch>> batches(lanes);
     for (size_t l = 0; l < lanes; ++l) {
       if (l < spare.size() && spare[l] != nullptr) {
@@ -472,48 +422,112 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
                           lanes_[l].size() + 2);
     }
     spare.clear();
-    // Per lane: the sequence of the entry that failed and why (sequence max: none failed).
-    std::vector<std::pair<SequenceNumber, absl::Status>> apply_errors(
-        lanes, {~SequenceNumber{0}, absl::OkStatus()});
-    auto apply_lane = [&](size_t l) {
-      OverlayReader reader(*store_, *batches[l],
-                           in_flight.has_value() ? in_flight->batches[l].get() : nullptr);
-      for (size_t i = 0; i < first_bad; ++i) {
-        const ViewEntry& entry = entries[i];
-        for (size_t v : lanes_[l]) {
-          if (applied[v] > entry.sequence) continue;
-          absl::Status st = views_[v].projection->Apply(entry, reader, batches[l].get());
-          if (!st.ok()) {
-            apply_errors[l] = {
-                entry.sequence,
-                st.code() == absl::StatusCode::kDataLoss
-                    ? st
-                    : Annotate(st, absl::StrCat("view ", views_[v].projection->name(),
-                                                " at log entry ", entry.sequence))};
+
+    // The batch is read, decoded and applied a window of entries at a time, so that at most
+    // options_.window_entries parsed events are alive at once whatever the batch's size.
+    Hash last_leaf_hash{};
+    for (TreeSize wbegin = begin; wbegin < end;) {
+      const TreeSize wend = std::min<TreeSize>(end, wbegin + options_.window_entries);
+      const bool parallel = lanes > 1 && wend - wbegin >= options_.parallel_min_entries;
+
+      // 1. Read the entries' leaf data (into the strings of the previous window: no allocation).
+      size_t read = 0;
+      SequenceNumber expected = wbegin;
+      absl::Status read_status;
+      absl::Status scan_status = log.ScanEntries(
+          wbegin, wend, [&](SequenceNumber seq, absl::string_view leaf) -> bool {
+            if (seq != expected) {
+              read_status = absl::DataLossError(absl::StrCat(
+                  "log store returned entry ", seq, " where entry ", expected, " was expected"));
+              return false;
+            }
+            if (read == leaves.size()) leaves.emplace_back();
+            leaves[read++].assign(leaf.data(), leaf.size());
+            ++expected;
+            return true;
+          });
+      if (!scan_status.ok()) return fail(scan_status);
+      // Entries [wbegin, expected) were read; a gap or a short read is reported after the
+      // entries before it are applied (as an error of the first bad entry would be).
+
+      // 2. Decode each entry once, in parallel chunks. first_bad: the first that does not
+      // decode.
+      if (entries.size() < read) entries.resize(read);
+      constexpr size_t kDecodeChunk = 512;
+      const size_t chunks = (read + kDecodeChunk - 1) / kDecodeChunk;
+      std::vector<std::pair<size_t, absl::Status>> decode_errors(chunks,
+                                                                 {read, absl::OkStatus()});
+      auto decode_chunk = [&](size_t c) {
+        for (size_t i = c * kDecodeChunk; i < std::min(read, (c + 1) * kDecodeChunk); ++i) {
+          absl::StatusOr<ViewEntry> decoded = core::DecodeStoredEntry(wbegin + i, leaves[i]);
+          if (!decoded.ok()) {
+            decode_errors[c] = {i, decoded.status()};
             return;
           }
+          entries[i] = *std::move(decoded);
+        }
+      };
+      if (parallel) {
+        runner_->ForEach(chunks, decode_chunk);
+      } else {
+        for (size_t c = 0; c < chunks; ++c) decode_chunk(c);
+      }
+      size_t first_bad = read;
+      absl::Status decode_status;
+      for (auto& [i, st] : decode_errors) {
+        if (!st.ok() && i < first_bad) {
+          first_bad = i;
+          decode_status = st;
         }
       }
-    };
-    if (parallel) {
-      runner_->ForEach(lanes, apply_lane);
-    } else {
-      for (size_t l = 0; l < lanes; ++l) apply_lane(l);
-    }
-    // The error of the earliest entry (of the first lane, in view order, for the same entry),
-    // then an entry that did not decode, then a gap in what the log store returned.
-    const std::pair<SequenceNumber, absl::Status>* first_error = nullptr;
-    for (const auto& e : apply_errors) {
-      if (!e.second.ok() && (first_error == nullptr || e.first < first_error->first)) {
-        first_error = &e;
+
+      // 3. Apply: each lane applies its views to entries [0, first_bad) into its own batch.
+      // Per lane: the sequence of the entry that failed and why (sequence max: none failed).
+      std::vector<std::pair<SequenceNumber, absl::Status>> apply_errors(
+          lanes, {~SequenceNumber{0}, absl::OkStatus()});
+      auto apply_lane = [&](size_t l) {
+        OverlayReader reader(*store_, *batches[l],
+                             in_flight.has_value() ? in_flight->batches[l].get() : nullptr);
+        for (size_t i = 0; i < first_bad; ++i) {
+          const ViewEntry& entry = entries[i];
+          for (size_t v : lanes_[l]) {
+            if (applied[v] > entry.sequence) continue;
+            absl::Status st = views_[v].projection->Apply(entry, reader, batches[l].get());
+            if (!st.ok()) {
+              apply_errors[l] = {
+                  entry.sequence,
+                  st.code() == absl::StatusCode::kDataLoss
+                      ? st
+                      : Annotate(st, absl::StrCat("view ", views_[v].projection->name(),
+                                                  " at log entry ", entry.sequence))};
+              return;
+            }
+          }
+        }
+      };
+      if (parallel) {
+        runner_->ForEach(lanes, apply_lane);
+      } else {
+        for (size_t l = 0; l < lanes; ++l) apply_lane(l);
       }
-    }
-    if (first_error != nullptr) return fail(first_error->second);
-    if (!decode_status.ok()) return fail(decode_status);
-    if (!read_status.ok()) return fail(read_status);
-    if (expected != end) {
-      return fail(absl::DataLossError(absl::StrCat(
-          "log store returned entries [", begin, ", ", expected, ") of [", begin, ", ", end, ")")));
+      // The error of the earliest entry (of the first lane, in view order, for the same entry),
+      // then an entry that did not decode, then a gap in what the log store returned.
+      const std::pair<SequenceNumber, absl::Status>* first_error = nullptr;
+      for (const auto& e : apply_errors) {
+        if (!e.second.ok() && (first_error == nullptr || e.first < first_error->first)) {
+          first_error = &e;
+        }
+      }
+      if (first_error != nullptr) return fail(first_error->second);
+      if (!decode_status.ok()) return fail(decode_status);
+      if (!read_status.ok()) return fail(read_status);
+      if (expected != wend) {
+        return fail(absl::DataLossError(absl::StrCat("log store returned entries [", wbegin,
+                                                     ", ", expected, ") of [", wbegin, ", ",
+                                                     wend, ")")));
+      }
+      last_leaf_hash = entries[read - 1].leaf_hash;
+      wbegin = wend;
     }
     for (size_t i = 0; i < views_.size(); ++i) {
       if (applied[i] < end) {
@@ -522,8 +536,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
       applied[i] = std::max(applied[i], end);
     }
     batches[0]->Put(schema::MetaFingerprintKey(),
-                    schema::EncodeFingerprint(
-                        schema::Fingerprint{end - 1, entries[n - 1].leaf_hash}));
+                    schema::EncodeFingerprint(schema::Fingerprint{end - 1, last_leaf_hash}));
     LEDGER_RETURN_IF_ERROR(finish_write());
     InFlight next;
     next.batches = std::move(batches);

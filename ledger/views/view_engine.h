@@ -107,7 +107,10 @@ struct ViewEngineOptions {
   // 156k-entry log 1.5x faster but a 1M-entry log 10% slower, where RocksDB's compactions of
   // the ingested files (30% of the CPU) need the second core.
   size_t lanes = 1;
-  // A batch of fewer entries than this is decoded and applied on the calling thread alone:
+  // A batch is read, decoded and applied this many entries at a time (its writes still
+  // accumulate in one ViewBatch): it bounds the parsed events alive at once. Must be >= 1.
+  size_t window_entries = 4096;
+  // A window of fewer entries than this is decoded and applied on the calling thread alone:
   // handing a few entries to other threads costs more than it saves.
   size_t parallel_min_entries = 256;
 };

@@ -325,6 +325,29 @@ TEST(ViewEngineTest, LanesWriteTheSameViewsAsOneLane) {
   }
 }
 
+// A batch applied a few entries at a time (windows of 3 in batches of 7, in 2 lanes): the
+// views of one pass over the whole log.
+TEST(ViewEngineTest, WindowsWithinABatchWriteTheSameViews) {
+  TestLedger ledger;
+  Populate(&ledger, 12);
+  ViewEngineOptions options;
+  options.max_batch_entries = 7;
+  options.bulk_batch_entries = 7;
+  options.window_entries = 3;
+  options.lanes = 2;
+  options.parallel_min_entries = 1;
+  absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
+      ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(), options);
+  VIEWS_ASSERT_OK(engine);
+  absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(ledger.store());
+  VIEWS_ASSERT_OK(r);
+  EXPECT_EQ(r->watermark, ledger.store().Head().tree_size);
+  EXPECT_TRUE(AllDigests(**engine) == FreshDigests(ledger.store()));
+  options.window_entries = 0;
+  EXPECT_THAT(ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(), options),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(ViewEngineTest, ViewsOfAnotherLogAreRebuilt) {
   const std::string dir = testing::TestDir("another_log");
   TestLedger a;
