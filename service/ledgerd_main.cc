@@ -456,6 +456,39 @@ int PromoteClusterLog(const std::string& data_dir, ledger::core::Log* log) {
   return 0;
 }
 
+// The log conflicts with the cluster's published checkpoint (Decide or HoldsPublished answered
+// LOG_FORKED_FROM_PUBLISHED). When that checkpoint does not even verify with this log's key
+// (DATA_LOSS: another log's, or etcd's state is not this cluster's), the node must not serve:
+// exit 4 for the operator. Otherwise (FAILED_PRECONDITION: another root at the published size)
+// the entries where this log parts from it were never published: every published checkpoint
+// extends the one before it (the fenced Txn, and only a node holding the published checkpoint
+// may lead), so had this log's diverging entry been published, the lineage would hold it. It is
+// a deposed leader's unpublished suffix (or a follower's copy of it), only checked after the
+// lineage grew past the point where they part: set the log aside (kept, ledger/cluster/discard.h)
+// and replicate again. Does not return.
+[[noreturn]] void LeaveForkedLog(const std::string& data_dir, const absl::Status& forked,
+                                 const std::string& detail) {
+  if (forked.code() == absl::StatusCode::kDataLoss) {
+    ledger::LogEvent(ledger::LogLevel::kError,
+                     "cluster: refused to serve: the published checkpoint is not this log's",
+                     {{"error", std::string(forked.message())}, {"finding", detail}});
+    std::_Exit(kExitBehindAnchor);
+  }
+  const std::string why =
+      absl::StrCat("the log parts from the published checkpoint: ", forked.message(),
+                   detail.empty() ? "" : absl::StrCat("; ", detail));
+  if (absl::Status s = ledger::cluster::RequestClusterDiscard(data_dir, why); !s.ok()) {
+    ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot request the set-aside",
+                     {{"error", std::string(s.message())}, {"why", why}});
+    std::_Exit(kExitBehindAnchor);
+  }
+  ledger::LogEvent(ledger::LogLevel::kWarning,
+                   "cluster: the log holds an unpublished suffix that the published checkpoint "
+                   "contradicts; restarting to set it aside",
+                   {{"why", why}});
+  std::_Exit(ledger::cluster::kExitRoleChanged);
+}
+
 // After the log was opened without its key: joins etcd and learns this node's role (the
 // leader's log is promoted in place: PromoteClusterLog). 0, or the exit code.
 int JoinCluster(ServeFlags* flags, absl::StatusOr<std::unique_ptr<ledger::core::Log>>* log,
@@ -476,13 +509,13 @@ int JoinCluster(ServeFlags* flags, absl::StatusOr<std::unique_ptr<ledger::core::
   *node = *std::move(joined);
   auto role = (*node)->Decide(***log, absl::Seconds(30), /*serving=*/false);
   if (!role.ok()) {
-    const bool forked = ledger::ErrorReason(role.status()) == ledger::reason::kLogForkedFromPublished;
+    if (ledger::ErrorReason(role.status()) == ledger::reason::kLogForkedFromPublished) {
+      LeaveForkedLog(flags->data_dir, role.status(), "");
+    }
     ledger::LogEvent(ledger::LogLevel::kError,
-                     forked ? "cluster: refused to serve: the log contradicts the published "
-                              "checkpoint"
-                            : "cluster: no role (etcd unreachable or no leader); restarting",
+                     "cluster: no role (etcd unreachable or no leader); restarting",
                      {{"error", std::string(role.status().message())}});
-    return forked ? kExitBehindAnchor : ledger::cluster::kExitRoleChanged;
+    return ledger::cluster::kExitRoleChanged;
   }
   // The log stays open: the leader promotes it in place (the key read from the data
   // directory); a follower only learns whom to name when it refuses appends.
@@ -505,14 +538,13 @@ int JoinCluster(ServeFlags* flags, absl::StatusOr<std::unique_ptr<ledger::core::
 // A cluster follower stopped on a finding about the leader. When its log holds nothing that
 // contradicts the published checkpoint, the conflict lies in a suffix never published (an
 // earlier leader's, never acknowledged): ask the next start to set the log aside and restart.
+// When it does, the same holds (LeaveForkedLog): the suffix was checked too late, after the
+// published lineage grew past the point where the two part.
 void HandleClusterFinding(const std::string& data_dir, ledger::cluster::ClusterNode* node,
                           ledger::core::Log* log, const std::string& detail) {
   absl::StatusOr<bool> holds = node->HoldsPublished(*log);
   if (!holds.ok() && ledger::ErrorReason(holds.status()) == ledger::reason::kLogForkedFromPublished) {
-    ledger::LogEvent(ledger::LogLevel::kError,
-                     "cluster: the log contradicts the published checkpoint; stopped (operator)",
-                     {{"error", std::string(holds.status().message())}, {"finding", detail}});
-    return;
+    LeaveForkedLog(data_dir, holds.status(), detail);
   }
   if (!holds.ok()) {
     ledger::LogEvent(ledger::LogLevel::kError, "cluster: cannot read the published checkpoint",
@@ -629,14 +661,13 @@ class ClusterRoles {
       absl::StatusOr<ledger::cluster::ClusterNode::Role> role =
           node_->Decide(*log_, absl::Seconds(30));
       if (!role.ok()) {
-        const bool forked =
-            ledger::ErrorReason(role.status()) == ledger::reason::kLogForkedFromPublished;
+        if (ledger::ErrorReason(role.status()) == ledger::reason::kLogForkedFromPublished) {
+          LeaveForkedLog(flags_->data_dir, role.status(), "");
+        }
         ledger::LogEvent(ledger::LogLevel::kError,
-                         forked ? "cluster: refused to serve: the log contradicts the published "
-                                  "checkpoint"
-                                : "cluster: no role (etcd unreachable or no leader); restarting",
+                         "cluster: no role (etcd unreachable or no leader); restarting",
                          {{"error", std::string(role.status().message())}});
-        std::_Exit(forked ? kExitBehindAnchor : ledger::cluster::kExitRoleChanged);
+        std::_Exit(ledger::cluster::kExitRoleChanged);
       }
       if (role->leader) {
         if (const int rc = PromoteClusterLog(flags_->data_dir, log_); rc != 0) std::_Exit(rc);

@@ -221,7 +221,24 @@ absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
         role.leader_id = options_.node_id;
         return role;
       }
-      // Our own key from before a restart (its lease still running): wait for it to expire.
+      if (parts.size() == 2 && parts[0] == options_.node_id && parts[1] == options_.advertise &&
+          current->lease != lease && current->lease != 0) {
+        // Our own key from before a restart: the process that held it is gone (this one holds
+        // the data directory's lock, and the advertise address names one listener), so its
+        // lease only delays the next election until it expires, longer still when an etcd
+        // leader change renewed it. Revoke it: the key goes with it, and the nodes campaign
+        // at once. Safety does not rest on this (the fence does): a live holder would only
+        // be deposed.
+        absl::Status revoked = etcd_->RevokeLease(current->lease);
+        LogEvent(revoked.ok() ? LogLevel::kInfo : LogLevel::kWarning,
+                 "cluster: revoked the lease of this node's previous process (it held the "
+                 "leader key)",
+                 {{"lease", std::to_string(current->lease)},
+                  {"error", revoked.ok() ? "" : std::string(revoked.message())}});
+        if (revoked.ok()) continue;
+      }
+      // Our own key from before a restart whose lease could not be revoked: wait for it to
+      // expire.
     }
     if (absl::Now() >= deadline) {
       return absl::UnavailableError(absl::StrCat(

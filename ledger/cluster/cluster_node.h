@@ -96,9 +96,12 @@ class ClusterNode {
   };
   // Reads the published checkpoint; when `log` (opened without its key) is eligible, campaigns.
   // Otherwise (or when another node holds the key) returns the current leader, waiting up to
-  // `wait` for one to appear. UNAVAILABLE when etcd cannot be reached or no leader appears;
-  // FAILED_PRECONDITION (reason LOG_FORKED_FROM_PUBLISHED) when the log has another root at the
-  // published size: this node must not serve. Campaign order: the node holding the most
+  // `wait` for one to appear. A leader key naming this node (id and advertise address) under
+  // another lease is its previous process's: that lease is revoked, not waited for.
+  // UNAVAILABLE when etcd cannot be reached or no leader appears; reason
+  // LOG_FORKED_FROM_PUBLISHED when the log has another root at the published size
+  // (FAILED_PRECONDITION: an unpublished suffix, to be set aside) or the published checkpoint
+  // does not verify with the log's key (DATA_LOSS: this node must not serve). Campaign order: the node holding the most
   // entries beyond the published checkpoint first, nodes not `serving` yet (starting) last.
   absl::StatusOr<Role> Decide(const core::Log& log, absl::Duration wait, bool serving = true);
 

@@ -159,6 +159,8 @@ class Node:
         self.lock = threading.Lock()
         self.stopping = False
         self.exits = []
+        self.released = threading.Event()  # cleared: the supervisor does not restart it yet
+        self.released.set()
         self.thread = threading.Thread(target=self._supervise, daemon=True)
         # Reconnect within half a second of a node coming back (gRPC's default backoff grows to
         # two minutes and would measure the client, not the cluster).
@@ -172,6 +174,7 @@ class Node:
 
     def _supervise(self):
         while True:
+            self.released.wait()
             with self.lock:
                 if self.stopping:
                     return
@@ -182,6 +185,20 @@ class Node:
             out.close()
             self.exits.append(rc)
             time.sleep(0.05)
+
+    def kill_and_hold(self):
+        """kill -9, and no restart until release()."""
+        self.released.clear()
+        self.signal(signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.proc is None or self.proc.poll() is not None:
+                    return
+            time.sleep(0.02)
+
+    def release(self):
+        self.released.set()
 
     def signal(self, sig):
         with self.lock:
@@ -447,6 +464,85 @@ def check_in_process(cluster, appenders):
     return ok
 
 
+def check_unpublished_suffix(cluster, appenders):
+    """A deposed leader's unpublished suffix, examined only after the published lineage grew
+    past the point where the two part: kill -9 both followers and hold them down; give the
+    leader a batch, which it commits locally but cannot publish (no quorum); SIGSTOP it, let the
+    followers start again (they cannot fetch the suffix from a stopped leader); once one of them
+    leads and has published a few entries (fewer than the old leader's suffix), SIGCONT the old
+    leader. Its log contradicts the published checkpoint at a size it already holds, and
+    the entries where they part were never published: it must set its log aside and replicate
+    again (exit 75, then a follower of the new leader with its checkpoint), never refuse to
+    serve (exit 4) or stop replicating."""
+    old, raw = cluster.wait_leader()
+    followers = [n for n in cluster.nodes if n is not old]
+    cp = old.stub.GetCheckpoint(pb.GetCheckpointRequest(), timeout=2).checkpoint
+    published = fc.verify_checkpoint(cp.encode() if isinstance(cp, str) else cp,
+                                     cluster.verifier).tree_size
+    exits_before = len(old.exits)
+    suffix = 50
+    for f in followers:
+        f.kill_and_hold()
+    resumed = False
+    try:
+        batch = pb.AppendBatchRequest(events=[appenders._event("suffix-%d" % i)
+                                              for i in range(suffix)])
+        try:
+            old.stub.AppendBatch(batch, timeout=RPC_TIMEOUT)
+            log("unpublished-suffix check: the batch was acknowledged without a quorum")
+            return False
+        except grpc.RpcError:
+            pass  # not acknowledged: no follower holds it
+        deadline = time.monotonic() + 30
+        while (old.stub.GetLogInfo(pb.GetLogInfoRequest(), timeout=2).tree_size <
+               published + suffix):
+            if time.monotonic() > deadline:
+                log("unpublished-suffix check: the leader did not commit the batch locally")
+                return False
+            time.sleep(0.05)
+        old.signal(signal.SIGSTOP)
+        for f in followers:
+            f.release()
+        resumed = True
+        new, _ = cluster.wait_leader(timeout=60, other_than=raw)
+        appenders.hint = new.address
+        acked = 0
+        for i in range(3):
+            se = appenders._event("after-suffix-%d" % i)
+            resp, address, _ = appenders.append_until_acked(se, time.monotonic() + 60)
+            if resp is None:
+                log("unpublished-suffix check: no ack from the new leader")
+                return False
+            appenders.acks["after-suffix-%d" % i] = (resp.sequence, address, time.monotonic(), 0.0)
+            appenders.checkpoints.append(resp.checkpoint)
+            acked = resp.sequence
+    finally:
+        if not resumed:
+            for f in followers:
+                f.release()
+        old.signal(signal.SIGCONT)
+    log("unpublished-suffix check: old leader %s holds %d entries beyond published %d; the new "
+        "leader %s published through sequence %d" % (old.name, suffix, published, new.name, acked))
+    deadline = time.monotonic() + 60
+    same = False
+    while time.monotonic() < deadline and not same:
+        try:
+            status = old.stub.GetReplicationStatus(pb.GetReplicationStatusRequest(), timeout=2)
+            mine = old.stub.GetCheckpoint(pb.GetCheckpointRequest(), timeout=2).checkpoint
+            theirs = new.stub.GetCheckpoint(pb.GetCheckpointRequest(), timeout=2).checkpoint
+            same = status.role == "follower" and status.leader == new.address and mine == theirs
+        except grpc.RpcError:
+            pass
+        if not same:
+            time.sleep(0.1)
+    exits = list(old.exits[exits_before:])
+    aside = [d for d in os.listdir(cluster.work) if d.startswith(old.name + ".discarded-")]
+    ok = same and 4 not in exits and 75 in exits and len(aside) > 0
+    log("unpublished-suffix check: %s: %s following %s: %s; exits %s; set aside: %s" %
+        ("ok" if ok else "FAILED", old.name, new.name, same, exits, aside))
+    return ok
+
+
 def read_log(node):
     entries = []
     while True:
@@ -551,8 +647,10 @@ def main():
         appenders.hint = leader.address
         register_submitter(cluster, cluster.admin, submitter, appenders)
         in_process_ok = True
+        suffix_ok = True
         if args.in_process_check:
             in_process_ok = check_in_process(cluster, appenders)
+            suffix_ok = check_unpublished_suffix(cluster, appenders)
         appenders.start()
         polled = []
         stop_poll = threading.Event()
@@ -651,10 +749,12 @@ def main():
         if args.in_process_check:
             print("in-process role change (PIDs unchanged): %s" %
                   ("ok" if in_process_ok else "FAILED"))
+            print("unpublished suffix set aside (never refused as a fork): %s" %
+                  ("ok" if suffix_ok else "FAILED"))
         sys.stdout.flush()
         print("ledgerctl submit with several --server endpoints: %s" %
               ("ok" if ctl_ok else "FAILED"))
-        ok = lost == 0 and forks == 0 and converged and ctl_ok and in_process_ok
+        ok = lost == 0 and forks == 0 and converged and ctl_ok and in_process_ok and suffix_ok
     finally:
         if appenders is not None:
             appenders.stop_flag.set()

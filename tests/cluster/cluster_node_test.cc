@@ -164,5 +164,37 @@ TEST_F(ClusterNodeTest, DeposedLeaderCanNeitherPublishNorAcknowledge) {
   EXPECT_TRUE(WaitFor([&] { return changed.load(); }, absl::Seconds(10)));
 }
 
+// A node restarted after a crash (kill -9) finds the leader key its previous process created,
+// under that process's lease, which etcd keeps alive until the TTL runs out (30 s here). The
+// restarted process revokes it and campaigns at once; a key under the same node id but another
+// advertise address (another process) is left to expire.
+TEST_F(ClusterNodeTest, RestartedNodeRevokesItsPreviousProcesssLease) {
+  TestLog log;
+  const std::string key = "/factledger/test.example/log/leader";
+  auto other_lease = client_->GrantLease(30);
+  ASSERT_TRUE(other_lease.ok()) << other_lease.status();
+  ASSERT_TRUE(client_->CreateIfAbsent(key, "n1 127.0.0.1:99", *other_lease)->created);
+  auto a = Join("n1");
+  auto refused = a->Decide(log.log(), absl::Milliseconds(500));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
+  auto kept = client_->Get(key);
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->lease, *other_lease);
+  ASSERT_TRUE(client_->RevokeLease(*other_lease).ok());
+
+  auto crashed_lease = client_->GrantLease(30);
+  ASSERT_TRUE(crashed_lease.ok()) << crashed_lease.status();
+  ASSERT_TRUE(client_->CreateIfAbsent(key, "n1 127.0.0.1:11", *crashed_lease)->created);
+  auto role = a->Decide(log.log(), absl::Seconds(5));
+  ASSERT_TRUE(role.ok()) << role.status();
+  EXPECT_TRUE(role->leader);
+  auto ttl = client_->KeepAlive(*crashed_lease);  // revoked: etcd answers TTL 0 (or not found)
+  EXPECT_TRUE(!ttl.ok() || *ttl <= 0) << *ttl;
+  auto now_key = client_->Get(key);
+  ASSERT_TRUE(now_key.ok() && now_key->has_value());
+  EXPECT_NE((*now_key)->lease, *crashed_lease);
+  EXPECT_EQ((*now_key)->value, "n1 127.0.0.1:11");
+}
+
 }  // namespace
 }  // namespace ledger::cluster
