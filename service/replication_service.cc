@@ -111,14 +111,18 @@ grpc::Status HandleReplicate(const core::Log& log, FollowerTable* followers,
         return bytes < kMaxReplicateBytes;
       });
   if (!scan.ok()) return ToGrpcStatus(scan);
+  // The checkpoints stored inside the page (one per group commit that ended in it): one
+  // range scan, not a lookup per entry.
   const TreeSize sent_end = start + response->leaf_data_size();
-  for (TreeSize size = start + 1; size <= sent_end; ++size) {
-    absl::StatusOr<std::string> stored = log.CheckpointAt(size);
-    if (!stored.ok()) continue;  // NOT_FOUND: no group commit ended at this size
-    ledger::v1::StoredCheckpoint* out = response->add_checkpoints();
-    out->set_tree_size(size);
-    out->set_checkpoint(*std::move(stored));
-  }
+  absl::Status checkpoints =
+      log.store().ScanCheckpointsFrom(start + 1, [&](TreeSize size, absl::string_view note) {
+        if (size > sent_end) return false;
+        ledger::v1::StoredCheckpoint* out = response->add_checkpoints();
+        out->set_tree_size(size);
+        out->set_checkpoint(std::string(note));
+        return true;
+      });
+  if (!checkpoints.ok()) return ToGrpcStatus(checkpoints);
   return grpc::Status::OK;
 }
 

@@ -193,6 +193,15 @@ class LogStore {
   // stopping early when fn returns false.
   virtual absl::Status ScanCheckpoints(
       const std::function<bool(TreeSize, absl::string_view)>& fn) const = 0;
+  // The same, from the first checkpoint of at least tree size `from` (a leader serving a
+  // follower the checkpoints inside a page of entries: one seek, not a lookup per size). This
+  // default scans from the start and skips; RocksDbLogStore seeks.
+  virtual absl::Status ScanCheckpointsFrom(
+      TreeSize from, const std::function<bool(TreeSize, absl::string_view)>& fn) const {
+    return ScanCheckpoints([&](TreeSize size, absl::string_view note) {
+      return size < from || fn(size, note);
+    });
+  }
 
   // Verifies the storage engine's own block checksums over all data (RocksDB
   // VerifyChecksum). DataLoss naming the damage when it fails.

@@ -591,10 +591,15 @@ absl::StatusOr<std::optional<std::string>> RocksDbLogStore::GetCheckpoint(
 
 absl::Status RocksDbLogStore::ScanCheckpoints(
     const std::function<bool(TreeSize, absl::string_view)>& fn) const {
+  return ScanCheckpointsFrom(0, fn);
+}
+
+absl::Status RocksDbLogStore::ScanCheckpointsFrom(
+    TreeSize from, const std::function<bool(TreeSize, absl::string_view)>& fn) const {
   const std::shared_ptr<const ReadState> state = CurrentState();
   std::unique_ptr<rocksdb::Iterator> it =
       NewIterator(db_, ReadOptionsFor(*state), column_family(ColumnFamily::kCheckpoints));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(schema::CheckpointKey(from)); it->Valid(); it->Next()) {
     LEDGER_ASSIGN_OR_RETURN(TreeSize tree_size,
                             schema::DecodeCheckpointKey(ToStringView(it->key())));
     if (!fn(tree_size, ToStringView(it->value()))) return absl::OkStatus();

@@ -116,6 +116,8 @@ class RocksDbLogStore : public LogStore, public SstFiles {
   absl::StatusOr<std::optional<std::string>> GetCheckpoint(TreeSize tree_size) const override;
   absl::Status ScanCheckpoints(
       const std::function<bool(TreeSize, absl::string_view)>& fn) const override;
+  absl::Status ScanCheckpointsFrom(
+      TreeSize from, const std::function<bool(TreeSize, absl::string_view)>& fn) const override;
   // Runs DB::VerifyChecksum over every SST file. Data still only in the WAL/memtable is not
   // covered here (the WAL's own checksums guard it at recovery). Any failure is DataLoss.
   absl::Status VerifyStorageChecksums() const override;

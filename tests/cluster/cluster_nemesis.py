@@ -201,9 +201,14 @@ class Node:
         self.released.set()
 
     def signal(self, sig):
+        """The signal to the running process; None when it is not running (it may exit, and
+        the supervisor reap it, between the check and the kill)."""
         with self.lock:
             if self.proc is not None and self.proc.poll() is None:
-                os.kill(self.proc.pid, sig)
+                try:
+                    os.kill(self.proc.pid, sig)
+                except ProcessLookupError:
+                    return None
                 return self.proc.pid
         return None
 
@@ -212,8 +217,11 @@ class Node:
             self.stopping = True
             proc = self.proc
         if proc is not None and proc.poll() is None:
-            os.kill(proc.pid, signal.SIGCONT)
-            proc.terminate()
+            try:
+                os.kill(proc.pid, signal.SIGCONT)
+                proc.terminate()
+            except ProcessLookupError:
+                pass  # exited meanwhile
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
