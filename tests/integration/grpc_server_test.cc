@@ -27,10 +27,6 @@ namespace {
 namespace v1 = ledger::v1;
 constexpr char kOrigin[] = "integration.example/log";
 
-crypto::Ed25519PrivateKey KeyFromByte(uint8_t b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(b)));
-}
-
 v1::Event Claim(const std::string& who, const std::string& text) {
   v1::Event e;
   auto* c = e.mutable_claim_asserted()->mutable_claim();
@@ -112,33 +108,9 @@ std::unique_ptr<grpc::Server> ServeOnLoopback(grpc::Service* service, int* port)
   return builder.BuildAndStart();
 }
 
-class GrpcServerTest : public ::testing::Test {
+class GrpcServerTest : public testing::InProcessLedgerTest {
  protected:
-  void SetUp() override {
-    auto server = testing::InProcessLedger::Start(kOrigin, {admin_.public_key()});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    dir_ = server_->dir();
-    log_ = &server_->log();
-    stub_ = &server_->stub();
-    // Register the desk's submitter key with the admin key.
-    v1::Event reg;
-    reg.mutable_key_registered()->set_public_key(
-        std::string(crypto::AsStringView(desk_.public_key())));
-    reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
-    reg.mutable_key_registered()->set_holder("Desk A");
-    ASSERT_TRUE(Append(client::SignEvent(kOrigin, "register-desk", reg, admin_)).ok());
-  }
-
-  grpc::Status Append(const v1::SignedEvent& event, v1::AppendResponse* out = nullptr) {
-    v1::AppendRequest req;
-    *req.mutable_event() = event;
-    v1::AppendResponse resp;
-    grpc::ClientContext ctx;
-    grpc::Status s = stub_->Append(&ctx, req, &resp);
-    if (out) *out = resp;
-    return s;
-  }
+  GrpcServerTest() : InProcessLedgerTest(kOrigin, /*desk_holder=*/"Desk A") {}
 
   v1::GetCheckpointResponse Checkpoint() {
     grpc::ClientContext ctx;
@@ -146,13 +118,6 @@ class GrpcServerTest : public ::testing::Test {
     EXPECT_TRUE(stub_->GetCheckpoint(&ctx, v1::GetCheckpointRequest(), &resp).ok());
     return resp;
   }
-
-  std::string dir_;
-  crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
-  crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
-  std::unique_ptr<testing::InProcessLedger> server_;
-  core::Log* log_ = nullptr;
-  v1::LedgerService::Stub* stub_ = nullptr;
 };
 
 TEST_F(GrpcServerTest, AppendReadAndProveOverTheWire) {
@@ -240,7 +205,7 @@ TEST_F(GrpcServerTest, RefusedAppendsLeaveSizeAndRootUnchanged) {
   EXPECT_EQ(ReasonAndField(s), std::make_pair(std::string("SIGNATURE_INVALID"),
                                               std::string("signature")));
 
-  s = Append(client::SignEvent(kOrigin, "unknown-key", Claim("A", "B"), KeyFromByte(9)));
+  s = Append(client::SignEvent(kOrigin, "unknown-key", Claim("A", "B"), testing::KeyFromSeed(9)));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   EXPECT_EQ(ReasonAndField(s), std::make_pair(std::string("KEY_NOT_REGISTERED"),
                                               std::string("key_id")));
@@ -292,7 +257,7 @@ TEST_F(GrpcServerTest, RefusedAppendsLeaveSizeAndRootUnchanged) {
 
 TEST_F(GrpcServerTest, ClaimLifecycleRulesAreEnforcedAtAdmission) {
   // A second submitter, who did not assert the claim.
-  crypto::Ed25519PrivateKey other = KeyFromByte(3);
+  crypto::Ed25519PrivateKey other = testing::KeyFromSeed(3);
   v1::Event reg;
   reg.mutable_key_registered()->set_public_key(std::string(crypto::AsStringView(other.public_key())));
   reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);

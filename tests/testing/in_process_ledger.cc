@@ -5,6 +5,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "ledger/client/event_signer.h"
 #include "ledger/datadir/data_dir.h"
 
 namespace ledger::testing {
@@ -48,6 +49,31 @@ grpc::Status InProcessLedger::Append(const ledger::v1::SignedEvent& event,
   grpc::ClientContext ctx;
   ledger::v1::AppendResponse ignored;
   return stub_->Append(&ctx, req, response != nullptr ? response : &ignored);
+}
+
+grpc::Status InProcessLedger::RegisterSubmitter(const crypto::Ed25519PrivateKey& admin,
+                                                const crypto::Ed25519PrivateKey& submitter,
+                                                const std::string& event_id,
+                                                const std::string& holder) {
+  ledger::v1::Event reg;
+  auto* k = reg.mutable_key_registered();
+  k->set_public_key(std::string(crypto::AsStringView(submitter.public_key())));
+  k->set_role(ledger::v1::KeyRegistered::SUBMITTER);
+  k->set_holder(holder);
+  return Append(client::SignEvent(log_->identity().origin, event_id, reg, admin));
+}
+
+void InProcessLedgerTest::SetUp() {
+  absl::StatusOr<std::unique_ptr<InProcessLedger>> server =
+      InProcessLedger::Start(origin_, {admin_.public_key()});
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = *std::move(server);
+  dir_ = server_->dir();
+  log_ = &server_->log();
+  stub_ = &server_->stub();
+  const grpc::Status registered =
+      server_->RegisterSubmitter(admin_, desk_, "register-desk", desk_holder_);
+  ASSERT_TRUE(registered.ok()) << registered.error_message();
 }
 
 std::pair<std::string, std::string> ErrorReasonAndField(const grpc::Status& status) {
