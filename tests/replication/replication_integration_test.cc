@@ -32,30 +32,20 @@
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/test_log.h"
 #include "tests/testing/wait_for.h"
 
 namespace ledger {
 namespace {
 
 namespace v1 = ledger::v1;
+using ::ledger::testing::AdminKey;
+using ::ledger::testing::ClaimEvent;
 using reliability::ChildProcess;
 using ::testing::HasSubstr;
 
 std::string g_ledgerd;
 constexpr char kOrigin[] = "replication.example/log";
-
-crypto::Ed25519PrivateKey AdminKey() {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, '\x07'));
-}
-
-v1::Event Claim(const std::string& text) {
-  v1::Event e;
-  auto* c = e.mutable_claim_asserted()->mutable_claim();
-  c->mutable_claimant()->set_name("Ada Example");
-  c->mutable_statement()->set_text(text);
-  c->mutable_source()->set_url("https://example.org/a");
-  return e;
-}
 
 // Runs `ledgerd args...` to completion; returns its output, fails the test unless it exits 0.
 std::string RunLedgerd(const std::vector<std::string>& args, const std::string& out) {
@@ -202,7 +192,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
       for (int i = 0; i < kSingles; ++i) {
         v1::AppendRequest req;
         const std::string id = absl::StrCat("w", t, "-", i);
-        *req.mutable_event() = client::SignEvent(kOrigin, id, Claim("Claim " + id), AdminKey());
+        *req.mutable_event() = client::SignEvent(kOrigin, id, ClaimEvent("Claim " + id), AdminKey());
         grpc::ClientContext ctx;
         v1::AppendResponse resp;
         grpc::Status s = leader->stub->Append(&ctx, req, &resp);
@@ -216,7 +206,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
       std::vector<std::pair<std::string, std::string>> events;
       for (int i = 0; i < kBatchSize; ++i) {
         const std::string id = absl::StrCat("b", b, "-", i);
-        events.emplace_back(id, client::SerializeEvent(Claim("Batch claim " + id)));
+        events.emplace_back(id, client::SerializeEvent(ClaimEvent("Batch claim " + id)));
       }
       v1::AppendSignedBatchRequest req;
       *req.mutable_batch() = client::SignBatch(kOrigin, absl::StrCat("batch-", b), events,
@@ -287,7 +277,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   // A follower refuses appends, naming its leader.
   {
     v1::AppendRequest req;
-    *req.mutable_event() = client::SignEvent(kOrigin, "to-a-follower", Claim("x"), AdminKey());
+    *req.mutable_event() = client::SignEvent(kOrigin, "to-a-follower", ClaimEvent("x"), AdminKey());
     grpc::ClientContext ctx;
     v1::AppendResponse resp;
     grpc::Status s = f1->stub->Append(&ctx, req, &resp);
@@ -329,7 +319,7 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
     std::vector<std::pair<std::string, std::string>> events;
     for (int i = 0; i < 50; ++i) {
       const std::string id = absl::StrCat(point, "-", i);
-      events.emplace_back(id, client::SerializeEvent(Claim("Claim " + id)));
+      events.emplace_back(id, client::SerializeEvent(ClaimEvent("Claim " + id)));
     }
     v1::AppendSignedBatchRequest req;
     *req.mutable_batch() = client::SignBatch(kOrigin, point, events, AdminKey());
