@@ -58,36 +58,27 @@ std::string RunLedgerd(const std::vector<std::string>& args, const std::string& 
   return r->output;
 }
 
-// A `ledgerd serve` process and a stub to it.
+// A `ledgerd serve` process (testing's LedgerdServer) and stubs to it.
 struct Server {
-  std::unique_ptr<ChildProcess> process;
+  std::unique_ptr<reliability::LedgerdServer> ledgerd;
   std::string address;
   std::unique_ptr<v1::LedgerService::Stub> stub;
   std::unique_ptr<v1::ClaimService::Stub> claims;
+  ChildProcess& process() { return ledgerd->process(); }
 };
 
+// Serves the data directory work/`name` with `extra` flags; null (after a failure naming it)
+// when it does not listen within 60 s.
 std::unique_ptr<Server> Serve(const std::string& work, const std::string& name,
                               const std::vector<std::string>& extra) {
-  const std::string port_file = absl::StrCat(work, "/", name, ".port");
-  ::unlink(port_file.c_str());
-  std::vector<std::string> argv = {g_ledgerd,  "serve",       "--data-dir",
-                                   absl::StrCat(work, "/", name), "--listen", "127.0.0.1:0",
-                                   "--port-file", port_file};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  auto process = ChildProcess::Spawn(argv, {}, absl::StrCat(work, "/", name, ".log"));
-  EXPECT_TRUE(process.ok()) << process.status();
-  if (!process.ok()) return nullptr;
+  absl::StatusOr<std::unique_ptr<reliability::LedgerdServer>> ledgerd =
+      reliability::LedgerdServer::Start(g_ledgerd, absl::StrCat(work, "/", name), work, {},
+                                        nullptr, absl::Seconds(60), extra);
+  EXPECT_TRUE(ledgerd.ok()) << name << " did not start: " << ledgerd.status();
+  if (!ledgerd.ok()) return nullptr;
   auto server = std::make_unique<Server>();
-  server->process = *std::move(process);
-  std::string port;
-  testing::WaitFor(
-      [&] {
-        port = std::string(absl::StripAsciiWhitespace(reliability::ReadFileOrEmpty(port_file)));
-        return !port.empty() || server->process->Poll().has_value();
-      },
-      absl::Seconds(60), absl::Milliseconds(50));
-  EXPECT_FALSE(port.empty()) << name << " did not start: " << server->process->Output();
-  server->address = absl::StrCat("127.0.0.1:", port);
+  server->ledgerd = *std::move(ledgerd);
+  server->address = server->ledgerd->address();
   auto channel = grpc::CreateChannel(server->address, grpc::InsecureChannelCredentials());
   server->stub = v1::LedgerService::NewStub(channel);
   server->claims = v1::ClaimService::NewStub(channel);
@@ -223,7 +214,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   testing::WaitFor([&] { return Status(*f2).tree_size() >= 100; }, absl::Seconds(60),
                    absl::Milliseconds(20));
   const uint64_t f2_size_at_kill = Status(*f2).tree_size();
-  EXPECT_TRUE(f2->process->Kill(SIGKILL).KilledBy(SIGKILL));
+  EXPECT_TRUE(f2->process().Kill(SIGKILL).KilledBy(SIGKILL));
   std::cout << "follower 2 killed at tree size " << f2_size_at_kill << " (leader at "
             << Checkpoint(*leader).tree_size() << ")\n";
   f2 = Serve(work, "f2", {"--follow", leader->address, "--follower-id", "f2"});
@@ -288,9 +279,9 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
 
   // Clean stops.
   for (Server* s : {f1.get(), f2.get(), leader.get()}) {
-    reliability::ExitStatus exit = s->process->Kill(SIGTERM);
+    reliability::ExitStatus exit = s->process().Kill(SIGTERM);
     EXPECT_TRUE(exit.Exited(0)) << s->address << ": " << exit.ToString() << "\n"
-                                << s->process->Output();
+                                << s->process().Output();
   }
 }
 
@@ -343,9 +334,9 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
     ASSERT_NE(follower, nullptr);
     ASSERT_TRUE(WaitCaughtUp(*follower, size)) << point;
     EXPECT_EQ(Checkpoint(*follower).checkpoint(), Checkpoint(*leader).checkpoint()) << point;
-    EXPECT_TRUE(follower->process->Kill(SIGTERM).Exited(0));
+    EXPECT_TRUE(follower->process().Kill(SIGTERM).Exited(0));
   }
-  EXPECT_TRUE(leader->process->Kill(SIGTERM).Exited(0));
+  EXPECT_TRUE(leader->process().Kill(SIGTERM).Exited(0));
 }
 
 }  // namespace
