@@ -58,6 +58,26 @@ std::string RunLedgerd(const std::vector<std::string>& args, const std::string& 
   return r->output;
 }
 
+// Creates `work` with the admin's public key in work/admin.pub and runs `ledgerd init` for the
+// leader's data directory work/leader. Returns the checkpoint verifier key init printed; ""
+// after a failure when something did not work.
+std::string InitLeader(const std::string& work) {
+  EXPECT_EQ(::mkdir(work.c_str(), 0755), 0) << work;
+  const std::string admin_pub = work + "/admin.pub";
+  const absl::Status written = crypto::WritePublicKeyFile(admin_pub, AdminKey().public_key());
+  EXPECT_TRUE(written.ok()) << written;
+  if (!written.ok()) return "";
+  const std::string init = RunLedgerd({"init", "--data-dir", work + "/leader", "--origin", kOrigin,
+                                       "--admin-key", admin_pub},
+                                      work + "/init.txt");
+  const std::string marker = "checkpoint verifier key: ";
+  EXPECT_THAT(init, HasSubstr(marker));
+  const size_t at = init.find(marker);
+  if (at == std::string::npos) return "";
+  const std::string rest = init.substr(at + marker.size());
+  return std::string(absl::StripAsciiWhitespace(rest.substr(0, rest.find('\n'))));
+}
+
 // A `ledgerd serve` process (testing's LedgerdServer) and stubs to it.
 struct Server {
   std::unique_ptr<reliability::LedgerdServer> ledgerd;
@@ -143,17 +163,9 @@ std::optional<std::map<std::string, std::string>> ViewDigests(Server& s, uint64_
 
 TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   const std::string work = absl::StrCat(std::getenv("TEST_TMPDIR"), "/cluster");
-  ASSERT_EQ(::mkdir(work.c_str(), 0755), 0);
   const std::string admin_pub = work + "/admin.pub";
-  ASSERT_TRUE(crypto::WritePublicKeyFile(admin_pub, AdminKey().public_key()).ok());
-
-  const std::string init = RunLedgerd({"init", "--data-dir", work + "/leader", "--origin", kOrigin,
-                                       "--admin-key", admin_pub},
-                                      work + "/init.txt");
-  const std::string marker = "checkpoint verifier key: ";
-  ASSERT_THAT(init, HasSubstr(marker));
-  std::string verifier = init.substr(init.find(marker) + marker.size());
-  verifier = std::string(absl::StripAsciiWhitespace(verifier.substr(0, verifier.find('\n'))));
+  const std::string verifier = InitLeader(work);
+  ASSERT_FALSE(verifier.empty());
   // Follower 1 is configured with the verifier key, follower 2 with the bare public key file.
   RunLedgerd({"init-follower", "--data-dir", work + "/f1", "--origin", kOrigin, "--log-key",
               verifier, "--admin-key", admin_pub},
@@ -289,16 +301,9 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
 // apply"): the follower dies there (exit 137, like kill -9), restarts, and converges.
 TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
   const std::string work = absl::StrCat(std::getenv("TEST_TMPDIR"), "/crash-points");
-  ASSERT_EQ(::mkdir(work.c_str(), 0755), 0);
   const std::string admin_pub = work + "/admin.pub";
-  ASSERT_TRUE(crypto::WritePublicKeyFile(admin_pub, AdminKey().public_key()).ok());
-  const std::string init = RunLedgerd({"init", "--data-dir", work + "/leader", "--origin", kOrigin,
-                                       "--admin-key", admin_pub},
-                                      work + "/init.txt");
-  const std::string marker = "checkpoint verifier key: ";
-  ASSERT_THAT(init, HasSubstr(marker));
-  std::string verifier = init.substr(init.find(marker) + marker.size());
-  verifier = verifier.substr(0, verifier.find('\n'));
+  const std::string verifier = InitLeader(work);
+  ASSERT_FALSE(verifier.empty());
   std::unique_ptr<Server> leader = Serve(work, "leader", {});
   ASSERT_NE(leader, nullptr);
   for (const std::string point : {"follower-before-apply", "follower-after-apply"}) {
