@@ -825,13 +825,7 @@ TEST_F(CrashPointsTest, ProductionModeRefusesToStartWithoutAnExternalAnchor) {
 }  // namespace ledger::reliability
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ledger::reliability::TestBinaries binaries;
-  if (!ledger::reliability::ParseTestBinaries(argc, argv, "crash_points_test",
-                                              /*need_ledgerctl=*/true, &binaries)) {
-    return 2;
-  }
-  ledger::reliability::g_ledgerd = binaries.ledgerd;
-  ledger::reliability::g_ledgerctl = binaries.ledgerctl;
-  return RUN_ALL_TESTS();
+  return ledger::reliability::RunProcessTests(argc, argv, "crash_points_test",
+                                              &ledger::reliability::g_ledgerd,
+                                              &ledger::reliability::g_ledgerctl);
 }

@@ -515,14 +515,8 @@ TEST_F(ResourceTest, StreamFloodsAndBadConnectionsLeaveNoResidue) {
 }  // namespace ledger::reliability
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ledger::reliability::TestBinaries binaries;
-  if (!ledger::reliability::ParseTestBinaries(argc, argv, "resource_test",
-                                              /*need_ledgerctl=*/true, &binaries)) {
-    return 2;
-  }
-  ledger::reliability::g_ledgerd = binaries.ledgerd;
-  ledger::reliability::g_ledgerctl = binaries.ledgerctl;
   signal(SIGPIPE, SIG_IGN);
-  return RUN_ALL_TESTS();
+  return ledger::reliability::RunProcessTests(argc, argv, "resource_test",
+                                              &ledger::reliability::g_ledgerd,
+                                              &ledger::reliability::g_ledgerctl);
 }

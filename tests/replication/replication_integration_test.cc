@@ -348,12 +348,6 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
 }  // namespace ledger
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ledger::reliability::TestBinaries binaries;
-  if (!ledger::reliability::ParseTestBinaries(argc, argv, "replication_integration_test",
-                                              /*need_ledgerctl=*/false, &binaries)) {
-    return 2;
-  }
-  ledger::g_ledgerd = binaries.ledgerd;
-  return RUN_ALL_TESTS();
+  return ledger::reliability::RunProcessTests(argc, argv, "replication_integration_test",
+                                              &ledger::g_ledgerd);
 }
