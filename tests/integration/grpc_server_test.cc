@@ -99,15 +99,6 @@ std::pair<std::string, std::string> ReasonAndField(const grpc::Status& s) {
   return {"<no ErrorInfo>", ""};
 }
 
-// A second server over the same log, for a service built with other options: listening on a
-// fresh loopback port (*port).
-std::unique_ptr<grpc::Server> ServeOnLoopback(grpc::Service* service, int* port) {
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), port);
-  builder.RegisterService(service);
-  return builder.BuildAndStart();
-}
-
 class GrpcServerTest : public testing::InProcessLedgerTest {
  protected:
   GrpcServerTest() : InProcessLedgerTest(kOrigin, /*desk_holder=*/"Desk A") {}
@@ -430,10 +421,11 @@ TEST_F(GrpcServerTest, SubscribersBeyondTheLimitAreRefused) {
   service::LedgerServiceOptions options;
   options.max_subscribers = 1;
   service::LedgerServiceImpl limited(log_, options);
-  int port = 0;
-  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&limited, &port);
-  auto stub = v1::LedgerService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  // A second server over the same log, for the service built with other options.
+  auto started = testing::LoopbackServer::Start({&limited});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<testing::LoopbackServer> server = *std::move(started);
+  auto stub = v1::LedgerService::NewStub(server->NewChannel());
   grpc::ClientContext first_ctx;
   auto first = stub->Subscribe(&first_ctx, v1::SubscribeRequest());
   v1::Entry entry;
@@ -446,7 +438,7 @@ TEST_F(GrpcServerTest, SubscribersBeyondTheLimitAreRefused) {
   EXPECT_EQ(ReasonAndField(s).first, "TOO_MANY_STREAMS");
   first_ctx.TryCancel();
   first->Finish();
-  server->Shutdown();
+  server.reset();  // shuts down
 }
 
 // Issue 15: one client holding every Subscribe slot locked the others out. With a per-client
@@ -456,14 +448,16 @@ TEST_F(GrpcServerTest, OneClientCannotTakeEverySubscribeSlot) {
   options.max_subscribers = 4;
   options.max_subscribers_per_client = 2;
   service::LedgerServiceImpl limited(log_, options);
-  int port = 0;
-  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&limited, &port);
+  auto started = testing::LoopbackServer::Start({&limited});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<testing::LoopbackServer> server = *std::move(started);
+  const std::string address = server->address();
   // Each stub on a connection of its own (no subchannel shared between the two channels).
-  auto connect = [port] {
+  auto connect = [address] {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    return v1::LedgerService::NewStub(grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args));
+    return v1::LedgerService::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   };
   auto greedy = connect();
   auto other = connect();
@@ -508,7 +502,7 @@ TEST_F(GrpcServerTest, OneClientCannotTakeEverySubscribeSlot) {
     s->ctx.TryCancel();
     s->reader->Finish();
   }
-  server->Shutdown();
+  server.reset();  // shuts down
 }
 
 // The CI flake behind this fix: resource_test saw 62 of 64 Subscribe slots open while every

@@ -39,19 +39,16 @@ struct Served {
     service::LedgerServiceOptions options;
     options.replication = replication;
     service = std::make_unique<service::LedgerServiceImpl>(log, options);
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service.get());
-    server = builder.BuildAndStart();
-    stub = v1::LedgerService::NewStub(
-        grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
+    auto started = testing::LoopbackServer::Start({service.get()});
+    EXPECT_TRUE(started.ok()) << started.status();
+    if (!started.ok()) return;
+    server = *std::move(started);
+    stub = v1::LedgerService::NewStub(server->NewChannel());
   }
-  ~Served() { server->Shutdown(); }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port); }
+  std::string address() const { return server->address(); }
 
-  int port = 0;
   std::unique_ptr<service::LedgerServiceImpl> service;
-  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<testing::LoopbackServer> server;  // after service: shuts down before it goes
   std::unique_ptr<v1::LedgerService::Stub> stub;
 };
 

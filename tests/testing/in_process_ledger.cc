@@ -10,6 +10,27 @@
 
 namespace ledger::testing {
 
+absl::StatusOr<std::unique_ptr<LoopbackServer>> LoopbackServer::Start(
+    const std::vector<grpc::Service*>& services) {
+  grpc::ServerBuilder builder;
+  std::unique_ptr<LoopbackServer> s(new LoopbackServer());
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &s->port_);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError("cannot listen on 127.0.0.1");
+  }
+  return s;
+}
+
+LoopbackServer::~LoopbackServer() {
+  if (server_ != nullptr) server_->Shutdown();
+}
+
+std::shared_ptr<grpc::Channel> LoopbackServer::NewChannel() const {
+  return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+}
+
 absl::StatusOr<std::unique_ptr<InProcessLedger>> InProcessLedger::Start(
     const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys,
     std::string dir) {
@@ -26,20 +47,12 @@ absl::StatusOr<std::unique_ptr<InProcessLedger>> InProcessLedger::Start(
   if (!log.ok()) return log.status();
   l->log_ = *std::move(log);
   l->service_ = std::make_unique<service::LedgerServiceImpl>(l->log_.get());
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(l->service_.get());
-  l->server_ = builder.BuildAndStart();
-  if (l->server_ == nullptr || port == 0) return absl::InternalError("cannot listen on loopback");
-  l->address_ = "127.0.0.1:" + std::to_string(port);
-  l->stub_ = ledger::v1::LedgerService::NewStub(
-      grpc::CreateChannel(l->address_, grpc::InsecureChannelCredentials()));
+  absl::StatusOr<std::unique_ptr<LoopbackServer>> server = LoopbackServer::Start({l->service_.get()});
+  if (!server.ok()) return server.status();
+  l->server_ = *std::move(server);
+  l->address_ = l->server_->address();
+  l->stub_ = ledger::v1::LedgerService::NewStub(l->server_->NewChannel());
   return l;
-}
-
-InProcessLedger::~InProcessLedger() {
-  if (server_) server_->Shutdown();
 }
 
 grpc::Status InProcessLedger::Append(const ledger::v1::SignedEvent& event,

@@ -1,6 +1,6 @@
-// In-process ledger servers for the integration tests: a fresh data directory under
-// $TEST_TMPDIR, a core::Log, LedgerServiceImpl served over real gRPC on 127.0.0.1 with a free
-// port, and a stub; a gtest fixture over one with a registered submitter; plus the
+// In-process ledger servers for the integration tests: a gRPC server on 127.0.0.1 with a free
+// port; a fresh data directory under $TEST_TMPDIR, a core::Log, LedgerServiceImpl served on one
+// and a stub; a gtest fixture over that with a registered submitter; plus the
 // google.rpc.ErrorInfo of a refusal.
 #ifndef TESTS_TESTING_IN_PROCESS_LEDGER_H_
 #define TESTS_TESTING_IN_PROCESS_LEDGER_H_
@@ -21,6 +21,27 @@
 
 namespace ledger::testing {
 
+// A plaintext gRPC server on 127.0.0.1 with a free port, serving services that it does not own
+// (they must outlive it). Shuts down on destruction. Thread-compatible.
+class LoopbackServer {
+ public:
+  // UNAVAILABLE when it cannot listen.
+  static absl::StatusOr<std::unique_ptr<LoopbackServer>> Start(
+      const std::vector<grpc::Service*>& services);
+  ~LoopbackServer();
+
+  int port() const { return port_; }
+  // "127.0.0.1:<port>".
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // A new plaintext channel to it.
+  std::shared_ptr<grpc::Channel> NewChannel() const;
+
+ private:
+  LoopbackServer() = default;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
 class InProcessLedger {
  public:
   // Initialises `dir` for `origin` with `admin_keys` as genesis admins, opens the log and serves
@@ -28,7 +49,6 @@ class InProcessLedger {
   static absl::StatusOr<std::unique_ptr<InProcessLedger>> Start(
       const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys,
       std::string dir = "");
-  ~InProcessLedger();
 
   const std::string& dir() const { return dir_; }
   const std::string& address() const { return address_; }
@@ -51,7 +71,7 @@ class InProcessLedger {
   std::string dir_, address_;
   std::unique_ptr<core::Log> log_;
   std::unique_ptr<service::LedgerServiceImpl> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<LoopbackServer> server_;  // after service_: shuts down before it goes
   std::unique_ptr<ledger::v1::LedgerService::Stub> stub_;
 };
 

@@ -64,17 +64,11 @@ absl::StatusOr<std::unique_ptr<ServedLedger>> ServedLedger::Start(
   l->claim_service_ = std::make_unique<service::ClaimServiceImpl>(
       l->engine_.get(), l->updater_.get(), &l->log_->store(), l->match_.get());
   if (serve_grpc) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(l->ledger_service_.get());
-    builder.RegisterService(l->claim_service_.get());
-    l->server_ = builder.BuildAndStart();
-    if (l->server_ == nullptr || port == 0) {
-      return absl::UnavailableError("could not serve on 127.0.0.1");
-    }
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                       grpc::InsecureChannelCredentials());
+    auto server =
+        LoopbackServer::Start({l->ledger_service_.get(), l->claim_service_.get()});
+    if (!server.ok()) return server.status();
+    l->server_ = *std::move(server);
+    std::shared_ptr<grpc::Channel> channel = l->server_->NewChannel();
     l->ledger_stub_ = v1::LedgerService::NewStub(channel);
     l->claim_stub_ = v1::ClaimService::NewStub(channel);
   }
@@ -82,7 +76,7 @@ absl::StatusOr<std::unique_ptr<ServedLedger>> ServedLedger::Start(
 }
 
 ServedLedger::~ServedLedger() {
-  if (server_ != nullptr) server_->Shutdown();
+  server_.reset();  // shuts down
   StopViews();
 }
 

@@ -22,6 +22,7 @@
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
 #include "service/ledger_service.h"
+#include "tests/testing/in_process_ledger.h"
 
 namespace ledger::testing {
 
@@ -72,7 +73,7 @@ class ServedLedger {
   std::atomic<views::ViewUpdater*> updater_ptr_{nullptr};  // read by the log's checkpoint hook
   std::unique_ptr<service::LedgerServiceImpl> ledger_service_;
   std::unique_ptr<service::ClaimServiceImpl> claim_service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<LoopbackServer> server_;
   std::unique_ptr<ledger::v1::LedgerService::Stub> ledger_stub_;
   std::unique_ptr<ledger::v1::ClaimService::Stub> claim_stub_;
 };
