@@ -25,6 +25,7 @@
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_dir.h"
 #include "tests/testing/test_log.h"
 #include "tests/testing/forwarding_log_store.h"
 
@@ -255,10 +256,7 @@ TEST(AuditMemoryLogTest, TrustedCheckpointNotSignedByLogKeyIsAnError) {
 class AuditorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/auditor_test.", info->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = ::ledger::testing::FreshDir();
     std::filesystem::create_directories(dir_);
 
     store::RocksDbLogStoreOptions store_options;

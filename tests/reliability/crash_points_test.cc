@@ -34,11 +34,13 @@
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
 #include "tests/testing/wait_for.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
 namespace v1 = ledger::v1;
+using ::ledger::testing::FreshDir;
 using ::testing::HasSubstr;
 
 std::string g_ledgerd;

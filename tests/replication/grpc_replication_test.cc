@@ -22,6 +22,7 @@
 #include "service/replication_grpc_source.h"
 #include "service/replication_service.h"
 #include "tests/testing/in_process_ledger.h"
+#include "tests/testing/test_dir.h"
 #include "tests/testing/test_log.h"
 
 namespace ledger {
@@ -55,10 +56,8 @@ struct Served {
 class GrpcReplicationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string base = absl::StrCat(
-        ::getenv("TEST_TMPDIR"), "/", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    leader_dir_ = base + "-leader";
-    follower_dir_ = base + "-follower";
+    leader_dir_ = testing::FreshDir("-leader");
+    follower_dir_ = testing::FreshDir("-follower");
     ASSERT_TRUE(datadir::InitDataDir(leader_dir_, kOrigin, {AdminKey().public_key()}).ok());
     auto leader = datadir::OpenLog(leader_dir_, core::LogOptions());
     ASSERT_TRUE(leader.ok()) << leader.status();

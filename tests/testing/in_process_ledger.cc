@@ -1,12 +1,12 @@
 #include "tests/testing/in_process_ledger.h"
 
-#include <cstdlib>
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/datadir/data_dir.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::testing {
 
@@ -34,11 +34,7 @@ std::shared_ptr<grpc::Channel> LoopbackServer::NewChannel() const {
 absl::StatusOr<std::unique_ptr<InProcessLedger>> InProcessLedger::Start(
     const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys,
     std::string dir) {
-  if (dir.empty()) {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    dir = std::string(tmp != nullptr ? tmp : "/tmp") + "/" +
-          ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  }
+  if (dir.empty()) dir = FreshDir();
   std::unique_ptr<InProcessLedger> l(new InProcessLedger());
   l->dir_ = dir;
   absl::Status init = datadir::InitDataDir(dir, origin, admin_keys);

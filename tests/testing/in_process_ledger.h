@@ -45,7 +45,7 @@ class LoopbackServer {
 class InProcessLedger {
  public:
   // Initialises `dir` for `origin` with `admin_keys` as genesis admins, opens the log and serves
-  // it. `dir` empty: $TEST_TMPDIR/<running test's name>.
+  // it. `dir` empty: FreshDir().
   static absl::StatusOr<std::unique_ptr<InProcessLedger>> Start(
       const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys,
       std::string dir = "");

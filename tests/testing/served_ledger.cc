@@ -12,6 +12,7 @@
 #include "ledger/datadir/layout.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::testing {
 
@@ -33,10 +34,7 @@ std::vector<v1::EventDraft> ReadExampleDrafts(const std::string& name) {
 absl::StatusOr<std::unique_ptr<ServedLedger>> ServedLedger::Start(
     const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys, bool serve_grpc,
     std::string dir) {
-  if (dir.empty()) {
-    dir = absl::StrCat(::getenv("TEST_TMPDIR"), "/",
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  }
+  if (dir.empty()) dir = FreshDir();
   std::unique_ptr<ServedLedger> l(new ServedLedger());
   l->origin_ = origin;
   l->dir_ = dir;

@@ -33,7 +33,7 @@ std::vector<ledger::v1::EventDraft> ReadExampleDrafts(const std::string& name);
 
 class ServedLedger {
  public:
-  // Initialises `dir` (empty: $TEST_TMPDIR/<running test's name>) for `origin` with
+  // Initialises `dir` (empty: FreshDir()) for `origin` with
   // `admin_keys` as genesis admins and opens everything; `serve_grpc` also serves both services.
   static absl::StatusOr<std::unique_ptr<ServedLedger>> Start(
       const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys,

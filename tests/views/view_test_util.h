@@ -149,7 +149,7 @@ class FailingViewStore : public ViewStore {
   int remaining_;
 };
 
-// A fresh directory for this test under TEST_TMPDIR (removed first if it exists).
+// A new, empty directory: testing::FreshDir(".<name>"), created.
 std::string TestDir(absl::string_view name);
 
 // A ViewEngine over a MemoryViewStore with DefaultProjections(), its views in `lanes` lanes
