@@ -256,8 +256,7 @@ TEST(AuditMemoryLogTest, TrustedCheckpointNotSignedByLogKeyIsAnError) {
 class AuditorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::ledger::testing::FreshDir();
-    std::filesystem::create_directories(dir_);
+    dir_ = ::ledger::testing::EmptyDir();
 
     store::RocksDbLogStoreOptions store_options;
     store_options.create_if_missing = true;

@@ -46,9 +46,7 @@ CommitBatch MakeBatch(const LogHead& head, int count) {
 
 std::string FreshTestDir() {
   static int counter = 0;
-  const std::string dir = ::ledger::testing::FreshDir(absl::StrCat(".", ++counter));
-  std::filesystem::create_directories(dir);
-  return dir;
+  return ::ledger::testing::EmptyDir(absl::StrCat(".", ++counter));
 }
 
 }  // namespace ledger::store::testing

@@ -25,7 +25,7 @@ std::string CheckpointNote(TreeSize tree_size);
 // ids, a checkpoint of the new head, and new_head with recorded time head's + 1.
 CommitBatch MakeBatch(const LogHead& head, int count);
 
-// A new, empty directory: testing::FreshDir(".<n>"), created (n counts the calls).
+// A new, empty directory: testing::EmptyDir(".<n>") (n counts the calls).
 std::string FreshTestDir();
 
 }  // namespace ledger::store::testing

@@ -20,4 +20,10 @@ std::string FreshDir(absl::string_view suffix) {
   return dir;
 }
 
+std::string EmptyDir(absl::string_view suffix) {
+  const std::string dir = FreshDir(suffix);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace ledger::testing

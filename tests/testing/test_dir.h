@@ -1,5 +1,6 @@
-// FreshDir: the one way a test names a scratch directory of its own under $TEST_TMPDIR, so that
-// two tests (or two parameters of one) never share one and a rerun starts clean.
+// FreshDir / EmptyDir: the one way a test names a scratch directory of its own under
+// $TEST_TMPDIR, so that two tests (or two parameters of one) never share one and a rerun starts
+// clean.
 //
 // Example:
 //   const std::string dir = FreshDir(".backup");  // $TEST_TMPDIR/BackupTest.Restores.backup
@@ -16,6 +17,9 @@ namespace ledger::testing {
 // names made '_'; "dir" outside a test) followed by `suffix`. Removed first if it exists; not
 // created.
 std::string FreshDir(absl::string_view suffix = "");
+
+// FreshDir(suffix), created: an empty directory.
+std::string EmptyDir(absl::string_view suffix = "");
 
 }  // namespace ledger::testing
 

@@ -162,10 +162,7 @@ absl::Status FailingViewStore::WriteAll(absl::Span<const ViewBatch* const> batch
 }
 
 std::string TestDir(absl::string_view name) {
-  std::string dir = ::ledger::testing::FreshDir(absl::StrCat(".", name));
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  return dir;
+  return ::ledger::testing::EmptyDir(absl::StrCat(".", name));
 }
 
 std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries, size_t lanes) {

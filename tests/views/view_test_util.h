@@ -149,7 +149,7 @@ class FailingViewStore : public ViewStore {
   int remaining_;
 };
 
-// A new, empty directory: testing::FreshDir(".<name>"), created.
+// A new, empty directory: testing::EmptyDir(".<name>").
 std::string TestDir(absl::string_view name);
 
 // A ViewEngine over a MemoryViewStore with DefaultProjections(), its views in `lanes` lanes
