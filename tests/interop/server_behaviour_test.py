@@ -14,8 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
-import traceback
 import urllib.request
 
 import grpc
@@ -227,18 +225,7 @@ def run(ledgerd, ledgerctl, seed, tmp):
 
 
 def main():
-    ledgerd, ledgerctl, seed = (os.path.abspath(a) for a in sys.argv[1:4])
-    base = os.environ.get("TEST_TMPDIR") or tempfile.gettempdir()
-    tmp = tempfile.mkdtemp(prefix="behaviour.", dir=base)
-    try:
-        run(ledgerd, ledgerctl, seed, tmp)
-    except Exception:
-        traceback.print_exc()
-        R.failed.append("unexpected exception (see above)")
-    print("%d passed, %d failed" % (R.passed, len(R.failed)))
-    for f in R.failed:
-        print("  FAILED: %s" % f)
-    return 1 if R.failed else 0
+    R.main(run, "behaviour.", [os.path.abspath(a) for a in sys.argv[1:4]])
 
 
 if __name__ == "__main__":
