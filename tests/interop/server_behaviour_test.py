@@ -122,9 +122,17 @@ def run(ledgerd, ledgerctl, seed, tmp):
                 metrics="127.0.0.1:0")
     try:
         port = a.wait_port()
-        m = re.search(r'"metrics_port":\s*"?(\d+)', a.text()) or \
-            re.search(r"metrics_port[=: ]+\"?(\d+)", a.text())
-        metrics_port = int(m.group(1)) if m else 0
+
+        # ledgerd writes the port file first and logs its listeners after: wait for the line.
+        def logged_metrics_port():
+            m = re.search(r'"metrics_port":\s*"?(\d+)', a.text()) or \
+                re.search(r"metrics_port[=: ]+\"?(\d+)", a.text())
+            return int(m.group(1)) if m else 0
+
+        try:
+            metrics_port = wait_until(logged_metrics_port, 20, "ledgerd to log its metrics port")
+        except RuntimeError:
+            metrics_port = 0
         check(metrics_port > 0, "ledgerd logs its metrics port (%s)" % a.text())
         server = "127.0.0.1:%d" % port
         sh(ledgerctl, "register-key", "--server", server, "--signer", "admin.key",
