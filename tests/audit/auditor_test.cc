@@ -21,11 +21,11 @@
 #include "ledger/format/checkpoint.h"
 #include "ledger/format/entry.h"
 #include "ledger/merkle/hasher.h"
-#include "ledger/store/memory_log_store.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_dir.h"
 #include "tests/testing/test_log.h"
 #include "tests/testing/forwarding_log_store.h"
 
@@ -46,6 +46,7 @@ using ::ledger::testing::StatusIs;
 using ::ledger::testing::StrangerKey;
 using ::ledger::testing::SubmitterKey;
 using ::ledger::testing::TestIdentity;
+using ::ledger::testing::TestLog;
 using ::ledger::v1::SignedEvent;
 using ::testing::HasSubstr;
 using ::testing::Optional;
@@ -99,19 +100,6 @@ AuditOptions DefaultAuditOptions() {
   options.threads = 2;
   return options;
 }
-
-// A MemoryLogStore-backed log with the same identity and clock sequence as the disk log.
-struct MemoryLog {
-  FakeClock clock{kTestNowMicros};
-  std::unique_ptr<core::Log> log;
-
-  MemoryLog() {
-    absl::StatusOr<std::unique_ptr<core::Log>> opened = core::Log::Open(
-        std::make_unique<store::MemoryLogStore>(), Identity(), LogKey(), Options(&clock));
-    EXPECT_THAT(opened, IsOk());
-    if (opened.ok()) log = *std::move(opened);
-  }
-};
 
 // A read-only view of a store whose entry `sequence` has bit `bit` of its leaf data flipped.
 class FlippedBitStore : public ::ledger::testing::ForwardingLogStore {
@@ -174,27 +162,28 @@ class UnreadableEntryStore : public ::ledger::testing::ForwardingLogStore {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Logs in memory.
+// Logs in memory: TestLog(Identity()) has the identity, log key, clock start and options of the
+// disk log below, so the same AppendEntries calls build the same bytes.
 
 TEST(AuditMemoryLogTest, CleanLogAuditsOk) {
-  MemoryLog m;
-  AppendEntries(*m.log, m.clock, 0, kLogSize);
-  absl::StatusOr<AuditReport> report = AuditLog(m.log->store(), Identity(), DefaultAuditOptions());
+  TestLog m(Identity());
+  AppendEntries(m.log(), m.clock(), 0, kLogSize);
+  absl::StatusOr<AuditReport> report = AuditLog(m.log().store(), Identity(), DefaultAuditOptions());
   ASSERT_THAT(report, IsOk());
   EXPECT_TRUE(report->ok) << report->problem;
   EXPECT_EQ(report->problem, "");
   EXPECT_EQ(report->first_bad_sequence, std::nullopt);
   EXPECT_EQ(report->tree_size, static_cast<TreeSize>(kLogSize));
-  EXPECT_EQ(report->root_hash, m.log->Head().root_hash);
+  EXPECT_EQ(report->root_hash, m.log().Head().root_hash);
   EXPECT_EQ(report->entries_checked, static_cast<uint64_t>(kLogSize));
   EXPECT_EQ(report->signatures_checked, static_cast<uint64_t>(kLogSize));
   EXPECT_EQ(report->checkpoints_checked, static_cast<uint64_t>(kLogSize + 1));  // sizes 0..50
-  EXPECT_EQ(report->latest_checkpoint, m.log->LatestCheckpoint());
+  EXPECT_EQ(report->latest_checkpoint, m.log().LatestCheckpoint());
 }
 
 TEST(AuditMemoryLogTest, EmptyLogAuditsOk) {
-  MemoryLog m;
-  absl::StatusOr<AuditReport> report = AuditLog(m.log->store(), Identity(), DefaultAuditOptions());
+  TestLog m(Identity());
+  absl::StatusOr<AuditReport> report = AuditLog(m.log().store(), Identity(), DefaultAuditOptions());
   ASSERT_THAT(report, IsOk());
   EXPECT_TRUE(report->ok) << report->problem;
   EXPECT_EQ(report->tree_size, 0u);
@@ -205,14 +194,14 @@ TEST(AuditMemoryLogTest, EmptyLogAuditsOk) {
 
 TEST(AuditMemoryLogTest, EveryFlippedBitOfAnEntryIsFoundAtThatEntry) {
   constexpr SequenceNumber kTarget = 5;
-  MemoryLog m;
-  AppendEntries(*m.log, m.clock, 0, 8);
-  absl::StatusOr<std::string> leaf = m.log->store().GetEntry(kTarget);
+  TestLog m(Identity());
+  AppendEntries(m.log(), m.clock(), 0, 8);
+  absl::StatusOr<std::string> leaf = m.log().store().GetEntry(kTarget);
   ASSERT_THAT(leaf, IsOk());
   AuditOptions options = DefaultAuditOptions();
   options.threads = 1;
   for (size_t bit = 0; bit < leaf->size() * 8; ++bit) {
-    FlippedBitStore flipped(m.log->store(), kTarget, bit);
+    FlippedBitStore flipped(m.log().store(), kTarget, bit);
     absl::StatusOr<AuditReport> report = AuditLog(flipped, Identity(), options);
     ASSERT_THAT(report, IsOk()) << "bit " << bit;
     ASSERT_FALSE(report->ok) << "bit " << bit << " flipped went unnoticed";
@@ -224,12 +213,12 @@ TEST(AuditMemoryLogTest, EveryFlippedBitOfAnEntryIsFoundAtThatEntry) {
 // Physical damage is named like logical damage: by the first entry it takes (issue 15).
 TEST(AuditMemoryLogTest, UnreadableEntryIsNamedAsTheFirstBadSequence) {
   constexpr SequenceNumber kTarget = 6;
-  MemoryLog m;
-  AppendEntries(*m.log, m.clock, 0, 10);
+  TestLog m(Identity());
+  AppendEntries(m.log(), m.clock(), 0, 10);
   for (const absl::Status& error :
        {absl::InternalError("IO error: While pread offset 4096: Input/output error"),
         absl::DataLossError("Corruption: block checksum mismatch")}) {
-    UnreadableEntryStore unreadable(m.log->store(), kTarget, error);
+    UnreadableEntryStore unreadable(m.log().store(), kTarget, error);
     absl::StatusOr<AuditReport> report = AuditLog(unreadable, Identity(), DefaultAuditOptions());
     ASSERT_THAT(report, IsOk());
     EXPECT_FALSE(report->ok);
@@ -240,24 +229,24 @@ TEST(AuditMemoryLogTest, UnreadableEntryIsNamedAsTheFirstBadSequence) {
 }
 
 TEST(AuditMemoryLogTest, TrustedCheckpointFromEarlierAuditIsAccepted) {
-  MemoryLog m;
-  AppendEntries(*m.log, m.clock, 0, 30);
-  const std::string earlier = m.log->LatestCheckpoint();
-  AppendEntries(*m.log, m.clock, 30, kLogSize);
+  TestLog m(Identity());
+  AppendEntries(m.log(), m.clock(), 0, 30);
+  const std::string earlier = m.log().LatestCheckpoint();
+  AppendEntries(m.log(), m.clock(), 30, kLogSize);
   AuditOptions options = DefaultAuditOptions();
   options.trusted_checkpoint = earlier;
-  absl::StatusOr<AuditReport> report = AuditLog(m.log->store(), Identity(), options);
+  absl::StatusOr<AuditReport> report = AuditLog(m.log().store(), Identity(), options);
   ASSERT_THAT(report, IsOk());
   EXPECT_TRUE(report->ok) << report->problem;
 }
 
 TEST(AuditMemoryLogTest, TrustedCheckpointNotSignedByLogKeyIsAnError) {
-  MemoryLog m;
-  AppendEntries(*m.log, m.clock, 0, 3);
+  TestLog m(Identity());
+  AppendEntries(m.log(), m.clock(), 0, 3);
   AuditOptions options = DefaultAuditOptions();
   options.trusted_checkpoint =
-      format::SignCheckpoint({std::string(kTestOrigin), 3, m.log->Head().root_hash}, StrangerKey());
-  EXPECT_THAT(AuditLog(m.log->store(), Identity(), options),
+      format::SignCheckpoint({std::string(kTestOrigin), 3, m.log().Head().root_hash}, StrangerKey());
+  EXPECT_THAT(AuditLog(m.log().store(), Identity(), options),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trusted checkpoint")));
 }
 
@@ -267,11 +256,7 @@ TEST(AuditMemoryLogTest, TrustedCheckpointNotSignedByLogKeyIsAnError) {
 class AuditorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/auditor_test.", info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = ::ledger::testing::EmptyDir();
 
     store::RocksDbLogStoreOptions store_options;
     store_options.create_if_missing = true;
@@ -367,10 +352,10 @@ TEST_F(AuditorTest, CleanLogAuditsOkWithRightCounts) {
 
 TEST_F(AuditorTest, DiskLogHoldsTheSameBytesAsMemoryLog) {
   // The tests below rely on building the same log twice (for trusted checkpoints).
-  MemoryLog m;
-  AppendEntries(*m.log, m.clock, 0, kLogSize);
-  EXPECT_EQ(m.log->Head(), head_);
-  EXPECT_EQ(m.log->LatestCheckpoint(), latest_checkpoint_);
+  TestLog m(Identity());
+  AppendEntries(m.log(), m.clock(), 0, kLogSize);
+  EXPECT_EQ(m.log().Head(), head_);
+  EXPECT_EQ(m.log().LatestCheckpoint(), latest_checkpoint_);
 }
 
 TEST_F(AuditorTest, ChangedEventByteIsFoundAtThatEntry) {
@@ -585,22 +570,22 @@ TEST_F(AuditorTest, WrongTrustedLogKeyFailsOnTheFirstCheckpoint) {
 
 TEST_F(AuditorTest, TrustedCheckpointLargerThanLogIsTruncationAtLogSize) {
   // The same log, five entries longer, seen earlier: this store has lost entries 50..54.
-  MemoryLog longer;
-  AppendEntries(*longer.log, longer.clock, 0, kLogSize + 5);
+  TestLog longer(Identity());
+  AppendEntries(longer.log(), longer.clock(), 0, kLogSize + 5);
   AuditOptions options = DefaultAuditOptions();
-  options.trusted_checkpoint = longer.log->LatestCheckpoint();
+  options.trusted_checkpoint = longer.log().LatestCheckpoint();
   ExpectFirstBad(Audit(Identity(), options), kLogSize, "truncation");
 }
 
 TEST_F(AuditorTest, TrustedCheckpointWithOtherRootAtItsSizeIsFound) {
   // A fork: a log that differs from this one at entry 12, seen earlier at size 20. The auditor
   // cannot tell which entry of the first 20 differs: it names the range 0..19, not a guess.
-  MemoryLog fork;
-  AppendEntries(*fork.log, fork.clock, 0, 20, [](int i) {
+  TestLog fork(Identity());
+  AppendEntries(fork.log(), fork.clock(), 0, 20, [](int i) {
     return i == 12 ? Sign("claim-12", ClaimEvent("forked claim 12"), AdminKey()) : StandardEntry(i);
   });
   AuditOptions options = DefaultAuditOptions();
-  options.trusted_checkpoint = fork.log->LatestCheckpoint();
+  options.trusted_checkpoint = fork.log().LatestCheckpoint();
   absl::StatusOr<AuditReport> report = Audit(Identity(), options);
   ASSERT_THAT(report, IsOk());
   EXPECT_FALSE(report->ok);
@@ -611,10 +596,10 @@ TEST_F(AuditorTest, TrustedCheckpointWithOtherRootAtItsSizeIsFound) {
 }
 
 TEST_F(AuditorTest, TrustedCheckpointOfThisLogIsAccepted) {
-  MemoryLog same;
-  AppendEntries(*same.log, same.clock, 0, 20);
+  TestLog same(Identity());
+  AppendEntries(same.log(), same.clock(), 0, 20);
   AuditOptions options = DefaultAuditOptions();
-  options.trusted_checkpoint = same.log->LatestCheckpoint();
+  options.trusted_checkpoint = same.log().LatestCheckpoint();
   absl::StatusOr<AuditReport> report = Audit(Identity(), options);
   ASSERT_THAT(report, IsOk());
   EXPECT_TRUE(report->ok) << report->problem;

@@ -12,21 +12,16 @@
 #include "gtest/gtest.h"
 #include "ledger/datadir/data_dir.h"
 #include "ledger/datadir/layout.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::datadir {
 namespace {
 
+using ::ledger::testing::EmptyDir;
 using ::testing::HasSubstr;
 
-std::string FreshDir(const std::string& name) {
-  const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-  ::mkdir(dir.c_str(), 0755);
-  ::unlink(datadir::LockFile(dir).c_str());
-  return dir;
-}
-
 TEST(DataDirLockTest, SecondHolderIsRefusedWithTheFirstOnesPid) {
-  const std::string dir = FreshDir("held");
+  const std::string dir = EmptyDir(".held");
   absl::StatusOr<std::unique_ptr<DataDirLock>> first = DataDirLock::Acquire(dir);
   ASSERT_TRUE(first.ok()) << first.status();
   std::ifstream pid_file(datadir::LockFile(dir));
@@ -42,7 +37,7 @@ TEST(DataDirLockTest, SecondHolderIsRefusedWithTheFirstOnesPid) {
 }
 
 TEST(DataDirLockTest, ReleasedWhenDestroyedEvenWithAStalePidFile) {
-  const std::string dir = FreshDir("released");
+  const std::string dir = EmptyDir(".released");
   {
     std::ofstream stale(datadir::LockFile(dir));
     stale << "999999\n";
@@ -55,7 +50,7 @@ TEST(DataDirLockTest, ReleasedWhenDestroyedEvenWithAStalePidFile) {
 }
 
 TEST(DataDirLockTest, MissingDirectoryIsNotFound) {
-  EXPECT_EQ(DataDirLock::Acquire(FreshDir("parent") + "/no-such-dir").status().code(),
+  EXPECT_EQ(DataDirLock::Acquire(EmptyDir(".parent") + "/no-such-dir").status().code(),
             absl::StatusCode::kNotFound);
 }
 

@@ -26,12 +26,14 @@
 #include "ledger/store/memory_log_store.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_dir.h"
 #include "tests/testing/test_log.h"
 
 namespace ledger::core {
 namespace {
 
 using ::ledger::testing::AdminKey;
+using ::ledger::testing::FreshDir;
 using ::ledger::testing::ClaimEvent;
 using ::ledger::testing::IsOk;
 using ::ledger::testing::KeyIdOf;
@@ -925,14 +927,6 @@ TEST(LogFailStopTest, CommitsBeforeTheInjectedFailureSucceed) {
 // ---------------------------------------------------------------------------------------------
 // Reopening a durable log.
 
-std::string FreshDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/log_test.", name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 absl::StatusOr<std::unique_ptr<Log>> OpenRocksDbLog(const std::string& dir, FakeClock* clock) {
   store::RocksDbLogStoreOptions store_options;
   store_options.create_if_missing = true;
@@ -945,7 +939,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenRocksDbLog(const std::string& dir, Fake
 }
 
 TEST(LogReopenTest, ReopenedLogKeepsHeadKeysAndIdempotency) {
-  const std::string dir = FreshDir("reopen");
+  const std::string dir = FreshDir(".reopen");
   FakeClock clock(kTestNowMicros);
   const SignedEvent reg =
       Sign("reg-sub", KeyRegisteredEvent(SubmitterKey().public_key(), KeyRegistered::SUBMITTER),
@@ -991,7 +985,7 @@ TEST(LogReopenTest, ReopenedLogKeepsHeadKeysAndIdempotency) {
 }
 
 TEST(LogReopenTest, ReopenedLogRemembersRevocations) {
-  const std::string dir = FreshDir("revocations");
+  const std::string dir = FreshDir(".revocations");
   FakeClock clock(kTestNowMicros);
   {
     absl::StatusOr<std::unique_ptr<Log>> log = OpenRocksDbLog(dir, &clock);
@@ -1013,7 +1007,7 @@ TEST(LogReopenTest, ReopenedLogRemembersRevocations) {
 }
 
 TEST(LogReopenTest, ReopenedEmptyLogKeepsItsCheckpoint) {
-  const std::string dir = FreshDir("empty");
+  const std::string dir = FreshDir(".empty");
   FakeClock clock(kTestNowMicros);
   std::string checkpoint;
   {

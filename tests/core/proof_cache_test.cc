@@ -21,6 +21,7 @@
 #include "ledger/store/memory_log_store.h"
 #include "ledger/store/rocksdb_log_store.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_dir.h"
 #include "tests/testing/test_log.h"
 #include "tests/testing/forwarding_log_store.h"
 
@@ -29,6 +30,7 @@ namespace {
 
 using ::ledger::testing::AdminKey;
 using ::ledger::testing::ClaimEvent;
+using ::ledger::testing::FreshDir;
 using ::ledger::testing::IsOk;
 using ::ledger::testing::kTestNowMicros;
 using ::ledger::testing::LogKey;
@@ -49,9 +51,7 @@ class ProofCacheTest : public ::testing::TestWithParam<Case> {
   void SetUp() override {
     std::unique_ptr<store::LogStore> store;
     if (GetParam().rocksdb) {
-      const char* tmp = std::getenv("TEST_TMPDIR");
-      dir_ = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/proof_cache_test.", GetParam().name);
-      std::filesystem::remove_all(dir_);
+      dir_ = FreshDir();
       store::RocksDbLogStoreOptions options;
       options.create_if_missing = true;
       absl::StatusOr<std::unique_ptr<store::RocksDbLogStore>> s =
@@ -212,15 +212,10 @@ void BuildRocksDbLog(const std::string& dir, int entries, Clock* clock) {
   }
 }
 
-std::string TestDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name);
-}
-
 // A reopened log fills its cache in the background; then proofs read no node from the store
 // (the budget holds the whole tree), and they are the proofs of the uncached log.
 TEST(ProofCacheWarmUpTest, AfterTheWarmUpProofsReadNothingFromTheStore) {
-  const std::string dir = TestDir("proof_cache_warm_up");
+  const std::string dir = FreshDir();
   FakeClock clock(kTestNowMicros);
   constexpr int kEntries = 77;
   BuildRocksDbLog(dir, kEntries, &clock);
@@ -256,7 +251,7 @@ TEST(ProofCacheWarmUpTest, AfterTheWarmUpProofsReadNothingFromTheStore) {
 // Closing a log while its warm-up runs stops it: no hang, no crash (repeated, so that some
 // closes land in the middle of the scan).
 TEST(ProofCacheWarmUpTest, ClosingDuringTheWarmUpStopsIt) {
-  const std::string dir = TestDir("proof_cache_close");
+  const std::string dir = FreshDir();
   FakeClock clock(kTestNowMicros);
   BuildRocksDbLog(dir, 3000, &clock);
   for (int round = 0; round < 10; ++round) {

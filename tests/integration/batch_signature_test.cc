@@ -27,10 +27,6 @@ namespace {
 namespace v1 = ledger::v1;
 constexpr char kOrigin[] = "batch.example/log";
 
-crypto::Ed25519PrivateKey KeyFromByte(uint8_t b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(b)));
-}
-
 std::string ClaimBytes(int i) {
   v1::Event e;
   auto* c = e.mutable_claim_asserted()->mutable_claim();
@@ -46,25 +42,10 @@ std::vector<std::pair<std::string, std::string>> Events(const std::string& prefi
   return out;
 }
 
-class BatchSignatureTest : public ::testing::Test {
+class BatchSignatureTest : public testing::InProcessLedgerTest {
  protected:
-  void SetUp() override {
-    auto server = testing::InProcessLedger::Start(kOrigin, {admin_.public_key()});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    dir_ = server_->dir();
-    log_ = &server_->log();
-    stub_ = &server_->stub();
-    v1::Event reg;
-    reg.mutable_key_registered()->set_public_key(
-        std::string(crypto::AsStringView(desk_.public_key())));
-    reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
-    v1::AppendRequest req;
-    *req.mutable_event() = client::SignEvent(kOrigin, "register-desk", reg, admin_);
-    grpc::ClientContext ctx;
-    v1::AppendResponse resp;
-    ASSERT_TRUE(stub_->Append(&ctx, req, &resp).ok());
-  }
+  BatchSignatureTest() : InProcessLedgerTest(kOrigin) {}
+
   grpc::Status Send(const v1::SignedBatch& batch, v1::AppendBatchResponse* resp = nullptr) {
     v1::AppendSignedBatchRequest req;
     *req.mutable_batch() = batch;
@@ -83,13 +64,6 @@ class BatchSignatureTest : public ::testing::Test {
     EXPECT_EQ(log_->Head().tree_size, before.tree_size);
     EXPECT_EQ(log_->Head().root_hash, before.root_hash);
   }
-
-  std::string dir_;
-  crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
-  crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
-  std::unique_ptr<testing::InProcessLedger> server_;
-  core::Log* log_ = nullptr;
-  v1::LedgerService::Stub* stub_ = nullptr;
 };
 
 TEST_F(BatchSignatureTest, OneSignatureAppendsTheWholeBatchInOrder) {

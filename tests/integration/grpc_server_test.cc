@@ -27,10 +27,6 @@ namespace {
 namespace v1 = ledger::v1;
 constexpr char kOrigin[] = "integration.example/log";
 
-crypto::Ed25519PrivateKey KeyFromByte(uint8_t b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(b)));
-}
-
 v1::Event Claim(const std::string& who, const std::string& text) {
   v1::Event e;
   auto* c = e.mutable_claim_asserted()->mutable_claim();
@@ -103,42 +99,9 @@ std::pair<std::string, std::string> ReasonAndField(const grpc::Status& s) {
   return {"<no ErrorInfo>", ""};
 }
 
-// A second server over the same log, for a service built with other options: listening on a
-// fresh loopback port (*port).
-std::unique_ptr<grpc::Server> ServeOnLoopback(grpc::Service* service, int* port) {
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), port);
-  builder.RegisterService(service);
-  return builder.BuildAndStart();
-}
-
-class GrpcServerTest : public ::testing::Test {
+class GrpcServerTest : public testing::InProcessLedgerTest {
  protected:
-  void SetUp() override {
-    auto server = testing::InProcessLedger::Start(kOrigin, {admin_.public_key()});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    dir_ = server_->dir();
-    log_ = &server_->log();
-    stub_ = &server_->stub();
-    // Register the desk's submitter key with the admin key.
-    v1::Event reg;
-    reg.mutable_key_registered()->set_public_key(
-        std::string(crypto::AsStringView(desk_.public_key())));
-    reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
-    reg.mutable_key_registered()->set_holder("Desk A");
-    ASSERT_TRUE(Append(client::SignEvent(kOrigin, "register-desk", reg, admin_)).ok());
-  }
-
-  grpc::Status Append(const v1::SignedEvent& event, v1::AppendResponse* out = nullptr) {
-    v1::AppendRequest req;
-    *req.mutable_event() = event;
-    v1::AppendResponse resp;
-    grpc::ClientContext ctx;
-    grpc::Status s = stub_->Append(&ctx, req, &resp);
-    if (out) *out = resp;
-    return s;
-  }
+  GrpcServerTest() : InProcessLedgerTest(kOrigin, /*desk_holder=*/"Desk A") {}
 
   v1::GetCheckpointResponse Checkpoint() {
     grpc::ClientContext ctx;
@@ -146,13 +109,6 @@ class GrpcServerTest : public ::testing::Test {
     EXPECT_TRUE(stub_->GetCheckpoint(&ctx, v1::GetCheckpointRequest(), &resp).ok());
     return resp;
   }
-
-  std::string dir_;
-  crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
-  crypto::Ed25519PrivateKey desk_ = KeyFromByte(2);
-  std::unique_ptr<testing::InProcessLedger> server_;
-  core::Log* log_ = nullptr;
-  v1::LedgerService::Stub* stub_ = nullptr;
 };
 
 TEST_F(GrpcServerTest, AppendReadAndProveOverTheWire) {
@@ -240,7 +196,7 @@ TEST_F(GrpcServerTest, RefusedAppendsLeaveSizeAndRootUnchanged) {
   EXPECT_EQ(ReasonAndField(s), std::make_pair(std::string("SIGNATURE_INVALID"),
                                               std::string("signature")));
 
-  s = Append(client::SignEvent(kOrigin, "unknown-key", Claim("A", "B"), KeyFromByte(9)));
+  s = Append(client::SignEvent(kOrigin, "unknown-key", Claim("A", "B"), testing::KeyFromSeed(9)));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   EXPECT_EQ(ReasonAndField(s), std::make_pair(std::string("KEY_NOT_REGISTERED"),
                                               std::string("key_id")));
@@ -292,7 +248,7 @@ TEST_F(GrpcServerTest, RefusedAppendsLeaveSizeAndRootUnchanged) {
 
 TEST_F(GrpcServerTest, ClaimLifecycleRulesAreEnforcedAtAdmission) {
   // A second submitter, who did not assert the claim.
-  crypto::Ed25519PrivateKey other = KeyFromByte(3);
+  crypto::Ed25519PrivateKey other = testing::KeyFromSeed(3);
   v1::Event reg;
   reg.mutable_key_registered()->set_public_key(std::string(crypto::AsStringView(other.public_key())));
   reg.mutable_key_registered()->set_role(v1::KeyRegistered::SUBMITTER);
@@ -465,10 +421,11 @@ TEST_F(GrpcServerTest, SubscribersBeyondTheLimitAreRefused) {
   service::LedgerServiceOptions options;
   options.max_subscribers = 1;
   service::LedgerServiceImpl limited(log_, options);
-  int port = 0;
-  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&limited, &port);
-  auto stub = v1::LedgerService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  // A second server over the same log, for the service built with other options.
+  auto started = testing::LoopbackServer::Start({&limited});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<testing::LoopbackServer> server = *std::move(started);
+  auto stub = v1::LedgerService::NewStub(server->NewChannel());
   grpc::ClientContext first_ctx;
   auto first = stub->Subscribe(&first_ctx, v1::SubscribeRequest());
   v1::Entry entry;
@@ -481,7 +438,7 @@ TEST_F(GrpcServerTest, SubscribersBeyondTheLimitAreRefused) {
   EXPECT_EQ(ReasonAndField(s).first, "TOO_MANY_STREAMS");
   first_ctx.TryCancel();
   first->Finish();
-  server->Shutdown();
+  server.reset();  // shuts down
 }
 
 // Issue 15: one client holding every Subscribe slot locked the others out. With a per-client
@@ -491,14 +448,16 @@ TEST_F(GrpcServerTest, OneClientCannotTakeEverySubscribeSlot) {
   options.max_subscribers = 4;
   options.max_subscribers_per_client = 2;
   service::LedgerServiceImpl limited(log_, options);
-  int port = 0;
-  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&limited, &port);
+  auto started = testing::LoopbackServer::Start({&limited});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<testing::LoopbackServer> server = *std::move(started);
+  const std::string address = server->address();
   // Each stub on a connection of its own (no subchannel shared between the two channels).
-  auto connect = [port] {
+  auto connect = [address] {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    return v1::LedgerService::NewStub(grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args));
+    return v1::LedgerService::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   };
   auto greedy = connect();
   auto other = connect();
@@ -543,7 +502,7 @@ TEST_F(GrpcServerTest, OneClientCannotTakeEverySubscribeSlot) {
     s->ctx.TryCancel();
     s->reader->Finish();
   }
-  server->Shutdown();
+  server.reset();  // shuts down
 }
 
 // The CI flake behind this fix: resource_test saw 62 of 64 Subscribe slots open while every

@@ -30,6 +30,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/testing/in_process_ledger.h"
 #include "tests/testing/shared_data.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger {
 namespace {
@@ -44,10 +45,6 @@ std::string Unhex(const std::string& hex) {
     out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   }
   return out;
-}
-
-crypto::Ed25519PrivateKey KeyFromByte(uint8_t b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(b)));
 }
 
 std::string ClaimBytes(const std::string& text) {
@@ -126,14 +123,14 @@ class SignatureVectorsTest : public ::testing::Test {
     return reason;
   }
 
-  crypto::Ed25519PrivateKey admin_ = KeyFromByte(1);
+  crypto::Ed25519PrivateKey admin_ = testing::KeyFromSeed(1);
   std::unique_ptr<testing::InProcessLedger> server_;
   std::map<std::string, bool> registered_;
   int sent_ = 0;
 };
 
 TEST_F(SignatureVectorsTest, ProperSignaturesAcceptedNonCanonicalSRefused) {
-  const crypto::Ed25519PrivateKey desk = KeyFromByte(7);
+  const crypto::Ed25519PrivateKey desk = testing::KeyFromSeed(7);
   Register(std::string(crypto::AsStringView(desk.public_key())));
   const std::string event = ClaimBytes("Pakistan and Russia signed a defence cooperation deal.");
   const v1::SignedEvent good = client::SignEventBytes(kOrigin, "good", event, desk);

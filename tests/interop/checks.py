@@ -1,6 +1,9 @@
-"""What the Python process tests share: a tally of checks and a bounded wait."""
+"""What the Python process tests share: a tally of checks, a bounded wait, and a started
+`ledgerd serve`."""
 
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -63,3 +66,49 @@ def read_port_file(path, proc, describe=lambda: ""):
     except FileNotFoundError:
         return None
     return int(s) if s.endswith("\n") and s.strip().isdigit() else None
+
+
+class Ledgerd:
+    """A `ledgerd serve` process on 127.0.0.1, its ports chosen by the kernel and read from its
+    port files, its output in <tmp>/<name>.log; `extra` flags go last. With http, also its HTTP
+    listener (http_port, url). The constructor waits up to `timeout` seconds for the ports and
+    kills the process when they do not come."""
+
+    def __init__(self, ledgerd, data_dir, tmp, name="ledgerd", extra=(), http=False, timeout=30):
+        self.port_file = os.path.join(tmp, name + ".port")
+        self.log = open(os.path.join(tmp, name + ".log"), "w")
+        args = [ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
+                "--port-file", self.port_file]
+        if http:
+            self.http_port_file = os.path.join(tmp, name + ".http-port")
+            args += ["--http-listen", "127.0.0.1:0", "--http-port-file", self.http_port_file]
+        self.proc = subprocess.Popen(args + list(extra), stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        try:
+            self.port = wait_until(lambda: read_port_file(self.port_file, self.proc), timeout,
+                                   "the port file")
+            if http:
+                self.http_port = wait_until(
+                    lambda: read_port_file(self.http_port_file, self.proc), timeout,
+                    "the http port file")
+                self.url = "http://127.0.0.1:%d" % self.http_port
+        except BaseException:
+            self.kill()
+            raise
+
+    def stop(self, timeout=20):
+        """SIGTERM; returns the exit code (None if it had to be killed after `timeout` s)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return None
+        self.log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()

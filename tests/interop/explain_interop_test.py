@@ -11,8 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
-import traceback
 
 import claim_state as cs
 import factledger_client as fc
@@ -129,18 +127,12 @@ def main():
     if len(sys.argv) != 4:
         print(__doc__)
         return 2
-    ledgerd, ledgerctl, examples = (os.path.abspath(a) for a in sys.argv[1:])
-    tmp = tempfile.mkdtemp(prefix="explain.", dir=os.environ.get("TEST_TMPDIR") or None)
-    try:
+
+    def vectors_then_run(ledgerd, ledgerctl, examples, tmp):
         check_vectors()
         run(ledgerd, ledgerctl, examples, tmp)
-    except Exception:
-        traceback.print_exc()
-        R.failed.append("unexpected exception (see above)")
-    print("explain interop summary: %d checks passed, %d failed" % (R.passed, len(R.failed)))
-    for f in R.failed:
-        print("  FAILED: %s" % f)
-    return 1 if R.failed else 0
+
+    R.main(vectors_then_run, "explain.", [os.path.abspath(a) for a in sys.argv[1:]])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ Usage: interop_test.py LEDGERD LEDGERCTL SEED_CLAIMS_JSONL
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
 
 import factledger_client as fc
-from checks import Results, read_port_file, wait_until
+from checks import Ledgerd, Results, wait_until
 
 ORIGIN = "interop.example/log"
 RPC_TIMEOUT = 30
@@ -109,17 +108,12 @@ def check_key_files(tmp, ledgerctl):
 # ---------------------------------------------------------------------------------------------
 
 
-class Server:
-    def __init__(self, ledgerd, data_dir, tmp):
-        self.port_file = os.path.join(tmp, "port")
-        self.log = open(os.path.join(tmp, "ledgerd.log"), "w")
-        self.proc = subprocess.Popen(
-            [ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
-             "--port-file", self.port_file], stdout=self.log, stderr=subprocess.STDOUT)
+class Server(Ledgerd):
+    """ledgerd (checks.Ledgerd) with a ready gRPC channel and a LedgerService stub."""
 
+    def __init__(self, ledgerd, data_dir, tmp):
+        super().__init__(ledgerd, data_dir, tmp, timeout=10)
         try:
-            self.port = wait_until(lambda: read_port_file(self.port_file, self.proc), 10,
-                                   "the port file")
             self.channel = grpc.insecure_channel("127.0.0.1:%d" % self.port)
             grpc.channel_ready_future(self.channel).result(timeout=10)
         except BaseException:
@@ -128,23 +122,10 @@ class Server:
         self.stub = pb_grpc.LedgerServiceStub(self.channel)
 
     def stop(self):
-        """SIGTERM; returns the exit code (None if it had to be killed)."""
+        """Closes the channel, then SIGTERM; returns the exit code (None if it had to be
+        killed)."""
         self.channel.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        self.log.close()
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        return super().stop(timeout=10)
 
 
 def _varint(n):

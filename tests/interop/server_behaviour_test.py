@@ -14,8 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
-import traceback
 import urllib.request
 
 import grpc
@@ -124,9 +122,17 @@ def run(ledgerd, ledgerctl, seed, tmp):
                 metrics="127.0.0.1:0")
     try:
         port = a.wait_port()
-        m = re.search(r'"metrics_port":\s*"?(\d+)', a.text()) or \
-            re.search(r"metrics_port[=: ]+\"?(\d+)", a.text())
-        metrics_port = int(m.group(1)) if m else 0
+
+        # ledgerd writes the port file first and logs its listeners after: wait for the line.
+        def logged_metrics_port():
+            m = re.search(r'"metrics_port":\s*"?(\d+)', a.text()) or \
+                re.search(r"metrics_port[=: ]+\"?(\d+)", a.text())
+            return int(m.group(1)) if m else 0
+
+        try:
+            metrics_port = wait_until(logged_metrics_port, 20, "ledgerd to log its metrics port")
+        except RuntimeError:
+            metrics_port = 0
         check(metrics_port > 0, "ledgerd logs its metrics port (%s)" % a.text())
         server = "127.0.0.1:%d" % port
         sh(ledgerctl, "register-key", "--server", server, "--signer", "admin.key",
@@ -227,18 +233,7 @@ def run(ledgerd, ledgerctl, seed, tmp):
 
 
 def main():
-    ledgerd, ledgerctl, seed = (os.path.abspath(a) for a in sys.argv[1:4])
-    base = os.environ.get("TEST_TMPDIR") or tempfile.gettempdir()
-    tmp = tempfile.mkdtemp(prefix="behaviour.", dir=base)
-    try:
-        run(ledgerd, ledgerctl, seed, tmp)
-    except Exception:
-        traceback.print_exc()
-        R.failed.append("unexpected exception (see above)")
-    print("%d passed, %d failed" % (R.passed, len(R.failed)))
-    for f in R.failed:
-        print("  FAILED: %s" % f)
-    return 1 if R.failed else 0
+    R.main(run, "behaviour.", [os.path.abspath(a) for a in sys.argv[1:4]])
 
 
 if __name__ == "__main__":

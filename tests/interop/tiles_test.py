@@ -12,53 +12,22 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
 
 import tiles_client as tc
-from checks import Results, read_port_file, wait_until
+import checks
+from checks import Results, wait_until
 
 ORIGIN = "tiles.example/log"
 R = Results()
 
 
-class Ledgerd:
-    def __init__(self, ledgerd, data_dir, tmp, name="ledgerd", extra=()):
-        self.port_file = os.path.join(tmp, name + ".port")
-        self.http_port_file = os.path.join(tmp, name + ".http-port")
-        self.log = open(os.path.join(tmp, name + ".log"), "w")
-        self.proc = subprocess.Popen(
-            [ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
-             "--port-file", self.port_file, "--http-listen", "127.0.0.1:0",
-             "--http-port-file", self.http_port_file, "--min-free-bytes", "0"] + list(extra),
-            stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            self.port = wait_until(lambda: read_port_file(self.port_file, self.proc), 30,
-                                   "the port file")
-            self.http_port = wait_until(
-                lambda: read_port_file(self.http_port_file, self.proc), 30, "the http port file")
-        except BaseException:
-            self.kill()
-            raise
-        self.url = "http://127.0.0.1:%d" % self.http_port
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                return None
-        self.log.close()
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+def Ledgerd(ledgerd, data_dir, tmp, name="ledgerd", extra=()):
+    """ledgerd (checks.Ledgerd) with its HTTP listener and no free-space floor."""
+    return checks.Ledgerd(ledgerd, data_dir, tmp, name, ["--min-free-bytes", "0"] + list(extra),
+                          http=True)
 
 
 def claims_file(path, seed_path, first, count):

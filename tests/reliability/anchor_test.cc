@@ -22,10 +22,12 @@
 #include "tests/reliability/faulty_fs.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
+using ::ledger::testing::FreshDir;
 using ::ledger::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;

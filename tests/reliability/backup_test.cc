@@ -18,10 +18,12 @@
 #include "tests/testing/test_log.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
+using ::ledger::testing::FreshDir;
 using ::ledger::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;

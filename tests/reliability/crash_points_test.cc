@@ -34,11 +34,13 @@
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
 #include "tests/testing/wait_for.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
 namespace v1 = ledger::v1;
+using ::ledger::testing::FreshDir;
 using ::testing::HasSubstr;
 
 std::string g_ledgerd;
@@ -825,13 +827,7 @@ TEST_F(CrashPointsTest, ProductionModeRefusesToStartWithoutAnExternalAnchor) {
 }  // namespace ledger::reliability
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ledger::reliability::TestBinaries binaries;
-  if (!ledger::reliability::ParseTestBinaries(argc, argv, "crash_points_test",
-                                              /*need_ledgerctl=*/true, &binaries)) {
-    return 2;
-  }
-  ledger::reliability::g_ledgerd = binaries.ledgerd;
-  ledger::reliability::g_ledgerctl = binaries.ledgerctl;
-  return RUN_ALL_TESTS();
+  return ledger::reliability::RunProcessTests(argc, argv, "crash_points_test",
+                                              &ledger::reliability::g_ledgerd,
+                                              &ledger::reliability::g_ledgerctl);
 }

@@ -34,11 +34,13 @@
 #include "rocksdb/db.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
 namespace fs = std::filesystem;
+using ::ledger::testing::FreshDir;
 
 constexpr int kEntriesInSst = 200;  // appended, then flushed to SST files
 constexpr int kEntriesInWal = 100;  // appended after, still only in the newest WAL

@@ -37,10 +37,12 @@
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
 #include "tests/testing/wait_for.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
+using ::ledger::testing::FreshDir;
 using ::ledger::testing::StatusIs;
 
 // One request of the scenario: a single event, or an all-or-nothing batch.

@@ -15,12 +15,15 @@
 #include "ledger/base/error.h"
 #include "ledger/datadir/data_dir.h"
 #include "service/ledger_service.h"
+#include "tests/testing/in_process_ledger.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
+using ::ledger::testing::FreshDir;
 using ::ledger::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
@@ -33,24 +36,18 @@ class ServedLog {
     EXPECT_TRUE(log.ok()) << log.status();
     log_ = *std::move(log);
     service_ = std::make_unique<service::LedgerServiceImpl>(log_.get());
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
+    auto server = testing::LoopbackServer::Start({service_.get()});
+    EXPECT_TRUE(server.ok()) << server.status();
+    if (server.ok()) server_ = *std::move(server);
   }
-  ~ServedLog() { server_->Shutdown(); }
 
   core::Log& log() { return *log_; }
-  service::Peer AsPeer() const {
-    const std::string address = "127.0.0.1:" + std::to_string(port_);
-    return {address, grpc::CreateChannel(address, grpc::InsecureChannelCredentials())};
-  }
+  service::Peer AsPeer() const { return {server_->address(), server_->NewChannel()}; }
 
  private:
   std::unique_ptr<core::Log> log_;
   std::unique_ptr<service::LedgerServiceImpl> service_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
+  std::unique_ptr<testing::LoopbackServer> server_;  // after service_: shuts down before it goes
 };
 
 class PeerCheckTest : public ::testing::Test {

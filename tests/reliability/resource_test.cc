@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -38,11 +38,13 @@
 #include "tests/testing/child_process.h"
 #include "tests/reliability/test_data_dir.h"
 #include "tests/testing/wait_for.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
 namespace v1 = ledger::v1;
+using ::ledger::testing::FreshDir;
 using ::testing::HasSubstr;
 
 std::string g_ledgerd;
@@ -94,6 +96,29 @@ ProcStats ReadProcStats(pid_t pid) {
     if (parts[0] == "VmRSS") (void)absl::SimpleAtoi(parts[1], &s.rss_kib);
   }
   return s;
+}
+
+// The TCP connections on local port `port` that the server still holds a descriptor for:
+// sockets in /proc/net/tcp (IPv4: ledgerd listens on 127.0.0.1) in state ESTABLISHED (01) or
+// CLOSE_WAIT (08, the client has closed, the server not yet). The listening socket and the
+// sockets the server has closed (LAST_ACK, TIME_WAIT) are not counted. -1 when the file cannot
+// be read.
+int OpenServerConnections(int port) {
+  std::ifstream tcp("/proc/net/tcp");
+  if (!tcp) return -1;
+  std::string line;
+  std::getline(tcp, line);  // "  sl  local_address rem_address   st tx_queue ..."
+  int open = 0;
+  while (std::getline(tcp, line)) {
+    // "   3: 0100007F:A1B2 0100007F:C3D4 01 ...": local address:port in hex, then the remote's.
+    std::vector<std::string> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (fields.size() < 4) continue;
+    const size_t colon = fields[1].find(':');
+    if (colon == std::string::npos) continue;
+    if (std::strtol(fields[1].c_str() + colon + 1, nullptr, 16) != port) continue;
+    if (fields[3] == "01" || fields[3] == "08") ++open;
+  }
+  return open;
 }
 
 std::shared_ptr<grpc::Channel> OwnChannel(const std::string& address, int id) {
@@ -452,9 +477,12 @@ TEST_F(ResourceTest, StreamFloodsAndBadConnectionsLeaveNoResidue) {
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(AppendOne(absl::StrCat("warm-", i)).ok());
   expected_size_ = 20;
   ASSERT_EQ(TreeSize(), expected_size_);
-  // Kept: "idle" is the state after a quiet second; no event says the server's start-up
-  // threads and connections have settled, so there is no condition to wait for.
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // "Idle" is once the server has closed the connections of those calls (their channels are
+  // gone). Threads have no such event; read early, the baseline is only higher, so the bounds
+  // below only looser.
+  ASSERT_TRUE(testing::WaitFor([&] { return OpenServerConnections(server_->port()) == 0; },
+                               absl::Seconds(30)))
+      << OpenServerConnections(server_->port()) << " connections still open";
   const ProcStats idle = ReadProcStats(pid());
   ASSERT_GT(idle.fds, 0) << "cannot read /proc/" << pid();
   std::cout << "idle " << idle.ToString() << std::endl;
@@ -515,14 +543,8 @@ TEST_F(ResourceTest, StreamFloodsAndBadConnectionsLeaveNoResidue) {
 }  // namespace ledger::reliability
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ledger::reliability::TestBinaries binaries;
-  if (!ledger::reliability::ParseTestBinaries(argc, argv, "resource_test",
-                                              /*need_ledgerctl=*/true, &binaries)) {
-    return 2;
-  }
-  ledger::reliability::g_ledgerd = binaries.ledgerd;
-  ledger::reliability::g_ledgerctl = binaries.ledgerctl;
   signal(SIGPIPE, SIG_IGN);
-  return RUN_ALL_TESTS();
+  return ledger::reliability::RunProcessTests(argc, argv, "resource_test",
+                                              &ledger::reliability::g_ledgerd,
+                                              &ledger::reliability::g_ledgerctl);
 }

@@ -25,11 +25,13 @@
 #include "rocksdb/db.h"
 #include "tests/reliability/invariants.h"
 #include "tests/reliability/test_data_dir.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::reliability {
 namespace {
 
 namespace fs = std::filesystem;
+using ::ledger::testing::FreshDir;
 
 // The largest SST file of `dir`'s database.
 std::string LargestSst(const std::string& dir) {

@@ -16,20 +16,10 @@
 #include "ledger/store/schema.h"
 #include "rocksdb/db.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/test_dir.h"
 #include "tests/testing/test_log.h"
 
 namespace ledger::reliability {
-
-std::string FreshDir(absl::string_view suffix) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = info != nullptr ? absl::StrCat(info->test_suite_name(), ".", info->name())
-                                     : std::string("dir");
-  name = absl::StrReplaceAll(name, {{"/", "_"}});
-  const std::string dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name, suffix);
-  std::filesystem::remove_all(dir);
-  return dir;
-}
 
 absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env,
                              const std::string& external_anchor_dir) {
@@ -97,8 +87,8 @@ std::string NewestNumberedFile(const std::string& dir, const std::string& suffix
 }
 
 void ExternalAnchorFixture::SetUp() {
-  dir_ = FreshDir();
-  anchor_dir_ = FreshDir(".anchors");
+  dir_ = testing::FreshDir();
+  anchor_dir_ = testing::FreshDir(".anchors");
   std::filesystem::create_directories(anchor_dir_);
   LEDGER_ASSERT_OK(InitTestDataDir(dir_, nullptr, anchor_dir_));
 }

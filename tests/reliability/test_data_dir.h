@@ -18,9 +18,6 @@
 
 namespace ledger::reliability {
 
-// A fresh, empty directory path under $TEST_TMPDIR named after the running test and `suffix`.
-std::string FreshDir(absl::string_view suffix = "");
-
 // InitDataDir for testing::kTestOrigin with testing::AdminKey() as the genesis admin (and the
 // external anchor directory `external_anchor_dir` when not empty).
 absl::Status InitTestDataDir(const std::string& dir, rocksdb::Env* env = nullptr,

@@ -7,8 +7,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -23,36 +21,18 @@
 #include "service/ledger_service.h"
 #include "service/replication_grpc_source.h"
 #include "service/replication_service.h"
+#include "tests/testing/in_process_ledger.h"
+#include "tests/testing/test_dir.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger {
 namespace {
 
 namespace v1 = ledger::v1;
+using ::ledger::testing::AdminKey;
+using ::ledger::testing::ClaimEvent;
 using ::testing::HasSubstr;
 constexpr char kOrigin[] = "replication.example/log";
-
-crypto::Ed25519PrivateKey AdminKey() {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, '\x01'));
-}
-
-v1::Event Claim(const std::string& text) {
-  v1::Event e;
-  auto* c = e.mutable_claim_asserted()->mutable_claim();
-  c->mutable_claimant()->set_name("Ada Example");
-  c->mutable_statement()->set_text(text);
-  c->mutable_source()->set_url("https://example.org/a");
-  return e;
-}
-
-std::string Reason(const grpc::Status& s) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(s.error_details())) return "";
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
-}
 
 // A Log served over gRPC on 127.0.0.1 with a free port.
 struct Served {
@@ -60,29 +40,24 @@ struct Served {
     service::LedgerServiceOptions options;
     options.replication = replication;
     service = std::make_unique<service::LedgerServiceImpl>(log, options);
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service.get());
-    server = builder.BuildAndStart();
-    stub = v1::LedgerService::NewStub(
-        grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
+    auto started = testing::LoopbackServer::Start({service.get()});
+    EXPECT_TRUE(started.ok()) << started.status();
+    if (!started.ok()) return;
+    server = *std::move(started);
+    stub = v1::LedgerService::NewStub(server->NewChannel());
   }
-  ~Served() { server->Shutdown(); }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port); }
+  std::string address() const { return server->address(); }
 
-  int port = 0;
   std::unique_ptr<service::LedgerServiceImpl> service;
-  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<testing::LoopbackServer> server;  // after service: shuts down before it goes
   std::unique_ptr<v1::LedgerService::Stub> stub;
 };
 
 class GrpcReplicationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string base = absl::StrCat(
-        ::getenv("TEST_TMPDIR"), "/", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    leader_dir_ = base + "-leader";
-    follower_dir_ = base + "-follower";
+    leader_dir_ = testing::FreshDir("-leader");
+    follower_dir_ = testing::FreshDir("-follower");
     ASSERT_TRUE(datadir::InitDataDir(leader_dir_, kOrigin, {AdminKey().public_key()}).ok());
     auto leader = datadir::OpenLog(leader_dir_, core::LogOptions());
     ASSERT_TRUE(leader.ok()) << leader.status();
@@ -109,7 +84,7 @@ class GrpcReplicationTest : public ::testing::Test {
     for (int i = 0; i < count; ++i) {
       ASSERT_TRUE(leader_
                       ->Append(client::SignEvent(kOrigin, absl::StrCat(prefix, "-", i),
-                                                 Claim(absl::StrCat("Claim ", prefix, i)),
+                                                 ClaimEvent(absl::StrCat("Claim ", prefix, i)),
                                                  AdminKey()))
                       .ok());
     }
@@ -209,12 +184,12 @@ TEST_F(GrpcReplicationTest, FollowerRefusesAppendsNamingTheLeader) {
   context.leader = leader_server_->address();
   Served follower_server(follower_log_.get(), &context);
   v1::AppendRequest req;
-  *req.mutable_event() = client::SignEvent(kOrigin, "refused", Claim("x"), AdminKey());
+  *req.mutable_event() = client::SignEvent(kOrigin, "refused", ClaimEvent("x"), AdminKey());
   grpc::ClientContext ctx;
   v1::AppendResponse resp;
   grpc::Status s = follower_server.stub->Append(&ctx, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(Reason(s), "NOT_LEADER");
+  EXPECT_EQ(testing::ErrorReason(s), "NOT_LEADER");
   EXPECT_THAT(s.error_message(), HasSubstr(leader_server_->address()));
   EXPECT_EQ(follower_log_->Head().tree_size, 0u);
   // Without --follow: read-only, and the status says so.
@@ -268,7 +243,7 @@ TEST_F(GrpcReplicationTest, PromotedFollowerContinuesTheLog) {
   auto promoted = datadir::OpenLog(follower_dir_, core::LogOptions());
   ASSERT_TRUE(promoted.ok()) << promoted.status();
   EXPECT_FALSE((*promoted)->is_follower());
-  auto r = (*promoted)->Append(client::SignEvent(kOrigin, "after-promotion", Claim("new"),
+  auto r = (*promoted)->Append(client::SignEvent(kOrigin, "after-promotion", ClaimEvent("new"),
                                                  AdminKey()));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->sequence, 8u);

@@ -32,30 +32,20 @@
 #include "ledger/v1/claim_service.grpc.pb.h"
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/test_log.h"
 #include "tests/testing/wait_for.h"
 
 namespace ledger {
 namespace {
 
 namespace v1 = ledger::v1;
+using ::ledger::testing::AdminKey;
+using ::ledger::testing::ClaimEvent;
 using reliability::ChildProcess;
 using ::testing::HasSubstr;
 
 std::string g_ledgerd;
 constexpr char kOrigin[] = "replication.example/log";
-
-crypto::Ed25519PrivateKey AdminKey() {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, '\x07'));
-}
-
-v1::Event Claim(const std::string& text) {
-  v1::Event e;
-  auto* c = e.mutable_claim_asserted()->mutable_claim();
-  c->mutable_claimant()->set_name("Ada Example");
-  c->mutable_statement()->set_text(text);
-  c->mutable_source()->set_url("https://example.org/a");
-  return e;
-}
 
 // Runs `ledgerd args...` to completion; returns its output, fails the test unless it exits 0.
 std::string RunLedgerd(const std::vector<std::string>& args, const std::string& out) {
@@ -68,36 +58,47 @@ std::string RunLedgerd(const std::vector<std::string>& args, const std::string& 
   return r->output;
 }
 
-// A `ledgerd serve` process and a stub to it.
+// Creates `work` with the admin's public key in work/admin.pub and runs `ledgerd init` for the
+// leader's data directory work/leader. Returns the checkpoint verifier key init printed; ""
+// after a failure when something did not work.
+std::string InitLeader(const std::string& work) {
+  EXPECT_EQ(::mkdir(work.c_str(), 0755), 0) << work;
+  const std::string admin_pub = work + "/admin.pub";
+  const absl::Status written = crypto::WritePublicKeyFile(admin_pub, AdminKey().public_key());
+  EXPECT_TRUE(written.ok()) << written;
+  if (!written.ok()) return "";
+  const std::string init = RunLedgerd({"init", "--data-dir", work + "/leader", "--origin", kOrigin,
+                                       "--admin-key", admin_pub},
+                                      work + "/init.txt");
+  const std::string marker = "checkpoint verifier key: ";
+  EXPECT_THAT(init, HasSubstr(marker));
+  const size_t at = init.find(marker);
+  if (at == std::string::npos) return "";
+  const std::string rest = init.substr(at + marker.size());
+  return std::string(absl::StripAsciiWhitespace(rest.substr(0, rest.find('\n'))));
+}
+
+// A `ledgerd serve` process (testing's LedgerdServer) and stubs to it.
 struct Server {
-  std::unique_ptr<ChildProcess> process;
+  std::unique_ptr<reliability::LedgerdServer> ledgerd;
   std::string address;
   std::unique_ptr<v1::LedgerService::Stub> stub;
   std::unique_ptr<v1::ClaimService::Stub> claims;
+  ChildProcess& process() { return ledgerd->process(); }
 };
 
+// Serves the data directory work/`name` with `extra` flags; null (after a failure naming it)
+// when it does not listen within 60 s.
 std::unique_ptr<Server> Serve(const std::string& work, const std::string& name,
                               const std::vector<std::string>& extra) {
-  const std::string port_file = absl::StrCat(work, "/", name, ".port");
-  ::unlink(port_file.c_str());
-  std::vector<std::string> argv = {g_ledgerd,  "serve",       "--data-dir",
-                                   absl::StrCat(work, "/", name), "--listen", "127.0.0.1:0",
-                                   "--port-file", port_file};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  auto process = ChildProcess::Spawn(argv, {}, absl::StrCat(work, "/", name, ".log"));
-  EXPECT_TRUE(process.ok()) << process.status();
-  if (!process.ok()) return nullptr;
+  absl::StatusOr<std::unique_ptr<reliability::LedgerdServer>> ledgerd =
+      reliability::LedgerdServer::Start(g_ledgerd, absl::StrCat(work, "/", name), work, {},
+                                        nullptr, absl::Seconds(60), extra);
+  EXPECT_TRUE(ledgerd.ok()) << name << " did not start: " << ledgerd.status();
+  if (!ledgerd.ok()) return nullptr;
   auto server = std::make_unique<Server>();
-  server->process = *std::move(process);
-  std::string port;
-  testing::WaitFor(
-      [&] {
-        port = std::string(absl::StripAsciiWhitespace(reliability::ReadFileOrEmpty(port_file)));
-        return !port.empty() || server->process->Poll().has_value();
-      },
-      absl::Seconds(60), absl::Milliseconds(50));
-  EXPECT_FALSE(port.empty()) << name << " did not start: " << server->process->Output();
-  server->address = absl::StrCat("127.0.0.1:", port);
+  server->ledgerd = *std::move(ledgerd);
+  server->address = server->ledgerd->address();
   auto channel = grpc::CreateChannel(server->address, grpc::InsecureChannelCredentials());
   server->stub = v1::LedgerService::NewStub(channel);
   server->claims = v1::ClaimService::NewStub(channel);
@@ -162,17 +163,9 @@ std::optional<std::map<std::string, std::string>> ViewDigests(Server& s, uint64_
 
 TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   const std::string work = absl::StrCat(std::getenv("TEST_TMPDIR"), "/cluster");
-  ASSERT_EQ(::mkdir(work.c_str(), 0755), 0);
   const std::string admin_pub = work + "/admin.pub";
-  ASSERT_TRUE(crypto::WritePublicKeyFile(admin_pub, AdminKey().public_key()).ok());
-
-  const std::string init = RunLedgerd({"init", "--data-dir", work + "/leader", "--origin", kOrigin,
-                                       "--admin-key", admin_pub},
-                                      work + "/init.txt");
-  const std::string marker = "checkpoint verifier key: ";
-  ASSERT_THAT(init, HasSubstr(marker));
-  std::string verifier = init.substr(init.find(marker) + marker.size());
-  verifier = std::string(absl::StripAsciiWhitespace(verifier.substr(0, verifier.find('\n'))));
+  const std::string verifier = InitLeader(work);
+  ASSERT_FALSE(verifier.empty());
   // Follower 1 is configured with the verifier key, follower 2 with the bare public key file.
   RunLedgerd({"init-follower", "--data-dir", work + "/f1", "--origin", kOrigin, "--log-key",
               verifier, "--admin-key", admin_pub},
@@ -202,7 +195,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
       for (int i = 0; i < kSingles; ++i) {
         v1::AppendRequest req;
         const std::string id = absl::StrCat("w", t, "-", i);
-        *req.mutable_event() = client::SignEvent(kOrigin, id, Claim("Claim " + id), AdminKey());
+        *req.mutable_event() = client::SignEvent(kOrigin, id, ClaimEvent("Claim " + id), AdminKey());
         grpc::ClientContext ctx;
         v1::AppendResponse resp;
         grpc::Status s = leader->stub->Append(&ctx, req, &resp);
@@ -216,7 +209,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
       std::vector<std::pair<std::string, std::string>> events;
       for (int i = 0; i < kBatchSize; ++i) {
         const std::string id = absl::StrCat("b", b, "-", i);
-        events.emplace_back(id, client::SerializeEvent(Claim("Batch claim " + id)));
+        events.emplace_back(id, client::SerializeEvent(ClaimEvent("Batch claim " + id)));
       }
       v1::AppendSignedBatchRequest req;
       *req.mutable_batch() = client::SignBatch(kOrigin, absl::StrCat("batch-", b), events,
@@ -233,7 +226,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   testing::WaitFor([&] { return Status(*f2).tree_size() >= 100; }, absl::Seconds(60),
                    absl::Milliseconds(20));
   const uint64_t f2_size_at_kill = Status(*f2).tree_size();
-  EXPECT_TRUE(f2->process->Kill(SIGKILL).KilledBy(SIGKILL));
+  EXPECT_TRUE(f2->process().Kill(SIGKILL).KilledBy(SIGKILL));
   std::cout << "follower 2 killed at tree size " << f2_size_at_kill << " (leader at "
             << Checkpoint(*leader).tree_size() << ")\n";
   f2 = Serve(work, "f2", {"--follow", leader->address, "--follower-id", "f2"});
@@ -287,7 +280,7 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
   // A follower refuses appends, naming its leader.
   {
     v1::AppendRequest req;
-    *req.mutable_event() = client::SignEvent(kOrigin, "to-a-follower", Claim("x"), AdminKey());
+    *req.mutable_event() = client::SignEvent(kOrigin, "to-a-follower", ClaimEvent("x"), AdminKey());
     grpc::ClientContext ctx;
     v1::AppendResponse resp;
     grpc::Status s = f1->stub->Append(&ctx, req, &resp);
@@ -298,9 +291,9 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
 
   // Clean stops.
   for (Server* s : {f1.get(), f2.get(), leader.get()}) {
-    reliability::ExitStatus exit = s->process->Kill(SIGTERM);
+    reliability::ExitStatus exit = s->process().Kill(SIGTERM);
     EXPECT_TRUE(exit.Exited(0)) << s->address << ": " << exit.ToString() << "\n"
-                                << s->process->Output();
+                                << s->process().Output();
   }
 }
 
@@ -308,16 +301,9 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
 // apply"): the follower dies there (exit 137, like kill -9), restarts, and converges.
 TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
   const std::string work = absl::StrCat(std::getenv("TEST_TMPDIR"), "/crash-points");
-  ASSERT_EQ(::mkdir(work.c_str(), 0755), 0);
   const std::string admin_pub = work + "/admin.pub";
-  ASSERT_TRUE(crypto::WritePublicKeyFile(admin_pub, AdminKey().public_key()).ok());
-  const std::string init = RunLedgerd({"init", "--data-dir", work + "/leader", "--origin", kOrigin,
-                                       "--admin-key", admin_pub},
-                                      work + "/init.txt");
-  const std::string marker = "checkpoint verifier key: ";
-  ASSERT_THAT(init, HasSubstr(marker));
-  std::string verifier = init.substr(init.find(marker) + marker.size());
-  verifier = verifier.substr(0, verifier.find('\n'));
+  const std::string verifier = InitLeader(work);
+  ASSERT_FALSE(verifier.empty());
   std::unique_ptr<Server> leader = Serve(work, "leader", {});
   ASSERT_NE(leader, nullptr);
   for (const std::string point : {"follower-before-apply", "follower-after-apply"}) {
@@ -329,7 +315,7 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
     std::vector<std::pair<std::string, std::string>> events;
     for (int i = 0; i < 50; ++i) {
       const std::string id = absl::StrCat(point, "-", i);
-      events.emplace_back(id, client::SerializeEvent(Claim("Claim " + id)));
+      events.emplace_back(id, client::SerializeEvent(ClaimEvent("Claim " + id)));
     }
     v1::AppendSignedBatchRequest req;
     *req.mutable_batch() = client::SignBatch(kOrigin, point, events, AdminKey());
@@ -353,21 +339,15 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
     ASSERT_NE(follower, nullptr);
     ASSERT_TRUE(WaitCaughtUp(*follower, size)) << point;
     EXPECT_EQ(Checkpoint(*follower).checkpoint(), Checkpoint(*leader).checkpoint()) << point;
-    EXPECT_TRUE(follower->process->Kill(SIGTERM).Exited(0));
+    EXPECT_TRUE(follower->process().Kill(SIGTERM).Exited(0));
   }
-  EXPECT_TRUE(leader->process->Kill(SIGTERM).Exited(0));
+  EXPECT_TRUE(leader->process().Kill(SIGTERM).Exited(0));
 }
 
 }  // namespace
 }  // namespace ledger
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ledger::reliability::TestBinaries binaries;
-  if (!ledger::reliability::ParseTestBinaries(argc, argv, "replication_integration_test",
-                                              /*need_ledgerctl=*/false, &binaries)) {
-    return 2;
-  }
-  ledger::g_ledgerd = binaries.ledgerd;
-  return RUN_ALL_TESTS();
+  return ledger::reliability::RunProcessTests(argc, argv, "replication_integration_test",
+                                              &ledger::g_ledgerd);
 }

@@ -20,15 +20,12 @@
 #include "ledger/witness/witness.h"
 #include "service/http/http_server.h"
 #include "tests/testing/wait_for.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::service {
 namespace {
 
 constexpr char kOrigin[] = "example.org/log";
-
-crypto::Ed25519PrivateKey KeyFromByte(char b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, b));
-}
 
 std::string TempDir() {
   char tmpl[] = "/tmp/witness_collector_test.XXXXXX";
@@ -73,7 +70,7 @@ class FakeLog {
 
  private:
   std::vector<Hash> leaves_;
-  crypto::Ed25519PrivateKey key_ = KeyFromByte(1);
+  crypto::Ed25519PrivateKey key_ = testing::KeyFromSeed(1);
   mutable absl::Mutex mu_;
   TreeSize size_ ABSL_GUARDED_BY(mu_) = 3;
 };
@@ -81,7 +78,7 @@ class FakeLog {
 // A witnessd in-process: ledger/witness on the HTTP listener with POST bodies.
 struct LocalWitness {
   LocalWitness(const std::string& name, char key_byte, const FakeLog& log)
-      : key(std::make_shared<crypto::Ed25519PrivateKey>(KeyFromByte(key_byte))) {
+      : key(std::make_shared<crypto::Ed25519PrivateKey>(testing::KeyFromSeed(key_byte))) {
     witness::WitnessOptions o;
     o.name = name;
     o.key = key;
@@ -113,7 +110,7 @@ struct LocalWitness {
 struct FakeWitness {
   FakeWitness(const std::string& name, char key_byte,
               std::function<std::string(const std::string&)> body_of) {
-    key = std::make_shared<crypto::Ed25519PrivateKey>(KeyFromByte(key_byte));
+    key = std::make_shared<crypto::Ed25519PrivateKey>(testing::KeyFromSeed(key_byte));
     http::ServerOptions so;
     so.max_request_body_bytes = witness::kMaxAddCheckpointBodyBytes;
     server = std::move(http::Server::Start(so, {{"/", [body_of](const http::Request& r) {
@@ -161,7 +158,7 @@ TEST(WitnessCollectorTest, ThresholdMetIsPersistedAndFollowsTheLog) {
 TEST(WitnessCollectorTest, LiesAndGarbageAreRefusedAndCounted) {
   FakeLog log;
   LocalWitness honest("honest", 11, log);
-  auto liar_key = std::make_shared<crypto::Ed25519PrivateKey>(KeyFromByte(13));
+  auto liar_key = std::make_shared<crypto::Ed25519PrivateKey>(testing::KeyFromSeed(13));
   FakeWitness liar("liar", 13, [liar_key](const std::string&) {
     // A valid signature by its key, over another checkpoint.
     return witness::CosignatureLine("liar", *liar_key, "example.org/log\n1\nAAAA\n", 5);
@@ -211,7 +208,7 @@ TEST(WitnessCollectorTest, NobodyListeningNeverWitnessesAndIsCountedAsFailed) {
     FakeWitness gone("gone", 15, [](const std::string&) { return std::string(); });
     port = gone.server->port();
   }
-  WitnessEndpoint e{{"gone", KeyFromByte(15).public_key()}, {"127.0.0.1", port, ""}};
+  WitnessEndpoint e{{"gone", testing::KeyFromSeed(15).public_key()}, {"127.0.0.1", port, ""}};
   WitnessCollectorOptions o = log.Options(TempDir() + "/witnessed.checkpoint");
   o.witnesses = {e};
   o.threshold = 1;
@@ -224,10 +221,10 @@ TEST(WitnessCollectorTest, AStateFileNotSignedByTheLogIsDataLoss) {
   FakeLog log;
   const std::string state = TempDir() + "/witnessed.checkpoint";
   ASSERT_TRUE(WriteFileAtomically(
-                  state, format::SignCheckpoint({kOrigin, 2, Hash{}}, KeyFromByte(9)))
+                  state, format::SignCheckpoint({kOrigin, 2, Hash{}}, testing::KeyFromSeed(9)))
                   .ok());
   WitnessCollectorOptions o = log.Options(state);
-  o.witnesses = {{{"w", KeyFromByte(11).public_key()}, {"127.0.0.1", 1, ""}}};
+  o.witnesses = {{{"w", testing::KeyFromSeed(11).public_key()}, {"127.0.0.1", 1, ""}}};
   o.threshold = 1;
   EXPECT_EQ(WitnessCollector::Start(o).status().code(), absl::StatusCode::kDataLoss);
 }
@@ -235,7 +232,7 @@ TEST(WitnessCollectorTest, AStateFileNotSignedByTheLogIsDataLoss) {
 TEST(WitnessCollectorTest, BadPolicyIsInvalidArgument) {
   FakeLog log;
   WitnessCollectorOptions o = log.Options(TempDir() + "/witnessed.checkpoint");
-  o.witnesses = {{{"w", KeyFromByte(11).public_key()}, {"127.0.0.1", 1, ""}}};
+  o.witnesses = {{{"w", testing::KeyFromSeed(11).public_key()}, {"127.0.0.1", 1, ""}}};
   o.threshold = 2;
   EXPECT_EQ(WitnessCollector::Start(o).status().code(), absl::StatusCode::kInvalidArgument);
 }

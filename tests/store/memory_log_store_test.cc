@@ -13,9 +13,9 @@ namespace ledger::store {
 namespace {
 
 using ::ledger::store::testing::EventIdOf;
-using ::ledger::store::testing::IsOk;
 using ::ledger::store::testing::MakeBatch;
-using ::ledger::store::testing::StatusIs;
+using ::ledger::testing::IsOk;
+using ::ledger::testing::StatusIs;
 using ::testing::HasSubstr;
 
 TEST(MemoryLogStoreTest, InjectedFailureFailsTheCommitWithItsStatus) {

@@ -32,10 +32,10 @@ using ::ledger::store::testing::EntryData;
 using ::ledger::store::testing::EventIdOf;
 using ::ledger::store::testing::EventRecordOf;
 using ::ledger::store::testing::FreshTestDir;
-using ::ledger::store::testing::IsOk;
 using ::ledger::store::testing::LeafHash;
 using ::ledger::store::testing::MakeBatch;
-using ::ledger::store::testing::StatusIs;
+using ::ledger::testing::IsOk;
+using ::ledger::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Optional;
 

@@ -13,8 +13,8 @@
 namespace ledger::store::schema {
 namespace {
 
-using ::ledger::store::testing::IsOk;
-using ::ledger::store::testing::StatusIs;
+using ::ledger::testing::IsOk;
+using ::ledger::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 

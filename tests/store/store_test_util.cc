@@ -1,12 +1,10 @@
 #include "tests/store/store_test_util.h"
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
-#include "gtest/gtest.h"
 #include "ledger/crypto/sha256.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::store::testing {
 
@@ -48,16 +46,7 @@ CommitBatch MakeBatch(const LogHead& head, int count) {
 
 std::string FreshTestDir() {
   static int counter = 0;
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = info == nullptr ? "store"
-                                     : absl::StrCat(info->test_suite_name(), ".", info->name());
-  name = absl::StrReplaceAll(name, {{"/", "_"}});
-  const std::string dir =
-      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name, ".", ++counter);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+  return ::ledger::testing::EmptyDir(absl::StrCat(".", ++counter));
 }
 
 }  // namespace ledger::store::testing

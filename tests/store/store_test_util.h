@@ -1,37 +1,16 @@
-// Helpers shared by the store tests: status matchers, deterministic batches, fresh directories.
+// Helpers shared by the store tests: deterministic batches and fresh directories. (The status
+// matchers are tests/testing/status_matchers.h's.)
 #ifndef TESTS_STORE_STORE_TEST_UTIL_H_
 #define TESTS_STORE_STORE_TEST_UTIL_H_
 
 #include <cstdint>
 #include <string>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "gmock/gmock.h"
 #include "ledger/base/types.h"
 #include "ledger/store/log_store.h"
+#include "tests/testing/status_matchers.h"
 
 namespace ledger::store::testing {
-
-inline const absl::Status& GetStatus(const absl::Status& status) { return status; }
-template <typename T>
-const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
-  return status_or.status();
-}
-
-// Matches an absl::Status or absl::StatusOr<T> with the given code.
-MATCHER_P(StatusIs, code, "has status code " + ::testing::PrintToString(code)) {
-  const absl::Status& status = GetStatus(arg);
-  *result_listener << "status is " << status;
-  return status.code() == code;
-}
-
-// Matches an absl::Status or absl::StatusOr<T> that is OK.
-MATCHER(IsOk, "is OK") {
-  const absl::Status& status = GetStatus(arg);
-  *result_listener << "status is " << status;
-  return status.ok();
-}
 
 // Deterministic contents of entry `sequence` and of what a batch stores about it.
 std::string EntryData(SequenceNumber sequence);
@@ -46,7 +25,7 @@ std::string CheckpointNote(TreeSize tree_size);
 // ids, a checkpoint of the new head, and new_head with recorded time head's + 1.
 CommitBatch MakeBatch(const LogHead& head, int count);
 
-// A new, empty directory under $TEST_TMPDIR, named after the running test.
+// A new, empty directory: testing::EmptyDir(".<n>") (n counts the calls).
 std::string FreshTestDir();
 
 }  // namespace ledger::store::testing

@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "gtest/gtest.h"
 #include "tests/testing/wait_for.h"
 
 extern char** environ;
@@ -158,19 +159,22 @@ absl::StatusOr<std::unique_ptr<LedgerdServer>> LedgerdServer::Start(
                    (*p)->Output()));
 }
 
-bool ParseTestBinaries(int argc, char** argv, const char* test_name, bool need_ledgerctl,
-                       TestBinaries* out) {
+int RunProcessTests(int argc, char** argv, const char* test_name, std::string* ledgerd,
+                    std::string* ledgerctl) {
+  ::testing::InitGoogleTest(&argc, argv);  // takes out the --gtest_* flags
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if (absl::ConsumePrefix(&arg, "--ledgerd=")) out->ledgerd = std::string(arg);
-    if (absl::ConsumePrefix(&arg, "--ledgerctl=")) out->ledgerctl = std::string(arg);
+    if (absl::ConsumePrefix(&arg, "--ledgerd=")) *ledgerd = std::string(arg);
+    if (ledgerctl != nullptr && absl::ConsumePrefix(&arg, "--ledgerctl=")) {
+      *ledgerctl = std::string(arg);
+    }
   }
-  if (out->ledgerd.empty() || (need_ledgerctl && out->ledgerctl.empty())) {
+  if (ledgerd->empty() || (ledgerctl != nullptr && ledgerctl->empty())) {
     std::fprintf(stderr, "usage: %s --ledgerd=PATH%s\n", test_name,
-                 need_ledgerctl ? " --ledgerctl=PATH" : "");
-    return false;
+                 ledgerctl != nullptr ? " --ledgerctl=PATH" : "");
+    return 2;
   }
-  return true;
+  return RUN_ALL_TESTS();
 }
 
 }  // namespace ledger::reliability

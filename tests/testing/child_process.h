@@ -87,16 +87,19 @@ class LedgerdServer {
 // Reads a whole file ("" when it cannot).
 std::string ReadFileOrEmpty(const std::string& path);
 
-// The binaries a process-level test drives, named by its arguments --ledgerd=PATH and
-// --ledgerctl=PATH (its BUILD target passes $(rootpath ...)).
-struct TestBinaries {
-  std::string ledgerd;
-  std::string ledgerctl;
-};
-// Reads them from argv (call after InitGoogleTest). False, after printing the usage line for
-// `test_name` on stderr, when --ledgerd or (if `need_ledgerctl`) --ledgerctl is missing.
-bool ParseTestBinaries(int argc, char** argv, const char* test_name, bool need_ledgerctl,
-                       TestBinaries* out);
+// The main() of a process-level test, which drives the binaries its BUILD target names with
+// --ledgerd=PATH and --ledgerctl=PATH ($(rootpath ...)): initialises gtest, stores the paths in
+// *ledgerd and (unless it is null) *ledgerctl, and runs every test. Returns 2, after printing
+// the usage line for `test_name` on stderr, when one of them is missing.
+//
+// Example:
+//   int main(int argc, char** argv) {
+//     return ledger::reliability::RunProcessTests(argc, argv, "resource_test",
+//                                                 &ledger::reliability::g_ledgerd,
+//                                                 &ledger::reliability::g_ledgerctl);
+//   }
+int RunProcessTests(int argc, char** argv, const char* test_name, std::string* ledgerd,
+                    std::string* ledgerctl = nullptr);
 
 }  // namespace ledger::reliability
 

@@ -12,6 +12,7 @@
 #include "ledger/datadir/layout.h"
 #include "ledger/views/claim_views.h"
 #include "ledger/views/rocksdb_view_store.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::testing {
 
@@ -33,10 +34,7 @@ std::vector<v1::EventDraft> ReadExampleDrafts(const std::string& name) {
 absl::StatusOr<std::unique_ptr<ServedLedger>> ServedLedger::Start(
     const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys, bool serve_grpc,
     std::string dir) {
-  if (dir.empty()) {
-    dir = absl::StrCat(::getenv("TEST_TMPDIR"), "/",
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  }
+  if (dir.empty()) dir = FreshDir();
   std::unique_ptr<ServedLedger> l(new ServedLedger());
   l->origin_ = origin;
   l->dir_ = dir;
@@ -64,17 +62,11 @@ absl::StatusOr<std::unique_ptr<ServedLedger>> ServedLedger::Start(
   l->claim_service_ = std::make_unique<service::ClaimServiceImpl>(
       l->engine_.get(), l->updater_.get(), &l->log_->store(), l->match_.get());
   if (serve_grpc) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(l->ledger_service_.get());
-    builder.RegisterService(l->claim_service_.get());
-    l->server_ = builder.BuildAndStart();
-    if (l->server_ == nullptr || port == 0) {
-      return absl::UnavailableError("could not serve on 127.0.0.1");
-    }
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                       grpc::InsecureChannelCredentials());
+    auto server =
+        LoopbackServer::Start({l->ledger_service_.get(), l->claim_service_.get()});
+    if (!server.ok()) return server.status();
+    l->server_ = *std::move(server);
+    std::shared_ptr<grpc::Channel> channel = l->server_->NewChannel();
     l->ledger_stub_ = v1::LedgerService::NewStub(channel);
     l->claim_stub_ = v1::ClaimService::NewStub(channel);
   }
@@ -82,7 +74,7 @@ absl::StatusOr<std::unique_ptr<ServedLedger>> ServedLedger::Start(
 }
 
 ServedLedger::~ServedLedger() {
-  if (server_ != nullptr) server_->Shutdown();
+  server_.reset();  // shuts down
   StopViews();
 }
 

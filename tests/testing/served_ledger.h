@@ -22,6 +22,7 @@
 #include "ledger/views/view_updater.h"
 #include "service/claim_service.h"
 #include "service/ledger_service.h"
+#include "tests/testing/in_process_ledger.h"
 
 namespace ledger::testing {
 
@@ -32,7 +33,7 @@ std::vector<ledger::v1::EventDraft> ReadExampleDrafts(const std::string& name);
 
 class ServedLedger {
  public:
-  // Initialises `dir` (empty: $TEST_TMPDIR/<running test's name>) for `origin` with
+  // Initialises `dir` (empty: FreshDir()) for `origin` with
   // `admin_keys` as genesis admins and opens everything; `serve_grpc` also serves both services.
   static absl::StatusOr<std::unique_ptr<ServedLedger>> Start(
       const std::string& origin, const std::vector<crypto::PublicKey>& admin_keys,
@@ -72,7 +73,7 @@ class ServedLedger {
   std::atomic<views::ViewUpdater*> updater_ptr_{nullptr};  // read by the log's checkpoint hook
   std::unique_ptr<service::LedgerServiceImpl> ledger_service_;
   std::unique_ptr<service::ClaimServiceImpl> claim_service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<LoopbackServer> server_;
   std::unique_ptr<ledger::v1::LedgerService::Stub> ledger_stub_;
   std::unique_ptr<ledger::v1::ClaimService::Stub> claim_stub_;
 };

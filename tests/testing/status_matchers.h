@@ -1,5 +1,5 @@
-// gMock matchers for absl::Status and absl::StatusOr<T>, shared by the core, format and audit
-// tests.
+// gMock matchers for absl::Status and absl::StatusOr<T>: the one set, shared by the tests of
+// every package (//tests/testing:status_matchers).
 #ifndef TESTS_TESTING_STATUS_MATCHERS_H_
 #define TESTS_TESTING_STATUS_MATCHERS_H_
 

@@ -19,6 +19,7 @@
 namespace ledger::views {
 namespace {
 
+using ::ledger::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;

@@ -18,6 +18,7 @@
 namespace ledger::views {
 namespace {
 
+using ::ledger::testing::StatusIs;
 using ::testing::HasSubstr;
 using testing::AllDigests;
 using testing::AssertEvent;
@@ -83,14 +84,14 @@ TEST(ViewEngineTest, CatchUpAppliesEveryEntryToEveryView) {
   const TreeSize head = ledger.store().Head().tree_size;
   std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_EQ(r->watermark, head);
   EXPECT_EQ(r->entries_applied, head);
   EXPECT_FALSE(r->rebuilt);
   EXPECT_EQ(engine->Watermark(), head);
   for (const std::string& name : engine->ViewNames()) {
     absl::StatusOr<ViewDigest> d = engine->Digest(name);
-    VIEWS_ASSERT_OK(d);
+    LEDGER_ASSERT_OK(d);
     EXPECT_EQ(d->watermark, head) << name;
     EXPECT_GT(d->records, 0u) << name;
   }
@@ -101,10 +102,10 @@ TEST(ViewEngineTest, SecondCatchUpWithoutNewEntriesReadsNothing) {
   Populate(&ledger, 3);
   CountingLogStore counting(&ledger.store());
   std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
-  VIEWS_ASSERT_OK(engine->CatchUp(counting));
+  LEDGER_ASSERT_OK(engine->CatchUp(counting));
   counting.ResetCounters();
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(counting);
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_EQ(r->entries_applied, 0u);
   EXPECT_EQ(counting.scan_calls(), 0);
 }
@@ -114,8 +115,8 @@ TEST(ViewEngineTest, BatchSizeDoesNotChangeTheViews) {
   Populate(&ledger, 12);
   std::unique_ptr<ViewEngine> one = NewMemoryEngine(/*max_batch_entries=*/1);
   std::unique_ptr<ViewEngine> seven = NewMemoryEngine(7);
-  VIEWS_ASSERT_OK(one->CatchUp(ledger.store()));
-  VIEWS_ASSERT_OK(seven->CatchUp(ledger.store()));
+  LEDGER_ASSERT_OK(one->CatchUp(ledger.store()));
+  LEDGER_ASSERT_OK(seven->CatchUp(ledger.store()));
   EXPECT_EQ(AllDigests(*one), AllDigests(*seven));
   EXPECT_EQ(AllDigests(*one), FreshDigests(ledger.store()));
 }
@@ -131,7 +132,7 @@ TEST(ViewEngineTest, ProgressReportsEveryBatchUpToTheHead) {
     EXPECT_EQ(p.target, head);
     seen.push_back(p.watermark);
   };
-  VIEWS_ASSERT_OK(engine->CatchUp(ledger.store(), options));
+  LEDGER_ASSERT_OK(engine->CatchUp(ledger.store(), options));
   ASSERT_EQ(seen.size(), (head + 3) / 4);
   EXPECT_EQ(seen.front(), 4u);
   EXPECT_EQ(seen.back(), head);
@@ -150,7 +151,7 @@ TEST(ViewEngineTest, CancelStopsAtABatchBoundaryAndKeepsTheBatchesWritten) {
   EXPECT_GE(engine->Watermark(), 3u);
   EXPECT_LT(engine->Watermark(), ledger.store().Head().tree_size);
   EXPECT_EQ(engine->Watermark() % 3, 0u);
-  VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+  LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));
   EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
 }
 
@@ -162,14 +163,14 @@ TEST(ViewEngineTest, StartUpWithIntactViewsDoesNotScanTheLog) {
   {
     std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
     ASSERT_NE(engine, nullptr);
-    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+    LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));
   }
   CountingLogStore counting(&ledger.store());
   std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
   ASSERT_NE(engine, nullptr);
   EXPECT_EQ(engine->Watermark(), head);  // read at open, before any catch-up
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(counting);
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_FALSE(r->rebuilt);
   EXPECT_EQ(r->entries_applied, 0u);
   EXPECT_EQ(counting.scan_calls(), 0);
@@ -185,7 +186,7 @@ TEST(ViewEngineTest, CrashBetweenLogWriteAndViewUpdateCatchesUpOnReopen) {
   {
     std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
     ASSERT_NE(engine, nullptr);
-    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+    LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));
   }
   // The log commits more entries; the process dies before the views see them.
   Populate(&ledger, 6, "late");
@@ -195,7 +196,7 @@ TEST(ViewEngineTest, CrashBetweenLogWriteAndViewUpdateCatchesUpOnReopen) {
   ASSERT_NE(engine, nullptr);
   EXPECT_EQ(engine->Watermark(), first);
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(counting);
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_EQ(r->entries_applied, head - first);
   EXPECT_EQ(counting.scanned_entries(), head - first);
   EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
@@ -219,7 +220,7 @@ TEST(ViewEngineTest, CrashPartWayThroughACatchUpResumesAtTheLastWrittenBatch) {
   ASSERT_NE(engine, nullptr);
   EXPECT_EQ(engine->Watermark(), 21u);
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_EQ(r->entries_applied, head - 21);
   EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
 }
@@ -241,9 +242,9 @@ TEST(ViewEngineTest, ACrashBeforeAFlushLeavesTheViewsConsistentAtTheLastFlushedB
     ASSERT_NE(engine, nullptr);
     CountingLogStore clipped(&ledger.store());
     clipped.set_limit(flushed);
-    VIEWS_ASSERT_OK(engine->CatchUp(clipped));
-    VIEWS_ASSERT_OK(engine->mutable_store()->Flush());
-    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));  // in batches of 5, in the memtable only
+    LEDGER_ASSERT_OK(engine->CatchUp(clipped));
+    LEDGER_ASSERT_OK(engine->mutable_store()->Flush());
+    LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));  // in batches of 5, in the memtable only
     ASSERT_EQ(engine->Watermark(), head);
     std::filesystem::remove_all(crashed);
     std::filesystem::copy(dir, crashed, std::filesystem::copy_options::recursive);
@@ -257,7 +258,7 @@ TEST(ViewEngineTest, ACrashBeforeAFlushLeavesTheViewsConsistentAtTheLastFlushedB
   clipped.set_limit(flushed);
   EXPECT_EQ(AllDigests(*engine), FreshDigests(clipped));  // exactly the first `flushed` entries
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_FALSE(r->rebuilt) << r->rebuild_reason;  // the fingerprint survived with its batch
   EXPECT_EQ(r->entries_applied, head - flushed);
   EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
@@ -269,7 +270,7 @@ TEST(ViewEngineTest, CrashDuringARebuildResumesFromItsLastBatch) {
   Populate(&ledger, 8);
   {
     std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir, 5);
-    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+    LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));
   }
   {
     // Schema at open (1) + the schema after Clear (1) + 2 bulk batches, then "dies".
@@ -280,7 +281,7 @@ TEST(ViewEngineTest, CrashDuringARebuildResumesFromItsLastBatch) {
   const TreeSize resumed_at = engine->Watermark();
   EXPECT_LE(resumed_at, 10u);  // bulk batches not flushed may be lost, never half-applied
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));
 }
 
@@ -289,14 +290,14 @@ TEST(ViewEngineTest, RebuildEqualsTheLiveViews) {
   std::unique_ptr<ViewEngine> live = NewMemoryEngine(3);
   for (int round = 0; round < 4; ++round) {
     Populate(&ledger, 3, absl::StrCat("r", round, "-"));
-    VIEWS_ASSERT_OK(live->CatchUp(ledger.store()));
+    LEDGER_ASSERT_OK(live->CatchUp(ledger.store()));
   }
   const std::map<std::string, Hash> before = AllDigests(*live);
   std::vector<CatchUpProgress> progress;
   CatchUpOptions options;
   options.progress = [&](const CatchUpProgress& p) { progress.push_back(p); };
   absl::StatusOr<CatchUpResult> r = live->Rebuild(ledger.store(), options);
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_TRUE(r->rebuilt);
   EXPECT_EQ(r->entries_applied, ledger.store().Head().tree_size);
   ASSERT_FALSE(progress.empty());
@@ -316,11 +317,11 @@ TEST(ViewEngineTest, LanesWriteTheSameViewsAsOneLane) {
     std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir, 7, -1, lanes);
     ASSERT_NE(engine, nullptr);
     absl::StatusOr<CatchUpResult> r = engine->Rebuild(ledger.store());
-    VIEWS_ASSERT_OK(r);
+    LEDGER_ASSERT_OK(r);
     EXPECT_EQ(r->watermark, ledger.store().Head().tree_size);
     EXPECT_TRUE(AllDigests(*engine) == expected) << lanes << " lanes, rebuilt";
     Populate(&ledger, 3, absl::StrCat("more", lanes, "-"));
-    VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+    LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));
     EXPECT_TRUE(AllDigests(*engine) == FreshDigests(ledger.store())) << lanes << " lanes, live";
   }
 }
@@ -338,9 +339,9 @@ TEST(ViewEngineTest, WindowsWithinABatchWriteTheSameViews) {
   options.parallel_min_entries = 1;
   absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
       ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(), options);
-  VIEWS_ASSERT_OK(engine);
+  LEDGER_ASSERT_OK(engine);
   absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(ledger.store());
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_EQ(r->watermark, ledger.store().Head().tree_size);
   EXPECT_TRUE(AllDigests(**engine) == FreshDigests(ledger.store()));
   options.window_entries = 0;
@@ -354,13 +355,13 @@ TEST(ViewEngineTest, ViewsOfAnotherLogAreRebuilt) {
   Populate(&a, 4, "a");
   {
     std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
-    VIEWS_ASSERT_OK(engine->CatchUp(a.store()));
+    LEDGER_ASSERT_OK(engine->CatchUp(a.store()));
   }
   TestLedger b;
   Populate(&b, 6, "b");  // longer, different entries
   std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(b.store());
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_TRUE(r->rebuilt);
   EXPECT_THAT(r->rebuild_reason, HasSubstr("another log"));
   EXPECT_EQ(AllDigests(*engine), FreshDigests(b.store()));
@@ -370,11 +371,11 @@ TEST(ViewEngineTest, ALogShorterThanTheViewsIsAnotherLog) {
   TestLedger ledger;
   Populate(&ledger, 4);
   std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
-  VIEWS_ASSERT_OK(engine->CatchUp(ledger.store()));
+  LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));
   CountingLogStore shorter(&ledger.store());
   shorter.set_limit(5);
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(shorter);
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_TRUE(r->rebuilt);
   EXPECT_THAT(r->rebuild_reason, HasSubstr("has 5 entries"));
   EXPECT_EQ(engine->Watermark(), 5u);
@@ -389,13 +390,13 @@ TEST(ViewEngineTest, AnotherSchemaVersionIsRebuilt) {
   old.Put(schema::MetaSchemaKey(), schema::EncodeU32(schema::kViewSchemaVersion + 1));
   old.Put(schema::WatermarkKey(schema::ViewPrefix(schema::ViewTag::kClaims, "claims")),
           schema::EncodeU64(1000));
-  VIEWS_ASSERT_OK(store->Write(old));
+  LEDGER_ASSERT_OK(store->Write(old));
   absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
       ViewEngine::Open(std::move(store), DefaultProjections());
-  VIEWS_ASSERT_OK(engine);
+  LEDGER_ASSERT_OK(engine);
   EXPECT_EQ((*engine)->Watermark(), 0u);
   absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(ledger.store());
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_TRUE(r->rebuilt);
   EXPECT_THAT(r->rebuild_reason, HasSubstr("schema version"));
   EXPECT_EQ(AllDigests(**engine), FreshDigests(ledger.store()));
@@ -410,17 +411,17 @@ TEST(ViewEngineTest, ANewViewCatchesUpAloneWhileTheOthersKeepTheirWatermark) {
     std::vector<std::unique_ptr<Projection>> only_claims;
     only_claims.push_back(NewClaimsProjection());
     absl::StatusOr<std::unique_ptr<RocksDbViewStore>> db = RocksDbViewStore::Open(dir);
-    VIEWS_ASSERT_OK(db);
+    LEDGER_ASSERT_OK(db);
     auto engine = ViewEngine::Open(*std::move(db), std::move(only_claims));
-    VIEWS_ASSERT_OK(engine);
-    VIEWS_ASSERT_OK((*engine)->CatchUp(ledger.store()));
+    LEDGER_ASSERT_OK(engine);
+    LEDGER_ASSERT_OK((*engine)->CatchUp(ledger.store()));
   }
   std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
   EXPECT_EQ(*engine->ViewWatermark("claims"), head);
   EXPECT_EQ(*engine->ViewWatermark("by_topic"), 0u);
   EXPECT_EQ(engine->Watermark(), 0u);
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
-  VIEWS_ASSERT_OK(r);
+  LEDGER_ASSERT_OK(r);
   EXPECT_FALSE(r->rebuilt);
   EXPECT_EQ(engine->Watermark(), head);
   EXPECT_EQ(AllDigests(*engine), FreshDigests(ledger.store()));

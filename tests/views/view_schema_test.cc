@@ -13,6 +13,8 @@
 namespace ledger::views::schema {
 namespace {
 
+using ::ledger::testing::StatusIs;
+
 std::string Ordered(const std::string& s) {
   std::string out;
   AppendOrderedString(&out, s);

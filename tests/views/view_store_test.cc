@@ -23,6 +23,7 @@
 namespace ledger::views {
 namespace {
 
+using ::ledger::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Pair;
 

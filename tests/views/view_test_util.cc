@@ -5,9 +5,11 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/client/event_signer.h"
 #include "ledger/views/claim_views.h"
+#include "tests/testing/test_dir.h"
 
 namespace ledger::views::testing {
 
@@ -160,11 +162,7 @@ absl::Status FailingViewStore::WriteAll(absl::Span<const ViewBatch* const> batch
 }
 
 std::string TestDir(absl::string_view name) {
-  std::string dir = ::testing::TempDir() + "/" + std::string(name);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  std::filesystem::create_directories(dir, ec);
-  return dir;
+  return ::ledger::testing::EmptyDir(absl::StrCat(".", name));
 }
 
 std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries, size_t lanes) {

@@ -1,5 +1,6 @@
 // Fixtures of the view tests: fixed keys, claim events, a Log over a MemoryLogStore with a
-// FakeClock, LogStore/ViewStore decorators that count reads or fail writes, and engine helpers.
+// FakeClock, LogStore/ViewStore decorators that count reads or fail writes, engine helpers, and
+// (from tests/testing) the status matchers.
 // Everything is deterministic (Ed25519 signatures are too): two logs built by the same calls hold
 // the same bytes.
 #ifndef TESTS_VIEWS_VIEW_TEST_UTIL_H_
@@ -25,6 +26,7 @@
 #include "ledger/views/view_store.h"
 #include "ledger/v1/claim.pb.h"
 #include "tests/testing/forwarding_log_store.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/test_log.h"
 
 namespace ledger::views::testing {
@@ -147,7 +149,7 @@ class FailingViewStore : public ViewStore {
   int remaining_;
 };
 
-// A fresh directory for this test under TEST_TMPDIR (removed first if it exists).
+// A new, empty directory: testing::EmptyDir(".<name>").
 std::string TestDir(absl::string_view name);
 
 // A ViewEngine over a MemoryViewStore with DefaultProjections(), its views in `lanes` lanes
@@ -157,27 +159,5 @@ std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries = 1024, siz
 std::map<std::string, Hash> AllDigests(const ViewEngine& engine);
 
 }  // namespace ledger::views::testing
-
-// Matchers.
-namespace ledger::views::testing {
-inline const absl::Status& StatusOf(const absl::Status& s) { return s; }
-template <typename T>
-const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
-  return s.status();
-}
-}  // namespace ledger::views::testing
-
-MATCHER_P(StatusIs, code, "has status code " + ::testing::PrintToString(code)) {
-  *result_listener << "status is " << ::ledger::views::testing::StatusOf(arg);
-  return ::ledger::views::testing::StatusOf(arg).code() == code;
-}
-
-
-#define VIEWS_ASSERT_OK(expr)                                                 \
-  do {                                                                        \
-    const auto& views_s_ = (expr);                                            \
-    ASSERT_TRUE(::ledger::views::testing::StatusOf(views_s_).ok())            \
-        << ::ledger::views::testing::StatusOf(views_s_);                      \
-  } while (0)
 
 #endif  // TESTS_VIEWS_VIEW_TEST_UTIL_H_

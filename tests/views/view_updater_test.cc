@@ -18,6 +18,7 @@
 namespace ledger::views {
 namespace {
 
+using ::ledger::testing::StatusIs;
 using ::testing::HasSubstr;
 using testing::AssertEvent;
 using testing::ClaimSpec;

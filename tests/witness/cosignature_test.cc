@@ -7,13 +7,10 @@
 #include "gtest/gtest.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/witness/add_checkpoint.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::witness {
 namespace {
-
-crypto::Ed25519PrivateKey KeyFromByte(char b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, b));
-}
 
 format::Checkpoint SomeCheckpoint() {
   format::Checkpoint cp;
@@ -24,7 +21,7 @@ format::Checkpoint SomeCheckpoint() {
 }
 
 TEST(CosignatureTest, LineHasKeyIdTimestampAndSignatureOverTheSpecMessage) {
-  const auto key = KeyFromByte(1);
+  const auto key = testing::KeyFromSeed(1);
   const std::string text = format::CheckpointText(SomeCheckpoint());
   const std::string line = CosignatureLine("w.example/1", key, text, 1679315147);
   const std::string prefix = "\xe2\x80\x94 w.example/1 ";
@@ -44,12 +41,12 @@ TEST(CosignatureTest, LineHasKeyIdTimestampAndSignatureOverTheSpecMessage) {
 }
 
 TEST(CosignatureTest, KeyIdUsesTypeByte0x04NotTheNoteKeyType) {
-  const auto key = KeyFromByte(1);
+  const auto key = testing::KeyFromSeed(1);
   EXPECT_NE(CosignerKeyId("w", key.public_key()), format::NoteKeyHash("w", key.public_key()));
 }
 
 TEST(CosignatureTest, VerifierKeyRoundTripsAndRefusesType01) {
-  const auto key = KeyFromByte(2);
+  const auto key = testing::KeyFromSeed(2);
   const Cosigner c{"w.example/2", key.public_key()};
   absl::StatusOr<Cosigner> back = ParseCosignerVerifierKey(CosignerVerifierKey(c));
   ASSERT_TRUE(back.ok()) << back.status();
@@ -64,7 +61,7 @@ TEST(CosignatureTest, VerifierKeyRoundTripsAndRefusesType01) {
 }
 
 TEST(CosignatureTest, VerifyLineAcceptsOwnAndRefusesTamperedOrForeign) {
-  const auto key = KeyFromByte(3);
+  const auto key = testing::KeyFromSeed(3);
   const Cosigner c{"w3", key.public_key()};
   const std::string text = format::CheckpointText(SomeCheckpoint());
   std::string line = CosignatureLine("w3", key, text, 42);
@@ -80,7 +77,7 @@ TEST(CosignatureTest, VerifyLineAcceptsOwnAndRefusesTamperedOrForeign) {
   // Another cosigner's line: NotFound (ignored).
   EXPECT_EQ(VerifyCosignatureLine(line, text, Cosigner{"w4", key.public_key()}).status().code(),
             absl::StatusCode::kNotFound);
-  const auto other_key = KeyFromByte(4);
+  const auto other_key = testing::KeyFromSeed(4);
   EXPECT_EQ(VerifyCosignatureLine(line, text, Cosigner{"w3", other_key.public_key()})
                 .status()
                 .code(),
@@ -88,10 +85,10 @@ TEST(CosignatureTest, VerifyLineAcceptsOwnAndRefusesTamperedOrForeign) {
 }
 
 TEST(CosignatureTest, PolicyCountsDistinctTrustedWitnessesOnly) {
-  const auto log_key = KeyFromByte(9);
+  const auto log_key = testing::KeyFromSeed(9);
   const std::string note = format::SignCheckpoint(SomeCheckpoint(), log_key);
   const std::string text = format::CheckpointText(SomeCheckpoint());
-  const auto k1 = KeyFromByte(11), k2 = KeyFromByte(12), k3 = KeyFromByte(13);
+  const auto k1 = testing::KeyFromSeed(11), k2 = testing::KeyFromSeed(12), k3 = testing::KeyFromSeed(13);
   std::vector<std::string> vkeys = {CosignerVerifierKey({"w1", k1.public_key()}),
                                     CosignerVerifierKey({"w2", k2.public_key()}),
                                     CosignerVerifierKey({"w3", k3.public_key()})};
@@ -110,7 +107,7 @@ TEST(CosignatureTest, PolicyCountsDistinctTrustedWitnessesOnly) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(r.status().message().find("w2: cosignature by w2"), std::string::npos) << r.status();
   // An unknown cosigner is ignored; w3 makes it 2 of 3.
-  const auto k5 = KeyFromByte(15);
+  const auto k5 = testing::KeyFromSeed(15);
   r = CheckWitnessPolicy(AppendSignatureLines(one, {strip(CosignatureLine("w5", k5, text, 1)),
                                                     strip(CosignatureLine("w3", k3, text, 3))}),
                          *policy);
@@ -122,7 +119,7 @@ TEST(CosignatureTest, PolicyCountsDistinctTrustedWitnessesOnly) {
 }
 
 TEST(CosignatureTest, PolicyRefusesBadThresholdAndDuplicates) {
-  const auto k1 = KeyFromByte(11);
+  const auto k1 = testing::KeyFromSeed(11);
   const std::string v1 = CosignerVerifierKey({"w1", k1.public_key()});
   EXPECT_EQ(ParseWitnessPolicy({v1}, 2).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseWitnessPolicy({v1}, 0).status().code(), absl::StatusCode::kInvalidArgument);

@@ -14,15 +14,12 @@
 #include "ledger/merkle/testing/reference.h"
 #include "ledger/witness/add_checkpoint.h"
 #include "ledger/witness/cosignature.h"
+#include "tests/testing/test_log.h"
 
 namespace ledger::witness {
 namespace {
 
 constexpr char kOrigin[] = "example.org/log";
-
-crypto::Ed25519PrivateKey KeyFromByte(char b) {
-  return *crypto::Ed25519PrivateKey::FromSeed(std::string(32, b));
-}
 
 class WitnessTest : public ::testing::Test {
  protected:
@@ -80,8 +77,8 @@ class WitnessTest : public ::testing::Test {
 
   std::string dir_;
   std::vector<Hash> leaves_;
-  crypto::Ed25519PrivateKey log_key_ = KeyFromByte(1);
-  crypto::Ed25519PrivateKey witness_key_ = KeyFromByte(2);
+  crypto::Ed25519PrivateKey log_key_ = testing::KeyFromSeed(1);
+  crypto::Ed25519PrivateKey witness_key_ = testing::KeyFromSeed(2);
   std::unique_ptr<Witness> witness_;
 };
 
@@ -147,7 +144,7 @@ TEST_F(WitnessTest, UnknownOriginIs404BadSignatureIs403) {
   AddCheckpointRequest req;
   req.checkpoint = format::SignCheckpoint(cp, log_key_);
   EXPECT_EQ(witness_->AddCheckpoint(EncodeAddCheckpointRequest(req)).status, 404);
-  req.checkpoint = Note(4, KeyFromByte(7));  // right origin, another key
+  req.checkpoint = Note(4, testing::KeyFromSeed(7));  // right origin, another key
   Witness::Reply r = witness_->AddCheckpoint(EncodeAddCheckpointRequest(req));
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_FALSE(witness_->Latest(kOrigin).has_value());
