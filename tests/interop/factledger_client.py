@@ -911,7 +911,8 @@ class LeaderFollowingAppender:
         grpc.RpcError is raised at once.
     It gives up after `max_attempts` RPCs or `deadline_s` seconds, raising LeaderNotReached
     naming every endpoint tried and the last error. stub_factory(endpoint) returns a
-    LedgerServiceStub (default: an insecure channel); stubs are kept per endpoint."""
+    LedgerServiceStub (default: an insecure channel); stubs are kept per endpoint. Not
+    thread-safe (it remembers the leader and the last append's attempts): one per thread."""
 
     def __init__(self, endpoints, stub_factory=None, max_attempts=DEFAULT_APPEND_ATTEMPTS,
                  deadline_s=DEFAULT_APPEND_DEADLINE_S, rpc_timeout_s=DEFAULT_RPC_TIMEOUT_S):
