@@ -70,16 +70,6 @@ def percentile(values, p):
     return v[k]
 
 
-def leader_hint(details):
-    """The ErrorInfo metadata["leader"] of a serialized google.rpc.Status, or None: the map
-    entry is encoded as 0x0a 0x06 "leader" 0x12 <length> <address>."""
-    i = details.find(b"\x0a\x06leader\x12")
-    if i < 0:
-        return None
-    n = details[i + 9]
-    return details[i + 10:i + 10 + n].decode()
-
-
 class Etcd:
     def __init__(self, work, names):
         self.members = []
@@ -345,8 +335,8 @@ class Appenders:
                         self.silent[address] = now
                 hint = None
                 for k, v in (e.trailing_metadata() or ()):
-                    if k == "grpc-status-details-bin":
-                        hint = leader_hint(v)
+                    if k == fc.STATUS_DETAILS_KEY:
+                        hint = fc.leader_hint(v)
                 with self.lock:
                     avoid = {a for a, t in self.silent.items() if now - t < RPC_TIMEOUT}
                 if hint and self.cluster.by_address(hint) is not None and hint not in avoid:

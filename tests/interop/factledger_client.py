@@ -1,5 +1,5 @@
-"""Independent Python client/verifier for the fact ledger, written from docs/format.md and
-proto/ledger/v1/*.proto only.
+"""Independent Python client/verifier for the fact ledger, written from docs/format.md,
+docs/api.md (errors, following the leader) and proto/ only.
 
 Section references (§N) are to docs/format.md.
 """
@@ -9,6 +9,7 @@ import binascii
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass
 
 import nacl.bindings
@@ -702,3 +703,291 @@ def verify_log(entries, checkpoints, origin, log_pubkey, admin_pubkeys):
             return False, None, "checkpoint root at size %d does not match the entries" % (
                 cp.tree_size)
     return True, None, ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Several endpoints: following the leader (docs/api.md "Several endpoints: following the
+# leader"). A follower refuses an append with FAILED_PRECONDITION, ErrorInfo reason NOT_LEADER
+# and metadata["leader"] = the leader's host:port, in the google.rpc.Status carried by the
+# `grpc-status-details-bin` trailer; a cluster leader deposed mid-append answers UNAVAILABLE,
+# reason NOT_LEADER (or QUORUM_TIMEOUT). The same event id and bytes are resent everywhere:
+# a node that already holds them answers duplicate=true with the original sequence.
+
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
+ERROR_INFO_TYPE_URL = "type.googleapis.com/google.rpc.ErrorInfo"
+REASON_NOT_LEADER = "NOT_LEADER"
+
+try:  # google/rpc/*.proto compiled by the BUILD's genrule, when they are on the path
+    from google.rpc import error_details_pb2 as _error_details_pb2
+    from google.rpc import status_pb2 as _status_pb2
+except ImportError:
+    _error_details_pb2 = _status_pb2 = None
+
+HAVE_GENERATED_RPC_STATUS = _status_pb2 is not None
+
+
+@dataclass
+class ErrorInfo:
+    """A google.rpc.ErrorInfo: reason, domain and metadata (a dict of str)."""
+    reason: str
+    domain: str
+    metadata: dict
+
+
+def _wire_fields(b):
+    """(field number, wire type, value) of the top-level fields of a serialised message; a
+    length-delimited value is bytes, a varint an int. ValueError when it does not parse."""
+    pos, out = 0, []
+    while pos < len(b):
+        tag, pos = _read_varint(b, pos)
+        field, wt = tag >> 3, tag & 7
+        if field == 0:
+            raise ValueError("field number 0")
+        if wt == 0:
+            v, pos = _read_varint(b, pos)
+        elif wt == 2:
+            n, pos = _read_varint(b, pos)
+            if pos + n > len(b):
+                raise ValueError("truncated length-delimited field %d" % field)
+            v, pos = b[pos:pos + n], pos + n
+        elif wt == 1 or wt == 5:
+            n = 8 if wt == 1 else 4
+            if pos + n > len(b):
+                raise ValueError("truncated fixed-width field %d" % field)
+            v, pos = b[pos:pos + n], pos + n
+        else:
+            raise ValueError("unsupported wire type %d in field %d" % (wt, field))
+        out.append((field, wt, v))
+    return out
+
+
+def _wire_string(field, wt, v):
+    if wt != 2:
+        raise ValueError("field %d must be length-delimited" % field)
+    return bytes(v).decode("utf-8")
+
+
+def _error_infos_wire(details):
+    """The minimal parse: google.rpc.Status {3: repeated Any {1: type_url, 2: value}} and
+    ErrorInfo {1: reason, 2: domain, 3: map<string, string> {1: key, 2: value}}."""
+    infos = []
+    for field, wt, any_bytes in _wire_fields(details):
+        if field != 3:
+            continue  # 1 code, 2 message
+        if wt != 2:
+            raise ValueError("google.rpc.Status.details must be length-delimited")
+        type_url, value = "", b""
+        for f, w, v in _wire_fields(any_bytes):
+            if f == 1:
+                type_url = _wire_string(f, w, v)
+            elif f == 2:
+                value = bytes(v) if w == 2 else b""
+        if type_url != ERROR_INFO_TYPE_URL:
+            continue
+        info = ErrorInfo("", "", {})
+        for f, w, v in _wire_fields(value):
+            if f == 1:
+                info.reason = _wire_string(f, w, v)
+            elif f == 2:
+                info.domain = _wire_string(f, w, v)
+            elif f == 3:
+                if w != 2:
+                    raise ValueError("ErrorInfo.metadata entry must be length-delimited")
+                key = val = ""
+                for ef, ew, ev in _wire_fields(v):
+                    if ef == 1:
+                        key = _wire_string(ef, ew, ev)
+                    elif ef == 2:
+                        val = _wire_string(ef, ew, ev)
+                info.metadata[key] = val  # a later entry for a key wins, as in protobuf
+        infos.append(info)
+    return infos
+
+
+def error_infos(details, use_generated=None):
+    """Every google.rpc.ErrorInfo in a serialised google.rpc.Status (the bytes of the
+    grpc-status-details-bin trailer), in order. Decodes with the generated google.rpc modules
+    when they are importable (use_generated=None) or asked for (True), else with a minimal wire
+    parse (False). Raises ValueError when the bytes are not a Status."""
+    details = bytes(details)
+    if use_generated is None:
+        use_generated = HAVE_GENERATED_RPC_STATUS
+    if not use_generated:
+        return _error_infos_wire(details)
+    if not HAVE_GENERATED_RPC_STATUS:
+        raise ValueError("google.rpc.status_pb2 is not importable")
+    st = _status_pb2.Status()
+    try:
+        st.ParseFromString(details)
+    except (_pb_message.DecodeError, UnicodeDecodeError, ValueError) as e:
+        raise ValueError("grpc-status-details-bin is not a google.rpc.Status: %s" % e)
+    infos = []
+    for any_ in st.details:
+        if any_.type_url != ERROR_INFO_TYPE_URL:
+            continue
+        ei = _error_details_pb2.ErrorInfo()
+        if not any_.Unpack(ei):
+            raise ValueError("details hold an ErrorInfo that does not parse")
+        infos.append(ErrorInfo(ei.reason, ei.domain, dict(ei.metadata)))
+    return infos
+
+
+def leader_hint(details, use_generated=None):
+    """The leader's host:port a NOT_LEADER refusal names (the first ErrorInfo
+    metadata["leader"] in a serialised google.rpc.Status), or None: no hint, or bytes that are
+    not a Status (a hint is advice; a client without one tries its next endpoint)."""
+    try:
+        for info in error_infos(details, use_generated):
+            if info.metadata.get("leader"):
+                return info.metadata["leader"]
+    except ValueError:
+        return None
+    return None
+
+
+def rpc_error_info(err):
+    """The first ErrorInfo of a grpc.RpcError's grpc-status-details-bin trailer, or None."""
+    for k, v in (err.trailing_metadata() or ()):
+        if k == STATUS_DETAILS_KEY:
+            try:
+                infos = error_infos(v)
+            except ValueError:
+                return None
+            return infos[0] if infos else None
+    return None
+
+
+# Bounds of LeaderFollowingAppender.append, unless the caller gives its own.
+DEFAULT_APPEND_ATTEMPTS = 12        # RPCs per append, over every endpoint and hint
+DEFAULT_APPEND_DEADLINE_S = 30.0    # wall time per append
+DEFAULT_RPC_TIMEOUT_S = 10.0        # deadline of one RPC (capped by what is left)
+RETRY_PAUSE_S = 0.1                 # after a whole round of the endpoints failed, x round (<= 5)
+
+
+class LeaderNotReached(Exception):
+    """An append no endpoint acknowledged within the attempts and the deadline. `attempts` is
+    [(endpoint, outcome)] in order, `last_error` the last grpc.RpcError."""
+
+    def __init__(self, event_id, endpoints, attempts, seconds, last_error):
+        self.event_id = event_id
+        self.endpoints = list(endpoints)
+        self.attempts = list(attempts)
+        self.last_error = last_error
+        last = (attempts[-1][1] if attempts else "no attempt")
+        super().__init__(
+            "append of event id %r not acknowledged after %d attempt(s) in %.1f s; endpoints "
+            "%s; tried: %s; final error: %s" % (
+                event_id, len(attempts), seconds, ",".join(self.endpoints),
+                "; ".join("%s -> %s" % a for a in attempts), last))
+
+
+def _default_stub_factory(endpoint):
+    import grpc
+    from ledger.v1 import ledger_service_pb2_grpc
+    return ledger_service_pb2_grpc.LedgerServiceStub(grpc.insecure_channel(endpoint))
+
+
+def _describe_rpc_error(err, info):
+    text = "%s" % err.code().name
+    if info is not None and info.reason:
+        text += " %s" % info.reason
+    detail = err.details()
+    if detail:
+        text += ": %s" % detail
+    return text
+
+
+class LeaderFollowingAppender:
+    """Appends SignedEvents to whichever of several endpoints (host:port) is the leader.
+
+    Each append starts at the endpoint that acknowledged the previous one (else the first) and
+    resends the SAME SignedEvent on every attempt, so a retry of an append that did land answers
+    duplicate=true with the original sequence. After a refusal:
+      - reason NOT_LEADER with metadata["leader"] naming another endpoint: go there (the hint
+        may name an address outside the list: a cluster's advertised one);
+      - NOT_LEADER without a usable hint, UNAVAILABLE or DEADLINE_EXCEEDED (dead, paused,
+        partitioned, draining, quorum not reached): the next endpoint of the list;
+      - anything else (a bad signature, an unknown key, an id conflict...) is the answer: the
+        grpc.RpcError is raised at once.
+    It gives up after `max_attempts` RPCs or `deadline_s` seconds, raising LeaderNotReached
+    naming every endpoint tried and the last error. stub_factory(endpoint) returns a
+    LedgerServiceStub (default: an insecure channel); stubs are kept per endpoint. Not
+    thread-safe (it remembers the leader and the last append's attempts): one per thread."""
+
+    def __init__(self, endpoints, stub_factory=None, max_attempts=DEFAULT_APPEND_ATTEMPTS,
+                 deadline_s=DEFAULT_APPEND_DEADLINE_S, rpc_timeout_s=DEFAULT_RPC_TIMEOUT_S):
+        if isinstance(endpoints, str):
+            endpoints = [e for e in endpoints.split(",") if e]
+        endpoints = [e.strip() for e in endpoints]
+        if not endpoints or any(not e for e in endpoints):
+            raise ValueError("endpoints: need at least one host:port, got %r" % (endpoints,))
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1, got %r" % max_attempts)
+        self.endpoints = endpoints
+        self.stub_factory = stub_factory or _default_stub_factory
+        self.max_attempts = max_attempts
+        self.deadline_s = deadline_s
+        self.rpc_timeout_s = rpc_timeout_s
+        self.leader = None      # the endpoint that acknowledged the last append
+        self.attempts = []      # [(endpoint, outcome)] of the last append
+        self._stubs = {}
+
+    def stub(self, endpoint):
+        if endpoint not in self._stubs:
+            self._stubs[endpoint] = self.stub_factory(endpoint)
+        return self._stubs[endpoint]
+
+    def _next_in_list(self, endpoint):
+        if endpoint in self.endpoints:
+            return self.endpoints[(self.endpoints.index(endpoint) + 1) % len(self.endpoints)]
+        return self.endpoints[0]
+
+    def append(self, signed_event):
+        """Appends one SignedEvent; returns the AppendResponse (self.leader is who gave it)."""
+        import grpc
+        from ledger.v1 import ledger_service_pb2
+
+        req = ledger_service_pb2.AppendRequest(event=signed_event)
+        start = time.monotonic()
+        give_up = start + self.deadline_s
+        target = self.leader or self.endpoints[0]
+        self.attempts = []
+        last_error = None
+        misses = 0  # moves to the next endpoint since the last pause
+        while len(self.attempts) < self.max_attempts:
+            left = give_up - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                resp = self.stub(target).Append(req, timeout=min(self.rpc_timeout_s, left))
+            except grpc.RpcError as err:
+                info = rpc_error_info(err)
+                code = err.code()
+                not_leader = info is not None and info.reason == REASON_NOT_LEADER
+                unreachable = code in (grpc.StatusCode.UNAVAILABLE,
+                                       grpc.StatusCode.DEADLINE_EXCEEDED)
+                outcome = _describe_rpc_error(err, info)
+                hint = info.metadata.get("leader") if (not_leader and info) else None
+                if hint:
+                    outcome += " (leader hint %s)" % hint
+                self.attempts.append((target, outcome))
+                last_error = err
+                if not (not_leader or unreachable):
+                    raise
+                if hint and hint != target:
+                    target = hint
+                else:
+                    target = self._next_in_list(target)
+                    misses += 1
+                    if misses >= len(self.endpoints):
+                        # A whole round failed: give an election (or a restart) a moment.
+                        misses = 0
+                        pause = RETRY_PAUSE_S * min(len(self.attempts), 5)
+                        time.sleep(max(0.0, min(pause, give_up - time.monotonic())))
+                continue
+            self.attempts.append((target, "acknowledged sequence %d%s" % (
+                resp.sequence, " (duplicate)" if resp.duplicate else "")))
+            self.leader = target
+            return resp
+        raise LeaderNotReached(signed_event.event_id, self.endpoints, self.attempts,
+                               time.monotonic() - start, last_error)

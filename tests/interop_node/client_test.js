@@ -10,6 +10,7 @@
 const childProcess = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
+const net = require('net');
 const os = require('os');
 const path = require('path');
 
@@ -388,12 +389,14 @@ function run(cmd, args, opts = {}) {
 const SERVERS = new Set();
 
 class Server {
-  constructor(ledgerd, dataDir, tmp) {
-    this.portFile = path.join(tmp, 'port');
-    this.logFile = path.join(tmp, 'ledgerd.log');
+  // `ledgerd serve` on 127.0.0.1; `name` names its port and log files, `extra` adds flags.
+  constructor(ledgerd, dataDir, tmp, name = 'ledgerd', extra = []) {
+    this.portFile = path.join(tmp, `${name}.port`);
+    this.logFile = path.join(tmp, `${name}.log`);
     const log = fs.openSync(this.logFile, 'w');
     this.proc = childProcess.spawn(ledgerd, [
       'serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--port-file', this.portFile,
+      ...extra,
     ], { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     SERVERS.add(this);
@@ -436,6 +439,119 @@ class Server {
   }
 
   kill() { if (this.running()) this.proc.kill('SIGKILL'); }
+}
+
+// ------------------------------------------------------------------------------------------
+// Several endpoints (docs/api.md "Several endpoints: following the leader")
+
+const ERROR_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.ErrorInfo';
+const APPEND_ATTEMPTS = 12;       // RPCs per append, over every endpoint and hint
+const APPEND_DEADLINE_MS = 30000; // wall time per append
+const ATTEMPT_TIMEOUT_MS = 10000; // one RPC (capped by what is left)
+const ROUND_PAUSE_MS = 100;       // after a whole round of the list failed, x attempts (<= 5)
+
+// The google.rpc.ErrorInfo messages of a refusal's grpc-status-details-bin trailer ([] when
+// there is none or it does not decode as a google.rpc.Status).
+function errorInfos(err, types) {
+  const bins = err && err.metadata ? err.metadata.get('grpc-status-details-bin') : [];
+  if (bins.length !== 1) return [];
+  try {
+    const st = types.Status.decode(bins[0]);
+    return st.details.filter((any) => (any.typeUrl || any.type_url) === ERROR_INFO_TYPE_URL)
+      .map((any) => types.ErrorInfo.decode(any.value));
+  } catch (e) {
+    return [];
+  }
+}
+
+class LeaderNotReached extends Error {
+  constructor(eventId, endpoints, attempts, ms, lastError) {
+    const last = attempts.length ? attempts[attempts.length - 1][1] : 'no attempt';
+    super(`append of event id '${eventId}' not acknowledged after ${attempts.length} ` +
+      `attempt(s) in ${(ms / 1000).toFixed(1)} s; endpoints ${endpoints.join(',')}; tried: ` +
+      `${attempts.map(([e, o]) => `${e} -> ${o}`).join('; ')}; final error: ${last}`);
+    this.endpoints = endpoints;
+    this.attempts = attempts;
+    this.lastError = lastError;
+  }
+}
+
+// Appends a SignedEvent to whichever endpoint leads: a NOT_LEADER hint is followed, an
+// UNAVAILABLE / DEADLINE_EXCEEDED endpoint (or NOT_LEADER without a hint) makes it try the
+// next, any other refusal is thrown as is; the same request is resent every time.
+class LeaderFollowingAppender {
+  constructor(endpoints, makeClient, types, opts = {}) {
+    if (!Array.isArray(endpoints) || endpoints.length === 0 || endpoints.some((e) => !e)) {
+      throw new Error(`endpoints: need at least one host:port, got ${JSON.stringify(endpoints)}`);
+    }
+    this.endpoints = endpoints;
+    this.makeClient = makeClient;
+    this.types = types;
+    this.maxAttempts = opts.maxAttempts || APPEND_ATTEMPTS;
+    this.deadlineMs = opts.deadlineMs || APPEND_DEADLINE_MS;
+    this.clients = new Map();
+    this.leader = null;
+    this.attempts = [];
+  }
+
+  client(endpoint) {
+    if (!this.clients.has(endpoint)) this.clients.set(endpoint, this.makeClient(endpoint));
+    return this.clients.get(endpoint);
+  }
+
+  close() { for (const c of this.clients.values()) c.close(); this.clients.clear(); }
+
+  nextInList(endpoint) {
+    const i = this.endpoints.indexOf(endpoint);
+    return this.endpoints[i < 0 ? 0 : (i + 1) % this.endpoints.length];
+  }
+
+  async append(signed) {
+    const start = Date.now();
+    const giveUp = start + this.deadlineMs;
+    let target = this.leader || this.endpoints[0];
+    let misses = 0;
+    let lastError = null;
+    this.attempts = [];
+    while (this.attempts.length < this.maxAttempts && Date.now() < giveUp) {
+      const timeout = Math.min(ATTEMPT_TIMEOUT_MS, giveUp - Date.now());
+      try {
+        const resp = await new Promise((resolve, reject) => {
+          this.client(target).Append({ event: signed }, { deadline: Date.now() + timeout },
+            (err, r) => (err ? reject(err) : resolve(r)));
+        });
+        this.attempts.push([target, `acknowledged sequence ${resp.sequence}` +
+          (resp.duplicate ? ' (duplicate)' : '')]);
+        this.leader = target;
+        return resp;
+      } catch (err) {
+        if (err.code === undefined) throw err;
+        const info = errorInfos(err, this.types)[0];
+        const notLeader = info && info.reason === 'NOT_LEADER';
+        const unreachable = err.code === grpc.status.UNAVAILABLE ||
+          err.code === grpc.status.DEADLINE_EXCEEDED;
+        const hint = notLeader && info.metadata ? info.metadata.leader : undefined;
+        let outcome = `${grpc.status[err.code]}${info ? ` ${info.reason}` : ''}: ${err.details}`;
+        if (hint) outcome += ` (leader hint ${hint})`;
+        this.attempts.push([target, outcome]);
+        lastError = err;
+        if (!notLeader && !unreachable) throw err;
+        if (hint && hint !== target) {
+          target = hint;
+          continue;
+        }
+        target = this.nextInList(target);
+        if (++misses >= this.endpoints.length) {
+          misses = 0;
+          const pause = Math.min(ROUND_PAUSE_MS * Math.min(this.attempts.length, 5),
+            Math.max(0, giveUp - Date.now()));
+          await new Promise((r) => setTimeout(r, pause));
+        }
+      }
+    }
+    throw new LeaderNotReached(signed.eventId, this.endpoints, this.attempts, Date.now() - start,
+      lastError);
+  }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -546,6 +662,7 @@ async function runAgainstServer(a, tmp, EventType, StatusType, types) {
 
   const server = new Server(a.ledgerd, dataDir, tmp);
   let client = null;
+  let follower = null;
   let stopped = false;
   try {
     await server.waitForPort();
@@ -561,6 +678,17 @@ async function runAgainstServer(a, tmp, EventType, StatusType, types) {
       (err) => (err ? reject(err) : resolve())));
     await checksWithServer(client, admin, verifier, a, EventType, StatusType, types, server);
 
+    R.section('a follower of this server (ledgerd init-follower, serve --follow)');
+    const finit = run(a.ledgerd, ['init-follower', '--data-dir', path.join(tmp, 'follower'),
+      '--origin', ORIGIN, '--log-key', m[1], '--admin-key', `${adminBase}.pub`]);
+    must(finit.status === 0, `ledgerd init-follower exits 0 (${finit.stderr})`);
+    follower = new Server(a.ledgerd, path.join(tmp, 'follower'), tmp, 'follower',
+      ['--follow', `127.0.0.1:${server.port}`]);
+    await follower.waitForPort();
+    const makeClient = (ep) => new ledger.LedgerService(ep, grpc.credentials.createInsecure());
+    const followed = await checkLeaderFollowing(server, follower, admin, EventType, types,
+      makeClient);
+
     R.section('stop the server, then audit the data directory with ledgerctl verify');
     client.close();
     client = null;
@@ -568,6 +696,7 @@ async function runAgainstServer(a, tmp, EventType, StatusType, types) {
     const rc = await server.stop();
     stopped = true;
     R.check(rc === 0, `ledgerd exits 0 on SIGTERM (got ${rc})`);
+    await checkNoLeader(server, follower, admin, EventType, types, makeClient, followed);
     const v = run(a.ledgerctl, ['verify', '--data-dir', dataDir, '--origin', ORIGIN,
       '--log-key', hex(verifier.pub), '--admin-key', `${adminBase}.pub`]);
     R.check(v.status === 0,
@@ -576,7 +705,143 @@ async function runAgainstServer(a, tmp, EventType, StatusType, types) {
     if (client) client.close();
     if (!stopped) await server.stop();
     server.kill();
+    if (follower) {
+      const frc = await follower.stop();
+      R.check(frc === 0, `the follower exits 0 on SIGTERM (got ${frc})`);
+      follower.kill();
+    }
   }
+}
+
+function deadEndpoint() {  // a loopback port just bound and released: nothing listens there
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(`127.0.0.1:${port}`));
+    });
+  });
+}
+
+// An admin-signed KeyRegistered for a fresh key: an event only a leader appends.
+function registerEvent(admin, EventType, eventId) {
+  const k = SigningKey.generate();
+  const bytes = Buffer.from(EventType.encode(EventType.fromObject(canonicalObject(EventType, {
+    keyRegistered: { publicKey: k.publicKey.toString('base64'), role: 'SUBMITTER',
+      holder: `Node ${eventId}` },
+  }, 'event'))).finish());
+  return makeSignedEvent(admin, ORIGIN, eventId, bytes);
+}
+
+// docs/api.md "Several endpoints: following the leader", against the real follower.
+async function checkLeaderFollowing(server, follower, admin, EventType, types, makeClient) {
+  const leaderAddr = `127.0.0.1:${server.port}`;
+  const followerAddr = `127.0.0.1:${follower.port}`;
+  const appenders = [];
+  const appender = (eps, opts) => {
+    const ap = new LeaderFollowingAppender(eps, makeClient, types, opts);
+    appenders.push(ap);
+    return ap;
+  };
+  try {
+    R.section('the follower refuses an append: FAILED_PRECONDITION, NOT_LEADER, the leader hint');
+    const e1 = registerEvent(admin, EventType, 'node-follow-1');
+    const fc = makeClient(followerAddr);
+    const err = await rpcError(fc, 'Append', { event: e1 });
+    fc.close();
+    const info = errorInfos(err, types)[0];
+    R.check(err && err.code === grpc.status.FAILED_PRECONDITION,
+      `FAILED_PRECONDITION (got ${err && err.code}: ${err && err.details})`);
+    R.check(info && info.reason === 'NOT_LEADER' && info.domain === 'factledger.dev',
+      `ErrorInfo reason NOT_LEADER, domain factledger.dev (got ${info && info.reason})`);
+    R.check(info && info.metadata && info.metadata.leader === leaderAddr,
+      `ErrorInfo metadata["leader"] is ${leaderAddr} (got ${info && info.metadata && info.metadata.leader})`);
+
+    R.section('[follower, leader]: the append lands on the leader, a resend is a duplicate');
+    const ap = appender([followerAddr, leaderAddr]);
+    const r1 = await ap.append(e1);
+    R.check(ap.leader === leaderAddr && !r1.duplicate,
+      `acknowledged by the leader, not a duplicate (${JSON.stringify(ap.attempts)})`);
+    R.check(ap.attempts.length === 2 && ap.attempts[0][0] === followerAddr &&
+      ap.attempts[0][1].includes('NOT_LEADER') && ap.attempts[0][1].includes(leaderAddr),
+    `the follower's NOT_LEADER named the leader, then the leader answered (${JSON.stringify(ap.attempts)})`);
+    const lc = makeClient(leaderAddr);
+    const { entry } = await rpc(lc, 'GetEntry', { sequence: r1.sequence });
+    lc.close();
+    R.check(entry.signedEvent.eventId === e1.eventId && entry.signedEvent.signature.equals(e1.signature),
+      `the leader's entry ${r1.sequence} is the event sent`);
+    const again = await appender([followerAddr, leaderAddr]).append(e1);
+    R.check(again.duplicate && again.sequence === r1.sequence,
+      `a fresh client resending the same id via the follower: duplicate, sequence ${r1.sequence} ` +
+      `(got ${again.duplicate}, ${again.sequence})`);
+
+    R.section('[dead, follower, leader]');
+    const dead = await deadEndpoint();
+    const ap2 = appender([dead, followerAddr, leaderAddr]);
+    const e2 = registerEvent(admin, EventType, 'node-follow-2');
+    const r2 = await ap2.append(e2);
+    R.check(ap2.leader === leaderAddr && !r2.duplicate && num(r2.sequence) === num(r1.sequence) + 1,
+      `acknowledged by the leader at ${num(r1.sequence) + 1} (got ${r2.sequence})`);
+    R.check(JSON.stringify(ap2.attempts.map((x) => x[0])) === JSON.stringify([dead, followerAddr, leaderAddr]) &&
+      ap2.attempts[0][1].startsWith('UNAVAILABLE'),
+    `dead (UNAVAILABLE), follower, leader (${JSON.stringify(ap2.attempts)})`);
+    const again2 = await appender([dead, followerAddr, leaderAddr]).append(e2);
+    R.check(again2.duplicate && again2.sequence === r2.sequence,
+      `resent via [dead, follower, leader]: duplicate, sequence ${r2.sequence}`);
+
+    R.section('a refusal that is the answer is not retried elsewhere');
+    const bad = { ...registerEvent(admin, EventType, 'node-follow-bad') };
+    bad.signature = flipBit(bad.signature, 5, 1);
+    const ap3 = appender([followerAddr, leaderAddr]);
+    let thrown = null;
+    try { await ap3.append(bad); } catch (e) { thrown = e; }
+    const binfo = errorInfos(thrown, types)[0];
+    R.check(thrown && thrown.code === grpc.status.INVALID_ARGUMENT && binfo &&
+      binfo.reason === 'SIGNATURE_INVALID' && ap3.attempts.length === 2,
+    `INVALID_ARGUMENT SIGNATURE_INVALID from the leader after 2 attempts (${thrown && thrown.message})`);
+
+    // The follower holds everything before its leader goes.
+    const deadline = Date.now() + 30000;
+    const fcl = makeClient(followerAddr);
+    let fsize = 0;
+    while (Date.now() < deadline &&
+      (fsize = num((await rpc(fcl, 'GetLogInfo', {})).treeSize)) < num(r2.sequence) + 1) {
+      await new Promise((r) => setTimeout(r, 50));  // bounded polling
+    }
+    fcl.close();
+    R.check(fsize >= num(r2.sequence) + 1, `the follower replicated to ${fsize}`);
+    return { dead, leaderAddr, followerAddr };
+  } finally {
+    for (const ap of appenders) ap.close();
+  }
+}
+
+// The leader is gone: every list fails, with the precise error.
+async function checkNoLeader(server, follower, admin, EventType, types, makeClient, f) {
+  R.section('no leader: the precise error');
+  const e3 = registerEvent(admin, EventType, 'node-follow-3');
+  const cases = [[[f.dead, f.followerAddr], 6], [[f.followerAddr], 4], [[f.dead, await deadEndpoint()], 5]];
+  for (const [eps, attempts] of cases) {
+    const ap = new LeaderFollowingAppender(eps, makeClient, types, { maxAttempts: attempts, deadlineMs: 20000 });
+    let thrown = null;
+    try { await ap.append(e3); } catch (e) { thrown = e; }
+    ap.close();
+    if (!R.check(thrown instanceof LeaderNotReached, `${eps}: gives up (${thrown})`)) continue;
+    console.log(`  ${eps} -> ${thrown.message}`);
+    R.check(thrown.attempts.length === attempts && thrown.message.includes(`${attempts} attempt(s)`) &&
+      thrown.message.includes("'node-follow-3'") && thrown.message.includes(eps.join(',')) &&
+      thrown.message.includes('final error: UNAVAILABLE') && thrown.lastError.code === grpc.status.UNAVAILABLE,
+    `${eps}: names the event, ${attempts} attempts, the endpoints and the last error`);
+    if (eps.includes(f.followerAddr)) {
+      R.check(thrown.message.includes(`(leader hint ${f.leaderAddr})`) &&
+        thrown.message.includes(`${f.leaderAddr} -> UNAVAILABLE`),
+      `${eps}: followed the hint to the stopped leader`);
+    }
+  }
+  let bad = null;
+  try { new LeaderFollowingAppender([], makeClient, types); } catch (e) { bad = e; }
+  R.check(bad && /endpoints/.test(bad.message), `no endpoints: ${bad && bad.message}`);
 }
 
 async function checksWithServer(client, admin, verifier, a, EventType, StatusType, types, server) {
@@ -863,6 +1128,7 @@ async function main() {
   const types = {
     ErrorInfo: root.lookupType('google.rpc.ErrorInfo'),
     BadRequest: root.lookupType('google.rpc.BadRequest'),
+    Status: StatusType,
   };
 
   const base = process.env.TEST_TMPDIR || os.tmpdir();
@@ -879,10 +1145,12 @@ async function main() {
   console.log(`node interop summary: ${R.passed} checks passed, ${R.failed.length} failed`);
   for (const f of R.failed) console.log(`  FAILED: ${f}`);
   for (const n of R.notes) console.log(`  NOTE: ${n}`);
-  const log = path.join(tmp, 'ledgerd.log');
-  if (R.failed.length && fs.existsSync(log)) {
-    console.log('--- ledgerd log ---');
-    console.log(fs.readFileSync(log, 'utf8'));
+  for (const name of ['ledgerd', 'follower']) {
+    const log = path.join(tmp, `${name}.log`);
+    if (R.failed.length && fs.existsSync(log)) {
+      console.log(`--- ${name} log ---`);
+      console.log(fs.readFileSync(log, 'utf8'));
+    }
   }
   return R.failed.length ? 1 : 0;
 }
