@@ -409,6 +409,31 @@ TEST_P(LogStoreConformanceTest, ScanCheckpointsStopsWhenCallbackReturnsFalse) {
   EXPECT_THAT(seen, ElementsAre(1, 2));
 }
 
+TEST_P(LogStoreConformanceTest, ScanCheckpointsFromStartsAtTheFirstSizeAtLeastFrom) {
+  // Sizes 1, 256, 257 and 259: from 2 (no checkpoint there) starts at 256, from 257 at 257,
+  // from 260 visits nothing.
+  CommitEntries(1);
+  CommitEntries(255);
+  CommitEntries(1);
+  CommitEntries(2);
+  auto scan_from = [&](TreeSize from) {
+    std::vector<std::pair<TreeSize, std::string>> seen;
+    EXPECT_THAT(store_->ScanCheckpointsFrom(from, [&](TreeSize tree_size, absl::string_view note) {
+      seen.emplace_back(tree_size, std::string(note));
+      return tree_size < 257;
+    }),
+                IsOk());
+    return seen;
+  };
+  EXPECT_THAT(scan_from(2), ElementsAre(Pair(256, CheckpointNote(256)),
+                                        Pair(257, CheckpointNote(257))));
+  EXPECT_THAT(scan_from(257), ElementsAre(Pair(257, CheckpointNote(257))));
+  EXPECT_THAT(scan_from(258), ElementsAre(Pair(259, CheckpointNote(259))));
+  EXPECT_THAT(scan_from(260), ElementsAre());
+  EXPECT_THAT(scan_from(0), ElementsAre(Pair(1, CheckpointNote(1)), Pair(256, CheckpointNote(256)),
+                                        Pair(257, CheckpointNote(257))));
+}
+
 TEST_P(LogStoreConformanceTest, VerifyStorageChecksumsOfHealthyStoreIsOk) {
   CommitEntries(10);
   EXPECT_THAT(store_->VerifyStorageChecksums(), IsOk());
