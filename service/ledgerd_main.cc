@@ -443,6 +443,15 @@ int PrepareCluster(const ServeFlags& flags) {
   return 0;
 }
 
+// A view-derived structure (match index, claim-state map) that cannot be loaded: logged with
+// the operator's remedy. Returns the exit code.
+int ViewStateUnloadable(absl::string_view what, const absl::Status& error) {
+  ledger::LogEvent(ledger::LogLevel::kError, absl::StrCat("cannot load ", what),
+                   {{"error", std::string(error.message())},
+                    {"hint", "rebuild the views: ledgerctl rebuild --data-dir <data-dir>"}});
+  return kExitDataDir;
+}
+
 // The elected node's log takes the key (Log::Promote). 0, or the exit code.
 int PromoteClusterLog(const std::string& data_dir, ledger::core::Log* log) {
   absl::StatusOr<ledger::crypto::Ed25519PrivateKey> key =
@@ -1029,12 +1038,7 @@ int Serve(ServeFlags flags) {
   // current by the engine after each batch. Declared before the updater, so it outlives its
   // catch-ups.
   auto match_index = ledger::views::AttachMatchIndex(engine->get(), /*in_background=*/true);
-  if (!match_index.ok()) {
-    ledger::LogEvent(ledger::LogLevel::kError, "cannot load the match index",
-                     {{"error", std::string(match_index.status().message())},
-                      {"hint", "rebuild the views: ledgerctl rebuild --data-dir <data-dir>"}});
-    return kExitDataDir;
-  }
+  if (!match_index.ok()) return ViewStateUnloadable("the match index", match_index.status());
   // The claim-state map (docs/format.md §13): loaded from the claim_state view, committed and
   // signed at most once per --map-commit-interval-ms. Declared before the updater, like the
   // match index.
@@ -1054,12 +1058,7 @@ int Serve(ServeFlags flags) {
     };
   }
   auto state_map = ledger::views::ClaimStateMap::Attach(engine->get(), std::move(map_options));
-  if (!state_map.ok()) {
-    ledger::LogEvent(ledger::LogLevel::kError, "cannot load the claim-state map",
-                     {{"error", std::string(state_map.status().message())},
-                      {"hint", "rebuild the views: ledgerctl rebuild --data-dir <data-dir>"}});
-    return kExitDataDir;
-  }
+  if (!state_map.ok()) return ViewStateUnloadable("the claim-state map", state_map.status());
   ledger::views::ViewUpdaterOptions updater_options;
   updater_options.coalesce_delay = absl::Milliseconds(flags.views_coalesce_ms);
   ledger::core::Log* const served_log = log->get();

@@ -123,11 +123,12 @@ absl::StatusOr<ledger::v1::ReplicateResponse> GrpcEntrySource::Replicate(
   return response;
 }
 
-absl::StatusOr<std::string> GrpcEntrySource::LatestCheckpoint(
+absl::StatusOr<std::string> ReplicateReader::LatestCheckpoint(
     const replication::FollowerPosition& position, absl::Duration wait_for_growth) {
   prefetched_.reset();
+  const uint32_t prefetch = PrefetchEntries();
   absl::StatusOr<ledger::v1::ReplicateResponse> r =
-      Replicate(position, position.tree_size, options_.prefetch_entries, wait_for_growth);
+      Replicate(position, position.tree_size, prefetch, wait_for_growth);
   if (!r.ok()) return r.status();
   if (r->leaf_data_size() > 0) {
     prefetched_ = EntryBatchFromResponse(&*r);
@@ -136,7 +137,7 @@ absl::StatusOr<std::string> GrpcEntrySource::LatestCheckpoint(
   return std::move(*r->mutable_latest_checkpoint());
 }
 
-absl::StatusOr<replication::EntryBatch> GrpcEntrySource::Entries(
+absl::StatusOr<replication::EntryBatch> ReplicateReader::Entries(
     const replication::FollowerPosition& position, SequenceNumber from, size_t max_entries) {
   if (prefetched_.has_value() && prefetched_from_ == from &&
       prefetched_->leaf_datas.size() <= max_entries) {

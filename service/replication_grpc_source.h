@@ -58,37 +58,58 @@ replication::EntryBatch EntryBatchFromResponse(ledger::v1::ReplicateResponse* re
 absl::StatusOr<std::vector<Hash>> ConsistencyProofFromResponse(
     const ledger::v1::GetConsistencyProofResponse& response);
 
-class GrpcEntrySource : public replication::EntrySource {
+// An EntrySource reading Replicate answers, whatever carries them: LatestCheckpoint long-polls
+// with one Replicate call and keeps the entries that came with the answer, which the Entries
+// call that usually follows takes without a second call. GrpcEntrySource carries the calls over
+// gRPC; the replication fuzz target (tests/fuzz/replication_fuzz.cc) answers them from its
+// input.
+class ReplicateReader : public replication::EntrySource {
+ public:
+  absl::StatusOr<std::string> LatestCheckpoint(const replication::FollowerPosition& position,
+                                               absl::Duration wait_for_growth) override;
+  absl::StatusOr<replication::EntryBatch> Entries(const replication::FollowerPosition& position,
+                                                  SequenceNumber from,
+                                                  size_t max_entries) override;
+
+ protected:
+  // Runs one Replicate call (`wait`: the long poll's, zero for none).
+  virtual absl::StatusOr<ledger::v1::ReplicateResponse> Replicate(
+      const replication::FollowerPosition& position, SequenceNumber start, uint32_t max_entries,
+      absl::Duration wait) = 0;
+  // Entries asked for with each long poll.
+  virtual uint32_t PrefetchEntries() = 0;
+
+ private:
+  // Entries that came with the last long poll, from sequence prefetched_from_.
+  std::optional<replication::EntryBatch> prefetched_;
+  SequenceNumber prefetched_from_ = 0;
+};
+
+class GrpcEntrySource : public ReplicateReader {
  public:
   explicit GrpcEntrySource(std::shared_ptr<grpc::Channel> channel,
                            GrpcEntrySourceOptions options = {});
 
-  absl::StatusOr<std::string> LatestCheckpoint(const replication::FollowerPosition& position,
-                                               absl::Duration wait_for_growth) override;
   absl::StatusOr<std::string> CheckpointAt(TreeSize tree_size) override;
-  absl::StatusOr<replication::EntryBatch> Entries(const replication::FollowerPosition& position,
-                                                  SequenceNumber from,
-                                                  size_t max_entries) override;
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(TreeSize from_size,
                                                      TreeSize to_size) override;
 
   // Cancels the call in flight (it fails with CANCELLED) and every later one: for shutdown.
   void Cancel();
 
- private:
-  // Runs one Replicate call.
+ protected:
   absl::StatusOr<ledger::v1::ReplicateResponse> Replicate(
       const replication::FollowerPosition& position, SequenceNumber start, uint32_t max_entries,
-      absl::Duration wait);
+      absl::Duration wait) override;
+  uint32_t PrefetchEntries() override { return options_.prefetch_entries; }
+
+ private:
   // Prepares `context` with a deadline and registers it for Cancel(). False when cancelled.
   bool Begin(grpc::ClientContext* context, absl::Duration timeout);
   void End();
 
   std::unique_ptr<ledger::v1::LedgerService::Stub> stub_;
   const GrpcEntrySourceOptions options_;
-  // Entries that came with the last long poll, from sequence prefetched_from_.
-  std::optional<replication::EntryBatch> prefetched_;
-  SequenceNumber prefetched_from_ = 0;
 
   absl::Mutex mu_;
   grpc::ClientContext* in_flight_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -1,7 +1,7 @@
 // Replication: a follower (ledger/replication/follower.h) reading a leader that may lie. The
 // leader's answers are ledger.v1 messages -- ReplicateResponse, GetConsistencyProofResponse,
 // GetCheckpointResponse -- read exactly as ledgerd's GrpcEntrySource reads them
-// (EntryBatchFromResponse, ConsistencyProofFromResponse, the same prefetch logic). Each answer
+// (ReplicateReader, EntryBatchFromResponse, ConsistencyProofFromResponse). Each answer
 // is chosen by the input: the honest leader A (the sample log, served by the real
 // LedgerServiceImpl / HandleReplicate), a second leader B signed with the same log key that
 // forks from A after entry 5, either of them with bytes of the answer mutated, raw bytes from
@@ -98,25 +98,13 @@ const std::string& EvidenceDir() {
   return *dir;
 }
 
-// An EntrySource whose answers the fuzz input picks; reads them as GrpcEntrySource does.
-class FuzzSource : public replication::EntrySource {
+// An EntrySource whose answers the fuzz input picks; reads them with GrpcEntrySource's own
+// reader (service::ReplicateReader: the long poll's prefetch).
+class FuzzSource : public service::ReplicateReader {
  public:
   explicit FuzzSource(Input* in) : in_(in) {}
 
   bool honest_a_only() const { return honest_a_only_; }
-
-  absl::StatusOr<std::string> LatestCheckpoint(const replication::FollowerPosition& position,
-                                               absl::Duration) override {
-    prefetched_.reset();
-    absl::StatusOr<v1::ReplicateResponse> r =
-        Replicate(position, position.tree_size, /*max_entries=*/in_->U8() % 16);
-    if (!r.ok()) return r.status();
-    if (r->leaf_data_size() > 0) {
-      prefetched_ = service::EntryBatchFromResponse(&*r);
-      prefetched_from_ = position.tree_size;
-    }
-    return std::move(*r->mutable_latest_checkpoint());
-  }
 
   absl::StatusOr<std::string> CheckpointAt(TreeSize tree_size) override {
     const Leader* leader = nullptr;
@@ -132,21 +120,6 @@ class FuzzSource : public replication::EntrySource {
     return resp.checkpoint();
   }
 
-  absl::StatusOr<replication::EntryBatch> Entries(const replication::FollowerPosition& position,
-                                                  SequenceNumber from,
-                                                  size_t max_entries) override {
-    if (prefetched_.has_value() && prefetched_from_ == from &&
-        prefetched_->leaf_datas.size() <= max_entries) {
-      replication::EntryBatch batch = std::move(*prefetched_);
-      prefetched_.reset();
-      return batch;
-    }
-    prefetched_.reset();
-    absl::StatusOr<v1::ReplicateResponse> r = Replicate(
-        position, from, static_cast<uint32_t>(std::min<size_t>(max_entries, 1000)));
-    if (!r.ok()) return r.status();
-    return service::EntryBatchFromResponse(&*r);
-  }
 
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(TreeSize from_size,
                                                      TreeSize to_size) override {
@@ -207,8 +180,11 @@ class FuzzSource : public replication::EntrySource {
     return m->ParseFromString(bytes);
   }
 
+  uint32_t PrefetchEntries() override { return in_->U8() % 16; }
+
   absl::StatusOr<v1::ReplicateResponse> Replicate(const replication::FollowerPosition& position,
-                                                  SequenceNumber start, uint32_t max_entries) {
+                                                  SequenceNumber start, uint32_t max_entries,
+                                                  absl::Duration) override {
     const Leader* leader = nullptr;
     absl::Status error;
     const int how = Pick(&leader, &error);
@@ -231,8 +207,6 @@ class FuzzSource : public replication::EntrySource {
 
   Input* in_;
   bool honest_a_only_ = true;
-  std::optional<replication::EntryBatch> prefetched_;
-  SequenceNumber prefetched_from_ = 0;
 };
 
 // True when the follower's entries are leaves[0 .. size).
