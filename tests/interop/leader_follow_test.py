@@ -10,7 +10,6 @@ Usage: leader_follow_test.py LEDGERD
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +21,8 @@ from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
 
 import factledger_client as fc
-from checks import Results, read_port_file, wait_until
+import checks
+from checks import Results, wait_until
 
 ORIGIN = "leader-follow.example/log"
 RPC_TIMEOUT = 30
@@ -30,21 +30,14 @@ RPC_TIMEOUT = 30
 R = Results()
 
 
-class Ledgerd:
-    """`ledgerd serve` on 127.0.0.1 with a port file; extra flags (e.g. --follow) appended."""
+class Node(checks.Ledgerd):
+    """checks.Ledgerd (`ledgerd serve` on 127.0.0.1, extra flags such as --follow appended)
+    with its address, a ready gRPC channel and a LedgerService stub."""
 
     def __init__(self, ledgerd, data_dir, tmp, name, extra=()):
-        self.port_file = os.path.join(tmp, name + ".port")
-        self.log_path = os.path.join(tmp, name + ".log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [ledgerd, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
-             "--port-file", self.port_file] + list(extra),
-            stdout=self.log, stderr=subprocess.STDOUT)
+        super().__init__(ledgerd, data_dir, tmp, name=name, extra=extra, timeout=10)
+        self.address = "127.0.0.1:%d" % self.port
         try:
-            port = wait_until(lambda: read_port_file(self.port_file, self.proc), 10,
-                              "the port file of the %s" % name)
-            self.address = "127.0.0.1:%d" % port
             self.channel = grpc.insecure_channel(self.address)
             grpc.channel_ready_future(self.channel).result(timeout=10)
         except BaseException:
@@ -53,24 +46,9 @@ class Ledgerd:
         self.stub = pb_grpc.LedgerServiceStub(self.channel)
 
     def stop(self):
-        """SIGTERM; the exit code (None if it had to be killed)."""
+        """Closes the channel, then SIGTERM; the exit code (None if it had to be killed)."""
         self.channel.close()
-        rc = None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        else:
-            rc = self.proc.returncode
-        self.log.close()
-        return rc
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        return super().stop(timeout=10)
 
 
 def dead_endpoint():
@@ -168,9 +146,9 @@ def run(ledgerd, tmp):
         return
     servers, channels = [], []
     try:
-        leader = Ledgerd(ledgerd, os.path.join(tmp, "L"), tmp, "leader")
+        leader = Node(ledgerd, os.path.join(tmp, "L"), tmp, "leader")
         servers.append(leader)
-        follower = Ledgerd(ledgerd, os.path.join(tmp, "F"), tmp, "follower",
+        follower = Node(ledgerd, os.path.join(tmp, "F"), tmp, "follower",
                            ["--follow", leader.address])
         servers.append(follower)
         checks_with_servers(leader, follower, admin, channels)
