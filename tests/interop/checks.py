@@ -112,3 +112,27 @@ class Ledgerd:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+class ServedLedgerd(Ledgerd):
+    """Ledgerd with its address, a ready gRPC channel and a LedgerService stub (grpc and the
+    generated ledger.v1 modules are imported here, so that tests without them can use the
+    rest of this module)."""
+
+    def __init__(self, ledgerd, data_dir, tmp, name="ledgerd", extra=(), timeout=10):
+        import grpc
+        from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
+        super().__init__(ledgerd, data_dir, tmp, name=name, extra=extra, timeout=timeout)
+        self.address = "127.0.0.1:%d" % self.port
+        try:
+            self.channel = grpc.insecure_channel(self.address)
+            grpc.channel_ready_future(self.channel).result(timeout=timeout)
+        except BaseException:
+            self.kill()
+            raise
+        self.stub = pb_grpc.LedgerServiceStub(self.channel)
+
+    def stop(self, timeout=10):
+        """Closes the channel, then SIGTERM; the exit code (None if it had to be killed)."""
+        self.channel.close()
+        return super().stop(timeout=timeout)

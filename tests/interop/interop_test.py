@@ -22,7 +22,7 @@ from ledger.v1 import ledger_service_pb2 as pb
 from ledger.v1 import ledger_service_pb2_grpc as pb_grpc
 
 import factledger_client as fc
-from checks import Ledgerd, Results, wait_until
+from checks import Results, ServedLedgerd, wait_until
 
 ORIGIN = "interop.example/log"
 RPC_TIMEOUT = 30
@@ -108,24 +108,8 @@ def check_key_files(tmp, ledgerctl):
 # ---------------------------------------------------------------------------------------------
 
 
-class Server(Ledgerd):
-    """ledgerd (checks.Ledgerd) with a ready gRPC channel and a LedgerService stub."""
-
-    def __init__(self, ledgerd, data_dir, tmp):
-        super().__init__(ledgerd, data_dir, tmp, timeout=10)
-        try:
-            self.channel = grpc.insecure_channel("127.0.0.1:%d" % self.port)
-            grpc.channel_ready_future(self.channel).result(timeout=10)
-        except BaseException:
-            self.kill()
-            raise
-        self.stub = pb_grpc.LedgerServiceStub(self.channel)
-
-    def stop(self):
-        """Closes the channel, then SIGTERM; returns the exit code (None if it had to be
-        killed)."""
-        self.channel.close()
-        return super().stop(timeout=10)
+# ledgerd with a ready gRPC channel and a LedgerService stub.
+Server = ServedLedgerd
 
 
 def _varint(n):

@@ -30,27 +30,6 @@ RPC_TIMEOUT = 30
 R = Results()
 
 
-class Node(checks.Ledgerd):
-    """checks.Ledgerd (`ledgerd serve` on 127.0.0.1, extra flags such as --follow appended)
-    with its address, a ready gRPC channel and a LedgerService stub."""
-
-    def __init__(self, ledgerd, data_dir, tmp, name, extra=()):
-        super().__init__(ledgerd, data_dir, tmp, name=name, extra=extra, timeout=10)
-        self.address = "127.0.0.1:%d" % self.port
-        try:
-            self.channel = grpc.insecure_channel(self.address)
-            grpc.channel_ready_future(self.channel).result(timeout=10)
-        except BaseException:
-            self.kill()
-            raise
-        self.stub = pb_grpc.LedgerServiceStub(self.channel)
-
-    def stop(self):
-        """Closes the channel, then SIGTERM; the exit code (None if it had to be killed)."""
-        self.channel.close()
-        return super().stop(timeout=10)
-
-
 def dead_endpoint():
     """A loopback address nothing listens on (a port just bound and released)."""
     s = socket.socket()
@@ -146,9 +125,9 @@ def run(ledgerd, tmp):
         return
     servers, channels = [], []
     try:
-        leader = Node(ledgerd, os.path.join(tmp, "L"), tmp, "leader")
+        leader = checks.ServedLedgerd(ledgerd, os.path.join(tmp, "L"), tmp, "leader")
         servers.append(leader)
-        follower = Node(ledgerd, os.path.join(tmp, "F"), tmp, "follower",
+        follower = checks.ServedLedgerd(ledgerd, os.path.join(tmp, "F"), tmp, "follower",
                            ["--follow", leader.address])
         servers.append(follower)
         checks_with_servers(leader, follower, admin, channels)
