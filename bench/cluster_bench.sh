@@ -8,7 +8,11 @@
 # Every process shares this machine's cores (the figures say how many). Prints both rates and
 # their ratio; the JSON of each run goes to $OUT_DIR (default a temp dir).
 #   bench/cluster_bench.sh                 # opt build, 6 s per mode
-# Environment: SECONDS_PER_MODE (6), OUT_DIR, LEDGERD / INGEST_BENCH (prebuilt binaries).
+# Environment: SECONDS_PER_MODE (6), OUT_DIR, LEDGERD / INGEST_BENCH (prebuilt binaries),
+#   NODE_CPUS (e.g. 0.5): run every ledgerd -- the single node and each cluster node -- in a
+#   cgroup of its own capped at that many cores (bench/cpu_budget.sh; root and the cgroup v1
+#   `cpu` controller): one node per host, as deployed, instead of three nodes sharing the
+#   machine's cores. etcd and the client stay outside the caps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${SECONDS_PER_MODE:-6}
@@ -18,6 +22,14 @@ if [[ -z "${LEDGERD:-}" || -z "${INGEST_BENCH:-}" ]]; then
   LEDGERD=${LEDGERD:-$bin/service/ledgerd}
   INGEST_BENCH=${INGEST_BENCH:-$bin/bench/ingest_bench}
 fi
+if [[ -n "${NODE_CPUS:-}" ]]; then
+  if [[ ! -w /sys/fs/cgroup/cpu ]]; then
+    echo "cluster-bench: NODE_CPUS needs root and a writable cgroup v1 cpu controller at /sys/fs/cgroup/cpu" >&2
+    exit 2
+  fi
+  export CPU_BUDGET_EXEC="$LEDGERD" NODE_CPUS
+  LEDGERD="$PWD/bench/cpu_budget.sh"
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-bench.XXXXXX")
 out=${OUT_DIR:-$work/out}
 mkdir -p "$out"
@@ -26,6 +38,8 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work/etcd-"* "$work/single" "$work/cluster"
+  for cg in /sys/fs/cgroup/cpu/factledger-bench-*; do [[ -d "$cg" ]] && rmdir "$cg" 2>/dev/null; done
+  true
 }
 trap cleanup EXIT INT TERM
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -63,7 +77,11 @@ import json, os, sys
 single, cluster = (json.load(open(p)) for p in sys.argv[1:3])
 rate = lambda d, n: next(m["events_per_s"] for m in d["modes"] if m["name"] == n)
 lat = lambda d, n: next(m["latency"] for m in d["modes"] if m["name"] == n)
-print("cores: %d (3 etcd + 3 ledgerd + the client share them)" % os.cpu_count())
+if os.environ.get("NODE_CPUS"):
+    print("cores: %d; every ledgerd capped at %s cores (a cgroup each), etcd and the client uncapped" %
+          (os.cpu_count(), os.environ["NODE_CPUS"]))
+else:
+    print("cores: %d (3 etcd + 3 ledgerd + the client share them)" % os.cpu_count())
 for name, label in (("batch@8", "AppendBatch@8"), ("signed-batch@8", "AppendSignedBatch@8")):
     s, c = rate(single, name), rate(cluster, name)
     print("%-20s single %8.0f ev/s   quorum %8.0f ev/s   ratio %.2fx   p50 latency %s -> %s us" %

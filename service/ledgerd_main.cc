@@ -61,6 +61,7 @@
 #include "ledger/crypto/ed25519.h"
 #include "ledger/datadir/layout.h"
 #include "ledger/replication/follower.h"
+#include "ledger/replication/receipts.h"
 #include "ledger/replication/fork_evidence.h"
 #include "ledger/views/claim_state_map.h"
 #include "ledger/views/claim_views.h"
@@ -188,6 +189,9 @@ struct ServeFlags {
   int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
   bool views_wal = false;
   std::string follow, follower_id;
+  // --follow: hold received entries as durable receipts before applying them (always on in
+  // cluster mode; ledger/replication/receipts.h).
+  bool follow_receipts = false;
   // A follower reading a tlog-tiles log over HTTP instead of --follow
   // (service/tiles_entry_source.h).
   std::string mirror_tiles;
@@ -574,6 +578,29 @@ void HandleClusterFinding(const std::string& data_dir, ledger::cluster::ClusterN
   std::_Exit(ledger::cluster::kExitRoleChanged);
 }
 
+// Opens <data-dir>/receipts and applies the receipts a previous process stored and did not
+// apply. 0, or the exit code.
+int OpenReceipts(const std::string& data_dir, ledger::core::Log* log,
+                 std::unique_ptr<ledger::replication::ReceiptStore>* receipts) {
+  absl::StatusOr<std::unique_ptr<ledger::replication::ReceiptStore>> opened =
+      ledger::replication::ReceiptStore::Open(ledger::datadir::ReceiptsDir(data_dir));
+  absl::Status status = opened.status();
+  if (opened.ok()) {
+    *receipts = *std::move(opened);
+    status = ledger::replication::ApplyStoredReceipts(receipts->get(), log).status();
+  }
+  if (status.ok()) return 0;
+  ledger::LogEvent(ledger::LogLevel::kError,
+                   "cannot apply the receipts stored by the previous run (entries received "
+                   "from a leader and not yet verified); if the log refused them, the leader "
+                   "that sent them cannot be trusted: set this data directory aside and "
+                   "replicate again",
+                   {{"data_dir", data_dir},
+                    {"code", absl::StatusCodeToString(status.code())},
+                    {"error", std::string(status.message())}});
+  return kExitDataDir;
+}
+
 // Cluster mode on a shared host: the views' threads ("views-*") run at nice
 // kClusterViewsNice, so that the quorum path (replication, verification, publication) gets the
 // CPU first; the views catch up in the background anyway (they never block appends), and lag
@@ -601,9 +628,15 @@ void LowerViewThreadsPriority() {
 class ClusterRoles {
  public:
   ClusterRoles(const ServeFlags* flags, ledger::cluster::ClusterNode* node,
-               ledger::core::Log* log, ledger::service::ServerMetrics* metrics,
+               ledger::core::Log* log, ledger::replication::ReceiptStore* receipts,
+               ledger::service::ServerMetrics* metrics,
                ledger::service::ReplicationContext* replication)
-      : flags_(flags), node_(node), log_(log), metrics_(metrics), replication_(replication) {
+      : flags_(flags),
+        node_(node),
+        log_(log),
+        receipts_(receipts),
+        metrics_(metrics),
+        replication_(replication) {
     replication_->mu = &replication_mu_;
   }
   ~ClusterRoles() { Stop(); }
@@ -716,6 +749,10 @@ class ClusterRoles {
         absl::StrCat(ledger::cluster::kClusterFollowerPrefix, flags_->cluster_options.node_id);
     options.leader = leader;
     options.evidence_dir = ledger::datadir::ForkEvidenceDir(flags_->data_dir);
+    // The quorum counts what the follower holds durably; its verification and apply run
+    // behind, at the views' priority (Stop applies everything received before a new role).
+    options.receipts = receipts_;
+    options.apply_nice = kClusterViewsNice;
     options.on_status = [this, verified = verified_.get()](
                             const ledger::replication::FollowerStatus& s) {
       metrics_->SetFollowerLag(s.lag_entries, s.lag_seconds);
@@ -753,6 +790,7 @@ class ClusterRoles {
   const ServeFlags* const flags_;
   ledger::cluster::ClusterNode* const node_;
   ledger::core::Log* const log_;
+  ledger::replication::ReceiptStore* const receipts_;
   ledger::service::ServerMetrics* const metrics_;
   ledger::service::ReplicationContext* const replication_;
   absl::Mutex replication_mu_;
@@ -844,6 +882,14 @@ int Serve(ServeFlags flags) {
                       {"error", std::string(log.status().message())}});
     return behind ? kExitBehindAnchor : kExitDataDir;
   }
+  // Durable receipts (ledger/replication/receipts.h): stored ones are applied before anything
+  // compares this log with a leader's or a published checkpoint.
+  std::unique_ptr<ledger::replication::ReceiptStore> receipts;
+  if ((*log)->is_follower() &&
+      (!flags.cluster.empty() || (!flags.follow.empty() && flags.follow_receipts) ||
+       std::filesystem::exists(ledger::datadir::ReceiptsDir(flags.data_dir)))) {
+    if (const int rc = OpenReceipts(flags.data_dir, log->get(), &receipts); rc != 0) return rc;
+  }
   if (!flags.cluster.empty()) {
     if (const int rc = JoinCluster(&flags, &log, &cluster_node, &cluster_role); rc != 0) {
       return rc;
@@ -921,6 +967,7 @@ int Serve(ServeFlags flags) {
         flags.follower_id.empty() ? DefaultFollowerId(flags.data_dir) : flags.follower_id;
     follower_options.leader = flags.follow;
     follower_options.evidence_dir = ledger::datadir::ForkEvidenceDir(flags.data_dir);
+    follower_options.receipts = flags.follow_receipts ? receipts.get() : nullptr;
     follower_options.on_status = [&metrics](const ledger::replication::FollowerStatus& s) {
       metrics.SetFollowerLag(s.lag_entries, s.lag_seconds);
       metrics.SetForkDetected(s.fork_kind != ledger::replication::ForkKind::kNone);
@@ -971,8 +1018,8 @@ int Serve(ServeFlags flags) {
       node->RecordFollower(id, size);  // counted only while leading
     });
     cluster_commits.store(node);
-    cluster_roles = std::make_unique<ClusterRoles>(&flags, node, log->get(), &metrics,
-                                                   &replication);
+    cluster_roles = std::make_unique<ClusterRoles>(&flags, node, log->get(), receipts.get(),
+                                                   &metrics, &replication);
     cluster_roles->LeadEarly(cluster_role);
   }
   ledger::service::LedgerServiceImpl service(log->get(), service_options);
@@ -1358,6 +1405,11 @@ int main(int argc, char** argv) {
                     "Replicate from a tlog-tiles log at this http:// URL (another ledgerd's "
                     "--http-listen, or a `ledgerctl export --format tiles` tree on any web "
                     "server) instead of --follow; needs a follower data directory");
+  serve->add_flag("--follow-receipts", sf.follow_receipts,
+                  "With --follow: store the leader's entries durably as receipts (one synced "
+                  "write per chunk, after checking the chunk's root) and verify and apply them "
+                  "on a thread of their own; the position told to the leader is the size held "
+                  "durably. Always on in cluster mode");
   serve->add_option("--follower-id", sf.follower_id,
                     "Name shown in the leader's ListFollowers (default: hostname:data-dir)");
   serve->add_option("--peer", sf.peers,

@@ -17,6 +17,10 @@ std::string VerifiedSstRecordFile(absl::string_view data_dir) {
 std::string LockFile(absl::string_view data_dir) { return absl::StrCat(data_dir, "/ledgerd.pid"); }
 
 std::string ViewsDir(absl::string_view data_dir) { return absl::StrCat(data_dir, "/views"); }
+
+std::string ReceiptsDir(absl::string_view data_dir) {
+  return absl::StrCat(data_dir, "/receipts");
+}
 std::string ViewsIngestDir(absl::string_view views_dir) {
   return absl::StrCat(views_dir, "/ingest");
 }

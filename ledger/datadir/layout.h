@@ -11,6 +11,7 @@
 //     verified-sst-files        VerifiedSstRecordFile
 //     ledgerd.pid               LockFile
 //     views/                    ViewsDir
+//     receipts/                 ReceiptsDir
 //       ingest/batch-<n>.sst    ViewsIngestDir, ViewsIngestBatchFile
 //     witnessed.checkpoint      WitnessedCheckpointFile
 //     fork-evidence/
@@ -63,6 +64,10 @@ std::string LockFile(absl::string_view data_dir);
 // <data-dir>/views: the views database (views::RocksDbViewStore), written by ledgerd's view
 // engine; derived data, rebuilt from the log when deleted.
 std::string ViewsDir(absl::string_view data_dir);
+
+// <data-dir>/receipts: a follower's durable receipts, its own RocksDB database
+// (replication/receipts.h): entries received from the leader and not yet applied.
+std::string ReceiptsDir(absl::string_view data_dir);
 
 // <views-dir>/ingest: where RocksDbViewStore::Write(as_file) builds SST files before RocksDB
 // ingests them; emptied by RocksDbViewStore::Open. `views_dir` is the views database's path

@@ -5,11 +5,16 @@
 #include <optional>
 #include <utility>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/logging.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/format/entry.h"
+#include "ledger/merkle/hasher.h"
 #include "ledger/merkle/proof.h"
 #include "ledger/merkle/verify.h"
 
@@ -60,6 +65,32 @@ Follower::Follower(core::Log* log, EntrySource* source, FollowerOptions options)
   {
     absl::MutexLock lock(&mu_);
     status_.tree_size = log_->Head().tree_size;
+  }
+  if (options_.receipts != nullptr) {
+    // Receipts stored before this Follower existed (a crash) are applied first; the frontier of
+    // the log then starts the received tree.
+    absl::StatusOr<uint64_t> applied = ApplyStoredReceipts(options_.receipts, log_);
+    const store::LogStore* store = &log_->store();
+    absl::StatusOr<merkle::Frontier> frontier =
+        applied.ok() ? merkle::Frontier::Load(log_->Head().tree_size,
+                                              [store](merkle::NodeId id) {
+                                                return store->GetNode(id);
+                                              })
+                     : absl::StatusOr<merkle::Frontier>(applied.status());
+    if (frontier.ok()) {
+      received_ = *std::move(frontier);
+      received_size_.store(received_.size());
+    } else {
+      (void)HaltLocal(frontier.status());
+    }
+    apply_thread_ = std::thread([this] {
+      SetCurrentThreadName("follower-apply");
+      if (options_.apply_nice != 0) {
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
+                          options_.apply_nice);
+      }
+      ApplyLoop();
+    });
   }
   fetch_thread_ = std::thread([this] {
     SetCurrentThreadName("follower-fetch");
@@ -152,9 +183,7 @@ FollowerStatus Follower::status() const {
   return status_;
 }
 
-FollowerPosition Follower::Position() const {
-  return {options_.follower_id, log_->Head().tree_size};
-}
+FollowerPosition Follower::Position() const { return {options_.follower_id, HeldSize()}; }
 
 void Follower::Start() {
   thread_ = std::thread([this] {
@@ -169,6 +198,79 @@ void Follower::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  if (apply_thread_.joinable()) {
+    {
+      absl::MutexLock lock(&apply_mu_);
+      apply_stopping_ = true;
+    }
+    apply_thread_.join();
+  }
+}
+
+TreeSize Follower::HeldSize() const {
+  return options_.receipts != nullptr ? received_size_.load() : log_->Head().tree_size;
+}
+
+void Follower::WaitApplied() {
+  absl::MutexLock lock(&apply_mu_);
+  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_) {
+    return queue_.empty() || apply_failed_;
+  };
+  apply_mu_.Await(absl::Condition(&done));
+}
+
+void Follower::ApplyLoop() {
+  for (;;) {
+    Receipt* receipt;
+    {
+      absl::MutexLock lock(&apply_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_) {
+        return !queue_.empty() || apply_stopping_;
+      };
+      apply_mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping, and everything taken is applied
+      receipt = &queue_.front();   // only this thread pops; deque references stay valid
+    }
+    const size_t count = receipt->leaf_datas.size();
+    absl::StatusOr<TreeSize> applied;
+    for (int attempt = 0;; ++attempt) {
+      applied = log_->AppendReplicated(receipt->leaf_datas, receipt->checkpoint_note);
+      // A full disk: wait for room (the receipt is durable; nothing is lost meanwhile).
+      if (!absl::IsResourceExhausted(applied.status()) || attempt == 50) break;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    if (applied.ok()) {
+      LEDGER_CRASH_POINT("receipt-applied-before-remove");
+      // A removal lost to a crash is found again, already applied, by ApplyStoredReceipts.
+      (void)options_.receipts->Remove(receipt->from);
+      {
+        absl::MutexLock lock(&mu_);
+        status_.entries_applied += count;
+      }
+      Publish(std::nullopt);  // the applied size, in the round's state (before WaitApplied ends)
+      {
+        absl::MutexLock lock(&apply_mu_);
+        queued_entries_ -= count;
+        queue_.pop_front();
+      }
+      continue;
+    }
+    // The root was checked when the receipt was taken, so what the log refuses here is the
+    // leader's entries themselves (a rule, a signature), not a fork.
+    if (absl::IsDataLoss(applied.status())) {
+      (void)Halt(ForkKind::kBadEntries,
+                 absl::StrCat("the leader's entries [", receipt->from, ", ", receipt->end(),
+                              ") were refused: ", applied.status().message()),
+                 receipt->checkpoint_note, receipt->end());
+    } else {
+      (void)HaltLocal(applied.status());
+    }
+    absl::MutexLock lock(&apply_mu_);
+    apply_failed_ = true;
+    queue_.clear();
+    queued_entries_ = 0;
+    return;
+  }
 }
 
 void Follower::Loop() {
@@ -179,14 +281,14 @@ void Follower::Loop() {
       if (stopping_) return;
     }
     const absl::Time start = absl::Now();
-    const TreeSize size_before = log_->Head().tree_size;
+    const TreeSize size_before = HeldSize();
     const Round round = RunOnce();
     if (round == Round::kStopped) return;
     absl::Duration wait;
     if (round == Round::kRetry) {
       wait = backoff;
       backoff = std::min(backoff * 2, options_.max_backoff);
-    } else if (log_->Head().tree_size != size_before) {
+    } else if (HeldSize() != size_before) {
       // The leader is growing: ask again at once (its long poll answers as soon as it grows).
       backoff = options_.min_backoff;
       wait = absl::ZeroDuration();
@@ -206,8 +308,13 @@ Follower::Round Follower::RunOnce() {
     absl::MutexLock lock(&mu_);
     if (halted_) return Round::kStopped;
   }
-  // Only this thread grows the log, so the head stays put during the round.
-  const store::LogHead head = log_->Head();
+  // Only this thread grows the log (or, with receipts, the received tree), so the head stays
+  // put during the round.
+  store::LogHead head = log_->Head();
+  if (options_.receipts != nullptr) {
+    head.tree_size = received_.size();
+    head.root_hash = received_.Root();
+  }
   absl::StatusOr<std::string> note =
       source_->LatestCheckpoint(Position(), options_.wait_for_growth);
   if (!note.ok()) return Retry(note.status());
@@ -247,6 +354,13 @@ Follower::Round Follower::RunOnce() {
     return Round::kCaughtUp;
   }
   if (cp->tree_size < head.tree_size) {
+    if (options_.receipts != nullptr) {
+      WaitApplied();  // the nodes of the received entries are stored once they are applied
+      {
+        absl::MutexLock lock(&mu_);
+        if (halted_) return Round::kStopped;
+      }
+    }
     const store::LogStore* store = &log_->store();
     absl::StatusOr<Hash> local_root = merkle::RootAt(
         cp->tree_size, [store](merkle::NodeId id) { return store->GetNode(id); });
@@ -266,7 +380,10 @@ Follower::Round Follower::RunOnce() {
                              "): the leader lost or removed entries"),
                 *note, cp->tree_size);
   }
-  if (head.tree_size > 0) {
+  // With receipts the proof is not asked for here: every chunk's root is recomputed from the
+  // tree held before it is taken, and only a chunk refused then asks for it (Refused), to tell
+  // a fork from bad entries. That saves a round trip per round on the quorum's path.
+  if (head.tree_size > 0 && options_.receipts == nullptr) {
     // RFC 6962 proofs start at size 1: every tree is consistent with the empty one.
     absl::StatusOr<std::vector<Hash>> proof =
         source_->ConsistencyProof(head.tree_size, cp->tree_size);
@@ -288,7 +405,7 @@ Follower::Round Follower::RunOnce() {
 
 Follower::Round Follower::CatchUp(const Target& target) {
   const TreeSize end = target.checkpoint.tree_size;
-  TreeSize base = log_->Head().tree_size;
+  TreeSize base = HeldSize();
   TreeSize next = base;
   std::vector<std::string> pending;              // entries [base, next)
   std::map<TreeSize, std::string> checkpoints;   // the leader's, sizes in (base, end)
@@ -305,7 +422,7 @@ Follower::Round Follower::CatchUp(const Target& target) {
       if (stopping_) return done(Round::kRetry);
     }
     if (next == end) {
-      std::optional<Round> failed = Apply(std::move(pending), target.note, end);
+      std::optional<Round> failed = Deliver(std::move(pending), target.note, end);
       if (failed.has_value()) return done(*failed);
       Publish(FollowerState::kCaughtUp);
       return done(Round::kCaughtUp);
@@ -323,7 +440,7 @@ Follower::Round Follower::CatchUp(const Target& target) {
                                      std::make_move_iterator(split));
       pending.erase(pending.begin(), split);
       checkpoints.erase(checkpoints.begin(), std::next(it));
-      std::optional<Round> failed = Apply(std::move(chunk), note, size);
+      std::optional<Round> failed = Deliver(std::move(chunk), note, size);
       if (failed.has_value()) return done(*failed);
       base = size;
       Publish(FollowerState::kCatchingUp, pending.empty() ? 0 : RecordedTime(pending.front()));
@@ -375,32 +492,102 @@ std::optional<Follower::Round> Follower::Apply(std::vector<std::string> leaf_dat
   if (absl::IsDataLoss(applied.status())) {
     // Either the checkpoint is not consistent with what the follower holds (a fork), or it is
     // and the leader's entries do not match its own checkpoint (or break a rule).
-    StopFetching();  // the source is asked below
-    std::string why;
-    if (before.tree_size > 0) {
-      absl::StatusOr<std::vector<Hash>> proof = source_->ConsistencyProof(before.tree_size, size);
-      if (!proof.ok()) {
-        why = absl::StrCat("; the leader gave no consistency proof from ", before.tree_size,
-                           " (", proof.status().message(), ")");
-      } else if (absl::Status s = merkle::VerifyConsistency(before.tree_size, size,
-                                                            before.root_hash, cp->root_hash,
-                                                            *proof);
-                 !s.ok()) {
-        return Halt(ForkKind::kForkInconsistent,
-                    absl::StrCat("the leader's checkpoint for tree size ", size,
-                                 " is not consistent with the follower's tree of size ",
-                                 before.tree_size, ": ", s.message(), "; its entries: ",
-                                 applied.status().message()),
-                    note, size);
-      }
-    }
-    return Halt(ForkKind::kBadEntries,
-                absl::StrCat("the leader's entries [", before.tree_size, ", ", size,
-                             ") were refused: ", applied.status().message(), why),
-                note, size);
+    return Refused(before.tree_size, before.root_hash, note, cp->root_hash, size,
+                   applied.status().message());
   }
   if (absl::IsResourceExhausted(applied.status())) return Retry(applied.status());  // disk full
   return HaltLocal(applied.status());
+}
+
+Follower::Round Follower::Refused(TreeSize before_size, const Hash& before_root,
+                                  const std::string& note, const Hash& root, TreeSize size,
+                                  absl::string_view why_refused) {
+  StopFetching();  // the source is asked below
+  std::string why;
+  if (before_size > 0) {
+    absl::StatusOr<std::vector<Hash>> proof = source_->ConsistencyProof(before_size, size);
+    if (!proof.ok()) {
+      why = absl::StrCat("; the leader gave no consistency proof from ", before_size, " (",
+                         proof.status().message(), ")");
+    } else if (absl::Status s =
+                   merkle::VerifyConsistency(before_size, size, before_root, root, *proof);
+               !s.ok()) {
+      return Halt(ForkKind::kForkInconsistent,
+                  absl::StrCat("the leader's checkpoint for tree size ", size,
+                               " is not consistent with the follower's tree of size ",
+                               before_size, ": ", s.message(), "; its entries: ", why_refused),
+                  note, size);
+    }
+  }
+  return Halt(ForkKind::kBadEntries,
+              absl::StrCat("the leader's entries [", before_size, ", ", size,
+                           ") were refused: ", why_refused, why),
+              note, size);
+}
+
+std::optional<Follower::Round> Follower::Deliver(std::vector<std::string> leaf_datas,
+                                                 const std::string& note, TreeSize size) {
+  if (options_.receipts == nullptr) return Apply(std::move(leaf_datas), note, size);
+  return Receive(std::move(leaf_datas), note, size);
+}
+
+std::optional<Follower::Round> Follower::Receive(std::vector<std::string> leaf_datas,
+                                                 const std::string& note, TreeSize size) {
+  absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(note, verifier_);
+  if (!cp.ok()) {
+    return Halt(ForkKind::kUnknownCheckpointKey,
+                absl::StrCat("the leader's checkpoint for tree size ", size,
+                             " does not verify with the configured log key: ",
+                             cp.status().message()),
+                note, size);
+  }
+  const TreeSize from = received_.size();
+  if (cp->tree_size != size || from + leaf_datas.size() != size) {
+    return HaltLocal(absl::InternalError(
+        absl::StrCat("follower: a chunk of ", leaf_datas.size(), " entries from ", from,
+                     " does not end at its checkpoint's tree size ", cp->tree_size)));
+  }
+  if (leaf_datas.empty()) return std::nullopt;
+  // The chunk's root, from the entries held and the chunk's leaf hashes.
+  merkle::Frontier next = received_;
+  for (const std::string& leaf : leaf_datas) next.Append(merkle::HashLeaf(leaf), nullptr);
+  if (next.Root() != cp->root_hash) {
+    return Refused(from, received_.Root(), note, cp->root_hash, size,
+                   absl::StrCat("the root of its entries is ", HexEncode(next.Root()),
+                                ", not the checkpoint's ", HexEncode(cp->root_hash)));
+  }
+  // Room in the queue (the apply thread frees it; a chunk larger than the bound waits for an
+  // empty queue).
+  {
+    absl::MutexLock lock(&apply_mu_);
+    std::pair<Follower*, size_t> arg(this, leaf_datas.size());
+    apply_mu_.Await(absl::Condition(
+        +[](std::pair<Follower*, size_t>* arg) {
+          Follower* f = arg->first;
+          f->apply_mu_.AssertHeld();
+          return f->apply_failed_ || f->queue_.empty() ||
+                 f->queued_entries_ + arg->second <= f->options_.max_receipt_entries;
+        },
+        &arg));
+    if (apply_failed_) return Round::kStopped;
+  }
+  Receipt receipt;
+  receipt.from = from;
+  receipt.checkpoint_note = note;
+  receipt.leaf_datas = std::move(leaf_datas);
+  LEDGER_CRASH_POINT("follower-before-receipt");
+  if (absl::Status stored = options_.receipts->Put(receipt); !stored.ok()) {
+    if (absl::IsResourceExhausted(stored)) return Retry(stored);  // disk full
+    return HaltLocal(stored);
+  }
+  LEDGER_CRASH_POINT("follower-after-receipt");
+  received_ = std::move(next);
+  received_size_.store(size);
+  const size_t count = receipt.leaf_datas.size();
+  absl::MutexLock lock(&apply_mu_);
+  queue_.push_back(std::move(receipt));
+  queued_entries_ += count;
+  return std::nullopt;
 }
 
 Follower::Round Follower::Halt(ForkKind kind, const std::string& detail,
@@ -476,11 +663,12 @@ Follower::Round Follower::Retry(const absl::Status& error) {
   return Round::kRetry;
 }
 
-void Follower::Publish(FollowerState state, int64_t oldest_pending_micros) {
+void Follower::Publish(std::optional<FollowerState> new_state, int64_t oldest_pending_micros) {
   const store::LogHead head = log_->Head();
   FollowerStatus copy;
   {
     absl::MutexLock lock(&mu_);
+    const FollowerState state = new_state.value_or(status_.state);
     if (status_.state == FollowerState::kRetrying && state != FollowerState::kRetrying &&
         state != FollowerState::kStopped) {
       LogEvent(LogLevel::kInfo, "replication resumed",

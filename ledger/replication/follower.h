@@ -23,6 +23,17 @@
 // Every accepted checkpoint is the root the follower recomputed from its own append-only tree,
 // so each is consistent with every checkpoint accepted before it.
 //
+// With durable receipts (FollowerOptions::receipts; replication/receipts.h) step 2's chunks are
+// not applied by the round itself: the follower recomputes each chunk's root from its own tree
+// (the frontier of the entries it holds, applied or received) and the leaf hashes, refuses a
+// chunk whose root is not the leader's checkpoint's (classified as above), stores the chunk as
+// one synced receipt, and hands it to its apply thread, which applies receipts in order with
+// Log::AppendReplicated (every rule re-verified) and removes them. The position told to the
+// leader is then the size the follower holds durably (applied + received), which is what a
+// cluster leader counts towards its quorum. At most max_receipt_entries wait to be applied; a
+// round waits for the apply thread beyond that. Stop() applies every receipt taken before it
+// returns, so that a node deciding its role next sees its whole log.
+//
 // On any finding the follower applies nothing past the last verified chunk, writes both signed
 // checkpoints to <evidence_dir>/<unix-micros>.txt (fork_evidence.h), logs one error line, sets
 // its status (state kStopped, fork_kind) and stops for good: only a new Follower (a restart of
@@ -47,6 +58,7 @@
 #ifndef LEDGER_REPLICATION_FOLLOWER_H_
 #define LEDGER_REPLICATION_FOLLOWER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -67,7 +79,9 @@
 #include "ledger/core/log.h"
 #include "ledger/format/checkpoint.h"
 #include "ledger/replication/entry_source.h"
+#include "ledger/merkle/compact_range.h"
 #include "ledger/replication/fork_evidence.h"
+#include "ledger/replication/receipts.h"
 
 namespace ledger::replication {
 
@@ -131,8 +145,16 @@ struct FollowerOptions {
   absl::Duration min_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
   Clock* clock = Clock::Real();
-  // Called (on the replication thread, outside any lock) after every round with the new
-  // status. For metrics; must be cheap.
+  // Durable receipts (see the file comment); nullptr: every chunk is applied by the round.
+  // Borrowed; must outlive the Follower. Stored receipts are applied by the constructor
+  // (ApplyStoredReceipts; an error there stops the follower before its first round).
+  ReceiptStore* receipts = nullptr;
+  // With receipts: the most entries received and not yet applied.
+  size_t max_receipt_entries = 20000;
+  // With receipts: the apply thread's nice value (its own and its verifiers'); 0 = unchanged.
+  int apply_nice = 0;
+  // Called (on the replication thread, or the apply thread with receipts, outside any lock)
+  // after every round with the new status. For metrics; must be cheap.
   std::function<void(const FollowerStatus&)> on_status;
 };
 
@@ -163,6 +185,10 @@ class Follower {
 
   FollowerStatus status() const;
 
+  // With receipts: waits until every receipt taken so far is applied, or the apply thread
+  // stopped on a finding. Without receipts returns at once.
+  void WaitApplied();
+
  private:
   struct Target {
     format::Checkpoint checkpoint;
@@ -176,14 +202,31 @@ class Follower {
   // applied, else the round's outcome (a refusal classified as a finding, or a retry).
   std::optional<Round> Apply(std::vector<std::string> leaf_datas, const std::string& note,
                              TreeSize size);
+  // Apply, or with receipts Receive.
+  std::optional<Round> Deliver(std::vector<std::string> leaf_datas, const std::string& note,
+                               TreeSize size);
+  // With receipts: checks the chunk's root against `note`, stores it as a receipt and queues it
+  // for the apply thread; nullopt when received, else the round's outcome.
+  std::optional<Round> Receive(std::vector<std::string> leaf_datas, const std::string& note,
+                               TreeSize size);
+  // A chunk the leader's checkpoint `note` (root `root`, tree size `size`) does not cover, on a
+  // tree of `before_size` entries with root `before_root`: FORK_INCONSISTENT when the leader's
+  // consistency proof does not verify, else BAD_ENTRIES. Stops fetching first.
+  Round Refused(TreeSize before_size, const Hash& before_root, const std::string& note,
+                const Hash& root, TreeSize size, absl::string_view why);
+  // The apply thread (receipts only).
+  void ApplyLoop();
+  // The size the follower holds: applied, or with receipts applied + received.
+  TreeSize HeldSize() const;
   // Records a finding: evidence file, log line, status. Always returns kStopped.
   Round Halt(ForkKind kind, const std::string& detail, const std::string& leader_note,
              TreeSize leader_size);
   // The local log failed (it fail-stopped or refused in a way a retry cannot fix).
   Round HaltLocal(const absl::Status& error);
   Round Retry(const absl::Status& error);
-  // Refreshes tree_size / lag in status_ and calls on_status.
-  void Publish(FollowerState state, int64_t oldest_pending_micros = 0);
+  // Sets the state (nullopt: keeps it), refreshes tree_size / lag in status_ and calls
+  // on_status.
+  void Publish(std::optional<FollowerState> state, int64_t oldest_pending_micros = 0);
   FollowerPosition Position() const;
 
   // The fetch thread fetches the pages of [from, end) in order, one request at a time, up to
@@ -217,6 +260,17 @@ class Follower {
   std::deque<absl::StatusOr<EntryBatch>> fetched_ ABSL_GUARDED_BY(fetch_mu_);
   size_t fetched_entries_ ABSL_GUARDED_BY(fetch_mu_) = 0;
   bool fetch_stopping_ ABSL_GUARDED_BY(fetch_mu_) = false;
+  // Receipts: the frontier of the entries held (applied + received; RunOnce's thread only)
+  // and its size (read by the fetch thread for Position()).
+  merkle::Frontier received_;
+  std::atomic<TreeSize> received_size_{0};
+  absl::Mutex apply_mu_;
+  std::deque<Receipt> queue_ ABSL_GUARDED_BY(apply_mu_);
+  size_t queued_entries_ ABSL_GUARDED_BY(apply_mu_) = 0;
+  bool apply_stopping_ ABSL_GUARDED_BY(apply_mu_) = false;  // apply what is queued, then end
+  bool apply_failed_ ABSL_GUARDED_BY(apply_mu_) = false;    // the apply thread halted
+  std::thread apply_thread_;
+
   std::thread fetch_thread_;  // last: started once everything above is initialised
 };
 

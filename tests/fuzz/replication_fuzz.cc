@@ -13,7 +13,9 @@
 // anything else, whatever the answers (checkpoints need the log key, which only A and B have);
 // its latest checkpoint verifies and is for its own size; its store passes the audit; when
 // every answer was A's own, the follower never stops and ends caught up with A; a follower
-// that stops for a finding leaves an evidence file.
+// that stops for a finding leaves an evidence file. The same with durable receipts (an option
+// bit): what a round received is applied by the follower's apply thread, and the invariants
+// hold once it has (WaitApplied).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -250,12 +252,31 @@ void Run(Input* in) {
   options.page_entries = 1 + opts % 8;
   options.max_chunk_entries = 1 + (opts >> 3) % 8;
   options.clock = &clock;
+  // Durable receipts (the cluster's follower): one store for the process, emptied per input.
+  const bool receipts = (opts & 0x40) != 0;
+  if (receipts) {
+    static replication::ReceiptStore* store = [] {
+      const std::string dir = absl::StrCat(EvidenceDir(), "-receipts");
+      absl::StatusOr<std::unique_ptr<replication::ReceiptStore>> s =
+          replication::ReceiptStore::Open(dir);
+      FUZZ_CHECK_MSG(s.ok(), s.status().ToString());
+      return s->release();
+    }();
+    absl::StatusOr<std::vector<replication::Receipt>> left = store->LoadAll();
+    FUZZ_CHECK(left.ok());
+    for (const replication::Receipt& r : *left) FUZZ_CHECK(store->Remove(r.from).ok());
+    options.receipts = store;
+  }
   FuzzSource source(in);
   replication::Follower f(&follower, &source, options);
 
   replication::Follower::Round round = replication::Follower::Round::kRetry;
   for (int i = 0; i < 6; ++i) {
     round = f.RunOnce();
+    f.WaitApplied();  // with receipts: what the round received is applied (or refused)
+    if (receipts && f.status().state == replication::FollowerState::kStopped) {
+      round = replication::Follower::Round::kStopped;
+    }
     const bool on_a = IsPrefixOf(follower, a.leaves);
     FUZZ_CHECK_MSG(on_a || IsPrefixOf(follower, b.leaves),
                    "the follower holds entries that are neither leader's");

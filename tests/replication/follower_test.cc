@@ -545,6 +545,200 @@ TEST_F(FollowerTest, ThreadStopsForGoodOnAFinding) {
   EXPECT_EQ(source_.calls(), calls);
 }
 
+// Durable receipts (receipts.h): the same log, told to the leader as held once durable.
+class ReceiptFollowerTest : public FollowerTest {
+ protected:
+  ReceiptFollowerTest() {
+    receipts_dir_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/",
+                                 ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                                 "-receipts");
+    receipts_ = *ReceiptStore::Open(receipts_dir_);
+  }
+
+  FollowerOptions ReceiptOptions() {
+    FollowerOptions o = Options();
+    o.receipts = receipts_.get();
+    return o;
+  }
+
+  std::vector<Receipt> Stored() {
+    absl::StatusOr<std::vector<Receipt>> all = receipts_->LoadAll();
+    EXPECT_TRUE(all.ok()) << all.status();
+    return all.ok() ? *all : std::vector<Receipt>{};
+  }
+
+  // The leader's entries [from, to) with its checkpoint at `to`, as a receipt.
+  Receipt LeaderReceipt(SequenceNumber from, TreeSize to) {
+    Receipt r;
+    r.from = from;
+    r.checkpoint_note = *leader_.log().CheckpointAt(to);
+    EXPECT_TRUE(leader_.log()
+                    .store()
+                    .ScanEntries(from, to,
+                                 [&](SequenceNumber, absl::string_view leaf) {
+                                   r.leaf_datas.emplace_back(leaf);
+                                   return true;
+                                 })
+                    .ok());
+    return r;
+  }
+
+  std::string receipts_dir_;
+  std::unique_ptr<ReceiptStore> receipts_;
+};
+
+TEST_F(ReceiptFollowerTest, CatchesUpAppliesEveryReceiptAndRemovesIt) {
+  ASSERT_TRUE(leader_.AppendClaims("a", 50, AdminKey()).ok());
+  FollowerOptions o = ReceiptOptions();
+  o.page_entries = 7;
+  o.max_chunk_entries = 10;
+  o.max_receipt_entries = 12;  // the round waits for the apply thread
+  Follower f(follower_log_.get(), &source_, o);
+  ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp) << f.status().last_error;
+  f.WaitApplied();
+  ExpectSameLog(leader_.log(), *follower_log_);
+  EXPECT_TRUE(Stored().empty());
+  EXPECT_EQ(f.status().entries_applied, 50u);
+  ASSERT_TRUE(leader_.AppendClaims("b", 9, AdminKey()).ok());
+  ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp);
+  f.WaitApplied();
+  ExpectSameLog(leader_.log(), *follower_log_);
+  // The position told to the leader is the size held.
+  EXPECT_EQ(f.RunOnce(), Follower::Round::kCaughtUp);
+  EXPECT_EQ(source_.last_position().tree_size, 59u);
+}
+
+// Receipts left by a crashed follower (one already applied, its removal lost; two not yet
+// applied) are applied, in order, before the first round.
+TEST_F(ReceiptFollowerTest, ReceiptsStoredBeforeACrashAreAppliedFirst) {
+  ASSERT_TRUE(leader_.AppendClaims("a", 30, AdminKey()).ok());
+  ASSERT_EQ(follower_log_->AppendReplicated(LeaderReceipt(0, 10).leaf_datas,
+                                            *leader_.log().CheckpointAt(10))
+                .status(),
+            absl::OkStatus());
+  ASSERT_TRUE(receipts_->Put(LeaderReceipt(0, 10)).ok());   // applied, removal lost
+  ASSERT_TRUE(receipts_->Put(LeaderReceipt(10, 24)).ok());
+  ASSERT_TRUE(receipts_->Put(LeaderReceipt(24, 30)).ok());
+  const uint64_t calls = source_.calls();
+  Follower f(follower_log_.get(), &source_, ReceiptOptions());
+  EXPECT_EQ(source_.calls(), calls) << "receipts are applied before any contact";
+  EXPECT_EQ(follower_log_->Head().tree_size, 30u);
+  EXPECT_TRUE(Stored().empty());
+  ExpectSameLog(leader_.log(), *follower_log_);
+  ASSERT_TRUE(leader_.AppendClaims("b", 5, AdminKey()).ok());
+  ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp);
+  f.WaitApplied();
+  ExpectSameLog(leader_.log(), *follower_log_);
+}
+
+TEST_F(ReceiptFollowerTest, AReceiptThatLeavesAGapIsRefused) {
+  ASSERT_TRUE(leader_.AppendClaims("a", 20, AdminKey()).ok());
+  ASSERT_TRUE(receipts_->Put(LeaderReceipt(5, 20)).ok());
+  EXPECT_THAT(ApplyStoredReceipts(receipts_.get(), follower_log_.get()).status(),
+              testing::StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not start at")));
+  EXPECT_EQ(follower_log_->Head().tree_size, 0u);
+  EXPECT_EQ(Stored().size(), 1u);
+}
+
+// The log grew past a receipt's start without it (served without receipts meanwhile): only
+// the entries it lacks are applied.
+TEST_F(ReceiptFollowerTest, AReceiptTheLogHoldsInPartIsAppliedFromTheLogsSize) {
+  ASSERT_TRUE(leader_.AppendClaims("a", 20, AdminKey()).ok());
+  ASSERT_TRUE(follower_log_
+                  ->AppendReplicated(LeaderReceipt(0, 8).leaf_datas,
+                                     *leader_.log().CheckpointAt(8))
+                  .ok());
+  ASSERT_TRUE(receipts_->Put(LeaderReceipt(5, 20)).ok());
+  absl::StatusOr<uint64_t> applied = ApplyStoredReceipts(receipts_.get(), follower_log_.get());
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied, 12u);
+  ExpectSameLog(leader_.log(), *follower_log_);
+  EXPECT_TRUE(Stored().empty());
+}
+
+// An entry altered on the way: the chunk's root is not the checkpoint's, so the follower
+// stores no receipt and reports nothing more than it held.
+TEST_F(ReceiptFollowerTest, EntriesThatMissTheCheckpointAreRefusedBeforeAnyReceipt) {
+  ASSERT_TRUE(leader_.AppendClaims("a", 10, AdminKey()).ok());
+  Follower f(follower_log_.get(), &source_, ReceiptOptions());
+  ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp);
+  f.WaitApplied();
+  ASSERT_TRUE(leader_.AppendClaims("b", 10, AdminKey()).ok());
+  const store::LogHead before = follower_log_->Head();
+  const std::string local_note = follower_log_->LatestCheckpoint();
+  source_.set_tamper([](SequenceNumber seq, std::string* leaf) {
+    if (seq == 15) (*leaf)[9] = static_cast<char>((*leaf)[9] + 1);
+  });
+  source_.set_send_checkpoints(false);
+  EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
+  EXPECT_THAT(f.status().fork_detail, HasSubstr("not the checkpoint's"));
+  ExpectStopped(f, ForkKind::kBadEntries, before, local_note, leader_.log().LatestCheckpoint());
+  EXPECT_TRUE(Stored().empty());
+  EXPECT_EQ(source_.last_position().tree_size, 10u);
+}
+
+// Entries under the right root that break a rule (signed by a key the follower does not
+// trust): received, then refused by the apply thread, which stops the follower. The receipt
+// stays as evidence and the next start refuses it again.
+TEST_F(ReceiptFollowerTest, EntriesThatBreakARuleStopTheApplyThread) {
+  LeaderLog resigned(LogKey(), {StrangerKey().public_key()});
+  ASSERT_TRUE(resigned.AppendClaims("a", 12, StrangerKey()).ok());
+  source_.set_leader(&resigned.log());
+  Follower f(follower_log_.get(), &source_, ReceiptOptions());
+  EXPECT_EQ(f.RunOnce(), Follower::Round::kCaughtUp);  // received under the right root
+  f.WaitApplied();
+  const FollowerStatus s = f.status();
+  EXPECT_EQ(s.state, FollowerState::kStopped);
+  EXPECT_EQ(s.fork_kind, ForkKind::kBadEntries);
+  EXPECT_THAT(s.fork_detail, HasSubstr("entry 0"));
+  EXPECT_FALSE(s.evidence_file.empty());
+  EXPECT_EQ(follower_log_->Head().tree_size, 0u);
+  EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
+  ASSERT_EQ(Stored().size(), 1u);
+  EXPECT_THAT(ApplyStoredReceipts(receipts_.get(), follower_log_.get()).status(),
+              testing::StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 0")));
+}
+
+// A leader whose log is shorter than what the follower received: the follower applies what it
+// received, then finds the rollback as without receipts.
+TEST_F(ReceiptFollowerTest, ShorterLogWithTheSameRootIsLeaderRollback) {
+  ASSERT_TRUE(leader_.AppendClaims("a", 10, AdminKey()).ok());
+  Follower f(follower_log_.get(), &source_, ReceiptOptions());
+  ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp);
+  LeaderLog rolled_back;
+  ASSERT_TRUE(rolled_back.AppendClaims("a", 5, AdminKey()).ok());
+  source_.set_leader(&rolled_back.log());
+  EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
+  EXPECT_EQ(f.status().fork_kind, ForkKind::kLeaderRollback) << f.status().fork_detail;
+  EXPECT_EQ(follower_log_->Head().tree_size, 10u);
+}
+
+TEST(ReceiptValueTest, RoundTripsAndRefusesDamage) {
+  Receipt r;
+  r.from = 7;
+  r.checkpoint_note = "origin\n9\nroot\n";
+  r.leaf_datas = {"one", "", std::string(300, 'x')};
+  const std::string value = EncodeReceiptValue(r);
+  absl::StatusOr<Receipt> back = DecodeReceiptValue(7, value);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->from, 7u);
+  EXPECT_EQ(back->checkpoint_note, r.checkpoint_note);
+  EXPECT_EQ(back->leaf_datas, r.leaf_datas);
+  EXPECT_EQ(back->end(), 10u);
+  for (size_t cut = 0; cut < value.size(); ++cut) {
+    EXPECT_THAT(DecodeReceiptValue(7, value.substr(0, cut)).status(),
+                testing::StatusIs(absl::StatusCode::kDataLoss))
+        << "cut at " << cut;
+  }
+  EXPECT_THAT(DecodeReceiptValue(7, value + "x").status(),
+              testing::StatusIs(absl::StatusCode::kDataLoss, HasSubstr("trailing")));
+  std::string huge = "FLR1";
+  PutFixed32BE(&huge, 0);
+  PutFixed32BE(&huge, 0xffffffffu);
+  EXPECT_THAT(DecodeReceiptValue(0, huge).status(),
+              testing::StatusIs(absl::StatusCode::kDataLoss, HasSubstr("over the limit")));
+}
+
 // The long-log builder of the catch-up test writes what the real pipeline writes.
 TEST(BatchedLeaderLogTest, MatchesTheAppendPipeline) {
   std::unique_ptr<core::Log> built = testing::BuildBatchedLeaderLog("x", 2500, 1000);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -306,7 +307,14 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
   ASSERT_FALSE(verifier.empty());
   std::unique_ptr<Server> leader = Serve(work, "leader", {});
   ASSERT_NE(leader, nullptr);
-  for (const std::string point : {"follower-before-apply", "follower-after-apply"}) {
+  // The last three with durable receipts (--follow-receipts): a receipt stored and not
+  // applied, and one applied whose removal is lost, are applied at the restart.
+  for (const std::string point : {"follower-before-apply", "follower-after-apply",
+                                  "follower-before-receipt", "follower-after-receipt",
+                                  "receipt-applied-before-remove"}) {
+    const bool receipts = point.find("receipt") != std::string::npos;
+    std::vector<std::string> follow = {"--follow", leader->address};
+    if (receipts) follow.push_back("--follow-receipts");
     const std::string name = "f-" + point;
     RunLedgerd({"init-follower", "--data-dir", work + "/" + name, "--origin", kOrigin,
                 "--log-key", verifier, "--admin-key", admin_pub},
@@ -325,9 +333,10 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
     const uint64_t size = Checkpoint(*leader).tree_size();
 
     const std::string port_file = absl::StrCat(work, "/", name, ".port");
-    auto crashing = ChildProcess::Spawn(
-        {g_ledgerd, "serve", "--data-dir", work + "/" + name, "--listen", "127.0.0.1:0",
-         "--port-file", port_file, "--follow", leader->address},
+    std::vector<std::string> argv = {g_ledgerd,   "serve",       "--data-dir", work + "/" + name,
+                                     "--listen",  "127.0.0.1:0", "--port-file", port_file};
+    argv.insert(argv.end(), follow.begin(), follow.end());
+    auto crashing = ChildProcess::Spawn(argv,
         {"LEDGER_CRASH_AT=" + point}, work + "/" + name + "-crash.log");
     ASSERT_TRUE(crashing.ok()) << crashing.status();
     const reliability::ExitStatus exit = (*crashing)->Wait();
@@ -335,8 +344,16 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
                                   << (*crashing)->Output();
     EXPECT_THAT((*crashing)->Output(), HasSubstr("crashing at " + point));
 
-    std::unique_ptr<Server> follower = Serve(work, name, {"--follow", leader->address});
+    if (receipts && point != "follower-before-receipt") {
+      EXPECT_TRUE(std::filesystem::exists(work + "/" + name + "/receipts/CURRENT")) << point;
+    }
+    std::unique_ptr<Server> follower = Serve(work, name, follow);
     ASSERT_NE(follower, nullptr);
+    if (point == "follower-after-receipt") {
+      // Applied at the start, before the follower contacted the leader.
+      EXPECT_THAT(follower->process().Output(),
+                  HasSubstr("applied the receipts stored before this start"));
+    }
     ASSERT_TRUE(WaitCaughtUp(*follower, size)) << point;
     EXPECT_EQ(Checkpoint(*follower).checkpoint(), Checkpoint(*leader).checkpoint()) << point;
     EXPECT_TRUE(follower->process().Kill(SIGTERM).Exited(0));
