@@ -14,7 +14,7 @@ done
 root=/sys/fs/cgroup/cpu
 cg="$root/factledger-bench-$(printf '%s' "$dir" | md5sum | cut -c1-12)"
 mkdir -p "$cg"
-echo 100000 > "$cg/cpu.cfs_period_us"
-awk -v c="$NODE_CPUS" 'BEGIN { printf "%d\n", c * 100000 }' > "$cg/cpu.cfs_quota_us"
+echo 10000 > "$cg/cpu.cfs_period_us"
+awk -v c="$NODE_CPUS" 'BEGIN { printf "%d\n", c * 10000 }' > "$cg/cpu.cfs_quota_us"
 echo $$ > "$cg/tasks"
 exec "$CPU_BUDGET_EXEC" "$@"

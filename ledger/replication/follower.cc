@@ -347,7 +347,7 @@ Follower::Round Follower::RunOnce() {
     }
     if (head.tree_size == 0 && log_->LatestCheckpoint().empty()) {
       // An empty follower stores the leader's signed empty tree, so that it serves it too.
-      std::optional<Round> failed = Apply({}, *note, 0);
+      std::optional<Round> failed = Apply({}, *note, *cp);
       if (failed.has_value()) return *failed;
     }
     Publish(FollowerState::kCaughtUp);
@@ -470,16 +470,10 @@ Follower::Round Follower::CatchUp(const Target& target) {
 }
 
 std::optional<Follower::Round> Follower::Apply(std::vector<std::string> leaf_datas,
-                                               const std::string& note, TreeSize size) {
+                                               const std::string& note,
+                                               const format::Checkpoint& cp) {
   const store::LogHead before = log_->Head();
-  absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(note, verifier_);
-  if (!cp.ok()) {
-    return Halt(ForkKind::kUnknownCheckpointKey,
-                absl::StrCat("the leader's checkpoint for tree size ", size,
-                             " does not verify with the configured log key: ",
-                             cp.status().message()),
-                note, size);
-  }
+  const TreeSize size = cp.tree_size;
   const size_t count = leaf_datas.size();
   LEDGER_CRASH_POINT("follower-before-apply");
   absl::StatusOr<TreeSize> applied = log_->AppendReplicated(std::move(leaf_datas), note);
@@ -492,7 +486,7 @@ std::optional<Follower::Round> Follower::Apply(std::vector<std::string> leaf_dat
   if (absl::IsDataLoss(applied.status())) {
     // Either the checkpoint is not consistent with what the follower holds (a fork), or it is
     // and the leader's entries do not match its own checkpoint (or break a rule).
-    return Refused(before.tree_size, before.root_hash, note, cp->root_hash, size,
+    return Refused(before.tree_size, before.root_hash, note, cp.root_hash, size,
                    applied.status().message());
   }
   if (absl::IsResourceExhausted(applied.status())) return Retry(applied.status());  // disk full
@@ -527,12 +521,6 @@ Follower::Round Follower::Refused(TreeSize before_size, const Hash& before_root,
 
 std::optional<Follower::Round> Follower::Deliver(std::vector<std::string> leaf_datas,
                                                  const std::string& note, TreeSize size) {
-  if (options_.receipts == nullptr) return Apply(std::move(leaf_datas), note, size);
-  return Receive(std::move(leaf_datas), note, size);
-}
-
-std::optional<Follower::Round> Follower::Receive(std::vector<std::string> leaf_datas,
-                                                 const std::string& note, TreeSize size) {
   absl::StatusOr<format::Checkpoint> cp = format::VerifyCheckpoint(note, verifier_);
   if (!cp.ok()) {
     return Halt(ForkKind::kUnknownCheckpointKey,
@@ -541,20 +529,30 @@ std::optional<Follower::Round> Follower::Receive(std::vector<std::string> leaf_d
                              cp.status().message()),
                 note, size);
   }
+  // A note mislabelled for another size is refused by AppendReplicated (INVALID_ARGUMENT),
+  // and by Receive.
+  if (options_.receipts == nullptr) return Apply(std::move(leaf_datas), note, *cp);
+  return Receive(std::move(leaf_datas), note, *cp);
+}
+
+std::optional<Follower::Round> Follower::Receive(std::vector<std::string> leaf_datas,
+                                                 const std::string& note,
+                                                 const format::Checkpoint& cp) {
+  const TreeSize size = cp.tree_size;
   const TreeSize from = received_.size();
-  if (cp->tree_size != size || from + leaf_datas.size() != size) {
+  if (from + leaf_datas.size() != size) {
     return HaltLocal(absl::InternalError(
         absl::StrCat("follower: a chunk of ", leaf_datas.size(), " entries from ", from,
-                     " does not end at its checkpoint's tree size ", cp->tree_size)));
+                     " does not end at its checkpoint's tree size ", size)));
   }
   if (leaf_datas.empty()) return std::nullopt;
   // The chunk's root, from the entries held and the chunk's leaf hashes.
   merkle::Frontier next = received_;
   for (const std::string& leaf : leaf_datas) next.Append(merkle::HashLeaf(leaf), nullptr);
-  if (next.Root() != cp->root_hash) {
-    return Refused(from, received_.Root(), note, cp->root_hash, size,
+  if (next.Root() != cp.root_hash) {
+    return Refused(from, received_.Root(), note, cp.root_hash, size,
                    absl::StrCat("the root of its entries is ", HexEncode(next.Root()),
-                                ", not the checkpoint's ", HexEncode(cp->root_hash)));
+                                ", not the checkpoint's ", HexEncode(cp.root_hash)));
   }
   // Room in the queue (the apply thread frees it; a chunk larger than the bound waits for an
   // empty queue).

@@ -198,17 +198,19 @@ class Follower {
   void Loop();
   // Applies [head, target) in chunks: kCaughtUp once all of it is applied.
   Round CatchUp(const Target& target);
-  // Applies `leaf_datas` with the leader's checkpoint `note` of tree size `size`: nullopt when
+  // Applies `leaf_datas` with the leader's checkpoint `note` (verified: `cp`): nullopt when
   // applied, else the round's outcome (a refusal classified as a finding, or a retry).
   std::optional<Round> Apply(std::vector<std::string> leaf_datas, const std::string& note,
-                             TreeSize size);
-  // Apply, or with receipts Receive.
+                             const format::Checkpoint& cp);
+  // Verifies `note` (the leader's checkpoint for tree size `size`), then Apply, or with
+  // receipts Receive.
   std::optional<Round> Deliver(std::vector<std::string> leaf_datas, const std::string& note,
                                TreeSize size);
-  // With receipts: checks the chunk's root against `note`, stores it as a receipt and queues it
-  // for the apply thread; nullopt when received, else the round's outcome.
+  // With receipts: checks the chunk's root against `cp` (`note`, verified), stores it as a
+  // receipt and queues it for the apply thread; nullopt when received, else the round's
+  // outcome.
   std::optional<Round> Receive(std::vector<std::string> leaf_datas, const std::string& note,
-                               TreeSize size);
+                               const format::Checkpoint& cp);
   // A chunk the leader's checkpoint `note` (root `root`, tree size `size`) does not cover, on a
   // tree of `before_size` entries with root `before_root`: FORK_INCONSISTENT when the leader's
   // consistency proof does not verify, else BAD_ENTRIES. Stops fetching first.

@@ -683,8 +683,12 @@ def main():
             leader, raw = cluster.wait_leader()
             if kind in ("kill", "pause"):
                 t0 = time.monotonic()
-                leader.signal(signal.SIGKILL if kind == "kill" else signal.SIGSTOP)
-                log("nemesis: %s leader %s" % (kind, leader.name))
+                pid = leader.signal(signal.SIGKILL if kind == "kill" else signal.SIGSTOP)
+                if pid is None:
+                    # Between two of its processes (it just exited): no fault this step.
+                    log("nemesis: leader %s not running; no %s this step" % (leader.name, kind))
+                    continue
+                log("nemesis: %s leader %s (pid %d)" % (kind, leader.name, pid))
                 new, new_raw = cluster.wait_leader(timeout=60, other_than=raw)
                 elected = time.monotonic()
                 deadline = time.monotonic() + 60

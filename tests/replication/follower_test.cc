@@ -677,6 +677,26 @@ TEST_F(ReceiptFollowerTest, EntriesThatMissTheCheckpointAreRefusedBeforeAnyRecei
   EXPECT_EQ(source_.last_position().tree_size, 10u);
 }
 
+// Another history beyond the entries held: a round asks for no consistency proof with receipts,
+// so the fork shows as a chunk whose root is not the checkpoint's, and the proof asked for then
+// classifies it.
+TEST_F(ReceiptFollowerTest, AnotherHistoryBeyondTheHeldEntriesIsForkInconsistent) {
+  ASSERT_TRUE(leader_.AppendClaims("a", 10, AdminKey()).ok());
+  Follower f(follower_log_.get(), &source_, ReceiptOptions());
+  ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp);
+  f.WaitApplied();
+  const store::LogHead before = follower_log_->Head();
+  const std::string local_note = follower_log_->LatestCheckpoint();
+  LeaderLog forked;
+  ASSERT_TRUE(forked.AppendClaims("a", 6, AdminKey()).ok());
+  ASSERT_TRUE(forked.AppendClaims("b", 9, AdminKey()).ok());
+  source_.set_leader(&forked.log());
+  EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
+  ExpectStopped(f, ForkKind::kForkInconsistent, before, local_note,
+                forked.log().LatestCheckpoint());
+  EXPECT_TRUE(Stored().empty());
+}
+
 // Entries under the right root that break a rule (signed by a key the follower does not
 // trust): received, then refused by the apply thread, which stops the follower. The receipt
 // stays as evidence and the next start refuses it again.
@@ -701,7 +721,7 @@ TEST_F(ReceiptFollowerTest, EntriesThatBreakARuleStopTheApplyThread) {
 
 // A leader whose log is shorter than what the follower received: the follower applies what it
 // received, then finds the rollback as without receipts.
-TEST_F(ReceiptFollowerTest, ShorterLogWithTheSameRootIsLeaderRollback) {
+TEST_F(ReceiptFollowerTest, ALeaderShorterThanTheEntriesHeldIsLeaderRollback) {
   ASSERT_TRUE(leader_.AppendClaims("a", 10, AdminKey()).ok());
   Follower f(follower_log_.get(), &source_, ReceiptOptions());
   ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp);
