@@ -154,13 +154,17 @@ absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
   // longer one would conflict with the new leader's next entries and set itself aside (a full
   // re-replication, during which the quorum may lack it). A node that is not serving yet (a
   // process starting, e.g. a killed leader restarted at once) comes after every serving one:
-  // clients could not reach it for a while. Liveness only: eligibility decides safety.
+  // clients could not reach it for a while. A serving node holding nothing beyond the
+  // published checkpoint waits kCampaignNoneBeyond more, so that one holding even a single
+  // entry of the dead leader wins despite the skew with which nodes see the key go. Liveness
+  // only: eligibility decides safety.
   // The delay runs from the moment this node sees no leader key.
   const TreeSize beyond = log.Head().tree_size - std::min(log.Head().tree_size, PublishedSize());
   const absl::Duration campaign_delay =
       kCampaignStep * static_cast<int64_t>(kCampaignSteps -
                                            std::min<TreeSize>(beyond, kCampaignSteps) +
-                                           (serving ? 0 : kCampaignSteps + 1));
+                                           (serving ? 0 : kCampaignSteps + 1)) +
+      (beyond == 0 || !serving ? kCampaignNoneBeyond : absl::ZeroDuration());
   std::optional<absl::Time> campaign_at;
   absl::Status last;
   while (true) {
@@ -246,8 +250,25 @@ absl::StatusOr<ClusterNode::Role> ClusterNode::Decide(const core::Log& log,
           eligible ? "" : "; this node is behind the published checkpoint and may not campaign",
           last.ok() ? "" : absl::StrCat(": ", last.message())));
     }
-    // Keep our lease alive while we wait.
-    (void)etcd_->KeepAlive(lease);
+    // Keep our lease alive while we wait. When etcd says it is gone (it expired while etcd
+    // itself was electing, or while this process was paused or cut off), take a new one: a
+    // campaign under the old one fails ("requested lease not found") until the deadline.
+    absl::StatusOr<int64_t> ttl = etcd_->KeepAlive(lease);
+    if (ttl.ok() && *ttl <= 0) {
+      {
+        absl::MutexLock lock(&mu_);
+        lease_lost_ = true;
+      }
+      if (absl::Status renewed = RenewLeaseIfLost(); renewed.ok()) {
+        absl::MutexLock lock(&mu_);
+        lease = lease_;
+        LogEvent(LogLevel::kInfo, "cluster: this node's lease expired while deciding; took a new one",
+                 {{"lease", std::to_string(lease)}});
+        continue;
+      } else {
+        last = renewed;
+      }
+    }
     absl::SleepFor(absl::Milliseconds(100));
   }
 }

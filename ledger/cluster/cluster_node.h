@@ -65,6 +65,12 @@ inline constexpr int kMaxLeaseTtlSeconds = 60;
 // published checkpoint, and the largest number of such entries it distinguishes.
 inline constexpr absl::Duration kCampaignStep = absl::Milliseconds(25);
 inline constexpr int64_t kCampaignSteps = 8;
+// ... and the further delay of a node holding nothing beyond the published checkpoint: a node
+// holding a dead leader's replicated, unpublished entries must win over it, or its log
+// conflicts with the new leader's next entries and is set aside (a full re-replication, while
+// the quorum may need it). Larger than the skew with which nodes see the leader key go (up to
+// ~70 ms measured on a loaded host).
+inline constexpr absl::Duration kCampaignNoneBeyond = absl::Milliseconds(150);
 
 struct ClusterOptions {
   std::string etcd_endpoints;  // --cluster

@@ -150,7 +150,7 @@ struct FollowerOptions {
   // (ApplyStoredReceipts; an error there stops the follower before its first round).
   ReceiptStore* receipts = nullptr;
   // With receipts: the most entries received and not yet applied.
-  size_t max_receipt_entries = 20000;
+  size_t max_receipt_entries = 2000;
   // With receipts: the apply thread's nice value (its own and its verifiers'); 0 = unchanged.
   int apply_nice = 0;
   // Called (on the replication thread, or the apply thread with receipts, outside any lock)
