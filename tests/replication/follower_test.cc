@@ -141,11 +141,26 @@ class FollowerTest : public ::testing::Test {
     EXPECT_EQ(follower_log_->Head(), before);
   }
 
+  // Switches the source to a leader with the same first 6 entries, then another, longer
+  // history, and expects the next round to find FORK_INCONSISTENT with nothing applied.
+  void ExpectAnotherHistoryIsForkInconsistent(Follower& f) {
+    const store::LogHead before = follower_log_->Head();
+    const std::string local_note = follower_log_->LatestCheckpoint();
+    forked_ = std::make_unique<LeaderLog>();
+    ASSERT_TRUE(forked_->AppendClaims("a", 6, AdminKey()).ok());
+    ASSERT_TRUE(forked_->AppendClaims("b", 9, AdminKey()).ok());
+    source_.set_leader(&forked_->log());
+    EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
+    ExpectStopped(f, ForkKind::kForkInconsistent, before, local_note,
+                  forked_->log().LatestCheckpoint());
+  }
+
   FakeClock clock_;
   const std::string evidence_dir_;
   LeaderLog leader_;
   std::unique_ptr<core::Log> follower_log_;
   FakeEntrySource source_;
+  std::unique_ptr<LeaderLog> forked_;  // ExpectAnotherHistoryIsForkInconsistent's leader
 };
 
 TEST_F(FollowerTest, CatchesUpFromEmptyAndHoldsTheLeadersLog) {
@@ -323,16 +338,7 @@ TEST_F(FollowerTest, LargerInconsistentCheckpointIsForkInconsistent) {
   ASSERT_TRUE(leader_.AppendClaims("a", 10, AdminKey()).ok());
   Follower f(follower_log_.get(), &source_, Options());
   SyncTo(f);
-  const store::LogHead before = follower_log_->Head();
-  const std::string local_note = follower_log_->LatestCheckpoint();
-  // Same first 6 entries, then another history, and longer.
-  LeaderLog forked;
-  ASSERT_TRUE(forked.AppendClaims("a", 6, AdminKey()).ok());
-  ASSERT_TRUE(forked.AppendClaims("b", 9, AdminKey()).ok());
-  source_.set_leader(&forked.log());
-  EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
-  ExpectStopped(f, ForkKind::kForkInconsistent, before, local_note,
-                forked.log().LatestCheckpoint());
+  ExpectAnotherHistoryIsForkInconsistent(f);
 }
 
 // Serves the honest leader's latest checkpoint and first consistency proof, but the forked
@@ -685,15 +691,7 @@ TEST_F(ReceiptFollowerTest, AnotherHistoryBeyondTheHeldEntriesIsForkInconsistent
   Follower f(follower_log_.get(), &source_, ReceiptOptions());
   ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp);
   f.WaitApplied();
-  const store::LogHead before = follower_log_->Head();
-  const std::string local_note = follower_log_->LatestCheckpoint();
-  LeaderLog forked;
-  ASSERT_TRUE(forked.AppendClaims("a", 6, AdminKey()).ok());
-  ASSERT_TRUE(forked.AppendClaims("b", 9, AdminKey()).ok());
-  source_.set_leader(&forked.log());
-  EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
-  ExpectStopped(f, ForkKind::kForkInconsistent, before, local_note,
-                forked.log().LatestCheckpoint());
+  ExpectAnotherHistoryIsForkInconsistent(f);
   EXPECT_TRUE(Stored().empty());
 }
 
