@@ -155,6 +155,21 @@ class FollowerTest : public ::testing::Test {
                   forked_->log().LatestCheckpoint());
   }
 
+  // The leader appends 10 more entries (the follower holds its first 10) and entry 15 is
+  // altered on the way (its recorded time one microsecond later: still a valid entry), with no
+  // stored checkpoints sent: the next round must find BAD_ENTRIES with nothing applied.
+  void ExpectAnAlteredEntryIsBadEntries(Follower& f) {
+    ASSERT_TRUE(leader_.AppendClaims("b", 10, AdminKey()).ok());
+    const store::LogHead before = follower_log_->Head();
+    const std::string local_note = follower_log_->LatestCheckpoint();
+    source_.set_tamper([](SequenceNumber seq, std::string* leaf) {
+      if (seq == 15) (*leaf)[9] = static_cast<char>((*leaf)[9] + 1);
+    });
+    source_.set_send_checkpoints(false);
+    EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
+    ExpectStopped(f, ForkKind::kBadEntries, before, local_note, leader_.log().LatestCheckpoint());
+  }
+
   FakeClock clock_;
   const std::string evidence_dir_;
   LeaderLog leader_;
@@ -483,16 +498,7 @@ TEST_F(FollowerTest, EntriesThatMissTheLeadersOwnCheckpointAreBadEntries) {
   ASSERT_TRUE(leader_.AppendClaims("a", 10, AdminKey()).ok());
   Follower f(follower_log_.get(), &source_, Options());
   SyncTo(f);
-  ASSERT_TRUE(leader_.AppendClaims("b", 10, AdminKey()).ok());
-  const store::LogHead before = follower_log_->Head();
-  const std::string local_note = follower_log_->LatestCheckpoint();
-  // Move the recorded time of entry 15 forward by one microsecond: still a valid entry.
-  source_.set_tamper([](SequenceNumber seq, std::string* leaf) {
-    if (seq == 15) (*leaf)[9] = static_cast<char>((*leaf)[9] + 1);
-  });
-  source_.set_send_checkpoints(false);
-  EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
-  ExpectStopped(f, ForkKind::kBadEntries, before, local_note, leader_.log().LatestCheckpoint());
+  ExpectAnAlteredEntryIsBadEntries(f);
 }
 
 TEST_F(FollowerTest, ReportsLagWhileBehind) {
@@ -669,16 +675,8 @@ TEST_F(ReceiptFollowerTest, EntriesThatMissTheCheckpointAreRefusedBeforeAnyRecei
   Follower f(follower_log_.get(), &source_, ReceiptOptions());
   ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp);
   f.WaitApplied();
-  ASSERT_TRUE(leader_.AppendClaims("b", 10, AdminKey()).ok());
-  const store::LogHead before = follower_log_->Head();
-  const std::string local_note = follower_log_->LatestCheckpoint();
-  source_.set_tamper([](SequenceNumber seq, std::string* leaf) {
-    if (seq == 15) (*leaf)[9] = static_cast<char>((*leaf)[9] + 1);
-  });
-  source_.set_send_checkpoints(false);
-  EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
+  ExpectAnAlteredEntryIsBadEntries(f);
   EXPECT_THAT(f.status().fork_detail, HasSubstr("not the checkpoint's"));
-  ExpectStopped(f, ForkKind::kBadEntries, before, local_note, leader_.log().LatestCheckpoint());
   EXPECT_TRUE(Stored().empty());
   EXPECT_EQ(source_.last_position().tree_size, 10u);
 }
