@@ -5,10 +5,6 @@
 #include <optional>
 #include <utility>
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/logging.h"
@@ -85,10 +81,6 @@ Follower::Follower(core::Log* log, EntrySource* source, FollowerOptions options)
     }
     apply_thread_ = std::thread([this] {
       SetCurrentThreadName("follower-apply");
-      if (options_.apply_nice != 0) {
-        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
-                          options_.apply_nice);
-      }
       ApplyLoop();
     });
   }

@@ -151,8 +151,6 @@ struct FollowerOptions {
   ReceiptStore* receipts = nullptr;
   // With receipts: the most entries received and not yet applied.
   size_t max_receipt_entries = 2000;
-  // With receipts: the apply thread's nice value (its own and its verifiers'); 0 = unchanged.
-  int apply_nice = 0;
   // Called (on the replication thread, or the apply thread with receipts, outside any lock)
   // after every round with the new status. For metrics; must be cheap.
   std::function<void(const FollowerStatus&)> on_status;
