@@ -303,13 +303,8 @@ class Appenders:
             t.join(timeout=60)
 
     def _event(self, eid):
-        ev = claim_pb2.Event()
-        c = ev.claim_asserted.claim
-        c.claimant.name = "Nemesis %s" % eid
-        c.claimant.kind = claim_pb2.Claimant.PERSON
-        c.statement.text = "Event %s survives failover." % eid
-        c.statement.language = "en"
-        c.source.url = "https://cluster.test/%s" % eid
+        ev = fc.claim_asserted("Nemesis %s" % eid, "Event %s survives failover." % eid,
+                               "https://cluster.test/%s" % eid)
         return fc.make_signed_event(self.submitter, ORIGIN, eid, ev)
 
     def append_until_acked(self, se, deadline, started=None):
@@ -391,13 +386,8 @@ def check_ledgerctl(cluster, submitter):
     drafts = os.path.join(cluster.work, "ctl.jsonl")
     with open(drafts, "w") as f:
         for i in range(3):
-            ev = claim_pb2.Event()
-            c = ev.claim_asserted.claim
-            c.claimant.name = "ledgerctl %d" % i
-            c.claimant.kind = claim_pb2.Claimant.PERSON
-            c.statement.text = "Submitted through a follower %d." % i
-            c.statement.language = "en"
-            c.source.url = "https://cluster.test/ctl-%d" % i
+            ev = fc.claim_asserted("ledgerctl %d" % i, "Submitted through a follower %d." % i,
+                                   "https://cluster.test/ctl-%d" % i)
             d = claim_pb2.EventDraft(event_id="ctl-%d" % i, event=ev)
             f.write(json_format.MessageToJson(d, indent=None) + "\n")
     leader, _ = cluster.wait_leader()

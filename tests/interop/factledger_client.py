@@ -162,6 +162,19 @@ def make_signed_event(key, origin, event_id, event):
     return sign_event(key, origin, event_id, serialize_event(event))
 
 
+def claim_asserted(claimant_name, text, url):
+    """A ledger.v1.Event asserting `text`, said by the person `claimant_name` (in English),
+    with `url` as its source: the plain claim the tests and the nemesis append."""
+    ev = claim_pb2.Event()
+    c = ev.claim_asserted.claim
+    c.claimant.name = claimant_name
+    c.claimant.kind = claim_pb2.Claimant.PERSON
+    c.statement.text = text
+    c.statement.language = "en"
+    c.source.url = url
+    return ev
+
+
 def parse_event_strict(event_bytes):
     """Parse an Event as the server would (§2): refuse parse errors, invalid UTF-8 and unknown
     fields, and require exactly one body. Returns (Event, None) or (None, problem)."""

@@ -40,13 +40,9 @@ def dead_endpoint():
 
 
 def claim_event(key, event_id):
-    ev = claim_pb2.Event()
-    c = ev.claim_asserted.claim
-    c.claimant.name = "Follower Test %s" % event_id
-    c.claimant.kind = claim_pb2.Claimant.PERSON
-    c.statement.text = "Event %s reaches the leader through a follower." % event_id
-    c.statement.language = "en"
-    c.source.url = "https://leader-follow.test/%s" % event_id
+    ev = fc.claim_asserted("Follower Test %s" % event_id,
+                           "Event %s reaches the leader through a follower." % event_id,
+                           "https://leader-follow.test/%s" % event_id)
     return fc.make_signed_event(key, ORIGIN, event_id, ev)
 
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "ledger/replication/receipts.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -358,6 +359,40 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
     EXPECT_EQ(Checkpoint(*follower).checkpoint(), Checkpoint(*leader).checkpoint()) << point;
     EXPECT_TRUE(follower->process().Kill(SIGTERM).Exited(0));
   }
+  EXPECT_TRUE(leader->process().Kill(SIGTERM).Exited(0));
+}
+
+// A stored receipt the log cannot take (here one that leaves a gap after the log's head, as a
+// damaged receipts database would) makes the follower refuse to start, naming it and what to
+// do, instead of replicating around it.
+TEST(ReplicationIntegrationTest, FollowerRefusesToStartOnAReceiptItCannotApply) {
+  const std::string work = absl::StrCat(std::getenv("TEST_TMPDIR"), "/bad-receipt");
+  const std::string verifier = InitLeader(work);
+  ASSERT_FALSE(verifier.empty());
+  std::unique_ptr<Server> leader = Serve(work, "leader", {});
+  ASSERT_NE(leader, nullptr);
+  const std::string dir = work + "/follower";
+  RunLedgerd({"init-follower", "--data-dir", dir, "--origin", kOrigin, "--log-key", verifier,
+              "--admin-key", work + "/admin.pub"},
+             work + "/init-follower.txt");
+  {
+    auto receipts = replication::ReceiptStore::Open(dir + "/receipts");
+    ASSERT_TRUE(receipts.ok()) << receipts.status();
+    replication::Receipt gap;
+    gap.from = 5;  // the follower's log is empty
+    gap.checkpoint_note = "not read";
+    gap.leaf_datas = {"x"};
+    ASSERT_TRUE((*receipts)->Put(gap).ok());
+  }
+  auto refused = ChildProcess::Spawn(
+      {g_ledgerd, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--follow",
+       leader->address, "--follow-receipts"},
+      {}, work + "/follower.log");
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  const reliability::ExitStatus exit = (*refused)->Wait();
+  EXPECT_TRUE(exit.Exited(2)) << exit.ToString() << "\n" << (*refused)->Output();
+  EXPECT_THAT((*refused)->Output(), HasSubstr("cannot apply the receipts stored"));
+  EXPECT_THAT((*refused)->Output(), HasSubstr("does not start at the log's size 0"));
   EXPECT_TRUE(leader->process().Kill(SIGTERM).Exited(0));
 }
 
