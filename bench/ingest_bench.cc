@@ -58,8 +58,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <atomic>
+#include <cctype>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -283,45 +284,69 @@ struct ModeResult {
 
 // ---- the modes ----
 
+// Unary Append with `clients` calls in flight, one connection each, through gRPC's callback
+// API: each client issues its next call from the previous one's completion, so no client thread
+// blocks per call (the server answers through the callback API as well, service/ledger_service.h).
 ModeResult RunUnary(const std::string& target, int clients, double seconds,
                     std::vector<ledger::v1::AppendRequest>& pool, Errors& errors) {
-  std::vector<std::unique_ptr<LedgerService::Stub>> stubs;
-  for (int c = 0; c < clients; ++c) stubs.push_back(LedgerService::NewStub(MakeChannel(target, c)));
+  struct Client {
+    std::unique_ptr<LedgerService::Stub> stub;
+    std::vector<double> latencies;
+    // The call in flight: its context and response live until its completion.
+    std::unique_ptr<grpc::ClientContext> ctx;
+    ledger::v1::AppendResponse resp;
+    SteadyClock::time_point t0;
+  };
+  std::vector<Client> cs(clients);
+  for (int c = 0; c < clients; ++c) {
+    cs[c].stub = LedgerService::NewStub(MakeChannel(target, c));
+    cs[c].latencies.reserve(pool.size() / clients + 16);
+  }
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
-  std::vector<std::vector<double>> lat(clients);
   std::atomic<uint64_t> ok{0};
-  const auto start = SteadyClock::now();
-  auto work = [&](int c) {
-    lat[c].reserve(pool.size() / clients + 16);
-    ledger::v1::AppendResponse resp;
-    while (!stop.load(std::memory_order_relaxed)) {
-      const size_t i = next.fetch_add(1);
-      if (i >= pool.size()) break;
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-      const auto t0 = SteadyClock::now();
-      grpc::Status st = stubs[c]->Append(&ctx, pool[i], &resp);
-      lat[c].push_back(MicrosBetween(t0, SteadyClock::now()));
-      if (st.ok() && !resp.duplicate()) {
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  int running = clients;
+  std::function<void(int)> issue = [&](int c) {
+    const size_t i = stop.load(std::memory_order_relaxed) ? pool.size() : next.fetch_add(1);
+    if (i >= pool.size()) {
+      std::lock_guard<std::mutex> lock(done_mu);
+      if (--running == 0) done_cv.notify_all();
+      return;
+    }
+    Client& cl = cs[c];
+    cl.ctx = std::make_unique<grpc::ClientContext>();
+    cl.ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    cl.t0 = SteadyClock::now();
+    cl.stub->async()->Append(cl.ctx.get(), &pool[i], &cl.resp, [&, c](grpc::Status st) {
+      Client& me = cs[c];
+      me.latencies.push_back(MicrosBetween(me.t0, SteadyClock::now()));
+      if (st.ok() && !me.resp.duplicate()) {
         ++ok;
       } else {
         errors.Add(st.ok() ? "unexpected duplicate" : st.error_message());
       }
-    }
+      issue(c);
+    });
   };
-  std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c) threads.emplace_back(work, c);
+  const auto start = SteadyClock::now();
+  for (int c = 0; c < clients; ++c) issue(c);
   while (SecondsSince(start) < seconds && next.load() < pool.size()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop = true;
-  for (auto& t : threads) t.join();
+  {
+    std::unique_lock<std::mutex> lock(done_mu);
+    done_cv.wait(lock, [&] { return running == 0; });
+  }
   ModeResult r;
   r.seconds = SecondsSince(start);
   r.events = ok.load();
   r.pool_exhausted = next.load() >= pool.size();
-  for (auto& l : lat) r.latencies_us.insert(r.latencies_us.end(), l.begin(), l.end());
+  for (auto& cl : cs) {
+    r.latencies_us.insert(r.latencies_us.end(), cl.latencies.begin(), cl.latencies.end());
+  }
   return r;
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
@@ -74,30 +75,100 @@ void LedgerServiceImpl::Record(const absl::Status& status, bool duplicate) const
   if (options_.metrics != nullptr) options_.metrics->RecordAppend(status, duplicate);
 }
 
-grpc::Status LedgerServiceImpl::Append(grpc::ServerContext*, const ledger::v1::AppendRequest* req,
-                                       ledger::v1::AppendResponse* resp) {
+PublishWaiter::PublishWaiter(std::function<absl::Status(TreeSize, std::string*)> await_published)
+    : await_published_(std::move(await_published)), thread_([this] { Run(); }) {}
+
+PublishWaiter::~PublishWaiter() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void PublishWaiter::Wait(TreeSize size, Done done) {
+  absl::MutexLock lock(&mu_);
+  queued_.emplace_back(size, std::move(done));
+}
+
+void PublishWaiter::Run() {
+  SetCurrentThreadName("publish-wait");
+  for (;;) {
+    std::vector<std::pair<TreeSize, Done>> taken;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !queued_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (queued_.empty()) return;  // Stopping, and everything queued has been answered.
+      taken.swap(queued_);
+    }
+    TreeSize needed = 0;
+    for (const auto& [size, done] : taken) needed = std::max(needed, size);
+    std::string note;
+    const absl::Status s = await_published_(needed, &note);
+    for (auto& [size, done] : taken) done(s, note);
+  }
+}
+
+LedgerServiceImpl::LedgerServiceImpl(core::Log* log, LedgerServiceOptions options)
+    : log_(log), options_(std::move(options)) {
+  if (options_.await_published) {
+    publish_waiter_ = std::make_unique<PublishWaiter>(options_.await_published);
+  }
+}
+
+void LedgerServiceImpl::StartAppend(const ledger::v1::AppendRequest* req,
+                                    ledger::v1::AppendResponse* resp,
+                                    std::function<void(grpc::Status)> done) {
   const absl::Time start = absl::Now();
   if (!req->has_event()) {
     absl::Status missing = MakeError(absl::StatusCode::kInvalidArgument, reason::kFieldRequired,
                                      "event", "is required");
     Record(missing, false);
-    return ToGrpcStatus(missing);
+    return done(ToGrpcStatus(missing));
   }
-  absl::StatusOr<core::AppendResult> r = log_->Append(req->event());
-  Record(r.status(), r.ok() && r->duplicate);
-  if (options_.metrics != nullptr) options_.metrics->RecordLatency("Append", absl::Now() - start);
-  if (!r.ok()) return ToGrpcStatus(r.status());
-  if (options_.await_published) {
-    std::string note;
-    if (absl::Status s = options_.await_published(r->sequence + 1, &note); !s.ok()) {
-      return ToGrpcStatus(s);
+  log_->AppendAsync(req->event(), [this, resp, start, done = std::move(done)](
+                                      absl::StatusOr<core::AppendResult> r) mutable {
+    Record(r.status(), r.ok() && r->duplicate);
+    if (options_.metrics != nullptr) {
+      options_.metrics->RecordLatency("Append", absl::Now() - start);
     }
-    r->checkpoint = std::move(note);
-  }
-  FillAppendResponse(*r, resp);
-  return grpc::Status::OK;
+    if (!r.ok()) return done(ToGrpcStatus(r.status()));
+    FillAppendResponse(*r, resp);
+    if (publish_waiter_ == nullptr) return done(grpc::Status::OK);
+    publish_waiter_->Wait(r->sequence + 1, [resp, done = std::move(done)](
+                                               absl::Status s, const std::string& note) {
+      if (!s.ok()) {
+        resp->Clear();
+        return done(ToGrpcStatus(s));
+      }
+      resp->set_checkpoint(note);
+      done(grpc::Status::OK);
+    });
+  });
 }
 
+grpc::ServerUnaryReactor* LedgerServiceImpl::Append(grpc::CallbackServerContext* context,
+                                                    const ledger::v1::AppendRequest* req,
+                                                    ledger::v1::AppendResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  StartAppend(req, resp, [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
+  return reactor;
+}
+
+grpc::Status LedgerServiceImpl::AppendAndWait(const ledger::v1::AppendRequest* req,
+                                              ledger::v1::AppendResponse* resp) {
+  absl::Notification answered;
+  grpc::Status status;
+  StartAppend(req, resp, [&](grpc::Status s) {
+    status = std::move(s);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
+  return status;
+}
 
 grpc::Status LedgerServiceImpl::AppendBatch(grpc::ServerContext*,
                                             const ledger::v1::AppendBatchRequest* req,

@@ -4,7 +4,12 @@
 #define SERVICE_LEDGER_SERVICE_H_
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -65,14 +70,41 @@ class ClientStreamCounts {
 // address gRPC reports ("ipv4:127.0.0.1:53412": one connection).
 std::string ClientKey(const grpc::ServerContext& context);
 
-// Thread-safe (the Log is). `log` must outlive the service.
-class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
+// Cluster mode: answers appends once await_published covers them, on one thread of its own, so
+// that no gRPC or sequencer thread blocks on the quorum. Every wait queued while one is in
+// progress is answered by the next call, for the largest size among them.
+class PublishWaiter {
  public:
-  explicit LedgerServiceImpl(core::Log* log, LedgerServiceOptions options = {})
-      : log_(log), options_(options) {}
+  using Done = std::function<void(absl::Status, const std::string& note)>;
+  explicit PublishWaiter(std::function<absl::Status(TreeSize, std::string*)> await_published);
+  ~PublishWaiter();  // Answers what is queued, then stops.
+  // Calls `done` (on the waiter's thread) once await_published covers `size`, or with its error.
+  void Wait(TreeSize size, Done done);
 
-  grpc::Status Append(grpc::ServerContext* context, const ledger::v1::AppendRequest* request,
-                      ledger::v1::AppendResponse* response) override;
+ private:
+  void Run();
+  const std::function<absl::Status(TreeSize, std::string*)> await_published_;
+  absl::Mutex mu_;
+  std::vector<std::pair<TreeSize, Done>> queued_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+// Thread-safe (the Log is). `log` must outlive the service. Append uses gRPC's callback API:
+// no thread waits for its group commit (core::Log::AppendAsync); the other methods are
+// synchronous.
+class LedgerServiceImpl final
+    : public ledger::v1::LedgerService::WithCallbackMethod_Append<
+          ledger::v1::LedgerService::Service> {
+ public:
+  explicit LedgerServiceImpl(core::Log* log, LedgerServiceOptions options = {});
+
+  grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
+                                   const ledger::v1::AppendRequest* request,
+                                   ledger::v1::AppendResponse* response) override;
+  // Append for in-process callers (tests, fuzz targets): the same work, waited for.
+  grpc::Status AppendAndWait(const ledger::v1::AppendRequest* request,
+                             ledger::v1::AppendResponse* response);
   grpc::Status AppendBatch(grpc::ServerContext* context,
                            const ledger::v1::AppendBatchRequest* request,
                            ledger::v1::AppendBatchResponse* response) override;
@@ -116,9 +148,15 @@ class LedgerServiceImpl final : public ledger::v1::LedgerService::Service {
   // Cluster mode: waits for options_.await_published to cover `results`, then gives each the
   // published checkpoint. OK at once outside cluster mode.
   absl::Status AwaitPublished(std::vector<core::AppendResult>* results) const;
+  // Append's work: `done` gets the answer once `response` is filled (on the calling thread, the
+  // sequencer's or the publish waiter's; see core::Log::AppendAsync).
+  void StartAppend(const ledger::v1::AppendRequest* request, ledger::v1::AppendResponse* response,
+                   std::function<void(grpc::Status)> done);
 
   core::Log* const log_;
   const LedgerServiceOptions options_;
+  // Set in cluster mode (options_.await_published).
+  std::unique_ptr<PublishWaiter> publish_waiter_;
   std::atomic<int> append_streams_{0};
   ClientStreamCounts subscribers_per_client_;
 };

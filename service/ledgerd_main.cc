@@ -184,6 +184,7 @@ struct ServeFlags {
   int http_max_concurrent = ledger::service::http::ServerOptions().max_concurrent_requests;
   int http_threads = ledger::service::http::ServerOptions().threads;
   int views_coalesce_ms = 20;
+  int max_view_lag_ms = 250;
   int map_commit_interval_ms = 1000;
   int views_write_buffer_mb = 0;
   int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
@@ -839,6 +840,16 @@ int Serve(ServeFlags flags) {
     if (ledger::views::ViewUpdater* u = view_updater.load()) u->Notify(size);
     if (ledger::cluster::ClusterNode* c = cluster_commits.load()) c->NotifyCommit(size);
   };
+  // Back-pressure: a group commit waits (up to 1 s) while the views trail the log by more than
+  // --max-view-lag-ms, so that queries stay within about that much of the log at any ingest
+  // rate (bench/REPORT.md: the views' lag).
+  log_options.before_group = [&view_updater,
+                              max_lag = flags.max_view_lag_ms](ledger::TreeSize) {
+    if (max_lag == 0) return;
+    if (ledger::views::ViewUpdater* u = view_updater.load()) {
+      u->HoldBack(absl::Milliseconds(max_lag), absl::Seconds(1));
+    }
+  };
   open_options.open_without_log_key = !flags.cluster.empty();
   log_options.min_free_bytes = flags.min_free_bytes;
   log_options.proof_cache_bytes = flags.proof_cache_mb << 20;
@@ -1368,6 +1379,13 @@ int main(int argc, char** argv) {
                     "that asks for a watermark never waits for it); 0: after every commit")
       ->capture_default_str()
       ->check(CLI::Range(0, 60000));
+  serve->add_option("--max-view-lag-ms", sf.max_view_lag_ms,
+                    "Appends wait (up to 1 s per group commit) while the oldest entry the views "
+                    "have not applied was committed more than this long ago, so that queries "
+                    "answer within about that much of the log however fast it grows; 0: never "
+                    "wait (the views may fall behind under sustained maximum ingest)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600000));
   serve->add_option("--map-commit-interval-ms", sf.map_commit_interval_ms,
                     "The claim-state map is committed and signed at most this often (the map "
                     "proofs' root lags the views by at most this much)")

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -67,6 +68,21 @@ absl::StatusOr<std::optional<AppendResult>> Log::FindDuplicate(const Prepared& p
 absl::StatusOr<AppendResult> Log::Append(const ledger::v1::SignedEvent& envelope) {
   LEDGER_ASSIGN_OR_RETURN(std::vector<AppendResult> results, AppendPointers({&envelope}));
   return results.front();
+}
+
+void Log::AppendAsync(const ledger::v1::SignedEvent& envelope, AppendCallback done) {
+  std::vector<Checked> checked = CheckAll({&envelope}, /*indexed=*/false);
+  Checked& c = checked.front();
+  if (!c.status.ok()) return done(c.status);
+  if (c.duplicate.has_value()) return done(*std::move(c.duplicate));
+  auto unit = std::make_unique<Unit>();
+  unit->events.push_back(std::move(c.prepared));
+  unit->on_decided = [done = std::move(done)](Unit* u) {
+    std::unique_ptr<Unit> owned(u);
+    if (!u->status.ok()) return done(u->status);
+    done(std::move(u->results.front()));
+  };
+  SubmitUnits({unit.release()});
 }
 
 Log::Checked Log::Check(const ledger::v1::SignedEvent& env, int index) const {

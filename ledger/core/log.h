@@ -79,6 +79,11 @@ struct LogOptions {
   // sequencer before the callers are answered, so it must be cheap and must not block (the
   // data directory's anchor writer only queues it, ledger/datadir/anchor.h). Thread-safe.
   std::function<void(const std::string& checkpoint_note, TreeSize size)> on_checkpoint;
+  // Called by the sequencer before it stages each group, with the log's size. It may block for
+  // a while to hold ingest back (ledgerd: while the views trail the log by more than
+  // --max-view-lag entries, views::ViewUpdater::HoldBack); the group's callers wait meanwhile
+  // and the next requests queue up. Runs with no lock of the Log held.
+  std::function<void(TreeSize size)> before_group;
   // On a follower: the leader's address, named when appends are refused.
   std::string leader;
   // Memory for the Merkle nodes proofs read (ProofCache, proof_cache.h): the upper levels of
@@ -169,6 +174,15 @@ class Log {
   //   ALREADY_EXISTS      the event id names an entry with other bytes
   //   UNAVAILABLE         the log stopped after a write error, or is shutting down
   absl::StatusOr<AppendResult> Append(const ledger::v1::SignedEvent& envelope);
+
+  // Append without a waiting thread (for the gRPC callback API): the caller-side checks and the
+  // signature verification run on the calling thread, then the call returns and `done` is
+  // called exactly once with what Append would have returned, once the entry is durable or
+  // refused. `done` runs on the calling thread when the event is refused or is a retry before
+  // it reaches the sequencer, otherwise on the sequencer thread after the group commit: it must
+  // be quick and must not append. `envelope` must stay alive until `done` is called.
+  using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
+  void AppendAsync(const ledger::v1::SignedEvent& envelope, AppendCallback done);
 
   // Appends events atomically, in order: all of them or none. 1..kMaxBatchEvents events
   // (RESOURCE_EXHAUSTED beyond). An error names the index of the offending event.
@@ -275,6 +289,9 @@ class Log {
     std::vector<AppendResult> results;
     absl::Status status;
     bool done = false;
+    // Set for an AppendAsync unit (heap-allocated, nobody waits on it): called once the unit is
+    // decided, outside queue_mu_; it takes ownership of the unit.
+    std::function<void(Unit*)> on_decided;
   };
   struct GroupStage;
   // The outcome of the caller-side checks of one event.
@@ -309,8 +326,14 @@ class Log {
   absl::Status CheckWritable() const;
   // OK, or DISK_FULL while free space is below the reserve.
   absl::Status CheckFreeSpace() const;
-  // Queues the units and waits until the sequencer has decided all of them.
+  // Queues the units and waits until the sequencer has decided all of them (every unit without
+  // on_decided; AppendAsync's units are answered through it).
   void SubmitUnits(const std::vector<Unit*>& units);
+  // Marks `units` decided (queue_mu_ held) and returns those with on_decided, to be passed to
+  // AnswerAsync once queue_mu_ is released.
+  std::vector<Unit*> MarkDecided(const std::vector<Unit*>& units)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
+  static void AnswerAsync(const std::vector<Unit*>& units);
   // Looks the event id up in the store: the original entry's result when it is a retry.
   absl::StatusOr<std::optional<AppendResult>> FindDuplicate(const Prepared& p) const;
   void SequencerLoop();

@@ -60,32 +60,55 @@ struct Log::GroupStage {
 };
 
 void Log::SubmitUnits(const std::vector<Unit*>& units) {
-  absl::MutexLock lock(&queue_mu_);
-  if (!leading_.load(std::memory_order_relaxed) && !stopping_) {
-    // Demoted (Log::Demote) after the caller's CheckWritable.
-    const absl::Status refused = CheckWritable();
-    for (Unit* u : units) {
-      u->status = refused;
-      u->done = true;
+  std::vector<Unit*> answer;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    absl::Status refused = absl::OkStatus();
+    if (!leading_.load(std::memory_order_relaxed) && !stopping_) {
+      // Demoted (Log::Demote) after the caller's CheckWritable.
+      refused = CheckWritable();
+    } else if (stopping_) {
+      refused = MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown, "",
+                          "the log is shutting down; retry later");
     }
-    return;
+    if (!refused.ok()) {
+      for (Unit* u : units) u->status = refused;
+      answer = MarkDecided(units);
+    } else {
+      // Only the units without on_decided are waited for (an async unit may be answered and
+      // freed by the sequencer as soon as the lock is released).
+      std::vector<Unit*> waited;
+      for (Unit* u : units) {
+        if (!u->on_decided) waited.push_back(u);
+        queue_.push_back(u);
+      }
+      auto all_done = [&waited]() {
+        for (Unit* u : waited) {
+          if (!u->done) return false;
+        }
+        return true;
+      };
+      queue_mu_.Await(absl::Condition(&all_done));
+    }
   }
-  if (stopping_) {
-    for (Unit* u : units) {
-      u->status = MakeError(absl::StatusCode::kUnavailable, reason::kShuttingDown, "",
-                            "the log is shutting down; retry later");
-      u->done = true;
-    }
-    return;
+  AnswerAsync(answer);
+}
+
+std::vector<Log::Unit*> Log::MarkDecided(const std::vector<Unit*>& units) {
+  std::vector<Unit*> async;
+  for (Unit* u : units) {
+    u->done = true;
+    if (u->on_decided) async.push_back(u);
   }
-  for (Unit* u : units) queue_.push_back(u);
-  auto all_done = [&units]() {
-    for (Unit* u : units) {
-      if (!u->done) return false;
-    }
-    return true;
-  };
-  queue_mu_.Await(absl::Condition(&all_done));
+  return async;
+}
+
+void Log::AnswerAsync(const std::vector<Unit*>& units) {
+  for (Unit* u : units) {
+    // on_decided owns the unit (and so itself) from here on.
+    std::function<void(Unit*)> decided = std::move(u->on_decided);
+    decided(u);
+  }
 }
 
 void Log::SequencerLoop() {
@@ -223,16 +246,23 @@ void Log::RememberCommitted(const store::CommitBatch& batch) {
 }
 
 void Log::ProcessGroup(std::vector<Unit*> group) {
+  if (options_.before_group) options_.before_group(Head().tree_size);
   store::LogHead head;
+  absl::Status refused = absl::OkStatus();
   {
     absl::MutexLock lock(&state_mu_);
     head = head_;
-    if (!failed_.ok()) {
-      absl::Status refused = LogStopped(failed_);
+    if (!failed_.ok()) refused = LogStopped(failed_);
+  }
+  if (!refused.ok()) {
+    std::vector<Unit*> answer;
+    {
       absl::MutexLock qlock(&queue_mu_);
-      for (Unit* u : group) u->status = refused, u->done = true;
-      return;
+      for (Unit* u : group) u->status = refused;
+      answer = MarkDecided(group);
     }
+    AnswerAsync(answer);
+    return;
   }
   // registry_ is only mutated by this thread, so the overlay may read it without the lock.
   GroupStage stage(&registry_, store_.get(), frontier_, head.last_recorded_time_micros);
@@ -251,9 +281,13 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
   if (!stage.batch.entries.empty()) {
     if (absl::Status space = CheckFreeSpace(); !space.ok()) {
       // Refused before anything is written: not a storage failure, so no fail-stop.
-      absl::MutexLock lock(&queue_mu_);
-      for (Unit* u : accepted) u->status = space, u->results.clear();
-      for (Unit* u : group) u->done = true;
+      std::vector<Unit*> answer;
+      {
+        absl::MutexLock lock(&queue_mu_);
+        for (Unit* u : accepted) u->status = space, u->results.clear();
+        answer = MarkDecided(group);
+      }
+      AnswerAsync(answer);
       return;
     }
   }
@@ -286,22 +320,26 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
     }
   }
   if (checkpoint.empty()) checkpoint = LatestCheckpoint();
-  absl::MutexLock lock(&queue_mu_);
-  for (Unit* u : accepted) {
-    if (!commit.ok()) {
-      u->status = MakeError(absl::StatusCode::kUnavailable, reason::kLogStopped, "",
-                            absl::StrCat("the write failed (", commit.message(),
-                                         "); its outcome is unknown and the log stopped "
-                                         "accepting writes: restart the server, then retry "
-                                         "with the same event id"));
-      u->results.clear();
-    } else {
-      for (AppendResult& r : u->results) {
-        if (r.checkpoint.empty()) r.checkpoint = checkpoint;
+  std::vector<Unit*> answer;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    for (Unit* u : accepted) {
+      if (!commit.ok()) {
+        u->status = MakeError(absl::StatusCode::kUnavailable, reason::kLogStopped, "",
+                              absl::StrCat("the write failed (", commit.message(),
+                                           "); its outcome is unknown and the log stopped "
+                                           "accepting writes: restart the server, then retry "
+                                           "with the same event id"));
+        u->results.clear();
+      } else {
+        for (AppendResult& r : u->results) {
+          if (r.checkpoint.empty()) r.checkpoint = checkpoint;
+        }
       }
     }
+    answer = MarkDecided(group);
   }
-  for (Unit* u : group) u->done = true;
+  AnswerAsync(answer);
 }
 
 }  // namespace ledger::core

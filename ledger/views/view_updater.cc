@@ -21,6 +21,8 @@ void ViewUpdater::Start() {
   absl::MutexLock lock(&mu_);
   if (running_ || stopping_) return;
   running_ = true;
+  start_size_ = log_->Head().tree_size;
+  SetWatermark(watermark_);
   thread_ = std::thread([this] {
     SetCurrentThreadName("views-update");
     Run();
@@ -39,8 +41,15 @@ void ViewUpdater::Stop() {
 }
 
 void ViewUpdater::Notify(TreeSize new_size) {
+  // Enough to cover ~minutes of group commits; beyond it the oldest are forgotten (the lag then
+  // reads low, only while the views are minutes behind).
+  constexpr size_t kMaxUnapplied = 1 << 16;
   absl::MutexLock lock(&mu_);
   pending_ = true;
+  if (new_size > watermark_ && new_size > notified_size_) {
+    unapplied_.emplace_back(new_size, absl::Now());
+    if (unapplied_.size() > kMaxUnapplied) unapplied_.pop_front();
+  }
   notified_size_ = std::max(notified_size_, new_size);
 }
 
@@ -70,6 +79,32 @@ absl::Status ViewUpdater::WaitForWatermark(TreeSize at_least, absl::Time deadlin
   return absl::DeadlineExceededError(absl::StrCat(
       "views at watermark ", watermark_, " did not reach ", at_least, " in time",
       last_status_.ok() ? "" : absl::StrCat("; last catch-up error: ", last_status_.ToString())));
+}
+
+bool ViewUpdater::HoldBack(absl::Duration max_lag, absl::Duration max_wait) {
+  absl::MutexLock lock(&mu_);
+  if (!caught_up_once_ || stopping_ || !running_ || !last_status_.ok()) return false;
+  auto within = [this, max_lag]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return unapplied_.empty() || absl::Now() - unapplied_.front().second <= max_lag;
+  };
+  if (within()) {
+    held_ = true;
+    return false;
+  }
+  if (!held_) return false;
+  auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return within() || stopping_ || !last_status_.ok();
+  };
+  ++waiters_;
+  mu_.AwaitWithTimeout(absl::Condition(&done), max_wait);
+  --waiters_;
+  return true;
+}
+
+void ViewUpdater::SetWatermark(TreeSize watermark) {
+  watermark_ = watermark;
+  if (watermark_ >= start_size_) caught_up_once_ = true;
+  while (!unapplied_.empty() && unapplied_.front().first <= watermark_) unapplied_.pop_front();
 }
 
 void ViewUpdater::Run() {
@@ -103,7 +138,7 @@ void ViewUpdater::Run() {
     options.progress = [this](const CatchUpProgress& p) {
       {
         absl::MutexLock lock(&mu_);
-        watermark_ = p.watermark;
+        SetWatermark(p.watermark);
         last_status_ = absl::OkStatus();  // a batch went through: an earlier error is stale
       }
       if (options_.progress) options_.progress(p);
@@ -111,7 +146,7 @@ void ViewUpdater::Run() {
     options.cancel = &cancel_;
     absl::StatusOr<CatchUpResult> result = engine_->CatchUp(*log_, options);
     absl::MutexLock lock(&mu_);
-    watermark_ = engine_->Watermark();
+    SetWatermark(engine_->Watermark());
     last_status_ = result.status();
     if (absl::IsCancelled(last_status_) && stopping_) return;
   }

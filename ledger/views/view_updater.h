@@ -1,9 +1,10 @@
 // ViewUpdater: a background thread that keeps a ViewEngine caught up with a live log.
 //
 // The server calls Notify(new_size) after each successful append (or group commit). Notify only
-// sets a flag and signals a condition variable: it never waits for the views, so appends are
-// never blocked by them. The updater thread then catches up through the LogStore (reads only:
-// the RocksDB log store serves reads from snapshots, concurrently with commits).
+// sets a flag and signals a condition variable: it never waits for the views. (The one way ingest
+// waits for them is HoldBack, which ledgerd calls before each group commit: --max-view-lag-ms.)
+// The updater thread then catches up through the LogStore (reads only: the RocksDB log store
+// serves reads from snapshots, concurrently with commits).
 //
 // Read-your-writes: after an append acknowledged at sequence s, WaitForWatermark(s + 1, deadline)
 // returns once the views include it.
@@ -34,7 +35,9 @@
 #define LEDGER_VIEWS_VIEW_UPDATER_H_
 
 #include <atomic>
+#include <deque>
 #include <thread>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -80,11 +83,21 @@ class ViewUpdater {
   // catch-up error, if any); UNAVAILABLE when the updater is stopped first.
   absl::Status WaitForWatermark(TreeSize at_least, absl::Time deadline) const;
 
+  // Back-pressure for ingest (core::LogOptions::before_group): waits, at most `max_wait`, while
+  // the oldest entry notified but not yet applied was notified more than `max_lag` ago, so that
+  // the views stay within about max_lag of the log however fast it grows. Holds nothing back
+  // until the views have reached the log's size at Start() and have then been within max_lag
+  // once (the catch-up after a start, however long, does not hold appends back), while the last catch-up
+  // failed, or once the updater stops. Returns whether it waited.
+  bool HoldBack(absl::Duration max_lag, absl::Duration max_wait);
+
   // The outcome of the last catch-up (OK before the first).
   absl::Status status() const;
 
  private:
   void Run();
+  // Sets watermark_ and forgets the notifications it covers.
+  void SetWatermark(TreeSize watermark) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ViewEngine* const engine_;
   const store::LogStore* const log_;
@@ -97,8 +110,15 @@ class ViewUpdater {
   TreeSize notified_size_ ABSL_GUARDED_BY(mu_) = 0;
   TreeSize watermark_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status last_status_ ABSL_GUARDED_BY(mu_);
-  // Callers inside WaitForWatermark: while there are any, catch-ups are not delayed.
+  // Callers inside WaitForWatermark or HoldBack: while there are any, catch-ups are not delayed.
   mutable int waiters_ ABSL_GUARDED_BY(mu_) = 0;
+  // (size, when notified) of each notification beyond the watermark, oldest first: the lag.
+  std::deque<std::pair<TreeSize, absl::Time>> unapplied_ ABSL_GUARDED_BY(mu_);
+  // The log's size when the updater started; caught_up_once_ once the views reach it. After
+  // that, once HoldBack has found the views within its max_lag (held_), it holds back.
+  TreeSize start_size_ ABSL_GUARDED_BY(mu_) = 0;
+  bool caught_up_once_ ABSL_GUARDED_BY(mu_) = false;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
 
   std::atomic<bool> cancel_{false};
   std::thread thread_;

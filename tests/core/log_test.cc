@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/base/error.h"
@@ -570,6 +572,113 @@ TEST_F(LogRefusalTest, BadEnvelopeVersionIsInvalidArgument) {
 
 // ---------------------------------------------------------------------------------------------
 // AppendAll.
+
+// ---------------------------------------------------------------------------------------------
+// AppendAsync (the gRPC callback API's path) and the sequencer's before_group hook.
+
+// What an AppendAsync callback received, and on which thread.
+struct AsyncAnswer {
+  absl::Notification answered;
+  absl::StatusOr<AppendResult> result = absl::UnknownError("not answered");
+  std::thread::id thread;
+  Log::AppendCallback Callback() {
+    return [this](absl::StatusOr<AppendResult> r) {
+      result = std::move(r);
+      thread = std::this_thread::get_id();
+      answered.Notify();
+    };
+  }
+};
+
+TEST(LogAppendAsyncTest, AnswersOnTheSequencerOnceTheEntryIsDurable) {
+  // The sequencer is held in before_group until released: the answer cannot come before the
+  // group commit, and the caller is not blocked meanwhile.
+  absl::Notification entered;
+  absl::Notification release;
+  std::vector<TreeSize> sizes;
+  TestLog t(TestIdentity(), 1024, core::LogOptions().recent_event_ids, [&](TreeSize size) {
+    sizes.push_back(size);
+    entered.Notify();
+    release.WaitForNotification();
+  });
+  const SignedEvent envelope = ClaimEnvelope("async-1");
+  AsyncAnswer answer;
+  t.log().AppendAsync(envelope, answer.Callback());  // returns before the commit
+  entered.WaitForNotification();
+  EXPECT_FALSE(answer.answered.HasBeenNotified());
+  EXPECT_EQ(t.store().Head().tree_size, 0u);
+  release.Notify();
+  answer.answered.WaitForNotification();
+  ASSERT_THAT(answer.result, IsOk());
+  EXPECT_NE(answer.thread, std::this_thread::get_id());
+  EXPECT_EQ(answer.result->sequence, 0u);
+  EXPECT_FALSE(answer.result->duplicate);
+  EXPECT_EQ(Verified(answer.result->checkpoint).tree_size, 1u);
+  EXPECT_EQ(t.store().Head().tree_size, 1u);
+  EXPECT_EQ(sizes, std::vector<TreeSize>{0});
+}
+
+TEST(LogAppendAsyncTest, ARefusalIsAnsweredOnTheCallingThreadAndWritesNothing) {
+  TestLog t;
+  SignedEvent envelope = ClaimEnvelope("async-bad");
+  envelope.mutable_signature()->at(0) ^= 1;
+  const LogState before(t);
+  AsyncAnswer answer;
+  t.log().AppendAsync(envelope, answer.Callback());
+  ASSERT_TRUE(answer.answered.HasBeenNotified());
+  EXPECT_EQ(answer.thread, std::this_thread::get_id());
+  EXPECT_THAT(answer.result, StatusIs(absl::StatusCode::kInvalidArgument));
+  ExpectUnchanged(t, before);
+}
+
+TEST(LogAppendAsyncTest, ARetryAnswersTheOriginalEntry) {
+  TestLog t;
+  const SignedEvent envelope = ClaimEnvelope("async-retry");
+  absl::StatusOr<AppendResult> first = t.log().Append(envelope);
+  ASSERT_THAT(first, IsOk());
+  AsyncAnswer answer;
+  t.log().AppendAsync(envelope, answer.Callback());
+  answer.answered.WaitForNotification();
+  ASSERT_THAT(answer.result, IsOk());
+  EXPECT_TRUE(answer.result->duplicate);
+  EXPECT_EQ(answer.result->sequence, first->sequence);
+  EXPECT_EQ(t.log().Head().tree_size, 1u);
+}
+
+TEST(LogAppendAsyncTest, ManyInFlightAreEachAnsweredOnceInOneOrMoreGroups) {
+  TestLog t;
+  constexpr int kEvents = 50;
+  std::vector<SignedEvent> envelopes;
+  for (int i = 0; i < kEvents; ++i) envelopes.push_back(ClaimEnvelope(absl::StrCat("m", i)));
+  absl::Mutex mu;
+  std::vector<int> answers(kEvents, 0);
+  std::set<SequenceNumber> sequences;
+  int answered = 0;
+  for (int i = 0; i < kEvents; ++i) {
+    t.log().AppendAsync(envelopes[i], [&, i](absl::StatusOr<AppendResult> r) {
+      absl::MutexLock lock(&mu);
+      ++answers[i];
+      if (r.ok()) sequences.insert(r->sequence);
+      ++answered;
+    });
+  }
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(+[](int* n) { return *n == kEvents; }, &answered));
+  EXPECT_EQ(answers, std::vector<int>(kEvents, 1));
+  EXPECT_EQ(sequences.size(), static_cast<size_t>(kEvents));
+  EXPECT_EQ(t.log().Head().tree_size, static_cast<TreeSize>(kEvents));
+}
+
+TEST(LogAppendAsyncTest, ADemotedLogAnswersNotLeader) {
+  TestLog t;
+  ASSERT_THAT(t.log().Demote("leader.example:443"), IsOk());
+  AsyncAnswer answer;
+  t.log().AppendAsync(ClaimEnvelope("async-follower"), answer.Callback());
+  answer.answered.WaitForNotification();
+  EXPECT_THAT(answer.result, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      HasSubstr("leader.example:443")));
+  EXPECT_EQ(t.log().Head().tree_size, 0u);
+}
 
 TEST(LogAppendAllTest, AppendsAllInOrderInOneCommit) {
   TestLog t;

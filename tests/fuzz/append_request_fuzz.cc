@@ -123,7 +123,7 @@ class Harness {
         if (!req.ParseFromString(payload)) return;
         if (resign && req.has_event()) Resign(req.mutable_event(), key);
         v1::AppendResponse resp;
-        const grpc::Status s = service_.Append(nullptr, &req, &resp);
+        const grpc::Status s = service_.AppendAndWait(&req, &resp);
         CheckAppend(s, before, {&resp});
         break;
       }
@@ -267,7 +267,7 @@ class Harness {
           v1::AppendRequest req;
           *req.mutable_event() = events[0];
           v1::AppendResponse resp;
-          const grpc::Status s = service_.Append(nullptr, &req, &resp);
+          const grpc::Status s = service_.AppendAndWait(&req, &resp);
           CheckAppend(s, before, {&resp});
         } else if (p.Bool()) {
           std::vector<std::pair<std::string, std::string>> items;

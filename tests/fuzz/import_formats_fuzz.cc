@@ -65,7 +65,7 @@ class ServiceTarget : public cli::AppendTarget {
     v1::AppendRequest request;
     *request.mutable_event() = event;
     v1::AppendResponse response;
-    absl::Status s = cli::FromGrpcStatus(service_->Append(nullptr, &request, &response), "Append");
+    absl::Status s = cli::FromGrpcStatus(service_->AppendAndWait(&request, &response), "Append");
     if (!s.ok()) return s;
     return response;
   }

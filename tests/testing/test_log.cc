@@ -69,7 +69,8 @@ ledger::v1::SignedEvent Sign(absl::string_view event_id, const ledger::v1::Event
   return client::SignEvent(kTestOrigin, event_id, event, key);
 }
 
-TestLog::TestLog(core::LogIdentity identity, size_t max_group_entries, size_t recent_event_ids)
+TestLog::TestLog(core::LogIdentity identity, size_t max_group_entries, size_t recent_event_ids,
+                 std::function<void(TreeSize)> before_group)
     : clock_(kTestNowMicros) {
   auto store = std::make_unique<store::MemoryLogStore>();
   store_ = store.get();
@@ -77,6 +78,7 @@ TestLog::TestLog(core::LogIdentity identity, size_t max_group_entries, size_t re
   options.clock = &clock_;
   options.max_group_entries = max_group_entries;
   options.recent_event_ids = recent_event_ids;
+  options.before_group = std::move(before_group);
   absl::StatusOr<std::unique_ptr<core::Log>> log =
       core::Log::Open(std::move(store), std::move(identity), LogKey(), options);
   if (!log.ok()) {

@@ -5,6 +5,7 @@
 #define TESTS_TESTING_TEST_LOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,7 +57,8 @@ ledger::v1::SignedEvent Sign(absl::string_view event_id, const ledger::v1::Event
 class TestLog {
  public:
   explicit TestLog(core::LogIdentity identity = TestIdentity(), size_t max_group_entries = 1024,
-                   size_t recent_event_ids = core::LogOptions().recent_event_ids);
+                   size_t recent_event_ids = core::LogOptions().recent_event_ids,
+                   std::function<void(TreeSize)> before_group = nullptr);
 
   core::Log& log() { return *log_; }
   // Owned by the log; valid while this object lives.
