@@ -1,5 +1,5 @@
 set terminal pngcairo size 900,480 font 'sans,10' noenhanced
-set output 'bench/results/pg.png'
+set output '/tmp/benchout/results/pg.png'
 
 set title 'Ledger vs PostgreSQL 15 (same claims, same concurrency and batch size)'
 set style data histograms
@@ -10,6 +10,6 @@ set yrange [10:*]
 set ylabel 'events (rows) per second, log scale'
 set grid ytics
 set key top left
-plot 'bench/results/pg.dat' using 3:xtic(2) title 'ledger (verified, chained, durable)' lc rgb '#4477aa', \
+plot '/tmp/benchout/results/pg.dat' using 3:xtic(2) title 'ledger (verified, chained, durable)' lc rgb '#4477aa', \
      '' using 4 title 'PostgreSQL: verify + hash chain under a lock' lc rgb '#ee7733', \
      '' using 5 title 'PostgreSQL: plain inserts (reference)' lc rgb '#bbbbbb'

@@ -1,5 +1,5 @@
 set terminal pngcairo size 900,480 font 'sans,10' noenhanced
-set output 'bench/results/scale.png'
+set output '/tmp/benchout/results/scale.png'
 
 set title 'Restart time and memory as the log grows'
 set logscale x 10
@@ -12,7 +12,7 @@ set yrange [0:*]
 set y2range [0:*]
 set grid
 set key top left
-plot 'bench/results/scale.dat' using 1:2 with linespoints pt 7 title 'datadir::OpenLog (median) ms', \
+plot '/tmp/benchout/results/scale.dat' using 1:2 with linespoints pt 7 title 'datadir::OpenLog (median) ms', \
      '' using 1:3 with linespoints pt 7 title 'ledgerd ready (spawn to first answer) ms', \
      '' using 1:4 axes x1y2 with linespoints pt 5 title 'ledgerd RSS after proofs, MiB', \
      '' using 1:5 axes x1y2 with linespoints pt 9 title 'disk bytes per entry'
