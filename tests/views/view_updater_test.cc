@@ -202,35 +202,64 @@ class PausableLogStore : public CountingLogStore {
 
 // HoldBack (core::LogOptions::before_group in ledgerd): ingest waits while the views trail the
 // log by more than the bound, and only then. A bound of zero: any entry not applied is too old.
-TEST(ViewUpdaterTest, HoldBackWaitsWhileTheViewsTrailByMoreThanTheBound) {
-  TestLedger ledger;
-  ledger.MustAppend("c0", AssertEvent(ClaimSpec()));
-  PausableLogStore paused(&ledger.store());
-  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
-  ViewUpdater updater(engine.get(), &paused);
-  updater.Start();
-  ASSERT_TRUE(updater.WaitForWatermark(1, Later()).ok());
-  // Within the bound (nothing unapplied): no wait, and from now on the bound holds.
-  EXPECT_FALSE(updater.HoldBack(absl::ZeroDuration(), absl::Seconds(60)));
-  paused.Pause();
-  const SequenceNumber s = ledger.MustAppend("c1", AssertEvent(ClaimSpec()));
-  updater.Notify(s + 1);
-  paused.AwaitStuckScan();  // the views cannot apply c1
-  absl::Notification returned;
-  TreeSize watermark_at_return = 0;
-  bool waited = false;
-  std::thread ingest([&] {
-    waited = updater.HoldBack(absl::ZeroDuration(), absl::Seconds(60));
-    watermark_at_return = updater.Watermark();
-    returned.Notify();
-  });
-  // Still held while the views cannot move (a bounded look, not a timing assertion: it can only
-  // miss a defect, never report one that is not there).
-  EXPECT_FALSE(returned.WaitForNotificationWithTimeout(absl::Milliseconds(50)));
-  paused.Resume();
-  ingest.join();
-  EXPECT_TRUE(waited);
-  EXPECT_EQ(watermark_at_return, 2u);
+// The fixture leaves the views caught up with c0, the bound armed, and c1 appended and notified
+// while the views are stuck in the scan that would apply it.
+class HoldBackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ledger_.MustAppend("c0", AssertEvent(ClaimSpec()));
+    updater_.Start();
+    ASSERT_TRUE(updater_.WaitForWatermark(1, Later()).ok());
+    // Within the bound (nothing unapplied): no wait, and from now on the bound holds.
+    EXPECT_FALSE(updater_.HoldBack(absl::ZeroDuration(), absl::Seconds(60)));
+    paused_.Pause();
+    const SequenceNumber s = ledger_.MustAppend("c1", AssertEvent(ClaimSpec()));
+    updater_.Notify(s + 1);
+    paused_.AwaitStuckScan();  // the views cannot apply c1
+  }
+  void TearDown() override {
+    paused_.Resume();
+    if (ingest_.joinable()) ingest_.join();
+  }
+
+  // HoldBack on a thread of its own, as the sequencer calls it; `returned_` once it returns.
+  void StartIngest() {
+    ingest_ = std::thread([this] {
+      waited_ = updater_.HoldBack(absl::ZeroDuration(), absl::Seconds(60));
+      watermark_at_return_ = updater_.Watermark();
+      returned_.Notify();
+    });
+    // Still held while the views cannot move (a bounded look, not a timing assertion: it can
+    // only miss a defect, never report one that is not there).
+    EXPECT_FALSE(returned_.WaitForNotificationWithTimeout(absl::Milliseconds(50)));
+  }
+
+  TestLedger ledger_;
+  PausableLogStore paused_{&ledger_.store()};
+  std::unique_ptr<ViewEngine> engine_ = NewMemoryEngine();
+  ViewUpdater updater_{engine_.get(), &paused_};
+  std::thread ingest_;
+  absl::Notification returned_;
+  bool waited_ = false;
+  TreeSize watermark_at_return_ = 99;
+};
+
+TEST_F(HoldBackTest, WaitsWhileTheViewsTrailByMoreThanTheBound) {
+  StartIngest();
+  paused_.Resume();
+  ingest_.join();
+  EXPECT_TRUE(waited_);
+  EXPECT_EQ(watermark_at_return_, 2u);  // released by the catch-up that applied c1
+}
+
+TEST_F(HoldBackTest, EndsWhenTheUpdaterStops) {
+  StartIngest();
+  // Stop blocks joining the stuck updater thread, but ends the wait at once.
+  std::thread stopper([this] { updater_.Stop(); });
+  ingest_.join();  // would take 60 s if Stop did not end the wait
+  EXPECT_EQ(watermark_at_return_, 1u);  // ended by the stop, not by a catch-up
+  paused_.Resume();
+  stopper.join();
 }
 
 TEST(ViewUpdaterTest, HoldBackDoesNotHoldAStartUpCatchUp) {
@@ -248,35 +277,6 @@ TEST(ViewUpdaterTest, HoldBackDoesNotHoldAStartUpCatchUp) {
   EXPECT_FALSE(updater.HoldBack(absl::ZeroDuration(), absl::Seconds(60)));
   paused.Resume();
   ASSERT_TRUE(updater.WaitForWatermark(5, Later()).ok());
-}
-
-TEST(ViewUpdaterTest, HoldBackEndsWhenTheUpdaterStops) {
-  TestLedger ledger;
-  ledger.MustAppend("c0", AssertEvent(ClaimSpec()));
-  PausableLogStore paused(&ledger.store());
-  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
-  ViewUpdater updater(engine.get(), &paused);
-  updater.Start();
-  ASSERT_TRUE(updater.WaitForWatermark(1, Later()).ok());
-  EXPECT_FALSE(updater.HoldBack(absl::ZeroDuration(), absl::Seconds(60)));
-  paused.Pause();
-  const SequenceNumber s = ledger.MustAppend("c1", AssertEvent(ClaimSpec()));
-  updater.Notify(s + 1);
-  paused.AwaitStuckScan();
-  absl::Notification returned;
-  TreeSize watermark_at_return = 99;
-  std::thread ingest([&] {
-    updater.HoldBack(absl::ZeroDuration(), absl::Seconds(60));
-    watermark_at_return = updater.Watermark();
-    returned.Notify();
-  });
-  EXPECT_FALSE(returned.WaitForNotificationWithTimeout(absl::Milliseconds(50)));  // held
-  // Stop blocks joining the stuck updater thread, but ends the wait at once.
-  std::thread stopper([&] { updater.Stop(); });
-  ingest.join();  // would take 60 s if Stop did not end the wait
-  EXPECT_EQ(watermark_at_return, 1u);  // ended by the stop, not by a catch-up
-  paused.Resume();
-  stopper.join();
 }
 
 TEST(ViewUpdaterTest, StopWakesWaitersWithUnavailable) {
