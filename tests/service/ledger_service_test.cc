@@ -105,18 +105,28 @@ TEST(PublishWaiterTest, AnErrorAnswersEveryWaitOfItsRound) {
   for (const absl::Status& s : got) EXPECT_TRUE(absl::IsUnavailable(s)) << s;
 }
 
+// Append in cluster mode: a service whose await_published is a FakeQuorum answering `answer`.
+absl::Status AppendInClusterMode(const absl::Status& answer, const std::string& event_id,
+                                 TestLog* t, FakeQuorum* quorum,
+                                 ledger::v1::AppendResponse* resp) {
+  quorum->release_first_call.Notify();
+  quorum->answer = answer;
+  LedgerServiceOptions options;
+  options.await_published = quorum->Fn();
+  LedgerServiceImpl service(&t->log(), options);
+  ledger::v1::AppendRequest req;
+  *req.mutable_event() = Sign(event_id, ClaimEvent(), AdminKey());
+  const grpc::Status s = service.AppendAndWait(&req, resp);
+  return s.ok() ? absl::OkStatus()
+                : absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
+
 TEST(LedgerServiceAppendTest, InClusterModeTheAnswerCarriesThePublishedNote) {
   TestLog t;
   FakeQuorum quorum;
-  quorum.release_first_call.Notify();
-  LedgerServiceOptions options;
-  options.await_published = quorum.Fn();
-  LedgerServiceImpl service(&t.log(), options);
-  ledger::v1::AppendRequest req;
-  *req.mutable_event() = Sign("svc-1", ClaimEvent(), AdminKey());
   ledger::v1::AppendResponse resp;
-  const grpc::Status s = service.AppendAndWait(&req, &resp);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  const absl::Status s = AppendInClusterMode(absl::OkStatus(), "svc-1", &t, &quorum, &resp);
+  ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(resp.sequence(), 0u);
   EXPECT_EQ(resp.checkpoint(), "published@1");
   absl::MutexLock lock(&quorum.mu);
@@ -126,19 +136,14 @@ TEST(LedgerServiceAppendTest, InClusterModeTheAnswerCarriesThePublishedNote) {
 TEST(LedgerServiceAppendTest, AQuorumErrorIsTheAnswerAndNoResultLeaks) {
   TestLog t;
   FakeQuorum quorum;
-  quorum.release_first_call.Notify();
-  quorum.answer = absl::UnavailableError("the quorum did not hold the entry in time");
-  LedgerServiceOptions options;
-  options.await_published = quorum.Fn();
-  LedgerServiceImpl service(&t.log(), options);
-  ledger::v1::AppendRequest req;
-  *req.mutable_event() = Sign("svc-2", ClaimEvent(), AdminKey());
   ledger::v1::AppendResponse resp;
-  const grpc::Status s = service.AppendAndWait(&req, &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("did not hold"));
-  EXPECT_EQ(resp.sequence(), 0u);
+  const absl::Status s = AppendInClusterMode(
+      absl::UnavailableError("the quorum did not hold the entry in time"), "svc-2", &t, &quorum,
+      &resp);
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("did not hold"));
   EXPECT_TRUE(resp.leaf_hash().empty());
+  EXPECT_TRUE(resp.checkpoint().empty());
   EXPECT_EQ(t.log().Head().tree_size, 1u);  // committed locally; retrying the id is safe
 }
 
