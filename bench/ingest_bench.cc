@@ -39,7 +39,7 @@
 //
 //   ingest_bench --ledgerd=PATH --work-dir=DIR --replicate-existing=DATA_DIR [--seconds=5]
 //                [--streams=2] [--admin-key=PUB] [--liar-dir=DIR] [--catch-up-limit=900]
-//                [--signed-batch-entries=N] [--batch-size=100]
+//                [--signed-batch-entries=N] [--batch-size=100] [--ledgerd-args="..."]
 //
 // replication: serves DATA_DIR (a log_bench log: one signature per event) as the leader, first
 // appends --signed-batch-entries more events to it through AppendSignedBatch (--batch-size
@@ -1023,9 +1023,12 @@ int ReplicateExisting(const Flags& flags) {
   std::filesystem::create_directories(work + "/follower");
   const std::string follower_dir = work + "/follower/data";
 
+  // --ledgerd-args: more `ledgerd serve` options for both the leader and the follower.
+  const std::vector<std::string> serve_args =
+      absl::StrSplit(flags.Str("ledgerd-args", ""), ' ', absl::SkipEmpty());
   double verify_cpu_us = 0;
   const double ceiling = MeasureVerifyRate(cores, ceiling_seconds, &verify_cpu_us);
-  Server leader = StartLedgerd(ledgerd, leader_dir, work + "/leader");
+  Server leader = StartLedgerd(ledgerd, leader_dir, work + "/leader", serve_args);
   auto leader_stub = LedgerService::NewStub(MakeChannel(leader.target, -1));
   const uint64_t per_event_size = TreeSizeOf(*leader_stub);
   WaitIdle(leader.pid);  // the leader's own views, caught up before the clock starts
@@ -1072,8 +1075,9 @@ int ReplicateExisting(const Flags& flags) {
   }
   const double leader_cpu_0 = ProcessCpuSeconds(leader.pid);
   const auto start = SteadyClock::now();
-  Server follower =
-      StartLedgerd(ledgerd, follower_dir, work + "/follower", {"--follow", leader.target});
+  std::vector<std::string> follower_args = {"--follow", leader.target};
+  follower_args.insert(follower_args.end(), serve_args.begin(), serve_args.end());
+  Server follower = StartLedgerd(ledgerd, follower_dir, work + "/follower", follower_args);
   auto follower_stub = LedgerService::NewStub(MakeChannel(follower.target, -2));
   uint64_t fsize = 0;
   // When the follower first reported the whole per-event part (sampled every 20 ms).

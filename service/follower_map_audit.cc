@@ -14,9 +14,13 @@
 namespace ledger::service {
 
 FollowerMapAudit::FollowerMapAudit(std::shared_ptr<grpc::Channel> leader, const core::Log* log,
-                                   views::ClaimStateMap* state_map, absl::Duration poll_interval)
+                                   views::ClaimStateMap* state_map, absl::Duration poll_interval,
+                                   int thread_nice)
     : leader_(std::move(leader)), log_(log), state_map_(state_map), poll_interval_(poll_interval) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this, thread_nice] {
+    LowerCurrentThreadPriority(thread_nice);
+    Run();
+  });
 }
 
 FollowerMapAudit::~FollowerMapAudit() {

@@ -21,9 +21,11 @@ namespace ledger::service {
 
 class FollowerMapAudit {
  public:
-  // Starts the thread. `log`, `state_map` must outlive this object.
+  // Starts the thread, at the process's nice value plus `thread_nice` (as the views' threads:
+  // ViewEngineOptions::thread_nice). `log`, `state_map` must outlive this object.
   FollowerMapAudit(std::shared_ptr<grpc::Channel> leader, const core::Log* log,
-                   views::ClaimStateMap* state_map, absl::Duration poll_interval);
+                   views::ClaimStateMap* state_map, absl::Duration poll_interval,
+                   int thread_nice = 0);
   ~FollowerMapAudit();  // stops and joins
   // The largest tree size whose commitment was recomputed and matched (0: none yet).
   TreeSize verified_size() const { return verified_.load(); }

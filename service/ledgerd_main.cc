@@ -22,14 +22,12 @@
 // log larger than it or with another root (the database lost acknowledged entries or was
 // replaced; ledger/datadir/anchor.h, service/peer_check.h, docs/reliability.md).
 #include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -185,6 +183,7 @@ struct ServeFlags {
   int http_threads = ledger::service::http::ServerOptions().threads;
   int views_coalesce_ms = 20;
   int max_view_lag_ms = 250;
+  int views_nice = 10;
   int map_commit_interval_ms = 1000;
   int views_write_buffer_mb = 0;
   int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
@@ -600,22 +599,6 @@ int OpenReceipts(const std::string& data_dir, ledger::core::Log* log,
                     {"code", absl::StatusCodeToString(status.code())},
                     {"error", std::string(status.message())}});
   return kExitDataDir;
-}
-
-// Cluster mode on a shared host: the views' threads ("views-*") run at nice
-// kClusterViewsNice, so that the quorum path (replication, verification, publication) gets the
-// CPU first; the views catch up in the background anyway (they never block appends), and lag
-// more under load. Best effort: a thread that cannot be reniced keeps its priority.
-constexpr int kClusterViewsNice = 10;
-void LowerViewThreadsPriority() {
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    if (!std::getline(comm, name) || name.rfind("views-", 0) != 0) continue;
-    const int tid = std::atoi(task.path().filename().c_str());
-    if (tid > 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(tid), kClusterViewsNice);
-  }
 }
 
 // Cluster mode's role changes within the process (ledger/cluster/cluster_node.h). The log, the
@@ -1084,6 +1067,7 @@ int Serve(ServeFlags flags) {
   }
   ledger::views::ViewEngineOptions engine_options;
   engine_options.file_catch_up_entries = static_cast<uint64_t>(flags.views_file_entries);
+  engine_options.thread_nice = flags.views_nice;
   auto engine = ledger::views::ViewEngine::Open(*std::move(view_store),
                                                 ledger::views::DefaultProjections(),
                                                 engine_options);
@@ -1127,7 +1111,6 @@ int Serve(ServeFlags flags) {
   metrics.SetViewWatermark((*engine)->Watermark(), (*log)->Head().tree_size);
   ledger::views::ViewUpdater updater(engine->get(), &(*log)->store(), updater_options);
   updater.Start();
-  if (cluster_node != nullptr) LowerViewThreadsPriority();
   view_updater.store(&updater);
   ledger::service::ClaimServiceImpl claim_service(engine->get(), &updater, &(*log)->store(),
                                                   match_index->get(), state_map->get());
@@ -1231,7 +1214,7 @@ int Serve(ServeFlags flags) {
   std::unique_ptr<ledger::service::FollowerMapAudit> map_audit;
   if (follower != nullptr && leader_channel != nullptr) {
     map_audit = std::make_unique<ledger::service::FollowerMapAudit>(
-        leader_channel, log->get(), state_map->get(), absl::Seconds(2));
+        leader_channel, log->get(), state_map->get(), absl::Seconds(2), flags.views_nice);
   }
   std::thread waiter([&] {
     int sig = 0;
@@ -1386,6 +1369,13 @@ int main(int argc, char** argv) {
                     "wait (the views may fall behind under sustained maximum ingest)")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600000));
+  serve->add_option("--views-nice", sf.views_nice,
+                    "The views' threads run at ledgerd's nice value plus this: on busy cores "
+                    "appends, replication and verification get the CPU first and the views catch "
+                    "up with what is left (a leader still bounds their lag: --max-view-lag-ms); "
+                    "0: the same priority")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 19));
   serve->add_option("--map-commit-interval-ms", sf.map_commit_interval_ms,
                     "The claim-state map is committed and signed at most this often (the map "
                     "proofs' root lags the views by at most this much)")

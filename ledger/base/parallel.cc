@@ -7,10 +7,11 @@
 
 namespace ledger {
 
-ParallelRunner::ParallelRunner(int helpers, std::string name) {
+ParallelRunner::ParallelRunner(int helpers, std::string name, int thread_nice) {
   for (int i = 0; i < helpers; ++i) {
-    threads_.emplace_back([this, name] {
+    threads_.emplace_back([this, name, thread_nice] {
       SetCurrentThreadName(name.c_str());
+      LowerCurrentThreadPriority(thread_nice);
       HelperLoop();
     });
   }

@@ -27,8 +27,8 @@ namespace ledger {
 class ParallelRunner {
  public:
   // Starts `helpers` threads (none when helpers <= 0: ForEach then runs on the caller alone),
-  // named `name`.
-  ParallelRunner(int helpers, std::string name);
+  // named `name`, at the process's nice value plus `thread_nice` (LowerCurrentThreadPriority).
+  ParallelRunner(int helpers, std::string name, int thread_nice = 0);
   // Stops the helpers. Precondition: no ForEach is running.
   ~ParallelRunner();
 

@@ -8,6 +8,13 @@ namespace ledger {
 
 void SetCurrentThreadName(const char* name);
 
+// Runs the calling thread at the process's nice value plus `nice_delta` (clamped to 19), so that
+// work which may lag (the views) yields the CPU to work which may not (appends, replication)
+// when the cores are busy. Linux keeps a nice value per thread; threads this one starts later
+// inherit it. 0: nothing changes. Best effort: a thread that cannot be reniced keeps its
+// priority (lowering one's own priority needs no privilege).
+void LowerCurrentThreadPriority(int nice_delta);
+
 }  // namespace ledger
 
 #endif  // LEDGER_BASE_THREAD_NAME_H_

@@ -35,7 +35,10 @@ absl::StatusOr<std::unique_ptr<ClaimStateMap>> ClaimStateMap::Attach(
   ClaimStateMap* raw = map.get();
   LEDGER_RETURN_IF_ERROR(
       engine->AddListener(raw, [raw](const ViewStore& store) { return raw->Load(store); }));
-  raw->committer_ = std::thread([raw] { raw->Run(); });
+  raw->committer_ = std::thread([raw, nice = engine->thread_nice()] {
+    LowerCurrentThreadPriority(nice);
+    raw->Run();
+  });
   return map;
 }
 

@@ -210,7 +210,7 @@ void MatchIndex::OnCleared() {
   Clear();
 }
 
-void MatchIndex::StartLoadInBackground(const ViewStore* store) {
+void MatchIndex::StartLoadInBackground(const ViewStore* store, int thread_nice) {
   {
     absl::MutexLock lock(&mu_);
     Clear();
@@ -218,8 +218,9 @@ void MatchIndex::StartLoadInBackground(const ViewStore* store) {
     loaded_ = 0;
     pending_.clear();
   }
-  loader_ = std::thread([this, store] {
+  loader_ = std::thread([this, store, thread_nice] {
     SetCurrentThreadName("match-load");
+    LowerCurrentThreadPriority(thread_nice);
     absl::Status bad;
     // Records are added in chunks under the lock, so the listener is never held up for long.
     std::vector<std::pair<std::string, std::string>> chunk;
@@ -457,9 +458,11 @@ absl::StatusOr<std::unique_ptr<MatchIndex>> AttachMatchIndex(ViewEngine* engine,
                                                              bool in_background) {
   auto index = std::make_unique<MatchIndex>();
   MatchIndex* raw = index.get();
-  LEDGER_RETURN_IF_ERROR(engine->AddListener(raw, [raw, in_background](const ViewStore& store) {
+  const int thread_nice = engine->thread_nice();
+  LEDGER_RETURN_IF_ERROR(engine->AddListener(raw, [raw, in_background,
+                                                   thread_nice](const ViewStore& store) {
     if (!in_background) return raw->Load(store);
-    raw->StartLoadInBackground(&store);
+    raw->StartLoadInBackground(&store, thread_nice);
     return absl::OkStatus();
   }));
   return index;

@@ -114,8 +114,9 @@ class MatchIndex : public ViewListener {
   // Loads from `store` on a thread of its own. Meant to be called from the `load` callback of
   // ViewEngine::AddListener, so that the listener is registered first: batches written while
   // the scan runs are kept (match records only) and applied after it, in order, so the index
-  // ends exactly as new as the view. status() is UNAVAILABLE until then.
-  void StartLoadInBackground(const ViewStore* store);
+  // ends exactly as new as the view. status() is UNAVAILABLE until then. The thread runs at
+  // the process's nice value plus `thread_nice` (ViewEngineOptions::thread_nice).
+  void StartLoadInBackground(const ViewStore* store, int thread_nice = 0);
   // Waits for a background load to end; its outcome (status()).
   absl::Status WaitForLoad();
 

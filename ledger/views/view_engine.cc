@@ -65,10 +65,11 @@ constexpr absl::string_view kDigestDomain("factledger/v1/view-digest\x00", 26);
 // The writer thread: writes one batch at a time, handed over by CatchUp.
 class ViewEngine::Writer {
  public:
-  Writer(ViewStore* store, std::function<void(const ViewBatch&)> on_written)
+  Writer(ViewStore* store, std::function<void(const ViewBatch&)> on_written, int thread_nice)
       : store_(store), on_written_(std::move(on_written)) {
-    thread_ = std::thread([this] {
+    thread_ = std::thread([this, thread_nice] {
       SetCurrentThreadName("views-write");
+      LowerCurrentThreadPriority(thread_nice);
       Loop();
     });
   }
@@ -205,7 +206,8 @@ ViewEngine::ViewEngine(std::unique_ptr<ViewStore> store, std::vector<View> views
     views_[order[k]].lane = lane;
     lanes_[lane].push_back(order[k]);
   }
-  runner_ = std::make_unique<ParallelRunner>(static_cast<int>(lanes) - 1, "views-lane");
+  runner_ = std::make_unique<ParallelRunner>(static_cast<int>(lanes) - 1, "views-lane",
+                                             options_.thread_nice);
 }
 
 absl::Status ViewEngine::LoadState() {
@@ -373,8 +375,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
   // faulted in, which fresh batches of a bulk catch-up's size (hundreds of MiB) would pay again.
   std::vector<std::unique_ptr<ViewBatch>> spare;
   if (writer_ == nullptr && begin < head) {
-    writer_ = std::make_unique<Writer>(store_.get(),
-                                       [this](const ViewBatch& b) { NotifyWritten(b); });
+    writer_ = std::make_unique<Writer>(
+        store_.get(), [this](const ViewBatch& b) { NotifyWritten(b); }, options_.thread_nice);
   }
   // Waits for the write in flight; publishes its watermarks once the store has applied it.
   auto finish_write = [&]() -> absl::Status {

@@ -113,6 +113,12 @@ struct ViewEngineOptions {
   // A window of fewer entries than this is decoded and applied on the calling thread alone:
   // handing a few entries to other threads costs more than it saves.
   size_t parallel_min_entries = 256;
+  // The views' threads (the engine's writer, ViewUpdater's thread, the claim-state map's
+  // committer, the match index's loader, and the threads they start) run at the process's nice
+  // value plus this (LowerCurrentThreadPriority): on busy cores the log's own threads (appends,
+  // replication, verification) get the CPU first, and the views catch up with what is left. A
+  // leader bounds the views' lag anyway (ledgerd --max-view-lag-ms). 0: the same priority.
+  int thread_nice = 0;
 };
 
 struct CatchUpProgress {
@@ -208,6 +214,8 @@ class ViewEngine {
   std::vector<std::string> ViewNames() const;
   const ViewStore& store() const { return *store_; }
   ViewStore* mutable_store() { return store_.get(); }
+  // ViewEngineOptions::thread_nice: also for the threads of its listeners and updater.
+  int thread_nice() const { return options_.thread_nice; }
 
  private:
   struct View {

@@ -25,6 +25,7 @@ void ViewUpdater::Start() {
   SetWatermark(watermark_);
   thread_ = std::thread([this] {
     SetCurrentThreadName("views-update");
+    LowerCurrentThreadPriority(engine_->thread_nice());
     Run();
   });
 }

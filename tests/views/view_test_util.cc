@@ -165,8 +165,10 @@ std::string TestDir(absl::string_view name) {
   return ::ledger::testing::EmptyDir(absl::StrCat(".", name));
 }
 
-std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries, size_t lanes) {
+std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries, size_t lanes,
+                                            int thread_nice) {
   ViewEngineOptions options;
+  options.thread_nice = thread_nice;
   options.max_batch_entries = max_batch_entries;
   options.bulk_batch_entries = max_batch_entries;
   options.lanes = lanes;

@@ -154,7 +154,8 @@ std::string TestDir(absl::string_view name);
 
 // A ViewEngine over a MemoryViewStore with DefaultProjections(), its views in `lanes` lanes
 // (applied on that many threads even for one entry). Aborts on error.
-std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries = 1024, size_t lanes = 1);
+std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries = 1024, size_t lanes = 1,
+                                            int thread_nice = 0);
 // The digest of every view of `engine`, by name (fails the test on error).
 std::map<std::string, Hash> AllDigests(const ViewEngine& engine);
 

@@ -3,7 +3,16 @@
 // deadlines far beyond what the test needs except where a timeout is the expected outcome.
 #include "ledger/views/view_updater.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <sstream>
+#include <string>
 #include <memory>
 #include <vector>
 #include <thread>
@@ -281,6 +290,47 @@ TEST(ViewUpdaterTest, HoldBackDoesNotHoldAStartUpCatchUp) {
   EXPECT_FALSE(updater.HoldBack(absl::ZeroDuration(), absl::Seconds(5)));
   paused.Resume();
   ASSERT_TRUE(updater.WaitForWatermark(5, Later()).ok());
+}
+
+// The nice value of each of this process's threads named `name` (Linux: /proc/self/task).
+std::vector<int> NiceOfThreadsNamed(const std::string& name) {
+  std::vector<int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    if (stat.substr(open + 1, close - open - 1) != name) continue;
+    // Fields after the name: state is field 3, nice is field 19.
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+      if (i == 19) out.push_back(std::stoi(field));
+    }
+  }
+  return out;
+}
+
+TEST(ViewUpdaterTest, TheViewsThreadsRunAtTheConfiguredLowerPriority) {
+  const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(getpid()));
+  const int expected = std::min(19, base + 5);
+  ASSERT_NE(expected, base) << "the test process already runs at nice 19";
+  TestLedger ledger;
+  // Two lanes: the lane helper thread is one of the views' threads too.
+  std::unique_ptr<ViewEngine> engine =
+      NewMemoryEngine(/*max_batch_entries=*/1024, /*lanes=*/2, /*thread_nice=*/5);
+  ViewUpdater updater(engine.get(), &ledger.store());
+  updater.Start();
+  ledger.MustAppend("c0", AssertEvent(ClaimSpec()));
+  updater.Notify(1);
+  ASSERT_TRUE(updater.WaitForWatermark(1, Later()).ok());  // the writer thread exists by now
+  for (const char* name : {"views-update", "views-write", "views-lane"}) {
+    const std::vector<int> nice = NiceOfThreadsNamed(name);
+    ASSERT_FALSE(nice.empty()) << "no thread named " << name;
+    for (int n : nice) EXPECT_EQ(n, expected) << name;
+  }
+  // The process's other threads keep their priority.
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(getpid())), base);
 }
 
 TEST(ViewUpdaterTest, StopWakesWaitersWithUnavailable) {
