@@ -90,6 +90,8 @@ constexpr int kExitListen = 3;
 constexpr int kExitBehindAnchor = 4;
 // Largest request accepted on the wire (a SignedEvent is at most 64 KiB of event bytes).
 constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
+// --views-nice's default on a follower and in cluster mode (ViewEngineOptions::thread_nice).
+constexpr int kFollowerViewsNice = 10;
 
 // --anchor-dir problems found before anything is written: bad usage (exit 1).
 bool IsAnchorDirError(const absl::Status& s) {
@@ -183,7 +185,8 @@ struct ServeFlags {
   int http_threads = ledger::service::http::ServerOptions().threads;
   int views_coalesce_ms = 20;
   int max_view_lag_ms = 250;
-  int views_nice = 10;
+  // -1: 10 on a follower (--follow, --mirror-tiles) and in cluster mode, 0 on a leader.
+  int views_nice = -1;
   int map_commit_interval_ms = 1000;
   int views_write_buffer_mb = 0;
   int views_file_entries = static_cast<int>(ledger::views::ViewEngineOptions().file_catch_up_entries);
@@ -1067,7 +1070,14 @@ int Serve(ServeFlags flags) {
   }
   ledger::views::ViewEngineOptions engine_options;
   engine_options.file_catch_up_entries = static_cast<uint64_t>(flags.views_file_entries);
-  engine_options.thread_nice = flags.views_nice;
+  // Measured (bench/REPORT.md §8b): on a follower, lower priority for the views lets
+  // replication keep up; on a leader the back-pressure of --max-view-lag-ms already paces
+  // appends to the views, and niced views only make it wait longer (signed batches and streams
+  // slower, the views' lag higher), so a leader keeps one priority unless told otherwise.
+  engine_options.thread_nice =
+      flags.views_nice >= 0
+          ? flags.views_nice
+          : ((*log)->is_follower() || !flags.cluster.empty() ? kFollowerViewsNice : 0);
   auto engine = ledger::views::ViewEngine::Open(*std::move(view_store),
                                                 ledger::views::DefaultProjections(),
                                                 engine_options);
@@ -1214,7 +1224,8 @@ int Serve(ServeFlags flags) {
   std::unique_ptr<ledger::service::FollowerMapAudit> map_audit;
   if (follower != nullptr && leader_channel != nullptr) {
     map_audit = std::make_unique<ledger::service::FollowerMapAudit>(
-        leader_channel, log->get(), state_map->get(), absl::Seconds(2), flags.views_nice);
+        leader_channel, log->get(), state_map->get(), absl::Seconds(2),
+        (*engine)->thread_nice());
   }
   std::thread waiter([&] {
     int sig = 0;
@@ -1371,11 +1382,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 3600000));
   serve->add_option("--views-nice", sf.views_nice,
                     "The views' threads run at ledgerd's nice value plus this: on busy cores "
-                    "appends, replication and verification get the CPU first and the views catch "
-                    "up with what is left (a leader still bounds their lag: --max-view-lag-ms); "
-                    "0: the same priority")
+                    "replication, appends and verification get the CPU first and the views catch "
+                    "up with what is left; 0: the same priority. Default (-1): 10 on a follower "
+                    "and in cluster mode, 0 on a leader (whose views already pace its appends: "
+                    "--max-view-lag-ms)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 19));
+      ->check(CLI::Range(-1, 19));
   serve->add_option("--map-commit-interval-ms", sf.map_commit_interval_ms,
                     "The claim-state map is committed and signed at most this often (the map "
                     "proofs' root lags the views by at most this much)")

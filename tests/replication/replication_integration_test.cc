@@ -5,9 +5,11 @@
 //
 // Args: --ledgerd=PATH.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <cstdlib>
@@ -35,6 +37,7 @@
 #include "ledger/v1/ledger_service.grpc.pb.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_log.h"
+#include "tests/testing/thread_nice.h"
 #include "tests/testing/wait_for.h"
 
 namespace ledger {
@@ -43,6 +46,8 @@ namespace {
 namespace v1 = ledger::v1;
 using ::ledger::testing::AdminKey;
 using ::ledger::testing::ClaimEvent;
+using ::ledger::testing::NiceOfThreads;
+using ::testing::Each;
 using reliability::ChildProcess;
 using ::testing::HasSubstr;
 
@@ -290,6 +295,18 @@ TEST(ReplicationIntegrationTest, LeaderAndTwoFollowersConverge) {
     EXPECT_THAT(s.error_message(), HasSubstr(leader->address));
   }
   EXPECT_EQ(Checkpoint(*f1).tree_size(), total);
+
+  // A follower's views run below its replication (--views-nice defaults to 10 there); a
+  // leader's views keep the process's priority (they pace its appends instead).
+  const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(leader->process().pid()));
+  for (const char* name : {"views-update", "views-write", "state-map"}) {
+    EXPECT_THAT(NiceOfThreads(leader->process().pid(), name), Each(base)) << name;
+    EXPECT_THAT(NiceOfThreads(f1->process().pid(), name), Each(std::min(19, base + 10)))
+        << name;
+    EXPECT_FALSE(NiceOfThreads(leader->process().pid(), name).empty()) << name;
+    EXPECT_FALSE(NiceOfThreads(f1->process().pid(), name).empty()) << name;
+  }
+  EXPECT_THAT(NiceOfThreads(f1->process().pid(), "follower"), Each(base));
 
   // Clean stops.
   for (Server* s : {f1.get(), f2.get(), leader.get()}) {

@@ -7,11 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <memory>
 #include <vector>
@@ -24,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/views/queries.h"
+#include "tests/testing/thread_nice.h"
 #include "tests/views/view_test_util.h"
 
 namespace ledger::views {
@@ -36,6 +33,7 @@ using testing::ClaimSpec;
 using testing::CountingLogStore;
 using testing::NewMemoryEngine;
 using testing::TestLedger;
+using ::ledger::testing::NiceOfThreads;
 
 absl::Time Later() { return absl::Now() + absl::Seconds(60); }
 
@@ -292,25 +290,6 @@ TEST(ViewUpdaterTest, HoldBackDoesNotHoldAStartUpCatchUp) {
   ASSERT_TRUE(updater.WaitForWatermark(5, Later()).ok());
 }
 
-// The nice value of each of this process's threads named `name` (Linux: /proc/self/task).
-std::vector<int> NiceOfThreadsNamed(const std::string& name) {
-  std::vector<int> out;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream in(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const size_t open = stat.find('('), close = stat.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    if (stat.substr(open + 1, close - open - 1) != name) continue;
-    // Fields after the name: state is field 3, nice is field 19.
-    std::istringstream fields(stat.substr(close + 2));
-    std::string field;
-    for (int i = 3; i <= 19 && fields >> field; ++i) {
-      if (i == 19) out.push_back(std::stoi(field));
-    }
-  }
-  return out;
-}
-
 TEST(ViewUpdaterTest, TheViewsThreadsRunAtTheConfiguredLowerPriority) {
   const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(getpid()));
   const int expected = std::min(19, base + 5);
@@ -325,7 +304,7 @@ TEST(ViewUpdaterTest, TheViewsThreadsRunAtTheConfiguredLowerPriority) {
   updater.Notify(1);
   ASSERT_TRUE(updater.WaitForWatermark(1, Later()).ok());  // the writer thread exists by now
   for (const char* name : {"views-update", "views-write", "views-lane"}) {
-    const std::vector<int> nice = NiceOfThreadsNamed(name);
+    const std::vector<int> nice = NiceOfThreads(getpid(), name);
     ASSERT_FALSE(nice.empty()) << "no thread named " << name;
     for (int n : nice) EXPECT_EQ(n, expected) << name;
   }
