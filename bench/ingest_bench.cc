@@ -1095,6 +1095,9 @@ int ReplicateExisting(const Flags& flags) {
   }
   const double catch_up_s = SecondsSince(start);
   const double follower_cpu = ProcessCpuSeconds(follower.pid);
+  // The follower's threads over its whole life so far (it started empty): where catch-up went.
+  const nlohmann::json catch_up_threads =
+      ThreadBreakdown({}, ThreadCpuSeconds(follower.pid), follower_cpu, fsize);
   const double leader_cpu = ProcessCpuSeconds(leader.pid) - leader_cpu_0;
   if (split_size == 0) {  // no signed-batch part, or it came in the last sample
     split_s = catch_up_s;
@@ -1169,9 +1172,12 @@ int ReplicateExisting(const Flags& flags) {
   Errors errors;
   const CpuSnapshot a = TakeCpuSnapshot(leader.pid);
   const double fcpu_a = ProcessCpuSeconds(follower.pid);
+  const auto fthreads_a = ThreadCpuSeconds(follower.pid);
   ModeResult r = RunStream(leader.target, streams, seconds, window, pool, errors);
   const CpuSnapshot b = TakeCpuSnapshot(leader.pid);
   const double fcpu_b = ProcessCpuSeconds(follower.pid);
+  const nlohmann::json steady_threads =
+      ThreadBreakdown(fthreads_a, ThreadCpuSeconds(follower.pid), fcpu_b - fcpu_a, r.events);
   const uint64_t final_leader = TreeSizeOf(*leader_stub);
   const auto drain_start = SteadyClock::now();
   while (TreeSizeOf(*follower_stub) < final_leader && SecondsSince(drain_start) < 120) {
@@ -1222,6 +1228,7 @@ int ReplicateExisting(const Flags& flags) {
         {"leader_cpu_s", leader_cpu},
         {"follower_views_settle_s", follower_settle_s},
         {"follower_views_settle_cpu_s", follower_settle_cpu},
+        {"follower_cpu_us_per_entry_by_thread", catch_up_threads},
         {"per_event_part", per_event_part},
         {"signed_batch_part", signed_batch_part},
         {"signed_batch_events_per_signature", batch_size}}},
@@ -1239,7 +1246,8 @@ int ReplicateExisting(const Flags& flags) {
         {"lag_ms", {{"p50", lm.p50_us}, {"p99", lm.p99_us}, {"max", lm.max_us}}},
         {"drain_after_ingest_s", drain_s},
         {"leader_cpu", CpuJson(a, b, r.events)},
-        {"follower_cpu_us_per_event", r.events ? (fcpu_b - fcpu_a) * 1e6 / r.events : 0.0}}},
+        {"follower_cpu_us_per_event", r.events ? (fcpu_b - fcpu_a) * 1e6 / r.events : 0.0},
+        {"follower_cpu_us_per_event_by_thread", steady_threads}}},
       {"exit_codes", {{"leader", lrc}, {"follower", frc}}},
   };
   WriteJson(flags.Str("out", ""), out);

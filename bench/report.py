@@ -701,6 +701,18 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'datadir::OpenLog (me
           f"leader's final size {st_['drain_after_ingest_s'] * 1e3:.0f} ms after ingest stopped. "
           f"Follower CPU {fmt(st_['follower_cpu_us_per_event'])} µs per event meanwhile (it shares the 2 cores "
           "with the leader and the client).")
+        def by_thread(d):
+            top = sorted(((v, k) for k, v in (d or {}).items() if v >= 0.5), reverse=True)
+            return ", ".join(f"{k} {v:.1f}" for v, k in top)
+        if cu.get("follower_cpu_us_per_entry_by_thread") or st_.get("follower_cpu_us_per_event_by_thread"):
+            W("")
+            W("Where the follower's CPU went, by thread, in µs per entry (`follower` applies and verifies "
+              "alongside the `verify` helpers; `views-*`, `state-map` and `map-audit` run at `--views-nice`):")
+            W("")
+            if cu.get("follower_cpu_us_per_entry_by_thread"):
+                W(f"- catch-up: {by_thread(cu['follower_cpu_us_per_entry_by_thread'])}")
+            if st_.get("follower_cpu_us_per_event_by_thread"):
+                W(f"- steady: {by_thread(st_['follower_cpu_us_per_event_by_thread'])}")
     else:
         W("Not measured in this run (replicate.json missing).")
     W("")
