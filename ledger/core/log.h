@@ -334,6 +334,10 @@ class Log {
   std::vector<Unit*> MarkDecided(const std::vector<Unit*>& units)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
   static void AnswerAsync(const std::vector<Unit*>& units);
+  // Under queue_mu_: set_outcomes() (it sets the units' status and results), then MarkDecided;
+  // after the lock, AnswerAsync. Every decision of the sequencer goes through it.
+  void Decide(const std::vector<Unit*>& units, const std::function<void()>& set_outcomes)
+      ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Looks the event id up in the store: the original entry's result when it is a retry.
   absl::StatusOr<std::optional<AppendResult>> FindDuplicate(const Prepared& p) const;
   void SequencerLoop();

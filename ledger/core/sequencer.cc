@@ -73,7 +73,7 @@ void Log::SubmitUnits(const std::vector<Unit*>& units) {
     }
     if (!refused.ok()) {
       for (Unit* u : units) u->status = refused;
-      answer = MarkDecided(units);
+      answer = MarkDecided(units);  // not Decide: the check and the refusal are one critical section
     } else {
       // Only the units without on_decided are waited for (an async unit may be answered and
       // freed by the sequencer as soon as the lock is released).
@@ -101,6 +101,16 @@ std::vector<Log::Unit*> Log::MarkDecided(const std::vector<Unit*>& units) {
     if (u->on_decided) async.push_back(u);
   }
   return async;
+}
+
+void Log::Decide(const std::vector<Unit*>& units, const std::function<void()>& set_outcomes) {
+  std::vector<Unit*> answer;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    set_outcomes();
+    answer = MarkDecided(units);
+  }
+  AnswerAsync(answer);
 }
 
 void Log::AnswerAsync(const std::vector<Unit*>& units) {
@@ -255,13 +265,9 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
     if (!failed_.ok()) refused = LogStopped(failed_);
   }
   if (!refused.ok()) {
-    std::vector<Unit*> answer;
-    {
-      absl::MutexLock qlock(&queue_mu_);
+    Decide(group, [&] {
       for (Unit* u : group) u->status = refused;
-      answer = MarkDecided(group);
-    }
-    AnswerAsync(answer);
+    });
     return;
   }
   // registry_ is only mutated by this thread, so the overlay may read it without the lock.
@@ -281,13 +287,9 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
   if (!stage.batch.entries.empty()) {
     if (absl::Status space = CheckFreeSpace(); !space.ok()) {
       // Refused before anything is written: not a storage failure, so no fail-stop.
-      std::vector<Unit*> answer;
-      {
-        absl::MutexLock lock(&queue_mu_);
+      Decide(group, [&] {
         for (Unit* u : accepted) u->status = space, u->results.clear();
-        answer = MarkDecided(group);
-      }
-      AnswerAsync(answer);
+      });
       return;
     }
   }
@@ -320,9 +322,7 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
     }
   }
   if (checkpoint.empty()) checkpoint = LatestCheckpoint();
-  std::vector<Unit*> answer;
-  {
-    absl::MutexLock lock(&queue_mu_);
+  Decide(group, [&] {
     for (Unit* u : accepted) {
       if (!commit.ok()) {
         u->status = MakeError(absl::StatusCode::kUnavailable, reason::kLogStopped, "",
@@ -337,9 +337,7 @@ void Log::ProcessGroup(std::vector<Unit*> group) {
         }
       }
     }
-    answer = MarkDecided(group);
-  }
-  AnswerAsync(answer);
+  });
 }
 
 }  // namespace ledger::core
