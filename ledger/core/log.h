@@ -335,7 +335,8 @@ class Log {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
   static void AnswerAsync(const std::vector<Unit*>& units);
   // Under queue_mu_: set_outcomes() (it sets the units' status and results), then MarkDecided;
-  // after the lock, AnswerAsync. Every decision of the sequencer goes through it.
+  // after the lock, AnswerAsync. ProcessGroup's decisions go through it (SubmitUnits' refusal
+  // does the same inline, inside the critical section that checks and queues).
   void Decide(const std::vector<Unit*>& units, const std::function<void()>& set_outcomes)
       ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Looks the event id up in the store: the original entry's result when it is a retry.
