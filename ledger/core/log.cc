@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/crash_point.h"
 #include "ledger/base/error.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
@@ -126,6 +127,12 @@ absl::Status Log::Promote(crypto::Ed25519PrivateKey log_key) {
   {
     absl::MutexLock lock(&key_mu_);
     if (leading_.load()) return absl::FailedPreconditionError("the log already leads");
+  }
+  // A staged replicated chunk is committed before the sequencer starts from the head.
+  LEDGER_RETURN_IF_ERROR(WaitReplicated());
+  {
+    absl::MutexLock lock(&key_mu_);
+    if (leading_.load()) return absl::FailedPreconditionError("the log already leads");
     log_key_ = std::move(log_key);
   }
   // The sequencer's state, rebuilt from the log as it is now: no sequencer ran since the
@@ -200,6 +207,11 @@ Log::~Log() {
     stopping_ = true;
   }
   if (sequencer_.joinable()) sequencer_.join();
+  {
+    absl::MutexLock lock(&replica_mu_);
+    replica_stopping_ = true;
+  }
+  if (replica_committer_.joinable()) replica_committer_.join();  // commits what it was handed
 }
 
 std::string Log::CheckpointVerifierKey() const {
@@ -347,17 +359,22 @@ absl::StatusOr<ConsistencyProof> Log::ProveConsistency(TreeSize from_tree_size,
   return proof;
 }
 
-absl::StatusOr<TreeSize> Log::AppendReplicated(std::vector<std::string> leaf_datas,
-                                                const std::string& checkpoint_note) {
-  if (!is_follower()) {
-    return absl::FailedPreconditionError("AppendReplicated is for followers only");
-  }
-  store::LogHead head;
-  {
-    absl::MutexLock lock(&state_mu_);
-    if (!failed_.ok()) return LogStopped(failed_);
-    head = head_;
-  }
+struct Log::ReplicaChunk {
+  explicit ReplicaChunk(KeyRegistry chunk_keys) : keys(std::move(chunk_keys)) {}
+
+  store::CommitBatch batch;  // entries, checkpoint and new head included
+  merkle::Frontier frontier;  // the tree after the chunk
+  KeyRegistry keys;  // the chunk's key changes: an overlay of registry_
+  // The chunk's claim records and event ids (views of batch.event_ids, which never moves),
+  // for the chunk staged after it while it is being committed.
+  std::map<std::string, ClaimRecord, std::less<>> claims;
+  absl::flat_hash_map<absl::string_view, SequenceNumber> ids;
+};
+
+absl::StatusOr<std::unique_ptr<Log::ReplicaChunk>> Log::PrepareReplicaChunk(
+    std::vector<std::string> leaf_datas, const std::string& checkpoint_note,
+    const store::LogHead& head, const merkle::Frontier& frontier,
+    const ReplicaChunk* in_flight) {
   absl::StatusOr<format::Checkpoint> checkpoint =
       format::VerifyCheckpoint(checkpoint_note, checkpoint_verifier_);
   if (!checkpoint.ok()) {
@@ -370,26 +387,32 @@ absl::StatusOr<TreeSize> Log::AppendReplicated(std::vector<std::string> leaf_dat
         "the checkpoint is for tree size ", checkpoint->tree_size, ", but ", head.tree_size,
         " entries are stored and ", leaf_datas.size(), " arrived"));
   }
-  // registry_ only changes on this thread (followers have no sequencer): read it unlocked.
+  // registry_ only changes on the replication and committer threads, never while a chunk is
+  // prepared (StageReplicated waits for a chunk with key changes): read it unlocked.
   const store::LogStore* store = store_.get();
   EntryReplayer replayer(
       identity_.origin, &registry_,
-      [store](absl::string_view id) -> absl::StatusOr<std::optional<ClaimRecord>> {
+      [store, in_flight](absl::string_view id) -> absl::StatusOr<std::optional<ClaimRecord>> {
+        if (in_flight != nullptr) {
+          auto it = in_flight->claims.find(id);
+          if (it != in_flight->claims.end()) return std::optional<ClaimRecord>(it->second);
+        }
         LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store->GetClaim(id));
         if (!bytes.has_value()) return std::optional<ClaimRecord>();
         LEDGER_ASSIGN_OR_RETURN(ClaimRecord r, DecodeClaimRecord(*bytes));
         return std::optional<ClaimRecord>(r);
       },
       head.last_recorded_time_micros, /*threads=*/1);
-  store::CommitBatch batch;
+  auto chunk = std::make_unique<ReplicaChunk>(KeyRegistry(&registry_));
+  store::CommitBatch& batch = chunk->batch;
   batch.expected_tree_size = head.tree_size;
   batch.leaf_index.reserve(leaf_datas.size());
   batch.event_ids.reserve(leaf_datas.size());
-  merkle::Frontier frontier = frontier_;
+  chunk->frontier = frontier;
   // The rules, in log order; the first entry that breaks one ends the loop (`refused`).
   absl::Status refused;
   // Views of the ids in batch.event_ids (reserved above: its strings do not move).
-  absl::flat_hash_map<absl::string_view, SequenceNumber> new_ids;
+  absl::flat_hash_map<absl::string_view, SequenceNumber>& new_ids = chunk->ids;
   int64_t last_time = head.last_recorded_time_micros;
   for (size_t i = 0; i < leaf_datas.size(); ++i) {
     const SequenceNumber seq = head.tree_size + i;
@@ -406,7 +429,7 @@ absl::StatusOr<TreeSize> Log::AppendReplicated(std::vector<std::string> leaf_dat
       batch.event_ids.pop_back();
       break;
     }
-    frontier.Append(e->leaf_hash, &batch.nodes);
+    chunk->frontier.Append(e->leaf_hash, &batch.nodes);
     batch.leaf_index.emplace_back(e->leaf_hash, seq);
     for (const auto& [key, r] : e->key_changes) batch.keys.emplace_back(key, EncodeKeyRecord(r));
     for (const auto& [claim, r] : e->claim_changes) {
@@ -414,8 +437,9 @@ absl::StatusOr<TreeSize> Log::AppendReplicated(std::vector<std::string> leaf_dat
     }
     last_time = e->recorded_time_micros;
   }
-  // Event ids already stored, looked up together (one MultiGet): an earlier entry's duplicate
-  // is reported before a later entry's broken rule, as when each entry is checked in turn.
+  // Event ids already stored (or in the staged chunk), looked up together (one MultiGet): an
+  // earlier entry's duplicate is reported before a later entry's broken rule, as when each
+  // entry is checked in turn.
   {
     std::vector<absl::string_view> ids;
     ids.reserve(batch.event_ids.size());
@@ -423,16 +447,21 @@ absl::StatusOr<TreeSize> Log::AppendReplicated(std::vector<std::string> leaf_dat
     std::vector<std::optional<store::EventIdRecord>> existing;
     LEDGER_RETURN_IF_ERROR(store_->GetEventIds(ids, &existing));
     for (size_t i = 0; i < existing.size(); ++i) {
-      if (!existing[i].has_value()) continue;
+      std::optional<SequenceNumber> named;
+      if (existing[i].has_value()) named = existing[i]->sequence;
+      if (in_flight != nullptr) {
+        auto it = in_flight->ids.find(ids[i]);
+        if (it != in_flight->ids.end()) named = it->second;
+      }
+      if (!named.has_value()) continue;
       return absl::DataLossError(absl::StrCat("entry ", head.tree_size + i, ": event id \"",
-                                              ids[i], "\" already names entry ",
-                                              existing[i]->sequence));
+                                              ids[i], "\" already names entry ", *named));
     }
   }
   if (!refused.ok()) return refused;
-  if (frontier.Root() != checkpoint->root_hash) {
+  if (chunk->frontier.Root() != checkpoint->root_hash) {
     return absl::DataLossError(absl::StrCat(
-        "the leader's entries give root ", HexEncode(frontier.Root()), " at tree size ",
+        "the leader's entries give root ", HexEncode(chunk->frontier.Root()), " at tree size ",
         checkpoint->tree_size, " but its signed checkpoint says ",
         HexEncode(checkpoint->root_hash)));
   }
@@ -444,21 +473,129 @@ absl::StatusOr<TreeSize> Log::AppendReplicated(std::vector<std::string> leaf_dat
   batch.entries = std::move(leaf_datas);
   batch.checkpoint = checkpoint_note;
   batch.new_head = {checkpoint->tree_size, checkpoint->root_hash, last_time};
-  LEDGER_RETURN_IF_ERROR(CheckFreeSpace());
+  chunk->keys = std::move(replayer.keys());
+  chunk->claims = replayer.TakeClaimChanges();
+  return chunk;
+}
+
+absl::Status Log::CommitReplicaChunk(ReplicaChunk& chunk) {
+  LEDGER_CRASH_POINT("replica-before-commit");
   const absl::Time commit_start = absl::Now();
-  absl::Status commit = store_->Commit(batch);
+  absl::Status commit = store_->Commit(chunk.batch);
+  if (commit.ok()) LEDGER_CRASH_POINT("replica-after-commit");
   absl::MutexLock lock(&state_mu_);
   if (!commit.ok()) {
     failed_ = commit;
     return LogStopped(commit);
   }
-  if (options_.on_commit) options_.on_commit(batch.entries.size(), absl::Now() - commit_start);
-  if (options_.on_checkpoint) options_.on_checkpoint(checkpoint_note, checkpoint->tree_size);
-  replayer.keys().MergeIntoParent(&registry_);
-  head_ = batch.new_head;
-  frontier_ = std::move(frontier);
-  latest_checkpoint_ = checkpoint_note;
-  return head_.tree_size;
+  const std::string& note = *chunk.batch.checkpoint;
+  if (options_.on_commit) options_.on_commit(chunk.batch.entries.size(), absl::Now() - commit_start);
+  if (options_.on_checkpoint) options_.on_checkpoint(note, chunk.batch.new_head.tree_size);
+  if (!chunk.keys.records().empty()) chunk.keys.MergeIntoParent(&registry_);
+  head_ = chunk.batch.new_head;
+  frontier_ = chunk.frontier;
+  latest_checkpoint_ = note;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TreeSize> Log::AppendReplicated(std::vector<std::string> leaf_datas,
+                                                const std::string& checkpoint_note) {
+  if (!is_follower()) {
+    return absl::FailedPreconditionError("AppendReplicated is for followers only");
+  }
+  LEDGER_RETURN_IF_ERROR(WaitReplicated());
+  store::LogHead head;
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (!failed_.ok()) return LogStopped(failed_);
+    head = head_;
+  }
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<ReplicaChunk> chunk,
+                          PrepareReplicaChunk(std::move(leaf_datas), checkpoint_note, head,
+                                              frontier_, /*in_flight=*/nullptr));
+  LEDGER_RETURN_IF_ERROR(CheckFreeSpace());
+  LEDGER_RETURN_IF_ERROR(CommitReplicaChunk(*chunk));
+  return chunk->batch.new_head.tree_size;
+}
+
+absl::StatusOr<TreeSize> Log::StageReplicated(std::vector<std::string> leaf_datas,
+                                               const std::string& checkpoint_note) {
+  if (!is_follower()) {
+    return absl::FailedPreconditionError("StageReplicated is for followers only");
+  }
+  // The base: the staged chunk while it is not committed, else the committed log. A staged
+  // chunk with key changes is waited for (the next chunk reads the key registry).
+  const ReplicaChunk* in_flight = nullptr;
+  {
+    absl::MutexLock lock(&replica_mu_);
+    if (replica_chunk_ != nullptr && !replica_chunk_->keys.records().empty()) {
+      replica_mu_.Await(absl::Condition(&replica_committed_));
+    }
+    if (!replica_error_.ok()) return replica_error_;
+    if (!replica_committed_) in_flight = replica_chunk_.get();
+  }
+  store::LogHead head;
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (!failed_.ok()) return LogStopped(failed_);
+    head = head_;
+  }
+  // frontier_ changes only on the committer thread, and not before the next hand-over when
+  // the staged chunk is committed.
+  const merkle::Frontier& frontier = in_flight != nullptr ? in_flight->frontier : frontier_;
+  if (in_flight != nullptr) head = in_flight->batch.new_head;
+  LEDGER_ASSIGN_OR_RETURN(std::unique_ptr<ReplicaChunk> chunk,
+                          PrepareReplicaChunk(std::move(leaf_datas), checkpoint_note, head,
+                                              frontier, in_flight));
+  LEDGER_RETURN_IF_ERROR(CheckFreeSpace());
+  const TreeSize size = chunk->batch.new_head.tree_size;
+  absl::MutexLock lock(&replica_mu_);
+  replica_mu_.Await(absl::Condition(&replica_committed_));
+  if (!replica_error_.ok()) return replica_error_;
+  replica_chunk_ = std::move(chunk);
+  replica_committed_ = false;
+  if (!replica_committer_.joinable()) {
+    replica_committer_ = std::thread([this] {
+      SetCurrentThreadName("replica-commit");
+      ReplicaCommitLoop();
+    });
+  }
+  return size;
+}
+
+void Log::ReplicaCommitLoop() {
+  for (;;) {
+    ReplicaChunk* chunk;
+    {
+      absl::MutexLock lock(&replica_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(replica_mu_) {
+        return replica_stopping_ || !replica_committed_;
+      };
+      replica_mu_.Await(absl::Condition(&ready));
+      if (replica_committed_) return;  // stopping, and everything handed over is committed
+      chunk = replica_chunk_.get();
+    }
+    // The replication thread only reads the chunk until it is marked committed.
+    const absl::Status committed = CommitReplicaChunk(*chunk);
+    absl::MutexLock lock(&replica_mu_);
+    replica_committed_ = true;
+    if (!committed.ok() && replica_error_.ok()) replica_error_ = committed;
+  }
+}
+
+absl::Status Log::WaitReplicated() {
+  absl::MutexLock lock(&replica_mu_);
+  replica_mu_.Await(absl::Condition(&replica_committed_));
+  replica_chunk_.reset();
+  return replica_error_;
+}
+
+store::LogHead Log::StagedHead() const {
+  {
+    absl::MutexLock lock(&replica_mu_);
+    if (!replica_committed_) return replica_chunk_->batch.new_head;
+  }
+  return Head();
 }
 
 std::optional<SequenceNumber> Log::VerifyReplicatedSignatures(

@@ -240,6 +240,24 @@ class Log {
   absl::StatusOr<TreeSize> AppendReplicated(std::vector<std::string> leaf_datas,
                                             const std::string& checkpoint_note);
 
+  // Pipelined replication (a plain follower's catch-up, replication/follower.h): checks and
+  // verifies a chunk exactly as AppendReplicated does, but against the log as it will be once
+  // every chunk staged before it is committed, and hands it to the log's committer thread
+  // (`replica-commit`), so that the next chunk is checked and verified while this one is
+  // written. At most one chunk is handed over and not yet committed: StageReplicated waits
+  // for it before handing over the next one. Head(), the checkpoints and every reader see a
+  // chunk only once it is committed (durable). Returns the staged tree size. Errors as
+  // AppendReplicated's, with nothing staged; a commit that failed on the committer thread stops
+  // the log, as in AppendReplicated, and the next StageReplicated or WaitReplicated returns it.
+  // One replication thread calls these (and AppendReplicated, which first waits).
+  absl::StatusOr<TreeSize> StageReplicated(std::vector<std::string> leaf_datas,
+                                           const std::string& checkpoint_note);
+  // Waits until every staged chunk is committed: OK, or the error that stopped the log.
+  absl::Status WaitReplicated();
+  // The head the next staged chunk extends: the staged chunk's when one is not yet committed,
+  // else Head().
+  store::LogHead StagedHead() const;
+
   bool is_follower() const { return !leading_.load(std::memory_order_acquire); }
 
   // Role changes in place (cluster mode, ledger/cluster/cluster_node.h): the store, the caches
@@ -344,6 +362,20 @@ class Log {
   void SequencerLoop();
   void ProcessGroup(std::vector<Unit*> group);
   absl::Status StageUnit(Unit* unit, GroupStage* stage);
+  // A replicated chunk, checked and verified, ready to commit (AppendReplicated,
+  // StageReplicated).
+  struct ReplicaChunk;
+  // Checks and verifies `leaf_datas` as the entries after `head` (whose tree is `frontier`),
+  // against the committed log plus `in_flight` (a staged chunk not yet committed, or null):
+  // its claim records and event ids. The key registry read is registry_, so `in_flight` must
+  // have no key changes.
+  absl::StatusOr<std::unique_ptr<ReplicaChunk>> PrepareReplicaChunk(
+      std::vector<std::string> leaf_datas, const std::string& checkpoint_note,
+      const store::LogHead& head, const merkle::Frontier& frontier,
+      const ReplicaChunk* in_flight);
+  // Commits a prepared chunk and makes it the log's head (or stops the log).
+  absl::Status CommitReplicaChunk(ReplicaChunk& chunk);
+  void ReplicaCommitLoop();
   // AppendReplicated's signature checks, on replica_verifiers_ and the calling thread: the
   // sequence of the first entry whose signature does not verify, or nullopt.
   std::optional<SequenceNumber> VerifyReplicatedSignatures(
@@ -388,6 +420,17 @@ class Log {
   // Helper threads verifying replicated entries' signatures (AppendReplicated's thread only;
   // started by its first call).
   std::unique_ptr<ParallelRunner> replica_verifiers_;
+
+  // Pipelined replication (StageReplicated): the chunk handed to the committer thread (null
+  // when none), whether it is committed (it is kept until the replication thread, which may
+  // still read it as the base of the next chunk, replaces or releases it), and the error that
+  // stopped the log when its commit failed.
+  mutable absl::Mutex replica_mu_;
+  std::unique_ptr<ReplicaChunk> replica_chunk_ ABSL_GUARDED_BY(replica_mu_);
+  bool replica_committed_ ABSL_GUARDED_BY(replica_mu_) = true;
+  absl::Status replica_error_ ABSL_GUARDED_BY(replica_mu_);
+  bool replica_stopping_ ABSL_GUARDED_BY(replica_mu_) = false;
+  std::thread replica_committer_;  // started by the first StageReplicated
 
   std::thread sequencer_;
 };

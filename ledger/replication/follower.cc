@@ -341,6 +341,9 @@ Follower::Round Follower::RunOnce() {
       // An empty follower stores the leader's signed empty tree, so that it serves it too.
       std::optional<Round> failed = Apply({}, *note, *cp);
       if (failed.has_value()) return *failed;
+      if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
+        return HaltLocal(committed);
+      }
     }
     Publish(FollowerState::kCaughtUp);
     return Round::kCaughtUp;
@@ -401,10 +404,15 @@ Follower::Round Follower::CatchUp(const Target& target) {
   TreeSize next = base;
   std::vector<std::string> pending;              // entries [base, next)
   std::map<TreeSize, std::string> checkpoints;   // the leader's, sizes in (base, end)
-  // Pages are fetched ahead, while chunks are verified and committed. Every return below
-  // happens with fetching stopped.
+  // Pages are fetched ahead, while chunks are verified and committed; without receipts a chunk
+  // is checked and verified while the one before it is committed (Log::StageReplicated). Every
+  // return below happens with fetching stopped and every staged chunk committed.
   auto done = [this](Round round) {
     StopFetching();
+    if (absl::Status committed = log_->WaitReplicated();
+        !committed.ok() && round != Round::kStopped) {
+      return HaltLocal(committed);
+    }
     return round;
   };
   StartFetching(next, end);
@@ -416,6 +424,9 @@ Follower::Round Follower::CatchUp(const Target& target) {
     if (next == end) {
       std::optional<Round> failed = Deliver(std::move(pending), target.note, end);
       if (failed.has_value()) return done(*failed);
+      if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
+        return done(HaltLocal(committed));
+      }
       Publish(FollowerState::kCaughtUp);
       return done(Round::kCaughtUp);
     }
@@ -464,11 +475,12 @@ Follower::Round Follower::CatchUp(const Target& target) {
 std::optional<Follower::Round> Follower::Apply(std::vector<std::string> leaf_datas,
                                                const std::string& note,
                                                const format::Checkpoint& cp) {
-  const store::LogHead before = log_->Head();
+  // The tree the chunk extends: the chunk staged before it may still be being committed.
+  const store::LogHead before = log_->StagedHead();
   const TreeSize size = cp.tree_size;
   const size_t count = leaf_datas.size();
   LEDGER_CRASH_POINT("follower-before-apply");
-  absl::StatusOr<TreeSize> applied = log_->AppendReplicated(std::move(leaf_datas), note);
+  absl::StatusOr<TreeSize> applied = log_->StageReplicated(std::move(leaf_datas), note);
   if (applied.ok()) {
     LEDGER_CRASH_POINT("follower-after-apply");
     absl::MutexLock lock(&mu_);
@@ -489,6 +501,9 @@ Follower::Round Follower::Refused(TreeSize before_size, const Hash& before_root,
                                   const std::string& note, const Hash& root, TreeSize size,
                                   absl::string_view why_refused) {
   StopFetching();  // the source is asked below
+  // The chunks before the refused one were verified: they are committed before the evidence
+  // names the follower's head (a commit that failed stops the log; the finding stands).
+  (void)log_->WaitReplicated();
   std::string why;
   if (before_size > 0) {
     absl::StatusOr<std::vector<Hash>> proof = source_->ConsistencyProof(before_size, size);

@@ -13,10 +13,12 @@
 //        the local root and the checkpoint's root, else FORK_INCONSISTENT. Then the entries
 //        [L, size) are fetched in pages and applied with Log::AppendReplicated in chunks of at
 //        most max_chunk_entries, each ending at a size for which the leader stored a checkpoint
-//        (the last one at the fetched checkpoint). AppendReplicated re-verifies everything
-//        (docs/format.md §8) and commits each chunk atomically with its checkpoint. The next
-//        page is fetched (on the follower's fetch thread) while a chunk is verified and
-//        committed; the source is never called by two threads at once.
+//        (the last one at the fetched checkpoint). Log::StageReplicated re-verifies everything
+//        (docs/format.md §8) and the log's committer thread commits each chunk atomically with
+//        its checkpoint, while the next chunk is checked and verified against the log as it
+//        will be (one chunk in flight; a round ends with every chunk committed). The next
+//        page is fetched (on the follower's fetch thread) meanwhile; the source is never
+//        called by two threads at once.
 //        When it refuses a chunk (DATA_LOSS), a consistency proof from L to the chunk's
 //        checkpoint tells FORK_INCONSISTENT (no proof verifies) from BAD_ENTRIES (the leader's
 //        entries do not match its own checkpoint, or break a rule).

@@ -11,7 +11,9 @@
 #include <memory>
 #include <random>
 #include <sstream>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +24,7 @@
 #include "ledger/replication/fork_evidence.h"
 #include "ledger/store/memory_log_store.h"
 #include "ledger/store/rocksdb_log_store.h"
+#include "tests/testing/forwarding_log_store.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_log.h"
 #include "tests/replication/fake_leader.h"
@@ -727,6 +730,108 @@ TEST_F(ReceiptFollowerTest, ALeaderShorterThanTheEntriesHeldIsLeaderRollback) {
   EXPECT_EQ(f.RunOnce(), Follower::Round::kStopped);
   EXPECT_EQ(f.status().fork_kind, ForkKind::kLeaderRollback) << f.status().fork_detail;
   EXPECT_EQ(follower_log_->Head().tree_size, 10u);
+}
+
+// A store whose commits wait for the test (Open), or fail (Fail); it says when the events of a
+// second chunk have been looked up, i.e. when that chunk has been replayed.
+class GatedStore : public ::ledger::testing::ForwardingLogStore {
+ public:
+  GatedStore() : ForwardingLogStore(std::make_unique<store::MemoryLogStore>()) {}
+  void Open() { open_.Notify(); }
+  void Fail() { fail_ = true; }  // before Open
+  absl::Notification& second_chunk_replayed() { return replayed_; }
+
+  absl::Status Commit(const store::CommitBatch& batch) override {
+    open_.WaitForNotification();
+    if (fail_) return absl::UnavailableError("the disk went away");
+    return ForwardingLogStore::Commit(batch);
+  }
+  absl::Status GetEventIds(const std::vector<absl::string_view>& ids,
+                           std::vector<std::optional<store::EventIdRecord>>* out) const override {
+    absl::Status s = store::LogStore::GetEventIds(ids, out);
+    if (++lookups_ == 2) replayed_.Notify();
+    return s;
+  }
+
+ private:
+  absl::Notification open_;
+  mutable absl::Notification replayed_;
+  bool fail_ = false;
+  mutable std::atomic<int> lookups_{0};
+};
+
+std::vector<std::string> LeaderEntries(const core::Log& leader, SequenceNumber begin,
+                                       SequenceNumber end) {
+  std::vector<std::string> leaves;
+  EXPECT_TRUE(leader.store()
+                  .ScanEntries(begin, end,
+                               [&](SequenceNumber, absl::string_view leaf) {
+                                 leaves.emplace_back(leaf);
+                                 return true;
+                               })
+                  .ok());
+  return leaves;
+}
+
+// Pipelined replication (Log::StageReplicated): the next chunk is checked against the chunk
+// still being committed -- here a retraction of a claim that only that chunk asserts -- and
+// nothing is visible before its commit.
+TEST(ReplicationPipelineTest, TheNextChunkIsCheckedAgainstTheChunkBeingCommitted) {
+  LeaderLog leader;
+  ASSERT_TRUE(leader.AppendClaims("a", 5, AdminKey()).ok());
+  v1::Event retract;
+  retract.mutable_claim_retracted()->set_claim_id("a-2");
+  retract.mutable_claim_retracted()->set_reason("misquoted");
+  ASSERT_TRUE(leader.log().Append(testing::Sign("r-1", retract, AdminKey())).ok());
+  auto gated = std::make_unique<GatedStore>();
+  GatedStore* store = gated.get();
+  std::unique_ptr<core::Log> follower = OpenFollowerLog(std::move(gated));
+
+  absl::StatusOr<TreeSize> a =
+      follower->StageReplicated(LeaderEntries(leader.log(), 0, 5), *leader.log().CheckpointAt(5));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(*a, 5u);
+  EXPECT_EQ(follower->StagedHead().tree_size, 5u);
+  EXPECT_EQ(follower->Head().tree_size, 0u) << "visible before its commit";
+  EXPECT_EQ(follower->LatestCheckpoint(), "");
+  absl::StatusOr<TreeSize> b;
+  std::thread second([&] {
+    b = follower->StageReplicated(LeaderEntries(leader.log(), 5, 6),
+                                  *leader.log().CheckpointAt(6));
+  });
+  store->second_chunk_replayed().WaitForNotification();  // while the first still commits
+  EXPECT_EQ(follower->Head().tree_size, 0u);
+  store->Open();
+  second.join();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(*b, 6u);
+  ASSERT_EQ(follower->WaitReplicated(), absl::OkStatus());
+  ExpectSameLog(leader.log(), *follower);
+}
+
+// A commit that fails on the committer thread stops the log: the replication thread hears it
+// from the next call, and nothing more is staged.
+TEST(ReplicationPipelineTest, ACommitThatFailsStopsTheLog) {
+  LeaderLog leader;
+  ASSERT_TRUE(leader.AppendClaims("a", 6, AdminKey()).ok());
+  auto gated = std::make_unique<GatedStore>();
+  GatedStore* store = gated.get();
+  std::unique_ptr<core::Log> follower = OpenFollowerLog(std::move(gated));
+  ASSERT_TRUE(follower
+                  ->StageReplicated(LeaderEntries(leader.log(), 0, 3),
+                                    *leader.log().CheckpointAt(3))
+                  .ok());
+  store->Fail();
+  store->Open();
+  EXPECT_THAT(follower->WaitReplicated(), testing::StatusIs(absl::StatusCode::kUnavailable,
+                                                            HasSubstr("the disk went away")));
+  EXPECT_THAT(follower
+                  ->StageReplicated(LeaderEntries(leader.log(), 3, 6),
+                                    *leader.log().CheckpointAt(6))
+                  .status(),
+              testing::StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(follower->Head().tree_size, 0u);
+  EXPECT_EQ(follower->StagedHead().tree_size, 0u);
 }
 
 TEST(ReceiptValueTest, RoundTripsAndRefusesDamage) {

@@ -325,9 +325,12 @@ TEST(ReplicationIntegrationTest, FollowerKilledAroundItsCommitConverges) {
   ASSERT_FALSE(verifier.empty());
   std::unique_ptr<Server> leader = Serve(work, "leader", {});
   ASSERT_NE(leader, nullptr);
-  // The last three with durable receipts (--follow-receipts): a receipt stored and not
-  // applied, and one applied whose removal is lost, are applied at the restart.
+  // replica-*: on the log's committer thread, which commits a chunk while the follower
+  // checks the next one (Log::StageReplicated). The last three with durable receipts
+  // (--follow-receipts): a receipt stored and not applied, and one applied whose removal is
+  // lost, are applied at the restart.
   for (const std::string point : {"follower-before-apply", "follower-after-apply",
+                                  "replica-before-commit", "replica-after-commit",
                                   "follower-before-receipt", "follower-after-receipt",
                                   "receipt-applied-before-remove"}) {
     const bool receipts = point.find("receipt") != std::string::npos;
