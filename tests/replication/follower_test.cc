@@ -740,6 +740,7 @@ class GatedStore : public ::ledger::testing::ForwardingLogStore {
   void Open() { open_.Notify(); }
   void Fail() { fail_ = true; }  // before Open
   absl::Notification& second_chunk_replayed() { return replayed_; }
+  int lookups() const { return lookups_.load(); }
 
   absl::Status Commit(const store::CommitBatch& batch) override {
     open_.WaitForNotification();
@@ -805,6 +806,41 @@ TEST(ReplicationPipelineTest, TheNextChunkIsCheckedAgainstTheChunkBeingCommitted
   second.join();
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(*b, 6u);
+  ASSERT_EQ(follower->WaitReplicated(), absl::OkStatus());
+  ExpectSameLog(leader.log(), *follower);
+}
+
+// A chunk that changes the keys is committed before the next chunk is checked: that one is
+// signed by the key the first registers, which the key registry knows only after the commit.
+TEST(ReplicationPipelineTest, AChunkAfterKeyChangesWaitsForTheirCommit) {
+  LeaderLog leader;
+  ASSERT_TRUE(leader.AppendClaims("a", 3, AdminKey()).ok());
+  ASSERT_TRUE(leader.log()
+                  .Append(testing::Sign("register-submitter",
+                                        testing::KeyRegisteredEvent(
+                                            testing::SubmitterKey().public_key(),
+                                            v1::KeyRegistered::SUBMITTER),
+                                        AdminKey()))
+                  .ok());
+  ASSERT_TRUE(leader.AppendClaims("s", 3, testing::SubmitterKey()).ok());
+  auto gated = std::make_unique<GatedStore>();
+  GatedStore* store = gated.get();
+  std::unique_ptr<core::Log> follower = OpenFollowerLog(std::move(gated));
+  ASSERT_TRUE(follower
+                  ->StageReplicated(LeaderEntries(leader.log(), 0, 4),
+                                    *leader.log().CheckpointAt(4))
+                  .ok());
+  EXPECT_EQ(store->lookups(), 1);
+  absl::StatusOr<TreeSize> b;
+  std::thread second([&] {
+    b = follower->StageReplicated(LeaderEntries(leader.log(), 4, 7),
+                                  *leader.log().CheckpointAt(7));
+  });
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(store->lookups(), 1) << "the second chunk was checked before the keys were committed";
+  store->Open();
+  second.join();
+  ASSERT_TRUE(b.ok()) << b.status();
   ASSERT_EQ(follower->WaitReplicated(), absl::OkStatus());
   ExpectSameLog(leader.log(), *follower);
 }
