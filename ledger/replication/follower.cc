@@ -212,55 +212,91 @@ void Follower::WaitApplied() {
 }
 
 void Follower::ApplyLoop() {
-  for (;;) {
-    Receipt* receipt;
-    {
-      absl::MutexLock lock(&apply_mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_) {
-        return !queue_.empty() || apply_stopping_;
-      };
-      apply_mu_.Await(absl::Condition(&ready));
-      if (queue_.empty()) return;  // stopping, and everything taken is applied
-      receipt = &queue_.front();   // only this thread pops; deque references stay valid
-    }
+  // Receipts are staged in order (Log::StageReplicated: the next one is checked and verified
+  // while the one before it commits). `committing` is the staged one not yet known to be
+  // committed, always queue_.front(); it is removed once committed: when the next one has been
+  // handed over (StageReplicated waits for the commit before), or when nothing more is queued
+  // (WaitReplicated).
+  Receipt* committing = nullptr;
+  // Removes the committed front receipt from the store and the queue.
+  auto finish = [this](Receipt* receipt) {
     const size_t count = receipt->leaf_datas.size();
-    absl::StatusOr<TreeSize> applied;
-    for (int attempt = 0;; ++attempt) {
-      applied = log_->AppendReplicated(receipt->leaf_datas, receipt->checkpoint_note);
-      // A full disk: wait for room (the receipt is durable; nothing is lost meanwhile).
-      if (!absl::IsResourceExhausted(applied.status()) || attempt == 50) break;
-      absl::SleepFor(absl::Milliseconds(200));
+    LEDGER_CRASH_POINT("receipt-applied-before-remove");
+    // A removal lost to a crash is found again, already applied, by ApplyStoredReceipts.
+    (void)options_.receipts->Remove(receipt->from);
+    {
+      absl::MutexLock lock(&mu_);
+      status_.entries_applied += count;
     }
-    if (applied.ok()) {
-      LEDGER_CRASH_POINT("receipt-applied-before-remove");
-      // A removal lost to a crash is found again, already applied, by ApplyStoredReceipts.
-      (void)options_.receipts->Remove(receipt->from);
-      {
-        absl::MutexLock lock(&mu_);
-        status_.entries_applied += count;
-      }
-      Publish(std::nullopt);  // the applied size, in the round's state (before WaitApplied ends)
-      {
-        absl::MutexLock lock(&apply_mu_);
-        queued_entries_ -= count;
-        queue_.pop_front();
-      }
-      continue;
-    }
-    // The root was checked when the receipt was taken, so what the log refuses here is the
-    // leader's entries themselves (a rule, a signature), not a fork.
-    if (absl::IsDataLoss(applied.status())) {
-      (void)Halt(ForkKind::kBadEntries,
-                 absl::StrCat("the leader's entries [", receipt->from, ", ", receipt->end(),
-                              ") were refused: ", applied.status().message()),
-                 receipt->checkpoint_note, receipt->end());
-    } else {
-      (void)HaltLocal(applied.status());
-    }
+    Publish(std::nullopt);  // the applied size, in the round's state (before WaitApplied ends)
+    absl::MutexLock lock(&apply_mu_);
+    queued_entries_ -= count;
+    queue_.pop_front();
+  };
+  auto fail = [this]() {
     absl::MutexLock lock(&apply_mu_);
     apply_failed_ = true;
     queue_.clear();
     queued_entries_ = 0;
+  };
+  for (;;) {
+    Receipt* receipt = nullptr;
+    {
+      absl::MutexLock lock(&apply_mu_);
+      if (committing == nullptr) {
+        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_) {
+          return !queue_.empty() || apply_stopping_;
+        };
+        apply_mu_.Await(absl::Condition(&ready));
+        if (queue_.empty()) return;  // stopping, and everything taken is applied
+      }
+      // Only this thread pops; deque references stay valid while others push.
+      const size_t at = committing == nullptr ? 0 : 1;
+      if (queue_.size() > at) receipt = &queue_[at];
+    }
+    if (receipt == nullptr) {  // nothing more queued: finish the one being committed
+      if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
+        (void)HaltLocal(committed);
+        fail();
+        return;
+      }
+      finish(committing);
+      committing = nullptr;
+      continue;
+    }
+    absl::StatusOr<TreeSize> staged;
+    for (int attempt = 0;; ++attempt) {
+      staged = log_->StageReplicated(receipt->leaf_datas, receipt->checkpoint_note);
+      // A full disk: wait for room (the receipt is durable; nothing is lost meanwhile).
+      if (!absl::IsResourceExhausted(staged.status()) || attempt == 50) break;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    if (staged.ok()) {
+      if (committing != nullptr) finish(committing);  // committed before `receipt` was taken
+      committing = receipt;
+      continue;
+    }
+    // Refused: the receipt before it (verified) is committed first, or its commit failed.
+    if (committing != nullptr) {
+      if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
+        (void)HaltLocal(committed);
+        fail();
+        return;
+      }
+      finish(committing);
+      committing = nullptr;
+    }
+    // The root was checked when the receipt was taken, so what the log refuses here is the
+    // leader's entries themselves (a rule, a signature), not a fork.
+    if (absl::IsDataLoss(staged.status())) {
+      (void)Halt(ForkKind::kBadEntries,
+                 absl::StrCat("the leader's entries [", receipt->from, ", ", receipt->end(),
+                              ") were refused: ", staged.status().message()),
+                 receipt->checkpoint_note, receipt->end());
+    } else {
+      (void)HaltLocal(staged.status());
+    }
+    fail();
     return;
   }
 }
@@ -409,6 +445,7 @@ Follower::Round Follower::CatchUp(const Target& target) {
   // return below happens with fetching stopped and every staged chunk committed.
   auto done = [this](Round round) {
     StopFetching();
+    if (options_.receipts != nullptr) return round;  // the apply thread stages and commits
     if (absl::Status committed = log_->WaitReplicated();
         !committed.ok() && round != Round::kStopped) {
       return HaltLocal(committed);
@@ -424,8 +461,10 @@ Follower::Round Follower::CatchUp(const Target& target) {
     if (next == end) {
       std::optional<Round> failed = Deliver(std::move(pending), target.note, end);
       if (failed.has_value()) return done(*failed);
-      if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
-        return done(HaltLocal(committed));
+      if (options_.receipts == nullptr) {
+        if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
+          return done(HaltLocal(committed));
+        }
       }
       Publish(FollowerState::kCaughtUp);
       return done(Round::kCaughtUp);
@@ -461,7 +500,7 @@ Follower::Round Follower::CatchUp(const Target& target) {
     const TreeSize got = batch->leaf_datas.size();
     for (auto& [size, note] : batch->checkpoints) {
       // Only sizes inside this page and before the target; a mislabelled note is ignored (it
-      // could only end a chunk early, and AppendReplicated verifies it anyway).
+      // could only end a chunk early, and StageReplicated verifies it anyway).
       if (size <= next || size > next + got || size >= end) continue;
       if (ClaimedSize(note) != size) continue;
       checkpoints[size] = std::move(note);
@@ -501,9 +540,10 @@ Follower::Round Follower::Refused(TreeSize before_size, const Hash& before_root,
                                   const std::string& note, const Hash& root, TreeSize size,
                                   absl::string_view why_refused) {
   StopFetching();  // the source is asked below
-  // The chunks before the refused one were verified: they are committed before the evidence
-  // names the follower's head (a commit that failed stops the log; the finding stands).
-  (void)log_->WaitReplicated();
+  // Without receipts, the chunks before the refused one were verified: they are committed
+  // before the evidence names the follower's head (a commit that failed stops the log; the
+  // finding stands). With receipts the apply thread alone stages and commits.
+  if (options_.receipts == nullptr) (void)log_->WaitReplicated();
   std::string why;
   if (before_size > 0) {
     absl::StatusOr<std::vector<Hash>> proof = source_->ConsistencyProof(before_size, size);
@@ -536,7 +576,7 @@ std::optional<Follower::Round> Follower::Deliver(std::vector<std::string> leaf_d
                              cp.status().message()),
                 note, size);
   }
-  // A note mislabelled for another size is refused by AppendReplicated (INVALID_ARGUMENT),
+  // A note mislabelled for another size is refused by StageReplicated (INVALID_ARGUMENT),
   // and by Receive.
   if (options_.receipts == nullptr) return Apply(std::move(leaf_datas), note, *cp);
   return Receive(std::move(leaf_datas), note, *cp);

@@ -30,7 +30,8 @@
 // (the frontier of the entries it holds, applied or received) and the leaf hashes, refuses a
 // chunk whose root is not the leader's checkpoint's (classified as above), stores the chunk as
 // one synced receipt, and hands it to its apply thread, which applies receipts in order with
-// Log::AppendReplicated (every rule re-verified) and removes them. The position told to the
+// Log::StageReplicated (every rule re-verified; the next receipt is checked while the one
+// before it commits) and removes each once it is committed. The position told to the
 // leader is then the size the follower holds durably (applied + received), which is what a
 // cluster leader counts towards its quorum. At most max_receipt_entries wait to be applied; a
 // round waits for the apply thread beyond that. Stop() applies every receipt taken before it

@@ -7,7 +7,7 @@
 // the leader's signed checkpoint that ends them — made only after the follower recomputed the
 // chunk's Merkle root from its own tree and found the checkpoint's (replication/follower.h).
 // The follower's apply thread then verifies and applies each receipt with
-// Log::AppendReplicated, exactly as without receipts, and removes it.
+// Log::StageReplicated, exactly as without receipts, and removes it once it is committed.
 //
 // Record (<data-dir>/receipts, its own RocksDB database; datadir::ReceiptsDir):
 //   key    8 bytes: the sequence number of the chunk's first entry, big-endian

@@ -870,6 +870,29 @@ TEST(ReplicationPipelineTest, ACommitThatFailsStopsTheLog) {
   EXPECT_EQ(follower->StagedHead().tree_size, 0u);
 }
 
+// With receipts the apply thread pipelines too: the second receipt is checked while the first
+// commits, and a receipt is removed only once it is committed.
+TEST_F(ReceiptFollowerTest, TheNextReceiptIsCheckedWhileTheOneBeforeCommits) {
+  ASSERT_TRUE(leader_.AppendClaims("a", 20, AdminKey()).ok());
+  auto gated = std::make_unique<GatedStore>();
+  GatedStore* store = gated.get();
+  std::unique_ptr<core::Log> log = OpenFollowerLog(std::move(gated));
+  FollowerOptions o = ReceiptOptions();
+  o.page_entries = 5;  // a chunk ends at max_chunk_entries only while more pages follow
+  o.max_chunk_entries = 10;
+  Follower f(log.get(), &source_, o);
+  ASSERT_EQ(Sync(f), Follower::Round::kCaughtUp) << f.status().last_error;
+  EXPECT_TRUE(store->second_chunk_replayed().WaitForNotificationWithTimeout(absl::Seconds(10)))
+      << "the second receipt was not checked while the first was being committed";
+  EXPECT_EQ(log->Head().tree_size, 0u);
+  EXPECT_EQ(Stored().size(), 2u) << "a receipt was removed before its commit";
+  store->Open();
+  f.WaitApplied();
+  ExpectSameLog(leader_.log(), *log);
+  EXPECT_TRUE(Stored().empty());
+  EXPECT_EQ(f.status().entries_applied, 20u);
+}
+
 TEST(ReceiptValueTest, RoundTripsAndRefusesDamage) {
   Receipt r;
   r.from = 7;
