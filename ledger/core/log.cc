@@ -590,6 +590,11 @@ absl::Status Log::WaitReplicated() {
   return replica_error_;
 }
 
+bool Log::ReplicatedPending() const {
+  absl::MutexLock lock(&replica_mu_);
+  return !replica_committed_;
+}
+
 store::LogHead Log::StagedHead() const {
   {
     absl::MutexLock lock(&replica_mu_);

@@ -257,6 +257,8 @@ class Log {
   // The head the next staged chunk extends: the staged chunk's when one is not yet committed,
   // else Head().
   store::LogHead StagedHead() const;
+  // Whether a staged chunk is not yet committed (does not wait).
+  bool ReplicatedPending() const;
 
   bool is_follower() const { return !leading_.load(std::memory_order_acquire); }
 

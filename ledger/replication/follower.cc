@@ -254,7 +254,21 @@ void Follower::ApplyLoop() {
       const size_t at = committing == nullptr ? 0 : 1;
       if (queue_.size() > at) receipt = &queue_[at];
     }
-    if (receipt == nullptr) {  // nothing more queued: finish the one being committed
+    if (receipt == nullptr) {
+      // Nothing more queued. While the one staged is being committed, a receipt that comes is
+      // taken at once (checked during that commit); else the commit is waited for and the
+      // receipt finished.
+      bool next_queued = false;
+      while (!next_queued && log_->ReplicatedPending()) {
+        absl::MutexLock lock(&apply_mu_);
+        auto more = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_) {
+          return queue_.size() > 1 || apply_stopping_;
+        };
+        apply_mu_.AwaitWithTimeout(absl::Condition(&more), absl::Milliseconds(1));
+        if (apply_stopping_) break;
+        next_queued = queue_.size() > 1;
+      }
+      if (next_queued) continue;
       if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
         (void)HaltLocal(committed);
         fail();
@@ -450,6 +464,8 @@ Follower::Round Follower::CatchUp(const Target& target) {
         !committed.ok() && round != Round::kStopped) {
       return HaltLocal(committed);
     }
+    // `round` may have published its state before the last staged chunk was committed.
+    Publish(std::nullopt);
     return round;
   };
   StartFetching(next, end);
@@ -709,9 +725,12 @@ Follower::Round Follower::Retry(const absl::Status& error) {
 }
 
 void Follower::Publish(std::optional<FollowerState> new_state, int64_t oldest_pending_micros) {
-  const store::LogHead head = log_->Head();
   FollowerStatus copy;
   {
+    // The round's thread and the apply thread both publish: the head is read and stored as one
+    // step, so that an older head never replaces a newer one.
+    absl::MutexLock publish_lock(&publish_mu_);
+    const store::LogHead head = log_->Head();
     absl::MutexLock lock(&mu_);
     const FollowerState state = new_state.value_or(status_.state);
     if (status_.state == FollowerState::kRetrying && state != FollowerState::kRetrying &&

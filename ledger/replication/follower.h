@@ -267,6 +267,8 @@ class Follower {
   // and its size (read by the fetch thread for Position()).
   merkle::Frontier received_;
   std::atomic<TreeSize> received_size_{0};
+  // Serialises Publish (before mu_ and the log's own locks).
+  absl::Mutex publish_mu_;
   absl::Mutex apply_mu_;
   std::deque<Receipt> queue_ ABSL_GUARDED_BY(apply_mu_);
   size_t queued_entries_ ABSL_GUARDED_BY(apply_mu_) = 0;
