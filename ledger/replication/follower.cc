@@ -239,6 +239,17 @@ void Follower::ApplyLoop() {
     queue_.clear();
     queued_entries_ = 0;
   };
+  // Waits for the commit of `committing` and finishes it; false (halted) when it failed.
+  auto finish_committing = [&]() {
+    if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
+      (void)HaltLocal(committed);
+      fail();
+      return false;
+    }
+    finish(committing);
+    committing = nullptr;
+    return true;
+  };
   for (;;) {
     Receipt* receipt = nullptr;
     {
@@ -269,13 +280,7 @@ void Follower::ApplyLoop() {
         next_queued = queue_.size() > 1;
       }
       if (next_queued) continue;
-      if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
-        (void)HaltLocal(committed);
-        fail();
-        return;
-      }
-      finish(committing);
-      committing = nullptr;
+      if (!finish_committing()) return;
       continue;
     }
     absl::StatusOr<TreeSize> staged;
@@ -291,15 +296,7 @@ void Follower::ApplyLoop() {
       continue;
     }
     // Refused: the receipt before it (verified) is committed first, or its commit failed.
-    if (committing != nullptr) {
-      if (absl::Status committed = log_->WaitReplicated(); !committed.ok()) {
-        (void)HaltLocal(committed);
-        fail();
-        return;
-      }
-      finish(committing);
-      committing = nullptr;
-    }
+    if (committing != nullptr && !finish_committing()) return;
     // The root was checked when the receipt was taken, so what the log refuses here is the
     // leader's entries themselves (a rule, a signature), not a fork.
     if (absl::IsDataLoss(staged.status())) {
