@@ -124,11 +124,8 @@ absl::Status Log::Promote(crypto::Ed25519PrivateKey log_key) {
   if (log_key.public_key() != identity_.log_public_key) {
     return absl::InvalidArgumentError("the log key does not match the log's public key");
   }
-  {
-    absl::MutexLock lock(&key_mu_);
-    if (leading_.load()) return absl::FailedPreconditionError("the log already leads");
-  }
-  // A staged replicated chunk is committed before the sequencer starts from the head.
+  // A staged replicated chunk is committed before the sequencer starts from the head (a no-op
+  // when the log already leads: nothing is staged then).
   LEDGER_RETURN_IF_ERROR(WaitReplicated());
   {
     absl::MutexLock lock(&key_mu_);

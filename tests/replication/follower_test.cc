@@ -774,6 +774,12 @@ std::vector<std::string> LeaderEntries(const core::Log& leader, SequenceNumber b
   return leaves;
 }
 
+// Stages the leader's entries [from, to) with its checkpoint at `to` on `follower`.
+absl::StatusOr<TreeSize> StageChunk(core::Log& follower, const core::Log& leader,
+                                    SequenceNumber from, TreeSize to) {
+  return follower.StageReplicated(LeaderEntries(leader, from, to), *leader.CheckpointAt(to));
+}
+
 // Pipelined replication (Log::StageReplicated): the next chunk is checked against the chunk
 // still being committed -- here a retraction of a claim that only that chunk asserts -- and
 // nothing is visible before its commit.
@@ -788,8 +794,7 @@ TEST(ReplicationPipelineTest, TheNextChunkIsCheckedAgainstTheChunkBeingCommitted
   GatedStore* store = gated.get();
   std::unique_ptr<core::Log> follower = OpenFollowerLog(std::move(gated));
 
-  absl::StatusOr<TreeSize> a =
-      follower->StageReplicated(LeaderEntries(leader.log(), 0, 5), *leader.log().CheckpointAt(5));
+  absl::StatusOr<TreeSize> a = StageChunk(*follower, leader.log(), 0, 5);
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(*a, 5u);
   EXPECT_EQ(follower->StagedHead().tree_size, 5u);
@@ -797,8 +802,7 @@ TEST(ReplicationPipelineTest, TheNextChunkIsCheckedAgainstTheChunkBeingCommitted
   EXPECT_EQ(follower->LatestCheckpoint(), "");
   absl::StatusOr<TreeSize> b;
   std::thread second([&] {
-    b = follower->StageReplicated(LeaderEntries(leader.log(), 5, 6),
-                                  *leader.log().CheckpointAt(6));
+    b = StageChunk(*follower, leader.log(), 5, 6);
   });
   store->second_chunk_replayed().WaitForNotification();  // while the first still commits
   EXPECT_EQ(follower->Head().tree_size, 0u);
@@ -826,15 +830,11 @@ TEST(ReplicationPipelineTest, AChunkAfterKeyChangesWaitsForTheirCommit) {
   auto gated = std::make_unique<GatedStore>();
   GatedStore* store = gated.get();
   std::unique_ptr<core::Log> follower = OpenFollowerLog(std::move(gated));
-  ASSERT_TRUE(follower
-                  ->StageReplicated(LeaderEntries(leader.log(), 0, 4),
-                                    *leader.log().CheckpointAt(4))
-                  .ok());
+  ASSERT_TRUE(StageChunk(*follower, leader.log(), 0, 4).ok());
   EXPECT_EQ(store->lookups(), 1);
   absl::StatusOr<TreeSize> b;
   std::thread second([&] {
-    b = follower->StageReplicated(LeaderEntries(leader.log(), 4, 7),
-                                  *leader.log().CheckpointAt(7));
+    b = StageChunk(*follower, leader.log(), 4, 7);
   });
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(store->lookups(), 1) << "the second chunk was checked before the keys were committed";
@@ -853,18 +853,12 @@ TEST(ReplicationPipelineTest, ACommitThatFailsStopsTheLog) {
   auto gated = std::make_unique<GatedStore>();
   GatedStore* store = gated.get();
   std::unique_ptr<core::Log> follower = OpenFollowerLog(std::move(gated));
-  ASSERT_TRUE(follower
-                  ->StageReplicated(LeaderEntries(leader.log(), 0, 3),
-                                    *leader.log().CheckpointAt(3))
-                  .ok());
+  ASSERT_TRUE(StageChunk(*follower, leader.log(), 0, 3).ok());
   store->Fail();
   store->Open();
   EXPECT_THAT(follower->WaitReplicated(), testing::StatusIs(absl::StatusCode::kUnavailable,
                                                             HasSubstr("the disk went away")));
-  EXPECT_THAT(follower
-                  ->StageReplicated(LeaderEntries(leader.log(), 3, 6),
-                                    *leader.log().CheckpointAt(6))
-                  .status(),
+  EXPECT_THAT(StageChunk(*follower, leader.log(), 3, 6).status(),
               testing::StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_EQ(follower->Head().tree_size, 0u);
   EXPECT_EQ(follower->StagedHead().tree_size, 0u);
