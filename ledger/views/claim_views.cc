@@ -1,6 +1,7 @@
 #include "ledger/views/claim_views.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <utility>
 
@@ -14,6 +15,7 @@ namespace ledger::views {
 namespace {
 
 using ledger::v1::Event;
+using schema::ClaimIndex;
 using schema::ClaimState;
 using schema::ClaimStatus;
 using schema::EventKind;
@@ -22,11 +24,6 @@ absl::Status Inconsistent(absl::string_view view, const ViewEntry& entry,
                           absl::string_view what) {
   return absl::DataLossError(absl::StrCat("view ", view, ": entry ", entry.sequence, " (\"",
                                           entry.event_id, "\"): ", what));
-}
-
-void SortUnique(std::vector<std::string>* v) {
-  std::sort(v->begin(), v->end());
-  v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
 // Moves claim `claim_id` from the index entries `old_keys` to `new_keys` at entry.sequence:
@@ -80,66 +77,15 @@ void OpenNewEntries(const std::vector<std::string>& keys, absl::string_view clai
   for (const std::string& key : keys) out->Put(key, value);
 }
 
-// Moves claim `claim_id` in the index `space` from the terms and said date its current version
-// put there to `new_terms` / `new_said` (nullopt: keep the said date), at `entry.sequence`.
-// `asserted` is set when this entry asserts the claim (it has no prior entries).
-absl::Status UpdateIndex(absl::string_view view, const schema::IndexSpace& space,
-                         absl::string_view claim_id, std::optional<SequenceNumber> asserted,
-                         std::vector<std::string> new_terms, std::optional<uint32_t> new_said,
-                         const ViewEntry& entry, const ViewReader& state, ViewBatch* out) {
-  const std::string reverse_key = schema::IndexReverseKey(space, claim_id);
-  SortUnique(&new_terms);
-  if (asserted.has_value()) {
-    // A new claim: nothing to close, and no entry can exist under its (new) asserted sequence.
-    schema::IndexReverse next;
-    next.asserted_sequence = *asserted;
-    next.said = new_said.value_or(0);
-    schema::IndexEntry e;
-    e.claim_id = std::string(claim_id);
-    e.ranges.push_back(schema::ValidRange{entry.sequence, schema::kOpenSequence});
-    const std::string value = schema::EncodeIndexEntry(e);
-    for (const std::string& term : new_terms) {
-      out->Put(schema::IndexEntryKey(space, term, next.said, *asserted), value);
-    }
-    next.terms = std::move(new_terms);
-    out->Put(reverse_key, schema::EncodeIndexReverse(next));
-    return absl::OkStatus();
-  }
-  schema::IndexReverse old;
-  {
-    LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> bytes, state.Get(reverse_key));
-    if (!bytes.has_value()) {
-      return Inconsistent(view, entry, absl::StrCat("claim \"", claim_id, "\" is unknown"));
-    }
-    LEDGER_ASSIGN_OR_RETURN(old, schema::DecodeIndexReverse(*bytes));
-  }
-  schema::IndexReverse next;
-  next.asserted_sequence = old.asserted_sequence;
-  next.said = new_said.has_value() ? *new_said : old.said;
-  next.terms = std::move(new_terms);
-  if (next.said == old.said && next.terms == old.terms) {
-    return absl::OkStatus();  // This version indexes exactly like the previous one.
-  }
-
-  auto keys_of = [&space](const schema::IndexReverse& r) {
-    std::vector<std::string> keys;
-    keys.reserve(r.terms.size());
-    for (const std::string& t : r.terms) {
-      keys.push_back(schema::IndexEntryKey(space, t, r.said, r.asserted_sequence));
-    }
-    return keys;
-  };
-  LEDGER_RETURN_IF_ERROR(
-      MoveEntries(view, claim_id, keys_of(old), keys_of(next), entry, state, out));
-  out->Put(reverse_key, schema::EncodeIndexReverse(next));
-  return absl::OkStatus();
-}
-
 class ClaimsProjection : public Projection {
  public:
   ClaimsProjection()
       : prefix_(schema::ViewPrefix(schema::ViewTag::kClaims, schema::kClaimsView)),
-        status_space_(schema::StatusIndexSpace(prefix_)) {}
+        status_space_(schema::StatusIndexSpace(prefix_)) {
+    for (size_t i = 0; i < schema::kClaimIndexCount; ++i) {
+      index_spaces_[i] = schema::ClaimIndexSpace(prefix_, static_cast<ClaimIndex>(i));
+    }
+  }
 
   absl::string_view name() const override { return schema::kClaimsView; }
   schema::ViewTag tag() const override { return schema::ViewTag::kClaims; }
@@ -149,35 +95,54 @@ class ClaimsProjection : public Projection {
     switch (event.body_case()) {
       case Event::kClaimAsserted: {
         const std::string& claim_id = entry.event_id;
+        const ledger::v1::Claim& claim = event.claim_asserted().claim();
         ClaimState s;
         s.asserted_sequence = entry.sequence;
         s.submitter_key_id = entry.key_id;
         s.version_sequence = entry.sequence;
         s.status = ClaimStatus::kActive;
         s.status_sequence = entry.sequence;
-        s.said = schema::SaidKey(event.claim_asserted().claim().said());
+        s.said = schema::SaidKey(claim.said());
+        std::vector<std::string> keys = {StatusKey(s)};
+        for (size_t i = 0; i < schema::kClaimIndexCount; ++i) {
+          s.index_terms[i] = schema::ClaimIndexTerms(static_cast<ClaimIndex>(i), claim);
+          for (const std::string& term : s.index_terms[i]) {
+            keys.push_back(
+                schema::IndexEntryKey(index_spaces_[i], term, s.said, s.asserted_sequence));
+          }
+        }
         out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
         PutHistory(claim_id, entry, out);
-        OpenNewEntries({StatusKey(s)}, claim_id, entry, out);
+        OpenNewEntries(keys, claim_id, entry, out);
         return absl::OkStatus();
       }
       case Event::kClaimCorrected: {
         const std::string& claim_id = event.claim_corrected().corrects_claim_id();
+        const ledger::v1::Claim& claim = event.claim_corrected().claim();
         LEDGER_ASSIGN_OR_RETURN(ClaimState s, Load(claim_id, entry, state));
         if (s.status == ClaimStatus::kRetracted) {
           return Inconsistent(name(), entry, absl::StrCat("corrects retracted claim \"",
                                                           claim_id, "\""));
         }
-        const std::string old_key = StatusKey(s);
+        const ClaimState old = s;
         s.version_sequence = entry.sequence;
         if (s.status != ClaimStatus::kCorrected) {
           s.status = ClaimStatus::kCorrected;
           s.status_sequence = entry.sequence;
         }
-        s.said = schema::SaidKey(event.claim_corrected().claim().said());
+        s.said = schema::SaidKey(claim.said());
+        // Move the claim in every index whose terms or said date this version changes
+        // (entries it keeps stay open as one continuous range).
+        for (size_t i = 0; i < schema::kClaimIndexCount; ++i) {
+          s.index_terms[i] = schema::ClaimIndexTerms(static_cast<ClaimIndex>(i), claim);
+          if (s.said == old.said && s.index_terms[i] == old.index_terms[i]) continue;
+          LEDGER_RETURN_IF_ERROR(MoveEntries(name(), claim_id, IndexKeys(i, old),
+                                             IndexKeys(i, s), entry, state, out));
+        }
         out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
         PutHistory(claim_id, entry, out);
-        return MoveEntries(name(), claim_id, {old_key}, {StatusKey(s)}, entry, state, out);
+        return MoveEntries(name(), claim_id, {StatusKey(old)}, {StatusKey(s)}, entry, state,
+                           out);
       }
       case Event::kClaimRetracted: {
         const std::string& claim_id = event.claim_retracted().claim_id();
@@ -234,6 +199,16 @@ class ClaimsProjection : public Projection {
                                  s.asserted_sequence);
   }
 
+  // The claim's entries in claim index `i`, for the version `s` describes.
+  std::vector<std::string> IndexKeys(size_t i, const ClaimState& s) const {
+    std::vector<std::string> keys;
+    keys.reserve(s.index_terms[i].size());
+    for (const std::string& term : s.index_terms[i]) {
+      keys.push_back(schema::IndexEntryKey(index_spaces_[i], term, s.said, s.asserted_sequence));
+    }
+    return keys;
+  }
+
   void PutHistory(const std::string& claim_id, const ViewEntry& entry, ViewBatch* out) const {
     out->Put(schema::ClaimHistoryKey(prefix_, claim_id, entry.sequence),
              schema::EncodeKindAndId(schema::EventKindOf(entry.event), entry.event_id));
@@ -241,44 +216,7 @@ class ClaimsProjection : public Projection {
 
   const std::string prefix_;
   const schema::IndexSpace status_space_;
-};
-
-class ClaimIndexProjection : public Projection {
- public:
-  ClaimIndexProjection(schema::ViewTag tag, absl::string_view name, TermsFn terms)
-      : tag_(tag),
-        name_(name),
-        space_{schema::ViewPrefix(tag, name), schema::kIndexEntryRecord,
-               schema::kIndexReverseRecord},
-        terms_(std::move(terms)) {}
-
-  absl::string_view name() const override { return name_; }
-  schema::ViewTag tag() const override { return tag_; }
-
-  absl::Status Apply(const ViewEntry& entry, const ViewReader& state, ViewBatch* out) override {
-    const Event& event = entry.event;
-    switch (event.body_case()) {
-      case Event::kClaimAsserted: {
-        const ledger::v1::Claim& claim = event.claim_asserted().claim();
-        return UpdateIndex(name_, space_, entry.event_id, entry.sequence, terms_(claim),
-                           schema::SaidKey(claim.said()), entry, state, out);
-      }
-      case Event::kClaimCorrected: {
-        const ledger::v1::Claim& claim = event.claim_corrected().claim();
-        return UpdateIndex(name_, space_, event.claim_corrected().corrects_claim_id(),
-                           std::nullopt, terms_(claim), schema::SaidKey(claim.said()), entry,
-                           state, out);
-      }
-      default:
-        return absl::OkStatus();
-    }
-  }
-
- private:
-  const schema::ViewTag tag_;
-  const std::string name_;
-  const schema::IndexSpace space_;
-  const TermsFn terms_;
+  std::array<schema::IndexSpace, schema::kClaimIndexCount> index_spaces_;
 };
 
 class KeysProjection : public Projection {
@@ -443,63 +381,6 @@ class MatchProjection : public Projection {
 
 std::unique_ptr<Projection> NewClaimsProjection() { return std::make_unique<ClaimsProjection>(); }
 
-std::unique_ptr<Projection> NewClaimIndexProjection(schema::ViewTag tag, absl::string_view name,
-                                                    TermsFn terms) {
-  return std::make_unique<ClaimIndexProjection>(tag, name, std::move(terms));
-}
-
-std::unique_ptr<Projection> NewByClaimantProjection() {
-  return NewClaimIndexProjection(
-      schema::ViewTag::kByClaimant, schema::kByClaimantView,
-      [](const ledger::v1::Claim& c) { return schema::ClaimantTerms(c.claimant()); });
-}
-
-std::unique_ptr<Projection> NewByTopicProjection() {
-  return NewClaimIndexProjection(schema::ViewTag::kByTopic, schema::kByTopicView,
-                                 [](const ledger::v1::Claim& c) {
-                                   std::vector<std::string> terms;
-                                   for (const std::string& t : c.topics()) {
-                                     terms.push_back(schema::TopicTerm(t));
-                                   }
-                                   return terms;
-                                 });
-}
-
-std::unique_ptr<Projection> NewByEntityProjection() {
-  return NewClaimIndexProjection(
-      schema::ViewTag::kByEntity, schema::kByEntityView, [](const ledger::v1::Claim& c) {
-        std::vector<std::string> terms;
-        for (const ledger::v1::Entity& e : c.entities()) {
-          for (std::string& t : schema::EntityTerms(e)) terms.push_back(std::move(t));
-        }
-        return terms;
-      });
-}
-
-std::unique_ptr<Projection> NewBySourceUrlProjection() {
-  return NewClaimIndexProjection(schema::ViewTag::kBySourceUrl, schema::kBySourceUrlView,
-                                 [](const ledger::v1::Claim& c) {
-                                   return std::vector<std::string>{c.source().url()};
-                                 });
-}
-
-std::unique_ptr<Projection> NewByPublisherProjection() {
-  return NewClaimIndexProjection(
-      schema::ViewTag::kByPublisher, schema::kByPublisherView, [](const ledger::v1::Claim& c) {
-        std::vector<std::string> terms;
-        if (!c.source().publisher().empty()) {
-          terms.push_back(schema::PublisherTerm(c.source().publisher()));
-        }
-        return terms;
-      });
-}
-
-std::unique_ptr<Projection> NewTimelineProjection() {
-  return NewClaimIndexProjection(
-      schema::ViewTag::kTimeline, schema::kTimelineView,
-      [](const ledger::v1::Claim&) { return std::vector<std::string>{std::string()}; });
-}
-
 std::unique_ptr<Projection> NewKeysProjection() { return std::make_unique<KeysProjection>(); }
 
 std::unique_ptr<Projection> NewVerdictsProjection() {
@@ -511,12 +392,6 @@ std::unique_ptr<Projection> NewMatchProjection() { return std::make_unique<Match
 std::vector<std::unique_ptr<Projection>> DefaultProjections() {
   std::vector<std::unique_ptr<Projection>> p;
   p.push_back(NewClaimsProjection());
-  p.push_back(NewByClaimantProjection());
-  p.push_back(NewByTopicProjection());
-  p.push_back(NewByEntityProjection());
-  p.push_back(NewBySourceUrlProjection());
-  p.push_back(NewByPublisherProjection());
-  p.push_back(NewTimelineProjection());
   p.push_back(NewKeysProjection());
   p.push_back(NewVerdictsProjection());
   p.push_back(NewMatchProjection());

@@ -2,15 +2,17 @@
 //
 //   claims        per claim id: asserted sequence, submitter key, current version sequence,
 //                 status (ACTIVE / CORRECTED / RETRACTED) and its history (assert, corrections,
-//                 retraction, reviews: sequence, kind, event id), plus a bitemporal status index.
+//                 retraction, reviews: sequence, kind, event id), plus the bitemporal claim
+//                 indexes (view_schema.h, ClaimIndex):
+//                   status      ACTIVE / CORRECTED / RETRACTED -> claims
+//                   claimant    claimant term -> claims  ("id:"+stable_id and "name:"+fold(name))
+//                   topic       fold(topic) -> claims
+//                   entity      entity term -> claims    (as for claimants)
+//                   source_url  exact source URL -> claims
+//                   publisher   fold(publisher) -> claims (claims without one are not indexed)
+//                   timeline    every claim, by statement time
 //                 Claim content is never copied: queries read it from the log entry of the
 //                 version's sequence (the log is the single truth).
-//   by_claimant   claimant term -> claims          (term: "id:"+stable_id, else "name:"+lower(name))
-//   by_topic      lower(topic) -> claims
-//   by_entity     entity term -> claims            (as for claimants)
-//   by_source_url exact source URL -> claims
-//   by_publisher  lower(publisher) -> claims       (claims without a publisher are not indexed)
-//   timeline      every claim, by statement time
 //   keys          key id -> registered / revoked (with sequences), and every event each key signed
 //   verdicts      per claimant term: count of reviews per (reviewer, rating_text)
 //   match         per claim id: the terms claim matching compares (match_text.h), for its
@@ -21,7 +23,9 @@
 // answers "as of sequence N" and a statement-time range with one key-range scan.
 //
 // Storage (view_schema.h): a claim's record holds its asserted sequence, submitter, current
-// version sequence, status and said key; its history is one key per event (claim id, sequence ->
+// version sequence, status, said key and the terms its current version put into each index
+// (so that a correction closes exactly those, and a claim costs one state record, not one per
+// index); its history is one key per event (claim id, sequence ->
 // kind, event id), so a claim reviewed ten thousand times still costs O(1) per new event.
 //
 // Choices where the brief is silent:
@@ -53,18 +57,6 @@ namespace ledger::views {
 // The claims view (schema::kClaimsView).
 std::unique_ptr<Projection> NewClaimsProjection();
 
-// The terms a claim version puts into an index (sorted and de-duplicated by the caller).
-using TermsFn = std::function<std::vector<std::string>(const ledger::v1::Claim&)>;
-// A bitemporal index view over claim versions: `terms` of each version, sorted by said date.
-std::unique_ptr<Projection> NewClaimIndexProjection(schema::ViewTag tag, absl::string_view name,
-                                                    TermsFn terms);
-
-std::unique_ptr<Projection> NewByClaimantProjection();
-std::unique_ptr<Projection> NewByTopicProjection();
-std::unique_ptr<Projection> NewByEntityProjection();
-std::unique_ptr<Projection> NewBySourceUrlProjection();
-std::unique_ptr<Projection> NewByPublisherProjection();
-std::unique_ptr<Projection> NewTimelineProjection();
 std::unique_ptr<Projection> NewKeysProjection();
 std::unique_ptr<Projection> NewVerdictsProjection();
 std::unique_ptr<Projection> NewMatchProjection();

@@ -80,12 +80,6 @@ absl::StatusOr<int> CheckPageSize(int page_size) {
 schema::ViewTag TagOf(absl::string_view view) {
   using schema::ViewTag;
   if (view == schema::kClaimsView) return ViewTag::kClaims;
-  if (view == schema::kByClaimantView) return ViewTag::kByClaimant;
-  if (view == schema::kByTopicView) return ViewTag::kByTopic;
-  if (view == schema::kByEntityView) return ViewTag::kByEntity;
-  if (view == schema::kBySourceUrlView) return ViewTag::kBySourceUrl;
-  if (view == schema::kByPublisherView) return ViewTag::kByPublisher;
-  if (view == schema::kTimelineView) return ViewTag::kTimeline;
   if (view == schema::kKeysView) return ViewTag::kKeys;
   if (view == schema::kMatchView) return ViewTag::kMatch;
   if (view == "claim_state") return ViewTag::kClaimState;
@@ -507,39 +501,33 @@ absl::StatusOr<ClaimPage> ViewQueries::ListClaims(const ClaimFilter& filter,
                                                   absl::string_view page_token, int page_size,
                                                   const AsOf& as_of) const {
   LEDGER_ASSIGN_OR_RETURN(const int size, CheckPageSize(page_size));
-  absl::string_view index_view;
+  const std::string claims = PrefixOf(schema::kClaimsView);
   schema::IndexSpace space;
   std::string term = filter.term;
   switch (filter.kind) {
     case ClaimFilter::Kind::kAll:
-      index_view = schema::kTimelineView;
+      space = schema::ClaimIndexSpace(claims, schema::ClaimIndex::kTimeline);
       term.clear();
       break;
     case ClaimFilter::Kind::kClaimant:
-      index_view = schema::kByClaimantView;
+      space = schema::ClaimIndexSpace(claims, schema::ClaimIndex::kClaimant);
       break;
     case ClaimFilter::Kind::kTopic:
-      index_view = schema::kByTopicView;
+      space = schema::ClaimIndexSpace(claims, schema::ClaimIndex::kTopic);
       break;
     case ClaimFilter::Kind::kEntity:
-      index_view = schema::kByEntityView;
+      space = schema::ClaimIndexSpace(claims, schema::ClaimIndex::kEntity);
       break;
     case ClaimFilter::Kind::kSourceUrl:
-      index_view = schema::kBySourceUrlView;
+      space = schema::ClaimIndexSpace(claims, schema::ClaimIndex::kSourceUrl);
       break;
     case ClaimFilter::Kind::kPublisher:
-      index_view = schema::kByPublisherView;
+      space = schema::ClaimIndexSpace(claims, schema::ClaimIndex::kPublisher);
       break;
     case ClaimFilter::Kind::kStatus:
-      index_view = schema::kClaimsView;
+      space = schema::StatusIndexSpace(claims);
       term = schema::StatusTerm(filter.status);
       break;
-  }
-  if (filter.kind == ClaimFilter::Kind::kStatus) {
-    space = schema::StatusIndexSpace(PrefixOf(schema::kClaimsView));
-  } else {
-    space = schema::IndexSpace{PrefixOf(index_view), schema::kIndexEntryRecord,
-                               schema::kIndexReverseRecord};
   }
   LEDGER_ASSIGN_OR_RETURN(const SaidBounds bounds, SaidBounds::Of(filter.said));
   const KeyRange range = SaidKeyRange(space, term, bounds);
@@ -550,7 +538,7 @@ absl::StatusOr<ClaimPage> ViewQueries::ListClaims(const ClaimFilter& filter,
   if (!page_token.empty()) {
     LEDGER_ASSIGN_OR_RETURN(PageToken t,
                             DecodePageToken(page_token, query_hash, range.begin, range.end));
-    LEDGER_ASSIGN_OR_RETURN(point, Resolve(AsOf::Latest(), {schema::kClaimsView, index_view}));
+    LEDGER_ASSIGN_OR_RETURN(point, Resolve(AsOf::Latest(), {schema::kClaimsView}));
     if (t.as_of_size > point.watermark) {
       return absl::UnavailableError(absl::StrCat(
           "page_token reads as of ", t.as_of_size, " entries; the views have applied ",
@@ -560,7 +548,7 @@ absl::StatusOr<ClaimPage> ViewQueries::ListClaims(const ClaimFilter& filter,
     begin = t.resume_key;
     begin.push_back('\0');  // the smallest key after the resume key
   } else {
-    LEDGER_ASSIGN_OR_RETURN(point, Resolve(as_of, {schema::kClaimsView, index_view}));
+    LEDGER_ASSIGN_OR_RETURN(point, Resolve(as_of, {schema::kClaimsView}));
   }
 
   struct Hit {

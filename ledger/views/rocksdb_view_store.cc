@@ -44,7 +44,7 @@ rocksdb::Options MakeOptions(rocksdb::Env* env, const RocksDbViewStoreOptions& o
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   options.max_background_jobs = 2;
   // Queries and projections do point lookups of keys that often do not exist (a new claim's
-  // tally, a reverse record): Bloom filters spare the reads.
+  // tally, a claim that is not there): Bloom filters spare the reads.
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

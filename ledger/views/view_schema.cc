@@ -32,6 +32,20 @@ std::string WithKind(absl::string_view prefix, uint8_t kind) {
   return key;
 }
 
+void PutTerms(std::string* s, const std::vector<std::string>& terms) {
+  PutFixed16BE(s, static_cast<uint16_t>(terms.size()));
+  for (const std::string& t : terms) PutStr16(s, t);
+}
+bool GetTerms(Cursor* c, std::vector<std::string>* terms) {
+  uint16_t n = 0;
+  if (!c->U16(&n)) return false;
+  terms->resize(n);
+  for (std::string& t : *terms) {
+    if (!c->Str16(&t)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::string_view ClaimStatusName(ClaimStatus status) {
@@ -272,6 +286,60 @@ uint32_t SaidKey(const ledger::v1::PartialDate& said) {
   }
 }
 
+absl::string_view ClaimIndexName(ClaimIndex index) {
+  switch (index) {
+    case ClaimIndex::kClaimant:
+      return "claimant";
+    case ClaimIndex::kTopic:
+      return "topic";
+    case ClaimIndex::kEntity:
+      return "entity";
+    case ClaimIndex::kSourceUrl:
+      return "source_url";
+    case ClaimIndex::kPublisher:
+      return "publisher";
+    case ClaimIndex::kTimeline:
+      return "timeline";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> ClaimIndexTerms(ClaimIndex index, const ledger::v1::Claim& claim) {
+  std::vector<std::string> terms;
+  switch (index) {
+    case ClaimIndex::kClaimant:
+      terms = ClaimantTerms(claim.claimant());
+      break;
+    case ClaimIndex::kTopic:
+      for (const std::string& t : claim.topics()) terms.push_back(TopicTerm(t));
+      break;
+    case ClaimIndex::kEntity:
+      for (const ledger::v1::Entity& e : claim.entities()) {
+        for (std::string& t : EntityTerms(e)) terms.push_back(std::move(t));
+      }
+      break;
+    case ClaimIndex::kSourceUrl:
+      terms.push_back(claim.source().url());
+      break;
+    case ClaimIndex::kPublisher:
+      if (!claim.source().publisher().empty()) {
+        terms.push_back(PublisherTerm(claim.source().publisher()));
+      }
+      break;
+    case ClaimIndex::kTimeline:
+      terms.emplace_back();
+      break;
+  }
+  std::sort(terms.begin(), terms.end());
+  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  return terms;
+}
+
+IndexSpace ClaimIndexSpace(absl::string_view claims_prefix, ClaimIndex index) {
+  return IndexSpace{std::string(claims_prefix),
+                    static_cast<uint8_t>(kFirstClaimIndexRecord + static_cast<uint8_t>(index))};
+}
+
 std::string IndexTermPrefix(const IndexSpace& space, absl::string_view term) {
   std::string key = WithKind(space.view_prefix, space.entry_kind);
   AppendOrderedString(&key, term);
@@ -283,12 +351,6 @@ std::string IndexEntryKey(const IndexSpace& space, absl::string_view term, uint3
   std::string key = IndexTermPrefix(space, term);
   PutFixed32BE(&key, said);
   PutFixed64BE(&key, asserted_sequence);
-  return key;
-}
-
-std::string IndexReverseKey(const IndexSpace& space, absl::string_view claim_id) {
-  std::string key = WithKind(space.view_prefix, space.reverse_kind);
-  key.append(claim_id.data(), claim_id.size());
   return key;
 }
 
@@ -324,30 +386,6 @@ absl::StatusOr<IndexEntry> DecodeIndexEntry(absl::string_view bytes) {
     entry.ranges.push_back(r);
   }
   return entry;
-}
-
-std::string EncodeIndexReverse(const IndexReverse& reverse) {
-  std::string s;
-  PutFixed64BE(&s, reverse.asserted_sequence);
-  PutFixed32BE(&s, reverse.said);
-  PutFixed16BE(&s, static_cast<uint16_t>(reverse.terms.size()));
-  for (const std::string& t : reverse.terms) PutStr16(&s, t);
-  return s;
-}
-
-absl::StatusOr<IndexReverse> DecodeIndexReverse(absl::string_view bytes) {
-  Cursor c(bytes);
-  IndexReverse r;
-  uint16_t n = 0;
-  if (!c.U64(&r.asserted_sequence) || !c.U32(&r.said) || !c.U16(&n)) {
-    return Malformed("index reverse", "truncated header");
-  }
-  r.terms.resize(n);
-  for (std::string& t : r.terms) {
-    if (!c.Str16(&t)) return Malformed("index reverse", "truncated term");
-  }
-  if (!c.done()) return Malformed("index reverse", "trailing bytes");
-  return r;
 }
 
 absl::StatusOr<IndexKeyParts> DecodeIndexEntryKey(const IndexSpace& space,
@@ -392,7 +430,7 @@ absl::StatusOr<SequenceNumber> DecodeHistoryKeySequence(absl::string_view key) {
 }
 
 IndexSpace StatusIndexSpace(absl::string_view claims_prefix) {
-  return IndexSpace{std::string(claims_prefix), kStatusEntryRecord, kIndexReverseRecord};
+  return IndexSpace{std::string(claims_prefix), kStatusEntryRecord};
 }
 
 std::string StatusTerm(ClaimStatus status) {
@@ -401,19 +439,20 @@ std::string StatusTerm(ClaimStatus status) {
 
 std::string EncodeClaimState(const ClaimState& state) {
   std::string s;
-  s.reserve(8 + 32 + 8 + 1 + 8 + 4);
+  s.reserve(8 + 32 + 8 + 1 + 8 + 4 + 2 * kClaimIndexCount + 64);
   PutFixed64BE(&s, state.asserted_sequence);
   s.append(state.submitter_key_id);
   PutFixed64BE(&s, state.version_sequence);
   s.push_back(static_cast<char>(state.status));
   PutFixed64BE(&s, state.status_sequence);
   PutFixed32BE(&s, state.said);
+  for (const std::vector<std::string>& terms : state.index_terms) PutTerms(&s, terms);
   return s;
 }
 
 absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
-  if (bytes.size() != 61) {
-    return Malformed("claim state", absl::StrCat(bytes.size(), " bytes, want 61"));
+  if (bytes.size() < 61) {
+    return Malformed("claim state", absl::StrCat(bytes.size(), " bytes, want at least 61"));
   }
   Cursor c(bytes);
   ClaimState state;
@@ -426,6 +465,10 @@ absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
   c.U64(&state.status_sequence);
   c.U32(&state.said);
   if (status < 1 || status > 3) return Malformed("claim state", "unknown status");
+  for (std::vector<std::string>& terms : state.index_terms) {
+    if (!GetTerms(&c, &terms)) return Malformed("claim state", "truncated index terms");
+  }
+  if (!c.done()) return Malformed("claim state", "trailing bytes");
   state.submitter_key_id = std::string(key_id);
   state.status = static_cast<ClaimStatus>(status);
   return state;
@@ -549,21 +592,6 @@ absl::StatusOr<std::string> DecodeMatchKey(absl::string_view match_prefix, absl:
   return std::string(key.substr(match_prefix.size() + 1));
 }
 
-namespace {
-void PutTerms(std::string* s, const std::vector<std::string>& terms) {
-  PutFixed16BE(s, static_cast<uint16_t>(terms.size()));
-  for (const std::string& t : terms) PutStr16(s, t);
-}
-bool GetTerms(Cursor* c, std::vector<std::string>* terms) {
-  uint16_t n = 0;
-  if (!c->U16(&n)) return false;
-  terms->resize(n);
-  for (std::string& t : *terms) {
-    if (!c->Str16(&t)) return false;
-  }
-  return true;
-}
-}  // namespace
 
 std::string EncodeMatchRecord(const MatchRecord& r) {
   std::string s;

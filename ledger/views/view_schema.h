@@ -19,22 +19,22 @@
 // byte order is numeric order. Variable-length strings inside keys use the order-preserving,
 // prefix-free escaping of AppendOrderedString (0x00 -> 0x00 0xff, terminated by 0x00 0x01).
 //
-// The index views (by_claimant, by_topic, by_entity, by_source_url, by_publisher, timeline, and
-// the status index inside `claims`) share one bitemporal layout:
+// The claim indexes (by claimant, topic, entity, source URL, publisher, the timeline of every
+// claim, and the status index) live inside the `claims` view, one record kind each, and share
+// one bitemporal layout:
 //
-//   entry   = view prefix || 0x01 || ordered(term) || u32be(said key) || u64be(asserted sequence)
+//   entry   = claims prefix || u8(index kind) || ordered(term) || u32be(said key)
+//             || u64be(asserted sequence)
 //             -> u16be(len(claim id)) || claim id || n x (u64be(valid_from) || u64be(valid_until))
-//   reverse = view prefix || 0x02 || claim id
-//             -> u64be(asserted sequence) || u32be(said key) || u16be(n) || n x (u16be(len) || term)
 //
 // An entry lists the half-open sequence ranges [valid_from, valid_until) during which the claim
 // (its current version at the time) carried `term`; valid_until = kOpenSequence while it still
 // does. A claim is in the index "as of sequence N" when some range has valid_from <= N <
-// valid_until. The reverse record is the index's own memory of which terms the claim's current
-// version put there, so that a correction can close exactly those (a projection reads only its
-// own state, never another view's). The status index (record kind 0x03 of `claims`) has the
-// same entry layout with term = u8(status); it needs no reverse record, because the claim's
-// state record already holds its status and said key.
+// valid_until. The claim's state record (ClaimState) holds the terms and the said key its
+// current version put into every index, so that a correction can close exactly those: one
+// record per claim instead of one per index (schema version 6 folded the six index views,
+// each with its own per-claim "reverse" record, into `claims`). The status index's term is
+// u8(status).
 //
 // Said key (the statement-time sort key): u32 = year << 16 | month << 8 | day, with 0 for the
 // parts a PartialDate's precision leaves unknown, and 0 for no date at all.
@@ -42,6 +42,7 @@
 #define LEDGER_VIEWS_VIEW_SCHEMA_H_
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -62,7 +63,8 @@ namespace ledger::views::schema {
 //    id and their name; the verdicts view keeps every claimant term of a claim; a key's state
 //    holds its compromise window.
 // 5: the claim_state view (claim_state.h).
-inline constexpr uint32_t kViewSchemaVersion = 5;
+// 6: the six index views are record kinds of `claims`; the claim state holds their terms.
+inline constexpr uint32_t kViewSchemaVersion = 6;
 
 // valid_until of an index range that is still open.
 inline constexpr SequenceNumber kOpenSequence = ~uint64_t{0};
@@ -73,12 +75,7 @@ inline constexpr SequenceNumber kGenesisSequence = ~uint64_t{0};
 enum class ViewTag : uint8_t {
   kMeta = 0x00,  // not a view: the schema version and the log fingerprint
   kClaims = 0x01,
-  kByClaimant = 0x02,
-  kByTopic = 0x03,
-  kByEntity = 0x04,
-  kBySourceUrl = 0x05,
-  kByPublisher = 0x06,
-  kTimeline = 0x07,
+  // 0x02-0x07: retired (the index views of schema versions <= 5, now inside kClaims).
   kKeys = 0x08,
   kVerdicts = 0x09,
   kMatch = 0x0A,
@@ -87,23 +84,17 @@ enum class ViewTag : uint8_t {
 
 inline constexpr absl::string_view kMetaName = "meta";
 inline constexpr absl::string_view kClaimsView = "claims";
-inline constexpr absl::string_view kByClaimantView = "by_claimant";
-inline constexpr absl::string_view kByTopicView = "by_topic";
-inline constexpr absl::string_view kByEntityView = "by_entity";
-inline constexpr absl::string_view kBySourceUrlView = "by_source_url";
-inline constexpr absl::string_view kByPublisherView = "by_publisher";
-inline constexpr absl::string_view kTimelineView = "timeline";
 inline constexpr absl::string_view kKeysView = "keys";
 inline constexpr absl::string_view kVerdictsView = "verdicts";
 inline constexpr absl::string_view kMatchView = "match";
 
 // Record kinds (the byte after a view prefix).
 inline constexpr uint8_t kWatermarkRecord = 0x00;
-inline constexpr uint8_t kIndexEntryRecord = 0x01;    // index views
-inline constexpr uint8_t kIndexReverseRecord = 0x02;  // index views
 inline constexpr uint8_t kClaimRecord = 0x01;         // claims: claim id -> ClaimState
 inline constexpr uint8_t kClaimHistoryRecord = 0x02;  // claims: history events
 inline constexpr uint8_t kStatusEntryRecord = 0x03;   // claims: status index entries
+// claims: the entries of the claim indexes, kFirstClaimIndexRecord + ClaimIndex (0x04-0x09).
+inline constexpr uint8_t kFirstClaimIndexRecord = 0x04;
 inline constexpr uint8_t kKeyRecord = 0x01;           // keys: key id -> KeyState
 inline constexpr uint8_t kSignedEventRecord = 0x02;   // keys: key id, sequence -> event
 inline constexpr uint8_t kTallyRecord = 0x01;         // verdicts: counts
@@ -205,21 +196,36 @@ inline uint32_t SaidKeyOf(int year, int month, int day) {
          static_cast<uint32_t>(day);
 }
 
-// ---- Index views ---------------------------------------------------------------------------
+// ---- Claim indexes -------------------------------------------------------------------------
+
+// The indexes of claim versions inside the claims view, in the order of their record kinds.
+enum class ClaimIndex : uint8_t {
+  kClaimant = 0,   // ClaimantTerms
+  kTopic = 1,      // TopicTerm of each topic
+  kEntity = 2,     // EntityTerms of each entity
+  kSourceUrl = 3,  // the source URL, exact
+  kPublisher = 4,  // PublisherTerm (none without a publisher)
+  kTimeline = 5,   // every claim, under the empty term
+};
+inline constexpr size_t kClaimIndexCount = 6;
+// "claimant", "topic", "entity", "source_url", "publisher", "timeline".
+absl::string_view ClaimIndexName(ClaimIndex index);
+// The terms a claim version puts into `index`, sorted and unique.
+std::vector<std::string> ClaimIndexTerms(ClaimIndex index, const ledger::v1::Claim& claim);
 
 // Where one index lives inside its view's key space.
 struct IndexSpace {
   std::string view_prefix;
-  uint8_t entry_kind = kIndexEntryRecord;
-  uint8_t reverse_kind = kIndexReverseRecord;
+  uint8_t entry_kind = 0;
 };
+// The space of a claim index inside the claims view.
+IndexSpace ClaimIndexSpace(absl::string_view claims_prefix, ClaimIndex index);
 
 // view prefix || entry kind || ordered(term)
 std::string IndexTermPrefix(const IndexSpace& space, absl::string_view term);
 // IndexTermPrefix || u32be(said) || u64be(asserted sequence)
 std::string IndexEntryKey(const IndexSpace& space, absl::string_view term, uint32_t said,
                           SequenceNumber asserted_sequence);
-std::string IndexReverseKey(const IndexSpace& space, absl::string_view claim_id);
 
 struct ValidRange {
   SequenceNumber valid_from = 0;
@@ -238,14 +244,6 @@ struct IndexEntry {
 std::string EncodeIndexEntry(const IndexEntry& entry);
 absl::StatusOr<IndexEntry> DecodeIndexEntry(absl::string_view bytes);
 
-struct IndexReverse {
-  SequenceNumber asserted_sequence = 0;
-  uint32_t said = 0;
-  std::vector<std::string> terms;  // sorted, unique
-};
-std::string EncodeIndexReverse(const IndexReverse& reverse);
-absl::StatusOr<IndexReverse> DecodeIndexReverse(absl::string_view bytes);
-
 // The said key and asserted sequence at the end of an index entry key, and its term.
 struct IndexKeyParts {
   std::string term;
@@ -263,13 +261,15 @@ std::string ClaimHistoryKey(absl::string_view claims_prefix, absl::string_view c
                             SequenceNumber sequence);
 // The sequence at the end of a history key. DataLoss when too short.
 absl::StatusOr<SequenceNumber> DecodeHistoryKeySequence(absl::string_view key);
-// The status index inside the claims view (entries only; kIndexReverseRecord is unused there).
+// The status index inside the claims view.
 IndexSpace StatusIndexSpace(absl::string_view claims_prefix);
 std::string StatusTerm(ClaimStatus status);  // one byte
 
 // The current state of one claim:
 //   u64be(asserted) || submitter key id (32) || u64be(version) || u8(status) || u64be(status_seq)
 //   || u32be(said key of the current version)
+//   || kClaimIndexCount x terms(the current version's terms in that index, in ClaimIndex order)
+//   terms(list) = u16be(n) || n x (u16be(len) || bytes), sorted and unique
 struct ClaimState {
   SequenceNumber asserted_sequence = 0;
   std::string submitter_key_id;  // 32 bytes
@@ -278,8 +278,10 @@ struct ClaimState {
   ClaimStatus status = ClaimStatus::kActive;
   // The entry that last changed `status` (the assert while active).
   SequenceNumber status_sequence = 0;
-  // The said key of the current version (where the claim sits in the status index).
+  // The said key of the current version (where the claim sits in every index).
   uint32_t said = 0;
+  // The terms the current version put into each claim index (ClaimIndexTerms).
+  std::array<std::vector<std::string>, kClaimIndexCount> index_terms;
   // The last entry that changed version or status: the state is current for every as-of after.
   SequenceNumber LastChange() const { return std::max(version_sequence, status_sequence); }
 };

@@ -125,13 +125,9 @@ void StoreRecordSeeds() {
   entry.claim_id = "claim-1";
   entry.ranges = {{2, 4}, {4, vs::kOpenSequence}};
   records[10] = vs::EncodeIndexEntry(entry);
-  vs::IndexReverse reverse;
-  reverse.asserted_sequence = 2;
-  reverse.said = vs::SaidKeyOf(2015, 8, 24);
-  reverse.terms = {"energy", std::string("nul\0byte", 8)};
-  records[11] = vs::EncodeIndexReverse(reverse);
   records[12] = vs::IndexEntryKey(
-      vs::IndexSpace{vs::ViewPrefix(vs::ViewTag::kByClaimant, vs::kByClaimantView)},
+      vs::ClaimIndexSpace(vs::ViewPrefix(vs::ViewTag::kClaims, vs::kClaimsView),
+                          vs::ClaimIndex::kClaimant),
       "name:alexander novak", vs::SaidKeyOf(2015, 8, 24), 2);
   records[13] = vs::IndexEntryKey(
       vs::StatusIndexSpace(vs::ViewPrefix(vs::ViewTag::kClaims, vs::kClaimsView)),
@@ -145,7 +141,12 @@ void StoreRecordSeeds() {
   state.status = vs::ClaimStatus::kCorrected;
   state.status_sequence = 4;
   state.said = vs::SaidKeyOf(2015, 8, 24);
+  state.index_terms[static_cast<size_t>(vs::ClaimIndex::kTopic)] = {
+      "energy", std::string("nul\0byte", 8)};
+  state.index_terms[static_cast<size_t>(vs::ClaimIndex::kTimeline)] = {""};
   records[15] = vs::EncodeClaimState(state);
+  for (size_t i = 0; i < vs::kClaimIndexCount; ++i) state.index_terms[i] = {"t", "u"};
+  records[11] = vs::EncodeClaimState(state);
   records[16] = vs::EncodeKindAndId(vs::EventKind::kClaimCorrected, "corr-1");
   vs::KeyState ks;
   ks.has_public_key = true;

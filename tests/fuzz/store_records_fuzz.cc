@@ -103,16 +103,12 @@ void Run(uint8_t selector, const std::string& bytes) {
       }
       break;
     }
-    case 11: {
-      auto d = vs::DecodeIndexReverse(bytes);
-      ROUND_TRIP(d, vs::EncodeIndexReverse(value), bytes);
-      break;
-    }
     case 12:
     case 13: {
       const vs::IndexSpace space =
           selector % 20 == 12
-              ? vs::IndexSpace{vs::ViewPrefix(vs::ViewTag::kByClaimant, vs::kByClaimantView)}
+              ? vs::ClaimIndexSpace(vs::ViewPrefix(vs::ViewTag::kClaims, vs::kClaimsView),
+                                    vs::ClaimIndex::kClaimant)
               : vs::StatusIndexSpace(vs::ViewPrefix(vs::ViewTag::kClaims, vs::kClaimsView));
       auto d = vs::DecodeIndexEntryKey(space, bytes);
       ROUND_TRIP(d, vs::IndexEntryKey(space, value.term, value.said, value.asserted_sequence),
@@ -125,6 +121,7 @@ void Run(uint8_t selector, const std::string& bytes) {
       if (d.ok()) FUZZ_CHECK(bytes.size() >= 8);
       break;
     }
+    case 11:  // was the index views' reverse record (schema version <= 5)
     case 15: {
       auto d = vs::DecodeClaimState(bytes);
       ROUND_TRIP(d, vs::EncodeClaimState(value), bytes);

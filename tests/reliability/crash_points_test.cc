@@ -168,7 +168,7 @@ class CrashPointsTest : public ::testing::Test {
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(Append(absl::StrCat("ev-", i)).ok());
     StopCleanly();
     *digests = RebuildDigests("rebuild0.out");
-    ASSERT_EQ(digests->size(), 11u);
+    ASSERT_EQ(digests->size(), 5u);  // claims, keys, verdicts, match, claim_state
   }
 
   void StopCleanly() {
@@ -354,7 +354,7 @@ TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
   ASSERT_TRUE(Append("after-crash").ok());
   StopCleanly();
   const std::map<std::string, std::string> after = RebuildDigests("rebuild2.out");
-  EXPECT_EQ(after.size(), 11u);
+  EXPECT_EQ(after.size(), expected.size());
   EXPECT_NE(after, expected);  // one more entry since
 
   // And the interrupted rebuild alone, redone offline, gives the first digests.

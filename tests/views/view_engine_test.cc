@@ -418,7 +418,7 @@ TEST(ViewEngineTest, ANewViewCatchesUpAloneWhileTheOthersKeepTheirWatermark) {
   }
   std::unique_ptr<ViewEngine> engine = OpenRocksEngine(dir);
   EXPECT_EQ(*engine->ViewWatermark("claims"), head);
-  EXPECT_EQ(*engine->ViewWatermark("by_topic"), 0u);
+  EXPECT_EQ(*engine->ViewWatermark("keys"), 0u);
   EXPECT_EQ(engine->Watermark(), 0u);
   absl::StatusOr<CatchUpResult> r = engine->CatchUp(ledger.store());
   LEDGER_ASSERT_OK(r);

@@ -100,6 +100,34 @@ TEST(TermsTest, ClaimantsAndEntitiesAreIndexedUnderIdAndName) {
   EXPECT_THAT(EntityTerms(e), ::testing::ElementsAre("id:Q843", "name:pakistan"));
 }
 
+TEST(TermsTest, EachClaimIndexHasItsTermsSortedAndUnique) {
+  ledger::v1::Claim claim;
+  claim.mutable_claimant()->set_name("Khawaja Asif");
+  claim.add_topics("Energy");
+  claim.add_topics("ENERGY");
+  claim.add_topics("Coal");
+  claim.mutable_source()->set_url("https://example.org/a");
+  EXPECT_THAT(ClaimIndexTerms(ClaimIndex::kClaimant, claim),
+              ::testing::ElementsAre("name:khawaja asif"));
+  EXPECT_THAT(ClaimIndexTerms(ClaimIndex::kTopic, claim), ::testing::ElementsAre("coal", "energy"));
+  EXPECT_THAT(ClaimIndexTerms(ClaimIndex::kEntity, claim), ::testing::IsEmpty());
+  EXPECT_THAT(ClaimIndexTerms(ClaimIndex::kSourceUrl, claim),
+              ::testing::ElementsAre("https://example.org/a"));
+  EXPECT_THAT(ClaimIndexTerms(ClaimIndex::kPublisher, claim), ::testing::IsEmpty());
+  claim.mutable_source()->set_publisher("Dawn");
+  EXPECT_THAT(ClaimIndexTerms(ClaimIndex::kPublisher, claim), ::testing::ElementsAre("dawn"));
+  EXPECT_THAT(ClaimIndexTerms(ClaimIndex::kTimeline, claim), ::testing::ElementsAre(""));
+  // Every index has a record kind of its own inside the claims view, after the status index.
+  const std::string claims = ViewPrefix(ViewTag::kClaims, kClaimsView);
+  std::vector<uint8_t> kinds = {StatusIndexSpace(claims).entry_kind};
+  for (size_t i = 0; i < kClaimIndexCount; ++i) {
+    const IndexSpace space = ClaimIndexSpace(claims, static_cast<ClaimIndex>(i));
+    EXPECT_EQ(space.view_prefix, claims);
+    kinds.push_back(space.entry_kind);
+  }
+  EXPECT_THAT(kinds, ::testing::ElementsAre(kStatusEntryRecord, 4, 5, 6, 7, 8, 9));
+}
+
 TEST(TermsTest, TermListsRoundTrip) {
   const std::vector<std::string> terms = {"id:Q1", std::string("name:a\0b", 8), ""};
   absl::StatusOr<std::vector<std::string>> back = DecodeTerms(EncodeTerms(terms));
@@ -127,8 +155,8 @@ TEST(IndexEntryTest, RoundTripsAndIsVisibleInItsRanges) {
 }
 
 TEST(IndexKeyTest, DecodesItsParts) {
-  IndexSpace space{ViewPrefix(ViewTag::kByTopic, kByTopicView), kIndexEntryRecord,
-                   kIndexReverseRecord};
+  const IndexSpace space =
+      ClaimIndexSpace(ViewPrefix(ViewTag::kClaims, kClaimsView), ClaimIndex::kTopic);
   const std::string key = IndexEntryKey(space, std::string("a\0b", 3), 0x07df0700, 42);
   absl::StatusOr<IndexKeyParts> parts = DecodeIndexEntryKey(space, key);
   ASSERT_TRUE(parts.ok());
@@ -153,15 +181,15 @@ TEST(CodecTest, ValuesRoundTrip) {
   EXPECT_EQ(c2->status, ClaimStatus::kCorrected);
   EXPECT_EQ(c2->LastChange(), 7u);
   EXPECT_EQ(c2->said, SaidKeyOf(2015, 7, 0));
+  for (const std::vector<std::string>& terms : c2->index_terms) EXPECT_TRUE(terms.empty());
 
-  IndexReverse r;
-  r.asserted_sequence = 9;
-  r.said = 123;
-  r.terms = {"a", "b"};
-  absl::StatusOr<IndexReverse> r2 = DecodeIndexReverse(EncodeIndexReverse(r));
-  ASSERT_TRUE(r2.ok());
-  EXPECT_EQ(r2->terms, r.terms);
-  EXPECT_EQ(r2->said, 123u);
+  c.index_terms[static_cast<size_t>(ClaimIndex::kTopic)] = {"a", std::string("b\0c", 3)};
+  c.index_terms[static_cast<size_t>(ClaimIndex::kTimeline)] = {""};
+  c2 = DecodeClaimState(EncodeClaimState(c));
+  ASSERT_TRUE(c2.ok());
+  EXPECT_EQ(c2->index_terms, c.index_terms);
+  EXPECT_THAT(DecodeClaimState(EncodeClaimState(c) + "x"),
+              StatusIs(absl::StatusCode::kDataLoss));
 
   KeyState k;
   k.has_public_key = true;
@@ -181,7 +209,6 @@ TEST(CodecTest, TruncatedValuesAreDataLoss) {
   EXPECT_THAT(DecodeClaimState(claim.substr(0, claim.size() - 1)),
               StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(DecodeIndexEntry("\x00\x02" "c1"), StatusIs(absl::StatusCode::kDataLoss));
-  EXPECT_THAT(DecodeIndexReverse("\x00"), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(DecodeKeyState("x"), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(DecodeU64("1234567", "w"), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(DecodeKindAndId(std::string("\x09x", 2)), StatusIs(absl::StatusCode::kDataLoss));
@@ -194,9 +221,9 @@ TEST(PrefixTest, ViewsOccupyDisjointRangesAndTheWatermarkSortsFirst) {
   EXPECT_LT(WatermarkKey(claims), DataBegin(claims));
   EXPECT_LT(DataBegin(claims), PrefixSuccessor(claims));
   // [claims, PrefixSuccessor(claims)) is half-open: the next view may start right at its end.
-  const std::string by_claimant = ViewPrefix(ViewTag::kByClaimant, kByClaimantView);
-  EXPECT_LE(PrefixSuccessor(claims), by_claimant);
-  EXPECT_LT(PrefixSuccessor(claims), WatermarkKey(by_claimant));
+  const std::string keys = ViewPrefix(ViewTag::kKeys, kKeysView);
+  EXPECT_LE(PrefixSuccessor(claims), keys);
+  EXPECT_LT(PrefixSuccessor(claims), WatermarkKey(keys));
   EXPECT_LT(std::string("\x01\xff\xff\xff", 4), PrefixSuccessor(claims));
   EXPECT_EQ(PrefixSuccessor(std::string("a\xff\xff", 3)), "b");
 }
