@@ -92,7 +92,7 @@ absl::StatusOr<std::unique_ptr<ClaimSource>> ClaimSource::Open(const SourceOptio
         "rebuild --data-dir ", dir, "` brings them up to date)");
   }
   source->engine_ = *std::move(engine);
-  // Nothing catches up offline: the index is loaded once from the match view.
+  // Nothing catches up offline: the index is loaded once from the claims view.
   source->match_ = std::make_unique<views::MatchIndex>();
   LEDGER_RETURN_IF_ERROR(source->match_->Load(source->engine_->store()));
   source->service_ = std::make_unique<service::ClaimServiceImpl>(

@@ -1086,7 +1086,7 @@ int Serve(ServeFlags flags) {
                      {{"error", std::string(engine.status().message())}});
     return kExitDataDir;
   }
-  // Claim matching's in-memory index: loaded from the match view (one scan, on a thread of its
+  // Claim matching's in-memory index: loaded from the claims view's claim states (one scan, on a thread of its
   // own, so start-up does not wait for it: MatchClaims is UNAVAILABLE until it ends), then kept
   // current by the engine after each batch. Declared before the updater, so it outlives its
   // catch-ups.

@@ -69,8 +69,8 @@ int Main(int argc, char** argv) {
     return absl::StrJoin(words, " ");
   };
 
-  const std::string prefix = views::schema::ViewPrefix(views::schema::ViewTag::kMatch,
-                                                       views::schema::kMatchView);
+  const std::string prefix = views::schema::ViewPrefix(views::schema::ViewTag::kClaims,
+                                                       views::schema::kClaimsView);
   views::MatchIndex index;
   views::ViewBatch batch;
   const auto build_start = bench::SteadyClock::now();
@@ -79,15 +79,19 @@ int Main(int argc, char** argv) {
   for (size_t i = 0; i < claims; ++i) {
     const v1::Claim& c = base[i % base.size()];
     const auto t0 = bench::SteadyClock::now();
-    views::schema::MatchRecord r;
+    views::schema::ClaimState r;
     r.asserted_sequence = i + 1;
+    r.submitter_key_id = std::string(32, 'k');
+    r.version_sequence = i + 1;
+    r.status_sequence = i + 1;
     r.said = views::schema::SaidKey(c.said());
-    r.claimant_terms = views::schema::ClaimantTerms(c.claimant());
+    r.index_terms[static_cast<size_t>(views::schema::ClaimIndex::kClaimant)] =
+        views::schema::ClaimIndexTerms(views::schema::ClaimIndex::kClaimant, c);
     r.name_terms = views::NameTerms(c.claimant().name());
     r.statement_terms = views::MatchTerms(statement(i));
     terms_seconds += bench::SecondsSince(t0);
-    batch.Put(views::schema::MatchKey(prefix, absl::StrCat("bench-", i)),
-              views::schema::EncodeMatchRecord(r));
+    batch.Put(views::schema::ClaimStateKey(prefix, absl::StrCat("bench-", i)),
+              views::schema::EncodeClaimState(r));
     if (batch.size() == 32768 || i + 1 == claims) {
       index.OnWritten(batch);
       batch.Clear();

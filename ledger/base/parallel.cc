@@ -12,9 +12,18 @@ ParallelRunner::ParallelRunner(int helpers, std::string name, int thread_nice) {
     threads_.emplace_back([this, name, thread_nice] {
       SetCurrentThreadName(name.c_str());
       LowerCurrentThreadPriority(thread_nice);
+      {
+        absl::MutexLock lock(&mu_);
+        ++started_;
+      }
       HelperLoop();
     });
   }
+  // Once constructed, every helper carries its name and priority (what /proc shows).
+  const int n = static_cast<int>(threads_.size());
+  absl::MutexLock lock(&mu_);
+  auto all_started = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return started_ == n; };
+  mu_.Await(absl::Condition(&all_started));
 }
 
 ParallelRunner::~ParallelRunner() {

@@ -56,6 +56,7 @@ class ParallelRunner {
   absl::Mutex mu_;
   std::deque<Job*> jobs_ ABSL_GUARDED_BY(mu_);  // jobs with iterations left to hand out
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int started_ ABSL_GUARDED_BY(mu_) = 0;  // helpers named and at their priority
   std::vector<std::thread> threads_;
 };
 

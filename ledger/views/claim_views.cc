@@ -111,6 +111,7 @@ class ClaimsProjection : public Projection {
                 schema::IndexEntryKey(index_spaces_[i], term, s.said, s.asserted_sequence));
           }
         }
+        SetMatchTerms(claim, &s);
         out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
         PutHistory(claim_id, entry, out);
         OpenNewEntries(keys, claim_id, entry, out);
@@ -139,6 +140,7 @@ class ClaimsProjection : public Projection {
           LEDGER_RETURN_IF_ERROR(MoveEntries(name(), claim_id, IndexKeys(i, old),
                                              IndexKeys(i, s), entry, state, out));
         }
+        SetMatchTerms(claim, &s);
         out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
         PutHistory(claim_id, entry, out);
         return MoveEntries(name(), claim_id, {StatusKey(old)}, {StatusKey(s)}, entry, state,
@@ -158,12 +160,27 @@ class ClaimsProjection : public Projection {
         PutHistory(claim_id, entry, out);
         return MoveEntries(name(), claim_id, {old_key}, {StatusKey(s)}, entry, state, out);
       }
-      case Event::kClaimReviewed:
+      case Event::kClaimReviewed: {
+        const ledger::v1::ClaimReviewed& r = event.claim_reviewed();
+        LEDGER_ASSIGN_OR_RETURN(ClaimState s, Load(r.claim_id(), entry, state));
+        PutHistory(r.claim_id(), entry, out);
+        // Counted for the claimant of the version current now, under each of its terms
+        // (stable id and name), so a tally by either is whole.
+        for (const std::string& term :
+             s.index_terms[static_cast<size_t>(ClaimIndex::kClaimant)]) {
+          const std::string key = schema::TallyKey(prefix_, term, r.reviewer(), r.rating_text());
+          LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> count, state.Get(key));
+          uint64_t n = 0;
+          if (count.has_value()) {
+            LEDGER_ASSIGN_OR_RETURN(n, schema::DecodeU64(*count, "tally"));
+          }
+          out->Put(key, schema::EncodeU64(n + 1));
+        }
+        return absl::OkStatus();
+      }
       case Event::kClaimAppeared: {
-        // One history record: queries read the verdict or the appearance from its entry.
-        const std::string& claim_id = event.has_claim_reviewed()
-                                          ? event.claim_reviewed().claim_id()
-                                          : event.claim_appeared().claim_id();
+        // One history record: queries read the appearance from its entry.
+        const std::string& claim_id = event.claim_appeared().claim_id();
         LEDGER_RETURN_IF_ERROR(Load(claim_id, entry, state).status());
         PutHistory(claim_id, entry, out);
         return absl::OkStatus();
@@ -197,6 +214,12 @@ class ClaimsProjection : public Projection {
   std::string StatusKey(const ClaimState& s) const {
     return schema::IndexEntryKey(status_space_, schema::StatusTerm(s.status), s.said,
                                  s.asserted_sequence);
+  }
+
+  // What claim matching compares (match_text.h), for the version `claim`.
+  static void SetMatchTerms(const ledger::v1::Claim& claim, ClaimState* s) {
+    s->name_terms = NameTerms(claim.claimant().name());
+    s->statement_terms = MatchTerms(claim.statement().text());
   }
 
   // The claim's entries in claim index `i`, for the version `s` describes.
@@ -275,126 +298,16 @@ class KeysProjection : public Projection {
   const std::string prefix_;
 };
 
-class VerdictsProjection : public Projection {
- public:
-  VerdictsProjection()
-      : prefix_(schema::ViewPrefix(schema::ViewTag::kVerdicts, schema::kVerdictsView)) {}
-
-  absl::string_view name() const override { return schema::kVerdictsView; }
-  schema::ViewTag tag() const override { return schema::ViewTag::kVerdicts; }
-
-  absl::Status Apply(const ViewEntry& entry, const ViewReader& state, ViewBatch* out) override {
-    const Event& event = entry.event;
-    switch (event.body_case()) {
-      case Event::kClaimAsserted:
-        out->Put(schema::VerdictClaimKey(prefix_, entry.event_id),
-                 schema::EncodeTerms(schema::ClaimantTerms(event.claim_asserted().claim().claimant())));
-        return absl::OkStatus();
-      case Event::kClaimCorrected: {
-        const std::string key =
-            schema::VerdictClaimKey(prefix_, event.claim_corrected().corrects_claim_id());
-        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> existing, state.Get(key));
-        if (!existing.has_value()) return Inconsistent(name(), entry, "corrects unknown claim");
-        out->Put(key, schema::EncodeTerms(
-                          schema::ClaimantTerms(event.claim_corrected().claim().claimant())));
-        return absl::OkStatus();
-      }
-      case Event::kClaimReviewed: {
-        const auto& r = event.claim_reviewed();
-        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> claimant,
-                                state.Get(schema::VerdictClaimKey(prefix_, r.claim_id())));
-        if (!claimant.has_value()) return Inconsistent(name(), entry, "reviews unknown claim");
-        LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> terms, schema::DecodeTerms(*claimant));
-        // Counted under each claimant term (stable id and name), so a tally by either is whole.
-        for (const std::string& term : terms) {
-          std::string key = schema::TallyKey(prefix_, term, r.reviewer(), r.rating_text());
-          LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> count, state.Get(key));
-          uint64_t n = 0;
-          if (count.has_value()) {
-            LEDGER_ASSIGN_OR_RETURN(n, schema::DecodeU64(*count, "tally"));
-          }
-          out->Put(key, schema::EncodeU64(n + 1));
-        }
-        return absl::OkStatus();
-      }
-      default:
-        return absl::OkStatus();
-    }
-  }
-
- private:
-  const std::string prefix_;
-};
-
-// The match view: one record per claim (schema::MatchRecord) with the terms claim matching
-// compares, for the claim's current version.
-class MatchProjection : public Projection {
- public:
-  MatchProjection() : prefix_(schema::ViewPrefix(schema::ViewTag::kMatch, schema::kMatchView)) {}
-
-  absl::string_view name() const override { return schema::kMatchView; }
-  schema::ViewTag tag() const override { return schema::ViewTag::kMatch; }
-
-  absl::Status Apply(const ViewEntry& entry, const ViewReader& state, ViewBatch* out) override {
-    const Event& event = entry.event;
-    switch (event.body_case()) {
-      case Event::kClaimAsserted:
-        out->Put(schema::MatchKey(prefix_, entry.event_id),
-                 schema::EncodeMatchRecord(
-                     RecordOf(event.claim_asserted().claim(), entry.sequence)));
-        return absl::OkStatus();
-      case Event::kClaimCorrected: {
-        const std::string key =
-            schema::MatchKey(prefix_, event.claim_corrected().corrects_claim_id());
-        LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> existing, state.Get(key));
-        if (!existing.has_value()) return Inconsistent(name(), entry, "corrects unknown claim");
-        LEDGER_ASSIGN_OR_RETURN(schema::MatchRecord old, schema::DecodeMatchRecord(*existing));
-        out->Put(key, schema::EncodeMatchRecord(
-                          RecordOf(event.claim_corrected().claim(), old.asserted_sequence)));
-        return absl::OkStatus();
-      }
-      default:
-        return absl::OkStatus();
-    }
-  }
-
- private:
-  static schema::MatchRecord RecordOf(const ledger::v1::Claim& claim, SequenceNumber asserted) {
-    schema::MatchRecord r;
-    r.asserted_sequence = asserted;
-    r.said = schema::SaidKey(claim.said());
-    r.claimant_terms = schema::ClaimantTerms(claim.claimant());
-    std::sort(r.claimant_terms.begin(), r.claimant_terms.end());
-    for (const std::string& topic : claim.topics()) r.topic_terms.push_back(schema::TopicTerm(topic));
-    std::sort(r.topic_terms.begin(), r.topic_terms.end());
-    r.topic_terms.erase(std::unique(r.topic_terms.begin(), r.topic_terms.end()),
-                        r.topic_terms.end());
-    r.name_terms = NameTerms(claim.claimant().name());
-    r.statement_terms = MatchTerms(claim.statement().text());
-    return r;
-  }
-
-  const std::string prefix_;
-};
-
 }  // namespace
 
 std::unique_ptr<Projection> NewClaimsProjection() { return std::make_unique<ClaimsProjection>(); }
 
 std::unique_ptr<Projection> NewKeysProjection() { return std::make_unique<KeysProjection>(); }
 
-std::unique_ptr<Projection> NewVerdictsProjection() {
-  return std::make_unique<VerdictsProjection>();
-}
-
-std::unique_ptr<Projection> NewMatchProjection() { return std::make_unique<MatchProjection>(); }
-
 std::vector<std::unique_ptr<Projection>> DefaultProjections() {
   std::vector<std::unique_ptr<Projection>> p;
   p.push_back(NewClaimsProjection());
   p.push_back(NewKeysProjection());
-  p.push_back(NewVerdictsProjection());
-  p.push_back(NewMatchProjection());
   p.push_back(NewClaimStateProjection());
   return p;
 }

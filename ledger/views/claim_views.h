@@ -11,12 +11,13 @@
 //                   source_url  exact source URL -> claims
 //                   publisher   fold(publisher) -> claims (claims without one are not indexed)
 //                   timeline    every claim, by statement time
+//                 Verdict tallies: per claimant term, the count of reviews per (reviewer,
+//                 rating_text). The claim's state also holds what claim matching compares
+//                 (match_text.h) for its current version; ledgerd keeps an in-memory index of
+//                 it (match_index.h).
 //                 Claim content is never copied: queries read it from the log entry of the
 //                 version's sequence (the log is the single truth).
 //   keys          key id -> registered / revoked (with sequences), and every event each key signed
-//   verdicts      per claimant term: count of reviews per (reviewer, rating_text)
-//   match         per claim id: the terms claim matching compares (match_text.h), for its
-//                 current version; ledgerd keeps an in-memory index of them (match_index.h)
 //
 // Index entries are sorted by statement time (said key) within a term and carry the sequence
 // ranges during which the claim's version carried the term (view_schema.h), so every index
@@ -58,8 +59,6 @@ namespace ledger::views {
 std::unique_ptr<Projection> NewClaimsProjection();
 
 std::unique_ptr<Projection> NewKeysProjection();
-std::unique_ptr<Projection> NewVerdictsProjection();
-std::unique_ptr<Projection> NewMatchProjection();
 
 // Every view above, in a fixed order.
 std::vector<std::unique_ptr<Projection>> DefaultProjections();

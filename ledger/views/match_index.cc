@@ -70,7 +70,14 @@ bool IsLowerAscii(const std::string& w) {
 
 }  // namespace
 
-MatchIndex::MatchIndex() : prefix_(schema::ViewPrefix(schema::ViewTag::kMatch, schema::kMatchView)) {}
+MatchIndex::MatchIndex()
+    : prefix_(schema::ViewPrefix(schema::ViewTag::kClaims, schema::kClaimsView)),
+      begin_(schema::ClaimStateKey(prefix_, "")),
+      end_(schema::PrefixSuccessor(begin_)) {}
+
+bool MatchIndex::IsClaimState(absl::string_view key) const {
+  return key.size() > begin_.size() && key.substr(0, begin_.size()) == begin_;
+}
 
 void MatchIndex::Clear() {
   term_ids_.clear();
@@ -104,8 +111,8 @@ double MatchIndex::Weight(uint32_t term) const {
 }
 
 absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
-  LEDGER_ASSIGN_OR_RETURN(std::string claim_id, schema::DecodeMatchKey(prefix_, key));
-  LEDGER_ASSIGN_OR_RETURN(schema::MatchRecord r, schema::DecodeMatchRecord(value));
+  LEDGER_ASSIGN_OR_RETURN(std::string claim_id, schema::DecodeClaimStateKey(prefix_, key));
+  LEDGER_ASSIGN_OR_RETURN(schema::ClaimState r, schema::DecodeClaimState(value));
   auto [it, added] = doc_of_claim_.try_emplace(claim_id, static_cast<uint32_t>(docs_.size()));
   const uint32_t id = it->second;
   if (added) docs_.emplace_back();
@@ -139,10 +146,14 @@ absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
   doc.terms = std::move(terms);
   doc.names = std::move(names);
   doc.claimants.clear();
-  for (const std::string& a : r.claimant_terms) doc.claimants.push_back(AttrId(a));
+  for (const std::string& a : r.index_terms[static_cast<size_t>(schema::ClaimIndex::kClaimant)]) {
+    doc.claimants.push_back(AttrId(a));
+  }
   doc.claimants = SortedUnique(std::move(doc.claimants));
   doc.topics.clear();
-  for (const std::string& a : r.topic_terms) doc.topics.push_back(AttrId(a));
+  for (const std::string& a : r.index_terms[static_cast<size_t>(schema::ClaimIndex::kTopic)]) {
+    doc.topics.push_back(AttrId(a));
+  }
   doc.topics = SortedUnique(std::move(doc.topics));
   return absl::OkStatus();
 }
@@ -153,19 +164,19 @@ absl::Status MatchIndex::Load(const ViewStore& store) {
   error_ = absl::OkStatus();
   absl::Status bad;
   LEDGER_RETURN_IF_ERROR(store.Scan(
-      schema::DataBegin(prefix_), schema::PrefixSuccessor(prefix_),
+      begin_, end_,
       [this, &bad](absl::string_view key, absl::string_view value)
           ABSL_NO_THREAD_SAFETY_ANALYSIS {
             bad = Put(key, value);
             return bad.ok();
           }));
-  if (!bad.ok()) return absl::DataLossError(absl::StrCat("match view: ", bad.message()));
+  if (!bad.ok()) return absl::DataLossError(absl::StrCat("claims view: ", bad.message()));
   return absl::OkStatus();
 }
 
 void MatchIndex::ApplyWrite(absl::string_view key, const absl::string_view* value) {
-  if (value == nullptr) {  // the match view never deletes; handled anyway
-    auto claim = schema::DecodeMatchKey(prefix_, key);
+  if (value == nullptr) {  // the claims view never deletes a claim state; handled anyway
+    auto claim = schema::DecodeClaimStateKey(prefix_, key);
     if (!claim.ok()) return;
     auto it = doc_of_claim_.find(*claim);
     if (it == doc_of_claim_.end() || !docs_[it->second].live) return;
@@ -181,13 +192,9 @@ void MatchIndex::ApplyWrite(absl::string_view key, const absl::string_view* valu
 
 void MatchIndex::OnWritten(const ViewBatch& batch) {
   absl::MutexLock lock(&mu_);
-  const std::string data_begin = schema::DataBegin(prefix_);
   batch.ForEach([&](absl::string_view key, const absl::string_view* value)
                     ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                      if (key.size() <= prefix_.size() || key.substr(0, prefix_.size()) != prefix_ ||
-                          key < data_begin) {
-                        return;
-                      }
+                      if (!IsClaimState(key)) return;
                       if (loading_) {
                         Pending p;
                         p.key = std::string(key);
@@ -233,7 +240,7 @@ void MatchIndex::StartLoadInBackground(const ViewStore* store, int thread_nice) 
       chunk.clear();
     };
     absl::Status scan = store->Scan(
-        schema::DataBegin(prefix_), schema::PrefixSuccessor(prefix_),
+        begin_, end_,
         [&](absl::string_view key, absl::string_view value) {
           chunk.emplace_back(std::string(key), std::string(value));
           if (chunk.size() >= 4096) flush();
@@ -277,7 +284,7 @@ absl::Status MatchIndex::status() const {
         "the match index is loading (", loaded_, " claims read so far); retry in a few seconds"));
   }
   if (error_.ok()) return error_;
-  return absl::DataLossError(absl::StrCat("match view: ", error_.message(),
+  return absl::DataLossError(absl::StrCat("claims view: ", error_.message(),
                                           "; rebuild the views (ledgerctl rebuild)"));
 }
 

@@ -1,9 +1,10 @@
-// MatchIndex: claim matching ("has this been checked?") over the match view, in memory.
+// MatchIndex: claim matching ("has this been checked?") over the claims view, in memory.
 //
-// The match view (view_schema.h, "Match view") holds one record per claim: the terms of its
-// current version's statement (match_text.h), its claimant, topics and said date. It is the
-// view -- replayed, digested and rebuilt like every other; this index is only a faster way to
-// read it: an inverted index (term -> claims) built from the view's records when ledgerd opens
+// The claims view's state record of each claim (view_schema.h, ClaimState) holds the terms of
+// its current version's statement and claimant's name (match_text.h), its claimant and topic
+// terms and said date. The view is the truth -- replayed, digested and rebuilt like every
+// other; this index is only a faster way to read it: an inverted index (term -> claims) built
+// from those records when ledgerd opens
 // (one scan, O(claims)) and kept current by the engine's listener call after each written
 // batch. Nothing here is stored, so nothing here can disagree with the log for longer than a
 // restart.
@@ -98,7 +99,8 @@ class MatchIndex : public ViewListener {
   MatchIndex();
   ~MatchIndex() override;  // stops a background load (StartLoadInBackground) first
 
-  // Reads every record of the match view in `store` (replacing what the index holds).
+  // Reads every claim state record of the claims view in `store` (replacing what the index
+  // holds).
   // DataLoss when a record does not decode.
   absl::Status Load(const ViewStore& store);
 
@@ -113,7 +115,7 @@ class MatchIndex : public ViewListener {
 
   // Loads from `store` on a thread of its own. Meant to be called from the `load` callback of
   // ViewEngine::AddListener, so that the listener is registered first: batches written while
-  // the scan runs are kept (match records only) and applied after it, in order, so the index
+  // the scan runs are kept (claim state records only) and applied after it, in order, so the index
   // ends exactly as new as the view. status() is UNAVAILABLE until then. The thread runs at
   // the process's nice value plus `thread_nice` (ViewEngineOptions::thread_nice).
   void StartLoadInBackground(const ViewStore* store, int thread_nice = 0);
@@ -153,7 +155,12 @@ class MatchIndex : public ViewListener {
   // The known term one edit from `term` with the highest df; "" when none.
   std::string Correct(const std::string& term) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
-  const std::string prefix_;
+  // True for the key of a claim state record (begin_ <= key < end_).
+  bool IsClaimState(absl::string_view key) const;
+
+  const std::string prefix_;  // the claims view's
+  const std::string begin_;   // its claim state records: [begin_, end_)
+  const std::string end_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, uint32_t> term_ids_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> term_text_ ABSL_GUARDED_BY(mu_);

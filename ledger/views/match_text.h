@@ -4,7 +4,7 @@
 //   "Says that Russia's gas exports rose by $1.7 billion in 2015."
 //     -> {"#1.7e9", "#2015", "export", "gas", "rose", "russia"}
 //
-// The steps, each deterministic (the match view stores these terms, so they are part of what a
+// The steps, each deterministic (the claims view's claim states store these terms, so they are part of what a
 // rebuild must reproduce; changing any step needs schema::kViewSchemaVersion bumped):
 //   1. Unicode NFKC_Casefold (schema::FoldText): case and accents' encoding do not matter.
 //   2. Tokens are runs of letters and digits; '.' and ',' between digits stay inside a number;

@@ -79,11 +79,9 @@ absl::StatusOr<int> CheckPageSize(int page_size) {
 
 schema::ViewTag TagOf(absl::string_view view) {
   using schema::ViewTag;
-  if (view == schema::kClaimsView) return ViewTag::kClaims;
   if (view == schema::kKeysView) return ViewTag::kKeys;
-  if (view == schema::kMatchView) return ViewTag::kMatch;
   if (view == "claim_state") return ViewTag::kClaimState;
-  return ViewTag::kVerdicts;
+  return ViewTag::kClaims;
 }
 
 std::string PrefixOf(absl::string_view view) { return schema::ViewPrefix(TagOf(view), view); }
@@ -614,8 +612,8 @@ absl::StatusOr<VerdictTallyResult> ViewQueries::VerdictTally(
     absl::string_view claimant_name, absl::string_view claimant_stable_id) const {
   VerdictTallyResult r;
   r.claimant_term = schema::ClaimantTerm(claimant_stable_id, claimant_name);
-  LEDGER_ASSIGN_OR_RETURN(r.watermark, ViewWatermark(schema::kVerdictsView));
-  const std::string prefix = schema::TallyPrefix(PrefixOf(schema::kVerdictsView),
+  LEDGER_ASSIGN_OR_RETURN(r.watermark, ViewWatermark(schema::kClaimsView));
+  const std::string prefix = schema::TallyPrefix(PrefixOf(schema::kClaimsView),
                                                  r.claimant_term);
   absl::Status decode_status;
   LEDGER_RETURN_IF_ERROR(views_->Scan(
@@ -662,7 +660,7 @@ absl::StatusOr<std::vector<std::pair<std::string, schema::KeyState>>> ViewQuerie
 // proportional to those events, not to the claimant's verdicts.
 absl::Status ViewQueries::CountCompromisedVerdicts(VerdictTallyResult* r) const {
   const std::string keys = PrefixOf(schema::kKeysView);
-  const std::string verdicts = PrefixOf(schema::kVerdictsView);
+  const std::string claims = PrefixOf(schema::kClaimsView);
   LEDGER_ASSIGN_OR_RETURN(auto key_states, KeyStates());
   absl::Status status;
   for (const auto& [key_id, state] : key_states) {
@@ -686,10 +684,13 @@ absl::Status ViewQueries::CountCompromisedVerdicts(VerdictTallyResult* r) const 
     for (SequenceNumber seq : reviews) {
       LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(seq));
       const ledger::v1::ClaimReviewed& review = e.event.claim_reviewed();
-      LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> terms_bytes,
-                              views_->Get(schema::VerdictClaimKey(verdicts, review.claim_id())));
-      if (!terms_bytes.has_value()) continue;
-      LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> terms, schema::DecodeTerms(*terms_bytes));
+      LEDGER_ASSIGN_OR_RETURN(std::optional<std::string> state_bytes,
+                              views_->Get(schema::ClaimStateKey(claims, review.claim_id())));
+      if (!state_bytes.has_value()) continue;
+      LEDGER_ASSIGN_OR_RETURN(schema::ClaimState claim,
+                              schema::DecodeClaimState(*state_bytes));
+      const std::vector<std::string>& terms =
+          claim.index_terms[static_cast<size_t>(schema::ClaimIndex::kClaimant)];
       if (std::find(terms.begin(), terms.end(), r->claimant_term) == terms.end()) continue;
       for (VerdictCount& c : r->counts) {
         if (c.reviewer == review.reviewer() && c.rating_text == review.rating_text()) {

@@ -411,6 +411,16 @@ std::string ClaimStateKey(absl::string_view claims_prefix, absl::string_view cla
   return key;
 }
 
+absl::StatusOr<std::string> DecodeClaimStateKey(absl::string_view claims_prefix,
+                                                absl::string_view key) {
+  if (key.size() <= claims_prefix.size() + 1 ||
+      key.substr(0, claims_prefix.size()) != claims_prefix ||
+      static_cast<uint8_t>(key[claims_prefix.size()]) != kClaimRecord) {
+    return Malformed("claim state key", "not a claim state record");
+  }
+  return std::string(key.substr(claims_prefix.size() + 1));
+}
+
 std::string ClaimHistoryPrefix(absl::string_view claims_prefix, absl::string_view claim_id) {
   std::string key = WithKind(claims_prefix, kClaimHistoryRecord);
   AppendOrderedString(&key, claim_id);
@@ -439,7 +449,7 @@ std::string StatusTerm(ClaimStatus status) {
 
 std::string EncodeClaimState(const ClaimState& state) {
   std::string s;
-  s.reserve(8 + 32 + 8 + 1 + 8 + 4 + 2 * kClaimIndexCount + 64);
+  s.reserve(8 + 32 + 8 + 1 + 8 + 4 + 2 * kClaimIndexCount + 4 + 256);
   PutFixed64BE(&s, state.asserted_sequence);
   s.append(state.submitter_key_id);
   PutFixed64BE(&s, state.version_sequence);
@@ -447,6 +457,8 @@ std::string EncodeClaimState(const ClaimState& state) {
   PutFixed64BE(&s, state.status_sequence);
   PutFixed32BE(&s, state.said);
   for (const std::vector<std::string>& terms : state.index_terms) PutTerms(&s, terms);
+  PutTerms(&s, state.name_terms);
+  PutTerms(&s, state.statement_terms);
   return s;
 }
 
@@ -467,6 +479,9 @@ absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
   if (status < 1 || status > 3) return Malformed("claim state", "unknown status");
   for (std::vector<std::string>& terms : state.index_terms) {
     if (!GetTerms(&c, &terms)) return Malformed("claim state", "truncated index terms");
+  }
+  if (!GetTerms(&c, &state.name_terms) || !GetTerms(&c, &state.statement_terms)) {
+    return Malformed("claim state", "truncated match terms");
   }
   if (!c.done()) return Malformed("claim state", "trailing bytes");
   state.submitter_key_id = std::string(key_id);
@@ -546,15 +561,15 @@ absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes) {
   return state;
 }
 
-std::string TallyPrefix(absl::string_view verdicts_prefix, absl::string_view claimant_term) {
-  std::string key = WithKind(verdicts_prefix, kTallyRecord);
+std::string TallyPrefix(absl::string_view claims_prefix, absl::string_view claimant_term) {
+  std::string key = WithKind(claims_prefix, kTallyRecord);
   AppendOrderedString(&key, claimant_term);
   return key;
 }
 
-std::string TallyKey(absl::string_view verdicts_prefix, absl::string_view claimant_term,
+std::string TallyKey(absl::string_view claims_prefix, absl::string_view claimant_term,
                      absl::string_view reviewer, absl::string_view rating_text) {
-  std::string key = TallyPrefix(verdicts_prefix, claimant_term);
+  std::string key = TallyPrefix(claims_prefix, claimant_term);
   AppendOrderedString(&key, reviewer);
   AppendOrderedString(&key, rating_text);
   return key;
@@ -568,54 +583,6 @@ absl::StatusOr<std::pair<std::string, std::string>> DecodeTallyKeySuffix(
     return Malformed("tally key", "bad reviewer or rating text");
   }
   return out;
-}
-
-std::string VerdictClaimKey(absl::string_view verdicts_prefix, absl::string_view claim_id) {
-  std::string key = WithKind(verdicts_prefix, kVerdictClaimRecord);
-  key.append(claim_id.data(), claim_id.size());
-  return key;
-}
-
-// ---- Match view ----------------------------------------------------------------------------
-
-std::string MatchKey(absl::string_view match_prefix, absl::string_view claim_id) {
-  std::string key = WithKind(match_prefix, kMatchRecord);
-  key.append(claim_id.data(), claim_id.size());
-  return key;
-}
-
-absl::StatusOr<std::string> DecodeMatchKey(absl::string_view match_prefix, absl::string_view key) {
-  if (key.size() <= match_prefix.size() + 1 || key.substr(0, match_prefix.size()) != match_prefix ||
-      static_cast<uint8_t>(key[match_prefix.size()]) != kMatchRecord) {
-    return Malformed("match key", "not a match record");
-  }
-  return std::string(key.substr(match_prefix.size() + 1));
-}
-
-
-std::string EncodeMatchRecord(const MatchRecord& r) {
-  std::string s;
-  PutFixed64BE(&s, r.asserted_sequence);
-  PutFixed32BE(&s, r.said);
-  PutTerms(&s, r.claimant_terms);
-  PutTerms(&s, r.topic_terms);
-  PutTerms(&s, r.name_terms);
-  PutTerms(&s, r.statement_terms);
-  return s;
-}
-
-absl::StatusOr<MatchRecord> DecodeMatchRecord(absl::string_view bytes) {
-  Cursor c(bytes);
-  MatchRecord r;
-  if (!c.U64(&r.asserted_sequence) || !c.U32(&r.said)) {
-    return Malformed("match record", "truncated header");
-  }
-  if (!GetTerms(&c, &r.claimant_terms) || !GetTerms(&c, &r.topic_terms) ||
-      !GetTerms(&c, &r.name_terms) || !GetTerms(&c, &r.statement_terms)) {
-    return Malformed("match record", "truncated terms");
-  }
-  if (!c.done()) return Malformed("match record", "trailing bytes");
-  return r;
 }
 
 }  // namespace ledger::views::schema

@@ -64,7 +64,9 @@ namespace ledger::views::schema {
 //    holds its compromise window.
 // 5: the claim_state view (claim_state.h).
 // 6: the six index views are record kinds of `claims`; the claim state holds their terms.
-inline constexpr uint32_t kViewSchemaVersion = 6;
+// 7: the verdict tallies are a record kind of `claims`; the claim state holds the terms claim
+//    matching compares (the match and verdicts views are gone).
+inline constexpr uint32_t kViewSchemaVersion = 7;
 
 // valid_until of an index range that is still open.
 inline constexpr SequenceNumber kOpenSequence = ~uint64_t{0};
@@ -77,16 +79,13 @@ enum class ViewTag : uint8_t {
   kClaims = 0x01,
   // 0x02-0x07: retired (the index views of schema versions <= 5, now inside kClaims).
   kKeys = 0x08,
-  kVerdicts = 0x09,
-  kMatch = 0x0A,
+  // 0x09, 0x0A: retired (the verdicts and match views of schema versions <= 6, now in kClaims).
   kClaimState = 0x0B,  // claim_state.h
 };
 
 inline constexpr absl::string_view kMetaName = "meta";
 inline constexpr absl::string_view kClaimsView = "claims";
 inline constexpr absl::string_view kKeysView = "keys";
-inline constexpr absl::string_view kVerdictsView = "verdicts";
-inline constexpr absl::string_view kMatchView = "match";
 
 // Record kinds (the byte after a view prefix).
 inline constexpr uint8_t kWatermarkRecord = 0x00;
@@ -95,11 +94,9 @@ inline constexpr uint8_t kClaimHistoryRecord = 0x02;  // claims: history events
 inline constexpr uint8_t kStatusEntryRecord = 0x03;   // claims: status index entries
 // claims: the entries of the claim indexes, kFirstClaimIndexRecord + ClaimIndex (0x04-0x09).
 inline constexpr uint8_t kFirstClaimIndexRecord = 0x04;
+inline constexpr uint8_t kTallyRecord = 0x0A;  // claims: verdict counts
 inline constexpr uint8_t kKeyRecord = 0x01;           // keys: key id -> KeyState
 inline constexpr uint8_t kSignedEventRecord = 0x02;   // keys: key id, sequence -> event
-inline constexpr uint8_t kTallyRecord = 0x01;         // verdicts: counts
-inline constexpr uint8_t kVerdictClaimRecord = 0x02;  // verdicts: claim id -> claimant term
-inline constexpr uint8_t kMatchRecord = 0x01;         // match: claim id -> MatchRecord
 inline constexpr uint8_t kMetaSchemaRecord = 0x01;    // meta: u32be(kViewSchemaVersion)
 inline constexpr uint8_t kMetaFingerprintRecord = 0x02;  // meta: the last entry read
 inline constexpr uint8_t kMetaMapCommitRecord = 0x03;    // meta: u64be(size) -> map root
@@ -255,6 +252,9 @@ absl::StatusOr<IndexKeyParts> DecodeIndexEntryKey(const IndexSpace& space, absl:
 // ---- Claims view ---------------------------------------------------------------------------
 
 std::string ClaimStateKey(absl::string_view claims_prefix, absl::string_view claim_id);
+// The claim id of a claim state key. DataLoss when it is not one.
+absl::StatusOr<std::string> DecodeClaimStateKey(absl::string_view claims_prefix,
+                                                absl::string_view key);
 // claims prefix || 0x02 || ordered(claim id) || u64be(sequence)
 std::string ClaimHistoryPrefix(absl::string_view claims_prefix, absl::string_view claim_id);
 std::string ClaimHistoryKey(absl::string_view claims_prefix, absl::string_view claim_id,
@@ -269,7 +269,10 @@ std::string StatusTerm(ClaimStatus status);  // one byte
 //   u64be(asserted) || submitter key id (32) || u64be(version) || u8(status) || u64be(status_seq)
 //   || u32be(said key of the current version)
 //   || kClaimIndexCount x terms(the current version's terms in that index, in ClaimIndex order)
+//   || terms(name terms) || terms(statement terms)
 //   terms(list) = u16be(n) || n x (u16be(len) || bytes), sorted and unique
+// It is also what claim matching compares (match_text.h): ledgerd's in-memory match index
+// (match_index.h) is built from these records and nothing else.
 struct ClaimState {
   SequenceNumber asserted_sequence = 0;
   std::string submitter_key_id;  // 32 bytes
@@ -282,6 +285,10 @@ struct ClaimState {
   uint32_t said = 0;
   // The terms the current version put into each claim index (ClaimIndexTerms).
   std::array<std::vector<std::string>, kClaimIndexCount> index_terms;
+  // Claim matching (match_text.h): NameTerms of the claimant's name, MatchTerms of the
+  // statement's text.
+  std::vector<std::string> name_terms;
+  std::vector<std::string> statement_terms;
   // The last entry that changed version or status: the state is current for every as-of after.
   SequenceNumber LastChange() const { return std::max(version_sequence, status_sequence); }
 };
@@ -322,43 +329,15 @@ struct KeyState {
 std::string EncodeKeyState(const KeyState& state);
 absl::StatusOr<KeyState> DecodeKeyState(absl::string_view bytes);
 
-// ---- Verdicts view -------------------------------------------------------------------------
+// ---- Verdict tallies (inside the claims view) ----------------------------------------------
 
-// verdicts prefix || 0x01 || ordered(claimant term) || ordered(reviewer) || ordered(rating text)
+// claims prefix || 0x0A || ordered(claimant term) || ordered(reviewer) || ordered(rating text)
 //   -> u64be(count)
-std::string TallyPrefix(absl::string_view verdicts_prefix, absl::string_view claimant_term);
-std::string TallyKey(absl::string_view verdicts_prefix, absl::string_view claimant_term,
+std::string TallyPrefix(absl::string_view claims_prefix, absl::string_view claimant_term);
+std::string TallyKey(absl::string_view claims_prefix, absl::string_view claimant_term,
                      absl::string_view reviewer, absl::string_view rating_text);
 // Reviewer and rating text from a tally key under TallyPrefix(prefix, term).
 absl::StatusOr<std::pair<std::string, std::string>> DecodeTallyKeySuffix(absl::string_view suffix);
-// verdicts prefix || 0x02 || claim id -> EncodeTerms(claimant terms of the current version).
-std::string VerdictClaimKey(absl::string_view verdicts_prefix, absl::string_view claim_id);
-
-// ---- Match view ----------------------------------------------------------------------------
-//
-// One record per claim, holding what claim matching compares (match_text.h) for the claim's
-// current version; a correction replaces it. The in-memory index of ledgerd (match_index.h) is
-// built from these records, never from anything else.
-//
-//   key   = match prefix || 0x01 || claim id (raw bytes: one record kind, nothing follows)
-//   value = u64be(asserted sequence) || u32be(said key)
-//           || terms(claimant terms) || terms(topic terms) || terms(name terms)
-//           || terms(statement terms)
-//   terms(list) = u16be(n) || n x (u16be(len) || bytes), sorted and unique
-std::string MatchKey(absl::string_view match_prefix, absl::string_view claim_id);
-// The claim id of a match record's key. DataLoss when it is not one.
-absl::StatusOr<std::string> DecodeMatchKey(absl::string_view match_prefix, absl::string_view key);
-
-struct MatchRecord {
-  SequenceNumber asserted_sequence = 0;
-  uint32_t said = 0;
-  std::vector<std::string> claimant_terms;   // ClaimantTerms
-  std::vector<std::string> topic_terms;      // TopicTerm of each topic
-  std::vector<std::string> name_terms;       // NameTerms(claimant name)
-  std::vector<std::string> statement_terms;  // MatchTerms(statement text)
-};
-std::string EncodeMatchRecord(const MatchRecord& record);
-absl::StatusOr<MatchRecord> DecodeMatchRecord(absl::string_view bytes);
 
 }  // namespace ledger::views::schema
 

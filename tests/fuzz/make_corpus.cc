@@ -144,6 +144,8 @@ void StoreRecordSeeds() {
   state.index_terms[static_cast<size_t>(vs::ClaimIndex::kTopic)] = {
       "energy", std::string("nul\0byte", 8)};
   state.index_terms[static_cast<size_t>(vs::ClaimIndex::kTimeline)] = {""};
+  state.name_terms = {"alexand", "novak"};
+  state.statement_terms = {"#2015", "gas", "pipelin"};
   records[15] = vs::EncodeClaimState(state);
   for (size_t i = 0; i < vs::kClaimIndexCount; ++i) state.index_terms[i] = {"t", "u"};
   records[11] = vs::EncodeClaimState(state);

@@ -185,9 +185,13 @@ TEST(CodecTest, ValuesRoundTrip) {
 
   c.index_terms[static_cast<size_t>(ClaimIndex::kTopic)] = {"a", std::string("b\0c", 3)};
   c.index_terms[static_cast<size_t>(ClaimIndex::kTimeline)] = {""};
+  c.name_terms = {"alexand", "novak"};
+  c.statement_terms = {"#2015", "gas"};
   c2 = DecodeClaimState(EncodeClaimState(c));
   ASSERT_TRUE(c2.ok());
   EXPECT_EQ(c2->index_terms, c.index_terms);
+  EXPECT_EQ(c2->name_terms, c.name_terms);
+  EXPECT_EQ(c2->statement_terms, c.statement_terms);
   EXPECT_THAT(DecodeClaimState(EncodeClaimState(c) + "x"),
               StatusIs(absl::StatusCode::kDataLoss));
 
