@@ -97,6 +97,50 @@ TEST(ViewEngineTest, CatchUpAppliesEveryEntryToEveryView) {
   }
 }
 
+// One state record per claim (view_schema.h, schema version 7): an assert adds to the claims
+// view its state, its history record, its status entry and one entry per index term -- no
+// per-index or per-feature record of the claim beside them -- and a correction that changes
+// one claimant term and one topic rewrites the state and closes/opens only those entries.
+TEST(ViewEngineTest, AClaimCostsOneStateRecordBesideItsHistoryAndIndexEntries) {
+  TestLedger ledger;
+  ClaimSpec spec;
+  spec.claimant = "Alexander Novak";
+  spec.claimant_id = "Q4063537";
+  spec.said_year = 2015, spec.said_month = 8, spec.said_day = 24;
+  spec.topics = {"Energy", "Trade"};
+  spec.entities = {"Pakistan", "Russia"};
+  spec.publisher = "Dawn";
+  ledger.MustAppend("c1", AssertEvent(spec));
+  const ledger::v1::Claim claim = testing::MakeClaim(spec);
+  uint64_t terms = 0;
+  for (size_t i = 0; i < schema::kClaimIndexCount; ++i) {
+    terms += schema::ClaimIndexTerms(static_cast<schema::ClaimIndex>(i), claim).size();
+  }
+  ASSERT_EQ(terms, 2u + 2u + 2u + 1u + 1u + 1u);  // claimant id + name, topics, entities, ...
+  std::unique_ptr<ViewEngine> engine = NewMemoryEngine();
+  LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));
+  EXPECT_THAT(engine->ViewNames(), ::testing::UnorderedElementsAre("claims", "keys",
+                                                                    "claim_state"));
+  absl::StatusOr<ViewDigest> claims = engine->Digest("claims");
+  LEDGER_ASSERT_OK(claims);
+  EXPECT_EQ(claims->records, 3u + terms);  // state, history, status entry, index entries
+  absl::StatusOr<ViewDigest> keys = engine->Digest("keys");
+  LEDGER_ASSERT_OK(keys);
+  EXPECT_EQ(keys->records, 1u);  // the event its key signed
+
+  // A correction: the claimant's name and one topic change. Two new entries open (the old
+  // ones are closed in place), one state record is rewritten, one history record is added.
+  ClaimSpec fixed = spec;
+  fixed.claimant = "A. Novak";
+  fixed.topics = {"Energy", "Gas"};
+  ledger.MustAppend("c1-fix", CorrectEvent("c1", fixed));
+  LEDGER_ASSERT_OK(engine->CatchUp(ledger.store()));
+  claims = engine->Digest("claims");
+  LEDGER_ASSERT_OK(claims);
+  // + history, + status entry CORRECTED, + name:a. novak, + gas
+  EXPECT_EQ(claims->records, 3u + terms + 4u);
+}
+
 TEST(ViewEngineTest, SecondCatchUpWithoutNewEntriesReadsNothing) {
   TestLedger ledger;
   Populate(&ledger, 3);
