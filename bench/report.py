@@ -652,7 +652,7 @@ plot '{R}/scale.dat' using 1:2 with linespoints pt 7 title 'datadir::OpenLog (me
     if mt:
         lat = mt["latency"]
         W(f"`MatchIndex` (ledger/views/match_index.h) over {fmt(mt['claims'])} claims ({mt['source']}, "
-          "recombined into distinct statements), fed the match view's records in 32,768-record "
+          "recombined into distinct statements), fed the claim state records in 32,768-record "
           "batches as the view engine's listener feeds it (`bench/views/match_bench`); queries from one "
           "thread, half edited variants of indexed statements, half unrelated word salads. In-process: "
           "MatchClaims over gRPC adds the call (~0.1 ms) and one GetClaim per listed match.")
