@@ -90,18 +90,22 @@ void MatchIndex::Clear() {
   live_docs_ = 0;
 }
 
-uint32_t MatchIndex::TermId(const std::string& term) {
-  auto [it, added] = term_ids_.try_emplace(term, static_cast<uint32_t>(term_text_.size()));
-  if (added) {
-    term_text_.push_back(term);
-    df_.push_back(0);
-    postings_.emplace_back();
-  }
-  return it->second;
+uint32_t MatchIndex::TermId(absl::string_view term) {
+  // Look up without building a string: most terms are known.
+  if (auto it = term_ids_.find(term); it != term_ids_.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(term_text_.size());
+  term_ids_.emplace(std::string(term), id);
+  term_text_.emplace_back(term);
+  df_.push_back(0);
+  postings_.emplace_back();
+  return id;
 }
 
-uint32_t MatchIndex::AttrId(const std::string& attr) {
-  return attr_ids_.try_emplace(attr, static_cast<uint32_t>(attr_ids_.size())).first->second;
+uint32_t MatchIndex::AttrId(absl::string_view attr) {
+  if (auto it = attr_ids_.find(attr); it != attr_ids_.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(attr_ids_.size());
+  attr_ids_.emplace(std::string(attr), id);
+  return id;
 }
 
 double MatchIndex::Weight(uint32_t term) const {
@@ -111,15 +115,26 @@ double MatchIndex::Weight(uint32_t term) const {
 }
 
 absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
-  LEDGER_ASSIGN_OR_RETURN(std::string claim_id, schema::DecodeClaimStateKey(prefix_, key));
-  LEDGER_ASSIGN_OR_RETURN(schema::ClaimState r, schema::DecodeClaimState(value));
-  auto [it, added] = doc_of_claim_.try_emplace(claim_id, static_cast<uint32_t>(docs_.size()));
-  const uint32_t id = it->second;
-  if (added) docs_.emplace_back();
+  if (!IsClaimState(key)) {
+    return absl::DataLossError("view record claim state key is malformed: not a claim state");
+  }
+  const absl::string_view claim_id = key.substr(begin_.size());
+  schema::MatchFields& r = scratch_;
+  LEDGER_RETURN_IF_ERROR(schema::DecodeMatchFields(value, &r));
+  uint32_t id;
+  if (auto it = doc_of_claim_.find(claim_id); it != doc_of_claim_.end()) {
+    id = it->second;
+  } else {
+    id = static_cast<uint32_t>(docs_.size());
+    doc_of_claim_.emplace(std::string(claim_id), id);
+    docs_.emplace_back();
+  }
   Doc& doc = docs_[id];
   std::vector<uint32_t> terms, names;
-  for (const std::string& t : r.statement_terms) terms.push_back(TermId(t));
-  for (const std::string& t : r.name_terms) names.push_back(TermId(t));
+  terms.reserve(r.statement_terms.size());
+  names.reserve(r.name_terms.size());
+  for (absl::string_view t : r.statement_terms) terms.push_back(TermId(t));
+  for (absl::string_view t : r.name_terms) names.push_back(TermId(t));
   terms = SortedUnique(std::move(terms));
   names = SortedUnique(std::move(names));
   // Posting lists only grow: a term the claim no longer has keeps a stale posting, which the
@@ -139,21 +154,17 @@ absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
     ++live_docs_;
   }
   for (uint32_t t : terms) ++df_[t];
-  doc.claim_id = std::move(claim_id);
+  if (doc.claim_id.empty()) doc.claim_id = std::string(claim_id);
   doc.asserted_sequence = r.asserted_sequence;
   doc.said = r.said;
   doc.live = true;
   doc.terms = std::move(terms);
   doc.names = std::move(names);
   doc.claimants.clear();
-  for (const std::string& a : r.index_terms[static_cast<size_t>(schema::ClaimIndex::kClaimant)]) {
-    doc.claimants.push_back(AttrId(a));
-  }
+  for (absl::string_view a : r.claimant_terms) doc.claimants.push_back(AttrId(a));
   doc.claimants = SortedUnique(std::move(doc.claimants));
   doc.topics.clear();
-  for (const std::string& a : r.index_terms[static_cast<size_t>(schema::ClaimIndex::kTopic)]) {
-    doc.topics.push_back(AttrId(a));
-  }
+  for (absl::string_view a : r.topic_terms) doc.topics.push_back(AttrId(a));
   doc.topics = SortedUnique(std::move(doc.topics));
   return absl::OkStatus();
 }

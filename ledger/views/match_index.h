@@ -149,8 +149,8 @@ class MatchIndex : public ViewListener {
   void Clear() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Put(absl::string_view key, absl::string_view value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  uint32_t TermId(const std::string& term) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  uint32_t AttrId(const std::string& attr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t TermId(absl::string_view term) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t AttrId(absl::string_view attr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   double Weight(uint32_t term) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The known term one edit from `term` with the highest df; "" when none.
   std::string Correct(const std::string& term) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -170,6 +170,7 @@ class MatchIndex : public ViewListener {
   std::vector<Doc> docs_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> doc_of_claim_ ABSL_GUARDED_BY(mu_);
   uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
+  schema::MatchFields scratch_ ABSL_GUARDED_BY(mu_);  // Put's decoding buffers, reused
   absl::Status error_ ABSL_GUARDED_BY(mu_);  // the first record the listener could not decode
   bool loading_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t loaded_ ABSL_GUARDED_BY(mu_) = 0;     // records read by the background load so far

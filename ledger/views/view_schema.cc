@@ -489,6 +489,50 @@ absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
   return state;
 }
 
+namespace {
+// A term list as views into the cursor's bytes (skipped when `terms` is null).
+bool GetTermViews(Cursor* c, std::vector<absl::string_view>* terms) {
+  uint16_t n = 0;
+  if (!c->U16(&n)) return false;
+  if (terms != nullptr) terms->clear();
+  for (uint16_t i = 0; i < n; ++i) {
+    uint16_t len = 0;
+    absl::string_view t;
+    if (!c->U16(&len) || !c->Bytes(len, &t)) return false;
+    if (terms != nullptr) terms->push_back(t);
+  }
+  return true;
+}
+}  // namespace
+
+absl::Status DecodeMatchFields(absl::string_view bytes, MatchFields* out) {
+  if (bytes.size() < 61) {
+    return Malformed("claim state", absl::StrCat(bytes.size(), " bytes, want at least 61"));
+  }
+  Cursor c(bytes);
+  absl::string_view skip;
+  uint8_t status = 0;
+  uint64_t ignored = 0;
+  c.U64(&out->asserted_sequence);
+  c.Bytes(32, &skip);
+  c.U64(&ignored);
+  c.U8(&status);
+  c.U64(&ignored);
+  c.U32(&out->said);
+  if (status < 1 || status > 3) return Malformed("claim state", "unknown status");
+  for (size_t i = 0; i < kClaimIndexCount; ++i) {
+    std::vector<absl::string_view>* terms = nullptr;
+    if (i == static_cast<size_t>(ClaimIndex::kClaimant)) terms = &out->claimant_terms;
+    if (i == static_cast<size_t>(ClaimIndex::kTopic)) terms = &out->topic_terms;
+    if (!GetTermViews(&c, terms)) return Malformed("claim state", "truncated index terms");
+  }
+  if (!GetTermViews(&c, &out->name_terms) || !GetTermViews(&c, &out->statement_terms)) {
+    return Malformed("claim state", "truncated match terms");
+  }
+  if (!c.done()) return Malformed("claim state", "trailing bytes");
+  return absl::OkStatus();
+}
+
 std::string EncodeKindAndId(EventKind kind, absl::string_view event_id) {
   std::string s;
   s.reserve(1 + event_id.size());

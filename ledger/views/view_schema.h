@@ -293,6 +293,19 @@ struct ClaimState {
   SequenceNumber LastChange() const { return std::max(version_sequence, status_sequence); }
 };
 std::string EncodeClaimState(const ClaimState& state);
+// What claim matching reads of a claim state, decoded without copying: views into `bytes`,
+// valid while it is. The vectors are cleared first (their capacity is kept, so a caller that
+// decodes many records into one MatchFields allocates little).
+struct MatchFields {
+  SequenceNumber asserted_sequence = 0;
+  uint32_t said = 0;
+  std::vector<absl::string_view> claimant_terms;  // index_terms[kClaimant]
+  std::vector<absl::string_view> topic_terms;     // index_terms[kTopic]
+  std::vector<absl::string_view> name_terms;
+  std::vector<absl::string_view> statement_terms;
+};
+// DataLoss when `bytes` is not a claim state (the checks of DecodeClaimState).
+absl::Status DecodeMatchFields(absl::string_view bytes, MatchFields* out);
 absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes);
 
 // History and signed-event values: u8(event kind) || event id.

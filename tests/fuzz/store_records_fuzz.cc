@@ -7,6 +7,7 @@
 //     exact encoding of what it decodes to (decode -> encode gives the same bytes);
 //   - view records (derived data, rebuilt from the log when in doubt): decoding the
 //     re-encoding gives the same value (decode -> encode -> decode is stable).
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -124,6 +125,23 @@ void Run(uint8_t selector, const std::string& bytes) {
     case 11:  // was the index views' reverse record (schema version <= 5)
     case 15: {
       auto d = vs::DecodeClaimState(bytes);
+      // The match index's copy-free decoding accepts exactly what DecodeClaimState does, and
+      // reads the same fields.
+      vs::MatchFields m;
+      const absl::Status fields = vs::DecodeMatchFields(bytes, &m);
+      FUZZ_CHECK(fields.ok() == d.ok());
+      if (d.ok()) {
+        auto same = [](const std::vector<absl::string_view>& a,
+                       const std::vector<std::string>& b) {
+          return std::equal(a.begin(), a.end(), b.begin(), b.end());
+        };
+        FUZZ_CHECK(m.asserted_sequence == d->asserted_sequence && m.said == d->said);
+        FUZZ_CHECK(same(m.claimant_terms,
+                        d->index_terms[static_cast<size_t>(vs::ClaimIndex::kClaimant)]));
+        FUZZ_CHECK(same(m.topic_terms, d->index_terms[static_cast<size_t>(vs::ClaimIndex::kTopic)]));
+        FUZZ_CHECK(same(m.name_terms, d->name_terms));
+        FUZZ_CHECK(same(m.statement_terms, d->statement_terms));
+      }
       ROUND_TRIP(d, vs::EncodeClaimState(value), bytes);
       break;
     }
