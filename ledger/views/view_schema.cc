@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/byte_reader.h"
+#include "ledger/base/status_macros.h"
 
 namespace ledger::views::schema {
 namespace {
@@ -35,15 +36,6 @@ std::string WithKind(absl::string_view prefix, uint8_t kind) {
 void PutTerms(std::string* s, const std::vector<std::string>& terms) {
   PutFixed16BE(s, static_cast<uint16_t>(terms.size()));
   for (const std::string& t : terms) PutStr16(s, t);
-}
-bool GetTerms(Cursor* c, std::vector<std::string>* terms) {
-  uint16_t n = 0;
-  if (!c->U16(&n)) return false;
-  terms->resize(n);
-  for (std::string& t : *terms) {
-    if (!c->Str16(&t)) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -462,33 +454,6 @@ std::string EncodeClaimState(const ClaimState& state) {
   return s;
 }
 
-absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
-  if (bytes.size() < 61) {
-    return Malformed("claim state", absl::StrCat(bytes.size(), " bytes, want at least 61"));
-  }
-  Cursor c(bytes);
-  ClaimState state;
-  absl::string_view key_id;
-  uint8_t status = 0;
-  c.U64(&state.asserted_sequence);
-  c.Bytes(32, &key_id);
-  c.U64(&state.version_sequence);
-  c.U8(&status);
-  c.U64(&state.status_sequence);
-  c.U32(&state.said);
-  if (status < 1 || status > 3) return Malformed("claim state", "unknown status");
-  for (std::vector<std::string>& terms : state.index_terms) {
-    if (!GetTerms(&c, &terms)) return Malformed("claim state", "truncated index terms");
-  }
-  if (!GetTerms(&c, &state.name_terms) || !GetTerms(&c, &state.statement_terms)) {
-    return Malformed("claim state", "truncated match terms");
-  }
-  if (!c.done()) return Malformed("claim state", "trailing bytes");
-  state.submitter_key_id = std::string(key_id);
-  state.status = static_cast<ClaimStatus>(status);
-  return state;
-}
-
 namespace {
 // A term list as views into the cursor's bytes (skipped when `terms` is null).
 bool GetTermViews(Cursor* c, std::vector<absl::string_view>* terms) {
@@ -503,33 +468,83 @@ bool GetTermViews(Cursor* c, std::vector<absl::string_view>* terms) {
   }
   return true;
 }
-}  // namespace
 
-absl::Status DecodeMatchFields(absl::string_view bytes, MatchFields* out) {
+// The fixed part of a claim state, as views into its bytes.
+struct ClaimStateHeader {
+  SequenceNumber asserted_sequence = 0;
+  absl::string_view submitter_key_id;
+  SequenceNumber version_sequence = 0;
+  ClaimStatus status = ClaimStatus::kActive;
+  SequenceNumber status_sequence = 0;
+  uint32_t said = 0;
+};
+
+// The term lists of a claim state in stored order: the kClaimIndexCount index lists, then the
+// name terms and the statement terms.
+inline constexpr size_t kClaimStateTermLists = kClaimIndexCount + 2;
+
+// Parses a claim state, its term lists as views into `bytes` (a null list is skipped).
+absl::Status ParseClaimState(
+    absl::string_view bytes, ClaimStateHeader* h,
+    const std::array<std::vector<absl::string_view>*, kClaimStateTermLists>& lists) {
   if (bytes.size() < 61) {
     return Malformed("claim state", absl::StrCat(bytes.size(), " bytes, want at least 61"));
   }
   Cursor c(bytes);
-  absl::string_view skip;
   uint8_t status = 0;
-  uint64_t ignored = 0;
-  c.U64(&out->asserted_sequence);
-  c.Bytes(32, &skip);
-  c.U64(&ignored);
+  c.U64(&h->asserted_sequence);
+  c.Bytes(32, &h->submitter_key_id);
+  c.U64(&h->version_sequence);
   c.U8(&status);
-  c.U64(&ignored);
-  c.U32(&out->said);
+  c.U64(&h->status_sequence);
+  c.U32(&h->said);
   if (status < 1 || status > 3) return Malformed("claim state", "unknown status");
-  for (size_t i = 0; i < kClaimIndexCount; ++i) {
-    std::vector<absl::string_view>* terms = nullptr;
-    if (i == static_cast<size_t>(ClaimIndex::kClaimant)) terms = &out->claimant_terms;
-    if (i == static_cast<size_t>(ClaimIndex::kTopic)) terms = &out->topic_terms;
-    if (!GetTermViews(&c, terms)) return Malformed("claim state", "truncated index terms");
-  }
-  if (!GetTermViews(&c, &out->name_terms) || !GetTermViews(&c, &out->statement_terms)) {
-    return Malformed("claim state", "truncated match terms");
+  h->status = static_cast<ClaimStatus>(status);
+  for (size_t i = 0; i < kClaimStateTermLists; ++i) {
+    if (!GetTermViews(&c, lists[i])) {
+      return Malformed("claim state", i < kClaimIndexCount ? "truncated index terms"
+                                                           : "truncated match terms");
+    }
   }
   if (!c.done()) return Malformed("claim state", "trailing bytes");
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<ClaimState> DecodeClaimState(absl::string_view bytes) {
+  ClaimStateHeader h;
+  std::array<std::vector<absl::string_view>, kClaimStateTermLists> views;
+  std::array<std::vector<absl::string_view>*, kClaimStateTermLists> lists;
+  for (size_t i = 0; i < kClaimStateTermLists; ++i) lists[i] = &views[i];
+  LEDGER_RETURN_IF_ERROR(ParseClaimState(bytes, &h, lists));
+  ClaimState state;
+  state.asserted_sequence = h.asserted_sequence;
+  state.submitter_key_id = std::string(h.submitter_key_id);
+  state.version_sequence = h.version_sequence;
+  state.status = h.status;
+  state.status_sequence = h.status_sequence;
+  state.said = h.said;
+  auto copy = [](const std::vector<absl::string_view>& from, std::vector<std::string>* to) {
+    to->clear();
+    to->reserve(from.size());
+    for (absl::string_view t : from) to->emplace_back(t);
+  };
+  for (size_t i = 0; i < kClaimIndexCount; ++i) copy(views[i], &state.index_terms[i]);
+  copy(views[kClaimIndexCount], &state.name_terms);
+  copy(views[kClaimIndexCount + 1], &state.statement_terms);
+  return state;
+}
+
+absl::Status DecodeMatchFields(absl::string_view bytes, MatchFields* out) {
+  ClaimStateHeader h;
+  std::array<std::vector<absl::string_view>*, kClaimStateTermLists> lists{};
+  lists[static_cast<size_t>(ClaimIndex::kClaimant)] = &out->claimant_terms;
+  lists[static_cast<size_t>(ClaimIndex::kTopic)] = &out->topic_terms;
+  lists[kClaimIndexCount] = &out->name_terms;
+  lists[kClaimIndexCount + 1] = &out->statement_terms;
+  LEDGER_RETURN_IF_ERROR(ParseClaimState(bytes, &h, lists));
+  out->asserted_sequence = h.asserted_sequence;
+  out->said = h.said;
   return absl::OkStatus();
 }
 
