@@ -89,8 +89,8 @@ struct ViewEngineOptions {
   uint64_t bulk_catch_up_entries = 100000;
   // In bulk mode (a rebuild, a long catch-up), most log entries in one batch, written as one
   // sorted file (ViewWriteOptions::as_file) instead of through the memtable. Larger batches
-  // cost fewer files and less per key, and more memory: a batch holds ~20 records per claim
-  // (~4 KiB per entry in memory), and two are alive at once (one applied, one written).
+  // cost fewer files and less per key, and more memory: a batch holds ~13 records per claim
+  // (~2.5 KiB per entry in memory), and two are alive at once (one applied, one written).
   size_t bulk_batch_entries = 32768;
   // A catch-up at least this far behind (but not bulk) also writes its batches as files, each
   // of up to bulk_batch_entries. 0 (the default): only bulk catch-ups write files. Measured on
