@@ -75,10 +75,6 @@ MatchIndex::MatchIndex()
       begin_(schema::ClaimStateKey(prefix_, "")),
       end_(schema::PrefixSuccessor(begin_)) {}
 
-bool MatchIndex::IsClaimState(absl::string_view key) const {
-  return key.size() > begin_.size() && key.substr(0, begin_.size()) == begin_;
-}
-
 void MatchIndex::Clear() {
   term_ids_.clear();
   term_text_.clear();
@@ -115,10 +111,8 @@ double MatchIndex::Weight(uint32_t term) const {
 }
 
 absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
-  if (!IsClaimState(key)) {
-    return absl::DataLossError("view record claim state key is malformed: not a claim state");
-  }
-  const absl::string_view claim_id = key.substr(begin_.size());
+  LEDGER_ASSIGN_OR_RETURN(const absl::string_view claim_id,
+                          schema::DecodeClaimStateKey(prefix_, key));
   schema::MatchFields& r = scratch_;
   LEDGER_RETURN_IF_ERROR(schema::DecodeMatchFields(value, &r));
   uint32_t id;
@@ -205,7 +199,7 @@ void MatchIndex::OnWritten(const ViewBatch& batch) {
   absl::MutexLock lock(&mu_);
   batch.ForEach([&](absl::string_view key, const absl::string_view* value)
                     ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                      if (!IsClaimState(key)) return;
+                      if (!schema::DecodeClaimStateKey(prefix_, key).ok()) return;
                       if (loading_) {
                         Pending p;
                         p.key = std::string(key);

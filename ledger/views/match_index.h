@@ -155,9 +155,6 @@ class MatchIndex : public ViewListener {
   // The known term one edit from `term` with the highest df; "" when none.
   std::string Correct(const std::string& term) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
-  // True for the key of a claim state record (begin_ <= key < end_).
-  bool IsClaimState(absl::string_view key) const;
-
   const std::string prefix_;  // the claims view's
   const std::string begin_;   // its claim state records: [begin_, end_)
   const std::string end_;

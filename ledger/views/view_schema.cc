@@ -403,14 +403,14 @@ std::string ClaimStateKey(absl::string_view claims_prefix, absl::string_view cla
   return key;
 }
 
-absl::StatusOr<std::string> DecodeClaimStateKey(absl::string_view claims_prefix,
-                                                absl::string_view key) {
+absl::StatusOr<absl::string_view> DecodeClaimStateKey(absl::string_view claims_prefix,
+                                                      absl::string_view key) {
   if (key.size() <= claims_prefix.size() + 1 ||
       key.substr(0, claims_prefix.size()) != claims_prefix ||
       static_cast<uint8_t>(key[claims_prefix.size()]) != kClaimRecord) {
     return Malformed("claim state key", "not a claim state record");
   }
-  return std::string(key.substr(claims_prefix.size() + 1));
+  return key.substr(claims_prefix.size() + 1);
 }
 
 std::string ClaimHistoryPrefix(absl::string_view claims_prefix, absl::string_view claim_id) {

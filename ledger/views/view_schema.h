@@ -252,9 +252,9 @@ absl::StatusOr<IndexKeyParts> DecodeIndexEntryKey(const IndexSpace& space, absl:
 // ---- Claims view ---------------------------------------------------------------------------
 
 std::string ClaimStateKey(absl::string_view claims_prefix, absl::string_view claim_id);
-// The claim id of a claim state key. DataLoss when it is not one.
-absl::StatusOr<std::string> DecodeClaimStateKey(absl::string_view claims_prefix,
-                                                absl::string_view key);
+// The claim id of a claim state key (a view into `key`). DataLoss when it is not one.
+absl::StatusOr<absl::string_view> DecodeClaimStateKey(absl::string_view claims_prefix,
+                                                      absl::string_view key);
 // claims prefix || 0x02 || ordered(claim id) || u64be(sequence)
 std::string ClaimHistoryPrefix(absl::string_view claims_prefix, absl::string_view claim_id);
 std::string ClaimHistoryKey(absl::string_view claims_prefix, absl::string_view claim_id,

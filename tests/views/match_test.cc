@@ -237,5 +237,34 @@ TEST_F(MatchIndexTest, ABackgroundLoadMissesNoBatchWrittenDuringIt) {
   engine_.reset();
 }
 
+// The index is a cache of the claims view's claim state records: a record that does not decode
+// makes the whole load DataLoss, naming the view and the record, rather than an index that
+// silently lacks the claim.
+TEST(MatchIndexLoadTest, ADamagedClaimStateIsDataLossNamingTheView) {
+  const std::string claims = schema::ViewPrefix(schema::ViewTag::kClaims, schema::kClaimsView);
+  schema::ClaimState state;
+  state.asserted_sequence = 1;
+  state.submitter_key_id = std::string(32, 'k');
+  state.version_sequence = 1;
+  state.status_sequence = 1;
+  state.statement_terms = {"pipelin", "ready"};
+  const std::string good = schema::EncodeClaimState(state);
+  MemoryViewStore store;
+  ViewBatch batch;
+  batch.Put(schema::ClaimStateKey(claims, "c1"), good);
+  ASSERT_TRUE(store.Write(batch, {}).ok());
+  MatchIndex index;
+  ASSERT_TRUE(index.Load(store).ok());
+  EXPECT_EQ(index.size(), 1u);
+
+  batch.Clear();
+  batch.Put(schema::ClaimStateKey(claims, "c2"), good.substr(0, good.size() - 1));
+  ASSERT_TRUE(store.Write(batch, {}).ok());
+  const absl::Status s = index.Load(store);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("claims view"));
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("claim state"));
+}
+
 }  // namespace
 }  // namespace ledger::views
