@@ -84,15 +84,19 @@ std::string NumberTerm(double value) {
   return absl::StrCat("#", mantissa, "e", exponent);
 }
 
+// A token is a view into the folded text (or a literal): tokenizing allocates nothing but the
+// vector (a number's digits are read into a short local buffer).
 struct Token {
-  std::string text;
+  absl::string_view text;
   bool number = false;
   double value = 0;
-  std::string suffix;  // letters glued to a number ("bn" of "1.7bn")
+  absl::string_view suffix;  // letters glued to a number ("bn" of "1.7bn")
 };
 
 std::vector<Token> Tokenize(absl::string_view folded) {
   std::vector<Token> tokens;
+  tokens.reserve(folded.size() / 5 + 1);
+  std::string digits;
   size_t i = 0;
   while (i < folded.size()) {
     const unsigned char c = static_cast<unsigned char>(folded[i]);
@@ -110,9 +114,10 @@ std::vector<Token> Tokenize(absl::string_view folded) {
       continue;
     }
     Token t;
+    const size_t start = i;
     if (IsDigit(static_cast<char>(c))) {
       // A number: digits, with '.' or ',' between digits.
-      std::string digits;
+      digits.clear();
       while (i < folded.size()) {
         const char d = folded[i];
         if (IsDigit(d)) {
@@ -125,7 +130,10 @@ std::vector<Token> Tokenize(absl::string_view folded) {
         }
         ++i;
       }
-      while (i < folded.size() && IsAsciiLetter(folded[i])) t.suffix.push_back(folded[i++]);
+      t.text = folded.substr(start, i - start);
+      const size_t suffix_start = i;
+      while (i < folded.size() && IsAsciiLetter(folded[i])) ++i;
+      t.suffix = folded.substr(suffix_start, i - suffix_start);
       // A second '.' makes it a version or a date ("1.2.3"): keep only up to it.
       const size_t second_dot = digits.find('.', digits.find('.') + 1);
       if (digits.find('.') != std::string::npos && second_dot != std::string::npos) {
@@ -133,20 +141,16 @@ std::vector<Token> Tokenize(absl::string_view folded) {
       }
       t.number = true;
       t.value = std::strtod(digits.c_str(), nullptr);
-      t.text = digits;
     } else {
       while (i < folded.size() && IsWordByte(static_cast<unsigned char>(folded[i])) &&
              PunctuationLength(folded, i) == 0) {
-        t.text.push_back(folded[i++]);
+        ++i;
       }
+      t.text = folded.substr(start, i - start);
     }
-    tokens.push_back(std::move(t));
+    tokens.push_back(t);
   }
   return tokens;
-}
-
-bool EndsWith(const std::string& w, absl::string_view suffix) {
-  return absl::EndsWith(w, suffix);
 }
 
 bool IsAsciiWord(absl::string_view w) {
@@ -156,39 +160,49 @@ bool IsAsciiWord(absl::string_view w) {
 }  // namespace
 
 std::string StemWord(absl::string_view word) {
-  std::string w(word);
-  if (!IsAsciiWord(w)) return w;
-  auto strip = [&w](size_t n, absl::string_view add = "") {
-    w.resize(w.size() - n);
-    w.append(add.data(), add.size());
-  };
+  if (!IsAsciiWord(word)) return std::string(word);
+  // Each step only shortens the word and may append one letter: cut the view, and remember the
+  // letter to add (the first step's "y" of "ies"/"ied" is the only one).
+  absl::string_view w = word;
+  absl::string_view add;
   const size_t n = w.size();
-  if (n > 4 && (EndsWith(w, "ies") || EndsWith(w, "ied"))) {
-    strip(3, "y");
-  } else if (n > 4 && EndsWith(w, "sses")) {
-    strip(2);
-  } else if (n > 3 && EndsWith(w, "es") &&
-             (EndsWith(w, "ses") || EndsWith(w, "xes") || EndsWith(w, "zes") ||
-              EndsWith(w, "ches") || EndsWith(w, "shes"))) {
-    strip(2);
-  } else if (n > 3 && EndsWith(w, "s") && !EndsWith(w, "ss") && !EndsWith(w, "us") &&
-             !EndsWith(w, "is")) {
-    strip(1);
+  if (n > 4 && (absl::EndsWith(w, "ies") || absl::EndsWith(w, "ied"))) {
+    w.remove_suffix(3);
+    add = "y";
+  } else if (n > 4 && absl::EndsWith(w, "sses")) {
+    w.remove_suffix(2);
+  } else if (n > 3 && absl::EndsWith(w, "es") &&
+             (absl::EndsWith(w, "ses") || absl::EndsWith(w, "xes") || absl::EndsWith(w, "zes") ||
+              absl::EndsWith(w, "ches") || absl::EndsWith(w, "shes"))) {
+    w.remove_suffix(2);
+  } else if (n > 3 && absl::EndsWith(w, "s") && !absl::EndsWith(w, "ss") && !absl::EndsWith(w, "us") &&
+             !absl::EndsWith(w, "is")) {
+    w.remove_suffix(1);
   }
-  if (w.size() > 5 && EndsWith(w, "ing")) {
-    strip(3);
-  } else if (w.size() > 4 && EndsWith(w, "ed")) {
-    strip(2);
-  } else if (w.size() > 4 && EndsWith(w, "e")) {
-    strip(1);
+  // The second step reads the word as the first left it (with its "y"): "y" ends none of its
+  // suffixes, so with one added only the length counts.
+  const size_t size = w.size() + add.size();
+  if (add.empty()) {
+    if (size > 5 && absl::EndsWith(w, "ing")) {
+      w.remove_suffix(3);
+    } else if (size > 4 && absl::EndsWith(w, "ed")) {
+      w.remove_suffix(2);
+    } else if (size > 4 && absl::EndsWith(w, "e")) {
+      w.remove_suffix(1);
+    }
   }
-  return w;
+  std::string out;
+  out.reserve(w.size() + add.size());
+  out.append(w.data(), w.size());
+  out.append(add.data(), add.size());
+  return out;
 }
 
 std::vector<std::string> MatchTerms(absl::string_view text) {
   const std::string folded = schema::FoldText(text);
   std::vector<Token> tokens = Tokenize(folded);
   std::vector<std::string> terms;
+  terms.reserve(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
     Token& t = tokens[i];
     if (t.number) {
@@ -223,7 +237,8 @@ std::vector<std::string> MatchTerms(absl::string_view text) {
 
 std::vector<std::string> NameTerms(absl::string_view name) {
   std::vector<std::string> terms;
-  for (Token& t : Tokenize(schema::FoldText(name))) {
+  const std::string folded = schema::FoldText(name);
+  for (const Token& t : Tokenize(folded)) {
     if (t.number || t.text.size() < 2) continue;
     terms.push_back(StemWord(t.text));
   }
