@@ -20,6 +20,7 @@ PACKAGES=(
   libicu-dev               # Unicode case folding of the views' index terms
   libcivetweb-dev          # the HTTP listener (tlog-tiles API, explorer): service/http
   zlib1g-dev               # gzip of tlog-tiles entry bundles (service/tiles_http)
+  libtcmalloc-minimal4     # the malloc of ledgerd and ledgerctl (third_party/system.BUILD)
   python3-grpcio python3-protobuf python3-nacl   # the independent Python client in tests/interop
   chromium                 # the explorer's real-browser test (tests/explorer), headless
   # High availability (issue 18): etcd for election and fenced checkpoints; its .proto files
