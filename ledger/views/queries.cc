@@ -689,8 +689,10 @@ absl::Status ViewQueries::CountCompromisedVerdicts(VerdictTallyResult* r) const 
       if (!state_bytes.has_value()) continue;
       LEDGER_ASSIGN_OR_RETURN(schema::ClaimState claim,
                               schema::DecodeClaimState(*state_bytes));
-      const std::vector<std::string>& terms =
-          claim.index_terms[static_cast<size_t>(schema::ClaimIndex::kClaimant)];
+      // The tally counted the review under the claimant of the version current at the review
+      // (a later correction does not move it): compare with that version's, not the latest.
+      LEDGER_ASSIGN_OR_RETURN(std::vector<std::string> terms,
+                              ClaimantTermsBefore(review.claim_id(), claim, seq));
       if (std::find(terms.begin(), terms.end(), r->claimant_term) == terms.end()) continue;
       for (VerdictCount& c : r->counts) {
         if (c.reviewer == review.reviewer() && c.rating_text == review.rating_text()) {
@@ -701,6 +703,36 @@ absl::Status ViewQueries::CountCompromisedVerdicts(VerdictTallyResult* r) const 
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ViewQueries::ClaimantTermsBefore(
+    const std::string& claim_id, const schema::ClaimState& state, SequenceNumber before) const {
+  constexpr size_t kClaimant = static_cast<size_t>(schema::ClaimIndex::kClaimant);
+  if (state.version_sequence < before) return state.index_terms[kClaimant];
+  const std::string claims = PrefixOf(schema::kClaimsView);
+  SequenceNumber version = state.asserted_sequence;
+  ClaimStatus status = ClaimStatus::kActive;
+  absl::Status fold_status;
+  LEDGER_RETURN_IF_ERROR(views_->Scan(
+      schema::ClaimHistoryPrefix(claims, claim_id), schema::ClaimHistoryKey(claims, claim_id, before),
+      [&](absl::string_view key, absl::string_view value) {
+        absl::StatusOr<SequenceNumber> seq = schema::DecodeHistoryKeySequence(key);
+        absl::StatusOr<std::pair<EventKind, std::string>> ref = schema::DecodeKindAndId(value);
+        if (!seq.ok() || !ref.ok()) {
+          fold_status = seq.ok() ? ref.status() : seq.status();
+          return false;
+        }
+        Fold(ref->first, *seq, &version, &status);
+        return true;
+      }));
+  LEDGER_RETURN_IF_ERROR(fold_status);
+  LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(version));
+  const ledger::v1::Claim* claim = ClaimOf(e.event);
+  if (claim == nullptr) {
+    return Corrupt(absl::StrCat("claim \"", claim_id, "\" has version ", version,
+                                " which is not a claim event"));
+  }
+  return schema::ClaimIndexTerms(schema::ClaimIndex::kClaimant, *claim);
 }
 
 absl::StatusOr<KeyDetails> ViewQueries::KeyFromRecord(absl::string_view key_id,

@@ -358,6 +358,11 @@ class ViewQueries {
   absl::StatusOr<ClaimSummary> Summarize(const std::string& claim_id, TreeSize as_of_size,
                                          KeyStateCache* keys) const;
   absl::Status CountCompromisedVerdicts(VerdictTallyResult* r) const;
+  // The claimant terms of claim `claim_id`'s version current just before entry `before` (the
+  // terms a review at `before` was counted under): `state`'s own when no version is that late.
+  absl::StatusOr<std::vector<std::string>> ClaimantTermsBefore(const std::string& claim_id,
+                                                               const schema::ClaimState& state,
+                                                               SequenceNumber before) const;
   // Every key state record (key id, state), in key id order.
   absl::StatusOr<std::vector<std::pair<std::string, schema::KeyState>>> KeyStates() const;
   absl::StatusOr<KeyDetails> KeyFromRecord(absl::string_view key_id,

@@ -622,5 +622,35 @@ TEST_F(QueriesTest, ARevocationAsCompromisedFlagsWhatTheKeySignedInItsWindow) {
   EXPECT_EQ(key->compromised_since, std::optional<SequenceNumber>(3));
 }
 
+// A review is tallied under the claimant of the version current when it was made; a later
+// correction that names another claimant does not move it, and neither does its compromise flag.
+TEST_F(QueriesTest, ACompromisedReviewIsFlaggedUnderTheClaimantItWasTalliedUnder) {
+  const crypto::Ed25519PrivateKey desk = testing::KeyFromSeed(0x32);
+  ClaimSpec ada;
+  ada.claimant = "Ada Example";
+  ClaimSpec bea;
+  bea.claimant = "Bea Example";
+  Append("reg", testing::RegisterEvent(desk.public_key()));               // 0
+  Append("claim", AssertEvent(ada));                                        // 1
+  Append("review-in", ReviewEvent("claim", "False"), desk);                 // 2: in the window
+  Append("fix", CorrectEvent("claim", bea, "wrong speaker"));               // 3: now Bea's
+  ledger::v1::Event revoke = testing::RevokeEvent(desk.public_key(), "key leaked");
+  revoke.mutable_key_revoked()->mutable_compromise()->set_since_sequence(2);
+  Append("rev", revoke);                                                    // 4
+  CatchUp();
+
+  absl::StatusOr<VerdictTallyResult> ada_tally = q_.VerdictTally("Ada Example");
+  ASSERT_TRUE(ada_tally.ok()) << ada_tally.status();
+  ASSERT_EQ(ada_tally->counts.size(), 1u);
+  EXPECT_EQ(ada_tally->counts[0].count, 1u);
+  EXPECT_EQ(ada_tally->counts[0].compromised, 1u);
+  EXPECT_EQ(ada_tally->compromised, 1u);
+
+  absl::StatusOr<VerdictTallyResult> bea_tally = q_.VerdictTally("Bea Example");
+  ASSERT_TRUE(bea_tally.ok()) << bea_tally.status();
+  EXPECT_THAT(bea_tally->counts, IsEmpty());
+  EXPECT_EQ(bea_tally->compromised, 0u);
+}
+
 }  // namespace
 }  // namespace ledger::views
