@@ -403,11 +403,15 @@ std::string ClaimStateKey(absl::string_view claims_prefix, absl::string_view cla
   return key;
 }
 
+bool IsClaimStateKey(absl::string_view claims_prefix, absl::string_view key) {
+  return key.size() > claims_prefix.size() + 1 &&
+         key.substr(0, claims_prefix.size()) == claims_prefix &&
+         static_cast<uint8_t>(key[claims_prefix.size()]) == kClaimRecord;
+}
+
 absl::StatusOr<absl::string_view> DecodeClaimStateKey(absl::string_view claims_prefix,
                                                       absl::string_view key) {
-  if (key.size() <= claims_prefix.size() + 1 ||
-      key.substr(0, claims_prefix.size()) != claims_prefix ||
-      static_cast<uint8_t>(key[claims_prefix.size()]) != kClaimRecord) {
+  if (!IsClaimStateKey(claims_prefix, key)) {
     return Malformed("claim state key", "not a claim state record");
   }
   return key.substr(claims_prefix.size() + 1);

@@ -252,6 +252,8 @@ absl::StatusOr<IndexKeyParts> DecodeIndexEntryKey(const IndexSpace& space, absl:
 // ---- Claims view ---------------------------------------------------------------------------
 
 std::string ClaimStateKey(absl::string_view claims_prefix, absl::string_view claim_id);
+// Whether `key` is a claim state key (a cheap test: a listener filters every written key).
+bool IsClaimStateKey(absl::string_view claims_prefix, absl::string_view key);
 // The claim id of a claim state key (a view into `key`). DataLoss when it is not one.
 absl::StatusOr<absl::string_view> DecodeClaimStateKey(absl::string_view claims_prefix,
                                                       absl::string_view key);

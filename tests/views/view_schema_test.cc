@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
@@ -165,6 +166,23 @@ TEST(IndexKeyTest, DecodesItsParts) {
   EXPECT_EQ(parts->asserted_sequence, 42u);
   EXPECT_EQ(key.substr(0, IndexTermPrefix(space, std::string("a\0b", 3)).size()),
             IndexTermPrefix(space, std::string("a\0b", 3)));
+}
+
+// The listener's cheap test and the decoder agree: a claim state key, and nothing else.
+TEST(ClaimStateKeyTest, IsClaimStateKeyAcceptsExactlyWhatDecodes) {
+  const std::string claims = ViewPrefix(ViewTag::kClaims, kClaimsView);
+  const std::string keys = ViewPrefix(ViewTag::kKeys, kKeysView);
+  const std::string state = ClaimStateKey(claims, "c-1");
+  EXPECT_TRUE(IsClaimStateKey(claims, state));
+  absl::StatusOr<absl::string_view> id = DecodeClaimStateKey(claims, state);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, "c-1");
+  for (const std::string& other :
+       {ClaimHistoryKey(claims, "c-1", 7), claims, claims + std::string(1, kClaimRecord),
+        ClaimStateKey(keys, "c-1"), std::string(), state.substr(0, claims.size())}) {
+    EXPECT_FALSE(IsClaimStateKey(claims, other)) << absl::CEscape(other);
+    EXPECT_THAT(DecodeClaimStateKey(claims, other), StatusIs(absl::StatusCode::kDataLoss));
+  }
 }
 
 TEST(CodecTest, ValuesRoundTrip) {
