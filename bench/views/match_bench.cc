@@ -10,6 +10,8 @@
 //
 //   bazel run -c opt //bench/views:match_bench -- --claims=1000000 [--liar-dir=DIR] [--out=F.json]
 #include <cstdio>
+#include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -69,10 +71,19 @@ int Main(int argc, char** argv) {
     return absl::StrJoin(words, " ");
   };
 
+  // Resident memory (bytes), from /proc/self/statm: what the index really costs, allocator
+  // overhead included (MemoryBytes() estimates the index's own structures).
+  auto resident = [] {
+    std::ifstream statm("/proc/self/statm");
+    uint64_t size = 0, pages = 0;
+    statm >> size >> pages;
+    return pages * 4096;
+  };
+  const uint64_t resident_before = resident();
   const std::string prefix = views::schema::ViewPrefix(views::schema::ViewTag::kClaims,
                                                        views::schema::kClaimsView);
   views::MatchIndex index;
-  views::ViewBatch batch;
+  auto batch = std::make_unique<views::ViewBatch>();
   const auto build_start = bench::SteadyClock::now();
   const double cpu_start = bench::SelfCpuSeconds();
   double terms_seconds = 0;
@@ -90,16 +101,18 @@ int Main(int argc, char** argv) {
     r.name_terms = views::NameTerms(c.claimant().name());
     r.statement_terms = views::MatchTerms(statement(i));
     terms_seconds += bench::SecondsSince(t0);
-    batch.Put(views::schema::ClaimStateKey(prefix, absl::StrCat("bench-", i)),
+    batch->Put(views::schema::ClaimStateKey(prefix, absl::StrCat("bench-", i)),
               views::schema::EncodeClaimState(r));
-    if (batch.size() == 32768 || i + 1 == claims) {
-      index.OnWritten(batch);
-      batch.Clear();
+    if (batch->size() == 32768 || i + 1 == claims) {
+      index.OnWritten(*batch);
+      batch->Clear();
     }
   }
   const double build_s = bench::SecondsSince(build_start);
   const double build_cpu = bench::SelfCpuSeconds() - cpu_start;
   const uint64_t memory = index.MemoryBytes();
+  batch.reset();  // not the index's
+  const uint64_t resident_growth = resident() - resident_before;
 
   // Queries: even ones are variants of indexed statements, odd ones statements of other claims
   // with every word replaced from the pool (unrelated).
@@ -132,12 +145,14 @@ int Main(int argc, char** argv) {
   for (double m : micros) total_us += m;
   const bench::LatencyStats stats = bench::Summarize(micros);
   std::printf(
-      "match: %zu claims (%s) indexed in %.1f s (%.1f CPU-s; terms %.1f s), %.0f MiB (%.0f B/claim)\n"
+      "match: %zu claims (%s) indexed in %.1f s (%.1f CPU-s; terms %.1f s), %.0f MiB (%.0f B/claim; "
+      "the process grew by %.0f B/claim)\n"
       "match: %zu queries, 1 thread: %.0f/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n"
       "match: variants' original first %zu of %zu (%.3f; recombined statements repeat words, so "
       "some variants are as close to a sibling); queries with a hit at %.2f: %zu\n",
       claims, templates.source.c_str(), build_s, build_cpu, terms_seconds,
-      memory / 1048576.0, static_cast<double>(memory) / claims, micros.size(),
+      memory / 1048576.0, static_cast<double>(memory) / claims,
+      static_cast<double>(resident_growth) / claims, micros.size(),
       micros.size() / (total_us / 1e6), stats.p50_us / 1000, stats.p99_us / 1000,
       stats.max_us / 1000, found, variants, static_cast<double>(found) / variants,
       views::MatchIndex::kDefaultMinScore, listed);
@@ -148,6 +163,7 @@ int Main(int argc, char** argv) {
     j["build_seconds"] = build_s;
     j["build_cpu_seconds"] = build_cpu;
     j["memory_bytes"] = memory;
+    j["resident_growth_bytes"] = resident_growth;
     j["queries"] = micros.size();
     j["queries_per_second"] = micros.size() / (total_us / 1e6);
     j["latency"] = bench::LatencyJson(stats);

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/views/match_text.h"
@@ -22,8 +23,18 @@ constexpr double kQueryMissWeight = 0.5;
 constexpr double kClaimExtraWeight = 0.25;
 
 template <typename T>
-bool SortedHas(const std::vector<T>& v, T x) {
+bool SortedHas(absl::Span<const T> v, T x) {
   return std::binary_search(v.begin(), v.end(), x);
+}
+template <typename T>
+bool SortedHas(const std::vector<T>& v, T x) {
+  return SortedHas(absl::MakeConstSpan(v), x);
+}
+
+template <typename T>
+void SortUnique(std::vector<T>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
 template <typename T>
@@ -81,8 +92,8 @@ void MatchIndex::Clear() {
   df_.clear();
   postings_.clear();
   attr_ids_.clear();
+  doc_of_claim_.clear();  // its keys view the docs' ids: first
   docs_.clear();
-  doc_of_claim_.clear();
   live_docs_ = 0;
 }
 
@@ -120,21 +131,23 @@ absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
     id = it->second;
   } else {
     id = static_cast<uint32_t>(docs_.size());
-    doc_of_claim_.emplace(std::string(claim_id), id);
-    docs_.emplace_back();
+    Doc& added = docs_.emplace_back();
+    added.claim_id = std::string(claim_id);
+    doc_of_claim_.emplace(added.claim_id, id);
   }
   Doc& doc = docs_[id];
-  std::vector<uint32_t> terms, names;
-  terms.reserve(r.statement_terms.size());
-  names.reserve(r.name_terms.size());
+  std::vector<uint32_t>& terms = term_scratch_;
+  std::vector<uint32_t>& names = name_scratch_;
+  terms.clear();
+  names.clear();
   for (absl::string_view t : r.statement_terms) terms.push_back(TermId(t));
   for (absl::string_view t : r.name_terms) names.push_back(TermId(t));
-  terms = SortedUnique(std::move(terms));
-  names = SortedUnique(std::move(names));
+  SortUnique(&terms);
+  SortUnique(&names);
   // Posting lists only grow: a term the claim no longer has keeps a stale posting, which the
   // exact scoring ignores (it reads the doc's own terms). A term it keeps gets no second one.
   auto posted = [&doc](uint32_t t) {
-    return doc.live && (SortedHas(doc.terms, t) || SortedHas(doc.names, t));
+    return doc.live && (SortedHas(doc.terms(), t) || SortedHas(doc.names(), t));
   };
   for (uint32_t t : terms) {
     if (!posted(t)) postings_[t].push_back(id);
@@ -143,23 +156,33 @@ absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
     if (!posted(t) && !SortedHas(terms, t)) postings_[t].push_back(id);
   }
   if (doc.live) {
-    for (uint32_t t : doc.terms) --df_[t];
+    for (uint32_t t : doc.terms()) --df_[t];
   } else {
     ++live_docs_;
   }
   for (uint32_t t : terms) ++df_[t];
-  if (doc.claim_id.empty()) doc.claim_id = std::string(claim_id);
   doc.asserted_sequence = r.asserted_sequence;
   doc.said = r.said;
   doc.live = true;
-  doc.terms = std::move(terms);
-  doc.names = std::move(names);
-  doc.claimants.clear();
-  for (absl::string_view a : r.claimant_terms) doc.claimants.push_back(AttrId(a));
-  doc.claimants = SortedUnique(std::move(doc.claimants));
-  doc.topics.clear();
-  for (absl::string_view a : r.topic_terms) doc.topics.push_back(AttrId(a));
-  doc.topics = SortedUnique(std::move(doc.topics));
+  std::vector<uint32_t>& claimants = claimant_scratch_;
+  std::vector<uint32_t>& topics = topic_scratch_;
+  claimants.clear();
+  topics.clear();
+  for (absl::string_view a : r.claimant_terms) claimants.push_back(AttrId(a));
+  for (absl::string_view a : r.topic_terms) topics.push_back(AttrId(a));
+  SortUnique(&claimants);
+  SortUnique(&topics);
+  // Exactly the size needed (a new vector: assigning into the old one would keep its capacity).
+  std::vector<uint32_t> ids;
+  ids.reserve(terms.size() + names.size() + claimants.size() + topics.size());
+  ids.insert(ids.end(), terms.begin(), terms.end());
+  ids.insert(ids.end(), names.begin(), names.end());
+  ids.insert(ids.end(), claimants.begin(), claimants.end());
+  ids.insert(ids.end(), topics.begin(), topics.end());
+  doc.names_begin = static_cast<uint32_t>(terms.size());
+  doc.claimants_begin = doc.names_begin + static_cast<uint32_t>(names.size());
+  doc.topics_begin = doc.claimants_begin + static_cast<uint32_t>(claimants.size());
+  doc.ids = std::move(ids);
   return absl::OkStatus();
 }
 
@@ -186,7 +209,7 @@ void MatchIndex::ApplyWrite(absl::string_view key, const absl::string_view* valu
     auto it = doc_of_claim_.find(*claim);
     if (it == doc_of_claim_.end() || !docs_[it->second].live) return;
     Doc& doc = docs_[it->second];
-    for (uint32_t t : doc.terms) --df_[t];
+    for (uint32_t t : doc.terms()) --df_[t];
     doc.live = false;
     --live_docs_;
     return;
@@ -305,13 +328,18 @@ uint64_t MatchIndex::MemoryBytes() const {
   for (const std::string& t : term_text_) bytes += sizeof(std::string) + t.capacity() + 16;
   for (const auto& p : postings_) bytes += sizeof(p) + p.capacity() * sizeof(uint32_t);
   bytes += df_.capacity() * sizeof(uint32_t);
-  for (const Doc& d : docs_) {
-    bytes += sizeof(Doc) + d.claim_id.capacity() + 24 +
-             (d.terms.capacity() + d.names.capacity() + d.claimants.capacity() +
-              d.topics.capacity()) *
-                 sizeof(uint32_t);
+  bytes += ((docs_.size() + 4095) / 4096) * 4096 * sizeof(Doc) - docs_.size() * sizeof(Doc);
+  for (size_t i = 0; i < docs_.size(); ++i) {
+    const Doc& d = docs_[i];
+    // The id's heap block only when it is longer than the string's inline buffer.
+    const size_t id_heap = d.claim_id.capacity() > 15 ? d.claim_id.capacity() + 1 : 0;
+    bytes += sizeof(Doc) + id_heap + d.ids.capacity() * sizeof(uint32_t);
   }
-  bytes += attr_ids_.size() * 48;
+  // Hash tables: a slot (key and value) and a control byte per bucket.
+  bytes += doc_of_claim_.bucket_count() *
+           (sizeof(std::pair<absl::string_view, uint32_t>) + 1);
+  bytes += term_ids_.bucket_count() * (sizeof(std::pair<std::string, uint32_t>) + 1);
+  bytes += attr_ids_.bucket_count() * (sizeof(std::pair<std::string, uint32_t>) + 1);
   return bytes;
 }
 
@@ -390,9 +418,11 @@ MatchResult MatchIndex::Match(const MatchQuery& query) const {
   auto passes = [&](const Doc& d) {
     if (!d.live) return false;
     for (uint32_t c : want_claimants) {
-      if (!SortedHas(d.claimants, c)) return false;
+      if (!SortedHas(d.claimants(), c)) return false;
     }
-    if (want_topic >= 0 && !SortedHas(d.topics, static_cast<uint32_t>(want_topic))) return false;
+    if (want_topic >= 0 && !SortedHas(d.topics(), static_cast<uint32_t>(want_topic))) {
+      return false;
+    }
     return query.said.Contains(d.said);
   };
 
@@ -441,10 +471,10 @@ MatchResult MatchIndex::Match(const MatchQuery& query) const {
     const Doc& doc = docs_[d];
     std::vector<std::string> matched;
     std::vector<double> doc_weights, common_weights;
-    for (uint32_t t : doc.terms) doc_weights.push_back(Weight(t));
+    for (uint32_t t : doc.terms()) doc_weights.push_back(Weight(t));
     for (uint32_t t : q_ids) {
-      const bool in_statement = SortedHas(doc.terms, t);
-      if (in_statement || SortedHas(doc.names, t)) {
+      const bool in_statement = SortedHas(doc.terms(), t);
+      if (in_statement || SortedHas(doc.names(), t)) {
         common_weights.push_back(Weight(t));
         if (!in_statement) doc_weights.push_back(Weight(t));
         matched.push_back(term_text_[t]);

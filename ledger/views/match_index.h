@@ -52,6 +52,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/base/types.h"
 #include "ledger/views/queries.h"
@@ -135,15 +136,29 @@ class MatchIndex : public ViewListener {
   void ApplyWrite(absl::string_view key, const absl::string_view* value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // One claim. Its four id lists share one allocation (`ids`: terms, names, claimants,
+  // topics, each sorted), so a claim costs one heap block besides its id: at a million claims
+  // the index's memory is mostly these (bench/REPORT.md §7b).
   struct Doc {
-    std::string claim_id;
+    std::string claim_id;  // doc_of_claim_'s key views it: set once, never changed
     SequenceNumber asserted_sequence = 0;
     uint32_t said = 0;
     bool live = false;
-    std::vector<uint32_t> terms;      // statement term ids, sorted
-    std::vector<uint32_t> names;      // claimant name term ids, sorted
-    std::vector<uint32_t> claimants;  // attribute ids (claimant terms), sorted
-    std::vector<uint32_t> topics;     // attribute ids (topic terms), sorted
+    uint32_t names_begin = 0, claimants_begin = 0, topics_begin = 0;  // offsets into ids
+    std::vector<uint32_t> ids;
+
+    absl::Span<const uint32_t> terms() const {  // statement term ids
+      return absl::MakeConstSpan(ids.data(), names_begin);
+    }
+    absl::Span<const uint32_t> names() const {  // claimant name term ids
+      return absl::MakeConstSpan(ids.data() + names_begin, claimants_begin - names_begin);
+    }
+    absl::Span<const uint32_t> claimants() const {  // attribute ids (claimant terms)
+      return absl::MakeConstSpan(ids.data() + claimants_begin, topics_begin - claimants_begin);
+    }
+    absl::Span<const uint32_t> topics() const {  // attribute ids (topic terms)
+      return absl::MakeConstSpan(ids.data() + topics_begin, ids.size() - topics_begin);
+    }
   };
 
   void Clear() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -164,10 +179,36 @@ class MatchIndex : public ViewListener {
   std::vector<uint32_t> df_ ABSL_GUARDED_BY(mu_);                   // statements with the term
   std::vector<std::vector<uint32_t>> postings_ ABSL_GUARDED_BY(mu_);  // doc ids (statement or name)
   absl::flat_hash_map<std::string, uint32_t> attr_ids_ ABSL_GUARDED_BY(mu_);
-  std::vector<Doc> docs_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, uint32_t> doc_of_claim_ ABSL_GUARDED_BY(mu_);
+  // The docs by id, in chunks of 4,096 that never move: a new claim never moves the others
+  // (their ids stay valid as the keys of doc_of_claim_, and growing never copies a million
+  // claims), and indexing is one shift and one mask (a std::deque of 88-byte docs holds five
+  // per block: queries touching thousands of docs paid for it).
+  class DocTable {
+   public:
+    size_t size() const { return size_; }
+    Doc& operator[](size_t i) { return chunks_[i >> kShift][i & kMask]; }
+    const Doc& operator[](size_t i) const { return chunks_[i >> kShift][i & kMask]; }
+    Doc& emplace_back() {
+      if ((size_ & kMask) == 0) chunks_.push_back(std::make_unique<Doc[]>(kMask + 1));
+      return (*this)[size_++];
+    }
+    void clear() {
+      chunks_.clear();
+      size_ = 0;
+    }
+
+   private:
+    static constexpr size_t kShift = 12;
+    static constexpr size_t kMask = (size_t{1} << kShift) - 1;
+    std::vector<std::unique_ptr<Doc[]>> chunks_;
+    size_t size_ = 0;
+  };
+  DocTable docs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<absl::string_view, uint32_t> doc_of_claim_ ABSL_GUARDED_BY(mu_);
   uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
   schema::MatchFields scratch_ ABSL_GUARDED_BY(mu_);  // Put's decoding buffers, reused
+  std::vector<uint32_t> term_scratch_ ABSL_GUARDED_BY(mu_), name_scratch_ ABSL_GUARDED_BY(mu_),
+      claimant_scratch_ ABSL_GUARDED_BY(mu_), topic_scratch_ ABSL_GUARDED_BY(mu_);
   absl::Status error_ ABSL_GUARDED_BY(mu_);  // the first record the listener could not decode
   bool loading_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t loaded_ ABSL_GUARDED_BY(mu_) = 0;     // records read by the background load so far
