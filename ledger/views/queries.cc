@@ -332,21 +332,7 @@ absl::StatusOr<ClaimSummary> ViewQueries::Summarize(const std::string& claim_id,
     s.status = state.status;
   } else {
     // Changed after the read point: fold the history up to it.
-    absl::Status fold_status;
-    LEDGER_RETURN_IF_ERROR(views_->Scan(
-        schema::ClaimHistoryPrefix(claims, claim_id),
-        schema::ClaimHistoryKey(claims, claim_id, as_of_size),
-        [&](absl::string_view key, absl::string_view value) {
-          absl::StatusOr<SequenceNumber> seq = schema::DecodeHistoryKeySequence(key);
-          absl::StatusOr<std::pair<EventKind, std::string>> ref = schema::DecodeKindAndId(value);
-          if (!seq.ok() || !ref.ok()) {
-            fold_status = seq.ok() ? ref.status() : seq.status();
-            return false;
-          }
-          Fold(ref->first, *seq, &s.version_sequence, &s.status);
-          return true;
-        }));
-    LEDGER_RETURN_IF_ERROR(fold_status);
+    LEDGER_RETURN_IF_ERROR(FoldHistoryBefore(claim_id, as_of_size, &s.version_sequence, &s.status));
   }
   LEDGER_ASSIGN_OR_RETURN(Entry version, ReadEntry(s.version_sequence));
   const ledger::v1::Claim* claim = ClaimOf(version.event);
@@ -705,13 +691,9 @@ absl::Status ViewQueries::CountCompromisedVerdicts(VerdictTallyResult* r) const 
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> ViewQueries::ClaimantTermsBefore(
-    const std::string& claim_id, const schema::ClaimState& state, SequenceNumber before) const {
-  constexpr size_t kClaimant = static_cast<size_t>(schema::ClaimIndex::kClaimant);
-  if (state.version_sequence < before) return state.index_terms[kClaimant];
+absl::Status ViewQueries::FoldHistoryBefore(absl::string_view claim_id, SequenceNumber before,
+                                            SequenceNumber* version, ClaimStatus* status) const {
   const std::string claims = PrefixOf(schema::kClaimsView);
-  SequenceNumber version = state.asserted_sequence;
-  ClaimStatus status = ClaimStatus::kActive;
   absl::Status fold_status;
   LEDGER_RETURN_IF_ERROR(views_->Scan(
       schema::ClaimHistoryPrefix(claims, claim_id), schema::ClaimHistoryKey(claims, claim_id, before),
@@ -722,10 +704,19 @@ absl::StatusOr<std::vector<std::string>> ViewQueries::ClaimantTermsBefore(
           fold_status = seq.ok() ? ref.status() : seq.status();
           return false;
         }
-        Fold(ref->first, *seq, &version, &status);
+        Fold(ref->first, *seq, version, status);
         return true;
       }));
-  LEDGER_RETURN_IF_ERROR(fold_status);
+  return fold_status;
+}
+
+absl::StatusOr<std::vector<std::string>> ViewQueries::ClaimantTermsBefore(
+    const std::string& claim_id, const schema::ClaimState& state, SequenceNumber before) const {
+  constexpr size_t kClaimant = static_cast<size_t>(schema::ClaimIndex::kClaimant);
+  if (state.version_sequence < before) return state.index_terms[kClaimant];
+  SequenceNumber version = state.asserted_sequence;
+  ClaimStatus status = ClaimStatus::kActive;
+  LEDGER_RETURN_IF_ERROR(FoldHistoryBefore(claim_id, before, &version, &status));
   LEDGER_ASSIGN_OR_RETURN(Entry e, ReadEntry(version));
   const ledger::v1::Claim* claim = ClaimOf(e.event);
   if (claim == nullptr) {

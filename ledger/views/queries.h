@@ -358,6 +358,10 @@ class ViewQueries {
   absl::StatusOr<ClaimSummary> Summarize(const std::string& claim_id, TreeSize as_of_size,
                                          KeyStateCache* keys) const;
   absl::Status CountCompromisedVerdicts(VerdictTallyResult* r) const;
+  // Folds claim `claim_id`'s history records before entry `before` into `version` and
+  // `status` (the version and status current at that point).
+  absl::Status FoldHistoryBefore(absl::string_view claim_id, SequenceNumber before,
+                                 SequenceNumber* version, ClaimStatus* status) const;
   // The claimant terms of claim `claim_id`'s version current just before entry `before` (the
   // terms a review at `before` was counted under): `state`'s own when no version is that late.
   absl::StatusOr<std::vector<std::string>> ClaimantTermsBefore(const std::string& claim_id,
