@@ -145,8 +145,8 @@ int Main(int argc, char** argv) {
   for (double m : micros) total_us += m;
   const bench::LatencyStats stats = bench::Summarize(micros);
   std::printf(
-      "match: %zu claims (%s) indexed in %.1f s (%.1f CPU-s; terms %.1f s), %.0f MiB (%.0f B/claim; "
-      "the process grew by %.0f B/claim)\n"
+      "match: %zu claims (%s) indexed in %.1f s (%.1f CPU-s; terms %.1f s), %.0f MiB "
+      "(%.0f B/claim; the process grew by %.0f B/claim)\n"
       "match: %zu queries, 1 thread: %.0f/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n"
       "match: variants' original first %zu of %zu (%.3f; recombined statements repeat words, so "
       "some variants are as close to a sibling); queries with a hit at %.2f: %zu\n",

@@ -138,7 +138,7 @@ class MatchIndex : public ViewListener {
 
   // One claim. Its four id lists share one allocation (`ids`: terms, names, claimants,
   // topics, each sorted), so a claim costs one heap block besides its id: at a million claims
-  // the index's memory is mostly these (bench/REPORT.md §7b).
+  // the index's memory is mostly these (bench/REPORT.md §7e).
   struct Doc {
     std::string claim_id;  // doc_of_claim_'s key views it: set once, never changed
     SequenceNumber asserted_sequence = 0;

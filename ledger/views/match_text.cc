@@ -175,8 +175,8 @@ std::string StemWord(absl::string_view word) {
              (absl::EndsWith(w, "ses") || absl::EndsWith(w, "xes") || absl::EndsWith(w, "zes") ||
               absl::EndsWith(w, "ches") || absl::EndsWith(w, "shes"))) {
     w.remove_suffix(2);
-  } else if (n > 3 && absl::EndsWith(w, "s") && !absl::EndsWith(w, "ss") && !absl::EndsWith(w, "us") &&
-             !absl::EndsWith(w, "is")) {
+  } else if (n > 3 && absl::EndsWith(w, "s") && !absl::EndsWith(w, "ss") &&
+             !absl::EndsWith(w, "us") && !absl::EndsWith(w, "is")) {
     w.remove_suffix(1);
   }
   // The second step reads the word as the first left it (with its "y"): "y" ends none of its

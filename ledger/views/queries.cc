@@ -696,7 +696,8 @@ absl::Status ViewQueries::FoldHistoryBefore(absl::string_view claim_id, Sequence
   const std::string claims = PrefixOf(schema::kClaimsView);
   absl::Status fold_status;
   LEDGER_RETURN_IF_ERROR(views_->Scan(
-      schema::ClaimHistoryPrefix(claims, claim_id), schema::ClaimHistoryKey(claims, claim_id, before),
+      schema::ClaimHistoryPrefix(claims, claim_id),
+      schema::ClaimHistoryKey(claims, claim_id, before),
       [&](absl::string_view key, absl::string_view value) {
         absl::StatusOr<SequenceNumber> seq = schema::DecodeHistoryKeySequence(key);
         absl::StatusOr<std::pair<EventKind, std::string>> ref = schema::DecodeKindAndId(value);
