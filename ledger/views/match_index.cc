@@ -136,14 +136,17 @@ absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
     doc_of_claim_.emplace(added.claim_id, id);
   }
   Doc& doc = docs_[id];
-  std::vector<uint32_t>& terms = term_scratch_;
-  std::vector<uint32_t>& names = name_scratch_;
-  terms.clear();
-  names.clear();
-  for (absl::string_view t : r.statement_terms) terms.push_back(TermId(t));
-  for (absl::string_view t : r.name_terms) names.push_back(TermId(t));
-  SortUnique(&terms);
-  SortUnique(&names);
+  // Each list's ids, sorted and unique, into a buffer reused from call to call.
+  auto ids_of = [](const auto& texts, auto id_of, std::vector<uint32_t>* out) {
+    out->clear();
+    for (absl::string_view t : texts) out->push_back(id_of(t));
+    SortUnique(out);
+    return absl::MakeConstSpan(*out);
+  };
+  auto term_id = [this](absl::string_view t) ABSL_NO_THREAD_SAFETY_ANALYSIS { return TermId(t); };
+  auto attr_id = [this](absl::string_view a) ABSL_NO_THREAD_SAFETY_ANALYSIS { return AttrId(a); };
+  const absl::Span<const uint32_t> terms = ids_of(r.statement_terms, term_id, &term_scratch_);
+  const absl::Span<const uint32_t> names = ids_of(r.name_terms, term_id, &name_scratch_);
   // Posting lists only grow: a term the claim no longer has keeps a stale posting, which the
   // exact scoring ignores (it reads the doc's own terms). A term it keeps gets no second one.
   auto posted = [&doc](uint32_t t) {
@@ -164,14 +167,9 @@ absl::Status MatchIndex::Put(absl::string_view key, absl::string_view value) {
   doc.asserted_sequence = r.asserted_sequence;
   doc.said = r.said;
   doc.live = true;
-  std::vector<uint32_t>& claimants = claimant_scratch_;
-  std::vector<uint32_t>& topics = topic_scratch_;
-  claimants.clear();
-  topics.clear();
-  for (absl::string_view a : r.claimant_terms) claimants.push_back(AttrId(a));
-  for (absl::string_view a : r.topic_terms) topics.push_back(AttrId(a));
-  SortUnique(&claimants);
-  SortUnique(&topics);
+  const absl::Span<const uint32_t> claimants =
+      ids_of(r.claimant_terms, attr_id, &claimant_scratch_);
+  const absl::Span<const uint32_t> topics = ids_of(r.topic_terms, attr_id, &topic_scratch_);
   // Exactly the size needed (a new vector: assigning into the old one would keep its capacity).
   std::vector<uint32_t> ids;
   ids.reserve(terms.size() + names.size() + claimants.size() + topics.size());
