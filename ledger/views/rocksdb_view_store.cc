@@ -1,11 +1,14 @@
 #include "ledger/views/rocksdb_view_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <string>
 #include <thread>
 #include <vector>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/crash_point.h"
 #include "ledger/base/status_macros.h"
@@ -43,6 +46,11 @@ rocksdb::Options MakeOptions(rocksdb::Env* env, const RocksDbViewStoreOptions& o
   // than refuse (see the header).
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   options.max_background_jobs = 2;
+  // A bulk load (see the header) leaves up to kBulkLoadL0Files files in level 0 for one merge;
+  // normal writes must not stall behind them while that merge runs. (RocksDB's defaults: slow
+  // down at 20 files, stop at 36.)
+  options.level0_slowdown_writes_trigger = kBulkLoadL0Files + 8;
+  options.level0_stop_writes_trigger = kBulkLoadL0Files + 24;
   // Queries and projections do point lookups of keys that often do not exist (a new claim's
   // tally, a claim that is not there): Bloom filters spare the reads.
   rocksdb::BlockBasedTableOptions table;
@@ -134,7 +142,72 @@ absl::Status RocksDbViewStore::FlushLocked() {
   return absl::OkStatus();
 }
 
-absl::Status RocksDbViewStore::WriteAsFile(absl::Span<const ViewBatch* const> batches) {
+absl::Status RocksDbViewStore::BeginBulkLoadLocked(absl::string_view first_key) {
+  if (bulk_load_) return absl::OkStatus();
+  // Compact level 0 only once it holds kBulkLoadL0Files files (whatever their size) ...
+  rocksdb::Status s = db_->SetOptions(
+      {{"level0_file_num_compaction_trigger", std::to_string(kBulkLoadL0Files)},
+       {"max_bytes_for_level_base", std::to_string(uint64_t{1} << 40)}});
+  if (!s.ok()) return FromRocksDbStatus(s, "setting the views' bulk-load options");
+  bulk_load_ = true;
+  // ... and make every file land in level 0. IngestExternalFile puts a file in the lowest level
+  // where it overlaps nothing, so into an empty database the first files of a rebuild would go
+  // to levels 6, 5, ... 1, each then merged again with the next. A memtable record inside the
+  // first file's key range (its first key, rewritten with the value it has) is flushed to level
+  // 0 before that file is ingested, so the file, and every later one (each spans the key
+  // space), overlaps level 0 and is added there.
+  std::string value;
+  const rocksdb::Status g = db_->Get(rocksdb::ReadOptions(), ToSlice(first_key), &value);
+  rocksdb::WriteBatch wb;
+  if (g.ok()) {
+    s = wb.Put(ToSlice(first_key), value);
+  } else if (g.IsNotFound()) {
+    s = wb.Delete(ToSlice(first_key));
+  } else {
+    return FromRocksDbStatus(g, "reading the first key of a bulk load");
+  }
+  if (!s.ok()) return FromRocksDbStatus(s, "starting a bulk load");
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;  // the same record as before: losing it loses nothing
+  s = db_->Write(wo, &wb);
+  if (!s.ok()) return FromRocksDbStatus(s, "starting a bulk load");
+  LEDGER_CRASH_POINT("views-bulk-load-started");
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbViewStore::EndBulkLoadLocked() {
+  if (!bulk_load_) return absl::OkStatus();
+  bulk_load_ = false;
+  const rocksdb::Status s = db_->SetOptions(
+      {{"level0_file_num_compaction_trigger",
+        std::to_string(db_options_.level0_file_num_compaction_trigger)},
+       {"max_bytes_for_level_base", std::to_string(db_options_.max_bytes_for_level_base)}});
+  return FromRocksDbStatus(s, "restoring the views' options after a bulk load");
+}
+
+absl::Status RocksDbViewStore::WaitForCompactions() const {
+  for (;;) {
+    uint64_t pending = 0, running = 0;
+    if (!db_->GetIntProperty("rocksdb.compaction-pending", &pending) ||
+        !db_->GetIntProperty("rocksdb.num-running-compactions", &running)) {
+      return absl::InternalError("RocksDB has no compaction properties");
+    }
+    if (pending == 0 && running == 0) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+absl::StatusOr<uint64_t> RocksDbViewStore::IntProperty(absl::string_view name) const {
+  uint64_t value = 0;
+  if (db_->GetIntProperty(ToSlice(name), &value)) return value;
+  // Some numeric properties (rocksdb.num-files-at-level<N>) exist only as strings.
+  std::string text;
+  if (db_->GetProperty(ToSlice(name), &text) && absl::SimpleAtoi(text, &value)) return value;
+  return absl::NotFoundError(absl::StrCat("RocksDB has no integer property ", name));
+}
+
+absl::Status RocksDbViewStore::WriteAsFile(absl::Span<const ViewBatch* const> batches,
+                                          bool bulk) {
   absl::MutexLock lock(&write_mu_);
   bool empty = true;
   for (const ViewBatch* b : batches) empty = empty && b->empty();
@@ -150,9 +223,15 @@ absl::Status RocksDbViewStore::WriteAsFile(absl::Span<const ViewBatch* const> ba
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(db_options_), db_options_);
   rocksdb::Status s = writer.Open(file);
   if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("creating ", file));
+  std::string first_key;
+  bool first = true;
   for (const ViewBatch* batch : batches) {
     batch->ForEachInKeyOrder([&](absl::string_view key, const absl::string_view* value) {
       if (!s.ok()) return;
+      if (first) {
+        first_key.assign(key.data(), key.size());
+        first = false;
+      }
       s = value != nullptr ? writer.Put(ToSlice(key), ToSlice(*value))
                            : writer.Delete(ToSlice(key));
     });
@@ -163,6 +242,13 @@ absl::Status RocksDbViewStore::WriteAsFile(absl::Span<const ViewBatch* const> ba
     return FromRocksDbStatus(s, absl::StrCat("writing ", file));
   }
   LEDGER_CRASH_POINT("views-ingest-file-written");
+  if (bulk) {
+    const absl::Status b = BeginBulkLoadLocked(first_key);
+    if (!b.ok()) {
+      db_options_.env->DeleteFile(file).PermitUncheckedError();
+      return b;
+    }
+  }
   rocksdb::IngestExternalFileOptions io;
   io.move_files = true;  // a hard link into the database: the bytes are written once
   s = db_->IngestExternalFile({file}, io);
@@ -175,7 +261,7 @@ absl::Status RocksDbViewStore::WriteAsFile(absl::Span<const ViewBatch* const> ba
 
 absl::Status RocksDbViewStore::WriteAll(absl::Span<const ViewBatch* const> batches,
                                         const ViewWriteOptions& options) {
-  if (options.as_file) return WriteAsFile(batches);
+  if (options.as_file) return WriteAsFile(batches, options.bulk);
   // In key order: the memtable's skip list inserts a sorted run using its cached splice, much
   // faster than the batch's hash order (bench/views/rebuild_bench).
   rocksdb::WriteBatch wb;
@@ -189,6 +275,7 @@ absl::Status RocksDbViewStore::WriteAll(absl::Span<const ViewBatch* const> batch
     });
   }
   absl::MutexLock lock(&write_mu_);
+  if (!options.bulk) LEDGER_RETURN_IF_ERROR(EndBulkLoadLocked());
   const bool use_wal = write_ahead_log_ && !options.bulk;
   // A WAL-logged write must not become durable without the bulk writes before it.
   if (use_wal && unflushed_bulk_) {
@@ -206,6 +293,7 @@ absl::Status RocksDbViewStore::WriteAll(absl::Span<const ViewBatch* const> batch
 
 absl::Status RocksDbViewStore::Clear() {
   absl::MutexLock lock(&write_mu_);
+  LEDGER_RETURN_IF_ERROR(EndBulkLoadLocked());
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
@@ -236,7 +324,8 @@ absl::Status RocksDbViewStore::Clear() {
 
 absl::Status RocksDbViewStore::Flush() {
   absl::MutexLock lock(&write_mu_);
-  return FlushLocked();
+  LEDGER_RETURN_IF_ERROR(FlushLocked());
+  return EndBulkLoadLocked();
 }
 
 }  // namespace ledger::views

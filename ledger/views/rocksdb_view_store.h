@@ -22,12 +22,25 @@
 //   - Clear() is one synced WAL write (a range deletion), then a flush: a crash leaves all of the
 //     views or none.
 //
+// Bulk loads. A rebuild writes its batches as files (ViewWriteOptions::as_file), each spanning
+// the whole key space. RocksDB's level-0 compactions would merge every few of them into all of
+// level 1 again, so a 1M-entry rebuild rewrote its views ~2.3 times, at ~0.8 us of CPU per
+// record (bench/REPORT.md §7f). From the first bulk file write until Flush() (the ViewEngine
+// flushes at the end of every bulk catch-up), a non-bulk write or Clear(), the store is in bulk
+// load: every file is added to level 0 (see BeginBulkLoadLocked), level 0 is compacted only once
+// it holds kBulkLoadL0Files files, and at the end RocksDB merges what is there once, in the
+// background. Until that merge is done a read consults each level-0 file (Bloom filters spare
+// most of them); writes do not stall for it (level0_slowdown_writes_trigger is above
+// kBulkLoadL0Files). Nothing about durability or order changes: it only decides where RocksDB
+// places the files and when it merges them.
+//
 // Example:
 //   LEDGER_ASSIGN_OR_RETURN(auto store, RocksDbViewStore::Open(datadir::ViewsDir(data_dir), {}));
 #ifndef LEDGER_VIEWS_ROCKSDB_VIEW_STORE_H_
 #define LEDGER_VIEWS_ROCKSDB_VIEW_STORE_H_
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -41,6 +54,10 @@
 #include "rocksdb/env.h"
 
 namespace ledger::views {
+
+// Level-0 files a bulk load accumulates before RocksDB merges them (the batches of a 1M-entry
+// rebuild: 31).
+inline constexpr int kBulkLoadL0Files = 40;
 
 struct RocksDbViewStoreOptions {
   // Create the database when `path` holds none (default: yes; views are derived data).
@@ -88,13 +105,27 @@ class RocksDbViewStore : public ViewStore {
   // One synced DeleteRange over the whole key space, then the SST files it covers are deleted
   // to give the space back.
   absl::Status Clear() override;
+  // Also ends a bulk load (see above): RocksDB's usual compaction triggers apply again.
   absl::Status Flush() override;
+
+  // Returns once RocksDB has no compaction running or pending (polls every 20 ms). For
+  // benchmarks and tests: what a bulk load leaves to merge is merged in the background.
+  absl::Status WaitForCompactions() const;
+  // A RocksDB integer property (e.g. "rocksdb.num-files-at-level0"). NotFound when RocksDB has
+  // none of that name.
+  absl::StatusOr<uint64_t> IntProperty(absl::string_view name) const;
 
  private:
   RocksDbViewStore(rocksdb::DB* db, rocksdb::Options db_options, std::string path,
                    bool write_ahead_log);
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status WriteAsFile(absl::Span<const ViewBatch* const> batches);
+  absl::Status WriteAsFile(absl::Span<const ViewBatch* const> batches, bool bulk);
+  // Enters bulk load (no-op when in it); `first_key` is the first key of the file about to be
+  // ingested.
+  absl::Status BeginBulkLoadLocked(absl::string_view first_key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Leaves bulk load (no-op when not in it): restores the compaction triggers.
+  absl::Status EndBulkLoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   rocksdb::DB* const db_;  // owned
   const rocksdb::Options db_options_;
@@ -105,6 +136,7 @@ class RocksDbViewStore : public ViewStore {
   // True while WAL-less writes may be only in the memtable.
   bool unflushed_bulk_ ABSL_GUARDED_BY(write_mu_) = false;
   uint64_t ingest_counter_ ABSL_GUARDED_BY(write_mu_) = 0;
+  bool bulk_load_ ABSL_GUARDED_BY(write_mu_) = false;
 };
 
 }  // namespace ledger::views

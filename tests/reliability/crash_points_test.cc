@@ -385,6 +385,27 @@ TEST_F(CrashPointsTest, RebuildInterruptedBeforeIngest) {
   ExpectInvariants(/*anchor_at_head=*/true);
 }
 
+// A rebuild killed as it entered bulk load: its bulk-load options (level-0 compaction trigger,
+// level sizes) were set on the open database and one record was rewritten in the memtable, with
+// the first batch's file written but not ingested. The next open uses the store's own options
+// again and removes the file; the next rebuild has the digests of an uninterrupted one, and
+// ledgerd serves and appends over the result.
+TEST_F(CrashPointsTest, RebuildInterruptedAsItStartsItsBulkLoad) {
+  std::map<std::string, std::string> expected;
+  ASSERT_NO_FATAL_FAILURE(SeedAndRebuild(&expected));
+
+  RebuildKilledAt("rebuild1.out", "views-bulk-load-started");
+  const std::string ingest_dir = datadir::ViewsIngestDir(datadir::ViewsDir(dir_));
+  EXPECT_FALSE(std::filesystem::is_empty(ingest_dir));
+
+  EXPECT_EQ(RebuildDigests("rebuild2.out"), expected);
+  EXPECT_TRUE(std::filesystem::is_empty(ingest_dir));
+  Serve();
+  ASSERT_TRUE(Append("after-rebuild").ok());
+  StopCleanly();
+  ExpectInvariants(/*anchor_at_head=*/true);
+}
+
 // `ledgerd init` killed at each of its points. Recovery, as docs/reliability.md tells operators:
 // no identity file yet -> run init again; identity present -> serve.
 class InitCrashTest : public CrashPointsTest,
