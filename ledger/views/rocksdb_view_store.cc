@@ -308,6 +308,7 @@ absl::Status RocksDbViewStore::Clear() {
   wo.sync = true;  // The drop must not be lost while later (bulk) writes survive.
   s = db_->Write(wo, &wb);
   if (!s.ok()) return FromRocksDbStatus(s, "dropping views");
+  const rocksdb::SequenceNumber drop_sequence = db_->GetLatestSequenceNumber();
   // Everything is now logically deleted, so removing the SST files the range covers changes
   // nothing a reader can see; it gives the space back at once.
   rocksdb::Slice b = ToSlice(kAllBegin), e = ToSlice(kAllEnd);
@@ -316,6 +317,24 @@ absl::Status RocksDbViewStore::Clear() {
   // A range tombstone in the memtable slows every later read and write until it is compacted
   // away; with the big files gone, flushing and compacting what is left is cheap.
   LEDGER_RETURN_IF_ERROR(FlushLocked());
+  // DeleteFilesInRange leaves level 0 alone, where a bulk load leaves up to kBulkLoadL0Files
+  // files until RocksDB merges them: compacting them away would read every record (~8 s for a
+  // 1M-entry log's views). DB::DeleteFile drops a level-0 file when it is the oldest there, so
+  // drop them oldest first, all older than the range deletion (which stays). A file a
+  // compaction is using cannot be dropped: the compaction below removes what is left.
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db_->GetLiveFilesMetaData(&files);
+  std::vector<const rocksdb::LiveFileMetaData*> level0;
+  for (const rocksdb::LiveFileMetaData& f : files) {
+    if (f.level == 0 && f.largest_seqno < drop_sequence) level0.push_back(&f);
+  }
+  std::sort(level0.begin(), level0.end(),
+            [](const rocksdb::LiveFileMetaData* x, const rocksdb::LiveFileMetaData* y) {
+              return x->smallest_seqno < y->smallest_seqno;
+            });
+  for (const rocksdb::LiveFileMetaData* f : level0) {
+    if (!db_->DeleteFile(f->name).ok()) break;
+  }
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   s = db_->CompactRange(co, nullptr, nullptr);

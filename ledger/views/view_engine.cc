@@ -431,7 +431,8 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     Hash last_leaf_hash{};
     for (TreeSize wbegin = begin; wbegin < end;) {
       const TreeSize wend = std::min<TreeSize>(end, wbegin + options_.window_entries);
-      const bool parallel = lanes > 1 && wend - wbegin >= options_.parallel_min_entries;
+      const bool parallel = lanes > 1 && (write_options.bulk || options_.parallel_live) &&
+                            wend - wbegin >= options_.parallel_min_entries;
 
       // 1. Read the entries' leaf data (into the strings of the previous window: no allocation).
       size_t read = 0;

@@ -102,11 +102,18 @@ struct ViewEngineOptions {
   // by count. Each lane has its own ViewBatch; a batch of entries is decoded in parallel, then
   // its lanes are applied in parallel (a projection reads only its own state, so lanes never
   // share a key), and the lanes' batches are written as one atomic write (in bulk mode, one
-  // sorted file holding the lanes one after the other). 0: one lane per core.
-  // Default 1: measured on this 2-core machine (bench/REPORT.md §7), two lanes rebuild a
-  // 156k-entry log 1.5x faster but a 1M-entry log 10% slower, where RocksDB's compactions of
-  // the ingested files (30% of the CPU) need the second core.
-  size_t lanes = 1;
+  // sorted file holding the lanes one after the other). 0 (the default): one lane per core.
+  // Measured on this 2-core machine (bench/REPORT.md §7f): two lanes rebuild a 1M-entry log
+  // ~10% faster than one now that a rebuild leaves its compactions for the end (a bulk load,
+  // rocksdb_view_store.h); before, those compactions needed the second core and two lanes
+  // were 10% slower (§7).
+  size_t lanes = 0;
+  // Whether a catch-up that is not bulk (the live path: small batches while the log grows)
+  // also decodes and applies in parallel when it has several lanes. Off by default: the live
+  // path's batches are small, and on a leader at maximum ingest the other cores belong to the
+  // appends; its lanes are then applied one after the other on the catching-up thread (the
+  // same bytes either way).
+  bool parallel_live = false;
   // A batch is read, decoded and applied this many entries at a time (its writes still
   // accumulate in one ViewBatch): it bounds the parsed events alive at once. Must be >= 1.
   size_t window_entries = 4096;

@@ -340,6 +340,39 @@ TEST(RocksDbViewStoreTest, ABulkLoadAddsEveryFileToLevelZeroAndMergesThemAfterFl
             absl::StatusCode::kNotFound);
 }
 
+// Clear() after a bulk load whose level-0 files are not merged yet: the files are dropped (DB::
+// DeleteFile, oldest first, all older than the range deletion), nothing of them is visible, and
+// the store takes new writes.
+TEST(RocksDbViewStoreTest, ClearDropsTheFilesABulkLoadLeftInLevelZero) {
+  const std::string dir = testing::TestDir("rocks_bulk_clear");
+  auto s = RocksDbViewStore::Open(dir);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ViewWriteOptions bulk;
+  bulk.bulk = true;
+  bulk.as_file = true;
+  for (int i = 0; i < 6; ++i) {
+    ViewBatch b;
+    b.Put("a", absl::StrCat(i));
+    b.Put(absl::StrCat("m", i), "m");
+    b.Put("z", absl::StrCat(i));
+    ASSERT_TRUE((*s)->Write(b, bulk).ok());
+  }
+  ASSERT_EQ((*s)->IntProperty("rocksdb.num-files-at-level0").value_or(0), 7u);
+  ASSERT_TRUE((*s)->Clear().ok());
+  ASSERT_TRUE((*s)->WaitForCompactions().ok());
+  EXPECT_TRUE(ScanAll(**s).empty());
+  EXPECT_EQ((*s)->Get("a").value_or("present"), std::nullopt);
+  for (int level = 0; level <= 6; ++level) {
+    EXPECT_EQ((*s)->IntProperty(absl::StrCat("rocksdb.num-files-at-level", level)).value_or(99),
+              0u)
+        << "level " << level;
+  }
+  ViewBatch after;
+  after.Put("m1", "again");
+  ASSERT_TRUE((*s)->Write(after).ok());
+  EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("m1", "again")));
+}
+
 // A normal write ends a bulk load too (the engine's failed bulk catch-up never flushes): the
 // files it left are then merged like any others.
 TEST(RocksDbViewStoreTest, ANormalWriteEndsABulkLoad) {

@@ -172,8 +172,10 @@ std::unique_ptr<ViewEngine> NewMemoryEngine(size_t max_batch_entries, size_t lan
   options.max_batch_entries = max_batch_entries;
   options.bulk_batch_entries = max_batch_entries;
   options.lanes = lanes;
-  // Even a batch of one entry goes through the lanes' threads when there are several.
+  // Even a batch of one entry, live or bulk, goes through the lanes' threads when there are
+  // several.
   options.parallel_min_entries = 1;
+  options.parallel_live = true;
   absl::StatusOr<std::unique_ptr<ViewEngine>> engine = ViewEngine::Open(
       std::make_unique<MemoryViewStore>(), DefaultProjections(), options);
   if (!engine.ok()) {
