@@ -338,6 +338,79 @@ absl::StatusOr<CatchUpResult> ViewEngine::RebuildLocked(const store::LogStore& l
   return result;
 }
 
+namespace {
+
+// A window of a catch-up's batch: its entries read from the log, then decoded.
+struct Window {
+  static constexpr size_t kDecodeChunk = 512;  // entries per parallel decoding task
+
+  TreeSize begin = 0;
+  TreeSize end = 0;
+  std::vector<std::string> leaves;  // reused from window to window: no allocation once grown
+  std::vector<core::StoredEntry> entries;
+  size_t read = 0;                 // entries [begin, begin + read) were read
+  SequenceNumber expected = 0;     // the next sequence the scan expected
+  absl::Status scan_status;        // the log store's scan failed
+  absl::Status read_status;        // the log store returned an unexpected sequence
+  // Per chunk: the first entry that did not decode and why (`read`: none).
+  std::vector<std::pair<size_t, absl::Status>> decode_errors;
+
+  size_t chunks() const { return (read + kDecodeChunk - 1) / kDecodeChunk; }
+  // The first entry that did not decode (`read` when all did). Once every chunk is decoded.
+  size_t FirstBad() const {
+    size_t first = read;
+    for (const auto& [i, st] : decode_errors) {
+      if (!st.ok() && i < first) first = i;
+    }
+    return first;
+  }
+  absl::Status DecodeStatus(size_t first_bad) const {
+    for (const auto& [i, st] : decode_errors) {
+      if (i == first_bad && !st.ok()) return st;
+    }
+    return absl::OkStatus();
+  }
+};
+
+// Reads the leaf data of entries [begin, end) into *w (into the strings of its previous
+// window). A gap or a short read is left in w->read_status / w->expected: it is reported after
+// the entries before it are applied, as an error of the first bad entry would be.
+void ReadWindow(const store::LogStore& log, TreeSize begin, TreeSize end, Window* w) {
+  w->begin = begin;
+  w->end = end;
+  w->read = 0;
+  w->expected = begin;
+  w->read_status = absl::OkStatus();
+  w->scan_status = log.ScanEntries(begin, end, [w](SequenceNumber seq, absl::string_view leaf) {
+    if (seq != w->expected) {
+      w->read_status = absl::DataLossError(absl::StrCat(
+          "log store returned entry ", seq, " where entry ", w->expected, " was expected"));
+      return false;
+    }
+    if (w->read == w->leaves.size()) w->leaves.emplace_back();
+    w->leaves[w->read++].assign(leaf.data(), leaf.size());
+    ++w->expected;
+    return true;
+  });
+  if (w->entries.size() < w->read) w->entries.resize(w->read);
+  w->decode_errors.assign(w->chunks(), {w->read, absl::OkStatus()});
+}
+
+// Decodes chunk `c` of *w's entries; stops at the first that does not decode.
+void DecodeChunk(Window* w, size_t c) {
+  const size_t last = std::min(w->read, (c + 1) * Window::kDecodeChunk);
+  for (size_t i = c * Window::kDecodeChunk; i < last; ++i) {
+    absl::StatusOr<core::StoredEntry> decoded = core::DecodeStoredEntry(w->begin + i, w->leaves[i]);
+    if (!decoded.ok()) {
+      w->decode_errors[c] = {i, decoded.status()};
+      return;
+    }
+    w->entries[i] = *std::move(decoded);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& log,
                                                         const CatchUpOptions& options,
                                                         bool rebuilding) {
@@ -400,8 +473,12 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     return error;
   };
 
-  std::vector<std::string> leaves;
-  std::vector<ViewEntry> entries;
+  // The batch is read, decoded and applied a window of entries at a time, so that at most two
+  // windows of parsed events (options_.window_entries each) are alive at once whatever the
+  // batch's size. While a window is applied, the next one is decoded (in the same parallel
+  // job as the lanes: whichever thread finishes its lane first decodes), so decoding is off
+  // the applying thread's path when there are several lanes.
+  Window windows[2];
   while (begin < head) {
     if (options.cancel != nullptr && options.cancel->load()) {
       LEDGER_RETURN_IF_ERROR(finish_write());
@@ -426,66 +503,36 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     }
     spare.clear();
 
-    // The batch is read, decoded and applied a window of entries at a time, so that at most
-    // options_.window_entries parsed events are alive at once whatever the batch's size.
     Hash last_leaf_hash{};
-    for (TreeSize wbegin = begin; wbegin < end;) {
-      const TreeSize wend = std::min<TreeSize>(end, wbegin + options_.window_entries);
-      const bool parallel = lanes > 1 && (write_options.bulk || options_.parallel_live) &&
-                            wend - wbegin >= options_.parallel_min_entries;
-
-      // 1. Read the entries' leaf data (into the strings of the previous window: no allocation).
-      size_t read = 0;
-      SequenceNumber expected = wbegin;
-      absl::Status read_status;
-      absl::Status scan_status = log.ScanEntries(
-          wbegin, wend, [&](SequenceNumber seq, absl::string_view leaf) -> bool {
-            if (seq != expected) {
-              read_status = absl::DataLossError(absl::StrCat(
-                  "log store returned entry ", seq, " where entry ", expected, " was expected"));
-              return false;
-            }
-            if (read == leaves.size()) leaves.emplace_back();
-            leaves[read++].assign(leaf.data(), leaf.size());
-            ++expected;
-            return true;
-          });
-      if (!scan_status.ok()) return fail(scan_status);
-      // Entries [wbegin, expected) were read; a gap or a short read is reported after the
-      // entries before it are applied (as an error of the first bad entry would be).
-
-      // 2. Decode each entry once, in parallel chunks. first_bad: the first that does not
-      // decode.
-      if (entries.size() < read) entries.resize(read);
-      constexpr size_t kDecodeChunk = 512;
-      const size_t chunks = (read + kDecodeChunk - 1) / kDecodeChunk;
-      std::vector<std::pair<size_t, absl::Status>> decode_errors(chunks,
-                                                                 {read, absl::OkStatus()});
-      auto decode_chunk = [&](size_t c) {
-        for (size_t i = c * kDecodeChunk; i < std::min(read, (c + 1) * kDecodeChunk); ++i) {
-          absl::StatusOr<ViewEntry> decoded = core::DecodeStoredEntry(wbegin + i, leaves[i]);
-          if (!decoded.ok()) {
-            decode_errors[c] = {i, decoded.status()};
-            return;
-          }
-          entries[i] = *std::move(decoded);
-        }
-      };
-      if (parallel) {
-        runner_->ForEach(chunks, decode_chunk);
+    Window* cur = &windows[0];
+    Window* ahead = &windows[1];
+    auto parallel_for = [&](const Window& w) {
+      return lanes > 1 && (write_options.bulk || options_.parallel_live) &&
+             w.end - w.begin >= options_.parallel_min_entries;
+    };
+    // The first window: read and decode (in parallel chunks when it is large enough).
+    ReadWindow(log, begin, std::min<TreeSize>(end, begin + options_.window_entries), cur);
+    if (cur->scan_status.ok()) {
+      if (parallel_for(*cur)) {
+        runner_->ForEach(cur->chunks(), [&](size_t c) { DecodeChunk(cur, c); });
       } else {
-        for (size_t c = 0; c < chunks; ++c) decode_chunk(c);
+        for (size_t c = 0; c < cur->chunks(); ++c) DecodeChunk(cur, c);
       }
-      size_t first_bad = read;
-      absl::Status decode_status;
-      for (auto& [i, st] : decode_errors) {
-        if (!st.ok() && i < first_bad) {
-          first_bad = i;
-          decode_status = st;
-        }
+    }
+    while (true) {
+      if (!cur->scan_status.ok()) return fail(cur->scan_status);
+      const bool parallel = parallel_for(*cur);
+      const size_t first_bad = cur->FirstBad();
+      // The next window of the batch, read now (the log's iterator is serial) and decoded
+      // below while this one is applied.
+      const bool has_next = cur->end < end;
+      if (has_next) {
+        ReadWindow(log, cur->end, std::min<TreeSize>(end, cur->end + options_.window_entries),
+                   ahead);
       }
+      const size_t next_chunks = has_next && ahead->scan_status.ok() ? ahead->chunks() : 0;
 
-      // 3. Apply: each lane applies its views to entries [0, first_bad) into its own batch.
+      // Apply: each lane applies its views to entries [0, first_bad) into its own batch.
       // Per lane: the sequence of the entry that failed and why (sequence max: none failed).
       std::vector<std::pair<SequenceNumber, absl::Status>> apply_errors(
           lanes, {~SequenceNumber{0}, absl::OkStatus()});
@@ -493,7 +540,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
         OverlayReader reader(*store_, *batches[l],
                              in_flight.has_value() ? in_flight->batches[l].get() : nullptr);
         for (size_t i = 0; i < first_bad; ++i) {
-          const ViewEntry& entry = entries[i];
+          const ViewEntry& entry = cur->entries[i];
           for (size_t v : lanes_[l]) {
             if (applied[v] > entry.sequence) continue;
             absl::Status st = views_[v].projection->Apply(entry, reader, batches[l].get());
@@ -509,10 +556,27 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
           }
         }
       };
-      if (parallel) {
-        runner_->ForEach(lanes, apply_lane);
+      if (parallel && next_chunks > 0) {
+        // One job: the lanes first (the caller takes the first), then the next window's
+        // chunks, taken by whichever thread is free.
+        runner_->ForEach(lanes + next_chunks, [&](size_t i) {
+          if (i < lanes) {
+            apply_lane(i);
+          } else {
+            DecodeChunk(ahead, i - lanes);
+          }
+        });
       } else {
-        for (size_t l = 0; l < lanes; ++l) apply_lane(l);
+        if (parallel) {
+          runner_->ForEach(lanes, apply_lane);
+        } else {
+          for (size_t l = 0; l < lanes; ++l) apply_lane(l);
+        }
+        if (next_chunks > 0 && parallel_for(*ahead)) {
+          runner_->ForEach(next_chunks, [&](size_t c) { DecodeChunk(ahead, c); });
+        } else {
+          for (size_t c = 0; c < next_chunks; ++c) DecodeChunk(ahead, c);
+        }
       }
       // The error of the earliest entry (of the first lane, in view order, for the same entry),
       // then an entry that did not decode, then a gap in what the log store returned.
@@ -523,15 +587,16 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
         }
       }
       if (first_error != nullptr) return fail(first_error->second);
-      if (!decode_status.ok()) return fail(decode_status);
-      if (!read_status.ok()) return fail(read_status);
-      if (expected != wend) {
-        return fail(absl::DataLossError(absl::StrCat("log store returned entries [", wbegin,
-                                                     ", ", expected, ") of [", wbegin, ", ",
-                                                     wend, ")")));
+      if (first_bad < cur->read) return fail(cur->DecodeStatus(first_bad));
+      if (!cur->read_status.ok()) return fail(cur->read_status);
+      if (cur->expected != cur->end) {
+        return fail(absl::DataLossError(absl::StrCat("log store returned entries [",
+                                                     cur->begin, ", ", cur->expected, ") of [",
+                                                     cur->begin, ", ", cur->end, ")")));
       }
-      last_leaf_hash = entries[read - 1].leaf_hash;
-      wbegin = wend;
+      last_leaf_hash = cur->entries[cur->read - 1].leaf_hash;
+      if (!has_next) break;
+      std::swap(cur, ahead);
     }
     for (size_t i = 0; i < views_.size(); ++i) {
       if (applied[i] < end) {

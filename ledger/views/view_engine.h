@@ -42,9 +42,11 @@
 // (ViewUpdater coalesces them).
 //
 // Lanes (ViewEngineOptions::lanes): the views are split into contiguous runs in tag order, one
-// ViewBatch each. A batch of entries is read from the log, decoded in parallel chunks, then each
-// lane applies its views to every entry on a thread of its own, reading through its own batches
-// only (a projection reads only its own keys); the lanes' batches form one atomic write
+// ViewBatch each. A batch of entries is read from the log a window at a time and decoded in
+// parallel chunks, then each lane applies its views to every entry of the window on a thread of
+// its own while the next window is decoded (its chunks are tasks of the same parallel job: the
+// thread whose lane finishes first takes them), reading through its own batches only (a
+// projection reads only its own keys); the lanes' batches form one atomic write
 // (ViewStore::WriteAll), in bulk mode one sorted file (the lanes one after the other). The bytes
 // written are the same for any number of lanes (tests/views/view_engine_property_test.cc).
 //
@@ -115,7 +117,8 @@ struct ViewEngineOptions {
   // same bytes either way).
   bool parallel_live = false;
   // A batch is read, decoded and applied this many entries at a time (its writes still
-  // accumulate in one ViewBatch): it bounds the parsed events alive at once. Must be >= 1.
+  // accumulate in one ViewBatch): it bounds the parsed events alive at once (two windows: the
+  // one applied and the one decoded meanwhile). Must be >= 1.
   size_t window_entries = 4096;
   // A window of fewer entries than this is decoded and applied on the calling thread alone:
   // handing a few entries to other threads costs more than it saves.

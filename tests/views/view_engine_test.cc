@@ -495,6 +495,33 @@ TEST(ViewEngineTest, AnUndecodableEntryIsDataLossNamingItsSequenceWithLanes) {
   EXPECT_EQ(engine->Watermark(), 4u);
 }
 
+// An entry that does not decode in a window decoded ahead (while the window before it was
+// applied, windows of 3 in batches of 7, 2 lanes): the same DataLoss, and the batches before it
+// are written; its own is not.
+TEST(ViewEngineTest, AnUndecodableEntryDecodedAheadIsDataLossNamingItsSequence) {
+  TestLedger ledger;
+  Populate(&ledger, 12);
+  ASSERT_GE(ledger.store().Head().tree_size, 14u);
+  for (SequenceNumber bad : {SequenceNumber{11}, SequenceNumber{7}, SequenceNumber{13}}) {
+    CountingLogStore damaged(&ledger.store());
+    damaged.Corrupt(bad, "\x01\x01 not leaf data");
+    ViewEngineOptions options;
+    options.max_batch_entries = 7;
+    options.bulk_batch_entries = 7;
+    options.window_entries = 3;
+    options.lanes = 2;
+    options.parallel_min_entries = 1;
+    options.parallel_live = true;
+    absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
+        ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(), options);
+    LEDGER_ASSERT_OK(engine);
+    absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(damaged);
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss)) << bad;
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr(absl::StrCat("log entry ", bad)));
+    EXPECT_EQ((*engine)->Watermark(), 7u) << bad;  // the batch [0, 7) only
+  }
+}
+
 TEST(ViewEngineTest, OpenRefusesTwoViewsWithOneName) {
   std::vector<std::unique_ptr<Projection>> p;
   p.push_back(NewClaimsProjection());
