@@ -3,6 +3,7 @@
 // invariant. Also: ledgerd's exit code 4 for a log behind its anchor.
 //
 // Usage (Bazel passes these): crash_points_test --ledgerd PATH --ledgerctl PATH
+#include <algorithm>
 #include <signal.h>
 
 #include <atomic>
@@ -363,14 +364,21 @@ TEST_F(CrashPointsTest, RebuildInterruptedAfterClear) {
   ExpectInvariants(/*anchor_at_head=*/true);
 }
 
-// A rebuild killed after it wrote a batch's SST file but before RocksDB ingested it: the file
-// is left in <views>/ingest/, holds nothing the views database has, and is removed at the next
-// open; the next rebuild has the digests of an uninterrupted one.
-TEST_F(CrashPointsTest, RebuildInterruptedBeforeIngest) {
+// A rebuild killed after it wrote a batch's SST file but before RocksDB ingested it
+// (`views-ingest-file-written`), or as it entered bulk load with that file (`views-bulk-load-
+// started`: its bulk-load options, the level-0 compaction trigger and level sizes, set on the
+// open database, one record rewritten in the memtable). The file is left in <views>/ingest/,
+// holds nothing the views database has, and is removed at the next open, which also uses the
+// store's own options again; the next rebuild has the digests of an uninterrupted one, and
+// ledgerd serves and appends over the result.
+class RebuildBeforeIngestTest : public CrashPointsTest,
+                                public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(RebuildBeforeIngestTest, TheNextRebuildRemovesTheFileAndHasTheSameDigests) {
   std::map<std::string, std::string> expected;
   ASSERT_NO_FATAL_FAILURE(SeedAndRebuild(&expected));
 
-  RebuildKilledAt("rebuild1.out", "views-ingest-file-written");
+  RebuildKilledAt("rebuild1.out", GetParam());
   const std::string ingest_dir = datadir::ViewsIngestDir(datadir::ViewsDir(dir_));
   ASSERT_TRUE(std::filesystem::exists(ingest_dir));
   EXPECT_FALSE(std::filesystem::is_empty(ingest_dir));  // the file that was never ingested
@@ -385,26 +393,14 @@ TEST_F(CrashPointsTest, RebuildInterruptedBeforeIngest) {
   ExpectInvariants(/*anchor_at_head=*/true);
 }
 
-// A rebuild killed as it entered bulk load: its bulk-load options (level-0 compaction trigger,
-// level sizes) were set on the open database and one record was rewritten in the memtable, with
-// the first batch's file written but not ingested. The next open uses the store's own options
-// again and removes the file; the next rebuild has the digests of an uninterrupted one, and
-// ledgerd serves and appends over the result.
-TEST_F(CrashPointsTest, RebuildInterruptedAsItStartsItsBulkLoad) {
-  std::map<std::string, std::string> expected;
-  ASSERT_NO_FATAL_FAILURE(SeedAndRebuild(&expected));
-
-  RebuildKilledAt("rebuild1.out", "views-bulk-load-started");
-  const std::string ingest_dir = datadir::ViewsIngestDir(datadir::ViewsDir(dir_));
-  EXPECT_FALSE(std::filesystem::is_empty(ingest_dir));
-
-  EXPECT_EQ(RebuildDigests("rebuild2.out"), expected);
-  EXPECT_TRUE(std::filesystem::is_empty(ingest_dir));
-  Serve();
-  ASSERT_TRUE(Append("after-rebuild").ok());
-  StopCleanly();
-  ExpectInvariants(/*anchor_at_head=*/true);
-}
+INSTANTIATE_TEST_SUITE_P(Points, RebuildBeforeIngestTest,
+                         ::testing::Values("views-ingest-file-written",
+                                           "views-bulk-load-started"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 // `ledgerd init` killed at each of its points. Recovery, as docs/reliability.md tells operators:
 // no identity file yet -> run init again; identity present -> serve.

@@ -370,17 +370,24 @@ TEST(ViewEngineTest, LanesWriteTheSameViewsAsOneLane) {
   }
 }
 
-// A batch applied a few entries at a time (windows of 3 in batches of 7, in 2 lanes): the
-// views of one pass over the whole log.
-TEST(ViewEngineTest, WindowsWithinABatchWriteTheSameViews) {
-  TestLedger ledger;
-  Populate(&ledger, 12);
+// Windows of 3 entries in batches of 7, in 2 lanes, in parallel even live.
+ViewEngineOptions WindowedOptions() {
   ViewEngineOptions options;
   options.max_batch_entries = 7;
   options.bulk_batch_entries = 7;
   options.window_entries = 3;
   options.lanes = 2;
   options.parallel_min_entries = 1;
+  options.parallel_live = true;
+  return options;
+}
+
+// A batch applied a few entries at a time (WindowedOptions): the views of one pass over the
+// whole log.
+TEST(ViewEngineTest, WindowsWithinABatchWriteTheSameViews) {
+  TestLedger ledger;
+  Populate(&ledger, 12);
+  ViewEngineOptions options = WindowedOptions();
   absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
       ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(), options);
   LEDGER_ASSERT_OK(engine);
@@ -496,7 +503,7 @@ TEST(ViewEngineTest, AnUndecodableEntryIsDataLossNamingItsSequenceWithLanes) {
 }
 
 // An entry that does not decode in a window decoded ahead (while the window before it was
-// applied, windows of 3 in batches of 7, 2 lanes): the same DataLoss, and the batches before it
+// applied: WindowedOptions): the same DataLoss, and the batches before it
 // are written; its own is not.
 TEST(ViewEngineTest, AnUndecodableEntryDecodedAheadIsDataLossNamingItsSequence) {
   TestLedger ledger;
@@ -505,15 +512,9 @@ TEST(ViewEngineTest, AnUndecodableEntryDecodedAheadIsDataLossNamingItsSequence) 
   for (SequenceNumber bad : {SequenceNumber{11}, SequenceNumber{7}, SequenceNumber{13}}) {
     CountingLogStore damaged(&ledger.store());
     damaged.Corrupt(bad, "\x01\x01 not leaf data");
-    ViewEngineOptions options;
-    options.max_batch_entries = 7;
-    options.bulk_batch_entries = 7;
-    options.window_entries = 3;
-    options.lanes = 2;
-    options.parallel_min_entries = 1;
-    options.parallel_live = true;
     absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
-        ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(), options);
+        ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(),
+                         WindowedOptions());
     LEDGER_ASSERT_OK(engine);
     absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(damaged);
     EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss)) << bad;

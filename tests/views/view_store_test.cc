@@ -297,6 +297,30 @@ TEST(RocksDbViewStoreTest, WriteAsFileIsOrderedAfterEarlierWritesAndDurable) {
   EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "1"), Pair("b", "20"), Pair("d", "4")));
 }
 
+// Writes `files` bulk batches as files, each spanning "a".."z" as a rebuild's batches span the
+// key space: batch i puts a = "a<i>", m<i> = "m", z = "z<i>" (and batch 3 deletes m1).
+void WriteBulkFiles(ViewStore* store, int files) {
+  ViewWriteOptions bulk;
+  bulk.bulk = true;
+  bulk.as_file = true;
+  for (int i = 0; i < files; ++i) {
+    ViewBatch b;
+    b.Put("a", absl::StrCat("a", i));
+    b.Put(absl::StrCat("m", i), "m");
+    b.Put("z", absl::StrCat("z", i));
+    if (i == 3) b.Delete("m1");
+    ASSERT_TRUE(store->Write(b, bulk).ok()) << "file " << i;
+  }
+}
+
+// The number of files in `level` (~0 when RocksDB does not say).
+uint64_t FilesAt(const RocksDbViewStore& store, int level) {
+  absl::StatusOr<uint64_t> n =
+      store.IntProperty(absl::StrCat("rocksdb.num-files-at-level", level));
+  EXPECT_TRUE(n.ok()) << n.status();
+  return n.value_or(~uint64_t{0});
+}
+
 // A bulk load (a rebuild's files): every file goes to level 0, where RocksDB leaves them until
 // Flush() ends the load and they are merged once. Without it the first files of a load into an
 // empty database went to levels 6, 5, 4, ... and were merged again with each later one.
@@ -304,27 +328,11 @@ TEST(RocksDbViewStoreTest, ABulkLoadAddsEveryFileToLevelZeroAndMergesThemAfterFl
   const std::string dir = testing::TestDir("rocks_bulk_load");
   auto s = RocksDbViewStore::Open(dir);
   ASSERT_TRUE(s.ok()) << s.status();
-  auto files_at = [&](int level) {
-    absl::StatusOr<uint64_t> n =
-        (*s)->IntProperty(absl::StrCat("rocksdb.num-files-at-level", level));
-    EXPECT_TRUE(n.ok()) << n.status();
-    return n.value_or(~uint64_t{0});
-  };
-  ViewWriteOptions bulk;
-  bulk.bulk = true;
-  bulk.as_file = true;
   constexpr int kFiles = 6;
-  for (int i = 0; i < kFiles; ++i) {
-    ViewBatch b;  // each spans "a".."z", as a rebuild's batches span the key space
-    b.Put("a", absl::StrCat("a", i));
-    b.Put(absl::StrCat("m", i), "m");
-    b.Put("z", absl::StrCat("z", i));
-    if (i == 3) b.Delete("m1");
-    ASSERT_TRUE((*s)->Write(b, bulk).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteBulkFiles(s->get(), kFiles));
   // The files, plus the one record that put the first of them in level 0.
-  EXPECT_EQ(files_at(0), uint64_t{kFiles + 1});
-  for (int level = 1; level <= 6; ++level) EXPECT_EQ(files_at(level), 0u) << "level " << level;
+  EXPECT_EQ(FilesAt(**s, 0), uint64_t{kFiles + 1});
+  for (int level = 1; level <= 6; ++level) EXPECT_EQ(FilesAt(**s, level), 0u) << "level " << level;
   EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "a5"), Pair("m0", "m"), Pair("m2", "m"),
                                         Pair("m3", "m"), Pair("m4", "m"), Pair("m5", "m"),
                                         Pair("z", "z5")));
@@ -332,7 +340,7 @@ TEST(RocksDbViewStoreTest, ABulkLoadAddsEveryFileToLevelZeroAndMergesThemAfterFl
   // Flush ends the load: RocksDB's usual trigger (4 files) applies and merges them.
   ASSERT_TRUE((*s)->Flush().ok());
   ASSERT_TRUE((*s)->WaitForCompactions().ok());
-  EXPECT_EQ(files_at(0), 0u);
+  EXPECT_EQ(FilesAt(**s, 0), 0u);
   EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "a5"), Pair("m0", "m"), Pair("m2", "m"),
                                         Pair("m3", "m"), Pair("m4", "m"), Pair("m5", "m"),
                                         Pair("z", "z5")));
@@ -347,26 +355,13 @@ TEST(RocksDbViewStoreTest, ClearDropsTheFilesABulkLoadLeftInLevelZero) {
   const std::string dir = testing::TestDir("rocks_bulk_clear");
   auto s = RocksDbViewStore::Open(dir);
   ASSERT_TRUE(s.ok()) << s.status();
-  ViewWriteOptions bulk;
-  bulk.bulk = true;
-  bulk.as_file = true;
-  for (int i = 0; i < 6; ++i) {
-    ViewBatch b;
-    b.Put("a", absl::StrCat(i));
-    b.Put(absl::StrCat("m", i), "m");
-    b.Put("z", absl::StrCat(i));
-    ASSERT_TRUE((*s)->Write(b, bulk).ok());
-  }
-  ASSERT_EQ((*s)->IntProperty("rocksdb.num-files-at-level0").value_or(0), 7u);
+  ASSERT_NO_FATAL_FAILURE(WriteBulkFiles(s->get(), 6));
+  ASSERT_EQ(FilesAt(**s, 0), 7u);
   ASSERT_TRUE((*s)->Clear().ok());
   ASSERT_TRUE((*s)->WaitForCompactions().ok());
   EXPECT_TRUE(ScanAll(**s).empty());
   EXPECT_EQ((*s)->Get("a").value_or("present"), std::nullopt);
-  for (int level = 0; level <= 6; ++level) {
-    EXPECT_EQ((*s)->IntProperty(absl::StrCat("rocksdb.num-files-at-level", level)).value_or(99),
-              0u)
-        << "level " << level;
-  }
+  for (int level = 0; level <= 6; ++level) EXPECT_EQ(FilesAt(**s, level), 0u) << level;
   ViewBatch after;
   after.Put("m1", "again");
   ASSERT_TRUE((*s)->Write(after).ok());
@@ -379,21 +374,15 @@ TEST(RocksDbViewStoreTest, ANormalWriteEndsABulkLoad) {
   const std::string dir = testing::TestDir("rocks_bulk_then_normal");
   auto s = RocksDbViewStore::Open(dir);
   ASSERT_TRUE(s.ok()) << s.status();
-  ViewWriteOptions bulk;
-  bulk.bulk = true;
-  bulk.as_file = true;
-  for (int i = 0; i < 6; ++i) {
-    ViewBatch b;
-    b.Put("a", absl::StrCat(i));
-    b.Put("z", absl::StrCat(i));
-    ASSERT_TRUE((*s)->Write(b, bulk).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteBulkFiles(s->get(), 6));
   ViewBatch normal;
   normal.Put("k", "v");
   ASSERT_TRUE((*s)->Write(normal).ok());
   ASSERT_TRUE((*s)->WaitForCompactions().ok());
-  EXPECT_EQ((*s)->IntProperty("rocksdb.num-files-at-level0").value_or(99), 0u);
-  EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "5"), Pair("k", "v"), Pair("z", "5")));
+  EXPECT_EQ(FilesAt(**s, 0), 0u);
+  EXPECT_THAT(ScanAll(**s), ElementsAre(Pair("a", "a5"), Pair("k", "v"), Pair("m0", "m"),
+                                        Pair("m2", "m"), Pair("m3", "m"), Pair("m4", "m"),
+                                        Pair("m5", "m"), Pair("z", "z5")));
 }
 
 TEST(RocksDbViewStoreTest, WritesWithoutTheWalSurviveACleanClose) {
