@@ -114,14 +114,23 @@ constexpr size_t kRadixDepth = 64;
 
 }  // namespace
 
-void ViewBatch::RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth) {
-  // The byte of a key at `depth`, plus one; 0 past its end (a key sorts before its extensions).
-  auto ByteAt = [](const SortItem& item, size_t d) -> unsigned {
-    return d < item.size ? static_cast<unsigned char>(item.key[d]) + 1u : 0u;
-  };
+uint64_t ViewBatch::KeyWord(const SortItem& item, size_t at) {
+  unsigned char bytes[8] = {};
+  if (at < item.size) std::memcpy(bytes, item.key + at, std::min<size_t>(8, item.size - at));
+  uint64_t word = 0;
+  for (unsigned char b : bytes) word = (word << 8) | b;
+  return word;
+}
+
+void ViewBatch::RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth,
+                          size_t cached_at) {
   for (;;) {
     if (n < 32 || depth >= kRadixDepth) {
+      // The cached words decide wherever they differ: up to the first difference both keys
+      // have equal bytes (a key that ended reads as zeros, and a key sorts before its
+      // extensions), so the first differing byte orders them as the keys' bytes do.
       std::sort(items, items + n, [depth](const SortItem& a, const SortItem& b) {
+        if (a.cached != b.cached) return a.cached < b.cached;
         const size_t common = std::min(a.size, b.size);
         if (depth < common) {
           const int c = std::memcmp(a.key + depth, b.key + depth, common - depth);
@@ -131,10 +140,20 @@ void ViewBatch::RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t d
       });
       return;
     }
+    const size_t word_at = depth & ~size_t{7};
+    if (word_at != cached_at) {
+      for (size_t i = 0; i < n; ++i) items[i].cached = KeyWord(items[i], word_at);
+      cached_at = word_at;
+    }
+    // The byte of a key at `depth`, plus one; 0 past its end (a key sorts before its extensions).
+    const unsigned shift = static_cast<unsigned>(56 - 8 * (depth - word_at));
+    auto byte_at = [depth, shift](const SortItem& item) -> unsigned {
+      return depth < item.size ? static_cast<unsigned>((item.cached >> shift) & 0xff) + 1u : 0u;
+    };
     size_t count[257] = {};
-    for (size_t i = 0; i < n; ++i) ++count[ByteAt(items[i], depth)];
+    for (size_t i = 0; i < n; ++i) ++count[byte_at(items[i])];
     // All in one bucket: the byte is common to every key; look at the next one.
-    const unsigned first = ByteAt(items[0], depth);
+    const unsigned first = byte_at(items[0]);
     if (count[first] == n) {
       if (first == 0) return;  // every key ends here: they are all equal (cannot happen)
       ++depth;
@@ -146,12 +165,12 @@ void ViewBatch::RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t d
       offset[b] = sum;
       sum += count[b];
     }
-    for (size_t i = 0; i < n; ++i) scratch[offset[ByteAt(items[i], depth)]++] = items[i];
+    for (size_t i = 0; i < n; ++i) scratch[offset[byte_at(items[i])]++] = items[i];
     std::memcpy(items, scratch, n * sizeof(SortItem));
     // Bucket 0 holds at most one key (the one that ends here); the others recurse.
     size_t begin = count[0];
     for (unsigned b = 1; b < 257; ++b) {
-      if (count[b] > 1) RadixSort(items + begin, scratch, count[b], depth + 1);
+      if (count[b] > 1) RadixSort(items + begin, scratch, count[b], depth + 1, cached_at);
       begin += count[b];
     }
     return;
@@ -169,13 +188,15 @@ void ViewBatch::SortedRecords(std::vector<const char*>* records) const {
     while (p < end) {
       const Record r = Decode(p);
       if (!r.replaced) {
-        items.push_back(SortItem{r.key.data(), static_cast<uint32_t>(r.key.size()), p});
+        SortItem item{0, r.key.data(), static_cast<uint32_t>(r.key.size()), p};
+        item.cached = KeyWord(item, 0);
+        items.push_back(item);
       }
       p += RecordBytes(r.key.size(), r.value.size());
     }
   }
   if (sort_scratch_.size() < items.size()) sort_scratch_.resize(items.size());
-  RadixSort(items.data(), sort_scratch_.data(), items.size(), 0);
+  RadixSort(items.data(), sort_scratch_.data(), items.size(), 0, 0);
   records->clear();
   records->reserve(items.size());
   for (const SortItem& item : items) records->push_back(item.record);

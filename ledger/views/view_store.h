@@ -79,8 +79,16 @@ class ViewBatch {
   template <typename Fn>
   void ForEachInKeyOrder(Fn&& fn) const {
     SortedRecords(&sorted_);
-    for (const char* record : sorted_) {
-      const Record r = Decode(record);
+    // In key order the records are scattered over the arena (tens of MiB for a bulk batch):
+    // each would be a cache miss, so the ones kPrefetchAhead further on are fetched meanwhile.
+    const size_t n = sorted_.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kPrefetchAhead < n) {
+        const char* ahead = sorted_[i + kPrefetchAhead];
+        __builtin_prefetch(ahead);
+        __builtin_prefetch(ahead + 64);
+      }
+      const Record r = Decode(sorted_[i]);
       fn(r.key, r.deleted ? nullptr : &r.value);
     }
   }
@@ -120,13 +128,23 @@ class ViewBatch {
   // kept for the next call (a bulk batch sorts millions of keys; fresh buffers of that size
   // would be page-faulted in again each time).
   void SortedRecords(std::vector<const char*>* records) const;
+  static constexpr size_t kPrefetchAhead = 16;
   struct SortItem {
+    // Bytes [cached_at, cached_at + 8) of the key, big-endian, zero past its end; cached_at is
+    // the sort's depth rounded down to a multiple of 8. The radix passes read these instead of
+    // the key, so a key (a cache miss in a large batch) is read once per 8 bytes of depth, not
+    // once per pass.
+    uint64_t cached;
     const char* key;
     uint32_t size;
     const char* record;
   };
-  // Sorts items[0, n), whose keys agree on their first `depth` bytes (view_store.cc).
-  static void RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth);
+  // Bytes [at, at + 8) of `item`'s key as SortItem::cached holds them.
+  static uint64_t KeyWord(const SortItem& item, size_t at);
+  // Sorts items[0, n), whose keys agree on their first `depth` bytes and whose `cached` words
+  // hold their bytes from `cached_at` on (view_store.cc).
+  static void RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t depth,
+                        size_t cached_at);
   mutable std::vector<SortItem> sort_items_, sort_scratch_;
   mutable std::vector<const char*> sorted_;
   void Add(absl::string_view key, const absl::string_view* value);

@@ -210,6 +210,30 @@ TEST(ViewBatchTest, ForEachInKeyOrderSortsManyKeysWithLongCommonPrefixes) {
   EXPECT_EQ(seen, sorted);
 }
 
+// Keys of every length from 0 to 40 over four byte values: buckets that the radix passes
+// split across several 8-byte words of the keys, and small ones the comparison sort orders,
+// where a key that ends and a key that goes on with zero bytes must not compare equal.
+TEST(ViewBatchTest, ForEachInKeyOrderSortsKeysAcrossTheirEightByteWords) {
+  std::vector<std::string> keys;
+  uint64_t x = 0x9E3779B97F4A7C15ull;  // xorshift64
+  auto next = [&x]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  static constexpr char kBytes[4] = {'\0', '\x01', '\x7f', '\xff'};
+  for (int i = 0; i < 60000; ++i) {
+    const uint64_t r = next();
+    std::string k(r % 41, '\0');
+    for (char& c : k) c = kBytes[next() % (r % 2 == 0 ? 2 : 4)];
+    keys.push_back(k);
+  }
+  const auto [seen, sorted] = OrderedByBatch(keys);
+  ASSERT_GT(sorted.size(), 20000u);
+  EXPECT_EQ(seen, sorted);
+}
+
 // The arena batch: the latest write of a key wins (in Find, ForEach and the ordered walk),
 // records larger than a block and many blocks work, and a cleared batch is empty and reusable.
 TEST(ViewBatchTest, LatestWriteWinsAcrossBlocksAndClear) {
