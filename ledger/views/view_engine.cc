@@ -473,12 +473,47 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     return error;
   };
 
-  // The batch is read, decoded and applied a window of entries at a time, so that at most two
-  // windows of parsed events (options_.window_entries each) are alive at once whatever the
-  // batch's size. While a window is applied, the next one is decoded (in the same parallel
-  // job as the lanes: whichever thread finishes its lane first decodes), so decoding is off
-  // the applying thread's path when there are several lanes.
-  Window windows[2];
+  // The log is read, decoded and applied a window of entries at a time (a window never
+  // straddles two batches), so that at most three windows (options_.window_entries each) are
+  // alive at once whatever the batch's size: `cur` is applied while `ahead` (read already) is
+  // decoded and the window after it is read, all in one parallel job with the lanes. The
+  // applying thread (which takes the first lane) then does nothing but apply; the pipeline runs
+  // on across batches, so a batch's first window is ready when the batch starts.
+  auto parallel_for = [&](const Window& w) {
+    return lanes > 1 && (write_options.bulk || options_.parallel_live) &&
+           w.end - w.begin >= options_.parallel_min_entries;
+  };
+  const TreeSize first_batch_begin = begin;
+  // The window that starts at `from`: up to window_entries, to the end of its batch at most.
+  auto window_end = [&](TreeSize from) {
+    const TreeSize batch_end =
+        first_batch_begin + ((from - first_batch_begin) / batch_entries + 1) * batch_entries;
+    return std::min<TreeSize>({head, batch_end, from + options_.window_entries});
+  };
+  // Whether the window after `w` can be read: `w` was read whole, and the log goes on.
+  auto read_on = [&](const Window& w) {
+    return w.scan_status.ok() && w.read_status.ok() && w.expected == w.end && w.end < head;
+  };
+  Window windows[3];
+  Window* cur = &windows[0];    // the window to apply next: read and decoded
+  Window* ahead = nullptr;      // the one after it: read, not yet decoded (nullptr: none)
+  Window* spare_window = &windows[2];
+  if (begin < head) {
+    ReadWindow(log, begin, window_end(begin), cur);
+    if (cur->scan_status.ok()) {
+      if (parallel_for(*cur)) {
+        runner_->ForEach(cur->chunks(), [&](size_t c) { DecodeChunk(cur, c); });
+      } else {
+        for (size_t c = 0; c < cur->chunks(); ++c) DecodeChunk(cur, c);
+      }
+    }
+    if (read_on(*cur)) {
+      ahead = &windows[1];
+      ReadWindow(log, cur->end, window_end(cur->end), ahead);
+    } else {
+      spare_window = &windows[1];
+    }
+  }
   while (begin < head) {
     if (options.cancel != nullptr && options.cancel->load()) {
       LEDGER_RETURN_IF_ERROR(finish_write());
@@ -504,33 +539,14 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     spare.clear();
 
     Hash last_leaf_hash{};
-    Window* cur = &windows[0];
-    Window* ahead = &windows[1];
-    auto parallel_for = [&](const Window& w) {
-      return lanes > 1 && (write_options.bulk || options_.parallel_live) &&
-             w.end - w.begin >= options_.parallel_min_entries;
-    };
-    // The first window: read and decode (in parallel chunks when it is large enough).
-    ReadWindow(log, begin, std::min<TreeSize>(end, begin + options_.window_entries), cur);
-    if (cur->scan_status.ok()) {
-      if (parallel_for(*cur)) {
-        runner_->ForEach(cur->chunks(), [&](size_t c) { DecodeChunk(cur, c); });
-      } else {
-        for (size_t c = 0; c < cur->chunks(); ++c) DecodeChunk(cur, c);
-      }
-    }
     while (true) {
       if (!cur->scan_status.ok()) return fail(cur->scan_status);
       const bool parallel = parallel_for(*cur);
       const size_t first_bad = cur->FirstBad();
-      // The next window of the batch, read now (the log's iterator is serial) and decoded
-      // below while this one is applied.
-      const bool has_next = cur->end < end;
-      if (has_next) {
-        ReadWindow(log, cur->end, std::min<TreeSize>(end, cur->end + options_.window_entries),
-                   ahead);
-      }
-      const size_t next_chunks = has_next && ahead->scan_status.ok() ? ahead->chunks() : 0;
+      const size_t next_chunks = ahead != nullptr && ahead->scan_status.ok() ? ahead->chunks() : 0;
+      // The window after `ahead`, read in this job (the log's iterator is serial: one task).
+      Window* after = ahead != nullptr && read_on(*ahead) ? spare_window : nullptr;
+      auto read_after = [&]() { ReadWindow(log, ahead->end, window_end(ahead->end), after); };
 
       // Apply: each lane applies its views to entries [0, first_bad) into its own batch.
       // Per lane: the sequence of the entry that failed and why (sequence max: none failed).
@@ -556,14 +572,17 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
           }
         }
       };
-      if (parallel && next_chunks > 0) {
-        // One job: the lanes first (the caller takes the first), then the next window's
-        // chunks, taken by whichever thread is free.
-        runner_->ForEach(lanes + next_chunks, [&](size_t i) {
+      if (parallel && (next_chunks > 0 || after != nullptr)) {
+        // One job: the lanes first (the caller takes the first), then the read of the window
+        // after `ahead`, then `ahead`'s chunks, taken by whichever thread is free.
+        const size_t reads = after != nullptr ? 1 : 0;
+        runner_->ForEach(lanes + reads + next_chunks, [&](size_t i) {
           if (i < lanes) {
             apply_lane(i);
+          } else if (i < lanes + reads) {
+            read_after();
           } else {
-            DecodeChunk(ahead, i - lanes);
+            DecodeChunk(ahead, i - lanes - reads);
           }
         });
       } else {
@@ -577,6 +596,7 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
         } else {
           for (size_t c = 0; c < next_chunks; ++c) DecodeChunk(ahead, c);
         }
+        if (after != nullptr) read_after();
       }
       // The error of the earliest entry (of the first lane, in view order, for the same entry),
       // then an entry that did not decode, then a gap in what the log store returned.
@@ -595,8 +615,20 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
                                                      cur->begin, ", ", cur->end, ")")));
       }
       last_leaf_hash = cur->entries[cur->read - 1].leaf_hash;
-      if (!has_next) break;
-      std::swap(cur, ahead);
+      const bool batch_done = cur->end == end;
+      // Rotate: `ahead` (decoded now) is applied next, `after` (read now) decoded with it.
+      Window* done = cur;
+      if (ahead == nullptr) {
+        // Nothing was read past `cur`: it ended the log (or a window that failed to read
+        // whole, whose error was reported above).
+        spare_window = done;
+        if (!batch_done) return fail(absl::InternalError("view catch-up: window pipeline ran dry"));
+        break;
+      }
+      cur = ahead;
+      ahead = after;
+      spare_window = done;  // (when nothing was read into the spare, either one is free)
+      if (batch_done) break;
     }
     for (size_t i = 0; i < views_.size(); ++i) {
       if (applied[i] < end) {

@@ -523,6 +523,34 @@ TEST(ViewEngineTest, AnUndecodableEntryDecodedAheadIsDataLossNamingItsSequence) 
   }
 }
 
+// The log store fails part-way through a window read ahead (two windows ahead of the one
+// applied, on whichever thread was free, or one ahead: WindowedOptions): its error is the
+// catch-up's, once the windows before it are applied, and the batches before it are written.
+TEST(ViewEngineTest, AScanErrorInAWindowReadAheadIsReportedAfterTheWindowsBeforeIt) {
+  TestLedger ledger;
+  Populate(&ledger, 12);
+  ASSERT_GE(ledger.store().Head().tree_size, 18u);
+  // Batches [0, 7), [7, 14), [14, 21); windows [0, 3), [3, 6), [6, 7), [7, 10), [10, 13), ...
+  for (const auto& [bad, watermark] : std::vector<std::pair<SequenceNumber, TreeSize>>{
+           {4, 0}, {7, 7}, {11, 7}, {13, 7}, {16, 14}}) {
+    CountingLogStore failing(&ledger.store());
+    failing.FailScanAt(bad);
+    absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
+        ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(),
+                         WindowedOptions());
+    LEDGER_ASSERT_OK(engine);
+    absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(failing);
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable)) << bad;
+    EXPECT_THAT(std::string(r.status().message()),
+                HasSubstr(absl::StrCat("reading log entry ", bad)));
+    EXPECT_EQ((*engine)->Watermark(), watermark) << bad;
+    // The store recovers: the next catch-up reads on from the watermark to the head.
+    failing.FailScanAt(~SequenceNumber{0});
+    LEDGER_ASSERT_OK((*engine)->CatchUp(failing));
+    EXPECT_TRUE(AllDigests(**engine) == FreshDigests(ledger.store())) << bad;
+  }
+}
+
 TEST(ViewEngineTest, OpenRefusesTwoViewsWithOneName) {
   std::vector<std::unique_ptr<Projection>> p;
   p.push_back(NewClaimsProjection());

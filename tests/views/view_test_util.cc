@@ -147,11 +147,20 @@ absl::Status CountingLogStore::ScanEntries(
     const std::function<bool(SequenceNumber, absl::string_view)>& fn) const {
   ++scan_calls_;
   end = std::min<SequenceNumber>(end, Head().tree_size);
-  return base().ScanEntries(begin, end, [&](SequenceNumber seq, absl::string_view leaf) {
+  bool failed = false;
+  absl::Status s = base().ScanEntries(begin, end, [&](SequenceNumber seq, absl::string_view leaf) {
+    if (fail_scan_at_ == seq) {
+      failed = true;
+      return false;
+    }
     ++scanned_entries_;
     if (corrupt_sequence_ == seq) return fn(seq, garbage_);
     return fn(seq, leaf);
   });
+  if (failed) {
+    return absl::UnavailableError(absl::StrCat("injected: reading log entry ", *fail_scan_at_));
+  }
+  return s;
 }
 
 absl::Status FailingViewStore::WriteAll(absl::Span<const ViewBatch* const> batches,

@@ -104,6 +104,9 @@ class CountingLogStore : public ::ledger::testing::ForwardingLogStore {
     corrupt_sequence_ = sequence;
     garbage_ = std::move(garbage);
   }
+  // ScanEntries fails (UNAVAILABLE, "injected") on reaching entry `sequence`, after the
+  // entries before it: a read error of the log store part-way through a scan.
+  void FailScanAt(SequenceNumber sequence) { fail_scan_at_ = sequence; }
   int scan_calls() const { return scan_calls_; }
   uint64_t scanned_entries() const { return scanned_entries_; }
   int get_entry_calls() const { return get_entry_calls_; }
@@ -118,6 +121,7 @@ class CountingLogStore : public ::ledger::testing::ForwardingLogStore {
  private:
   std::optional<TreeSize> limit_;
   std::optional<SequenceNumber> corrupt_sequence_;
+  std::optional<SequenceNumber> fail_scan_at_;
   std::string garbage_;
   mutable std::atomic<int> scan_calls_{0};
   mutable std::atomic<uint64_t> scanned_entries_{0};
