@@ -220,7 +220,12 @@ absl::Status RocksDbViewStore::WriteAsFile(absl::Span<const ViewBatch* const> ba
   // the level-0 files every write adds, and with them RocksDB's compactions and write stalls:
   // measured on a 1M-entry rebuild, two files per write made it 30% slower than one.)
   const std::string file = datadir::ViewsIngestBatchFile(path_, ++ingest_counter_);
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(db_options_), db_options_);
+  // A bulk load's files are merged once RocksDB's usual triggers apply again, and the merge
+  // writes compressed files: compressing them here too would be paid twice (and decompressed
+  // by the merge).
+  rocksdb::Options file_options = db_options_;
+  if (bulk) file_options.compression = rocksdb::kNoCompression;
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(file_options), file_options);
   rocksdb::Status s = writer.Open(file);
   if (!s.ok()) return FromRocksDbStatus(s, absl::StrCat("creating ", file));
   std::string first_key;

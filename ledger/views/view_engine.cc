@@ -530,11 +530,17 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
       } else {
         batches[l] = std::make_unique<ViewBatch>();
       }
-      // An entry writes about a dozen keys over all views (a claim's assert ~13: view_schema.h),
-      // plus the watermarks.
-      batches[l]->Reserve(n * 14 * std::max<size_t>(1, lanes_[l].size()) /
-                              std::max<size_t>(1, views_.size()) +
-                          lanes_[l].size() + 2);
+      // As many keys per entry as the lane's last batch wrote (at first: an entry writes about
+      // a dozen keys over all views, a claim's assert ~13: view_schema.h), plus the watermarks.
+      if (lane_keys_per_entry_.size() != lanes) {
+        lane_keys_per_entry_.assign(lanes, 0);
+        for (size_t k = 0; k < lanes; ++k) {
+          lane_keys_per_entry_[k] =
+              14.0 * lanes_[k].size() / std::max<size_t>(1, views_.size());
+        }
+      }
+      batches[l]->Fit(static_cast<size_t>(n * lane_keys_per_entry_[l] * 1.1) +
+                      lanes_[l].size() + 2);
     }
     spare.clear();
 
@@ -630,6 +636,9 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
       spare_window = done;  // (when nothing was read into the spare, either one is free)
       if (batch_done) break;
     }
+    for (size_t l = 0; l < lanes && n > 0; ++l) {
+      lane_keys_per_entry_[l] = static_cast<double>(batches[l]->size()) / n;
+    }
     for (size_t i = 0; i < views_.size(); ++i) {
       if (applied[i] < end) {
         batches[views_[i].lane]->Put(views_[i].watermark_key, schema::EncodeU64(end));
@@ -644,7 +653,10 @@ absl::StatusOr<CatchUpResult> ViewEngine::CatchUpLocked(const store::LogStore& l
     next.watermarks = applied;
     next.end = end;
     std::vector<const ViewBatch*> to_write;
-    for (const auto& b : next.batches) to_write.push_back(b.get());
+    for (const auto& b : next.batches) {
+      b->Settle();  // from here on, the writer and the lanes only read it
+      to_write.push_back(b.get());
+    }
     writer_->Start(std::move(to_write), write_options);
     in_flight = std::move(next);
     result.entries_applied += end - begin;

@@ -260,6 +260,9 @@ class ViewEngine {
   // The views of each lane (indices into views_), lanes in ascending key order: lane 0 also
   // holds the meta records (their prefix sorts first).
   std::vector<std::vector<size_t>> lanes_;
+  // Per lane: the keys per log entry its last batch wrote, to size the next batch's table
+  // (an estimate off by several times leaves a table mostly empty: a cache miss per key).
+  std::vector<double> lane_keys_per_entry_ ABSL_GUARDED_BY(apply_mu_);
   // Decodes entries and applies lanes: lanes_.size() - 1 helper threads plus the caller.
   std::unique_ptr<ParallelRunner> runner_;
   bool needs_rebuild_ ABSL_GUARDED_BY(apply_mu_) = false;

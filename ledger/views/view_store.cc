@@ -51,8 +51,16 @@ void ViewBatch::Reserve(size_t n) {
   if (2 * n > table_.size()) Grow(n);
 }
 
+void ViewBatch::Fit(size_t n) {
+  if (empty() && table_.size() > 64 && table_.size() > 8 * n) table_.clear();
+  Reserve(n);
+}
+
 void ViewBatch::Add(absl::string_view key, const absl::string_view* value) {
-  if (2 * (size_ + 1) > table_.size()) Grow(size_ + 1);
+  if (2 * (size_ + deferred_count_ + 1) > table_.size()) {
+    Settle();
+    Grow(size_ + 1);
+  }
   const size_t value_len = value == nullptr ? 0 : value->size();
   char* record = Allocate(RecordBytes(key.size(), value_len));
   const uint32_t key_len = static_cast<uint32_t>(key.size());
@@ -63,6 +71,21 @@ void ViewBatch::Add(absl::string_view key, const absl::string_view* value) {
   if (value_len > 0) std::memcpy(record + 8 + key.size(), value->data(), value_len);
 
   const uint64_t hash = absl::Hash<absl::string_view>()(key);
+  __builtin_prefetch(&table_[hash & (table_.size() - 1)]);
+  if (deferred_count_ == kDeferred) EnterOldestDeferred();
+  deferred_[(deferred_head_ + deferred_count_) % kDeferred] = Slot{hash, record};
+  ++deferred_count_;
+}
+
+void ViewBatch::EnterOldestDeferred() const {
+  const Slot oldest = deferred_[deferred_head_];
+  deferred_head_ = (deferred_head_ + 1) % kDeferred;
+  --deferred_count_;
+  Enter(oldest.hash, oldest.record);
+}
+
+void ViewBatch::Enter(uint64_t hash, const char* record) const {
+  const absl::string_view key = Decode(record).key;
   const size_t mask = table_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     Slot& slot = table_[i];
@@ -80,8 +103,21 @@ void ViewBatch::Add(absl::string_view key, const absl::string_view* value) {
 }
 
 ViewBatch::Pending ViewBatch::Find(absl::string_view key, absl::string_view* value) const {
-  if (size_ == 0) return Pending::kNone;
+  if (size_ == 0 && deferred_count_ == 0) return Pending::kNone;
   const uint64_t hash = absl::Hash<absl::string_view>()(key);
+  auto answer = [value](const Record& r) {
+    if (r.deleted) return Pending::kDeleted;
+    *value = r.value;
+    return Pending::kPut;
+  };
+  // The deferred writes are newer than the table's: the newest first.
+  for (size_t k = deferred_count_; k > 0; --k) {
+    const Slot& slot = deferred_[(deferred_head_ + k - 1) % kDeferred];
+    if (slot.hash != hash) continue;
+    const Record r = Decode(slot.record);
+    if (r.key == key) return answer(r);
+  }
+  if (size_ == 0) return Pending::kNone;
   const size_t mask = table_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& slot = table_[i];
@@ -89,15 +125,15 @@ ViewBatch::Pending ViewBatch::Find(absl::string_view key, absl::string_view* val
     if (slot.hash != hash) continue;
     const Record r = Decode(slot.record);
     if (r.key != key) continue;
-    if (r.deleted) return Pending::kDeleted;
-    *value = r.value;
-    return Pending::kPut;
+    return answer(r);
   }
 }
 
 void ViewBatch::Clear() {
   if (size_ > 0) std::fill(table_.begin(), table_.end(), Slot{});
   size_ = 0;
+  deferred_head_ = 0;
+  deferred_count_ = 0;
   block_index_ = 0;
   block_used_ = 0;
 }
@@ -142,7 +178,12 @@ void ViewBatch::RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t d
     }
     const size_t word_at = depth & ~size_t{7};
     if (word_at != cached_at) {
-      for (size_t i = 0; i < n; ++i) items[i].cached = KeyWord(items[i], word_at);
+      // The keys are scattered over the arena: fetch a few ahead, so their misses overlap.
+      constexpr size_t kAhead = 8;
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n) __builtin_prefetch(items[i + kAhead].key + word_at);
+        items[i].cached = KeyWord(items[i], word_at);
+      }
       cached_at = word_at;
     }
     // The byte of a key at `depth`, plus one; 0 past its end (a key sorts before its extensions).
@@ -178,6 +219,7 @@ void ViewBatch::RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t d
 }
 
 void ViewBatch::SortedRecords(std::vector<const char*>* records) const {
+  Settle();  // marks the records later writes replaced
   std::vector<SortItem>& items = sort_items_;
   items.clear();
   items.reserve(size_);

@@ -37,6 +37,12 @@ namespace ledger::views {
 // and an open-addressing table of (hash, record) finds the latest write of a key. A replaced
 // record stays in the arena until Clear. Clear keeps the blocks and the table for reuse, so a
 // recycled batch neither allocates nor faults its pages in again.
+//
+// A bulk batch's table is tens of MiB, so each key's slot is a cache miss: a write prefetches
+// its slot and enters the table kDeferred writes later, when the slot has arrived. Find looks at
+// those deferred writes first; the other readers (size, empty, ForEach, ForEachInKeyOrder) enter
+// them first, so call Settle() before handing a batch to other threads (they may then read it
+// concurrently: ViewEngine's writer and lanes do).
 class ViewBatch {
  public:
   ViewBatch() = default;
@@ -54,11 +60,21 @@ class ViewBatch {
   Pending Find(absl::string_view key, absl::string_view* value) const;
 
   // Distinct keys written.
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  size_t size() const {
+    Settle();
+    return size_;
+  }
+  bool empty() const { return size_ == 0 && deferred_count_ == 0; }
   void Clear();
+  // Enters the deferred writes into the table (see the class comment).
+  void Settle() const {
+    while (deferred_count_ > 0) EnterOldestDeferred();
+  }
   // Room for `n` keys without growing the table.
   void Reserve(size_t n);
+  // Reserve(n), and an empty batch whose table is far larger than `n` keys need (a recycled
+  // batch sized for another load) gets a smaller one: a sparse table costs a cache miss per key.
+  void Fit(size_t n);
   // Bytes held (arena blocks and table), for memory accounting.
   size_t MemoryBytes() const;
 
@@ -66,6 +82,7 @@ class ViewBatch {
   // a delete. The views are valid until the batch changes.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
+    Settle();
     for (const Slot& slot : table_) {
       if (slot.record == nullptr) continue;
       const Record r = Decode(slot.record);
@@ -148,8 +165,17 @@ class ViewBatch {
   mutable std::vector<SortItem> sort_items_, sort_scratch_;
   mutable std::vector<const char*> sorted_;
   void Add(absl::string_view key, const absl::string_view* value);
+  // Enters a record into the table (replacing the record of the same key, if any).
+  void Enter(uint64_t hash, const char* record) const;
+  void EnterOldestDeferred() const;
   char* Allocate(size_t bytes);
   void Grow(size_t min_slots);
+
+  // Writes not yet in the table, oldest first from deferred_head_ (a ring).
+  static constexpr size_t kDeferred = 8;
+  mutable Slot deferred_[kDeferred];
+  mutable size_t deferred_head_ = 0;
+  mutable size_t deferred_count_ = 0;
 
   static constexpr size_t kBlockBytes = size_t{1} << 20;
   std::vector<std::unique_ptr<char[]>> blocks_;  // each kBlockBytes, or larger for a big record
@@ -157,8 +183,8 @@ class ViewBatch {
   std::vector<size_t> block_ends_;  // bytes used in each block (for the one being filled: block_used_)
   size_t block_index_ = 0;  // the block being filled
   size_t block_used_ = 0;
-  std::vector<Slot> table_;  // power-of-two size, at most half full
-  size_t size_ = 0;
+  mutable std::vector<Slot> table_;  // power-of-two size, at most half full
+  mutable size_t size_ = 0;  // keys in the table
 };
 
 struct ViewWriteOptions {

@@ -285,6 +285,54 @@ TEST(ViewBatchTest, LatestWriteWinsAcrossBlocksAndClear) {
   }
 }
 
+// Writes enter the table a few writes late (ViewBatch's deferred writes): after every write,
+// Find of any key, size() and the ordered walk agree with a map of the latest writes, for keys
+// rewritten and deleted within those few writes and across them.
+TEST(ViewBatchTest, FindAndSizeSeeEveryWriteAtOnce) {
+  ViewBatch batch;
+  std::map<std::string, std::optional<std::string>> model;
+  uint64_t x = 0x2545F4914F6CDD1Dull;  // xorshift64
+  auto next = [&x]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    const std::string key = absl::StrCat("key", next() % (i < 1500 ? 6 : 400));
+    if (next() % 4 == 0) {
+      batch.Delete(key);
+      model[key] = std::nullopt;
+    } else {
+      const std::string value = absl::StrCat("v", i);
+      batch.Put(key, value);
+      model[key] = value;
+    }
+    const std::string probe = absl::StrCat("key", next() % 401);
+    absl::string_view v;
+    const ViewBatch::Pending found = batch.Find(probe, &v);
+    auto it = model.find(probe);
+    if (it == model.end()) {
+      ASSERT_EQ(found, ViewBatch::Pending::kNone) << i << " " << probe;
+    } else if (!it->second.has_value()) {
+      ASSERT_EQ(found, ViewBatch::Pending::kDeleted) << i << " " << probe;
+    } else {
+      ASSERT_EQ(found, ViewBatch::Pending::kPut) << i << " " << probe;
+      ASSERT_EQ(v, *it->second) << i << " " << probe;
+    }
+    ASSERT_EQ(batch.Find(key, &v), model[key].has_value() ? ViewBatch::Pending::kPut
+                                                          : ViewBatch::Pending::kDeleted);
+    if (i % 97 == 0) ASSERT_EQ(batch.size(), model.size()) << i;
+  }
+  std::map<std::string, std::optional<std::string>> walked;
+  batch.ForEachInKeyOrder([&](absl::string_view key, const absl::string_view* value) {
+    walked[std::string(key)] =
+        value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
+  });
+  EXPECT_EQ(walked, model);
+  EXPECT_EQ(batch.size(), model.size());
+}
+
 // Write(as_file): the batch lands whole as an ingested SST file, later than every earlier write
 // (its deletes remove earlier keys; earlier WAL-less writes are made durable first), and a file
 // left in <views>/ingest by a crash is removed at the next open.
