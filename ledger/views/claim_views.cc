@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/ed25519.h"
@@ -67,16 +68,6 @@ absl::Status MoveEntries(absl::string_view view, absl::string_view claim_id,
   return absl::OkStatus();
 }
 
-// New index entries for a claim asserted by `entry`.
-void OpenNewEntries(const std::vector<std::string>& keys, absl::string_view claim_id,
-                    const ViewEntry& entry, ViewBatch* out) {
-  schema::IndexEntry e;
-  e.claim_id = std::string(claim_id);
-  e.ranges.push_back(schema::ValidRange{entry.sequence, schema::kOpenSequence});
-  const std::string value = schema::EncodeIndexEntry(e);
-  for (const std::string& key : keys) out->Put(key, value);
-}
-
 class ClaimsProjection : public Projection {
  public:
   ClaimsProjection()
@@ -94,27 +85,33 @@ class ClaimsProjection : public Projection {
     const Event& event = entry.event;
     switch (event.body_case()) {
       case Event::kClaimAsserted: {
+        // The hot path of a rebuild: one claim state, reused buffers.
         const std::string& claim_id = entry.event_id;
         const ledger::v1::Claim& claim = event.claim_asserted().claim();
-        ClaimState s;
+        ClaimState& s = assert_state_;
         s.asserted_sequence = entry.sequence;
         s.submitter_key_id = entry.key_id;
         s.version_sequence = entry.sequence;
         s.status = ClaimStatus::kActive;
         s.status_sequence = entry.sequence;
         s.said = schema::SaidKey(claim.said());
-        std::vector<std::string> keys = {StatusKey(s)};
+        term_cache_.TermsOf(claim, &s.index_terms);
+        SetMatchTerms(claim, &s);
+        schema::EncodeClaimStateTo(s, &value_);
+        out->Put(schema::ClaimStateKey(prefix_, claim_id), value_);
+        PutHistory(claim_id, entry, out);
+        // Its new index entries: the status index's and one per term of each claim index.
+        schema::IndexEntry e;
+        e.claim_id = claim_id;
+        e.ranges.push_back(schema::ValidRange{entry.sequence, schema::kOpenSequence});
+        value_ = schema::EncodeIndexEntry(e);
+        out->Put(StatusKey(s), value_);
         for (size_t i = 0; i < schema::kClaimIndexCount; ++i) {
-          s.index_terms[i] = schema::ClaimIndexTerms(static_cast<ClaimIndex>(i), claim);
           for (const std::string& term : s.index_terms[i]) {
-            keys.push_back(
-                schema::IndexEntryKey(index_spaces_[i], term, s.said, s.asserted_sequence));
+            schema::IndexEntryKeyTo(index_spaces_[i], term, s.said, s.asserted_sequence, &key_);
+            out->Put(key_, value_);
           }
         }
-        SetMatchTerms(claim, &s);
-        out->Put(schema::ClaimStateKey(prefix_, claim_id), schema::EncodeClaimState(s));
-        PutHistory(claim_id, entry, out);
-        OpenNewEntries(keys, claim_id, entry, out);
         return absl::OkStatus();
       }
       case Event::kClaimCorrected: {
@@ -134,8 +131,8 @@ class ClaimsProjection : public Projection {
         s.said = schema::SaidKey(claim.said());
         // Move the claim in every index whose terms or said date this version changes
         // (entries it keeps stay open as one continuous range).
+        term_cache_.TermsOf(claim, &s.index_terms);
         for (size_t i = 0; i < schema::kClaimIndexCount; ++i) {
-          s.index_terms[i] = schema::ClaimIndexTerms(static_cast<ClaimIndex>(i), claim);
           if (s.said == old.said && s.index_terms[i] == old.index_terms[i]) continue;
           LEDGER_RETURN_IF_ERROR(MoveEntries(name(), claim_id, IndexKeys(i, old),
                                              IndexKeys(i, s), entry, state, out));
@@ -216,9 +213,16 @@ class ClaimsProjection : public Projection {
                                  s.asserted_sequence);
   }
 
-  // What claim matching compares (match_text.h), for the version `claim`.
-  static void SetMatchTerms(const ledger::v1::Claim& claim, ClaimState* s) {
-    s->name_terms = NameTerms(claim.claimant().name());
+  // What claim matching compares (match_text.h), for the version `claim`. A claimant's name
+  // terms are remembered as ClaimIndexTermCache remembers its index terms.
+  void SetMatchTerms(const ledger::v1::Claim& claim, ClaimState* s) {
+    const std::string& name = claim.claimant().name();
+    auto it = name_terms_.find(name);
+    if (it == name_terms_.end()) {
+      if (name_terms_.size() >= schema::ClaimIndexTermCache::kMaxRemembered) name_terms_.clear();
+      it = name_terms_.emplace(name, NameTerms(name)).first;
+    }
+    s->name_terms = it->second;
     s->statement_terms = MatchTerms(claim.statement().text());
   }
 
@@ -240,6 +244,11 @@ class ClaimsProjection : public Projection {
   const std::string prefix_;
   const schema::IndexSpace status_space_;
   std::array<schema::IndexSpace, schema::kClaimIndexCount> index_spaces_;
+  schema::ClaimIndexTermCache term_cache_;
+  absl::flat_hash_map<std::string, std::vector<std::string>> name_terms_;  // name -> NameTerms
+  // Reused from claim to claim (their capacity): the asserted claim's state, a key, a value.
+  ClaimState assert_state_;
+  std::string key_, value_;
 };
 
 class KeysProjection : public Projection {

@@ -327,6 +327,58 @@ std::vector<std::string> ClaimIndexTerms(ClaimIndex index, const ledger::v1::Cla
   return terms;
 }
 
+template <typename Compute>
+const std::vector<std::string>& ClaimIndexTermCache::Remembered(char kind, absl::string_view id,
+                                                                absl::string_view text,
+                                                                Compute compute) {
+  // kind || u32(len(id)) || id || text: unambiguous for any bytes.
+  key_.clear();
+  key_.push_back(kind);
+  const uint32_t id_len = static_cast<uint32_t>(id.size());
+  key_.append(reinterpret_cast<const char*>(&id_len), sizeof(id_len));
+  key_.append(id.data(), id.size());
+  key_.append(text.data(), text.size());
+  auto it = remembered_.find(key_);
+  if (it != remembered_.end()) return it->second;
+  if (remembered_.size() >= kMaxRemembered) remembered_.clear();
+  return remembered_.emplace(key_, compute()).first->second;
+}
+
+void ClaimIndexTermCache::TermsOf(const ledger::v1::Claim& claim,
+                                  std::array<std::vector<std::string>, kClaimIndexCount>* out) {
+  for (std::vector<std::string>& terms : *out) terms.clear();
+  auto sorted_unique = [](std::vector<std::string>* terms) {
+    std::sort(terms->begin(), terms->end());
+    terms->erase(std::unique(terms->begin(), terms->end()), terms->end());
+  };
+  std::vector<std::string>& claimant = (*out)[static_cast<size_t>(ClaimIndex::kClaimant)];
+  const ledger::v1::Claimant& c = claim.claimant();
+  claimant = Remembered('c', c.stable_id(), c.name(), [&c] { return ClaimantTerms(c); });
+  sorted_unique(&claimant);
+  std::vector<std::string>& topics = (*out)[static_cast<size_t>(ClaimIndex::kTopic)];
+  for (const std::string& t : claim.topics()) {
+    const std::vector<std::string>& one =
+        Remembered('t', "", t, [&t] { return std::vector<std::string>{TopicTerm(t)}; });
+    topics.insert(topics.end(), one.begin(), one.end());
+  }
+  sorted_unique(&topics);
+  std::vector<std::string>& entities = (*out)[static_cast<size_t>(ClaimIndex::kEntity)];
+  for (const ledger::v1::Entity& e : claim.entities()) {
+    const std::vector<std::string>& one =
+        Remembered('e', e.stable_id(), e.name(), [&e] { return EntityTerms(e); });
+    entities.insert(entities.end(), one.begin(), one.end());
+  }
+  sorted_unique(&entities);
+  (*out)[static_cast<size_t>(ClaimIndex::kSourceUrl)].push_back(claim.source().url());
+  const std::string& publisher = claim.source().publisher();
+  if (!publisher.empty()) {
+    const std::vector<std::string>& one = Remembered(
+        'p', "", publisher, [&publisher] { return std::vector<std::string>{PublisherTerm(publisher)}; });
+    (*out)[static_cast<size_t>(ClaimIndex::kPublisher)] = one;
+  }
+  (*out)[static_cast<size_t>(ClaimIndex::kTimeline)].emplace_back();
+}
+
 IndexSpace ClaimIndexSpace(absl::string_view claims_prefix, ClaimIndex index) {
   return IndexSpace{std::string(claims_prefix),
                     static_cast<uint8_t>(kFirstClaimIndexRecord + static_cast<uint8_t>(index))};
@@ -340,10 +392,17 @@ std::string IndexTermPrefix(const IndexSpace& space, absl::string_view term) {
 
 std::string IndexEntryKey(const IndexSpace& space, absl::string_view term, uint32_t said,
                           SequenceNumber asserted_sequence) {
-  std::string key = IndexTermPrefix(space, term);
-  PutFixed32BE(&key, said);
-  PutFixed64BE(&key, asserted_sequence);
+  std::string key;
+  IndexEntryKeyTo(space, term, said, asserted_sequence, &key);
   return key;
+}
+void IndexEntryKeyTo(const IndexSpace& space, absl::string_view term, uint32_t said,
+                     SequenceNumber asserted_sequence, std::string* key) {
+  key->assign(space.view_prefix);
+  key->push_back(static_cast<char>(space.entry_kind));
+  AppendOrderedString(key, term);
+  PutFixed32BE(key, said);
+  PutFixed64BE(key, asserted_sequence);
 }
 
 bool IndexEntry::VisibleAt(TreeSize size) const {
@@ -445,6 +504,12 @@ std::string StatusTerm(ClaimStatus status) {
 
 std::string EncodeClaimState(const ClaimState& state) {
   std::string s;
+  EncodeClaimStateTo(state, &s);
+  return s;
+}
+void EncodeClaimStateTo(const ClaimState& state, std::string* out) {
+  std::string& s = *out;
+  s.clear();
   s.reserve(8 + 32 + 8 + 1 + 8 + 4 + 2 * kClaimIndexCount + 4 + 256);
   PutFixed64BE(&s, state.asserted_sequence);
   s.append(state.submitter_key_id);
@@ -455,7 +520,6 @@ std::string EncodeClaimState(const ClaimState& state) {
   for (const std::vector<std::string>& terms : state.index_terms) PutTerms(&s, terms);
   PutTerms(&s, state.name_terms);
   PutTerms(&s, state.statement_terms);
-  return s;
 }
 
 namespace {

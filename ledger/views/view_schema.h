@@ -48,6 +48,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -210,6 +211,26 @@ absl::string_view ClaimIndexName(ClaimIndex index);
 // The terms a claim version puts into `index`, sorted and unique.
 std::vector<std::string> ClaimIndexTerms(ClaimIndex index, const ledger::v1::Claim& claim);
 
+// ClaimIndexTerms of every index at once, the same terms, remembering those of the claimants,
+// topics, entities and publishers it has seen: they repeat from claim to claim (a claimant
+// makes many claims), and folding them (FoldText) is most of the cost. It remembers at most
+// kMaxRemembered, then starts over. Thread-compatible.
+class ClaimIndexTermCache {
+ public:
+  static constexpr size_t kMaxRemembered = 65536;
+  // (*out)[i] = ClaimIndexTerms(ClaimIndex(i), claim).
+  void TermsOf(const ledger::v1::Claim& claim,
+               std::array<std::vector<std::string>, kClaimIndexCount>* out);
+
+ private:
+  // The terms of one field; `kind` keeps claimants, entities, topics and publishers apart.
+  template <typename Compute>
+  const std::vector<std::string>& Remembered(char kind, absl::string_view id,
+                                             absl::string_view text, Compute compute);
+  absl::flat_hash_map<std::string, std::vector<std::string>> remembered_;
+  std::string key_;  // the lookup key, reused
+};
+
 // Where one index lives inside its view's key space.
 struct IndexSpace {
   std::string view_prefix;
@@ -223,6 +244,9 @@ std::string IndexTermPrefix(const IndexSpace& space, absl::string_view term);
 // IndexTermPrefix || u32be(said) || u64be(asserted sequence)
 std::string IndexEntryKey(const IndexSpace& space, absl::string_view term, uint32_t said,
                           SequenceNumber asserted_sequence);
+// The same into *key (its capacity reused).
+void IndexEntryKeyTo(const IndexSpace& space, absl::string_view term, uint32_t said,
+                     SequenceNumber asserted_sequence, std::string* key);
 
 struct ValidRange {
   SequenceNumber valid_from = 0;
@@ -295,6 +319,7 @@ struct ClaimState {
   SequenceNumber LastChange() const { return std::max(version_sequence, status_sequence); }
 };
 std::string EncodeClaimState(const ClaimState& state);
+void EncodeClaimStateTo(const ClaimState& state, std::string* out);  // into *out (replaced)
 // What claim matching reads of a claim state, decoded without copying: views into `bytes`,
 // valid while it is. The vectors are cleared first (their capacity is kept, so a caller that
 // decodes many records into one MatchFields allocates little).

@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "rapidcheck.h"
 #include "rapidcheck/gtest.h"
@@ -99,6 +100,57 @@ TEST(TermsTest, ClaimantsAndEntitiesAreIndexedUnderIdAndName) {
   EXPECT_THAT(EntityTerms(e), ::testing::ElementsAre("id:Q843"));
   e.set_name("Pakistan");
   EXPECT_THAT(EntityTerms(e), ::testing::ElementsAre("id:Q843", "name:pakistan"));
+}
+
+// The remembered terms are the terms: for claims drawn from small pools of claimants, topics,
+// entities and publishers (so most are remembered), with one name under several ids, an id
+// that reads like a name, folded non-ASCII text and empty fields, one cache gives what
+// ClaimIndexTerms gives, index by index.
+RC_GTEST_PROP(ClaimIndexTermCacheTest, GivesClaimIndexTermsForEveryIndex, ()) {
+  const std::vector<std::string> texts = {"",       "Khawaja Asif", "KHAWAJA ASIF", "Q6402157",
+                                          "ÉNERGIE", "énergie",      "Straße",       "STRASSE",
+                                          "x",      "id:x",         "name:x"};
+  auto pick = [&texts]() { return texts[*rc::gen::inRange<size_t>(0, texts.size())]; };
+  ClaimIndexTermCache cache;
+  const int claims = *rc::gen::inRange(1, 40);
+  for (int k = 0; k < claims; ++k) {
+    ledger::v1::Claim claim;
+    claim.mutable_claimant()->set_name(pick());
+    claim.mutable_claimant()->set_stable_id(pick());
+    for (int t = *rc::gen::inRange(0, 4); t > 0; --t) claim.add_topics(pick());
+    for (int e = *rc::gen::inRange(0, 3); e > 0; --e) {
+      ledger::v1::Entity* entity = claim.add_entities();
+      entity->set_name(pick());
+      entity->set_stable_id(pick());
+    }
+    claim.mutable_source()->set_url(pick());
+    claim.mutable_source()->set_publisher(pick());
+    std::array<std::vector<std::string>, kClaimIndexCount> terms;
+    terms[0] = {"left over from an earlier claim"};
+    cache.TermsOf(claim, &terms);
+    for (size_t i = 0; i < kClaimIndexCount; ++i) {
+      RC_ASSERT(terms[i] == ClaimIndexTerms(static_cast<ClaimIndex>(i), claim));
+    }
+  }
+}
+
+// Past kMaxRemembered distinct fields it starts over, and still gives the same terms.
+TEST(ClaimIndexTermCacheTest, StartsOverWhenFull) {
+  ClaimIndexTermCache cache;
+  std::array<std::vector<std::string>, kClaimIndexCount> terms;
+  ledger::v1::Claim claim;
+  claim.add_topics("Energy");
+  for (size_t k = 0; k < ClaimIndexTermCache::kMaxRemembered + 10; ++k) {
+    claim.mutable_claimant()->set_name(absl::StrCat("Claimant ", k));
+    cache.TermsOf(claim, &terms);
+  }
+  for (size_t k : {size_t{0}, size_t{7}, ClaimIndexTermCache::kMaxRemembered + 5}) {
+    claim.mutable_claimant()->set_name(absl::StrCat("Claimant ", k));
+    cache.TermsOf(claim, &terms);
+    EXPECT_THAT(terms[static_cast<size_t>(ClaimIndex::kClaimant)],
+                ::testing::ElementsAre(absl::StrCat("name:claimant ", k)));
+    EXPECT_THAT(terms[static_cast<size_t>(ClaimIndex::kTopic)], ::testing::ElementsAre("energy"));
+  }
 }
 
 TEST(TermsTest, EachClaimIndexHasItsTermsSortedAndUnique) {
