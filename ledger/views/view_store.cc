@@ -162,6 +162,12 @@ void ViewBatch::RadixSort(SortItem* items, SortItem* scratch, size_t n, size_t d
                           size_t cached_at) {
   for (;;) {
     if (n < 32 || depth >= kRadixDepth) {
+      // Their cached words are those of the bytes at `depth`, so that most comparisons need
+      // no key bytes (all the keys agree on the bytes before).
+      const size_t word_at = depth & ~size_t{7};
+      if (word_at != cached_at && depth < kRadixDepth) {
+        for (size_t i = 0; i < n; ++i) items[i].cached = KeyWord(items[i], word_at);
+      }
       // The cached words decide wherever they differ: up to the first difference both keys
       // have equal bytes (a key that ended reads as zeros, and a key sorts before its
       // extensions), so the first differing byte orders them as the keys' bytes do.
