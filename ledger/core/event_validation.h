@@ -41,6 +41,9 @@ absl::StatusOr<ledger::v1::Event> ParseAndValidateEvent(absl::string_view event_
 // Parses stored event bytes with the same parser but without time checks (the audit and the
 // views: what was valid when admitted stays valid). DATA_LOSS when they do not parse.
 absl::StatusOr<ledger::v1::Event> ParseStoredEvent(absl::string_view event_bytes);
+// The same into *event, reusing its sub-messages and strings (a caller parsing many events
+// into the same objects allocates little). On error *event holds no meaningful event.
+absl::Status ParseStoredEventInto(absl::string_view event_bytes, ledger::v1::Event* event);
 
 // One stored log entry as the readers of the log's content see it: the leaf data decoded
 // (format::DecodeLeafData) and its event parsed (ParseStoredEvent).
@@ -59,6 +62,10 @@ struct StoredEntry {
 // them again with the full leaf (core::EntryReplayer).
 absl::StatusOr<StoredEntry> DecodeStoredEntry(SequenceNumber sequence,
                                               absl::string_view leaf_data);
+// The same into *out, reusing its strings and its event's memory (the views decode every entry
+// of a catch-up into a window's entries, again and again). On error *out is meaningless.
+absl::Status DecodeStoredEntryInto(SequenceNumber sequence, absl::string_view leaf_data,
+                                   StoredEntry* out);
 
 }  // namespace ledger::core
 

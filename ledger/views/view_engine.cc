@@ -400,12 +400,12 @@ void ReadWindow(const store::LogStore& log, TreeSize begin, TreeSize end, Window
 void DecodeChunk(Window* w, size_t c) {
   const size_t last = std::min(w->read, (c + 1) * Window::kDecodeChunk);
   for (size_t i = c * Window::kDecodeChunk; i < last; ++i) {
-    absl::StatusOr<core::StoredEntry> decoded = core::DecodeStoredEntry(w->begin + i, w->leaves[i]);
-    if (!decoded.ok()) {
-      w->decode_errors[c] = {i, decoded.status()};
+    // Into the entry of the window before (its memory reused).
+    absl::Status s = core::DecodeStoredEntryInto(w->begin + i, w->leaves[i], &w->entries[i]);
+    if (!s.ok()) {
+      w->decode_errors[c] = {i, std::move(s)};
       return;
     }
-    w->entries[i] = *std::move(decoded);
   }
 }
 
