@@ -154,6 +154,17 @@ TEST(RocksDbViewStoreTest, DataSurvivesReopenAndClearIsDurable) {
   EXPECT_TRUE(ScanAll(**s).empty());
 }
 
+// A deterministic pseudo-random sequence for the batch tests (xorshift64).
+struct XorShift64 {
+  uint64_t x;
+  uint64_t operator()() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  }
+};
+
 // Puts every key of `keys` into a batch; the batch's ForEachInKeyOrder, and `keys` sorted and
 // deduplicated (what it must equal).
 std::pair<std::vector<std::string>, std::vector<std::string>> OrderedByBatch(
@@ -188,13 +199,7 @@ TEST(ViewBatchTest, ForEachInKeyOrderIsBytewiseOrder) {
 // bytes), keys that end where others go on, bytes 0x00 and 0xff.
 TEST(ViewBatchTest, ForEachInKeyOrderSortsManyKeysWithLongCommonPrefixes) {
   std::vector<std::string> keys;
-  uint64_t x = 88172645463325252ull;  // xorshift64
-  auto next = [&x]() {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  XorShift64 next{88172645463325252ull};
   const std::string shared(70, 'p');
   for (int i = 0; i < 20000; ++i) {
     const uint64_t r = next();
@@ -215,13 +220,7 @@ TEST(ViewBatchTest, ForEachInKeyOrderSortsManyKeysWithLongCommonPrefixes) {
 // where a key that ends and a key that goes on with zero bytes must not compare equal.
 TEST(ViewBatchTest, ForEachInKeyOrderSortsKeysAcrossTheirEightByteWords) {
   std::vector<std::string> keys;
-  uint64_t x = 0x9E3779B97F4A7C15ull;  // xorshift64
-  auto next = [&x]() {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  XorShift64 next{0x9E3779B97F4A7C15ull};
   static constexpr char kBytes[4] = {'\0', '\x01', '\x7f', '\xff'};
   for (int i = 0; i < 60000; ++i) {
     const uint64_t r = next();
@@ -291,13 +290,7 @@ TEST(ViewBatchTest, LatestWriteWinsAcrossBlocksAndClear) {
 TEST(ViewBatchTest, FindAndSizeSeeEveryWriteAtOnce) {
   ViewBatch batch;
   std::map<std::string, std::optional<std::string>> model;
-  uint64_t x = 0x2545F4914F6CDD1Dull;  // xorshift64
-  auto next = [&x]() {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  XorShift64 next{0x2545F4914F6CDD1Dull};
   for (int i = 0; i < 3000; ++i) {
     const std::string key = absl::StrCat("key", next() % (i < 1500 ? 6 : 400));
     if (next() % 4 == 0) {
