@@ -315,7 +315,9 @@ TEST(ViewBatchTest, FindAndSizeSeeEveryWriteAtOnce) {
     }
     ASSERT_EQ(batch.Find(key, &v), model[key].has_value() ? ViewBatch::Pending::kPut
                                                           : ViewBatch::Pending::kDeleted);
-    if (i % 97 == 0) ASSERT_EQ(batch.size(), model.size()) << i;
+    if (i % 97 == 0) {
+      ASSERT_EQ(batch.size(), model.size()) << i;
+    }
   }
   std::map<std::string, std::optional<std::string>> walked;
   batch.ForEachInKeyOrder([&](absl::string_view key, const absl::string_view* value) {
