@@ -382,6 +382,16 @@ ViewEngineOptions WindowedOptions() {
   return options;
 }
 
+// An engine over a fresh MemoryViewStore with WindowedOptions (nullptr, and a failure, when it
+// does not open).
+std::unique_ptr<ViewEngine> NewWindowedEngine() {
+  absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
+      ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(),
+                       WindowedOptions());
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return engine.ok() ? *std::move(engine) : nullptr;
+}
+
 // A batch applied a few entries at a time (WindowedOptions): the views of one pass over the
 // whole log.
 TEST(ViewEngineTest, WindowsWithinABatchWriteTheSameViews) {
@@ -512,14 +522,12 @@ TEST(ViewEngineTest, AnUndecodableEntryDecodedAheadIsDataLossNamingItsSequence) 
   for (SequenceNumber bad : {SequenceNumber{11}, SequenceNumber{7}, SequenceNumber{13}}) {
     CountingLogStore damaged(&ledger.store());
     damaged.Corrupt(bad, "\x01\x01 not leaf data");
-    absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
-        ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(),
-                         WindowedOptions());
-    LEDGER_ASSERT_OK(engine);
-    absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(damaged);
+    std::unique_ptr<ViewEngine> engine = NewWindowedEngine();
+    ASSERT_NE(engine, nullptr);
+    absl::StatusOr<CatchUpResult> r = engine->CatchUp(damaged);
     EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss)) << bad;
     EXPECT_THAT(std::string(r.status().message()), HasSubstr(absl::StrCat("log entry ", bad)));
-    EXPECT_EQ((*engine)->Watermark(), 7u) << bad;  // the batch [0, 7) only
+    EXPECT_EQ(engine->Watermark(), 7u) << bad;  // the batch [0, 7) only
   }
 }
 
@@ -535,19 +543,17 @@ TEST(ViewEngineTest, AScanErrorInAWindowReadAheadIsReportedAfterTheWindowsBefore
            {4, 0}, {7, 7}, {11, 7}, {13, 7}, {16, 14}}) {
     CountingLogStore failing(&ledger.store());
     failing.FailScanAt(bad);
-    absl::StatusOr<std::unique_ptr<ViewEngine>> engine =
-        ViewEngine::Open(std::make_unique<MemoryViewStore>(), DefaultProjections(),
-                         WindowedOptions());
-    LEDGER_ASSERT_OK(engine);
-    absl::StatusOr<CatchUpResult> r = (*engine)->CatchUp(failing);
+    std::unique_ptr<ViewEngine> engine = NewWindowedEngine();
+    ASSERT_NE(engine, nullptr);
+    absl::StatusOr<CatchUpResult> r = engine->CatchUp(failing);
     EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable)) << bad;
     EXPECT_THAT(std::string(r.status().message()),
                 HasSubstr(absl::StrCat("reading log entry ", bad)));
-    EXPECT_EQ((*engine)->Watermark(), watermark) << bad;
+    EXPECT_EQ(engine->Watermark(), watermark) << bad;
     // The store recovers: the next catch-up reads on from the watermark to the head.
     failing.FailScanAt(~SequenceNumber{0});
-    LEDGER_ASSERT_OK((*engine)->CatchUp(failing));
-    EXPECT_TRUE(AllDigests(**engine) == FreshDigests(ledger.store())) << bad;
+    LEDGER_ASSERT_OK(engine->CatchUp(failing));
+    EXPECT_TRUE(AllDigests(*engine) == FreshDigests(ledger.store())) << bad;
   }
 }
 
